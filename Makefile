@@ -1,0 +1,32 @@
+# Every target bootstraps .venv by itself from the pinned constraints.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test bench lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/planner run data/scenarios/demo.toml --out runs/demo
+	@echo "report: $(CURDIR)/runs/demo/report.html"
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m pytest -q tests/benchmarks -p no:cacheprovider -o addopts="" -s
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check planner kernels tests data/build_demo.py
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

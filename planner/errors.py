@@ -1,0 +1,96 @@
+"""One error hierarchy for the planner.
+
+Every problem the user can fix is a :class:`PlannerError`. The CLI turns it into a one-line
+message (file, row or feature, and the fix) and exit code 2, without a traceback. An
+unmeetable coverage target is :class:`InfeasibleTargetError` (exit code 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in the inputs.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    source : str, optional
+        The file or scenario key concerned.
+    where : str, optional
+        The row, feature id or column concerned.
+    fix : str, optional
+        How to fix it.
+    """
+
+    message: str
+    source: str = ""
+    where: str = ""
+    fix: str = ""
+
+    def __str__(self) -> str:
+        parts = []
+        if self.source:
+            parts.append(self.source)
+        if self.where:
+            parts.append(self.where)
+        head = ": ".join(parts)
+        text = f"{head}: {self.message}" if head else self.message
+        if self.fix:
+            text += f" Fix: {self.fix}"
+        return text
+
+
+class PlannerError(Exception):
+    """Base class of every error the user can act on (CLI exit code 2)."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str | Problem | Sequence[Problem]) -> None:
+        if isinstance(message, Problem):
+            self.problems: tuple[Problem, ...] = (message,)
+        elif isinstance(message, str):
+            self.problems = (Problem(message),)
+        else:
+            self.problems = tuple(message)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        lines = [f"{len(self.problems)} problems found:"]
+        lines += [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
+        return "\n".join(lines)
+
+
+class ScenarioError(PlannerError, ValueError):
+    """The scenario file is missing, malformed or has invalid values."""
+
+
+class InputDataError(PlannerError, ValueError):
+    """An input data file (candidates, areas, boundary, DEM, ...) is unusable."""
+
+
+class ResourceLimitError(PlannerError, MemoryError):
+    """The requested problem would not fit in memory; the message says what would."""
+
+
+class SolverError(PlannerError, RuntimeError):
+    """The solver failed in a way the user can act on (e.g. no solution in the time limit)."""
+
+
+class InfeasibleTargetError(PlannerError):
+    """A coverage target cannot be met by any selection of candidates (CLI exit code 3)."""
+
+    exit_code = 3
+
+
+def raise_all(problems: Iterable[Problem], cls: type[PlannerError] = InputDataError) -> None:
+    """Raise ``cls`` with every problem at once, or return if there are none."""
+    found = list(problems)
+    if found:
+        raise cls(found)

@@ -1,0 +1,400 @@
+"""Scenario files: TOML -> frozen, validated :class:`Scenario`.
+
+Unknown keys are errors (``extra="forbid"``); every message names the key and the fix.
+Paths in ``[inputs]`` resolve relative to the scenario file. ``extends = "base.toml"``
+inherits from another scenario; ``overrides`` (``--set key=value``) apply last.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planner.errors import Problem, ScenarioError
+
+PriorityClass = Literal[
+    "airport",
+    "rail_station",
+    "transport_hub",
+    "public_place",
+    "park",
+    "industrial_park",
+    "central_urban",
+    "highway",
+    "other",
+]
+PRIORITY_CLASSES: tuple[str, ...] = PriorityClass.__args__  # type: ignore[attr-defined]
+
+CandidateType = Literal[
+    "tower",
+    "street_lamp",
+    "surveillance_pole",
+    "traffic_pole",
+    "smart_pole",
+    "rooftop",
+    "new_site",
+]
+CANDIDATE_TYPES: tuple[str, ...] = CandidateType.__args__  # type: ignore[attr-defined]
+
+#: Chinese aliases accepted in the ``type`` column of candidate files.
+TYPE_ALIASES: dict[str, str] = {
+    "铁塔": "tower",
+    "通信铁塔": "tower",
+    "路灯杆": "street_lamp",
+    "路灯": "street_lamp",
+    "监控杆": "surveillance_pole",
+    "交通杆": "traffic_pole",
+    "智慧杆": "smart_pole",
+    "多功能杆": "smart_pole",
+    "楼顶": "rooftop",
+    "楼面": "rooftop",
+    "新建": "new_site",
+}
+
+BuildMode = Literal["保留", "共享", "利旧", "新建"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioMeta(_Model):
+    name: str = "unnamed scenario"
+    description: str = ""
+    seed: int = 7
+
+
+class Inputs(_Model):
+    """Input files; relative paths resolve against the scenario file's folder."""
+
+    boundary: Path
+    candidates: Path
+    priority_areas: Path | None = None
+    exclusions: Path | None = None
+    dem: Path | None = None
+    buildings: Path | None = None
+    #: datum of the input coordinates: "cgcs2000" (= WGS 84 for this purpose) or "gcj02"
+    coordinates: Literal["cgcs2000", "wgs84", "gcj02"] = "cgcs2000"
+
+
+class Grid(_Model):
+    resolution_m: Annotated[float, Field(gt=0, le=1000)] = 20.0
+    crs: str = "auto"
+    #: refuse grids larger than this many cells before allocating anything
+    max_cells: Annotated[int, Field(gt=0)] = 20_000_000
+
+
+class SiteClassRadio(_Model):
+    """Transmit side of one site class (units in the field names)."""
+
+    tx_power_w: Annotated[float, Field(gt=0)]
+    antenna_gain_dbi: float
+    feeder_loss_db: Annotated[float, Field(ge=0)] = 0.0
+    model: Literal["uma", "umi", "rma", "fspl"]
+
+
+class RadioConfig(_Model):
+    """Link budget parameters; defaults documented in README and ``planner.radio``."""
+
+    band: Literal["n78", "n41", "n79", "n28"] = "n78"
+    threshold_dbm: float = -105.0
+    ue_height_m: Annotated[float, Field(gt=0, le=30)] = 1.5
+    ue_gain_dbi: float = 0.0
+    body_loss_db: Annotated[float, Field(ge=0)] = 0.0
+    penetration_loss_db: Annotated[float, Field(ge=0)] = 0.0
+    #: cell-edge coverage probability used for the log-normal shadowing margin
+    edge_probability: Annotated[float, Field(ge=0.5, lt=1.0)] = 0.75
+    #: without terrain: "probability" = expected loss under the 38.901 LOS probability,
+    #: "nlos" = conservative all-NLOS. With a DEM or buildings, LOS is ray-marched.
+    los: Literal["probability", "nlos"] = "probability"
+    macro: SiteClassRadio = SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model="uma")
+    micro: SiteClassRadio = SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model="umi")
+
+
+class ClassDefaults(_Model):
+    """Per priority-class defaults: demand weight per km², coverage target, k."""
+
+    weight: Annotated[float, Field(ge=0)] = 1.0
+    target: Annotated[float, Field(ge=0, le=1)] = 0.9
+    k: Annotated[int, Field(ge=1, le=10)] = 1
+    #: higher wins where areas overlap
+    rank: int = 0
+
+
+DEFAULT_CLASSES: dict[str, ClassDefaults] = {
+    "airport": ClassDefaults(weight=10, target=0.98, k=2, rank=90),
+    "rail_station": ClassDefaults(weight=10, target=0.98, k=2, rank=80),
+    "transport_hub": ClassDefaults(weight=6, target=0.95, k=1, rank=70),
+    "public_place": ClassDefaults(weight=5, target=0.95, k=1, rank=60),
+    "industrial_park": ClassDefaults(weight=4, target=0.95, k=1, rank=50),
+    "park": ClassDefaults(weight=3, target=0.90, k=1, rank=40),
+    "highway": ClassDefaults(weight=2, target=0.90, k=1, rank=30),
+    "other": ClassDefaults(weight=1, target=0.85, k=1, rank=20),
+    "central_urban": ClassDefaults(weight=1, target=0.90, k=1, rank=10),
+}
+
+
+class TypeDefaults(_Model):
+    """Per candidate-type defaults. Costs in 万元 (10,000 CNY), heights in m."""
+
+    height_m: Annotated[float, Field(gt=0, le=150)]
+    cost: Annotated[float, Field(ge=0)]
+    site_class: Literal["macro", "micro"]
+    build_mode: BuildMode
+    owner: str = ""
+
+
+DEFAULT_TYPES: dict[str, TypeDefaults] = {
+    "tower": TypeDefaults(height_m=30, cost=6, site_class="macro", build_mode="共享", owner="中国铁塔"),
+    "street_lamp": TypeDefaults(height_m=10, cost=8, site_class="micro", build_mode="利旧", owner="路灯管理部门"),
+    "surveillance_pole": TypeDefaults(height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="公安"),
+    "traffic_pole": TypeDefaults(height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="交管"),
+    "rooftop": TypeDefaults(height_m=25, cost=12, site_class="macro", build_mode="利旧", owner="业主"),
+    "smart_pole": TypeDefaults(height_m=12, cost=18, site_class="micro", build_mode="新建", owner="中国铁塔"),
+    "new_site": TypeDefaults(height_m=30, cost=45, site_class="macro", build_mode="新建", owner="中国铁塔"),
+}
+
+
+class Demand(_Model):
+    #: lines in the priority-area file are buffered by this width (m)
+    line_width_m: Annotated[float, Field(gt=0)] = 30.0
+    classes: dict[PriorityClass, ClassDefaults] = Field(default_factory=lambda: dict(DEFAULT_CLASSES))
+
+    @field_validator("classes", mode="before")
+    @classmethod
+    def _merge_classes(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, Any] = {k: v.model_dump() for k, v in DEFAULT_CLASSES.items()}
+        for key, override in value.items():
+            if key in merged and isinstance(override, dict):
+                merged[key] = {**merged[key], **override}
+            else:
+                merged[key] = override
+        return merged
+
+
+class Candidates(_Model):
+    types: dict[CandidateType, TypeDefaults] = Field(default_factory=lambda: dict(DEFAULT_TYPES))
+    #: minimum separation between selected sites of the same class (m); 0 = none
+    min_separation_m: dict[Literal["macro", "micro"], Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict
+    )
+    #: per-type cap on the number of selected sites; absent = no cap
+    max_per_type: dict[CandidateType, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    #: candidates closer than this (m) are one physical pole group (合杆): at most one selected
+    merge_within_m: Annotated[float, Field(ge=0)] = 0.0
+
+    @field_validator("types", mode="before")
+    @classmethod
+    def _merge_types(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, Any] = {k: v.model_dump() for k, v in DEFAULT_TYPES.items()}
+        for key, override in value.items():
+            if key in merged and isinstance(override, dict):
+                merged[key] = {**merged[key], **override}
+            else:
+                merged[key] = override
+        return merged
+
+
+class Objective(_Model):
+    kind: Literal["min_cost", "max_coverage", "lexicographic"] = "min_cost"
+    #: cost budget for max_coverage (万元; 0 = none)
+    budget: Annotated[float, Field(ge=0)] = 0.0
+    #: site cap for max_coverage (0 = none)
+    max_sites: Annotated[int, Field(ge=0)] = 0
+
+
+class Solver(_Model):
+    time_limit_s: Annotated[float, Field(gt=0)] = 60.0
+    workers: Annotated[int, Field(ge=1, le=64)] = 2
+    backend: Literal["auto", "cpsat", "scip", "greedy"] = "auto"
+    #: stop when the relative gap falls below this
+    gap_limit: Annotated[float, Field(ge=0, lt=1)] = 0.0
+
+
+class Compute(_Model):
+    backend: Literal["local", "dask", "gpu"] = "local"
+    scheduler: str = ""
+
+
+class Report(_Model):
+    language: Literal["zh", "en"] = "zh"
+    basemap: Literal["none", "osm", "tianditu", "gaode"] = "none"
+    title: str = ""
+    #: 审图号 of the basemap, shown in the footer when a basemap is used
+    basemap_review_no: str = ""
+
+
+class Scenario(_Model):
+    """A complete, validated scenario. Build with :func:`load_scenario`."""
+
+    scenario: ScenarioMeta = ScenarioMeta()
+    inputs: Inputs
+    grid: Grid = Grid()
+    radio: RadioConfig = RadioConfig()
+    demand: Demand = Demand()
+    candidates: Candidates = Candidates()
+    objective: Objective = Objective()
+    solver: Solver = Solver()
+    compute: Compute = Compute()
+    report: Report = Report()
+    #: folder the relative paths were resolved against (not a TOML key)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    #: the file it was loaded from, and the ``--set`` overrides applied (for the manifest)
+    source: Path | None = Field(default=None, exclude=True)
+    overrides: tuple[str, ...] = Field(default=(), exclude=True)
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Scenario:
+        resolved = {}
+        for name in Inputs.model_fields:
+            value = getattr(self.inputs, name)
+            if isinstance(value, Path) and not value.is_absolute():
+                resolved[name] = (self.base_dir / value).resolve()
+        if resolved:
+            object.__setattr__(self, "inputs", self.inputs.model_copy(update=resolved))
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of the resolved scenario (for ``manifest.json``)."""
+        return self.model_dump(mode="json")
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(
+            Problem("scenario file not found", str(path), fix="check the path, or run `planner init DIR`")
+        ) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(Problem("scenario file is not UTF-8", str(path), fix="save it as UTF-8")) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(Problem(f"invalid TOML: {exc}", str(path), fix="correct the TOML syntax")) from None
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError(Problem("`extends` forms a cycle", str(path), fix="remove the circular extends"))
+    raw = _read_toml(path)
+    parent = raw.pop("extends", None)
+    # make input paths absolute relative to the file that names them
+    inputs = raw.get("inputs")
+    if isinstance(inputs, dict):
+        for key, value in list(inputs.items()):
+            if isinstance(value, str) and key != "coordinates" and not Path(value).is_absolute():
+                inputs[key] = str((path.parent / value).resolve())
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(Problem("`extends` must be a file name", str(path), "extends", 'e.g. extends = "base.toml"'))
+    base = _load_raw(path.parent / parent, (*seen, path))
+    return _deep_merge(base, raw)
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """Parse one ``key.path=value`` override; the value is read as TOML, else as a string."""
+    if "=" not in item:
+        raise ScenarioError(Problem(f"override {item!r} has no '='", "--set", fix="write --set section.key=value"))
+    key, _, text = item.partition("=")
+    keys = [k.strip() for k in key.strip().split(".") if k.strip()]
+    if not keys:
+        raise ScenarioError(Problem(f"override {item!r} has an empty key", "--set", fix="write --set section.key=value"))
+    try:
+        value = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()
+    return keys, value
+
+
+def _apply_overrides(raw: dict[str, Any], overrides: tuple[str, ...]) -> dict[str, Any]:
+    out = copy.deepcopy(raw)
+    for item in overrides:
+        keys, value = parse_override(item)
+        node = out
+        for k in keys[:-1]:
+            nxt = node.setdefault(k, {})
+            if not isinstance(nxt, dict):
+                raise ScenarioError(Problem(f"`{'.'.join(keys)}`: `{k}` is not a table", "--set", fix="check the key path"))
+            node = nxt
+        node[keys[-1]] = value
+    return out
+
+
+def _format_validation(exc: ValidationError, source: str) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            fix = "remove it or check its spelling against the README's scenario keys"
+            msg = "unknown key"
+        elif kind == "missing":
+            fix = "add it"
+            msg = "required key is missing"
+        else:
+            msg = err["msg"]
+            fix = "give a value of the right type and range (see README)"
+        if "input" in err and kind != "missing" and not isinstance(err["input"], dict):
+            msg += f" (got {err['input']!r})"
+        problems.append(Problem(msg, source, f"[{loc}]", fix))
+    return problems
+
+
+def scenario_from_dict(
+    raw: dict[str, Any],
+    base_dir: Path | str = ".",
+    source: Path | None = None,
+    overrides: tuple[str, ...] = (),
+) -> Scenario:
+    """Validate a scenario given as a dict (as parsed from TOML)."""
+    raw = _apply_overrides(raw, tuple(overrides))
+    try:
+        return Scenario.model_validate(
+            {**raw, "base_dir": Path(base_dir), "source": source, "overrides": tuple(overrides)}
+        )
+    except ValidationError as exc:
+        raise ScenarioError(_format_validation(exc, str(source or "scenario"))) from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Load, merge (``extends``), override (``--set``) and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario TOML file.
+    overrides : list of str
+        ``section.key=value`` items; values are parsed as TOML literals when possible.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each naming the key and the fix.
+    """
+    path = Path(path)
+    raw = _load_raw(path)
+    return scenario_from_dict(raw, base_dir=path.resolve().parent, source=path, overrides=tuple(overrides))
