@@ -1,0 +1,84 @@
+"""The :class:`Plan`: everything one run produced, in plain tables.
+
+The report, the exporters and the notebooks read a Plan; they never re-run a stage.
+Geometries are in CGCS2000 geographic coordinates (EPSG:4490); metric coordinates are in
+the columns ``x_m``/``y_m`` (CRS in :attr:`Plan.metric_crs`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.coverage.grid import Grid
+from planner.scenario import Scenario
+
+
+@dataclass
+class Plan:
+    """Result of :func:`planner.run_scenario`.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The resolved scenario.
+    grid : Grid
+        The metric grid the coverage was computed on.
+    boundary : GeoDataFrame
+        The planning boundary (EPSG:4490).
+    candidates : GeoDataFrame
+        Every candidate after validation (EPSG:4490). Columns: ``id, name, type, site_class,
+        height_m, cost, owner, build_mode, status, group, x_m, y_m, selected`` (bool).
+    sites : GeoDataFrame
+        The selected sites (EPSG:4490), ``candidates`` columns plus ``site_code`` (站址编号),
+        ``areas`` (names of the priority areas it covers, "、"-joined), ``cells_covered``
+        and ``unique_cells`` (cells only it covers).
+    areas : GeoDataFrame
+        Priority areas (EPSG:4490). Columns: ``id, name, class, target, weight, k,
+        area_km2, n_cells, coverage`` (fraction of weight covered, 0–1), ``met`` (bool),
+        ``best_possible`` (fraction reachable by all candidates together), ``reason``.
+    best_rsrp : ndarray
+        Best-server RSRP (dBm) on the grid, shape (ny, nx), float32, NaN where no site
+        reaches the cell or the cell is outside the boundary.
+    covered : ndarray
+        Bool (ny, nx): cell inside the boundary and covered by the plan.
+    demand_mask : ndarray
+        Bool (ny, nx): cell inside the boundary.
+    solution : dict
+        Solver summary: ``status, objective, bound, gap, runtime_s, backend, objective_kind``
+        and reduction statistics.
+    radio : dict
+        The link budget actually used per site class (model, fc, EIRP/RE, margins, radius).
+    warnings : list of str
+        Warnings raised while loading and solving (also in the manifest and report).
+    input_hashes : dict
+        SHA-256 of every input file, keyed by the scenario input name.
+    timings : dict
+        Wall-clock seconds per stage.
+    extras : dict
+        Anything else a stage wants to hand to the report (e.g. a Pareto sweep).
+    """
+
+    scenario: Scenario
+    grid: Grid
+    boundary: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    best_rsrp: NDArray[np.float32]
+    covered: NDArray[np.bool_]
+    demand_mask: NDArray[np.bool_]
+    solution: dict[str, Any]
+    radio: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    input_hashes: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def metric_crs(self) -> str:
+        return self.grid.crs
