@@ -1,0 +1,1 @@
+"""Geometry adapters: CRS choice, candidate catalogue, priority areas, demand cells."""

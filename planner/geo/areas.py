@@ -1,0 +1,123 @@
+"""Priority areas: validation, class aliases, per-class defaults, geometry repair."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely import make_valid
+
+from planner.errors import InputDataError, Problem
+from planner.io.readers import check_plausible_lonlat, feature_label
+from planner.scenario import PRIORITY_CLASSES, Scenario
+
+CLASS_ALIASES: dict[str, str] = {
+    "机场": "airport",
+    "高铁站": "rail_station",
+    "火车站": "rail_station",
+    "铁路站": "rail_station",
+    "交通枢纽": "transport_hub",
+    "地铁站": "transport_hub",
+    "重要公共场所": "public_place",
+    "公共场所": "public_place",
+    "公园": "park",
+    "产业园区": "industrial_park",
+    "工业园区": "industrial_park",
+    "园区": "industrial_park",
+    "中心城区": "central_urban",
+    "高速公路": "highway",
+    "其他": "other",
+}
+
+AREA_COLUMNS = ["id", "name", "class", "target", "weight", "k", "rank"]
+
+
+def normalise_areas(
+    gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario, metric_crs: str
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Validate priority areas, apply per-class defaults and repair geometry.
+
+    Lines are buffered by ``demand.line_width_m`` (m); invalid polygons are repaired with
+    ``make_valid`` and a warning names the feature.
+
+    Returns
+    -------
+    areas : GeoDataFrame
+        In ``metric_crs``, columns :data:`AREA_COLUMNS` + geometry.
+    warnings : list of str
+    """
+    src = str(path)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    df = gdf.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    lower = {c.lower(): c for c in df.columns if c != "geometry"}
+    for key, target in (("类型", "class"), ("类别", "class"), ("名称", "name"), ("编号", "id"), ("type", "class")):
+        if key in lower and target not in lower:
+            df = df.rename(columns={lower[key]: target})
+            lower[target] = target
+    problems += check_plausible_lonlat(df, path, "priority_areas")
+    if "class" not in df.columns:
+        raise InputDataError(Problem("no `class` column", src, fix=f"add `class` with one of {', '.join(PRIORITY_CLASSES)}"))
+    n = len(df)
+    ids = df["id"].astype("string").str.strip() if "id" in df.columns else pd.Series([""] * n, dtype="string")
+    ids = ids.fillna("")
+    gen = pd.Series([f"A{i + 1:03d}" for i in range(n)], index=df.index, dtype="string")
+    ids = ids.where(ids != "", gen)
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        problems.append(Problem(f"duplicate area ids: {', '.join(sorted(set(ids[dup])))}", src, fix="make every area `id` unique"))
+    df["id"] = ids.astype(str)
+    names = df["name"].astype("string").fillna("").str.strip() if "name" in df.columns else pd.Series([""] * n, dtype="string", index=df.index)
+    df["name"] = names.where(names != "", df["id"]).astype(str)
+    cls = df["class"].astype("string").str.strip()
+    mapped = cls.map(lambda c: CLASS_ALIASES.get(c, c.lower()) if isinstance(c, str) else None)
+    unknown = ~mapped.isin(list(PRIORITY_CLASSES))
+    for i in np.flatnonzero(unknown.to_numpy())[:10]:
+        problems.append(Problem(f"unknown class {cls.iloc[i]!r}", src, feature_label(df, int(i)), f"use one of {', '.join(PRIORITY_CLASSES)}"))
+    df["class"] = mapped.where(~unknown, "other").astype(str)
+    defaults = scenario.demand.classes
+    for col, lo, hi in (("target", 0.0, 1.0), ("weight", 0.0, 1e9), ("k", 1, 10)):
+        default = df["class"].map(lambda c, col=col: getattr(defaults[c], col)).astype(float)  # type: ignore[index]
+        if col in df.columns:
+            values = pd.to_numeric(df[col], errors="coerce").astype(float)
+            bad = values.notna() & ((values < lo) | (values > hi))
+            for i in np.flatnonzero(bad.to_numpy())[:10]:
+                problems.append(Problem(f"{col} {values.iloc[i]:g} is out of range [{lo:g}, {hi:g}]", src, feature_label(df, int(i)),
+                                        "targets are fractions 0–1 (0.95 = 95 %), k is 1–10, weights ≥ 0"))
+            values = values.where(values.notna(), default)
+        else:
+            values = default
+        df[col] = values
+    df["k"] = df["k"].round().astype(int)
+    df["rank"] = df["class"].map(lambda c: defaults[c].rank).astype(int)  # type: ignore[index]
+
+    # geometry
+    geoms = df.geometry
+    empty = geoms.isna() | geoms.is_empty
+    if empty.any():
+        rows = [feature_label(df, int(i)) for i in np.flatnonzero(empty.to_numpy())]
+        problems.append(Problem(f"empty geometry at {', '.join(rows[:10])}", src, fix="remove or redraw these features"))
+    if problems:
+        raise InputDataError(problems)
+    metric = df.to_crs(metric_crs)
+    kinds = metric.geometry.geom_type
+    is_line = kinds.isin(["LineString", "MultiLineString"])
+    is_point = kinds.isin(["Point", "MultiPoint"])
+    if is_point.any():
+        rows = [feature_label(df, int(i)) for i in np.flatnonzero(is_point.to_numpy())]
+        raise InputDataError(Problem(f"priority areas must be polygons or lines; points at {', '.join(rows[:10])}", src,
+                                     fix="buffer the points to the area they stand for in your GIS"))
+    if is_line.any():
+        metric.loc[is_line, "geometry"] = metric.geometry[is_line].buffer(scenario.demand.line_width_m / 2.0)
+    invalid = ~metric.geometry.is_valid
+    for i in np.flatnonzero(invalid.to_numpy()):
+        warnings.append(f"{src}: {feature_label(df, int(i))} has an invalid polygon (e.g. self-intersection); repaired with make_valid")
+        fixed = make_valid(metric.geometry.iloc[i])
+        # keep only the areal part
+        fixed = fixed.buffer(0) if fixed.geom_type == "GeometryCollection" else fixed
+        metric.iloc[i, metric.columns.get_loc("geometry")] = fixed
+    out = gpd.GeoDataFrame(metric[AREA_COLUMNS], geometry=metric.geometry.to_numpy(), crs=metric_crs)
+    return out.reset_index(drop=True), warnings

@@ -1,0 +1,188 @@
+"""The candidate catalogue: validation, type aliases, defaults per type, 合杆 pole groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from planner.errors import InputDataError, Problem
+from planner.io.readers import check_plausible_lonlat, feature_label
+from planner.scenario import CANDIDATE_TYPES, TYPE_ALIASES, Scenario
+
+#: columns of the normalised catalogue, in order
+CANDIDATE_COLUMNS = ["id", "name", "type", "site_class", "height_m", "cost", "owner", "build_mode", "status"]
+MAX_HEIGHT_M = 150.0
+MAX_LISTED = 10
+
+
+def _listing(labels: list[str]) -> str:
+    more = f" and {len(labels) - MAX_LISTED} more" if len(labels) > MAX_LISTED else ""
+    return ", ".join(labels[:MAX_LISTED]) + more
+
+
+def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Validate the candidate catalogue and fill per-type defaults.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Candidates as read (EPSG:4490).
+    path : Path
+        The file they came from (for messages).
+    scenario : Scenario
+        Supplies the per-type defaults (height in m, cost in 万元, site class, 建设方式).
+
+    Returns
+    -------
+    candidates : GeoDataFrame
+        Columns :data:`CANDIDATE_COLUMNS` plus geometry, in file order.
+    warnings : list of str
+
+    Raises
+    ------
+    InputDataError
+        Listing every problem at once (file, row/feature, fix).
+    """
+    src = str(path)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    types_cfg = scenario.candidates.types
+    df = gdf.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    lower = {c.lower(): c for c in df.columns if c != "geometry"}
+    aliases = {"编号": "id", "站址编号": "id", "名称": "name", "类型": "type", "挂高": "height_m", "高度": "height_m",
+               "height": "height_m", "费用": "cost", "产权单位": "owner", "状态": "status"}
+    rename = {}
+    for key, target in aliases.items():
+        if key in lower and target not in lower:
+            rename[lower[key]] = target
+    df = df.rename(columns=rename)
+
+    # geometry type
+    geom_types = df.geometry.geom_type
+    not_point = ~geom_types.isin(["Point", "MultiPoint"]) | df.geometry.is_empty
+    if not_point.any():
+        bad = [feature_label(df, i) for i in np.flatnonzero(not_point.to_numpy())]
+        kinds = sorted(set(geom_types[not_point].dropna().astype(str)))
+        problems.append(Problem(
+            f"candidates must be points; found {', '.join(kinds) or 'empty'} geometry at {_listing(bad)}",
+            src, fix="convert them to points (e.g. centroids or pole locations) before planning",
+        ))
+        raise InputDataError(problems)
+    multi = geom_types == "MultiPoint"
+    if multi.any():
+        df.loc[multi, "geometry"] = df.geometry[multi].centroid
+    problems += check_plausible_lonlat(df, path, "candidates")
+
+    # id
+    if "id" not in df.columns:
+        problems.append(Problem("no `id` column", src, fix="add a unique `id` column (or 编号)"))
+        raise InputDataError(problems)
+    ids = df["id"].astype("string").str.strip()
+    empty = ids.isna() | (ids == "")
+    if empty.any():
+        rows = [feature_label(df, i) for i in np.flatnonzero(empty.to_numpy())]
+        problems.append(Problem(f"empty id at {_listing(rows)}", src, fix="give every candidate a unique id"))
+    dup = ids.duplicated(keep=False) & ~empty
+    if dup.any():
+        dups = sorted(set(ids[dup].tolist()))
+        problems.append(Problem(f"duplicate ids: {_listing(dups)}", src, fix="make every `id` unique"))
+    df["id"] = ids.fillna("").astype(str)
+
+    # type
+    if "type" not in df.columns:
+        problems.append(Problem("no `type` column", src, fix=f"add `type` with one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, ...)"))
+        raise InputDataError(problems)
+    raw_type = df["type"].astype("string").str.strip()
+    mapped = raw_type.map(lambda t: TYPE_ALIASES.get(t, t.lower()) if isinstance(t, str) else None)
+    unknown = ~mapped.isin(list(CANDIDATE_TYPES))
+    for i in np.flatnonzero(unknown.to_numpy())[:MAX_LISTED]:
+        problems.append(Problem(
+            f"unknown type {raw_type.iloc[i]!r}" if isinstance(raw_type.iloc[i], str) else "missing type",
+            src, feature_label(df, int(i)), f"use one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, 交通杆, 智慧杆, 楼顶, 新建)",
+        ))
+    if unknown.sum() > MAX_LISTED:
+        problems.append(Problem(f"{int(unknown.sum()) - MAX_LISTED} more rows with an unknown type", src))
+    df["type"] = mapped.where(~unknown, "street_lamp").astype(str)
+
+    # numeric columns with defaults
+    for col, lo, hi, unit in (("height_m", 0.0, MAX_HEIGHT_M, "m"), ("cost", 0.0, np.inf, "万元")):
+        default = df["type"].map(lambda t, c=col: getattr(types_cfg[t], c)).astype(float)
+        if col not in df.columns:
+            df[col] = default
+            continue
+        text = df[col]
+        values = pd.to_numeric(text, errors="coerce")
+        nonnum = values.isna() & text.notna() & (text.astype("string").str.strip() != "")
+        for i in np.flatnonzero(nonnum.to_numpy())[:MAX_LISTED]:
+            problems.append(Problem(f"{col} {text.iloc[i]!r} is not a number", src, feature_label(df, int(i)), f"write {col} in {unit} as a number"))
+        values = values.astype(float)
+        nan = values.isna() & ~nonnum
+        if nan.any():
+            warnings.append(f"{src}: {int(nan.sum())} candidates have no {col}; the type default was used")
+        values = values.where(~nan, default)
+        out_of_range = (values <= lo) if col == "height_m" else (values < lo)
+        out_of_range |= values > hi
+        for i in np.flatnonzero(out_of_range.to_numpy())[:MAX_LISTED]:
+            fix = f"antenna heights must be above 0 and at most {MAX_HEIGHT_M:.0f} m" if col == "height_m" else "costs must be ≥ 0 (万元)"
+            problems.append(Problem(f"{col} {values.iloc[i]:g} {unit} is out of range", src, feature_label(df, int(i)), fix))
+        df[col] = values
+
+    for col, attr in (("owner", "owner"),):
+        default_s = df["type"].map(lambda t, a=attr: getattr(types_cfg[t], a))
+        if col in df.columns:
+            df[col] = df[col].astype("string").fillna("").str.strip()
+            df[col] = df[col].where(df[col] != "", default_s).astype(str)
+        else:
+            df[col] = default_s.astype(str)
+    df["name"] = (df["name"].astype("string").fillna("").str.strip() if "name" in df.columns else pd.Series("", index=df.index))
+    df["name"] = df["name"].where(df["name"] != "", df["id"]).astype(str)
+    status = df["status"].astype("string").fillna("").str.strip().str.lower() if "status" in df.columns else pd.Series("", index=df.index)
+    bad_status = ~status.isin(["", "existing_5g", "planned", "existing"])
+    for i in np.flatnonzero(bad_status.to_numpy())[:MAX_LISTED]:
+        problems.append(Problem(f"unknown status {status.iloc[i]!r}", src, feature_label(df, int(i)), 'use "existing_5g" for sites already on air, or leave it empty'))
+    df["status"] = status.astype(str)
+    df["site_class"] = df["type"].map(lambda t: types_cfg[t].site_class).astype(str)
+    df["build_mode"] = df["type"].map(lambda t: types_cfg[t].build_mode).astype(str)
+    on_air = df["status"] == "existing_5g"
+    df.loc[on_air, "build_mode"] = "保留"
+    df.loc[on_air, "cost"] = 0.0
+
+    if problems:
+        raise InputDataError(problems)
+    out = gpd.GeoDataFrame(df[CANDIDATE_COLUMNS], geometry=df.geometry.to_numpy(), crs=gdf.crs)
+    out.attrs.update(gdf.attrs)
+    return out.reset_index(drop=True), warnings
+
+
+def pole_groups(x_m: np.ndarray, y_m: np.ndarray, within_m: float) -> np.ndarray:
+    """合杆 groups: candidates closer than ``within_m`` (m), transitively, form one pole.
+
+    Returns a group id per candidate (-1 for candidates alone in their group).
+    """
+    n = len(x_m)
+    groups = np.full(n, -1, dtype=np.int64)
+    if within_m <= 0 or n < 2:
+        return groups
+    tree = cKDTree(np.column_stack([x_m, y_m]))
+    pairs = tree.query_pairs(within_m, output_type="ndarray")
+    if len(pairs) == 0:
+        return groups
+    from scipy.sparse import coo_matrix
+
+    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(g, directed=False)
+    sizes = np.bincount(labels)
+    multi = sizes[labels] > 1
+    # renumber multi-member groups 0..G-1 in order of first appearance (deterministic)
+    _, first = np.unique(labels[multi], return_index=True)
+    order = np.argsort(first)
+    remap = np.full(labels.max() + 1, -1, dtype=np.int64)
+    remap[np.unique(labels[multi])[order]] = np.arange(len(order))
+    groups[multi] = remap[labels[multi]]
+    return groups
