@@ -209,6 +209,9 @@ class Objective(_Model):
     budget: Annotated[float, Field(ge=0)] = 0.0
     #: site cap for max_coverage (0 = none)
     max_sites: Annotated[int, Field(ge=0)] = 0
+    #: a target no selection can meet: "cap" plans for the reachable share and says so in
+    #: the report; "error" stops with exit code 3 after writing the diagnostics
+    on_infeasible: Literal["cap", "error"] = "cap"
 
 
 class Solver(_Model):
@@ -230,6 +233,8 @@ class Report(_Model):
     title: str = ""
     #: 审图号 of the basemap, shown in the footer when a basemap is used
     basemap_review_no: str = ""
+    #: prefix of the 站址编号 (site codes), e.g. "WH-HS" gives WH-HS-M0001 / WH-HS-P0001
+    site_prefix: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")] = "5G"
 
 
 class Scenario(_Model):

@@ -1,0 +1,516 @@
+"""``run_scenario``: the one function that turns a scenario into a :class:`~planner.plan.Plan`.
+
+Stages, in order: load + validate inputs (every problem at once) → metric grid and demand
+cells → coverage (numba kernels, sparse CSR) → OR-Tools placement → plan tables.
+The CLI, the notebooks and the tests all call this; nothing else re-implements a stage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from planner.coverage.grid import Grid
+from planner.errors import InfeasibleTargetError, InputDataError, PlannerError, Problem, ResourceLimitError
+from planner.geo.areas import normalise_areas
+from planner.geo.candidates import normalise_candidates, pole_groups
+from planner.geo.crs import choose_metric_crs
+from planner.geo.demand import DemandCells, rasterize_demand
+from planner.io.readers import read_vector
+from planner.plan import Plan
+from planner.scenario import Scenario, load_scenario
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+#: bytes per grid cell held during a run (masks, area index, best-server raster, DSM)
+BYTES_PER_CELL = 24
+#: candidates farther than this outside the boundary (m) cannot matter and are dropped
+CANDIDATE_MARGIN_M = 1000.0
+
+
+@dataclass
+class Inputs:
+    """Validated inputs in CGCS2000 geographic coordinates (EPSG:4490)."""
+
+    boundary: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    areas_raw: gpd.GeoDataFrame | None
+    exclusions: gpd.GeoDataFrame | None
+    buildings: gpd.GeoDataFrame | None
+    hashes: dict[str, str]
+    warnings: list[str]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file (a folder: of its files in name order)."""
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def load_inputs(scenario: Scenario) -> Inputs:
+    """Read and validate every input file, reporting all problems at once."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    hashes: dict[str, str] = {}
+    cfg = scenario.inputs
+    results: dict[str, gpd.GeoDataFrame | None] = {}
+    for name in ("boundary", "candidates", "priority_areas", "exclusions", "buildings"):
+        path = getattr(cfg, name)
+        if path is None:
+            results[name] = None
+            continue
+        try:
+            results[name] = read_vector(path, name)
+            hashes[name] = file_sha256(path)
+        except InputDataError as exc:
+            problems.extend(exc.problems)
+            results[name] = None
+    if cfg.dem is not None:
+        if not cfg.dem.exists():
+            problems.append(Problem("dem file not found", str(cfg.dem), fix="check `inputs.dem` (paths are relative to the scenario file)"))
+        else:
+            hashes["dem"] = file_sha256(cfg.dem)
+    candidates = None
+    if results["candidates"] is not None:
+        try:
+            candidates, w = normalise_candidates(results["candidates"], cfg.candidates, scenario)
+            warnings += w
+        except InputDataError as exc:
+            problems.extend(exc.problems)
+    boundary = results["boundary"]
+    if boundary is not None:
+        kinds = set(boundary.geometry.geom_type.dropna())
+        if not kinds <= {"Polygon", "MultiPolygon"}:
+            problems.append(Problem(f"the boundary must be polygons; found {', '.join(sorted(kinds))}", str(cfg.boundary),
+                                    fix="export the planning boundary as a polygon layer"))
+    if problems:
+        raise InputDataError(problems)
+    assert boundary is not None and candidates is not None
+    if cfg.coordinates == "gcj02":
+        from planner.geo.gcj02 import gcj02_to_wgs84
+
+        warnings.append("inputs.coordinates = gcj02: every input was converted from GCJ-02 to CGCS2000")
+
+        def _convert(g: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+            if g is None:
+                return None
+            import shapely
+
+            def fn(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+                lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
+                return np.column_stack([lon, lat])
+
+            out = g.copy()
+            out["geometry"] = shapely.transform(g.geometry.to_numpy(), fn)
+            return out
+
+        boundary = _convert(boundary)
+        candidates = _convert(candidates)
+        for key in ("priority_areas", "exclusions", "buildings"):
+            results[key] = _convert(results[key])
+    assert boundary is not None and candidates is not None
+    return Inputs(boundary, candidates, results["priority_areas"], results["exclusions"], results["buildings"], hashes, warnings)
+
+
+def make_grid(boundary_m: gpd.GeoDataFrame, res: float, crs: str, max_cells: int) -> Grid:
+    """Grid covering the boundary; refuses, before allocating, a grid over ``max_cells``."""
+    xmin, ymin, xmax, ymax = boundary_m.total_bounds
+    nx = int(np.ceil((xmax - xmin) / res)) + 1
+    ny = int(np.ceil((ymax - ymin) / res)) + 1
+    n = nx * ny
+    if n > max_cells:
+        area_km2 = (xmax - xmin) * (ymax - ymin) / 1e6
+        fit = float(np.ceil(np.sqrt((xmax - xmin) * (ymax - ymin) / max_cells)))
+        raise ResourceLimitError(Problem(
+            f"a {area_km2:,.0f} km² area at {res:g} m needs {n:,} cells (about {n * BYTES_PER_CELL / 2**30:.1f} GiB "
+            f"before coverage), over the limit of {max_cells:,} cells",
+            "scenario", "[grid.resolution_m]",
+            f"use resolution_m = {fit:g} or coarser, or raise grid.max_cells if this machine has the memory",
+        ))
+    return Grid.from_bounds(xmin, ymin, xmax, ymax, res, crs)
+
+
+class _Stages:
+    def __init__(self, progress: Progress | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self.progress is not None:
+            self.progress(name)
+        log.info("stage: %s", name)
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 3)
+
+
+def _prepare_areas(scenario: Scenario, inputs: Inputs, boundary_m: gpd.GeoDataFrame, crs: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    from planner.geo.areas import AREA_COLUMNS
+
+    warnings: list[str] = []
+    if inputs.areas_raw is not None:
+        assert scenario.inputs.priority_areas is not None
+        areas, w = normalise_areas(inputs.areas_raw, scenario.inputs.priority_areas, scenario, crs)
+        warnings += w
+        outline = boundary_m.union_all()
+        inside = areas.geometry.intersects(outline)
+        if not inside.all():
+            names = ", ".join(areas.loc[~inside, "name"].astype(str).tolist()[:10])
+            raise InputDataError(Problem(f"priority areas outside the boundary: {names}", str(scenario.inputs.priority_areas),
+                                         fix="move them inside the planning boundary or enlarge the boundary"))
+        partial = ~areas.geometry.within(outline.buffer(1.0))
+        for name in areas.loc[partial, "name"].astype(str):
+            warnings.append(f"priority area {name!r} extends beyond the boundary; only the part inside is planned")
+    else:
+        areas = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in AREA_COLUMNS}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    return areas, warnings
+
+
+def _add_remainder_area(scenario: Scenario, areas: gpd.GeoDataFrame, demand: DemandCells, grid: Grid,
+                        boundary_m: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, DemandCells]:
+    """Cells inside the boundary but in no area become the implicit area 'rest of boundary'."""
+    rest = demand.mask & (demand.area_index < 0)
+    if not rest.any():
+        return areas, demand
+    cls = scenario.demand.classes["other"]  # type: ignore[index]
+    row = {"id": "REST", "name": "规划范围其余区域" if scenario.report.language == "zh" else "rest of the boundary",
+           "class": "other", "target": cls.target, "weight": cls.weight, "k": cls.k, "rank": -1}
+    extra = gpd.GeoDataFrame([row], geometry=[boundary_m.union_all()], crs=areas.crs or grid.crs)
+    areas = pd.concat([areas, extra], ignore_index=True) if len(areas) else extra
+    areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=grid.crs)
+    area_index = demand.area_index.copy()
+    area_index[rest] = len(areas) - 1
+    counts = np.bincount(area_index[demand.mask].ravel(), minlength=len(areas)).astype(np.int64)
+    return areas, DemandCells(demand.mask, area_index, demand.cells, counts)
+
+
+def run_scenario(
+    scenario: Scenario | str | Path,
+    *,
+    overrides: list[str] | tuple[str, ...] = (),
+    progress: Progress | None = None,
+) -> Plan:
+    """Run every stage of a scenario and return the :class:`~planner.plan.Plan`.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A validated scenario or the path of a scenario TOML file.
+    overrides : list of str
+        ``section.key=value`` overrides (only when ``scenario`` is a path).
+    progress : callable, optional
+        Called with the name of each stage as it starts.
+
+    Raises
+    ------
+    PlannerError
+        For any input the user can fix (exit code 2 in the CLI); InfeasibleTargetError
+        when ``objective.on_infeasible = "error"`` and a target cannot be met.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    st = _Stages(progress)
+    warnings: list[str] = []
+
+    with st.stage("load inputs"):
+        inputs = load_inputs(scenario)
+        warnings += inputs.warnings
+
+    with st.stage("grid and demand"):
+        centre = inputs.boundary.to_crs("EPSG:4326").union_all().centroid
+        crs = choose_metric_crs(scenario.grid.crs, centre.x, centre.y)
+        boundary_m = inputs.boundary.to_crs(crs)
+        boundary_m["geometry"] = boundary_m.geometry.make_valid()
+        grid = make_grid(boundary_m, scenario.grid.resolution_m, crs, scenario.grid.max_cells)
+        areas, w = _prepare_areas(scenario, inputs, boundary_m, crs)
+        warnings += w
+        demand = rasterize_demand(grid, boundary_m.geometry, areas)
+        if demand.cells.size == 0:
+            raise InputDataError(Problem("the boundary contains no grid cell centre", str(scenario.inputs.boundary),
+                                         fix="check the boundary polygon, or use a finer grid.resolution_m"))
+        areas, demand = _add_remainder_area(scenario, areas, demand, grid, boundary_m)
+
+    with st.stage("candidates"):
+        cands = inputs.candidates.to_crs(crs)
+        outline = boundary_m.union_all()
+        near = cands.geometry.within(outline.buffer(CANDIDATE_MARGIN_M)).to_numpy()
+        if not near.all():
+            warnings.append(f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary and were ignored")
+        keep = np.flatnonzero(near)
+        cand_all = inputs.candidates.iloc[keep].reset_index(drop=True)
+        cands = cands.iloc[keep].reset_index(drop=True)
+        if len(cands) == 0:
+            raise InputDataError(Problem("no candidate lies inside (or within 1 km of) the boundary", str(scenario.inputs.candidates),
+                                         fix="check that candidates and boundary describe the same place and CRS"))
+        x_m = cands.geometry.x.to_numpy(np.float64)
+        y_m = cands.geometry.y.to_numpy(np.float64)
+        forbidden, w = _exclusions(scenario, inputs, cands, crs)
+        warnings += w
+        groups = pole_groups(x_m, y_m, scenario.candidates.merge_within_m)
+        cand_all = cand_all.assign(x_m=np.round(x_m, 3), y_m=np.round(y_m, 3), group=groups, forbidden=forbidden)
+
+    with st.stage("coverage"):
+        from planner.coverage import build_coverage, build_terrain
+
+        terrain = None
+        if scenario.inputs.dem is not None or inputs.buildings is not None:
+            terrain = build_terrain(grid, dem_path=scenario.inputs.dem, buildings=inputs.buildings)
+        cov = build_coverage(
+            grid, x_m, y_m, cand_all["height_m"].to_numpy(np.float64), cand_all["site_class"].to_numpy(str),
+            scenario.radio, cell_mask=demand.mask, terrain=terrain,
+        )
+
+    with st.stage("optimise"):
+        problem, targets_used, reach, w = _build_problem(scenario, cand_all, areas, demand, cov)
+        warnings += w
+        from planner.optimize import solve
+
+        solution = solve(
+            problem, objective=scenario.objective.kind, time_limit_s=scenario.solver.time_limit_s,
+            workers=scenario.solver.workers, seed=scenario.scenario.seed, backend=scenario.solver.backend,
+            gap_limit=scenario.solver.gap_limit,
+        )
+        if solution.status == "infeasible" or len(solution.selected) == 0 and problem.a.shape[0] > 0:
+            raise InfeasibleTargetError(Problem(
+                f"the solver found no plan (status {solution.status}) within {scenario.solver.time_limit_s:g} s",
+                "scenario", "[objective]", "lower the area targets, add candidates, or raise solver.time_limit_s"))
+
+    with st.stage("plan"):
+        plan = _assemble(scenario, inputs, grid, boundary_m, areas, demand, cand_all, cov, problem, solution, targets_used, reach)
+    plan.warnings = warnings
+    plan.timings = st.timings
+    for message in warnings:
+        log.warning(message)
+    return plan
+
+
+def _exclusions(scenario: Scenario, inputs: Inputs, cands: gpd.GeoDataFrame, crs: str) -> tuple[NDArray[np.bool_], list[str]]:
+    """Forbidden flags from 禁建 (forbid: no site) and 限建 (restrict: no macro) zones."""
+    forbidden = np.zeros(len(cands), dtype=bool)
+    warnings: list[str] = []
+    if inputs.exclusions is None:
+        return forbidden, warnings
+    ex = inputs.exclusions.to_crs(crs)
+    src = str(scenario.inputs.exclusions)
+    if "rule" not in ex.columns:
+        raise InputDataError(Problem("no `rule` column", src, fix='add `rule` = "forbid" (禁建) or "restrict" (限建)'))
+    rule = ex["rule"].astype("string").str.strip().str.lower().replace({"禁建": "forbid", "限建": "restrict"})
+    bad = ~rule.isin(["forbid", "restrict"])
+    if bad.any():
+        raise InputDataError(Problem(f"unknown rule {rule[bad].iloc[0]!r}", src, f"row {int(np.flatnonzero(bad.to_numpy())[0]) + 1}",
+                                     'use "forbid" (禁建) or "restrict" (限建)'))
+    ex = ex.assign(rule=rule)
+    for kind, applies in (("forbid", np.ones(len(cands), bool)), ("restrict", (cands["site_class"] == "macro").to_numpy())):
+        zone = ex[ex["rule"] == kind]
+        if len(zone) == 0:
+            continue
+        hit = cands.geometry.within(zone.make_valid().union_all()).to_numpy() & applies
+        on_air = (cands["status"] == "existing_5g").to_numpy()
+        if (hit & on_air).any():
+            warnings.append(f"{int((hit & on_air).sum())} sites already on air stand in {kind} zones; they are kept")
+        forbidden |= hit & ~on_air
+    if forbidden.any():
+        warnings.append(f"{int(forbidden.sum())} candidates are excluded by 禁建/限建 zones")
+    return forbidden, warnings
+
+
+def _build_problem(
+    scenario: Scenario, cands: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, demand: DemandCells, cov: Any
+) -> tuple[Any, NDArray[np.float64], NDArray[np.float64], list[str]]:
+    """The CoverageProblem (rows = demand cells, columns = candidates) and target checks."""
+    from planner.optimize import CoverageProblem, conflicts_from_points
+
+    warnings: list[str] = []
+    n_rows = demand.cells.size
+    row_of_cell = np.full(cov.grid.n_cells, -1, dtype=np.int64)
+    row_of_cell[demand.cells] = np.arange(n_rows)
+    rows = row_of_cell[np.asarray(cov.indices, dtype=np.int64)]
+    if (rows < 0).any():  # defensive: the kernel only returns masked cells
+        raise PlannerError("internal error: coverage returned a cell outside the demand mask")
+    at = sp.csr_matrix((np.ones(rows.size, dtype=np.int8), rows, np.asarray(cov.indptr, dtype=np.int64)), shape=(len(cands), n_rows))
+    a = at.T.tocsr()
+    cell_area_km2 = (cov.grid.res ** 2) / 1e6
+    row_area = demand.area_index.ravel()[demand.cells].astype(np.int64)
+    row_weight = areas["weight"].to_numpy(float)[row_area] * cell_area_km2
+    row_k = areas["k"].to_numpy(int)[row_area]
+    forbidden = cands["forbidden"].to_numpy(bool)
+    fixed = (cands["status"] == "existing_5g").to_numpy()
+    # best achievable coverage per area with every allowed candidate
+    reach_count = np.asarray(a[:, np.flatnonzero(~forbidden)].sum(axis=1)).ravel()
+    reachable = reach_count >= row_k
+    w_area = np.bincount(row_area, weights=row_weight, minlength=len(areas))
+    w_reach = np.bincount(row_area, weights=row_weight * reachable, minlength=len(areas))
+    reach = np.divide(w_reach, w_area, out=np.zeros_like(w_area), where=w_area > 0)
+    targets = areas["target"].to_numpy(float).copy()
+    for i in range(len(areas)):
+        if w_area[i] == 0:
+            warnings.append(f"priority area {areas['name'].iloc[i]!r} has no grid cell; it is not planned")
+            targets[i] = 0.0
+        elif targets[i] > reach[i] + 1e-9:
+            msg = (f"area {areas['name'].iloc[i]!r}: target {targets[i]:.1%} cannot be met; at most {reach[i]:.1%} is reachable "
+                   f"by {'≥' + str(int(areas['k'].iloc[i])) + ' ' if int(areas['k'].iloc[i]) > 1 else ''}candidates")
+            if scenario.objective.on_infeasible == "error":
+                raise InfeasibleTargetError(Problem(msg, "scenario", "[demand.classes]", "lower the target, add candidates near the area, or set objective.on_infeasible = \"cap\""))
+            warnings.append(msg + "; the plan aims at the reachable share instead")
+            targets[i] = np.floor(reach[i] * 1e4) / 1e4
+    conflicts = None
+    if scenario.candidates.min_separation_m:
+        conflicts = conflicts_from_points(cands["x_m"].to_numpy(float), cands["y_m"].to_numpy(float),
+                                          cands["site_class"].to_numpy(str), dict(scenario.candidates.min_separation_m))
+    obj = scenario.objective
+    problem = CoverageProblem(
+        a=a, cost=cands["cost"].to_numpy(float), row_weight=row_weight, row_area=row_area, row_k=row_k,
+        area_target=targets, area_names=areas["name"].astype(str).tolist(),
+        col_ids=cands["id"].astype(str).tolist(), col_type=cands["type"].to_numpy(str),
+        col_group=cands["group"].to_numpy(np.int64), fixed=fixed, forbidden=forbidden, conflicts=conflicts,
+        type_caps=dict(scenario.candidates.max_per_type) or None,
+        budget=obj.budget or None, max_sites=obj.max_sites or None,
+    )
+    return problem, targets, reach, warnings
+
+
+def _assemble(scenario: Scenario, inputs: Inputs, grid: Grid, boundary_m: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
+              demand: DemandCells, cands: gpd.GeoDataFrame, cov: Any, problem: Any, solution: Any,
+              targets_used: NDArray[np.float64], reach: NDArray[np.float64]) -> Plan:
+    from planner.radio import link_budget
+
+    selected_idx = np.asarray(solution.selected, dtype=np.int64)
+    selected = np.zeros(len(cands), dtype=bool)
+    selected[selected_idx] = True
+    # coverage counts of the plan per cell
+    sub = cov.to_scipy()[selected_idx]
+    count = np.zeros(grid.n_cells, dtype=np.int64)
+    if sub.nnz:
+        count += np.bincount(sub.indices, minlength=grid.n_cells)
+    count_2d = count.reshape(grid.ny, grid.nx)
+    covered = (count_2d >= 1) & demand.mask
+    best = cov.best_server_of(selected_idx).astype(np.float32)
+    best = np.where(demand.mask, best, np.float32(np.nan)).astype(np.float32)
+
+    # per-area coverage (weighted; a cell counts when covered by >= k sites)
+    row_area = problem.row_area
+    cell_count = count[demand.cells]
+    ok = cell_count >= problem.row_k
+    w_area = np.bincount(row_area, weights=problem.row_weight, minlength=len(areas))
+    w_ok = np.bincount(row_area, weights=problem.row_weight * ok, minlength=len(areas))
+    coverage = np.divide(w_ok, w_area, out=np.zeros_like(w_area), where=w_area > 0)
+    areas_out = areas.copy()
+    areas_out["area_km2"] = np.round(areas.geometry.intersection(boundary_m.union_all()).area.to_numpy() / 1e6, 4)
+    areas_out["n_cells"] = demand.n_cells_per_area
+    areas_out["coverage"] = np.round(coverage, 6)
+    areas_out["best_possible"] = np.round(reach, 6)
+    areas_out["met"] = coverage + 1e-9 >= areas["target"].to_numpy(float)
+    reasons = []
+    for i in range(len(areas)):
+        if demand.n_cells_per_area[i] == 0:
+            reasons.append("no grid cell inside the boundary")
+        elif reach[i] + 1e-9 < areas["target"].iloc[i]:
+            reasons.append(f"only {reach[i]:.1%} of the area is within reach of {'≥' + str(int(areas['k'].iloc[i])) + ' ' if int(areas['k'].iloc[i]) > 1 else ''}candidates")
+        elif not areas_out["met"].iloc[i]:
+            reasons.append(f"solver stopped at {solution.status} before meeting the target")
+        else:
+            reasons.append("")
+    areas_out["reason"] = reasons
+    areas_geo = areas_out.to_crs("EPSG:4490")
+
+    # site table
+    cands_out = cands.copy()
+    cands_out["selected"] = selected
+    sites = cands_out.iloc[selected_idx].copy()
+    order = np.lexsort((sites["id"].to_numpy(str), (sites["site_class"] != "macro").to_numpy()))
+    sites = sites.iloc[order]
+    prefix = scenario.report.site_prefix
+    codes, m_i, p_i = [], 0, 0
+    for cls in sites["site_class"]:
+        if cls == "macro":
+            m_i += 1
+            codes.append(f"{prefix}-M{m_i:04d}")
+        else:
+            p_i += 1
+            codes.append(f"{prefix}-P{p_i:04d}")
+    sites["site_code"] = codes
+    csr = cov.to_scipy()
+    area_of_cell = demand.area_index.ravel()
+    names = areas["name"].astype(str).to_numpy()
+    covers, n_cov, n_unique = [], [], []
+    for j in sites.index.to_numpy():
+        cells = csr.indices[csr.indptr[j]:csr.indptr[j + 1]]
+        idx = np.unique(area_of_cell[cells])
+        idx = idx[idx >= 0]
+        idx = idx[np.argsort(-areas["rank"].to_numpy()[idx], kind="stable")]
+        covers.append("、".join(names[idx].tolist()))
+        n_cov.append(int(cells.size))
+        n_unique.append(int((count[cells] == 1).sum()))
+    sites["areas"] = covers
+    sites["cells_covered"] = n_cov
+    sites["unique_cells"] = n_unique
+    sites = sites.reset_index(drop=True)
+
+    radio: dict[str, Any] = {}
+    for cls_name in ("macro", "micro"):
+        link = link_budget(scenario.radio, cls_name)
+        d = link.as_dict()
+        typical = cands.loc[cands["site_class"] == cls_name, "height_m"]
+        h = float(typical.median()) if len(typical) else (30.0 if cls_name == "macro" else 10.0)
+        d["typical_height_m"] = h
+        d["radius_m_at_typical_height"] = round(float(link.max_radius_m(h)), 1)
+        radio[cls_name] = d
+    radio["band"] = scenario.radio.band
+    radio["threshold_dbm"] = scenario.radio.threshold_dbm
+    radio["terrain"] = bool(scenario.inputs.dem is not None or inputs.buildings is not None)
+    radio["coverage_meta"] = dict(getattr(cov, "meta", {}))
+
+    sol = solution.to_dict()
+    sol["objective_kind"] = scenario.objective.kind
+    sol["targets_used"] = [round(float(t), 6) for t in targets_used]
+    boundary_geo = boundary_m.to_crs("EPSG:4490")
+    return Plan(
+        scenario=scenario, grid=grid, boundary=boundary_geo, candidates=cands_out, sites=sites, areas=areas_geo,
+        best_rsrp=best, covered=covered, demand_mask=demand.mask, solution=sol, radio=radio,
+        input_hashes=inputs.hashes, extras={"cover_count": count_2d},
+    )
+
+
+def validate_scenario(scenario: Scenario | str | Path, *, overrides: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """Check a scenario and its inputs without computing coverage or solving.
+
+    Returns a summary (counts, CRS, grid size, warnings); raises PlannerError listing
+    every problem found.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    inputs = load_inputs(scenario)
+    centre = inputs.boundary.to_crs("EPSG:4326").union_all().centroid
+    crs = choose_metric_crs(scenario.grid.crs, centre.x, centre.y)
+    boundary_m = inputs.boundary.to_crs(crs)
+    grid = make_grid(boundary_m, scenario.grid.resolution_m, crs, scenario.grid.max_cells)
+    areas, w = _prepare_areas(scenario, inputs, boundary_m, crs)
+    return {
+        "scenario": scenario.scenario.name,
+        "crs": crs,
+        "grid": f"{grid.nx} × {grid.ny} cells at {grid.res:g} m",
+        "candidates": len(inputs.candidates),
+        "candidates_by_type": inputs.candidates["type"].value_counts().sort_index().to_dict(),
+        "priority_areas": len(areas),
+        "warnings": inputs.warnings + w,
+    }
