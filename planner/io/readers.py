@@ -36,6 +36,21 @@ def _require_file(path: Path, what: str) -> None:
         raise InputDataError(Problem(f"{what} path is a folder, not a file", str(path), fix="point to the file inside it"))
 
 
+def _csv_frame(text: str) -> pd.DataFrame:
+    """Rows of a delimited text (comma, tab, semicolon or 、), ragged rows padded."""
+    import csv
+    import io
+
+    lines = [ln for ln in text.splitlines() if ln.strip()][:20]
+    counts = {d: sum(ln.count(d) for ln in lines) for d in (",", "\t", ";", "，")}
+    delim = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    width = max((len(r) for r in rows), default=0)
+    padded = [[c if c.strip() != "" else None for c in r] + [None] * (width - len(r)) for r in rows]
+    return pd.DataFrame(padded, dtype=object)
+
+
 def read_table(path: Path, what: str) -> pd.DataFrame:
     """Read a CSV (UTF-8 or GBK) or XLSX table, skipping title rows above the header.
 
@@ -61,9 +76,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
                 raise InputDataError(
                     Problem("cannot decode the text (tried UTF-8 and GBK/GB18030)", str(path), fix="save the CSV as UTF-8")
                 )
-            import io
-
-            raw = pd.read_csv(io.StringIO(text), header=None, dtype=str, skip_blank_lines=True, sep=None, engine="python")
+            raw = _csv_frame(text)
     except InputDataError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many types for corrupt files
@@ -184,20 +197,20 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
     if not (np.isfinite([minx, miny, maxx, maxy]).all()):
         problems.append(Problem("coordinates contain NaN or infinity", str(path), fix="remove the features without a location"))
         return problems
-    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+    if -90 <= minx and maxx <= 90 and 70 <= miny and maxy <= 180 and maxy > 60:
+        problems.append(
+            Problem(
+                "longitude and latitude look swapped (the x values look like latitudes, the y values like longitudes)",
+                str(path),
+                fix="swap the lon and lat columns (China: lon 73–135, lat 18–54)",
+            )
+        )
+    elif minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         problems.append(
             Problem(
                 f"coordinates ({minx:.0f}..{maxx:.0f}, {miny:.0f}..{maxy:.0f}) are not degrees; they look like metres",
                 str(path),
                 fix="declare the file's real projected CRS (e.g. EPSG:4547) instead of a geographic one",
-            )
-        )
-    elif 0 < minx and maxx < 60 and 70 < miny and maxy < 140:
-        problems.append(
-            Problem(
-                "longitude and latitude look swapped (longitudes under 60°, latitudes over 70°)",
-                str(path),
-                fix="swap the lon and lat columns (China: lon 73–135, lat 18–54)",
             )
         )
     return problems

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.errors import ScenarioError
+from planner.scenario import DEFAULT_TYPES, load_scenario, parse_override, scenario_from_dict
+
+
+def test_defaults_and_relative_paths(tiny: Path) -> None:
+    sc = load_scenario(tiny)
+    assert sc.inputs.boundary == (tiny.parent / "boundary.geojson").resolve()
+    assert sc.grid.resolution_m == 25
+    assert sc.demand.classes["rail_station"].k == 2
+    # the cost ladder of the defaults: share < reuse < new pole < new tower
+    t = DEFAULT_TYPES
+    assert t["tower"].cost < t["street_lamp"].cost < t["smart_pole"].cost < t["new_site"].cost
+
+
+def test_overrides_are_typed_and_recorded(tiny: Path) -> None:
+    sc = load_scenario(tiny, ["objective.kind=max_coverage", "objective.max_sites=12", "radio.band=n41"])
+    assert sc.objective.kind == "max_coverage"
+    assert sc.objective.max_sites == 12
+    assert sc.radio.band == "n41"
+    assert sc.overrides == ("objective.kind=max_coverage", "objective.max_sites=12", "radio.band=n41")
+
+
+def test_partial_class_override_keeps_other_defaults(tiny: Path) -> None:
+    sc = load_scenario(tiny, ["demand.classes.park.target=0.5"])
+    assert sc.demand.classes["park"].target == 0.5
+    assert sc.demand.classes["park"].weight == 3
+    assert sc.demand.classes["airport"].target == 0.98
+
+
+def test_every_problem_at_once(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict({"inputs": {"boundary": "a"}, "grid": {"resolutoin_m": 3}, "objective": {"budget": -1}})
+    text = str(err.value)
+    assert "3 problems" in text
+    assert "inputs.candidates" in text and "grid.resolutoin_m" in text and "objective.budget" in text
+    assert "Fix:" in text
+
+
+def test_extends_and_cycle(tiny: Path) -> None:
+    variant = tiny.parent / "variant.toml"
+    variant.write_text('extends = "scenario.toml"\n[objective]\nkind = "max_coverage"\nmax_sites = 3\n', encoding="utf-8")
+    sc = load_scenario(variant)
+    assert sc.objective.max_sites == 3 and sc.grid.resolution_m == 25
+    a, b = tiny.parent / "a.toml", tiny.parent / "b.toml"
+    a.write_text('extends = "b.toml"\n', encoding="utf-8")
+    b.write_text('extends = "a.toml"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="cycle"):
+        load_scenario(a)
+
+
+def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[scenario\nname=1", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="invalid TOML"):
+        load_scenario(bad)
+    with pytest.raises(ScenarioError, match="not found"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(("item", "keys", "value"), [
+    ("a.b=3", ["a", "b"], 3), ("a=x y", ["a"], "x y"), ("a.b=0.5", ["a", "b"], 0.5), ('a="n78"', ["a"], "n78"),
+])
+def test_parse_override(item: str, keys: list[str], value: object) -> None:
+    assert parse_override(item) == (keys, value)
+
+
+def test_override_without_equals() -> None:
+    with pytest.raises(ScenarioError, match="no '='"):
+        parse_override("objective.kind")
