@@ -8,14 +8,19 @@ the columns ``x_m``/``y_m`` (CRS in :attr:`Plan.metric_crs`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from planner.coverage.grid import Grid
 from planner.scenario import Scenario
+
+if TYPE_CHECKING:
+    import folium
 
 
 @dataclass
@@ -82,3 +87,40 @@ class Plan:
     @property
     def metric_crs(self) -> str:
         return self.grid.crs
+
+    def summary(self) -> pd.DataFrame:
+        """Key figures of the plan as a one-column DataFrame (for notebooks and logs)."""
+        sites = self.sites
+        area_km2 = float(self.demand_mask.sum()) * self.grid.res**2 / 1e6
+        reuse = sites["build_mode"].isin(["共享", "利旧"]).sum()
+        rows: dict[str, Any] = {
+            "scenario": self.scenario.scenario.name,
+            "candidates": len(self.candidates),
+            "selected sites": len(sites),
+            "macro sites": int((sites["site_class"] == "macro").sum()),
+            "pole (micro) sites": int((sites["site_class"] == "micro").sum()),
+            "reuse share (共享+利旧)": round(float(reuse) / max(len(sites), 1), 4),
+            "total cost (万元)": round(float(sites["cost"].sum()), 2),
+            "planning area (km²)": round(area_km2, 3),
+            "sites per km²": round(len(sites) / area_km2, 3) if area_km2 else float("nan"),
+            "area targets met": f"{int(self.areas['met'].sum())}/{len(self.areas)}",
+            "solver status": self.solution.get("status"),
+            "objective": self.solution.get("objective"),
+            "bound": self.solution.get("bound"),
+            "gap": self.solution.get("gap"),
+        }
+        for mode, n in sites["build_mode"].value_counts().sort_index().items():
+            rows[f"sites {mode}"] = int(n)
+        return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
+
+    def explore(self) -> folium.Map:
+        """The report's interactive map (folium) for display in a notebook."""
+        from planner.report import build_map
+
+        return build_map(self)
+
+    def write(self, out_dir: str | Path) -> dict[str, Path]:
+        """Write every output into ``out_dir`` atomically (see :func:`planner.write_plan`)."""
+        from planner.io.outputs import write_plan
+
+        return write_plan(self, out_dir)

@@ -1,0 +1,97 @@
+"""End-to-end: a tiny generated scenario through every stage, and the demo subset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import planner
+from planner.errors import InfeasibleTargetError, InputDataError, ResourceLimitError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_tiny_plan_meets_targets(tiny: Path) -> None:
+    plan = planner.run_scenario(tiny)
+    assert len(plan.sites) > 0
+    areas = plan.areas.set_index("id")
+    for _, row in areas.iterrows():
+        assert row["coverage"] + 1e-9 >= min(row["target"], row["best_possible"]), row["name"]
+        if row["best_possible"] + 1e-9 >= row["target"]:
+            assert row["met"], row["name"]
+    # the on-air tower is always part of the plan, at cost 0, as 保留
+    on_air = plan.sites[plan.sites["id"] == "T002"]
+    assert len(on_air) == 1 and on_air["build_mode"].iloc[0] == "保留" and on_air["cost"].iloc[0] == 0
+    assert plan.solution["status"] in {"optimal", "feasible"}
+    assert plan.solution["bound"] <= plan.solution["objective"] + 1e-6
+    # covered cells have a best-server RSRP above the threshold
+    thr = plan.scenario.radio.threshold_dbm
+    assert np.all(plan.best_rsrp[plan.covered] >= thr - 1e-3)
+    assert plan.grid.crs == "EPSG:4547"
+    assert list(plan.sites["site_code"])[:1] == ["5G-M0001"]
+
+
+def test_tiny_outputs_and_determinism(tiny: Path, tmp_path: Path) -> None:
+    plan = planner.run_scenario(tiny)
+    out = tmp_path / "run1"
+    files = planner.write_plan(plan, out)
+    for name in ("report.html", "plan.gpkg", "sites.csv", "manifest.json", "coverage.tif", "sites.xlsx", "sites.kml"):
+        assert (out / name).is_file(), name
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert man["seed"] == 7 and man["solver"]["status"] in {"optimal", "feasible"}
+    assert set(man["inputs_sha256"]) == {"boundary", "candidates", "priority_areas"}
+    assert man["radio"]["macro"]["model"] == "uma" and man["radio"]["micro"]["model"] == "umi"
+    plan2 = planner.run_scenario(tiny)
+    planner.write_plan(plan2, tmp_path / "run2")
+    assert (out / "sites.csv").read_bytes() == (tmp_path / "run2" / "sites.csv").read_bytes()
+    assert files["report"] == out / "report.html"
+
+
+def test_max_coverage_respects_site_cap(tiny: Path) -> None:
+    plan = planner.run_scenario(tiny, overrides=["objective.kind=max_coverage", "objective.max_sites=3"])
+    assert len(plan.sites) <= 3
+
+
+def test_unreachable_target_is_capped_and_named(tiny: Path) -> None:
+    plan = planner.run_scenario(tiny, overrides=["radio.threshold_dbm=-60"])
+    assert any("cannot be met" in w for w in plan.warnings)
+    assert (plan.areas["reason"] != "").any()
+
+
+def test_unreachable_target_error_mode(tiny: Path) -> None:
+    with pytest.raises(InfeasibleTargetError, match="cannot be met"):
+        planner.run_scenario(tiny, overrides=["radio.threshold_dbm=-60", "objective.on_infeasible=error"])
+
+
+def test_huge_grid_refused_before_allocating(tiny: Path) -> None:
+    with pytest.raises(ResourceLimitError, match="resolution_m = "):
+        planner.run_scenario(tiny, overrides=["grid.resolution_m=0.05"])
+
+
+def test_missing_input_names_file(tiny: Path) -> None:
+    (tiny.parent / "candidates.gpkg").unlink()
+    with pytest.raises(InputDataError, match="candidates.gpkg"):
+        planner.run_scenario(tiny)
+
+
+def test_validate_summary(tiny: Path) -> None:
+    summary = planner.validate_scenario(tiny)
+    assert summary["candidates"] == 42 and summary["crs"] == "EPSG:4547"
+
+
+@pytest.mark.slow
+def test_demo_small_end_to_end(tmp_path: Path) -> None:
+    """The committed demo data on a 2 km × 2 km box around Optics Valley Square."""
+    scenario = REPO / "data" / "scenarios" / "demo_small.toml"
+    if not scenario.exists():
+        pytest.skip("demo_small scenario not built")
+    plan = planner.run_scenario(scenario)
+    unmet = plan.areas[~plan.areas["met"]]
+    # every area meets its target, or the report names why it cannot
+    assert (unmet["reason"] != "").all()
+    assert len(plan.sites) > 0
+    planner.write_plan(plan, tmp_path / "demo_small")
+    assert (tmp_path / "demo_small" / "report.html").stat().st_size > 10_000
