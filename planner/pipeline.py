@@ -23,7 +23,13 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from planner.coverage.grid import Grid
-from planner.errors import InfeasibleTargetError, InputDataError, PlannerError, Problem, ResourceLimitError
+from planner.errors import (
+    InfeasibleTargetError,
+    InputDataError,
+    PlannerError,
+    Problem,
+    ResourceLimitError,
+)
 from planner.geo.areas import normalise_areas
 from planner.geo.candidates import normalise_candidates, pole_groups
 from planner.geo.crs import choose_metric_crs
@@ -192,7 +198,7 @@ def _add_remainder_area(scenario: Scenario, areas: gpd.GeoDataFrame, demand: Dem
     rest = demand.mask & (demand.area_index < 0)
     if not rest.any():
         return areas, demand
-    cls = scenario.demand.classes["other"]  # type: ignore[index]
+    cls = scenario.demand.classes["other"]
     row = {"id": "REST", "name": "规划范围其余区域" if scenario.report.language == "zh" else "rest of the boundary",
            "class": "other", "target": cls.target, "weight": cls.weight, "k": cls.k, "rank": -1}
     extra = gpd.GeoDataFrame([row], geometry=[boundary_m.union_all()], crs=areas.crs or grid.crs)
@@ -290,7 +296,7 @@ def run_scenario(
             workers=scenario.solver.workers, seed=scenario.scenario.seed, backend=scenario.solver.backend,
             gap_limit=scenario.solver.gap_limit,
         )
-        if solution.status == "infeasible" or len(solution.selected) == 0 and problem.a.shape[0] > 0:
+        if solution.status == "infeasible" or (len(solution.selected) == 0 and problem.a.shape[0] > 0):
             raise InfeasibleTargetError(Problem(
                 f"the solver found no plan (status {solution.status}) within {scenario.solver.time_limit_s:g} s",
                 "scenario", "[objective]", "lower the area targets, add candidates, or raise solver.time_limit_s"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -162,7 +162,9 @@ DEFAULT_TYPES: dict[str, TypeDefaults] = {
 class Demand(_Model):
     #: lines in the priority-area file are buffered by this width (m)
     line_width_m: Annotated[float, Field(gt=0)] = 30.0
-    classes: dict[PriorityClass, ClassDefaults] = Field(default_factory=lambda: dict(DEFAULT_CLASSES))
+    classes: dict[PriorityClass, ClassDefaults] = Field(
+        default_factory=lambda: cast("dict[PriorityClass, ClassDefaults]", dict(DEFAULT_CLASSES))
+    )
 
     @field_validator("classes", mode="before")
     @classmethod
@@ -179,7 +181,9 @@ class Demand(_Model):
 
 
 class Candidates(_Model):
-    types: dict[CandidateType, TypeDefaults] = Field(default_factory=lambda: dict(DEFAULT_TYPES))
+    types: dict[CandidateType, TypeDefaults] = Field(
+        default_factory=lambda: cast("dict[CandidateType, TypeDefaults]", dict(DEFAULT_TYPES))
+    )
     #: minimum separation between selected sites of the same class (m); 0 = none
     min_separation_m: dict[Literal["macro", "micro"], Annotated[float, Field(ge=0)]] = Field(
         default_factory=dict

@@ -67,13 +67,13 @@ def test_unreachable_target_error_mode(tiny: Path) -> None:
 
 
 def test_huge_grid_refused_before_allocating(tiny: Path) -> None:
-    with pytest.raises(ResourceLimitError, match="resolution_m = "):
+    with pytest.raises(ResourceLimitError, match=r"resolution_m = "):
         planner.run_scenario(tiny, overrides=["grid.resolution_m=0.05"])
 
 
 def test_missing_input_names_file(tiny: Path) -> None:
     (tiny.parent / "candidates.gpkg").unlink()
-    with pytest.raises(InputDataError, match="candidates.gpkg"):
+    with pytest.raises(InputDataError, match=r"candidates\.gpkg"):
         planner.run_scenario(tiny)
 
 
