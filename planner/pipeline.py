@@ -210,6 +210,26 @@ def _add_remainder_area(scenario: Scenario, areas: gpd.GeoDataFrame, demand: Dem
     return areas, DemandCells(demand.mask, area_index, demand.cells, counts)
 
 
+@dataclass
+class Prepared:
+    """A run stopped after coverage: what :func:`plan_prepared` needs to optimise and assemble.
+
+    Made by :func:`prepare_scenario`. A sweep over settings that do not change these stages
+    (objective, solver, report, per-type caps, separations) solves many variants from one.
+    """
+
+    scenario: Scenario
+    inputs: Inputs
+    grid: Grid
+    boundary_m: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    demand: DemandCells
+    candidates: gpd.GeoDataFrame
+    coverage: Any
+    warnings: list[str]
+    timings: dict[str, float]
+
+
 def run_scenario(
     scenario: Scenario | str | Path,
     *,
@@ -232,6 +252,20 @@ def run_scenario(
     PlannerError
         For any input the user can fix (exit code 2 in the CLI); InfeasibleTargetError
         when ``objective.on_infeasible = "error"`` and a target cannot be met.
+    """
+    prep = prepare_scenario(scenario, overrides=overrides, progress=progress)
+    return plan_prepared(prep, progress=progress)
+
+
+def prepare_scenario(
+    scenario: Scenario | str | Path,
+    *,
+    overrides: list[str] | tuple[str, ...] = (),
+    progress: Progress | None = None,
+) -> Prepared:
+    """Run the stages up to coverage (load inputs, grid and demand, candidates, coverage).
+
+    :func:`plan_prepared` finishes the run; ``run_scenario`` is the two in sequence.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
@@ -285,6 +319,23 @@ def run_scenario(
             grid, x_m, y_m, cand_all["height_m"].to_numpy(np.float64), cand_all["site_class"].to_numpy(str),
             scenario.radio, cell_mask=demand.mask, terrain=terrain,
         )
+
+    return Prepared(scenario, inputs, grid, boundary_m, areas, demand, cand_all, cov, warnings, st.timings)
+
+
+def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress: Progress | None = None) -> Plan:
+    """Optimise and assemble the :class:`~planner.plan.Plan` of a prepared run.
+
+    ``scenario`` (default ``prep.scenario``) may differ from the prepared one only in keys
+    that the prepared stages do not read: ``objective``, ``solver``, ``report``,
+    ``candidates.max_per_type`` and ``candidates.min_separation_m``.
+    """
+    scenario = prep.scenario if scenario is None else scenario
+    st = _Stages(progress)
+    st.timings.update(prep.timings)
+    warnings = list(prep.warnings)
+    inputs, grid, boundary_m, areas, demand = prep.inputs, prep.grid, prep.boundary_m, prep.areas, prep.demand
+    cand_all, cov = prep.candidates, prep.coverage
 
     with st.stage("optimise"):
         problem, targets_used, reach, w = _build_problem(scenario, cand_all, areas, demand, cov)
