@@ -1,18 +1,22 @@
 """The ``planner`` command line: parses arguments and calls the pipeline; nothing more.
 
-Exit codes: 0 success, 1 internal error, 2 bad input, 3 infeasible target.
+Exit codes: 0 success, 1 internal error, 2 bad input, 3 infeasible target (diagnostics.json is
+still written), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
+import signal
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from types import FrameType
 
-from planner.errors import PlannerError
+from planner.errors import InfeasibleTargetError, PlannerError
 
 log = logging.getLogger("planner")
 
@@ -63,7 +67,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     console = Console(stderr=True, quiet=args.quiet)
     out = args.out or Path("runs") / args.scenario.stem
     with console.status("starting…") as status:
-        plan = run_scenario(args.scenario, overrides=args.overrides, progress=lambda s: status.update(f"{s}…"))
+        try:
+            plan = run_scenario(args.scenario, overrides=args.overrides, progress=lambda s: status.update(f"{s}…"))
+        except InfeasibleTargetError as exc:
+            path = _write_diagnostics(out, args, exc)
+            print(f"diagnostics: {path}", file=sys.stderr)
+            raise
         status.update("writing outputs…")
         files = write_plan(plan, out)
     sol = plan.solution
@@ -77,6 +86,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"warning: {w}")
         print(f"report: {files['report']}")
     return 0
+
+
+def _write_diagnostics(out: Path, args: argparse.Namespace, exc: InfeasibleTargetError) -> Path:
+    """Write ``diagnostics.json`` for an infeasible run, atomically replacing ``out``.
+
+    The run completed its analysis, and its result is "infeasible": the output folder
+    then holds only the diagnostics (what could not be met and why), never a stale plan.
+    """
+    import json
+    from dataclasses import asdict
+
+    from planner.io.rundir import atomic_dir
+    from planner.scenario import load_scenario
+
+    data = {
+        "status": "infeasible",
+        "exit_code": exc.exit_code,
+        "message": str(exc),
+        "problems": [asdict(p) for p in exc.problems],
+        "diagnostics": exc.diagnostics,
+        "scenario_file": str(args.scenario),
+        "overrides": list(args.overrides),
+        "scenario": load_scenario(args.scenario, args.overrides).to_dict(),
+    }
+    with atomic_dir(out) as tmp:
+        (tmp / "diagnostics.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    return Path(out).resolve() / "diagnostics.json"
+
+
+def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: unwind like Ctrl-C so that temporary output is removed."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -95,6 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` console script."""
     args = _parser().parse_args(argv)
     _setup_logging(args.quiet, args.verbose)
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_on_signal)
+    except ValueError:  # not in the main thread (e.g. called from a worker)
+        previous = None
     try:
         if args.command == "run":
             return _cmd_run(args)
@@ -102,12 +148,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted; no output was written", file=sys.stderr)
-        return 130
-    except Exception:
-        log.exception("internal error: please report this with the scenario that caused it")
+    except KeyboardInterrupt as exc:
+        match = re.fullmatch(r"signal (\d+)", str(exc))
+        code = 128 + int(match.group(1)) if match else 130
+        print("interrupted; no output was written (an earlier run in the output folder is left as it was)", file=sys.stderr)
+        return code
+    except Exception as exc:
+        if args.verbose:
+            log.exception("internal error: please report this with the scenario that caused it")
+        else:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            print(f"internal error: {type(exc).__name__}: {first}\nThis is a bug in the planner, not a problem with your "
+                  "inputs: please report it with the scenario (run again with -v for the details).", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

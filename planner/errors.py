@@ -7,8 +7,9 @@ unmeetable coverage target is :class:`InfeasibleTargetError` (exit code 3).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,17 @@ class SolverError(PlannerError, RuntimeError):
 
 
 class InfeasibleTargetError(PlannerError):
-    """A coverage target cannot be met by any selection of candidates (CLI exit code 3)."""
+    """A coverage target cannot be met by any selection of candidates (CLI exit code 3).
+
+    ``diagnostics`` (JSON-ready: e.g. per-area target and best reachable share) is written
+    by the CLI to ``diagnostics.json`` in the output folder.
+    """
 
     exit_code = 3
+
+    def __init__(self, message: str | Problem | Sequence[Problem], diagnostics: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics: dict[str, Any] = dict(diagnostics or {})
 
 
 def raise_all(problems: Iterable[Problem], cls: type[PlannerError] = InputDataError) -> None:

@@ -32,9 +32,9 @@ from planner.errors import (
 )
 from planner.geo.areas import normalise_areas
 from planner.geo.candidates import normalise_candidates, pole_groups
-from planner.geo.crs import choose_metric_crs
+from planner.geo.crs import bbox_gap_km, choose_metric_crs, detect_gcj02_shift
 from planner.geo.demand import DemandCells, rasterize_demand
-from planner.io.readers import read_vector
+from planner.io.readers import feature_label, inspect_dem, read_vector
 from planner.plan import Plan
 from planner.scenario import Scenario, load_scenario
 
@@ -90,11 +90,6 @@ def load_inputs(scenario: Scenario) -> Inputs:
         except InputDataError as exc:
             problems.extend(exc.problems)
             results[name] = None
-    if cfg.dem is not None:
-        if not cfg.dem.exists():
-            problems.append(Problem("dem file not found", str(cfg.dem), fix="check `inputs.dem` (paths are relative to the scenario file)"))
-        else:
-            hashes["dem"] = file_sha256(cfg.dem)
     candidates = None
     if results["candidates"] is not None:
         try:
@@ -108,6 +103,57 @@ def load_inputs(scenario: Scenario) -> Inputs:
         if not kinds <= {"Polygon", "MultiPolygon"}:
             problems.append(Problem(f"the boundary must be polygons; found {', '.join(sorted(kinds))}", str(cfg.boundary),
                                     fix="export the planning boundary as a polygon layer"))
+            boundary = None
+        else:
+            for i in np.flatnonzero((~boundary.geometry.is_valid).to_numpy()):
+                warnings.append(f"{cfg.boundary}: {feature_label(boundary, int(i))} has an invalid polygon "
+                                "(e.g. self-intersection); repaired with make_valid")
+    if cfg.dem is not None:
+        if boundary is not None:
+            p, w = inspect_dem(cfg.dem, boundary)
+            problems += p
+            warnings += w
+        elif not cfg.dem.exists():
+            problems.append(Problem("dem file not found", str(cfg.dem), fix="check `inputs.dem` (paths are relative to the scenario file)"))
+        if cfg.dem.is_file():
+            hashes["dem"] = file_sha256(cfg.dem)
+    if boundary is not None:
+        # layers that do not overlap after reprojection: one of them declares the wrong CRS
+        b_bounds = [float(v) for v in boundary.total_bounds]
+        for name in ("candidates", "priority_areas", "exclusions", "buildings"):
+            layer = results[name]
+            if layer is None or layer.empty:
+                continue
+            gap = bbox_gap_km(b_bounds, [float(v) for v in layer.total_bounds])
+            if gap > 2.0:
+                problems.append(Problem(
+                    f"the {name} layer does not overlap the boundary after reprojection: it lies {gap:,.1f} km away "
+                    f"({name} declared {layer.attrs.get('source_crs', '?')}, boundary {boundary.attrs.get('source_crs', '?')})",
+                    str(getattr(cfg, name)),
+                    fix="one of the two files declares the wrong coordinate reference system (or they are different places); "
+                    "check each file's CRS against its source",
+                ))
+                if name == "candidates":
+                    candidates = None
+        if candidates is not None and cfg.coordinates != "gcj02":
+            pts = candidates.geometry
+            shifted = detect_gcj02_shift(pts.x.to_numpy(float), pts.y.to_numpy(float), boundary.geometry.make_valid().union_all())
+            if shifted == "points":
+                warnings.append(f"{cfg.candidates}: the candidates look shifted ~500–600 m against the boundary in the way "
+                                "GCJ-02 (Gaode/AMap web-map) coordinates are; if they were copied from a web map, set "
+                                "inputs.coordinates = \"gcj02\" only when every file is GCJ-02, or convert this file to CGCS2000")
+            elif shifted == "boundary":
+                warnings.append(f"{cfg.boundary}: the boundary looks shifted ~500–600 m against the candidates in the way "
+                                "GCJ-02 (Gaode/AMap web-map) coordinates are; convert the boundary to CGCS2000")
+        if results["priority_areas"] is not None and cfg.priority_areas is not None:
+            try:  # checked here too so that one validation lists the area problems with the others
+                centre = boundary.to_crs("EPSG:4326").union_all().centroid
+                normalise_areas(results["priority_areas"], cfg.priority_areas, scenario,
+                                choose_metric_crs(scenario.grid.crs, centre.x, centre.y))
+            except PlannerError as exc:
+                problems.extend(exc.problems)
+    if results["exclusions"] is not None:
+        problems += _exclusion_rules(results["exclusions"], str(cfg.exclusions))[1]
     if problems:
         raise InputDataError(problems)
     assert boundary is not None and candidates is not None
@@ -369,13 +415,9 @@ def _exclusions(scenario: Scenario, inputs: Inputs, cands: gpd.GeoDataFrame, crs
         return forbidden, warnings
     ex = inputs.exclusions.to_crs(crs)
     src = str(scenario.inputs.exclusions)
-    if "rule" not in ex.columns:
-        raise InputDataError(Problem("no `rule` column", src, fix='add `rule` = "forbid" (禁建) or "restrict" (限建)'))
-    rule = ex["rule"].astype("string").str.strip().str.lower().replace({"禁建": "forbid", "限建": "restrict"})
-    bad = ~rule.isin(["forbid", "restrict"])
-    if bad.any():
-        raise InputDataError(Problem(f"unknown rule {rule[bad].iloc[0]!r}", src, f"row {int(np.flatnonzero(bad.to_numpy())[0]) + 1}",
-                                     'use "forbid" (禁建) or "restrict" (限建)'))
+    rule, problems = _exclusion_rules(ex, src)
+    if problems:
+        raise InputDataError(problems)
     ex = ex.assign(rule=rule)
     for kind, applies in (("forbid", np.ones(len(cands), bool)), ("restrict", (cands["site_class"] == "macro").to_numpy())):
         zone = ex[ex["rule"] == kind]
@@ -386,9 +428,29 @@ def _exclusions(scenario: Scenario, inputs: Inputs, cands: gpd.GeoDataFrame, crs
         if (hit & on_air).any():
             warnings.append(f"{int((hit & on_air).sum())} sites already on air stand in {kind} zones; they are kept")
         forbidden |= hit & ~on_air
+    on_air_all = (cands["status"] == "existing_5g").to_numpy()
+    if forbidden.any() and not (~forbidden & ~on_air_all).any():
+        raise InputDataError(Problem(
+            f"no candidate is left after the exclusions: all {int(forbidden.sum())} candidates that are not already on air "
+            "stand in forbid (禁建) or restrict (限建, macro sites) zones",
+            src, fix="check the exclusion polygons and their `rule` (forbid = no site at all, restrict = no macro site), "
+            "or add candidates outside the zones",
+        ))
     if forbidden.any():
         warnings.append(f"{int(forbidden.sum())} candidates are excluded by 禁建/限建 zones")
     return forbidden, warnings
+
+
+def _exclusion_rules(ex: gpd.GeoDataFrame, src: str) -> tuple[pd.Series, list[Problem]]:
+    """The normalised ``rule`` column of the exclusions ("forbid"/"restrict") and its problems."""
+    if "rule" not in ex.columns:
+        return pd.Series([], dtype=object), [Problem("no `rule` column", src, fix='add `rule` = "forbid" (禁建) or "restrict" (限建)')]
+    rule = ex["rule"].astype("string").str.strip().str.lower().replace({"禁建": "forbid", "限建": "restrict"})
+    bad = ~rule.isin(["forbid", "restrict"])
+    problems = [Problem(f"unknown rule {ex['rule'].iloc[i]!r}" if isinstance(ex["rule"].iloc[i], str) else "missing rule",
+                        src, feature_label(ex, int(i)), 'use "forbid" (禁建) or "restrict" (限建)')
+                for i in np.flatnonzero(bad.to_numpy())[:10]]
+    return rule, problems
 
 
 def _build_problem(
@@ -560,14 +622,44 @@ def validate_scenario(scenario: Scenario | str | Path, *, overrides: list[str] |
     centre = inputs.boundary.to_crs("EPSG:4326").union_all().centroid
     crs = choose_metric_crs(scenario.grid.crs, centre.x, centre.y)
     boundary_m = inputs.boundary.to_crs(crs)
-    grid = make_grid(boundary_m, scenario.grid.resolution_m, crs, scenario.grid.max_cells)
-    areas, w = _prepare_areas(scenario, inputs, boundary_m, crs)
+    boundary_m["geometry"] = boundary_m.geometry.make_valid()
+    errors: list[PlannerError] = []
+    warnings = list(inputs.warnings)
+    grid_text = "?"
+    n_areas = 0
+    try:
+        grid = make_grid(boundary_m, scenario.grid.resolution_m, crs, scenario.grid.max_cells)
+        grid_text = f"{grid.nx} × {grid.ny} cells at {grid.res:g} m"
+    except PlannerError as exc:
+        errors.append(exc)
+    try:
+        areas, w = _prepare_areas(scenario, inputs, boundary_m, crs)
+        warnings += w
+        n_areas = len(areas)
+    except PlannerError as exc:
+        errors.append(exc)
+    try:
+        cands = inputs.candidates.to_crs(crs)
+        near = cands.geometry.within(boundary_m.union_all().buffer(CANDIDATE_MARGIN_M)).to_numpy()
+        if not near.any():
+            raise InputDataError(Problem("no candidate lies inside (or within 1 km of) the boundary", str(scenario.inputs.candidates),
+                                         fix="check that candidates and boundary describe the same place and CRS"))
+        if not near.all():
+            warnings.append(f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary and would be ignored")
+        _, w = _exclusions(scenario, inputs, cands.iloc[np.flatnonzero(near)].reset_index(drop=True), crs)
+        warnings += w
+    except PlannerError as exc:
+        errors.append(exc)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputDataError([p for e in errors for p in e.problems])
     return {
         "scenario": scenario.scenario.name,
         "crs": crs,
-        "grid": f"{grid.nx} × {grid.ny} cells at {grid.res:g} m",
+        "grid": grid_text,
         "candidates": len(inputs.candidates),
         "candidates_by_type": inputs.candidates["type"].value_counts().sort_index().to_dict(),
-        "priority_areas": len(areas),
-        "warnings": inputs.warnings + w,
+        "priority_areas": n_areas,
+        "warnings": warnings,
     }

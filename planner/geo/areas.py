@@ -80,7 +80,7 @@ def normalise_areas(
     df["class"] = mapped.where(~unknown, "other").astype(str)
     defaults = scenario.demand.classes
     for col, lo, hi in (("target", 0.0, 1.0), ("weight", 0.0, 1e9), ("k", 1, 10)):
-        default = df["class"].map(lambda c, col=col: getattr(defaults[c], col)).astype(float)  # type: ignore[index]
+        default = df["class"].map(lambda c, col=col: getattr(defaults[c], col)).astype(float)
         if col in df.columns:
             values = pd.to_numeric(df[col], errors="coerce").astype(float)
             bad = values.notna() & ((values < lo) | (values > hi))
@@ -92,7 +92,7 @@ def normalise_areas(
             values = default
         df[col] = values
     df["k"] = df["k"].round().astype(int)
-    df["rank"] = df["class"].map(lambda c: defaults[c].rank).astype(int)  # type: ignore[index]
+    df["rank"] = df["class"].map(lambda c: defaults[c].rank).astype(int)
 
     # geometry
     geoms = df.geometry

@@ -67,7 +67,7 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     geom_types = df.geometry.geom_type
     not_point = ~geom_types.isin(["Point", "MultiPoint"]) | df.geometry.is_empty
     if not_point.any():
-        bad = [feature_label(df, i) for i in np.flatnonzero(not_point.to_numpy())]
+        bad = [feature_label(df, int(i)) for i in np.flatnonzero(not_point.to_numpy())]
         kinds = sorted(set(geom_types[not_point].dropna().astype(str)))
         problems.append(Problem(
             f"candidates must be points; found {', '.join(kinds) or 'empty'} geometry at {_listing(bad)}",
@@ -86,7 +86,7 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     ids = df["id"].astype("string").str.strip()
     empty = ids.isna() | (ids == "")
     if empty.any():
-        rows = [feature_label(df, i) for i in np.flatnonzero(empty.to_numpy())]
+        rows = [feature_label(df, int(i)) for i in np.flatnonzero(empty.to_numpy())]
         problems.append(Problem(f"empty id at {_listing(rows)}", src, fix="give every candidate a unique id"))
     dup = ids.duplicated(keep=False) & ~empty
     if dup.any():

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+import numpy as np
+from numpy.typing import NDArray
 from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
 
 from planner.errors import Problem, ScenarioError
 
@@ -32,7 +36,7 @@ def gauss_kruger_3deg(lon: float) -> str:
 
 def utm(lon: float, lat: float) -> str:
     """WGS 84 / UTM zone of a point."""
-    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    zone = math.floor((lon + 180.0) / 6.0) % 60 + 1
     return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
 
@@ -56,3 +60,70 @@ def choose_metric_crs(setting: str, lon: float, lat: float) -> str:
     if unit not in ("metre", "meter"):
         raise ScenarioError(Problem(f"{setting} is in {unit}, not metres", "scenario", "[grid.crs]", "choose a CRS in metres"))
     return setting if setting.upper().startswith("EPSG:") else crs.to_string()
+
+
+def bbox_gap_km(a: Sequence[float], b: Sequence[float]) -> float:
+    """Distance (km, approximate) between two lon/lat bounding boxes; 0 when they overlap.
+
+    Parameters
+    ----------
+    a, b : sequence of float
+        ``(minx, miny, maxx, maxy)`` in degrees.
+    """
+    dx = max(a[0] - b[2], b[0] - a[2], 0.0)
+    dy = max(a[1] - b[3], b[1] - a[3], 0.0)
+    lat = math.radians((a[1] + a[3] + b[1] + b[3]) / 4.0)
+    return math.hypot(dx * 111.32 * math.cos(lat), dy * 110.57)
+
+
+#: the GCJ-02 check needs at least this many points, and this many outside the boundary
+GCJ_MIN_POINTS = 10
+GCJ_MIN_OUTSIDE = 5
+
+
+def detect_gcj02_shift(lon: NDArray[np.float64], lat: NDArray[np.float64], boundary: BaseGeometry) -> str | None:
+    """Which layer looks GCJ-02 (Gaode/AMap) shifted: ``"points"``, ``"boundary"`` or None.
+
+    GCJ-02 moves features about 550–620 m (around Wuhan: ~520 m east, ~270 m south) from
+    their CGCS2000 position, so a candidate file copied from a web map sits shifted
+    against a boundary drawn in CGCS2000. The check is deliberately conservative: it
+    counts the points outside the boundary as given, and after undoing (or applying)
+    the GCJ-02 shift to the points; it answers only when at least
+    :data:`GCJ_MIN_OUTSIDE` points (and 2 %) are outside as given and the shift brings
+    at least three quarters of them inside. A candidate catalogue that simply extends
+    beyond the boundary does not change under the shift and gives None.
+
+    Parameters
+    ----------
+    lon, lat : ndarray
+        Point coordinates in degrees (as read, EPSG:4490).
+    boundary : shapely geometry
+        The planning boundary in EPSG:4490.
+
+    Returns
+    -------
+    str or None
+        ``"points"`` if the points look GCJ-02 against a CGCS2000 boundary, ``"boundary"``
+        if the boundary looks GCJ-02 against CGCS2000 points, None otherwise.
+    """
+    import shapely
+
+    from planner.geo.gcj02 import gcj02_to_wgs84, in_china, wgs84_to_gcj02
+
+    lon = np.asarray(lon, dtype=np.float64)
+    lat = np.asarray(lat, dtype=np.float64)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[ok], lat[ok]
+    if lon.size < GCJ_MIN_POINTS or boundary is None or boundary.is_empty or not bool(np.all(in_china(lon, lat))):
+        return None
+    shapely.prepare(boundary)
+    out_given = int((~shapely.contains_xy(boundary, lon, lat)).sum())
+    if out_given < max(GCJ_MIN_OUTSIDE, 0.02 * lon.size):
+        return None
+    best: tuple[int, str] | None = None
+    for label, fn in (("points", gcj02_to_wgs84), ("boundary", wgs84_to_gcj02)):
+        x, y = fn(lon, lat)
+        out = int((~shapely.contains_xy(boundary, np.asarray(x), np.asarray(y))).sum())
+        if out <= 0.25 * out_given and (best is None or out < best[0]):
+            best = (out, label)
+    return None if best is None else best[1]

@@ -114,6 +114,8 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFr
             )
         )
     offset = int(df.attrs.get("header_row", 0)) + 2  # 1-based file row of the first data row
+    if len(df) == 0:
+        raise InputDataError(Problem(f"the {what} table has a header but no rows", str(path), fix="add one row per feature below the header"))
     problems = []
     lon = pd.to_numeric(df[lon_col], errors="coerce")
     lat = pd.to_numeric(df[lat_col], errors="coerce")
@@ -142,50 +144,132 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     """Read any vector file (GeoPackage, GeoJSON, Shapefile, ...) or a lon/lat table.
 
     Returns a GeoDataFrame in EPSG:4490. Projected inputs are reprojected; inputs without
-    a CRS are refused (except tables, which are lon/lat by contract).
+    a CRS are refused (except tables, which are lon/lat by contract). Coordinates that
+    cannot be what the file declares (metres declared as degrees, degrees declared as
+    metres, lon/lat swapped) are refused with the likely fix. The declared CRS is kept in
+    ``attrs["source_crs"]`` for later messages.
+
+    Raises
+    ------
+    InputDataError
+        For anything wrong with the file; never any other exception.
     """
     path = Path(path)
+    try:
+        return _read_vector(path, what)
+    except InputDataError:
+        raise
+    except Exception as exc:  # a reader must never leak a library exception to the user
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputDataError(
+            Problem(
+                f"unexpected problem while reading the {what} file ({type(exc).__name__}: {first})",
+                str(path),
+                fix="open the file in QGIS and export it again as GeoPackage (or UTF-8 CSV for tables); "
+                "if QGIS reads it fine, please report this file",
+            )
+        ) from None
+
+
+def _read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     _require_file(path, what)
     if path.suffix.lower() in TABLE_SUFFIXES:
-        return _points_from_table(read_table(path, what), path, what)
+        gdf = _points_from_table(read_table(path, what), path, what)
+        gdf.attrs["source_crs"] = "lon/lat columns"
+        _raise_implausible(gdf, path, what)
+        return gdf
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        damaged = "malformed" in text or "truncated" in text.lower() or "not a database" in text
         raise InputDataError(
             Problem(
-                f"cannot open as a vector file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
+                ("the file is damaged or truncated" if damaged else "cannot open as a vector file") + f" ({type(exc).__name__}: {text})",
                 str(path),
-                fix="check the file is a complete GeoPackage, GeoJSON or Shapefile (re-export it from your GIS)",
+                fix="check the file is a complete GeoPackage, GeoJSON or Shapefile (copy it again, or re-export it from your GIS)",
             )
         ) from None
     if len(gdf) == 0:
-        raise InputDataError(Problem(f"the {what} layer is empty", str(path), fix="export the layer with its features"))
+        raise InputDataError(Problem(f"the {what} layer is empty (no features)", str(path), fix="export the layer with its features"))
     if gdf.crs is None:
         raise InputDataError(
             Problem(
-                "the file has no coordinate reference system",
+                "the file has no coordinate reference system"
+                + (" (the .prj file next to the .shp is missing)" if path.suffix.lower() == ".shp" else ""),
                 str(path),
                 fix="assign one in your GIS (e.g. EPSG:4490 for CGCS2000 lon/lat, EPSG:4547 for Gauss-Krüger CM 114E)",
             )
         )
     gdf.attrs["row_offset"] = 1
-    return _to_geographic(gdf, path)
+    out = _to_geographic(gdf, path, what)
+    _raise_implausible(out, path, what)
+    return out
 
 
-def _to_geographic(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+def _raise_implausible(gdf: gpd.GeoDataFrame, path: Path, what: str) -> None:
+    problems = check_plausible_lonlat(gdf, path, what)
+    if problems:
+        raise InputDataError(problems)
+
+
+def _crs_label(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
+
+
+def _to_geographic(gdf: gpd.GeoDataFrame, path: Path, what: str = "input") -> gpd.GeoDataFrame:
     try:
         crs = CRS.from_user_input(gdf.crs)
     except CRSError as exc:
         raise InputDataError(Problem(f"unknown CRS: {exc}", str(path), fix="assign a known EPSG code")) from None
+    label = _crs_label(crs)
     if crs.is_geographic:
         # CGCS2000 and WGS 84 agree to well below a metre; relabel rather than transform.
         out = gdf.set_crs(GEOGRAPHIC, allow_override=True)
     else:
+        bounds = np.asarray(gdf.total_bounds, dtype=float)
+        if np.isfinite(bounds).all() and np.abs(bounds[[0, 2]]).max() <= 180 and np.abs(bounds[[1, 3]]).max() <= 90:
+            raise InputDataError(
+                Problem(
+                    f"coordinates ({bounds[0]:.4f}..{bounds[2]:.4f}, {bounds[1]:.4f}..{bounds[3]:.4f}) look like degrees, "
+                    f"but the file declares the projected CRS {label} in metres",
+                    str(path),
+                    fix="declare the file's CRS as EPSG:4490 (CGCS2000 lon/lat) instead (in QGIS: Layer ▸ Set CRS, not Reproject)",
+                )
+            )
         out = gdf.to_crs(GEOGRAPHIC)
+        use = crs.area_of_use
+        ob = np.asarray(out.total_bounds, dtype=float)
+        if use is not None and np.isfinite(ob).all():
+            margin = 3.0  # degrees: data just outside a Gauss-Krüger band is common and fine
+            if ob[2] < use.west - margin or ob[0] > use.east + margin or ob[3] < use.south - margin or ob[1] > use.north + margin:
+                raise InputDataError(
+                    Problem(
+                        f"after reprojection from {label} the features lie at lon {ob[0]:.2f}..{ob[2]:.2f}, lat {ob[1]:.2f}..{ob[3]:.2f}, "
+                        f"far outside the area where that CRS is used (lon {use.west:g}..{use.east:g}, lat {use.south:g}..{use.north:g})",
+                        str(path),
+                        fix="the declared CRS is wrong: check it against the data's source (8-digit eastings are zone-prefixed, "
+                        "e.g. EPSG:4526; 6-digit eastings are central-meridian form, e.g. EPSG:4547)",
+                    )
+                )
     out.attrs.update(gdf.attrs)
+    out.attrs["source_crs"] = label
     return out
+
+
+def _guess_projected(minx: float, maxx: float, miny: float, maxy: float) -> str:
+    """A hint for the projected CRS that metre coordinates probably belong to."""
+    if 1e7 <= minx and maxx < 1e8 and 1e6 <= miny and maxy < 1e7:
+        zone = int(minx // 1e6)
+        if 25 <= zone <= 45:
+            return f"8-digit eastings carry the Gauss-Krüger zone {zone}: probably EPSG:{4488 + zone} (CGCS2000 3° zone {zone})"
+        return "8-digit eastings carry a Gauss-Krüger zone number"
+    if 1e5 <= minx and maxx < 1e6 and 1e6 <= miny and maxy < 1e7:
+        return "6-digit eastings: a Gauss-Krüger central-meridian CRS such as EPSG:4547 (CM 114°E, Wuhan) or a UTM zone"
+    return "check the data's source for its projected CRS"
 
 
 def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list[Problem]:
@@ -193,24 +277,35 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
     problems: list[Problem] = []
     if gdf.empty:
         return problems
-    minx, miny, maxx, maxy = gdf.total_bounds
+    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
     if not (np.isfinite([minx, miny, maxx, maxy]).all()):
-        problems.append(Problem("coordinates contain NaN or infinity", str(path), fix="remove the features without a location"))
+        problems.append(Problem("coordinates contain NaN or infinity (or features without geometry)", str(path),
+                                fix="remove the features without a location"))
         return problems
+    source = str(gdf.attrs.get("source_crs", ""))
     if -90 <= minx and maxx <= 90 and 70 <= miny and maxy <= 180 and maxy > 60:
         problems.append(
             Problem(
-                "longitude and latitude look swapped (the x values look like latitudes, the y values like longitudes)",
+                f"longitude and latitude look swapped (x {minx:.3f}..{maxx:.3f} look like latitudes, y {miny:.3f}..{maxy:.3f} like longitudes)",
                 str(path),
-                fix="swap the lon and lat columns (China: lon 73–135, lat 18–54)",
+                fix="swap the lon and lat columns (China: lon 73–135, lat 18–54)"
+                + ("" if source == "lon/lat columns" else ", or export with the axis order lon, lat"),
             )
         )
     elif minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        hint = _guess_projected(minx, maxx, miny, maxy)
+        if path.suffix.lower() in {".geojson", ".json"}:
+            fix = (f"GeoJSON is lon/lat by definition; re-export the layer as GeoPackage with its projected CRS ({hint}), "
+                   "or as GeoJSON reprojected to EPSG:4326/4490")
+        elif source == "lon/lat columns":
+            fix = f"the lon/lat columns must hold decimal degrees; convert the projected coordinates first ({hint})"
+        else:
+            fix = f"declare the file's real projected CRS instead of the geographic {source or 'one'} ({hint})"
         problems.append(
             Problem(
                 f"coordinates ({minx:.0f}..{maxx:.0f}, {miny:.0f}..{maxy:.0f}) are not degrees; they look like metres",
                 str(path),
-                fix="declare the file's real projected CRS (e.g. EPSG:4547) instead of a geographic one",
+                fix=fix,
             )
         )
     return problems
@@ -225,3 +320,83 @@ def feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
         if isinstance(value, str) and value:
             label = f"feature {value!r} ({label})"
     return label
+
+
+#: largest number of DEM pixels read to look for nodata holes (decimated above this)
+DEM_SAMPLE_PIXELS = 4_000_000
+
+
+def inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem], list[str]]:
+    """Check that a DEM opens, has a CRS and covers the boundary; report nodata holes.
+
+    Parameters
+    ----------
+    path : Path
+        The DEM/DSM GeoTIFF (heights in m, any CRS).
+    boundary : GeoDataFrame
+        The planning boundary in EPSG:4490.
+
+    Returns
+    -------
+    problems : list of Problem
+        The DEM cannot be read, has no CRS, or does not overlap the boundary at all.
+    warnings : list of str
+        The DEM covers only part of the boundary, or has nodata holes inside it.
+    """
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import from_bounds
+
+    src_name = str(path)
+    problems: list[Problem] = []
+    notes: list[str] = []
+    if not path.exists():
+        return [Problem("dem file not found", src_name, fix="check `inputs.dem` (paths are relative to the scenario file)")], notes
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = rasterio.open(path)
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return [Problem(f"cannot open the DEM as a raster ({type(exc).__name__}: {first})", src_name,
+                        fix="export the DEM as a GeoTIFF (heights in metres)")], notes
+    try:
+        with ds:
+            if ds.crs is None:
+                return [Problem("the DEM has no coordinate reference system", src_name,
+                                fix="assign its CRS in your GIS (e.g. EPSG:4490 or EPSG:4547) and save it again")], notes
+            bx0, by0, bx1, by1 = (float(v) for v in boundary.total_bounds)
+            dx0, dy0, dx1, dy1 = transform_bounds(ds.crs, GEOGRAPHIC, *ds.bounds, densify_pts=21)
+            ix0, iy0, ix1, iy1 = max(bx0, dx0), max(by0, dy0), min(bx1, dx1), min(by1, dy1)
+            if ix0 >= ix1 or iy0 >= iy1:
+                return [Problem(
+                    f"the DEM does not cover the planning area (DEM lon {dx0:.3f}..{dx1:.3f}, lat {dy0:.3f}..{dy1:.3f}; "
+                    f"boundary lon {bx0:.3f}..{bx1:.3f}, lat {by0:.3f}..{by1:.3f})",
+                    src_name, fix="use a DEM that covers the boundary plus about 1 km around it, or remove `inputs.dem`",
+                )], notes
+            share = (ix1 - ix0) * (iy1 - iy0) / max((bx1 - bx0) * (by1 - by0), 1e-18)
+            if share < 0.999:
+                notes.append(f"{src_name}: the DEM covers only {share:.0%} of the boundary's extent; "
+                             "outside it the ground is taken as flat")
+            # nodata holes inside the boundary's extent (decimated read for big rasters)
+            wx0, wy0, wx1, wy1 = transform_bounds(GEOGRAPHIC, ds.crs, ix0, iy0, ix1, iy1, densify_pts=21)
+            win = from_bounds(wx0, wy0, wx1, wy1, transform=ds.transform).round_offsets().round_lengths()
+            w = max(int(win.width), 1)
+            h = max(int(win.height), 1)
+            step = max(1.0, float(np.sqrt(w * h / DEM_SAMPLE_PIXELS)))
+            shape = (max(int(h / step), 1), max(int(w / step), 1))
+            band = ds.read(1, window=win, out_shape=shape, masked=True, boundless=True, resampling=Resampling.nearest)
+            values = np.ma.masked_invalid(band.astype(np.float64))
+            holes = float(np.ma.getmaskarray(values).mean()) if values.size else 0.0
+            if holes >= 1.0:
+                problems.append(Problem("the DEM has no valid height over the planning area (all nodata)", src_name,
+                                        fix="use a DEM with heights over the boundary, or remove `inputs.dem`"))
+            elif holes > 0:
+                notes.append(f"{src_name}: the DEM has nodata holes over {holes:.1%} of the boundary's extent; "
+                             "they are treated as flat ground at the surrounding height")
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        problems.append(Problem(f"cannot read the DEM ({type(exc).__name__}: {first})", src_name,
+                                fix="export the DEM again as a GeoTIFF (heights in metres)"))
+    return problems, notes
