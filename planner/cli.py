@@ -1,22 +1,23 @@
-"""The ``planner`` command line: parses arguments and calls the pipeline; nothing more.
+"""The ``planner`` command line: parses arguments and calls the library; nothing more.
 
-Exit codes: 0 success, 1 internal error, 2 bad input, 3 infeasible target (diagnostics.json is
-still written), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+Subcommands: ``init``, ``validate``, ``run``, ``sweep``, ``compare``, ``report``.
+Exit codes: 0 success, 1 internal error, 2 bad input, 3 infeasible target.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import re
-import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
-from types import FrameType
+from typing import TYPE_CHECKING
 
-from planner.errors import InfeasibleTargetError, PlannerError
+from planner.errors import PlannerError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 log = logging.getLogger("planner")
 
@@ -28,20 +29,54 @@ def _version() -> str:
         return "unknown"
 
 
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario key, e.g. --set objective.max_sites=40 (repeatable)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="planner", description="多杆合一 5G site planner: scenario → coverage → placement → 报批 outputs")
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument("-q", "--quiet", action="store_true", help="only print errors")
     p.add_argument("-v", "--verbose", action="store_true", help="print debug logging")
     sub = p.add_subparsers(dest="command", required=True)
+
+    ini = sub.add_parser("init", help="write a commented template scenario and sample inputs into a new folder")
+    ini.add_argument("folder", type=Path, help="a new or empty folder")
+    ini.add_argument("--table", choices=("csv", "xlsx"), default="csv", help="format of the sample candidate table")
+    ini.add_argument("--encoding", choices=("utf-8-sig", "utf-8", "gbk"), default="utf-8-sig", help="encoding of the sample CSV")
+    ini.add_argument("--coordinates", choices=("cgcs2000", "gcj02"), default="cgcs2000",
+                     help="write the sample in GCJ-02 (as 高德/腾讯 exports) and set inputs.coordinates to match")
+
+    val = sub.add_parser("validate", help="check a scenario and its inputs, listing every problem")
+    val.add_argument("scenario", type=Path)
+    _add_set(val)
+
     run = sub.add_parser("run", help="run a scenario and write every output")
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument("--out", type=Path, default=None, help="output folder (default runs/<scenario file name>)")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a scenario key, e.g. --set objective.max_sites=40 (repeatable)")
-    val = sub.add_parser("validate", help="check a scenario and its inputs, listing every problem")
-    val.add_argument("scenario", type=Path)
-    val.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    _add_set(run)
+
+    swp = sub.add_parser("sweep", help="run variants of a scenario in parallel; comparison table, Pareto plot, combined report")
+    swp.add_argument("scenario", type=Path)
+    swp.add_argument("--param", dest="params", action="append", default=[], required=True, metavar="KEY=V1,V2,...",
+                     help="a key and its values, e.g. --param objective.max_sites=50,100,200 (repeat for a grid)")
+    swp.add_argument("--out", type=Path, default=None, help="sweep folder (default runs/<scenario>_sweep)")
+    swp.add_argument("--jobs", type=int, default=None, help="parallel processes (default min(2, variants))")
+    _add_set(swp)
+
+    cmp_ = sub.add_parser("compare", help="compare two run folders: sites added/removed/kept, per-area coverage, map")
+    cmp_.add_argument("run_a", type=Path, help="the reference run folder")
+    cmp_.add_argument("run_b", type=Path, help="the run folder compared with it")
+    cmp_.add_argument("--out", type=Path, default=None, help="folder for compare.csv/compare_areas.csv/compare.html "
+                      "(default runs/compare_<A>_vs_<B>)")
+
+    rep = sub.add_parser("report", help="re-render a run's report.html from its saved results (no solving)")
+    rep.add_argument("run_dir", type=Path)
+    rep.add_argument("--language", choices=("zh", "en"), default=None, help="report language (default: the run's)")
+    rep.add_argument("--basemap", choices=("none", "osm", "tianditu", "gaode"), default=None, help="basemap (default: the run's)")
+    rep.add_argument("--out", type=Path, default=None,
+                     help="output file (default RUN_DIR/report.html, or RUN_DIR/report_<language>.html when the language changes)")
     return p
 
 
@@ -58,66 +93,26 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def _consoles(args: argparse.Namespace) -> tuple[Console, Console]:
+    """(stdout console for results, stderr console for progress)."""
     from rich.console import Console
 
-    from planner.io.outputs import write_plan
-    from planner.pipeline import run_scenario
+    out = Console(quiet=args.quiet, width=None if sys.stdout.isatty() else 140, highlight=False)
+    err = Console(stderr=True, quiet=args.quiet)
+    return out, err
 
-    console = Console(stderr=True, quiet=args.quiet)
-    out = args.out or Path("runs") / args.scenario.stem
-    with console.status("starting…") as status:
-        try:
-            plan = run_scenario(args.scenario, overrides=args.overrides, progress=lambda s: status.update(f"{s}…"))
-        except InfeasibleTargetError as exc:
-            path = _write_diagnostics(out, args, exc)
-            print(f"diagnostics: {path}", file=sys.stderr)
-            raise
-        status.update("writing outputs…")
-        files = write_plan(plan, out)
-    sol = plan.solution
+
+# ----------------------------------------------------------------------------- commands
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from planner.workflow.scaffold import init_project
+
+    files = init_project(args.folder, table=args.table, encoding=args.encoding, coordinates=args.coordinates)
     if not args.quiet:
-        met = int(plan.areas["met"].sum())
-        gap = sol.get("gap")
-        gap_s = f"{gap:.2%}" if isinstance(gap, float) else "n/a"
-        print(f"{len(plan.sites)} sites selected, cost {plan.sites['cost'].sum():.1f} 万元, "
-              f"{met}/{len(plan.areas)} area targets met, solver {sol.get('status')} (gap {gap_s})")
-        for w in plan.warnings:
-            print(f"warning: {w}")
-        print(f"report: {files['report']}")
+        print(f"wrote {files['scenario']} and sample inputs: {', '.join(p.name for k, p in files.items() if k != 'scenario')}")
+        print(f"next: planner validate {files['scenario']}  then  planner run {files['scenario']} --out runs/{args.folder.name}")
     return 0
-
-
-def _write_diagnostics(out: Path, args: argparse.Namespace, exc: InfeasibleTargetError) -> Path:
-    """Write ``diagnostics.json`` for an infeasible run, atomically replacing ``out``.
-
-    The run completed its analysis, and its result is "infeasible": the output folder
-    then holds only the diagnostics (what could not be met and why), never a stale plan.
-    """
-    import json
-    from dataclasses import asdict
-
-    from planner.io.rundir import atomic_dir
-    from planner.scenario import load_scenario
-
-    data = {
-        "status": "infeasible",
-        "exit_code": exc.exit_code,
-        "message": str(exc),
-        "problems": [asdict(p) for p in exc.problems],
-        "diagnostics": exc.diagnostics,
-        "scenario_file": str(args.scenario),
-        "overrides": list(args.overrides),
-        "scenario": load_scenario(args.scenario, args.overrides).to_dict(),
-    }
-    with atomic_dir(out) as tmp:
-        (tmp / "diagnostics.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    return Path(out).resolve() / "diagnostics.json"
-
-
-def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM handler: unwind like Ctrl-C so that temporary output is removed."""
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -132,38 +127,94 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from planner.io.outputs import write_plan
+    from planner.pipeline import run_scenario
+    from planner.scenario import load_scenario
+    from planner.workflow.progress import StageProgress
+
+    _, err = _consoles(args)
+    scenario = load_scenario(args.scenario, args.overrides)
+    out = args.out or Path("runs") / args.scenario.stem
+    with StageProgress(err, scenario.solver.time_limit_s) as progress:
+        plan = run_scenario(scenario, progress=progress)
+        progress("write outputs")
+        files = write_plan(plan, out)
+    sol = plan.solution
+    if not args.quiet:
+        met = int(plan.areas["met"].sum())
+        gap = sol.get("gap")
+        gap_s = f"{gap:.2%}" if isinstance(gap, float) else "n/a"
+        print(f"{len(plan.sites)} sites selected, cost {plan.sites['cost'].sum():.1f} 万元, "
+              f"{met}/{len(plan.areas)} area targets met, solver {sol.get('status')} (gap {gap_s})")
+        for w in plan.warnings:
+            print(f"warning: {w}")
+        print(f"report: {files['report']}")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from planner.workflow.progress import SweepProgressBar
+    from planner.workflow.sweep import sweep
+    from planner.workflow.tables import print_sweep
+
+    out_c, err = _consoles(args)
+    out = args.out or Path("runs") / f"{args.scenario.stem}_sweep"
+    with SweepProgressBar(err) as progress:
+        result = sweep(args.scenario, args.params, overrides=args.overrides, out_dir=out, jobs=args.jobs, progress=progress)
+    print_sweep(out_c, result)
+    if not args.quiet:
+        print(f"report: {out.resolve() / 'report.html'}")
+    return result.exit_code
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from planner.workflow.compare import compare_runs
+    from planner.workflow.tables import print_comparison
+
+    out_c, _ = _consoles(args)
+    out = args.out or Path("runs") / f"compare_{args.run_a.resolve().name}_vs_{args.run_b.resolve().name}"
+    result = compare_runs(args.run_a, args.run_b, out_dir=out)
+    print_comparison(out_c, result)
+    if not args.quiet:
+        print(f"map: {out.resolve() / 'compare.html'}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from planner.io.runio import rerender_report
+
+    path = rerender_report(args.run_dir, language=args.language, basemap=args.basemap, out=args.out)
+    if not args.quiet:
+        print(f"report: {path}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": _cmd_init,
+    "validate": _cmd_validate,
+    "run": _cmd_run,
+    "sweep": _cmd_sweep,
+    "compare": _cmd_compare,
+    "report": _cmd_report,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` console script."""
     args = _parser().parse_args(argv)
     _setup_logging(args.quiet, args.verbose)
-    previous = None
     try:
-        previous = signal.signal(signal.SIGTERM, _raise_on_signal)
-    except ValueError:  # not in the main thread (e.g. called from a worker)
-        previous = None
-    try:
-        if args.command == "run":
-            return _cmd_run(args)
-        return _cmd_validate(args)
+        return COMMANDS[args.command](args)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt as exc:
-        match = re.fullmatch(r"signal (\d+)", str(exc))
-        code = 128 + int(match.group(1)) if match else 130
-        print("interrupted; no output was written (an earlier run in the output folder is left as it was)", file=sys.stderr)
-        return code
-    except Exception as exc:
-        if args.verbose:
-            log.exception("internal error: please report this with the scenario that caused it")
-        else:
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            print(f"internal error: {type(exc).__name__}: {first}\nThis is a bug in the planner, not a problem with your "
-                  "inputs: please report it with the scenario (run again with -v for the details).", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted; no output was written", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("internal error: please report this with the scenario that caused it")
         return 1
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -80,7 +80,7 @@ def manifest(plan: Plan, files: dict[str, Path], run_dir: Path) -> dict[str, Any
 
 
 def write_plan(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``report.html``, tables, GeoPackage, KML, DXF, ``coverage.tif`` and ``manifest.json``.
+    """Write ``report.html``, tables, GeoPackage, KML, DXF, ``coverage.tif``, ``cover_count.tif`` and ``manifest.json``.
 
     Everything is built in a temporary folder that replaces ``out_dir`` only when complete.
 
@@ -91,11 +91,13 @@ def write_plan(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
     """
     from planner.coverage import write_best_server_geotiff
     from planner.io.exports import write_exports
+    from planner.io.runio import write_run_state
     from planner.report import write_report
 
     out_dir = Path(out_dir).resolve()
     with atomic_dir(out_dir) as tmp:
         files: dict[str, Path] = dict(write_exports(plan, tmp))
+        files.update(write_run_state(plan, tmp))  # boundary layer + cover_count.tif, for planner.io.runio.read_run
         files["coverage"] = write_best_server_geotiff(plan.best_rsrp, plan.grid, tmp / "coverage.tif")
         files["report"] = write_report(plan, tmp / "report.html")
         data = manifest(plan, files, tmp)

@@ -1,0 +1,267 @@
+"""Reading a run folder back into a :class:`~planner.plan.Plan`, without solving again.
+
+A run folder written by :func:`planner.write_plan` holds everything a Plan needs, in open,
+non-pickle formats:
+
+- ``manifest.json``: the resolved scenario, ``--set`` overrides, grid (CRS, origin, size),
+  solver summary, link budget, warnings, input hashes and timings;
+- ``plan.gpkg``: layers ``selected_sites``, ``candidates`` and ``priority_areas`` (from
+  :func:`planner.io.exports.write_exports`) and ``boundary`` (added by
+  :func:`write_run_state` when the exports do not write it);
+- ``coverage.tif``: best-server RSRP (dBm), NaN where no selected site covers a cell;
+- ``cover_count.tif``: written by :func:`write_run_state`: uint8, the number of selected
+  sites covering each cell (capped at 254), 255 (nodata) outside the planning boundary. It
+  gives back the demand mask, the covered cells and the k-coverage counts exactly.
+
+:func:`read_run` puts these together; :func:`rerender_report` re-renders ``report.html``
+(optionally in another language or with another basemap) from them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from planner.coverage.grid import Grid
+from planner.errors import PlannerError, Problem
+from planner.plan import Plan
+from planner.scenario import Scenario
+
+#: nodata value of ``cover_count.tif`` (cells outside the planning boundary)
+OUTSIDE = 255
+#: layer names in ``plan.gpkg``
+LAYERS = {"sites": "selected_sites", "candidates": "candidates", "areas": "priority_areas", "boundary": "boundary"}
+
+
+def write_run_state(plan: Plan, folder: Path) -> dict[str, Path]:
+    """Save what :func:`read_run` needs beyond the exports: the boundary layer and cover counts.
+
+    Called by :func:`planner.write_plan` after the exports, inside the temporary run folder.
+
+    Returns
+    -------
+    dict
+        ``cover_count`` → path (the boundary is added to ``plan.gpkg`` in place).
+    """
+    import pyogrio
+    import rasterio
+
+    out: dict[str, Path] = {}
+    gpkg = folder / "plan.gpkg"
+    if gpkg.exists():
+        layers = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
+        if LAYERS["boundary"] not in layers:
+            b = plan.boundary[["geometry"]].copy()
+            b["part"] = np.arange(len(b), dtype=np.int64)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                b.to_file(gpkg, layer=LAYERS["boundary"], driver="GPKG", mode="a")
+    count = plan.extras.get("cover_count")
+    counts = np.asarray(count, dtype=np.int64) if count is not None else plan.covered.astype(np.int64)
+    band = np.where(plan.demand_mask, np.clip(counts, 0, OUTSIDE - 1), OUTSIDE).astype(np.uint8)
+    path = folder / "cover_count.tif"
+    profile = {"driver": "GTiff", "height": plan.grid.ny, "width": plan.grid.nx, "count": 1, "dtype": "uint8",
+               "crs": plan.grid.crs, "transform": plan.grid.transform, "nodata": OUTSIDE, "compress": "deflate",
+               "tiled": plan.grid.nx >= 256 and plan.grid.ny >= 256}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(band, 1)
+        dst.update_tags(1, meaning="number of selected sites covering the cell; 255 = outside the planning boundary")
+    out["cover_count"] = path
+    return out
+
+
+def _not_a_run(run_dir: Path, what: str) -> PlannerError:
+    return PlannerError(Problem(f"not a complete run folder: {what}", str(run_dir),
+                                fix="give a folder written by `planner run --out DIR` (or run the scenario again)"))
+
+
+def _read_layer(gpkg: Path, layer: str, run_dir: Path) -> gpd.GeoDataFrame:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gpd.read_file(gpkg, layer=layer)
+    except Exception as exc:  # pyogrio raises several types for a missing layer or a broken file
+        raise _not_a_run(run_dir, f"cannot read layer {layer!r} of plan.gpkg ({type(exc).__name__})") from None
+
+
+def _read_band(path: Path) -> tuple[NDArray[Any], float | None]:
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return src.read(1), src.nodata
+
+
+def _bool_column(s: pd.Series) -> pd.Series:
+    if s.dtype == bool:
+        return s
+    text = s.astype("string").str.strip().str.lower()
+    return text.isin(["1", "true", "yes", "是", "达标"]).astype(bool)
+
+
+def read_run(run_dir: str | Path) -> Plan:
+    """Load a run folder written by :func:`planner.write_plan` back into a Plan.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        The run folder (``manifest.json``, ``plan.gpkg``, ``coverage.tif``, ``cover_count.tif``).
+
+    Returns
+    -------
+    Plan
+        The same tables, rasters and solver summary as the plan that was written;
+        ``extras["cover_count"]`` holds the k-coverage counts and ``extras["run_dir"]``
+        the folder.
+
+    Raises
+    ------
+    PlannerError
+        If a file is missing or unreadable (the message names it).
+    """
+    run_dir = Path(run_dir).resolve()
+    man_path = run_dir / "manifest.json"
+    if not run_dir.is_dir():
+        raise PlannerError(Problem("run folder not found", str(run_dir), fix="give the --out folder of an earlier `planner run`"))
+    if not man_path.is_file():
+        raise _not_a_run(run_dir, "no manifest.json")
+    try:
+        man = json.loads(man_path.read_text(encoding="utf-8"))
+        g = man["grid"]
+        grid = Grid(float(g["x0"]), float(g["y0"]), float(g["res"] if "res" in g else g["resolution_m"]),
+                    int(g["nx"]), int(g["ny"]), str(g["crs"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _not_a_run(run_dir, f"manifest.json is incomplete ({type(exc).__name__}: {exc})") from None
+    try:
+        scenario = Scenario.model_validate({**man["scenario"], "source": man.get("scenario_file"),
+                                            "overrides": tuple(man.get("overrides", ()))})
+    except Exception as exc:  # pydantic ValidationError: written by another version
+        raise PlannerError(Problem(f"the scenario saved in manifest.json no longer validates ({type(exc).__name__})",
+                                   str(man_path), fix="run the scenario again with this version of the planner")) from None
+
+    gpkg = run_dir / "plan.gpkg"
+    if not gpkg.is_file():
+        raise _not_a_run(run_dir, "no plan.gpkg")
+    sites = _read_layer(gpkg, LAYERS["sites"], run_dir).to_crs("EPSG:4490")
+    cands = _read_layer(gpkg, LAYERS["candidates"], run_dir).to_crs("EPSG:4490")
+    areas = _read_layer(gpkg, LAYERS["areas"], run_dir).to_crs("EPSG:4490")
+    boundary = _read_layer(gpkg, LAYERS["boundary"], run_dir).to_crs("EPSG:4490")
+    for df in (sites, cands):
+        for col in ("id", "name", "type", "site_class", "owner", "build_mode", "status", "site_code", "areas"):
+            if col in df.columns:
+                df[col] = df[col].astype("string").fillna("").astype(str)
+    if "selected" in cands.columns:
+        cands["selected"] = _bool_column(cands["selected"])
+    elif "id" in cands.columns and "id" in sites.columns:
+        cands["selected"] = cands["id"].isin(set(sites["id"]))
+    if "met" in areas.columns:
+        areas["met"] = _bool_column(areas["met"])
+    if "reason" in areas.columns:
+        areas["reason"] = areas["reason"].astype("string").fillna("").astype(str)
+
+    cov_path = run_dir / "coverage.tif"
+    if not cov_path.is_file():
+        raise _not_a_run(run_dir, "no coverage.tif")
+    rsrp, nodata = _read_band(cov_path)
+    best = rsrp.astype(np.float32)
+    if nodata is not None and not np.isnan(nodata):
+        best[rsrp == nodata] = np.nan
+    if best.shape != (grid.ny, grid.nx):
+        raise _not_a_run(run_dir, f"coverage.tif is {best.shape[1]} × {best.shape[0]} cells, the manifest says {grid.nx} × {grid.ny}")
+    cc_path = run_dir / "cover_count.tif"
+    if cc_path.is_file():
+        band, _ = _read_band(cc_path)
+        demand = band != OUTSIDE
+        count = np.where(demand, band, 0).astype(np.int64)
+    else:  # a folder from before cover_count.tif: rebuild the mask from the boundary
+        from planner.geo.demand import rasterize_demand
+
+        empty = gpd.GeoDataFrame({"rank": pd.Series(dtype=int)}, geometry=gpd.GeoSeries([], crs=grid.crs), crs=grid.crs)
+        demand = rasterize_demand(grid, boundary.to_crs(grid.crs).geometry, empty).mask
+        count = (~np.isnan(best) & demand).astype(np.int64)
+    covered = (count >= 1) & demand
+
+    return Plan(
+        scenario=scenario, grid=grid, boundary=boundary, candidates=cands, sites=sites, areas=areas,
+        best_rsrp=best, covered=covered, demand_mask=demand, solution=dict(man.get("solver") or {}),
+        radio=dict(man.get("radio") or {}), warnings=list(man.get("warnings") or []),
+        input_hashes=dict(man.get("inputs_sha256") or {}), timings=dict(man.get("timings_s") or {}),
+        extras={"cover_count": count, "run_dir": run_dir},
+    )
+
+
+def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap: str | None = None,
+                    out: str | Path | None = None) -> Path:
+    """Re-render a run's report from its saved results (no coverage, no solving).
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A run folder.
+    language : {"zh", "en"}, optional
+        Report language; default the run's ``report.language``.
+    basemap : {"none", "osm", "tianditu", "gaode"}, optional
+        Basemap; default the run's.
+    out : str or Path, optional
+        Output file. Default ``run_dir/report.html``, or ``run_dir/report_<language>.html``
+        when ``language`` differs from the run's. Inside the run folder the manifest's
+        output hashes are updated.
+
+    Returns
+    -------
+    Path
+        The report written (atomically: a temporary file renamed into place).
+    """
+    from planner.report import write_report
+
+    plan = read_run(run_dir)
+    run_dir = Path(run_dir).resolve()
+    rep = plan.scenario.report
+    update: dict[str, Any] = {}
+    if language is not None and language != rep.language:
+        update["language"] = language
+    if basemap is not None and basemap != rep.basemap:
+        update["basemap"] = basemap
+    if update:
+        try:
+            new_rep = type(rep).model_validate({**rep.model_dump(), **update})
+        except Exception as exc:
+            raise PlannerError(Problem(f"invalid report option ({type(exc).__name__})", "report", fix="see `planner report --help`")) from None
+        plan.scenario = plan.scenario.model_copy(update={"report": new_rep})
+    if out is None:
+        out = run_dir / ("report.html" if "language" not in update else f"report_{update['language']}.html")
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        written = Path(write_report(plan, tmp))
+        os.replace(written, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if out.parent == run_dir:
+        _record_output(run_dir, out)
+    return out
+
+
+def _record_output(run_dir: Path, path: Path) -> None:
+    """Update the manifest's hash of a re-rendered output (keeps ``manifest.json`` truthful)."""
+    import hashlib
+
+    man_path = run_dir / "manifest.json"
+    man = json.loads(man_path.read_text(encoding="utf-8"))
+    outputs = man.setdefault("outputs", {})
+    key = next((k for k, v in outputs.items() if isinstance(v, dict) and v.get("file") == path.name), path.stem)
+    outputs[key] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    tmp = man_path.with_name(".manifest.json.tmp")
+    tmp.write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, man_path)

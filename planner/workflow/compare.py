@@ -1,0 +1,190 @@
+"""Compare two plans (or two run folders): which sites were added, removed or kept, and how
+each priority area's coverage changed; a map of the changes (self-contained, offline HTML).
+
+``compare_runs("runs/base", "runs/n41", out_dir="runs/cmp")`` writes::
+
+    compare.csv          one row per site selected in either run: change = added/removed/kept
+    compare_areas.csv    per priority area: target, coverage in A and B, change (percentage points)
+    compare.html         map: added (green), removed (red) and kept (grey) sites over B's areas
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.plan import Plan
+
+if TYPE_CHECKING:
+    import folium
+
+CHANGE_COLOURS = {"added": "#16a34a", "removed": "#dc2626", "kept": "#6b7280"}
+_SITE_COLS = ["id", "name", "type", "site_class", "build_mode", "height_m", "cost"]
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare_runs`.
+
+    Attributes
+    ----------
+    sites : GeoDataFrame
+        Sites selected in A or B (EPSG:4490): ``id, name, type, site_class, build_mode,
+        height_m, cost, change`` (``added`` = only in B, ``removed`` = only in A, ``kept``),
+        ``site_code_a``, ``site_code_b``, ``lon``, ``lat``.
+    areas : DataFrame
+        Per priority area (matched by ``id``): ``id, name, class, target, coverage_a,
+        coverage_b, change_pp`` (percentage points), ``met_a``, ``met_b``.
+    summary : DataFrame
+        Headline figures (rows) for A, B and B − A (columns).
+    label_a, label_b : str
+    boundary : GeoDataFrame
+        B's planning boundary (for the map).
+    files : dict
+        Paths written (empty unless ``out_dir`` was given).
+    """
+
+    sites: gpd.GeoDataFrame
+    areas: pd.DataFrame
+    summary: pd.DataFrame
+    label_a: str
+    label_b: str
+    boundary: gpd.GeoDataFrame
+    files: dict[str, Path]
+
+    def counts(self) -> dict[str, int]:
+        """Number of sites added, removed and kept."""
+        vc = self.sites["change"].value_counts()
+        return {k: int(vc.get(k, 0)) for k in ("added", "removed", "kept")}
+
+    def explore(self) -> folium.Map:
+        """The change map (folium) for display in a notebook."""
+        return change_map(self)
+
+
+def _as_plan(run: Plan | str | Path) -> tuple[Plan, str]:
+    if isinstance(run, Plan):
+        return run, run.scenario.scenario.name
+    from planner.io.runio import read_run
+
+    return read_run(run), Path(run).resolve().name
+
+
+def _site_frame(plan: Plan) -> gpd.GeoDataFrame:
+    s = plan.sites
+    cols = [c for c in _SITE_COLS if c in s.columns]
+    out = gpd.GeoDataFrame(s[cols].copy(), geometry=s.geometry.to_numpy(), crs=s.crs)
+    out["id"] = out["id"].astype(str)
+    out["site_code"] = s["site_code"].astype(str).to_numpy() if "site_code" in s.columns else ""
+    return out
+
+
+def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir: str | Path | None = None) -> Comparison:
+    """Compare plan B against plan A.
+
+    Parameters
+    ----------
+    run_a, run_b : Plan, str or Path
+        Plans, or run folders written by ``planner run`` (read with
+        :func:`planner.io.runio.read_run`; nothing is solved again).
+    out_dir : str or Path, optional
+        Write ``compare.csv``, ``compare_areas.csv`` and ``compare.html`` there (atomically).
+
+    Returns
+    -------
+    Comparison
+    """
+    from planner.workflow.sweep import plan_metrics
+
+    plan_a, label_a = _as_plan(run_a)
+    plan_b, label_b = _as_plan(run_b)
+    if label_a == label_b:
+        label_a, label_b = f"A: {label_a}", f"B: {label_b}"
+    sa, sb = _site_frame(plan_a), _site_frame(plan_b)
+    ida, idb = set(sa["id"]), set(sb["id"])
+    kept_b = sb[sb["id"].isin(ida)].assign(change="kept")
+    added = sb[~sb["id"].isin(ida)].assign(change="added")
+    removed = sa[~sa["id"].isin(idb)].assign(change="removed")
+    code_a = dict(zip(sa["id"], sa["site_code"], strict=True))
+    code_b = dict(zip(sb["id"], sb["site_code"], strict=True))
+    sites = pd.concat([added, removed, kept_b], ignore_index=True)
+    sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=plan_b.sites.crs or "EPSG:4490")
+    order = {"added": 0, "removed": 1, "kept": 2}
+    sites = sites.iloc[np.lexsort((sites["id"].to_numpy(str), sites["change"].map(order).to_numpy()))].reset_index(drop=True)
+    sites["site_code_a"] = sites["id"].map(code_a).fillna("")
+    sites["site_code_b"] = sites["id"].map(code_b).fillna("")
+    sites = sites.drop(columns="site_code")
+    geo = sites.to_crs("EPSG:4490") if sites.crs is not None else sites
+    sites["lon"] = np.round(geo.geometry.x.to_numpy(), 6)
+    sites["lat"] = np.round(geo.geometry.y.to_numpy(), 6)
+
+    aa = pd.DataFrame(plan_a.areas.drop(columns="geometry"))
+    ab = pd.DataFrame(plan_b.areas.drop(columns="geometry"))
+    keep = ["id", "name", "class", "target", "coverage", "met"]
+    areas = ab[keep].merge(aa[["id", "target", "coverage", "met"]], on="id", how="outer", suffixes=("_b", "_a"))
+    names_a = dict(zip(aa["id"], aa["name"], strict=True))
+    classes_a = dict(zip(aa["id"], aa["class"], strict=True))
+    areas["name"] = areas["name"].fillna(areas["id"].map(names_a))
+    areas["class"] = areas["class"].fillna(areas["id"].map(classes_a))
+    areas["target"] = areas["target_b"].fillna(areas["target_a"])
+    areas["change_pp"] = np.round(100.0 * (areas["coverage_b"] - areas["coverage_a"]), 3)
+    areas = areas[["id", "name", "class", "target", "coverage_a", "coverage_b", "change_pp", "met_a", "met_b"]]
+
+    ma, mb = plan_metrics(plan_a), plan_metrics(plan_b)
+    rows = ["n_sites", "cost", "coverage", "cell_coverage", "areas_met"]
+    summary = pd.DataFrame({label_a: [ma[r] for r in rows], label_b: [mb[r] for r in rows]}, index=rows)
+    summary["change"] = summary[label_b].astype(float) - summary[label_a].astype(float)
+    result = Comparison(gpd.GeoDataFrame(sites, geometry="geometry", crs=sites.crs), areas.reset_index(drop=True), summary,
+                        label_a, label_b, plan_b.boundary, {})
+    if out_dir is not None:
+        result.files = write_comparison(result, Path(out_dir))
+    return result
+
+
+def change_map(cmp: Comparison) -> folium.Map:
+    """A folium map of the boundary and the added, removed and kept sites (one layer each)."""
+    import html
+
+    import folium
+
+    b = cmp.boundary.to_crs("EPSG:4490")
+    xmin, ymin, xmax, ymax = (float(v) for v in b.total_bounds)
+    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14, tiles=None, control_scale=True)
+    m.fit_bounds([[ymin, xmin], [ymax, xmax]])
+    folium.GeoJson(b[["geometry"]].to_json(), name="boundary",
+                   style_function=lambda _f: {"color": "#1f2933", "weight": 2, "fill": False}).add_to(m)
+    for change in ("added", "removed", "kept"):
+        layer = folium.FeatureGroup(name=f"{change} ({int((cmp.sites['change'] == change).sum())})")
+        for _, r in cmp.sites[cmp.sites["change"] == change].iterrows():
+            tip = html.escape(f"{r['id']} {r.get('name', '')} · {r.get('type', '')} · {change}")
+            folium.CircleMarker([float(r["lat"]), float(r["lon"])], radius=5 if change != "kept" else 3,
+                                color=CHANGE_COLOURS[change], fill=True, fill_opacity=0.9, weight=1, tooltip=tip).add_to(layer)
+        layer.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _map_html(cmp: Comparison) -> str:
+    from planner.report.assets import inline_assets
+
+    m = change_map(cmp)
+    return inline_assets(m.get_root().render())
+
+
+def write_comparison(cmp: Comparison, out_dir: Path) -> dict[str, Path]:
+    """Write ``compare.csv``, ``compare_areas.csv`` and ``compare.html`` into ``out_dir`` (atomically)."""
+    from planner.io.rundir import atomic_dir
+
+    out_dir = Path(out_dir).resolve()
+    with atomic_dir(out_dir) as tmp:
+        table = pd.DataFrame(cmp.sites.drop(columns="geometry"))
+        table.to_csv(tmp / "compare.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+        cmp.areas.to_csv(tmp / "compare_areas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+        (tmp / "compare.html").write_text(_map_html(cmp), encoding="utf-8")
+    return {name: out_dir / name for name in ("compare.csv", "compare_areas.csv", "compare.html")}
+
