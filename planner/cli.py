@@ -1,20 +1,24 @@
 """The ``planner`` command line: parses arguments and calls the library; nothing more.
 
 Subcommands: ``init``, ``validate``, ``run``, ``sweep``, ``compare``, ``report``.
-Exit codes: 0 success, 1 internal error, 2 bad input, 3 infeasible target.
+Exit codes: 0 success, 1 internal error, 2 bad input, 3 infeasible target (diagnostics.json is
+still written), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
-from planner.errors import PlannerError
+from planner.errors import InfeasibleTargetError, PlannerError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -137,7 +141,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / args.scenario.stem
     with StageProgress(err, scenario.solver.time_limit_s) as progress:
-        plan = run_scenario(scenario, progress=progress)
+        try:
+            plan = run_scenario(scenario, progress=progress)
+        except InfeasibleTargetError as exc:
+            path = _write_diagnostics(out, args, exc)
+            print(f"diagnostics: {path}", file=sys.stderr)
+            raise
         progress("write outputs")
         files = write_plan(plan, out)
     sol = plan.solution
@@ -151,6 +160,38 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"warning: {w}")
         print(f"report: {files['report']}")
     return 0
+
+
+def _write_diagnostics(out: Path, args: argparse.Namespace, exc: InfeasibleTargetError) -> Path:
+    """Write ``diagnostics.json`` for an infeasible run, atomically replacing ``out``.
+
+    The run completed its analysis, and its result is "infeasible": the output folder
+    then holds only the diagnostics (what could not be met and why), never a stale plan.
+    """
+    import json
+    from dataclasses import asdict
+
+    from planner.io.rundir import atomic_dir
+    from planner.scenario import load_scenario
+
+    data = {
+        "status": "infeasible",
+        "exit_code": exc.exit_code,
+        "message": str(exc),
+        "problems": [asdict(p) for p in exc.problems],
+        "diagnostics": exc.diagnostics,
+        "scenario_file": str(args.scenario),
+        "overrides": list(args.overrides),
+        "scenario": load_scenario(args.scenario, args.overrides).to_dict(),
+    }
+    with atomic_dir(out) as tmp:
+        (tmp / "diagnostics.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    return Path(out).resolve() / "diagnostics.json"
+
+
+def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: unwind like Ctrl-C so that temporary output is removed."""
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -204,17 +245,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` console script."""
     args = _parser().parse_args(argv)
     _setup_logging(args.quiet, args.verbose)
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_on_signal)
+    except ValueError:  # not in the main thread (e.g. called from a worker)
+        previous = None
     try:
         return COMMANDS[args.command](args)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted; no output was written", file=sys.stderr)
-        return 130
-    except Exception:
-        log.exception("internal error: please report this with the scenario that caused it")
+    except KeyboardInterrupt as exc:
+        match = re.fullmatch(r"signal (\d+)", str(exc))
+        code = 128 + int(match.group(1)) if match else 130
+        print("interrupted; no output was written (an earlier run in the output folder is left as it was)", file=sys.stderr)
+        return code
+    except Exception as exc:
+        if args.verbose:
+            log.exception("internal error: please report this with the scenario that caused it")
+        else:
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            print(f"internal error: {type(exc).__name__}: {first}\nThis is a bug in the planner, not a problem with your "
+                  "inputs: please report it with the scenario (run again with -v for the details).", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,13 @@ from pydantic import BaseModel
 import planner
 from planner.errors import PlannerError
 from planner.scenario import Scenario, load_scenario
-from planner.workflow.scaffold import CANDIDATE_HEADERS, init_project, sample_inputs, template_text, write_sample_inputs
+from planner.workflow.scaffold import (
+    CANDIDATE_HEADERS,
+    init_project,
+    sample_inputs,
+    template_text,
+    write_sample_inputs,
+)
 
 
 def _leaves(model: type[BaseModel] | BaseModel, prefix: str = "") -> dict[str, Any]:
