@@ -1,7 +1,9 @@
 """多杆合一 5G site planner.
 
 ``planner.run_scenario(path_or_scenario) -> Plan`` runs the whole pipeline;
-``planner.write_plan(plan, out_dir)`` writes the 报批 outputs.
+``planner.write_plan(plan, out_dir)`` writes the 报批 outputs; ``planner.read_run(dir)``
+loads them back; ``planner.sweep`` and ``planner.compare_runs`` compare variants
+(more in :mod:`planner.workflow`).
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ __all__ = [
     "PlannerError",
     "Scenario",
     "ScenarioError",
+    "compare_runs",
     "load_scenario",
+    "read_run",
     "run_scenario",
+    "sweep",
     "validate_scenario",
     "write_plan",
 ]
@@ -38,6 +43,10 @@ def __getattr__(name: str) -> Any:
         from planner.io.outputs import write_plan
 
         return write_plan
+    if name in ("sweep", "compare_runs", "read_run"):
+        from planner import workflow
+
+        return getattr(workflow, name)
     if name == "Plan":
         from planner.plan import Plan
 

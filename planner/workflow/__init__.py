@@ -12,6 +12,7 @@ __all__ = [
     "compare_runs",
     "init_project",
     "read_run",
+    "replace_inputs",
     "sweep",
     "write_sample_inputs",
 ]
@@ -20,7 +21,8 @@ _HOME = {
     "compare_runs": "planner.workflow.compare",
     "init_project": "planner.workflow.scaffold",
     "write_sample_inputs": "planner.workflow.scaffold",
-    "read_run": "planner.workflow.runio",
+    "read_run": "planner.io.runio",
+    "replace_inputs": "planner.workflow.variants",
     "sweep": "planner.workflow.sweep",
 }
 

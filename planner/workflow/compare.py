@@ -22,6 +22,7 @@ from planner.plan import Plan
 
 if TYPE_CHECKING:
     import folium
+    from matplotlib.figure import Figure
 
 CHANGE_COLOURS = {"added": "#16a34a", "removed": "#dc2626", "kept": "#6b7280"}
 _SITE_COLS = ["id", "name", "type", "site_class", "build_mode", "height_m", "cost"]
@@ -188,3 +189,60 @@ def write_comparison(cmp: Comparison, out_dir: Path) -> dict[str, Path]:
         (tmp / "compare.html").write_text(_map_html(cmp), encoding="utf-8")
     return {name: out_dir / name for name in ("compare.csv", "compare_areas.csv", "compare.html")}
 
+
+
+def rsrp_change(plan_a: Plan, plan_b: Plan) -> pd.Series:
+    """How the best-server RSRP and the covered cells changed from plan A to plan B.
+
+    Both plans must share one grid (same scenario area and resolution).
+
+    Returns
+    -------
+    Series
+        ``cells`` (demand cells), ``covered_a``, ``covered_b``, ``lost`` (covered in A only),
+        ``gained`` (B only), ``mean_rsrp_a_dbm``, ``mean_rsrp_b_dbm`` and
+        ``mean_change_db`` (over cells covered in both).
+    """
+    from planner.errors import PlannerError, Problem
+
+    if plan_a.grid != plan_b.grid:
+        raise PlannerError(Problem("the two plans are on different grids", "compare",
+                                   fix="compare runs of the same area at the same grid.resolution_m"))
+    mask = plan_a.demand_mask & plan_b.demand_mask
+    ca, cb = plan_a.covered & mask, plan_b.covered & mask
+    both = ca & cb
+    a, b = plan_a.best_rsrp, plan_b.best_rsrp
+    return pd.Series({
+        "cells": int(mask.sum()), "covered_a": int(ca.sum()), "covered_b": int(cb.sum()),
+        "lost": int((ca & ~cb).sum()), "gained": int((cb & ~ca).sum()),
+        "mean_rsrp_a_dbm": round(float(np.nanmean(a[ca])), 2) if ca.any() else float("nan"),
+        "mean_rsrp_b_dbm": round(float(np.nanmean(b[cb])), 2) if cb.any() else float("nan"),
+        "mean_change_db": round(float(np.nanmean(b[both] - a[both])), 2) if both.any() else float("nan"),
+    })
+
+
+def rsrp_change_figure(plan_a: Plan, plan_b: Plan, labels: tuple[str, str] = ("A", "B")) -> Figure:
+    """Three panels on the plans' common grid: best-server RSRP of A, of B, and B − A (dB)."""
+    from matplotlib.figure import Figure
+
+    rsrp_change(plan_a, plan_b)  # checks the grids match
+    xmin, ymin, xmax, ymax = plan_a.grid.bounds
+    extent = (xmin, xmax, ymin, ymax)
+    fig = Figure(figsize=(12.0, 3.9), dpi=100)
+    axes = fig.subplots(1, 3)
+    lo = float(np.nanmin([np.nanmin(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -120.0 for p in (plan_a, plan_b)]))
+    hi = float(np.nanmax([np.nanmax(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -60.0 for p in (plan_a, plan_b)]))
+    for ax, plan, label in zip(axes[:2], (plan_a, plan_b), labels, strict=True):
+        im = ax.imshow(plan.best_rsrp, extent=extent, cmap="viridis", vmin=lo, vmax=hi)
+        ax.set_title(f"{label}: best-server RSRP (dBm)", fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    diff = plan_b.best_rsrp - plan_a.best_rsrp
+    lim = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1.0
+    im = axes[2].imshow(diff, extent=extent, cmap="RdBu", vmin=-lim, vmax=lim)
+    axes[2].set_title(f"{labels[1]} − {labels[0]} (dB)", fontsize=9)
+    fig.colorbar(im, ax=axes[2], shrink=0.8)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
