@@ -1,0 +1,315 @@
+"""The exchange files of a plan: ``sites.csv``, ``sites.xlsx``, ``sites.kml``, ``plan.gpkg``, ``sites.dxf``.
+
+Each export is written for the tool planners open it with: Excel (CSV in UTF-8 with BOM,
+XLSX with frozen header and Chinese headers), Google Earth / 奥维 (KML, WGS 84 =
+CGCS2000 values as-is, never GCJ-02), GIS (GeoPackage in EPSG:4490) and CAD (DXF in the
+metric CRS, one layer per 建设方式). Every writer produces the same bytes for the same plan
+(no timestamps, fixed float formats), so run manifests can be compared.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner.plan import Plan
+from planner.report.i18n import BUILD_MODES, MODE_LABELS, label, texts
+from planner.report.tables import (
+    AREA_COLUMNS,
+    SITE_COLUMNS,
+    area_records,
+    area_table,
+    site_records,
+    site_table,
+)
+
+#: fixed timestamp written where a format insists on one (xlsx core properties, zip entries)
+FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
+#: CSV/XLSX number formats per internal column
+_FORMATS = {"lon": "{:.6f}", "lat": "{:.6f}", "x_m": "{:.3f}", "y_m": "{:.3f}", "height_m": "{:g}", "cost": "{:g}"}
+#: DXF layer per 建设方式 (ASCII names open everywhere; the Chinese name is the layer description)
+DXF_LAYERS = {"保留": "SITE_KEEP", "共享": "SITE_SHARE", "利旧": "SITE_REUSE", "新建": "SITE_NEW"}
+DXF_COLOURS = {"保留": 8, "共享": 5, "利旧": 3, "新建": 1}  # AutoCAD colour index
+_EZDXF_STAMP_RE = re.compile(r"(\d+\.\d+\.\d+ @ )\d{4}-\d\d-\d\dT[\d:.]+\+00:00")
+#: KML colours per 建设方式 (aabbggrr)
+KML_COLOURS = {"保留": "ff807b6b", "共享": "ffeb6325", "利旧": "ff4aa316", "新建": "ff2626dc"}
+
+
+def _fmt(column: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    fmt = _FORMATS.get(column)
+    if fmt is not None:
+        return fmt.format(float(value))
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    return str(value)
+
+
+def write_sites_csv(plan: Plan, path: Path) -> Path:
+    """``sites.csv``: the site table, UTF-8 with BOM (Excel), CRLF, fixed number formats."""
+    lang = plan.scenario.report.language
+    t = texts(lang)
+    table = site_table(plan, lang)
+    raw = site_records(plan)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([t[k] for _, k in SITE_COLUMNS])
+    for i in range(len(table)):
+        w.writerow([_fmt(col, raw[col].iloc[i]) if col in _FORMATS else _fmt(col, table.iloc[i, j])
+                    for j, (col, _) in enumerate(SITE_COLUMNS)])
+    path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
+    return path
+
+
+def _width(value: object) -> int:
+    text = str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _sheet(ws: Any, df: pd.DataFrame, number_formats: dict[int, str]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    ws.append([str(c) for c in df.columns])
+    for row in df.itertuples(index=False):
+        ws.append([v.item() if isinstance(v, np.generic) else v for v in row])
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE4F5")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for col_idx, fmt in number_formats.items():
+        for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx, max_col=col_idx):
+            cell.number_format = fmt
+    from openpyxl.utils import get_column_letter
+
+    for j, col in enumerate(df.columns, start=1):
+        widest = max([_width(col)] + [_width(v) for v in df.iloc[:, j - 1].tolist()])
+        ws.column_dimensions[get_column_letter(j)].width = min(max(8, widest + 2), 60)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+
+
+def _normalise_zip(path: Path) -> None:
+    """Rewrite a zip container (xlsx) with fixed entry timestamps, for reproducible bytes."""
+    with zipfile.ZipFile(path) as src:
+        items = [(info, src.read(info.filename)) for info in src.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info, data in items:
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, data)
+    path.write_bytes(buf.getvalue())
+
+
+def write_sites_xlsx(plan: Plan, path: Path) -> Path:
+    """``sites.xlsx``: site table and per-area sheet, frozen bold header, column widths."""
+    from openpyxl import Workbook
+
+    lang = plan.scenario.report.language
+    t = texts(lang)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "站址表" if lang == "zh" else "sites"
+    sites = site_table(plan, lang)
+    cols = [c for c, _ in SITE_COLUMNS]
+    fmts = {cols.index("lon") + 1: "0.000000", cols.index("lat") + 1: "0.000000", cols.index("x_m") + 1: "0.000",
+            cols.index("y_m") + 1: "0.000"}
+    _sheet(ws, sites, fmts)
+    ws2 = wb.create_sheet("重点区域覆盖" if lang == "zh" else "areas")
+    areas = area_table(plan, lang)
+    acols = [c for c, _ in AREA_COLUMNS]
+    _sheet(ws2, areas, {acols.index(c) + 1: "0.00" for c in ("target", "coverage", "best_possible")})
+    ws3 = wb.create_sheet("说明" if lang == "zh" else "notes")
+    notes = pd.DataFrame({t["item"]: [t["scenario"], t["metric_crs"], t["coverage"], "", ""],
+                          t["value"]: [plan.scenario.scenario.name, plan.grid.crs, "%", t["disclaimer"], t["no_review_no"]]})
+    _sheet(ws3, notes, {})
+    wb.properties.creator = "smartpole-planner"
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    wb.save(path)
+    _normalise_zip(path)
+    return path
+
+
+def _kml_data(fields: list[tuple[str, object]]) -> str:
+    return "".join(f'<Data name="{escape(str(k), {chr(34): "&quot;"})}"><value>{escape(str(v))}</value></Data>'
+                   for k, v in fields)
+
+
+def write_sites_kml(plan: Plan, path: Path) -> Path:
+    """``sites.kml``: selected sites (one folder) and priority areas, WGS 84 = CGCS2000 lon/lat.
+
+    The coordinates are CGCS2000 values written as-is (KML is WGS 84 by specification; the
+    two agree to well under a metre); they are never GCJ-02-shifted.
+    """
+    lang = plan.scenario.report.language
+    t = texts(lang)
+    rec = site_records(plan)
+    geo = plan.sites.geometry.to_crs("EPSG:4490")
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
+           f"<name>{escape(str(plan.scenario.scenario.name))}</name>",
+           f"<description>{escape(t['disclaimer'])}</description>"]
+    for mode in BUILD_MODES:
+        out.append(f'<Style id="mode-{DXF_LAYERS[mode]}"><IconStyle><color>{KML_COLOURS[mode]}</color><scale>0.9</scale>'
+                   "<Icon><href>https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png</href></Icon></IconStyle>"
+                   f"<LabelStyle><scale>0.7</scale></LabelStyle></Style>")
+    out.append(f"<Folder><name>{escape(t['layer_selected'])}</name>")
+    for i in range(len(rec)):
+        r = rec.iloc[i]
+        mode = str(r["build_mode"])
+        fields: list[tuple[str, object]] = [(t[k], _fmt(c, r[c])) for c, k in SITE_COLUMNS if c not in ("seq",)]
+        style = f"#mode-{DXF_LAYERS[mode]}" if mode in DXF_LAYERS else "#mode-SITE_NEW"
+        lon, lat = float(geo.iloc[i].x), float(geo.iloc[i].y)
+        out.append(f"<Placemark><name>{escape(str(r['site_code']))}</name>"
+                   f"<description>{escape(str(r['name']))} · {escape(label(MODE_LABELS, lang, mode))}</description>"
+                   f"<styleUrl>{style}</styleUrl><ExtendedData>{_kml_data(fields)}</ExtendedData>"
+                   f"<Point><coordinates>{lon:.8f},{lat:.8f},0</coordinates></Point></Placemark>")
+    out.append("</Folder>")
+    out.append(f"<Folder><name>{escape(t['layer_areas'])}</name>")
+    areas = plan.areas.to_crs("EPSG:4490")
+    for i in range(len(areas)):
+        a = areas.iloc[i]
+        polys = list(a.geometry.geoms) if a.geometry.geom_type == "MultiPolygon" else [a.geometry]
+        rings = []
+        for poly in polys:
+            if poly.is_empty:
+                continue
+            outer = " ".join(f"{x:.8f},{y:.8f},0" for x, y in poly.exterior.coords)
+            inner = "".join("<innerBoundaryIs><LinearRing><coordinates>" + " ".join(f"{x:.8f},{y:.8f},0" for x, y in r.coords)
+                            + "</coordinates></LinearRing></innerBoundaryIs>" for r in poly.interiors)
+            rings.append(f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{outer}</coordinates></LinearRing>"
+                         f"</outerBoundaryIs>{inner}</Polygon>")
+        geom = rings[0] if len(rings) == 1 else "<MultiGeometry>" + "".join(rings) + "</MultiGeometry>"
+        cov = float(a.get("coverage", np.nan))
+        out.append(f"<Placemark><name>{escape(str(a.get('name', '')))}</name>"
+                   f"<description>{escape(t['coverage'])} {100 * cov:.1f}%</description>"
+                   "<Style><LineStyle><color>ff0055ff</color><width>1.5</width></LineStyle><PolyStyle><fill>0</fill></PolyStyle></Style>"
+                   f"{geom}</Placemark>")
+    out.append("</Folder></Document></kml>")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+@contextmanager
+def _gdal_fixed_date() -> Iterator[None]:
+    """GeoPackage timestamps (gpkg_contents.last_change) fixed for reproducible bytes."""
+    import pyogrio
+
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+
+
+def _plain(gdf: gpd.GeoDataFrame | pd.DataFrame) -> Any:
+    """Columns GDAL can store: object columns as text, no helper columns."""
+    out = gdf.copy()
+    for c in out.columns:
+        if c == "geometry":
+            continue
+        if out[c].dtype == object or str(out[c].dtype).startswith("string"):
+            out[c] = out[c].astype(object).where(out[c].notna(), "").astype(str)
+    return out
+
+
+def write_plan_gpkg(plan: Plan, path: Path) -> Path:
+    """``plan.gpkg`` (EPSG:4490): selected_sites, candidates, priority_areas, coverage_by_area, uncovered."""
+    import pyogrio
+
+    from planner.report.tables import uncovered_polygons
+
+    sites = plan.sites.to_crs("EPSG:4490")
+    keep = [c for c in ("site_code", "id", "name", "type", "site_class", "height_m", "cost", "owner", "build_mode", "status",
+                        "x_m", "y_m", "areas", "cells_covered", "unique_cells") if c in sites.columns]
+    sites = sites[[*keep, "geometry"]]
+    cands = plan.candidates.to_crs("EPSG:4490")
+    areas = plan.areas.to_crs("EPSG:4490")
+    coverage = area_records(plan).drop(columns=["seq"])
+    with _gdal_fixed_date():
+        pyogrio.write_dataframe(_plain(sites), path, layer="selected_sites", driver="GPKG")
+        pyogrio.write_dataframe(_plain(cands), path, layer="candidates", driver="GPKG", append=False)
+        pyogrio.write_dataframe(_plain(areas), path, layer="priority_areas", driver="GPKG")
+        pyogrio.write_dataframe(_plain(coverage), path, layer="coverage_by_area", driver="GPKG")
+        pyogrio.write_dataframe(_plain(uncovered_polygons(plan)), path, layer="uncovered", driver="GPKG",
+                                promote_to_multi=True)
+    return path
+
+
+def write_sites_dxf(plan: Plan, path: Path) -> Path:
+    """``sites.dxf`` in the plan's metric CRS (m): one layer per 建设方式 (point, circle, label),
+    plus the boundary and the priority areas as closed polylines."""
+    import ezdxf
+
+    doc = ezdxf.new("R2010", setup=True, units=6)  # 6 = metres
+    doc.styles.add("CJK", font="simsun.ttf")
+    msp = doc.modelspace()
+    for mode, layer in DXF_LAYERS.items():
+        doc.layers.add(layer, color=DXF_COLOURS[mode]).description = f"建设方式 {mode}"
+    doc.layers.add("BOUNDARY", color=7)
+    doc.layers.add("PRIORITY_AREA", color=30)
+    rec = site_records(plan)
+    text_h = max(plan.grid.res * 0.6, 4.0)
+    for i in range(len(rec)):
+        r = rec.iloc[i]
+        layer = DXF_LAYERS.get(str(r["build_mode"]), "SITE_NEW")
+        x, y = float(r["x_m"]), float(r["y_m"])
+        msp.add_point((x, y, 0.0), dxfattribs={"layer": layer})
+        msp.add_circle((x, y), radius=text_h / 2, dxfattribs={"layer": layer})
+        msp.add_text(str(r["site_code"]), height=text_h, dxfattribs={"layer": layer, "style": "CJK"}).set_placement(
+            (x + text_h * 0.8, y + text_h * 0.3))
+    for layer, gdf in (("BOUNDARY", plan.boundary), ("PRIORITY_AREA", plan.areas)):
+        for geom in gdf.to_crs(plan.grid.crs).geometry:
+            polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+            for poly in polys:
+                if poly.is_empty or poly.geom_type != "Polygon":
+                    continue
+                msp.add_lwpolyline([(float(px), float(py)) for px, py in poly.exterior.coords], close=True,
+                                   dxfattribs={"layer": layer})
+    old = ezdxf.options.write_fixed_meta_data_for_testing
+    ezdxf.options.write_fixed_meta_data_for_testing = True
+    try:
+        stream = io.StringIO()
+        doc.write(stream)
+    finally:
+        ezdxf.options.write_fixed_meta_data_for_testing = old
+    # ezdxf stamps its own metadata with the current time; fix it for reproducible bytes
+    text = _EZDXF_STAMP_RE.sub(r"\g<1>2000-01-01T00:00:00+00:00", stream.getvalue())
+    path.write_bytes(text.encode(doc.output_encoding, errors="replace"))
+    return path
+
+
+def write_exports(plan: Plan, folder: str | Path) -> dict[str, Path]:
+    """Write every exchange file of a plan into ``folder``.
+
+    Returns
+    -------
+    dict
+        ``{"sites_csv", "sites_xlsx", "sites_kml", "gpkg", "sites_dxf"}`` → path.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "sites_csv": write_sites_csv(plan, folder / "sites.csv"),
+        "sites_xlsx": write_sites_xlsx(plan, folder / "sites.xlsx"),
+        "sites_kml": write_sites_kml(plan, folder / "sites.kml"),
+        "gpkg": write_plan_gpkg(plan, folder / "plan.gpkg"),
+        "sites_dxf": write_sites_dxf(plan, folder / "sites.dxf"),
+    }

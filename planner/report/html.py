@@ -1,0 +1,214 @@
+"""The self-contained HTML report (``report.html``).
+
+One file, no network: the folium map's Leaflet assets are inlined
+(:mod:`planner.report.assets`), the RSRP overlay is a ``data:`` PNG and the charts are
+inline SVG. The page is rendered from ``templates/report.html.j2`` with Jinja2
+autoescaping, so every user string (scenario name, ids, names, owners, area names,
+warnings) is HTML-escaped. Print CSS gives A4 portrait pages and an A3 landscape page for
+the wide site table.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from planner.plan import Plan
+from planner.report import charts
+from planner.report.assets import external_references, inline_assets
+from planner.report.i18n import (
+    BUILD_MODES,
+    CLASS_LABELS,
+    MODE_LABELS,
+    OBJECTIVE_LABELS,
+    TYPE_LABELS,
+    label,
+    texts,
+)
+from planner.report.map import build_map
+from planner.report.tables import area_records, kpis, site_records
+
+_HEAD_RE = re.compile(r"<head>(.*?)</head>", re.DOTALL)
+_BODY_RE = re.compile(r"<body>(.*?)</body>\s*<script>(.*)</script>\s*</html>", re.DOTALL)
+_UUID_RE = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9A-Za-z])")
+#: folium's full-window page styles, replaced by the report's own layout
+_PAGE_STYLE_RE = re.compile(r"<style>\s*html,\s*body\s*\{[^}]*\}\s*</style>|<style>\s*#map\s*\{[^}]*\}\s*</style>"
+                            r"|<meta\s+name=\"viewport\"[^>]*>|<meta\s+http-equiv=[^>]*>")
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("planner.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["num"] = _num
+    env.filters["pct"] = _pct
+    return env
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    """Fixed-decimal number, or an en dash for missing values."""
+    if value is None:
+        return "–"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if x != x:
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def _pct(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    x = float(value)
+    return "–" if x != x else f"{100.0 * x:.{digits}f}%"
+
+
+def map_parts(plan: Plan) -> tuple[str, str, str]:
+    """The map rendered by folium, split into (head assets, body HTML, script), offline."""
+    page = build_map(plan).get_root().render()
+    page = inline_assets(page)
+    # folium names every element with a random uuid; number them for reproducible bytes
+    ids: dict[str, str] = {}
+    page = _UUID_RE.sub(lambda m: ids.setdefault(m.group(0), f"e{len(ids):04d}"), page)
+    head_m = _HEAD_RE.search(page)
+    body_m = _BODY_RE.search(page)
+    if head_m is None or body_m is None:  # pragma: no cover - folium's page layout changed
+        raise RuntimeError("unexpected folium page layout; cannot embed the map")
+    head = _PAGE_STYLE_RE.sub("", head_m.group(1))
+    return head, body_m.group(1), body_m.group(2)
+
+
+def _scalar_items(d: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for k, v in d.items():
+        if isinstance(v, dict | list | tuple | np.ndarray):
+            continue
+        if isinstance(v, float | np.floating):
+            out.append((str(k), f"{float(v):.4g}"))
+        else:
+            out.append((str(k), str(v)))
+    return out
+
+
+def report_context(plan: Plan) -> dict[str, Any]:
+    """Everything the template shows, as plain values (escaped by the template)."""
+    sc = plan.scenario
+    lang = sc.report.language
+    t = texts(lang)
+    k = kpis(plan)
+    sites = site_records(plan)
+    sites["type_label"] = [label(TYPE_LABELS, lang, v) for v in sites["type"]]
+    sites["class_label"] = [t.get(v, v) for v in sites["site_class"]]
+    sites["mode_label"] = [label(MODE_LABELS, lang, v) for v in sites["build_mode"]]
+    areas = area_records(plan)
+    areas["class_label"] = [label(CLASS_LABELS, lang, v) for v in areas["class"]]
+    sol = plan.solution
+    basemap = sc.report.basemap
+    basemap_attr = {
+        "none": t["basemap_none"],
+        "osm": "© OpenStreetMap contributors (ODbL)",
+        "tianditu": "天地图 (国家地理信息公共服务平台)",
+        "gaode": "高德地图 AutoNavi (GCJ-02)",
+    }[basemap]
+    params = [
+        (t["band"], sc.radio.band),
+        (t["threshold"], f"{sc.radio.threshold_dbm:g}"),
+        (t["grid"], f"{plan.grid.res:g} m · {plan.grid.nx} × {plan.grid.ny}"),
+        (t["metric_crs"], plan.grid.crs),
+        (t["objective_kind"], label(OBJECTIVE_LABELS, lang, sc.objective.kind)),
+    ]
+    if sc.objective.budget:
+        params.append(("budget (万元)", f"{sc.objective.budget:g}"))
+    if sc.objective.max_sites:
+        params.append(("max_sites", str(sc.objective.max_sites)))
+    params += [("solver.time_limit_s", f"{sc.solver.time_limit_s:g}"), ("solver.workers", str(sc.solver.workers)),
+               ("seed", str(sc.scenario.seed)), (t["basemap_attr"], basemap_attr)]
+    radio_classes = []
+    for cls in ("macro", "micro"):
+        d = plan.radio.get(cls)
+        if isinstance(d, dict):
+            radio_classes.append((t.get(cls, cls), _scalar_items(d)))
+    solver_rows = [
+        (t["solver_status"], sol.get("status")), (t["objective_kind"], label(OBJECTIVE_LABELS, lang, sol.get("objective_kind", sc.objective.kind))),
+        (t["objective"], _num(sol.get("objective"), 3)), (t["bound"], _num(sol.get("bound"), 3)),
+        (t["gap"], _pct(sol.get("gap"), 2) if sol.get("gap") is not None else "–"),
+        (t["runtime"], _num(sol.get("runtime_s"), 2)), (t["backend"], sol.get("backend", "")),
+    ]
+    head, body, script = map_parts(plan)
+    chart_list = [
+        (t["chart_pareto"], Markup(charts.coverage_chart(plan, lang))),
+        (t["chart_mix"], Markup(charts.site_mix_chart(plan, lang))),
+        (t["chart_rsrp"], Markup(charts.rsrp_histogram(plan, lang))),
+    ]
+    return {
+        "lang": lang,
+        "t": t,
+        "title": sc.report.title or t["title"],
+        "scenario_name": sc.scenario.name,
+        "description": sc.scenario.description,
+        "scenario_file": sc.source.name if sc.source else "",
+        "overrides": list(sc.overrides),
+        "params": params,
+        "k": k,
+        "by_type": [(label(TYPE_LABELS, lang, typ), n) for typ, n in k["by_type"].items()],  # type: ignore[attr-defined]
+        "by_mode": [(label(MODE_LABELS, lang, m), k["by_mode"].get(m, 0)) for m in BUILD_MODES],  # type: ignore[attr-defined]
+        "by_class": [(t.get(c, c), n) for c, n in k["by_class"].items()],  # type: ignore[attr-defined]
+        "areas": areas.to_dict("records"),
+        "sites": sites.to_dict("records"),
+        "metric_crs": plan.grid.crs,
+        "radio_classes": radio_classes,
+        "radio_common": [(t["band"], plan.radio.get("band", sc.radio.band)),
+                         (t["threshold"], plan.radio.get("threshold_dbm", sc.radio.threshold_dbm)),
+                         (t["terrain"], t["yes_terrain"] if plan.radio.get("terrain") else t["no_terrain"])],
+        "solver_rows": solver_rows,
+        "hashes": sorted(plan.input_hashes.items()),
+        "warnings": list(plan.warnings),
+        "basemap": basemap,
+        "basemap_attr": basemap_attr,
+        "review_no": sc.report.basemap_review_no if basemap != "none" else "",
+        "gcj": basemap == "gaode",
+        "map_head": Markup(head),
+        "map_body": Markup(body),
+        "map_script": Markup(script),
+        "charts": chart_list,
+    }
+
+
+def render_report(plan: Plan) -> str:
+    """The report page as one HTML string (works offline)."""
+    html = _env().get_template("report.html.j2").render(**report_context(plan))
+    leftover = external_references(html)
+    if leftover:  # pragma: no cover - guarded by inline_assets
+        raise RuntimeError(f"report still references external assets: {leftover}")
+    return html
+
+
+def write_report(plan: Plan, path: str | Path) -> Path:
+    """Write the self-contained ``report.html`` of a plan.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    path : str or Path
+        Output file (its folder must exist).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    ScenarioError
+        ``report.basemap = "tianditu"`` without the ``TIANDITU_KEY`` environment variable.
+    """
+    path = Path(path)
+    path.write_text(render_report(plan), encoding="utf-8")
+    return path

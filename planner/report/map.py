@@ -1,0 +1,407 @@
+"""The report's interactive folium map.
+
+Layers: planning boundary; priority areas styled by class (popup: coverage against target);
+candidates by type, clustered; selected sites by 建设方式 (fill) and type (outline); the
+best-server RSRP raster reprojected to Web Mercator and inlined as a PNG ``data:`` URI,
+with a legend; uncovered gaps. Controls: layers, scale bar, fullscreen, measure.
+
+Every user string (ids, names, owners, area names) is HTML-escaped before it reaches a
+popup, and popups are bound with JSON-encoded strings (never folium's ``Popup``/``Tooltip``,
+which paste text into JavaScript template literals).
+
+Basemaps: ``none`` (default, offline), ``osm``, ``tianditu`` (key from the environment
+variable ``TIANDITU_KEY``) and ``gaode``. Gaode tiles are GCJ-02, so with ``gaode`` every
+overlay is shifted to GCJ-02 for display only (:mod:`planner.geo.gcj02`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Callable
+from typing import Any
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+from numpy.typing import NDArray
+from pyproj import Transformer
+
+from planner.coverage.grid import Grid
+from planner.errors import Problem, ScenarioError
+from planner.geo.gcj02 import wgs84_to_gcj02
+from planner.plan import Plan
+from planner.report.i18n import BUILD_MODES, CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
+from planner.report.tables import uncovered_polygons
+
+#: fill colour of selected sites per 建设方式
+MODE_COLOURS = {"保留": "#6b7280", "共享": "#2563eb", "利旧": "#16a34a", "新建": "#dc2626"}
+#: ASCII slug per 建设方式 (CSS classes)
+MODE_SLUGS = {"保留": "keep", "共享": "share", "利旧": "reuse", "新建": "new"}
+TYPE_COLOURS = {"tower": "#1e3a8a", "street_lamp": "#d97706", "surveillance_pole": "#7c3aed",
+                "traffic_pole": "#0891b2", "smart_pole": "#db2777", "rooftop": "#374151", "new_site": "#991b1b"}
+CLASS_COLOURS = {"airport": "#b91c1c", "rail_station": "#b91c1c", "transport_hub": "#ea580c",
+                 "public_place": "#d97706", "industrial_park": "#7c3aed", "park": "#15803d",
+                 "central_urban": "#2563eb", "highway": "#525252", "other": "#6b7280"}
+#: RSRP colour scale: threshold .. threshold + span (dBm)
+RSRP_SPAN_DB = 35.0
+RSRP_CMAP = "RdYlGn"
+#: largest side of the inlined RSRP image (pixels)
+MAX_OVERLAY_PX = 2048
+
+TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}")
+GAODE_URL = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=7&x={x}&y={y}&z={z}"
+
+Display = Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]
+
+
+def _identity(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    return lon, lat
+
+
+def _to_gcj(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    return wgs84_to_gcj02(lon, lat)
+
+
+class _BindPopup(MacroElement):
+    """Bind a popup whose HTML (already escaped) is passed as a JSON string."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 380});
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "BindPopup"
+        self.html = html_text
+
+
+class _Points(MacroElement):
+    """Many circle markers from one JSON array: rows of ``[lat, lon, popup_html, radius(, colour)]``."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var rows = {{ this.rows|tojson }};
+            var style = {{ this.style|tojson }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                var opts = Object.assign({}, style, {radius: r[3]}, r.length > 4 ? {color: r[4]} : {});
+                var m = L.circleMarker([r[0], r[1]], opts);
+                m.bindPopup(r[2], {maxWidth: 380});
+                m.addTo({{ this._parent.get_name() }});
+            }
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list[Any]], style: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "Points"
+        self.rows = rows
+        self.style = style
+
+
+class _Legend(MacroElement):
+    """A static HTML legend as a Leaflet control (bottom right)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "planner-legend");
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = html_text
+
+
+def _popup_table(rows: list[tuple[str, object]]) -> str:
+    """A small two-column HTML table; every label and value is escaped."""
+    body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f'<table class="planner-popup">{body}</table>'
+
+
+def _transform_geoms(gdf: gpd.GeoDataFrame, display: Display) -> gpd.GeoSeries:
+    geo = gdf.geometry.to_crs("EPSG:4326") if gdf.crs is not None else gdf.geometry
+    if display is _identity:
+        return geo
+
+    def fn(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+        lon, lat = display(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    return gpd.GeoSeries(shapely.transform(geo.to_numpy(), fn), crs="EPSG:4326")
+
+
+def _feature(geom: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geom)}
+
+
+def _pct(x: float) -> str:
+    return "–" if x != x else f"{100.0 * x:.1f}%"
+
+
+def _basemap(m: folium.Map, plan: Plan, lang: str) -> Display:
+    """Add the configured basemap; return the display transform for overlays."""
+    cfg = plan.scenario.report
+    review = f" · 审图号 {cfg.basemap_review_no}" if cfg.basemap_review_no else ""
+    if cfg.basemap == "none":
+        return _identity
+    if cfg.basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr="© OpenStreetMap contributors" + review).add_to(m)
+        return _identity
+    if cfg.basemap == "tianditu":
+        key = os.environ.get("TIANDITU_KEY", "").strip()
+        if not key:
+            raise ScenarioError(Problem(
+                'report.basemap = "tianditu" needs a Tianditu (天地图) key', "environment", "TIANDITU_KEY",
+                'export TIANDITU_KEY=<your key> before running, or set report.basemap = "none"'))
+        attr = "天地图 © 国家基础地理信息中心" + review
+        folium.TileLayer(TIANDITU_URL.replace("{layer}", "vec").replace("{key}", key), attr=attr, name="天地图 矢量",
+                         subdomains="01234567", max_zoom=18).add_to(m)
+        folium.TileLayer(TIANDITU_URL.replace("{layer}", "cva").replace("{key}", key), attr=attr, name="天地图 注记",
+                         subdomains="01234567", max_zoom=18, overlay=True, control=False).add_to(m)
+        return _identity
+    folium.TileLayer(GAODE_URL, attr="© 高德地图 AutoNavi (GCJ-02)" + review, name="高德 Gaode", subdomains="1234",
+                     max_zoom=19).add_to(m)
+    return _to_gcj
+
+
+def _to_web_mercator(values: NDArray[np.float32], grid: Grid) -> tuple[NDArray[np.float32], tuple[float, float, float, float]]:
+    """Nearest-neighbour resampling of a grid raster onto a north-up Web-Mercator raster.
+
+    Returns the raster (NaN outside) and its (west, south, east, north) bounds in EPSG:3857 (m).
+    Written with pyproj instead of ``rasterio.warp`` so that it stays free of affine's
+    deprecation warnings; the raster is small (at most :data:`MAX_OVERLAY_PX` a side).
+    """
+    xmin, ymin, xmax, ymax = grid.bounds
+    fwd = Transformer.from_crs(grid.crs, "EPSG:3857", always_xy=True)
+    t = np.linspace(0.0, 1.0, 21)
+    ex = np.r_[xmin + (xmax - xmin) * t, np.full(21, xmax), xmax - (xmax - xmin) * t, np.full(21, xmin)]
+    ey = np.r_[np.full(21, ymin), ymin + (ymax - ymin) * t, np.full(21, ymax), ymax - (ymax - ymin) * t]
+    mx, my = fwd.transform(ex, ey)
+    west, east, south, north = float(np.min(mx)), float(np.max(mx)), float(np.min(my)), float(np.max(my))
+    res = max((east - west) / grid.nx, (north - south) / grid.ny)
+    res = max(res, max(east - west, north - south) / MAX_OVERLAY_PX)
+    width = max(int(np.ceil((east - west) / res)), 1)
+    height = max(int(np.ceil((north - south) / res)), 1)
+    east, south = west + width * res, north - height * res
+    px = west + (np.arange(width) + 0.5) * res
+    py = north - (np.arange(height) + 0.5) * res
+    gx, gy = np.meshgrid(px, py)
+    inv = Transformer.from_crs("EPSG:3857", grid.crs, always_xy=True)
+    sx, sy = inv.transform(gx.ravel(), gy.ravel())
+    col = np.floor((np.asarray(sx) - grid.x0) / grid.res).astype(np.int64)
+    row = np.floor((grid.y0 - np.asarray(sy)) / grid.res).astype(np.int64)
+    ok = (col >= 0) & (col < grid.nx) & (row >= 0) & (row < grid.ny)
+    out = np.full(width * height, np.nan, dtype=np.float32)
+    out[ok] = values[row[ok], col[ok]]
+    return out.reshape(height, width), (west, south, east, north)
+
+
+def rsrp_png(plan: Plan) -> tuple[str, tuple[float, float, float, float]] | None:
+    """The best-server RSRP raster as a Web-Mercator PNG ``data:`` URI.
+
+    Returns
+    -------
+    (uri, (west, south, east, north)) or None
+        Bounds in degrees (WGS 84 / CGCS2000); None when no cell is covered.
+    """
+    best = np.asarray(plan.best_rsrp, dtype=np.float32)
+    if not np.isfinite(best).any():
+        return None
+    g = plan.grid
+    dst, (west, south, east, north) = _to_web_mercator(best, g)
+    thr = float(plan.scenario.radio.threshold_dbm)
+    norm = np.clip((dst - thr) / RSRP_SPAN_DB, 0.0, 1.0)
+    cmap = matplotlib.colormaps[RSRP_CMAP]
+    rgba = (cmap(np.nan_to_num(norm)) * 255).astype(np.uint8)
+    rgba[..., 3] = np.where(np.isfinite(dst), 200, 0).astype(np.uint8)
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG", optimize=True)
+    uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    tr = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    (w_deg, e_deg), (s_deg, n_deg) = tr.transform([west, east], [south, north])
+    return uri, (float(w_deg), float(s_deg), float(e_deg), float(n_deg))
+
+
+def _legend_html(plan: Plan, lang: str) -> str:
+    t = texts(lang)
+    thr = float(plan.scenario.radio.threshold_dbm)
+    cmap = matplotlib.colormaps[RSRP_CMAP]
+    stops = ", ".join(matplotlib.colors.to_hex(cmap(v)) for v in np.linspace(0, 1, 7))
+    modes = "".join(
+        f'<div><span class="sw" style="background:{MODE_COLOURS[m]}"></span>{html.escape(label(MODE_LABELS, lang, m))}</div>'
+        for m in BUILD_MODES)
+    return (f'<div class="lg-title">{html.escape(t["legend_rsrp"])}</div>'
+            f'<div class="lg-bar" style="background:linear-gradient(to right, {stops})"></div>'
+            f'<div class="lg-ticks"><span>{thr:.0f}</span><span>{thr + RSRP_SPAN_DB / 2:.0f}</span>'
+            f'<span>≥{thr + RSRP_SPAN_DB:.0f}</span></div>'
+            f'<div class="lg-title">{html.escape(t["build_mode"])}</div>{modes}'
+            f'<div><span class="sw gap"></span>{html.escape(t["layer_uncovered"])}</div>')
+
+
+def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
+    """The interactive map of a plan.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to draw.
+    height : str
+        CSS height of the map element.
+
+    Returns
+    -------
+    folium.Map
+        Works offline once passed through :func:`planner.report.assets.inline_assets`
+        (as :func:`planner.report.write_report` does).
+
+    Raises
+    ------
+    ScenarioError
+        ``report.basemap = "tianditu"`` without the ``TIANDITU_KEY`` environment variable.
+    """
+    lang = plan.scenario.report.language
+    t = texts(lang)
+    bounds = plan.boundary.to_crs("EPSG:4326").total_bounds
+    m = folium.Map(location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)], zoom_start=14,
+                   tiles=None, control_scale=True, height=height, prefer_canvas=False)
+    # only Leaflet itself; jQuery, Bootstrap and awesome-markers are not used
+    m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
+    m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
+    display = _basemap(m, plan, lang)
+
+    # boundary
+    fg = folium.FeatureGroup(name=t["layer_boundary"], show=True)
+    for geom in _transform_geoms(plan.boundary, display):
+        folium.GeoJson(_feature(geom), style_function=lambda _f: {
+            "color": "#111827", "weight": 2.5, "fill": False, "dashArray": "6 4", "className": "planner-boundary"},
+            ).add_to(fg)
+    fg.add_to(m)
+
+    # priority areas, largest first so that small areas stay clickable on top
+    fg = folium.FeatureGroup(name=t["layer_areas"], show=True)
+    areas = plan.areas.reset_index(drop=True)
+    geoms = _transform_geoms(areas, display)
+    order = np.argsort(-areas.geometry.to_crs(plan.grid.crs).area.to_numpy(), kind="stable") if len(areas) else np.zeros(0, np.int64)
+    for i in order:
+        row = areas.iloc[int(i)]
+        cls = str(row.get("class", "other"))
+        colour = CLASS_COLOURS.get(cls, "#6b7280")
+        is_rest = str(row.get("id", "")) == "REST"
+        style = {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.0 if is_rest else 0.15,
+                 "className": "planner-area"}
+        layer = folium.GeoJson(_feature(geoms.iloc[int(i)]), style_function=lambda _f, s=style: s)
+        reason = str(row.get("reason", "") or "")
+        rows: list[tuple[str, object]] = [
+            (t["area_name"], row.get("name", "")), (t["area_class"], label(CLASS_LABELS, lang, cls)),
+            (t["coverage"], _pct(float(row.get("coverage", np.nan)))), (t["target"], _pct(float(row.get("target", np.nan)))),
+            (t["met"], t["yes"] if bool(row.get("met", False)) else t["no"]),
+        ]
+        if reason:
+            rows.append((t["reason"], reason))
+        layer.add_child(_BindPopup(_popup_table(rows)))
+        layer.add_to(fg)
+    fg.add_to(m)
+
+    # RSRP overlay
+    png = rsrp_png(plan)
+    if png is not None:
+        uri, (w, s, e, n) = png
+        lon, lat = display(np.array([w, e]), np.array([s, n]))
+        folium.raster_layers.ImageOverlay(uri, bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
+                                          name=t["layer_rsrp"], opacity=0.7, interactive=False, className="planner-rsrp",
+                                          show=True).add_to(m)
+
+    # uncovered gaps
+    gaps = uncovered_polygons(plan)
+    fg = folium.FeatureGroup(name=t["layer_uncovered"], show=True)
+    if len(gaps):
+        simple = gaps.to_crs(plan.grid.crs).simplify(plan.grid.res / 4).to_crs("EPSG:4490")
+        gaps_disp = _transform_geoms(gpd.GeoDataFrame(geometry=simple, crs="EPSG:4490"), display)
+        collection = {"type": "FeatureCollection", "features": [_feature(g) for g in gaps_disp]}
+        folium.GeoJson(collection, style_function=lambda _f: {
+            "color": "#7f1d1d", "weight": 0.5, "fillColor": "#ef4444", "fillOpacity": 0.45, "className": "planner-gap"},
+            ).add_to(fg)
+    fg.add_to(m)
+
+    # candidates by type, clustered (hidden by default)
+    cands = plan.candidates.reset_index(drop=True)
+    cgeo = _transform_geoms(cands, display)
+    for typ in sorted(cands["type"].astype(str).unique()):
+        sel = np.flatnonzero((cands["type"].astype(str) == typ).to_numpy())
+        name = f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})"
+        cluster = folium.plugins.MarkerCluster(name=name, show=False, options={"disableClusteringAtZoom": 18,
+                                                                                   "chunkedLoading": True})
+        rows_c = []
+        for j in sel:
+            c = cands.iloc[int(j)]
+            pop = _popup_table([(t["candidate_id"], c["id"]), (t["site_name"], c.get("name", "")),
+                                (t["type"], label(TYPE_LABELS, lang, typ)), (t["height"], f"{float(c['height_m']):g}"),
+                                (t["owner"], c.get("owner", ""))])
+            rows_c.append([round(float(cgeo.iloc[int(j)].y), 6), round(float(cgeo.iloc[int(j)].x), 6), pop, 4])
+        cluster.add_child(_Points(rows_c, {"color": TYPE_COLOURS.get(typ, "#374151"), "weight": 1, "fillOpacity": 0.7,
+                                           "className": "planner-candidate"}))
+        cluster.add_to(m)
+
+    # selected sites by 建设方式
+    sites = plan.sites.reset_index(drop=True)
+    sgeo = _transform_geoms(sites, display)
+    modes = [md for md in BUILD_MODES if (sites["build_mode"] == md).any()] + sorted(
+        set(sites["build_mode"].astype(str)) - set(BUILD_MODES))
+    for md in modes:
+        sel = np.flatnonzero((sites["build_mode"].astype(str) == md).to_numpy())
+        fg = folium.FeatureGroup(name=f"{t['layer_selected']} · {label(MODE_LABELS, lang, md)} ({sel.size})", show=True)
+        rows_s = []
+        for j in sel:
+            s_row = sites.iloc[int(j)]
+            geo = sites.geometry.iloc[int(j)]
+            pop = _popup_table([
+                (t["site_code"], s_row.get("site_code", "")), (t["site_name"], s_row.get("name", "")),
+                (t["candidate_id"], s_row["id"]), (t["type"], label(TYPE_LABELS, lang, s_row["type"])),
+                (t["site_class"], t.get(str(s_row["site_class"]), s_row["site_class"])),
+                (t["height"], f"{float(s_row['height_m']):g}"), (t["build_mode"], label(MODE_LABELS, lang, md)),
+                (t["owner"], s_row.get("owner", "")), (t["cost"], f"{float(s_row['cost']):g}"),
+                (t["lon"], f"{geo.x:.6f}"), (t["lat"], f"{geo.y:.6f}"), (t["covered_areas"], s_row.get("areas", "")),
+            ])
+            radius = 8 if s_row["site_class"] == "macro" else 5
+            rows_s.append([round(float(sgeo.iloc[int(j)].y), 6), round(float(sgeo.iloc[int(j)].x), 6), pop, radius,
+                           TYPE_COLOURS.get(str(s_row["type"]), "#111827")])
+        # one CSS class per marker so the browser test can count them; no spaces beyond the two classes
+        fg.add_child(_Points(rows_s, {"color": "#111827", "weight": 2, "fillColor": MODE_COLOURS.get(md, "#0f766e"),
+                                      "fillOpacity": 0.95, "className": f"planner-site planner-site-{MODE_SLUGS.get(md, 'other')}"}))
+        fg.add_to(m)
+
+    _Legend(_legend_html(plan, lang)).add_to(m)
+    folium.plugins.Fullscreen(position="topleft").add_to(m)
+    folium.plugins.MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
+                                  primary_area_unit="sqmeters", secondary_area_unit="hectares").add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    if len(bounds) == 4 and np.all(np.isfinite(bounds)):
+        w, s, e, n = (float(v) for v in bounds)
+        lon, lat = display(np.array([w, e]), np.array([s, n]))
+        m.fit_bounds([[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]])
+    return m

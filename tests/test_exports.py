@@ -1,0 +1,136 @@
+"""Every export read back by its own reader matches the plan (synthetic plan)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import ezdxf
+import numpy as np
+import pyogrio
+import pytest
+from openpyxl import load_workbook
+
+from planner.io.exports import DXF_LAYERS, write_exports
+from planner.plan import Plan
+from tests.report_fixtures import EVIL_NAME, make_plan
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dict[str, Path]]:
+    plan = make_plan()
+    return plan, write_exports(plan, tmp_path_factory.mktemp("exports"))
+
+
+def test_write_exports_returns_every_file(written: tuple[Plan, dict[str, Path]]) -> None:
+    _, files = written
+    assert {p.name for p in files.values()} == {"sites.csv", "sites.xlsx", "sites.kml", "plan.gpkg", "sites.dxf"}
+    assert all(p.is_file() and p.stat().st_size > 0 for p in files.values())
+
+
+def test_csv_utf8_bom_chinese_headers_and_coordinates(written: tuple[Plan, dict[str, Path]]) -> None:
+    plan, files = written
+    raw = files["sites_csv"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert len(rows) == len(plan.sites)
+    assert list(rows[0])[:4] == ["序号", "站址编号", "站址名称", "候选编号"]
+    lon = np.array([float(r["经度 (CGCS2000)"]) for r in rows])
+    lat = np.array([float(r["纬度 (CGCS2000)"]) for r in rows])
+    assert np.abs(lon - plan.sites.geometry.x.to_numpy()).max() <= 1e-6
+    assert np.abs(lat - plan.sites.geometry.y.to_numpy()).max() <= 1e-6
+    assert all(len(r["经度 (CGCS2000)"].split(".")[1]) == 6 for r in rows)
+    assert [r["站址编号"] for r in rows] == plan.sites["site_code"].tolist()
+    assert EVIL_NAME in {r["站址名称"] for r in rows}  # data, not markup: kept verbatim
+    assert {r["建设方式"] for r in rows} == {"保留", "共享", "利旧", "新建"}
+
+
+def test_csv_bytes_are_deterministic(tmp_path: Path) -> None:
+    a = write_exports(make_plan(), tmp_path / "a")
+    b = write_exports(make_plan(), tmp_path / "b")
+    for name in a:
+        assert a[name].read_bytes() == b[name].read_bytes(), name
+
+
+def test_xlsx_sheets_header_and_values(written: tuple[Plan, dict[str, Path]]) -> None:
+    plan, files = written
+    wb = load_workbook(files["sites_xlsx"])
+    assert wb.sheetnames == ["站址表", "重点区域覆盖", "说明"]
+    ws = wb["站址表"]
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["序号", "站址编号", "站址名称"] and "产权单位" in header
+    assert ws.column_dimensions["B"].width >= 12
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(plan.sites)
+    i_lon, i_lat = header.index("经度 (CGCS2000)"), header.index("纬度 (CGCS2000)")
+    lon = np.array([r[i_lon] for r in rows], dtype=float)
+    lat = np.array([r[i_lat] for r in rows], dtype=float)
+    assert np.abs(lon - plan.sites.geometry.x.to_numpy()).max() <= 1e-6
+    assert np.abs(lat - plan.sites.geometry.y.to_numpy()).max() <= 1e-6
+    wa = wb["重点区域覆盖"]
+    assert wa.freeze_panes == "A2" and wa.max_row - 1 == len(plan.areas)
+
+
+def test_kml_read_back(written: tuple[Plan, dict[str, Path]]) -> None:
+    plan, files = written
+    text = files["sites_kml"].read_text(encoding="utf-8")
+    assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    layers = [name for name, _ in pyogrio.list_layers(files["sites_kml"])]
+    site_layer = layers[0]
+    df = pyogrio.read_dataframe(files["sites_kml"], layer=site_layer)
+    assert len(df) == len(plan.sites)
+    assert df.crs.to_epsg() == 4326
+    assert np.abs(df.geometry.x.to_numpy() - plan.sites.geometry.x.to_numpy()).max() <= 1e-6
+    assert np.abs(df.geometry.y.to_numpy() - plan.sites.geometry.y.to_numpy()).max() <= 1e-6
+    assert df["Name"].tolist() == plan.sites["site_code"].tolist()
+    areas = pyogrio.read_dataframe(files["sites_kml"], layer=layers[1])
+    assert len(areas) == len(plan.areas)
+
+
+def test_gpkg_layers_read_back(written: tuple[Plan, dict[str, Path]]) -> None:
+    plan, files = written
+    layers = dict(pyogrio.list_layers(files["gpkg"]))
+    assert set(layers) == {"selected_sites", "candidates", "priority_areas", "coverage_by_area", "uncovered"}
+    sites = pyogrio.read_dataframe(files["gpkg"], layer="selected_sites")
+    assert sites.crs.to_epsg() == 4490 and len(sites) == len(plan.sites)
+    assert np.abs(sites.geometry.x.to_numpy() - plan.sites.geometry.x.to_numpy()).max() <= 1e-6
+    assert np.abs(sites.geometry.y.to_numpy() - plan.sites.geometry.y.to_numpy()).max() <= 1e-6
+    assert sites["site_code"].tolist() == plan.sites["site_code"].tolist()
+    assert EVIL_NAME in set(sites["name"])
+    cands = pyogrio.read_dataframe(files["gpkg"], layer="candidates")
+    assert len(cands) == len(plan.candidates) and int(cands["selected"].sum()) == len(plan.sites)
+    areas = pyogrio.read_dataframe(files["gpkg"], layer="priority_areas")
+    assert len(areas) == len(plan.areas) and np.allclose(areas["coverage"], plan.areas["coverage"])
+    cov = pyogrio.read_dataframe(files["gpkg"], layer="coverage_by_area", read_geometry=False)
+    assert cov["name"].tolist() == plan.areas["name"].tolist() and cov["met"].astype(bool).tolist() == plan.areas["met"].tolist()
+    gaps = pyogrio.read_dataframe(files["gpkg"], layer="uncovered")
+    assert int(gaps["cells"].sum()) == int((plan.demand_mask & ~plan.covered).sum())
+
+
+def test_dxf_read_back_in_metric_crs(written: tuple[Plan, dict[str, Path]]) -> None:
+    plan, files = written
+    doc = ezdxf.readfile(files["sites_dxf"])
+    msp = doc.modelspace()
+    points = msp.query("POINT")
+    assert len(points) == len(plan.sites)
+    by_layer: dict[str, int] = {}
+    for p in points:
+        by_layer[p.dxf.layer] = by_layer.get(p.dxf.layer, 0) + 1
+    expected = plan.sites["build_mode"].map(DXF_LAYERS).value_counts().to_dict()
+    assert by_layer == expected
+    xy = np.array([(p.dxf.location.x, p.dxf.location.y) for p in points])
+    ref = plan.sites[["x_m", "y_m"]].to_numpy(float)
+    assert np.abs(xy - ref).max() < 1e-3  # metres in EPSG:4547
+    labels = {t.dxf.text for t in msp.query("TEXT")}
+    assert set(plan.sites["site_code"]) <= labels
+    assert doc.header["$INSUNITS"] == 6
+    assert len(msp.query("LWPOLYLINE")) >= len(plan.areas) + 1
+
+
+def test_english_headers_follow_report_language(tmp_path: Path) -> None:
+    files = write_exports(make_plan(language="en"), tmp_path)
+    header = files["sites_csv"].read_bytes().decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("No.,Site code,Name")
+    assert load_workbook(files["sites_xlsx"]).sheetnames == ["sites", "areas", "notes"]

@@ -1,0 +1,154 @@
+"""The HTML report and map: offline, escaped, bilingual, reproducible (synthetic plan)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.errors import PlannerError
+from planner.report import build_map, charts, render_report, write_report
+from planner.report.assets import external_references, inline_assets
+from planner.report.tables import area_table, kpis, site_records, site_table, uncovered_polygons
+from tests.report_fixtures import EVIL_NAME, EVIL_OWNER, make_plan
+
+SCRIPT_SRC = re.compile(r"<script[^>]+src=[\"']?(?:https?:)?//", re.IGNORECASE)
+LINK_HREF = re.compile(r"<link[^>]+href=[\"']?(?:https?:)?//", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def html_zh() -> str:
+    return render_report(make_plan())
+
+
+def test_write_report_is_one_offline_file(tmp_path: Path) -> None:
+    plan = make_plan(tmp_path)
+    path = write_report(plan, tmp_path / "report.html")
+    text = path.read_text(encoding="utf-8")
+    assert path.name == "report.html" and 50_000 < path.stat().st_size < 3_000_000
+    assert not SCRIPT_SRC.search(text) and not LINK_HREF.search(text)
+    assert external_references(text) == []
+    assert "cdn." not in text and "jquery" not in text.lower().replace("jquery-free", "")
+    assert "L.map(" in text and "L.markerClusterGroup" in text and "L.Control.Measure" in text
+    assert "data:image/png;base64," in text  # RSRP overlay inlined
+    assert text.count("<svg") >= 3  # three charts
+
+
+def test_inline_assets_refuses_unknown_cdn_assets() -> None:
+    with pytest.raises(RuntimeError, match="network"):
+        inline_assets('<script src="https://cdn.example.org/x.js"></script>')
+    out = inline_assets('<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>'
+                        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"/>')
+    assert "jquery" not in out and "<style>" in out and "url(images/" not in out and "data:image/png" in out
+
+
+def test_user_strings_are_escaped_everywhere(html_zh: str) -> None:
+    assert EVIL_NAME not in html_zh
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_zh  # site table cell, shown as text
+    assert "<b>x</b>" not in html_zh and "&lt;b&gt;x&lt;/b&gt;" in html_zh
+    assert "<i>for tests</i>" not in html_zh and "地铁站 &lt;B&gt;" in html_zh
+    # inside map scripts the popups are JSON strings of escaped HTML: no raw markup, no template literal
+    script = html_zh[html_zh.rindex("<script>"):]
+    assert "alert(1)" in script and "<script>alert" not in script and "\\u003cscript" not in script
+    assert "$(`" not in script and "bindTooltip(`" not in script  # no JS template literals around user text
+    assert "\\u0026lt;b\\u0026gt;x" in script  # owner popup: escaped HTML inside a JSON string
+
+
+def test_contents_chinese_default(html_zh: str) -> None:
+    for needle in ("5G 基站", "主要指标", "利旧共享率", "投资估算", "站址编号", "经度 (CGCS2000)", "X 东坐标 (m)", "产权单位",
+                   "覆盖重点区域", "传播模型", "求解状态", "optimal", "SHA-256", "ab" * 32, "运行提示", "3 candidates were ignored",
+                   "示意图", "内部报批资料", "不具有审图号", "WH-GG-M0001", "114.395500", "30.506000", "EPSG:4547",
+                   "only 82.0% of the area is within reach", "@page", "A3 landscape", "uma", "umi"):
+        assert needle in html_zh, needle
+    assert 'lang="zh-CN"' in html_zh
+    assert "审图号：" not in html_zh and "GS(" not in html_zh  # no basemap: no review number at all
+
+
+def test_kpis_and_tables_match_the_plan() -> None:
+    plan = make_plan()
+    k = kpis(plan)
+    assert k["n_sites"] == len(plan.sites) == 14
+    assert k["by_mode"] == {"保留": 1, "共享": 2, "利旧": 10, "新建": 1}
+    assert k["reuse_share"] == pytest.approx(12 / 14)
+    assert k["total_cost"] == pytest.approx(float(plan.sites["cost"].sum()))
+    assert k["sites_per_km2"] == pytest.approx(14 / (plan.demand_mask.sum() * 25.0**2 / 1e6))
+    rec = site_records(plan)
+    assert np.allclose(rec["lon"], plan.sites.geometry.x, atol=5e-7) and list(rec["seq"]) == list(range(1, 15))
+    zh = site_table(plan, "zh")
+    en = site_table(plan, "en")
+    assert list(zh.columns[:3]) == ["序号", "站址编号", "站址名称"] and "Build mode" in en.columns
+    assert set(en["Build mode"]) >= {"reuse (pole)", "share (tower)"}
+    at = area_table(plan, "zh")
+    assert list(at["是否达标"]) == ["是", "否", "是", "是"] and at["覆盖率"].iloc[1] == pytest.approx(80.0)
+
+
+def test_english_report() -> None:
+    html = render_report(make_plan(language="en", pareto=True))
+    assert 'lang="en"' in html
+    for needle in ("Key figures", "Reuse share", "Site table", "Longitude (CGCS2000)", "Schematic map", "holds no map review number",
+                   "reuse (pole) (10)", "Coverage vs number of sites"):
+        assert needle in html, needle
+    assert "站址编号" not in html
+
+
+def test_report_is_reproducible() -> None:
+    assert render_report(make_plan()) == render_report(make_plan())
+
+
+def test_uncovered_polygons_cover_the_gap_cells() -> None:
+    plan = make_plan()
+    gaps = uncovered_polygons(plan)
+    n_gap = int((plan.demand_mask & ~plan.covered).sum())
+    assert n_gap > 0 and int(gaps["cells"].sum()) == n_gap
+    assert gaps.crs.to_epsg() == 4490 and gaps.geometry.is_valid.all()
+
+
+def test_map_layers_and_controls() -> None:
+    plan = make_plan()
+    html = build_map(plan).get_root().render()
+    for name in ("规划范围", "重点区域", "最强服务小区 RSRP", "未覆盖区域", "候选站址 · 路灯杆 (30)", "规划站址 · 利旧 (10)"):
+        assert name in html or json.dumps(name)[1:-1] in html, name
+    assert "L.control.scale" in html and "L.control.fullscreen" in html and "L.Control.Measure" in html
+    assert "L.control.layers" in html and "planner-site" in html
+    assert "L.tileLayer" not in html  # basemap "none" works offline
+
+
+def test_basemap_tianditu_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(PlannerError, match="TIANDITU_KEY"):
+        build_map(make_plan(basemap="tianditu"))
+    monkeypatch.setenv("TIANDITU_KEY", "testkey123")
+    html = render_report(make_plan(basemap="tianditu"))
+    assert "tianditu.gov.cn" in html and "tk=testkey123" in html and "GS(2024)0650号" in html
+    assert external_references(html) == []  # tile templates are not <script>/<link> assets
+
+
+def test_basemap_gaode_shifts_overlays_to_gcj02() -> None:
+    plan = make_plan(basemap="gaode")
+    plain = make_plan(basemap="osm")
+    rows = re.compile(r"var rows = (\[.*?\]);\n")
+    html_g = build_map(plan).get_root().render()
+    html_o = build_map(plain).get_root().render()
+    assert "autonavi" in html_g and "openstreetmap" in html_o.lower()
+    g = np.array([r[:2] for block in rows.findall(html_g) for r in json.loads(block)], dtype=float)
+    o = np.array([r[:2] for block in rows.findall(html_o) for r in json.loads(block)], dtype=float)
+    assert len(g) == len(o) > 10
+    # ~0.0054° east, ~0.0024° south around Wuhan
+    assert np.median(g[:, 1] - o[:, 1]) == pytest.approx(0.0054, abs=0.0004)
+    assert np.median(g[:, 0] - o[:, 0]) == pytest.approx(-0.0024, abs=0.0004)
+
+
+def test_charts_are_svg_without_glyph_warnings() -> None:
+    plan = make_plan(pareto=True)
+    for lang in ("zh", "en"):
+        for svg in (charts.coverage_chart(plan, lang), charts.site_mix_chart(plan, lang), charts.rsrp_histogram(plan, lang)):
+            assert svg.startswith("<svg") and "</svg>" in svg and 'class="chart"' in svg
+    assert charts.coverage_chart(make_plan(), "en") != charts.coverage_chart(plan, "en")
+
+
+def test_owner_with_quotes_and_backticks_is_inert(html_zh: str) -> None:
+    assert EVIL_OWNER not in html_zh
+    assert "路灯所 &amp; &#34;Co&#34;" in html_zh or "路灯所 &amp; &quot;Co&quot;" in html_zh

@@ -1,0 +1,106 @@
+"""Open report.html in headless Debian Chromium (Playwright) with the network disabled.
+
+Checks: the map renders, one marker per selected site, the layer control lists every
+layer, no console errors, no request leaves ``file://``, the hostile site name stays
+text (no dialog ever opens) and a screenshot is saved. Skips only when Chromium or
+Playwright is missing (``make test`` installs Chromium; see the Makefile).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from planner.report import write_report
+from planner.report.map import MODE_SLUGS
+from tests.report_fixtures import EVIL_NAME, make_plan
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install -y chromium; `make test` does it)"),
+]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    plan = make_plan(tmp_path, language=language)
+    report = write_report(plan, tmp_path / "report.html")
+    console_errors: list[str] = []
+    page_errors: list[str] = []
+    dialogs: list[str] = []
+    external: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+
+            def route(r: object) -> None:
+                url = r.request.url  # type: ignore[attr-defined]
+                if url.startswith(("file:", "data:", "about:")):
+                    r.continue_()  # type: ignore[attr-defined]
+                else:
+                    external.append(url)
+                    r.abort()  # type: ignore[attr-defined]
+
+            context.route("**/*", route)
+            page = context.new_page()
+            def on_console(msg: object) -> None:
+                if msg.type == "error":  # type: ignore[attr-defined]
+                    console_errors.append(msg.text)  # type: ignore[attr-defined]
+
+            page.on("console", on_console)
+            page.on("pageerror", lambda e: page_errors.append(str(e)))
+            def on_dialog(dialog: object) -> None:
+                dialogs.append(dialog.message)  # type: ignore[attr-defined]
+                dialog.dismiss()  # type: ignore[attr-defined]
+
+            page.on("dialog", on_dialog)
+            page.goto(report.as_uri(), wait_until="load")
+            page.wait_for_selector(".leaflet-container .leaflet-overlay-pane svg", timeout=15_000)
+            page.wait_for_timeout(300)
+
+            # the map renders: Leaflet container with overlay paths and the RSRP image
+            assert page.locator(".leaflet-container").count() == 1
+            assert page.locator("img.planner-rsrp").count() == 1
+            assert page.locator("path.planner-area").count() == len(plan.areas)
+            assert page.locator("path.planner-boundary").count() >= 1
+            assert page.locator("path.planner-gap").count() >= 1
+            # one marker per selected site, split by 建设方式
+            assert page.locator("path.planner-site").count() == len(plan.sites)
+            for mode, slug in MODE_SLUGS.items():
+                assert page.locator(f"path.planner-site-{slug}").count() == int((plan.sites["build_mode"] == mode).sum())
+            # the layer control lists every layer
+            labels = [s.strip() for s in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+            n_types = plan.candidates["type"].nunique()
+            n_modes = plan.sites["build_mode"].nunique()
+            assert len(labels) == 4 + n_types + n_modes, labels
+            assert sum(f"({int(n)})" in " ".join(labels) for n in plan.sites["build_mode"].value_counts()) >= 1
+            # controls: scale, fullscreen, measure
+            for sel in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure"):
+                assert page.locator(sel).count() == 1, sel
+            # a site popup opens and shows the hostile name as text
+            evil_idx = plan.sites.index[plan.sites["name"] == EVIL_NAME][0]
+            page.evaluate("""(code) => {
+                const map = Object.values(window).find(v => v && v instanceof L.Map);
+                map.eachLayer(l => { if (l.getPopup && l.getPopup() && String(l.getPopup().getContent()).includes(code)) l.openPopup(); });
+            }""", str(plan.sites.loc[evil_idx, "site_code"]))
+            popup = page.locator(".leaflet-popup-content")
+            assert popup.count() == 1 and EVIL_NAME in popup.inner_text()
+            assert page.locator(".leaflet-popup-content script").count() == 0
+            # the site table shows it as text, too
+            assert EVIL_NAME in page.locator("#site-table").inner_text()
+            # screenshot of the map
+            page.locator(".map-wrap").screenshot(path=str(tmp_path / "map.png"))
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+    assert page_errors == [] and console_errors == [], (page_errors, console_errors)
+    assert dialogs == [], dialogs  # alert(1) never ran
+    assert external == [], external
