@@ -196,7 +196,7 @@ def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from planner.workflow.progress import SweepProgressBar
-    from planner.workflow.sweep import sweep
+    from planner.workflow.sweeps import sweep
     from planner.workflow.tables import print_sweep
 
     out_c, err = _consoles(args)

@@ -23,7 +23,7 @@ _HOME = {
     "write_sample_inputs": "planner.workflow.scaffold",
     "read_run": "planner.io.runio",
     "replace_inputs": "planner.workflow.variants",
-    "sweep": "planner.workflow.sweep",
+    "sweep": "planner.workflow.sweeps",
 }
 
 

@@ -114,7 +114,7 @@ class StageProgress:
 
 
 class SweepProgressBar:
-    """``progress(event, label, done, total)`` callback of :func:`planner.workflow.sweep`."""
+    """``progress(event, label, done, total)`` callback of :func:`planner.workflow.sweeps`."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
