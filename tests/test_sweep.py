@@ -10,7 +10,7 @@ import pytest
 
 import planner
 from planner.errors import ScenarioError
-from planner.workflow.sweeps import Variant, parse_params, pareto_front, shares_preparation
+from planner.workflow.sweeps import Variant, pareto_front, parse_params, shares_preparation
 from tests.conftest import TINY_TOML, write_tiny_inputs
 
 
