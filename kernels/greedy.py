@@ -1,0 +1,235 @@
+"""Greedy heuristics for (partial, k-) set cover and budgeted maximum coverage.
+
+Rows carry a weight ``w``, a requirement ``k`` (distinct covering columns) and an area; each
+area has a *need* (weight still to cover; ``inf`` = maximise coverage). A column's gain is
+``Σ w_i / k_i`` over its rows that still lack covers, capped per area by the area's remaining
+need; this gain never increases as columns are added, so the classic lazy evaluation is exact
+(Minoux's accelerated greedy): re-evaluate only the best stale score.
+
+Side constraints: one column per group, conflict pairs, per-type caps, a site count and a
+budget. Chvátal (1979) greedy, ``score = gain / cost`` (``gain`` alone when ``by_ratio`` is
+False); columns of zero cost with a positive gain come first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+
+@njit(cache=True, nogil=True)
+def _gain(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], w: NDArray[np.float64],
+          k: NDArray[np.int64], cnt: NDArray[np.int64], area: NDArray[np.int64], need: NDArray[np.float64],
+          scratch: NDArray[np.float64]) -> float:
+    # per-area raw gains, capped by the area's remaining need
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        i = c_idx[p]
+        if cnt[i] < k[i]:
+            scratch[area[i]] = 0.0
+    total = 0.0
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        i = c_idx[p]
+        if cnt[i] < k[i]:
+            scratch[area[i]] += w[i] / k[i]
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        i = c_idx[p]
+        if cnt[i] < k[i]:
+            a = area[i]
+            if scratch[a] >= 0.0:
+                g = scratch[a]
+                if g > need[a]:
+                    g = need[a]
+                total += g
+                scratch[a] = -1.0
+    return total
+
+
+@njit(cache=True, nogil=True)
+def greedy_cover(
+    c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
+    w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64], need_in: NDArray[np.float64],
+    cnt_in: NDArray[np.int64], allowed_in: NDArray[np.bool_],
+    group: NDArray[np.int64], n_groups: int,
+    conf_ptr: NDArray[np.int64], conf_idx: NDArray[np.int64],
+    ctype: NDArray[np.int64], cap: NDArray[np.int64],
+    max_sites: int, budget: float, by_ratio: bool,
+) -> NDArray[np.bool_]:
+    """Lazy greedy selection.
+
+    Parameters
+    ----------
+    c_ptr, c_idx : ndarray of int64
+        Column-major incidence (column ``j`` covers rows ``c_idx[c_ptr[j]:c_ptr[j+1]]``).
+    cost : ndarray of float64
+        Column costs (≥ 0).
+    w, k, area : ndarray
+        Row weights, requirements (≥ 1) and areas.
+    need_in : ndarray of float64
+        Weight each area still needs (``inf``: as much as possible; ≤ 0: none).
+    cnt_in : ndarray of int64
+        Covers each row already has.
+    allowed_in : ndarray of bool
+        Columns that may be selected.
+    group : ndarray of int64
+        Group of each column (-1 = none); at most one column per group.
+    n_groups : int
+        Number of groups.
+    conf_ptr, conf_idx : ndarray of int64
+        Conflict adjacency (CSR over columns).
+    ctype, cap : ndarray of int64
+        Type index of each column and the cap of each type (-1 = none).
+    max_sites : int
+        Maximum number of selected columns (-1 = none).
+    budget : float
+        Maximum total cost (``inf`` = none).
+    by_ratio : bool
+        Score by ``gain / cost`` (True) or by ``gain`` (False).
+
+    Returns
+    -------
+    ndarray of bool
+        Selected columns.
+    """
+    n = cost.size
+    need = need_in.copy()
+    cnt = cnt_in.copy()
+    allowed = allowed_in.copy()
+    sel = np.zeros(n, dtype=np.bool_)
+    scratch = np.zeros(need.size, dtype=np.float64)
+    gused = np.zeros(max(n_groups, 1), dtype=np.bool_)
+    tcount = np.zeros(cap.size, dtype=np.int64)
+    score = np.empty(n, dtype=np.float64)
+    big = 1e300
+    for j in range(n):
+        if allowed[j]:
+            g = _gain(j, c_ptr, c_idx, w, k, cnt, area, need, scratch)
+            if g <= 0.0:
+                score[j] = -1.0
+            elif by_ratio:
+                score[j] = g / cost[j] if cost[j] > 0 else big * (1.0 + g * 1e-300)
+            else:
+                score[j] = g
+        else:
+            score[j] = -1.0
+    n_sel = 0
+    spent = 0.0
+    while True:
+        if max_sites >= 0 and n_sel >= max_sites:
+            break
+        any_need = False
+        for a in range(need.size):
+            if need[a] > 1e-12:
+                any_need = True
+                break
+        if not any_need:
+            break
+        best = -1
+        while True:
+            best = -1
+            bs = 0.0
+            for j in range(n):
+                if score[j] > bs:
+                    bs = score[j]
+                    best = j
+            if best < 0:
+                break
+            j = best
+            ok = allowed[j] and spent + cost[j] <= budget + 1e-9
+            if ok and group[j] >= 0 and gused[group[j]]:
+                ok = False
+            if ok and ctype[j] >= 0 and cap[ctype[j]] >= 0 and tcount[ctype[j]] >= cap[ctype[j]]:
+                ok = False
+            if not ok:
+                score[j] = -1.0
+                allowed[j] = False
+                continue
+            g = _gain(j, c_ptr, c_idx, w, k, cnt, area, need, scratch)
+            if g <= 0.0:
+                score[j] = -1.0
+                continue
+            s = (g / cost[j] if cost[j] > 0 else big * (1.0 + g * 1e-300)) if by_ratio else g
+            # is it still the best? compare with the best stale score of the others
+            other = 0.0
+            for q in range(n):
+                if q != j and score[q] > other:
+                    other = score[q]
+            score[j] = s
+            if s >= other:
+                break
+        if best < 0:
+            break
+        j = best
+        sel[j] = True
+        score[j] = -1.0
+        allowed[j] = False
+        n_sel += 1
+        spent += cost[j]
+        if group[j] >= 0:
+            gused[group[j]] = True
+        if ctype[j] >= 0:
+            tcount[ctype[j]] += 1
+        for p in range(conf_ptr[j], conf_ptr[j + 1]):
+            allowed[conf_idx[p]] = False
+            score[conf_idx[p]] = -1.0
+        # update needs, then counts
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_idx[p]
+            if cnt[i] < k[i]:
+                need[area[i]] -= w[i] / k[i]
+                cnt[i] += 1
+    return sel
+
+
+@njit(cache=True, nogil=True)
+def drop_redundant(
+    c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
+    w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64], hard: NDArray[np.bool_],
+    slack_in: NDArray[np.float64], cnt_in: NDArray[np.int64], sel_in: NDArray[np.bool_],
+    order: NDArray[np.int64],
+) -> NDArray[np.bool_]:
+    """Remove selected columns, in ``order``, whose removal keeps every target met.
+
+    ``slack_in[a]`` is the covered weight of area ``a`` above its requirement; a row counts
+    as covered when ``cnt ≥ k``; ``hard`` rows must stay covered. ``cnt_in`` are the counts
+    of the selection ``sel_in``.
+    """
+    sel = sel_in.copy()
+    cnt = cnt_in.copy()
+    slack = slack_in.copy()
+    loss = np.zeros(slack.size, dtype=np.float64)
+    for t in range(order.size):
+        j = order[t]
+        if not sel[j]:
+            continue
+        ok = True
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_idx[p]
+            if cnt[i] == k[i]:
+                if hard[i]:
+                    ok = False
+                    break
+                loss[area[i]] = 0.0
+        if not ok:
+            continue
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_idx[p]
+            if cnt[i] == k[i]:
+                loss[area[i]] += w[i]
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_idx[p]
+            if cnt[i] == k[i] and loss[area[i]] > slack[area[i]] + 1e-9:
+                ok = False
+                break
+        if not ok:
+            continue
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_idx[p]
+            if cnt[i] == k[i]:
+                a = area[i]
+                if loss[a] > 0.0:
+                    slack[a] -= loss[a]
+                    loss[a] = 0.0
+            cnt[i] -= 1
+        sel[j] = False
+    return sel

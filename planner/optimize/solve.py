@@ -1,0 +1,320 @@
+"""``solve``: reductions, a fast heuristic, then an exact OR-Tools back-end under one time limit."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kernels.greedy import drop_redundant, greedy_cover
+from planner.errors import PlannerError, Problem
+from planner.optimize._reduce import Reduced, reduce_problem
+from planner.optimize._side import Side, side_of
+from planner.optimize.problem import CoverageProblem
+
+log = logging.getLogger(__name__)
+
+Objective = Literal["min_cost", "max_coverage", "lexicographic"]
+Backend = Literal["auto", "cpsat", "scip", "greedy"]
+OBJECTIVES = ("min_cost", "max_coverage", "lexicographic")
+BACKENDS = ("auto", "cpsat", "scip", "greedy")
+
+
+@dataclass
+class Solution:
+    """The result of :func:`solve`.
+
+    Attributes
+    ----------
+    status : str
+        ``"optimal"`` (proven), ``"feasible"`` (a plan, not proven optimal), ``"infeasible"``
+        (no plan meets the constraints; see ``stats["diagnostic"]``) or ``"unknown"``
+        (no plan found in the time limit).
+    objective : float
+        Total cost (``min_cost``, ``lexicographic``) or covered weight (``max_coverage``).
+    bound : float
+        Proven lower (min) or upper (max) bound on the objective.
+    gap : float
+        ``|objective − bound| / max(|objective|, 1e-9)``; 0 when optimal.
+    selected : ndarray of int64
+        Sorted indices of the selected columns (fixed sites included).
+    runtime_s : float
+        Wall time of the whole solve (s).
+    backend : str
+        Back-end that produced the plan.
+    stats : dict
+        Reduction sizes, timings, coverage per area, heuristic values.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    selected: NDArray[np.int64]
+    runtime_s: float
+    backend: str
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (the selected indices as a list)."""
+
+        def clean(v: Any) -> Any:
+            if isinstance(v, dict):
+                return {str(k): clean(x) for k, x in v.items()}
+            if isinstance(v, list | tuple):
+                return [clean(x) for x in v]
+            if isinstance(v, np.ndarray):
+                return [clean(x) for x in v.tolist()]
+            if isinstance(v, np.integer):
+                return int(v)
+            if isinstance(v, np.floating | float):
+                f = float(v)
+                return f if math.isfinite(f) else None
+            if isinstance(v, np.bool_):
+                return bool(v)
+            return v
+
+        return {
+            "status": self.status,
+            "objective": clean(self.objective),
+            "bound": clean(self.bound),
+            "gap": clean(self.gap),
+            "selected": [int(j) for j in self.selected],
+            "n_selected": len(self.selected),
+            "runtime_s": round(float(self.runtime_s), 3),
+            "backend": self.backend,
+            "stats": clean(self.stats),
+        }
+
+
+def evaluate(p: CoverageProblem, selected: NDArray[np.int64]) -> dict[str, Any]:
+    """Cost, covered weight and per-area coverage of a selection in the original problem."""
+    sel = np.zeros(p.n_cols, dtype=bool)
+    sel[np.asarray(selected, dtype=np.int64)] = True
+    cnt = np.asarray(p.a @ sel.astype(np.int64)).ravel() if p.n_rows else np.zeros(0, np.int64)
+    ok = cnt >= p.row_k
+    total = np.bincount(p.row_area, weights=p.row_weight, minlength=p.n_areas)
+    cov = np.bincount(p.row_area, weights=p.row_weight * ok, minlength=p.n_areas)
+    frac = np.divide(cov, total, out=np.ones_like(total), where=total > 0)
+    return {"cost": float(p.cost[sel].sum()), "covered_weight": float(cov.sum()), "area_covered": cov,
+            "area_total": total, "area_fraction": frac, "n_sites": int(sel.sum())}
+
+
+def _gap(obj: float, bound: float) -> float:
+    if not (math.isfinite(obj) and math.isfinite(bound)):
+        return math.inf
+    return abs(obj - bound) / max(abs(obj), 1e-9)
+
+
+def _csc(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    c = red.a.tocsc()
+    c.sort_indices()
+    return c.indptr.astype(np.int64), c.indices.astype(np.int64)
+
+
+def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Lazy greedy (kernels.greedy) plus redundant-column removal (min_cost)."""
+    n = red.n_cols
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    conf_ptr, conf_idx = side.conflict_csr()
+    if mode == "min_cost":
+        tol = 1e-9 * np.maximum(red.total_w, 1.0)
+        need = np.where(red.need > tol, red.need - tol, 0.0).astype(np.float64)
+        by_ratio = True
+    else:
+        need = np.full(red.need.size, np.inf)
+        by_ratio = bool(np.isfinite(side.budget))
+    cost = side.cost.astype(np.float64)
+    sel = greedy_cover(c_ptr, c_idx, cost, red.w, red.k, red.area, need, np.zeros(red.a.shape[0], np.int64),
+                       np.ones(n, dtype=bool), side.group, side.n_groups, conf_ptr, conf_idx, side.ctype, side.cap,
+                       side.max_sites, side.budget, by_ratio)
+    if mode == "min_cost" and sel.any():
+        sel = polish_min_cost(red, side, sel, c_ptr, c_idx)
+    return np.asarray(sel, dtype=bool)
+
+
+def polish_min_cost(red: Reduced, side: Side, sel: NDArray[np.bool_], c_ptr: NDArray[np.int64],
+                    c_idx: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Drop redundant columns, most expensive first (ties by index: deterministic)."""
+    cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
+    cov = np.bincount(red.area, weights=red.w * (cnt >= red.k), minlength=red.need.size)
+    slack = (cov - np.maximum(red.need, 0.0)).astype(np.float64)
+    order = np.lexsort((np.arange(red.n_cols), -side.cost))
+    order = order[sel[order]].astype(np.int64)
+    out = drop_redundant(c_ptr, c_idx, side.cost, red.w, red.k, red.area, red.hard, slack, cnt, sel, order)
+    return np.asarray(out, dtype=bool)
+
+
+def _feasible_min_cost(red: Reduced, sel: NDArray[np.bool_]) -> bool:
+    cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
+    ok = cnt >= red.k
+    if (red.hard & ~ok).any():
+        return False
+    cov = np.bincount(red.area, weights=red.w * ok, minlength=red.need.size)
+    tol = 1e-9 * np.maximum(red.total_w, 1.0)
+    return bool((cov >= red.need - tol).all())
+
+
+def _covered_int(red: Reduced, sel: NDArray[np.bool_], w_int: NDArray[np.int64]) -> int:
+    cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
+    return int(w_int[cnt >= red.k].sum())
+
+
+def _diagnose(p: CoverageProblem, red: Reduced) -> dict[str, Any] | None:
+    """Areas whose need exceeds what every allowed site together can cover (min_cost)."""
+    reach = red.total_w - red.lost_w
+    bad = []
+    for ar in range(p.n_areas):
+        req = p.area_target[ar] * red.total_w[ar]
+        if req > reach[ar] + 1e-9 * max(red.total_w[ar], 1.0):
+            bad.append({"area": p.area_names[ar], "target": float(p.area_target[ar]),
+                        "best_possible": float(reach[ar] / red.total_w[ar]) if red.total_w[ar] > 0 else 0.0})
+    if not bad:
+        return None
+    return {"reason": "targets above the best achievable coverage", "areas": bad}
+
+
+def solve(
+    problem: CoverageProblem,
+    objective: Objective | str = "min_cost",
+    time_limit_s: float = 60.0,
+    workers: int = 8,
+    seed: int = 0,
+    backend: Backend | str = "auto",
+    gap_limit: float = 0.0,
+) -> Solution:
+    """Solve a :class:`CoverageProblem`.
+
+    Parameters
+    ----------
+    problem : CoverageProblem
+        The problem (see its docstring for the formulation).
+    objective : {"min_cost", "max_coverage", "lexicographic"}
+        What to optimise.
+    time_limit_s : float
+        Wall-clock limit of the whole call (s): reductions, heuristics and the exact solver.
+    workers : int
+        Threads of the exact solver.
+    seed : int
+        Random seed (same seed and inputs → same selection, see ``stats["deterministic"]``).
+    backend : {"auto", "cpsat", "scip", "greedy"}
+        Exact back-end, or the heuristic alone.
+    gap_limit : float
+        Stop when the relative gap falls below this.
+
+    Returns
+    -------
+    Solution
+        Never raises on infeasible targets: status ``"infeasible"`` and ``stats["diagnostic"]``.
+    """
+    t0 = time.perf_counter()
+    deadline = t0 + float(time_limit_s)
+    if objective not in OBJECTIVES:
+        raise PlannerError(Problem(f"unknown objective {objective!r}", "objective.kind", fix=f"use one of {', '.join(OBJECTIVES)}"))
+    if backend not in BACKENDS:
+        raise PlannerError(Problem(f"unknown backend {backend!r}", "solver.backend", fix=f"use one of {', '.join(BACKENDS)}"))
+    mode = "min_cost" if objective == "min_cost" else "max_coverage"
+    red = reduce_problem(problem, mode)
+    side = side_of(problem, red, mode)
+    stats: dict[str, Any] = {"reduction": dict(red.stats), "objective_kind": objective}
+    t_red = time.perf_counter()
+    stats["time_reduce_s"] = round(t_red - t0, 4)
+    base_sel = np.flatnonzero(red.base)
+    base_cost = float(problem.cost[red.base].sum())
+
+    def finish(status: str, sel_free: NDArray[np.bool_] | None, bound: float, backend_name: str) -> Solution:
+        sel = np.sort(np.r_[base_sel, red.cols[sel_free] if sel_free is not None else np.zeros(0, np.int64)]).astype(np.int64)
+        ev = evaluate(problem, sel)
+        obj = ev["covered_weight"] if objective == "max_coverage" else ev["cost"]
+        stats["coverage"] = {"covered_weight": ev["covered_weight"], "cost": ev["cost"], "n_sites": ev["n_sites"],
+                             "area_fraction": [float(v) for v in ev["area_fraction"]]}
+        if status in ("infeasible", "unknown") and sel_free is None:
+            obj = math.nan
+        gap = 0.0 if status == "optimal" else _gap(obj, bound)
+        rt = time.perf_counter() - t0
+        return Solution(status, float(obj), float(bound), float(gap), sel, rt, backend_name, stats)
+
+    if mode == "min_cost":
+        diag = _diagnose(problem, red)
+        if diag is not None:
+            stats["diagnostic"] = diag
+            return finish("infeasible", None, math.nan, "presolve")
+        if red.a.shape[0] == 0:  # nothing left to cover: the fixed sites suffice
+            return finish("optimal", np.zeros(red.n_cols, bool), base_cost, "presolve")
+
+    c_ptr, c_idx = _csc(red)
+    th = time.perf_counter()
+    g_sel = greedy_select(red, side, mode, c_ptr, c_idx)
+    stats["time_heuristic_s"] = round(time.perf_counter() - th, 4)
+    g_ok = _feasible_min_cost(red, g_sel) if mode == "min_cost" else True
+    total_w = float(red.total_w.sum())
+    const_w = float(red.const_w.sum())
+    if mode == "min_cost":
+        stats["heuristic_objective"] = base_cost + float(side.cost[g_sel].sum()) if g_ok else None
+        trivial_bound = base_cost
+    else:
+        stats["heuristic_objective"] = const_w + float(red.w[np.asarray(red.a @ g_sel.astype(np.int64)).ravel() >= red.k].sum())
+        trivial_bound = const_w + float(red.w.sum())
+    if backend == "greedy" or red.n_cols == 0:
+        if mode == "min_cost" and not g_ok:
+            stats["diagnostic"] = {"reason": "the heuristic found no plan meeting every target under the side constraints"}
+            return finish("unknown", None, trivial_bound, "greedy")
+        bnd = trivial_bound if objective != "lexicographic" else base_cost
+        return finish("feasible", g_sel, bnd, "greedy")
+
+    from planner.optimize._cpsat import build_and_solve
+
+    deterministic = True
+    stats["deterministic"] = deterministic
+    if objective == "lexicographic":
+        mid = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+        r1 = build_and_solve(red, side, "max_coverage", deadline=mid, workers=workers, seed=seed, hint=g_sel,
+                             gap_limit=gap_limit, deterministic=deterministic)
+        sel1 = r1.x if r1.x is not None else g_sel
+        from planner.optimize._cpsat import int_scale
+
+        _, w_int, _ = int_scale(red.w)
+        target = _covered_int(red, sel1, w_int)
+        r2 = build_and_solve(red, side, "min_cost_at", deadline=deadline, workers=workers, seed=seed, hint=sel1,
+                             gap_limit=gap_limit, min_cover_int=target, deterministic=deterministic)
+        sel2 = r2.x if r2.x is not None else sel1
+        stats["stage1"] = {"status": r1.status, "covered_weight": const_w + target / r1.info["w_scale"],
+                           "bound": const_w + r1.bound / r1.info["w_scale"] if r1.x is not None else None}
+        status = "optimal" if (r1.status == "optimal" and r2.status == "optimal") else "feasible"
+        bound = base_cost + (r2.bound / r2.info["c_scale"] if r2.x is not None else 0.0)
+        if r1.status != "optimal":
+            bound = base_cost  # cost bound only valid for the coverage reached
+        return finish(status, sel2, bound, "cpsat")
+
+    res = build_and_solve(red, side, mode, deadline=deadline - 0.02 * time_limit_s, workers=workers, seed=seed,
+                          hint=g_sel if g_ok else None, gap_limit=gap_limit, deterministic=deterministic)
+    stats["cpsat"] = res.info
+    if res.status == "infeasible":
+        stats["diagnostic"] = {"reason": "no selection meets every target under the side constraints "
+                               "(conflicts, pole groups, per-type caps)"}
+        return finish("infeasible", None, math.nan, "cpsat")
+    if mode == "min_cost":
+        bound = base_cost + (res.bound / res.info["c_scale"] if res.x is not None else 0.0)
+        if res.x is None:
+            if g_ok:
+                return finish("feasible", g_sel, base_cost, "greedy")
+            return finish("unknown", None, base_cost, "cpsat")
+        sel = res.x
+        if g_ok and float(side.cost[g_sel].sum()) < float(side.cost[sel].sum()) - 1e-9:
+            sel = g_sel
+        return finish(res.status, sel, bound, "cpsat")
+    bound = const_w + (res.bound / res.info["w_scale"] if res.x is not None else float(red.w.sum()))
+    sel = res.x if res.x is not None else g_sel
+    if res.x is not None:
+        cnt_c = np.asarray(red.a @ res.x.astype(np.int64)).ravel() >= red.k
+        cnt_g = np.asarray(red.a @ g_sel.astype(np.int64)).ravel() >= red.k
+        if float(red.w[cnt_g].sum()) > float(red.w[cnt_c].sum()) + 1e-9:
+            sel = g_sel
+    _ = total_w
+    return finish(res.status if res.x is not None else "feasible", sel, bound, "cpsat")
