@@ -18,6 +18,8 @@ from planner.scenario import CANDIDATE_TYPES, TYPE_ALIASES, Scenario
 CANDIDATE_COLUMNS = ["id", "name", "type", "site_class", "height_m", "cost", "owner", "build_mode", "status"]
 MAX_HEIGHT_M = 150.0
 MAX_LISTED = 10
+#: cell texts that mean "no value" in exported tables (Excel, pandas, databases)
+MISSING_TOKENS = ("nan", "null", "none", "n/a", "#n/a", "na", "-", "—", "无")
 
 
 def _listing(labels: list[str]) -> str:
@@ -116,7 +118,7 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         if col not in df.columns:
             df[col] = default
             continue
-        text = df[col]
+        text = df[col].where(~df[col].astype("string").str.strip().str.lower().isin(MISSING_TOKENS), None)
         values = pd.to_numeric(text, errors="coerce")
         nonnum = values.isna() & text.notna() & (text.astype("string").str.strip() != "")
         for i in np.flatnonzero(nonnum.to_numpy())[:MAX_LISTED]:

@@ -243,6 +243,12 @@ def _to_geographic(gdf: gpd.GeoDataFrame, path: Path, what: str = "input") -> gp
         out = gdf.to_crs(GEOGRAPHIC)
         use = crs.area_of_use
         ob = np.asarray(out.total_bounds, dtype=float)
+        fix = ("the declared CRS is wrong: check it against the data's source ("
+               + _guess_projected(*(float(v) for v in bounds[[0, 2, 1, 3]])) + ")")
+        if np.isfinite(bounds).all() and not np.isfinite(ob).all():
+            raise InputDataError(Problem(
+                f"the coordinates ({bounds[0]:.0f}..{bounds[2]:.0f}, {bounds[1]:.0f}..{bounds[3]:.0f}) cannot be placed on the earth "
+                f"with the declared CRS {label}: they are far outside the area where that CRS is used", str(path), fix=fix))
         if use is not None and np.isfinite(ob).all():
             margin = 3.0  # degrees: data just outside a Gauss-Krüger band is common and fine
             if ob[2] < use.west - margin or ob[0] > use.east + margin or ob[3] < use.south - margin or ob[1] > use.north + margin:
@@ -251,8 +257,7 @@ def _to_geographic(gdf: gpd.GeoDataFrame, path: Path, what: str = "input") -> gp
                         f"after reprojection from {label} the features lie at lon {ob[0]:.2f}..{ob[2]:.2f}, lat {ob[1]:.2f}..{ob[3]:.2f}, "
                         f"far outside the area where that CRS is used (lon {use.west:g}..{use.east:g}, lat {use.south:g}..{use.north:g})",
                         str(path),
-                        fix="the declared CRS is wrong: check it against the data's source (8-digit eastings are zone-prefixed, "
-                        "e.g. EPSG:4526; 6-digit eastings are central-meridian form, e.g. EPSG:4547)",
+                        fix=fix,
                     )
                 )
     out.attrs.update(gdf.attrs)
@@ -269,7 +274,7 @@ def _guess_projected(minx: float, maxx: float, miny: float, maxy: float) -> str:
         return "8-digit eastings carry a Gauss-Krüger zone number"
     if 1e5 <= minx and maxx < 1e6 and 1e6 <= miny and maxy < 1e7:
         return "6-digit eastings: a Gauss-Krüger central-meridian CRS such as EPSG:4547 (CM 114°E, Wuhan) or a UTM zone"
-    return "check the data's source for its projected CRS"
+    return "8-digit eastings are zone-prefixed, e.g. EPSG:4526; 6-digit eastings are central-meridian form, e.g. EPSG:4547"
 
 
 def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list[Problem]:
@@ -343,6 +348,12 @@ def inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem], 
     warnings : list of str
         The DEM covers only part of the boundary, or has nodata holes inside it.
     """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rasterio/affine deprecation chatter is not the user's business
+        return _inspect_dem(path, boundary)
+
+
+def _inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem], list[str]]:
     import rasterio
     from rasterio.enums import Resampling
     from rasterio.warp import transform_bounds
@@ -354,9 +365,7 @@ def inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem], 
     if not path.exists():
         return [Problem("dem file not found", src_name, fix="check `inputs.dem` (paths are relative to the scenario file)")], notes
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ds = rasterio.open(path)
+        ds = rasterio.open(path)
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         return [Problem(f"cannot open the DEM as a raster ({type(exc).__name__}: {first})", src_name,
