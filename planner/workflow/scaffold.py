@@ -1,8 +1,8 @@
 """``planner init``: a commented template scenario plus small, deterministic sample inputs.
 
 The sample is a 1.2 km × 1.2 km generated block in Optics Valley, Wuhan (光谷): street lamps
-every 40 m along four generated roads, surveillance poles at their crossings, two tower sites
-(one already on air) and a rooftop, with three priority areas. It is *generated*, not surveyed;
+every 50 m along a generated street grid (150 m blocks), surveillance poles at some crossings,
+two tower sites (one already on air) and a rooftop, with three priority areas. It is *generated*, not surveyed;
 it exists so that a new user (or a notebook) can validate and run a scenario at once, and so
 that the bring-your-own-data path (Chinese headers, GBK, XLSX, GCJ-02) can be shown on a file
 the reader can open.
@@ -30,7 +30,9 @@ SAMPLE_LON0, SAMPLE_LAT0 = 114.398, 30.506
 #: half-size of the sample block (m)
 SAMPLE_HALF_M = 600.0
 #: lamp spacing along the sample roads (m)
-SAMPLE_LAMP_SPACING_M = 40.0
+SAMPLE_LAMP_SPACING_M = 50.0
+#: spacing of the sample's road grid (m)
+SAMPLE_ROAD_SPACING_M = 150.0
 
 _M_PER_DEG_LAT = 110_946.0  # at 30.5° N
 _M_PER_DEG_LON = 111_320.0 * float(np.cos(np.radians(SAMPLE_LAT0)))
@@ -97,8 +99,8 @@ def sample_inputs() -> SampleInputs:
     lon1, lat1 = _lonlat(h, h)
     boundary = gpd.GeoDataFrame({"编号": ["B1"], "名称": ["样例规划范围"]},
                                 geometry=[box(float(lon0), float(lat0), float(lon1), float(lat1))], crs="EPSG:4490")
-    roads = (-300.0, 250.0)  # two east-west and two north-south roads (m from the centre)
-    s = np.arange(-h + 20.0, h - 10.0, SAMPLE_LAMP_SPACING_M)
+    roads = tuple(np.arange(-h + SAMPLE_ROAD_SPACING_M / 2, h, SAMPLE_ROAD_SPACING_M))  # m from the centre
+    s = np.arange(-h + SAMPLE_LAMP_SPACING_M / 2, h, SAMPLE_LAMP_SPACING_M)
     rows: list[dict[str, object]] = []
     n = 0
     for k, c in enumerate(roads):
@@ -108,7 +110,7 @@ def sample_inputs() -> SampleInputs:
                 n += 1
                 rows.append({"id": f"LD{n:04d}", "name": f"{orient}路{k + 1} 路灯 {n}", "type": "路灯杆",
                              "lon": a, "lat": b, "height_m": 10.0, "owner": "路灯管理处", "status": ""})
-    for i, (x, y) in enumerate([(a, b) for a in roads for b in roads], 1):
+    for i, (x, y) in enumerate([(a, b) for a in roads[1::3] for b in roads[1::3]], 1):
         lon, lat = _lonlat(x - 8.0, y - 8.0)
         rows.append({"id": f"JK{i:03d}", "name": f"路口监控 {i}", "type": "监控杆", "lon": float(lon), "lat": float(lat),
                      "height_m": 7.0, "owner": "公安", "status": ""})
