@@ -50,11 +50,14 @@ def test_user_strings_are_escaped_everywhere(html_zh: str) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_zh  # site table cell, shown as text
     assert "<b>x</b>" not in html_zh and "&lt;b&gt;x&lt;/b&gt;" in html_zh
     assert "<i>for tests</i>" not in html_zh and "地铁站 &lt;B&gt;" in html_zh
-    # inside map scripts the popups are JSON strings of escaped HTML: no raw markup, no template literal
-    script = html_zh[html_zh.rindex("<script>"):]
-    assert "alert(1)" in script and "<script>alert" not in script and "\\u003cscript" not in script
-    assert "$(`" not in script and "bindTooltip(`" not in script  # no JS template literals around user text
-    assert "\\u0026lt;b\\u0026gt;x" in script  # owner popup: escaped HTML inside a JSON string
+    # in the map script, user strings are JSON data with <, >, & escaped, and popups are built
+    # with textContent: no raw markup, no JavaScript template literal around user text
+    script = html_zh[html_zh.index("var map_"):]
+    assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in script
+    assert "<script>alert" not in script and "</script>alert" not in script
+    assert "textContent" in script and "innerHTML = r" not in script
+    assert "$(`" not in script and "bindTooltip(`" not in script
+    assert "\\u003cb\\u003ex\\u003c/b\\u003e" in script  # the owner, inert data
 
 
 def test_contents_chinese_default(html_zh: str) -> None:

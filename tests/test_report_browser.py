@@ -85,11 +85,10 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             for sel in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure"):
                 assert page.locator(sel).count() == 1, sel
             # a site popup opens and shows the hostile name as text
-            evil_idx = plan.sites.index[plan.sites["name"] == EVIL_NAME][0]
-            page.evaluate("""(code) => {
-                const map = Object.values(window).find(v => v && v instanceof L.Map);
-                map.eachLayer(l => { if (l.getPopup && l.getPopup() && String(l.getPopup().getContent()).includes(code)) l.openPopup(); });
-            }""", str(plan.sites.loc[evil_idx, "site_code"]))
+            reuse = plan.sites[plan.sites["build_mode"] == "利旧"].reset_index(drop=True)
+            k = int(reuse.index[reuse["name"] == EVIL_NAME][0])
+            page.locator("path.planner-site-reuse").nth(k).dispatch_event("click")
+            page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
             popup = page.locator(".leaflet-popup-content")
             assert popup.count() == 1 and EVIL_NAME in popup.inner_text()
             assert page.locator(".leaflet-popup-content script").count() == 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -86,30 +87,62 @@ class _BindPopup(MacroElement):
         self.html = html_text
 
 
+def script_json(value: Any) -> str:
+    """JSON for an inline ``<script>``: UTF-8 kept (compact), but ``<``, ``>``, ``&``, ``'``
+    and the JavaScript line separators escaped, so no data can close the script element."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
 class _Points(MacroElement):
-    """Many circle markers from one JSON array: rows of ``[lat, lon, popup_html, radius(, colour)]``."""
+    """Many circle markers from one compact JSON array.
+
+    Each row is ``[lat, lon, radius, stroke colour or null, value_1, ..., value_n]``; the
+    popup is a two-column table of ``labels`` and values, built lazily with ``textContent``
+    (user strings are never parsed as HTML).
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var rows = {{ this.rows|tojson }};
-            var style = {{ this.style|tojson }};
+            var rows = {{ this.rows_json }};
+            var labels = {{ this.labels_json }};
+            var style = {{ this.style_json }};
+            var popup = function (r) {
+                var t = document.createElement("table");
+                t.className = "planner-popup";
+                for (var k = 0; k < labels.length; k++) {
+                    var v = r[4 + k];
+                    if (v === "" || v === null) { continue; }
+                    var tr = t.insertRow();
+                    var th = document.createElement("th");
+                    th.textContent = labels[k];
+                    tr.appendChild(th);
+                    tr.insertCell().textContent = String(v);
+                }
+                return t;
+            };
+            var bind = function (m, r) { m.bindPopup(function () { return popup(r); }, {maxWidth: 380}); };
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
-                var opts = Object.assign({}, style, {radius: r[3]}, r.length > 4 ? {color: r[4]} : {});
+                var opts = Object.assign({}, style, {radius: r[2]}, r[3] ? {color: r[3]} : {});
                 var m = L.circleMarker([r[0], r[1]], opts);
-                m.bindPopup(r[2], {maxWidth: 380});
+                bind(m, r);
                 m.addTo({{ this._parent.get_name() }});
             }
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, rows: list[list[Any]], style: dict[str, Any]) -> None:
+    def __init__(self, rows: list[list[Any]], labels: list[str], style: dict[str, Any]) -> None:
         super().__init__()
         self._name = "Points"
-        self.rows = rows
-        self.style = style
+        self.rows_json = script_json(rows)
+        self.labels_json = script_json(labels)
+        self.style_json = script_json(style)
 
 
 class _Legend(MacroElement):
@@ -151,6 +184,17 @@ def _transform_geoms(gdf: gpd.GeoDataFrame, display: Display) -> gpd.GeoSeries:
         return np.column_stack([lon, lat])
 
     return gpd.GeoSeries(shapely.transform(geo.to_numpy(), fn), crs="EPSG:4326")
+
+
+def _s(value: object) -> str:
+    """A display string; missing values become empty."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
+
+
+def _col(df: Any, name: str) -> list[object]:
+    return df[name].tolist() if name in df.columns else [""] * len(df)
 
 
 def _feature(geom: Any) -> dict[str, Any]:
@@ -356,15 +400,13 @@ def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
         name = f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})"
         cluster = folium.plugins.MarkerCluster(name=name, show=False, options={"disableClusteringAtZoom": 18,
                                                                                    "chunkedLoading": True})
-        rows_c = []
-        for j in sel:
-            c = cands.iloc[int(j)]
-            pop = _popup_table([(t["candidate_id"], c["id"]), (t["site_name"], c.get("name", "")),
-                                (t["type"], label(TYPE_LABELS, lang, typ)), (t["height"], f"{float(c['height_m']):g}"),
-                                (t["owner"], c.get("owner", ""))])
-            rows_c.append([round(float(cgeo.iloc[int(j)].y), 6), round(float(cgeo.iloc[int(j)].x), 6), pop, 4])
-        cluster.add_child(_Points(rows_c, {"color": TYPE_COLOURS.get(typ, "#374151"), "weight": 1, "fillOpacity": 0.7,
-                                           "className": "planner-candidate"}))
+        labels_c = [t["candidate_id"], t["site_name"], t["type"], t["height"], t["owner"]]
+        sub = cands.iloc[sel]
+        xs, ys = cgeo.iloc[sel].x.to_numpy(), cgeo.iloc[sel].y.to_numpy()
+        rows_c = [[round(float(y), 6), round(float(x), 6), 4, None, str(i), _s(nm), label(TYPE_LABELS, lang, typ), f"{float(h):g}", _s(ow)]
+                  for y, x, i, nm, h, ow in zip(ys, xs, sub["id"], _col(sub, "name"), sub["height_m"], _col(sub, "owner"), strict=True)]
+        cluster.add_child(_Points(rows_c, labels_c, {"color": TYPE_COLOURS.get(typ, "#374151"), "weight": 1, "fillOpacity": 0.7,
+                                                     "className": "planner-candidate"}))
         cluster.add_to(m)
 
     # selected sites by 建设方式
@@ -375,24 +417,22 @@ def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
     for md in modes:
         sel = np.flatnonzero((sites["build_mode"].astype(str) == md).to_numpy())
         fg = folium.FeatureGroup(name=f"{t['layer_selected']} · {label(MODE_LABELS, lang, md)} ({sel.size})", show=True)
+        labels_s = [t["site_code"], t["site_name"], t["candidate_id"], t["type"], t["site_class"], t["height"], t["build_mode"],
+                    t["owner"], t["cost"], t["lon"], t["lat"], t["covered_areas"]]
         rows_s = []
         for j in sel:
             s_row = sites.iloc[int(j)]
             geo = sites.geometry.iloc[int(j)]
-            pop = _popup_table([
-                (t["site_code"], s_row.get("site_code", "")), (t["site_name"], s_row.get("name", "")),
-                (t["candidate_id"], s_row["id"]), (t["type"], label(TYPE_LABELS, lang, s_row["type"])),
-                (t["site_class"], t.get(str(s_row["site_class"]), s_row["site_class"])),
-                (t["height"], f"{float(s_row['height_m']):g}"), (t["build_mode"], label(MODE_LABELS, lang, md)),
-                (t["owner"], s_row.get("owner", "")), (t["cost"], f"{float(s_row['cost']):g}"),
-                (t["lon"], f"{geo.x:.6f}"), (t["lat"], f"{geo.y:.6f}"), (t["covered_areas"], s_row.get("areas", "")),
-            ])
             radius = 8 if s_row["site_class"] == "macro" else 5
-            rows_s.append([round(float(sgeo.iloc[int(j)].y), 6), round(float(sgeo.iloc[int(j)].x), 6), pop, radius,
-                           TYPE_COLOURS.get(str(s_row["type"]), "#111827")])
-        # one CSS class per marker so the browser test can count them; no spaces beyond the two classes
-        fg.add_child(_Points(rows_s, {"color": "#111827", "weight": 2, "fillColor": MODE_COLOURS.get(md, "#0f766e"),
-                                      "fillOpacity": 0.95, "className": f"planner-site planner-site-{MODE_SLUGS.get(md, 'other')}"}))
+            rows_s.append([round(float(sgeo.iloc[int(j)].y), 6), round(float(sgeo.iloc[int(j)].x), 6), radius,
+                           TYPE_COLOURS.get(str(s_row["type"]), "#111827"),
+                           _s(s_row.get("site_code", "")), _s(s_row.get("name", "")), _s(s_row["id"]),
+                           label(TYPE_LABELS, lang, s_row["type"]), t.get(str(s_row["site_class"]), str(s_row["site_class"])),
+                           f"{float(s_row['height_m']):g}", label(MODE_LABELS, lang, md), _s(s_row.get("owner", "")),
+                           f"{float(s_row['cost']):g}", f"{geo.x:.6f}", f"{geo.y:.6f}", _s(s_row.get("areas", ""))])
+        # two CSS classes per marker so that the browser test can count them by 建设方式
+        fg.add_child(_Points(rows_s, labels_s, {"color": "#111827", "weight": 2, "fillColor": MODE_COLOURS.get(md, "#0f766e"),
+                                                "fillOpacity": 0.95, "className": f"planner-site planner-site-{MODE_SLUGS.get(md, 'other')}"}))
         fg.add_to(m)
 
     _Legend(_legend_html(plan, lang)).add_to(m)
