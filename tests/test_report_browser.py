@@ -35,6 +35,7 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
     page_errors: list[str] = []
     dialogs: list[str] = []
     external: list[str] = []
+    failed: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -55,6 +56,7 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
                     console_errors.append(msg.text)  # type: ignore[attr-defined]
 
             page.on("console", on_console)
+            page.on("requestfailed", lambda r: failed.append(r.url[:200]))
             page.on("pageerror", lambda e: page_errors.append(str(e)))
             def on_dialog(dialog: object) -> None:
                 dialogs.append(dialog.message)  # type: ignore[attr-defined]
@@ -94,6 +96,22 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             assert page.locator(".leaflet-popup-content script").count() == 0
             # the site table shows it as text, too
             assert EVIL_NAME in page.locator("#site-table").inner_text()
+            # the measure tool measures (and needs no image from disk or network)
+            page.keyboard.press("Escape")
+            page.locator(".leaflet-control-measure").hover()
+            page.locator(".leaflet-control-measure .js-start").click()
+            box = page.locator(".map-wrap").bounding_box()
+            assert box is not None
+            page.mouse.click(box["x"] + 420, box["y"] + 320)
+            page.mouse.click(box["x"] + 620, box["y"] + 420)
+            page.wait_for_timeout(200)
+            assert "Meters" in page.locator(".leaflet-control-measure .js-results").inner_text()
+            page.locator(".leaflet-control-measure .js-cancel").click()
+            # print to PDF (A4 pages from the print CSS)
+            page.emulate_media(media="print")
+            pdf = page.pdf(format="A4", print_background=True)
+            assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 4
+            page.emulate_media(media="screen")
             # screenshot of the map
             page.locator(".map-wrap").screenshot(path=str(tmp_path / "map.png"))
             page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
@@ -103,3 +121,4 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
     assert page_errors == [] and console_errors == [], (page_errors, console_errors)
     assert dialogs == [], dialogs  # alert(1) never ran
     assert external == [], external
+    assert failed == [], failed

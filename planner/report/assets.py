@@ -92,6 +92,16 @@ def inline_js(name: str) -> str:
     return code.replace("</script", "<\\/script")
 
 
+@cache
+def _default_icon_fix() -> str:
+    """Leaflet finds its default marker images from a CSS url(); with inlined CSS it would
+    request ``marker-icon.png`` next to the page. Point the default icon at data URIs."""
+    return ("L.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions({"
+            f"iconUrl: '{_data_uri('images/marker-icon.png')}', "
+            f"iconRetinaUrl: '{_data_uri('images/marker-icon-2x.png')}', "
+            f"shadowUrl: '{_data_uri('images/marker-shadow.png')}'}});\n")
+
+
 def _basename(url: str) -> str:
     return urlparse(url).path.rstrip("/").rsplit("/", 1)[-1]
 
@@ -124,7 +134,8 @@ def inline_assets(html: str) -> str:
         if target in seen:
             return ""
         seen.add(target)
-        return f"<script>/* {target} (vendored) */\n{inline_js(target)}\n</script>"
+        extra = _default_icon_fix() if target == "leaflet.js" else ""
+        return f"<script>/* {target} (vendored) */\n{inline_js(target)}\n{extra}</script>"
 
     def link(m: re.Match[str]) -> str:
         url = m.group(1)

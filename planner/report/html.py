@@ -35,6 +35,7 @@ from planner.report.tables import area_records, kpis, site_records
 
 _HEAD_RE = re.compile(r"<head>(.*?)</head>", re.DOTALL)
 _BODY_RE = re.compile(r"<body>(.*?)</body>\s*<script>(.*)</script>\s*</html>", re.DOTALL)
+_MAP_NAME_RE = re.compile(r"var (map_[0-9a-z]+) = L\.map\(")
 _UUID_RE = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9A-Za-z])")
 #: folium's full-window page styles, replaced by the report's own layout
 _PAGE_STYLE_RE = re.compile(r"<style>\s*html,\s*body\s*\{[^}]*\}\s*</style>|<style>\s*#map\s*\{[^}]*\}\s*</style>"
@@ -81,7 +82,12 @@ def map_parts(plan: Plan) -> tuple[str, str, str]:
     if head_m is None or body_m is None:  # pragma: no cover - folium's page layout changed
         raise RuntimeError("unexpected folium page layout; cannot embed the map")
     head = _PAGE_STYLE_RE.sub("", head_m.group(1))
-    return head, body_m.group(1), body_m.group(2)
+    script = body_m.group(2)
+    name = _MAP_NAME_RE.search(script)
+    if name is not None:  # re-fit the map to the printed page width (Leaflet caches its size)
+        script += (f"\nwindow.addEventListener('beforeprint', function () {{ {name.group(1)}.invalidateSize(false); }});"
+                   f"\nwindow.addEventListener('afterprint', function () {{ {name.group(1)}.invalidateSize(false); }});\n")
+    return head, body_m.group(1), script
 
 
 def _scalar_items(d: dict[str, Any]) -> list[tuple[str, str]]:

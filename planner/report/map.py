@@ -412,6 +412,10 @@ def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
     # selected sites by 建设方式
     sites = plan.sites.reset_index(drop=True)
     sgeo = _transform_geoms(sites, display)
+    records = sites.drop(columns="geometry").to_dict("records")
+    dlon, dlat = sgeo.x.to_numpy(), sgeo.y.to_numpy()
+    true_geo = sites.geometry.to_crs("EPSG:4490") if sites.crs is not None else sites.geometry
+    lon_true, lat_true = true_geo.x.to_numpy(), true_geo.y.to_numpy()
     modes = [md for md in BUILD_MODES if (sites["build_mode"] == md).any()] + sorted(
         set(sites["build_mode"].astype(str)) - set(BUILD_MODES))
     for md in modes:
@@ -421,15 +425,14 @@ def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
                     t["owner"], t["cost"], t["lon"], t["lat"], t["covered_areas"]]
         rows_s = []
         for j in sel:
-            s_row = sites.iloc[int(j)]
-            geo = sites.geometry.iloc[int(j)]
+            s_row = records[int(j)]
             radius = 8 if s_row["site_class"] == "macro" else 5
-            rows_s.append([round(float(sgeo.iloc[int(j)].y), 6), round(float(sgeo.iloc[int(j)].x), 6), radius,
+            rows_s.append([round(float(dlat[j]), 6), round(float(dlon[j]), 6), radius,
                            TYPE_COLOURS.get(str(s_row["type"]), "#111827"),
                            _s(s_row.get("site_code", "")), _s(s_row.get("name", "")), _s(s_row["id"]),
                            label(TYPE_LABELS, lang, s_row["type"]), t.get(str(s_row["site_class"]), str(s_row["site_class"])),
                            f"{float(s_row['height_m']):g}", label(MODE_LABELS, lang, md), _s(s_row.get("owner", "")),
-                           f"{float(s_row['cost']):g}", f"{geo.x:.6f}", f"{geo.y:.6f}", _s(s_row.get("areas", ""))])
+                           f"{float(s_row['cost']):g}", f"{lon_true[j]:.6f}", f"{lat_true[j]:.6f}", _s(s_row.get("areas", ""))])
         # two CSS classes per marker so that the browser test can count them by 建设方式
         fg.add_child(_Points(rows_s, labels_s, {"color": "#111827", "weight": 2, "fillColor": MODE_COLOURS.get(md, "#0f766e"),
                                                 "fillOpacity": 0.95, "className": f"planner-site planner-site-{MODE_SLUGS.get(md, 'other')}"}))
