@@ -20,10 +20,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from affine import Affine
 from numpy.typing import NDArray
 from pyproj import Transformer
 from rasterio import features
-from rasterio.transform import from_origin
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -225,7 +225,7 @@ def far_from_roads(road_pts: Array, bounds: tuple[float, float, float, float], d
     gx, gy = np.meshgrid(cx, cy)
     d, _ = cKDTree(road_pts).query(np.column_stack([gx.ravel(), gy.ravel()]))
     far = (d > dist_m).reshape(ny, nx).astype(np.uint8)
-    polys = [shape(g) for g, v in features.shapes(far, mask=far.astype(bool), transform=from_origin(x0, y1, res, res)) if v == 1]
+    polys = [shape(g) for g, v in features.shapes(far, mask=far.astype(bool), transform=Affine(res, 0.0, x0, 0.0, -res, y1)) if v == 1]
     big = [p for p in polys if p.area >= 0.25e6]
     return shapely.union_all(big).simplify(25.0).intersection(box(*bounds))
 
@@ -239,7 +239,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     rng = np.random.default_rng(SEED)
     roads = gpd.read_file(shared / ROAD_FILE)
     roads_m = roads.to_crs(METRIC)
-    bbox_m = poly_to_m(box(*BBOX))
+    bbox_m = poly_to_m(shapely.segmentize(box(*BBOX), 0.001))  # densified: parallels curve in EPSG:4547
     bx0, by0, bx1, by1 = bbox_m.bounds
     box_area_km2 = bbox_m.area / 1e6
 
@@ -262,7 +262,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     lx, ly = np.concatenate(lamp_x), np.concatenate(lamp_y)
     lcls = np.concatenate(lamp_cls)
     lname = np.array([n for names in lamp_name for n in names], dtype=object)
-    inside = shapely.contains_xy(bbox_m, lx, ly)
+    inside = shapely.contains_xy(bbox_m.buffer(-1.0), lx, ly)
     lx, ly, lcls, lname = lx[inside], ly[inside], lcls[inside], lname[inside]
     keep = dedup(lx, ly, LAMP_DEDUP_M)
     lx, ly, lcls, lname = lx[keep], ly[keep], lcls[keep], lname[keep]
@@ -391,7 +391,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
 
     # --- boundary, areas, buildings, exclusions
     write_geojson(out / "boundary.geojson", [{"id": "B1", "name": "武昌站—光谷 demo box (Wuchang railway station to Optics Valley)",
-                                               "area_km2": round(box_area_km2, 2)}], [box(*BBOX)], "boundary")
+                                               "area_km2": round(box_area_km2, 2)}], [shapely.segmentize(box(*BBOX), 0.001)], "boundary")
     write_geojson(out / "priority_areas.geojson", areas, area_geoms_ll, "priority_areas")
     write_geojson(out / "buildings.geojson", bld_rows, bld_geoms, "buildings")
     write_exclusions(out / "exclusions.geojson")
