@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from pathlib import Path
 
 import ezdxf
@@ -48,6 +49,7 @@ def test_csv_utf8_bom_chinese_headers_and_coordinates(written: tuple[Plan, dict[
 
 def test_csv_bytes_are_deterministic(tmp_path: Path) -> None:
     a = write_exports(make_plan(), tmp_path / "a")
+    time.sleep(1.1)  # a timestamp that leaks into any file would now differ
     b = write_exports(make_plan(), tmp_path / "b")
     for name in a:
         assert a[name].read_bytes() == b[name].read_bytes(), name
@@ -134,3 +136,28 @@ def test_english_headers_follow_report_language(tmp_path: Path) -> None:
     header = files["sites_csv"].read_bytes().decode("utf-8-sig").splitlines()[0]
     assert header.startswith("No.,Site code,Name")
     assert load_workbook(files["sites_xlsx"]).sheetnames == ["sites", "areas", "notes"]
+
+
+def test_write_plan_outputs_read_back(tmp_path: Path) -> None:
+    """The whole run folder via write_plan: coverage.tif (RADIO's writer) by rasterio, manifest hashes."""
+    coverage = pytest.importorskip("planner.coverage")
+    if not hasattr(coverage, "write_best_server_geotiff"):
+        pytest.skip("planner.coverage.write_best_server_geotiff is not available yet")
+    import json
+
+    import rasterio
+
+    from planner.io.outputs import write_plan
+
+    plan = make_plan(tmp_path)
+    files = write_plan(plan, tmp_path / "run")
+    for name in ("report.html", "sites.csv", "sites.xlsx", "sites.kml", "plan.gpkg", "sites.dxf", "coverage.tif", "manifest.json"):
+        assert (tmp_path / "run" / name).is_file(), name
+    with rasterio.open(files["coverage"]) as src:
+        assert src.crs.to_epsg() == 4547 and (src.width, src.height) == (plan.grid.nx, plan.grid.ny)
+        band = src.read(1, masked=True)
+    finite = np.isfinite(plan.best_rsrp)
+    assert int((~band.mask).sum()) == int(finite.sum())
+    assert np.allclose(band.filled(np.nan)[finite], plan.best_rsrp[finite], atol=0.01)
+    manifest = json.loads(files["manifest"].read_text(encoding="utf-8"))
+    assert {"report", "sites_csv", "gpkg"} <= set(manifest["outputs"])

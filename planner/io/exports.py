@@ -42,6 +42,7 @@ _FORMATS = {"lon": "{:.6f}", "lat": "{:.6f}", "x_m": "{:.3f}", "y_m": "{:.3f}", 
 #: DXF layer per 建设方式 (ASCII names open everywhere; the Chinese name is the layer description)
 DXF_LAYERS = {"保留": "SITE_KEEP", "共享": "SITE_SHARE", "利旧": "SITE_REUSE", "新建": "SITE_NEW"}
 DXF_COLOURS = {"保留": 8, "共享": 5, "利旧": 3, "新建": 1}  # AutoCAD colour index
+_CORE_MODIFIED_RE = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 _EZDXF_STAMP_RE = re.compile(r"(\d+\.\d+\.\d+ @ )\d{4}-\d\d-\d\dT[\d:.]+\+00:00")
 #: KML colours per 建设方式 (aabbggrr)
 KML_COLOURS = {"保留": "ff807b6b", "共享": "ffeb6325", "利旧": "ff4aa316", "新建": "ff2626dc"}
@@ -110,6 +111,8 @@ def _normalise_zip(path: Path) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info, data in items:
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = _CORE_MODIFIED_RE.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr

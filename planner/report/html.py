@@ -155,7 +155,8 @@ def report_context(plan: Plan) -> dict[str, Any]:
     return {
         "lang": lang,
         "t": t,
-        "title": sc.report.title or t["title"],
+        "title": sc.report.title or sc.scenario.name,
+        "doc_kind": t["title"],
         "scenario_name": sc.scenario.name,
         "description": sc.scenario.description,
         "scenario_file": sc.source.name if sc.source else "",

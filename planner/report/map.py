@@ -299,11 +299,16 @@ def _legend_html(plan: Plan, lang: str) -> str:
     modes = "".join(
         f'<div><span class="sw" style="background:{MODE_COLOURS[m]}"></span>{html.escape(label(MODE_LABELS, lang, m))}</div>'
         for m in BUILD_MODES)
+    present = sorted(set(plan.sites["type"].astype(str))) if len(plan.sites) else []
+    types = "".join(
+        f'<div><span class="sw ring" style="border-color:{TYPE_COLOURS.get(k, "#111827")}"></span>'
+        f'{html.escape(label(TYPE_LABELS, lang, k))}</div>' for k in present)
     return (f'<div class="lg-title">{html.escape(t["legend_rsrp"])}</div>'
             f'<div class="lg-bar" style="background:linear-gradient(to right, {stops})"></div>'
             f'<div class="lg-ticks"><span>{thr:.0f}</span><span>{thr + RSRP_SPAN_DB / 2:.0f}</span>'
             f'<span>≥{thr + RSRP_SPAN_DB:.0f}</span></div>'
             f'<div class="lg-title">{html.escape(t["build_mode"])}</div>{modes}'
+            f'<div class="lg-title">{html.escape(t["type"])}</div>{types}'
             f'<div><span class="sw gap"></span>{html.escape(t["layer_uncovered"])}</div>')
 
 
