@@ -63,6 +63,7 @@ def test_notebook_executes(path: Path, kernel_env: Path, monkeypatch: pytest.Mon
         pytest.skip("data/scenarios/demo_small.toml is not built yet")
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_env))
@@ -70,8 +71,8 @@ def test_notebook_executes(path: Path, kernel_env: Path, monkeypatch: pytest.Mon
     ksm = KernelSpecManager()
     assert ksm.get_kernel_spec("python3").argv[0] == sys.executable
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=120, kernel_manager_kwargs={"kernel_spec_manager": ksm},
-                            resources={"metadata": {"path": str(path.parent)}})
+    km = KernelManager(kernel_name="python3", kernel_spec_manager=ksm)
+    client = NotebookClient(nb, km=km, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - t0
