@@ -64,7 +64,8 @@ def test_contents_chinese_default(html_zh: str) -> None:
     for needle in ("5G 基站", "主要指标", "利旧共享率", "投资估算", "站址编号", "经度 (CGCS2000)", "X 东坐标 (m)", "产权单位",
                    "覆盖重点区域", "传播模型", "求解状态", "optimal", "SHA-256", "ab" * 32, "运行提示", "3 candidates were ignored",
                    "示意图", "内部报批资料", "站址规划报告", "不具有审图号", "WH-GG-M0001", "114.395500", "30.506000", "EPSG:4547",
-                   "only 82.0% of the area is within reach", "@page", "A3 landscape", "uma", "umi"):
+                   "only 82.0% of the area is within reach", "@page", "A3 landscape", "UMa（城区宏站）", "UMi-Street Canyon",
+                   "每 RE EIRP (dBm)", "求解时限 (s)"):
         assert needle in html_zh, needle
     assert 'lang="zh-CN"' in html_zh
     assert "审图号：" not in html_zh and "GS(" not in html_zh  # no basemap: no review number at all

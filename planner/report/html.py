@@ -25,7 +25,11 @@ from planner.report.i18n import (
     BUILD_MODES,
     CLASS_LABELS,
     MODE_LABELS,
+    MODEL_LABELS,
     OBJECTIVE_LABELS,
+    PARAM_LABELS,
+    RADIO_LABELS,
+    STATUS_LABELS,
     TYPE_LABELS,
     label,
     texts,
@@ -102,6 +106,25 @@ def _scalar_items(d: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+def _radio_table(plan: Plan, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Link budget side by side per site class: (column heads, rows of label + values)."""
+    t = texts(lang)
+    labels = RADIO_LABELS["en" if lang == "en" else "zh"]
+    classes = [c for c in ("macro", "micro") if isinstance(plan.radio.get(c), dict)]
+    items = {c: dict(_scalar_items(plan.radio[c])) for c in classes}
+    keys: list[str] = []
+    for c in classes:
+        keys += [k for k in items[c] if k not in keys and k not in ("site_class", "band")]
+    rows = []
+    for k in keys:
+        values = []
+        for c in classes:
+            v = items[c].get(k, "–")
+            values.append(label(MODEL_LABELS, lang, v) if k == "model" else v)
+        rows.append([labels.get(k, k), *values])
+    return [t["item"], *[t.get(c, c) for c in classes]], rows
+
+
 def report_context(plan: Plan) -> dict[str, Any]:
     """Everything the template shows, as plain values (escaped by the template)."""
     sc = plan.scenario
@@ -129,19 +152,16 @@ def report_context(plan: Plan) -> dict[str, Any]:
         (t["metric_crs"], plan.grid.crs),
         (t["objective_kind"], label(OBJECTIVE_LABELS, lang, sc.objective.kind)),
     ]
+    pl = PARAM_LABELS["en" if lang == "en" else "zh"]
     if sc.objective.budget:
-        params.append(("budget (万元)", f"{sc.objective.budget:g}"))
+        params.append((pl["budget"], f"{sc.objective.budget:g}"))
     if sc.objective.max_sites:
-        params.append(("max_sites", str(sc.objective.max_sites)))
-    params += [("solver.time_limit_s", f"{sc.solver.time_limit_s:g}"), ("solver.workers", str(sc.solver.workers)),
-               ("seed", str(sc.scenario.seed)), (t["basemap_attr"], basemap_attr)]
-    radio_classes = []
-    for cls in ("macro", "micro"):
-        d = plan.radio.get(cls)
-        if isinstance(d, dict):
-            radio_classes.append((t.get(cls, cls), _scalar_items(d)))
+        params.append((pl["max_sites"], str(sc.objective.max_sites)))
+    params += [(pl["time_limit_s"], f"{sc.solver.time_limit_s:g}"), (pl["workers"], str(sc.solver.workers)),
+               (pl["seed"], str(sc.scenario.seed)), (t["basemap_attr"], basemap_attr)]
+    radio_head, radio_rows = _radio_table(plan, lang)
     solver_rows = [
-        (t["solver_status"], sol.get("status")), (t["objective_kind"], label(OBJECTIVE_LABELS, lang, sol.get("objective_kind", sc.objective.kind))),
+        (t["solver_status"], label(STATUS_LABELS, lang, sol.get("status"))), (t["objective_kind"], label(OBJECTIVE_LABELS, lang, sol.get("objective_kind", sc.objective.kind))),
         (t["objective"], _num(sol.get("objective"), 3)), (t["bound"], _num(sol.get("bound"), 3)),
         (t["gap"], _pct(sol.get("gap"), 2) if sol.get("gap") is not None else "–"),
         (t["runtime"], _num(sol.get("runtime_s"), 2)), (t["backend"], sol.get("backend", "")),
@@ -169,7 +189,8 @@ def report_context(plan: Plan) -> dict[str, Any]:
         "areas": areas.to_dict("records"),
         "sites": sites.to_dict("records"),
         "metric_crs": plan.grid.crs,
-        "radio_classes": radio_classes,
+        "radio_head": radio_head,
+        "radio_rows": radio_rows,
         "radio_common": [(t["band"], plan.radio.get("band", sc.radio.band)),
                          (t["threshold"], plan.radio.get("threshold_dbm", sc.radio.threshold_dbm)),
                          (t["terrain"], t["yes_terrain"] if plan.radio.get("terrain") else t["no_terrain"])],

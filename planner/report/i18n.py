@@ -242,6 +242,50 @@ OBJECTIVE_LABELS: dict[str, dict[str, str]] = {
            "lexicographic": "maximum coverage, then minimum cost"},
 }
 
+#: link-budget keys (planner.radio LinkBudget.as_dict) → display label
+RADIO_LABELS: dict[str, dict[str, str]] = {
+    "zh": {"model": "传播模型", "fc_ghz": "载频 (GHz)", "bandwidth_mhz": "带宽 (MHz)", "scs_khz": "子载波间隔 (kHz)",
+           "n_rb": "资源块数 RB", "n_re": "子载波数 RE", "tx_power_w": "发射功率 (W)", "tx_power_dbm": "发射功率 (dBm)",
+           "antenna_gain_dbi": "天线增益 (dBi)", "feeder_loss_db": "馈线损耗 (dB)", "eirp_per_re_dbm": "每 RE EIRP (dBm)",
+           "ue_gain_dbi": "终端天线增益 (dBi)", "ue_height_m": "终端高度 (m)", "body_loss_db": "人体损耗 (dB)",
+           "penetration_loss_db": "穿透损耗 (dB)", "edge_probability": "边缘覆盖概率",
+           "sigma_sf_los_db": "阴影衰落标准差 LOS (dB)", "sigma_sf_nlos_db": "阴影衰落标准差 NLOS (dB)",
+           "shadow_margin_los_db": "阴影衰落余量 LOS (dB)", "shadow_margin_nlos_db": "阴影衰落余量 NLOS (dB)",
+           "threshold_dbm": "RSRP 门限 (dBm)", "allowed_loss_db": "最大允许路损 (dB)", "los_mode": "视距判定",
+           "reference": "依据", "typical_height_m": "典型挂高 (m)", "radius_m_at_typical_height": "典型挂高覆盖半径 (m)"},
+    "en": {"model": "Propagation model", "fc_ghz": "Carrier (GHz)", "bandwidth_mhz": "Bandwidth (MHz)",
+           "scs_khz": "Subcarrier spacing (kHz)", "n_rb": "Resource blocks", "n_re": "Resource elements",
+           "tx_power_w": "Tx power (W)", "tx_power_dbm": "Tx power (dBm)", "antenna_gain_dbi": "Antenna gain (dBi)",
+           "feeder_loss_db": "Feeder loss (dB)", "eirp_per_re_dbm": "EIRP per RE (dBm)", "ue_gain_dbi": "UE antenna gain (dBi)",
+           "ue_height_m": "UE height (m)", "body_loss_db": "Body loss (dB)", "penetration_loss_db": "Penetration loss (dB)",
+           "edge_probability": "Cell-edge probability", "sigma_sf_los_db": "Shadow fading σ LOS (dB)",
+           "sigma_sf_nlos_db": "Shadow fading σ NLOS (dB)", "shadow_margin_los_db": "Shadowing margin LOS (dB)",
+           "shadow_margin_nlos_db": "Shadowing margin NLOS (dB)", "threshold_dbm": "RSRP threshold (dBm)",
+           "allowed_loss_db": "Max allowed path loss (dB)", "los_mode": "Line of sight", "reference": "Reference",
+           "typical_height_m": "Typical height (m)", "radius_m_at_typical_height": "Radius at typical height (m)"},
+}
+
+MODEL_LABELS: dict[str, dict[str, str]] = {
+    "zh": {"uma": "3GPP TR 38.901 UMa（城区宏站）", "umi": "3GPP TR 38.901 UMi-Street Canyon（街道微站）",
+           "rma": "3GPP TR 38.901 RMa（农村宏站）", "fspl": "自由空间"},
+    "en": {"uma": "3GPP TR 38.901 UMa", "umi": "3GPP TR 38.901 UMi-Street Canyon", "rma": "3GPP TR 38.901 RMa",
+           "fspl": "free space"},
+}
+
+PARAM_LABELS: dict[str, dict[str, str]] = {
+    "zh": {"budget": "投资上限 (万元)", "max_sites": "站址数上限", "time_limit_s": "求解时限 (s)", "workers": "并行线程数",
+           "seed": "随机种子"},
+    "en": {"budget": "Budget (10k CNY)", "max_sites": "Site cap", "time_limit_s": "Solver time limit (s)",
+           "workers": "Solver workers", "seed": "Seed"},
+}
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "zh": {"optimal": "最优（已证明） optimal", "feasible": "可行（未证明最优） feasible", "infeasible": "无可行解 infeasible",
+           "unknown": "未知 unknown"},
+    "en": {"optimal": "optimal (proven)", "feasible": "feasible (not proven optimal)", "infeasible": "infeasible",
+           "unknown": "unknown"},
+}
+
 #: 建设方式 in display order
 BUILD_MODES = ("保留", "共享", "利旧", "新建")
 
