@@ -69,8 +69,14 @@ TOWER_SNAP_M = 40.0
 TOWER_DROP_M = 250.0
 TOWER_EXISTING_5G_SHARE = 0.12
 ROOFTOP_MIN_HEIGHT_M = 24.0
-SMART_POLE_LATTICE_M = 100.0
-SMART_POLE_GAP_M = 100.0
+#: gap filling: lattice points that fewer than k existing sites reach (micro within 70 m,
+#: macro within 200 m: below the default best-case radii of about 90 m and 250 m)
+GAP_LATTICE_AREA_M = 50.0
+GAP_LATTICE_CENTRAL_M = 100.0
+GAP_REACH_MICRO_M = 70.0
+GAP_REACH_MACRO_M = 200.0
+GAP_DEDUP_M = 35.0
+ROADLESS_ID = "A06"
 NEW_SITE_GAP_M = 480.0
 ROADLESS_M = 250.0
 DEFAULT_LEVELS = {"house": 2, "apartments": 8, "residential": 8}
@@ -314,28 +320,33 @@ def build(shared: Path, out: Path) -> dict[str, int]:
             label = props["name"] or f"OSM {props['osm_id']}"
             r_xy.append((p.x, p.y, float(props["height_m"]) + 3.0, f"楼顶 {label}"))
 
-    # --- new smart poles at gaps inside priority areas (far from every existing pole)
-    existing = np.column_stack([np.concatenate([lx, sx, tx]), np.concatenate([ly, sy, ty])])
-    etree = cKDTree(existing)
+    # --- new smart poles at coverage gaps of the existing poles and towers
+    micro_tree = cKDTree(np.column_stack([np.concatenate([lx, sx]), np.concatenate([ly, sy])]))
+    macro_xy = np.column_stack([np.concatenate([tx, [p[0] for p in r_xy]]), np.concatenate([ty, [p[1] for p in r_xy]])])
+    macro_tree = cKDTree(macro_xy)
+    roadless = next(poly_to_m(g) for a, g in zip(areas, area_geoms_ll, strict=True) if a["id"] == ROADLESS_ID)
     sp: list[tuple[float, float, str]] = []
     for a, g in zip(areas, area_geoms_ll, strict=True):
-        if a["class"] in ("central_urban", "other", "transport_hub"):
+        if a["class"] in ("other", "transport_hub"):
             continue
-        gm = poly_to_m(g)
+        central = a["class"] == "central_urban"
+        step = GAP_LATTICE_CENTRAL_M if central else GAP_LATTICE_AREA_M
+        gm = poly_to_m(g).difference(roadless) if central else poly_to_m(g)
         x0, y0, x1, y1 = gm.bounds
-        xs = np.arange(math.floor(x0 / SMART_POLE_LATTICE_M) * SMART_POLE_LATTICE_M, x1, SMART_POLE_LATTICE_M)
-        ys = np.arange(math.floor(y0 / SMART_POLE_LATTICE_M) * SMART_POLE_LATTICE_M, y1, SMART_POLE_LATTICE_M)
+        xs = np.arange(math.floor(x0 / step) * step + step / 2, x1, step)
+        ys = np.arange(math.floor(y0 / step) * step + step / 2, y1, step)
         qx, qy = (v.ravel() for v in np.meshgrid(xs, ys))
         m = shapely.contains_xy(gm, qx, qy)
         qx, qy = qx[m], qy[m]
-        d, _ = etree.query(np.column_stack([qx, qy]))
-        gap = d > SMART_POLE_GAP_M
-        for k, (x, y) in enumerate(zip(qx[gap], qy[gap], strict=True)):
-            sp.append((float(x), float(y), f"新建智慧杆 {a['name']} {k + 1}"))
+        q = np.column_stack([qx, qy])
+        reach = np.array([len(v) for v in micro_tree.query_ball_point(q, GAP_REACH_MICRO_M)], dtype=np.int64)
+        reach += np.array([len(v) for v in macro_tree.query_ball_point(q, GAP_REACH_MACRO_M)], dtype=np.int64)
+        need = 2 if a["class"] in ("rail_station", "airport") else 1
+        label = "中心城区补点" if central else str(a["name"]).split(" ")[0]
+        for x, y in zip(qx[reach < need], qy[reach < need], strict=True):
+            sp.append((float(x), float(y), f"新建智慧杆 {label} {{n}}"))
     if sp:
-        spx = np.array([p[0] for p in sp])
-        spy = np.array([p[1] for p in sp])
-        keep_sp = dedup(spx, spy, SMART_POLE_LATTICE_M / 2)
+        keep_sp = dedup(np.array([p[0] for p in sp]), np.array([p[1] for p in sp]), GAP_DEDUP_M)
         sp = [p for p, k in zip(sp, keep_sp, strict=True) if k]
 
     # --- new ground-tower sites at gaps of the tower lattice (near a road)
@@ -373,7 +384,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
             [p[3] for p in r_xy], ["OSM building height >= 24 m, +3 m"] * len(r_xy))
     if sp:
         add("smart_pole", np.array([p[0] for p in sp]), np.array([p[1] for p in sp]), [12.0] * len(sp), [p[2] for p in sp],
-            [f"priority-area gap > {SMART_POLE_GAP_M:g} m"] * len(sp))
+            ["coverage gap of existing poles"] * len(sp))
     add("new_site", nx_, ny_, [30.0] * len(nx_), ["新建铁塔站址 {n}"] * len(nx_), [f"tower-lattice gap > {NEW_SITE_GAP_M:g} m"] * len(nx_))
 
     order = list(TYPE_PREFIX)
@@ -439,7 +450,7 @@ def priority_areas(shared: Path, roads_m: gpd.GeoDataFrame, bbox_m: Any) -> tupl
         f"300 m circle around the OSM train station point 武昌 ({train.x:.5f}, {train.y:.5f}) in stations_aeroways_osm/railway_stations.geojson")
     add("A02", "光谷广场 Optics Valley Square", "public_place", circle(114.3984, 30.5062, 250.0),
         "250 m circle around ≈114.398 E, 30.506 N (public maps; centre of the 光谷转盘 roundabout in the OSM ways sample)")
-    add("A03", "东湖高新区核心区（关山片）East Lake High-tech Zone core (Guanshan)", "industrial_park",
+    add("A03", "东湖高新区核心区（关山片） East Lake High-tech Zone core (Guanshan)", "industrial_park",
         rect(114.400, 30.487, 114.415, 30.503),
         "approximate rectangle SE of Optics Valley Square along the T1 tram stops (OSM), not an official zone boundary")
     add("A04", "洪山公园 Hongshan Park", "park", circle(114.3325, 30.5378, 180.0),
@@ -448,14 +459,20 @@ def priority_areas(shared: Path, roads_m: gpd.GeoDataFrame, bbox_m: Any) -> tupl
         "approximate rectangle around the campus (Wikipedia ≈30.538 N, 114.364 E; between 八一路, 珞喻路 and East Lake)")
     far = far_from_roads(np.concatenate([shapely.get_coordinates(shapely.segmentize(roads_m.geometry.to_numpy(), 20.0))]),
                          bbox_m.bounds, ROADLESS_M)
-    add("A06", "东湖水面及山体（无道路区）East Lake water and roadless hills", "other", far,
+    add(ROADLESS_ID, "东湖水面及山体（无道路区）East Lake water and roadless hills", "other", far,
         f"cells > {ROADLESS_M:g} m from every OSM road (a proxy for water and hills); no coverage target",
-        target=0.0, weight=0.0)
+        target=0.0, weight=0.1)
     # metro stations: one transport hub per OSM subway point
     sub = st[st["station"] == "subway"].copy()
     sub = sub.assign(lon=sub.geometry.x.round(7), lat=sub.geometry.y.round(7)).sort_values(["lon", "lat"])
+    named = sub["name"].where(sub["name"].notna() & (sub["name"] != ""), "")
+    repeated = set(named[named.duplicated(keep=False) & (named != "")])
     for k, (_, s) in enumerate(sub.iterrows()):
-        name = s["name"] if isinstance(s["name"], str) and s["name"] else f"未命名 unnamed ({s['lon']:.4f}, {s['lat']:.4f})"
+        where = f"({s['lon']:.4f}, {s['lat']:.4f})"
+        if isinstance(s["name"], str) and s["name"]:
+            name = f"{s['name']} {where}" if s["name"] in repeated else s["name"]
+        else:
+            name = f"未命名 unnamed {where}"
         add(f"M{k + 1:02d}", f"地铁站 {name}", "transport_hub", circle(s["lon"], s["lat"], 150.0),
             "150 m circle around the OSM subway station point (stations_aeroways_osm)")
     add("A99", "中心城区 central urban (whole box)", "central_urban", bbox_m,
