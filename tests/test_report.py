@@ -127,6 +127,7 @@ def test_basemap_tianditu_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIANDITU_KEY", "testkey123")
     html = render_report(make_plan(basemap="tianditu"))
     assert "tianditu.gov.cn" in html and "tk=testkey123" in html and "GS(2024)0650号" in html
+    assert "天地图密钥已写入本文件" in html
     assert external_references(html) == []  # tile templates are not <script>/<link> assets
 
 
