@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +140,16 @@ def test_rsrp_change_same_plan_is_zero(tiny_sweep: planner.workflow.sweeps.Sweep
     assert s["lost"] == 0 and s["gained"] == 0 and s["mean_change_db"] == 0.0
     fig = rsrp_change_figure(p, tiny_sweep.plan(2))
     assert len(fig.axes) == 6  # three panels and their colour bars
+
+
+def test_sweep_with_an_infeasible_variant(tiny_scenario: Path, tmp_path: Path) -> None:
+    """The infeasible variant gets diagnostics.json, the others their run folder; exit code 3."""
+    r = planner.sweep(tiny_scenario, ["objective.on_infeasible=cap,error"], out_dir=tmp_path / "s", jobs=1)
+    assert r.exit_code == 3
+    assert set(r.plans) == {"on_infeasible=cap"} and set(r.failures) == {"on_infeasible=error"}
+    assert "cannot be met" in r.failures["on_infeasible=error"]["message"]
+    ok, bad = r.variants
+    assert (tmp_path / "s" / ok.folder / "report.html").is_file()
+    diag = json.loads((tmp_path / "s" / bad.folder / "diagnostics.json").read_text(encoding="utf-8"))
+    assert diag["status"] == "infeasible" and diag["exit_code"] == 3
+    assert "error" in (tmp_path / "s" / "report.html").read_text(encoding="utf-8")

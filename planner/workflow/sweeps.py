@@ -210,6 +210,9 @@ class SweepResult:
         Whether coverage was computed once for every variant.
     notes : list of str
         Adjustments made to the scenario (e.g. the objective switched to max_coverage).
+    failures : dict
+        Variant label → ``status, exit_code, message, overrides, diagnostics`` for variants
+        that did not plan (written as ``<variant>/diagnostics.json``).
     """
 
     table: pd.DataFrame
@@ -218,6 +221,7 @@ class SweepResult:
     out_dir: Path | None = None
     shared_coverage: bool = False
     notes: list[str] = field(default_factory=list)
+    failures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -307,16 +311,20 @@ def _init_worker(prep: Prepared | None) -> None:
     logging.getLogger("planner").setLevel(logging.ERROR)
 
 
-def _solve_variant(source: str, base_overrides: tuple[str, ...], overrides: tuple[str, ...]) -> tuple[Plan | None, str, int]:
-    """Run one variant (from the shared preparation when there is one)."""
+def _solve_variant(source: str, base_overrides: tuple[str, ...],
+                   overrides: tuple[str, ...]) -> tuple[Plan | None, str, int, dict[str, Any]]:
+    """Run one variant (from the shared preparation when there is one).
+
+    Returns the plan, or None with the error message, exit code and diagnostics.
+    """
     from planner.pipeline import plan_prepared, run_scenario
 
     try:
         scenario = load_scenario(source, (*base_overrides, *overrides))
         plan = plan_prepared(_PREPARED, scenario) if _PREPARED is not None else run_scenario(scenario)
-        return plan, "", 0
+        return plan, "", 0, {}
     except PlannerError as exc:
-        return None, str(exc), exc.exit_code
+        return None, str(exc), exc.exit_code, dict(getattr(exc, "diagnostics", {}) or {})
 
 
 def _write_variant(plan: Plan, folder: Path) -> str:
@@ -430,16 +438,20 @@ def sweep(
         prep = prepare_scenario(base)
     source = str(scenario)
     plans: dict[str, Plan] = {}
+    failures: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     with _executor(jobs, prep) as pool:
         futures = [pool.submit(_solve_variant, source, base_over, v.overrides) for v in variants]
         for i, (v, fut) in enumerate(zip(variants, futures, strict=True), 1):
-            plan, error, code = fut.result()
+            plan, error, code, diagnostics = fut.result()
             row: dict[str, Any] = {"label": v.label, "folder": v.folder, "overrides": " ".join(v.overrides)}
             if plan is not None:
                 plans[v.label] = plan
                 row.update(plan_metrics(plan))
             row["error"], row["exit_code"] = error, code
+            if plan is None:
+                failures[v.label] = {"status": "infeasible" if code == 3 else "error", "exit_code": code, "message": error,
+                                     "overrides": list(v.overrides), "diagnostics": diagnostics}
             rows.append(row)
             if progress:
                 progress("solved", v.label, i, n)
@@ -453,7 +465,7 @@ def sweep(
         for label, plan in plans.items():
             plan.extras["pareto"] = points
             plan.extras["pareto_current"] = label
-        result = SweepResult(table, plans, variants, None, shared, notes)
+        result = SweepResult(table, plans, variants, None, shared, notes, failures)
         if out_dir is not None:
             result.out_dir = _write_sweep(result, base, Path(out_dir), pool, progress, keys)
     if progress:
@@ -474,6 +486,11 @@ def _write_sweep(result: SweepResult, base: Scenario, out_dir: Path, pool: Execu
             fut.result()
             if progress:
                 progress("written", "", i, len(futures))
+        for v in result.variants:
+            if v.label in result.failures:
+                (tmp / v.folder).mkdir()
+                (tmp / v.folder / "diagnostics.json").write_text(
+                    json.dumps(result.failures[v.label], ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
         table = result.table
         table.to_csv(tmp / "sweep.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
         fig = pareto_figure(table, base.report.language)
