@@ -157,3 +157,19 @@ def test_charts_are_svg_without_glyph_warnings() -> None:
 def test_owner_with_quotes_and_backticks_is_inert(html_zh: str) -> None:
     assert EVIL_OWNER not in html_zh
     assert "路灯所 &amp; &#34;Co&#34;" in html_zh or "路灯所 &amp; &quot;Co&quot;" in html_zh
+
+
+def test_empty_selection_and_no_areas_still_render(tmp_path: Path) -> None:
+    from planner.io.exports import write_exports
+
+    plan = make_plan()
+    plan.sites = plan.sites.iloc[0:0]
+    plan.best_rsrp = np.full_like(plan.best_rsrp, np.nan)
+    plan.covered = np.zeros_like(plan.covered)
+    html = render_report(plan)
+    assert "img" not in html.split("planner-rsrp")[0][-50:] and 'id="kpi-sites">0<' in html
+    assert len(write_exports(plan, tmp_path / "a")) == 5
+    plan = make_plan()
+    plan.areas = plan.areas.iloc[0:0]
+    assert "L.map(" in render_report(plan)
+    assert len(write_exports(plan, tmp_path / "b")) == 5
