@@ -38,6 +38,11 @@ _T = {
            "footer": "Schematic · internal planning document · made by smartpole-planner"},
 }
 
+_NOTES_ZH = {
+    "objective.kind set to max_coverage: a budget or max_sites sweep has no effect under min_cost":
+        "目标函数已设为 max_coverage（最大覆盖）：在 min_cost（最小投资）目标下，投资或站点数上限的比选没有意义",
+}
+
 _CSS = """
 body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;color:#1f2933}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #d0d7de}
@@ -71,7 +76,7 @@ def write_sweep_report(result: SweepResult, base: Scenario, path: Path, pareto_p
              f"<h1>{_e(t['title'])} · {_e(base.scenario.name)}</h1>",
              f"<p>{_e(t['scenario'])}: <code>{_e(base.source.name if base.source else '')}</code>; "
              f"{_e(t['params'])}: <code>{_e(', '.join(sorted({o.partition('=')[0] for v in result.variants for o in v.overrides})))}</code></p>"]
-    notes = list(result.notes) + ([t["shared"]] if result.shared_coverage else [])
+    notes = [_NOTES_ZH.get(n, n) if lang == "zh" else n for n in result.notes] + ([t["shared"]] if result.shared_coverage else [])
     if notes:
         parts.append("<ul class='muted'>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
     if rec is not None:

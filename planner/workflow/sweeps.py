@@ -52,6 +52,8 @@ SHAREABLE_PREFIXES: tuple[str, ...] = (
 #: swept keys that only matter under a coverage-maximising objective
 _CAP_KEYS = ("objective.budget", "objective.max_sites")
 
+NOTE_MAX_COVERAGE = "objective.kind set to max_coverage: a budget or max_sites sweep has no effect under min_cost"
+
 #: callback(event, variant label or "", done, total)
 SweepProgress = Callable[[str, str, int, int], None]
 
@@ -374,7 +376,7 @@ def _resolve_variants(scenario: str | Path, params: Sequence[str], overrides: Se
         o.partition("=")[0].strip() == "objective.kind" for o in (*base_over, *variants[0].overrides)
     ):
         base_over = (*base_over, "objective.kind=max_coverage")
-        notes.append("objective.kind set to max_coverage: a budget or max_sites sweep has no effect under min_cost")
+        notes.append(NOTE_MAX_COVERAGE)
         base = load_scenario(scenario, base_over)
     problems: list[Problem] = []
     for v in variants:  # validate every variant before computing anything

@@ -54,10 +54,19 @@ def print_comparison(console: Console, cmp: Comparison) -> None:
     s.add_column("")
     for col in cmp.summary.columns:
         s.add_column(str(col), justify="right")
+    names = {"n_sites": "sites", "cost": "cost (万元)", "coverage": "weighted coverage", "cell_coverage": "cell coverage",
+             "areas_met": "area targets met"}
     for name, row in cmp.summary.iterrows():
-        pct = name in ("coverage", "cell_coverage")
-        s.add_row(str(name), *[(_pct(v) if pct else _num(v, "{:,.1f}" if name == "cost" else "{:+.0f}" if col == "change" else "{:.0f}"))
-                               for col, v in row.items()])
+        cells = []
+        for col, v in row.items():
+            change = col == "change"
+            if name in ("coverage", "cell_coverage"):
+                cells.append(f"{100 * float(v):+.2f} points" if change else _pct(v))
+            elif name == "cost":
+                cells.append(_num(v, "{:+,.1f}" if change else "{:,.1f}"))
+            else:
+                cells.append(_num(v, "{:+.0f}" if change else "{:.0f}"))
+        s.add_row(names.get(str(name), str(name)), *cells)
     console.print(s)
     c = cmp.counts()
     console.print(f"sites: {c['added']} added, {c['removed']} removed, {c['kept']} kept")
