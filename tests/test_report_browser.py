@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from planner.report import write_report
+from planner.report.i18n import MODE_LABELS, TYPE_LABELS, label, texts
 from planner.report.map import MODE_SLUGS
 from tests.report_fixtures import EVIL_NAME, make_plan
 
@@ -79,10 +80,15 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
                 assert page.locator(f"path.planner-site-{slug}").count() == int((plan.sites["build_mode"] == mode).sum())
             # the layer control lists every layer
             labels = [s.strip() for s in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
-            n_types = plan.candidates["type"].nunique()
-            n_modes = plan.sites["build_mode"].nunique()
-            assert len(labels) == 4 + n_types + n_modes, labels
-            assert sum(f"({int(n)})" in " ".join(labels) for n in plan.sites["build_mode"].value_counts()) >= 1
+            t = texts(language)
+            expected = [t["layer_boundary"], t["layer_areas"], t["layer_rsrp"], t["layer_uncovered"]]
+            for typ, n in sorted(plan.candidates["type"].value_counts().items()):
+                expected.append(f"{t['layer_candidates']} · {label(TYPE_LABELS, language, typ)} ({n})")
+            for mode in ("保留", "共享", "利旧", "新建"):
+                n = int((plan.sites["build_mode"] == mode).sum())
+                if n:
+                    expected.append(f"{t['layer_selected']} · {label(MODE_LABELS, language, mode)} ({n})")
+            assert sorted(labels) == sorted(expected)
             # controls: scale, fullscreen, measure
             for sel in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure"):
                 assert page.locator(sel).count() == 1, sel

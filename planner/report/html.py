@@ -168,7 +168,7 @@ def report_context(plan: Plan) -> dict[str, Any]:
     ]
     head, body, script = map_parts(plan)
     chart_list = [
-        (t["chart_pareto"], Markup(charts.coverage_chart(plan, lang))),
+        (t["chart_pareto"] if plan.extras.get("pareto") else t["chart_areas"], Markup(charts.coverage_chart(plan, lang))),
         (t["chart_mix"], Markup(charts.site_mix_chart(plan, lang))),
         (t["chart_rsrp"], Markup(charts.rsrp_histogram(plan, lang))),
     ]
