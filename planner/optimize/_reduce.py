@@ -82,68 +82,157 @@ def merge_rows(a: sp.csr_matrix, w: NDArray[np.float64], area: NDArray[np.int64]
     return sp.csr_matrix(a2), w2, area[reps], k[reps], hard[reps]
 
 
-def reduce_problem(p: CoverageProblem, objective: str) -> Reduced:
-    """Fix, drop and merge (see module docstring); ``objective`` decides which rows are hard."""
-    assert p.fixed is not None and p.forbidden is not None and p.col_group is not None
+def _blocked_by(p: CoverageProblem, base: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Columns a selected base column excludes: conflict partners, pole-group mates, full type caps."""
+    assert p.col_group is not None and p.col_type is not None and p.fixed is not None
+    blocked = np.zeros(p.n_cols, dtype=bool)
+    if p.conflicts is not None:
+        ca, cb = p.conflicts[:, 0], p.conflicts[:, 1]
+        blocked[cb[base[ca]]] = True
+        blocked[ca[base[cb]]] = True
+    grp = p.col_group
+    if (grp >= 0).any():
+        blocked |= np.isin(grp, np.unique(grp[base & (grp >= 0)])) & (grp >= 0)
+    if p.type_caps:
+        added = base & ~p.fixed
+        for t, cap in p.type_caps.items():
+            members = p.col_type == t
+            if int((added & members).sum()) >= cap:
+                blocked |= members
+    return blocked & ~base
+
+
+def _side_violation(p: CoverageProblem, base: NDArray[np.bool_]) -> str:
+    """A side constraint that the forced columns already break ('' when none)."""
+    assert p.col_group is not None and p.col_type is not None and p.fixed is not None
+    forced = base & ~p.fixed
+    if p.conflicts is not None:
+        both = base[p.conflicts[:, 0]] & base[p.conflicts[:, 1]] & (forced[p.conflicts[:, 0]] | forced[p.conflicts[:, 1]])
+        if both.any():
+            a_, b_ = p.conflicts[np.flatnonzero(both)[0]]
+            return f"sites {p.col_ids[a_]} and {p.col_ids[b_]} are both indispensable but closer than the minimum separation"
+    grp = p.col_group
+    for g in np.unique(grp[forced & (grp >= 0)]):
+        members = base & (grp == g)
+        if members.sum() > max(1, int((p.fixed & (grp == g)).sum())):
+            return f"pole group {int(g)} needs two indispensable sites"
+    if p.type_caps:
+        for t, cap in p.type_caps.items():
+            if int((forced & (p.col_type == t)).sum()) > cap:
+                return f"more indispensable {t} sites than its cap of {cap}"
+    return ""
+
+
+def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True) -> Reduced:
+    """Fix, drop and merge (see module docstring); ``objective`` decides which rows are hard.
+
+    ``min_cost`` makes the rows of target-1 areas hard (they must be covered), which enables
+    essential columns (the only way to cover a hard row) and row dominance.
+    """
+    from kernels.setcover import dominated_columns, dominated_rows
+
+    assert p.fixed is not None and p.forbidden is not None and p.col_group is not None and p.col_type is not None
     m, n = p.a.shape
     stats: dict[str, Any] = {"rows_in": m, "cols_in": n, "nnz_in": int(p.a.nnz)}
     fixed = p.fixed.copy()
-    blocked = p.forbidden.copy()
-    # a fixed site blocks its conflict partners and the rest of its pole group
-    if p.conflicts is not None:
-        ca, cb = p.conflicts[:, 0], p.conflicts[:, 1]
-        blocked[cb[fixed[ca]]] = True
-        blocked[ca[fixed[cb]]] = True
-    grp = p.col_group
-    if (grp >= 0).any():
-        fixed_groups = np.unique(grp[fixed & (grp >= 0)])
-        blocked |= np.isin(grp, fixed_groups) & (grp >= 0)
-    if p.type_caps and p.col_type is not None:
-        for t, cap in p.type_caps.items():
-            if cap <= 0:
-                blocked |= p.col_type == t
-    if p.max_sites is not None and p.max_sites == 0 and objective != "min_cost":
-        blocked[:] = True
-    blocked &= ~fixed
-    free = ~fixed & ~blocked
-    total_w = np.bincount(p.row_area, weights=p.row_weight, minlength=p.n_areas).astype(np.float64)
+    base = fixed.copy()
     csc = p.a.tocsc()
-    fixed_cnt = np.asarray(p.a[:, np.flatnonzero(fixed)].sum(axis=1)).ravel().astype(np.int64) if fixed.any() else np.zeros(m, np.int64)
-    k_rem = np.maximum(p.row_k - fixed_cnt, 0)
-    free_idx = np.flatnonzero(free)
-    free_cnt = np.asarray(csc[:, free_idx].sum(axis=1)).ravel().astype(np.int64) if free_idx.size else np.zeros(m, np.int64)
-    done = k_rem == 0
-    lost = (~done) & (free_cnt < k_rem)
+    total_w = np.bincount(p.row_area, weights=p.row_weight, minlength=p.n_areas).astype(np.float64)
+    hard_area = (p.area_target >= 1.0 - EPS) if objective == "min_cost" else np.zeros(p.n_areas, dtype=bool)
+    n_ess = 0
+    for _ in range(50):
+        blocked = (p.forbidden | _blocked_by(p, base)) & ~base
+        if p.max_sites is not None and objective != "min_cost" and int((base & ~fixed).sum()) >= p.max_sites:
+            blocked |= ~base
+        free = ~base & ~blocked
+        base_cnt = np.asarray(csc @ base.astype(np.int64)).ravel()
+        free_cnt = np.asarray(csc @ free.astype(np.int64)).ravel()
+        k_rem = np.maximum(p.row_k - base_cnt, 0)
+        done = k_rem == 0
+        lost = (~done) & (free_cnt < k_rem)
+        if objective != "min_cost":
+            break
+        ess_rows = np.flatnonzero(hard_area[p.row_area] & ~done & ~lost & (free_cnt == k_rem) & (p.row_weight > 0))
+        if ess_rows.size == 0:
+            break
+        new = np.zeros(n, dtype=bool)
+        new[p.a[ess_rows].indices] = True
+        new &= free
+        if not new.any():
+            break
+        n_ess += int(new.sum())
+        base |= new
+    stats["infeasible_reason"] = _side_violation(p, base)
     const_w = np.bincount(p.row_area[done], weights=p.row_weight[done], minlength=p.n_areas).astype(np.float64)
     lost_w = np.bincount(p.row_area[lost], weights=p.row_weight[lost], minlength=p.n_areas).astype(np.float64)
     if objective == "min_cost":
-        req = p.area_target * total_w
-        need = req - const_w
-        hard_area = p.area_target >= 1.0 - EPS
+        need = p.area_target * total_w - const_w
         active_area = need > EPS * np.maximum(total_w, 1.0)
     else:
         need = np.full(p.n_areas, np.inf)
-        hard_area = np.zeros(p.n_areas, dtype=bool)
         active_area = np.ones(p.n_areas, dtype=bool)
     live = ~done & ~lost & active_area[p.row_area] & (p.row_weight > 0)
     live_idx = np.flatnonzero(live)
+    free_idx = np.flatnonzero(free)
     a = sp.csr_matrix(p.a[live_idx][:, free_idx])
     w = p.row_weight[live_idx]
     area = p.row_area[live_idx]
     k = k_rem[live_idx]
     hard = hard_area[area]
-    stats["rows_done_by_fixed"] = int(done.sum())
+    stats["rows_done_before"] = int(done.sum())
     stats["rows_unreachable"] = int(lost.sum())
     stats["cols_fixed"] = int(fixed.sum())
+    stats["cols_essential"] = n_ess
     stats["cols_blocked"] = int((blocked & ~p.forbidden).sum())
     stats["cols_forbidden"] = int(p.forbidden.sum())
     n_before = a.shape[0]
     a, w, area, k, hard = merge_rows(a, w, area, k, hard)
     stats["rows_merged_away"] = int(n_before - a.shape[0])
-    base = fixed.copy()
     cols = free_idx.astype(np.int64)
+    stats["rows_dominated"] = 0
+    stats["cols_dominated"] = 0
+    if dominance and a.shape[0] and cols.size:
+        a.sort_indices()
+        c = a.tocsc()
+        c.sort_indices()
+        r_ptr, r_idx = a.indptr.astype(np.int64), a.indices.astype(np.int64)
+        c_ptr, c_idx = c.indptr.astype(np.int64), c.indices.astype(np.int64)
+        if objective == "min_cost":
+            elig_r = hard & (k == 1)
+            if elig_r.any():
+                drop_r = dominated_rows(r_ptr, r_idx, c_ptr, c_idx, elig_r, 50_000_000)
+                if drop_r.any():
+                    keep = np.flatnonzero(~drop_r)
+                    stats["rows_dominated"] = int(drop_r.sum())
+                    a, w, area, k, hard = sp.csr_matrix(a[keep]), w[keep], area[keep], k[keep], hard[keep]
+                    c = a.tocsc()
+                    c.sort_indices()
+                    r_ptr, r_idx = a.indptr.astype(np.int64), a.indices.astype(np.int64)
+                    c_ptr, c_idx = c.indptr.astype(np.int64), c.indices.astype(np.int64)
+        elig_c = np.ones(cols.size, dtype=bool)
+        if p.conflicts is not None:
+            elig_c &= ~np.isin(cols, p.conflicts.ravel())
+        g = p.col_group[cols]
+        if (g >= 0).any():
+            vals, counts = np.unique(g[g >= 0], return_counts=True)
+            elig_c &= ~np.isin(g, vals[counts > 1])
+        if p.type_caps:
+            elig_c &= ~np.isin(p.col_type[cols], list(p.type_caps))
+        multi_k = np.zeros(cols.size, dtype=bool)
+        if (k > 1).any():
+            multi_k[np.unique(a[np.flatnonzero(k > 1)].indices)] = True
+        elig_c &= ~multi_k
+        drop_c = dominated_columns(c_ptr, c_idx, r_ptr, r_idx, p.cost[cols].astype(np.float64), elig_c, 50_000_000)
+        if drop_c.any():
+            keep_c = np.flatnonzero(~drop_c)
+            stats["cols_dominated"] = int(drop_c.sum())
+            a = sp.csr_matrix(a[:, keep_c])
+            cols = cols[keep_c]
+    if objective == "min_cost":  # hard areas need every remaining row
+        for ar in np.flatnonzero(hard_area):
+            need[ar] = float(w[area == ar].sum()) if need[ar] > 0 else need[ar]
     stats["rows_out"] = int(a.shape[0])
     stats["cols_out"] = int(cols.size)
     stats["nnz_out"] = int(a.nnz)
-    return Reduced(cols=cols, base=base, a=a, w=w, area=area.astype(np.int64), k=k.astype(np.int64), hard=hard,
-                   need=need, const_w=const_w, lost_w=lost_w, total_w=total_w, stats=stats)
+    return Reduced(cols=cols, base=base, a=a, w=w.astype(np.float64), area=area.astype(np.int64), k=k.astype(np.int64),
+                   hard=hard, need=need.astype(np.float64), const_w=const_w, lost_w=lost_w, total_w=total_w, stats=stats)

@@ -70,11 +70,13 @@ def side_of(p: CoverageProblem, red: Reduced, objective: str) -> Side:
     names: list[str] = []
     if p.type_caps:
         types = p.col_type[red.cols]
+        forced = red.base & ~p.fixed
         for t, cap in sorted(p.type_caps.items()):
             members = types == t
-            if cap < int(members.sum()):
+            left = int(cap) - int((forced & (p.col_type == t)).sum())
+            if left < int(members.sum()):
                 ctype[members] = len(caps)
-                caps.append(int(cap))
+                caps.append(max(left, 0))
                 names.append(t)
     max_sites = -1
     budget = np.inf
@@ -85,3 +87,15 @@ def side_of(p: CoverageProblem, red: Reduced, objective: str) -> Side:
             budget = float(p.budget)
     return Side(cost=p.cost[red.cols].astype(np.float64), conflicts=conf, group=grp, n_groups=n_groups, ctype=ctype,
                 cap=np.asarray(caps, dtype=np.int64), cap_names=names, max_sites=max_sites, budget=budget)
+
+
+def side_of_subset(side: Side, keep: NDArray[np.int64]) -> Side:
+    """The side constraints restricted to a subset ``keep`` of the free columns."""
+    pos = np.full(side.cost.size, -1, dtype=np.int64)
+    pos[keep] = np.arange(keep.size)
+    ca, cb = pos[side.conflicts[:, 0]], pos[side.conflicts[:, 1]]
+    ok = (ca >= 0) & (cb >= 0)
+    conf = np.column_stack([ca[ok], cb[ok]]).astype(np.int64).reshape(-1, 2)
+    return Side(cost=side.cost[keep], conflicts=conf, group=side.group[keep], n_groups=side.n_groups,
+                ctype=side.ctype[keep], cap=side.cap, cap_names=side.cap_names, max_sites=side.max_sites,
+                budget=side.budget)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from kernels.greedy import drop_redundant, greedy_cover
@@ -188,6 +189,7 @@ def solve(
     seed: int = 0,
     backend: Backend | str = "auto",
     gap_limit: float = 0.0,
+    deterministic: bool = True,
 ) -> Solution:
     """Solve a :class:`CoverageProblem`.
 
@@ -207,6 +209,11 @@ def solve(
         Exact back-end, or the heuristic alone.
     gap_limit : float
         Stop when the relative gap falls below this.
+    deterministic : bool
+        Same seed and inputs give the same selection: CP-SAT interleaves its workers in
+        deterministic batches and stops on a deterministic-time limit derived from
+        ``time_limit_s`` (the wall limit still applies). ``False`` runs the free parallel
+        portfolio, usually stronger on hard instances (benchmarks).
 
     Returns
     -------
@@ -240,6 +247,9 @@ def solve(
         rt = time.perf_counter() - t0
         return Solution(status, float(obj), float(bound), float(gap), sel, rt, backend_name, stats)
 
+    if red.stats.get("infeasible_reason"):
+        stats["diagnostic"] = {"reason": red.stats["infeasible_reason"]}
+        return finish("infeasible", None, math.nan, "presolve")
     if mode == "min_cost":
         diag = _diagnose(problem, red)
         if diag is not None:
@@ -253,7 +263,6 @@ def solve(
     g_sel = greedy_select(red, side, mode, c_ptr, c_idx)
     stats["time_heuristic_s"] = round(time.perf_counter() - th, 4)
     g_ok = _feasible_min_cost(red, g_sel) if mode == "min_cost" else True
-    total_w = float(red.total_w.sum())
     const_w = float(red.const_w.sum())
     if mode == "min_cost":
         stats["heuristic_objective"] = base_cost + float(side.cost[g_sel].sum()) if g_ok else None
@@ -268,53 +277,149 @@ def solve(
         bnd = trivial_bound if objective != "lexicographic" else base_cost
         return finish("feasible", g_sel, bnd, "greedy")
 
-    from planner.optimize._cpsat import build_and_solve
-
-    deterministic = True
     stats["deterministic"] = deterministic
     if objective == "lexicographic":
-        mid = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
-        r1 = build_and_solve(red, side, "max_coverage", deadline=mid, workers=workers, seed=seed, hint=g_sel,
-                             gap_limit=gap_limit, deterministic=deterministic)
-        sel1 = r1.x if r1.x is not None else g_sel
         from planner.optimize._cpsat import int_scale
 
+        mid = time.perf_counter() + 0.5 * (deadline - time.perf_counter())
+        sel1, st1, bnd1 = run_exact(red, side, "max_coverage", g_sel, deadline=mid, workers=workers, seed=seed,
+                                    gap_limit=gap_limit, backend=backend, stats=stats.setdefault("stage1", {}),
+                                    deterministic=deterministic)
+        if sel1 is None:
+            sel1 = g_sel
         _, w_int, _ = int_scale(red.w)
         target = _covered_int(red, sel1, w_int)
-        r2 = build_and_solve(red, side, "min_cost_at", deadline=deadline, workers=workers, seed=seed, hint=sel1,
-                             gap_limit=gap_limit, min_cover_int=target, deterministic=deterministic)
-        sel2 = r2.x if r2.x is not None else sel1
-        stats["stage1"] = {"status": r1.status, "covered_weight": const_w + target / r1.info["w_scale"],
-                           "bound": const_w + r1.bound / r1.info["w_scale"] if r1.x is not None else None}
-        status = "optimal" if (r1.status == "optimal" and r2.status == "optimal") else "feasible"
-        bound = base_cost + (r2.bound / r2.info["c_scale"] if r2.x is not None else 0.0)
-        if r1.status != "optimal":
-            bound = base_cost  # cost bound only valid for the coverage reached
-        return finish(status, sel2, bound, "cpsat")
-
-    res = build_and_solve(red, side, mode, deadline=deadline - 0.02 * time_limit_s, workers=workers, seed=seed,
-                          hint=g_sel if g_ok else None, gap_limit=gap_limit, deterministic=deterministic)
-    stats["cpsat"] = res.info
-    if res.status == "infeasible":
+        stats["stage1"].update({"status": st1, "covered_weight": const_w + _value(red, side, "max_coverage", sel1),
+                                "bound": const_w + bnd1})
+        sel2, st2, bnd2 = run_exact(red, side, "min_cost_at", sel1, deadline=deadline, workers=workers, seed=seed,
+                                    gap_limit=gap_limit, backend=backend, stats=stats.setdefault("stage2", {}),
+                                    min_cover_int=target, deterministic=deterministic)
+        status = "optimal" if (st1 == "optimal" and st2 == "optimal") else "feasible"
+        bound = base_cost + bnd2 if st1 == "optimal" else base_cost  # a cost bound holds only at proven coverage
+        return finish(status, sel2, bound, backend_name(backend))
+    sel, status, bnd = run_exact(red, side, mode, g_sel if g_ok else None, deadline=deadline, workers=workers,
+                                 seed=seed, gap_limit=gap_limit, backend=backend, stats=stats, deterministic=deterministic)
+    if status == "infeasible":
         stats["diagnostic"] = {"reason": "no selection meets every target under the side constraints "
                                "(conflicts, pole groups, per-type caps)"}
-        return finish("infeasible", None, math.nan, "cpsat")
-    if mode == "min_cost":
-        bound = base_cost + (res.bound / res.info["c_scale"] if res.x is not None else 0.0)
-        if res.x is None:
-            if g_ok:
-                return finish("feasible", g_sel, base_cost, "greedy")
-            return finish("unknown", None, base_cost, "cpsat")
-        sel = res.x
-        if g_ok and float(side.cost[g_sel].sum()) < float(side.cost[sel].sum()) - 1e-9:
-            sel = g_sel
-        return finish(res.status, sel, bound, "cpsat")
-    bound = const_w + (res.bound / res.info["w_scale"] if res.x is not None else float(red.w.sum()))
-    sel = res.x if res.x is not None else g_sel
+        return finish("infeasible", None, math.nan, backend_name(backend))
+    if sel is None:
+        return finish("unknown", None, base_cost + bnd if mode == "min_cost" else const_w + bnd, backend_name(backend))
+    return finish(status, sel, base_cost + bnd if mode == "min_cost" else const_w + bnd, backend_name(backend))
+
+
+def backend_name(backend: str) -> str:
+    """The exact back-end that ``backend`` resolves to."""
+    return "scip" if backend == "scip" else "cpsat"
+
+
+def _value(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_]) -> float:
+    """Objective of a free-column selection in the reduced model (cost, or covered weight)."""
+    if mode in ("min_cost", "min_cost_at"):
+        return float(side.cost[sel].sum())
+    cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
+    return float(red.w[cnt >= red.k].sum())
+
+
+def restrict(red: Reduced, keep: NDArray[np.int64]) -> Reduced:
+    """The reduced problem on a subset of its free columns (a *core*)."""
+    return Reduced(cols=red.cols[keep], base=red.base, a=sp.csr_matrix(red.a[:, keep]), w=red.w, area=red.area, k=red.k,
+                   hard=red.hard, need=red.need, const_w=red.const_w, lost_w=red.lost_w, total_w=red.total_w,
+                   stats=red.stats)
+
+
+def choose_core(red: Reduced, rc: NDArray[np.float64], x_lp: NDArray[np.float64], inc: NDArray[np.bool_] | None,
+                per_row: int) -> NDArray[np.int64]:
+    """Columns of the LP support, the incumbent and each row's ``per_row + k − 1`` smallest reduced costs."""
+    keep = x_lp > 1e-6
+    if inc is not None:
+        keep |= inc
+    a = red.a
+    order_val = rc + 1e-9 * np.arange(rc.size)  # deterministic ties
+    for i in range(a.shape[0]):
+        cols = a.indices[a.indptr[i]:a.indptr[i + 1]]
+        q = per_row + int(red.k[i]) - 1
+        if cols.size <= q:
+            keep[cols] = True
+        else:
+            keep[cols[np.argpartition(order_val[cols], q)[:q]]] = True
+    return np.flatnonzero(keep).astype(np.int64)
+
+
+def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None, *, deadline: float, workers: int,
+              seed: int, gap_limit: float, backend: str, stats: dict[str, Any],
+              min_cover_int: int | None = None, deterministic: bool = True) -> tuple[NDArray[np.bool_] | None, str, float]:
+    """LP bound, a core solve, then the full model; returns (selection, status, bound) in reduced units.
+
+    ``mode``: ``min_cost``, ``max_coverage`` or ``min_cost_at`` (lexicographic stage 2).
+    """
+    from planner.optimize._cpsat import build_and_solve
+    from planner.optimize._lp import solve_lp
+
+    minimise = mode != "max_coverage"
+    problem_side = side
+    best = inc
+    best_val = _value(red, side, mode, inc) if inc is not None else (math.inf if minimise else -math.inf)
+    bound = 0.0 if minimise else float(red.w.sum())
+    lp_ok = False
+    now = time.perf_counter()
+    remaining = deadline - now
+    if mode != "min_cost_at" and red.n_cols >= 50 and remaining > 1.0:
+        lp = solve_lp(red, side, "min_cost" if minimise else "max_coverage", 0.3 * remaining)
+        stats["lp"] = {"ok": lp.ok, "bound": lp.bound if lp.ok else None, "seconds": round(lp.seconds, 3)}
+        if lp.ok:
+            lp_ok = True
+            lb = lp.bound
+            if minimise and np.allclose(side.cost, np.round(side.cost)):
+                lb = math.ceil(lb - 1e-6)
+            bound = max(bound, lb) if minimise else min(bound, lb)
+            if red.n_cols >= 1500:
+                core = choose_core(red, lp.reduced_cost, lp.x, inc, 5 if minimise else 3)
+                stats["core_cols"] = int(core.size)
+                if core.size < 0.7 * red.n_cols:
+                    sub = restrict(red, core)
+                    from planner.optimize._side import side_of_subset
+
+                    sub_side = side_of_subset(problem_side, core)
+                    hint = inc[core] if inc is not None else None
+                    t_core = time.perf_counter() + 0.55 * (deadline - time.perf_counter())
+                    rc_ = build_and_solve(sub, sub_side, mode, deadline=t_core, workers=workers, seed=seed, hint=hint,
+                                          gap_limit=gap_limit, deterministic=deterministic, min_cover_int=min_cover_int)
+                    stats["core"] = {"status": rc_.status, "objective": rc_.objective, "seconds": round(rc_.wall_s, 3)}
+                    if rc_.x is not None:
+                        cand = np.zeros(red.n_cols, dtype=bool)
+                        cand[core[rc_.x]] = True
+                        v = _value(red, side, mode, cand)
+                        if (v < best_val - 1e-9) if minimise else (v > best_val + 1e-9):
+                            best, best_val = cand, v
+    if backend == "scip":
+        from planner.optimize._scip import scip_solve
+
+        res = scip_solve(red, side, mode, deadline=deadline, workers=workers, seed=seed, hint=best, gap_limit=gap_limit,
+                         min_cover_int=min_cover_int)
+    else:
+        res = build_and_solve(red, side, mode, deadline=deadline, workers=workers, seed=seed, hint=best,
+                              gap_limit=gap_limit, deterministic=deterministic, min_cover_int=min_cover_int)
+    stats["exact"] = dict(res.info, status=res.status, seconds=round(res.wall_s, 3))
+    if res.status == "infeasible":
+        if best is None:
+            return None, "infeasible", math.nan
+        # cannot happen for a valid incumbent; keep it
+        return best, "feasible", bound
     if res.x is not None:
-        cnt_c = np.asarray(red.a @ res.x.astype(np.int64)).ravel() >= red.k
-        cnt_g = np.asarray(red.a @ g_sel.astype(np.int64)).ravel() >= red.k
-        if float(red.w[cnt_g].sum()) > float(red.w[cnt_c].sum()) + 1e-9:
-            sel = g_sel
-    _ = total_w
-    return finish(res.status if res.x is not None else "feasible", sel, bound, "cpsat")
+        v = _value(red, side, mode, res.x)
+        scale = res.info["c_scale"] if minimise else res.info["w_scale"]
+        b = res.bound / scale
+        if (minimise and res.info.get("c_exact", True)) or (not minimise and res.info.get("w_exact", True)):
+            bound = max(bound, b) if minimise else min(bound, b)
+        if (v < best_val - 1e-9) if minimise else (v > best_val + 1e-9) or best is None:
+            best, best_val = res.x, v
+    if best is None:
+        return None, "unknown", bound
+    proven = res.status == "optimal" and res.x is not None and abs(_value(red, side, mode, res.x) - best_val) < 1e-9
+    if abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val)):
+        proven = True
+    if proven:
+        bound = best_val
+    _ = lp_ok
+    return best, "optimal" if proven else "feasible", bound

@@ -1,0 +1,113 @@
+"""MIP model of a reduced problem through OR-Tools ``pywraplp`` with SCIP.
+
+``y_i`` are continuous in [0, 1] here (an optimal MIP solution has them integral where it
+matters: a row counts only as far as ``k_i y_i ≤ Σ_j a_ij x_j`` allows). The covered weight
+reported by :func:`planner.optimize.solve` is always recomputed from ``x``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.linear_solver import pywraplp
+
+from planner.optimize._cpsat import CpResult, int_scale
+from planner.optimize._reduce import Reduced
+from planner.optimize._side import Side
+
+
+def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers: int, seed: int,
+               hint: NDArray[np.bool_] | None, gap_limit: float = 0.0, min_cover_int: int | None = None) -> CpResult:
+    """Build and solve with SCIP; ``mode`` as in :func:`planner.optimize._cpsat.build_and_solve`."""
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None:  # pragma: no cover - SCIP ships with the ortools wheel
+        raise RuntimeError("SCIP is not available in this OR-Tools build")
+    n = red.n_cols
+    x = [solver.BoolVar(f"x{j}") for j in range(n)]
+    a = red.a
+    w_scale, w_int, w_exact = int_scale(red.w)
+    c_scale, c_int, c_exact = int_scale(side.cost)
+    y: dict[int, pywraplp.Variable] = {}
+    inf = solver.infinity()
+    for i in range(a.shape[0]):
+        cols = a.indices[a.indptr[i]:a.indptr[i + 1]]
+        ki = int(red.k[i])
+        if mode == "min_cost" and red.hard[i]:
+            ct = solver.Constraint(ki, inf)
+            for j in cols:
+                ct.SetCoefficient(x[int(j)], 1)
+            continue
+        yi = solver.NumVar(0.0, 1.0, f"y{i}")
+        y[i] = yi
+        ct = solver.Constraint(0, inf)
+        for j in cols:
+            ct.SetCoefficient(x[int(j)], 1)
+        ct.SetCoefficient(yi, -ki)
+    if mode == "min_cost":
+        for ar in np.unique(red.area[list(y)]) if y else []:
+            need = float(red.need[ar])
+            if need <= 0:
+                continue
+            ct = solver.Constraint(math.ceil(need * w_scale - 1e-6), inf)
+            for i in y:
+                if red.area[i] == ar:
+                    ct.SetCoefficient(y[i], float(w_int[i]))
+    if mode == "min_cost_at" and min_cover_int is not None:
+        ct = solver.Constraint(float(min_cover_int), inf)
+        for i, yi in y.items():
+            ct.SetCoefficient(yi, float(w_int[i]))
+    for aa, bb in side.conflicts:
+        ct = solver.Constraint(-inf, 1)
+        ct.SetCoefficient(x[int(aa)], 1)
+        ct.SetCoefficient(x[int(bb)], 1)
+    for g in range(side.n_groups):
+        members = np.flatnonzero(side.group == g)
+        if members.size > 1:
+            ct = solver.Constraint(-inf, 1)
+            for j in members:
+                ct.SetCoefficient(x[int(j)], 1)
+    for t in range(side.cap.size):
+        ct = solver.Constraint(-inf, float(side.cap[t]))
+        for j in np.flatnonzero(side.ctype == t):
+            ct.SetCoefficient(x[int(j)], 1)
+    if side.max_sites >= 0:
+        ct = solver.Constraint(-inf, float(side.max_sites))
+        for v in x:
+            ct.SetCoefficient(v, 1)
+    if np.isfinite(side.budget):
+        ct = solver.Constraint(-inf, float(side.budget))
+        for j, v in enumerate(x):
+            ct.SetCoefficient(v, float(side.cost[j]))
+    obj = solver.Objective()
+    if mode in ("min_cost", "min_cost_at"):
+        for j, v in enumerate(x):
+            obj.SetCoefficient(v, float(c_int[j]))
+        obj.SetMinimization()
+    else:
+        for i, yi in y.items():
+            obj.SetCoefficient(yi, float(w_int[i]))
+        obj.SetMaximization()
+    if hint is not None:
+        solver.SetHint(x, [float(b) for b in hint])
+    solver.SetNumThreads(int(max(1, workers)))
+    solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {int(seed) % 2**31}\n")
+    remaining = max(0.05, deadline - time.perf_counter())
+    solver.SetTimeLimit(int(remaining * 1000))
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, float(gap_limit))
+    t0 = time.perf_counter()
+    st = solver.Solve(params)
+    wall = time.perf_counter() - t0
+    info = {"w_scale": w_scale, "c_scale": c_scale, "w_exact": w_exact, "c_exact": c_exact, "scip_status": int(st),
+            "wall_s": wall, "nodes": int(solver.nodes())}
+    if st in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        xs = np.array([v.solution_value() > 0.5 for v in x], dtype=bool)
+        bound = obj.BestBound()
+        status = "optimal" if st == pywraplp.Solver.OPTIMAL and gap_limit == 0 else "feasible"
+        return CpResult(status, xs, obj.Value(), bound, wall, info)
+    if st == pywraplp.Solver.INFEASIBLE:
+        return CpResult("infeasible", None, math.nan, math.nan, wall, info)
+    return CpResult("unknown", None, math.nan, math.nan, wall, info)
