@@ -162,6 +162,13 @@ def read_run(run_dir: str | Path) -> Plan:
         cands["selected"] = _bool_column(cands["selected"])
     elif "id" in cands.columns and "id" in sites.columns:
         cands["selected"] = cands["id"].isin(set(sites["id"]))
+    if "id" in sites.columns and "id" in cands.columns:  # candidate columns the site layer leaves out
+        extra = [c for c in ("group", "forbidden") if c in cands.columns and c not in sites.columns]
+        if extra:
+            lookup = cands.drop_duplicates("id").set_index("id")
+            for col in extra:
+                sites[col] = sites["id"].map(lookup[col]).to_numpy()
+        sites["selected"] = True
     if "met" in areas.columns:
         areas["met"] = _bool_column(areas["met"])
     if "reason" in areas.columns:
