@@ -62,12 +62,11 @@ def _fmt(column: str, value: Any) -> str:
 def write_sites_csv(plan: Plan, path: Path) -> Path:
     """``sites.csv``: the site table, UTF-8 with BOM (Excel), CRLF, fixed number formats."""
     lang = plan.scenario.report.language
-    t = texts(lang)
     table = site_table(plan, lang)
     raw = site_records(plan)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([t[k] for _, k in SITE_COLUMNS])
+    w.writerow(list(table.columns))
     for i in range(len(table)):
         w.writerow([_fmt(col, raw[col].iloc[i]) if col in _FORMATS else _fmt(col, table.iloc[i, j])
                     for j, (col, _) in enumerate(SITE_COLUMNS)])

@@ -95,7 +95,14 @@ def site_table(plan: Plan, language: str = "zh") -> pd.DataFrame:
     rec["type"] = [label(TYPE_LABELS, language, v) for v in rec["type"]]
     if language == "en":
         rec["build_mode"] = [label(MODE_LABELS, language, v) for v in rec["build_mode"]]
-    return rec.rename(columns={c: t[k] for c, k in SITE_COLUMNS})[[t[k] for _, k in SITE_COLUMNS]]
+    heads = site_headers(plan, language)
+    return rec[[c for c, _ in SITE_COLUMNS]].set_axis(heads, axis=1)
+
+
+def site_headers(plan: Plan, language: str = "zh") -> list[str]:
+    """Translated site-table headers; X/Y name the metric CRS, e.g. ``X 东坐标 (m) EPSG:4547``."""
+    t = texts(language)
+    return [f"{t[k]} {plan.grid.crs}" if c in ("x_m", "y_m") else t[k] for c, k in SITE_COLUMNS]
 
 
 def area_records(plan: Plan) -> pd.DataFrame:
