@@ -33,7 +33,6 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wuhan"
 METRIC = "EPSG:4547"  # CGCS2000 3-degree Gauss-Krueger CM 114E
 BBOX = (114.295, 30.485, 114.415, 30.560)
-SMALL_CENTRE = (114.398, 30.506)  # Optics Valley Square (public maps; shared README)
 SMALL_HALF_M = 1000.0
 SMALL_MARGIN_M = 200.0
 ROAD_FILE = "wuchang_opticsvalley_roads_clip/roads_wuchang_opticsvalley_wgs84.geojson"
@@ -406,7 +405,8 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     write_geojson(out / "priority_areas.geojson", areas, area_geoms_ll, "priority_areas")
     write_geojson(out / "buildings.geojson", bld_rows, bld_geoms, "buildings")
     write_exclusions(out / "exclusions.geojson")
-    cx, cy = to_m(np.array([SMALL_CENTRE[0]]), np.array([SMALL_CENTRE[1]]))
+    centre = square_centre(shared)
+    cx, cy = to_m(np.array([centre[0]]), np.array([centre[1]]))
     small = box(cx[0] - SMALL_HALF_M, cy[0] - SMALL_HALF_M, cx[0] + SMALL_HALF_M, cy[0] + SMALL_HALF_M)
     write_geojson(out / "boundary_small.geojson", [{"id": "B2", "name": "光谷广场 2 km × 2 km (Optics Valley Square)", "area_km2": 4.0}],
                   [poly_to_ll(small)], "boundary_small")
@@ -424,6 +424,17 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     near = shapely.contains_xy(small.buffer(SMALL_MARGIN_M, join_style="mitre"), xm, ym)
     write_csv(out / "candidates_small.csv", header, [t for t, k in zip(table, near, strict=True) if k])
     return {t: counters[t] for t in order}
+
+
+def square_centre(shared: Path) -> tuple[float, float]:
+    """Centre (lon, lat, WGS 84) of the OSM 光谷转盘 roundabout: the middle of Optics Valley Square.
+
+    The often-quoted 114.398 E, 30.506 N is the GCJ-02 position (0.0055 deg E, 0.0023 deg S of it).
+    """
+    ways = json.loads((shared / WAYS_FILE).read_text(encoding="utf-8"))
+    ring = next(shape(f["geometry"]) for f in ways["features"] if f["properties"].get("name") == "光谷转盘")
+    c = ring.envelope.centroid
+    return round(c.x, 5), round(c.y, 5)
 
 
 def priority_areas(shared: Path, roads_m: gpd.GeoDataFrame, bbox_m: Any) -> tuple[list[dict[str, Any]], list[Any]]:
@@ -448,15 +459,17 @@ def priority_areas(shared: Path, roads_m: gpd.GeoDataFrame, bbox_m: Any) -> tupl
     train = st[(st["station"] == "train") & (st["name"] == "武昌")].iloc[0].geometry
     add("A01", "武昌站 Wuchang railway station", "rail_station", circle(train.x, train.y, 300.0),
         f"300 m circle around the OSM train station point 武昌 ({train.x:.5f}, {train.y:.5f}) in stations_aeroways_osm/railway_stations.geojson")
-    add("A02", "光谷广场 Optics Valley Square", "public_place", circle(114.3984, 30.5062, 250.0),
-        "250 m circle around ≈114.398 E, 30.506 N (public maps; centre of the 光谷转盘 roundabout in the OSM ways sample)")
+    sq = square_centre(shared)
+    add("A02", "光谷广场 Optics Valley Square", "public_place", circle(sq[0], sq[1], 250.0),
+        f"250 m circle around the centre of the OSM 光谷转盘 roundabout ({sq[0]:.5f}, {sq[1]:.5f}) in opticsvalley_square_osm_tiles/ways")
     add("A03", "东湖高新区核心区（关山片） East Lake High-tech Zone core (Guanshan)", "industrial_park",
         rect(114.400, 30.487, 114.415, 30.503),
         "approximate rectangle SE of Optics Valley Square along the T1 tram stops (OSM), not an official zone boundary")
     add("A04", "洪山公园 Hongshan Park", "park", circle(114.3325, 30.5378, 180.0),
         "≈10 ha circle N of 武珞路 between the OSM metro stations 中南路 and 宝通寺 (park described as 9.97 ha there); approximate")
-    add("A05", "武汉大学 Wuhan University", "public_place", rect(114.352, 30.530, 114.372, 30.546),
-        "approximate rectangle around the campus (Wikipedia ≈30.538 N, 114.364 E; between 八一路, 珞喻路 and East Lake)")
+    whu = poly_to_m(Polygon([(114.352, 30.530), (114.372, 30.530), (114.372, 30.538), (114.366, 30.546), (114.352, 30.546)]))
+    add("A05", "武汉大学 Wuhan University", "public_place", whu,
+        "approximate polygon around the campus (Wikipedia ≈30.538 N, 114.364 E; between 八一路, 珞喻路 and East Lake, NE corner cut at the lake)")
     far = far_from_roads(np.concatenate([shapely.get_coordinates(shapely.segmentize(roads_m.geometry.to_numpy(), 20.0))]),
                          bbox_m.bounds, ROADLESS_M)
     add(ROADLESS_ID, "东湖水面及山体（无道路区）East Lake water and roadless hills", "other", far,

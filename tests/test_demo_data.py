@@ -166,7 +166,8 @@ def test_priority_areas(boundary: gpd.GeoDataFrame) -> None:
     station = areas[areas["class"] == "rail_station"].union_all()
     assert station.contains(Point(114.31246, 30.53079))  # OSM point of 武昌站
     square = areas[areas["name"].str.contains("光谷广场") & (areas["class"] == "public_place")].union_all()
-    assert square.contains(Point(114.398, 30.506))
+    assert square.contains(Point(114.3936, 30.5084))  # OSM 光谷转盘 roundabout (WGS 84)
+    assert not square.contains(Point(114.3990, 30.5061))  # its GCJ-02 position must not be used
     hubs = areas[areas["class"] == "transport_hub"]
     assert len(hubs) >= 20
 
