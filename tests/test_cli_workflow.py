@@ -229,3 +229,25 @@ def test_demo_sweep_four_budgets_is_monotone(tmp_path: Path) -> None:
     assert len(table) == 4
     assert np.all(np.diff(table["coverage"].to_numpy(float)) >= -1e-6)
     assert np.all(table["cost"].to_numpy(float) <= np.array([200, 400, 800, 1600]) + 1e-6)
+
+
+def test_sweep_sigterm_leaves_nothing_behind(tiny_toml: Path, tmp_path: Path) -> None:
+    """SIGTERM while the variants are written: exit 143, no sweep folder, no temporary folder, workers gone."""
+    import signal
+    import time
+
+    out = tmp_path / "s"
+    proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "sweep", str(tiny_toml), "--param",
+                             "objective.max_sites=1,2,3,4,5,6,7,8", "--out", str(out), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None and not any(tmp_path.glob(".s.tmp-*")):
+        time.sleep(0.02)
+    if proc.poll() is not None:
+        pytest.skip("the sweep finished before it could be interrupted")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == []

@@ -344,6 +344,17 @@ def _executor(jobs: int, prep: Prepared | None) -> Executor:
                                initializer=_init_worker, initargs=(prep,))
 
 
+def _abort(pool: Executor) -> None:
+    """Cancel pending tasks and stop worker processes now (on error, Ctrl-C or SIGTERM)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
+
+
 class _InlineExecutor(Executor):
     """Runs tasks in this process (``jobs = 1``; also what notebooks get by default)."""
 
@@ -442,7 +453,8 @@ def sweep(
     plans: dict[str, Plan] = {}
     failures: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
-    with _executor(jobs, prep) as pool:
+    pool = _executor(jobs, prep)
+    try:
         futures = [pool.submit(_solve_variant, source, base_over, v.overrides) for v in variants]
         for i, (v, fut) in enumerate(zip(variants, futures, strict=True), 1):
             plan, error, code, diagnostics = fut.result()
@@ -470,6 +482,10 @@ def sweep(
         result = SweepResult(table, plans, variants, None, shared, notes, failures)
         if out_dir is not None:
             result.out_dir = _write_sweep(result, base, Path(out_dir), pool, progress, keys)
+    except BaseException:
+        _abort(pool)
+        raise
+    pool.shutdown(wait=True)
     if progress:
         progress("done", "", n, n)
     return result
@@ -484,10 +500,14 @@ def _write_sweep(result: SweepResult, base: Scenario, out_dir: Path, pool: Execu
     with atomic_dir(out_dir) as tmp:
         futures = {label: pool.submit(_write_variant, plan, tmp / next(v.folder for v in result.variants if v.label == label))
                    for label, plan in result.plans.items()}
-        for i, fut in enumerate(futures.values(), 1):
-            fut.result()
-            if progress:
-                progress("written", "", i, len(futures))
+        try:
+            for i, fut in enumerate(futures.values(), 1):
+                fut.result()
+                if progress:
+                    progress("written", "", i, len(futures))
+        except BaseException:
+            _abort(pool)  # stop the writers before the temporary folder is removed
+            raise
         for v in result.variants:
             if v.label in result.failures:
                 (tmp / v.folder).mkdir()
