@@ -77,6 +77,8 @@ def test_kpis_and_tables_match_the_plan() -> None:
     assert k["n_sites"] == len(plan.sites) == 14
     assert k["by_mode"] == {"保留": 1, "共享": 2, "利旧": 10, "新建": 1}
     assert k["reuse_share"] == pytest.approx(12 / 14)
+    assert k["covered_share"] == pytest.approx(plan.covered.sum() / plan.demand_mask.sum())
+    assert k["cand_by_type"] == {"smart_pole": 2, "street_lamp": 30, "tower": 3}
     assert k["total_cost"] == pytest.approx(float(plan.sites["cost"].sum()))
     assert k["sites_per_km2"] == pytest.approx(14 / (plan.demand_mask.sum() * 25.0**2 / 1e6))
     rec = site_records(plan)

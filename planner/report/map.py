@@ -146,12 +146,12 @@ class _Points(MacroElement):
 
 
 class _Legend(MacroElement):
-    """A static HTML legend as a Leaflet control (bottom right)."""
+    """A static HTML legend as a Leaflet control (bottom left, above the scale bar)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var legend = L.control({position: "bottomright"});
+            var legend = L.control({position: "bottomleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "planner-legend");
                 div.innerHTML = {{ this.html|tojson }};

@@ -168,7 +168,8 @@ def uncovered_polygons(plan: Plan) -> gpd.GeoDataFrame:
 
 
 def kpis(plan: Plan) -> dict[str, object]:
-    """Key figures: counts by type and 建设方式, reuse share, cost (万元), density (per km²)."""
+    """Key figures: counts by type and 建设方式, reuse share, cost (万元), density (per km²),
+    share of the boundary's cells covered (unweighted, k = 1)."""
     s = plan.sites
     n = len(s)
     area_km2 = float(np.asarray(plan.demand_mask).sum()) * plan.grid.res**2 / 1e6
@@ -180,6 +181,8 @@ def kpis(plan: Plan) -> dict[str, object]:
         "by_type": {str(k): int(v) for k, v in s["type"].astype(str).value_counts().sort_index().items()} if n else {},
         "by_class": {str(k): int(v) for k, v in s["site_class"].astype(str).value_counts().sort_index().items()} if n else {},
         "by_mode": {str(k): int(v) for k, v in modes.value_counts().sort_index().items()},
+        "cand_by_type": {str(k): int(v) for k, v in plan.candidates["type"].astype(str).value_counts().sort_index().items()},
+        "covered_share": float(np.asarray(plan.covered).sum()) / max(float(np.asarray(plan.demand_mask).sum()), 1.0),
         "reuse_share": reuse / n if n else 0.0,
         "total_cost": float(s["cost"].astype(float).sum()) if n else 0.0,
         "area_km2": area_km2,
