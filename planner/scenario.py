@@ -101,11 +101,20 @@ class RadioConfig(_Model):
     """Link budget parameters; defaults documented in README and ``planner.radio``."""
 
     band: Literal["n78", "n41", "n79", "n28"] = "n78"
+    #: channel bandwidth (MHz); None = the band's default carrier (see planner.radio.BANDS)
+    bandwidth_mhz: Annotated[int, Field(gt=0)] | None = None
     threshold_dbm: float = -105.0
     ue_height_m: Annotated[float, Field(gt=0, le=30)] = 1.5
     ue_gain_dbi: float = 0.0
     body_loss_db: Annotated[float, Field(ge=0)] = 0.0
-    penetration_loss_db: Annotated[float, Field(ge=0)] = 0.0
+    #: building penetration / deep-coverage margin (dB); 20 dB makes the outdoor −105 dBm
+    #: criterion an indoor ≈ −125 / outdoor-equivalent −85 dBm one (DOMAIN.md §1.7–1.8)
+    penetration_loss_db: Annotated[float, Field(ge=0)] = 20.0
+    #: shadow-fading σ (dB) for both LOS and NLOS; None = TR 38.901 per model and LOS state
+    shadowing_sigma_db: Annotated[float, Field(ge=0)] | None = None
+    #: RMa average street width W and building height h (m), TR 38.901 Table 7.4.1-1
+    rma_street_width_m: Annotated[float, Field(ge=5, le=50)] = 20.0
+    rma_building_height_m: Annotated[float, Field(ge=5, le=50)] = 5.0
     #: cell-edge coverage probability used for the log-normal shadowing margin
     edge_probability: Annotated[float, Field(ge=0.5, lt=1.0)] = 0.75
     #: without terrain: "probability" = expected loss under the 38.901 LOS probability,

@@ -1,0 +1,247 @@
+"""Sparse site × cell coverage (CSR) in two passes: count, then fill.
+
+Each site visits only the cells of its bounding box of radius ``R`` (the link budget inverted
+once per site, :func:`kernels.pathloss.max_radius`), row by row, with a squared-distance test
+``dx² + dy² ≤ R²`` on cell centres and the demand mask. Rows run north to south and columns west
+to east, so the flat cell indices of a site come out ascending. No dense site × cell array
+exists at any time.
+
+Without terrain the loss is a non-decreasing function of distance, so ``d ≤ R`` *is* the
+coverage test and the first pass is pure geometry; the second pass evaluates RSRP only on the
+covered cells. With terrain the radius is that of the best case (LOS); the first pass
+ray-marches each cell in it (:func:`kernels.los.line_of_sight`) and records a status byte
+(0 = not covered, 1 = covered in LOS, 2 = covered in NLOS) in a scratch array laid out by
+bounding box, which the second pass reads, so every ray is walked once.
+
+RSRP (dBm) = ``budget − link_loss`` where ``budget`` = EIRP per resource element + UE gain −
+penetration − body loss (per site) and ``link_loss`` = path loss + shadowing margin
+(:func:`kernels.pathloss.link_loss_db`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+from kernels.los import ground_at, line_of_sight
+from kernels.pathloss import link_loss_db
+
+_jit = njit(cache=True, nogil=True)
+
+#: LOS modes (as in :func:`kernels.pathloss.link_loss_db`)
+MODE_EXPECTED = 0
+MODE_NLOS = 1
+MODE_LOS = 2
+
+
+@_jit
+def _rows(sy: float, rad: float, y0: float, res: float, ny: int) -> tuple[int, int]:
+    r0 = max(0, math.ceil((y0 - sy - rad) / res - 0.5))
+    r1 = min(ny - 1, math.floor((y0 - sy + rad) / res - 0.5))
+    return r0, r1
+
+
+@_jit
+def _cols(sx: float, rad: float, x0: float, res: float, nx: int) -> tuple[int, int]:
+    c0 = max(0, math.ceil((sx - rad - x0) / res - 0.5))
+    c1 = min(nx - 1, math.floor((sx + rad - x0) / res - 0.5))
+    return c0, c1
+
+
+@_jit
+def bbox_sizes(
+    sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
+    x0: float, y0: float, res: float, nx: int, ny: int,
+) -> NDArray[np.int64]:
+    """Number of grid cells in each site's bounding box of its radius (0 when R < 0)."""
+    n = sx.size
+    out = np.zeros(n, dtype=np.int64)
+    for s in range(n):
+        rad = radius[s]
+        if rad < 0.0:
+            continue
+        r0, r1 = _rows(sy[s], rad, y0, res, ny)
+        c0, c1 = _cols(sx[s], rad, x0, res, nx)
+        if r1 >= r0 and c1 >= c0:
+            out[s] = (r1 - r0 + 1) * (c1 - c0 + 1)
+    return out
+
+
+@_jit
+def count_disk(
+    sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
+    x0: float, y0: float, res: float, nx: int, ny: int, mask: NDArray[np.bool_],
+) -> NDArray[np.int64]:
+    """Pass 1 without terrain: number of masked cells with centre within R of each site."""
+    n = sx.size
+    counts = np.zeros(n, dtype=np.int64)
+    for s in range(n):
+        rad = radius[s]
+        if rad < 0.0:
+            continue
+        r2 = rad * rad
+        r0, r1 = _rows(sy[s], rad, y0, res, ny)
+        c0, c1 = _cols(sx[s], rad, x0, res, nx)
+        k = 0
+        for r in range(r0, r1 + 1):
+            dy = y0 - (r + 0.5) * res - sy[s]
+            rem = r2 - dy * dy
+            if rem < 0.0:
+                continue
+            half = math.sqrt(rem)
+            a = max(c0, math.ceil((sx[s] - half - x0) / res - 0.5) - 1)
+            b = min(c1, math.floor((sx[s] + half - x0) / res - 0.5) + 1)
+            base = r * nx
+            for c in range(a, b + 1):
+                dx = x0 + (c + 0.5) * res - sx[s]
+                if dx * dx + dy * dy <= r2 and mask[base + c]:
+                    k += 1
+        counts[s] = k
+    return counts
+
+
+@_jit
+def fill_disk(
+    sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
+    h_bs: NDArray[np.float64], model: NDArray[np.int64], budget: NDArray[np.float64],
+    margin_los: NDArray[np.float64], margin_nlos: NDArray[np.float64],
+    mode: int, fc_ghz: float, h_ut: float, street_w: float, bldg_h: float,
+    x0: float, y0: float, res: float, nx: int, ny: int, mask: NDArray[np.bool_],
+    indptr: NDArray[np.int64], indices: NDArray[np.int64], rsrp: NDArray[np.float32],
+) -> None:
+    """Pass 2 without terrain: write cell indices and RSRP (dBm) of the cells :func:`count_disk` counted."""
+    n = sx.size
+    for s in range(n):
+        rad = radius[s]
+        if rad < 0.0:
+            continue
+        r2 = rad * rad
+        r0, r1 = _rows(sy[s], rad, y0, res, ny)
+        c0, c1 = _cols(sx[s], rad, x0, res, nx)
+        k = indptr[s]
+        for r in range(r0, r1 + 1):
+            dy = y0 - (r + 0.5) * res - sy[s]
+            rem = r2 - dy * dy
+            if rem < 0.0:
+                continue
+            half = math.sqrt(rem)
+            a = max(c0, math.ceil((sx[s] - half - x0) / res - 0.5) - 1)
+            b = min(c1, math.floor((sx[s] + half - x0) / res - 0.5) + 1)
+            base = r * nx
+            for c in range(a, b + 1):
+                dx = x0 + (c + 0.5) * res - sx[s]
+                d2 = dx * dx + dy * dy
+                if d2 <= r2 and mask[base + c]:
+                    loss = link_loss_db(mode, model[s], fc_ghz, math.sqrt(d2), h_bs[s], h_ut,
+                                        margin_los[s], margin_nlos[s], street_w, bldg_h)
+                    indices[k] = base + c
+                    rsrp[k] = budget[s] - loss
+                    k += 1
+
+
+@_jit
+def count_terrain(
+    sx: NDArray[np.float64], sy: NDArray[np.float64], radius_los: NDArray[np.float64],
+    radius_nlos: NDArray[np.float64], h_bs: NDArray[np.float64], h_ut: float,
+    x0: float, y0: float, res: float, nx: int, ny: int, mask: NDArray[np.bool_],
+    dsm: NDArray[np.float32], dem: NDArray[np.float32], box_off: NDArray[np.int64],
+    status: NDArray[np.uint8],
+) -> NDArray[np.int64]:
+    """Pass 1 with terrain: ray-march every masked cell within the LOS radius.
+
+    ``status[box_off[s] + local]`` receives 1 (covered, LOS), 2 (covered, NLOS: within the NLOS
+    radius) or 0, where ``local`` is the cell's row-major position in the site's bounding box.
+    """
+    n = sx.size
+    counts = np.zeros(n, dtype=np.int64)
+    zmax = float(dsm.max())
+    for s in range(n):
+        rad = radius_los[s]
+        if rad < 0.0:
+            continue
+        r2 = rad * rad
+        rn2 = radius_nlos[s] * radius_nlos[s] if radius_nlos[s] >= 0.0 else -1.0
+        r0, r1 = _rows(sy[s], rad, y0, res, ny)
+        c0, c1 = _cols(sx[s], rad, x0, res, nx)
+        width = c1 - c0 + 1
+        zs = ground_at(dem, x0, y0, res, sx[s], sy[s]) + h_bs[s]
+        k = 0
+        for r in range(r0, r1 + 1):
+            dy = y0 - (r + 0.5) * res - sy[s]
+            base = r * nx
+            row_off = box_off[s] + (r - r0) * width - c0
+            for c in range(c0, c1 + 1):
+                status[row_off + c] = 0
+                dx = x0 + (c + 0.5) * res - sx[s]
+                d2 = dx * dx + dy * dy
+                if d2 > r2 or not mask[base + c]:
+                    continue
+                xt = x0 + (c + 0.5) * res
+                yt = y0 - (r + 0.5) * res
+                if line_of_sight(dsm, x0, y0, res, xt, yt, float(dem[r, c]) + h_ut, sx[s], sy[s], zs, zmax):
+                    status[row_off + c] = 1
+                    k += 1
+                elif d2 <= rn2:
+                    status[row_off + c] = 2
+                    k += 1
+        counts[s] = k
+    return counts
+
+
+@_jit
+def fill_terrain(
+    sx: NDArray[np.float64], sy: NDArray[np.float64], radius_los: NDArray[np.float64],
+    h_bs: NDArray[np.float64], model: NDArray[np.int64], budget: NDArray[np.float64],
+    margin_los: NDArray[np.float64], margin_nlos: NDArray[np.float64],
+    fc_ghz: float, h_ut: float, street_w: float, bldg_h: float,
+    x0: float, y0: float, res: float, nx: int, ny: int,
+    box_off: NDArray[np.int64], status: NDArray[np.uint8],
+    indptr: NDArray[np.int64], indices: NDArray[np.int64], rsrp: NDArray[np.float32],
+) -> None:
+    """Pass 2 with terrain: RSRP with the LOS or NLOS formula as :func:`count_terrain` decided."""
+    n = sx.size
+    for s in range(n):
+        rad = radius_los[s]
+        if rad < 0.0:
+            continue
+        r0, r1 = _rows(sy[s], rad, y0, res, ny)
+        c0, c1 = _cols(sx[s], rad, x0, res, nx)
+        width = c1 - c0 + 1
+        k = indptr[s]
+        for r in range(r0, r1 + 1):
+            dy = y0 - (r + 0.5) * res - sy[s]
+            base = r * nx
+            row_off = box_off[s] + (r - r0) * width - c0
+            for c in range(c0, c1 + 1):
+                st = status[row_off + c]
+                if st == 0:
+                    continue
+                dx = x0 + (c + 0.5) * res - sx[s]
+                d = math.sqrt(dx * dx + dy * dy)
+                mode = MODE_LOS if st == 1 else MODE_NLOS
+                loss = link_loss_db(mode, model[s], fc_ghz, d, h_bs[s], h_ut,
+                                    margin_los[s], margin_nlos[s], street_w, bldg_h)
+                indices[k] = base + c
+                rsrp[k] = budget[s] - loss
+                k += 1
+
+
+@_jit
+def best_server(
+    indptr: NDArray[np.int64], indices: NDArray[np.int64], rsrp: NDArray[np.float32],
+    rows: NDArray[np.int64], n_cells: int,
+) -> NDArray[np.float32]:
+    """Highest RSRP (dBm) per cell over the given rows (sites); NaN where none reaches."""
+    out = np.full(n_cells, np.nan, dtype=np.float32)
+    for i in range(rows.size):
+        s = rows[i]
+        for k in range(indptr[s], indptr[s + 1]):
+            c = indices[k]
+            v = rsrp[k]
+            cur = out[c]
+            if math.isnan(cur) or v > cur:
+                out[c] = v
+    return out

@@ -1,0 +1,136 @@
+"""Radio: TR 38.901 path loss and LOS probability, NR bands, site-class link budgets.
+
+Layer 2 over :mod:`kernels.pathloss`: model names become integer codes here, inputs are
+broadcast and checked, and results come back as float64 arrays.
+
+Defaults of the scenario's ``[radio]`` section (``planner.scenario.RadioConfig``), from
+``../shared/DOMAIN.md`` §1.7, §1.8 and §4:
+
+==========================  ==========  ===========================================================
+key                         default     why
+==========================  ==========  ===========================================================
+band                        n78         3.5 GHz, 100 MHz, 30 kHz SCS: 273 RB, 3276 RE (CT/CU)
+threshold_dbm               −105        outdoor SS-RSRP continuous-coverage criterion
+penetration_loss_db         20          deep coverage: indoor users behind one wall (O2I ≈ 13–27 dB)
+edge_probability            0.75        shadowing margin 0.674 σ_SF (≈ 90 % area coverage)
+body_loss_db, ue_gain_dbi   0, 0        handset held clear, 0 dBi
+ue_height_m                 1.5         TR 38.901 default UE height
+los                         probability expected loss under Table 7.4.2-1 (no terrain)
+macro                       200 W       64T64R AAU, 17 dBi SSB (broadcast) beam, UMa
+micro                       20 W        pole AAU 4T4R, 10 dBi, UMi-Street Canyon
+==========================  ==========  ===========================================================
+
+With these defaults at 3.5 GHz a 30 m macro reaches R ≈ 250 m (ISD = 1.5 R ≈ 380 m) and a
+10 m pole R ≈ 90 m (ISD ≈ 130 m) under the expected loss, the 300–500 m / 100–200 m practice of
+dense urban China (DOMAIN.md §1.8); ``tests/test_radio.py`` checks it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from kernels import pathloss as _pl
+from planner.radio.bands import BANDS, N_RB_TABLE, Band
+from planner.radio.budget import LOS_MODES, MODEL_CODES, LinkBudget, link_budget
+
+__all__ = [
+    "BANDS",
+    "LOS_MODES",
+    "MODEL_CODES",
+    "N_RB_TABLE",
+    "Band",
+    "LinkBudget",
+    "link_budget",
+    "los_probability",
+    "pathloss",
+    "sigma_sf",
+]
+
+
+def _code(model: str) -> int:
+    try:
+        return MODEL_CODES[model.lower()]
+    except (KeyError, AttributeError):
+        raise ValueError(f"unknown path loss model {model!r}; use one of {sorted(MODEL_CODES)}") from None
+
+
+def _finite(name: str, a: NDArray[np.float64]) -> None:
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} has NaN or infinite values")
+
+
+def pathloss(
+    model: str,
+    fc_ghz: ArrayLike,
+    d2d_m: ArrayLike,
+    h_bs_m: ArrayLike,
+    h_ut_m: ArrayLike = 1.5,
+    los: ArrayLike = True,
+    *,
+    street_width_m: float = 20.0,
+    building_height_m: float = 5.0,
+) -> NDArray[np.float64]:
+    """3GPP TR 38.901 Table 7.4.1-1 path loss (dB), broadcast over the inputs.
+
+    Parameters
+    ----------
+    model : {"uma", "umi", "rma", "fspl"}
+        UMa, UMi-Street Canyon, RMa, or free space.
+    fc_ghz : array_like
+        Carrier frequency (GHz).
+    d2d_m : array_like
+        Horizontal distance (m).
+    h_bs_m, h_ut_m : array_like
+        Antenna heights above ground (m).
+    los : array_like of bool
+        Line of sight; NLOS is ``max(PL_LOS, PL'_NLOS)``.
+    street_width_m, building_height_m : float
+        RMa W and h (m).
+
+    Returns
+    -------
+    ndarray
+        Path loss (dB), the broadcast shape of the inputs. Inputs outside the model's
+        validity range are clamped or extrapolated as :mod:`kernels.pathloss` documents.
+
+    Examples
+    --------
+    >>> round(float(pathloss("uma", 3.5, 200.0, 25.0, los=False)), 2)
+    114.46
+    """
+    code = _code(model)
+    f, d, hb, hu, lo = np.broadcast_arrays(
+        np.asarray(fc_ghz, dtype=np.float64), np.asarray(d2d_m, dtype=np.float64),
+        np.asarray(h_bs_m, dtype=np.float64), np.asarray(h_ut_m, dtype=np.float64), np.asarray(los, dtype=np.bool_),
+    )
+    for name, arr in (("fc_ghz", f), ("d2d_m", d), ("h_bs_m", hb), ("h_ut_m", hu)):
+        _finite(name, arr)
+    if np.any(f <= 0):
+        raise ValueError("fc_ghz must be positive (GHz)")
+    out = _pl.pathloss_array(
+        code, np.ascontiguousarray(f.ravel()), np.ascontiguousarray(d.ravel()), np.ascontiguousarray(hb.ravel()),
+        np.ascontiguousarray(hu.ravel()), np.ascontiguousarray(lo.ravel()), float(street_width_m), float(building_height_m),
+    )
+    return out.reshape(f.shape)
+
+
+def los_probability(model: str, d2d_m: ArrayLike, h_ut_m: ArrayLike = 1.5) -> NDArray[np.float64]:
+    """3GPP TR 38.901 Table 7.4.2-1 LOS probability, broadcast over the inputs.
+
+    Examples
+    --------
+    >>> float(los_probability("umi", 10.0))
+    1.0
+    """
+    code = _code(model)
+    d, hu = np.broadcast_arrays(np.asarray(d2d_m, dtype=np.float64), np.asarray(h_ut_m, dtype=np.float64))
+    _finite("d2d_m", d)
+    _finite("h_ut_m", hu)
+    out = _pl.los_probability_array(code, np.ascontiguousarray(d.ravel()), np.ascontiguousarray(hu.ravel()))
+    return out.reshape(d.shape)
+
+
+def sigma_sf(model: str, los: bool) -> float:
+    """Shadow-fading σ_SF (dB) of TR 38.901 Table 7.4.1-1."""
+    return float(_pl.sigma_sf(_code(model), bool(los)))

@@ -1,0 +1,67 @@
+"""NR bands used in mainland China and their resource grids.
+
+Sources: ``../shared/DOMAIN.md`` §4.1 (operators and bands) and 3GPP TS 38.101-1 Table 5.3.2-1
+(maximum transmission bandwidth configuration N_RB per channel bandwidth and subcarrier
+spacing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: TS 38.101-1 Table 5.3.2-1: N_RB by subcarrier spacing (kHz) and channel bandwidth (MHz), FR1
+N_RB_TABLE: dict[int, dict[int, int]] = {
+    15: {5: 25, 10: 52, 15: 79, 20: 106, 25: 133, 30: 160, 40: 216, 50: 270},
+    30: {5: 11, 10: 24, 15: 38, 20: 51, 25: 65, 30: 78, 40: 106, 50: 133, 60: 162, 70: 189,
+         80: 217, 90: 245, 100: 273},
+}
+
+
+@dataclass(frozen=True)
+class Band:
+    """One NR carrier: centre frequency, channel bandwidth and subcarrier spacing.
+
+    Parameters
+    ----------
+    name : str
+        NR band, e.g. ``"n78"``.
+    fc_ghz : float
+        Carrier frequency used in the path loss (GHz).
+    bandwidth_mhz : int
+        Channel bandwidth (MHz).
+    scs_khz : int
+        Subcarrier spacing (kHz).
+    note : str
+        Who runs it in China.
+    """
+
+    name: str
+    fc_ghz: float
+    bandwidth_mhz: int
+    scs_khz: int
+    note: str = ""
+
+    @property
+    def n_rb(self) -> int:
+        """Resource blocks in the channel (TS 38.101-1 Table 5.3.2-1)."""
+        table = N_RB_TABLE.get(self.scs_khz, {})
+        if self.bandwidth_mhz not in table:
+            raise ValueError(
+                f"{self.name}: no N_RB for {self.bandwidth_mhz} MHz at {self.scs_khz} kHz; "
+                f"valid bandwidths: {sorted(table)}"
+            )
+        return table[self.bandwidth_mhz]
+
+    @property
+    def n_re(self) -> int:
+        """Resource elements (subcarriers) across the channel: ``12 N_RB``."""
+        return 12 * self.n_rb
+
+
+#: the default carrier of each band (DOMAIN.md §4.1)
+BANDS: dict[str, Band] = {
+    "n78": Band("n78", 3.5, 100, 30, "CT/CU shared RAN, 3400–3600 MHz"),
+    "n41": Band("n41", 2.6, 100, 30, "CMCC 2515–2675 MHz (100 MHz NR carrier)"),
+    "n79": Band("n79", 4.9, 100, 30, "CMCC 4800–4900 MHz, CBN 4900–5000 MHz"),
+    "n28": Band("n28", 0.7, 30, 15, "CMCC/CBN 700 MHz, 2 × 30 MHz"),
+}

@@ -1,0 +1,186 @@
+"""Downlink SS-RSRP link budget of a site class.
+
+``RSRP = EIRP/RE − PL − shadowing margin − penetration − body loss + UE gain`` (dBm), with
+``EIRP/RE = P_tx − 10 log10(12 N_RB) + G_ant − L_feeder`` (DOMAIN.md §4.2) and the shadowing
+margin ``σ_SF Φ⁻¹(p_edge)`` for a log-normal shadowing at cell-edge coverage probability
+``p_edge`` (σ_SF from TR 38.901 Table 7.4.1-1 per model and LOS state). A cell is covered when
+RSRP ≥ the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any, Literal
+
+from kernels import pathloss as _pl
+from planner.errors import Problem, ScenarioError
+from planner.radio.bands import BANDS, Band
+from planner.scenario import RadioConfig
+
+MODEL_CODES: dict[str, int] = {"fspl": _pl.FSPL, "uma": _pl.UMA, "umi": _pl.UMI, "rma": _pl.RMA}
+#: LOS modes: expected loss under the LOS probability, all NLOS, all LOS (terrain best case)
+LOS_MODES: dict[str, int] = {"probability": 0, "nlos": 1, "los": 2}
+
+
+@dataclass(frozen=True)
+class LinkBudget:
+    """The link budget of one site class (all powers in dBm, gains and losses in dB).
+
+    Build it with :func:`link_budget`. ``allowed_loss_db`` is the largest path loss plus
+    shadowing margin at which RSRP still meets the threshold.
+    """
+
+    site_class: str
+    model: str
+    band: Band
+    tx_power_w: float
+    antenna_gain_dbi: float
+    feeder_loss_db: float
+    ue_gain_dbi: float
+    ue_height_m: float
+    body_loss_db: float
+    penetration_loss_db: float
+    edge_probability: float
+    sigma_los_db: float
+    sigma_nlos_db: float
+    threshold_dbm: float
+    los_mode: str
+    street_width_m: float
+    building_height_m: float
+
+    @property
+    def model_code(self) -> int:
+        return MODEL_CODES[self.model]
+
+    @property
+    def fc_ghz(self) -> float:
+        return self.band.fc_ghz
+
+    @property
+    def tx_power_dbm(self) -> float:
+        return 10.0 * math.log10(self.tx_power_w * 1000.0)
+
+    @property
+    def eirp_per_re_dbm(self) -> float:
+        """``P_tx − 10 log10(12 N_RB) + G_ant − L_feeder`` (dBm per resource element)."""
+        return self.tx_power_dbm - 10.0 * math.log10(self.band.n_re) + self.antenna_gain_dbi - self.feeder_loss_db
+
+    @property
+    def shadow_margin_los_db(self) -> float:
+        return self.sigma_los_db * NormalDist().inv_cdf(self.edge_probability)
+
+    @property
+    def shadow_margin_nlos_db(self) -> float:
+        return self.sigma_nlos_db * NormalDist().inv_cdf(self.edge_probability)
+
+    @property
+    def budget_db(self) -> float:
+        """EIRP/RE + UE gain − penetration − body loss (dBm): RSRP before path loss and shadowing."""
+        return self.eirp_per_re_dbm + self.ue_gain_dbi - self.penetration_loss_db - self.body_loss_db
+
+    @property
+    def allowed_loss_db(self) -> float:
+        """Largest path loss + shadowing margin (dB) that still meets the threshold."""
+        return self.budget_db - self.threshold_dbm
+
+    def max_radius_m(self, h_bs_m: float, los_mode: str | None = None) -> float:
+        """Distance (m) at which RSRP falls to the threshold, inverted by bisection.
+
+        Parameters
+        ----------
+        h_bs_m : float
+            Antenna height above ground (m).
+        los_mode : {"probability", "nlos", "los"}, optional
+            Defaults to the budget's mode; with terrain the mode is ``"los"`` (best case: no
+            cell farther than this can be covered).
+
+        Returns
+        -------
+        float
+            The radius (m); 0.0 when even 10 m away the threshold is not met.
+        """
+        mode = LOS_MODES[los_mode or self.los_mode]
+        r = _pl.max_radius(mode, self.model_code, self.fc_ghz, float(h_bs_m), self.ue_height_m,
+                           self.shadow_margin_los_db, self.shadow_margin_nlos_db,
+                           self.street_width_m, self.building_height_m, self.allowed_loss_db)
+        return max(float(r), 0.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters (for the manifest and the report's method section)."""
+        return {
+            "site_class": self.site_class,
+            "model": self.model,
+            "band": self.band.name,
+            "fc_ghz": self.fc_ghz,
+            "bandwidth_mhz": self.band.bandwidth_mhz,
+            "scs_khz": self.band.scs_khz,
+            "n_rb": self.band.n_rb,
+            "n_re": self.band.n_re,
+            "tx_power_w": self.tx_power_w,
+            "tx_power_dbm": round(self.tx_power_dbm, 2),
+            "antenna_gain_dbi": self.antenna_gain_dbi,
+            "feeder_loss_db": self.feeder_loss_db,
+            "eirp_per_re_dbm": round(self.eirp_per_re_dbm, 2),
+            "ue_gain_dbi": self.ue_gain_dbi,
+            "ue_height_m": self.ue_height_m,
+            "body_loss_db": self.body_loss_db,
+            "penetration_loss_db": self.penetration_loss_db,
+            "edge_probability": self.edge_probability,
+            "sigma_sf_los_db": self.sigma_los_db,
+            "sigma_sf_nlos_db": self.sigma_nlos_db,
+            "shadow_margin_los_db": round(self.shadow_margin_los_db, 2),
+            "shadow_margin_nlos_db": round(self.shadow_margin_nlos_db, 2),
+            "threshold_dbm": self.threshold_dbm,
+            "allowed_loss_db": round(self.allowed_loss_db, 2),
+            "los_mode": self.los_mode,
+            "reference": "3GPP TR 38.901 Table 7.4.1-1 (path loss), Table 7.4.2-1 (LOS probability)",
+        }
+
+
+def resolve_band(radio: RadioConfig) -> Band:
+    """The band of the scenario with its bandwidth override applied."""
+    band = BANDS[radio.band]
+    if radio.bandwidth_mhz is not None:
+        band = Band(band.name, band.fc_ghz, int(radio.bandwidth_mhz), band.scs_khz, band.note)
+        try:
+            band.n_rb  # noqa: B018 - validates the bandwidth
+        except ValueError as exc:
+            raise ScenarioError(Problem(str(exc), "scenario", "[radio.bandwidth_mhz]",
+                                        "use a bandwidth from TS 38.101-1 Table 5.3.2-1 or leave it out")) from None
+    return band
+
+
+def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str, *, terrain: bool = False) -> LinkBudget:
+    """The :class:`LinkBudget` of ``site_class`` under the scenario's ``[radio]`` settings.
+
+    Parameters
+    ----------
+    radio : RadioConfig
+        The scenario's radio section.
+    site_class : {"macro", "micro"}
+        Macro (towers, rooftops; TR 38.901 UMa by default) or micro (lamp, surveillance and
+        smart poles; UMi-Street Canyon by default).
+    terrain : bool
+        True when LOS is ray-marched on a DSM (the budget's mode is then ``"los"`` for the
+        best-case radius).
+    """
+    if site_class not in ("macro", "micro"):
+        raise ValueError(f"site_class must be 'macro' or 'micro', got {site_class!r}")
+    cls = radio.macro if site_class == "macro" else radio.micro
+    code = MODEL_CODES[cls.model]
+    if radio.shadowing_sigma_db is not None:
+        s_los = s_nlos = float(radio.shadowing_sigma_db)
+    else:
+        s_los = float(_pl.sigma_sf(code, True))
+        s_nlos = float(_pl.sigma_sf(code, False))
+    return LinkBudget(
+        site_class=site_class, model=cls.model, band=resolve_band(radio), tx_power_w=cls.tx_power_w,
+        antenna_gain_dbi=cls.antenna_gain_dbi, feeder_loss_db=cls.feeder_loss_db,
+        ue_gain_dbi=radio.ue_gain_dbi, ue_height_m=radio.ue_height_m, body_loss_db=radio.body_loss_db,
+        penetration_loss_db=radio.penetration_loss_db, edge_probability=radio.edge_probability,
+        sigma_los_db=s_los, sigma_nlos_db=s_nlos, threshold_dbm=radio.threshold_dbm,
+        los_mode="los" if terrain else radio.los, street_width_m=radio.rma_street_width_m,
+        building_height_m=radio.rma_building_height_m,
+    )

@@ -1,0 +1,141 @@
+"""Coverage kernel and CoverageMatrix: parity with a pure-Python reference, properties, GeoTIFF."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.coverage import (
+    CoverageMatrix,
+    Grid,
+    Terrain,
+    build_coverage,
+    write_best_server_geotiff,
+)
+from planner.radio import link_budget, los_probability, pathloss
+from planner.scenario import RadioConfig
+
+
+def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np.ndarray, radio: RadioConfig,
+                 mask: np.ndarray, los_of=None) -> list[dict[int, float]]:
+    """Per site {cell: RSRP} by brute force over every cell (slow; small grids only).
+
+    ``los_of(site, cell) -> bool`` decides LOS per cell (terrain); otherwise ``radio.los``.
+    """
+    out = []
+    cx, cy = grid.cell_centres()
+    for s in range(x.size):
+        lb = link_budget(radio, str(sc[s]), terrain=los_of is not None)
+        row: dict[int, float] = {}
+        for cell in np.flatnonzero(mask.ravel()):
+            d = math.hypot(cx[cell] - x[s], cy[cell] - y[s])
+            pl_l = float(pathloss(lb.model, lb.fc_ghz, d, h[s], radio.ue_height_m, True)) + lb.shadow_margin_los_db
+            pl_n = float(pathloss(lb.model, lb.fc_ghz, d, h[s], radio.ue_height_m, False)) + lb.shadow_margin_nlos_db
+            if los_of is not None:
+                loss = pl_l if los_of(s, int(cell)) else pl_n
+            elif radio.los == "nlos":
+                loss = pl_n
+            else:
+                p = float(los_probability(lb.model, d, radio.ue_height_m))
+                loss = p * pl_l + (1 - p) * pl_n
+            rsrp = lb.budget_db - loss
+            if rsrp >= radio.threshold_dbm:
+                row[int(cell)] = rsrp
+        out.append(row)
+    return out
+
+
+def assert_same(cov: CoverageMatrix, ref: list[dict[int, float]]) -> None:
+    assert cov.indptr.dtype == np.int64 and cov.rsrp.dtype == np.float32
+    assert cov.indptr[0] == 0 and cov.indptr[-1] == cov.indices.size == cov.rsrp.size
+    for s, want in enumerate(ref):
+        idx = cov.indices[cov.indptr[s]:cov.indptr[s + 1]]
+        val = cov.rsrp[cov.indptr[s]:cov.indptr[s + 1]]
+        assert np.all(np.diff(idx) > 0), "indices ascend within a row"
+        assert idx.tolist() == sorted(want), f"site {s}"
+        np.testing.assert_allclose(val, [want[c] for c in idx], atol=1e-3)
+
+
+def random_sites(rng: np.random.Generator, grid: Grid, n: int) -> tuple[np.ndarray, ...]:
+    xmin, ymin, xmax, ymax = grid.bounds
+    x = rng.uniform(xmin - 100, xmax + 100, n)
+    y = rng.uniform(ymin - 100, ymax + 100, n)
+    macro = rng.random(n) < 0.3
+    h = np.where(macro, rng.uniform(20, 40, n), rng.uniform(6, 12, n))
+    return x, y, h, np.where(macro, "macro", "micro")
+
+
+@pytest.mark.parametrize("los", ["probability", "nlos"])
+def test_parity_without_terrain(los: str) -> None:
+    rng = np.random.default_rng(11)
+    grid = Grid(500_000.0, 3_380_000.0, 25.0, 28, 24, "EPSG:4547")
+    x, y, h, sc = random_sites(rng, grid, 12)
+    mask = rng.random((grid.ny, grid.nx)) < 0.8
+    radio = RadioConfig(los=los, threshold_dbm=-100.0)
+    cov = build_coverage(grid, x, y, h, sc, radio, mask)
+    assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask))
+    assert cov.meta["models"] == {"macro": "uma", "micro": "umi"}
+    assert cov.meta["nnz"] == cov.nnz
+
+
+def test_best_server_and_scipy() -> None:
+    rng = np.random.default_rng(5)
+    grid = Grid(0.0, 1000.0, 20.0, 40, 30, "EPSG:4547")
+    x, y, h, sc = random_sites(rng, grid, 8)
+    cov = build_coverage(grid, x, y, h, sc, RadioConfig(), np.ones((grid.ny, grid.nx), bool))
+    m = cov.to_scipy()
+    assert m.shape == (8, grid.n_cells) and m.nnz == cov.nnz
+    sel = np.array([1, 4, 6])
+    best = cov.best_server_of(sel)
+    dense = m[sel].toarray()
+    has = (m[sel] != 0).toarray().any(axis=0) | np.zeros(grid.n_cells, bool)
+    want = np.where(has, np.where(has, np.max(np.where((m[sel] != 0).toarray(), dense, -np.inf), axis=0), 0), np.nan)
+    np.testing.assert_allclose(best.ravel(), want.astype(np.float32), equal_nan=True)
+    assert np.isnan(cov.best_server_of([])).all()
+
+
+@settings(max_examples=15, deadline=None)
+@given(thr=st.floats(-120.0, -80.0), dthr=st.floats(0.0, 15.0), seed=st.integers(0, 1000))
+def test_covered_set_shrinks_as_threshold_rises(thr: float, dthr: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    grid = Grid(0.0, 2000.0, 40.0, 50, 50, "EPSG:4547")
+    x, y, h, sc = random_sites(rng, grid, 6)
+    mask = np.ones((grid.ny, grid.nx), bool)
+    lo = build_coverage(grid, x, y, h, sc, RadioConfig(threshold_dbm=thr), mask)
+    hi = build_coverage(grid, x, y, h, sc, RadioConfig(threshold_dbm=thr + dthr), mask)
+    for s in range(6):
+        a = set(lo.indices[lo.indptr[s]:lo.indptr[s + 1]].tolist())
+        b = set(hi.indices[hi.indptr[s]:hi.indptr[s + 1]].tolist())
+        assert b <= a
+
+
+def test_geotiff(tmp_path: Path) -> None:
+    grid = Grid(500_000.0, 3_380_000.0, 20.0, 600, 520, "EPSG:4547")
+    best = np.random.default_rng(0).normal(-95, 8, (grid.ny, grid.nx)).astype(np.float32)
+    best[:50, :70] = np.nan
+    path = write_best_server_geotiff(best, grid, tmp_path / "coverage.tif")
+    with rasterio.open(path) as ds:
+        assert ds.crs.to_epsg() == 4547 and ds.dtypes[0] == "float32"
+        assert ds.nodata == -9999.0 and ds.overviews(1)
+        assert ds.profile["tiled"] and ds.transform == grid.transform
+        data = ds.read(1, masked=True)
+    assert data.mask[:50, :70].all() and not data.mask[50:, 70:].any()
+    np.testing.assert_allclose(data.filled(np.nan), best, equal_nan=True)
+
+
+def test_terrain_flat_equals_los() -> None:
+    """A flat, empty DSM: every cell in LOS, so the LOS formula applies everywhere."""
+    rng = np.random.default_rng(2)
+    grid = Grid(0.0, 600.0, 25.0, 24, 24, "EPSG:4547")
+    x, y, h, sc = random_sites(rng, grid, 5)
+    mask = np.ones((grid.ny, grid.nx), bool)
+    terrain = Terrain(grid, np.zeros((24, 24), np.float32), np.zeros((24, 24), np.float32))
+    radio = RadioConfig(threshold_dbm=-95.0)
+    cov = build_coverage(grid, x, y, h, sc, radio, mask, terrain)
+    assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask, los_of=lambda s, c: True))

@@ -1,0 +1,127 @@
+"""TR 38.901 path loss: kernel vs an independent pure-Python table, published vectors, properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.radio import los_probability, pathloss
+
+C = 299_792_458.0
+
+
+def ref_pl(model: str, fc: float, d2d: float, hbs: float, hut: float, los: bool, w: float = 20.0, h: float = 5.0) -> float:
+    """TR 38.901 v17 Table 7.4.1-1, written from the table with the math module only (valid inputs)."""
+    d3d = math.hypot(d2d, hbs - hut)
+    lg = math.log10
+    if model == "fspl":
+        return 20 * lg(4 * math.pi * d3d * fc * 1e9 / C)
+    if model == "uma":
+        dbp = 4 * (hbs - 1) * (hut - 1) * fc * 1e9 / C
+        pl_los = 28 + 22 * lg(d3d) + 20 * lg(fc) if d2d <= dbp else \
+            28 + 40 * lg(d3d) + 20 * lg(fc) - 9 * lg(dbp**2 + (hbs - hut) ** 2)
+        if los:
+            return pl_los
+        return max(pl_los, 13.54 + 39.08 * lg(d3d) + 20 * lg(fc) - 0.6 * (hut - 1.5))
+    if model == "umi":
+        dbp = 4 * (hbs - 1) * (hut - 1) * fc * 1e9 / C
+        pl_los = 32.4 + 21 * lg(d3d) + 20 * lg(fc) if d2d <= dbp else \
+            32.4 + 40 * lg(d3d) + 20 * lg(fc) - 9.5 * lg(dbp**2 + (hbs - hut) ** 2)
+        if los:
+            return pl_los
+        return max(pl_los, 35.3 * lg(d3d) + 22.4 + 21.3 * lg(fc) - 0.3 * (hut - 1.5))
+    # rma
+    dbp = 2 * math.pi * hbs * hut * fc * 1e9 / C
+
+    def pl1(d: float) -> float:
+        return (20 * lg(40 * math.pi * d * fc / 3) + min(0.03 * h**1.72, 10) * lg(d)
+                - min(0.044 * h**1.72, 14.77) + 0.002 * lg(h) * d)
+
+    pl_los = pl1(d3d) if d2d <= dbp else pl1(dbp) + 40 * lg(d3d / dbp)
+    if los:
+        return pl_los
+    pl_n = (161.04 - 7.1 * lg(w) + 7.5 * lg(h) - (24.37 - 3.7 * (h / hbs) ** 2) * lg(hbs)
+            + (43.42 - 3.1 * lg(hbs)) * (lg(d3d) - 3) + 20 * lg(fc) - (3.2 * lg(11.75 * hut) ** 2 - 4.97))
+    return max(pl_los, pl_n)
+
+
+def ref_plos(model: str, d: float, hut: float = 1.5) -> float:
+    """TR 38.901 Table 7.4.2-1."""
+    if model == "rma":
+        return 1.0 if d <= 10 else math.exp(-(d - 10) / 1000)
+    if d <= 18:
+        return 1.0
+    if model == "umi":
+        return 18 / d + math.exp(-d / 36) * (1 - 18 / d)
+    c = 0.0 if hut <= 13 else ((hut - 13) / 10) ** 1.5
+    return (18 / d + math.exp(-d / 63) * (1 - 18 / d)) * (1 + c * 5 / 4 * (d / 100) ** 3 * math.exp(-d / 150))
+
+
+FCS = [0.7, 2.6, 3.5, 4.9]
+DISTS = [10.0, 25.0, 60.0, 150.0, 400.0, 900.0, 1600.0, 3000.0]
+HBS = [10.0, 15.0, 25.0, 35.0]
+
+
+@pytest.mark.parametrize("model", ["uma", "umi", "rma", "fspl"])
+@pytest.mark.parametrize("los", [True, False])
+def test_matches_table_within_0_01_db(model: str, los: bool) -> None:
+    grid = np.array(np.meshgrid(FCS, DISTS, HBS, indexing="ij")).reshape(3, -1)
+    got = pathloss(model, grid[0], grid[1], grid[2], 1.5, los)
+    want = np.array([ref_pl(model, f, d, h, 1.5, los) for f, d, h in grid.T])
+    np.testing.assert_allclose(got, want, atol=0.01, rtol=0)
+
+
+@pytest.mark.parametrize("model", ["uma", "umi", "rma"])
+def test_random_table_points(model: str) -> None:
+    rng = np.random.default_rng(38901)
+    n = 400
+    fc = rng.uniform(0.7, 4.9, n)
+    d = rng.uniform(10, 3000, n)
+    hbs = rng.uniform(10, 35, n)
+    # UE below the mast (the clamping floors h_BS at h_UT + 1 m, outside the table)
+    hut = rng.uniform(1.5, np.minimum(10.0 if model == "rma" else 22.5, hbs - 1.0))
+    los = rng.random(n) < 0.5
+    got = pathloss(model, fc, d, hbs, hut, los)
+    want = np.array([ref_pl(model, *a) for a in zip(fc, d, hbs, hut, los, strict=True)])
+    np.testing.assert_allclose(got, want, atol=0.01, rtol=0)
+
+
+@pytest.mark.parametrize("model", ["uma", "umi", "rma"])
+def test_los_probability_table(model: str) -> None:
+    d = np.array([1.0, 10.0, 18.0, 19.0, 50.0, 200.0, 1000.0, 5000.0])
+    got = los_probability(model, d, 1.5)
+    want = [ref_plos(model, x) for x in d]
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    got_high = los_probability("uma", d, 20.0)
+    np.testing.assert_allclose(got_high, [ref_plos("uma", x, 20.0) for x in d], atol=1e-12)
+
+
+def test_out_of_validity_is_clamped_not_nan() -> None:
+    # d2D below 10 m: the loss at 10 m; a 6 m pole under UMi; far beyond 5 km; odd UE heights
+    assert pathloss("umi", 3.5, 0.0, 10.0) == pytest.approx(pathloss("umi", 3.5, 10.0, 10.0))
+    vals = pathloss("umi", 3.5, [0.0, 5.0, 50.0, 8000.0], 6.0, [0.5, 1.5, 40.0, 1.5], False)
+    assert np.all(np.isfinite(vals))
+    for model in ("uma", "umi", "rma", "fspl"):
+        v = pathloss(model, [0.3, 3.5, 28.0], [0.0, 20000.0, 3.0], [1.0, 200.0, 2.0], [0.2, 30.0, 1.5], False)
+        assert np.all(np.isfinite(v)), model
+    with pytest.raises(ValueError, match="unknown path loss model"):
+        pathloss("cost231", 3.5, 100.0, 25.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    model=st.sampled_from(["uma", "umi", "rma", "fspl"]),
+    fc=st.floats(0.5, 6.0),
+    hbs=st.floats(3.0, 60.0),
+    hut=st.floats(1.0, 22.5),
+    los=st.booleans(),
+    d1=st.floats(0.0, 8000.0),
+    step=st.floats(0.0, 3000.0),
+)
+def test_never_decreases_with_distance(model: str, fc: float, hbs: float, hut: float, los: bool, d1: float, step: float) -> None:
+    a, b = pathloss(model, fc, [d1, d1 + step], hbs, hut, los)
+    assert b >= a - 1e-9
