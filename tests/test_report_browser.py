@@ -89,6 +89,11 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
                 if n:
                     expected.append(f"{t['layer_selected']} · {label(MODE_LABELS, language, mode)} ({n})")
             assert sorted(labels) == sorted(expected)
+            # the candidate layers (hidden at first) switch on and cluster
+            for box_el in page.locator(".leaflet-control-layers-overlays input").all():
+                box_el.check()
+            page.wait_for_timeout(300)
+            assert page.locator(".marker-cluster").count() + page.locator("path.planner-candidate").count() > 0
             # controls: scale, fullscreen, measure
             for sel in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure"):
                 assert page.locator(sel).count() == 1, sel

@@ -126,13 +126,17 @@ class _Points(MacroElement):
                 return t;
             };
             var bind = function (m, r) { m.bindPopup(function () { return popup(r); }, {maxWidth: 380}); };
+            var parent = {{ this._parent.get_name() }};
+            var markers = [];
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
                 var opts = Object.assign({}, style, {radius: r[2]}, r[3] ? {color: r[3]} : {});
                 var m = L.circleMarker([r[0], r[1]], opts);
                 bind(m, r);
-                m.addTo({{ this._parent.get_name() }});
+                markers.push(m);
             }
+            if (parent.addLayers) { parent.addLayers(markers); }  // marker clusters: one bulk insert
+            else { markers.forEach(function (m) { parent.addLayer(m); }); }
         })();
         {% endmacro %}
     """)
@@ -338,6 +342,7 @@ def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
     bounds = plan.boundary.to_crs("EPSG:4326").total_bounds
     m = folium.Map(location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)], zoom_start=14,
                    tiles=None, control_scale=True, height=height, prefer_canvas=False)
+    m.options["maxZoom"] = 19  # without a tile layer Leaflet has no max zoom, and marker clusters need one
     # only Leaflet itself; jQuery, Bootstrap and awesome-markers are not used
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
