@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from planner.errors import InfeasibleTargetError, PlannerError
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 log = logging.getLogger("planner")
+T = TypeVar("T")
 
 
 def _version() -> str:
@@ -140,9 +143,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _, err = _consoles(args)
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / args.scenario.stem
+    if out.exists() and not out.is_dir():  # say so before computing, not after
+        from planner.errors import Problem
+
+        raise PlannerError(Problem("the output path exists and is a file", str(out), fix="choose a folder name with --out"))
     with StageProgress(err, scenario.solver.time_limit_s) as progress:
         try:
-            plan = run_scenario(scenario, progress=progress)
+            plan = _interruptible(run_scenario, scenario, progress=progress)
         except InfeasibleTargetError as exc:
             path = _write_diagnostics(out, args, exc)
             print(f"diagnostics: {path}", file=sys.stderr)
@@ -187,6 +194,35 @@ def _write_diagnostics(out: Path, args: argparse.Namespace, exc: InfeasibleTarge
     with atomic_dir(out) as tmp:
         (tmp / "diagnostics.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     return Path(out).resolve() / "diagnostics.json"
+
+
+#: name of the thread that computes a run (see :func:`_interruptible`)
+WORKER_NAME = "planner-run"
+
+
+def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``fn`` in a worker thread while the main thread waits, so Ctrl-C/SIGTERM act at once.
+
+    Python runs signal handlers only in the main thread between bytecodes; a solver deep in
+    native code (CP-SAT) would otherwise delay the interrupt until its time limit. The
+    worker writes nothing (outputs are written afterwards, atomically, by the main thread),
+    so on an interrupt it is simply abandoned: :func:`main` ends the process at once.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to the main thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name=WORKER_NAME, daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+    if "error" in box:
+        raise box["error"]
+    return cast(T, box["value"])
 
 
 def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -259,6 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         match = re.fullmatch(r"signal (\d+)", str(exc))
         code = 128 + int(match.group(1)) if match else 130
         print("interrupted; no output was written (an earlier run in the output folder is left as it was)", file=sys.stderr)
+        if any(t.name == WORKER_NAME and t.is_alive() for t in threading.enumerate()):
+            # a computation is still running in native code: end now rather than wait for it
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
         return code
     except Exception as exc:
         if args.verbose:

@@ -329,6 +329,9 @@ def feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
 
 #: largest number of DEM pixels read to look for nodata holes (decimated above this)
 DEM_SAMPLE_PIXELS = 4_000_000
+#: a DEM must have valid heights over at least this share of the boundary's extent
+#: (the rule of ``planner.coverage.terrain.MIN_DEM_COVER``, checked here before any work)
+MIN_DEM_COVER = 0.5
 
 
 def inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem], list[str]]:
@@ -385,9 +388,6 @@ def _inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem],
                     src_name, fix="use a DEM that covers the boundary plus about 1 km around it, or remove `inputs.dem`",
                 )], notes
             share = (ix1 - ix0) * (iy1 - iy0) / max((bx1 - bx0) * (by1 - by0), 1e-18)
-            if share < 0.999:
-                notes.append(f"{src_name}: the DEM covers only {share:.0%} of the boundary's extent; "
-                             "outside it the ground is taken as flat")
             # nodata holes inside the boundary's extent (decimated read for big rasters)
             wx0, wy0, wx1, wy1 = transform_bounds(GEOGRAPHIC, ds.crs, ix0, iy0, ix1, iy1, densify_pts=21)
             win = from_bounds(wx0, wy0, wx1, wy1, transform=ds.transform).round_offsets().round_lengths()
@@ -398,12 +398,19 @@ def _inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem],
             band = ds.read(1, window=win, out_shape=shape, masked=True, boundless=True, resampling=Resampling.nearest)
             values = np.ma.masked_invalid(band.astype(np.float64))
             holes = float(np.ma.getmaskarray(values).mean()) if values.size else 0.0
-            if holes >= 1.0:
-                problems.append(Problem("the DEM has no valid height over the planning area (all nodata)", src_name,
-                                        fix="use a DEM with heights over the boundary, or remove `inputs.dem`"))
-            elif holes > 0:
-                notes.append(f"{src_name}: the DEM has nodata holes over {holes:.1%} of the boundary's extent; "
-                             "they are treated as flat ground at the surrounding height")
+            valid = share * (1.0 - holes)
+            if valid < MIN_DEM_COVER:  # the same rule as coverage.terrain.build_terrain
+                problems.append(Problem(
+                    f"the DEM has heights for only {valid:.0%} of the boundary's extent "
+                    f"(it covers {share:.0%}, and {holes:.0%} of that is nodata)", src_name,
+                    fix="use a DEM that covers the boundary with valid heights (check its CRS and nodata value), or remove `inputs.dem`"))
+            else:
+                if share < 0.999:
+                    notes.append(f"{src_name}: the DEM covers only {share:.0%} of the boundary's extent; "
+                                 "the rest takes the nearest DEM height")
+                if holes > 0:
+                    notes.append(f"{src_name}: the DEM has nodata holes over {holes:.1%} of the boundary's extent; "
+                                 "they take the nearest valid height")
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else ""
         problems.append(Problem(f"cannot read the DEM ({type(exc).__name__}: {first})", src_name,
