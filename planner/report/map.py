@@ -316,6 +316,118 @@ def _legend_html(plan: Plan, lang: str) -> str:
             f'<div><span class="sw gap"></span>{html.escape(t["layer_uncovered"])}</div>')
 
 
+def _add_boundary(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) -> None:
+    """The planning boundary (dashed outline)."""
+    fg = folium.FeatureGroup(name=t["layer_boundary"], show=True)
+    for geom in _transform_geoms(plan.boundary, display):
+        folium.GeoJson(_feature(geom), style_function=lambda _f: {
+            "color": "#111827", "weight": 2.5, "fill": False, "dashArray": "6 4", "className": "planner-boundary"},
+            ).add_to(fg)
+    fg.add_to(m)
+
+
+def _add_areas(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display: Display) -> None:
+    """Priority areas styled by class; popup: coverage against target (largest drawn first)."""
+    fg = folium.FeatureGroup(name=t["layer_areas"], show=True)
+    areas = plan.areas.reset_index(drop=True)
+    geoms = _transform_geoms(areas, display)
+    order = np.argsort(-areas.geometry.to_crs(plan.grid.crs).area.to_numpy(), kind="stable") if len(areas) else np.zeros(0, np.int64)
+    for i in order:
+        row = areas.iloc[int(i)]
+        cls = str(row.get("class", "other"))
+        colour = CLASS_COLOURS.get(cls, "#6b7280")
+        is_rest = str(row.get("id", "")) == "REST"
+        style = {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.0 if is_rest else 0.15,
+                 "className": "planner-area"}
+        layer = folium.GeoJson(_feature(geoms.iloc[int(i)]), style_function=lambda _f, s=style: s)
+        reason = str(row.get("reason", "") or "")
+        rows: list[tuple[str, object]] = [
+            (t["area_name"], row.get("name", "")), (t["area_class"], label(CLASS_LABELS, lang, cls)),
+            (t["coverage"], _pct(float(row.get("coverage", np.nan)))), (t["target"], _pct(float(row.get("target", np.nan)))),
+            (t["met"], t["yes"] if bool(row.get("met", False)) else t["no"]),
+        ]
+        if reason:
+            rows.append((t["reason"], reason))
+        layer.add_child(_BindPopup(_popup_table(rows)))
+        layer.add_to(fg)
+    fg.add_to(m)
+
+
+def _add_rsrp(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) -> None:
+    """The best-server RSRP raster as an inlined PNG overlay."""
+    png = rsrp_png(plan)
+    if png is not None:
+        uri, (w, s, e, n) = png
+        lon, lat = display(np.array([w, e]), np.array([s, n]))
+        folium.raster_layers.ImageOverlay(uri, bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
+                                          name=t["layer_rsrp"], opacity=0.7, interactive=False, className="planner-rsrp",
+                                          show=True).add_to(m)
+
+
+def _add_gaps(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) -> None:
+    """Polygons of the uncovered demand cells."""
+    gaps = uncovered_polygons(plan)
+    fg = folium.FeatureGroup(name=t["layer_uncovered"], show=True)
+    if len(gaps):
+        simple = gaps.to_crs(plan.grid.crs).simplify(plan.grid.res / 4).to_crs("EPSG:4490")
+        gaps_disp = _transform_geoms(gpd.GeoDataFrame(geometry=simple, crs="EPSG:4490"), display)
+        collection = {"type": "FeatureCollection", "features": [_feature(g) for g in gaps_disp]}
+        folium.GeoJson(collection, style_function=lambda _f: {
+            "color": "#7f1d1d", "weight": 0.5, "fillColor": "#ef4444", "fillOpacity": 0.45, "className": "planner-gap"},
+            ).add_to(fg)
+    fg.add_to(m)
+
+
+def _add_candidates(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display: Display) -> None:
+    """Candidates, one clustered layer per type (hidden at first)."""
+    cands = plan.candidates.reset_index(drop=True)
+    cgeo = _transform_geoms(cands, display)
+    for typ in sorted(cands["type"].astype(str).unique()):
+        sel = np.flatnonzero((cands["type"].astype(str) == typ).to_numpy())
+        name = f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})"
+        cluster = folium.plugins.MarkerCluster(name=name, show=False, options={"disableClusteringAtZoom": 18,
+                                                                                   "chunkedLoading": True})
+        labels_c = [t["candidate_id"], t["site_name"], t["type"], t["height"], t["owner"]]
+        sub = cands.iloc[sel]
+        xs, ys = cgeo.iloc[sel].x.to_numpy(), cgeo.iloc[sel].y.to_numpy()
+        rows_c = [[round(float(y), 6), round(float(x), 6), 4, None, str(i), _s(nm), label(TYPE_LABELS, lang, typ), f"{float(h):g}", _s(ow)]
+                  for y, x, i, nm, h, ow in zip(ys, xs, sub["id"], _col(sub, "name"), sub["height_m"], _col(sub, "owner"), strict=True)]
+        cluster.add_child(_Points(rows_c, labels_c, {"color": TYPE_COLOURS.get(typ, "#374151"), "weight": 1, "fillOpacity": 0.7,
+                                                     "className": "planner-candidate"}))
+        cluster.add_to(m)
+
+
+def _add_sites(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display: Display) -> None:
+    """Selected sites, one layer per 建设方式 (fill) with the type as outline colour."""
+    sites = plan.sites.reset_index(drop=True)
+    sgeo = _transform_geoms(sites, display)
+    records = sites.drop(columns="geometry").to_dict("records")
+    dlon, dlat = sgeo.x.to_numpy(), sgeo.y.to_numpy()
+    true_geo = sites.geometry.to_crs("EPSG:4490") if sites.crs is not None else sites.geometry
+    lon_true, lat_true = true_geo.x.to_numpy(), true_geo.y.to_numpy()
+    modes = [md for md in BUILD_MODES if (sites["build_mode"] == md).any()] + sorted(
+        set(sites["build_mode"].astype(str)) - set(BUILD_MODES))
+    for md in modes:
+        sel = np.flatnonzero((sites["build_mode"].astype(str) == md).to_numpy())
+        fg = folium.FeatureGroup(name=f"{t['layer_selected']} · {label(MODE_LABELS, lang, md)} ({sel.size})", show=True)
+        labels_s = [t["site_code"], t["site_name"], t["candidate_id"], t["type"], t["site_class"], t["height"], t["build_mode"],
+                    t["owner"], t["cost"], t["lon"], t["lat"], t["covered_areas"]]
+        rows_s = []
+        for j in sel:
+            s_row = records[int(j)]
+            radius = 8 if s_row["site_class"] == "macro" else 5
+            rows_s.append([round(float(dlat[j]), 6), round(float(dlon[j]), 6), radius,
+                           TYPE_COLOURS.get(str(s_row["type"]), "#111827"),
+                           _s(s_row.get("site_code", "")), _s(s_row.get("name", "")), _s(s_row["id"]),
+                           label(TYPE_LABELS, lang, s_row["type"]), t.get(str(s_row["site_class"]), str(s_row["site_class"])),
+                           f"{float(s_row['height_m']):g}", label(MODE_LABELS, lang, md), _s(s_row.get("owner", "")),
+                           f"{float(s_row['cost']):g}", f"{lon_true[j]:.6f}", f"{lat_true[j]:.6f}", _s(s_row.get("areas", ""))])
+        # two CSS classes per marker so that the browser test can count them by 建设方式
+        fg.add_child(_Points(rows_s, labels_s, {"color": "#111827", "weight": 2, "fillColor": MODE_COLOURS.get(md, "#0f766e"),
+                                                "fillOpacity": 0.95, "className": f"planner-site planner-site-{MODE_SLUGS.get(md, 'other')}"}))
+        fg.add_to(m)
+
+
 def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
     """The interactive map of a plan.
 
@@ -348,106 +460,12 @@ def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     display = _basemap(m, plan, lang)
 
-    # boundary
-    fg = folium.FeatureGroup(name=t["layer_boundary"], show=True)
-    for geom in _transform_geoms(plan.boundary, display):
-        folium.GeoJson(_feature(geom), style_function=lambda _f: {
-            "color": "#111827", "weight": 2.5, "fill": False, "dashArray": "6 4", "className": "planner-boundary"},
-            ).add_to(fg)
-    fg.add_to(m)
-
-    # priority areas, largest first so that small areas stay clickable on top
-    fg = folium.FeatureGroup(name=t["layer_areas"], show=True)
-    areas = plan.areas.reset_index(drop=True)
-    geoms = _transform_geoms(areas, display)
-    order = np.argsort(-areas.geometry.to_crs(plan.grid.crs).area.to_numpy(), kind="stable") if len(areas) else np.zeros(0, np.int64)
-    for i in order:
-        row = areas.iloc[int(i)]
-        cls = str(row.get("class", "other"))
-        colour = CLASS_COLOURS.get(cls, "#6b7280")
-        is_rest = str(row.get("id", "")) == "REST"
-        style = {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.0 if is_rest else 0.15,
-                 "className": "planner-area"}
-        layer = folium.GeoJson(_feature(geoms.iloc[int(i)]), style_function=lambda _f, s=style: s)
-        reason = str(row.get("reason", "") or "")
-        rows: list[tuple[str, object]] = [
-            (t["area_name"], row.get("name", "")), (t["area_class"], label(CLASS_LABELS, lang, cls)),
-            (t["coverage"], _pct(float(row.get("coverage", np.nan)))), (t["target"], _pct(float(row.get("target", np.nan)))),
-            (t["met"], t["yes"] if bool(row.get("met", False)) else t["no"]),
-        ]
-        if reason:
-            rows.append((t["reason"], reason))
-        layer.add_child(_BindPopup(_popup_table(rows)))
-        layer.add_to(fg)
-    fg.add_to(m)
-
-    # RSRP overlay
-    png = rsrp_png(plan)
-    if png is not None:
-        uri, (w, s, e, n) = png
-        lon, lat = display(np.array([w, e]), np.array([s, n]))
-        folium.raster_layers.ImageOverlay(uri, bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
-                                          name=t["layer_rsrp"], opacity=0.7, interactive=False, className="planner-rsrp",
-                                          show=True).add_to(m)
-
-    # uncovered gaps
-    gaps = uncovered_polygons(plan)
-    fg = folium.FeatureGroup(name=t["layer_uncovered"], show=True)
-    if len(gaps):
-        simple = gaps.to_crs(plan.grid.crs).simplify(plan.grid.res / 4).to_crs("EPSG:4490")
-        gaps_disp = _transform_geoms(gpd.GeoDataFrame(geometry=simple, crs="EPSG:4490"), display)
-        collection = {"type": "FeatureCollection", "features": [_feature(g) for g in gaps_disp]}
-        folium.GeoJson(collection, style_function=lambda _f: {
-            "color": "#7f1d1d", "weight": 0.5, "fillColor": "#ef4444", "fillOpacity": 0.45, "className": "planner-gap"},
-            ).add_to(fg)
-    fg.add_to(m)
-
-    # candidates by type, clustered (hidden by default)
-    cands = plan.candidates.reset_index(drop=True)
-    cgeo = _transform_geoms(cands, display)
-    for typ in sorted(cands["type"].astype(str).unique()):
-        sel = np.flatnonzero((cands["type"].astype(str) == typ).to_numpy())
-        name = f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})"
-        cluster = folium.plugins.MarkerCluster(name=name, show=False, options={"disableClusteringAtZoom": 18,
-                                                                                   "chunkedLoading": True})
-        labels_c = [t["candidate_id"], t["site_name"], t["type"], t["height"], t["owner"]]
-        sub = cands.iloc[sel]
-        xs, ys = cgeo.iloc[sel].x.to_numpy(), cgeo.iloc[sel].y.to_numpy()
-        rows_c = [[round(float(y), 6), round(float(x), 6), 4, None, str(i), _s(nm), label(TYPE_LABELS, lang, typ), f"{float(h):g}", _s(ow)]
-                  for y, x, i, nm, h, ow in zip(ys, xs, sub["id"], _col(sub, "name"), sub["height_m"], _col(sub, "owner"), strict=True)]
-        cluster.add_child(_Points(rows_c, labels_c, {"color": TYPE_COLOURS.get(typ, "#374151"), "weight": 1, "fillOpacity": 0.7,
-                                                     "className": "planner-candidate"}))
-        cluster.add_to(m)
-
-    # selected sites by 建设方式
-    sites = plan.sites.reset_index(drop=True)
-    sgeo = _transform_geoms(sites, display)
-    records = sites.drop(columns="geometry").to_dict("records")
-    dlon, dlat = sgeo.x.to_numpy(), sgeo.y.to_numpy()
-    true_geo = sites.geometry.to_crs("EPSG:4490") if sites.crs is not None else sites.geometry
-    lon_true, lat_true = true_geo.x.to_numpy(), true_geo.y.to_numpy()
-    modes = [md for md in BUILD_MODES if (sites["build_mode"] == md).any()] + sorted(
-        set(sites["build_mode"].astype(str)) - set(BUILD_MODES))
-    for md in modes:
-        sel = np.flatnonzero((sites["build_mode"].astype(str) == md).to_numpy())
-        fg = folium.FeatureGroup(name=f"{t['layer_selected']} · {label(MODE_LABELS, lang, md)} ({sel.size})", show=True)
-        labels_s = [t["site_code"], t["site_name"], t["candidate_id"], t["type"], t["site_class"], t["height"], t["build_mode"],
-                    t["owner"], t["cost"], t["lon"], t["lat"], t["covered_areas"]]
-        rows_s = []
-        for j in sel:
-            s_row = records[int(j)]
-            radius = 8 if s_row["site_class"] == "macro" else 5
-            rows_s.append([round(float(dlat[j]), 6), round(float(dlon[j]), 6), radius,
-                           TYPE_COLOURS.get(str(s_row["type"]), "#111827"),
-                           _s(s_row.get("site_code", "")), _s(s_row.get("name", "")), _s(s_row["id"]),
-                           label(TYPE_LABELS, lang, s_row["type"]), t.get(str(s_row["site_class"]), str(s_row["site_class"])),
-                           f"{float(s_row['height_m']):g}", label(MODE_LABELS, lang, md), _s(s_row.get("owner", "")),
-                           f"{float(s_row['cost']):g}", f"{lon_true[j]:.6f}", f"{lat_true[j]:.6f}", _s(s_row.get("areas", ""))])
-        # two CSS classes per marker so that the browser test can count them by 建设方式
-        fg.add_child(_Points(rows_s, labels_s, {"color": "#111827", "weight": 2, "fillColor": MODE_COLOURS.get(md, "#0f766e"),
-                                                "fillOpacity": 0.95, "className": f"planner-site planner-site-{MODE_SLUGS.get(md, 'other')}"}))
-        fg.add_to(m)
-
+    _add_boundary(m, plan, t, display)
+    _add_areas(m, plan, t, lang, display)
+    _add_rsrp(m, plan, t, display)
+    _add_gaps(m, plan, t, display)
+    _add_candidates(m, plan, t, lang, display)
+    _add_sites(m, plan, t, lang, display)
     _Legend(_legend_html(plan, lang)).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
     folium.plugins.MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
