@@ -175,3 +175,12 @@ def test_empty_selection_and_no_areas_still_render(tmp_path: Path) -> None:
     plan.areas = plan.areas.iloc[0:0]
     assert "L.map(" in render_report(plan)
     assert len(write_exports(plan, tmp_path / "b")) == 5
+
+
+def test_explore_map_is_offline_in_notebooks_and_when_saved(tmp_path: Path) -> None:
+    m = build_map(make_plan())
+    frame = m._repr_html_()
+    assert frame.startswith("<div") and "srcdoc=" in frame and "cdn.jsdelivr" not in frame and "cdnjs" not in frame
+    m.save(tmp_path / "map.html")
+    page = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert external_references(page) == [] and "L.map(" in page

@@ -39,6 +39,7 @@ from planner.coverage.grid import Grid
 from planner.errors import Problem, ScenarioError
 from planner.geo.gcj02 import wgs84_to_gcj02
 from planner.plan import Plan
+from planner.report.assets import inline_assets
 from planner.report.i18n import BUILD_MODES, CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
 from planner.report.tables import uncovered_polygons
 
@@ -62,6 +63,33 @@ TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUES
 GAODE_URL = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=7&x={x}&y={y}&z={z}"
 
 Display = Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]
+
+
+class OfflineMap(folium.Map):
+    """A folium map that carries the vendored Leaflet assets when shown in a notebook or saved.
+
+    ``Plan.explore()`` returns one, so that the map also displays on an offline machine.
+    """
+
+    def page(self) -> str:
+        """The standalone HTML page of the map, with every asset inlined."""
+        return inline_assets(self.get_root().render())
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        return ('<div style="width:100%;"><div style="position:relative;width:100%;height:0;padding-bottom:60%;">'
+                f'<iframe srcdoc="{html.escape(self.page())}" style="position:absolute;width:100%;height:100%;left:0;top:0;'
+                'border:none !important;" allowfullscreen></iframe></div></div>')
+
+    def save(self, outfile: Any, close_file: bool = True, **kwargs: Any) -> None:
+        """Write the standalone, offline HTML page of the map to ``outfile`` (path or binary file)."""
+        data = self.page().encode("utf-8")
+        if isinstance(outfile, str | os.PathLike):
+            with open(outfile, "wb") as fh:
+                fh.write(data)
+        else:
+            outfile.write(data)
+            if close_file:
+                outfile.close()
 
 
 def _identity(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -428,7 +456,7 @@ def _add_sites(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
         fg.add_to(m)
 
 
-def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
+def build_map(plan: Plan, *, height: str = "640px") -> OfflineMap:
     """The interactive map of a plan.
 
     Parameters
@@ -440,9 +468,9 @@ def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
 
     Returns
     -------
-    folium.Map
-        Works offline once passed through :func:`planner.report.assets.inline_assets`
-        (as :func:`planner.report.write_report` does).
+    OfflineMap
+        A ``folium.Map`` whose notebook display and ``save()`` inline the vendored Leaflet
+        assets, so it works offline (:func:`planner.report.write_report` embeds it likewise).
 
     Raises
     ------
@@ -452,7 +480,7 @@ def build_map(plan: Plan, *, height: str = "640px") -> folium.Map:
     lang = plan.scenario.report.language
     t = texts(lang)
     bounds = plan.boundary.to_crs("EPSG:4326").total_bounds
-    m = folium.Map(location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)], zoom_start=14,
+    m = OfflineMap(location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)], zoom_start=14,
                    tiles=None, control_scale=True, height=height, prefer_canvas=False)
     m.options["maxZoom"] = 19  # without a tile layer Leaflet has no max zoom, and marker clusters need one
     # only Leaflet itself; jQuery, Bootstrap and awesome-markers are not used
