@@ -16,6 +16,10 @@ bounding box, which the second pass reads, so every ray is walked once.
 RSRP (dBm) = ``budget − link_loss`` where ``budget`` = EIRP per resource element + UE gain −
 penetration − body loss (per site) and ``link_loss`` = path loss + shadowing margin
 (:func:`kernels.pathloss.link_loss_db`).
+
+Note on ``cache=True``: numba keys a cached kernel on its own source file only, so after
+editing ``pathloss.py`` or ``los.py`` delete ``kernels/__pycache__/*.nb[ic]`` (a fresh checkout
+has none).
 """
 
 from __future__ import annotations

@@ -49,8 +49,11 @@ UMA = 1
 UMI = 2
 RMA = 3
 
-#: speed of light (m/s)
+#: speed of light (m/s), used by the free-space loss
 C_LIGHT = 299_792_458.0
+#: propagation velocity in the breakpoint distances: TR 38.901 Table 7.4.1-1 note 1 fixes it
+#: at 3.0e8 m/s (ns-3 does the same)
+C_BP = 3.0e8
 #: effective environment height h_E for UMa / UMi (m)
 H_E = 1.0
 #: the smallest d_2D the formulas use (m)
@@ -142,7 +145,7 @@ def pathloss_db(
         return fspl_db(fc, d3d)
     lf = 20.0 * math.log10(fc)
     if model == UMA:
-        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_LIGHT
+        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_BP
         if d2d <= dbp:
             pl_los = 28.0 + 22.0 * math.log10(d3d) + lf
         else:
@@ -152,7 +155,7 @@ def pathloss_db(
         pl_n = 13.54 + 39.08 * math.log10(d3d) + lf - 0.6 * (hut - 1.5)
         return max(pl_los, pl_n)
     if model == UMI:
-        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_LIGHT
+        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_BP
         if d2d <= dbp:
             pl_los = 32.4 + 21.0 * math.log10(d3d) + lf
         else:
@@ -164,7 +167,7 @@ def pathloss_db(
     # RMa
     w = clamp(street_w_m, 5.0, 50.0)
     hb = clamp(bldg_h_m, 5.0, 50.0)
-    dbp = 2.0 * math.pi * hbs * hut * fc * 1e9 / C_LIGHT
+    dbp = 2.0 * math.pi * hbs * hut * fc * 1e9 / C_BP
     if d2d <= dbp:
         pl_los = _rma_pl1(fc, d3d, hb)
     else:

@@ -1,0 +1,104 @@
+"""Bands, link budget, default spacing (DOMAIN.md §1.8), radius inversion."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from planner.errors import ScenarioError
+from planner.radio import BANDS, link_budget, los_probability, pathloss, sigma_sf
+from planner.scenario import RadioConfig, SiteClassRadio
+
+
+def test_bands_resource_elements() -> None:
+    assert BANDS["n78"].n_rb == 273 and BANDS["n78"].n_re == 3276
+    assert BANDS["n41"].fc_ghz == 2.6 and BANDS["n79"].fc_ghz == 4.9
+    assert BANDS["n28"].n_rb == 160 and BANDS["n28"].scs_khz == 15
+    # DOMAIN.md §4.2: 100 MHz @ 30 kHz → −35.2 dB per RE; 200 W → 17.9 dBm/RE
+    assert 10 * math.log10(BANDS["n78"].n_re) == pytest.approx(35.15, abs=0.01)
+
+
+def test_eirp_per_re_and_margins() -> None:
+    lb = link_budget(RadioConfig(), "macro")
+    assert lb.model == "uma" and lb.tx_power_dbm == pytest.approx(53.01, abs=0.01)
+    assert lb.eirp_per_re_dbm == pytest.approx(53.0103 - 35.1536 + 17.0, abs=1e-3)
+    assert lb.shadow_margin_nlos_db == pytest.approx(6.0 * 0.6744898, abs=1e-4)
+    assert lb.shadow_margin_los_db == pytest.approx(4.0 * 0.6744898, abs=1e-4)
+    micro = link_budget(RadioConfig(), "micro")
+    assert micro.model == "umi" and micro.sigma_nlos_db == 7.82
+    d = micro.as_dict()
+    for key in ("model", "fc_ghz", "eirp_per_re_dbm", "n_re", "penetration_loss_db", "shadow_margin_nlos_db", "threshold_dbm"):
+        assert key in d
+    # explicit σ override and feeder loss
+    lb2 = link_budget(RadioConfig(shadowing_sigma_db=8.0, macro=SiteClassRadio(tx_power_w=200, antenna_gain_dbi=17,
+                                                                              feeder_loss_db=2, model="uma")), "macro")
+    assert lb2.sigma_los_db == lb2.sigma_nlos_db == 8.0
+    assert lb2.eirp_per_re_dbm == pytest.approx(lb.eirp_per_re_dbm - 2.0)
+
+
+def test_bandwidth_override() -> None:
+    lb = link_budget(RadioConfig(band="n41", bandwidth_mhz=60), "macro")
+    assert lb.band.n_rb == 162
+    with pytest.raises(ScenarioError, match="bandwidth"):
+        link_budget(RadioConfig(band="n78", bandwidth_mhz=33), "macro")
+
+
+def test_default_spacing_matches_dense_urban_practice() -> None:
+    """3.5 GHz defaults: macro ISD 300–500 m, poles 100–200 m (ISD = 1.5 R, tri-sector hex).
+
+    Radius under the default LOS mode (expected loss under the TR 38.901 LOS probability);
+    the conservative all-NLOS macro ISD is checked too.
+    """
+    radio = RadioConfig()
+    macro = link_budget(radio, "macro")
+    micro = link_budget(radio, "micro")
+    assert radio.los == "probability"
+    assert 300 <= 1.5 * macro.max_radius_m(30.0) <= 500
+    assert 300 <= 1.5 * macro.max_radius_m(30.0, "nlos") <= 500
+    assert 100 <= 1.5 * micro.max_radius_m(10.0) <= 200
+    # LOS (best case, used with terrain) reaches farther
+    assert micro.max_radius_m(10.0, "los") > micro.max_radius_m(10.0)
+
+
+@pytest.mark.parametrize("cls", ["macro", "micro"])
+@pytest.mark.parametrize("mode", ["probability", "nlos", "los"])
+def test_radius_is_where_rsrp_meets_threshold(cls: str, mode: str) -> None:
+    radio = RadioConfig()
+    lb = link_budget(radio, cls)
+    h = 30.0 if cls == "macro" else 8.0
+    r = lb.max_radius_m(h, mode)
+
+    def rsrp(d: float) -> float:
+        pl_l = float(pathloss(lb.model, lb.fc_ghz, d, h, los=True)) + lb.shadow_margin_los_db
+        pl_n = float(pathloss(lb.model, lb.fc_ghz, d, h, los=False)) + lb.shadow_margin_nlos_db
+        if mode == "los":
+            loss = pl_l
+        elif mode == "nlos":
+            loss = pl_n
+        else:
+            p = float(los_probability(lb.model, d))
+            loss = p * pl_l + (1 - p) * pl_n
+        return lb.budget_db - loss
+
+    assert rsrp(r) >= radio.threshold_dbm - 1e-6
+    assert rsrp(r + 0.01) < radio.threshold_dbm
+
+
+def test_radius_zero_when_unreachable() -> None:
+    lb = link_budget(RadioConfig(threshold_dbm=-20.0), "micro")
+    assert lb.max_radius_m(10.0) == 0.0
+
+
+def test_wrapper_broadcasts_and_validates() -> None:
+    out = pathloss("umi", [2.6, 3.5], np.array([[50.0], [100.0], [200.0]]), 10.0)
+    assert out.shape == (3, 2) and np.all(np.diff(out, axis=0) > 0)
+    assert los_probability("fspl", [5.0, 5000.0]).tolist() == [1.0, 1.0]
+    assert sigma_sf("umi", False) == 7.82
+    with pytest.raises(ValueError, match="NaN"):
+        pathloss("uma", 3.5, np.nan, 25.0)
+    with pytest.raises(ValueError, match="positive"):
+        pathloss("uma", 0.0, 100.0, 25.0)
+    with pytest.raises(ValueError, match="site_class"):
+        link_budget(RadioConfig(), "pico")
