@@ -130,3 +130,17 @@ def test_gcj02_sample_round_trips_through_the_pipeline_reader(tmp_path: Path, ta
     s = sample_inputs().candidates
     dlon = (raw["经度"] - s["经度"]).abs().max()
     assert 0.003 < dlon < 0.008
+
+
+def test_workflow_docstring_examples_run() -> None:
+    import doctest
+
+    import planner.workflow.progress
+    import planner.workflow.scaffold
+    import planner.workflow.sweeps
+    import planner.workflow.variants
+
+    for mod in (planner.workflow.scaffold, planner.workflow.sweeps, planner.workflow.variants, planner.workflow.progress):
+        result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, mod.__name__
+        assert result.attempted > 0, mod.__name__
