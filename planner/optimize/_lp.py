@@ -102,7 +102,7 @@ def solve_lp(red: Reduced, side: Side, mode: str, time_limit_s: float) -> LpResu
     a_ub = sp.vstack(blocks).tocsr() if blocks else None
     b_ub = np.concatenate(rhs) if rhs else None
     try:
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=(0.0, 1.0), method="highs",
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=(0.0, 1.0), method="highs-ipm",
                       options={"time_limit": max(0.1, float(time_limit_s)), "presolve": True})
     except (ValueError, MemoryError) as exc:  # pragma: no cover - defensive
         log.info("LP relaxation failed: %s", exc)

@@ -12,8 +12,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from kernels.greedy import drop_redundant, greedy_cover
 from planner.errors import PlannerError, Problem
+from planner.optimize._heuristics import greedy_select, improve
 from planner.optimize._reduce import Reduced, reduce_problem
 from planner.optimize._side import Side, side_of
 from planner.optimize.problem import CoverageProblem
@@ -116,40 +116,6 @@ def _csc(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     c = red.a.tocsc()
     c.sort_indices()
     return c.indptr.astype(np.int64), c.indices.astype(np.int64)
-
-
-def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Lazy greedy (kernels.greedy) plus redundant-column removal (min_cost)."""
-    n = red.n_cols
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    conf_ptr, conf_idx = side.conflict_csr()
-    if mode == "min_cost":
-        tol = 1e-9 * np.maximum(red.total_w, 1.0)
-        need = np.where(red.need > tol, red.need - tol, 0.0).astype(np.float64)
-        by_ratio = True
-    else:
-        need = np.full(red.need.size, np.inf)
-        by_ratio = bool(np.isfinite(side.budget))
-    cost = side.cost.astype(np.float64)
-    sel = greedy_cover(c_ptr, c_idx, cost, red.w, red.k, red.area, need, np.zeros(red.a.shape[0], np.int64),
-                       np.ones(n, dtype=bool), side.group, side.n_groups, conf_ptr, conf_idx, side.ctype, side.cap,
-                       side.max_sites, side.budget, by_ratio)
-    if mode == "min_cost" and sel.any():
-        sel = polish_min_cost(red, side, sel, c_ptr, c_idx)
-    return np.asarray(sel, dtype=bool)
-
-
-def polish_min_cost(red: Reduced, side: Side, sel: NDArray[np.bool_], c_ptr: NDArray[np.int64],
-                    c_idx: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Drop redundant columns, most expensive first (ties by index: deterministic)."""
-    cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
-    cov = np.bincount(red.area, weights=red.w * (cnt >= red.k), minlength=red.need.size)
-    slack = (cov - np.maximum(red.need, 0.0)).astype(np.float64)
-    order = np.lexsort((np.arange(red.n_cols), -side.cost))
-    order = order[sel[order]].astype(np.int64)
-    out = drop_redundant(c_ptr, c_idx, side.cost, red.w, red.k, red.area, red.hard, slack, cnt, sel, order)
-    return np.asarray(out, dtype=bool)
 
 
 def _feasible_min_cost(red: Reduced, sel: NDArray[np.bool_]) -> bool:
@@ -261,8 +227,15 @@ def solve(
     c_ptr, c_idx = _csc(red)
     th = time.perf_counter()
     g_sel = greedy_select(red, side, mode, c_ptr, c_idx)
-    stats["time_heuristic_s"] = round(time.perf_counter() - th, 4)
     g_ok = _feasible_min_cost(red, g_sel) if mode == "min_cost" else True
+    if g_ok and red.n_cols and backend != "greedy":
+        frac = 0.3 if backend == "auto" else 0.15
+        budget = frac * (deadline - time.perf_counter())
+        g_sel = improve(red, side, mode, g_sel, budget, seed=seed, deterministic=deterministic, stats=stats)
+    elif g_ok and red.n_cols:
+        g_sel = improve(red, side, mode, g_sel, 0.5 * (deadline - time.perf_counter()), seed=seed,
+                        deterministic=deterministic, stats=stats)
+    stats["time_heuristic_s"] = round(time.perf_counter() - th, 4)
     const_w = float(red.const_w.sum())
     if mode == "min_cost":
         stats["heuristic_objective"] = base_cost + float(side.cost[g_sel].sum()) if g_ok else None
@@ -372,6 +345,8 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
             lb = lp.bound
             if minimise and np.allclose(side.cost, np.round(side.cost)):
                 lb = math.ceil(lb - 1e-6)
+            elif not minimise and np.allclose(red.w, np.round(red.w)):
+                lb = math.floor(lb + 1e-6)
             bound = max(bound, lb) if minimise else min(bound, lb)
             if red.n_cols >= 1500:
                 core = choose_core(red, lp.reduced_cost, lp.x, inc, 5 if minimise else 3)

@@ -1,0 +1,121 @@
+"""Heuristics on a reduced problem: lazy greedy, redundant-column removal and local search.
+
+* every problem: lazy greedy (:func:`kernels.greedy.greedy_cover`), then for ``min_cost`` the
+  removal of redundant columns, most expensive first;
+* pure set cover (every row hard, k = 1, no side constraint): row-weighting local search
+  (:func:`kernels.localsearch.rwls`);
+* maximum coverage with a site count only (k = 1, no budget, no side constraint): tabu
+  1-swap search (:func:`kernels.localsearch.swap_search`).
+
+Local search runs in fixed-size chunks. With ``deterministic=True`` the number of chunks
+comes from a work estimate of the time budget (same inputs, same result); otherwise it runs
+until the wall-clock budget is spent.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kernels.greedy import drop_redundant, greedy_cover
+from kernels.localsearch import rwls, swap_search
+from planner.optimize._reduce import Reduced
+from planner.optimize._side import Side
+
+#: conservative elementary operations per second of the numba kernels on this class of machine
+OPS_PER_S = 3e8
+
+
+def csc_of(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Column-major incidence (indptr, indices) of the reduced matrix."""
+    c = red.a.tocsc()
+    c.sort_indices()
+    return c.indptr.astype(np.int64), c.indices.astype(np.int64)
+
+
+def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Lazy greedy (kernels.greedy) plus redundant-column removal (min_cost)."""
+    n = red.n_cols
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    conf_ptr, conf_idx = side.conflict_csr()
+    if mode == "min_cost":
+        tol = 1e-9 * np.maximum(red.total_w, 1.0)
+        need = np.where(red.need > tol, red.need - tol, 0.0).astype(np.float64)
+        by_ratio = True
+    else:
+        need = np.full(red.need.size, np.inf)
+        by_ratio = bool(np.isfinite(side.budget))
+    cost = side.cost.astype(np.float64)
+    sel = greedy_cover(c_ptr, c_idx, cost, red.w, red.k, red.area, need, np.zeros(red.a.shape[0], np.int64),
+                       np.ones(n, dtype=bool), side.group, side.n_groups, conf_ptr, conf_idx, side.ctype, side.cap,
+                       side.max_sites, side.budget, by_ratio)
+    if mode == "min_cost" and sel.any():
+        sel = polish_min_cost(red, side, sel, c_ptr, c_idx)
+    return np.asarray(sel, dtype=bool)
+
+
+def polish_min_cost(red: Reduced, side: Side, sel: NDArray[np.bool_], c_ptr: NDArray[np.int64],
+                    c_idx: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Drop redundant columns, most expensive first (ties by index: deterministic)."""
+    cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
+    cov = np.bincount(red.area, weights=red.w * (cnt >= red.k), minlength=red.need.size)
+    slack = (cov - np.maximum(red.need, 0.0)).astype(np.float64)
+    order = np.lexsort((np.arange(red.n_cols), -side.cost))
+    order = order[sel[order]].astype(np.int64)
+    out = drop_redundant(c_ptr, c_idx, side.cost, red.w, red.k, red.area, red.hard, slack, cnt, sel, order)
+    return np.asarray(out, dtype=bool)
+
+
+def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], budget_s: float, *, seed: int,
+            deterministic: bool, stats: dict[str, Any]) -> NDArray[np.bool_]:
+    """Local search from ``sel`` when the problem has the shape the kernels handle (else ``sel``)."""
+    no_side = side.conflicts.size == 0 and side.n_groups == 0 and side.cap.size == 0
+    all_k1 = bool((red.k == 1).all())
+    if budget_s <= 0.05 or not no_side or not all_k1 or red.a.shape[0] == 0:
+        return sel
+    t0 = time.perf_counter()
+    deadline = t0 + budget_s
+    c_ptr, c_idx = csc_of(red)
+    a = red.a
+    r_ptr, r_idx = a.indptr.astype(np.int64), a.indices.astype(np.int64)
+    n, m = red.n_cols, a.shape[0]
+    if mode == "min_cost" and bool(red.hard.all()):
+        cost = side.cost.astype(np.float64)
+        if (cost <= 0).any():
+            return sel
+        cur = sel.copy()
+        best = sel.copy()
+        best_cost = np.array([float(cost[sel].sum())])
+        start = best_cost[0]
+        stamp = np.zeros(n, dtype=np.int64)
+        chunk = 20_000
+        rate = OPS_PER_S / (2.0 * n + 20.0 * a.nnz / max(m, 1) + 100.0)
+        max_chunks = max(1, int(budget_s * rate / chunk)) if deterministic else 1 << 30
+        step, chunks = 0, 0
+        while chunks < max_chunks and time.perf_counter() < deadline:
+            step = rwls(c_ptr, c_idx, r_ptr, r_idx, cost, cur, best, best_cost, chunk, int(seed), stamp, step)
+            chunks += 1
+        stats["local_search"] = {"kind": "rwls", "steps": int(step), "start": start, "best": float(best_cost[0]),
+                                 "seconds": round(time.perf_counter() - t0, 3)}
+        return np.asarray(polish_min_cost(red, side, best, c_ptr, c_idx), dtype=bool)
+    if mode == "max_coverage" and not np.isfinite(side.budget) and side.max_sites >= 0 and int(sel.sum()) == side.max_sites:
+        cur = sel.copy()
+        best = sel.copy()
+        cnt = np.asarray(a @ sel.astype(np.int64)).ravel()
+        best_val = np.array([float(red.w[cnt >= 1].sum())])
+        start = best_val[0]
+        chunk, n_try, tenure = 50, 30, 10
+        rate = OPS_PER_S / (2.0 * a.nnz + n_try * (n + 40.0 * a.nnz / max(n, 1)) + n * 20.0)
+        max_chunks = max(1, int(budget_s * rate / chunk)) if deterministic else 1 << 30
+        chunks = 0
+        while chunks < max_chunks and time.perf_counter() < deadline:
+            swap_search(c_ptr, c_idx, r_ptr, r_idx, red.w, np.ones(n, dtype=bool), cur, best, best_val, chunk, tenure, n_try)
+            chunks += 1
+        stats["local_search"] = {"kind": "tabu_swap", "steps": chunks * chunk, "start": start, "best": float(best_val[0]),
+                                 "seconds": round(time.perf_counter() - t0, 3)}
+        return np.asarray(best, dtype=bool)
+    return sel
