@@ -153,3 +153,12 @@ def test_sweep_with_an_infeasible_variant(tiny_scenario: Path, tmp_path: Path) -
     diag = json.loads((tmp_path / "s" / bad.folder / "diagnostics.json").read_text(encoding="utf-8"))
     assert diag["status"] == "infeasible" and diag["exit_code"] == 3
     assert "error" in (tmp_path / "s" / "report.html").read_text(encoding="utf-8")
+
+
+def test_sweep_refuses_a_file_as_output_before_computing(tiny_scenario: Path, tmp_path: Path) -> None:
+    from planner.errors import PlannerError
+
+    target = tmp_path / "taken"
+    target.write_text("x", encoding="utf-8")
+    with pytest.raises(PlannerError, match="is a file"):
+        planner.sweep(tiny_scenario, ["objective.max_sites=1,2"], out_dir=target)

@@ -440,6 +440,8 @@ def sweep(
     from planner.pipeline import prepare_scenario
 
     variants, base_over, notes, base = _resolve_variants(scenario, params, overrides)
+    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():  # say so before computing
+        raise PlannerError(Problem("the output path exists and is a file", str(out_dir), fix="choose a folder name with --out"))
     n = len(variants)
     jobs = max(1, min(jobs if jobs is not None else 2, n))
     keys = sorted({o.partition("=")[0].strip() for v in variants for o in v.overrides})
