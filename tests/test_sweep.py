@@ -40,6 +40,7 @@ def test_shares_preparation() -> None:
     assert shares_preparation(["objective.max_sites", "solver.time_limit_s", "candidates.max_per_type.tower"])
     assert not shares_preparation(["objective.budget", "radio.band"])
     assert not shares_preparation(["candidates.merge_within_m"])
+    assert shares_preparation(["report.basemap"]) and not shares_preparation(["report.language"])
 
 
 def test_pareto_front() -> None:

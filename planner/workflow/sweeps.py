@@ -147,8 +147,13 @@ def parse_params(params: Sequence[str]) -> list[Variant]:
 
 
 def shares_preparation(keys: Sequence[str]) -> bool:
-    """True when variants differing only in ``keys`` can share one coverage computation."""
-    return all(any(k == p.rstrip(".") or k.startswith(p) for p in SHAREABLE_PREFIXES) for k in keys)
+    """True when variants differing only in ``keys`` can share one coverage computation.
+
+    ``report.language`` is the exception under ``report.*``: it names the implicit
+    rest-of-boundary area while the demand is prepared.
+    """
+    return all(k != "report.language" and any(k == p.rstrip(".") or k.startswith(p) for p in SHAREABLE_PREFIXES)
+               for k in keys)
 
 
 def plan_metrics(plan: Plan) -> dict[str, Any]:
