@@ -1,0 +1,107 @@
+"""Two runs of the same scenario give byte-identical site tables and the same manifest.
+
+The manifest may differ between runs only in these keys, which hold measured run times:
+
+- ``timings_s`` (anywhere: pipeline stages, coverage kernels),
+- ``runtime_s``, ``wall_s`` and ``seconds`` (solver wall time, per phase),
+- ``time_<what>_s`` such as ``time_reduce_s``/``time_heuristic_s`` (solver phases; never
+  ``time_limit_s``, which is a setting),
+- ``outputs.report.sha256``: ``report.html`` prints the solver's run time.
+
+Every other output's SHA-256, the solution, the statistics and the warnings must match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_SMALL = REPO / "data" / "scenarios" / "demo_small.toml"
+VOLATILE = re.compile(r"timings_s|runtime_s|wall_s|seconds|time_(?!limit_)\w+_s")
+VOLATILE_OUTPUTS = {"report"}
+
+
+def normalise_manifest(value: Any, path: tuple[str, ...] = ()) -> Any:
+    """The manifest with run-time values replaced by a marker (see the module docstring)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            here = (*path, str(k))
+            if VOLATILE.fullmatch(str(k)) or (here[:1] == ("outputs",) and len(here) == 2 and k in VOLATILE_OUTPUTS):
+                out[k] = "<run time>"
+            else:
+                out[k] = normalise_manifest(v, here)
+        return out
+    if isinstance(value, list):
+        return [normalise_manifest(v, path) for v in value]
+    return value
+
+
+def _run(scenario: Path, out: Path) -> dict[str, Any]:
+    r = subprocess.run([sys.executable, "-m", "planner.cli", "-q", "run", str(scenario), "--out", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+#: KNOWN BUGS (owners told): outputs whose bytes still differ between identical runs.
+#: Remove an entry when it is fixed; ``test_tiny_outputs_byte_identical`` tracks them.
+KNOWN_NONDETERMINISTIC = {
+    "gpkg": "planner/io/runio.py appends the `boundary` layer to plan.gpkg outside the fixed OGR_CURRENT_DATE",
+    "sites_dxf": "ezdxf writes the OBJECTS section (LAYOUT / ACDBPLACEHOLDER) in a varying order",
+}
+
+
+def _assert_same(a: Path, b: Path, man_a: dict[str, Any], man_b: dict[str, Any], *, known: bool = True) -> None:
+    assert (a / "sites.csv").read_bytes() == (b / "sites.csv").read_bytes()
+    differing = _leaf_diff(normalise_manifest(man_a), normalise_manifest(man_b))
+    if known:
+        differing = [d for d in differing if not any(d.startswith(f"outputs.{k}.") for k in KNOWN_NONDETERMINISTIC)]
+    assert not differing, f"manifests differ beyond run times: {differing}"
+
+
+def _leaf_diff(a: Any, b: Any, path: str = "") -> list[str]:
+    """Paths (a.b.c) of the values that differ, with both values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str) for d in _leaf_diff(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _leaf_diff(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
+def test_normalise_marks_only_run_times() -> None:
+    man = {"timings_s": {"load": 1.0}, "solver": {"runtime_s": 2.0, "stats": {"time_reduce_s": 0.1, "cpsat": {"wall_s": 3.0}}},
+           "scenario": {"solver": {"time_limit_s": 60}}, "outputs": {"report": {"sha256": "x"}, "sites_csv": {"sha256": "y"}}}
+    norm = normalise_manifest(man)
+    assert norm["timings_s"] == "<run time>"
+    assert norm["solver"]["runtime_s"] == norm["solver"]["stats"]["time_reduce_s"] == norm["solver"]["stats"]["cpsat"]["wall_s"] == "<run time>"
+    assert norm["scenario"]["solver"]["time_limit_s"] == 60
+    assert norm["outputs"]["report"] == "<run time>" and norm["outputs"]["sites_csv"] == {"sha256": "y"}
+
+
+def test_tiny_twice_identical(tiny: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    _assert_same(a, b, _run(tiny, a), _run(tiny, b))
+
+
+@pytest.mark.xfail(bool(KNOWN_NONDETERMINISTIC), strict=False, reason="; ".join(KNOWN_NONDETERMINISTIC.values()))
+def test_tiny_outputs_byte_identical(tiny: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    _assert_same(a, b, _run(tiny, a), _run(tiny, b), known=False)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="KNOWN BUG (optimiser told): CP-SAT stops on the wall-clock limit, demo_small hits its 20 s "
+                   "limit and the selection varies; needs the deterministic-time limit optimize.solve documents")
+def test_demo_small_twice_identical(tmp_path: Path) -> None:
+    if not DEMO_SMALL.is_file():
+        pytest.skip("data/scenarios/demo_small.toml is not in this checkout")
+    a, b = tmp_path / "a", tmp_path / "b"
+    _assert_same(a, b, _run(DEMO_SMALL, a), _run(DEMO_SMALL, b))
