@@ -1,10 +1,11 @@
 """Greedy heuristics for (partial, k-) set cover and budgeted maximum coverage.
 
 Rows carry a weight ``w``, a requirement ``k`` (distinct covering columns) and an area; each
-area has a *need* (weight still to cover; ``inf`` = maximise coverage). A column's gain is
-``Σ w_i / k_i`` over its rows that still lack covers, capped per area by the area's remaining
-need; this gain never increases as columns are added, so the classic lazy evaluation is exact
-(Minoux's accelerated greedy): re-evaluate only the best stale score.
+area has a *need* (weight still to cover; ``inf`` = maximise coverage), which falls by ``w_i``
+when row ``i`` reaches ``k_i`` covers. A column's gain is ``Σ w_i / k_i`` over its rows that
+still lack covers, capped per area by the area's remaining need; this gain never increases as
+columns are added, so the classic lazy evaluation is exact (Minoux's accelerated greedy):
+re-evaluate only the best stale score.
 
 Side constraints: one column per group, conflict pairs, per-type caps, a site count and a
 budget. Chvátal (1979) greedy, ``score = gain / cost`` (``gain`` alone when ``by_ratio`` is
@@ -176,8 +177,9 @@ def greedy_cover(
         for p in range(c_ptr[j], c_ptr[j + 1]):
             i = c_idx[p]
             if cnt[i] < k[i]:
-                need[area[i]] -= w[i] / k[i]
                 cnt[i] += 1
+                if cnt[i] == k[i]:
+                    need[area[i]] -= w[i]
     return sel
 
 

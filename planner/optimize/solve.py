@@ -281,6 +281,47 @@ def solve(
     return finish(status, sel, base_cost + bnd if mode == "min_cost" else const_w + bnd, backend_name(backend))
 
 
+#: above this many nonzeros a min-cost LP relaxation is replaced by the Lagrangian bound
+LP_MAX_NNZ = 700_000
+
+
+def lagrangian_bound(red: Reduced, side: Side, ub: float, budget_s: float, deterministic: bool,
+                     stats: dict[str, Any]) -> tuple[float, NDArray[np.float64]]:
+    """Subgradient Lagrangian bound (kernels.lagrange) in reduced cost units, and reduced costs."""
+    from kernels.lagrange import subgradient
+    from planner.optimize._heuristics import OPS_PER_S, csc_of
+
+    t0 = time.perf_counter()
+    c_ptr, c_idx = csc_of(red)
+    m = red.a.shape[0]
+    cost = side.cost.astype(np.float64)
+    soft = np.flatnonzero(~red.hard)
+    order = soft[np.argsort(red.area[soft], kind="stable")]
+    a_ptr = np.searchsorted(red.area[order], np.arange(red.need.size + 1)).astype(np.int64)
+    need = np.maximum(red.need, 0.0).astype(np.float64)
+    deg = np.diff(c_ptr).astype(np.float64)
+    u = np.full(m, np.inf)
+    ratio = np.divide(cost, deg, out=np.zeros_like(cost), where=deg > 0)
+    np.minimum.at(u, c_idx, np.repeat(ratio, np.diff(c_ptr)))
+    u[~np.isfinite(u)] = 0.0
+    if not math.isfinite(ub):
+        ub = float(cost.sum())
+    per_iter = 2.0 * red.a.nnz + 20.0 * m + 4.0 * red.n_cols
+    iters = int(min(2000, max(20, budget_s * OPS_PER_S / per_iter)))
+    chunk, done, lam, lb = 50, 0, 0.1, -math.inf
+    deadline = t0 + budget_s
+    while done < iters and (deterministic or time.perf_counter() < deadline):
+        val, lam = subgradient(c_ptr, c_idx, cost, red.k, red.w, red.hard, a_ptr, order.astype(np.int64), need, u, ub,
+                               chunk, lam)
+        lb = max(lb, val)
+        done += chunk
+        if lam < 1e-6 or time.perf_counter() > t0 + 2.0 * budget_s:
+            break
+    rc = cost - np.asarray(red.a.T @ u).ravel()
+    stats["lagrangian"] = {"bound": float(lb), "iterations": done, "seconds": round(time.perf_counter() - t0, 3)}
+    return float(lb), rc
+
+
 def backend_name(backend: str) -> str:
     """The exact back-end that ``backend`` resolves to."""
     return "scip" if backend == "scip" else "cpsat"
@@ -337,7 +378,13 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
     lp_ok = False
     now = time.perf_counter()
     remaining = deadline - now
-    if mode != "min_cost_at" and red.n_cols >= 50 and remaining > 1.0:
+    if mode == "min_cost" and red.a.nnz > LP_MAX_NNZ and remaining > 1.0:
+        lb, _ = lagrangian_bound(red, side, best_val if best is not None else math.inf, 0.25 * remaining,
+                                    deterministic, stats)
+        if np.allclose(side.cost, np.round(side.cost)):
+            lb = math.ceil(lb - 1e-6)
+        bound = max(bound, lb)
+    elif mode != "min_cost_at" and red.n_cols >= 50 and remaining > 1.0:
         lp = solve_lp(red, side, "min_cost" if minimise else "max_coverage", 0.3 * remaining)
         stats["lp"] = {"ok": lp.ok, "bound": lp.bound if lp.ok else None, "seconds": round(lp.seconds, 3)}
         if lp.ok:
