@@ -15,7 +15,7 @@ bounding box, which the second pass reads, so every ray is walked once.
 
 RSRP (dBm) = ``budget − link_loss`` where ``budget`` = EIRP per resource element + UE gain −
 penetration − body loss (per site) and ``link_loss`` = path loss + shadowing margin
-(:func:`kernels.pathloss.link_loss_db`).
+(:func:`kernels.pathloss.link_loss_sq`).
 
 Note on ``cache=True``: numba keys a cached kernel on its own source file only, so after
 editing ``pathloss.py`` or ``los.py`` delete ``kernels/__pycache__/*.nb[ic]`` (a fresh checkout
@@ -25,13 +25,14 @@ has none).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
 from kernels.los import ground_at, line_of_sight
-from kernels.pathloss import link_loss_db
+from kernels.pathloss import coeff_pair, link_loss_sq, los_probability, site_coefficients
 
 _jit = njit(cache=True, nogil=True)
 
@@ -114,10 +115,16 @@ def fill_disk(
     margin_los: NDArray[np.float64], margin_nlos: NDArray[np.float64],
     mode: int, fc_ghz: float, h_ut: float, street_w: float, bldg_h: float,
     x0: float, y0: float, res: float, nx: int, ny: int, mask: NDArray[np.bool_],
-    indptr: NDArray[np.int64], indices: NDArray[np.int64], rsrp: NDArray[np.float32],
+    indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
 ) -> None:
-    """Pass 2 without terrain: write cell indices and RSRP (dBm) of the cells :func:`count_disk` counted."""
+    """Pass 2 without terrain: write cell indices and RSRP (dBm) of the cells :func:`count_disk` counted.
+
+    UMa, UMi and FSPL use the per-site coefficients of :func:`kernels.pathloss.site_coefficients`
+    (one logarithm per cell, plus a square root and an exponential for the LOS probability in
+    mode 0); RMa uses :func:`kernels.pathloss.link_loss_sq`.
+    """
     n = sx.size
+    lfc = math.log10(max(fc_ghz, 0.1))
     for s in range(n):
         rad = radius[s]
         if rad < 0.0:
@@ -125,6 +132,9 @@ def fill_disk(
         r2 = rad * rad
         r0, r1 = _rows(sy[s], rad, y0, res, ny)
         c0, c1 = _cols(sx[s], rad, x0, res, nx)
+        ok, dz2, dbp2, a1, b1, a2, b2, an, bn = site_coefficients(model[s], fc_ghz, h_bs[s], h_ut)
+        ml = margin_los[s]
+        mn = margin_nlos[s]
         k = indptr[s]
         for r in range(r0, r1 + 1):
             dy = y0 - (r + 0.5) * res - sy[s]
@@ -139,8 +149,17 @@ def fill_disk(
                 dx = x0 + (c + 0.5) * res - sx[s]
                 d2 = dx * dx + dy * dy
                 if d2 <= r2 and mask[base + c]:
-                    loss = link_loss_db(mode, model[s], fc_ghz, math.sqrt(d2), h_bs[s], h_ut,
-                                        margin_los[s], margin_nlos[s], street_w, bldg_h)
+                    if ok:
+                        pl_l, pl_n = coeff_pair(d2, dz2, dbp2, a1, b1, a2, b2, an, bn)
+                        if mode == MODE_NLOS:
+                            loss = pl_n + mn
+                        elif mode == MODE_LOS:
+                            loss = pl_l + ml
+                        else:
+                            p = los_probability(model[s], math.sqrt(d2), h_ut)
+                            loss = p * (pl_l + ml) + (1.0 - p) * (pl_n + mn)
+                    else:
+                        loss = link_loss_sq(mode, model[s], fc_ghz, lfc, d2, h_bs[s], h_ut, ml, mn, street_w, bldg_h)
                     indices[k] = base + c
                     rsrp[k] = budget[s] - loss
                     k += 1
@@ -203,10 +222,11 @@ def fill_terrain(
     fc_ghz: float, h_ut: float, street_w: float, bldg_h: float,
     x0: float, y0: float, res: float, nx: int, ny: int,
     box_off: NDArray[np.int64], status: NDArray[np.uint8],
-    indptr: NDArray[np.int64], indices: NDArray[np.int64], rsrp: NDArray[np.float32],
+    indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
 ) -> None:
     """Pass 2 with terrain: RSRP with the LOS or NLOS formula as :func:`count_terrain` decided."""
     n = sx.size
+    lfc = math.log10(max(fc_ghz, 0.1))
     for s in range(n):
         rad = radius_los[s]
         if rad < 0.0:
@@ -224,9 +244,8 @@ def fill_terrain(
                 if st == 0:
                     continue
                 dx = x0 + (c + 0.5) * res - sx[s]
-                d = math.sqrt(dx * dx + dy * dy)
                 mode = MODE_LOS if st == 1 else MODE_NLOS
-                loss = link_loss_db(mode, model[s], fc_ghz, d, h_bs[s], h_ut,
+                loss = link_loss_sq(mode, model[s], fc_ghz, lfc, dx * dx + dy * dy, h_bs[s], h_ut,
                                     margin_los[s], margin_nlos[s], street_w, bldg_h)
                 indices[k] = base + c
                 rsrp[k] = budget[s] - loss
@@ -235,7 +254,7 @@ def fill_terrain(
 
 @_jit
 def best_server(
-    indptr: NDArray[np.int64], indices: NDArray[np.int64], rsrp: NDArray[np.float32],
+    indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
     rows: NDArray[np.int64], n_cells: int,
 ) -> NDArray[np.float32]:
     """Highest RSRP (dBm) per cell over the given rows (sites); NaN where none reaches."""

@@ -104,6 +104,94 @@ def _rma_pl1(fc: float, d3d: float, hb: float) -> float:
 
 
 @_jit
+def pathloss_pair_sq(
+    model: int,
+    fc_ghz: float,
+    log10_fc: float,
+    d2d_sq: float,
+    h_bs_m: float,
+    h_ut_m: float,
+    street_w_m: float,
+    bldg_h_m: float,
+) -> tuple[float, float]:
+    """LOS and NLOS path loss (dB) from the *squared* 2D distance (m²).
+
+    The inner-loop form of :func:`pathloss_pair`: the caller passes ``log10(fc)`` (computed once
+    per site) and d_2D², which saves a square root and a logarithm per cell. Returns
+    ``(PL_LOS, PL_NLOS)`` with ``PL_NLOS = max(PL_LOS, PL'_NLOS)``.
+    """
+    fc = max(fc_ghz, 0.1)
+    hbs, hut = _heights(model, h_bs_m, h_ut_m)
+    d2sq = max(d2d_sq, D2D_MIN * D2D_MIN)
+    dz = hbs - hut
+    d3sq = d2sq + dz * dz
+    if model == FSPL:
+        pl = fspl_db(fc, math.sqrt(d3sq))
+        return pl, pl
+    ld = 0.5 * math.log10(d3sq)
+    lf = 20.0 * log10_fc
+    if model == UMA:
+        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_BP
+        if d2sq <= dbp * dbp:
+            pl_los = 28.0 + 22.0 * ld + lf
+        else:
+            pl_los = 28.0 + 40.0 * ld + lf - 9.0 * math.log10(dbp * dbp + dz * dz)
+        pl_n = 13.54 + 39.08 * ld + lf - 0.6 * (hut - 1.5)
+        return pl_los, max(pl_los, pl_n)
+    if model == UMI:
+        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_BP
+        if d2sq <= dbp * dbp:
+            pl_los = 32.4 + 21.0 * ld + lf
+        else:
+            pl_los = 32.4 + 40.0 * ld + lf - 9.5 * math.log10(dbp * dbp + dz * dz)
+        pl_n = 22.4 + 35.3 * ld + 21.3 * log10_fc - 0.3 * (hut - 1.5)
+        return pl_los, max(pl_los, pl_n)
+    # RMa
+    d2d = math.sqrt(d2sq)
+    d3d = math.sqrt(d3sq)
+    w = clamp(street_w_m, 5.0, 50.0)
+    hb = clamp(bldg_h_m, 5.0, 50.0)
+    dbp = 2.0 * math.pi * hbs * hut * fc * 1e9 / C_BP
+    if d2d <= dbp:
+        pl_los = _rma_pl1(fc, d3d, hb)
+    else:
+        # floored at PL1 at the breakpoint's d_3D: keeps the loss non-decreasing in d_2D
+        # (the table's PL2 can dip below it by < 0.001 dB just beyond d_BP)
+        d3bp = math.sqrt(dbp * dbp + dz * dz)
+        pl_los = max(_rma_pl1(fc, dbp, hb) + 40.0 * math.log10(d3d / dbp), _rma_pl1(fc, d3bp, hb))
+    lhbs = math.log10(hbs)
+    pl_n = (
+        161.04
+        - 7.1 * math.log10(w)
+        + 7.5 * math.log10(hb)
+        - (24.37 - 3.7 * (hb / hbs) ** 2) * lhbs
+        + (43.42 - 3.1 * lhbs) * (ld - 3.0)
+        + lf
+        - (3.2 * math.log10(11.75 * hut) ** 2 - 4.97)
+    )
+    return pl_los, max(pl_los, pl_n)
+
+
+@_jit
+def pathloss_pair(
+    model: int,
+    fc_ghz: float,
+    d2d_m: float,
+    h_bs_m: float,
+    h_ut_m: float,
+    street_w_m: float = 20.0,
+    bldg_h_m: float = 5.0,
+) -> tuple[float, float]:
+    """LOS and NLOS path loss (dB) of one link: ``(PL_LOS, max(PL_LOS, PL'_NLOS))``.
+
+    Parameters as in :func:`pathloss_db`.
+    """
+    fc = max(fc_ghz, 0.1)
+    d = max(d2d_m, 0.0)
+    return pathloss_pair_sq(model, fc, math.log10(fc), d * d, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
+
+
+@_jit
 def pathloss_db(
     model: int,
     fc_ghz: float,
@@ -127,7 +215,7 @@ def pathloss_db(
     h_bs_m, h_ut_m : float
         Base-station and UE antenna heights above ground (m), clamped as the module says.
     los : bool
-        Line of sight (True) or not.
+        Line of sight (True) or not (NLOS = ``max(PL_LOS, PL'_NLOS)``).
     street_w_m, bldg_h_m : float
         RMa average street width W and building height h (m).
 
@@ -136,58 +224,8 @@ def pathloss_db(
     float
         Path loss (dB), finite for every finite input.
     """
-    fc = max(fc_ghz, 0.1)
-    hbs, hut = _heights(model, h_bs_m, h_ut_m)
-    d2d = max(d2d_m, D2D_MIN)
-    dz = hbs - hut
-    d3d = math.sqrt(d2d * d2d + dz * dz)
-    if model == FSPL:
-        return fspl_db(fc, d3d)
-    lf = 20.0 * math.log10(fc)
-    if model == UMA:
-        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_BP
-        if d2d <= dbp:
-            pl_los = 28.0 + 22.0 * math.log10(d3d) + lf
-        else:
-            pl_los = 28.0 + 40.0 * math.log10(d3d) + lf - 9.0 * math.log10(dbp * dbp + dz * dz)
-        if los:
-            return pl_los
-        pl_n = 13.54 + 39.08 * math.log10(d3d) + lf - 0.6 * (hut - 1.5)
-        return max(pl_los, pl_n)
-    if model == UMI:
-        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_BP
-        if d2d <= dbp:
-            pl_los = 32.4 + 21.0 * math.log10(d3d) + lf
-        else:
-            pl_los = 32.4 + 40.0 * math.log10(d3d) + lf - 9.5 * math.log10(dbp * dbp + dz * dz)
-        if los:
-            return pl_los
-        pl_n = 22.4 + 35.3 * math.log10(d3d) + 21.3 * math.log10(fc) - 0.3 * (hut - 1.5)
-        return max(pl_los, pl_n)
-    # RMa
-    w = clamp(street_w_m, 5.0, 50.0)
-    hb = clamp(bldg_h_m, 5.0, 50.0)
-    dbp = 2.0 * math.pi * hbs * hut * fc * 1e9 / C_BP
-    if d2d <= dbp:
-        pl_los = _rma_pl1(fc, d3d, hb)
-    else:
-        # floored at PL1 at the breakpoint's d_3D: keeps the loss non-decreasing in d_2D
-        # (the table's PL2 can dip below it by < 0.001 dB just beyond d_BP)
-        d3bp = math.sqrt(dbp * dbp + dz * dz)
-        pl_los = max(_rma_pl1(fc, dbp, hb) + 40.0 * math.log10(d3d / dbp), _rma_pl1(fc, d3bp, hb))
-    if los:
-        return pl_los
-    lhbs = math.log10(hbs)
-    pl_n = (
-        161.04
-        - 7.1 * math.log10(w)
-        + 7.5 * math.log10(hb)
-        - (24.37 - 3.7 * (hb / hbs) ** 2) * lhbs
-        + (43.42 - 3.1 * lhbs) * (math.log10(d3d) - 3.0)
-        + lf
-        - (3.2 * math.log10(11.75 * hut) ** 2 - 4.97)
-    )
-    return max(pl_los, pl_n)
+    pl_los, pl_nlos = pathloss_pair(model, fc_ghz, d2d_m, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
+    return pl_los if los else pl_nlos
 
 
 @_jit
@@ -249,16 +287,79 @@ def link_loss_db(
     ``p (PL_LOS + m_LOS) + (1 − p)(PL_NLOS + m_NLOS)``; 1 = NLOS; 2 = LOS. Every mode is
     non-decreasing in distance.
     """
+    pl_los, pl_nlos = pathloss_pair(model, fc_ghz, d2d_m, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
     if mode == 2:
-        return pathloss_db(model, fc_ghz, d2d_m, h_bs_m, h_ut_m, True, street_w_m, bldg_h_m) + margin_los_db
-    pn = pathloss_db(model, fc_ghz, d2d_m, h_bs_m, h_ut_m, False, street_w_m, bldg_h_m) + margin_nlos_db
+        return pl_los + margin_los_db
     if mode == 1:
-        return pn
+        return pl_nlos + margin_nlos_db
     p = los_probability(model, d2d_m, h_ut_m)
-    if p <= 0.0:
-        return pn
-    pl = pathloss_db(model, fc_ghz, d2d_m, h_bs_m, h_ut_m, True, street_w_m, bldg_h_m) + margin_los_db
-    return p * pl + (1.0 - p) * pn
+    return p * (pl_los + margin_los_db) + (1.0 - p) * (pl_nlos + margin_nlos_db)
+
+
+@_jit
+def link_loss_sq(
+    mode: int,
+    model: int,
+    fc_ghz: float,
+    log10_fc: float,
+    d2d_sq: float,
+    h_bs_m: float,
+    h_ut_m: float,
+    margin_los_db: float,
+    margin_nlos_db: float,
+    street_w_m: float,
+    bldg_h_m: float,
+) -> float:
+    """:func:`link_loss_db` from the squared 2D distance (m²) and a precomputed ``log10(fc)``."""
+    pl_los, pl_nlos = pathloss_pair_sq(model, fc_ghz, log10_fc, d2d_sq, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
+    if mode == 2:
+        return pl_los + margin_los_db
+    if mode == 1:
+        return pl_nlos + margin_nlos_db
+    p = los_probability(model, math.sqrt(max(d2d_sq, 0.0)), h_ut_m)
+    return p * (pl_los + margin_los_db) + (1.0 - p) * (pl_nlos + margin_nlos_db)
+
+
+@_jit
+def site_coefficients(
+    model: int, fc_ghz: float, h_bs_m: float, h_ut_m: float
+) -> tuple[bool, float, float, float, float, float, float, float, float]:
+    """Per-site constants of the UMa, UMi and FSPL formulas, which are affine in log10(d_3D).
+
+    Returns ``(ok, dz², d'_BP², a1, b1, a2, b2, a_n, b_n)`` such that, with
+    ``L = log10(d_3D)`` and ``d_3D² = max(d_2D², 100) + dz²``, ``PL_LOS = a1 + b1 L`` up to the
+    breakpoint and ``a2 + b2 L`` beyond, and ``PL'_NLOS = a_n + b_n L`` (the same formulas as
+    :func:`pathloss_pair_sq`, rearranged; a test checks they agree). ``ok`` is False for RMa,
+    whose LOS formula is not affine in L (callers fall back to :func:`link_loss_sq`).
+    """
+    fc = max(fc_ghz, 0.1)
+    hbs, hut = _heights(model, h_bs_m, h_ut_m)
+    dz = hbs - hut
+    lfc = math.log10(fc)
+    lf = 20.0 * lfc
+    if model == UMA:
+        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_BP
+        a2 = 28.0 + lf - 9.0 * math.log10(dbp * dbp + dz * dz)
+        return True, dz * dz, dbp * dbp, 28.0 + lf, 22.0, a2, 40.0, 13.54 + lf - 0.6 * (hut - 1.5), 39.08
+    if model == UMI:
+        dbp = 4.0 * (hbs - H_E) * (hut - H_E) * fc * 1e9 / C_BP
+        a2 = 32.4 + lf - 9.5 * math.log10(dbp * dbp + dz * dz)
+        return True, dz * dz, dbp * dbp, 32.4 + lf, 21.0, a2, 40.0, 22.4 + 21.3 * lfc - 0.3 * (hut - 1.5), 35.3
+    if model == FSPL:
+        a = 20.0 * math.log10(4.0 * math.pi * fc * 1e9 / C_LIGHT)
+        return True, dz * dz, math.inf, a, 20.0, a, 20.0, a, 20.0
+    return False, dz * dz, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+
+
+@_jit
+def coeff_pair(
+    d2d_sq: float, dz2: float, dbp2: float, a1: float, b1: float, a2: float, b2: float, an: float, bn: float
+) -> tuple[float, float]:
+    """``(PL_LOS, PL_NLOS)`` (dB) from :func:`site_coefficients` and the squared 2D distance."""
+    d2 = max(d2d_sq, D2D_MIN * D2D_MIN)
+    lg = 0.5 * math.log10(d2 + dz2)
+    pl_los = a1 + b1 * lg if d2 <= dbp2 else a2 + b2 * lg
+    return pl_los, max(pl_los, an + bn * lg)
 
 
 #: radii are searched up to this distance (m)
@@ -297,6 +398,28 @@ def max_radius(
         else:
             hi = mid
     return lo
+
+
+@_jit
+def max_radius_array(
+    mode: int,
+    model: NDArray[np.int64],
+    fc_ghz: float,
+    h_bs_m: NDArray[np.float64],
+    h_ut_m: float,
+    margin_los_db: NDArray[np.float64],
+    margin_nlos_db: NDArray[np.float64],
+    street_w_m: float,
+    bldg_h_m: float,
+    allowed_db: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """:func:`max_radius` per site (m; −1 when a site covers nothing)."""
+    n = h_bs_m.size
+    out = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        out[i] = max_radius(mode, model[i], fc_ghz, h_bs_m[i], h_ut_m, margin_los_db[i], margin_nlos_db[i],
+                            street_w_m, bldg_h_m, allowed_db[i])
+    return out
 
 
 @_jit

@@ -52,7 +52,7 @@ def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np
 
 
 def assert_same(cov: CoverageMatrix, ref: list[dict[int, float]]) -> None:
-    assert cov.indptr.dtype == np.int64 and cov.rsrp.dtype == np.float32
+    assert cov.indptr.dtype == np.int64 and cov.rsrp.dtype == np.float32 and cov.indices.dtype == np.int32
     assert cov.indptr[0] == 0 and cov.indptr[-1] == cov.indices.size == cov.rsrp.size
     for s, want in enumerate(ref):
         idx = cov.indices[cov.indptr[s]:cov.indptr[s + 1]]

@@ -155,3 +155,20 @@ def test_matlab_nrpathloss_rma_example() -> None:
     (https://www.mathworks.com/help/5g/ref/nrpathloss.html)."""
     got = pathloss("rma", 3.5, math.hypot(1000.0, 1000.0), 30.0, 1.5, True, street_width_m=25.0, building_height_m=7.0)
     assert float(got) == pytest.approx(110.1615, abs=1e-3)
+
+
+@pytest.mark.parametrize("model", ["uma", "umi", "fspl"])
+def test_site_coefficients_agree_with_formulas(model: str) -> None:
+    """The coverage kernel's per-site affine form gives the same loss as the table formulas."""
+    from kernels.pathloss import coeff_pair, site_coefficients
+    from planner.radio import MODEL_CODES
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        fc, d, hbs, hut = rng.uniform(0.7, 4.9), rng.uniform(0, 3000), rng.uniform(4, 40), rng.uniform(1.5, 3)
+        ok, *coef = site_coefficients(MODEL_CODES[model], fc, hbs, hut)
+        assert ok
+        pl_l, pl_n = coeff_pair(d * d, *coef)
+        assert pl_l == pytest.approx(float(pathloss(model, fc, d, hbs, hut, True)), abs=1e-9)
+        assert pl_n == pytest.approx(float(pathloss(model, fc, d, hbs, hut, False)), abs=1e-9)
+    assert not site_coefficients(MODEL_CODES["rma"], 3.5, 35.0, 1.5)[0]

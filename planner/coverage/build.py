@@ -13,7 +13,7 @@ from kernels import coverage as _cov
 from kernels import pathloss as _pl
 from planner.coverage.grid import Grid
 from planner.coverage.matrix import CoverageMatrix
-from planner.radio.budget import LOS_MODES, LinkBudget, link_budget
+from planner.radio.budget import LOS_MODES, link_budget
 from planner.scenario import RadioConfig
 
 if TYPE_CHECKING:
@@ -27,19 +27,13 @@ CHUNK_BOX_CELLS = 1 << 25
 SITE_CLASSES = ("macro", "micro")
 
 
-def _site_radii(links: list[LinkBudget], cls: NDArray[np.int64], h: NDArray[np.float64], mode: str) -> NDArray[np.float64]:
-    """Radius (m; −1 = covers nothing) of each site, inverted once per distinct (class, height)."""
-    out = np.empty(h.size, dtype=np.float64)
-    keys = np.stack([cls.astype(np.float64), h], axis=1)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    m = LOS_MODES[mode]
-    radii = np.empty(len(uniq))
-    for i, (c, hh) in enumerate(uniq):
-        lb = links[int(c)]
-        radii[i] = _pl.max_radius(m, lb.model_code, lb.fc_ghz, float(hh), lb.ue_height_m, lb.shadow_margin_los_db,
-                                  lb.shadow_margin_nlos_db, lb.street_width_m, lb.building_height_m, lb.allowed_loss_db)
-    out[:] = radii[inverse.ravel()]
-    return out
+def _site_radii(model: NDArray[np.int64], h: NDArray[np.float64], m_los: NDArray[np.float64],
+                m_nlos: NDArray[np.float64], budget: NDArray[np.float64], radio: RadioConfig, fc: float,
+                mode: str) -> NDArray[np.float64]:
+    """Radius (m; −1 = covers nothing) of each site: its link budget inverted by bisection."""
+    allowed = budget - float(radio.threshold_dbm)
+    return _pl.max_radius_array(LOS_MODES[mode], model, fc, h, float(radio.ue_height_m), m_los, m_nlos,
+                                float(radio.rma_street_width_m), float(radio.rma_building_height_m), allowed)
 
 
 def build_coverage(
@@ -110,17 +104,19 @@ def build_coverage(
     w, hb = float(radio.rma_street_width_m), float(radio.rma_building_height_m)
     g = (float(grid.x0), float(grid.y0), float(grid.res), int(grid.nx), int(grid.ny))
     timings: dict[str, float] = {}
+    # flat cell indices: int32 while they fit (half the memory and writes), else int64
+    idx_dtype: Any = np.int32 if grid.n_cells < 2**31 - 1 else np.int64
 
     t0 = time.perf_counter()
     if terrain is None:
-        radius = _site_radii(links, cls, h, radio.los)
+        radius = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, radio.los)
         timings["radius_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         counts = _cov.count_disk(x, y, radius, *g, mask)
         timings["count_s"] = time.perf_counter() - t0
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        indices = np.empty(int(indptr[-1]), dtype=np.int64)
+        indices = np.empty(int(indptr[-1]), dtype=idx_dtype)
         rsrp = np.empty(int(indptr[-1]), dtype=np.float32)
         t0 = time.perf_counter()
         _cov.fill_disk(x, y, radius, h, model, budget, m_los, m_nlos, LOS_MODES[radio.los], fc, hut, w, hb,
@@ -129,13 +125,13 @@ def build_coverage(
         n_chunks = 1
     else:
         terrain.check_grid(grid)
-        radius = _site_radii(links, cls, h, "los")
-        radius_nlos = _site_radii(links, cls, h, "nlos")
+        radius = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, "los")
+        radius_nlos = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, "nlos")
         timings["radius_s"] = time.perf_counter() - t0
         dsm = terrain.dsm
         dem = terrain.dem
         box = _cov.bbox_sizes(x, y, radius, *g)
-        parts_idx: list[NDArray[np.int64]] = []
+        parts_idx: list[NDArray[np.integer[Any]]] = []
         parts_rsrp: list[NDArray[np.float32]] = []
         counts = np.zeros(n, dtype=np.int64)
         timings["count_s"] = timings["fill_s"] = 0.0
@@ -157,7 +153,7 @@ def build_coverage(
             timings["count_s"] += time.perf_counter() - t0
             ip = np.zeros(c.size + 1, dtype=np.int64)
             np.cumsum(c, out=ip[1:])
-            idx = np.empty(int(ip[-1]), dtype=np.int64)
+            idx = np.empty(int(ip[-1]), dtype=idx_dtype)
             val = np.empty(int(ip[-1]), dtype=np.float32)
             t0 = time.perf_counter()
             _cov.fill_terrain(x[sl], y[sl], radius[sl], h[sl], model[sl], budget[sl], m_los[sl], m_nlos[sl], fc, hut, w, hb,
@@ -171,7 +167,7 @@ def build_coverage(
         del scratch
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        indices = np.concatenate(parts_idx) if parts_idx else np.empty(0, dtype=np.int64)
+        indices = np.concatenate(parts_idx) if parts_idx else np.empty(0, dtype=idx_dtype)
         rsrp = np.concatenate(parts_rsrp) if parts_rsrp else np.empty(0, dtype=np.float32)
     timings["total_s"] = time.perf_counter() - t_start
     meta: dict[str, Any] = {
@@ -186,6 +182,7 @@ def build_coverage(
         "n_sites": int(n),
         "n_sites_by_class": {c: int((cls == i).sum()) for i, c in enumerate(SITE_CLASSES)},
         "n_cells": int(grid.n_cells),
+        "index_dtype": np.dtype(idx_dtype).name,
         "n_demand_cells": int(mask.sum()),
         "nnz": int(indptr[-1]),
         "cells_per_site_mean": round(float(indptr[-1]) / n, 2) if n else 0.0,

@@ -27,7 +27,7 @@ class CoverageMatrix:
     grid : Grid
         The grid the cell indices refer to.
     indptr : ndarray of int64, shape (n_sites + 1,)
-    indices : ndarray of int64
+    indices : ndarray of int32 (int64 for grids of 2**31 cells or more)
     rsrp : ndarray of float32
     meta : dict
         Model, parameters, counts and timings (goes into ``manifest.json``).
@@ -35,7 +35,7 @@ class CoverageMatrix:
 
     grid: Grid
     indptr: NDArray[np.int64]
-    indices: NDArray[np.int64]
+    indices: NDArray[np.integer[Any]]
     rsrp: NDArray[np.float32]
     meta: dict[str, Any] = field(default_factory=dict)
 
