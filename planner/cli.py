@@ -46,25 +46,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument("-q", "--quiet", action="store_true", help="only print errors")
     p.add_argument("-v", "--verbose", action="store_true", help="print debug logging")
+    # -q/-v are accepted after the subcommand too (`planner run x.toml -q`); SUPPRESS keeps the global value
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only print errors")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print debug logging")
     sub = p.add_subparsers(dest="command", required=True)
 
-    ini = sub.add_parser("init", help="write a commented template scenario and sample inputs into a new folder")
+    ini = sub.add_parser("init", help="write a commented template scenario and sample inputs into a new folder", parents=[common])
     ini.add_argument("folder", type=Path, help="a new or empty folder")
     ini.add_argument("--table", choices=("csv", "xlsx"), default="csv", help="format of the sample candidate table")
     ini.add_argument("--encoding", choices=("utf-8-sig", "utf-8", "gbk"), default="utf-8-sig", help="encoding of the sample CSV")
     ini.add_argument("--coordinates", choices=("cgcs2000", "gcj02"), default="cgcs2000",
                      help="write the sample in GCJ-02 (as 高德/腾讯 exports) and set inputs.coordinates to match")
 
-    val = sub.add_parser("validate", help="check a scenario and its inputs, listing every problem")
+    val = sub.add_parser("validate", help="check a scenario and its inputs, listing every problem", parents=[common])
     val.add_argument("scenario", type=Path)
     _add_set(val)
 
-    run = sub.add_parser("run", help="run a scenario and write every output")
+    run = sub.add_parser("run", help="run a scenario and write every output", parents=[common])
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument("--out", type=Path, default=None, help="output folder (default runs/<scenario file name>)")
     _add_set(run)
 
-    swp = sub.add_parser("sweep", help="run variants of a scenario in parallel; comparison table, Pareto plot, combined report")
+    swp = sub.add_parser("sweep", help="run variants of a scenario in parallel; comparison table, Pareto plot, combined report", parents=[common])
     swp.add_argument("scenario", type=Path)
     swp.add_argument("--param", dest="params", action="append", default=[], required=True, metavar="KEY=V1,V2,...",
                      help="a key and its values, e.g. --param objective.max_sites=50,100,200 (repeat for a grid)")
@@ -72,13 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("--jobs", type=int, default=None, help="parallel processes (default min(2, variants))")
     _add_set(swp)
 
-    cmp_ = sub.add_parser("compare", help="compare two run folders: sites added/removed/kept, per-area coverage, map")
+    cmp_ = sub.add_parser("compare", help="compare two run folders: sites added/removed/kept, per-area coverage, map", parents=[common])
     cmp_.add_argument("run_a", type=Path, help="the reference run folder")
     cmp_.add_argument("run_b", type=Path, help="the run folder compared with it")
     cmp_.add_argument("--out", type=Path, default=None, help="folder for compare.csv/compare_areas.csv/compare.html "
                       "(default runs/compare_<A>_vs_<B>)")
 
-    rep = sub.add_parser("report", help="re-render a run's report.html from its saved results (no solving)")
+    rep = sub.add_parser("report", help="re-render a run's report.html from its saved results (no solving)", parents=[common])
     rep.add_argument("run_dir", type=Path)
     rep.add_argument("--language", choices=("zh", "en"), default=None, help="report language (default: the run's)")
     rep.add_argument("--basemap", choices=("none", "osm", "tianditu", "gaode"), default=None, help="basemap (default: the run's)")

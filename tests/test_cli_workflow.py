@@ -251,3 +251,8 @@ def test_sweep_sigterm_leaves_nothing_behind(tiny_toml: Path, tmp_path: Path) ->
     assert "interrupted" in err and "Traceback" not in err
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_global_flags_after_the_subcommand(tiny_toml: Path) -> None:
+    r = _planner("validate", str(tiny_toml), "--quiet")
+    assert r.returncode == 0 and r.stdout == ""
