@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -76,9 +77,20 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             src, fix="convert them to points (e.g. centroids or pole locations) before planning",
         ))
         raise InputDataError(problems)
-    multi = geom_types == "MultiPoint"
+    multi = (geom_types == "MultiPoint").to_numpy()
     if multi.any():
-        df.loc[multi, "geometry"] = df.geometry[multi].centroid
+        parts = shapely.get_num_geometries(df.geometry.to_numpy())
+        several = multi & (parts > 1)
+        if several.any():
+            bad = [feature_label(df, int(i)) for i in np.flatnonzero(several)]
+            problems.append(Problem(
+                f"candidates must be single points; found MultiPoints with several points at {_listing(bad)}",
+                src, fix="explode the MultiPoints into single points (one row per pole) in your GIS",
+            ))
+            raise InputDataError(problems)
+        geoms = df.geometry.to_numpy().copy()
+        geoms[multi] = shapely.get_geometry(geoms[multi], 0)
+        df["geometry"] = gpd.GeoSeries(geoms, index=df.index, crs=df.crs)
     problems += check_plausible_lonlat(df, path, "candidates")
 
     # id
