@@ -21,8 +21,10 @@ micro                       20 W        pole AAU 4T4R, 10 dBi, UMi-Street Canyon
 ==========================  ==========  ===========================================================
 
 With these defaults at 3.5 GHz a 30 m macro reaches R ≈ 250 m (ISD = 1.5 R ≈ 380 m) and a
-10 m pole R ≈ 90 m (ISD ≈ 130 m) under the expected loss, the 300–500 m / 100–200 m practice of
-dense urban China (DOMAIN.md §1.8); ``tests/test_radio.py`` checks it.
+10 m pole R ≈ 90 m (ISD ≈ 135 m) under the expected loss, the 300–500 m / 100–200 m practice of
+dense urban China (DOMAIN.md §1.8); ``tests/test_radio.py`` checks it. All-NLOS
+(``radio.los = "nlos"``) gives R ≈ 216 m / 63 m (ISD ≈ 325 m / 95 m). Without the 20 dB
+penetration margin an outdoor −105 dBm criterion gives ISDs about 3× too large (≈ 1.1 km / 390 m; DOMAIN.md §1.8).
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Sources: ``../shared/DOMAIN.md`` §4.1 (operators and bands) and 3GPP TS 38.101-1 Table 5.3.2-1
 (maximum transmission bandwidth configuration N_RB per channel bandwidth and subcarrier
 spacing).
+
+CMCC's 160 MHz at 2.6 GHz is operated as a 100 MHz NR carrier plus a 60 MHz one (DOMAIN.md §4.1);
+the default n41 carrier is the 100 MHz one, and ``radio.bandwidth_mhz = 60`` models the other.
+Bandwidths outside the table are refused with the list of valid ones.
 """
 
 from __future__ import annotations
