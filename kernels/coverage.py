@@ -165,6 +165,27 @@ def fill_disk(
                     k += 1
 
 
+#: block size (cells) of the surface maxima used to stop rays early
+ZMAX_BLOCK = 16
+
+
+@_jit
+def block_maxima(dsm: NDArray[np.float32], block: int) -> NDArray[np.float64]:
+    """Maximum of ``dsm`` over each ``block`` × ``block`` tile (edge tiles may be partial)."""
+    ny, nx = dsm.shape
+    nby = (ny + block - 1) // block
+    nbx = (nx + block - 1) // block
+    out = np.full((nby, nbx), -np.inf)
+    for r in range(ny):
+        br = r // block
+        for c in range(nx):
+            bc = c // block
+            v = float(dsm[r, c])
+            if v > out[br, bc]:
+                out[br, bc] = v
+    return out
+
+
 @_jit
 def count_terrain(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius_los: NDArray[np.float64],
@@ -180,7 +201,7 @@ def count_terrain(
     """
     n = sx.size
     counts = np.zeros(n, dtype=np.int64)
-    zmax = float(dsm.max())
+    block_max = block_maxima(dsm, ZMAX_BLOCK)
     for s in range(n):
         rad = radius_los[s]
         if rad < 0.0:
@@ -191,6 +212,12 @@ def count_terrain(
         c0, c1 = _cols(sx[s], rad, x0, res, nx)
         width = c1 - c0 + 1
         zs = ground_at(dem, x0, y0, res, sx[s], sy[s]) + h_bs[s]
+        # every ray of this site stays inside its bounding box: the box's highest surface bounds
+        # what can block, so a ray that rises above it is clear (the early exit of line_of_sight)
+        zmax = -np.inf
+        for br in range(r0 // ZMAX_BLOCK, r1 // ZMAX_BLOCK + 1):
+            for bc in range(c0 // ZMAX_BLOCK, c1 // ZMAX_BLOCK + 1):
+                zmax = max(zmax, block_max[br, bc])
         k = 0
         for r in range(r0, r1 + 1):
             dy = y0 - (r + 0.5) * res - sy[s]
