@@ -32,7 +32,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from kernels.los import ground_at, line_of_sight
-from kernels.pathloss import coeff_pair, link_loss_sq, los_probability, site_coefficients
+from kernels.pathloss import UMA, UMI, coeff_pair, link_loss_sq, los_probability, site_coefficients
 
 _jit = njit(cache=True, nogil=True)
 
@@ -135,6 +135,11 @@ def fill_disk(
         ok, dz2, dbp2, a1, b1, a2, b2, an, bn = site_coefficients(model[s], fc_ghz, h_bs[s], h_ut)
         ml = margin_los[s]
         mn = margin_nlos[s]
+        inv_k = 0.0
+        if h_ut <= 13.0 and model[s] == UMA:
+            inv_k = 1.0 / 63.0
+        elif model[s] == UMI:
+            inv_k = 1.0 / 36.0
         k = indptr[s]
         for r in range(r0, r1 + 1):
             dy = y0 - (r + 0.5) * res - sy[s]
@@ -156,7 +161,11 @@ def fill_disk(
                         elif mode == MODE_LOS:
                             loss = pl_l + ml
                         else:
-                            p = los_probability(model[s], math.sqrt(d2), h_ut)
+                            if inv_k > 0.0:  # UMa / UMi with h_UT ≤ 13 m: Table 7.4.2-1 inline
+                                d = math.sqrt(d2)
+                                p = 1.0 if d <= 18.0 else 18.0 / d + math.exp(-d * inv_k) * (1.0 - 18.0 / d)
+                            else:
+                                p = los_probability(model[s], math.sqrt(d2), h_ut)
                             loss = p * (pl_l + ml) + (1.0 - p) * (pl_n + mn)
                     else:
                         loss = link_loss_sq(mode, model[s], fc_ghz, lfc, d2, h_bs[s], h_ut, ml, mn, street_w, bldg_h)

@@ -274,13 +274,16 @@ def test_bench_coverage() -> None:
         "",
         f"(b) cKDTree baseline: tree over the 1 M cell centres {t_tree:.2f} s, then `query_ball_point` + numpy "
         f"path loss for {sub.size:,} random sites {t_sub:.2f} s (same {nnz_sub:,} pairs as the kernel), "
-        f"extrapolated linearly to {N_SITES:,} sites: {base_full:.1f} s → **the kernel is {ratio_b:.0f}× faster** "
-        "(target ≥ 10×).",
+        f"extrapolated linearly to {N_SITES:,} sites: {base_full:.1f} s → **the kernel is {ratio_b:.1f}× faster** "
+        f"(target ≥ 10×: {'met' if ratio_b >= 10 else 'not met'}). Per site-cell pair the baseline spends "
+        f"{t_sub / max(nnz_sub, 1) * 1e9:.0f} ns, the kernel {wall_off / max(nnz_off, 1) * 1e9:.0f} ns including its "
+        "first-touch page faults on the output; the kernel's floor is one log10, one square root and one exp per "
+        "kept cell (the LOS probability), evaluated exactly in scalar float64 (no SIMD maths library on this machine).",
         "",
         f"(c) spopt-style dense `cdist` + radius threshold on 2,000 candidates × {gd.n_cells:,} cells "
         f"(4 km²; a {2_000 * gd.n_cells * 8 / 2**20:.0f} MiB float64 matrix, traced peak {peak_dense:.0f} MiB): "
         f"{t_dense:.2f} s; our kernel on the same instance, with full RSRP: {t_ours_dense:.3f} s → "
-        f"**{ratio_c:.0f}× faster** (target ≥ 20×).",
+        f"**{ratio_c:.0f}× faster** (target ≥ 20×: {'met' if ratio_c >= 20 else 'not met'}).",
         "",
         f"(d) per core, LOS off: {rate_scan / 1e6:,.0f} M bounding-box cells scanned/s, {rate_pairs / 1e6:.1f} M "
         f"covered cells with RSRP/s; LOS on: {rate_los / 1e6:.2f} M ray-marched covered cells/s.",
