@@ -154,14 +154,17 @@ def gcj_forward(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def write_dem(path: Path, west: float, north: float, nx: int, ny: int, res_deg: float, *, crs: str | None = "EPSG:4490",
-              hole: bool = False) -> None:
-    """A flat 30 m DEM (float32, nodata -9999), optionally with a nodata hole in its middle third."""
+              hole: bool = False, mostly_nodata: bool = False) -> None:
+    """A flat 30 m DEM (float32, nodata -9999), optionally with a nodata hole in its middle third
+    (or with nodata everywhere but a strip along its western edge)."""
     import rasterio
     from affine import Affine
 
     data = np.full((ny, nx), 30.0, dtype=np.float32)
     if hole:
         data[ny // 3: 2 * ny // 3, nx // 3: 2 * nx // 3] = -9999.0
+    if mostly_nodata:
+        data[:, nx // 5:] = -9999.0
     profile = {"driver": "GTiff", "width": nx, "height": ny, "count": 1, "dtype": "float32", "nodata": -9999.0,
                "transform": Affine(res_deg, 0.0, west, 0.0, -res_deg, north)}
     if crs:
@@ -512,6 +515,29 @@ def _dem_far(f: Path) -> None:
 def _dem_holes(f: Path) -> None:
     write_dem(f / "dem.tif", LON0 - 0.01, LAT0 + 0.01, 80, 80, 0.00025, hole=True)
     set_input(f, "dem", "dem.tif")
+
+
+@case("dem_mostly_nodata", "a DEM that is nodata over most of the area (wrong nodata value on export)",
+      fragments=("dem.tif", "heights for only", "nodata value"))
+def _dem_mostly_nodata(f: Path) -> None:
+    write_dem(f / "dem.tif", LON0 - 0.01, LAT0 + 0.01, 80, 80, 0.00025, mostly_nodata=True)
+    set_input(f, "dem", "dem.tif")
+
+
+@case("dem_partly_covering", "a DEM clipped to three quarters of the area: usable, with a warning",
+      command="validate", exit_code=0, fragments=("OK:", "warning:", "dem.tif", "covers only", "nearest DEM height"))
+def _dem_partial(f: Path) -> None:
+    write_dem(f / "dem.tif", LON0 - 0.01, LAT0 + 0.01, 50, 80, 0.00025)  # ends 0.0025° short of the east edge
+    set_input(f, "dem", "dem.tif")
+
+
+# --- output folder
+
+
+@case("out_is_a_file", "--out names an existing file: refused before any work", extra={"out_is_file": True},
+      fragments=("the output path exists and is a file", "choose a folder name with --out"))
+def _out_file(f: Path) -> None:
+    nothing(f)
 
 
 # --- size
