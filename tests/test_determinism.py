@@ -48,7 +48,7 @@ def _run(scenario: Path, out: Path) -> dict[str, Any]:
     r = subprocess.run([sys.executable, "-m", "planner.cli", "-q", "run", str(scenario), "--out", str(out)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
 #: KNOWN BUGS (owners told): outputs whose bytes still differ between identical runs.
