@@ -47,7 +47,7 @@ class CpResult:
     info: dict[str, Any]
 
 
-def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers: int, seed: int,
+def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, dtime: float | None = None, workers: int, seed: int,
                     hint: NDArray[np.bool_] | None, gap_limit: float = 0.0, min_cover_int: int | None = None,
                     deterministic: bool = False) -> CpResult:
     """Build the CP-SAT model and solve it.
@@ -131,6 +131,8 @@ def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, wor
     prm.log_search_progress = False
     if deterministic:
         prm.interleave_search = True
+        if dtime is not None:
+            prm.max_deterministic_time = max(0.01, float(dtime))
     st = solver.solve(model)
     name = solver.status_name(st)
     info = {"w_scale": w_scale, "c_scale": c_scale, "w_exact": w_exact, "c_exact": c_exact,
