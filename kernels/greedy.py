@@ -291,3 +291,32 @@ def greedy_cover_py(cols: list[list[int]], cost: list[float], w: list[float], k:
                 if cnt[i] == k[i]:
                     need[area[i]] -= w[i]
     return sel
+
+
+def drop_redundant_py(cols: list[list[int]], w: list[float], k: list[int], area: list[int], hard: list[bool],
+                      slack: list[float], sel: list[bool], order: list[int]) -> list[bool]:
+    """Pure-Python reference of :func:`drop_redundant`."""
+    sel = list(sel)
+    cnt = [0] * len(w)
+    for j, rows in enumerate(cols):
+        if sel[j]:
+            for i in rows:
+                cnt[i] += 1
+    slack = list(slack)
+    for j in order:
+        if not sel[j]:
+            continue
+        lost = [i for i in cols[j] if cnt[i] == k[i]]
+        if any(hard[i] for i in lost):
+            continue
+        per: dict[int, float] = {}
+        for i in lost:
+            per[area[i]] = per.get(area[i], 0.0) + w[i]
+        if any(v > slack[a] + 1e-9 for a, v in per.items()):
+            continue
+        for a, v in per.items():
+            slack[a] -= v
+        for i in cols[j]:
+            cnt[i] -= 1
+        sel[j] = False
+    return sel

@@ -1,0 +1,180 @@
+"""Kernels of the optimiser against their pure-Python references (seeded random inputs)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from kernels.greedy import drop_redundant, drop_redundant_py, greedy_cover, greedy_cover_py
+from kernels.lagrange import lagrangian_value, lagrangian_value_py, subgradient
+from kernels.localsearch import rwls, swap_search
+from kernels.setcover import (
+    dominated_columns,
+    dominated_columns_py,
+    dominated_rows,
+    dominated_rows_py,
+)
+
+
+def random_matrix(seed: int, m: int, n: int, density: float) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    a = (rng.random((m, n)) < density).astype(np.int8)
+    for i in range(m):  # every row coverable
+        if not a[i].any():
+            a[i, rng.integers(n)] = 1
+    out = sp.csr_matrix(a)
+    out.sort_indices()
+    return out
+
+
+def csr_csc(a: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    c = a.tocsc()
+    c.sort_indices()
+    return (a.indptr.astype(np.int64), a.indices.astype(np.int64), c.indptr.astype(np.int64), c.indices.astype(np.int64))
+
+
+def col_lists(a: sp.csr_matrix) -> list[list[int]]:
+    c = a.tocsc()
+    c.sort_indices()
+    return [c.indices[c.indptr[j]:c.indptr[j + 1]].tolist() for j in range(a.shape[1])]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m, n = 30, 15
+    a = random_matrix(seed, m, n, 0.2)
+    _, _, c_ptr, c_idx = csr_csc(a)
+    cost = rng.uniform(1, 10, n)
+    w = rng.uniform(0.5, 3, m)
+    k = np.where(rng.random(m) < 0.2, 2, 1).astype(np.int64)
+    area = rng.integers(0, 2, m).astype(np.int64)
+    need = np.array([w[area == 0].sum() * 0.7, np.inf if seed % 2 else w[area == 1].sum() * 0.5])
+    group = np.where(np.arange(n) < 4, np.arange(n) // 2, -1).astype(np.int64)
+    conflicts = [(4, 5), (6, 9)]
+    conf = sp.csr_matrix((np.ones(4), ([4, 5, 6, 9], [5, 4, 9, 6])), shape=(n, n))
+    ctype = np.where(np.arange(n) % 3 == 0, 0, -1).astype(np.int64)
+    cap = np.array([2], dtype=np.int64)
+    max_sites = 6 if seed % 3 == 0 else -1
+    budget = 25.0 if seed % 4 == 1 else np.inf
+    by_ratio = seed % 5 != 2
+    got = greedy_cover(c_ptr, c_idx, cost, w, k, area, need, np.zeros(m, np.int64), np.ones(n, bool), group, 2,
+                       conf.indptr.astype(np.int64), conf.indices.astype(np.int64), ctype, cap, max_sites, budget, by_ratio)
+    ref = greedy_cover_py(col_lists(a), cost.tolist(), w.tolist(), k.tolist(), area.tolist(), need.tolist(), [True] * n,
+                          group.tolist(), conflicts, ctype.tolist(), cap.tolist(), max_sites, budget, by_ratio)
+    assert got.tolist() == ref
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_drop_redundant_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m, n = 25, 12
+    a = random_matrix(seed, m, n, 0.3)
+    _, _, c_ptr, c_idx = csr_csc(a)
+    sel = rng.random(n) < 0.7
+    w = rng.uniform(0.5, 2, m)
+    k = np.ones(m, np.int64)
+    area = rng.integers(0, 2, m).astype(np.int64)
+    hard = area == 0
+    cnt = np.asarray(a @ sel.astype(np.int64)).ravel()
+    slack = np.array([0.0, 2.0])
+    order = rng.permutation(n).astype(np.int64)
+    got = drop_redundant(c_ptr, c_idx, np.ones(n), w, k, area, hard, slack, cnt, sel, order)
+    ref = drop_redundant_py(col_lists(a), w.tolist(), k.tolist(), area.tolist(), hard.tolist(), slack.tolist(),
+                            sel.tolist(), order.tolist())
+    assert got.tolist() == ref
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dominance_matches_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = random_matrix(seed, 20, 16, 0.25)
+    r_ptr, r_idx, c_ptr, c_idx = csr_csc(a)
+    cost = rng.integers(1, 4, 16).astype(np.float64)
+    elig_c = rng.random(16) < 0.9
+    got = dominated_columns(c_ptr, c_idx, r_ptr, r_idx, cost, elig_c, 10**9)
+    ref = dominated_columns_py([set(c) for c in col_lists(a)], cost.tolist(), elig_c.tolist())
+    assert got.tolist() == ref
+    elig_r = rng.random(20) < 0.9
+    rows = [set(a.indices[a.indptr[i]:a.indptr[i + 1]].tolist()) for i in range(20)]
+    got_r = dominated_rows(r_ptr, r_idx, c_ptr, c_idx, elig_r, 10**9)
+    assert got_r.tolist() == dominated_rows_py(rows, elig_r.tolist())
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_lagrangian_value_matches_reference_and_bounds(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m, n = 12, 9
+    a = random_matrix(seed, m, n, 0.3)
+    _, _, c_ptr, c_idx = csr_csc(a)
+    cost = rng.integers(1, 6, n).astype(np.float64)
+    k = np.ones(m, np.int64)
+    w = rng.integers(1, 4, m).astype(np.float64)
+    hard = np.arange(m) < 4
+    area = np.where(hard, 0, 1)
+    soft = np.flatnonzero(~hard)
+    a_ptr = np.array([0, 0, soft.size], dtype=np.int64)
+    need = np.array([0.0, 0.6 * w[soft].sum()])
+    u = rng.uniform(0, 2, m)
+    x = np.zeros(n, bool)
+    y = np.zeros(m)
+    rc = np.zeros(n)
+    got = lagrangian_value(c_ptr, c_idx, cost, k, w, hard, a_ptr, soft.astype(np.int64), need, u, x, y, rc)
+    ref = lagrangian_value_py(col_lists(a), cost.tolist(), k.tolist(), w.tolist(), hard.tolist(), [[], soft.tolist()],
+                              need.tolist(), u.tolist())
+    assert got == pytest.approx(ref)
+    # the subgradient bound never exceeds the true optimum (brute force)
+    best = np.inf
+    for bits in itertools.product([False, True], repeat=n):
+        xs = np.array(bits)
+        cov = np.asarray(a @ xs.astype(np.int64)).ravel() >= 1
+        if cov[hard].all() and w[soft][cov[soft]].sum() >= need[1] - 1e-9:
+            best = min(best, cost[xs].sum())
+    u2 = np.ones(m)
+    lb, _ = subgradient(c_ptr, c_idx, cost, k, w, hard, a_ptr, soft.astype(np.int64), need, u2, float(cost.sum()), 200, 0.5)
+    assert lb <= best + 1e-9
+    _ = area
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_rwls_finds_valid_optimal_cover(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m, n = 14, 10
+    a = random_matrix(seed, m, n, 0.3)
+    r_ptr, r_idx, c_ptr, c_idx = csr_csc(a)
+    cost = np.ones(n) if seed % 2 == 0 else rng.integers(1, 4, n).astype(np.float64)
+    sel = np.ones(n, dtype=bool)
+    best = sel.copy()
+    best_cost = np.array([cost.sum()])
+    rwls(c_ptr, c_idx, r_ptr, r_idx, cost, sel, best, best_cost, 3000, seed, np.zeros(n, np.int64), 0)
+    assert (np.asarray(a @ best.astype(np.int64)).ravel() >= 1).all()
+    assert best_cost[0] == pytest.approx(cost[best].sum())
+    opt = min(cost[np.array(bits)].sum() for bits in itertools.product([False, True], repeat=n)
+              if (np.asarray(a @ np.array(bits, dtype=np.int64)).ravel() >= 1).all())
+    if seed % 2 == 0:  # unit costs (the published algorithm): optimal on these tiny instances
+        assert best_cost[0] == pytest.approx(opt)
+    else:
+        assert opt - 1e-9 <= best_cost[0] < cost.sum()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_swap_search_improves_to_optimum(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m, n, p = 20, 9, 3
+    a = random_matrix(seed, m, n, 0.2)
+    r_ptr, r_idx, c_ptr, c_idx = csr_csc(a)
+    w = rng.integers(1, 5, m).astype(np.float64)
+    sel = np.zeros(n, dtype=bool)
+    sel[:p] = True
+    best = sel.copy()
+    val0 = w[np.asarray(a @ sel.astype(np.int64)).ravel() >= 1].sum()
+    best_val = np.array([val0])
+    swap_search(c_ptr, c_idx, r_ptr, r_idx, w, np.ones(n, bool), sel, best, best_val, 100, 3, n)
+    assert best.sum() == p
+    assert best_val[0] == pytest.approx(w[np.asarray(a @ best.astype(np.int64)).ravel() >= 1].sum())
+    opt = max(w[np.asarray(a @ np.isin(np.arange(n), c).astype(np.int64)).ravel() >= 1].sum()
+              for c in itertools.combinations(range(n), p))
+    assert best_val[0] == pytest.approx(opt)
