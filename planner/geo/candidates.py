@@ -104,7 +104,11 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         problems.append(Problem(f"empty id at {_listing(rows)}", src, fix="give every candidate a unique id"))
     dup = ids.duplicated(keep=False) & ~empty
     if dup.any():
-        dups = sorted(set(ids[dup].tolist()))
+        offset = int(df.attrs.get("row_offset", 1))
+        rows_of: dict[str, list[int]] = {}
+        for pos in np.flatnonzero(dup.to_numpy()):
+            rows_of.setdefault(str(ids.iloc[pos]), []).append(int(pos) + offset)
+        dups = [f"{key} (rows {', '.join(map(str, rows))})" for key, rows in sorted(rows_of.items())]
         problems.append(Problem(f"duplicate ids: {_listing(dups)}", src, fix="make every `id` unique"))
     df["id"] = ids.fillna("").astype(str)
 

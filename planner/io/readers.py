@@ -185,9 +185,10 @@ def _read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         text = str(exc).splitlines()[0] if str(exc) else ""
         damaged = "malformed" in text or "truncated" in text.lower() or "not a database" in text
+        detail = text.rsplit("; ", 1)[-1].strip() if damaged else f"{type(exc).__name__}: {text}"
         raise InputDataError(
             Problem(
-                ("the file is damaged or truncated" if damaged else "cannot open as a vector file") + f" ({type(exc).__name__}: {text})",
+                ("the file is damaged or truncated" if damaged else "cannot open as a vector file") + f" ({detail})",
                 str(path),
                 fix="check the file is a complete GeoPackage, GeoJSON or Shapefile (copy it again, or re-export it from your GIS)",
             )

@@ -366,7 +366,7 @@ def _corrupt_xlsx(f: Path) -> None:
 
 
 @case("duplicate_ids", "the same id on two rows",
-      fragments=("candidates.csv", "duplicate ids: L0003", "make every `id` unique"))
+      fragments=("candidates.csv", "duplicate ids: L0003 (rows 5, 9)", "make every `id` unique"))
 def _dup(f: Path) -> None:
     def dup(rows: list[list[str]]) -> None:
         rows[7][0] = "L0003"
