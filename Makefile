@@ -26,7 +26,13 @@ chromium:
 test: $(STAMP) chromium
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+# spopt + PuLP live only in .venv-bench (pinned), driven as a subprocess by tests/benchmarks/test_bench_spopt.py
+.venv-bench/.stamp: tests/benchmarks/constraints-spopt.txt
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet -c tests/benchmarks/constraints-spopt.txt spopt pulp
+	touch $@
+
+bench: $(STAMP) .venv-bench/.stamp
 	$(PY) -m pytest -q tests/benchmarks -p no:cacheprovider -o addopts="" -s
 
 lint: $(STAMP)
