@@ -102,3 +102,10 @@ def test_wrapper_broadcasts_and_validates() -> None:
         pathloss("uma", 0.0, 100.0, 25.0)
     with pytest.raises(ValueError, match="site_class"):
         link_budget(RadioConfig(), "pico")
+
+
+def test_radius_is_capped() -> None:
+    from kernels.pathloss import MAX_RADIUS_M
+
+    lb = link_budget(RadioConfig(threshold_dbm=-400.0), "macro")
+    assert lb.max_radius_m(30.0) == MAX_RADIUS_M
