@@ -66,7 +66,9 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
         else:
             data = path.read_bytes()
             text = None
-            for enc in ("utf-8-sig", "gb18030"):
+            # Excel's "Unicode text" export is UTF-16 with a BOM (tab-separated)
+            encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+            for enc in encodings:
                 try:
                     text = data.decode(enc)
                     break
@@ -74,7 +76,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
                     continue
             if text is None:
                 raise InputDataError(
-                    Problem("cannot decode the text (tried UTF-8 and GBK/GB18030)", str(path), fix="save the CSV as UTF-8")
+                    Problem("cannot decode the text (tried UTF-8, GBK/GB18030 and UTF-16)", str(path), fix="save the CSV as UTF-8")
                 )
             raw = _csv_frame(text)
     except InputDataError:

@@ -358,6 +358,27 @@ def _xlsx(f: Path) -> None:
     set_input(f, "candidates", "candidates.xlsx")
 
 
+@case("excel_unicode_text", "Excel's 'Unicode text' export: UTF-16, tab-separated, Chinese headers: must work",
+      command="validate", exit_code=0, fragments=("OK:", "38 candidates"))
+def _utf16(f: Path) -> None:
+    rows = candidate_rows()
+    text = "\r\n".join("\t".join(r) for r in [["编号", "类型", "名称", "挂高", "费用", "状态", "经度", "纬度"], *rows]) + "\r\n"
+    (f / "candidates.txt").write_bytes(text.encode("utf-16"))
+    (f / "candidates.csv").unlink()
+    set_input(f, "candidates", "candidates.txt")
+
+
+@case("csv_metres_in_lonlat_columns", "Gauss-Krüger metres pasted into the lon/lat columns",
+      fragments=("candidates.csv", "look like metres", "decimal degrees", "EPSG:4547"))
+def _csv_metres(f: Path) -> None:
+    metric = candidates_frame().to_crs("EPSG:4547")
+
+    def to_metres(rows: list[list[str]]) -> None:
+        for r, g in zip(rows, metric.geometry, strict=True):
+            r[6], r[7] = f"{g.x:.2f}", f"{g.y:.2f}"
+    edit_csv(f, to_metres)
+
+
 @case("corrupt_xlsx", "a CSV renamed to .xlsx",
       fragments=("candidates.xlsx", "cannot read the table", "save it again"))
 def _corrupt_xlsx(f: Path) -> None:
