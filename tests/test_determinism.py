@@ -98,8 +98,6 @@ def test_tiny_outputs_byte_identical(tiny: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="KNOWN BUG (optimiser told): CP-SAT stops on the wall-clock limit, demo_small hits its 20 s "
-                   "limit and the selection varies; needs the deterministic-time limit optimize.solve documents")
 def test_demo_small_twice_identical(tmp_path: Path) -> None:
     if not DEMO_SMALL.is_file():
         pytest.skip("data/scenarios/demo_small.toml is not in this checkout")
