@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import time
@@ -19,7 +20,10 @@ from planner.optimize import (
     conflicts_from_points,
     evaluate,
     read_orlib,
+    site_contributions,
     solve,
+    sweep,
+    unreachable,
 )
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -248,3 +252,30 @@ def test_property_solutions_feasible_and_bounded(seed: int, objective: str) -> N
     p = random_problem(seed, m=14, n=8)
     s = solve(p, objective, time_limit_s=5, workers=2, seed=seed)
     check_solution(p, s, "max_coverage" if objective == "lexicographic" else objective)
+
+
+def test_sweep_is_monotone() -> None:
+    p, _ = load_instance(DATA / "cover_basic.json")
+    p = dataclasses.replace(p, max_sites=None)
+    pts = sweep(p, budgets=[1, 3, 4, 6, 10], time_limit_s=5, workers=2)
+    cov = [pt["coverage"] for pt in pts]
+    assert cov == sorted(cov)
+    assert cov == [2, 3, 4, 6, 6]
+    assert pts[3]["cost"] == 6  # 6 rows at the cheapest cost: A+B
+    with pytest.raises(ValueError):
+        sweep(p)
+
+
+def test_unreachable_and_contributions() -> None:
+    p, _ = load_instance(DATA / "infeasible.json")
+    p.forbidden[1] = True  # B: rows 4-5 are still reached by C
+    p.forbidden[2] = True  # C: now rows 4-5 are reached only by a forbidden site
+    d = unreachable(p)
+    assert d["rows"].tolist() == [4, 5, 6]
+    assert d["reason"].tolist() == [0, 0, 0, 0, 2, 2, 1]
+    assert d["area_best"][0] == pytest.approx(4 / 7)
+    q, _ = load_instance(DATA / "cover_basic.json")
+    c = site_contributions(q, [0, 1, 3])  # A, B, D
+    assert c["covered"].tolist() == [3, 3, 2]
+    assert c["unique"].tolist() == [2, 2, 0]
+    assert c["marginal"].tolist() == [2, 2, 0]

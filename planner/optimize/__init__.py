@@ -1,12 +1,25 @@
 """Site placement: coverage problems, reductions and OR-Tools solvers.
 
 ``CoverageProblem`` (numpy/scipy only) holds the model; :func:`solve` reduces it, warm-starts
-from a heuristic and runs CP-SAT (or SCIP) under one time limit, returning a
-:class:`Solution` with status, objective, bound and gap.
+from heuristics and runs CP-SAT (or SCIP) under one time limit, returning a
+:class:`Solution` with status, objective, bound and gap. :func:`sweep` traces the
+cost–coverage Pareto curve; :func:`unreachable` and :func:`site_contributions` diagnose.
 """
 
+from planner.optimize.analysis import REASONS, site_contributions, sweep, unreachable
 from planner.optimize.orlib import read_orlib
 from planner.optimize.problem import CoverageProblem, conflicts_from_points
 from planner.optimize.solve import Solution, evaluate, solve
 
-__all__ = ["CoverageProblem", "Solution", "conflicts_from_points", "evaluate", "read_orlib", "solve"]
+__all__ = [
+    "REASONS",
+    "CoverageProblem",
+    "Solution",
+    "conflicts_from_points",
+    "evaluate",
+    "read_orlib",
+    "site_contributions",
+    "solve",
+    "sweep",
+    "unreachable",
+]

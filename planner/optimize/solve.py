@@ -390,7 +390,7 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
             lb = math.ceil(lb - 1e-6)
         bound = max(bound, lb)
     elif mode != "min_cost_at" and red.n_cols >= 50 and remaining > 1.0:
-        lp = solve_lp(red, side, "min_cost" if minimise else "max_coverage", 0.3 * remaining)
+        lp = solve_lp(red, side, "min_cost" if minimise else "max_coverage", (0.3 if minimise else 0.5) * remaining)
         stats["lp"] = {"ok": lp.ok, "bound": lp.bound if lp.ok else None, "seconds": round(lp.seconds, 3)}
         if lp.ok:
             lp_ok = True
@@ -400,7 +400,7 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
             elif not minimise and np.allclose(red.w, np.round(red.w)):
                 lb = math.floor(lb + 1e-6)
             bound = max(bound, lb) if minimise else min(bound, lb)
-            if red.n_cols >= 1500:
+            if red.n_cols >= 1500 and minimise:
                 core = choose_core(red, lp.reduced_cost, lp.x, inc, 5 if minimise else 3)
                 stats["core_cols"] = int(core.size)
                 if core.size < 0.7 * red.n_cols:
