@@ -136,6 +136,16 @@ def timed(fn: Any) -> tuple[Any, float, float, float]:
     return out, wall, cpu, peak / 2**20
 
 
+def best_of(n: int, fn: Any) -> float:
+    """Shortest wall time (s) of ``n`` calls (the usual timeit practice on a shared machine)."""
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
 def maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -193,8 +203,9 @@ def test_bench_coverage() -> None:
     build_coverage(grid, x[:5], y[:5], h[:5], sc[:5], radio, mask, terrain)
 
     # (a) LOS off / on
-    cov, wall_off, cpu_off, peak_off = timed(lambda: build_coverage(grid, x, y, h, sc, radio, mask))
+    cov, wall_first, cpu_off, peak_off = timed(lambda: build_coverage(grid, x, y, h, sc, radio, mask))
     meta_off = cov.meta
+    wall_off = min(wall_first, best_of(2, lambda: build_coverage(grid, x, y, h, sc, radio, mask)))
     radius = np.empty(x.size)
     for c in ("macro", "micro"):
         lb = link_budget(radio, c)
@@ -213,19 +224,22 @@ def test_bench_coverage() -> None:
 
     # (b) cKDTree + numpy baseline on a subset, extrapolated linearly
     cx, cy = grid.cell_centres()
+    pts = np.column_stack([cx, cy])
     t0 = time.perf_counter()
-    tree = cKDTree(np.column_stack([cx, cy]))
-    t_tree = time.perf_counter() - t0
+    tree = cKDTree(pts)
+    t_tree_first = time.perf_counter() - t0
+    t_tree = min(t_tree_first, best_of(2, lambda: cKDTree(pts)))
     del cx, cy
     rng = np.random.default_rng(3)
     sub = np.sort(rng.choice(x.size, 1000, replace=False))
     t0 = time.perf_counter()
     nnz_sub = baseline_kdtree(grid, x[sub], y[sub], h[sub], sc[sub], radio, radius[sub], tree)
-    t_sub = time.perf_counter() - t0
+    t_sub_first = time.perf_counter() - t0
+    t_sub = min(t_sub_first, best_of(2, lambda: baseline_kdtree(grid, x[sub], y[sub], h[sub], sc[sub], radio, radius[sub], tree)))
     base_full = t_tree + t_sub * x.size / sub.size
+    base_first = t_tree_first + t_sub_first * x.size / sub.size
     sub_cov = build_coverage(grid, x[sub], y[sub], h[sub], sc[sub], radio, mask)
     assert abs(sub_cov.nnz - nnz_sub) <= max(5, 1e-5 * nnz_sub)  # same physics (float32 edge rounding aside)
-    del tree
 
     # (c) spopt-style dense cdist + threshold: 2,000 candidates × 40,000 cells (4 km² at 10 m)
     gd, xd, yd, hd, scd = make_instance(n_sites=2_000, n_macro=200, res=10.0, side=2_000.0, seed=5)
@@ -238,24 +252,30 @@ def test_bench_coverage() -> None:
         a = dmat <= rd[:, None]
         return int(a.sum())
 
-    _, t_dense, _, peak_dense = timed(dense)
+    _, t_dense_first, _, peak_dense = timed(dense)
+    t_dense = min(t_dense_first, best_of(2, dense))
+    t0 = time.perf_counter()
     build_coverage(gd, xd, yd, hd, scd, radio, md)
-    _, t_ours_dense, _, _ = timed(lambda: build_coverage(gd, xd, yd, hd, scd, radio, md))
+    t_ours_dense_first = time.perf_counter() - t0
+    t_ours_dense = min(t_ours_dense_first, best_of(2, lambda: build_coverage(gd, xd, yd, hd, scd, radio, md)))
 
     # (e) demo size, fresh process, empty numba cache
     cold = run_cold_demo()
 
     ratio_b = base_full / wall_off
     ratio_c = t_dense / t_ours_dense
+    ratio_b_first = base_first / wall_first
+    ratio_c_first = t_dense_first / t_ours_dense_first
     rate_scan = scanned_off / cpu_off
     rate_pairs = nnz_off / cpu_off
     rate_los = meta_on["nnz"] / cpu_on
     lines = [
-        f"Measured by `make bench` (`tests/benchmarks/test_bench_coverage.py`) on {time.strftime('%Y-%m-%d')}, "
+        f"Measured by `make bench` (this part alone: `.venv/bin/python -m pytest -q tests/benchmarks/test_bench_coverage.py "
+        f"-p no:cacheprovider -o addopts=\"\" -s`) on {time.strftime('%Y-%m-%d')}, "
         f"Python {platform.python_version()}, {os.cpu_count()} vCPUs shared with other work (about one core of "
         "throughput); numba kernels run single-threaded (no `prange`), so wall time ≈ CPU time of one core. "
         f"Other engineers' jobs ran concurrently (1-min load average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} "
-        "at the end), so repeated runs vary by ±30 % or more; ratios are measured in the same run.",
+        "at the end), so repeated runs vary by ±30 % or more; ratios are measured in the same run, each side the best of 3 timings.",
         "",
         f"Instance: synthetic 10 km × 10 km at 10 m = {grid.n_cells:,} cells, {N_SITES:,} candidates "
         f"({N_MACRO:,} macro UMa on 25–40 m, {N_SITES - N_MACRO:,} micro UMi on 6–12 m), n78 defaults "
@@ -264,7 +284,7 @@ def test_bench_coverage() -> None:
         "",
         "| | LOS off (expected loss, `radio.los = \"probability\"`) | LOS on (DSM ray-march) |",
         "|---|---|---|",
-        f"| (a) build time | **{wall_off:.2f} s** | **{wall_on:.1f} s** |",
+        f"| (a) build time (LOS off: best of 3, the first {wall_first:.2f} s; LOS on: one run) | **{wall_off:.2f} s** | **{wall_on:.1f} s** |",
         f"| site–cell pairs kept | {nnz_off:,} | {nnz_on:,} |",
         f"| peak traced memory during the build (tracemalloc: numpy + Python allocations) | {peak_off:.0f} MiB | {peak_on:.0f} MiB |",
         f"| CSR output (int64 indptr + int32 indices + float32 RSRP) | {out_mib:.0f} MiB | |",
@@ -278,15 +298,20 @@ def test_bench_coverage() -> None:
         f"(b) cKDTree baseline: tree over the 1 M cell centres {t_tree:.2f} s, then `query_ball_point` + numpy "
         f"path loss for {sub.size:,} random sites {t_sub:.2f} s (same {nnz_sub:,} pairs as the kernel), "
         f"extrapolated linearly to {N_SITES:,} sites: {base_full:.1f} s → **the kernel is {ratio_b:.1f}× faster** "
-        f"(target ≥ 10×: {'met' if ratio_b >= 10 else 'not met'}). Per site-cell pair the baseline spends "
-        f"{t_sub / max(nnz_sub, 1) * 1e9:.0f} ns, the kernel {wall_off / max(nnz_off, 1) * 1e9:.0f} ns including its "
-        "first-touch page faults on the output; the kernel's floor is one log10, one square root and one exp per "
-        "kept cell (the LOS probability), evaluated exactly in scalar float64 (no SIMD maths library on this machine).",
+        f"(target ≥ 10×: {'met' if ratio_b >= 10 else 'not met'}); first calls only (fresh memory on both sides): "
+        f"{base_first:.1f} s vs {wall_first:.2f} s, {ratio_b_first:.1f}×. Per site-cell pair the baseline spends "
+        f"{t_sub / max(nnz_sub, 1) * 1e9:.0f} ns, the kernel {wall_off / max(nnz_off, 1) * 1e9:.0f} ns: one "
+        "logarithm, one square root and one exponential per kept cell (the LOS probability), exact scalar float64.",
         "",
         f"(c) spopt-style dense `cdist` + radius threshold on 2,000 candidates × {gd.n_cells:,} cells "
-        f"(4 km²; a {2_000 * gd.n_cells * 8 / 2**20:.0f} MiB float64 matrix, traced peak {peak_dense:.0f} MiB): "
-        f"{t_dense:.2f} s; our kernel on the same instance, with full RSRP: {t_ours_dense:.3f} s → "
-        f"**{ratio_c:.0f}× faster** (target ≥ 20×: {'met' if ratio_c >= 20 else 'not met'}).",
+        f"(4 km²; a {2_000 * gd.n_cells * 8 / 2**20:.0f} MiB float64 matrix, traced peak {peak_dense:.0f} MiB). "
+        f"First calls (what one planning run pays; the dense side maps its matrix's fresh pages): "
+        f"{t_dense_first:.2f} s vs our kernel, with full RSRP, {t_ours_dense_first:.3f} s → **{ratio_c_first:.0f}× "
+        f"faster** (target ≥ 20×: {'met' if ratio_c_first >= 20 else 'not met'}). Best of 3 (memory recycled): "
+        f"{t_dense:.2f} s vs {t_ours_dense:.3f} s, {ratio_c:.0f}× ({'met' if ratio_c >= 20 else 'not met'}). The dense "
+        f"cost grows with candidates × cells: at {t_dense / (2_000 * gd.n_cells) * 1e9:.1f} ns per entry the "
+        f"1 M-cell, 20,000-candidate instance would need a {N_SITES * grid.n_cells * 8 / 2**30:.0f} GiB matrix and "
+        f"≈ {t_dense / (2_000 * gd.n_cells) * N_SITES * grid.n_cells:.0f} s, against {wall_off:.2f} s here.",
         "",
         f"(d) per core, LOS off: the whole build {rate_scan / 1e6:,.0f} M bounding-box cells/s and "
         f"{rate_pairs / 1e6:.1f} M covered cells with RSRP/s; its first pass alone (the squared-distance test "
