@@ -181,3 +181,25 @@ def test_parity_with_terrain_on_random_dsm() -> None:
     np.testing.assert_array_equal(cov2.indptr, cov.indptr)
     np.testing.assert_array_equal(cov2.indices, cov.indices)
     np.testing.assert_array_equal(cov2.rsrp, cov.rsrp)
+
+
+def test_input_checks_and_empty() -> None:
+    grid = Grid(0.0, 500.0, 25.0, 20, 20, "EPSG:4547")
+    radio = RadioConfig()
+    with pytest.raises(ValueError, match="same length"):
+        build_coverage(grid, [0.0, 1.0], [0.0], [10.0], ["micro"], radio)
+    with pytest.raises(ValueError, match="site class"):
+        build_coverage(grid, [100.0], [100.0], [10.0], ["pico"], radio)
+    with pytest.raises(ValueError, match="cell_mask"):
+        build_coverage(grid, [100.0], [100.0], [10.0], ["micro"], radio, np.ones((3, 3), bool))
+    with pytest.raises(ValueError, match="finite"):
+        build_coverage(grid, [np.nan], [100.0], [10.0], ["micro"], radio)
+    empty = build_coverage(grid, np.empty(0), np.empty(0), np.empty(0), np.empty(0, str), radio)
+    assert empty.n_sites == 0 and empty.nnz == 0 and empty.to_scipy().shape == (0, grid.n_cells)
+    far = build_coverage(grid, [1e6], [1e6], [10.0], ["micro"], radio)  # far outside the grid
+    assert far.nnz == 0 and far.indptr.tolist() == [0, 0]
+    with pytest.raises(IndexError):
+        far.best_server_of([3])
+    # a masked-out grid keeps nothing
+    none = build_coverage(grid, [250.0], [250.0], [10.0], ["micro"], radio, np.zeros((20, 20), bool))
+    assert none.nnz == 0
