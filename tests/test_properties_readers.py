@@ -90,6 +90,34 @@ def test_random_csv(header: list[str], rows: list[list[str]], title: bool, delim
     _with_file(".csv", data, lambda p: _only_planner_errors(lambda: read_table(p, "candidates")))
 
 
+@settings(max_examples=20, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.lists(st.one_of(CELLS, st.floats(allow_nan=True, allow_infinity=False), st.none(), st.booleans()),
+                           min_size=0, max_size=8), min_size=0, max_size=6),
+    header=st.lists(st.sampled_from(COLUMNS), min_size=0, max_size=7),
+    title=st.booleans(),
+)
+def test_random_xlsx(rows: list[list[Any]], header: list[str], title: bool) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "input.xlsx"
+        try:
+            if title:
+                ws.append(["光谷片区候选站址（2026）"])
+            ws.append(header)
+            for r in rows:
+                ws.append(r)
+            wb.save(path)
+        except IllegalCharacterError:  # openpyxl refuses control characters: not the reader's business
+            return
+        _through_everything(path)
+
+
 NUM = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.floats(min_value=113.0, max_value=116.0),
                 st.floats(min_value=29.0, max_value=32.0), st.integers(-10**9, 10**9), st.none(), st.text(max_size=3))
 LON = st.floats(min_value=114.39, max_value=114.41)
