@@ -284,7 +284,9 @@ def solve(
 #: CP-SAT deterministic time granted per second of the time limit in deterministic mode
 #: (measured 0.3–0.46 per wall second on the 2-vCPU development machine under load, so the
 #: deterministic limit, not the wall clock, normally ends the search)
-DTIME_PER_S = 0.25
+DTIME_PER_S = 1.0
+#: core (reduced-cost) CP-SAT stage only from this many free columns (rail-type instances)
+CORE_MIN_COLS = 5000
 #: above this many nonzeros a min-cost LP relaxation is replaced by the Lagrangian bound
 LP_MAX_NNZ = 700_000
 
@@ -310,7 +312,8 @@ def lagrangian_bound(red: Reduced, side: Side, ub: float, budget_s: float, deter
     u[~np.isfinite(u)] = 0.0
     if not math.isfinite(ub):
         ub = float(cost.sum())
-    per_iter = 2.0 * red.a.nnz + 20.0 * m + 4.0 * red.n_cols
+    # work per iteration: two passes over the nonzeros and a sort of the soft rows per area
+    per_iter = 3.0 * red.a.nnz + 2.0 * soft.size * max(1.0, math.log2(max(soft.size, 2))) + 4.0 * red.n_cols
     iters = int(min(2000, max(20, budget_s * OPS_PER_S / per_iter)))
     chunk, done, lam, lb = 50, 0, 0.1, -math.inf
     deadline = t0 + budget_s
@@ -319,7 +322,7 @@ def lagrangian_bound(red: Reduced, side: Side, ub: float, budget_s: float, deter
                                chunk, lam)
         lb = max(lb, val)
         done += chunk
-        if lam < 1e-6 or time.perf_counter() > t0 + 2.0 * budget_s:
+        if lam < 1e-6 or time.perf_counter() > t0 + 2.5 * budget_s:  # guard for an overloaded machine
             break
     rc = cost - np.asarray(red.a.T @ u).ravel()
     stats["lagrangian"] = {"bound": float(lb), "iterations": done, "seconds": round(time.perf_counter() - t0, 3)}
@@ -380,6 +383,7 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
     best_val = _value(red, side, mode, inc) if inc is not None else (math.inf if minimise else -math.inf)
     bound = 0.0 if minimise else float(red.w.sum())
     lp_ok = False
+    core_used = False
     now = time.perf_counter()
     remaining = deadline - now
     if mode == "min_cost" and red.a.nnz > LP_MAX_NNZ and remaining > 1.0:
@@ -400,7 +404,7 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
             elif not minimise and np.allclose(red.w, np.round(red.w)):
                 lb = math.floor(lb + 1e-6)
             bound = max(bound, lb) if minimise else min(bound, lb)
-            if red.n_cols >= 1500 and minimise:
+            if red.n_cols >= CORE_MIN_COLS and minimise:
                 core = choose_core(red, lp.reduced_cost, lp.x, inc, 5 if minimise else 3)
                 stats["core_cols"] = int(core.size)
                 if core.size < 0.7 * red.n_cols:
@@ -410,6 +414,7 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
                     sub_side = side_of_subset(problem_side, core)
                     hint = inc[core] if inc is not None else None
                     t_core = time.perf_counter() + 0.55 * (deadline - time.perf_counter())
+                    core_used = True
                     rc_ = build_and_solve(sub, sub_side, mode, deadline=t_core, dtime=DTIME_PER_S * 0.35 * span,
                                           workers=workers, seed=seed, hint=hint,
                                           gap_limit=gap_limit, deterministic=deterministic, min_cover_int=min_cover_int)
@@ -426,7 +431,8 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
         res = scip_solve(red, side, mode, deadline=deadline, workers=workers, seed=seed, hint=best, gap_limit=gap_limit,
                          min_cover_int=min_cover_int)
     else:
-        res = build_and_solve(red, side, mode, deadline=deadline, dtime=DTIME_PER_S * 0.4 * span, workers=workers,
+        res = build_and_solve(red, side, mode, deadline=deadline, dtime=DTIME_PER_S * (0.5 if core_used else 0.85) * span,
+                              workers=workers,
                               seed=seed, hint=best,
                               gap_limit=gap_limit, deterministic=deterministic, min_cover_int=min_cover_int)
     stats["exact"] = dict(res.info, status=res.status, seconds=round(res.wall_s, 3))
