@@ -55,6 +55,10 @@ def main() -> None:
     m = re.findall(r"best possible ([-0-9.e+]+)", text) or re.findall(r"Lower bound:\s+([-0-9.e+]+)", text)
     if m:
         bound = float(m[-1])
+    if kind == "mclp" and bound is not None:
+        bound = abs(bound)  # CBC minimises the negated coverage
+    if "No feasible solution found" in text:
+        obj = None  # PuLP then reports the LP value, which is no plan
     prefix = "y" if kind == "lscp" else "x"  # spopt's facility variables: LSCP y[j], MCLP x[j]
     n_sites = sum(1 for v in model.problem.variables() if v.name.startswith(prefix) and (v.varValue or 0) > 0.5)
     result = re.findall(r"Result - (.+)", text)
