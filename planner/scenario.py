@@ -220,7 +220,7 @@ class Objective(_Model):
     kind: Literal["min_cost", "max_coverage", "lexicographic"] = "min_cost"
     #: cost budget for max_coverage (万元; 0 = none)
     budget: Annotated[float, Field(ge=0)] = 0.0
-    #: site cap for max_coverage (0 = none)
+    #: cap on the sites the plan adds for max_coverage (0 = none); on-air sites (保留) are not counted
     max_sites: Annotated[int, Field(ge=0)] = 0
     #: a target no selection can meet: "cap" plans for the reachable share and says so in
     #: the report; "error" stops with exit code 3 after writing the diagnostics
