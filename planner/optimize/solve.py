@@ -269,16 +269,16 @@ def solve(
                                     min_cover_int=target, deterministic=deterministic)
         status = "optimal" if (st1 == "optimal" and st2 == "optimal") else "feasible"
         bound = base_cost + bnd2 if st1 == "optimal" else base_cost  # a cost bound holds only at proven coverage
-        return finish(status, sel2, bound, backend_name(backend))
+        return finish(status, sel2, bound, stats.get("backend_used", backend_name(backend)))
     sel, status, bnd = run_exact(red, side, mode, g_sel if g_ok else None, deadline=deadline, span=0.7 * time_limit_s, workers=workers,
                                  seed=seed, gap_limit=gap_limit, backend=backend, stats=stats, deterministic=deterministic)
     if status == "infeasible":
         stats["diagnostic"] = {"reason": "no selection meets every target under the side constraints "
                                "(conflicts, pole groups, per-type caps)"}
-        return finish("infeasible", None, math.nan, backend_name(backend))
+        return finish("infeasible", None, math.nan, stats.get("backend_used", backend_name(backend)))
     if sel is None:
-        return finish("unknown", None, base_cost + bnd if mode == "min_cost" else const_w + bnd, backend_name(backend))
-    return finish(status, sel, base_cost + bnd if mode == "min_cost" else const_w + bnd, backend_name(backend))
+        return finish("unknown", None, base_cost + bnd if mode == "min_cost" else const_w + bnd, stats.get("backend_used", backend_name(backend)))
+    return finish(status, sel, base_cost + bnd if mode == "min_cost" else const_w + bnd, stats.get("backend_used", backend_name(backend)))
 
 
 #: CP-SAT deterministic time granted per second of the time limit in deterministic mode
@@ -327,6 +327,20 @@ def lagrangian_bound(red: Reduced, side: Side, ub: float, budget_s: float, deter
     rc = cost - np.asarray(red.a.T @ u).ravel()
     stats["lagrangian"] = {"bound": float(lb), "iterations": done, "seconds": round(time.perf_counter() - t0, 3)}
     return float(lb), rc
+
+
+#: ``backend="auto"`` uses SCIP for small pure set-cover models (measured faster proofs:
+#: scp41 1.0 s vs 2.7 s, scpa1 6.1 s vs 8.8 s, 2 threads) and CP-SAT otherwise (partial
+#: targets, k-coverage, side constraints, and large models, where building the MIP row by
+#: row through pywraplp is slow and CP-SAT's parallel portfolio finds better plans).
+SCIP_MAX_NNZ = 100_000
+SCIP_MAX_COLS = 5000
+
+
+def prefers_scip(red: Reduced, side: Side, mode: str) -> bool:
+    """Whether ``auto`` picks SCIP for this reduced model (see :data:`SCIP_MAX_NNZ`)."""
+    pure = mode == "min_cost" and bool(red.hard.all()) and bool((red.k == 1).all()) and not side.has_side
+    return pure and red.a.nnz <= SCIP_MAX_NNZ and red.n_cols <= SCIP_MAX_COLS
 
 
 def backend_name(backend: str) -> str:
@@ -425,8 +439,10 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
                         v = _value(red, side, mode, cand)
                         if (v < best_val - 1e-9) if minimise else (v > best_val + 1e-9):
                             best, best_val = cand, v
-    if backend == "scip":
+    if backend == "scip" or (backend == "auto" and prefers_scip(red, side, mode)):
         from planner.optimize._scip import scip_solve
+
+        stats["backend_used"] = "scip"
 
         res = scip_solve(red, side, mode, deadline=deadline, workers=workers, seed=seed, hint=best, gap_limit=gap_limit,
                          min_cover_int=min_cover_int)
