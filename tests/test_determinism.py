@@ -53,10 +53,7 @@ def _run(scenario: Path, out: Path) -> dict[str, Any]:
 
 #: KNOWN BUGS (owners told): outputs whose bytes still differ between identical runs.
 #: Remove an entry when it is fixed; ``test_tiny_outputs_byte_identical`` tracks them.
-KNOWN_NONDETERMINISTIC = {
-    "gpkg": "planner/io/runio.py appends the `boundary` layer to plan.gpkg outside the fixed OGR_CURRENT_DATE",
-    "sites_dxf": "ezdxf builds the CLASSES section from a set (order follows PYTHONHASHSEED); sort doc.classes.classes before writing",
-}
+KNOWN_NONDETERMINISTIC: dict[str, str] = {}  # empty: every output is byte-stable
 
 
 def _assert_same(a: Path, b: Path, man_a: dict[str, Any], man_b: dict[str, Any], *, known: bool = True) -> None:

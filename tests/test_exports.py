@@ -94,7 +94,7 @@ def test_kml_read_back(written: tuple[Plan, dict[str, Path]]) -> None:
 def test_gpkg_layers_read_back(written: tuple[Plan, dict[str, Path]]) -> None:
     plan, files = written
     layers = dict(pyogrio.list_layers(files["gpkg"]))
-    assert set(layers) == {"selected_sites", "candidates", "priority_areas", "coverage_by_area", "uncovered"}
+    assert set(layers) == {"selected_sites", "candidates", "priority_areas", "coverage_by_area", "uncovered", "boundary"}
     sites = pyogrio.read_dataframe(files["gpkg"], layer="selected_sites")
     assert sites.crs.to_epsg() == 4490 and len(sites) == len(plan.sites)
     assert np.abs(sites.geometry.x.to_numpy() - plan.sites.geometry.x.to_numpy()).max() <= 1e-6

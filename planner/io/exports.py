@@ -233,7 +233,7 @@ def _plain(gdf: gpd.GeoDataFrame | pd.DataFrame) -> Any:
 
 
 def write_plan_gpkg(plan: Plan, path: Path) -> Path:
-    """``plan.gpkg`` (EPSG:4490): selected_sites, candidates, priority_areas, coverage_by_area, uncovered."""
+    """``plan.gpkg`` (EPSG:4490): selected_sites, candidates, priority_areas, coverage_by_area, uncovered, boundary."""
     import pyogrio
 
     from planner.report.tables import uncovered_polygons
@@ -252,6 +252,9 @@ def write_plan_gpkg(plan: Plan, path: Path) -> Path:
         pyogrio.write_dataframe(_plain(coverage), path, layer="coverage_by_area", driver="GPKG")
         pyogrio.write_dataframe(_plain(uncovered_polygons(plan)), path, layer="uncovered", driver="GPKG",
                                 promote_to_multi=True)
+        boundary = plan.boundary.to_crs("EPSG:4490")[["geometry"]].copy()
+        boundary["part"] = np.arange(len(boundary), dtype=np.int64)
+        pyogrio.write_dataframe(boundary, path, layer="boundary", driver="GPKG", promote_to_multi=True)
     return path
 
 
@@ -288,6 +291,9 @@ def write_sites_dxf(plan: Plan, path: Path) -> Path:
     old = ezdxf.options.write_fixed_meta_data_for_testing
     ezdxf.options.write_fixed_meta_data_for_testing = True
     try:
+        # the CLASSES section follows dict order, which depends on PYTHONHASHSEED: sort it
+        doc.classes.add_required_classes(doc.dxfversion)
+        doc.classes.classes = dict(sorted(doc.classes.classes.items()))
         stream = io.StringIO()
         doc.write(stream)
     finally:

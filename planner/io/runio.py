@@ -43,28 +43,18 @@ LAYERS = {"sites": "selected_sites", "candidates": "candidates", "areas": "prior
 
 
 def write_run_state(plan: Plan, folder: Path) -> dict[str, Path]:
-    """Save what :func:`read_run` needs beyond the exports: the boundary layer and cover counts.
+    """Save what :func:`read_run` needs beyond the exports: the cover counts.
 
     Called by :func:`planner.write_plan` after the exports, inside the temporary run folder.
 
     Returns
     -------
     dict
-        ``cover_count`` → path (the boundary is added to ``plan.gpkg`` in place).
+        ``cover_count`` → path (the ``boundary`` layer is written into ``plan.gpkg`` by the exports).
     """
-    import pyogrio
     import rasterio
 
     out: dict[str, Path] = {}
-    gpkg = folder / "plan.gpkg"
-    if gpkg.exists():
-        layers = {str(name) for name, _ in pyogrio.list_layers(gpkg)}
-        if LAYERS["boundary"] not in layers:
-            b = plan.boundary[["geometry"]].copy()
-            b["part"] = np.arange(len(b), dtype=np.int64)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                b.to_file(gpkg, layer=LAYERS["boundary"], driver="GPKG", mode="a")
     count = plan.extras.get("cover_count")
     counts = np.asarray(count, dtype=np.int64) if count is not None else plan.covered.astype(np.int64)
     band = np.where(plan.demand_mask, np.clip(counts, 0, OUTSIDE - 1), OUTSIDE).astype(np.uint8)
