@@ -274,6 +274,8 @@ class Prepared:
     coverage: Any
     warnings: list[str]
     timings: dict[str, float]
+    #: DEM + buildings on the grid (None without terrain); used to explain unreachable demand
+    terrain: Any = None
 
 
 def run_scenario(
@@ -361,12 +363,13 @@ def prepare_scenario(
         terrain = None
         if scenario.inputs.dem is not None or inputs.buildings is not None:
             terrain = build_terrain(grid, dem_path=scenario.inputs.dem, buildings=inputs.buildings)
+            warnings += list(getattr(terrain, "warnings", []))
         cov = build_coverage(
             grid, x_m, y_m, cand_all["height_m"].to_numpy(np.float64), cand_all["site_class"].to_numpy(str),
             scenario.radio, cell_mask=demand.mask, terrain=terrain,
         )
 
-    return Prepared(scenario, inputs, grid, boundary_m, areas, demand, cand_all, cov, warnings, st.timings)
+    return Prepared(scenario, inputs, grid, boundary_m, areas, demand, cand_all, cov, warnings, st.timings, terrain)
 
 
 def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress: Progress | None = None) -> Plan:
@@ -384,7 +387,7 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
     cand_all, cov = prep.candidates, prep.coverage
 
     with st.stage("optimise"):
-        problem, targets_used, reach, w = _build_problem(scenario, cand_all, areas, demand, cov)
+        problem, targets_used, reach, shares, w = _build_problem(scenario, cand_all, areas, demand, cov, prep.terrain)
         warnings += w
         from planner.optimize import solve
 
@@ -399,7 +402,8 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
                 "scenario", "[objective]", "lower the area targets, add candidates, or raise solver.time_limit_s"))
 
     with st.stage("plan"):
-        plan = _assemble(scenario, inputs, grid, boundary_m, areas, demand, cand_all, cov, problem, solution, targets_used, reach)
+        plan = _assemble(scenario, inputs, grid, boundary_m, areas, demand, cand_all, cov, problem, solution, targets_used, reach,
+                         shares)
     plan.warnings = warnings
     plan.timings = st.timings
     for message in warnings:
@@ -454,9 +458,16 @@ def _exclusion_rules(ex: gpd.GeoDataFrame, src: str) -> tuple[pd.Series, list[Pr
 
 
 def _build_problem(
-    scenario: Scenario, cands: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, demand: DemandCells, cov: Any
-) -> tuple[Any, NDArray[np.float64], NDArray[np.float64], list[str]]:
-    """The CoverageProblem (rows = demand cells, columns = candidates) and target checks."""
+    scenario: Scenario, cands: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, demand: DemandCells, cov: Any, terrain: Any = None
+) -> tuple[Any, NDArray[np.float64], NDArray[np.float64], dict[str, NDArray[np.float64]], list[str]]:
+    """The CoverageProblem (rows = demand cells, columns = candidates) and target checks.
+
+    Returns the problem, the targets used (capped to what is reachable), the reachable share
+    per area, the unreachable share per area and reason (see :mod:`planner.coverage.reach`)
+    and warnings. Raises InfeasibleTargetError, naming every unmeetable area, when
+    ``objective.on_infeasible = "error"``.
+    """
+    from planner.coverage.reach import los_radius_m, reason_shares, unreachable_reasons
     from planner.optimize import CoverageProblem, conflicts_from_points
 
     warnings: list[str] = []
@@ -480,18 +491,37 @@ def _build_problem(
     w_area = np.bincount(row_area, weights=row_weight, minlength=len(areas))
     w_reach = np.bincount(row_area, weights=row_weight * reachable, minlength=len(areas))
     reach = np.divide(w_reach, w_area, out=np.zeros_like(w_area), where=w_area > 0)
+    row_xy = cov.grid.cell_centres(demand.cells) if terrain is not None else None
+    cand_xy = (cands["x_m"].to_numpy(float), cands["y_m"].to_numpy(float))
+    radius = los_radius_m(scenario.radio, cands["site_class"].to_numpy(str), cands["height_m"].to_numpy(float)) if terrain is not None else None
+    reason = unreachable_reasons(a, row_k, forbidden, row_xy=row_xy, cand_xy=cand_xy, cand_radius_m=radius)
+    shares = reason_shares(reason, row_area, row_weight, len(areas))
     targets = areas["target"].to_numpy(float).copy()
+    unmeetable: list[dict[str, Any]] = []
     for i in range(len(areas)):
-        if w_area[i] == 0:
-            warnings.append(f"priority area {areas['name'].iloc[i]!r} has no grid cell; it is not planned")
+        name = str(areas["name"].iloc[i])
+        if demand.n_cells_per_area[i] == 0:
+            warnings.append(f"priority area {name!r} has no grid cell inside the boundary; it is not planned")
             targets[i] = 0.0
+        elif w_area[i] == 0:
+            targets[i] = 0.0  # weight 0: no demand to plan for
         elif targets[i] > reach[i] + 1e-9:
-            msg = (f"area {areas['name'].iloc[i]!r}: target {targets[i]:.1%} cannot be met; at most {reach[i]:.1%} is reachable "
-                   f"by {'≥' + str(int(areas['k'].iloc[i])) + ' ' if int(areas['k'].iloc[i]) > 1 else ''}candidates")
-            if scenario.objective.on_infeasible == "error":
-                raise InfeasibleTargetError(Problem(msg, "scenario", "[demand.classes]", "lower the target, add candidates near the area, or set objective.on_infeasible = \"cap\""))
-            warnings.append(msg + "; the plan aims at the reachable share instead")
-            targets[i] = np.floor(reach[i] * 1e4) / 1e4
+            k_i = int(areas["k"].iloc[i])
+            why = _reason_text({r: float(v[i]) for r, v in shares.items()})
+            msg = (f"area {name!r}: target {targets[i]:.1%} cannot be met; at most {reach[i]:.1%} is reachable "
+                   f"by {'≥' + str(k_i) + ' ' if k_i > 1 else ''}candidates ({why})")
+            unmeetable.append({"id": str(areas["id"].iloc[i]), "name": name, "class": str(areas["class"].iloc[i]),
+                               "target": round(float(targets[i]), 6), "reachable": round(float(reach[i]), 6), "k": k_i,
+                               "unreachable_share": {r: round(float(v[i]), 6) for r, v in shares.items()}, "message": msg})
+            if scenario.objective.on_infeasible == "cap":
+                warnings.append(msg + "; the plan aims at the reachable share instead")
+                targets[i] = np.floor(reach[i] * 1e4) / 1e4
+    if unmeetable and scenario.objective.on_infeasible == "error":
+        raise InfeasibleTargetError(
+            [Problem(u["message"], "scenario", "[demand.classes]",
+                     "lower the target, add candidates near the area, or set objective.on_infeasible = \"cap\"") for u in unmeetable],
+            diagnostics={"unmeetable_areas": unmeetable},
+        )
     conflicts = None
     if scenario.candidates.min_separation_m:
         conflicts = conflicts_from_points(cands["x_m"].to_numpy(float), cands["y_m"].to_numpy(float),
@@ -505,12 +535,20 @@ def _build_problem(
         type_caps=dict(scenario.candidates.max_per_type) or None,
         budget=obj.budget or None, max_sites=obj.max_sites or None,
     )
-    return problem, targets, reach, warnings
+    return problem, targets, reach, shares, warnings
+
+
+def _reason_text(shares: dict[str, float]) -> str:
+    """'out of range 12.0 %, line of sight blocked 3.1 %' for the nonzero unreachable shares."""
+    labels = {"out_of_range": "out of range", "blocked": "line of sight blocked", "forbidden": "only from 禁建/限建 zones"}
+    parts = [f"{labels[k]} {v:.1%}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1]) if v > 0]
+    return "unreachable: " + ", ".join(parts) if parts else "no unreachable cell"
 
 
 def _assemble(scenario: Scenario, inputs: Inputs, grid: Grid, boundary_m: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
               demand: DemandCells, cands: gpd.GeoDataFrame, cov: Any, problem: Any, solution: Any,
-              targets_used: NDArray[np.float64], reach: NDArray[np.float64]) -> Plan:
+              targets_used: NDArray[np.float64], reach: NDArray[np.float64],
+              shares: dict[str, NDArray[np.float64]] | None = None) -> Plan:
     from planner.radio import link_budget
 
     selected_idx = np.asarray(solution.selected, dtype=np.int64)
@@ -544,12 +582,16 @@ def _assemble(scenario: Scenario, inputs: Inputs, grid: Grid, boundary_m: gpd.Ge
         if demand.n_cells_per_area[i] == 0:
             reasons.append("no grid cell inside the boundary")
         elif reach[i] + 1e-9 < areas["target"].iloc[i]:
-            reasons.append(f"only {reach[i]:.1%} of the area is within reach of {'≥' + str(int(areas['k'].iloc[i])) + ' ' if int(areas['k'].iloc[i]) > 1 else ''}candidates")
+            why = _reason_text({r: float(v[i]) for r, v in shares.items()}) if shares else ""
+            reasons.append(f"only {reach[i]:.1%} of the area is within reach of {'≥' + str(int(areas['k'].iloc[i])) + ' ' if int(areas['k'].iloc[i]) > 1 else ''}candidates"
+                           + (f" ({why})" if why else ""))
         elif not areas_out["met"].iloc[i]:
             reasons.append(f"solver stopped at {solution.status} before meeting the target")
         else:
             reasons.append("")
     areas_out["reason"] = reasons
+    for r, v in (shares or {}).items():
+        areas_out[f"unreachable_{r}"] = np.round(v, 6)
     areas_geo = areas_out.to_crs("EPSG:4490")
 
     # site table

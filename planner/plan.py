@@ -45,7 +45,9 @@ class Plan:
     areas : GeoDataFrame
         Priority areas (EPSG:4490). Columns: ``id, name, class, target, weight, k,
         area_km2, n_cells, coverage`` (fraction of weight covered, 0–1), ``met`` (bool),
-        ``best_possible`` (fraction reachable by all candidates together), ``reason``.
+        ``best_possible`` (fraction reachable by all candidates together), ``reason``, and
+        ``unreachable_out_of_range``, ``unreachable_blocked`` (line of sight blocked by the DSM),
+        ``unreachable_forbidden`` (reachable only from 禁建/限建 zones): shares 0–1 of the weight.
     best_rsrp : ndarray
         Best-server RSRP (dBm) on the grid, shape (ny, nx), float32, NaN where no site
         reaches the cell or the cell is outside the boundary.
