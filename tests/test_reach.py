@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from planner.coverage.reach import BLOCKED, FORBIDDEN, OUT_OF_RANGE, REACHABLE, los_radius_m, reason_shares, unreachable_reasons
+from planner.coverage.reach import (
+    BLOCKED,
+    FORBIDDEN,
+    OUT_OF_RANGE,
+    REACHABLE,
+    los_radius_m,
+    reason_shares,
+    unreachable_reasons,
+)
 from planner.scenario import RadioConfig
 
 
