@@ -259,8 +259,11 @@ def fill_terrain(
     x0: float, y0: float, res: float, nx: int, ny: int,
     box_off: NDArray[np.int64], status: NDArray[np.uint8],
     indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
+    clear_mode: int = MODE_LOS,
 ) -> None:
-    """Pass 2 with terrain: RSRP with the LOS or NLOS formula as :func:`count_terrain` decided."""
+    """Pass 2 with terrain: RSRP as :func:`count_terrain` decided: ``clear_mode`` (the LOS
+    formula, or the expected loss under the LOS probability) where the DSM is clear, NLOS
+    where it blocks. ``radius_los`` must be the radius of ``clear_mode``."""
     n = sx.size
     lfc = math.log10(max(fc_ghz, 0.1))
     for s in range(n):
@@ -280,7 +283,7 @@ def fill_terrain(
                 if st == 0:
                     continue
                 dx = x0 + (c + 0.5) * res - sx[s]
-                mode = MODE_LOS if st == 1 else MODE_NLOS
+                mode = clear_mode if st == 1 else MODE_NLOS
                 loss = link_loss_sq(mode, model[s], fc_ghz, lfc, dx * dx + dy * dy, h_bs[s], h_ut,
                                     margin_los[s], margin_nlos[s], street_w, bldg_h)
                 indices[k] = base + c

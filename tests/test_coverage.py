@@ -26,7 +26,8 @@ def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np
                  mask: np.ndarray, los_of=None) -> list[dict[int, float]]:
     """Per site {cell: RSRP} by brute force over every cell (slow; small grids only).
 
-    ``los_of(site, cell) -> bool`` decides LOS per cell (terrain); otherwise ``radio.los``.
+    ``los_of(site, cell) -> bool`` decides LOS per cell (terrain; clear cells follow
+    ``radio.terrain_clear``); otherwise ``radio.los``.
     """
     out = []
     cx, cy = grid.cell_centres()
@@ -37,13 +38,15 @@ def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np
             d = math.hypot(cx[cell] - x[s], cy[cell] - y[s])
             pl_l = float(pathloss(lb.model, lb.fc_ghz, d, h[s], radio.ue_height_m, True)) + lb.shadow_margin_los_db
             pl_n = float(pathloss(lb.model, lb.fc_ghz, d, h[s], radio.ue_height_m, False)) + lb.shadow_margin_nlos_db
+            p = float(los_probability(lb.model, d, radio.ue_height_m))
+            expected = p * pl_l + (1 - p) * pl_n
             if los_of is not None:
-                loss = pl_l if los_of(s, int(cell)) else pl_n
+                clear_loss = pl_l if radio.terrain_clear == "los" else expected
+                loss = clear_loss if los_of(s, int(cell)) else pl_n
             elif radio.los == "nlos":
                 loss = pl_n
             else:
-                p = float(los_probability(lb.model, d, radio.ue_height_m))
-                loss = p * pl_l + (1 - p) * pl_n
+                loss = expected
             rsrp = lb.budget_db - loss
             if rsrp >= radio.threshold_dbm:
                 row[int(cell)] = rsrp
@@ -141,6 +144,21 @@ def test_terrain_flat_equals_los() -> None:
     assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask, los_of=lambda s, c: True))
 
 
+def test_terrain_flat_with_probability_clear_equals_no_terrain() -> None:
+    """A flat DSM and ``terrain_clear = "probability"`` give exactly the run without terrain."""
+    rng = np.random.default_rng(5)
+    grid = Grid(0.0, 600.0, 25.0, 24, 24, "EPSG:4547")
+    x, y, h, sc = random_sites(rng, grid, 6)
+    mask = np.ones((grid.ny, grid.nx), bool)
+    terrain = Terrain(grid, np.zeros((24, 24), np.float32), np.zeros((24, 24), np.float32))
+    radio = RadioConfig(threshold_dbm=-95.0, terrain_clear="probability")
+    a = build_coverage(grid, x, y, h, sc, radio, mask, terrain)
+    b = build_coverage(grid, x, y, h, sc, radio, mask, None)
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_allclose(a.rsrp, b.rsrp, atol=1e-4)
+
+
 def test_parity_with_terrain_on_random_dsm() -> None:
     """Ray-marched LOS per cell: kernel vs the brute-force reference and the Liang–Barsky LOS."""
     from tests.test_los import ref_los
@@ -167,7 +185,12 @@ def test_parity_with_terrain_on_random_dsm() -> None:
 
     cov = build_coverage(grid, x, y, h, sc, radio, mask, terrain)
     assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask, los_of=los_of))
-    assert cov.meta["los"] == "terrain ray-march"
+    assert cov.meta["los"] == "terrain ray-march (clear cells: los)"
+    # clear cells by the LOS probability (a DSM that misses obstacles); blocked ones stay NLOS
+    radio_p = radio.model_copy(update={"terrain_clear": "probability"})
+    cov_p = build_coverage(grid, x, y, h, sc, radio_p, mask, terrain)
+    assert_same(cov_p, ref_coverage(grid, x, y, h, sc, radio_p, mask, los_of=los_of))
+    assert cov_p.indptr[-1] < cov.indptr[-1]
     # small chunks give the same matrix
     import planner.coverage.build as build_mod
 

@@ -64,7 +64,7 @@ def build_coverage(
         Demand cells; only these appear in the matrix (all cells when None).
     terrain : Terrain, optional
         DEM + buildings on the grid; LOS is then ray-marched per cell and ``radio.los`` is
-        ignored. Without it, ``radio.los`` picks the expected loss under the LOS probability
+        ignored: blocked cells use NLOS, clear cells ``radio.terrain_clear``. Without it, ``radio.los`` picks the expected loss under the LOS probability
         (``"probability"``, averaged in dB) or all-NLOS (``"nlos"``).
 
     Returns
@@ -125,7 +125,8 @@ def build_coverage(
         n_chunks = 1
     else:
         terrain.check_grid(grid)
-        radius = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, "los")
+        clear = radio.terrain_clear
+        radius = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, clear)
         radius_nlos = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, "nlos")
         timings["radius_s"] = time.perf_counter() - t0
         dsm = terrain.dsm
@@ -157,7 +158,7 @@ def build_coverage(
             val = np.empty(int(ip[-1]), dtype=np.float32)
             t0 = time.perf_counter()
             _cov.fill_terrain(x[sl], y[sl], radius[sl], h[sl], model[sl], budget[sl], m_los[sl], m_nlos[sl], fc, hut, w, hb,
-                              *g, off, scratch, ip, idx, val)
+                              *g, off, scratch, ip, idx, val, LOS_MODES[clear])
             timings["fill_s"] += time.perf_counter() - t0
             counts[sl] = c
             parts_idx.append(idx)
@@ -175,7 +176,7 @@ def build_coverage(
         "band": links[0].band.name,
         "fc_ghz": fc,
         "threshold_dbm": float(radio.threshold_dbm),
-        "los": "terrain ray-march" if terrain is not None else radio.los,
+        "los": f"terrain ray-march (clear cells: {radio.terrain_clear})" if terrain is not None else radio.los,
         "los_averaging": "expected loss in dB" if terrain is None and radio.los == "probability" else None,
         "models": {c: links[i].model for i, c in enumerate(SITE_CLASSES)},
         "link_budgets": {c: links[i].as_dict() for i, c in enumerate(SITE_CLASSES)},

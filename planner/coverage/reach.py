@@ -27,7 +27,7 @@ REASONS: dict[int, str] = {FORBIDDEN: "forbidden", BLOCKED: "blocked", OUT_OF_RA
 
 
 def los_radius_m(radio: RadioConfig, site_class: Sequence[str] | NDArray[np.str_], h_m: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Best-case (line-of-sight) coverage radius (m) of each candidate.
+    """Coverage radius (m) of each candidate where the DSM is clear (``radio.terrain_clear``).
 
     Parameters
     ----------
@@ -47,7 +47,7 @@ def los_radius_m(radio: RadioConfig, site_class: Sequence[str] | NDArray[np.str_
             continue
         budget = link_budget(radio, name, terrain=True)
         heights, inverse = np.unique(h[sel], return_inverse=True)
-        radii = np.array([budget.max_radius_m(float(v), "los") for v in heights], dtype=np.float64)
+        radii = np.array([budget.max_radius_m(float(v), radio.terrain_clear) for v in heights], dtype=np.float64)
         out[sel] = radii[inverse]
     return out
 
