@@ -132,7 +132,7 @@ def test_areas_lines_buffered_invalid_repaired() -> None:
 
 def test_areas_bad_target() -> None:
     gdf = gpd.GeoDataFrame({"class": ["park"], "target": [1.5]}, geometry=[box(114.3, 30.5, 114.31, 30.51)], crs="EPSG:4490")
-    with pytest.raises(InputDataError, match="target 1.5 is out of range"):
+    with pytest.raises(InputDataError, match=r"target 1\.5 is out of range"):
         normalise_areas(gdf, Path("a.gpkg"), SC, "EPSG:4547")
 
 
