@@ -159,6 +159,16 @@ def solve(
 ) -> Solution:
     """Solve a :class:`CoverageProblem`.
 
+    Steps, all inside ``time_limit_s``: reductions (fixed/forbidden sites, essential columns,
+    identical rows merged, dominated rows and columns dropped; sizes in ``stats["reduction"]``);
+    lazy greedy + redundant-site removal; local search (row-weighting for pure set cover,
+    tabu swap for max coverage with a site count; about 30 % of the limit); a bound (LP
+    relaxation with scipy's HiGHS IPM, or a subgradient Lagrangian bound above
+    :data:`LP_MAX_NNZ` nonzeros); for ≥ :data:`CORE_MIN_COLS` columns a CP-SAT solve on the
+    core of small reduced-cost columns; then the exact back-end on the whole reduced model,
+    hinted with the best plan. The returned bound is the best of the LP/Lagrangian and solver
+    bounds (rounded when costs or weights are integral).
+
     Parameters
     ----------
     problem : CoverageProblem
@@ -170,16 +180,20 @@ def solve(
     workers : int
         Threads of the exact solver.
     seed : int
-        Random seed (same seed and inputs → same selection, see ``stats["deterministic"]``).
+        Random seed of CP-SAT, SCIP and the local search.
     backend : {"auto", "cpsat", "scip", "greedy"}
-        Exact back-end, or the heuristic alone.
+        Exact back-end, or the heuristics alone. ``auto``: SCIP for small pure set-cover
+        models, CP-SAT otherwise (see :data:`SCIP_MAX_NNZ`).
     gap_limit : float
         Stop when the relative gap falls below this.
     deterministic : bool
-        Same seed and inputs give the same selection: CP-SAT interleaves its workers in
-        deterministic batches and stops on a deterministic-time limit derived from
-        ``time_limit_s`` (the wall limit still applies). ``False`` runs the free parallel
-        portfolio, usually stronger on hard instances (benchmarks).
+        Same seed and inputs give the same selection. Heuristic budgets are counted in work
+        (steps) derived from ``time_limit_s``, not wall time; CP-SAT interleaves its workers
+        in deterministic batches (``interleave_search``) and stops on a deterministic-time
+        limit of :data:`DTIME_PER_S` units per second of the limit. The wall limit still
+        applies as a safety net: a run it cuts short (an overloaded machine, or a model whose
+        deterministic time accrues slower than 1 unit/s) is not reproducible. ``False``
+        runs CP-SAT's free parallel portfolio and wall-clock heuristics.
 
     Returns
     -------
