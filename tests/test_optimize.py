@@ -201,11 +201,12 @@ CASES = [(path.stem, objective) for path in sorted(DATA.glob("*.json"))
          for objective in json.loads(path.read_text())["expected"]]
 
 
+@pytest.mark.parametrize("backend", ["auto", "cpsat", "scip"])
 @pytest.mark.parametrize(("name", "objective"), CASES)
-def test_hand_instances(name: str, objective: str) -> None:
+def test_hand_instances(name: str, objective: str, backend: str) -> None:
     p, expected = load_instance(DATA / f"{name}.json")
     exp = expected[objective]
-    s = solve(p, objective, time_limit_s=10, workers=2, seed=0)
+    s = solve(p, objective, time_limit_s=10, workers=2, seed=0, backend=backend)
     if exp.get("status") == "infeasible":
         assert s.status == "infeasible"
         assert s.stats["diagnostic"]["areas"][0]["best_possible"] == pytest.approx(exp["best_possible"], abs=1e-6)
