@@ -15,8 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/planner run data/scenarios/demo.toml --out runs/demo
-	@echo "report: $(CURDIR)/runs/demo/report.html"
+	$(VENV)/bin/planner run data/scenarios/demo.toml --out runs/demo  # prints the report's path
 
 # the report's browser test drives Debian's chromium (skipped, with a reason, if it cannot be installed)
 chromium:
