@@ -319,6 +319,10 @@ def prepare_scenario(
         scenario = load_scenario(scenario, overrides)
     st = _Stages(progress)
     warnings: list[str] = []
+    if scenario.compute.backend != "local":
+        # accepted by the scenario contract, not built yet: say so rather than ignore it silently
+        warnings.append(f"compute.backend = {scenario.compute.backend!r} is not available in this version; "
+                        "the run computed locally (numba on this machine's CPU)")
 
     with st.stage("load inputs"):
         inputs = load_inputs(scenario)

@@ -98,3 +98,9 @@ def test_demo_small_end_to_end(tmp_path: Path) -> None:
     assert len(plan.sites) > 0
     planner.write_plan(plan, tmp_path / "demo_small")
     assert (tmp_path / "demo_small" / "report.html").stat().st_size > 10_000
+
+
+def test_unbuilt_compute_backend_is_named_in_the_warnings(tiny: Path) -> None:
+    plan = planner.run_scenario(tiny, overrides=["compute.backend=dask"])
+    assert any("compute.backend = 'dask'" in w and "locally" in w for w in plan.warnings)
+    assert not any("compute.backend" in w for w in planner.run_scenario(tiny).warnings)
