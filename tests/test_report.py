@@ -117,7 +117,7 @@ def test_map_layers_and_controls() -> None:
     html = build_map(plan).get_root().render()
     for name in ("规划范围", "重点区域", "最强服务小区 RSRP", "未覆盖区域", "候选站址 · 路灯杆 (30)", "规划站址 · 利旧 (10)"):
         assert name in html or json.dumps(name)[1:-1] in html, name
-    assert "L.control.scale" in html and "L.control.fullscreen" in html and "L.Control.Measure" in html
+    assert "L.control.scale({imperial: false" in html and "L.control.fullscreen" in html and "L.Control.Measure" in html
     assert "L.control.layers" in html and "planner-site" in html
     assert "L.tileLayer" not in html  # basemap "none" works offline
 

@@ -177,6 +177,20 @@ class _Points(MacroElement):
         self.style_json = script_json(style)
 
 
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres only (folium's ``control_scale`` adds miles too)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class _Legend(MacroElement):
     """A static HTML legend as a Leaflet control (bottom left, above the scale bar)."""
 
@@ -481,7 +495,8 @@ def build_map(plan: Plan, *, height: str = "640px") -> OfflineMap:
     t = texts(lang)
     bounds = plan.boundary.to_crs("EPSG:4326").total_bounds
     m = OfflineMap(location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)], zoom_start=14,
-                   tiles=None, control_scale=True, height=height, prefer_canvas=False)
+                   tiles=None, control_scale=False, height=height, prefer_canvas=False)
+    _MetricScale().add_to(m)
     m.options["maxZoom"] = 19  # without a tile layer Leaflet has no max zoom, and marker clusters need one
     # only Leaflet itself; jQuery, Bootstrap and awesome-markers are not used
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
