@@ -105,7 +105,9 @@ def coverage_chart(plan: Plan, language: str = "zh") -> str:
             met = areas["met"].astype(bool).to_numpy() if len(areas) else np.zeros(0, bool)
             ax.bar(idx, cov, color=np.where(met, "#16a34a", "#dc2626"), label=ax_t["achieved"])
             ax.scatter(idx, tgt, marker="_", s=300, color="#111827", linewidths=2, label=ax_t["target"], zorder=3)
-            ax.set_xticks(idx)
+            # every area numbered up to 20; beyond that 1, 5, 10, ... so the labels never overlap
+            ax.set_xticks(idx if len(idx) <= 20 else np.unique(np.r_[1, np.arange(5, len(idx) + 1, 5)]))
+            ax.set_xlim(0.3, len(idx) + 0.7)
             ax.set_xlabel(ax_t["area"])
             ax.set_ylabel(ax_t["coverage"])
             ax.set_ylim(0, 105)
