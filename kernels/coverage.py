@@ -31,10 +31,24 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from kernels._vmath import vexp, vlog
 from kernels.los import ground_at, line_of_sight
-from kernels.pathloss import UMA, UMI, coeff_pair, link_loss_sq, los_probability, site_coefficients
+from kernels.pathloss import (
+    D2D_MIN,
+    FSPL,
+    HALF_INV_LN10,
+    UMA,
+    UMI,
+    coeff_pair,
+    link_loss_sq,
+    los_probability,
+    site_coefficients,
+)
 
 _jit = njit(cache=True, nogil=True)
+#: for loops meant to run on SIMD lanes: no ZeroDivisionError branch on float division (which
+#: stops LLVM's vectoriser); division by zero gives inf / NaN as in numpy
+_jit_vec = njit(cache=True, nogil=True, error_model="numpy")
 
 #: LOS modes (as in :func:`kernels.pathloss.link_loss_db`)
 MODE_EXPECTED = 0
@@ -76,6 +90,30 @@ def bbox_sizes(
 
 
 @_jit
+def _span(sx: float, dy2: float, r2: float, c0: int, c1: int, x0: float, res: float) -> tuple[int, int]:
+    """Columns ``a..b`` of the cells of one row with ``dx² + dy² ≤ R²`` (empty when b < a).
+
+    ``dx`` rises with the column, so ``dx² + dy²`` falls then rises and the cells that pass
+    the test are contiguous: a one-cell-wide guess from the circle is trimmed by the same
+    floating-point test the cells would get one by one.
+    """
+    half = math.sqrt(r2 - dy2)
+    a = max(c0, math.ceil((sx - half - x0) / res - 0.5) - 1)
+    b = min(c1, math.floor((sx + half - x0) / res - 0.5) + 1)
+    while a <= b:
+        dx = x0 + (a + 0.5) * res - sx
+        if dx * dx + dy2 <= r2:
+            break
+        a += 1
+    while b >= a:
+        dx = x0 + (b + 0.5) * res - sx
+        if dx * dx + dy2 <= r2:
+            break
+        b -= 1
+    return a, b
+
+
+@_jit
 def count_disk(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
     x0: float, y0: float, res: float, nx: int, ny: int, mask: NDArray[np.bool_],
@@ -93,22 +131,18 @@ def count_disk(
         k = 0
         for r in range(r0, r1 + 1):
             dy = y0 - (r + 0.5) * res - sy[s]
-            rem = r2 - dy * dy
-            if rem < 0.0:
+            dy2 = dy * dy
+            if dy2 > r2:
                 continue
-            half = math.sqrt(rem)
-            a = max(c0, math.ceil((sx[s] - half - x0) / res - 0.5) - 1)
-            b = min(c1, math.floor((sx[s] + half - x0) / res - 0.5) + 1)
+            a, b = _span(sx[s], dy2, r2, c0, c1, x0, res)
             base = r * nx
-            for c in range(a, b + 1):
-                dx = x0 + (c + 0.5) * res - sx[s]
-                if dx * dx + dy * dy <= r2 and mask[base + c]:
-                    k += 1
+            for c in range(base + a, base + b + 1):
+                k += mask[c]
         counts[s] = k
     return counts
 
 
-@_jit
+@_jit_vec
 def fill_disk(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
     h_bs: NDArray[np.float64], model: NDArray[np.int64], budget: NDArray[np.float64],
@@ -119,12 +153,21 @@ def fill_disk(
 ) -> None:
     """Pass 2 without terrain: write cell indices and RSRP (dBm) of the cells :func:`count_disk` counted.
 
-    UMa, UMi and FSPL use the per-site coefficients of :func:`kernels.pathloss.site_coefficients`
-    (one logarithm per cell, plus a square root and an exponential for the LOS probability in
-    mode 0); RMa uses :func:`kernels.pathloss.link_loss_sq`.
+    Per site, a first loop walks the rows and writes the cell indices and the squared distances
+    (to a scratch array); a second loop turns the distances into RSRP. For UMa, UMi and FSPL
+    that loop uses the per-site coefficients of :func:`kernels.pathloss.site_coefficients`
+    (one logarithm per cell, plus a square root and an exponential for the LOS probability of
+    TR 38.901 Table 7.4.2-1 in mode 0) and the branch-free :func:`kernels._vmath.vlog` and
+    :func:`kernels._vmath.vexp`, so that it runs on SIMD lanes (the kernel is compiled with
+    ``error_model="numpy"`` for that); RMa and UMa with h_UT > 13 m use
+    :func:`kernels.pathloss.link_loss_sq` one cell at a time.
     """
     n = sx.size
     lfc = math.log10(max(fc_ghz, 0.1))
+    most = 0
+    for s in range(n):
+        most = max(most, indptr[s + 1] - indptr[s])
+    d2s = np.empty(most, dtype=np.float64)
     for s in range(n):
         rad = radius[s]
         if rad < 0.0:
@@ -132,46 +175,75 @@ def fill_disk(
         r2 = rad * rad
         r0, r1 = _rows(sy[s], rad, y0, res, ny)
         c0, c1 = _cols(sx[s], rad, x0, res, nx)
-        ok, dz2, dbp2, a1, b1, a2, b2, an, bn = site_coefficients(model[s], fc_ghz, h_bs[s], h_ut)
-        ml = margin_los[s]
-        mn = margin_nlos[s]
-        inv_k = 0.0
-        if h_ut <= 13.0 and model[s] == UMA:
-            inv_k = 1.0 / 63.0
-        elif model[s] == UMI:
-            inv_k = 1.0 / 36.0
-        k = indptr[s]
+        k0 = indptr[s]
+        m = 0
         for r in range(r0, r1 + 1):
             dy = y0 - (r + 0.5) * res - sy[s]
-            rem = r2 - dy * dy
-            if rem < 0.0:
+            dy2 = dy * dy
+            if dy2 > r2:
                 continue
-            half = math.sqrt(rem)
-            a = max(c0, math.ceil((sx[s] - half - x0) / res - 0.5) - 1)
-            b = min(c1, math.floor((sx[s] + half - x0) / res - 0.5) + 1)
+            a, b = _span(sx[s], dy2, r2, c0, c1, x0, res)
             base = r * nx
             for c in range(a, b + 1):
-                dx = x0 + (c + 0.5) * res - sx[s]
-                d2 = dx * dx + dy * dy
-                if d2 <= r2 and mask[base + c]:
-                    if ok:
-                        pl_l, pl_n = coeff_pair(d2, dz2, dbp2, a1, b1, a2, b2, an, bn)
-                        if mode == MODE_NLOS:
-                            loss = pl_n + mn
-                        elif mode == MODE_LOS:
-                            loss = pl_l + ml
-                        else:
-                            if inv_k > 0.0:  # UMa / UMi with h_UT ≤ 13 m: Table 7.4.2-1 inline
-                                d = math.sqrt(d2)
-                                p = 1.0 if d <= 18.0 else 18.0 / d + math.exp(-d * inv_k) * (1.0 - 18.0 / d)
-                            else:
-                                p = los_probability(model[s], math.sqrt(d2), h_ut)
-                            loss = p * (pl_l + ml) + (1.0 - p) * (pl_n + mn)
-                    else:
-                        loss = link_loss_sq(mode, model[s], fc_ghz, lfc, d2, h_bs[s], h_ut, ml, mn, street_w, bldg_h)
-                    indices[k] = base + c
-                    rsrp[k] = budget[s] - loss
-                    k += 1
+                if mask[base + c]:
+                    dx = x0 + (c + 0.5) * res - sx[s]
+                    d2s[m] = dx * dx + dy2
+                    indices[k0 + m] = base + c
+                    m += 1
+        _rsrp_of_d2(d2s, m, model[s], mode, fc_ghz, lfc, h_bs[s], h_ut, budget[s], margin_los[s],
+                    margin_nlos[s], street_w, bldg_h, rsrp[k0:k0 + m])
+
+
+@_jit_vec
+def _rsrp_of_d2(
+    d2s: NDArray[np.float64], m: int, model: int, mode: int, fc_ghz: float, lfc: float, h_bs: float,
+    h_ut: float, budget: float, ml: float, mn: float, street_w: float, bldg_h: float,
+    out: NDArray[np.float32],
+) -> None:
+    """``out[i]`` = RSRP (dBm) at squared 2D distance ``d2s[i]`` (m²) from one site, i < m."""
+    ok, dz2, dbp2, a1, b1, a2, b2, an, bn = site_coefficients(model, fc_ghz, h_bs, h_ut)
+    inv_k = 0.0
+    if model == UMA and h_ut <= 13.0:
+        inv_k = 1.0 / 63.0
+    elif model == UMI:
+        inv_k = 1.0 / 36.0
+    if ok and mode == MODE_EXPECTED and model == FSPL:
+        mode = MODE_LOS  # FSPL is always LOS (p = 1): the expected loss is the LOS loss
+    if not ok:  # RMa
+        for i in range(m):
+            out[i] = budget - link_loss_sq(mode, model, fc_ghz, lfc, d2s[i], h_bs, h_ut, ml, mn, street_w, bldg_h)
+        return
+    if mode == MODE_EXPECTED and inv_k == 0.0:  # UMa with h_UT > 13 m: the general Table 7.4.2-1
+        for i in range(m):
+            pl_l, pl_n = coeff_pair(d2s[i], dz2, dbp2, a1, b1, a2, b2, an, bn)
+            p = los_probability(model, math.sqrt(d2s[i]), h_ut)
+            out[i] = budget - (p * (pl_l + ml) + (1.0 - p) * (pl_n + mn))
+        return
+    # the affine forms of coeff_pair, with d_2D² floored at 100 m² and L = log10(d_3D)
+    if mode == MODE_LOS:
+        for i in range(m):
+            d2 = max(d2s[i], D2D_MIN * D2D_MIN)
+            lg = HALF_INV_LN10 * vlog(d2 + dz2)
+            pl_l = a1 + b1 * lg if d2 <= dbp2 else a2 + b2 * lg
+            out[i] = budget - (pl_l + ml)
+    elif mode == MODE_NLOS:
+        for i in range(m):
+            d2 = max(d2s[i], D2D_MIN * D2D_MIN)
+            lg = HALF_INV_LN10 * vlog(d2 + dz2)
+            pl_l = a1 + b1 * lg if d2 <= dbp2 else a2 + b2 * lg
+            out[i] = budget - (max(pl_l, an + bn * lg) + mn)
+    else:
+        for i in range(m):
+            d2 = max(d2s[i], D2D_MIN * D2D_MIN)
+            lg = HALF_INV_LN10 * vlog(d2 + dz2)
+            pl_l = a1 + b1 * lg if d2 <= dbp2 else a2 + b2 * lg
+            pl_n = max(pl_l, an + bn * lg)
+            # Table 7.4.2-1 (UMa with h_UT ≤ 13 m, UMi): p = 1 for d ≤ 18 m, else
+            # 18/d + exp(−d/k)(1 − 18/d); with d raised to 18 m the formula gives exactly 1 there
+            d = max(math.sqrt(d2s[i]), 18.0)
+            q = 18.0 / d
+            p = q + vexp(-d * inv_k) * (1.0 - q)
+            out[i] = budget - (p * (pl_l + ml) + (1.0 - p) * (pl_n + mn))
 
 
 #: block size (cells) of the surface maxima used to stop rays early

@@ -10,7 +10,9 @@ import pytest
 import rasterio
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
+from kernels._vmath import vexp, vlog
 from planner.coverage import (
     CoverageMatrix,
     Grid,
@@ -85,6 +87,47 @@ def test_parity_without_terrain(los: str) -> None:
     assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask))
     assert cov.meta["models"] == {"macro": "uma", "micro": "umi"}
     assert cov.meta["nnz"] == cov.nnz
+
+
+@pytest.mark.parametrize("los", ["probability", "nlos"])
+@pytest.mark.parametrize(("macro", "micro", "ue_h"), [("uma", "umi", 15.0), ("rma", "fspl", 1.5), ("fspl", "uma", 1.5)])
+def test_parity_every_model_without_terrain(los: str, macro: str, micro: str, ue_h: float) -> None:
+    """The kernel's slower paths too: RMa, FSPL and UMa with h_UT > 13 m (Table 7.4.2-1's C')."""
+    from planner.scenario import SiteClassRadio
+
+    rng = np.random.default_rng(23)
+    grid = Grid(500_000.0, 3_380_000.0, 40.0, 20, 18, "EPSG:4547")
+    x, y, h, sc = random_sites(rng, grid, 8)
+    mask = rng.random((grid.ny, grid.nx)) < 0.8
+    radio = RadioConfig(los=los, threshold_dbm=-100.0, ue_height_m=ue_h,
+                        macro=SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model=macro),
+                        micro=SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model=micro))
+    cov = build_coverage(grid, x, y, h, sc, radio, mask)
+    assert cov.nnz > 0
+    assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask))
+
+
+@njit
+def _map(f, v):  # type: ignore[no-untyped-def]
+    out = np.empty_like(v)
+    for i in range(v.size):
+        out[i] = f(v[i])
+    return out
+
+
+def test_vector_log_exp_within_one_ulp() -> None:
+    """kernels._vmath (the branch-free fdlibm log / exp of the fill loop) against the C library."""
+    rng = np.random.default_rng(0)
+    xs = np.concatenate([10.0 ** rng.uniform(-300, 300, 100_000), rng.uniform(100.0, 1e7, 100_000),
+                         rng.uniform(0.5, 2.0, 50_000), [1.0, 2.0, 0.5, math.sqrt(2.0), 100.0, 1e300]])
+    want = np.array([math.log(v) for v in xs])
+    assert _map(vlog, np.array([1.0]))[0] == 0.0
+    assert (np.abs(_map(vlog, xs) - want) <= np.spacing(np.abs(want))).all()
+    es = np.concatenate([rng.uniform(-700.0, 700.0, 100_000), rng.uniform(-30.0, 0.0, 100_000),
+                         rng.uniform(-1e-6, 1e-6, 1_000), [0.0, -1.0, 1.0, -700.0, -0.5 * math.log(2.0)]])
+    want = np.array([math.exp(v) for v in es])
+    assert (np.abs(_map(vexp, es) - want) <= np.spacing(want)).all()
+    assert _map(vexp, np.array([-800.0, -1e9])).tolist() == [math.exp(-700.0)] * 2
 
 
 def test_best_server_and_scipy() -> None:
