@@ -13,7 +13,7 @@ from kernels import coverage as _cov
 from kernels import pathloss as _pl
 from planner.coverage.grid import Grid
 from planner.coverage.matrix import CoverageMatrix
-from planner.radio.budget import LOS_MODES, link_budget
+from planner.radio.budget import LOS_MODES, LinkBudget, link_budget
 from planner.scenario import RadioConfig
 
 if TYPE_CHECKING:
@@ -27,13 +27,27 @@ CHUNK_BOX_CELLS = 1 << 25
 SITE_CLASSES = ("macro", "micro")
 
 
-def _site_radii(model: NDArray[np.int64], h: NDArray[np.float64], m_los: NDArray[np.float64],
-                m_nlos: NDArray[np.float64], budget: NDArray[np.float64], radio: RadioConfig, fc: float,
+def _site_radii(cls: NDArray[np.int64], h: NDArray[np.float64], links: list[LinkBudget], radio: RadioConfig,
                 mode: str) -> NDArray[np.float64]:
-    """Radius (m; −1 = covers nothing) of each site: its link budget inverted by bisection."""
-    allowed = budget - float(radio.threshold_dbm)
-    return _pl.max_radius_array(LOS_MODES[mode], model, fc, h, float(radio.ue_height_m), m_los, m_nlos,
-                                float(radio.rma_street_width_m), float(radio.rma_building_height_m), allowed)
+    """Radius (m; −1 = covers nothing) of each site: its link budget inverted by bisection.
+
+    ``cls`` indexes ``links``; the bisection runs once per distinct (class, height), since
+    candidate files repeat a few pole and tower heights (the demo: 29 heights, 34,673 poles).
+    """
+    out = np.empty(h.size, dtype=np.float64)
+    for i, lb in enumerate(links):
+        sel = np.flatnonzero(cls == i)
+        if sel.size == 0:
+            continue
+        uh, inv = np.unique(h[sel], return_inverse=True)
+        k = uh.size
+        r = _pl.max_radius_array(
+            LOS_MODES[mode], np.full(k, lb.model_code, dtype=np.int64), lb.fc_ghz, uh, float(radio.ue_height_m),
+            np.full(k, lb.shadow_margin_los_db), np.full(k, lb.shadow_margin_nlos_db),
+            float(radio.rma_street_width_m), float(radio.rma_building_height_m),
+            np.full(k, lb.budget_db - float(radio.threshold_dbm)))
+        out[sel] = r[inv]
+    return out
 
 
 def build_coverage(
@@ -109,7 +123,7 @@ def build_coverage(
 
     t0 = time.perf_counter()
     if terrain is None:
-        radius = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, radio.los)
+        radius = _site_radii(cls, h, links, radio, radio.los)
         timings["radius_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         counts = _cov.count_disk(x, y, radius, *g, mask)
@@ -126,8 +140,8 @@ def build_coverage(
     else:
         terrain.check_grid(grid)
         clear = radio.terrain_clear
-        radius = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, clear)
-        radius_nlos = _site_radii(model, h, m_los, m_nlos, budget, radio, fc, "nlos")
+        radius = _site_radii(cls, h, links, radio, clear)
+        radius_nlos = _site_radii(cls, h, links, radio, "nlos")
         timings["radius_s"] = time.perf_counter() - t0
         dsm = terrain.dsm
         dem = terrain.dem
