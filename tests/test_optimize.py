@@ -280,3 +280,39 @@ def test_unreachable_and_contributions() -> None:
     assert c["covered"].tolist() == [3, 3, 2]
     assert c["unique"].tolist() == [2, 2, 0]
     assert c["marginal"].tolist() == [2, 2, 0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_partial_local_search_feasible_and_no_worse_than_greedy(seed: int) -> None:
+    from planner.optimize._heuristics import csc_of, greedy_select, improve_partial
+    from planner.optimize._reduce import reduce_problem
+    from planner.optimize._side import side_of
+
+    rng = np.random.default_rng(seed)
+    m, n = 400, 80
+    xy_r, xy_c = rng.random((m, 2)), rng.random((n, 2))  # spatial: a site serves the cells near it
+    d = np.linalg.norm(xy_r[:, None, :] - xy_c[None, :, :], axis=2)
+    a = sp.csr_matrix((d < 0.18).astype(np.int8))
+    area = (xy_r[:, 0] > 0.5).astype(np.int64) + 2 * (xy_r[:, 1] > 0.5)
+    k = np.where(rng.random(m) < 0.05, 2, 1)
+    p = CoverageProblem(a=a, cost=rng.choice([6.0, 8.0, 18.0], n), row_weight=rng.integers(1, 4, m).astype(float),
+                        row_area=area, row_k=k, area_target=np.array([0.9, 0.95, 0.8, 1.0]) * 0.9,
+                        area_names=["a", "b", "c", "d"])
+    red = reduce_problem(p, "min_cost")
+    side = side_of(p, red, "min_cost")
+    c_ptr, c_idx = csc_of(red)
+    g = greedy_select(red, side, "min_cost", c_ptr, c_idx)
+    stats: dict = {}
+    out = improve_partial(red, side, g, 0.5, seed=seed, deterministic=True, stats=stats)
+    assert stats["local_search"]["kind"] == "partial_ls" and stats["local_search"]["feasible"]
+    assert side.cost[out].sum() <= side.cost[g].sum() + 1e-9
+    sol = solve(p, "min_cost", time_limit_s=10, workers=1, seed=seed, backend="greedy")
+    ev = evaluate(p, sol.selected)
+    total = np.bincount(area, weights=p.row_weight, minlength=4)
+    reach = np.bincount(area, weights=p.row_weight * (np.asarray(a.sum(axis=1)).ravel() >= k), minlength=4)
+    assert (ev["area_covered"] >= np.minimum(p.area_target * total, reach) - 1e-9).all()
+    assert sol.objective <= base_cost_of(p, red) + side.cost[g].sum() + 1e-9
+
+
+def base_cost_of(p: CoverageProblem, red: object) -> float:
+    return float(p.cost[red.base].sum())  # type: ignore[attr-defined]

@@ -1,0 +1,448 @@
+"""Area-weighting local search for min-cost partial k-cover with per-area targets (numba).
+
+Problem: rows ``i`` with weight ``w_i``, requirement ``k_i`` (distinct covering columns) and
+an area; a row is *covered* when ``cnt_i ≥ k_i``. Area ``A`` is met when its covered weight
+reaches ``need_A`` (hard rows are an area whose need is all of its rows). Minimise the cost
+of the selection subject to every area being met.
+
+The search generalises RWLS (Gao, Weise & Li, EJOR 246(3) 2015, row weighting for set cover)
+from rows to areas, in the spirit of the weighting local search for partial set cover of
+Zhou, Li, Luo & Ma (2019): each area ``A`` carries a weight ``α_A`` and the penalty of a
+selection is ``Σ_A α_A · max(0, D_A)`` with the deficit ``D_A = need_A − covered_A``.
+
+* While the selection meets every target it is recorded when cheaper, and the column of
+  smallest penalty increase per unit cost is removed (redundant columns first, dearest first).
+* Otherwise one step draws ``n_draw`` random uncovered rows of deficient areas and picks,
+  among their columns (not the one just removed), the one of largest penalty decrease per
+  unit cost. When adding it would bring the cost up to the best plan's, the column of
+  smallest penalty increase per cost (not the one just added) is removed first, so the
+  search stays below the best cost (RWLS keeps one column fewer than the best cover).
+  Then ``α`` of every deficient area rises by one. Ties go to the column changed longest
+  ago, then to the smaller index.
+
+Scores are kept per (column, area) *pair*: for an unselected column, the weight of its rows
+in that area that adding it would cover (``cnt = k − 1``); for a selected one, the weight it
+would uncover when removed (``cnt = k``). They are updated incrementally on every flip.
+
+:func:`partial_ls_py` is the pure-Python reference (scores recomputed from scratch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+_EPS_COST = 1e-9
+
+
+@njit(cache=True, nogil=True)
+def _xorshift(x: np.uint64) -> np.uint64:
+    """xorshift64 (Marsaglia 2003)."""
+    x ^= (x << np.uint64(13)) & np.uint64(0xFFFFFFFFFFFFFFFF)
+    x ^= x >> np.uint64(7)
+    x ^= (x << np.uint64(17)) & np.uint64(0xFFFFFFFFFFFFFFFF)
+    return x
+
+
+@njit(cache=True, nogil=True)
+def _contrib(selected: bool, c: int, k: int, w: float) -> float:
+    if selected:
+        return w if c == k else 0.0
+    return w if c == k - 1 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _flip(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: NDArray[np.int64],
+          r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], r_pair: NDArray[np.int64],
+          w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64],
+          sel: NDArray[np.bool_], cnt: NDArray[np.int64], val: NDArray[np.float64], deficit: NDArray[np.float64],
+          unc: NDArray[np.int64], unc_pos: NDArray[np.int64], n_unc: NDArray[np.int64]) -> None:
+    """Add (unselected ``j``) or remove (selected ``j``) column ``j``, updating all state."""
+    add = not sel[j]
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        i = c_idx[p]
+        old = cnt[i]
+        new = old + 1 if add else old - 1
+        cnt[i] = new
+        ki = k[i]
+        if add and new == ki:
+            deficit[area[i]] -= w[i]
+            t = unc_pos[i]
+            last = unc[n_unc[0] - 1]
+            unc[t] = last
+            unc_pos[last] = t
+            unc_pos[i] = -1
+            n_unc[0] -= 1
+        elif (not add) and old == ki:
+            deficit[area[i]] += w[i]
+            unc[n_unc[0]] = i
+            unc_pos[i] = n_unc[0]
+            n_unc[0] += 1
+        for q in range(r_ptr[i], r_ptr[i + 1]):
+            c = r_idx[q]
+            if c == j:
+                continue
+            d = _contrib(sel[c], new, ki, w[i]) - _contrib(sel[c], old, ki, w[i])
+            if d != 0.0:
+                val[r_pair[q]] += d
+    sel[j] = add
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        val[c_pair[p]] = 0.0
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        i = c_idx[p]
+        val[c_pair[p]] += _contrib(add, cnt[i], k[i], w[i])
+
+
+@njit(cache=True, nogil=True)
+def _rem_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val: NDArray[np.float64],
+               deficit: NDArray[np.float64], alpha: NDArray[np.float64]) -> float:
+    s = 0.0
+    for t in range(p_ptr[j], p_ptr[j + 1]):
+        v = val[t]
+        if v > 0.0:
+            a = p_area[t]
+            d = deficit[a]
+            after = d + v
+            s += alpha[a] * ((after if after > 0.0 else 0.0) - (d if d > 0.0 else 0.0))
+    return s
+
+
+@njit(cache=True, nogil=True)
+def _add_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val: NDArray[np.float64],
+               deficit: NDArray[np.float64], alpha: NDArray[np.float64]) -> float:
+    s = 0.0
+    for t in range(p_ptr[j], p_ptr[j + 1]):
+        v = val[t]
+        a = p_area[t]
+        d = deficit[a]
+        if v > 0.0 and d > 0.0:
+            s += alpha[a] * (v if v < d else d)
+    return s
+
+
+@njit(cache=True, nogil=True)
+def partial_ls(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: NDArray[np.int64],
+               r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], r_pair: NDArray[np.int64],
+               p_ptr: NDArray[np.int64], p_area: NDArray[np.int64],
+               cost: NDArray[np.float64], w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64],
+               need: NDArray[np.float64], sel: NDArray[np.bool_], best: NDArray[np.bool_],
+               best_cost: NDArray[np.float64], alpha: NDArray[np.float64], stamp: NDArray[np.int64],
+               steps: int, seed: int, step0: int, n_draw: int) -> int:
+    """Run ``steps`` steps from ``sel`` (modified in place); ``best`` keeps the cheapest plan.
+
+    Parameters
+    ----------
+    c_ptr, c_idx, c_pair : ndarray of int64
+        Column-major incidence, and the pair index of each entry (column, area of the row).
+    r_ptr, r_idx, r_pair : ndarray of int64
+        Row-major incidence, and the pair index of each entry (column, area of the row).
+    p_ptr, p_area : ndarray of int64
+        Pairs of each column (``p_ptr[j]:p_ptr[j+1]``) and their area.
+    cost, w, k, area : ndarray
+        Column costs (≥ 0), row weights, requirements (≥ 1) and areas.
+    need : ndarray of float64
+        Covered weight each area needs (tolerance already subtracted; ≤ 0: none).
+    sel, best : ndarray of bool
+        Current selection (in/out) and best plan meeting every target (out).
+    best_cost : ndarray of float64, shape (1,)
+        Cost of ``best`` (``inf`` when none yet).
+    alpha : ndarray of float64
+        Area weights (≥ 1; in/out, carried between calls).
+    stamp : ndarray of int64
+        Step of each column's last flip (in/out).
+    steps, seed, step0 : int
+        Steps to run, RNG seed, global step count so far.
+    n_draw : int
+        Uncovered rows drawn per step; their columns are the candidates to add.
+
+    Returns
+    -------
+    int
+        The new global step count.
+    """
+    state = np.uint64((seed * 0x9E3779B97F4A7C15 + step0 * 0xBF58476D1CE4E5B9 + 1) & 0xFFFFFFFFFFFFFFFF)
+    m = r_ptr.size - 1
+    n = c_ptr.size - 1
+    n_areas = need.size
+    cnt = np.zeros(m, dtype=np.int64)
+    for j in range(n):
+        if sel[j]:
+            for p in range(c_ptr[j], c_ptr[j + 1]):
+                cnt[c_idx[p]] += 1
+    deficit = need.copy()
+    unc = np.zeros(m, dtype=np.int64)
+    unc_pos = np.full(m, -1, dtype=np.int64)
+    n_unc = np.zeros(1, dtype=np.int64)
+    for i in range(m):
+        if cnt[i] >= k[i]:
+            deficit[area[i]] -= w[i]
+        else:
+            unc[n_unc[0]] = i
+            unc_pos[i] = n_unc[0]
+            n_unc[0] += 1
+    val = np.zeros(p_area.size, dtype=np.float64)
+    for j in range(n):
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_idx[p]
+            val[c_pair[p]] += _contrib(sel[j], cnt[i], k[i], w[i])
+    cur = 0.0
+    for j in range(n):
+        if sel[j]:
+            cur += cost[j]
+    last_add = -1
+    last_rem = -1
+    step = step0
+    for _ in range(steps):
+        step += 1
+        while True:
+            feasible = True
+            for a in range(n_areas):
+                if deficit[a] > 0.0:
+                    feasible = False
+                    break
+            if not feasible:
+                break
+            if cur < best_cost[0] - 1e-9:
+                best_cost[0] = cur
+                best[:] = sel
+            bj = -1
+            bs = 1e300
+            for j in range(n):
+                if sel[j]:
+                    cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
+                    s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
+                    if bj < 0 or s < bs or (s == bs and (cost[j] > cost[bj] or (cost[j] == cost[bj] and stamp[j] < stamp[bj]))):
+                        bs = s
+                        bj = j
+            if bj < 0:
+                break
+            _flip(bj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc)
+            cur -= cost[bj]
+            stamp[bj] = step
+        if n_unc[0] == 0:
+            break
+        # the best add among the columns of ``n_draw`` random uncovered rows of deficient areas
+        aj = -1
+        bs = -1e300
+        found = 0
+        pos = np.int64(0)
+        for _t in range(64 * n_draw):
+            if found >= n_draw:
+                break
+            state = _xorshift(state)
+            pos = np.int64(state % np.uint64(n_unc[0]))
+            row = unc[pos]
+            if deficit[area[row]] <= 0.0:
+                continue
+            found += 1
+            for q in range(r_ptr[row], r_ptr[row + 1]):
+                c = r_idx[q]
+                if sel[c] or c == last_rem:
+                    continue
+                cc = cost[c] if cost[c] > _EPS_COST else _EPS_COST
+                s = _add_delta(c, p_ptr, p_area, val, deficit, alpha) / cc
+                if aj < 0 or s > bs or (s == bs and (stamp[c] < stamp[aj] or (stamp[c] == stamp[aj] and c < aj))):
+                    bs = s
+                    aj = c
+        if found == 0:  # scan from the last draw
+            for t in range(n_unc[0]):
+                row = unc[(pos + t) % n_unc[0]]
+                if deficit[area[row]] > 0.0:
+                    found = 1
+                    for q in range(r_ptr[row], r_ptr[row + 1]):
+                        c = r_idx[q]
+                        if sel[c] or c == last_rem:
+                            continue
+                        cc = cost[c] if cost[c] > _EPS_COST else _EPS_COST
+                        s = _add_delta(c, p_ptr, p_area, val, deficit, alpha) / cc
+                        if aj < 0 or s > bs or (s == bs and stamp[c] < stamp[aj]):
+                            bs = s
+                            aj = c
+                    break
+        if found == 0:
+            break
+        if aj < 0:
+            if last_rem >= 0 and not sel[last_rem]:
+                aj = last_rem
+            else:
+                continue
+        # make room when the add would reach the best cost: remove one column (not the one just added)
+        if cur + cost[aj] >= best_cost[0] - 1e-9:
+            bj = -1
+            bs = 1e300
+            for j in range(n):
+                if sel[j] and j != last_add:
+                    cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
+                    s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
+                    if bj < 0 or s < bs or (s == bs and stamp[j] < stamp[bj]):
+                        bs = s
+                        bj = j
+            if bj >= 0:
+                _flip(bj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc)
+                cur -= cost[bj]
+                stamp[bj] = step
+                last_rem = bj
+        _flip(aj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc)
+        cur += cost[aj]
+        stamp[aj] = step
+        last_add = aj
+        for a in range(n_areas):
+            if deficit[a] > 0.0:
+                alpha[a] += 1.0
+    feasible = True
+    for a in range(n_areas):
+        if deficit[a] > 0.0:
+            feasible = False
+    if feasible and cur < best_cost[0] - 1e-9:
+        best_cost[0] = cur
+        best[:] = sel
+    return step
+
+
+def column_pairs(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64],
+                 r_idx: NDArray[np.int64], area: NDArray[np.int64],
+                 n_areas: int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """The (column, area) pairs of an incidence: ``p_ptr, p_area, c_pair, r_pair`` (numpy)."""
+    n = c_ptr.size - 1
+    col_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(c_ptr))
+    key_c = col_of * n_areas + area[c_idx]
+    keys = np.unique(key_c)
+    c_pair = np.searchsorted(keys, key_c).astype(np.int64)
+    row_of = np.repeat(np.arange(r_ptr.size - 1, dtype=np.int64), np.diff(r_ptr))
+    r_pair = np.searchsorted(keys, r_idx * n_areas + area[row_of]).astype(np.int64)
+    p_ptr = np.searchsorted(keys // n_areas, np.arange(n + 1)).astype(np.int64)
+    p_area = (keys % n_areas).astype(np.int64)
+    return p_ptr, p_area, c_pair, r_pair
+
+
+def _xorshift_py(x: int) -> int:
+    mask = 0xFFFFFFFFFFFFFFFF
+    x ^= (x << 13) & mask
+    x ^= x >> 7
+    x ^= (x << 17) & mask
+    return x & mask
+
+
+def partial_ls_py(cols: list[list[int]], cost: list[float], w: list[float], k: list[int], area: list[int],
+                  need: list[float], sel: list[bool], best_cost: float, alpha: list[float], stamp: list[int],
+                  steps: int, seed: int, step0: int, n_draw: int) -> tuple[list[bool], float, list[bool], int]:
+    """Pure-Python reference of :func:`partial_ls`: every score recomputed from scratch.
+
+    ``best_cost`` is the cost of the best plan so far (``inf``: none). Returns ``(best,
+    best_cost, final selection, step)``, ``best`` empty when no cheaper plan was found;
+    ``alpha`` and ``stamp`` are updated in place. Uncovered rows are drawn from the same list order as the kernel
+    (swap-with-last removal).
+    """
+    mask = 0xFFFFFFFFFFFFFFFF
+    state = (seed * 0x9E3779B97F4A7C15 + step0 * 0xBF58476D1CE4E5B9 + 1) & mask
+    m, n, n_areas = len(w), len(cost), len(need)
+    rows_of = [[j for j in range(n) if i in cols[j]] for i in range(m)]
+    sel = list(sel)
+    cnt = [sum(1 for j in rows_of[i] if sel[j]) for i in range(m)]
+    unc = [i for i in range(m) if cnt[i] < k[i]]
+    best: list[bool] = []
+
+    def deficits() -> list[float]:
+        d = list(need)
+        for i in range(m):
+            if cnt[i] >= k[i]:
+                d[area[i]] -= w[i]
+        return d
+
+    def per_area(j: int, removing: bool) -> dict[int, float]:
+        out: dict[int, float] = {}
+        for i in cols[j]:
+            if (removing and cnt[i] == k[i]) or (not removing and cnt[i] == k[i] - 1):
+                out[area[i]] = out.get(area[i], 0.0) + w[i]
+            else:
+                out.setdefault(area[i], 0.0)
+        return out
+
+    def rem_delta(j: int) -> float:
+        d = deficits()
+        return sum(alpha[a] * (max(0.0, d[a] + v) - max(0.0, d[a])) for a, v in sorted(per_area(j, True).items()) if v > 0)
+
+    def add_delta(j: int) -> float:
+        d = deficits()
+        return sum(alpha[a] * min(v, d[a]) for a, v in sorted(per_area(j, False).items()) if v > 0 and d[a] > 0)
+
+    def flip(j: int) -> None:
+        add = not sel[j]
+        for i in cols[j]:
+            old = cnt[i]
+            cnt[i] += 1 if add else -1
+            if add and cnt[i] == k[i]:
+                t = unc.index(i)
+                unc[t] = unc[-1]
+                unc.pop()
+            elif not add and old == k[i]:
+                unc.append(i)
+        sel[j] = add
+
+    def cc(j: int) -> float:
+        return cost[j] if cost[j] > _EPS_COST else _EPS_COST
+
+    cur = sum(cost[j] for j in range(n) if sel[j])
+    last_add = last_rem = -1
+    step = step0
+    for _ in range(steps):
+        step += 1
+        while all(v <= 0.0 for v in deficits()):
+            if cur < best_cost - 1e-9:
+                best_cost, best = cur, list(sel)
+            cand = [j for j in range(n) if sel[j]]
+            if not cand:
+                break
+            bj = min(cand, key=lambda j: (rem_delta(j) / cc(j), -cost[j], stamp[j], j))
+            flip(bj)
+            cur -= cost[bj]
+            stamp[bj] = step
+        if not unc:
+            break
+        d = deficits()
+        cands: list[int] = []
+        found, pos = 0, 0
+        for _t in range(64 * n_draw):
+            if found >= n_draw:
+                break
+            state = _xorshift_py(state)
+            pos = state % len(unc)
+            if d[area[unc[pos]]] <= 0.0:
+                continue
+            found += 1
+            cands += [c for c in rows_of[unc[pos]] if not sel[c] and c != last_rem]
+        if found == 0:
+            for t in range(len(unc)):
+                r = unc[(pos + t) % len(unc)]
+                if d[area[r]] > 0.0:
+                    found = 1
+                    cands = [c for c in rows_of[r] if not sel[c] and c != last_rem]
+                    break
+        if found == 0:
+            break
+        if cands:
+            aj = min(cands, key=lambda c: (-add_delta(c) / cc(c), stamp[c], c))
+        elif last_rem >= 0 and not sel[last_rem]:
+            aj = last_rem
+        else:
+            continue
+        if cur + cost[aj] >= best_cost - 1e-9:
+            cand = [j for j in range(n) if sel[j] and j != last_add]
+            if cand:
+                bj = min(cand, key=lambda j: (rem_delta(j) / cc(j), stamp[j], j))
+                flip(bj)
+                cur -= cost[bj]
+                stamp[bj] = step
+                last_rem = bj
+        flip(aj)
+        cur += cost[aj]
+        stamp[aj] = step
+        last_add = aj
+        for a, v in enumerate(deficits()):
+            if v > 0.0:
+                alpha[a] += 1.0
+    if all(v <= 0.0 for v in deficits()) and cur < best_cost - 1e-9:
+        best_cost, best = cur, list(sel)
+    _ = n_areas
+    return best, float(best_cost), sel, step
