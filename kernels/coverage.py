@@ -18,7 +18,7 @@ penetration − body loss (per site) and ``link_loss`` = path loss + shadowing m
 (:func:`kernels.pathloss.link_loss_sq`).
 
 Note on ``cache=True``: numba keys a cached kernel on its own source file only, so after
-editing ``pathloss.py`` or ``los.py`` delete ``kernels/__pycache__/*.nb[ic]`` (a fresh checkout
+editing ``pathloss.py``, ``los.py`` or ``_vmath.py`` delete ``kernels/__pycache__/*.nb[ic]`` (a fresh checkout
 has none).
 """
 
