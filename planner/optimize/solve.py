@@ -162,7 +162,9 @@ def solve(
     Steps, all inside ``time_limit_s``: reductions (fixed/forbidden sites, essential columns,
     identical rows merged, dominated rows and columns dropped; sizes in ``stats["reduction"]``);
     lazy greedy + redundant-site removal; local search (row-weighting for pure set cover,
-    tabu swap for max coverage with a site count; about 30 % of the limit); a bound (LP
+    area-weighting for min cost with partial targets, tabu swap for max coverage with a site
+    count; about 30 % of the limit, :data:`PARTIAL_LS_SHARE` for partial targets above
+    :data:`LP_MAX_NNZ`); a bound (LP
     relaxation with scipy's HiGHS IPM, or a subgradient Lagrangian bound above
     :data:`LP_MAX_NNZ` nonzeros); for ≥ :data:`CORE_MIN_COLS` columns a CP-SAT solve on the
     core of small reduced-cost columns; then the exact back-end on the whole reduced model,
