@@ -84,6 +84,12 @@ class Inputs(_Model):
 class Grid(_Model):
     resolution_m: Annotated[float, Field(gt=0, le=1000)] = 20.0
     crs: str = "auto"
+
+    @field_validator("crs", mode="before")
+    @classmethod
+    def _epsg_number(cls, value: Any) -> Any:
+        """``crs = 4547`` (a bare EPSG number) means "EPSG:4547"."""
+        return f"EPSG:{value}" if isinstance(value, int) and not isinstance(value, bool) else value
     #: refuse grids larger than this many cells before allocating anything
     max_cells: Annotated[int, Field(gt=0)] = 20_000_000
 
@@ -295,7 +301,7 @@ class Scenario(_Model):
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Windows Notepad writes a BOM; TOML itself has none
     except FileNotFoundError:
         raise ScenarioError(
             Problem("scenario file not found", str(path), fix="check the path, or run `planner init DIR`")
@@ -305,7 +311,23 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(Problem(f"invalid TOML: {exc}", str(path), fix="correct the TOML syntax")) from None
+        raise ScenarioError(Problem(f"invalid TOML: {exc}", str(path), fix=_toml_fix(text, str(exc)))) from None
+
+
+def _toml_fix(text: str, error: str) -> str:
+    """The fix for a TOML syntax error, with the two mistakes planners make most."""
+    import re
+
+    m = re.search(r"at line (\d+)", error)
+    line = text.splitlines()[int(m.group(1)) - 1] if m and int(m.group(1)) <= len(text.splitlines()) else ""
+    key_part = line.split("=", 1)[0] if "=" in line and not line.lstrip().startswith("[") else line
+    if "key" in error and any(ord(ch) > 127 for ch in key_part):
+        return ("correct the TOML syntax: keys are the English names of the README (e.g. [demand.classes.park], "
+                "[candidates.types.street_lamp]); Chinese text can only be a quoted value")
+    if "\\" in line and ("escape" in error.lower() or "unescaped" in error.lower()):
+        return ("correct the TOML syntax: write Windows paths with forward slashes (\"data/poles.csv\") "
+                "or in single quotes ('data\\poles.csv')")
+    return "correct the TOML syntax"
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -328,14 +350,36 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     inputs = raw.get("inputs")
     if isinstance(inputs, dict):
         for key, value in list(inputs.items()):
-            if isinstance(value, str) and key != "coordinates" and not Path(value).is_absolute():
-                inputs[key] = str((path.parent / value).resolve())
+            if isinstance(value, str) and key != "coordinates":
+                inputs[key] = _input_path(value, path, key)
     if parent is None:
         return raw
     if not isinstance(parent, str):
         raise ScenarioError(Problem("`extends` must be a file name", str(path), "extends", 'e.g. extends = "base.toml"'))
     base = _load_raw(path.parent / parent, (*seen, path))
     return _deep_merge(base, raw)
+
+
+def _input_path(value: str, scenario: Path, key: str) -> str:
+    """An ``[inputs]`` path made absolute against the scenario file's folder.
+
+    ``~`` is the home folder; a relative Windows path (``data\\poles.csv``) works on Linux and
+    macOS too; a Windows drive path (``D:\\规划\\poles.csv``) cannot, and is refused with the fix.
+    """
+    import os
+    import re
+
+    text = value.strip()
+    if not text:
+        raise ScenarioError(Problem("empty path", str(scenario), f"[inputs.{key}]", "name the file, or remove the key if it is optional"))
+    if os.sep == "/" and re.match(r"^[A-Za-z]:[\\/]|^\\\\", text):
+        raise ScenarioError(Problem(f"{text!r} is a Windows drive or network path, which does not exist on this machine",
+                                    str(scenario), f"[inputs.{key}]",
+                                    "copy the file next to the scenario and write the path relative to it (e.g. \"data/poles.csv\")"))
+    if os.sep == "/" and "\\" in text:
+        text = text.replace("\\", "/")
+    candidate = Path(text).expanduser()
+    return str(candidate if candidate.is_absolute() else (scenario.parent / candidate).resolve())
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
@@ -369,9 +413,21 @@ def _apply_overrides(raw: dict[str, Any], overrides: tuple[str, ...]) -> dict[st
 
 def _format_validation(exc: ValidationError, source: str) -> list[Problem]:
     problems = []
-    for err in exc.errors():
+    errors = exc.errors()
+    # an unknown type/class name: report it once, not also every field its table then lacks
+    unknown_names = {".".join(str(p) for p in e["loc"])[: -len(".[key]")] for e in errors
+                     if ".".join(str(p) for p in e["loc"]).endswith(".[key]")}
+    for err in errors:
         loc = ".".join(str(p) for p in err["loc"])
         kind = err["type"]
+        if any(loc.startswith(name + ".") for name in unknown_names) and not loc.endswith(".[key]"):
+            continue
+        if loc.endswith(".[key]"):  # a key of a dict of fixed names: candidates.types.<type>, demand.classes.<class>
+            loc = loc[: -len(".[key]")]
+            allowed = err.get("ctx", {}).get("expected", "")
+            problems.append(Problem(f"unknown name {err.get('input')!r}", source, f"[{loc}]",
+                                    f"use one of {allowed} (English names, as in the README)"))
+            continue
         if kind == "extra_forbidden":
             fix = "remove it or check its spelling against the README's scenario keys"
             msg = "unknown key"

@@ -73,3 +73,24 @@ def test_parse_override(item: str, keys: list[str], value: object) -> None:
 def test_override_without_equals() -> None:
     with pytest.raises(ScenarioError, match="no '='"):
         parse_override("objective.kind")
+
+
+def test_grid_crs_as_a_bare_epsg_number() -> None:
+    sc = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}, "grid": {"crs": 4547}})
+    assert sc.grid.crs == "EPSG:4547"
+
+
+def test_input_paths_windows_separators_and_home(tmp_path: Path) -> None:
+    (tmp_path / "scenario.toml").write_text(
+        "[inputs]\nboundary = 'data\\b.geojson'\ncandidates = \"~/c.csv\"\n", encoding="utf-8")
+    sc = load_scenario(tmp_path / "scenario.toml")
+    assert sc.inputs.boundary == (tmp_path / "data" / "b.geojson").resolve()
+    assert sc.inputs.candidates == Path("~/c.csv").expanduser()
+
+
+def test_unknown_type_name_reported_once(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict({"inputs": {"boundary": "b", "candidates": "c"}, "candidates": {"types": {"lamp": {"height_m": 9}}}})
+    assert len(err.value.problems) == 1
+    text = str(err.value)
+    assert "[candidates.types.lamp]" in text and "unknown name 'lamp'" in text and "street_lamp" in text
