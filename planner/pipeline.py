@@ -34,7 +34,14 @@ from planner.geo.areas import normalise_areas
 from planner.geo.candidates import normalise_candidates, pole_groups
 from planner.geo.crs import bbox_gap_km, choose_metric_crs, detect_gcj02_shift
 from planner.geo.demand import DemandCells, rasterize_demand
-from planner.io.readers import feature_label, inspect_dem, read_vector
+from planner.io._checks import building_heights, polygons_only
+from planner.io.readers import (
+    feature_label,
+    header_key,
+    inspect_dem,
+    read_vector,
+    split_layer,
+)
 from planner.plan import Plan
 from planner.scenario import Scenario, load_scenario
 
@@ -85,8 +92,10 @@ def load_inputs(scenario: Scenario) -> Inputs:
             results[name] = None
             continue
         try:
-            results[name] = read_vector(path, name)
-            hashes[name] = file_sha256(path)
+            layer = read_vector(path, name)
+            results[name] = layer
+            hashes[name] = file_sha256(split_layer(path)[0])
+            warnings += list(layer.attrs.get("read_notes", []))
         except InputDataError as exc:
             problems.extend(exc.problems)
             results[name] = None
@@ -99,12 +108,21 @@ def load_inputs(scenario: Scenario) -> Inputs:
             problems.extend(exc.problems)
     boundary = results["boundary"]
     if boundary is not None:
-        kinds = set(boundary.geometry.geom_type.dropna())
-        if not kinds <= {"Polygon", "MultiPolygon"}:
+        missing = (boundary.geometry.isna() | boundary.geometry.is_empty).to_numpy()
+        kinds = set(boundary.geometry[~missing].geom_type.dropna())
+        if missing.all():
+            problems.append(Problem("the boundary has no geometry (every feature is empty)", str(cfg.boundary),
+                                    fix="export the planning boundary polygon with its geometry"))
+            boundary = None
+        elif not kinds <= {"Polygon", "MultiPolygon"}:
             problems.append(Problem(f"the boundary must be polygons; found {', '.join(sorted(kinds))}", str(cfg.boundary),
                                     fix="export the planning boundary as a polygon layer"))
             boundary = None
         else:
+            if missing.any():
+                labels = ", ".join(feature_label(boundary, int(i)) for i in np.flatnonzero(missing)[:10])
+                warnings.append(f"{cfg.boundary}: {labels} without geometry ignored")
+                boundary = boundary.iloc[np.flatnonzero(~missing)]
             for i in np.flatnonzero((~boundary.geometry.is_valid).to_numpy()):
                 warnings.append(f"{cfg.boundary}: {feature_label(boundary, int(i))} has an invalid polygon "
                                 "(e.g. self-intersection); repaired with make_valid")
@@ -154,6 +172,11 @@ def load_inputs(scenario: Scenario) -> Inputs:
                 problems.extend(exc.problems)
     if results["exclusions"] is not None:
         problems += _exclusion_rules(results["exclusions"], str(cfg.exclusions))[1]
+        problems += polygons_only(results["exclusions"], str(cfg.exclusions), "exclusion zones (禁建/限建)")
+    if results["buildings"] is not None:
+        problems += polygons_only(results["buildings"], str(cfg.buildings), "buildings")
+        results["buildings"], found = building_heights(results["buildings"], str(cfg.buildings))
+        problems += found
     if problems:
         raise InputDataError(problems)
     assert boundary is not None and candidates is not None
@@ -347,7 +370,8 @@ def prepare_scenario(
         outline = boundary_m.union_all()
         near = cands.geometry.within(outline.buffer(CANDIDATE_MARGIN_M)).to_numpy()
         if not near.all():
-            warnings.append(f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary and were ignored")
+            warnings.append(f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary and were ignored"
+                            f" ({_ids(inputs.candidates, ~near)})")
         keep = np.flatnonzero(near)
         cand_all = inputs.candidates.iloc[keep].reset_index(drop=True)
         cands = cands.iloc[keep].reset_index(drop=True)
@@ -451,14 +475,27 @@ def _exclusions(scenario: Scenario, inputs: Inputs, cands: gpd.GeoDataFrame, crs
 
 def _exclusion_rules(ex: gpd.GeoDataFrame, src: str) -> tuple[pd.Series, list[Problem]]:
     """The normalised ``rule`` column of the exclusions ("forbid"/"restrict") and its problems."""
-    if "rule" not in ex.columns:
-        return pd.Series([], dtype=object), [Problem("no `rule` column", src, fix='add `rule` = "forbid" (禁建) or "restrict" (限建)')]
-    rule = ex["rule"].astype("string").str.strip().str.lower().replace({"禁建": "forbid", "限建": "restrict"})
+    names = {header_key(c): c for c in ex.columns if c != "geometry"}
+    col = next((names[k] for k in ("rule", "规则", "管控规则", "管控类型", "类型") if k in names), None)
+    if col is None:
+        return pd.Series([], dtype=object), [Problem(f"no `rule` column (found: {', '.join(map(str, names.values())) or 'none'})", src,
+                                                     fix='add `rule` = "forbid" (禁建) or "restrict" (限建)')]
+    words = {"禁建": "forbid", "禁建区": "forbid", "禁止建设": "forbid", "禁止建设区": "forbid",
+             "限建": "restrict", "限建区": "restrict", "限制建设": "restrict", "限制建设区": "restrict"}
+    rule = ex[col].astype("string").str.strip().str.lower().replace(words)
     bad = ~rule.isin(["forbid", "restrict"])
-    problems = [Problem(f"unknown rule {ex['rule'].iloc[i]!r}" if isinstance(ex["rule"].iloc[i], str) else "missing rule",
+    problems = [Problem(f"unknown rule {ex[col].iloc[i]!r}" if isinstance(ex[col].iloc[i], str) and ex[col].iloc[i].strip() else "missing rule",
                         src, feature_label(ex, int(i)), 'use "forbid" (禁建) or "restrict" (限建)')
                 for i in np.flatnonzero(bad.to_numpy())[:10]]
     return rule, problems
+
+
+def _ids(gdf: gpd.GeoDataFrame, mask: Any) -> str:
+    """'ids A, B, C and 4 more' for a warning that names features."""
+    ids = gdf["id"].astype(str).to_numpy()[np.asarray(mask, dtype=bool)] if "id" in gdf.columns else np.array([], dtype=str)
+    if ids.size == 0:
+        return "no id"
+    return "ids " + ", ".join(ids[:5].tolist()) + (f" and {ids.size - 5} more" if ids.size > 5 else "")
 
 
 def _build_problem(
@@ -691,7 +728,8 @@ def validate_scenario(scenario: Scenario | str | Path, *, overrides: list[str] |
             raise InputDataError(Problem("no candidate lies inside (or within 1 km of) the boundary", str(scenario.inputs.candidates),
                                          fix="check that candidates and boundary describe the same place and CRS"))
         if not near.all():
-            warnings.append(f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary and would be ignored")
+            warnings.append(f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary and would be ignored"
+                            f" ({_ids(inputs.candidates, ~near)})")
         _, w = _exclusions(scenario, inputs, cands.iloc[np.flatnonzero(near)].reset_index(drop=True), crs)
         warnings += w
     except PlannerError as exc:

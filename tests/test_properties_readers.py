@@ -167,3 +167,61 @@ def test_random_geojson(features: list[dict[str, Any]], crs: str | None, wrap: b
 def test_fuzz_settings_are_bounded() -> None:
     assert FUZZ.max_examples <= 50 and FUZZ.derandomize and FUZZ.deadline is None
     assert not math.isnan(0.0)
+
+
+# ----------------------------------------------------------------------------- numbers written as text
+
+
+def test_parse_numbers_reads_office_spellings() -> None:
+    import pandas as pd
+
+    from planner.io.readers import parse_numbers
+
+    cells = pd.Series(["25m", "25 米", "２５", "12,5", "−5", "8万元", "NaN", "", None, 7, "1,000", "abc", "25 km"], dtype=object)
+    values, unreadable = parse_numbers(cells, ("m", "米", "万元"))
+    expected = [25, 25, 25, 12.5, -5, 8, None, None, None, 7, None, None, None]
+    for got, want, bad, cell in zip(values, expected, unreadable, cells, strict=True):
+        assert (math.isnan(got) if want is None else got == want), cell
+        assert bad == (cell in ("1,000", "abc", "25 km")), cell  # a thousands separator is ambiguous: refused
+    coords = pd.Series(["114.398°", "E114.398", "东经114.398", "114,398", "30.506N", "114°23′52″", "114.398W"], dtype=object)
+    values, unreadable = parse_numbers(coords, coordinate=True)
+    assert values.iloc[:4].tolist() == [114.398] * 4 and values.iloc[4] == 30.506
+    assert unreadable.tolist() == [False] * 5 + [True, True]  # DMS and the western hemisphere are not guessed
+
+
+@FUZZ
+@given(cells=st.lists(st.one_of(CELLS, st.none(), st.floats(allow_nan=True)), max_size=20), coordinate=st.booleans())
+def test_parse_numbers_never_raises(cells: list[Any], coordinate: bool) -> None:
+    import pandas as pd
+
+    from planner.io.readers import parse_numbers
+
+    values, unreadable = parse_numbers(pd.Series(cells, dtype=object), ("m", "米"), coordinate=coordinate)
+    assert len(values) == len(cells) and values[unreadable].isna().all()
+
+
+def test_header_key_drops_units_and_case() -> None:
+    from planner.io.readers import header_key
+
+    assert [header_key(h) for h in ["经度（°）", " Lon ", "挂高(m)", "费用[万元]", "挂高/m", "ID"]] == \
+        ["经度", "lon", "挂高", "费用", "挂高", "id"]
+
+
+def test_line_areas_use_their_own_width_m() -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    line = LineString([(114.39, 30.50), (114.40, 30.50)])
+    areas = gpd.GeoDataFrame({"id": ["R1", "R2"], "class": ["highway", "highway"], "width_m": [100, None]},
+                             geometry=[line, line], crs="EPSG:4490")
+    out, _ = normalise_areas(areas, Path("a.geojson"), SC, "EPSG:4547")
+    length = float(gpd.GeoSeries([line], crs="EPSG:4490").to_crs("EPSG:4547").length.iloc[0])
+    for got, width in zip(out.geometry.area, (100.0, SC.demand.line_width_m), strict=True):  # R2: demand.line_width_m
+        assert abs(got - (length * width + math.pi * (width / 2) ** 2)) < 0.01 * got  # round end caps
+    areas["width_m"] = ["宽", None]
+    try:
+        normalise_areas(areas, Path("a.geojson"), SC, "EPSG:4547")
+    except PlannerError as exc:
+        assert "width_m" in str(exc) and "'R1'" in str(exc)
+    else:
+        raise AssertionError("a width in words must be refused")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,7 +11,7 @@ import pandas as pd
 from shapely import make_valid
 
 from planner.errors import InputDataError, Problem
-from planner.io.readers import check_plausible_lonlat, feature_label
+from planner.io.readers import check_plausible_lonlat, feature_label, header_key, parse_numbers
 from planner.scenario import PRIORITY_CLASSES, Scenario
 
 CLASS_ALIASES: dict[str, str] = {
@@ -53,9 +54,15 @@ def normalise_areas(
     warnings: list[str] = []
     df = gdf.copy()
     df.columns = [str(c).strip() for c in df.columns]
-    lower = {c.lower(): c for c in df.columns if c != "geometry"}
-    for key, target in (("类型", "class"), ("类别", "class"), ("名称", "name"), ("编号", "id"), ("type", "class")):
-        if key in lower and target not in lower:
+    lower: dict[str, str] = {}
+    for c in df.columns:
+        if c != "geometry":
+            lower.setdefault(header_key(c), c)
+    for key, target in (("class", "class"), ("id", "id"), ("name", "name"), ("target", "target"), ("weight", "weight"),
+                        ("k", "k"), ("width_m", "width_m"), ("类型", "class"), ("类别", "class"), ("名称", "name"),
+                        ("编号", "id"), ("type", "class"), ("目标", "target"), ("覆盖目标", "target"), ("权重", "weight"),
+                        ("宽度", "width_m"), ("width", "width_m")):
+        if key in lower and target not in df.columns:
             df = df.rename(columns={lower[key]: target})
             lower[target] = target
     problems += check_plausible_lonlat(df, path, "priority_areas")
@@ -68,25 +75,45 @@ def normalise_areas(
     ids = ids.where(ids != "", gen)
     dup = ids.duplicated(keep=False)
     if dup.any():
-        problems.append(Problem(f"duplicate area ids: {', '.join(sorted(set(ids[dup])))}", src, fix="make every area `id` unique"))
+        offset = int(df.attrs.get("row_offset", 1))
+        rows_of: dict[str, list[int]] = {}
+        for pos in np.flatnonzero(dup.to_numpy()):
+            rows_of.setdefault(str(ids.iloc[pos]), []).append(int(pos) + offset)
+        listed = [f"{key} (rows {', '.join(map(str, rows))})" for key, rows in sorted(rows_of.items())]
+        problems.append(Problem(f"duplicate area ids: {', '.join(listed[:10])}", src, fix="make every area `id` unique"))
     df["id"] = ids.astype(str)
     names = df["name"].astype("string").fillna("").str.strip() if "name" in df.columns else pd.Series([""] * n, dtype="string", index=df.index)
     df["name"] = names.where(names != "", df["id"]).astype(str)
     cls = df["class"].astype("string").str.strip()
-    mapped = cls.map(lambda c: CLASS_ALIASES.get(c, c.lower()) if isinstance(c, str) else None)
+    mapped = cls.map(lambda c: CLASS_ALIASES.get(c, re.sub(r"[\s-]+", "_", c.lower())) if isinstance(c, str) else None)
     unknown = ~mapped.isin(list(PRIORITY_CLASSES))
     for i in np.flatnonzero(unknown.to_numpy())[:10]:
-        problems.append(Problem(f"unknown class {cls.iloc[i]!r}", src, feature_label(df, int(i)), f"use one of {', '.join(PRIORITY_CLASSES)}"))
+        given = cls.iloc[i]
+        problems.append(Problem(f"unknown class {given!r}" if isinstance(given, str) and given else "missing class", src,
+                                feature_label(df, int(i)), f"use one of {', '.join(PRIORITY_CLASSES)} (or 机场, 高铁站, 交通枢纽, 公共场所, "
+                                "公园, 产业园区, 中心城区, 高速公路, 其他)"))
     df["class"] = mapped.where(~unknown, "other").astype(str)
     defaults = scenario.demand.classes
     for col, lo, hi in (("target", 0.0, 1.0), ("weight", 0.0, 1e9), ("k", 1, 10)):
         default = df["class"].map(lambda c, col=col: getattr(defaults[c], col)).astype(float)
         if col in df.columns:
-            values = pd.to_numeric(df[col], errors="coerce").astype(float)
+            raw = df[col]
+            percent = raw.astype("string").str.strip().str.endswith(("%", "％")).fillna(False).to_numpy(bool)
+            values, nonnum = parse_numbers(raw, ("%",) if col == "target" else ())
+            values = values.astype(float).where(~percent, values / 100.0)  # "95%" is unambiguous: 0.95
+            for i in np.flatnonzero(nonnum.to_numpy())[:10]:
+                problems.append(Problem(f"{col} {raw.iloc[i]!r} is not a number", src, feature_label(df, int(i)),
+                                        "write targets as fractions (0.95) or percentages (95%), k and weights as numbers; "
+                                        "leave the cell empty for the class default"))
             bad = values.notna() & ((values < lo) | (values > hi))
             for i in np.flatnonzero(bad.to_numpy())[:10]:
                 problems.append(Problem(f"{col} {values.iloc[i]:g} is out of range [{lo:g}, {hi:g}]", src, feature_label(df, int(i)),
                                         "targets are fractions 0–1 (0.95 = 95 %), k is 1–10, weights ≥ 0"))
+            if col == "k":
+                frac = values.notna() & ~bad & (values != values.round())
+                for i in np.flatnonzero(frac.to_numpy())[:10]:
+                    problems.append(Problem(f"k {values.iloc[i]:g} is not a whole number", src, feature_label(df, int(i)),
+                                            "k is the number of sites that must cover each point: 1, 2, 3, ..."))
             values = values.where(values.notna(), default)
         else:
             values = default
@@ -111,7 +138,17 @@ def normalise_areas(
         raise InputDataError(Problem(f"priority areas must be polygons or lines; points at {', '.join(rows[:10])}", src,
                                      fix="buffer the points to the area they stand for in your GIS"))
     if is_line.any():
-        metric.loc[is_line, "geometry"] = metric.geometry[is_line].buffer(scenario.demand.line_width_m / 2.0)
+        width = pd.Series(scenario.demand.line_width_m, index=metric.index, dtype=float)
+        if "width_m" in df.columns:  # per-feature width of line features (m); empty = demand.line_width_m
+            given, nonnum = parse_numbers(df["width_m"], ("m", "米"))
+            given.index = metric.index
+            bad_w = (nonnum.to_numpy() | (given <= 0).to_numpy() | (given > 5000).to_numpy()) & is_line.to_numpy()
+            if bad_w.any():
+                rows = [feature_label(df, int(i)) for i in np.flatnonzero(bad_w)]
+                raise InputDataError(Problem(f"width_m must be a width in metres (0–5000) at {', '.join(rows[:10])}", src,
+                                             fix="write the road's width in metres, or leave it empty for demand.line_width_m"))
+            width = width.where(given.isna(), given)
+        metric.loc[is_line, "geometry"] = metric.geometry[is_line].buffer(width[is_line] / 2.0)
     invalid = ~metric.geometry.is_valid
     for i in np.flatnonzero(invalid.to_numpy()):
         warnings.append(f"{src}: {feature_label(df, int(i))} has an invalid polygon (e.g. self-intersection); repaired with make_valid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,7 +13,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from planner.errors import InputDataError, Problem
-from planner.io.readers import check_plausible_lonlat, feature_label
+from planner.io.readers import check_plausible_lonlat, feature_label, header_key, parse_numbers
 from planner.scenario import CANDIDATE_TYPES, TYPE_ALIASES, Scenario
 
 #: columns of the normalised catalogue, in order
@@ -57,12 +58,17 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     types_cfg = scenario.candidates.types
     df = gdf.copy()
     df.columns = [str(c).strip() for c in df.columns]
-    lower = {c.lower(): c for c in df.columns if c != "geometry"}
-    aliases = {"编号": "id", "站址编号": "id", "名称": "name", "类型": "type", "挂高": "height_m", "高度": "height_m",
-               "height": "height_m", "费用": "cost", "产权单位": "owner", "状态": "status"}
-    rename = {}
+    # headers matched case-insensitively and without a unit in brackets: "ID", "Type", "挂高(m)", "费用（万元）"
+    lower: dict[str, str] = {}
+    for c in df.columns:
+        if c != "geometry":
+            lower.setdefault(header_key(c), c)
+    aliases = {"id": "id", "编号": "id", "站址编号": "id", "name": "name", "名称": "name", "type": "type", "类型": "type",
+               "height_m": "height_m", "挂高": "height_m", "高度": "height_m", "height": "height_m", "cost": "cost",
+               "费用": "cost", "owner": "owner", "产权单位": "owner", "status": "status", "状态": "status"}
+    rename: dict[str, str] = {}
     for key, target in aliases.items():
-        if key in lower and target not in lower:
+        if key in lower and target not in df.columns and target not in rename.values() and lower[key] not in rename:
             rename[lower[key]] = target
     df = df.rename(columns=rename)
 
@@ -70,12 +76,19 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     geom_types = df.geometry.geom_type
     not_point = ~geom_types.isin(["Point", "MultiPoint"]) | df.geometry.is_empty
     if not_point.any():
-        bad = [feature_label(df, int(i)) for i in np.flatnonzero(not_point.to_numpy())]
-        kinds = sorted(set(geom_types[not_point].dropna().astype(str)))
-        problems.append(Problem(
-            f"candidates must be points; found {', '.join(kinds) or 'empty'} geometry at {_listing(bad)}",
-            src, fix="convert them to points (e.g. centroids or pole locations) before planning",
-        ))
+        empty = (df.geometry.isna() | df.geometry.is_empty).to_numpy()
+        if empty.any():
+            bad = [feature_label(df, int(i)) for i in np.flatnonzero(empty)]
+            problems.append(Problem(f"candidates without a location (empty geometry) at {_listing(bad)}",
+                                    src, fix="give these features their pole location, or delete them"))
+        other = not_point.to_numpy() & ~empty
+        if other.any():
+            bad = [feature_label(df, int(i)) for i in np.flatnonzero(other)]
+            kinds = sorted(set(geom_types[other].dropna().astype(str)))
+            problems.append(Problem(
+                f"candidates must be points; found {', '.join(kinds)} geometry at {_listing(bad)}",
+                src, fix="convert them to points (e.g. centroids or pole locations) before planning",
+            ))
         raise InputDataError(problems)
     multi = (geom_types == "MultiPoint").to_numpy()
     if multi.any():
@@ -117,7 +130,7 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         problems.append(Problem("no `type` column", src, fix=f"add `type` with one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, ...)"))
         raise InputDataError(problems)
     raw_type = df["type"].astype("string").str.strip()
-    mapped = raw_type.map(lambda t: TYPE_ALIASES.get(t, t.lower()) if isinstance(t, str) else None)
+    mapped = raw_type.map(lambda t: TYPE_ALIASES.get(t, re.sub(r"[\s-]+", "_", t.lower())) if isinstance(t, str) else None)
     unknown = ~mapped.isin(list(CANDIDATE_TYPES))
     for i in np.flatnonzero(unknown.to_numpy())[:MAX_LISTED]:
         problems.append(Problem(
@@ -135,8 +148,7 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             df[col] = default
             continue
         text = df[col].where(~df[col].astype("string").str.strip().str.lower().isin(MISSING_TOKENS), None)
-        values = pd.to_numeric(text, errors="coerce")
-        nonnum = values.isna() & text.notna() & (text.astype("string").str.strip() != "")
+        values, nonnum = parse_numbers(text, ("m", "米") if col == "height_m" else ("万元", "万"))
         for i in np.flatnonzero(nonnum.to_numpy())[:MAX_LISTED]:
             problems.append(Problem(f"{col} {text.iloc[i]!r} is not a number", src, feature_label(df, int(i)), f"write {col} in {unit} as a number"))
         values = values.astype(float)
@@ -163,7 +175,8 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     status = df["status"].astype("string").fillna("").str.strip().str.lower() if "status" in df.columns else pd.Series("", index=df.index)
     bad_status = ~status.isin(["", "existing_5g", "planned", "existing"])
     for i in np.flatnonzero(bad_status.to_numpy())[:MAX_LISTED]:
-        problems.append(Problem(f"unknown status {status.iloc[i]!r}", src, feature_label(df, int(i)), 'use "existing_5g" for sites already on air, or leave it empty'))
+        problems.append(Problem(f"unknown status {status.iloc[i]!r}", src, feature_label(df, int(i)),
+                                'use "existing_5g" for 5G sites already on air (在网/已开通), "existing" or "planned", or leave it empty'))
     df["status"] = status.astype(str)
     df["site_class"] = df["type"].map(lambda t: types_cfg[t].site_class).astype(str)
     df["build_mode"] = df["type"].map(lambda t: types_cfg[t].build_mode).astype(str)

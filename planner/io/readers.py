@@ -14,10 +14,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from planner.errors import InputDataError, Problem
+from planner.io._text import header_key, parse_numbers
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,18 @@ GEOGRAPHIC = "EPSG:4490"
 TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
 LON_NAMES = ("lon", "lng", "longitude", "经度", "x_lon", "long")
 LAT_NAMES = ("lat", "latitude", "纬度", "y_lat")
+#: ``file.gpkg|layername=poles`` picks one layer of a multi-layer file (QGIS data-source syntax;
+#: also a sheet of an XLSX workbook)
+LAYER_SEP = "|layername="
+
+
+def split_layer(path: Path | str) -> tuple[Path, str | None]:
+    """``(file, layer)`` of an input path written as ``file|layername=LAYER`` (layer None otherwise)."""
+    text = str(path)
+    if LAYER_SEP in text:
+        file, _, layer = text.partition(LAYER_SEP)
+        return Path(file), layer.strip() or None
+    return Path(text), None
 
 
 def _require_file(path: Path, what: str) -> None:
@@ -51,18 +65,65 @@ def _csv_frame(text: str) -> pd.DataFrame:
     return pd.DataFrame(padded, dtype=object)
 
 
+def _header_row(raw: pd.DataFrame) -> int | None:
+    """The first row (within the first 10) with a column named like an id, longitude or latitude."""
+    keys = {"id", *LON_NAMES, *LAT_NAMES, "编号", "站址编号"}
+    for i in range(min(10, len(raw))):
+        cells = {header_key(v) for v in raw.iloc[i].tolist() if isinstance(v, str)}
+        if cells & keys:
+            return i
+    return None
+
+
+def _has_lonlat(raw: pd.DataFrame, row: int | None) -> bool:
+    if row is None:
+        return False
+    names = {header_key(v) for v in raw.iloc[row].tolist() if isinstance(v, str)}
+    return bool(names & set(LON_NAMES)) and bool(names & set(LAT_NAMES))
+
+
+def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
+    """The sheet of an XLSX workbook that holds the table.
+
+    With ``sheet`` (``file.xlsx|layername=SHEET``) that sheet; else the only sheet, or the
+    only one with lon/lat headers (a workbook often starts with a 说明 sheet).
+    """
+    sheets = pd.read_excel(path, header=None, dtype=str, engine="openpyxl", sheet_name=None)
+    names = list(sheets)
+    if sheet is not None:
+        if sheet not in sheets:
+            raise InputDataError(Problem(f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)})", str(path),
+                                         fix=f"write the sheet name after {LAYER_SEP} exactly as Excel shows it"))
+        return sheets[sheet]
+    if len(names) == 1:
+        return sheets[names[0]]
+    with_lonlat = [n for n in names if _has_lonlat(sheets[n], _header_row(sheets[n]))]
+    if len(with_lonlat) == 1:
+        return sheets[with_lonlat[0]]
+    if not with_lonlat:
+        return sheets[names[0]]
+    raise InputDataError(Problem(
+        f"the workbook has {len(with_lonlat)} sheets with lon/lat columns ({', '.join(with_lonlat)}); which one to plan with is ambiguous",
+        str(path), fix=f"name the sheet in the scenario, e.g. candidates = \"{path.name}{LAYER_SEP}{with_lonlat[0]}\", "
+        "or keep one sheet in the workbook"))
+
+
 def read_table(path: Path, what: str) -> pd.DataFrame:
     """Read a CSV (UTF-8 or GBK) or XLSX table, skipping title rows above the header.
 
     The header is the first row (within the first 10) that has a column named like an id,
-    longitude or latitude.
+    longitude or latitude. ``path`` may name a sheet: ``table.xlsx|layername=SHEET``.
     """
+    path, sheet = split_layer(path)
     _require_file(path, what)
     suffix = path.suffix.lower()
     raw: pd.DataFrame | None = None
     try:
         if suffix in {".xlsx", ".xlsm", ".xls"}:
-            raw = pd.read_excel(path, header=None, dtype=str, engine="openpyxl")
+            if path.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+                raise InputDataError(Problem("this is an old Excel 97–2003 (.xls) workbook, which cannot be read", str(path),
+                                             fix="open it in Excel or WPS and save it as .xlsx (or as UTF-8 .csv)"))
+            raw = _read_workbook(path, sheet)
         else:
             data = path.read_bytes()
             text = None
@@ -88,13 +149,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     assert raw is not None
     if raw.empty:
         raise InputDataError(Problem("the table is empty", str(path), fix="add a header row and one row per feature"))
-    header_row = 0
-    keys = {"id", *LON_NAMES, *LAT_NAMES, "编号", "站址编号"}
-    for i in range(min(10, len(raw))):
-        cells = {str(v).strip().lower() for v in raw.iloc[i].tolist() if isinstance(v, str)}
-        if cells & keys:
-            header_row = i
-            break
+    header_row = _header_row(raw) or 0
     header = [str(v).strip() if isinstance(v, str) else f"column_{j}" for j, v in enumerate(raw.iloc[header_row].tolist())]
     df = raw.iloc[header_row + 1 :].reset_index(drop=True)
     df.columns = header
@@ -104,33 +159,49 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
 
 
 def _points_from_table(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFrame:
-    cols = {c.lower(): c for c in df.columns}
+    cols: dict[str, str] = {}
+    for c in df.columns:
+        cols.setdefault(header_key(c), c)
     lon_col = next((cols[n] for n in LON_NAMES if n in cols), None)
     lat_col = next((cols[n] for n in LAT_NAMES if n in cols), None)
     if lon_col is None or lat_col is None:
+        xy = [cols[n] for n in ("x", "y") if n in cols]
+        hint = (f" Columns {' and '.join(xy)} are not read: they may be metres as well as degrees." if len(xy) == 2 else "")
         raise InputDataError(
             Problem(
-                f"no longitude/latitude columns (found: {', '.join(map(str, df.columns))})",
+                f"no longitude/latitude columns (found: {', '.join(map(str, df.columns))}).{hint}",
                 str(path),
-                fix="name them `lon` and `lat` (or 经度 and 纬度), in decimal degrees CGCS2000",
+                fix="name them `lon` and `lat` (or 经度 and 纬度), in decimal degrees CGCS2000"
+                + ("; projected X/Y in metres: save the layer as a GeoPackage with its CRS instead" if hint else ""),
             )
         )
     offset = int(df.attrs.get("header_row", 0)) + 2  # 1-based file row of the first data row
     if len(df) == 0:
         raise InputDataError(Problem(f"the {what} table has a header but no rows", str(path), fix="add one row per feature below the header"))
     problems = []
-    lon = pd.to_numeric(df[lon_col], errors="coerce")
-    lat = pd.to_numeric(df[lat_col], errors="coerce")
+    lon, bad_lon = parse_numbers(df[lon_col], coordinate=True)
+    lat, bad_lat = parse_numbers(df[lat_col], coordinate=True)
     bad = lon.isna() | lat.isna()
     for idx in np.flatnonzero(bad.to_numpy())[:20]:
+        raw_lon, raw_lat = df[lon_col].iloc[idx], df[lat_col].iloc[idx]
+        if not (bad_lon.iloc[idx] or bad_lat.iloc[idx]):
+            first = next((str(v).strip() for v in df.iloc[idx].tolist() if isinstance(v, str) and v.strip()), "")
+            problems.append(Problem(
+                "no coordinates" + (f" (the row starts with {first!r})" if first else ""),
+                str(path), f"row {idx + offset}",
+                "fill in lon and lat, or delete the row (e.g. a 合计 total line or a note below the table)",
+            ))
+            continue
         problems.append(
             Problem(
-                f"coordinates {df[lon_col].iloc[idx]!r}, {df[lat_col].iloc[idx]!r} are not decimal degrees",
+                f"coordinates {raw_lon!r}, {raw_lat!r} are not decimal degrees",
                 str(path),
                 f"row {idx + offset}",
                 "write decimal degrees such as 114.398, 30.506 (convert DMS first)",
             )
         )
+    if bad.sum() > 20:
+        problems.append(Problem(f"{int(bad.sum()) - 20} more rows without readable coordinates", str(path)))
     if problems:
         raise InputDataError(problems)
     gdf = gpd.GeoDataFrame(
@@ -173,19 +244,93 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         ) from None
 
 
+def _pick_layer(file: Path, layer: str | None) -> str | None:
+    """The layer to read: the one named, or the only (spatial) one; several are refused, never guessed."""
+    import pyogrio
+
+    try:
+        listed = [(str(n), g) for n, g in pyogrio.list_layers(file)]
+    except Exception:  # unreadable: let read_file give its message
+        return layer
+    names = [n for n, _ in listed]
+    if layer is not None:
+        if layer not in names:
+            raise InputDataError(Problem(f"the file has no layer {layer!r} (layers: {', '.join(names)})", str(file),
+                                         fix=f"write the layer name after {LAYER_SEP} exactly as your GIS shows it"))
+        return layer
+    spatial = [n for n, g in listed if g is not None]
+    if len(listed) <= 1 or len(spatial) == 1:
+        return spatial[0] if len(spatial) == 1 and len(listed) > 1 else None
+    described, sizes = [], {}
+    for n in spatial[:8]:
+        try:
+            info = pyogrio.read_info(file, layer=n)
+            sizes[n] = int(info["features"])
+            described.append(f"{n} ({info['features']} {info['geometry_type'] or 'features'})")
+        except Exception:
+            described.append(n)
+    example = max(sizes, key=lambda n: sizes[n]) if sizes else spatial[0]
+    raise InputDataError(Problem(
+        f"the file holds {len(spatial)} layers: {', '.join(described)}{' …' if len(spatial) > 8 else ''}; "
+        "which one to use is ambiguous",
+        str(file), fix=f"name the layer in the scenario, e.g. \"{file.name}{LAYER_SEP}{example}\", "
+        "or save the layer you mean in its own file",
+    ))
+
+
+def _shapefile_encoding(file: Path, layer: str | None) -> str | None:
+    """The text encoding of a shapefile without a .cpg whose .dbf declares none.
+
+    GDAL then reads the .dbf as Latin-1, which turns Chinese field names and values into
+    mojibake (and the `id`/`type` columns disappear). The raw bytes tell: valid UTF-8, else
+    GBK/GB18030 (what Chinese ArcGIS/MapGIS/SuperMap exports use). None: leave it to GDAL.
+    """
+    import pyogrio
+
+    if file.suffix.lower() != ".shp" or any(file.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+        return None
+    try:
+        if str(pyogrio.read_info(file, layer=layer).get("encoding", "")).upper() not in {"ISO-8859-1", "LATIN1"}:
+            return None  # the .dbf's language driver byte names a code page: GDAL honours it
+        dbf = next((file.with_suffix(s) for s in (".dbf", ".DBF") if file.with_suffix(s).exists()), None)
+        data = dbf.read_bytes()[32:] if dbf is not None else b""  # field descriptors + records
+    except Exception:
+        return None
+    if not any(byte >= 0x80 for byte in data):
+        return None
+    for enc in ("utf-8", "gb18030"):
+        try:
+            data.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def _read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
-    _require_file(path, what)
-    if path.suffix.lower() in TABLE_SUFFIXES:
-        gdf = _points_from_table(read_table(path, what), path, what)
+    file, layer = split_layer(path)
+    _require_file(file, what)
+    if file.suffix.lower() in TABLE_SUFFIXES:
+        gdf = _points_from_table(read_table(path, what), file, what)
         gdf.attrs["source_crs"] = "lon/lat columns"
-        _raise_implausible(gdf, path, what)
+        _raise_implausible(gdf, file, what)
         return gdf
+    path = file
+    layer = _pick_layer(file, layer)
+    encoding = _shapefile_encoding(file, layer)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gdf = gpd.read_file(path)
+            gdf = gpd.read_file(path, layer=layer, **({"encoding": encoding} if encoding else {}))
+    except UnicodeDecodeError:
+        raise InputDataError(Problem(
+            "a field name or value is not valid text in the file's declared encoding; in a shapefile this is "
+            "usually a Chinese field name cut mid-character (.dbf field names hold at most 10 bytes: 3 Chinese characters in UTF-8)",
+            str(path), fix="export the layer as GeoPackage instead, or shorten the field names (id, type, height_m, ...)",
+        )) from None
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         text = str(exc).splitlines()[0] if str(exc) else ""
+        text = text.split("; It might help", 1)[0]  # GDAL's driver-prefix hint means nothing to a planner
         damaged = "malformed" in text or "truncated" in text.lower() or "not a database" in text
         detail = text.rsplit("; ", 1)[-1].strip() if damaged else f"{type(exc).__name__}: {text}"
         raise InputDataError(
@@ -195,6 +340,11 @@ def _read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
                 fix="check the file is a complete GeoPackage, GeoJSON or Shapefile (copy it again, or re-export it from your GIS)",
             )
         ) from None
+    if gdf.geometry.has_z.any():  # 3D exports (CAD, survey): the plan works in 2D; Z is not an antenna height
+        gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.to_numpy()), crs=gdf.crs)
+    if encoding is not None:
+        gdf.attrs["read_notes"] = [f"{path}: the shapefile has no .cpg file; its text was read as "
+                                   f"{'UTF-8' if encoding == 'utf-8' else 'GBK/GB18030'} (add a .cpg to make this explicit)"]
     if len(gdf) == 0:
         raise InputDataError(Problem(f"the {what} layer is empty (no features)", str(path), fix="export the layer with its features"))
     if gdf.crs is None:
@@ -291,6 +441,21 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
                                 fix="remove the features without a location"))
         return problems
     source = str(gdf.attrs.get("source_crs", ""))
+    # a few rows out of range among good ones: name them (a whole layer out of range is judged below)
+    fb = shapely.bounds(gdf.geometry.to_numpy())
+    with np.errstate(invalid="ignore"):
+        out_of_range = (np.abs(fb[:, [0, 2]]) > 180).any(axis=1) | (np.abs(fb[:, [1, 3]]) > 90).any(axis=1)
+        swapped = out_of_range & (np.abs(fb[:, [0, 2]]) <= 90).all(axis=1) & (np.abs(fb[:, [1, 3]]) <= 180).all(axis=1)
+    if out_of_range.any() and not out_of_range.all():
+        rows = [feature_label(gdf, int(i)) for i in np.flatnonzero(out_of_range)]
+        listing = ", ".join(rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+        if swapped[out_of_range].all():
+            problems.append(Problem(f"longitude and latitude look swapped at {listing} (the other rows are fine)", str(path),
+                                    fix="swap the two values in these rows (China: lon 73–135, lat 18–54)"))
+        else:
+            problems.append(Problem(f"coordinates out of the lon/lat range at {listing} (the other rows are fine)", str(path),
+                                    fix="correct these rows: lon/lat in decimal degrees (lon first), not metres"))
+        return problems
     if -90 <= minx and maxx <= 90 and 70 <= miny and maxy <= 180 and maxy > 60:
         problems.append(
             Problem(
@@ -335,6 +500,8 @@ DEM_SAMPLE_PIXELS = 4_000_000
 #: a DEM must have valid heights over at least this share of the boundary's extent
 #: (the rule of ``planner.coverage.terrain.MIN_DEM_COVER``, checked here before any work)
 MIN_DEM_COVER = 0.5
+#: heights outside this range (m) cannot be terrain (Dead Sea −430 m, Everest 8,849 m): unset nodata
+MIN_HEIGHT_M, MAX_HEIGHT_M = -500.0, 9000.0
 
 
 def inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem], list[str]]:
@@ -400,6 +567,16 @@ def _inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem],
             shape = (max(int(h / step), 1), max(int(w / step), 1))
             band = ds.read(1, window=win, out_shape=shape, masked=True, boundless=True, resampling=Resampling.nearest)
             values = np.ma.masked_invalid(band.astype(np.float64))
+            heights = values.compressed()
+            odd = (heights < MIN_HEIGHT_M) | (heights > MAX_HEIGHT_M)
+            if odd.any():  # e.g. -9999 or -32768 fill values in a DEM whose nodata value was never set
+                fill = float(np.median(heights[odd]))
+                problems.append(Problem(
+                    f"the DEM holds impossible heights ({fill:g} m over {odd.mean():.0%} of the boundary's extent; "
+                    f"declared nodata: {ds.nodata if ds.nodata is not None else 'none'})", src_name,
+                    fix=f"set the DEM's nodata value to {fill:g} (QGIS: Raster ▸ Conversion ▸ Translate, or "
+                    f"`gdal_edit.py -a_nodata {fill:g} {path.name}`), or remove `inputs.dem`"))
+                return problems, notes
             holes = float(np.ma.getmaskarray(values).mean()) if values.size else 0.0
             valid = share * (1.0 - holes)
             if valid < MIN_DEM_COVER:  # the same rule as coverage.terrain.build_terrain

@@ -658,6 +658,257 @@ def _three(f: Path) -> None:
     set_input(f, "exclusions", "exclusions.geojson")
 
 
+# --- realistic inputs from other offices (red team, Hankou): unusual but good ones must work, bad ones be named
+
+
+def write_gpkg_layers(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
+    for name, frame in layers.items():
+        frame.to_file(path, layer=name, driver="GPKG")
+
+
+@case("gpkg_two_layers", "a project GeoPackage with an old and a current pole layer: refused, never guessed",
+      fragments=("candidates.gpkg", "holds 2 layers", "old_poles (5 Point)", "poles (38 Point)", "candidates.gpkg|layername=poles"))
+def _two_layers(f: Path) -> None:
+    c = candidates_frame()
+    write_gpkg_layers(f / "candidates.gpkg", {"old_poles": c.iloc[:5], "poles": c})
+    set_input(f, "candidates", "candidates.gpkg")
+
+
+@case("gpkg_layer_named", "the layer picked with QGIS's `file.gpkg|layername=poles`: works",
+      command="validate", exit_code=0, fragments=("OK:", "38 candidates"))
+def _layer_named(f: Path) -> None:
+    _two_layers(f)
+    set_input(f, "candidates", "candidates.gpkg|layername=poles")
+
+
+@case("shapefile_gbk_without_cpg", "a Chinese-GIS shapefile in GBK whose .cpg was not copied: read as GBK, with a warning",
+      command="validate", exit_code=0, fragments=("OK:", "38 candidates", "warning:", "candidates.shp", "no .cpg", "GBK"))
+def _shp_gbk(f: Path) -> None:
+    c = candidates_frame().rename(columns={"id": "编号", "type": "类型", "name": "名称"})
+    c["类型"] = c["类型"].map({"street_lamp": "路灯杆", "tower": "铁塔"})
+    c.to_file(f / "candidates.shp", encoding="gbk")
+    (f / "candidates.cpg").unlink()
+    set_input(f, "candidates", "candidates.shp")
+
+
+@case("shapefile_cut_utf8_field_name", "a UTF-8 shapefile whose Chinese field name was cut at 10 bytes mid-character",
+      fragments=("candidates.shp", "cut mid-character", "GeoPackage"))
+def _shp_cut(f: Path) -> None:
+    import warnings
+
+    c = candidates_frame()
+    c["产权单位"] = "路灯所"  # 12 bytes in UTF-8: the .dbf keeps 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c.to_file(f / "candidates.shp", encoding="utf-8")
+    set_input(f, "candidates", "candidates.shp")
+
+
+@case("csv_one_row_swapped", "one row with lat and lon swapped among good rows: the row is named",
+      fragments=("candidates.csv", "look swapped at feature 'L0007' (row 9)", "the other rows are fine", "swap the two values"))
+def _one_swapped(f: Path) -> None:
+    def swap(rows: list[list[str]]) -> None:
+        rows[7][6], rows[7][7] = rows[7][7], rows[7][6]
+    edit_csv(f, swap)
+
+
+@case("csv_numbers_as_text", "an office table: 挂高(m) with '10m'/'10 米', full-width digits, 费用（万元） '8万元', "
+      "经度（°） with a degree sign, E/N prefixes, 'ID'/'Type' headers, 'Street Lamp': works",
+      command="validate", exit_code=0, fragments=("OK:", "38 candidates"))
+def _text_numbers(f: Path) -> None:
+    def office(rows: list[list[str]]) -> None:
+        for k, r in enumerate(rows):
+            r[1] = {"street_lamp": "Street Lamp", "tower": "Tower"}[r[1]]
+            r[3] = (f"{r[3]}m", f"{r[3]} 米", r[3].translate(str.maketrans("0123456789", "０１２３４５６７８９")))[k % 3]
+            r[4] = f"{r[4]}万元"
+            r[6] = f"{r[6]}°" if k % 2 else f"E{r[6]}"
+            r[7] = f"N{r[7]}" if k % 2 else f"{r[7]}°"
+    edit_csv(f, office, header=["ID", "Type", "Name", "挂高(m)", "费用（万元）", "Status", "经度（°）", "纬度（°）"])
+
+
+@case("csv_decimal_commas", "a semicolon CSV from a European-locale Excel: decimal commas in coordinates and heights: works",
+      command="validate", exit_code=0, fragments=("OK:", "38 candidates"))
+def _decimal_commas(f: Path) -> None:
+    rows = candidate_rows()
+    for r in rows:
+        r[3] = r[3] + ",5"
+        r[6], r[7] = r[6].replace(".", ","), r[7].replace(".", ",")
+    text = "\n".join(";".join(r) for r in [[*CSV_HEADER, "lon", "lat"], *rows]) + "\n"
+    (f / "candidates.csv").write_text(text, encoding="utf-8")
+
+
+@case("csv_total_row", "a 合计 (total) line below the table: the row is named as having no coordinates",
+      fragments=("candidates.csv", "row 40", "no coordinates", "'合计'", "delete the row"))
+def _total_row(f: Path) -> None:
+    text = (f / "candidates.csv").read_text(encoding="utf-8") + "合计,,,,,,,\n"
+    (f / "candidates.csv").write_text(text, encoding="utf-8")
+
+
+@case("candidate_empty_geometry", "a GeoPackage point whose geometry is empty: named as having no location",
+      fragments=("candidates.gpkg", "without a location", "'L0003'"))
+def _empty_point(f: Path) -> None:
+    c = candidates_frame()
+    c.loc[3, "geometry"] = Point()
+    c.to_file(f / "candidates.gpkg", driver="GPKG")
+    set_input(f, "candidates", "candidates.gpkg")
+
+
+@case("xlsx_notes_sheet_first", "a workbook whose first sheet is 说明 (notes): the sheet with lon/lat is used",
+      command="validate", exit_code=0, fragments=("OK:", "38 candidates"))
+def _notes_sheet(f: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    notes = wb.active
+    assert notes is not None
+    notes.title = "说明"
+    notes.append(["本表为光谷片区候选杆址，坐标为 CGCS2000"])
+    ws = wb.create_sheet("杆址")
+    ws.append([*CSV_HEADER, "lon", "lat"])
+    for r in candidate_rows():
+        ws.append([r[0], r[1], r[2], float(r[3]), float(r[4]), r[5] or None, float(r[6]), float(r[7])])
+    wb.save(f / "candidates.xlsx")
+    set_input(f, "candidates", "candidates.xlsx")
+
+
+@case("area_target_percent_text", "per-area targets written '95%' and '90 %': read as 0.95 and 0.90",
+      command="validate", exit_code=0, fragments=("OK:", "2 priority areas"))
+def _target_pct(f: Path) -> None:
+    areas = base_areas()
+    areas[0][0]["target"] = "95%"
+    areas[1][0]["target"] = "90 %"
+    (f / "priority_areas.geojson").write_text(feature_collection([feature(p, g) for p, g in areas]), encoding="utf-8")
+
+
+@case("area_target_word", "a per-area target written in words: refused (it used to become the class default silently)",
+      fragments=("priority_areas.geojson", "target '高' is not a number", "'A1'", "95%"))
+def _target_word(f: Path) -> None:
+    areas = base_areas()
+    areas[0][0]["target"] = "高"
+    (f / "priority_areas.geojson").write_text(feature_collection([feature(p, g) for p, g in areas]), encoding="utf-8")
+
+
+@case("area_k_fraction", "k = 1.5 in the areas file: refused (it used to be rounded silently)",
+      fragments=("priority_areas.geojson", "k 1.5 is not a whole number", "'A2'"))
+def _k_frac(f: Path) -> None:
+    areas = base_areas()
+    areas[1][0]["k"] = 1.5
+    (f / "priority_areas.geojson").write_text(feature_collection([feature(p, g) for p, g in areas]), encoding="utf-8")
+
+
+@case("area_missing_class", "an area whose class cell is empty: 'missing class', not '<NA>'",
+      fragments=("priority_areas.geojson", "'A2'", "missing class", "公园"))
+def _no_class(f: Path) -> None:
+    areas = base_areas()
+    areas[1][0]["class"] = None
+    (f / "priority_areas.geojson").write_text(feature_collection([feature(p, g) for p, g in areas]), encoding="utf-8")
+
+
+@case("exclusion_rule_variants", "exclusions with a 规则 column and 禁建区/限建区 values: works",
+      command="validate", exit_code=0, fragments=("OK:", "excluded by 禁建/限建 zones"))
+def _rule_variants(f: Path) -> None:
+    z1 = box(LON0 - 0.001, LAT0 - 0.001, LON0 + 0.001, LAT0 + 0.001)
+    z2 = box(LON0 + 0.002, LAT0 - 0.004, LON0 + 0.004, LAT0 - 0.002)
+    (f / "exclusions.geojson").write_text(feature_collection(
+        [feature({"编号": "X1", "规则": "禁建区"}, z1), feature({"编号": "X2", "规则": "限建区"}, z2)]), encoding="utf-8")
+    set_input(f, "exclusions", "exclusions.geojson")
+
+
+@case("exclusion_points", "禁建 zones given as points: refused (a point excludes nothing)",
+      fragments=("exclusions.geojson", "must be polygons", "Point", "'X1'", "buffer"))
+def _ex_points(f: Path) -> None:
+    (f / "exclusions.geojson").write_text(feature_collection([feature({"id": "X1", "rule": "forbid"}, Point(LON0, LAT0))]),
+                                          encoding="utf-8")
+    set_input(f, "exclusions", "exclusions.geojson")
+
+
+def _buildings(props: list[dict[str, object]]) -> str:
+    return feature_collection([feature({"id": f"B{i}", **p}, box(LON0 + i * 0.0004, LAT0, LON0 + i * 0.0004 + 0.0002, LAT0 + 0.0002))
+                               for i, p in enumerate(props)])
+
+
+@case("buildings_bad_heights", "building heights that are negative or text: refused (they used to become 10 m silently)",
+      fragments=("buildings.geojson", "height_m must be a number", "'B0'", "-5", "'B2'", "abc"))
+def _bad_buildings(f: Path) -> None:
+    (f / "buildings.geojson").write_text(_buildings([{"height_m": -5}, {"height_m": 20}, {"height_m": "abc"}]), encoding="utf-8")
+    set_input(f, "buildings", "buildings.geojson")
+
+
+@case("buildings_chinese_columns", "buildings with 高度 '30m' and 层数: read as height_m and levels",
+      command="validate", exit_code=0, fragments=("OK:",))
+def _cn_buildings(f: Path) -> None:
+    (f / "buildings.geojson").write_text(_buildings([{"高度": "30m", "层数": 10}, {"层数": 6}, {"高度": 12}]), encoding="utf-8")
+    set_input(f, "buildings", "buildings.geojson")
+
+
+@case("dem_nodata_unset", "a DEM whose -9999 fill has no nodata tag: refused with the value to declare",
+      fragments=("dem.tif", "impossible heights", "-9999", "nodata"))
+def _dem_nodata_unset(f: Path) -> None:
+    import rasterio
+    from affine import Affine
+
+    data = np.full((80, 80), 30.0, dtype=np.float32)
+    data[:, 40:] = -9999.0
+    with rasterio.open(f / "dem.tif", "w", driver="GTiff", width=80, height=80, count=1, dtype="float32", crs="EPSG:4490",
+                       transform=Affine(0.00025, 0.0, LON0 - 0.01, 0.0, -0.00025, LAT0 + 0.01)) as dst:
+        dst.write(data, 1)
+    set_input(f, "dem", "dem.tif")
+
+
+@case("boundary_3d", "a boundary exported with Z values (CAD/survey): the whole run works (the KML export used to crash)",
+      exit_code=0, engine=True, fragments=("sites selected", "report:"))
+def _boundary_3d(f: Path) -> None:
+    ring = [(x, y, 25.0) for x, y in box(LON0 - D, LAT0 - D, LON0 + D, LAT0 + D).exterior.coords]
+    (f / "boundary.geojson").write_text(feature_collection([feature({"id": "B1"}, Polygon(ring))]), encoding="utf-8")
+
+
+@case("boundary_null_feature", "a boundary layer with an extra feature without geometry: ignored, with a warning naming it",
+      command="validate", exit_code=0, fragments=("OK:", "warning:", "boundary.geojson", "'B2'", "without geometry ignored"))
+def _boundary_null(f: Path) -> None:
+    fc = json.loads((f / "boundary.geojson").read_text(encoding="utf-8"))
+    fc["features"].append({"type": "Feature", "properties": {"id": "B2"}, "geometry": None})
+    (f / "boundary.geojson").write_text(json.dumps(fc, ensure_ascii=False), encoding="utf-8")
+
+
+@case("toml_with_bom", "a scenario saved by Windows Notepad as 'UTF-8 with BOM': works",
+      command="validate", exit_code=0, fragments=("OK:",))
+def _bom(f: Path) -> None:
+    path = f / "scenario.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+
+
+@case("toml_windows_relative_path", r"an input written as 'data\candidates.csv' (Windows separators): works on Linux too",
+      command="validate", exit_code=0, fragments=("OK:", "38 candidates"))
+def _win_rel(f: Path) -> None:
+    (f / "数据").mkdir()
+    (f / "candidates.csv").rename(f / "数据" / "candidates.csv")
+    path = f / "scenario.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('candidates = "candidates.csv"', "candidates = '数据\\candidates.csv'"),
+                    encoding="utf-8")
+
+
+@case("toml_windows_drive_path", r"an input on a Windows drive (D:\规划\...): refused with the fix",
+      fragments=("scenario.toml", "[inputs.candidates]", "Windows drive", "relative to it"))
+def _win_abs(f: Path) -> None:
+    path = f / "scenario.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('candidates = "candidates.csv"', "candidates = 'D:\\规划\\candidates.csv'"),
+                    encoding="utf-8")
+
+
+@case("toml_empty_path", "boundary = \"\": named as an empty path, not 'a folder'",
+      fragments=("scenario.toml", "[inputs.boundary]", "empty path"))
+def _empty_path(f: Path) -> None:
+    set_input(f, "boundary", "")
+
+
+@case("toml_chinese_key", "[demand.classes.公园] (a Chinese bare key): the TOML error says keys are English names",
+      fragments=("scenario.toml", "invalid TOML", "[demand.classes.park]"))
+def _cn_key(f: Path) -> None:
+    path = f / "scenario.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[demand.classes.公园]\ntarget = 0.9\n", encoding="utf-8")
+
+
+
 def build(c: Case, folder: Path) -> Path:
     """Write the base folder and break it as case ``c`` says; returns the scenario path."""
     write_base(folder)

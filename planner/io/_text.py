@@ -1,0 +1,74 @@
+"""Cells and headers as office tables write them: units, full-width digits, decimal commas, brackets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["header_key", "parse_numbers"]
+
+
+def header_key(name: object) -> str:
+    """A column name reduced for matching: NFKC, lower case, units in brackets dropped.
+
+    ``"经度（°）"``, ``"Lon"`` and ``" 挂高(m) "`` become ``"经度"``, ``"lon"`` and ``"挂高"``.
+    """
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    text = re.sub(r"\s*[(\[][^)\]]*[)\]]\s*$", "", text)  # trailing "(m)", "[万元]" (NFKC made （） ASCII)
+    text = re.sub(r"\s*/\s*(m|米|°|度|万元|元)$", "", text)  # "挂高/m"
+    return text.strip()
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
+_HEMISPHERE = re.compile(r"^(?:[EN]|东经|北纬)?\s*([+-]?[\d.,]+)\s*(?:°|度)?\s*(?:[EN])?$", re.IGNORECASE)
+
+
+def _number_text(text: str, units: tuple[str, ...], *, any_decimal_comma: bool = False) -> str:
+    s = unicodedata.normalize("NFKC", text).strip().replace("\u2212", "-")  # full-width digits; Unicode minus
+    low = s.lower()
+    for unit in sorted(units, key=len, reverse=True):
+        if low.endswith(unit) and len(s) > len(unit):
+            s = s[: len(s) - len(unit)].strip()
+            break
+    if _DECIMAL_COMMA.fullmatch(s) and (any_decimal_comma or len(s.rpartition(",")[2]) != 3):  # 12,5 (not 1,000)
+        s = s.replace(",", ".")
+    return s
+
+
+def parse_numbers(values: pd.Series, units: tuple[str, ...] = (), *, coordinate: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Numbers from table cells that may hold them as text.
+
+    Accepts full-width digits (１２．５), a Unicode minus, the column's own unit as a suffix
+    (``units``, e.g. ``("m", "米")`` for heights: ``"25m"``, ``"25 米"``), a decimal comma when it
+    cannot be a thousands separator (``"12,5"``; ``"1,000"`` is refused), and for
+    ``coordinate=True`` a degree sign, an E/N (东经/北纬) prefix or suffix, and any single decimal comma.
+
+    Returns
+    -------
+    values : Series of float
+        NaN where the cell is empty or unreadable.
+    unreadable : Series of bool
+        Cells with text that is not a number (to be reported).
+    """
+    out = pd.to_numeric(values, errors="coerce").astype(float)
+    text = values.astype("string")
+    todo = (out.isna() & text.notna() & (text.str.strip() != "")).to_numpy()
+    parsed = out.to_numpy(copy=True)
+    failed = np.zeros(len(values), dtype=bool)
+    for pos in np.flatnonzero(todo):
+        s = _number_text(str(values.iat[pos]), units)
+        if coordinate:
+            m = _HEMISPHERE.match(s)
+            # a coordinate with one comma has a decimal comma (114,398 / 30,506): a thousands separator would
+            # make it metres, which the plausibility check refuses anyway
+            s = _number_text(m.group(1), (), any_decimal_comma=True) if m else s
+        try:
+            parsed[pos] = float(s)  # "nan" stays NaN: an empty cell, not an error
+        except ValueError:
+            failed[pos] = True
+    out = pd.Series(parsed, index=values.index, dtype=float)
+    unreadable = pd.Series(failed, index=values.index)
+    return out, unreadable
