@@ -392,6 +392,19 @@ def prepare_scenario(
         if scenario.inputs.dem is not None or inputs.buildings is not None:
             terrain = build_terrain(grid, dem_path=scenario.inputs.dem, buildings=inputs.buildings)
             warnings += list(getattr(terrain, "warnings", []))
+            if scenario.radio.terrain_clear == "auto":
+                from planner.coverage.terrain import AUTO_LOS_BUILT_SHARE, built_share, clear_mode
+
+                share = built_share(terrain)
+                if clear_mode("auto", terrain) == "probability":
+                    warnings.append(
+                        f"radio.terrain_clear = auto: building footprints cover {share:.0%} of the grid (under "
+                        f"{AUTO_LOS_BUILT_SHARE:.0%}: a bare-earth DEM or a partial building layer), so cells the DSM "
+                        "leaves clear use the expected loss under the 38.901 LOS probability; set "
+                        "radio.terrain_clear = \"los\" if the building layer is complete")
+                else:
+                    log.info("radio.terrain_clear = auto: building footprints cover %.0f%% of the grid; clear cells "
+                             "use the LOS formula", 100 * share)
         cov = build_coverage(
             grid, x_m, y_m, cand_all["height_m"].to_numpy(np.float64), cand_all["site_class"].to_numpy(str),
             scenario.radio, cell_mask=demand.mask, terrain=terrain,
@@ -534,7 +547,8 @@ def _build_problem(
     reach = np.divide(w_reach, w_area, out=np.zeros_like(w_area), where=w_area > 0)
     row_xy = cov.grid.cell_centres(demand.cells) if terrain is not None else None
     cand_xy = (cands["x_m"].to_numpy(float), cands["y_m"].to_numpy(float))
-    radius = los_radius_m(scenario.radio, cands["site_class"].to_numpy(str), cands["height_m"].to_numpy(float)) if terrain is not None else None
+    radius = los_radius_m(scenario.radio, cands["site_class"].to_numpy(str), cands["height_m"].to_numpy(float),
+                          terrain) if terrain is not None else None
     reason = unreachable_reasons(a, row_k, forbidden, row_xy=row_xy, cand_xy=cand_xy, cand_radius_m=radius)
     shares = reason_shares(reason, row_area, row_weight, len(areas))
     targets = areas["target"].to_numpy(float).copy()

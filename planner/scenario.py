@@ -128,9 +128,11 @@ class RadioConfig(_Model):
     los: Literal["probability", "nlos"] = "probability"
     #: with terrain, cells the DSM leaves in the clear: "los" = the 38.901 LOS formula (the DSM
     #: holds every obstacle), "probability" = expected loss under the LOS probability (the DSM
-    #: misses obstacles such as trees or unmapped buildings, e.g. a partial OSM layer).
-    #: Cells the DSM blocks always use NLOS.
-    terrain_clear: Literal["los", "probability"] = "los"
+    #: misses obstacles such as trees or unmapped buildings, e.g. a partial OSM layer),
+    #: "auto" = "los" when building footprints cover at least 15 % of the grid, else
+    #: "probability" (a bare-earth DEM or a partial building layer). Cells the DSM blocks
+    #: always use NLOS.
+    terrain_clear: Literal["auto", "los", "probability"] = "auto"
     macro: SiteClassRadio = SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model="uma")
     micro: SiteClassRadio = SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model="umi")
 

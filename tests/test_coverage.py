@@ -182,9 +182,36 @@ def test_terrain_flat_equals_los() -> None:
     x, y, h, sc = random_sites(rng, grid, 5)
     mask = np.ones((grid.ny, grid.nx), bool)
     terrain = Terrain(grid, np.zeros((24, 24), np.float32), np.zeros((24, 24), np.float32))
-    radio = RadioConfig(threshold_dbm=-95.0)
+    radio = RadioConfig(threshold_dbm=-95.0, terrain_clear="los")
     cov = build_coverage(grid, x, y, h, sc, radio, mask, terrain)
     assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask, los_of=lambda s, c: True))
+
+
+def test_terrain_clear_auto_resolves_on_the_building_share() -> None:
+    """``auto``: a bare-earth DSM is not trusted as LOS (the run equals ``probability``);
+    buildings over ≥ 15 % of the cells are (the run equals ``los``)."""
+    from planner.coverage.terrain import AUTO_LOS_BUILT_SHARE, built_share, clear_mode
+
+    rng = np.random.default_rng(8)
+    grid = Grid(0.0, 600.0, 25.0, 24, 24, "EPSG:4547")
+    x, y, h, sc = random_sites(rng, grid, 5)
+    mask = np.ones((grid.ny, grid.nx), bool)
+    bare = Terrain(grid, np.zeros((24, 24), np.float32), np.zeros((24, 24), np.float32))
+    bld = np.zeros((24, 24), np.float32)
+    bld.ravel()[: int(np.ceil(AUTO_LOS_BUILT_SHARE * bld.size))] = 3.0  # low roofs at the grid's top rows
+    built = Terrain(grid, np.zeros((24, 24), np.float32), bld)
+    assert built_share(bare) == 0.0 and built_share(built) >= AUTO_LOS_BUILT_SHARE
+    assert (clear_mode("auto", bare), clear_mode("auto", built), clear_mode("auto", None)) == ("probability", "los", "probability")
+    assert clear_mode("los", bare) == "los" and clear_mode("probability", built) == "probability"
+    auto = RadioConfig(threshold_dbm=-95.0)
+    assert auto.terrain_clear == "auto"
+    for terrain, resolved in ((bare, "probability"), (built, "los")):
+        a = build_coverage(grid, x, y, h, sc, auto, mask, terrain)
+        b = build_coverage(grid, x, y, h, sc, auto.model_copy(update={"terrain_clear": resolved}), mask, terrain)
+        np.testing.assert_array_equal(a.indptr, b.indptr)
+        np.testing.assert_array_equal(a.indices, b.indices)
+        np.testing.assert_array_equal(a.rsrp, b.rsrp)
+        assert a.meta["los"] == f"terrain ray-march (clear cells: {resolved})"
 
 
 def test_terrain_flat_with_probability_clear_equals_no_terrain() -> None:
@@ -213,7 +240,7 @@ def test_parity_with_terrain_on_random_dsm() -> None:
     terrain = Terrain(grid, dem, bld)
     x, y, h, sc = random_sites(rng, grid, 8)
     mask = rng.random((grid.ny, grid.nx)) < 0.9
-    radio = RadioConfig(threshold_dbm=-98.0)
+    radio = RadioConfig(threshold_dbm=-98.0, terrain_clear="los")
     cx, cy = grid.cell_centres()
 
     def ground(px: float, py: float) -> float:

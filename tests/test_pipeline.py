@@ -104,3 +104,13 @@ def test_unbuilt_compute_backend_is_named_in_the_warnings(tiny: Path) -> None:
     plan = planner.run_scenario(tiny, overrides=["compute.backend=dask"])
     assert any("compute.backend = 'dask'" in w and "locally" in w for w in plan.warnings)
     assert not any("compute.backend" in w for w in planner.run_scenario(tiny).warnings)
+
+
+def test_terrain_clear_auto_on_a_partial_building_layer_is_explained() -> None:
+    """demo_small's buildings cover ~8 % of the grid: ``auto`` uses the LOS probability for clear cells and says so."""
+    from planner.pipeline import prepare_scenario
+
+    prep = prepare_scenario(planner.load_scenario(REPO / "data" / "scenarios" / "demo_small.toml",
+                                                  ["radio.terrain_clear=auto"]))
+    assert prep.coverage.meta["los"] == "terrain ray-march (clear cells: probability)"
+    assert any("radio.terrain_clear = auto" in w and "8%" in w for w in prep.warnings), prep.warnings

@@ -41,5 +41,10 @@ def test_reason_shares_are_weighted_fractions() -> None:
 
 
 def test_los_radius_grows_with_height_and_class() -> None:
-    r = los_radius_m(RadioConfig(), np.array(["micro", "micro", "macro"]), np.array([8.0, 12.0, 30.0]))
+    cls, h = np.array(["micro", "micro", "macro"]), np.array([8.0, 12.0, 30.0])
+    r = los_radius_m(RadioConfig(terrain_clear="los"), cls, h)
     assert 0 < r[0] < r[1] < r[2]
+    # "auto" without a building layer resolves to the (shorter) expected-loss radius
+    auto = los_radius_m(RadioConfig(), cls, h)
+    assert np.array_equal(auto, los_radius_m(RadioConfig(terrain_clear="probability"), cls, h))
+    assert np.all(auto < r)

@@ -13,6 +13,7 @@ from kernels import coverage as _cov
 from kernels import pathloss as _pl
 from planner.coverage.grid import Grid
 from planner.coverage.matrix import CoverageMatrix
+from planner.coverage.terrain import clear_mode
 from planner.radio.budget import LOS_MODES, LinkBudget, link_budget
 from planner.scenario import RadioConfig
 
@@ -139,7 +140,7 @@ def build_coverage(
         n_chunks = 1
     else:
         terrain.check_grid(grid)
-        clear = radio.terrain_clear
+        clear = clear_mode(radio.terrain_clear, terrain)
         radius = _site_radii(cls, h, links, radio, clear)
         radius_nlos = _site_radii(cls, h, links, radio, "nlos")
         timings["radius_s"] = time.perf_counter() - t0
@@ -190,7 +191,7 @@ def build_coverage(
         "band": links[0].band.name,
         "fc_ghz": fc,
         "threshold_dbm": float(radio.threshold_dbm),
-        "los": f"terrain ray-march (clear cells: {radio.terrain_clear})" if terrain is not None else radio.los,
+        "los": f"terrain ray-march (clear cells: {clear_mode(radio.terrain_clear, terrain)})" if terrain is not None else radio.los,
         "los_averaging": "expected loss in dB" if terrain is None and radio.los == "probability" else None,
         "models": {c: links[i].model for i, c in enumerate(SITE_CLASSES)},
         "link_budgets": {c: links[i].as_dict() for i, c in enumerate(SITE_CLASSES)},

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from planner.coverage.terrain import Terrain, clear_mode
 from planner.radio import link_budget
 from planner.scenario import RadioConfig
 
@@ -26,8 +27,10 @@ REACHABLE, FORBIDDEN, BLOCKED, OUT_OF_RANGE = 0, 1, 2, 3
 REASONS: dict[int, str] = {FORBIDDEN: "forbidden", BLOCKED: "blocked", OUT_OF_RANGE: "out_of_range"}
 
 
-def los_radius_m(radio: RadioConfig, site_class: Sequence[str] | NDArray[np.str_], h_m: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Coverage radius (m) of each candidate where the DSM is clear (``radio.terrain_clear``).
+def los_radius_m(radio: RadioConfig, site_class: Sequence[str] | NDArray[np.str_], h_m: NDArray[np.float64],
+                 terrain: Terrain | None = None) -> NDArray[np.float64]:
+    """Coverage radius (m) of each candidate where the DSM is clear (``radio.terrain_clear``,
+    with ``"auto"`` resolved on ``terrain`` by :func:`planner.coverage.terrain.clear_mode`).
 
     Parameters
     ----------
@@ -37,7 +40,10 @@ def los_radius_m(radio: RadioConfig, site_class: Sequence[str] | NDArray[np.str_
         ``"macro"`` or ``"micro"`` per candidate.
     h_m : array of float
         Antenna heights above ground (m).
+    terrain : Terrain, optional
+        The run's terrain (resolves ``terrain_clear = "auto"``).
     """
+    clear = clear_mode(radio.terrain_clear, terrain)
     cls = np.asarray(site_class).astype(str)
     h = np.asarray(h_m, dtype=np.float64)
     out = np.zeros(h.size, dtype=np.float64)
@@ -47,7 +53,7 @@ def los_radius_m(radio: RadioConfig, site_class: Sequence[str] | NDArray[np.str_
             continue
         budget = link_budget(radio, name, terrain=True)
         heights, inverse = np.unique(h[sel], return_inverse=True)
-        radii = np.array([budget.max_radius_m(float(v), radio.terrain_clear) for v in heights], dtype=np.float64)
+        radii = np.array([budget.max_radius_m(float(v), clear) for v in heights], dtype=np.float64)
         out[sel] = radii[inverse]
     return out
 
