@@ -680,6 +680,14 @@ def _assemble(scenario: Scenario, inputs: Inputs, grid: Grid, boundary_m: gpd.Ge
     sites["areas"] = covers
     sites["cells_covered"] = n_cov
     sites["unique_cells"] = n_unique
+    # build order (建设时序): on-air first, then greedily by the weighted coverage each site adds
+    from planner.rollout import rollout_order
+
+    site_rows = problem.a[:, sites.index.to_numpy()].T.tocsr()
+    on_air = (sites["build_mode"] == "保留").to_numpy(bool) if "build_mode" in sites else np.zeros(len(sites), bool)
+    rank, served = rollout_order(site_rows, problem.row_weight, problem.row_k, on_air, sites["cost"].to_numpy(float))
+    sites["rollout_rank"] = rank
+    sites["rollout_served"] = np.round(served, 6)
     sites = sites.reset_index(drop=True)
 
     radio: dict[str, Any] = {}

@@ -41,7 +41,9 @@ class Plan:
     sites : GeoDataFrame
         The selected sites (EPSG:4490), ``candidates`` columns plus ``site_code`` (站址编号),
         ``areas`` (names of the priority areas it covers, "、"-joined), ``cells_covered``
-        and ``unique_cells`` (cells only it covers).
+        and ``unique_cells`` (cells only it covers), ``rollout_rank`` (build order: 0 = on air,
+        then 1, 2, ... by the coverage each site adds; :mod:`planner.rollout`) and
+        ``rollout_served`` (weighted share of all demand served once it is built, 0–1).
     areas : GeoDataFrame
         Priority areas (EPSG:4490). Columns: ``id, name, class, target, weight, k,
         area_km2, n_cells, coverage`` (fraction of weight covered, 0–1), ``met`` (bool),

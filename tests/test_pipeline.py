@@ -114,3 +114,29 @@ def test_terrain_clear_auto_on_a_partial_building_layer_is_explained() -> None:
                                                   ["radio.terrain_clear=auto"]))
     assert prep.coverage.meta["los"] == "terrain ray-march (clear cells: probability)"
     assert any("radio.terrain_clear = auto" in w and "8%" in w for w in prep.warnings), prep.warnings
+
+
+def test_build_order_of_the_plan(tiny: Path, tmp_path: Path) -> None:
+    """Sites carry a build order (on air = 0, then 1..n) whose last step serves what the plan serves;
+    the report draws it and a re-read run keeps it."""
+    from planner.io.runio import read_run
+    from planner.report.i18n import texts
+
+    plan = planner.run_scenario(tiny)
+    s = plan.sites
+    on_air = (s["build_mode"] == "保留").to_numpy()
+    assert on_air.any() and np.all(s.loc[on_air, "rollout_rank"] == 0)
+    assert sorted(s.loc[~on_air, "rollout_rank"]) == list(range(1, int((~on_air).sum()) + 1))
+    ordered = s.sort_values("rollout_rank", kind="stable")["rollout_served"].to_numpy(float)
+    assert np.all(np.diff(ordered) >= -1e-9)
+    assert 0.0 < ordered[-1] <= 1.0
+    # the last site brings the served share to what the per-area table reports for the whole plan
+    areas = plan.areas
+    cell_w = areas["weight"] * areas["n_cells"]  # class weight per cell × cells (equal cells)
+    served = float((cell_w * areas["coverage"]).sum() / cell_w.sum())
+    assert ordered[-1] == pytest.approx(served, abs=1e-3)
+    out = planner.write_plan(plan, tmp_path / "run")["report"].parent
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert texts("zh")["chart_rollout"] in html and texts("zh")["chart_areas"] in html
+    again = read_run(out)
+    assert again.sites["rollout_rank"].tolist() == s["rollout_rank"].tolist()

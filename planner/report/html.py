@@ -167,8 +167,11 @@ def report_context(plan: Plan) -> dict[str, Any]:
         (t["runtime"], _num(sol.get("runtime_s"), 2)), (t["backend"], sol.get("backend", "")),
     ]
     head, body, script = map_parts(plan)
-    chart_list = [
-        (t["chart_pareto"] if plan.extras.get("pareto") else t["chart_areas"], Markup(charts.coverage_chart(plan, lang))),
+    curve = "chart_pareto" if plan.extras.get("pareto") else "chart_rollout" if charts.has_rollout(plan) else "chart_areas"
+    chart_list = [(t[curve], Markup(charts.coverage_chart(plan, lang)))]
+    if curve != "chart_areas":
+        chart_list.append((t["chart_areas"], Markup(charts.area_chart(plan, lang))))
+    chart_list += [
         (t["chart_mix"], Markup(charts.site_mix_chart(plan, lang))),
         (t["chart_rsrp"], Markup(charts.rsrp_histogram(plan, lang))),
     ]
