@@ -7,7 +7,13 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pytest
+from hypothesis import settings
 from shapely.geometry import Point, box
+
+# every hypothesis suite: a fixed example sequence (derandomize), no example database on disk and
+# no per-example deadline; each test still bounds its own max_examples
+settings.register_profile("planner", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.load_profile("planner")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
