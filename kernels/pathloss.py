@@ -238,6 +238,10 @@ def los_probability(model: int, d2d_m: float, h_ut_m: float) -> float:
     with ``C' = 0`` for h_UT ≤ 13 m and ``((h_UT-13)/10)^1.5`` up to 23 m (h_UT clamped to 23 m).
     UMi: 1 for d ≤ 18 m, else ``18/d + e^{-d/36}(1-18/d)``. RMa: 1 for d ≤ 10 m, else
     ``e^{-(d-10)/1000}``.
+
+    The UMa product as printed exceeds 1 just beyond 18 m when h_UT > 13 m (the second factor
+    is already ``1 + 0.0065 C'`` at d = 18 m while the first is still ≈ 1: 1.0052 at h_UT = 23 m,
+    d = 18.1 m); it is clipped to 1, so the expected loss never drops below the LOS loss.
     """
     d = max(d2d_m, 0.0)
     if model == FSPL:
@@ -251,7 +255,7 @@ def los_probability(model: int, d2d_m: float, h_ut_m: float) -> float:
     hut = min(h_ut_m, 23.0)
     c = 0.0 if hut <= 13.0 else ((hut - 13.0) / 10.0) ** 1.5
     p = 18.0 / d + math.exp(-d / 63.0) * (1.0 - 18.0 / d)
-    return p * (1.0 + c * 1.25 * (d / 100.0) ** 3 * math.exp(-d / 150.0))
+    return min(p * (1.0 + c * 1.25 * (d / 100.0) ** 3 * math.exp(-d / 150.0)), 1.0)
 
 
 @_jit

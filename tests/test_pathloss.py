@@ -172,3 +172,27 @@ def test_site_coefficients_agree_with_formulas(model: str) -> None:
         assert pl_l == pytest.approx(float(pathloss(model, fc, d, hbs, hut, True)), abs=1e-9)
         assert pl_n == pytest.approx(float(pathloss(model, fc, d, hbs, hut, False)), abs=1e-9)
     assert not site_coefficients(MODEL_CODES["rma"], 3.5, 35.0, 1.5)[0]
+
+
+def test_uma_los_probability_never_exceeds_one() -> None:
+    """TR 38.901 Table 7.4.2-1, UMa, h_UT > 13 m: ``[18/d + e^{-d/63}(1 − 18/d)]
+    [1 + C'(h_UT) 5/4 (d/100)^3 e^{-d/150}]`` with ``C' = ((h_UT − 13)/10)^1.5``. Just beyond
+    d = 18 m the first factor is ≈ 1 and the second already ``1 + 0.0065 C'``, so the printed
+    product is 1.0052 at h_UT = 23 m, d = 18.1 m (computed by hand: 0.99994 × 1.00522). A
+    probability is at most 1; with the raw product the expected loss fell below the LOS loss.
+    """
+    raw = ref_plos("uma", 18.1, 23.0)
+    assert raw == pytest.approx(1.00516, abs=1e-4)  # the table's formula, unclipped
+    d = np.array([18.05, 18.1, 18.3, 18.5, 20.0, 60.0])
+    for hut in (16.0, 20.0, 22.5, 23.0, 30.0):
+        got = los_probability("uma", d, hut)
+        want = np.minimum([ref_plos("uma", x, min(hut, 23.0)) for x in d], 1.0)
+        np.testing.assert_allclose(got, want, atol=1e-12)
+        assert np.all(got <= 1.0)
+    # the expected loss (mode 0) is never below the LOS loss with its margin
+    from kernels.pathloss import UMA, link_loss_db
+
+    for x in d:
+        exp_loss = link_loss_db(0, UMA, 3.5, float(x), 30.0, 22.5, 2.7, 4.05, 20.0, 5.0)
+        los_loss = link_loss_db(2, UMA, 3.5, float(x), 30.0, 22.5, 2.7, 4.05, 20.0, 5.0)
+        assert exp_loss >= los_loss - 1e-12
