@@ -109,3 +109,17 @@ def test_radius_is_capped() -> None:
 
     lb = link_budget(RadioConfig(threshold_dbm=-400.0), "macro")
     assert lb.max_radius_m(30.0) == MAX_RADIUS_M
+
+
+def test_n28_uses_the_downlink_carrier_centre() -> None:
+    """The link budget is a downlink SS-RSRP one, so the path loss uses the downlink carrier.
+
+    TS 38.101-1 Table 5.2-1: n28 UL 703–748 MHz, DL 758–803 MHz; the CMCC/CBN 2 × 30 MHz
+    carrier is UL 703–733 / DL 758–788 MHz (DOMAIN.md §4.1) → DL centre (758 + 788)/2 = 773 MHz.
+    At 0.7 GHz the UMa loss was 20 log10(773/700) = 0.862 dB too low (hand computation).
+    """
+    assert BANDS["n28"].fc_ghz == pytest.approx(0.773, abs=1e-9)
+    lb = link_budget(RadioConfig(band="n28"), "macro")
+    assert lb.fc_ghz == pytest.approx(0.773, abs=1e-9)
+    dpl = float(pathloss("uma", lb.fc_ghz, 300.0, 30.0, los=False) - pathloss("uma", 0.7, 300.0, 30.0, los=False))
+    assert dpl == pytest.approx(0.862, abs=1e-3)
