@@ -292,6 +292,14 @@ def link_loss_db(
     ``mode`` 0 = expected value under the LOS probability, averaged in dB:
     ``p (PL_LOS + m_LOS) + (1 − p)(PL_NLOS + m_NLOS)``; 1 = NLOS; 2 = LOS. Every mode is
     non-decreasing in distance.
+
+    Mode 0 is optimistic against the cell-edge probability the margins stand for: where it
+    meets the allowed loss A, the probability that the link meets A under the LOS/NLOS mixture,
+    ``p Φ((A − PL_LOS)/σ_LOS) + (1 − p) Φ((A − PL_NLOS)/σ_NLOS)``, is below ``p_edge``. With the
+    scenario defaults at 3.5 GHz (p_edge = 0.75): 0.64 at a 30 m UMa macro's radius (251 m; the
+    mixture reaches 0.75 at 223 m) and 0.62 at a 10 m UMi pole's (91 m; 0.75 at 75 m). It is
+    still far more conservative than averaging received power linearly (686 m / 178 m), and
+    mode 1 (NLOS: 216 m / 63 m) is a lower bound.
     """
     pl_los, pl_nlos = pathloss_pair(model, fc_ghz, d2d_m, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
     if mode == 2:

@@ -123,3 +123,36 @@ def test_n28_uses_the_downlink_carrier_centre() -> None:
     assert lb.fc_ghz == pytest.approx(0.773, abs=1e-9)
     dpl = float(pathloss("uma", lb.fc_ghz, 300.0, 30.0, los=False) - pathloss("uma", 0.7, 300.0, 30.0, los=False))
     assert dpl == pytest.approx(0.862, abs=1e-3)
+
+
+@pytest.mark.parametrize(("cls", "h", "r_db", "p_at_r", "r_exact"), [("macro", 30.0, 250.8, 0.638, 223.4),
+                                                                    ("micro", 10.0, 90.8, 0.619, 75.4)])
+def test_expected_loss_is_optimistic_against_edge_probability(cls: str, h: float, r_db: float, p_at_r: float,
+                                                              r_exact: float) -> None:
+    """Pins the documented behaviour of ``los = "probability"`` (planner.radio docstring, README).
+
+    The loss is averaged in dB over LOS/NLOS (TR 38.901 Table 7.4.2-1 p). The location
+    probability of the LOS/NLOS log-normal mixture at distance d is
+    ``p Φ((A − PL_LOS)/σ_LOS) + (1 − p) Φ((A − PL_NLOS)/σ_NLOS)`` (σ from Table 7.4.1-1,
+    A = the allowed loss), computed here with statistics.NormalDist; at the default radius it is
+    ≈ 0.64 / 0.62 instead of edge_probability = 0.75. If an exact-mixture mode replaces the dB
+    average, this test (and the docs) must change with it.
+    """
+    from statistics import NormalDist
+
+    radio = RadioConfig()
+    lb = link_budget(radio, cls)
+    a = lb.allowed_loss_db
+
+    def p_cov(d: float) -> float:
+        p = float(los_probability(lb.model, d))
+        pl_l = float(pathloss(lb.model, lb.fc_ghz, d, h, los=True))
+        pl_n = float(pathloss(lb.model, lb.fc_ghz, d, h, los=False))
+        nd = NormalDist()
+        return p * nd.cdf((a - pl_l) / lb.sigma_los_db) + (1 - p) * nd.cdf((a - pl_n) / lb.sigma_nlos_db)
+
+    r = lb.max_radius_m(h)
+    assert r == pytest.approx(r_db, abs=0.1)
+    assert p_cov(r) == pytest.approx(p_at_r, abs=2e-3) and p_cov(r) < radio.edge_probability
+    assert p_cov(r_exact) == pytest.approx(radio.edge_probability, abs=2e-3)
+    assert lb.max_radius_m(h, "nlos") < r_exact < r
