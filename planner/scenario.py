@@ -113,8 +113,9 @@ class RadioConfig(_Model):
     ue_height_m: Annotated[float, Field(gt=0, le=30)] = 1.5
     ue_gain_dbi: float = 0.0
     body_loss_db: Annotated[float, Field(ge=0)] = 0.0
-    #: building penetration / deep-coverage margin (dB); 20 dB makes the outdoor −105 dBm
-    #: criterion an indoor ≈ −125 / outdoor-equivalent −85 dBm one (DOMAIN.md §1.7–1.8)
+    #: building penetration / deep-coverage margin (dB), subtracted before the threshold test:
+    #: with threshold_dbm = −105 and 20 dB the criterion is indoor −105 dBm, i.e. an
+    #: outdoor-equivalent −85 dBm (DOMAIN.md §1.7–1.8)
     penetration_loss_db: Annotated[float, Field(ge=0)] = 20.0
     #: shadow-fading σ (dB) for both LOS and NLOS; None = TR 38.901 per model and LOS state
     shadowing_sigma_db: Annotated[float, Field(ge=0)] | None = None
