@@ -115,7 +115,7 @@ def test_uncovered_polygons_cover_the_gap_cells() -> None:
 def test_map_layers_and_controls() -> None:
     plan = make_plan()
     html = build_map(plan).get_root().render()
-    for name in ("规划范围", "重点区域", "最强服务小区 RSRP", "未覆盖区域", "候选站址 · 路灯杆 (30)", "规划站址 · 利旧 (10)"):
+    for name in ("规划范围", "重点区域", "最强服务小区设计 RSRP", "未覆盖区域", "候选站址 · 路灯杆 (30)", "规划站址 · 利旧 (10)"):
         assert name in html or json.dumps(name)[1:-1] in html, name
     assert "L.control.scale({imperial: false" in html and "L.control.fullscreen" in html and "L.Control.Measure" in html
     assert "L.control.layers" in html and "planner-site" in html
