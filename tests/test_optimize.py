@@ -316,3 +316,31 @@ def test_partial_local_search_feasible_and_no_worse_than_greedy(seed: int) -> No
 
 def base_cost_of(p: CoverageProblem, red: object) -> float:
     return float(p.cost[red.base].sum())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("backend", ["scip", "cpsat", "auto"])
+def test_partial_target_with_k2_rows_counts_whole_rows(backend: str) -> None:
+    # two rows of weight 1 need k = 2 sites; the target is half the weight, so one row must be
+    # served twice: A + B (cost 2). A alone serves each row once, which a model with
+    # continuous y (2·y_i ≤ Σ x) would count as two half-covered rows.
+    a = sp.csr_matrix(np.array([[1, 1, 0], [1, 0, 1]], dtype=np.int8))
+    p = CoverageProblem(a=a, cost=np.array([1.0, 1.0, 1.5]), row_weight=np.ones(2), row_area=np.zeros(2, np.int64),
+                        row_k=np.array([2, 2]), area_target=np.array([0.5]), area_names=["a"])
+    s = solve(p, "min_cost", time_limit_s=10, workers=1, seed=0, backend=backend)
+    assert s.status == "optimal"
+    assert s.objective == pytest.approx(2.0)
+    assert evaluate(p, s.selected)["area_fraction"][0] >= 0.5
+
+
+def test_scip_model_k2_rows_binary() -> None:
+    from planner.optimize._reduce import reduce_problem
+    from planner.optimize._scip import scip_solve
+    from planner.optimize._side import side_of
+
+    a = sp.csr_matrix(np.array([[1, 1, 0], [1, 0, 1]], dtype=np.int8))
+    p = CoverageProblem(a=a, cost=np.array([1.0, 1.0, 1.5]), row_weight=np.ones(2), row_area=np.zeros(2, np.int64),
+                        row_k=np.array([2, 2]), area_target=np.array([0.5]), area_names=["a"])
+    red = reduce_problem(p, "min_cost")
+    res = scip_solve(red, side_of(p, red, "min_cost"), "min_cost", deadline=time.perf_counter() + 10, workers=1, seed=0,
+                     hint=None, node_limit=50)
+    assert res.x is not None and res.objective / res.info["c_scale"] == pytest.approx(2.0)

@@ -1,7 +1,9 @@
 """MIP model of a reduced problem through OR-Tools ``pywraplp`` with SCIP.
 
-``y_i`` are continuous in [0, 1] here (an optimal MIP solution has them integral where it
-matters: a row counts only as far as ``k_i y_i ≤ Σ_j a_ij x_j`` allows). The covered weight
+``y_i`` of rows with ``k_i = 1`` are continuous in [0, 1] here: ``y_i ≤ Σ_j a_ij x_j`` with
+integral ``x`` lets ``y_i`` be positive only when the row is covered, so a fractional ``y_i``
+only undercounts. Rows with ``k_i ≥ 2`` need binary ``y_i``: ``k_i y_i ≤ Σ_j a_ij x_j`` would
+otherwise count a row served by one of its two sites as half covered. The covered weight
 reported by :func:`planner.optimize.solve` is always recomputed from ``x``.
 """
 
@@ -20,8 +22,15 @@ from planner.optimize._side import Side
 
 
 def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers: int, seed: int,
-               hint: NDArray[np.bool_] | None, gap_limit: float = 0.0, min_cover_int: int | None = None) -> CpResult:
-    """Build and solve with SCIP; ``mode`` as in :func:`planner.optimize._cpsat.build_and_solve`."""
+               hint: NDArray[np.bool_] | None, gap_limit: float = 0.0, min_cover_int: int | None = None,
+               node_limit: int | None = None) -> CpResult:
+    """Build and solve with SCIP; ``mode`` as in :func:`planner.optimize._cpsat.build_and_solve`.
+
+    ``node_limit`` caps the branch-and-bound nodes (SCIP ``limits/totalnodes``, restarts
+    included; 1 = the root with its cuts and primal heuristics). One thread and a node limit
+    give a reproducible result as long as the wall-clock limit does not end the solve first.
+    """
+    t_build = time.perf_counter()
     solver = pywraplp.Solver.CreateSolver("SCIP")
     if solver is None:  # pragma: no cover - SCIP ships with the ortools wheel
         raise RuntimeError("SCIP is not available in this OR-Tools build")
@@ -40,7 +49,7 @@ def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers:
             for j in cols:
                 ct.SetCoefficient(x[int(j)], 1)
             continue
-        yi = solver.NumVar(0.0, 1.0, f"y{i}")
+        yi = solver.BoolVar(f"y{i}") if ki > 1 else solver.NumVar(0.0, 1.0, f"y{i}")
         y[i] = yi
         ct = solver.Constraint(0, inf)
         for j in cols:
@@ -93,7 +102,10 @@ def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers:
     if hint is not None:
         solver.SetHint(x, [float(b) for b in hint])
     solver.SetNumThreads(int(max(1, workers)))
-    solver.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {int(seed) % 2**31}\n")
+    extra = f"randomization/randomseedshift = {int(seed) % 2**31}\n"
+    if node_limit is not None:
+        extra += f"limits/totalnodes = {max(1, int(node_limit))}\n"
+    solver.SetSolverSpecificParametersAsString(extra)
     remaining = max(0.05, deadline - time.perf_counter())
     solver.SetTimeLimit(int(remaining * 1000))
     params = pywraplp.MPSolverParameters()
@@ -102,7 +114,7 @@ def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers:
     st = solver.Solve(params)
     wall = time.perf_counter() - t0
     info = {"w_scale": w_scale, "c_scale": c_scale, "w_exact": w_exact, "c_exact": c_exact, "scip_status": int(st),
-            "wall_s": wall, "nodes": int(solver.nodes())}
+            "wall_s": wall, "nodes": int(solver.nodes()), "build_s": round(t0 - t_build, 3)}
     if st in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         xs = np.array([v.solution_value() > 0.5 for v in x], dtype=bool)
         bound = obj.BestBound()
