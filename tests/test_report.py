@@ -32,7 +32,7 @@ def test_write_report_is_one_offline_file(tmp_path: Path) -> None:
     assert not SCRIPT_SRC.search(text) and not LINK_HREF.search(text)
     assert external_references(text) == []
     assert "cdn." not in text and "jquery" not in text.lower().replace("jquery-free", "")
-    assert "L.map(" in text and "L.markerClusterGroup" in text and "L.Control.Measure" in text
+    assert "L.map(" in text and "L.PlannerPoints" in text and "L.markerClusterGroup" not in text and "L.Control.Measure" in text
     assert "data:image/png;base64," in text  # RSRP overlay inlined
     assert text.count("<svg") >= 3  # three charts
 
@@ -120,6 +120,31 @@ def test_map_layers_and_controls() -> None:
     assert "L.control.scale({imperial: false" in html and "L.control.fullscreen" in html and "L.Control.Measure" in html
     assert "L.control.layers" in html and "planner-site" in html
     assert "L.tileLayer" not in html  # basemap "none" works offline
+
+
+def test_candidates_are_compact_canvas_layers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Candidates travel as packed coordinates and small tables, not one marker per point;
+    names are dropped (and the popup says where they are) above NAME_LIMIT."""
+    import base64
+
+    from planner.report import _canvas
+
+    plan = make_plan(n_lamps=40)
+    html = build_map(plan).get_root().render()
+    assert "L.markerClusterGroup" not in html and html.count("new L.PlannerPoints(") == 3  # one layer per type
+    unselected = sorted(set(plan.candidates["name"]) - set(plan.sites["name"]))[-1]
+    assert unselected in html and "plan.gpkg" not in html  # names kept in small plans
+    found = re.findall(r"new L\.PlannerPoints\((.*?), \{\"color\":", html)
+    assert len(found) == 3
+    data = json.loads(found[0])
+    xy = np.frombuffer(base64.b64decode(data["xy"]), dtype="<i4").reshape(-1, 2)
+    assert xy.shape[0] == len(data["ids"])
+    geo = plan.candidates.set_index("id").loc[data["ids"]].geometry.to_crs("EPSG:4326")
+    assert np.allclose(data["x0"] + xy[:, 0] * data["q"], geo.x.to_numpy(), atol=1e-6)
+    assert np.allclose(data["y0"] + xy[:, 1] * data["q"], geo.y.to_numpy(), atol=1e-6)
+    monkeypatch.setattr(_canvas, "NAME_LIMIT", 10)
+    big = build_map(plan).get_root().render()
+    assert unselected not in big and "plan.gpkg" in big and '"names":null' in big
 
 
 def test_basemap_tianditu_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -89,11 +89,34 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
                 if n:
                     expected.append(f"{t['layer_selected']} · {label(MODE_LABELS, language, mode)} ({n})")
             assert sorted(labels) == sorted(expected)
-            # the candidate layers (hidden at first) switch on and cluster
+            # the candidate layers (hidden at first) switch on: one canvas per type, with points drawn on it
+            assert page.locator("canvas.planner-candidate").count() == 0
             for box_el in page.locator(".leaflet-control-layers-overlays input").all():
                 box_el.check()
             page.wait_for_timeout(300)
-            assert page.locator(".marker-cluster").count() + page.locator("path.planner-candidate").count() > 0
+            n_types = plan.candidates["type"].nunique()
+            assert page.locator("canvas.planner-candidate").count() == n_types
+            drawn = page.evaluate("""() => Array.from(document.querySelectorAll('canvas.planner-candidate')).map(c => {
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { n++; } } return n; })""")
+            assert sum(drawn) > 0, drawn
+            # a click next to a candidate opens its popup with the candidate's id
+            cid, clon, clat = page.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
+                let hit = null; m.eachLayer(l => { if (l instanceof L.PlannerPoints && !hit) { hit = l; } });
+                return [hit._data.ids[0], hit._lon[0], hit._lat[0]]; }""")
+            xy = page.evaluate(f"""() => {{ const m = Object.values(window).find(v => v instanceof L.Map);
+                window._plannerView = [m.getCenter(), m.getZoom()]; m.setView([{clat}, {clon}], 18, {{animate: false}}); const p = m.latLngToContainerPoint([{clat}, {clon}]);
+                const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}""")
+            page.wait_for_timeout(200)
+            page.mouse.click(xy[0] + 1, xy[1] + 1)
+            page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+            page.wait_for_timeout(400)  # an area popup that the candidate's replaced fades out first
+            assert page.locator(".leaflet-popup-content").count() == 1
+            assert cid in page.locator(".leaflet-popup-content").inner_text()
+            page.keyboard.press("Escape")
+            page.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); m.closePopup();
+                m.setView(window._plannerView[0], window._plannerView[1], {animate: false}); }""")
+            page.wait_for_timeout(200)
             # controls: scale, fullscreen, measure
             for sel in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure"):
                 assert page.locator(sel).count() == 1, sel

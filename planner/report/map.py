@@ -1,9 +1,11 @@
 """The report's interactive folium map.
 
 Layers: planning boundary; priority areas styled by class (popup: coverage against target);
-candidates by type, clustered; selected sites by 建设方式 (fill) and type (outline); the
-best-server RSRP raster reprojected to Web Mercator and inlined as a PNG ``data:`` URI,
-with a legend; uncovered gaps. Controls: layers, scale bar, fullscreen, measure.
+candidates by type, each a compact canvas point layer (:mod:`planner.report._canvas`: a
+city's 200,000 candidates in ~4 MB); selected sites by 建设方式 (fill) and type (outline),
+one SVG marker each; the best-server RSRP raster reprojected to Web Mercator and inlined as
+a PNG ``data:`` URI, with a legend; uncovered gaps (one multipolygon, 1e-6° coordinates).
+Controls: layers, scale bar, fullscreen, measure.
 
 Every user string (ids, names, owners, area names) is HTML-escaped before it reaches a
 popup, and popups are bound with JSON-encoded strings (never folium's ``Popup``/``Tooltip``,
@@ -413,7 +415,10 @@ def _add_gaps(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) ->
     if len(gaps):
         simple = gaps.to_crs(plan.grid.crs).simplify(plan.grid.res / 4).to_crs("EPSG:4490")
         gaps_disp = _transform_geoms(gpd.GeoDataFrame(geometry=simple, crs="EPSG:4490"), display)
-        collection = {"type": "FeatureCollection", "features": [_feature(g) for g in gaps_disp]}
+        # one multipolygon (one SVG path), coordinates to 1e-6° (≈ 0.1 m): a city's thousands of gaps
+        # stay a few MB instead of one feature each with 16-digit coordinates
+        merged = shapely.transform(shapely.multipolygons(shapely.get_parts(gaps_disp.to_numpy())), lambda c: np.round(c, 6))
+        collection = {"type": "FeatureCollection", "features": [_feature(merged)]}
         folium.GeoJson(collection, style_function=lambda _f: {
             "color": "#7f1d1d", "weight": 0.5, "fillColor": "#ef4444", "fillOpacity": 0.45, "className": "planner-gap"},
             ).add_to(fg)
@@ -421,22 +426,24 @@ def _add_gaps(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) ->
 
 
 def _add_candidates(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display: Display) -> None:
-    """Candidates, one clustered layer per type (hidden at first)."""
+    """Candidates, one canvas point layer per type (hidden at first; see :mod:`planner.report._canvas`)."""
+    from planner.report._canvas import NAME_LIMIT, CanvasPoints
+
     cands = plan.candidates.reset_index(drop=True)
     cgeo = _transform_geoms(cands, display)
-    for typ in sorted(cands["type"].astype(str).unique()):
-        sel = np.flatnonzero((cands["type"].astype(str) == typ).to_numpy())
-        name = f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})"
-        cluster = folium.plugins.MarkerCluster(name=name, show=False, options={"disableClusteringAtZoom": 18,
-                                                                                   "chunkedLoading": True})
-        labels_c = [t["candidate_id"], t["site_name"], t["type"], t["height"], t["owner"]]
+    lon_all, lat_all = cgeo.x.to_numpy(np.float64), cgeo.y.to_numpy(np.float64)
+    types = cands["type"].astype(str).to_numpy()
+    with_names = len(cands) <= NAME_LIMIT
+    note = "" if with_names else t["candidates_popup_note"]
+    labels_c = [t["candidate_id"], t["site_name"], t["type"], t["height"], t["owner"]]
+    for typ in sorted(set(types.tolist())):
+        sel = np.flatnonzero(types == typ)
         sub = cands.iloc[sel]
-        xs, ys = cgeo.iloc[sel].x.to_numpy(), cgeo.iloc[sel].y.to_numpy()
-        rows_c = [[round(float(y), 6), round(float(x), 6), 4, None, str(i), _s(nm), label(TYPE_LABELS, lang, typ), f"{float(h):g}", _s(ow)]
-                  for y, x, i, nm, h, ow in zip(ys, xs, sub["id"], _col(sub, "name"), sub["height_m"], _col(sub, "owner"), strict=True)]
-        cluster.add_child(_Points(rows_c, labels_c, {"color": TYPE_COLOURS.get(typ, "#374151"), "weight": 1, "fillOpacity": 0.7,
-                                                     "className": "planner-candidate"}))
-        cluster.add_to(m)
+        name = f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})"
+        CanvasPoints(name, lon_all[sel], lat_all[sel], [str(v) for v in sub["id"]], label(TYPE_LABELS, lang, typ),
+                     heights=[f"{float(h):g}" for h in sub["height_m"]], owners=[_s(v) for v in _col(sub, "owner")],
+                     names=[_s(v) for v in _col(sub, "name")] if with_names else None, labels=labels_c,
+                     color=TYPE_COLOURS.get(typ, "#374151"), class_name="planner-candidate", note=note).add_to(m)
 
 
 def _add_sites(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display: Display) -> None:
