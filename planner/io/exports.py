@@ -67,9 +67,10 @@ def write_sites_csv(plan: Plan, path: Path) -> Path:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(list(table.columns))
-    for i in range(len(table)):
-        w.writerow([_fmt(col, raw[col].iloc[i]) if col in _FORMATS else _fmt(col, table.iloc[i, j])
-                    for j, (col, _) in enumerate(SITE_COLUMNS)])
+    # column by column (a city's thousands of rows: no per-cell pandas lookups)
+    cols = [[_fmt(col, v) for v in (raw[col] if col in _FORMATS else table.iloc[:, j]).tolist()]
+            for j, (col, _) in enumerate(SITE_COLUMNS)]
+    w.writerows(zip(*cols, strict=True))
     path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
     return path
 
@@ -172,12 +173,12 @@ def write_sites_kml(plan: Plan, path: Path) -> Path:
                    "<Icon><href>https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png</href></Icon></IconStyle>"
                    f"<LabelStyle><scale>0.7</scale></LabelStyle></Style>")
     out.append(f"<Folder><name>{escape(t['layer_selected'])}</name>")
-    for i in range(len(rec)):
-        r = rec.iloc[i]
+    lons, lats = geo.x.to_numpy(np.float64).tolist(), geo.y.to_numpy(np.float64).tolist()
+    for i, r in enumerate(rec.to_dict("records")):
         mode = str(r["build_mode"])
         fields: list[tuple[str, object]] = [(t[k], _fmt(c, r[c])) for c, k in SITE_COLUMNS if c not in ("seq",)]
         style = f"#mode-{DXF_LAYERS[mode]}" if mode in DXF_LAYERS else "#mode-SITE_NEW"
-        lon, lat = float(geo.iloc[i].x), float(geo.iloc[i].y)
+        lon, lat = lons[i], lats[i]
         out.append(f"<Placemark><name>{escape(str(r['site_code']))}</name>"
                    f"<description>{escape(str(r['name']))} · {escape(label(MODE_LABELS, lang, mode))}</description>"
                    f"<styleUrl>{style}</styleUrl><ExtendedData>{_kml_data(fields)}</ExtendedData>"
@@ -273,8 +274,7 @@ def write_sites_dxf(plan: Plan, path: Path) -> Path:
     doc.layers.add("PRIORITY_AREA", color=30)
     rec = site_records(plan)
     text_h = max(plan.grid.res * 0.6, 4.0)
-    for i in range(len(rec)):
-        r = rec.iloc[i]
+    for r in rec.to_dict("records"):
         layer = DXF_LAYERS.get(str(r["build_mode"]), "SITE_NEW")
         x, y = float(r["x_m"]), float(r["y_m"])
         msp.add_point((x, y, 0.0), dxfattribs={"layer": layer})
