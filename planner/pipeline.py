@@ -7,8 +7,10 @@ The CLI, the notebooks and the tests all call this; nothing else re-implements a
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -437,6 +439,7 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
             workers=scenario.solver.workers, seed=scenario.scenario.seed, backend=scenario.solver.backend,
             gap_limit=scenario.solver.gap_limit,
         )
+        _return_freed_memory()
         if solution.status == "infeasible" or (len(solution.selected) == 0 and problem.a.shape[0] > 0):
             raise InfeasibleTargetError(Problem(
                 f"the solver found no plan (status {solution.status}) within {scenario.solver.time_limit_s:g} s",
@@ -450,6 +453,22 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
     for message in warnings:
         log.warning(message)
     return plan
+
+
+def _return_freed_memory() -> None:
+    """Hand the memory the solve freed back to the operating system (glibc only).
+
+    glibc keeps freed heap memory in its arenas: after a city-scale solve (25 km × 25 km,
+    192,000 candidates) the process held 4.9 GB of freed memory through the output stage and
+    its sweep siblings; ``malloc_trim(0)`` brings it to 0.7 GB. The peak is unchanged. A no-op
+    on other C libraries and systems.
+    """
+    if sys.platform != "linux":
+        return
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other C libraries: nothing to trim
+        pass
 
 
 def _exclusions(scenario: Scenario, inputs: Inputs, cands: gpd.GeoDataFrame, crs: str) -> tuple[NDArray[np.bool_], list[str]]:
