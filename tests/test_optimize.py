@@ -344,3 +344,51 @@ def test_scip_model_k2_rows_binary() -> None:
     res = scip_solve(red, side_of(p, red, "min_cost"), "min_cost", deadline=time.perf_counter() + 10, workers=1, seed=0,
                      hint=None, node_limit=50)
     assert res.x is not None and res.objective / res.info["c_scale"] == pytest.approx(2.0)
+
+
+def spatial_partial_problem(seed: int, m: int = 300, n: int = 60) -> CoverageProblem:
+    rng = np.random.default_rng(seed)
+    xy_r, xy_c = rng.random((m, 2)), rng.random((n, 2))
+    d = np.linalg.norm(xy_r[:, None, :] - xy_c[None, :, :], axis=2)
+    a = sp.csr_matrix((d < 0.2).astype(np.int8))
+    area = (xy_r[:, 0] > 0.5).astype(np.int64) + 2 * (xy_r[:, 1] > 0.5)
+    return CoverageProblem(a=a, cost=rng.choice([6.0, 8.0, 18.0], n), row_weight=rng.integers(1, 4, m).astype(float),
+                           row_area=area, row_k=np.where(rng.random(m) < 0.05, 2, 1),
+                           area_target=np.array([0.8, 0.85, 0.7, 1.0]), area_names=["a", "b", "c", "d"])
+
+
+def test_lagrangian_core_keeps_incumbent_and_hard_rows() -> None:
+    from planner.optimize._core import core_problem, lagrangian_core
+    from planner.optimize._reduce import reduce_problem
+
+    p = spatial_partial_problem(1)
+    red = reduce_problem(p, "min_cost")
+    rng = np.random.default_rng(0)
+    rc = rng.normal(size=red.n_cols)
+    inc = np.zeros(red.n_cols, bool)
+    inc[[0, 3]] = True
+    keep = lagrangian_core(red, rc, inc, 5)
+    assert set(np.argsort(rc)[:5]) | {0, 3} <= set(keep.tolist())
+    in_core = np.asarray(red.a[:, keep].sum(axis=1)).ravel()
+    assert (in_core[red.hard] >= red.k[red.hard]).all()
+    sub = core_problem(red, keep)
+    assert sub.n_cols == keep.size and (np.diff(sub.a.indptr) >= sub.k).all()
+    assert sub.w.sum() <= red.w.sum() + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_large_model_path_core_mip(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the path of models above LP_MAX_NNZ (Lagrangian bound, SCIP on the core), forced on a small one
+    import sys
+
+    mod = sys.modules["planner.optimize.solve"]
+    monkeypatch.setattr(mod, "LP_MAX_NNZ", 0)
+    p = spatial_partial_problem(seed)
+    s = solve(p, "min_cost", time_limit_s=10, workers=1, seed=seed)
+    assert "lagrangian" in s.stats and "core_mip" in s.stats and "exact" not in s.stats
+    check_solution(p, s, "min_cost")
+    exact = solve(p, "min_cost", time_limit_s=20, workers=2, seed=seed, backend="cpsat")
+    assert exact.status == "optimal"
+    assert s.bound <= exact.objective + 1e-6 <= s.objective + 1e-6
+    again = solve(p, "min_cost", time_limit_s=10, workers=1, seed=seed)
+    assert again.selected.tolist() == s.selected.tolist()

@@ -168,8 +168,11 @@ def solve(
     relaxation with scipy's HiGHS IPM, or a subgradient Lagrangian bound above
     :data:`LP_MAX_NNZ` nonzeros); for ≥ :data:`CORE_MIN_COLS` columns a CP-SAT solve on the
     core of small reduced-cost columns; then the exact back-end on the whole reduced model,
-    hinted with the best plan. The returned bound is the best of the LP/Lagrangian and solver
-    bounds (rounded when costs or weights are integral).
+    hinted with the best plan. Min-cost models above :data:`LP_MAX_NNZ` nonzeros (backend
+    ``auto`` or ``scip``) skip that last step: SCIP solves the core of the smallest Lagrangian
+    reduced costs (:mod:`planner.optimize._core`; ``stats["core_mip"]``) and the bound stays
+    the Lagrangian one. The returned bound is the best of the LP/Lagrangian and solver
+    bounds (rounded when costs or weights are integral), always valid for the whole model.
 
     Parameters
     ----------
@@ -310,12 +313,14 @@ LP_MAX_NNZ = 700_000
 #: initial subgradient step factor λ (Beasley 1990 uses 2); on the demo model 800 steps
 #: reach 15 215 from λ = 2 against 14 716 from λ = 0.1
 LAGRANGE_LAMBDA0 = 2.0
-#: share of the exact stage's span given to the Lagrangian bound (its work estimate is
-#: conservative: about 550 steps, 3–5 s on the demo model)
-LAGRANGE_SHARE = 0.4
+#: share of the exact stage's span given to the Lagrangian bound on large min-cost models
+#: (its work estimate is conservative: 1,100 steps, about 8 s on the demo model at 40 s;
+#: 550 steps gave 15,148, 1,100 give 15,222, 1,200 15,224); the rest goes to the core MIP
+LAGRANGE_SHARE = 0.8
 #: share of the limit given to the partial-target local search on large models (above
-#: :data:`LP_MAX_NNZ`), where CP-SAT on the whole model did not improve the demo plan in 35 s
-PARTIAL_LS_SHARE = 0.45
+#: :data:`LP_MAX_NNZ`): 210,000 steps on the demo model reach the 15,975 that 315,000 did,
+#: and the core MIP does the rest (CP-SAT on the whole model did not improve it in 23 s)
+PARTIAL_LS_SHARE = 0.3
 
 
 def lagrangian_bound(red: Reduced, side: Side, ub: float, budget_s: float, deterministic: bool,
@@ -408,6 +413,27 @@ def choose_core(red: Reduced, rc: NDArray[np.float64], x_lp: NDArray[np.float64]
     return np.flatnonzero(keep).astype(np.int64)
 
 
+def _core_stage(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np.float64], bound: float, *,
+                deadline: float, span: float, seed: int, deterministic: bool,
+                stats: dict[str, Any]) -> tuple[NDArray[np.bool_], str, float]:
+    """Large min-cost models: SCIP on the Lagrangian core instead of an exact solve of the whole model.
+
+    The bound stays the Lagrangian one (the core's bound holds for the core only).
+    """
+    from planner.optimize._core import CORE_NODES_PER_S, CORE_ROOT_S, core_mip
+
+    core_span = (1.0 - LAGRANGE_SHARE) * span
+    nodes = 1 + int(CORE_NODES_PER_S * max(0.0, core_span - CORE_ROOT_S)) if deterministic else None
+    stats["backend_used"] = "scip"
+    best, best_val = inc, float(side.cost[inc].sum())
+    cand = core_mip(red, side, inc, rc, deadline=deadline, node_limit=nodes, seed=seed, stats=stats)
+    if cand is not None:
+        best, best_val = cand, float(side.cost[cand].sum())
+    if abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val)):
+        return best, "optimal", best_val
+    return best, "feasible", bound
+
+
 def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None, *, deadline: float, span: float, workers: int,
               seed: int, gap_limit: float, backend: str, stats: dict[str, Any],
               min_cover_int: int | None = None, deterministic: bool = True) -> tuple[NDArray[np.bool_] | None, str, float]:
@@ -428,12 +454,15 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
     now = time.perf_counter()
     remaining = deadline - now
     if mode == "min_cost" and red.a.nnz > LP_MAX_NNZ and remaining > 1.0:
-        lb, _ = lagrangian_bound(red, side, best_val if best is not None else math.inf,
+        lb, rc = lagrangian_bound(red, side, best_val if best is not None else math.inf,
                                  LAGRANGE_SHARE * span if deterministic else LAGRANGE_SHARE * remaining,
                                     deterministic, stats)
         if np.allclose(side.cost, np.round(side.cost)):
             lb = math.ceil(lb - 1e-6)
         bound = max(bound, lb)
+        if backend != "cpsat" and best is not None:
+            return _core_stage(red, side, best, rc, bound, deadline=deadline, span=span, seed=seed,
+                               deterministic=deterministic, stats=stats)
     elif mode != "min_cost_at" and red.n_cols >= 50 and remaining > 1.0:
         lp = solve_lp(red, side, "min_cost" if minimise else "max_coverage", (0.3 if minimise else 0.5) * remaining)
         stats["lp"] = {"ok": lp.ok, "bound": lp.bound if lp.ok else None, "seconds": round(lp.seconds, 3)}
