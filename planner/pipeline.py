@@ -444,6 +444,12 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
             raise InfeasibleTargetError(Problem(
                 f"the solver found no plan (status {solution.status}) within {scenario.solver.time_limit_s:g} s",
                 "scenario", "[objective]", "lower the area targets, add candidates, or raise solver.time_limit_s"))
+        if solution.status == "unknown" and not np.isfinite(solution.objective):
+            # no plan found in time: what is "selected" is only what was fixed before the solve (sites on air)
+            warnings.append(
+                f"the solver found no plan within solver.time_limit_s = {scenario.solver.time_limit_s:g} s (status unknown): "
+                f"the result lists only the {len(solution.selected)} sites fixed before the solve (already on air) and "
+                "meets no target it did not meet before; raise solver.time_limit_s or plan a smaller area")
 
     with st.stage("plan"):
         plan = _assemble(scenario, inputs, grid, boundary_m, areas, demand, cand_all, cov, problem, solution, targets_used, reach,

@@ -171,3 +171,22 @@ def test_freed_memory_is_returned_without_error() -> None:
     from planner.pipeline import _return_freed_memory
 
     _return_freed_memory()  # glibc: malloc_trim; elsewhere a no-op
+
+
+def test_no_plan_in_time_is_a_warning_not_a_silent_result(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A solve that ends 'unknown' without a plan (a city at a short limit) says so in the warnings."""
+    import dataclasses
+    import math
+
+    import planner.optimize as po
+
+    real = po.solve
+
+    def no_plan(problem, **kwargs):  # type: ignore[no-untyped-def]
+        sol = real(problem, **kwargs)
+        fixed = np.flatnonzero(np.asarray(problem.fixed, dtype=bool)).astype(np.int64)
+        return dataclasses.replace(sol, status="unknown", objective=math.nan, gap=math.nan, selected=fixed)
+
+    monkeypatch.setattr(po, "solve", no_plan)
+    plan = planner.run_scenario(tiny)
+    assert any("found no plan within solver.time_limit_s" in w for w in plan.warnings)
