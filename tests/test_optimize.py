@@ -392,3 +392,34 @@ def test_large_model_path_core_mip(seed: int, monkeypatch: pytest.MonkeyPatch) -
     assert s.bound <= exact.objective + 1e-6 <= s.objective + 1e-6
     again = solve(p, "min_cost", time_limit_s=10, workers=1, seed=seed)
     assert again.selected.tolist() == s.selected.tolist()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_greedy_backend_reports_lagrangian_bound(seed: int) -> None:
+    p = spatial_partial_problem(seed)
+    s = solve(p, "min_cost", time_limit_s=5, workers=1, seed=seed, backend="greedy")
+    exact = solve(p, "min_cost", time_limit_s=20, workers=2, seed=seed, backend="cpsat")
+    assert exact.status == "optimal"
+    assert "lagrangian" in s.stats
+    assert 0.5 * exact.objective < s.bound <= exact.objective + 1e-6  # a real bound, not the fixed sites' 0
+    check_solution(p, s, "min_cost")
+
+
+def test_rwls_steps_capped_on_tiny_models() -> None:
+    from planner.optimize._heuristics import RWLS_STEPS_PER_COL, csc_of, greedy_select, improve
+    from planner.optimize._reduce import reduce_problem
+    from planner.optimize._side import side_of
+
+    rng = np.random.default_rng(5)
+    a = sp.csr_matrix((rng.random((30, 12)) < 0.3).astype(np.int8))
+    a = sp.csr_matrix(sp.hstack([a, sp.csr_matrix(np.ones((30, 1), dtype=np.int8))]))
+    p = CoverageProblem(a=a, cost=np.r_[rng.integers(1, 5, 12).astype(float), 40.0], row_weight=np.ones(30),
+                        row_area=np.zeros(30, np.int64), row_k=np.ones(30, np.int64), area_target=np.ones(1),
+                        area_names=["all"])
+    red = reduce_problem(p, "min_cost", dominance=False)
+    side = side_of(p, red, "min_cost")
+    g = greedy_select(red, side, "min_cost", *csc_of(red))
+    for deterministic in (True, False):
+        stats: dict = {}
+        improve(red, side, "min_cost", g, 600.0, seed=0, deterministic=deterministic, stats=stats)
+        assert 0 < stats["local_search"]["steps"] <= RWLS_STEPS_PER_COL * red.n_cols + 50_000 + 20_000

@@ -35,6 +35,9 @@ OPS_PER_S = 3e8
 PARTIAL_DRAWS = 8
 #: step cap of that search per column (small models converge long before their time budget)
 PARTIAL_STEPS_PER_COL = 500
+#: step cap of the pure set-cover search (RWLS): this many steps per column plus 50,000, so
+#: that tiny models do not spend their whole local-search budget after converging
+RWLS_STEPS_PER_COL = 500
 
 
 def csc_of(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -106,7 +109,8 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], budget_
         stamp = np.zeros(n, dtype=np.int64)
         chunk = 20_000
         rate = OPS_PER_S / (2.0 * n + 20.0 * a.nnz / max(m, 1) + 100.0)
-        max_chunks = max(1, int(budget_s * rate / chunk)) if deterministic else 1 << 30
+        cap_chunks = max(1, -(-(RWLS_STEPS_PER_COL * n + 50_000) // chunk))
+        max_chunks = min(max(1, int(budget_s * rate / chunk)), cap_chunks) if deterministic else cap_chunks
         step, chunks = 0, 0
         while chunks < max_chunks and time.perf_counter() < deadline:
             step = rwls(c_ptr, c_idx, r_ptr, r_idx, cost, cur, best, best_cost, chunk, int(seed), stamp, step)
