@@ -332,7 +332,7 @@ def rsrp_png(plan: Plan) -> tuple[str, tuple[float, float, float, float]] | None
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG", optimize=True)
+    Image.fromarray(rgba, mode="RGBA").save(buf, format="PNG")  # optimize=True: +0.5 s at city scale for 0.5 % smaller
     uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     tr = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     (w_deg, e_deg), (s_deg, n_deg) = tr.transform([west, east], [south, north])
