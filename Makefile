@@ -25,10 +25,11 @@ chromium:
 test: $(STAMP) chromium
 	$(PY) -m pytest -q
 
-# spopt + PuLP live only in .venv-bench (pinned), driven as a subprocess by tests/benchmarks/test_bench_spopt.py
+# spopt + PuLP live only in .venv-bench (pinned), driven as a subprocess by tests/benchmarks/test_bench_spopt.py;
+# so does pyarrow, which converts the GeoParquet roads of ../shared for tests/benchmarks/test_bench_city.py
 .venv-bench/.stamp: tests/benchmarks/constraints-spopt.txt
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
-	.venv-bench/bin/pip install --quiet -c tests/benchmarks/constraints-spopt.txt spopt pulp
+	.venv-bench/bin/pip install --quiet -c tests/benchmarks/constraints-spopt.txt spopt pulp pyarrow
 	touch $@
 
 bench: $(STAMP) .venv-bench/.stamp
