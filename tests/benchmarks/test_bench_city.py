@@ -8,8 +8,8 @@ opens ``report.html`` in headless Chromium (time to a drawn map, one marker per 
 site, every candidate layer switched on, no console error). Results: ``runs/bench/city.json``
 and the "City scale" section of BENCHMARKS.md (written by hand from them).
 
-Skipped, with the reason, without ``../shared`` or without ``pyarrow`` (the ``bench`` extra,
-which ``make bench`` installs). Set ``CITY_BENCH_SET="objective.kind=\\"max_coverage\\"
+Skipped, with the reason, without ``../shared`` or without ``pyarrow`` to read its GeoParquet
+roads (``make bench`` installs it into ``.venv-bench``, never the project venv). Set ``CITY_BENCH_SET="objective.kind=\\"max_coverage\\"
 objective.max_sites=4000"`` to run a variant.
 """
 
