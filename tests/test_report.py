@@ -147,6 +147,22 @@ def test_candidates_are_compact_canvas_layers(monkeypatch: pytest.MonkeyPatch) -
     assert unselected not in big and "plan.gpkg" in big and '"names":null' in big
 
 
+def test_site_table_is_cut_at_city_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond SITE_TABLE_ROWS the page lists the first rows and says where the full table is."""
+    from planner.report import html as report_html
+
+    plan = make_plan()
+    full = render_report(plan)
+    assert "site-table-cut" not in full and full.count("<tr><td class=\"num\">") >= len(plan.sites)
+    monkeypatch.setattr(report_html, "SITE_TABLE_ROWS", 3)
+    cut = render_report(plan)
+    body = cut[cut.index('id="site-table"'):cut.index("</table>", cut.index('id="site-table"'))]
+    assert body.count("<tr><td class=\"num\">") == 3
+    assert f"共 {len(plan.sites):,} 个" in cut and "sites.xlsx" in cut
+    last = str(plan.sites["site_code"].iloc[-1])
+    assert last not in body and last in cut  # the map still draws every site
+
+
 def test_basemap_tianditu_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     with pytest.raises(PlannerError, match="TIANDITU_KEY"):
