@@ -119,13 +119,9 @@ def _csc(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
 
 
 def _feasible_min_cost(red: Reduced, sel: NDArray[np.bool_]) -> bool:
-    cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
-    ok = cnt >= red.k
-    if (red.hard & ~ok).any():
-        return False
-    cov = np.bincount(red.area, weights=red.w * ok, minlength=red.need.size)
-    tol = 1e-9 * np.maximum(red.total_w, 1.0)
-    return bool((cov >= red.need - tol).all())
+    from planner.optimize._heuristics import _meets_targets
+
+    return _meets_targets(red, sel)
 
 
 def _covered_int(red: Reduced, sel: NDArray[np.bool_], w_int: NDArray[np.int64]) -> int:
