@@ -42,6 +42,7 @@ from kernels.pathloss import (
     coeff_pair,
     link_loss_sq,
     los_probability,
+    mixture_loss,
     site_coefficients,
 )
 
@@ -54,6 +55,7 @@ _jit_vec = njit(cache=True, nogil=True, error_model="numpy")
 MODE_EXPECTED = 0
 MODE_NLOS = 1
 MODE_LOS = 2
+MODE_MIXTURE = 3
 
 
 @_jit
@@ -147,6 +149,7 @@ def fill_disk(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
     h_bs: NDArray[np.float64], model: NDArray[np.int64], budget: NDArray[np.float64],
     margin_los: NDArray[np.float64], margin_nlos: NDArray[np.float64],
+    sigma_los: NDArray[np.float64], sigma_nlos: NDArray[np.float64], edge_p: float,
     mode: int, fc_ghz: float, h_ut: float, street_w: float, bldg_h: float,
     x0: float, y0: float, res: float, nx: int, ny: int, mask: NDArray[np.bool_],
     indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
@@ -160,7 +163,9 @@ def fill_disk(
     TR 38.901 Table 7.4.2-1 in mode 0) and the branch-free :func:`kernels._vmath.vlog` and
     :func:`kernels._vmath.vexp`, so that it runs on SIMD lanes (the kernel is compiled with
     ``error_model="numpy"`` for that); RMa and UMa with h_UT > 13 m use
-    :func:`kernels.pathloss.link_loss_sq` one cell at a time.
+    :func:`kernels.pathloss.link_loss_sq` one cell at a time. Mode 3 (the mixture quantile,
+    :func:`kernels.pathloss.mixture_loss`: a short Newton iteration with ``math.erfc`` per cell)
+    runs one cell at a time too; ``sigma_*`` (σ_SF per site, dB) and ``edge_p`` serve only it.
     """
     n = sx.size
     lfc = math.log10(max(fc_ghz, 0.1))
@@ -191,14 +196,14 @@ def fill_disk(
                     indices[k0 + m] = base + c
                     m += 1
         _rsrp_of_d2(d2s, m, model[s], mode, fc_ghz, lfc, h_bs[s], h_ut, budget[s], margin_los[s],
-                    margin_nlos[s], street_w, bldg_h, rsrp[k0:k0 + m])
+                    margin_nlos[s], sigma_los[s], sigma_nlos[s], edge_p, street_w, bldg_h, rsrp[k0:k0 + m])
 
 
 @_jit_vec
 def _rsrp_of_d2(
     d2s: NDArray[np.float64], m: int, model: int, mode: int, fc_ghz: float, lfc: float, h_bs: float,
-    h_ut: float, budget: float, ml: float, mn: float, street_w: float, bldg_h: float,
-    out: NDArray[np.float32],
+    h_ut: float, budget: float, ml: float, mn: float, sl: float, sn: float, q: float, street_w: float,
+    bldg_h: float, out: NDArray[np.float32],
 ) -> None:
     """``out[i]`` = RSRP (dBm) at squared 2D distance ``d2s[i]`` (m²) from one site, i < m."""
     ok, dz2, dbp2, a1, b1, a2, b2, an, bn = site_coefficients(model, fc_ghz, h_bs, h_ut)
@@ -207,11 +212,18 @@ def _rsrp_of_d2(
         inv_k = 1.0 / 63.0
     elif model == UMI:
         inv_k = 1.0 / 36.0
-    if ok and mode == MODE_EXPECTED and model == FSPL:
+    if ok and (mode == MODE_EXPECTED or mode == MODE_MIXTURE) and model == FSPL:
         mode = MODE_LOS  # FSPL is always LOS (p = 1): the expected loss is the LOS loss
     if not ok:  # RMa
         for i in range(m):
-            out[i] = budget - link_loss_sq(mode, model, fc_ghz, lfc, d2s[i], h_bs, h_ut, ml, mn, street_w, bldg_h)
+            out[i] = budget - link_loss_sq(mode, model, fc_ghz, lfc, d2s[i], h_bs, h_ut, ml, mn, street_w, bldg_h,
+                                           sl, sn, q)
+        return
+    if mode == MODE_MIXTURE:  # the edge-probability quantile: a root per cell, no SIMD
+        for i in range(m):
+            pl_l, pl_n = coeff_pair(d2s[i], dz2, dbp2, a1, b1, a2, b2, an, bn)
+            p = los_probability(model, math.sqrt(d2s[i]), h_ut)
+            out[i] = budget - mixture_loss(p, pl_l, pl_n, ml, mn, sl, sn, q)
         return
     if mode == MODE_EXPECTED and inv_k == 0.0:  # UMa with h_UT > 13 m: the general Table 7.4.2-1
         for i in range(m):
@@ -327,6 +339,7 @@ def fill_terrain(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius_los: NDArray[np.float64],
     h_bs: NDArray[np.float64], model: NDArray[np.int64], budget: NDArray[np.float64],
     margin_los: NDArray[np.float64], margin_nlos: NDArray[np.float64],
+    sigma_los: NDArray[np.float64], sigma_nlos: NDArray[np.float64], edge_p: float,
     fc_ghz: float, h_ut: float, street_w: float, bldg_h: float,
     x0: float, y0: float, res: float, nx: int, ny: int,
     box_off: NDArray[np.int64], status: NDArray[np.uint8],
@@ -334,8 +347,8 @@ def fill_terrain(
     clear_mode: int = MODE_LOS,
 ) -> None:
     """Pass 2 with terrain: RSRP as :func:`count_terrain` decided: ``clear_mode`` (the LOS
-    formula, or the expected loss under the LOS probability) where the DSM is clear, NLOS
-    where it blocks. ``radius_los`` must be the radius of ``clear_mode``."""
+    formula, the expected loss under the LOS probability, or the mixture quantile) where the
+    DSM is clear, NLOS where it blocks. ``radius_los`` must be the radius of ``clear_mode``."""
     n = sx.size
     lfc = math.log10(max(fc_ghz, 0.1))
     for s in range(n):
@@ -357,7 +370,8 @@ def fill_terrain(
                 dx = x0 + (c + 0.5) * res - sx[s]
                 mode = clear_mode if st == 1 else MODE_NLOS
                 loss = link_loss_sq(mode, model[s], fc_ghz, lfc, dx * dx + dy * dy, h_bs[s], h_ut,
-                                    margin_los[s], margin_nlos[s], street_w, bldg_h)
+                                    margin_los[s], margin_nlos[s], street_w, bldg_h, sigma_los[s],
+                                    sigma_nlos[s], edge_p)
                 indices[k] = base + c
                 rsrp[k] = budget[s] - loss
                 k += 1

@@ -60,6 +60,16 @@ H_E = 1.0
 D2D_MIN = 10.0
 #: 0.5 / ln(10): log10(sqrt(x)) = HALF_INV_LN10 * ln(x)
 HALF_INV_LN10 = 0.5 / math.log(10.0)
+#: 1/√2 and 1/√(2π): Φ(u) = erfc(−u/√2)/2 and φ(u) = e^{−u²/2}/√(2π)
+INV_SQRT2 = 1.0 / math.sqrt(2.0)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+#: LOS modes of :func:`link_loss_db` (``planner.radio.LOS_MODES`` maps the names)
+MODE_EXPECTED = 0
+MODE_NLOS = 1
+MODE_LOS = 2
+MODE_MIXTURE = 3
+#: :func:`mixture_loss` stops when a Newton step (or, bisecting, its bracket) is below this (dB)
+MIXTURE_TOL_DB = 1e-6
 
 _jit = njit(cache=True, nogil=True)
 
@@ -275,6 +285,85 @@ def sigma_sf(model: int, los: bool) -> float:
 
 
 @_jit
+def _mixture_cdf(x: float, p: float, pl_los: float, pl_nlos: float, s_los: float, s_nlos: float) -> tuple[float, float]:
+    """``(F(x), F'(x))``: CDF and density of the LOS/NLOS mixture at loss ``x`` (dB); σ = 0 is a
+    point mass (density 0)."""
+    f = 0.0
+    df = 0.0
+    if s_los > 0.0:
+        u = (x - pl_los) / s_los
+        f += p * 0.5 * math.erfc(-u * INV_SQRT2)
+        df += p * INV_SQRT_2PI * math.exp(-0.5 * u * u) / s_los
+    elif x >= pl_los:
+        f += p
+    if s_nlos > 0.0:
+        u = (x - pl_nlos) / s_nlos
+        f += (1.0 - p) * 0.5 * math.erfc(-u * INV_SQRT2)
+        df += (1.0 - p) * INV_SQRT_2PI * math.exp(-0.5 * u * u) / s_nlos
+    elif x >= pl_nlos:
+        f += 1.0 - p
+    return f, df
+
+
+@_jit
+def mixture_loss(
+    p: float,
+    pl_los: float,
+    pl_nlos: float,
+    margin_los_db: float,
+    margin_nlos_db: float,
+    sigma_los_db: float,
+    sigma_nlos_db: float,
+    edge_p: float,
+) -> float:
+    """The ``edge_p`` quantile (dB) of path loss + shadowing under the LOS/NLOS mixture.
+
+    Solves ``p Φ((L − PL_LOS)/σ_LOS) + (1 − p) Φ((L − PL_NLOS)/σ_NLOS) = edge_p`` for L, so that
+    at this distance RSRP ≥ ``budget − L`` with probability ``edge_p`` exactly (log-normal
+    shadowing, TR 38.901 Table 7.4.1-1 path loss and σ_SF, Table 7.4.2-1 LOS probability p).
+
+    The margins must be ``σ Φ⁻¹(edge_p)`` (as :class:`planner.radio.LinkBudget` gives them): the
+    root then lies between the components' own quantiles ``PL_LOS + m_LOS`` and
+    ``PL_NLOS + m_NLOS``, which bracket a safeguarded Newton iteration started at the dB average
+    (Φ via ``math.erfc``; a step that leaves the bracket bisects it). It stops when a Newton step
+    is below :data:`MIXTURE_TOL_DB` (1e-6 dB; with quadratic convergence the returned value is
+    then within ≈ 1e-12 dB of the root), after 4 iterations on average at the scenario defaults;
+    the result is deterministic. ``σ = 0`` is a point mass (bisection to 1e-6 dB);
+    ``p = 1`` / ``p = 0`` return the LOS / NLOS quantile exactly.
+    """
+    q_los = pl_los + margin_los_db
+    q_nlos = pl_nlos + margin_nlos_db
+    if p >= 1.0:
+        return q_los
+    if p <= 0.0:
+        return q_nlos
+    lo = min(q_los, q_nlos)
+    hi = max(q_los, q_nlos)
+    if hi - lo <= MIXTURE_TOL_DB:
+        return hi
+    x = min(max(p * q_los + (1.0 - p) * q_nlos, lo), hi)
+    for _ in range(200):
+        f, df = _mixture_cdf(x, p, pl_los, pl_nlos, sigma_los_db, sigma_nlos_db)
+        f -= edge_p
+        if f >= 0.0:  # the CDF is non-decreasing: the root is at or below x
+            hi = x
+        else:
+            lo = x
+        if df > 0.0:
+            step = f / df
+            if abs(step) <= MIXTURE_TOL_DB:  # converged (a step this small may not move x at all)
+                return x - step
+            xn = x - step
+            if lo < xn < hi:
+                x = xn
+                continue
+        if hi - lo <= MIXTURE_TOL_DB:
+            return hi
+        x = 0.5 * (lo + hi)
+    return x
+
+
+@_jit
 def link_loss_db(
     mode: int,
     model: int,
@@ -286,12 +375,20 @@ def link_loss_db(
     margin_nlos_db: float,
     street_w_m: float,
     bldg_h_m: float,
+    sigma_los_db: float,
+    sigma_nlos_db: float,
+    edge_p: float,
 ) -> float:
     """Path loss plus shadowing margin (dB) under a LOS mode.
 
     ``mode`` 0 = expected value under the LOS probability, averaged in dB:
-    ``p (PL_LOS + m_LOS) + (1 − p)(PL_NLOS + m_NLOS)``; 1 = NLOS; 2 = LOS. Every mode is
-    non-decreasing in distance.
+    ``p (PL_LOS + m_LOS) + (1 − p)(PL_NLOS + m_NLOS)``; 1 = NLOS; 2 = LOS; 3 = the ``edge_p``
+    quantile of the LOS/NLOS shadowing mixture (:func:`mixture_loss`; only mode 3 reads
+    ``sigma_*`` and ``edge_p``). Every mode is non-decreasing in distance; for mode 3 this
+    holds because p is non-increasing, PL_NLOS ≥ PL_LOS, the margins are ≥ 0 (edge_p ≥ 0.5)
+    and σ_LOS ≤ σ_NLOS (Table 7.4.1-1, or one σ for both): then the LOS term's CDF is at least
+    the NLOS term's at the root, so a smaller p or larger losses can only lower the mixture's
+    CDF and raise the root (``tests/test_pathloss.py`` checks it).
 
     Mode 0 is optimistic against the cell-edge probability the margins stand for: where it
     meets the allowed loss A, the probability that the link meets A under the LOS/NLOS mixture,
@@ -299,7 +396,7 @@ def link_loss_db(
     scenario defaults at 3.5 GHz (p_edge = 0.75): 0.64 at a 30 m UMa macro's radius (251 m; the
     mixture reaches 0.75 at 223 m) and 0.62 at a 10 m UMi pole's (91 m; 0.75 at 75 m). It is
     still far more conservative than averaging received power linearly (686 m / 178 m), and
-    mode 1 (NLOS: 216 m / 63 m) is a lower bound.
+    mode 1 (NLOS: 216 m / 63 m) is a lower bound. Mode 3 meets ``p_edge`` by construction.
     """
     pl_los, pl_nlos = pathloss_pair(model, fc_ghz, d2d_m, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
     if mode == 2:
@@ -307,6 +404,8 @@ def link_loss_db(
     if mode == 1:
         return pl_nlos + margin_nlos_db
     p = los_probability(model, d2d_m, h_ut_m)
+    if mode == 3:
+        return mixture_loss(p, pl_los, pl_nlos, margin_los_db, margin_nlos_db, sigma_los_db, sigma_nlos_db, edge_p)
     return p * (pl_los + margin_los_db) + (1.0 - p) * (pl_nlos + margin_nlos_db)
 
 
@@ -323,6 +422,9 @@ def link_loss_sq(
     margin_nlos_db: float,
     street_w_m: float,
     bldg_h_m: float,
+    sigma_los_db: float,
+    sigma_nlos_db: float,
+    edge_p: float,
 ) -> float:
     """:func:`link_loss_db` from the squared 2D distance (m²) and a precomputed ``log10(fc)``."""
     pl_los, pl_nlos = pathloss_pair_sq(model, fc_ghz, log10_fc, d2d_sq, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
@@ -331,6 +433,8 @@ def link_loss_sq(
     if mode == 1:
         return pl_nlos + margin_nlos_db
     p = los_probability(model, math.sqrt(max(d2d_sq, 0.0)), h_ut_m)
+    if mode == 3:
+        return mixture_loss(p, pl_los, pl_nlos, margin_los_db, margin_nlos_db, sigma_los_db, sigma_nlos_db, edge_p)
     return p * (pl_los + margin_los_db) + (1.0 - p) * (pl_nlos + margin_nlos_db)
 
 
@@ -392,6 +496,9 @@ def max_radius(
     street_w_m: float,
     bldg_h_m: float,
     allowed_db: float,
+    sigma_los_db: float,
+    sigma_nlos_db: float,
+    edge_p: float,
 ) -> float:
     """Largest d_2D (m) with ``link_loss_db ≤ allowed_db``, by bisection; −1 when none.
 
@@ -399,19 +506,22 @@ def max_radius(
     covered. The result is the lower end of the final bracket (within 1e-4 m), capped at
     :data:`MAX_RADIUS_M`.
     """
-    if link_loss_db(mode, model, fc_ghz, 0.0, h_bs_m, h_ut_m, margin_los_db, margin_nlos_db, street_w_m, bldg_h_m) > allowed_db:
+    if link_loss_db(mode, model, fc_ghz, 0.0, h_bs_m, h_ut_m, margin_los_db, margin_nlos_db, street_w_m, bldg_h_m,
+                    sigma_los_db, sigma_nlos_db, edge_p) > allowed_db:
         return -1.0
     # bracket by doubling from 64 m, then bisect: about 23 evaluations for a 250 m radius
     lo = 0.0
     hi = 64.0
-    while link_loss_db(mode, model, fc_ghz, hi, h_bs_m, h_ut_m, margin_los_db, margin_nlos_db, street_w_m, bldg_h_m) <= allowed_db:
+    while link_loss_db(mode, model, fc_ghz, hi, h_bs_m, h_ut_m, margin_los_db, margin_nlos_db, street_w_m, bldg_h_m,
+                    sigma_los_db, sigma_nlos_db, edge_p) <= allowed_db:
         lo = hi
         if hi >= MAX_RADIUS_M:
             return MAX_RADIUS_M
         hi = min(2.0 * hi, MAX_RADIUS_M)
     while hi - lo > 1e-4:
         mid = 0.5 * (lo + hi)
-        if link_loss_db(mode, model, fc_ghz, mid, h_bs_m, h_ut_m, margin_los_db, margin_nlos_db, street_w_m, bldg_h_m) <= allowed_db:
+        if link_loss_db(mode, model, fc_ghz, mid, h_bs_m, h_ut_m, margin_los_db, margin_nlos_db, street_w_m, bldg_h_m,
+                    sigma_los_db, sigma_nlos_db, edge_p) <= allowed_db:
             lo = mid
         else:
             hi = mid
@@ -430,13 +540,16 @@ def max_radius_array(
     street_w_m: float,
     bldg_h_m: float,
     allowed_db: NDArray[np.float64],
+    sigma_los_db: NDArray[np.float64],
+    sigma_nlos_db: NDArray[np.float64],
+    edge_p: float,
 ) -> NDArray[np.float64]:
     """:func:`max_radius` per site (m; −1 when a site covers nothing)."""
     n = h_bs_m.size
     out = np.empty(n, dtype=np.float64)
     for i in range(n):
         out[i] = max_radius(mode, model[i], fc_ghz, h_bs_m[i], h_ut_m, margin_los_db[i], margin_nlos_db[i],
-                            street_w_m, bldg_h_m, allowed_db[i])
+                            street_w_m, bldg_h_m, allowed_db[i], sigma_los_db[i], sigma_nlos_db[i], edge_p)
     return out
 
 

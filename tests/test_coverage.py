@@ -22,6 +22,7 @@ from planner.coverage import (
 )
 from planner.radio import link_budget, los_probability, pathloss
 from planner.scenario import RadioConfig
+from tests.test_pathloss import ref_mixture_loss
 
 
 def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np.ndarray, radio: RadioConfig,
@@ -29,7 +30,8 @@ def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np
     """Per site {cell: RSRP} by brute force over every cell (slow; small grids only).
 
     ``los_of(site, cell) -> bool`` decides LOS per cell (terrain; clear cells follow
-    ``radio.terrain_clear``); otherwise ``radio.los``.
+    ``radio.terrain_clear``); otherwise ``radio.los``. ``"mixture"`` is the edge-probability
+    quantile of the LOS/NLOS mixture by NormalDist + brentq (:func:`tests.test_pathloss.ref_mixture_loss`).
     """
     out = []
     cx, cy = grid.cell_centres()
@@ -42,13 +44,18 @@ def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np
             pl_n = float(pathloss(lb.model, lb.fc_ghz, d, h[s], radio.ue_height_m, False)) + lb.shadow_margin_nlos_db
             p = float(los_probability(lb.model, d, radio.ue_height_m))
             expected = p * pl_l + (1 - p) * pl_n
-            if los_of is not None:
-                clear_loss = pl_l if radio.terrain_clear == "los" else expected
-                loss = clear_loss if los_of(s, int(cell)) else pl_n
-            elif radio.los == "nlos":
+            rule = radio.terrain_clear if los_of is not None else radio.los  # for LOS / clear cells
+            if rule == "los":
+                loss = pl_l
+            elif rule == "nlos":
                 loss = pl_n
+            elif rule == "mixture":
+                loss = ref_mixture_loss(p, pl_l - lb.shadow_margin_los_db, pl_n - lb.shadow_margin_nlos_db,
+                                        lb.sigma_los_db, lb.sigma_nlos_db, radio.edge_probability)
             else:
                 loss = expected
+            if los_of is not None and not los_of(s, int(cell)):
+                loss = pl_n  # the DSM blocks the ray
             rsrp = lb.budget_db - loss
             if rsrp >= radio.threshold_dbm:
                 row[int(cell)] = rsrp
@@ -76,7 +83,7 @@ def random_sites(rng: np.random.Generator, grid: Grid, n: int) -> tuple[np.ndarr
     return x, y, h, np.where(macro, "macro", "micro")
 
 
-@pytest.mark.parametrize("los", ["probability", "nlos"])
+@pytest.mark.parametrize("los", ["probability", "nlos", "mixture"])
 def test_parity_without_terrain(los: str) -> None:
     rng = np.random.default_rng(11)
     grid = Grid(500_000.0, 3_380_000.0, 25.0, 28, 24, "EPSG:4547")
@@ -89,7 +96,7 @@ def test_parity_without_terrain(los: str) -> None:
     assert cov.meta["nnz"] == cov.nnz
 
 
-@pytest.mark.parametrize("los", ["probability", "nlos"])
+@pytest.mark.parametrize("los", ["probability", "nlos", "mixture"])
 @pytest.mark.parametrize(("macro", "micro", "ue_h"), [("uma", "umi", 15.0), ("rma", "fspl", 1.5), ("fspl", "uma", 1.5)])
 def test_parity_every_model_without_terrain(los: str, macro: str, micro: str, ue_h: float) -> None:
     """The kernel's slower paths too: RMa, FSPL and UMa with h_UT > 13 m (Table 7.4.2-1's C')."""
@@ -261,6 +268,12 @@ def test_parity_with_terrain_on_random_dsm() -> None:
     cov_p = build_coverage(grid, x, y, h, sc, radio_p, mask, terrain)
     assert_same(cov_p, ref_coverage(grid, x, y, h, sc, radio_p, mask, los_of=los_of))
     assert cov_p.indptr[-1] < cov.indptr[-1]
+    # clear cells by the exact mixture quantile: fewer cells than the dB average
+    radio_m = radio.model_copy(update={"terrain_clear": "mixture"})
+    cov_m = build_coverage(grid, x, y, h, sc, radio_m, mask, terrain)
+    assert_same(cov_m, ref_coverage(grid, x, y, h, sc, radio_m, mask, los_of=los_of))
+    assert cov_m.indptr[-1] < cov_p.indptr[-1]
+    assert cov_m.meta["los"] == "terrain ray-march (clear cells: mixture)"
     # small chunks give the same matrix
     import planner.coverage.build as build_mod
 

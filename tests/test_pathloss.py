@@ -193,6 +193,81 @@ def test_uma_los_probability_never_exceeds_one() -> None:
     from kernels.pathloss import UMA, link_loss_db
 
     for x in d:
-        exp_loss = link_loss_db(0, UMA, 3.5, float(x), 30.0, 22.5, 2.7, 4.05, 20.0, 5.0)
-        los_loss = link_loss_db(2, UMA, 3.5, float(x), 30.0, 22.5, 2.7, 4.05, 20.0, 5.0)
+        exp_loss = link_loss_db(0, UMA, 3.5, float(x), 30.0, 22.5, 2.7, 4.05, 20.0, 5.0, 4.0, 6.0, 0.75)
+        los_loss = link_loss_db(2, UMA, 3.5, float(x), 30.0, 22.5, 2.7, 4.05, 20.0, 5.0, 4.0, 6.0, 0.75)
         assert exp_loss >= los_loss - 1e-12
+
+
+def ref_mixture_loss(p: float, pl_los: float, pl_nlos: float, s_los: float, s_nlos: float, q: float) -> float:
+    """The q quantile (dB) of ``PL + X`` with X ~ N(0, σ_LOS²) w.p. p (LOS), N(0, σ_NLOS²) else.
+
+    Written independently of the kernel: statistics.NormalDist for Φ (σ = 0 is a step), and
+    scipy.optimize.brentq on a bracket of ±(10 σ + 1) dB around both losses.
+    """
+    from statistics import NormalDist
+
+    from scipy.optimize import brentq
+
+    def cdf(x: float, mu: float, s: float) -> float:
+        return NormalDist(mu, s).cdf(x) if s > 0 else float(x >= mu)
+
+    def f(x: float) -> float:
+        return p * cdf(x, pl_los, s_los) + (1 - p) * cdf(x, pl_nlos, s_nlos) - q
+
+    w = 10 * max(s_los, s_nlos) + 1
+    return float(brentq(f, min(pl_los, pl_nlos) - w, max(pl_los, pl_nlos) + w, xtol=1e-12, rtol=1e-15))
+
+
+def test_mixture_loss_matches_reference() -> None:
+    """kernels.pathloss.mixture_loss (Newton on erfc) against NormalDist + brentq, including
+    point masses (σ = 0), the median (edge_p = 0.5, zero margins), p at 0 and 1, equal losses."""
+    from statistics import NormalDist
+
+    from kernels.pathloss import mixture_loss
+
+    rng = np.random.default_rng(901)
+    cases = []
+    for _ in range(300):
+        a = rng.uniform(60, 160)
+        b = a + rng.choice([0.0, rng.uniform(0, 40)])
+        s_l = rng.choice([4.0, 6.0, rng.uniform(0.5, 10)])
+        s_n = max(s_l, rng.choice([6.0, 7.82, 8.0, rng.uniform(0.5, 12)]))
+        cases.append((rng.choice([rng.uniform(0, 1), 1e-6, 0.999999]), a, b, s_l, s_n, rng.uniform(0.5, 0.99)))
+    cases += [(0.4, 100.0, 110.0, 0.0, 0.0, 0.75), (0.8, 100.0, 110.0, 0.0, 0.0, 0.75), (0.3, 100.0, 110.0, 0.0, 6.0, 0.6),
+              (1.0, 100.0, 120.0, 4.0, 6.0, 0.75), (0.0, 100.0, 120.0, 4.0, 6.0, 0.75), (0.5, 100.0, 100.0, 4.0, 6.0, 0.5)]
+    for p, a, b, s_l, s_n, q in cases:
+        z = NormalDist().inv_cdf(q)
+        got = mixture_loss(p, a, b, s_l * z, s_n * z, s_l, s_n, q)
+        if p in (0.0, 1.0):
+            assert got == (a + s_l * z if p == 1.0 else b + s_n * z)
+            continue
+        tol = 1e-8 if min(s_l, s_n) > 0 else 2e-6  # Newton converged / a point mass bisected to 1e-6 dB
+        assert got == pytest.approx(ref_mixture_loss(p, a, b, s_l, s_n, q), abs=tol), (p, a, b, s_l, s_n, q)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    model=st.sampled_from(["uma", "umi", "rma", "fspl"]),
+    fc=st.floats(0.7, 5.0),
+    hbs=st.floats(3.0, 45.0),
+    hut=st.floats(1.5, 22.5),
+    q=st.floats(0.5, 0.99),
+    one_sigma=st.one_of(st.none(), st.floats(0.0, 12.0)),
+    d1=st.floats(0.0, 6000.0),
+    step=st.floats(0.0, 2000.0),
+)
+def test_mixture_loss_never_decreases_with_distance(model: str, fc: float, hbs: float, hut: float, q: float,
+                                                    one_sigma: float | None, d1: float, step: float) -> None:
+    """Mode 3 (mixture quantile) is non-decreasing in d, which the radius inversion relies on:
+    TR 38.901 σ_SF (σ_LOS ≤ σ_NLOS) or one σ for both (``radio.shadowing_sigma_db``)."""
+    from statistics import NormalDist
+
+    from kernels.pathloss import MODE_MIXTURE, link_loss_db, sigma_sf
+    from planner.radio import MODEL_CODES
+
+    code = MODEL_CODES[model]
+    s_l, s_n = (sigma_sf(code, True), sigma_sf(code, False)) if one_sigma is None else (one_sigma, one_sigma)
+    z = NormalDist().inv_cdf(q)
+    a, b = (link_loss_db(MODE_MIXTURE, code, fc, d, hbs, hut, s_l * z, s_n * z, 20.0, 5.0, s_l, s_n, q)
+            for d in (d1, d1 + step))
+    assert b >= a - (2e-6 if one_sigma == 0 else 1e-9)  # point masses are bisected to 1e-6 dB

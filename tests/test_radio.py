@@ -10,6 +10,7 @@ import pytest
 from planner.errors import ScenarioError
 from planner.radio import BANDS, link_budget, los_probability, pathloss, sigma_sf
 from planner.scenario import RadioConfig, SiteClassRadio
+from tests.test_pathloss import ref_mixture_loss, ref_pl, ref_plos
 
 
 def test_bands_resource_elements() -> None:
@@ -63,7 +64,7 @@ def test_default_spacing_matches_dense_urban_practice() -> None:
 
 
 @pytest.mark.parametrize("cls", ["macro", "micro"])
-@pytest.mark.parametrize("mode", ["probability", "nlos", "los"])
+@pytest.mark.parametrize("mode", ["probability", "nlos", "los", "mixture"])
 def test_radius_is_where_rsrp_meets_threshold(cls: str, mode: str) -> None:
     radio = RadioConfig()
     lb = link_budget(radio, cls)
@@ -73,12 +74,15 @@ def test_radius_is_where_rsrp_meets_threshold(cls: str, mode: str) -> None:
     def rsrp(d: float) -> float:
         pl_l = float(pathloss(lb.model, lb.fc_ghz, d, h, los=True)) + lb.shadow_margin_los_db
         pl_n = float(pathloss(lb.model, lb.fc_ghz, d, h, los=False)) + lb.shadow_margin_nlos_db
+        p = float(los_probability(lb.model, d))
         if mode == "los":
             loss = pl_l
         elif mode == "nlos":
             loss = pl_n
+        elif mode == "mixture":
+            loss = ref_mixture_loss(p, pl_l - lb.shadow_margin_los_db, pl_n - lb.shadow_margin_nlos_db,
+                                    lb.sigma_los_db, lb.sigma_nlos_db, lb.edge_probability)
         else:
-            p = float(los_probability(lb.model, d))
             loss = p * pl_l + (1 - p) * pl_n
         return lb.budget_db - loss
 
@@ -135,8 +139,7 @@ def test_expected_loss_is_optimistic_against_edge_probability(cls: str, h: float
     probability of the LOS/NLOS log-normal mixture at distance d is
     ``p Φ((A − PL_LOS)/σ_LOS) + (1 − p) Φ((A − PL_NLOS)/σ_NLOS)`` (σ from Table 7.4.1-1,
     A = the allowed loss), computed here with statistics.NormalDist; at the default radius it is
-    ≈ 0.64 / 0.62 instead of edge_probability = 0.75. If an exact-mixture mode replaces the dB
-    average, this test (and the docs) must change with it.
+    ≈ 0.64 / 0.62 instead of edge_probability = 0.75. ``los = "mixture"`` meets it (below).
     """
     from statistics import NormalDist
 
@@ -156,3 +159,58 @@ def test_expected_loss_is_optimistic_against_edge_probability(cls: str, h: float
     assert p_cov(r) == pytest.approx(p_at_r, abs=2e-3) and p_cov(r) < radio.edge_probability
     assert p_cov(r_exact) == pytest.approx(radio.edge_probability, abs=2e-3)
     assert lb.max_radius_m(h, "nlos") < r_exact < r
+    assert lb.max_radius_m(h, "mixture") == pytest.approx(r_exact, abs=0.1)
+
+
+def _mixture_coverage_probability(model: str, fc: float, d: float, h_bs: float, allowed_db: float, s_los: float,
+                                  s_nlos: float, h_ut: float = 1.5) -> float:
+    """P(path loss + shadowing ≤ allowed) at distance d under the LOS/NLOS mixture, from the
+    independent TR 38.901 tables of tests/test_pathloss.py (Table 7.4.1-1 path loss,
+    Table 7.4.2-1 LOS probability) and statistics.NormalDist."""
+    from statistics import NormalDist
+
+    p = ref_plos(model, d, h_ut)
+    pl_l = ref_pl(model, fc, d, h_bs, h_ut, True)
+    pl_n = ref_pl(model, fc, d, h_bs, h_ut, False)
+    nd = NormalDist()
+    return p * nd.cdf((allowed_db - pl_l) / s_los) + (1 - p) * nd.cdf((allowed_db - pl_n) / s_nlos)
+
+
+@pytest.mark.parametrize(("cls", "model", "h", "p_tx_w", "gain_dbi", "s_los", "s_nlos", "r_want"),
+                         [("macro", "uma", 30.0, 200.0, 17.0, 4.0, 6.0, 223.4),
+                          ("micro", "umi", 10.0, 20.0, 10.0, 4.0, 7.82, 75.4)])
+def test_mixture_radius_meets_edge_probability(cls: str, model: str, h: float, p_tx_w: float, gain_dbi: float,
+                                              s_los: float, s_nlos: float, r_want: float) -> None:
+    """``los = "mixture"`` at the defaults (n78 3.5 GHz, 100 MHz at 30 kHz = 3276 RE, −105 dBm,
+    20 dB penetration, p_edge = 0.75; 30 m UMa macro 200 W / 17 dBi, 10 m UMi pole 20 W / 10 dBi;
+    σ_SF LOS/NLOS 4/6 dB UMa, 4/7.82 dB UMi per TR 38.901 Table 7.4.1-1, LOS probability per
+    Table 7.4.2-1): the inverted radius is where the LOS/NLOS mixture meets the threshold with
+    probability 0.75, i.e. ≈ 223 m / 75 m. Budget and radius are recomputed here by hand and brentq.
+    """
+    from scipy.optimize import brentq
+
+    radio = RadioConfig(los="mixture")
+    lb = link_budget(radio, cls)
+    allowed = 10 * math.log10(p_tx_w * 1000) - 10 * math.log10(12 * 273) + gain_dbi - 20.0 + 105.0
+    assert lb.allowed_loss_db == pytest.approx(allowed, abs=1e-9)
+    r = lb.max_radius_m(h)
+    assert _mixture_coverage_probability(model, 3.5, r, h, allowed, s_los, s_nlos) == pytest.approx(0.75, abs=1e-3)
+    r_exact = brentq(lambda d: _mixture_coverage_probability(model, 3.5, d, h, allowed, s_los, s_nlos) - 0.75,
+                     20.0, 2000.0, xtol=1e-6)
+    assert r == pytest.approx(r_exact, abs=0.01)
+    assert r == pytest.approx(r_want, abs=0.1)
+    # ordering against the other modes: nlos (lower bound) < mixture < dB average
+    assert lb.max_radius_m(h, "nlos") < r < lb.max_radius_m(h, "probability")
+
+
+@pytest.mark.parametrize("edge", [0.5, 0.9, 0.95])
+@pytest.mark.parametrize(("band", "cls", "h"), [("n41", "macro", 25.0), ("n28", "macro", 35.0), ("n79", "micro", 8.0),
+                                                ("n78", "micro", 12.0)])
+def test_mixture_radius_meets_other_edge_probabilities(edge: float, band: str, cls: str, h: float) -> None:
+    """The mixture radius meets any edge probability, band and height (independent check)."""
+    radio = RadioConfig(los="mixture", edge_probability=edge, band=band)
+    lb = link_budget(radio, cls)
+    r = lb.max_radius_m(h)
+    assert r > 20.0
+    got = _mixture_coverage_probability(lb.model, lb.fc_ghz, r, h, lb.allowed_loss_db, lb.sigma_los_db, lb.sigma_nlos_db)
+    assert got == pytest.approx(edge, abs=1e-3)

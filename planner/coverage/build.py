@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 #: cells: the status scratch (1 byte per cell) stays under 32 MiB
 CHUNK_BOX_CELLS = 1 << 25
 SITE_CLASSES = ("macro", "micro")
+#: how the LOS and NLOS losses are combined without terrain (manifest)
+_LOS_AVERAGING = {"probability": "expected loss in dB", "mixture": "edge-probability quantile of the LOS/NLOS mixture"}
 
 
 def _site_radii(cls: NDArray[np.int64], h: NDArray[np.float64], links: list[LinkBudget], radio: RadioConfig,
@@ -46,7 +48,8 @@ def _site_radii(cls: NDArray[np.int64], h: NDArray[np.float64], links: list[Link
             LOS_MODES[mode], np.full(k, lb.model_code, dtype=np.int64), lb.fc_ghz, uh, float(radio.ue_height_m),
             np.full(k, lb.shadow_margin_los_db), np.full(k, lb.shadow_margin_nlos_db),
             float(radio.rma_street_width_m), float(radio.rma_building_height_m),
-            np.full(k, lb.budget_db - float(radio.threshold_dbm)))
+            np.full(k, lb.budget_db - float(radio.threshold_dbm)), np.full(k, lb.sigma_los_db),
+            np.full(k, lb.sigma_nlos_db), float(lb.edge_probability))
         out[sel] = r[inv]
     return out
 
@@ -79,8 +82,10 @@ def build_coverage(
         Demand cells; only these appear in the matrix (all cells when None).
     terrain : Terrain, optional
         DEM + buildings on the grid; LOS is then ray-marched per cell and ``radio.los`` is
-        ignored: blocked cells use NLOS, clear cells ``radio.terrain_clear``. Without it, ``radio.los`` picks the expected loss under the LOS probability
-        (``"probability"``, averaged in dB) or all-NLOS (``"nlos"``).
+        ignored: blocked cells use NLOS, clear cells ``radio.terrain_clear``. Without it, ``radio.los`` picks the
+        expected loss under the LOS probability (``"probability"``, averaged in dB: fast, optimistic), the
+        ``edge_probability`` quantile of the LOS/NLOS shadowing mixture (``"mixture"``: exact, slower fill) or
+        all-NLOS (``"nlos"``: conservative).
 
     Returns
     -------
@@ -114,6 +119,9 @@ def build_coverage(
     budget = np.array([lb.budget_db for lb in links])[cls]
     m_los = np.array([lb.shadow_margin_los_db for lb in links])[cls]
     m_nlos = np.array([lb.shadow_margin_nlos_db for lb in links])[cls]
+    s_los = np.array([lb.sigma_los_db for lb in links])[cls]
+    s_nlos = np.array([lb.sigma_nlos_db for lb in links])[cls]
+    q_edge = float(radio.edge_probability)
     fc = links[0].fc_ghz
     hut = float(radio.ue_height_m)
     w, hb = float(radio.rma_street_width_m), float(radio.rma_building_height_m)
@@ -134,8 +142,8 @@ def build_coverage(
         indices = np.empty(int(indptr[-1]), dtype=idx_dtype)
         rsrp = np.empty(int(indptr[-1]), dtype=np.float32)
         t0 = time.perf_counter()
-        _cov.fill_disk(x, y, radius, h, model, budget, m_los, m_nlos, LOS_MODES[radio.los], fc, hut, w, hb,
-                       *g, mask, indptr, indices, rsrp)
+        _cov.fill_disk(x, y, radius, h, model, budget, m_los, m_nlos, s_los, s_nlos, q_edge, LOS_MODES[radio.los], fc,
+                       hut, w, hb, *g, mask, indptr, indices, rsrp)
         timings["fill_s"] = time.perf_counter() - t0
         n_chunks = 1
     else:
@@ -172,8 +180,8 @@ def build_coverage(
             idx = np.empty(int(ip[-1]), dtype=idx_dtype)
             val = np.empty(int(ip[-1]), dtype=np.float32)
             t0 = time.perf_counter()
-            _cov.fill_terrain(x[sl], y[sl], radius[sl], h[sl], model[sl], budget[sl], m_los[sl], m_nlos[sl], fc, hut, w, hb,
-                              *g, off, scratch, ip, idx, val, LOS_MODES[clear])
+            _cov.fill_terrain(x[sl], y[sl], radius[sl], h[sl], model[sl], budget[sl], m_los[sl], m_nlos[sl], s_los[sl],
+                              s_nlos[sl], q_edge, fc, hut, w, hb, *g, off, scratch, ip, idx, val, LOS_MODES[clear])
             timings["fill_s"] += time.perf_counter() - t0
             counts[sl] = c
             parts_idx.append(idx)
@@ -192,7 +200,7 @@ def build_coverage(
         "fc_ghz": fc,
         "threshold_dbm": float(radio.threshold_dbm),
         "los": f"terrain ray-march (clear cells: {clear_mode(radio.terrain_clear, terrain)})" if terrain is not None else radio.los,
-        "los_averaging": "expected loss in dB" if terrain is None and radio.los == "probability" else None,
+        "los_averaging": _LOS_AVERAGING.get(radio.los) if terrain is None else None,
         "models": {c: links[i].model for i, c in enumerate(SITE_CLASSES)},
         "link_budgets": {c: links[i].as_dict() for i, c in enumerate(SITE_CLASSES)},
         "n_sites": int(n),

@@ -57,9 +57,10 @@ def built_share(terrain: Terrain | None) -> float:
 
 
 def clear_mode(requested: str, terrain: Terrain | None) -> str:
-    """The propagation rule for cells the DSM leaves clear: ``"los"`` or ``"probability"``.
+    """The propagation rule for cells the DSM leaves clear: ``"los"``, ``"probability"`` or ``"mixture"``.
 
-    ``requested`` is ``radio.terrain_clear``; ``"auto"`` resolves by :data:`AUTO_LOS_BUILT_SHARE`.
+    ``requested`` is ``radio.terrain_clear``; ``"auto"`` resolves by :data:`AUTO_LOS_BUILT_SHARE`
+    to ``"los"`` or ``"probability"`` (``"mixture"`` only when asked for).
     """
     if requested != "auto":
         return requested

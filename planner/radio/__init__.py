@@ -15,7 +15,7 @@ penetration_loss_db         20          deep coverage: indoor users behind one w
 edge_probability            0.75        shadowing margin 0.674 σ_SF (≈ 90 % area coverage, one class)
 body_loss_db, ue_gain_dbi   0, 0        handset held clear, 0 dBi
 ue_height_m                 1.5         TR 38.901 default UE height
-los                         probability expected loss under Table 7.4.2-1 (no terrain)
+los                         probability dB-averaged loss under Table 7.4.2-1 (no terrain); see below
 macro                       200 W       64T64R AAU, 17 dBi SSB (broadcast) beam, UMa
 micro                       20 W        pole AAU 4T4R, 10 dBi, UMi-Street Canyon
 ==========================  ==========  ===========================================================
@@ -28,16 +28,26 @@ those set ``threshold_dbm = -110`` or ``penetration_loss_db = 0``. The RSRP the 
 matrix and ``coverage.tif`` hold is this design value (after penetration and shadowing margins),
 not the median outdoor RSRP a drive test would measure (that is 20 + 2.7…5.3 dB higher).
 
-The expected loss of ``los = "probability"`` is averaged in dB over LOS and NLOS
-(:func:`kernels.pathloss.link_loss_db`). That is optimistic against the edge probability: at
-the radii below the mixture's true location probability is 0.64 (macro) / 0.62 (pole), not
-0.75; the radii meeting 0.75 are 223 m / 75 m (ISD ≈ 335 m / 113 m), still inside the practice
-ranges. ``los = "nlos"`` is a lower bound.
+``radio.los`` without terrain is a trade-off between speed and honouring ``edge_probability``:
+
+* ``"probability"`` (default): the loss plus margin averaged in dB over LOS and NLOS,
+  ``p (PL_LOS + m_LOS) + (1 − p)(PL_NLOS + m_NLOS)`` (:func:`kernels.pathloss.link_loss_db`).
+  Fast (the coverage fill runs on SIMD lanes) but optimistic: at its radii the LOS/NLOS
+  mixture meets the threshold with probability 0.64 (macro) / 0.62 (pole), i.e. ≈ 0.62–0.64,
+  not the stated 0.75.
+* ``"mixture"``: exact. The loss is the ``edge_probability`` quantile of the mixture, the L with
+  ``p Φ((L − PL_LOS)/σ_LOS) + (1 − p) Φ((L − PL_NLOS)/σ_NLOS) = p_edge``
+  (:func:`kernels.pathloss.mixture_loss`, a Newton root per cell, so the coverage fill is
+  slower). Radii 223 m / 75 m (ISD ≈ 335 m / 113 m), still inside the practice ranges.
+* ``"nlos"``: all-NLOS, conservative (a lower bound).
+
+The default stays ``"probability"`` for now because the demo and many tests are calibrated on it.
 
 With these defaults at 3.5 GHz a 30 m macro reaches R ≈ 250 m (ISD = 1.5 R ≈ 380 m) and a
 10 m pole R ≈ 90 m (ISD ≈ 135 m) under the expected loss, the 300–500 m / 100–200 m practice of
-dense urban China (DOMAIN.md §1.8); ``tests/test_radio.py`` checks it. All-NLOS
-(``radio.los = "nlos"``) gives R ≈ 216 m / 63 m (ISD ≈ 325 m / 95 m). Without the 20 dB
+dense urban China (DOMAIN.md §1.8); ``tests/test_radio.py`` checks it. The exact mixture
+(``radio.los = "mixture"``) gives R ≈ 223 m / 75 m (ISD ≈ 335 m / 113 m), all-NLOS
+(``radio.los = "nlos"``) R ≈ 216 m / 63 m (ISD ≈ 325 m / 95 m). Without the 20 dB
 penetration margin an outdoor −105 dBm criterion gives ISDs about 3× too large (≈ 1.1 km / 390 m; DOMAIN.md §1.8).
 """
 

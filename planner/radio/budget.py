@@ -4,7 +4,9 @@
 ``EIRP/RE = P_tx − 10 log10(12 N_RB) + G_ant − L_feeder`` (DOMAIN.md §4.2) and the shadowing
 margin ``σ_SF Φ⁻¹(p_edge)`` for a log-normal shadowing at cell-edge coverage probability
 ``p_edge`` (σ_SF from TR 38.901 Table 7.4.1-1 per model and LOS state). A cell is covered when
-RSRP ≥ the threshold.
+RSRP ≥ the threshold. Under ``los_mode = "mixture"`` the loss is instead the ``p_edge`` quantile
+of the LOS/NLOS shadowing mixture (:func:`kernels.pathloss.mixture_loss`), which reads
+``sigma_*_db`` and ``edge_probability`` too.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from planner.radio.bands import BANDS, Band
 from planner.scenario import RadioConfig
 
 MODEL_CODES: dict[str, int] = {"fspl": _pl.FSPL, "uma": _pl.UMA, "umi": _pl.UMI, "rma": _pl.RMA}
-#: LOS modes: expected loss under the LOS probability, all NLOS, all LOS (terrain best case)
-LOS_MODES: dict[str, int] = {"probability": 0, "nlos": 1, "los": 2}
+#: LOS modes: expected loss under the LOS probability (dB average), all NLOS, all LOS (terrain
+#: best case), the edge-probability quantile of the LOS/NLOS shadowing mixture
+LOS_MODES: dict[str, int] = {"probability": 0, "nlos": 1, "los": 2, "mixture": 3}
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class LinkBudget:
         ----------
         h_bs_m : float
             Antenna height above ground (m).
-        los_mode : {"probability", "nlos", "los"}, optional
+        los_mode : {"probability", "nlos", "los", "mixture"}, optional
             Defaults to the budget's mode; with terrain the mode is ``"los"`` (best case: no
             cell farther than this can be covered).
 
@@ -104,7 +107,8 @@ class LinkBudget:
         mode = LOS_MODES[los_mode or self.los_mode]
         r = _pl.max_radius(mode, self.model_code, self.fc_ghz, float(h_bs_m), self.ue_height_m,
                            self.shadow_margin_los_db, self.shadow_margin_nlos_db,
-                           self.street_width_m, self.building_height_m, self.allowed_loss_db)
+                           self.street_width_m, self.building_height_m, self.allowed_loss_db,
+                           self.sigma_los_db, self.sigma_nlos_db, self.edge_probability)
         return max(float(r), 0.0)
 
     def as_dict(self) -> dict[str, Any]:
