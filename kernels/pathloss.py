@@ -364,6 +364,21 @@ def mixture_loss(
 
 
 @_jit
+def _loss_of_mode(mode: int, model: int, d2d_m: float, h_ut_m: float, pl_los: float, pl_nlos: float,
+                  margin_los_db: float, margin_nlos_db: float, sigma_los_db: float, sigma_nlos_db: float,
+                  edge_p: float) -> float:
+    """Loss plus margin (dB) of one LOS mode from the LOS and NLOS path losses (see :func:`link_loss_db`)."""
+    if mode == 2:
+        return pl_los + margin_los_db
+    if mode == 1:
+        return pl_nlos + margin_nlos_db
+    p = los_probability(model, d2d_m, h_ut_m)
+    if mode == 3:
+        return mixture_loss(p, pl_los, pl_nlos, margin_los_db, margin_nlos_db, sigma_los_db, sigma_nlos_db, edge_p)
+    return p * (pl_los + margin_los_db) + (1.0 - p) * (pl_nlos + margin_nlos_db)
+
+
+@_jit
 def link_loss_db(
     mode: int,
     model: int,
@@ -399,14 +414,8 @@ def link_loss_db(
     mode 1 (NLOS: 216 m / 63 m) is a lower bound. Mode 3 meets ``p_edge`` by construction.
     """
     pl_los, pl_nlos = pathloss_pair(model, fc_ghz, d2d_m, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
-    if mode == 2:
-        return pl_los + margin_los_db
-    if mode == 1:
-        return pl_nlos + margin_nlos_db
-    p = los_probability(model, d2d_m, h_ut_m)
-    if mode == 3:
-        return mixture_loss(p, pl_los, pl_nlos, margin_los_db, margin_nlos_db, sigma_los_db, sigma_nlos_db, edge_p)
-    return p * (pl_los + margin_los_db) + (1.0 - p) * (pl_nlos + margin_nlos_db)
+    return _loss_of_mode(mode, model, d2d_m, h_ut_m, pl_los, pl_nlos, margin_los_db, margin_nlos_db,
+                         sigma_los_db, sigma_nlos_db, edge_p)
 
 
 @_jit
@@ -428,14 +437,9 @@ def link_loss_sq(
 ) -> float:
     """:func:`link_loss_db` from the squared 2D distance (m²) and a precomputed ``log10(fc)``."""
     pl_los, pl_nlos = pathloss_pair_sq(model, fc_ghz, log10_fc, d2d_sq, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
-    if mode == 2:
-        return pl_los + margin_los_db
-    if mode == 1:
-        return pl_nlos + margin_nlos_db
-    p = los_probability(model, math.sqrt(max(d2d_sq, 0.0)), h_ut_m)
-    if mode == 3:
-        return mixture_loss(p, pl_los, pl_nlos, margin_los_db, margin_nlos_db, sigma_los_db, sigma_nlos_db, edge_p)
-    return p * (pl_los + margin_los_db) + (1.0 - p) * (pl_nlos + margin_nlos_db)
+    d2d_m = math.sqrt(max(d2d_sq, 0.0)) if mode == 0 or mode == 3 else 0.0
+    return _loss_of_mode(mode, model, d2d_m, h_ut_m, pl_los, pl_nlos, margin_los_db, margin_nlos_db,
+                         sigma_los_db, sigma_nlos_db, edge_p)
 
 
 @_jit
