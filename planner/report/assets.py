@@ -121,35 +121,34 @@ def inline_assets(html: str) -> str:
     """
     seen: set[str] = set()
 
-    def script(m: re.Match[str]) -> str:
-        url = m.group(1)
-        if not _is_external(url):
-            return m.group(0)
+    def vendored(url: str) -> str | None:
+        """The vendored file for an external URL, or None when it is dropped or already inlined."""
         base = _basename(url)
         if base in DROPPED:
-            return ""
+            return None
         if base not in VENDORED:
             raise RuntimeError(f"report would load {url} from the network; vendor it in planner/report/static")
         target = VENDORED[base]
         if target in seen:
-            return ""
+            return None
         seen.add(target)
+        return target
+
+    def script(m: re.Match[str]) -> str:
+        if not _is_external(m.group(1)):
+            return m.group(0)
+        target = vendored(m.group(1))
+        if target is None:
+            return ""
         extra = _default_icon_fix() if target == "leaflet.js" else ""
         return f"<script>/* {target} (vendored) */\n{inline_js(target)}\n{extra}</script>"
 
     def link(m: re.Match[str]) -> str:
-        url = m.group(1)
-        if not _is_external(url):
+        if not _is_external(m.group(1)):
             return m.group(0)
-        base = _basename(url)
-        if base in DROPPED:
+        target = vendored(m.group(1))
+        if target is None:
             return ""
-        if base not in VENDORED:
-            raise RuntimeError(f"report would load {url} from the network; vendor it in planner/report/static")
-        target = VENDORED[base]
-        if target in seen:
-            return ""
-        seen.add(target)
         return f"<style>/* {target} (vendored) */\n{inline_css(target)}\n</style>"
 
     return _LINK_RE.sub(link, _SCRIPT_RE.sub(script, html))
