@@ -57,6 +57,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kernels import pathloss as _pl
+from planner.radio.antenna import antenna_gain_db, sector_gain_db
 from planner.radio.bands import BANDS, N_RB_TABLE, Band
 from planner.radio.budget import LOS_MODES, MODEL_CODES, LinkBudget, link_budget
 
@@ -67,9 +68,11 @@ __all__ = [
     "N_RB_TABLE",
     "Band",
     "LinkBudget",
+    "antenna_gain_db",
     "link_budget",
     "los_probability",
     "pathloss",
+    "sector_gain_db",
     "sigma_sf",
 ]
 
