@@ -8,7 +8,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-__all__ = ["header_key", "parse_numbers"]
+__all__ = ["FORMULA_STARTS", "XML_ILLEGAL", "header_key", "parse_numbers", "spreadsheet_cell", "spreadsheet_frame"]
 
 
 def header_key(name: object) -> str:
@@ -72,3 +72,51 @@ def parse_numbers(values: pd.Series, units: tuple[str, ...] = (), *, coordinate:
     out = pd.Series(parsed, index=values.index, dtype=float)
     unreadable = pd.Series(failed, index=values.index)
     return out, unreadable
+
+
+#: first characters that make Excel, WPS or LibreOffice read a text cell as a formula (OWASP "CSV
+#: Injection": ``=``, ``+``, ``-``, ``@``, tab, carriage return; a line feed is treated the same)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: characters XML 1.0 forbids (C0 controls other than tab, LF, CR; U+FFFE, U+FFFF): an xlsx
+#: cannot hold them, and a KML or GeoPackage reader chokes on them
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A value made safe for a spreadsheet cell (CSV or XLSX).
+
+    Text that a spreadsheet would run as a formula (it starts, possibly after spaces, with one of
+    :data:`FORMULA_STARTS`) gets a leading apostrophe, as the OWASP CSV-injection guidance
+    advises; characters XML forbids are removed (the inputs are cleaned when read, with a warning;
+    this is the writers' safety net). Numbers, booleans and missing values are returned unchanged:
+    a negative number stays a number.
+
+    Examples
+    --------
+    >>> spreadsheet_cell("=1+1")
+    "'=1+1"
+    >>> spreadsheet_cell(-3.5), spreadsheet_cell("路灯 -3")
+    (-3.5, '路灯 -3')
+    """
+    if not isinstance(value, str):
+        return value
+    text = XML_ILLEGAL.sub("", value)
+    if text.lstrip(" \u3000").startswith(FORMULA_STARTS) or text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def spreadsheet_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells (and column names) went through :func:`spreadsheet_cell`.
+
+    Numeric columns are left as they are, so ``to_csv``/``to_excel`` still write numbers.
+    """
+    cols: list[pd.Series] = []
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype | pd.CategoricalDtype):
+            col = pd.Series([spreadsheet_cell(v) for v in col.astype(object).tolist()], index=df.index, dtype=object)
+        cols.append(col)
+    out = pd.concat(cols, axis=1) if cols else df.copy()
+    out.columns = [spreadsheet_cell(c) for c in df.columns]
+    return out

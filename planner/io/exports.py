@@ -24,9 +24,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.io._text import XML_ILLEGAL, spreadsheet_cell
 from planner.plan import Plan
-from planner.report.i18n import BUILD_MODES, MODE_LABELS, label, texts
-from planner.report.tables import (
+from planner.present.i18n import BUILD_MODES, MODE_LABELS, label, texts
+from planner.present.tables import (
     AREA_COLUMNS,
     SITE_COLUMNS,
     area_records,
@@ -66,9 +67,10 @@ def write_sites_csv(plan: Plan, path: Path) -> Path:
     raw = site_records(plan)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(list(table.columns))
-    # column by column (a city's thousands of rows: no per-cell pandas lookups)
-    cols = [[_fmt(col, v) for v in (raw[col] if col in _FORMATS else table.iloc[:, j]).tolist()]
+    w.writerow([spreadsheet_cell(c) for c in table.columns])
+    # column by column (a city's thousands of rows: no per-cell pandas lookups); text cells that a
+    # spreadsheet would run as a formula are neutralised before formatting (numbers stay numbers)
+    cols = [[_fmt(col, spreadsheet_cell(v)) for v in (raw[col] if col in _FORMATS else table.iloc[:, j]).tolist()]
             for j, (col, _) in enumerate(SITE_COLUMNS)]
     w.writerows(zip(*cols, strict=True))
     path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
@@ -83,9 +85,11 @@ def _width(value: object) -> int:
 def _sheet(ws: Any, df: pd.DataFrame, number_formats: dict[int, str]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    ws.append([str(c) for c in df.columns])
+    # text that Excel would run as a formula is written as text with a leading apostrophe
+    # (planner.io._text.spreadsheet_cell); numbers stay numbers
+    ws.append([spreadsheet_cell(str(c)) for c in df.columns])
     for row in df.itertuples(index=False):
-        ws.append([v.item() if isinstance(v, np.generic) else v for v in row])
+        ws.append([spreadsheet_cell(v.item() if isinstance(v, np.generic) else v) for v in row])
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE4F5")
     for cell in ws[1]:
@@ -150,8 +154,13 @@ def write_sites_xlsx(plan: Plan, path: Path) -> Path:
     return path
 
 
+def _xml_text(value: object) -> str:
+    """Escaped XML text without the control characters XML forbids (a KML must stay well-formed)."""
+    return escape(XML_ILLEGAL.sub("", str(value)))
+
+
 def _kml_data(fields: list[tuple[str, object]]) -> str:
-    return "".join(f'<Data name="{escape(str(k), {chr(34): "&quot;"})}"><value>{escape(str(v))}</value></Data>'
+    return "".join(f'<Data name="{escape(str(k), {chr(34): "&quot;"})}"><value>{_xml_text(v)}</value></Data>'
                    for k, v in fields)
 
 
@@ -166,7 +175,7 @@ def write_sites_kml(plan: Plan, path: Path) -> Path:
     rec = site_records(plan)
     geo = plan.sites.geometry.to_crs("EPSG:4490")
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
-           f"<name>{escape(str(plan.scenario.scenario.name))}</name>",
+           f"<name>{_xml_text(plan.scenario.scenario.name)}</name>",
            f"<description>{escape(t['disclaimer'])}</description>"]
     for mode in BUILD_MODES:
         out.append(f'<Style id="mode-{DXF_LAYERS[mode]}"><IconStyle><color>{KML_COLOURS[mode]}</color><scale>0.9</scale>'
@@ -179,8 +188,8 @@ def write_sites_kml(plan: Plan, path: Path) -> Path:
         fields: list[tuple[str, object]] = [(t[k], _fmt(c, r[c])) for c, k in SITE_COLUMNS if c not in ("seq",)]
         style = f"#mode-{DXF_LAYERS[mode]}" if mode in DXF_LAYERS else "#mode-SITE_NEW"
         lon, lat = lons[i], lats[i]
-        out.append(f"<Placemark><name>{escape(str(r['site_code']))}</name>"
-                   f"<description>{escape(str(r['name']))} · {escape(label(MODE_LABELS, lang, mode))}</description>"
+        out.append(f"<Placemark><name>{_xml_text(r['site_code'])}</name>"
+                   f"<description>{_xml_text(r['name'])} · {escape(label(MODE_LABELS, lang, mode))}</description>"
                    f"<styleUrl>{style}</styleUrl><ExtendedData>{_kml_data(fields)}</ExtendedData>"
                    f"<Point><coordinates>{lon:.8f},{lat:.8f},0</coordinates></Point></Placemark>")
     out.append("</Folder>")
@@ -200,7 +209,7 @@ def write_sites_kml(plan: Plan, path: Path) -> Path:
                          f"</outerBoundaryIs>{inner}</Polygon>")
         geom = rings[0] if len(rings) == 1 else "<MultiGeometry>" + "".join(rings) + "</MultiGeometry>"
         cov = float(a.get("coverage", np.nan))
-        out.append(f"<Placemark><name>{escape(str(a.get('name', '')))}</name>"
+        out.append(f"<Placemark><name>{_xml_text(a.get('name', ''))}</name>"
                    f"<description>{escape(t['coverage'])} {100 * cov:.1f}%</description>"
                    "<Style><LineStyle><color>ff0055ff</color><width>1.5</width></LineStyle><PolyStyle><fill>0</fill></PolyStyle></Style>"
                    f"{geom}</Placemark>")
@@ -237,7 +246,7 @@ def write_plan_gpkg(plan: Plan, path: Path) -> Path:
     """``plan.gpkg`` (EPSG:4490): selected_sites, candidates, priority_areas, coverage_by_area, uncovered, boundary."""
     import pyogrio
 
-    from planner.report.tables import uncovered_polygons
+    from planner.present.tables import uncovered_polygons
 
     sites = plan.sites.to_crs("EPSG:4490")
     keep = [c for c in ("site_code", "id", "name", "type", "site_class", "height_m", "cost", "owner", "build_mode", "status",

@@ -179,13 +179,15 @@ def _map_html(cmp: Comparison) -> str:
 
 def write_comparison(cmp: Comparison, out_dir: Path) -> dict[str, Path]:
     """Write ``compare.csv``, ``compare_areas.csv`` and ``compare.html`` into ``out_dir`` (atomically)."""
+    from planner.io._text import spreadsheet_frame
     from planner.io.rundir import atomic_dir
 
     out_dir = Path(out_dir).resolve()
     with atomic_dir(out_dir) as tmp:
         table = pd.DataFrame(cmp.sites.drop(columns="geometry"))
-        table.to_csv(tmp / "compare.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
-        cmp.areas.to_csv(tmp / "compare_areas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+        # text a spreadsheet would run as a formula (names, ids from the inputs) is written inert
+        spreadsheet_frame(table).to_csv(tmp / "compare.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+        spreadsheet_frame(cmp.areas).to_csv(tmp / "compare_areas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
         (tmp / "compare.html").write_text(_map_html(cmp), encoding="utf-8")
     return {name: out_dir / name for name in ("compare.csv", "compare_areas.csv", "compare.html")}
 

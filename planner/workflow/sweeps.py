@@ -521,7 +521,9 @@ def _write_sweep(result: SweepResult, base: Scenario, out_dir: Path, pool: Execu
                 (tmp / v.folder / "diagnostics.json").write_text(
                     json.dumps(result.failures[v.label], ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
         table = result.table
-        table.to_csv(tmp / "sweep.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+        from planner.io._text import spreadsheet_frame  # labels carry --param text: written inert
+
+        spreadsheet_frame(table).to_csv(tmp / "sweep.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
         fig = pareto_figure(table, base.report.language)
         fig.savefig(tmp / "pareto.png")
         meta = {
