@@ -120,7 +120,7 @@ def test_build_order_of_the_plan(tiny: Path, tmp_path: Path) -> None:
     """Sites carry a build order (on air = 0, then 1..n) whose last step serves what the plan serves;
     the report draws it and a re-read run keeps it."""
     from planner.io.runio import read_run
-    from planner.report.i18n import texts
+    from planner.present.i18n import texts
 
     plan = planner.run_scenario(tiny)
     s = plan.sites

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from planner.errors import PlannerError
+from planner.present.tables import area_table, kpis, site_records, site_table, uncovered_polygons
 from planner.report import build_map, charts, render_report, write_report
 from planner.report.assets import external_references, inline_assets
-from planner.report.tables import area_table, kpis, site_records, site_table, uncovered_polygons
 from tests.report_fixtures import EVIL_NAME, EVIL_OWNER, make_plan
 
 SCRIPT_SRC = re.compile(r"<script[^>]+src=[\"']?(?:https?:)?//", re.IGNORECASE)

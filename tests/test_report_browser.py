@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from planner.present.i18n import MODE_LABELS, TYPE_LABELS, label, texts
 from planner.report import write_report
-from planner.report.i18n import MODE_LABELS, TYPE_LABELS, label, texts
 from planner.report.map import MODE_SLUGS
 from tests.report_fixtures import EVIL_NAME, make_plan
 

@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry import shape
 
 from planner.plan import Plan
-from planner.report.i18n import CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
+from planner.present.i18n import CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
 
 #: internal column → i18n key, in site-table order
 SITE_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -23,6 +23,8 @@ from folium.map import Layer
 from folium.template import Template
 from numpy.typing import NDArray
 
+from planner.report._script import script_json
+
 #: names go into the popups only while the map carries at most this many candidates
 #: (the demo's 34,673 keep theirs; a city's 200,000 would add ~5 MB of names)
 NAME_LIMIT = 50_000
@@ -186,8 +188,6 @@ class CanvasPoints(Layer):
     def __init__(self, name: str, lon: NDArray[np.float64], lat: NDArray[np.float64], ids: list[str], type_label: str, *,
                  heights: list[str] | None = None, owners: list[str] | None = None, names: list[str] | None = None,
                  labels: list[str], color: str, class_name: str, note: str = "", show: bool = False) -> None:
-        from planner.report.map import script_json
-
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PlannerPoints"
         hv, hi = _index(heights or [])

@@ -18,7 +18,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from planner.plan import Plan
-from planner.report.i18n import BUILD_MODES, MODE_LABELS, TYPE_LABELS, label
+from planner.present.i18n import BUILD_MODES, MODE_LABELS, TYPE_LABELS, label
 
 #: fonts with Chinese glyphs, in order of preference
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",

@@ -19,9 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from planner.plan import Plan
-from planner.report import charts
-from planner.report.assets import external_references, inline_assets
-from planner.report.i18n import (
+from planner.present.i18n import (
     BUILD_MODES,
     CLASS_LABELS,
     MODE_LABELS,
@@ -34,8 +32,10 @@ from planner.report.i18n import (
     label,
     texts,
 )
+from planner.present.tables import area_records, kpis, site_records
+from planner.report import charts
+from planner.report.assets import external_references, inline_assets
 from planner.report.map import build_map
-from planner.report.tables import area_records, kpis, site_records
 
 #: rows of the site table in the page: a city's 15,000 sites would take a browser ~8 s to lay out
 #: (the full table is sites.xlsx / sites.csv; the map still draws every site)

@@ -41,9 +41,10 @@ from planner.coverage.grid import Grid
 from planner.errors import Problem, ScenarioError
 from planner.geo.gcj02 import wgs84_to_gcj02
 from planner.plan import Plan
+from planner.present.i18n import BUILD_MODES, CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
+from planner.present.tables import uncovered_polygons
+from planner.report._script import script_json
 from planner.report.assets import inline_assets
-from planner.report.i18n import BUILD_MODES, CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
-from planner.report.tables import uncovered_polygons
 
 #: fill colour of selected sites per 建设方式
 MODE_COLOURS = {"保留": "#6b7280", "共享": "#2563eb", "利旧": "#16a34a", "新建": "#dc2626"}
@@ -115,16 +116,6 @@ class _BindPopup(MacroElement):
         super().__init__()
         self._name = "BindPopup"
         self.html = html_text
-
-
-def script_json(value: Any) -> str:
-    """JSON for an inline ``<script>``: UTF-8 kept (compact), but ``<``, ``>``, ``&``, ``'``
-    and the JavaScript line separators escaped, so no data can close the script element."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(ch, esc)
-    return text
 
 
 class _Points(MacroElement):
