@@ -59,13 +59,32 @@ BuildMode = Literal["保留", "共享", "利旧", "新建"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are refused in every number (TOML reads `inf`/`nan`; a NaN threshold or an
+    # infinite time limit would run without meaning)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _no_control_chars(value: Any) -> Any:
+    """Refuse text holding characters XML forbids (ESC, BEL, NUL ...): no xlsx or KML could hold it."""
+    from planner.io._text import XML_ILLEGAL
+
+    if isinstance(value, str) and XML_ILLEGAL.search(value):
+        raise ValueError("contains control characters (e.g. ESC, BEL, NUL) that no report or spreadsheet can hold; "
+                         "remove them")
+    return value
+
+
+#: largest seed accepted: numpy and numba take seeds as signed 64-bit integers
+MAX_SEED = 2**63 - 1
 
 
 class ScenarioMeta(_Model):
     name: str = "unnamed scenario"
     description: str = ""
-    seed: int = 7
+    #: seed for every random choice, 0 … 2^63 − 1 (refused outside: numba seeds are signed 64-bit)
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 7
+
+    _text = field_validator("name", "description", mode="before")(_no_control_chars)
 
 
 class Inputs(_Model):
@@ -140,6 +159,15 @@ class RadioConfig(_Model):
     #: "probability" (a bare-earth DEM or a partial building layer). Cells the DSM blocks
     #: always use NLOS.
     terrain_clear: Literal["auto", "los", "probability", "mixture"] = "auto"
+    #: UE noise figure (dB): the SINR's noise per resource element is −174 + 10 log10(SCS/Hz) + NF dBm
+    noise_figure_db: Annotated[float, Field(ge=0, le=30)] = 7.0
+    #: η, the share of the interferers' resource elements that carry power in the SINR (0–1):
+    #: 0.5 = half-loaded PDSCH, 1 = SSB bursts of synchronised TDD cells (worst case)
+    load_factor: Annotated[float, Field(ge=0, le=1)] = 0.5
+    #: overlap (pilot pollution): servers within this many dB of the best server count
+    overlap_window_db: Annotated[float, Field(ge=0, le=30)] = 6.0
+    #: SS-SINR (dB) a cell needs to count as usable in the report's SINR statistics
+    sinr_min_db: Annotated[float, Field(ge=-20, le=40)] = -3.0
     macro: SiteClassRadio = SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model="uma")
     micro: SiteClassRadio = SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model="umi")
 
@@ -268,6 +296,8 @@ class Report(_Model):
     basemap_review_no: str = ""
     #: prefix of the 站址编号 (site codes), e.g. "WH-HS" gives WH-HS-M0001 / WH-HS-P0001
     site_prefix: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")] = "5G"
+
+    _text = field_validator("title", "basemap_review_no", mode="before")(_no_control_chars)
 
 
 class Scenario(_Model):
@@ -420,6 +450,15 @@ def _apply_overrides(raw: dict[str, Any], overrides: tuple[str, ...]) -> dict[st
     return out
 
 
+#: fixes for keys whose range needs explaining (the generic fix points to the README)
+_KEY_FIXES = {
+    "radio.noise_figure_db": "give the UE noise figure in dB, 0–30 (typically 7–9 dB for a handset)",
+    "radio.load_factor": "give η from 0 to 1 (1 = every interferer fully loaded, 0.5 = half its resource blocks)",
+    "radio.overlap_window_db": "give a window of 0–30 dB below the best server (operators use 6 dB)",
+    "radio.sinr_min_db": "give an SS-SINR threshold of −20 to 40 dB (cell-edge practice: −3 dB)",
+}
+
+
 def _format_validation(exc: ValidationError, source: str) -> list[Problem]:
     problems = []
     errors = exc.errors()
@@ -445,7 +484,9 @@ def _format_validation(exc: ValidationError, source: str) -> list[Problem]:
             msg = "required key is missing"
         else:
             msg = err["msg"]
-            fix = "give a value of the right type and range (see README)"
+            fix = _KEY_FIXES.get(loc, "give a value of the right type and range (see README)")
+            if loc == "scenario.seed":
+                fix = f"use a whole number from 0 to 2^63 − 1 ({MAX_SEED})"
         if "input" in err and kind != "missing" and not isinstance(err["input"], dict):
             msg += f" (got {err['input']!r})"
         problems.append(Problem(msg, source, f"[{loc}]", fix))

@@ -120,3 +120,29 @@ def test_cli_run_with_formula_names_writes_inert_tables(tiny: Path, tmp_path: Pa
     text = (out / "sites.csv").read_bytes().decode("utf-8-sig")
     for row in csv.reader(io.StringIO(text)):
         assert not any(cell[:1] in FORMULA_STARTS for cell in row), row
+
+
+def test_control_characters_dropped_at_input_with_a_warning(tmp_path: Path) -> None:
+    from shapely.geometry import Point
+
+    from planner.io.readers import read_vector
+
+    gdf = gpd.GeoDataFrame({"id": ["a\x01b", "c"], "name": ["esc\x1b[31m", "bell\x07"], "h\x1bx": ["1", "2"]},
+                           geometry=[Point(114.4, 30.5), Point(114.41, 30.5)], crs="EPSG:4490")
+    path = tmp_path / "c.gpkg"
+    gdf.to_file(path, driver="GPKG")
+    out = read_vector(path, "candidates")
+    assert out["id"].tolist() == ["ab", "c"] and out["name"].tolist() == ["esc[31m", "bell"]
+    assert "hx" in out.columns
+    notes = "\n".join(out.attrs["read_notes"])
+    assert "control characters (U+0001) removed from column 'id' at feature 'ab' (row 1)" in notes
+    assert "(BEL, ESC)" in notes and "feature 'c' (row 2)" in notes and "c.gpkg" in notes
+    assert "column names 'hx'" in notes
+
+
+def test_scenario_text_with_control_characters_is_refused() -> None:
+    from planner.errors import ScenarioError
+    from planner.scenario import scenario_from_dict
+
+    with pytest.raises(ScenarioError, match=r"\[scenario.name\].*control characters"):
+        scenario_from_dict({"scenario": {"name": "x\x1b"}, "inputs": {"boundary": "b", "candidates": "c"}})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_STARTS", "XML_ILLEGAL", "header_key", "parse_numbers", "spreadsheet_cell", "spreadsheet_frame"]
+__all__ = ["FORMULA_STARTS", "XML_ILLEGAL", "header_key", "parse_numbers", "spreadsheet_cell", "spreadsheet_frame",
+           "strip_control_chars"]
 
 
 def header_key(name: object) -> str:
@@ -120,3 +122,55 @@ def spreadsheet_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat(cols, axis=1) if cols else df.copy()
     out.columns = [spreadsheet_cell(c) for c in df.columns]
     return out
+
+
+#: names of the control characters people meet in pasted text (others are shown as U+XXXX)
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 27: "ESC", 0xFFFE: "U+FFFE", 0xFFFF: "U+FFFF"}
+
+
+def strip_control_chars(df: pd.DataFrame, label: Callable[[pd.DataFrame, int], str], src: str) -> tuple[pd.DataFrame, list[str]]:
+    """Remove the control characters XML forbids (:data:`XML_ILLEGAL`) from every text cell and header.
+
+    Such characters (ESC, BEL, NUL pasted from terminals or old databases) cannot be stored in
+    an xlsx or a KML; they are dropped when the file is read, and a warning names the file, the
+    column and the rows (with their ids, as cleaned).
+
+    Parameters
+    ----------
+    df : DataFrame
+        A layer or table as read (a geometry column is left alone).
+    label : callable
+        ``(frame, row position) -> human label`` such as ``"feature 'L0003' (row 5)"``.
+    src : str
+        The file, for the warning.
+
+    Returns
+    -------
+    df : DataFrame
+        The cleaned copy (``df`` itself when nothing had to change).
+    warnings : list of str
+    """
+    found: list[tuple[str, list[int], str]] = []
+    out = df
+    renamed = {c: XML_ILLEGAL.sub("", c) for c in df.columns if isinstance(c, str) and XML_ILLEGAL.search(c)}
+    if renamed:
+        out = out.rename(columns=renamed)
+    for name in list(out.columns):
+        col = out[name]
+        if name == "geometry" or not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
+            continue
+        values = col.astype(object).tolist()
+        hit = [i for i, v in enumerate(values) if isinstance(v, str) and XML_ILLEGAL.search(v)]
+        if not hit:
+            continue
+        codes = sorted({ord(ch) for i in hit for ch in XML_ILLEGAL.findall(values[i])})
+        found.append((str(name), hit, ", ".join(_CONTROL_NAMES.get(c, f"U+{c:04X}") for c in codes)))
+        if out is df:
+            out = df.copy()
+        cleaned = [XML_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in values]
+        out[name] = pd.Series(cleaned, index=out.index, dtype=object)
+    notes = [f"{src}: control characters removed from the column names {', '.join(repr(c) for c in renamed.values())}"] if renamed else []
+    for name, hit, chars in found:
+        rows = ", ".join(label(out, i) for i in hit[:10]) + (f" and {len(hit) - 10} more" if len(hit) > 10 else "")
+        notes.append(f"{src}: control characters ({chars}) removed from column {name!r} at {rows}")
+    return out, notes

@@ -19,7 +19,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from planner.errors import InputDataError, Problem
-from planner.io._text import header_key, parse_numbers
+from planner.io._text import header_key, parse_numbers, strip_control_chars
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,11 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     try:
-        return _read_vector(path, what)
+        raw = _read_vector(path, what)
+        # ESC, BEL, NUL ... cannot be written to xlsx/KML: dropped here, with a warning naming the rows
+        gdf, notes = strip_control_chars(raw, feature_label, str(split_layer(path)[0]))
+        gdf.attrs = {**raw.attrs, "read_notes": [*raw.attrs.get("read_notes", []), *notes]}
+        return gdf
     except InputDataError:
         raise
     except Exception as exc:  # a reader must never leak a library exception to the user
