@@ -1,0 +1,300 @@
+"""Downlink SS-SINR, overlap (pilot pollution) and edge throughput of a plan.
+
+Layer 2/3 over :mod:`kernels.sinr`. After the solve, the plan's sites (selected and on air)
+get a *received-power* matrix of their own, built by :func:`planner.coverage.build_coverage`
+with two changes to the scenario's radio settings:
+
+* **median powers**: ``edge_probability = 0.5`` makes the shadowing margin 0 (Φ⁻¹(0.5) = 0),
+  so each entry is the median RSRP per resource element (after the penetration margin: the
+  SINR is that of the design user, indoors when ``penetration_loss_db`` is set). Under
+  ``radio.los = "mixture"`` it is the median of the LOS/NLOS mixture;
+* **a reach down to the noise**: the threshold becomes ``N − 10 dB``
+  (:data:`FLOOR_BELOW_NOISE_DB`), so every site enters the sum wherever it is received
+  within 10 dB of the noise floor, far beyond the coverage radius (a macro at 3.5 GHz:
+  ≈ 1.5 km instead of 250 m).
+
+The coverage matrix of the solve is not reused: it holds only the cells each site *covers*
+(design RSRP ≥ threshold, within the site's radius), so interference from a site just beyond
+its coverage radius would be missing and the SINR optimistic by several dB.
+
+**Approximation, stated honestly**: interference is summed only from sites received above
+``N − 10 dB``. Each omitted interferer is weaker than a tenth of the noise power; if many of
+them add up (a dense plan seen from far away), the SINR is overstated. In noise-limited cells
+the omission is at most ``10 log10(1 + m/10)`` dB for m omitted sites at the floor (0.4 dB for
+one, 1.8 dB for five); in interference-limited cells (the ones that fail ``sinr_min_db``)
+strong interferers dominate and the omission is smaller still relative to the sum. Only the
+plan's own sites interfere: other operators and neighbouring areas are not modelled. Sites are
+omni (no antenna pattern) until sectors are modelled in the coverage build.
+
+Formulas and sources (``../shared/DOMAIN.md`` §4.3):
+
+* noise per RE ``N = −174 + 10 log10(SCS / Hz) + NF`` dBm (thermal noise density −174 dBm/Hz
+  at 290 K; 30 kHz and NF 7 dB → −122.2 dBm);
+* SS-SINR ``= P_best / (η Σ_{k≠best} P_k + N)``, TS 38.215 §5.1.5, η = ``radio.load_factor``;
+* overlap: servers within ``radio.overlap_window_db`` (6 dB) of the best, where the best
+  reaches ``radio.threshold_dbm``; a cell with ≥ :data:`POLLUTED_SERVERS` (4) is polluted
+  (operators' optimisation practice);
+* downlink throughput: attenuated Shannon, TR 36.942 Annex A.2,
+  ``T = min(α log2(1 + SINR), SE_max) · 12 N_RB · SCS · f_DL · (1 − OH)``, 0 below −10 dB, with
+  α = 0.6, ``SE_max`` = 7.4063 bit/s/Hz (TS 38.214 Table 5.2.2.1-3, 256QAM code rate 948/1024),
+  overhead OH = 0.14 (TS 38.306 §4.1.2, FR1 downlink) and the downlink share of the TDD frame
+  f_DL = 0.643 (DDDSUDDSUU with 10:2:2 special slots, CT/CU n78). One layer, the whole carrier to
+  one user: a per-user peak, not a cell capacity. The "edge" figure is at the 5th percentile of
+  the area's SINR (the ITU-R M.2410 cell-edge user convention).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from kernels.sinr import sinr_overlap
+from planner.radio.budget import resolve_band
+from planner.scenario import RadioConfig
+
+if TYPE_CHECKING:
+    from planner.coverage.grid import Grid
+    from planner.coverage.matrix import CoverageMatrix
+    from planner.coverage.terrain import Terrain
+    from planner.plan import Plan
+
+__all__ = [
+    "FLOOR_BELOW_NOISE_DB",
+    "POLLUTED_SERVERS",
+    "SinrResult",
+    "area_sinr_statistics",
+    "dl_throughput_mbps",
+    "noise_per_re_dbm",
+    "plan_sinr",
+    "sinr_of_matrix",
+]
+
+#: sites are summed where received above noise minus this (dB)
+FLOOR_BELOW_NOISE_DB = 10.0
+#: a cell with at least this many servers within the overlap window is polluted
+POLLUTED_SERVERS = 4
+#: attenuated-Shannon parameters (TR 36.942 A.2; TS 38.214 Table 5.2.2.1-3; TS 38.306 §4.1.2)
+SHANNON_ALPHA = 0.6
+SE_MAX_BPS_HZ = 7.4063
+SINR_MIN_THROUGHPUT_DB = -10.0
+DL_OVERHEAD = 0.14
+DL_SHARE_TDD = 0.643
+
+
+def noise_per_re_dbm(scs_khz: float, noise_figure_db: float) -> float:
+    """Thermal noise plus the UE noise figure in one resource element (dBm).
+
+    Examples
+    --------
+    >>> round(noise_per_re_dbm(30, 7.0), 2)
+    -122.23
+    """
+    if scs_khz <= 0:
+        raise ValueError("scs_khz must be positive (kHz)")
+    return -174.0 + 10.0 * math.log10(scs_khz * 1e3) + float(noise_figure_db)
+
+
+def dl_throughput_mbps(
+    sinr_db: ArrayLike, n_rb: int, scs_khz: float, *, alpha: float = SHANNON_ALPHA, se_max: float = SE_MAX_BPS_HZ,
+    dl_share: float = DL_SHARE_TDD, overhead: float = DL_OVERHEAD, sinr_min_db: float = SINR_MIN_THROUGHPUT_DB,
+) -> NDArray[np.float64]:
+    """Downlink single-layer throughput (Mbit/s) from SINR by the attenuated Shannon bound.
+
+    ``T = min(α log2(1 + SINR), se_max) · 12 n_rb · SCS · dl_share · (1 − overhead)``; 0 below
+    ``sinr_min_db``; NaN stays NaN. Sources in the module docstring.
+
+    Examples
+    --------
+    >>> [round(float(t)) for t in dl_throughput_mbps([-3.0, 0.0, 10.0, 30.0], 273, 30)]
+    [19, 33, 113, 325]
+    """
+    s = np.asarray(sinr_db, dtype=np.float64)
+    se = np.minimum(alpha * np.log2(1.0 + 10.0 ** (s / 10.0)), se_max)
+    se = np.where(s < sinr_min_db, 0.0, se)
+    return se * 12 * n_rb * scs_khz * 1e3 * dl_share * (1.0 - overhead) / 1e6
+
+
+@dataclass
+class SinrResult:
+    """Per-cell downlink quality of a plan on its grid, arrays of shape (ny, nx).
+
+    Attributes
+    ----------
+    best_rsrp_dbm : float32
+        Median best-server SS-RSRP (dBm, after the penetration margin); NaN where no site is
+        received above the floor.
+    sinr_db : float32
+        SS-SINR (dB); NaN where no site is received above the floor.
+    overlap : uint8
+        Servers within the overlap window of the best (best included) where the best reaches
+        the threshold; 0 elsewhere.
+    meta : dict
+        Parameters, approximation and timings (for the manifest).
+    """
+
+    best_rsrp_dbm: NDArray[np.float32]
+    sinr_db: NDArray[np.float32]
+    overlap: NDArray[np.uint8]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def sinr_of_matrix(matrix: CoverageMatrix, rows: ArrayLike, *, noise_dbm: float, load_factor: float,
+                   window_db: float, min_best_dbm: float) -> SinrResult:
+    """SS-SINR and overlap over the given rows of a received-power matrix (layer 2 over the kernel).
+
+    Parameters
+    ----------
+    matrix : CoverageMatrix
+        CSR of received power per RE (dBm) per site and cell.
+    rows : array_like of int
+        Sites (rows) that transmit; duplicates are dropped.
+    noise_dbm : float
+        Noise per resource element (dBm), :func:`noise_per_re_dbm`.
+    load_factor : float
+        η (0–1).
+    window_db : float
+        Overlap window (dB, ≥ 0).
+    min_best_dbm : float
+        Overlap is counted where the best server reaches this (dBm).
+    """
+    if not 0.0 <= load_factor <= 1.0:
+        raise ValueError(f"load_factor must be within 0–1, got {load_factor}")
+    if window_db < 0:
+        raise ValueError(f"window_db must be ≥ 0 dB, got {window_db}")
+    r = np.unique(np.asarray(rows, dtype=np.int64).ravel())
+    if r.size and (r[0] < 0 or r[-1] >= matrix.n_sites):
+        raise IndexError(f"row index out of range 0..{matrix.n_sites - 1}")
+    g = matrix.grid
+    best, sinr, ov = sinr_overlap(matrix.indptr, matrix.indices, matrix.rsrp, r, g.n_cells, float(load_factor),
+                                  10.0 ** (noise_dbm / 10.0), float(window_db), float(min_best_dbm))
+    shape = (g.ny, g.nx)
+    return SinrResult(best.reshape(shape), sinr.reshape(shape), ov.reshape(shape))
+
+
+def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_class: ArrayLike,
+              radio: RadioConfig, cell_mask: NDArray[np.bool_] | None = None,
+              terrain: Terrain | None = None) -> SinrResult:
+    """SS-SINR and overlap of a set of transmitting sites over the grid (layer 3).
+
+    Builds the median received-power matrix of the sites down to ``N − 10 dB`` (see the module
+    docstring for why, and for the approximation), then runs :func:`sinr_of_matrix`.
+
+    Parameters
+    ----------
+    grid : Grid
+        The metric grid.
+    x_m, y_m, h_m : array_like of float
+        Site coordinates in the grid's CRS and antenna heights (m).
+    site_class : array_like of str
+        ``"macro"`` or ``"micro"`` per site.
+    radio : RadioConfig
+        The scenario's radio section (``noise_figure_db``, ``load_factor``,
+        ``overlap_window_db``, ``threshold_dbm`` are read here).
+    cell_mask : ndarray of bool, shape (ny, nx), optional
+        Cells to evaluate (all when None).
+    terrain : Terrain, optional
+        As in :func:`planner.coverage.build_coverage`.
+    """
+    from planner.coverage.build import build_coverage
+
+    t0 = time.perf_counter()
+    band = resolve_band(radio)
+    noise = noise_per_re_dbm(band.scs_khz, radio.noise_figure_db)
+    floor = noise - FLOOR_BELOW_NOISE_DB
+    median = radio.model_copy(update={"edge_probability": 0.5, "threshold_dbm": floor})
+    power = build_coverage(grid, x_m, y_m, h_m, site_class, median, cell_mask=cell_mask, terrain=terrain)
+    t1 = time.perf_counter()
+    res = sinr_of_matrix(power, np.arange(power.n_sites), noise_dbm=noise, load_factor=radio.load_factor,
+                         window_db=radio.overlap_window_db, min_best_dbm=float(radio.threshold_dbm))
+    res.meta = {
+        "definition": "SS-SINR = P_best / (eta * sum of other sites + N), median powers per RE after penetration "
+                      "(TS 38.215 5.1.5); overlap = servers within the window of the best, where the best reaches "
+                      "the threshold",
+        "noise_per_re_dbm": round(noise, 2),
+        "noise_figure_db": radio.noise_figure_db,
+        "load_factor": radio.load_factor,
+        "overlap_window_db": radio.overlap_window_db,
+        "sinr_min_db": radio.sinr_min_db,
+        "polluted_servers": POLLUTED_SERVERS,
+        "interference_floor_dbm": round(floor, 2),
+        "approximation": f"interference summed only from the plan's sites received above N - {FLOOR_BELOW_NOISE_DB:g} dB "
+                         "(median power); no other operators or areas; omni sites (no antenna pattern)",
+        "throughput": f"min({SHANNON_ALPHA} log2(1 + SINR), {SE_MAX_BPS_HZ}) x 12 N_RB x SCS x {DL_SHARE_TDD} x "
+                      f"(1 - {DL_OVERHEAD}), 0 below {SINR_MIN_THROUGHPUT_DB:g} dB (TR 36.942 A.2, TS 38.214 "
+                      "Table 5.2.2.1-3, TS 38.306 4.1.2); one layer",
+        "sites": int(power.n_sites),
+        "nnz": int(power.nnz),
+        "radius_m_max": power.meta.get("radius_m_max"),
+        "timings_s": {"power_matrix_s": round(t1 - t0, 4), "sinr_s": round(time.perf_counter() - t1, 4)},
+    }
+    return res
+
+
+def area_sinr_statistics(res: SinrResult, area_index: NDArray[np.integer[Any]], cell_mask: NDArray[np.bool_],
+                         names: list[str], *, sinr_min_db: float, n_rb: int, scs_khz: float) -> pd.DataFrame:
+    """Per area: share of cells with SINR ≥ ``sinr_min_db``, polluted share, SINR percentiles, edge throughput.
+
+    Shares are of the area's cells (a cell no site reaches counts as failing). ``area_index``
+    (ny, nx) gives each cell's area (-1 none), as :class:`planner.geo.demand.DemandCells` does;
+    a last row ``"all"`` covers every cell of ``cell_mask``.
+
+    Returns
+    -------
+    DataFrame
+        ``name, cells, sinr_ok`` (0–1), ``polluted`` (0–1), ``sinr_p5_db, sinr_median_db,
+        edge_dl_mbps`` (throughput at the 5th-percentile SINR) and ``mean_overlap`` (over
+        covered cells).
+    """
+    sinr = res.sinr_db.ravel()
+    ov = res.overlap.ravel()
+    mask = np.asarray(cell_mask, dtype=bool).ravel()
+    aidx = np.asarray(area_index).ravel()
+    groups = [(str(n), mask & (aidx == i)) for i, n in enumerate(names)] + [("all", mask)]
+    rows = []
+    for name, sel in groups:
+        n = int(sel.sum())
+        s = sinr[sel].astype(np.float64)
+        s_fill = np.where(np.isfinite(s), s, -np.inf)
+        o = ov[sel]
+        if n:
+            p5 = float(np.percentile(s_fill, 5, method="inverted_cdf"))  # no interpolation with -inf
+            med = float(np.percentile(s_fill, 50, method="inverted_cdf"))
+        else:
+            p5 = med = float("nan")
+        edge = float(dl_throughput_mbps(p5, n_rb, scs_khz)) if math.isfinite(p5) else 0.0 if n else float("nan")
+        covered = o > 0
+        rows.append({
+            "name": name, "cells": n,
+            "sinr_ok": round(float((s_fill >= sinr_min_db).mean()), 6) if n else float("nan"),
+            "polluted": round(float((o >= POLLUTED_SERVERS).mean()), 6) if n else float("nan"),
+            "sinr_p5_db": round(p5, 2) if math.isfinite(p5) else None,
+            "sinr_median_db": round(med, 2) if math.isfinite(med) else None,
+            "edge_dl_mbps": round(edge, 1) if math.isfinite(edge) else None,
+            "mean_overlap": round(float(o[covered].mean()), 3) if covered.any() else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def attach_plan_sinr(plan: Plan, area_index: NDArray[np.integer[Any]], terrain: Terrain | None = None) -> None:
+    """Compute the plan's SINR and overlap and attach them (the pipeline's hook after the plan stage).
+
+    Sets ``plan.extras["sinr_db"]`` and ``plan.extras["overlap"]`` (rasters for ``sinr.tif`` and
+    ``overlap.tif``) and ``plan.radio["interference"]`` (parameters, approximation, timings and
+    ``areas``: the per-area table of :func:`area_sinr_statistics` as records; manifest and report).
+    """
+    sites = plan.sites
+    res = plan_sinr(plan.grid, sites["x_m"].to_numpy(np.float64), sites["y_m"].to_numpy(np.float64),
+                    sites["height_m"].to_numpy(np.float64), sites["site_class"].to_numpy(str), plan.scenario.radio,
+                    cell_mask=plan.demand_mask, terrain=terrain)
+    band = resolve_band(plan.scenario.radio)
+    table = area_sinr_statistics(res, area_index, plan.demand_mask, plan.areas["name"].astype(str).tolist(),
+                                 sinr_min_db=plan.scenario.radio.sinr_min_db, n_rb=band.n_rb, scs_khz=band.scs_khz)
+    plan.extras["sinr_db"] = np.where(plan.demand_mask, res.sinr_db, np.float32(np.nan)).astype(np.float32)
+    plan.extras["overlap"] = np.where(plan.demand_mask, res.overlap, 0).astype(np.uint8)
+    plan.radio["interference"] = {**res.meta, "areas": table.to_dict(orient="records")}
