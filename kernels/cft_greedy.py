@@ -1,0 +1,280 @@
+"""Lagrangian greedy, redundant-column removal and the heuristic phase of the CFT engine.
+
+Greedy on Lagrangian scores (Caprara, Fischetti & Toth 1999, §4): with multipliers ``u``,
+a column ``j`` not yet chosen has ``μ_j`` = rows it serves that still lack covers and
+``γ_j = c_j − Σ_{those rows} u_i``; its score is ``γ_j / μ_j`` when ``γ_j > 0`` and
+``γ_j · μ_j`` otherwise; the smallest score is chosen (ties: smaller index). Covering a row
+raises ``γ`` and lowers ``μ`` of its other columns, and both changes raise the score (shown
+in the docstring of :func:`greedy`), so a lazy priority queue is exact: a popped entry whose
+score is stale is pushed back with its new score. Rows needing ``k_i`` covers stay open
+until ``k_i`` chosen columns serve them. ``u = 0`` gives Chvátal's ``c_j / μ_j`` greedy.
+
+The heuristic phase runs subgradient steps from near-optimal multipliers and a greedy (plus
+removal of redundant columns, most expensive first) at each of them, keeping the cheapest
+cover. Work is counted in touched nonzeros (machine-independent units).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kernels._vmath import _jit
+from kernels.cft import subgradient_step, update_lambda
+
+
+@_jit
+def core_rows(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], m: int,
+              cols: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Row-major incidence ``(r_ptr, r_cols)`` of the columns ``cols`` (global column ids, ascending per row)."""
+    cnt = np.zeros(m + 1, dtype=np.int64)
+    for t in range(cols.size):
+        j = cols[t]
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            cnt[c_rows[p] + 1] += 1
+    for i in range(m):
+        cnt[i + 1] += cnt[i]
+    r_cols = np.empty(cnt[m], dtype=np.int64)
+    fill = cnt[:m].copy()
+    for t in range(cols.size):
+        j = cols[t]
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_rows[p]
+            r_cols[fill[i]] = j
+            fill[i] += 1
+    return cnt, r_cols
+
+
+@_jit
+def _score(g: float, mu: int) -> float:
+    return g / mu if g > 0.0 else g * mu
+
+
+@_jit
+def _before(v1: float, j1: int, v2: float, j2: int) -> bool:
+    return v1 < v2 or (v1 == v2 and j1 < j2)
+
+
+@_jit
+def _push(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int, v: float, j: int) -> int:
+    pos = size
+    while pos > 0:
+        par = (pos - 1) >> 1
+        if _before(v, j, hv[par], hj[par]):
+            hv[pos] = hv[par]
+            hj[pos] = hj[par]
+            pos = par
+        else:
+            break
+    hv[pos] = v
+    hj[pos] = j
+    return size + 1
+
+
+@_jit
+def _pop(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int) -> tuple[float, int, int]:
+    v0, j0 = hv[0], hj[0]
+    size -= 1
+    v, j = hv[size], hj[size]
+    pos = 0
+    while True:
+        c = 2 * pos + 1
+        if c >= size:
+            break
+        if c + 1 < size and _before(hv[c + 1], hj[c + 1], hv[c], hj[c]):
+            c += 1
+        if _before(hv[c], hj[c], v, j):
+            hv[pos] = hv[c]
+            hj[pos] = hj[c]
+            pos = c
+        else:
+            break
+    if size > 0:
+        hv[pos] = v
+        hj[pos] = j
+    return v0, j0, size
+
+
+@_jit
+def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np.int64], r_cols: NDArray[np.int64],
+           cost: NDArray[np.float64], need_in: NDArray[np.int64], u: NDArray[np.float64], cand: NDArray[np.int64],
+           sel: NDArray[np.bool_], order: NDArray[np.int64]) -> tuple[int, int, int]:
+    """Lagrangian greedy over the columns ``cand`` (``r_ptr/r_cols``: their row-major incidence).
+
+    ``need_in[i]``: covers row ``i`` still needs; ``sel`` (in/out): chosen columns (columns
+    already set are not chosen again and count nothing: the caller folds them into
+    ``need_in``); ``order`` receives the chosen columns in order. Returns
+    ``(columns chosen, rows left short, work)``.
+
+    Monotone scores: covering row ``i`` turns ``(γ, μ)`` into ``(γ + u_i, μ − 1)`` with
+    ``u_i ≥ 0``. For ``γ > 0``: ``(γ + u_i)/(μ − 1) ≥ γ/μ``. For ``γ ≤ 0``: ``γ' = γ + u_i``;
+    if ``γ' > 0`` the new score is positive; else ``γ'(μ − 1) ≥ γ(μ − 1) ≥ γμ``.
+    """
+    n = cost.size
+    need = need_in.copy()
+    gam = np.zeros(n, dtype=np.float64)
+    mu = np.zeros(n, dtype=np.int64)
+    hv = np.empty(cand.size + 1, dtype=np.float64)
+    hj = np.empty(cand.size + 1, dtype=np.int64)
+    size = 0
+    work = 0
+    for t in range(cand.size):
+        j = cand[t]
+        if sel[j]:
+            continue
+        g = cost[j]
+        c = 0
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_rows[p]
+            if need[i] > 0:
+                g -= u[i]
+                c += 1
+        work += c_ptr[j + 1] - c_ptr[j]
+        gam[j] = g
+        mu[j] = c
+        if c > 0:
+            size = _push(hv, hj, size, _score(g, c), j)
+    short = 0
+    for i in range(need.size):
+        if need[i] > 0:
+            short += 1
+    n_new = 0
+    while short > 0 and size > 0:
+        v, j, size = _pop(hv, hj, size)
+        work += 8
+        if sel[j] or mu[j] == 0:
+            continue
+        sc = _score(gam[j], mu[j])
+        if sc > v:
+            size = _push(hv, hj, size, sc, j)
+            continue
+        sel[j] = True
+        order[n_new] = j
+        n_new += 1
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_rows[p]
+            if need[i] <= 0:
+                continue
+            need[i] -= 1
+            if need[i] == 0:
+                short -= 1
+                ui = u[i]
+                for q in range(r_ptr[i], r_ptr[i + 1]):
+                    col = r_cols[q]
+                    if not sel[col]:
+                        mu[col] -= 1
+                        gam[col] += ui
+                work += r_ptr[i + 1] - r_ptr[i]
+    return n_new, short, work
+
+
+@_jit
+def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
+                   k: NDArray[np.int64], sel: NDArray[np.bool_]) -> tuple[int, int]:
+    """Drop chosen columns whose every row stays covered ``k_i`` times, most expensive first
+    (ties: smaller index first). Returns ``(columns dropped, work)``."""
+    cov = np.zeros(k.size, dtype=np.int64)
+    chosen = np.flatnonzero(sel)
+    work = 0
+    for t in range(chosen.size):
+        j = chosen[t]
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            cov[c_rows[p]] += 1
+        work += c_ptr[j + 1] - c_ptr[j]
+    order = np.argsort(-cost[chosen], kind="mergesort")
+    dropped = 0
+    for t in range(order.size):
+        j = chosen[order[t]]
+        ok = True
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            if cov[c_rows[p]] <= k[c_rows[p]]:
+                ok = False
+                break
+        work += c_ptr[j + 1] - c_ptr[j]
+        if ok:
+            sel[j] = False
+            dropped += 1
+            for p in range(c_ptr[j], c_ptr[j + 1]):
+                cov[c_rows[p]] -= 1
+    return dropped, work
+
+
+@_jit
+def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
+                    k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64], best_val: float,
+                    lam: float, iters: int, best_sel: NDArray[np.bool_], hist: NDArray[np.float64],
+                    state: NDArray[np.int64]) -> tuple[float, float, int]:
+    """``iters`` subgradient steps on the core ``cols`` with a greedy + removal at each ``u``.
+
+    ``best_val``: cost of the best cover known for this (residual) model; a cheaper one found
+    here replaces it and is written to ``best_sel``. ``u`` is moved in place. Returns
+    ``(best value, λ, work)``.
+    """
+    n = cost.size
+    m = k.size
+    r_ptr, r_cols = core_rows(c_ptr, c_rows, m, cols)
+    rcv = np.zeros(cols.size, dtype=np.float64)
+    s = np.zeros(m, dtype=np.float64)
+    order = np.empty(cols.size, dtype=np.int64)
+    work = 2 * r_cols.size
+    for _ in range(iters):
+        sel = np.zeros(n, dtype=np.bool_)
+        _, short, w = greedy(c_ptr, c_rows, r_ptr, r_cols, cost, k, u, cols, sel, order)
+        work += w
+        if short == 0:
+            _, w = drop_redundant(c_ptr, c_rows, cost, k, sel)
+            work += w
+            val = 0.0
+            for j in np.flatnonzero(sel):
+                val += cost[j]
+            if val < best_val - 1e-9:
+                best_val = val
+                best_sel[:] = sel
+        lval = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, best_val, lam)
+        work += 3 * r_cols.size + 8 * cols.size + 4 * m
+        lam = update_lambda(hist, state, lval, lam)
+    return best_val, lam, work
+
+
+def greedy_py(cols_rows: list[list[int]], cost: list[float], need: list[int], u: list[float],
+              cand: list[int]) -> list[int]:
+    """Pure-Python reference of :func:`greedy` (no lazy queue: every score recomputed each step)."""
+    need = list(need)
+    chosen: list[int] = []
+    taken: set[int] = set()
+    while any(v > 0 for v in need):
+        best: tuple[float, int] | None = None
+        for j in cand:
+            if j in taken:
+                continue
+            open_rows = [i for i in cols_rows[j] if need[i] > 0]
+            if not open_rows:
+                continue
+            g = cost[j] - sum(u[i] for i in open_rows)
+            sc = g / len(open_rows) if g > 0 else g * len(open_rows)
+            if best is None or (sc, j) < best:
+                best = (sc, j)
+        if best is None:
+            break
+        j = best[1]
+        taken.add(j)
+        chosen.append(j)
+        for i in cols_rows[j]:
+            if need[i] > 0:
+                need[i] -= 1
+    return chosen
+
+
+def drop_redundant_py(cols_rows: list[list[int]], cost: list[float], k: list[int], chosen: list[int]) -> list[int]:
+    """Pure-Python reference of :func:`drop_redundant`: the kept columns, sorted."""
+    keep = sorted(set(chosen))
+    cov = [0] * len(k)
+    for j in keep:
+        for i in cols_rows[j]:
+            cov[i] += 1
+    for j in sorted(keep, key=lambda c: (-cost[c], c)):
+        if all(cov[i] > k[i] for i in cols_rows[j]):
+            keep.remove(j)
+            for i in cols_rows[j]:
+                cov[i] -= 1
+    return sorted(keep)

@@ -1,0 +1,389 @@
+r"""CFT-class engine for weighted set (multi)cover: a Lagrangian bound and a cover, on a work budget.
+
+Formulation (columns ``j`` with costs ``c_j ≥ 0``, rows ``i`` needing ``k_i ≥ 1`` covers)::
+
+    min Σ_j c_j x_j
+    s.t. Σ_j a_ij x_j ≥ k_i     for every row i         (k-coverage: k_i distinct columns)
+         x_j = 1 for fixed columns,  x_j = 0 for forbidden columns,  x_j ∈ {0, 1}
+
+Fixed columns (and free columns of zero cost, which some optimum always takes) are taken
+first; each row then needs ``k_i' = max(0, k_i − fixed columns serving i)``. Relaxing the
+cover rows with ``u ≥ 0`` gives the bound ``L(u) = Σ_i k_i' u_i + Σ_j min(0, c_j − Σ_i a_ij u_i)``
+over the free columns, plus the cost of the taken columns (:mod:`kernels.cft`).
+
+Method (Caprara, Fischetti & Toth 1999, Oper. Res. 47(5):730–743, with the refinements of
+Accorsi & Cavaliere's AC-CFT, studied, not copied):
+
+1. *Subgradient on a core*: the core starts as the cheapest columns of each row; every
+   ``T`` steps all free columns are priced with the current ``u`` (the exact ``L(u)``, the
+   only bound reported) and the core is rebuilt from the smallest reduced costs
+   (``T`` grows from 10 while core and full bounds agree). The phase stops when the bound
+   reaches the incumbent, after ``10 m`` steps, or when 300 steps raised it by less than
+   :data:`ABS_EXIT` and :data:`REL_EXIT` (relative).
+2. *Heuristic phase*: :data:`HEUR_ITERS` more steps from the best multipliers, a Lagrangian
+   greedy and a redundant-column removal at each (:mod:`kernels.cft_greedy`).
+3. *Column fixing*: the columns of reduced cost below −0.001 that share no row, then the
+   first ``max(1, m/200)`` greedy picks, are fixed; phases 1–3 repeat on the rest.
+4. *Refinement*: the best cover's columns of smallest gap contribution
+   ``δ_j = max(0, c_j(u*)) + Σ_{i∈j} u*_i (cov_i − k_i)/cov_i`` (root multipliers ``u*``)
+   that serve a share π of the rows are fixed and phases 1–3 restart; π starts at 0.3 after
+   an improvement and grows by 1.1 otherwise, until the budget is spent, the bound proves
+   the cover optimal, or π fixes every row.
+
+Deterministic: the budget counts work units (touched nonzeros, :data:`WORK_PER_S` per second
+of a typical core is the rate used by callers that convert seconds), multipliers are
+perturbed by a generator seeded with ``seed``; the wall clock is only a safety stop, and a
+run it stops says so in ``stats["time_limited"]``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from kernels.cft import price, subgradient_chunk
+from kernels.cft_greedy import core_rows, drop_redundant, greedy, heuristic_phase
+
+#: work units per second of one core of the development machine (measured on rail507 and scp4x)
+WORK_PER_S = 2.0e8
+#: columns of smallest reduced cost kept per row in the core (plus k_i − 1), and the reduced
+#: cost below which a column joins the core anyway (at most 5 m of them)
+CORE_PER_ROW = 5
+RC_SMALL = 0.1
+#: greedy calls (and subgradient steps) of the heuristic phase
+HEUR_ITERS = 250
+#: subgradient exit: over :data:`EXIT_PERIOD` steps the bound rose by less than both
+EXIT_PERIOD = 300
+ABS_EXIT = 1.0
+REL_EXIT = 0.001
+#: initial step factor λ
+LAMBDA0 = 0.1
+#: refinement: first share of rows fixed, and its growth after a pass without improvement
+MIN_FIX = 0.3
+ALPHA = 1.1
+
+
+@dataclass
+class CftResult:
+    """Result of :func:`cft_solve`.
+
+    Attributes
+    ----------
+    selected : ndarray of bool, shape (n_cols,)
+        The best cover found (fixed columns included); all False when none was found.
+    objective : float
+        Its cost (``inf`` when none).
+    bound : float
+        A valid lower bound on the optimum (rounded up for integral costs); ``inf`` when the
+        model is infeasible (some row has fewer than ``k_i`` allowed columns).
+    feasible : bool
+        Whether ``selected`` covers every row.
+    work : int
+        Work units spent.
+    stats : dict
+        Passes, bound history, whether the wall-clock safety stop cut the run.
+    """
+
+    selected: NDArray[np.bool_]
+    objective: float
+    bound: float
+    feasible: bool
+    work: int
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def optimal(self) -> bool:
+        """Whether the bound proves the cover optimal."""
+        return self.feasible and self.bound >= self.objective - 1e-9 * max(1.0, abs(self.objective))
+
+
+class _Engine:
+    """State of one run: the model over the free columns and the best cover (see module docstring)."""
+
+    def __init__(self, a: sp.csc_matrix, cost: NDArray[np.float64], k0: NDArray[np.int64], free: NDArray[np.bool_],
+                 work_limit: int, seed: int, deadline: float | None) -> None:
+        self.c_ptr = a.indptr.astype(np.int64)
+        self.c_rows = a.indices.astype(np.int64)
+        r = a.tocsr()
+        r.sort_indices()
+        self.r_ptr = r.indptr.astype(np.int64)
+        self.r_cols = r.indices.astype(np.int64)
+        self.a = a
+        self.cost = cost
+        self.k0 = k0
+        self.free0 = free
+        self.m, self.n = a.shape
+        self.work = 0
+        self.work_limit = int(work_limit)
+        self.deadline = deadline
+        self.time_limited = False
+        self.rng = np.random.default_rng(seed)
+        integral = bool(np.all(cost == np.round(cost)))
+        self.eps = 0.999 if integral else 1e-9 * max(1.0, float(cost.sum()))
+        self.integral = integral
+        self.best = np.zeros(self.n, dtype=bool)
+        self.best_val = math.inf
+        self.history: list[tuple[int, float]] = []
+
+    def spent(self) -> bool:
+        if self.work >= self.work_limit:
+            return True
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            self.time_limited = True
+            return True
+        return False
+
+    def cover_count(self, sel: NDArray[np.bool_]) -> NDArray[np.int64]:
+        return np.asarray(self.a @ sel.astype(np.int64)).ravel().astype(np.int64)
+
+    def offer(self, sel: NDArray[np.bool_]) -> None:
+        """Remove redundant columns from a cover of the free model; keep it when it is the best."""
+        sel = sel.copy()
+        _, w = drop_redundant(self.c_ptr, self.c_rows, self.cost, self.k0, sel)
+        self.work += w
+        val = float(self.cost[sel].sum())
+        if val < self.best_val - 1e-9 and bool(np.all(self.cover_count(sel) >= self.k0)):
+            self.best, self.best_val = sel, val
+            self.history.append((self.work, val))
+
+    def initial_u(self, k_res: NDArray[np.int64], free: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """``u_i = min over free columns j of row i of c_j / |j|`` (0 for rows already served)."""
+        deg = np.diff(self.c_ptr).astype(np.float64)
+        ratio = np.where(free & (deg > 0), self.cost / np.maximum(deg, 1.0), np.inf)
+        u = np.full(self.m, np.inf)
+        np.minimum.at(u, self.c_rows, np.repeat(ratio, np.diff(self.c_ptr)))
+        u[~np.isfinite(u) | (k_res <= 0)] = 0.0
+        self.work += self.c_rows.size
+        return u
+
+    def price(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
+              rc: NDArray[np.float64]) -> tuple[NDArray[np.int64], float]:
+        core, lb, w = price(self.c_ptr, self.c_rows, self.r_ptr, self.r_cols, self.cost, k_res, free, u, CORE_PER_ROW,
+                            RC_SMALL, 5 * self.m, rc)
+        self.work += w
+        return core, lb
+
+    def subgradient(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
+                    ub_res: float) -> tuple[float, NDArray[np.float64], NDArray[np.int64]]:
+        """Phase 1: returns (best full bound, its multipliers, the last core)."""
+        rc = np.zeros(self.n)
+        core, lb = self.price(k_res, free, u, rc)
+        best_real, best_u = lb, u.copy()
+        active = int((k_res > 0).sum())
+        max_iters = 10 * max(active, 1)
+        period_cap = max(10, min(1000, active // 3))
+        hist, state = np.zeros(20), np.zeros(1, dtype=np.int64)
+        lam, period, it = LAMBDA0, 10, 0
+        next_exit, prev_exit = EXIT_PERIOD, -math.inf
+        bu = u.copy()
+        while it < max_iters and best_real < ub_res - self.eps and not self.spent():
+            chunk = min(period, max_iters - it)
+            core_lb, lam, w = subgradient_chunk(self.c_ptr, self.c_rows, self.cost, k_res, core, u, bu, -math.inf,
+                                                ub_res, lam, chunk, hist, state)
+            self.work += w
+            it += chunk
+            core, lb = self.price(k_res, free, u, rc)
+            if lb > best_real:
+                best_real, best_u = lb, u.copy()
+            delta = (core_lb - lb) / max(abs(ub_res), 1e-9) if math.isfinite(ub_res) else 1.0
+            if delta <= 1e-6:
+                period = min(period_cap, 10 * period)
+            elif delta <= 0.02:
+                period = min(period_cap, 5 * period)
+            elif delta <= 0.2:
+                period = min(period_cap, 2 * period)
+            else:
+                period = 10
+            if it >= next_exit:
+                next_exit += EXIT_PERIOD
+                gain = best_real - prev_exit
+                prev_exit = best_real
+                if gain < ABS_EXIT and gain < REL_EXIT * max(abs(best_real), 1e-9):
+                    break
+        return best_real, best_u, core
+
+    def three_phase(self, fixed_in: NDArray[np.bool_]) -> tuple[float, NDArray[np.float64]] | None:
+        """Phases 1–3 with ``fixed_in`` taken; returns the first pass's (bound, multipliers)."""
+        fixed = fixed_in.copy()
+        free = self.free0 & ~fixed
+        k_res = np.maximum(self.k0 - self.cover_count(fixed), 0)
+        fixed_cost = float(self.cost[fixed].sum())
+        u = self.initial_u(k_res, free)
+        root: tuple[float, NDArray[np.float64]] | None = None
+        while (k_res > 0).any() and not self.spent():
+            ub_res = self.best_val - fixed_cost
+            lb, u_best, core = self.subgradient(k_res, free, u, ub_res)
+            if root is None:
+                root = (lb, u_best)
+            if lb + fixed_cost >= self.best_val - self.eps or self.spent():
+                break
+            sel = np.zeros(self.n, dtype=bool)
+            uh = u_best.copy()
+            val, _, w = heuristic_phase(self.c_ptr, self.c_rows, self.cost, k_res, core, uh, ub_res, LAMBDA0,
+                                        HEUR_ITERS, sel, np.zeros(20), np.zeros(1, dtype=np.int64))
+            self.work += w
+            if val < ub_res - 1e-9:
+                self.offer(sel | fixed)
+            new = self.fix_columns(k_res, free, u_best)
+            fixed |= new
+            free &= ~new
+            fixed_cost = float(self.cost[fixed].sum())
+            k_res = np.maximum(self.k0 - self.cover_count(fixed), 0)
+            u = u_best * self.rng.uniform(0.9, 1.1, size=self.m)
+            u[k_res <= 0] = 0.0
+        if not (k_res > 0).any():
+            self.offer(fixed)
+        return root
+
+    def fix_columns(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Phase 3: columns of very negative reduced cost sharing no row, then ``max(1, m/200)`` greedy picks."""
+        rc = self.cost - np.asarray(self.a.T @ u).ravel()
+        self.work += self.c_rows.size
+        q = free & (rc < -0.001)
+        cov = self.cover_count(q)
+        over = (cov > np.maximum(k_res, 1)) & (k_res > 0)
+        bad = np.zeros(self.n, dtype=bool)
+        if over.any():
+            bad = np.asarray(self.a.T @ over.astype(np.int64)).ravel() > 0
+        q &= ~bad
+        sel = q.copy()
+        need = np.maximum(k_res - self.cover_count(q), 0)
+        cand = np.flatnonzero(free & ~q).astype(np.int64)
+        rp, rcols = core_rows(self.c_ptr, self.c_rows, self.m, cand)
+        order = np.empty(cand.size, dtype=np.int64)
+        n_new, _, w = greedy(self.c_ptr, self.c_rows, rp, rcols, self.cost, need, u, cand, sel, order)
+        self.work += w + 2 * rcols.size
+        extra = order[:min(n_new, max(1, self.m // 200))]
+        out = q.copy()
+        out[extra] = True
+        return out
+
+    def refine_fix(self, u: NDArray[np.float64], share: float) -> NDArray[np.bool_]:
+        """Columns of the best cover with the smallest gap contributions serving ``share`` of the rows."""
+        sel = self.best
+        cols = np.flatnonzero(sel)
+        cov = self.cover_count(sel).astype(np.float64)
+        excess = np.where(cov > 0, u * np.maximum(cov - self.k0, 0) / np.maximum(cov, 1.0), 0.0)
+        rc = self.cost[cols] - np.asarray(self.a[:, cols].T @ u).ravel()
+        delta = np.maximum(rc, 0.0) + np.asarray(self.a[:, cols].T @ excess).ravel()
+        self.work += 4 * int(np.diff(self.c_ptr)[cols].sum()) + self.m
+        limit = int(share * self.m)
+        covered = np.zeros(self.m, dtype=bool)
+        n_cov = 0
+        out = np.zeros(self.n, dtype=bool)
+        for t in np.argsort(delta, kind="stable"):
+            j = cols[t]
+            rows = self.c_rows[self.c_ptr[j]:self.c_ptr[j + 1]]
+            n_cov += int((~covered[rows]).sum())
+            if n_cov > limit:
+                break
+            covered[rows] = True
+            out[j] = True
+        return out
+
+
+def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | None = None,
+              fixed: NDArray[np.bool_] | None = None, forbidden: NDArray[np.bool_] | None = None, *,
+              work_limit: int, seed: int = 0, incumbent: NDArray[np.bool_] | None = None,
+              wall_limit_s: float | None = None) -> CftResult:
+    """Weighted set multicover by the CFT scheme (see module docstring for the model and method).
+
+    Parameters
+    ----------
+    a : scipy.sparse matrix, shape (m, n)
+        Incidence, nonzero = column ``j`` serves row ``i``.
+    cost : ndarray of float, shape (n,)
+        Column costs (≥ 0, any unit).
+    k : ndarray of int, shape (m,), optional
+        Covers each row needs (default 1).
+    fixed, forbidden : ndarray of bool, shape (n,), optional
+        Columns that must / must not be taken.
+    work_limit : int
+        Budget in work units (touched nonzeros; :data:`WORK_PER_S` per second is typical).
+    seed : int
+        Seed of the multiplier perturbation; same seed and budget give the same result.
+    incumbent : ndarray of bool, optional
+        A known cover (fixed columns may be in it); used as the starting upper bound.
+    wall_limit_s : float, optional
+        Safety stop only (a run it cuts short is not reproducible: ``stats["time_limited"]``).
+
+    Returns
+    -------
+    CftResult
+    """
+    t0 = time.perf_counter()
+    csc = sp.csc_matrix(a, dtype=np.int8)
+    csc.sum_duplicates()
+    csc.sort_indices()
+    csc.data = np.ones(csc.nnz, dtype=np.int8)
+    m, n = csc.shape
+    cost = np.asarray(cost, dtype=np.float64).reshape(-1)
+    kk = np.ones(m, dtype=np.int64) if k is None else np.asarray(k, dtype=np.int64).reshape(-1)
+    fix = np.zeros(n, bool) if fixed is None else np.asarray(fixed, dtype=bool).reshape(-1)
+    forb = np.zeros(n, bool) if forbidden is None else np.asarray(forbidden, dtype=bool).reshape(-1)
+    if cost.size != n or kk.size != m or fix.size != n or forb.size != n:
+        raise ValueError("cost/fixed/forbidden need one entry per column and k one per row")
+    if (cost < 0).any() or not np.isfinite(cost).all():
+        raise ValueError("costs must be finite and ≥ 0")
+    if (fix & forb).any():
+        raise ValueError("a column cannot be both fixed and forbidden")
+    base = fix | ((cost == 0) & ~forb)
+    free = ~forb & ~base
+    cnt_base = np.asarray(csc @ base.astype(np.int64)).ravel()
+    k0 = np.maximum(kk - cnt_base, 0).astype(np.int64)
+    base_cost = float(cost[base].sum())
+    avail = np.asarray(csc @ free.astype(np.int64)).ravel()
+    stats: dict[str, Any] = {"rows": m, "cols": n, "free_cols": int(free.sum()), "base_cols": int(base.sum())}
+    if (avail < k0).any():
+        stats["infeasible_rows"] = int((avail < k0).sum())
+        return CftResult(np.zeros(n, bool), math.inf, math.inf, False, 0, stats)
+    deadline = None if wall_limit_s is None else t0 + float(wall_limit_s)
+    eng = _Engine(csc, cost, k0, free, work_limit, seed, deadline)
+    if incumbent is not None:
+        inc = np.asarray(incumbent, dtype=bool).reshape(-1) & free
+        eng.offer(inc)
+    if (k0 > 0).any():
+        u0 = eng.initial_u(k0, free)
+        cand = np.flatnonzero(free).astype(np.int64)
+        sel = np.zeros(n, dtype=bool)
+        order = np.empty(cand.size, dtype=np.int64)
+        _, _, w = greedy(eng.c_ptr, eng.c_rows, eng.r_ptr, eng.r_cols, cost, k0, u0, cand, sel, order)
+        eng.work += w
+        eng.offer(sel)
+    else:
+        eng.offer(np.zeros(n, dtype=bool))
+    root = eng.three_phase(np.zeros(n, dtype=bool)) if (k0 > 0).any() else None
+    lb = root[0] if root is not None else 0.0
+    if not (k0 > 0).any():
+        lb = 0.0
+    passes, share, prev = 1, 0.0, math.inf
+    if root is not None:
+        u_root = root[1]
+        while not eng.spent() and lb < eng.best_val - eng.eps:
+            share = min(1.0, share * ALPHA)
+            if eng.best_val < prev:
+                share = MIN_FIX
+            prev = eng.best_val
+            fixed_cols = eng.refine_fix(u_root, share)
+            passes += 1
+            eng.three_phase(fixed_cols)
+            if share >= 1.0:
+                break
+    if eng.integral and math.isfinite(lb):
+        lb = math.ceil(lb - 1e-6)
+    bound = base_cost + max(lb, 0.0)
+    best = eng.best | base
+    objective = base_cost + eng.best_val if math.isfinite(eng.best_val) else math.inf
+    if math.isfinite(objective):
+        bound = min(bound, objective)
+    stats.update({"passes": passes, "work": eng.work, "time_limited": eng.time_limited,
+                  "seconds": round(time.perf_counter() - t0, 3), "history": eng.history[-20:],
+                  "root_bound": float(base_cost + (root[0] if root is not None else 0.0))})
+    return CftResult(best if math.isfinite(objective) else np.zeros(n, bool), float(objective), float(bound),
+                     math.isfinite(objective), eng.work, stats)

@@ -1,0 +1,198 @@
+"""CFT set-cover engine: kernel parity with pure-Python references, and tiny models of known optimum."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from kernels.cft import (
+    lagrangian,
+    lagrangian_py,
+    price,
+    price_py,
+    subgradient_step,
+    subgradient_step_py,
+)
+from kernels.cft_greedy import core_rows, drop_redundant, drop_redundant_py, greedy, greedy_py
+from planner.optimize._cft import cft_solve
+
+
+def random_instance(seed: int, m: int = 12, n: int = 20, dens: float = 0.25,
+                    kmax: int = 1) -> tuple[sp.csc_matrix, NDArray[np.float64], NDArray[np.int64]]:
+    """A random incidence in which every row has at least ``kmax + 1`` columns, integer costs 1..9."""
+    rng = np.random.default_rng(seed)
+    dense = rng.random((m, n)) < dens
+    for i in range(m):
+        extra = rng.choice(n, size=kmax + 1, replace=False)
+        dense[i, extra] = True
+    a = sp.csc_matrix(dense.astype(np.int8))
+    a.sort_indices()
+    cost = rng.integers(1, 10, size=n).astype(np.float64)
+    k = rng.integers(1, kmax + 1, size=m).astype(np.int64)
+    return a, cost, k
+
+
+def col_lists(a: sp.csc_matrix) -> list[list[int]]:
+    return [a.indices[a.indptr[j]:a.indptr[j + 1]].tolist() for j in range(a.shape[1])]
+
+
+def ptrs(a: sp.csc_matrix) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    r = a.tocsr()
+    r.sort_indices()
+    return (a.indptr.astype(np.int64), a.indices.astype(np.int64), r.indptr.astype(np.int64), r.indices.astype(np.int64))
+
+
+def brute_optimum(a: sp.csc_matrix, cost: NDArray[np.float64], k: NDArray[np.int64],
+                  fixed: NDArray[np.bool_] | None = None, forbidden: NDArray[np.bool_] | None = None) -> float:
+    """Cheapest cover by enumerating every subset (n ≤ 14)."""
+    n = a.shape[1]
+    dense = a.toarray().astype(np.int64)
+    best = np.inf
+    for bits in itertools.product((0, 1), repeat=n):
+        x = np.array(bits, dtype=bool)
+        if fixed is not None and (fixed & ~x).any():
+            continue
+        if forbidden is not None and (forbidden & x).any():
+            continue
+        if (dense @ x >= k).all():
+            best = min(best, float(cost[x].sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_and_step_match_reference(seed: int) -> None:
+    a, cost, k = random_instance(seed, kmax=1 + seed % 3)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    rng = np.random.default_rng(100 + seed)
+    u = rng.random(a.shape[0]) * 4.0
+    u[rng.random(u.size) < 0.2] = 0.0
+    cols = np.flatnonzero(rng.random(a.shape[1]) < 0.7).astype(np.int64)
+    rcv = np.zeros(cols.size)
+    got = lagrangian(c_ptr, c_rows, cost, k, cols, u, rcv)
+    ref = lagrangian_py(col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist())
+    assert got == pytest.approx(ref, rel=1e-12, abs=1e-12)
+    u2 = u.copy()
+    val = subgradient_step(c_ptr, c_rows, cost, k, cols, u2, rcv, np.zeros(k.size), 60.0, 0.7)
+    ref_val, ref_u = subgradient_step_py(col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist(), 60.0, 0.7)
+    assert val == pytest.approx(ref_val, rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(u2, ref_u, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_bounds_the_optimum(seed: int) -> None:
+    """L(u) over all columns never exceeds the brute-force optimum, for any u ≥ 0."""
+    a, cost, k = random_instance(seed, m=8, n=11, kmax=2)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    opt = brute_optimum(a, cost, k)
+    rng = np.random.default_rng(seed)
+    cols = np.arange(a.shape[1], dtype=np.int64)
+    for _ in range(20):
+        u = rng.random(a.shape[0]) * 6.0
+        assert lagrangian(c_ptr, c_rows, cost, k, cols, u, np.zeros(cols.size)) <= opt + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_price_matches_reference(seed: int) -> None:
+    a, cost, k = random_instance(seed, m=15, n=40, kmax=1 + seed % 2)
+    c_ptr, c_rows, r_ptr, r_cols = ptrs(a)
+    rng = np.random.default_rng(seed)
+    u = rng.random(a.shape[0]) * 3.0
+    k = k.copy()
+    k[rng.random(k.size) < 0.2] = 0
+    free = rng.random(a.shape[1]) < 0.85
+    for per_row, small, max_small in ((2, 0.1, 5), (5, 0.5, 100), (1, -1.0, 0)):
+        core, lb, _ = price(c_ptr, c_rows, r_ptr, r_cols, cost, k, free, u, per_row, small, max_small, np.zeros(a.shape[1]))
+        ref_core, ref_lb = price_py(col_lists(a), cost.tolist(), k.tolist(), free.tolist(), u.tolist(), per_row, small,
+                                    max_small)
+        assert core.tolist() == ref_core
+        assert lb == pytest.approx(ref_lb, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_and_removal_match_reference(seed: int) -> None:
+    """Exact arithmetic (u in quarters, integer costs) so both pick the same columns in the same order."""
+    a, cost, k = random_instance(seed, m=14, n=30, kmax=1 + seed % 3)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    rng = np.random.default_rng(seed)
+    u = rng.integers(0, 12, size=a.shape[0]) * 0.25
+    cand = np.flatnonzero(rng.random(a.shape[1]) < 0.9).astype(np.int64)
+    rp, rc = core_rows(c_ptr, c_rows, a.shape[0], cand)
+    sel = np.zeros(a.shape[1], dtype=bool)
+    order = np.empty(cand.size, dtype=np.int64)
+    n_sel, short, _ = greedy(c_ptr, c_rows, rp, rc, cost, k, u, cand, sel, order)
+    ref = greedy_py(col_lists(a), cost.tolist(), k.tolist(), u.tolist(), cand.tolist())
+    assert order[:n_sel].tolist() == ref
+    dense = a.toarray()
+    if short == 0:
+        assert (dense @ sel >= k).all()
+        kept_ref = drop_redundant_py(col_lists(a), cost.tolist(), k.tolist(), ref)
+        drop_redundant(c_ptr, c_rows, cost, k, sel)
+        assert np.flatnonzero(sel).tolist() == kept_ref
+        assert (dense @ sel >= k).all()
+
+
+def test_core_rows_is_the_transpose() -> None:
+    a, _, _ = random_instance(3, m=10, n=25)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    cols = np.array([1, 4, 5, 9, 17, 24], dtype=np.int64)
+    rp, rc = core_rows(c_ptr, c_rows, a.shape[0], cols)
+    ref = a[:, cols].tocsr()
+    ref.sort_indices()
+    assert rp.tolist() == ref.indptr.tolist()
+    assert rc.tolist() == cols[ref.indices].tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cft_solve_tiny_models_reach_the_optimum(seed: int) -> None:
+    a, cost, k = random_instance(seed, m=9, n=12, dens=0.3, kmax=1 + seed % 2)
+    opt = brute_optimum(a, cost, k)
+    res = cft_solve(a, cost, k, work_limit=2_000_000, seed=seed)
+    assert res.feasible
+    assert (a.toarray() @ res.selected >= k).all()
+    assert res.objective == pytest.approx(float(cost[res.selected].sum()))
+    assert res.bound <= opt + 1e-9
+    assert res.objective == opt
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cft_solve_fixed_and_forbidden(seed: int) -> None:
+    a, cost, k = random_instance(seed, m=9, n=12, dens=0.35, kmax=2)
+    rng = np.random.default_rng(seed)
+    fixed = np.zeros(12, dtype=bool)
+    fixed[rng.choice(12, 2, replace=False)] = True
+    forbidden = np.zeros(12, dtype=bool)
+    forbidden[rng.choice(np.flatnonzero(~fixed), 1)] = True
+    opt = brute_optimum(a, cost, k, fixed, forbidden)
+    res = cft_solve(a, cost, k, fixed, forbidden, work_limit=2_000_000, seed=seed)
+    if not np.isfinite(opt):
+        assert not res.feasible and res.bound == np.inf
+        return
+    assert res.selected[fixed].all() and not res.selected[forbidden].any()
+    assert res.bound <= opt + 1e-9
+    assert res.objective == opt
+
+
+def test_known_instance_and_bound_proof() -> None:
+    """Rows {0,1,2,3}; the pair {A, B} (cost 2 + 2) beats C alone (cost 5) and D + E (cost 3 + 3)."""
+    rows_of = {0: [0, 1], 1: [2, 3], 2: [0, 1, 2, 3], 3: [0, 2], 4: [1, 3]}
+    a = sp.csc_matrix((np.ones(12), ([i for j in range(5) for i in rows_of[j]], [j for j in range(5) for _ in rows_of[j]])),
+                      shape=(4, 5))
+    cost = np.array([2.0, 2.0, 5.0, 3.0, 3.0])
+    res = cft_solve(a, cost, work_limit=100_000)
+    assert res.selected.tolist() == [True, True, False, False, False]
+    assert res.objective == 4.0 and res.bound == 4.0 and res.optimal
+
+
+def test_infeasible_rows_and_determinism() -> None:
+    a, cost, k = random_instance(4, m=30, n=60, dens=0.12, kmax=2)
+    forbidden = np.zeros(60, dtype=bool)
+    forbidden[a.tocsr()[0].indices] = True
+    bad = cft_solve(a, cost, k, forbidden=forbidden, work_limit=10_000)
+    assert not bad.feasible and bad.stats["infeasible_rows"] >= 1
+    r1 = cft_solve(a, cost, k, work_limit=3_000_000, seed=7)
+    r2 = cft_solve(a, cost, k, work_limit=3_000_000, seed=7)
+    assert r1.selected.tolist() == r2.selected.tolist() and r1.bound == r2.bound and r1.work == r2.work
