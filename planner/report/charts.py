@@ -1,8 +1,8 @@
 """Report charts (matplotlib, Agg/SVG backend, no pyplot state), returned as inline SVG text.
 
-Axis labels are Chinese only when a CJK-capable font is installed; otherwise they are
-English, so that no chart shows tofu boxes (and matplotlib emits no missing-glyph warning).
-Chart titles live in the HTML, which the browser renders with its own fonts.
+Axis labels follow the report language: the charts draw text as paths with the report's
+vendored CJK font (:mod:`planner.report.font`), so Chinese axes need no installed font.
+Chart titles live in the HTML, which embeds the same font.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from planner.plan import Plan
 from planner.present.i18n import BUILD_MODES, MODE_LABELS, TYPE_LABELS, label
+from planner.report.font import font_path
 
 #: fonts with Chinese glyphs, in order of preference
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
@@ -40,9 +41,16 @@ _AXES = {
 
 @cache
 def cjk_font() -> str | None:
-    """Name of an installed CJK-capable font, or None."""
+    """Name of the CJK-capable font the charts use: the report's vendored Noto Sans CJK SC
+    subset (:mod:`planner.report.font`), registered with matplotlib once; an installed CJK
+    font only if the vendored file cannot be read."""
     from matplotlib import font_manager
 
+    try:
+        font_manager.fontManager.addfont(str(font_path()))
+        return font_manager.FontProperties(fname=str(font_path())).get_name()
+    except (OSError, RuntimeError):  # pragma: no cover - the file ships with the package
+        pass
     names = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in names:

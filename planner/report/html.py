@@ -35,11 +35,15 @@ from planner.present.i18n import (
 from planner.present.tables import area_records, kpis, site_records
 from planner.report import charts
 from planner.report.assets import external_references, inline_assets
+from planner.report.font import FONT_STACK, font_face_css
 from planner.report.map import build_map
+from planner.report.sinr import sinr_section
 
 #: rows of the site table in the page: a city's 15,000 sites would take a browser ~8 s to lay out
 #: (the full table is sites.xlsx / sites.csv; the map still draws every site)
 SITE_TABLE_ROWS = 2_000
+#: where the template's ``@font-face`` rule goes (filled once the page's characters are known)
+FONT_PLACEHOLDER = "/* planner-font-face */"
 _HEAD_RE = re.compile(r"<head>(.*?)</head>", re.DOTALL)
 _BODY_RE = re.compile(r"<body>(.*?)</body>\s*<script>(.*)</script>\s*</html>", re.DOTALL)
 _MAP_NAME_RE = re.compile(r"var (map_[0-9a-z]+) = L\.map\(")
@@ -213,12 +217,15 @@ def report_context(plan: Plan) -> dict[str, Any]:
         "map_body": Markup(body),
         "map_script": Markup(script),
         "charts": chart_list,
+        "sinr": sinr_section(plan, lang),
     }
 
 
 def render_report(plan: Plan) -> str:
-    """The report page as one HTML string (works offline)."""
-    html = _env().get_template("report.html.j2").render(**report_context(plan))
+    """The report page as one HTML string (works offline, with its CJK font embedded)."""
+    html = _env().get_template("report.html.j2").render(**report_context(plan), font_stack=Markup(FONT_STACK))
+    # the font subset is made from the finished page, so every character it shows is in it
+    html = html.replace(FONT_PLACEHOLDER, font_face_css(html), 1)
     leftover = external_references(html)
     if leftover:  # pragma: no cover - guarded by inline_assets
         raise RuntimeError(f"report still references external assets: {leftover}")
