@@ -139,9 +139,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from planner.io.outputs import write_plan
     from planner.pipeline import run_scenario
     from planner.scenario import load_scenario
+    from planner.stages.outputs import write_outputs as write_plan
     from planner.workflow.progress import StageProgress
 
     _, err = _consoles(args)
@@ -263,7 +263,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from planner.io.runio import rerender_report
+    from planner.stages.outputs import rerender_report
 
     path = rerender_report(args.run_dir, language=args.language, basemap=args.basemap, out=args.out)
     if not args.quiet:

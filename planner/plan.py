@@ -7,20 +7,22 @@ the columns ``x_m``/``y_m`` (CRS in :attr:`Plan.metric_crs`).
 
 from __future__ import annotations
 
+import sys
+import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-from numpy.typing import NDArray
-
-from planner.coverage.grid import Grid
 from planner.scenario import Scenario
 
 if TYPE_CHECKING:
     import folium
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
+
+    from planner.coverage.grid import Grid
 
 
 @dataclass
@@ -94,6 +96,8 @@ class Plan:
 
     def summary(self) -> pd.DataFrame:
         """Key figures of the plan as a one-column DataFrame (for notebooks and logs)."""
+        import pandas as pd
+
         sites = self.sites
         area_km2 = float(self.demand_mask.sum()) * self.grid.res**2 / 1e6
         reuse = sites["build_mode"].isin(["共享", "利旧"]).sum()
@@ -117,14 +121,19 @@ class Plan:
             rows[f"sites {mode}"] = int(n)
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
 
+    # Plan holds data only: the writers and the report sit above it (planner.stages.outputs,
+    # planner.report), so these two deprecated conveniences look the package-level functions up
+    # at call time in the `planner` package (always imported before this module) instead of
+    # importing upwards.
     def explore(self) -> folium.Map:
-        """The report's interactive map (folium) for display in a notebook."""
-        from planner.report import build_map
-
-        return build_map(self)
+        """Deprecated: use :func:`planner.explore` (the report's interactive map)."""
+        _warnings.warn("Plan.explore() is deprecated; use planner.explore(plan)", DeprecationWarning, stacklevel=2)
+        result: folium.Map = sys.modules["planner"].explore(self)
+        return result
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
-        """Write every output into ``out_dir`` atomically (see :func:`planner.write_plan`)."""
-        from planner.io.outputs import write_plan
-
-        return write_plan(self, out_dir)
+        """Deprecated: use :func:`planner.write_plan` (every output, written atomically)."""
+        _warnings.warn("Plan.write() is deprecated; use planner.write_plan(plan, out_dir)", DeprecationWarning,
+                       stacklevel=2)
+        files: dict[str, Path] = sys.modules["planner"].write_plan(self, out_dir)
+        return files

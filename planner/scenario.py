@@ -96,6 +96,8 @@ class Inputs(_Model):
     exclusions: Path | None = None
     dem: Path | None = None
     buildings: Path | None = None
+    #: roads / water / buildings drawn under the plan in the report map (offline vector basemap; display only)
+    basemap: Path | None = None
     #: datum of the input coordinates: "cgcs2000" (= WGS 84 for this purpose) or "gcj02"
     coordinates: Literal["cgcs2000", "wgs84", "gcj02"] = "cgcs2000"
 
@@ -296,8 +298,16 @@ class Report(_Model):
     basemap_review_no: str = ""
     #: prefix of the 站址编号 (site codes), e.g. "WH-HS" gives WH-HS-M0001 / WH-HS-P0001
     site_prefix: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")] = "5G"
+    #: 编制单位 (organisation that prepared the plan), in the report's header and footer
+    organisation: Annotated[str, Field(max_length=200)] = ""
+    #: 编制日期, ISO date "YYYY-MM-DD" (empty: shown as not filled in; never the clock, so reports stay reproducible)
+    date: Annotated[str, Field(pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = ""
+    #: data attribution shown on the map for inputs that are not OpenStreetMap (e.g. "路灯台账 © 市路灯管理处")
+    attribution: Annotated[str, Field(max_length=300)] = ""
+    #: also write report.pdf (headless Chromium through Playwright; `planner report RUN --pdf` does it for a saved run)
+    pdf: bool = False
 
-    _text = field_validator("title", "basemap_review_no", mode="before")(_no_control_chars)
+    _text = field_validator("title", "basemap_review_no", "organisation", "attribution", mode="before")(_no_control_chars)
 
 
 class Scenario(_Model):

@@ -147,7 +147,7 @@ def test_write_plan_outputs_read_back(tmp_path: Path) -> None:
 
     import rasterio
 
-    from planner.io.outputs import write_plan
+    from planner.stages.outputs import write_outputs as write_plan
 
     plan = make_plan(tmp_path)
     files = write_plan(plan, tmp_path / "run")

@@ -11,7 +11,8 @@ import pytest
 
 import planner
 from planner.errors import ScenarioError
-from planner.workflow.sweeps import Variant, pareto_front, parse_params, shares_preparation
+from planner.workflow.sweep_result import SweepResult, Variant, pareto_front
+from planner.workflow.sweeps import parse_params, shares_preparation
 from tests.conftest import TINY_TOML, write_tiny_inputs
 
 
@@ -57,12 +58,12 @@ def tiny_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def tiny_sweep(tiny_scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> planner.workflow.sweeps.SweepResult:
+def tiny_sweep(tiny_scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> SweepResult:
     out = tmp_path_factory.mktemp("sweeps") / "s"
     return planner.sweep(tiny_scenario, ["objective.max_sites=2,3,5,8"], out_dir=out, jobs=1)
 
 
-def test_sweep_is_monotone_and_shares_coverage(tiny_sweep: planner.workflow.sweeps.SweepResult) -> None:
+def test_sweep_is_monotone_and_shares_coverage(tiny_sweep: SweepResult) -> None:
     r = tiny_sweep
     assert r.shared_coverage
     assert any("max_coverage" in n for n in r.notes)
@@ -79,7 +80,7 @@ def test_sweep_is_monotone_and_shares_coverage(tiny_sweep: planner.workflow.swee
     assert r.recommend() in set(t["label"])
 
 
-def test_sweep_folder(tiny_sweep: planner.workflow.sweeps.SweepResult) -> None:
+def test_sweep_folder(tiny_sweep: SweepResult) -> None:
     out = tiny_sweep.out_dir
     assert out is not None
     names = {p.name for p in out.iterdir()}
@@ -101,7 +102,7 @@ def test_sweep_without_shared_coverage_matches(tiny_scenario: Path) -> None:
     assert cells[0] >= cells[1]
 
 
-def test_read_run_round_trip(tiny_sweep: planner.workflow.sweeps.SweepResult) -> None:
+def test_read_run_round_trip(tiny_sweep: SweepResult) -> None:
     v = tiny_sweep.variants[2]
     assert tiny_sweep.out_dir is not None
     plan = tiny_sweep.plans[v.label]
@@ -119,7 +120,7 @@ def test_read_run_round_trip(tiny_sweep: planner.workflow.sweeps.SweepResult) ->
     assert back.summary().loc["selected sites", "value"] == len(plan.sites)
 
 
-def test_compare_plans(tiny_sweep: planner.workflow.sweeps.SweepResult, tmp_path: Path) -> None:
+def test_compare_plans(tiny_sweep: SweepResult, tmp_path: Path) -> None:
     a, b = tiny_sweep.plan(0), tiny_sweep.plan(3)
     cmp = planner.compare_runs(a, b, out_dir=tmp_path / "cmp")
     c = cmp.counts()
@@ -133,7 +134,7 @@ def test_compare_plans(tiny_sweep: planner.workflow.sweeps.SweepResult, tmp_path
     assert pd.read_csv(tmp_path / "cmp" / "compare.csv", encoding="utf-8-sig").shape[0] == len(cmp.sites)
 
 
-def test_rsrp_change_same_plan_is_zero(tiny_sweep: planner.workflow.sweeps.SweepResult) -> None:
+def test_rsrp_change_same_plan_is_zero(tiny_sweep: SweepResult) -> None:
     from planner.workflow.compare import rsrp_change, rsrp_change_figure
 
     p = tiny_sweep.plan(1)

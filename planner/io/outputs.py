@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from planner.io.rundir import atomic_dir
 from planner.plan import Plan
 
 #: packages whose versions go into the manifest
@@ -79,28 +79,21 @@ def manifest(plan: Plan, files: dict[str, Path], run_dir: Path) -> dict[str, Any
     })
 
 
-def write_plan(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``report.html``, tables, GeoPackage, KML, DXF, ``coverage.tif``, ``cover_count.tif`` and ``manifest.json``.
+def write_manifest(plan: Plan, files: dict[str, Path], folder: Path) -> Path:
+    """Write ``manifest.json`` (see :func:`manifest`) into ``folder`` beside the other outputs."""
+    path = folder / "manifest.json"
+    data = manifest(plan, files, folder)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
 
-    Everything is built in a temporary folder that replaces ``out_dir`` only when complete.
 
-    Returns
-    -------
-    dict
-        Output name → final path.
-    """
-    from planner.coverage import write_best_server_geotiff
-    from planner.io.exports import write_exports
-    from planner.io.runio import write_run_state
-    from planner.report import write_report
-
-    out_dir = Path(out_dir).resolve()
-    with atomic_dir(out_dir) as tmp:
-        files: dict[str, Path] = dict(write_exports(plan, tmp))
-        files.update(write_run_state(plan, tmp))  # boundary layer + cover_count.tif, for planner.io.runio.read_run
-        files["coverage"] = write_best_server_geotiff(plan.best_rsrp, plan.grid, tmp / "coverage.tif")
-        files["report"] = write_report(plan, tmp / "report.html")
-        data = manifest(plan, files, tmp)
-        (tmp / "manifest.json").write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-        files["manifest"] = tmp / "manifest.json"
-    return {k: out_dir / Path(v).name for k, v in files.items()}
+def record_output(run_dir: Path, path: Path) -> None:
+    """Update the manifest's hash of a re-rendered output (keeps ``manifest.json`` truthful)."""
+    man_path = run_dir / "manifest.json"
+    man = json.loads(man_path.read_text(encoding="utf-8"))
+    outputs = man.setdefault("outputs", {})
+    key = next((k for k, v in outputs.items() if isinstance(v, dict) and v.get("file") == path.name), path.stem)
+    outputs[key] = {"file": path.name, "sha256": _sha256(path)}
+    tmp = man_path.with_name(".manifest.json.tmp")
+    tmp.write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, man_path)

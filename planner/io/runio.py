@@ -13,15 +13,13 @@ non-pickle formats:
   sites covering each cell (capped at 254), 255 (nodata) outside the planning boundary. It
   gives back the demand mask, the covered cells and the k-coverage counts exactly.
 
-:func:`read_run` puts these together; :func:`rerender_report` re-renders ``report.html``
+:func:`read_run` puts these together; :func:`planner.stages.outputs.rerender_report` re-renders ``report.html``
 (optionally in another language or with another basemap) from them.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -193,72 +191,3 @@ def read_run(run_dir: str | Path) -> Plan:
         input_hashes=dict(man.get("inputs_sha256") or {}), timings=dict(man.get("timings_s") or {}),
         extras={"cover_count": count, "run_dir": run_dir},
     )
-
-
-def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap: str | None = None,
-                    out: str | Path | None = None) -> Path:
-    """Re-render a run's report from its saved results (no coverage, no solving).
-
-    Parameters
-    ----------
-    run_dir : str or Path
-        A run folder.
-    language : {"zh", "en"}, optional
-        Report language; default the run's ``report.language``.
-    basemap : {"none", "osm", "tianditu", "gaode"}, optional
-        Basemap; default the run's.
-    out : str or Path, optional
-        Output file. Default ``run_dir/report.html``, or ``run_dir/report_<language>.html``
-        when ``language`` differs from the run's. Inside the run folder the manifest's
-        output hashes are updated.
-
-    Returns
-    -------
-    Path
-        The report written (atomically: a temporary file renamed into place).
-    """
-    from planner.report import write_report
-
-    plan = read_run(run_dir)
-    run_dir = Path(run_dir).resolve()
-    rep = plan.scenario.report
-    update: dict[str, Any] = {}
-    if language is not None and language != rep.language:
-        update["language"] = language
-    if basemap is not None and basemap != rep.basemap:
-        update["basemap"] = basemap
-    if update:
-        try:
-            new_rep = type(rep).model_validate({**rep.model_dump(), **update})
-        except Exception as exc:
-            raise PlannerError(Problem(f"invalid report option ({type(exc).__name__})", "report", fix="see `planner report --help`")) from None
-        plan.scenario = plan.scenario.model_copy(update={"report": new_rep})
-    if out is None:
-        out = run_dir / ("report.html" if "language" not in update else f"report_{update['language']}.html")
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        written = Path(write_report(plan, tmp))
-        os.replace(written, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    if out.parent == run_dir:
-        _record_output(run_dir, out)
-    return out
-
-
-def _record_output(run_dir: Path, path: Path) -> None:
-    """Update the manifest's hash of a re-rendered output (keeps ``manifest.json`` truthful)."""
-    import hashlib
-
-    man_path = run_dir / "manifest.json"
-    man = json.loads(man_path.read_text(encoding="utf-8"))
-    outputs = man.setdefault("outputs", {})
-    key = next((k for k, v in outputs.items() if isinstance(v, dict) and v.get("file") == path.name), path.stem)
-    outputs[key] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    tmp = man_path.with_name(".manifest.json.tmp")
-    tmp.write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, man_path)

@@ -100,7 +100,7 @@ def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir:
     -------
     Comparison
     """
-    from planner.workflow.sweeps import plan_metrics
+    from planner.workflow.sweep_result import plan_metrics
 
     plan_a, label_a = _as_plan(run_a)
     plan_b, label_b = _as_plan(run_b)

@@ -17,7 +17,7 @@ import pandas as pd
 from planner.scenario import Scenario
 
 if TYPE_CHECKING:
-    from planner.workflow.sweeps import SweepResult
+    from planner.workflow.sweep_result import SweepResult
 
 _T = {
     "zh": {"title": "方案比选报告", "scenario": "基础场景", "params": "比选参数", "notes": "说明", "table": "方案对比",

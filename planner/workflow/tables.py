@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from planner.workflow.compare import Comparison
-from planner.workflow.sweeps import SweepResult
+from planner.workflow.sweep_result import SweepResult
 
 
 def _pct(v: Any) -> str:

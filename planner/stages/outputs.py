@@ -1,0 +1,106 @@
+"""The outputs stage: a :class:`~planner.plan.Plan` written to a run folder, and its report re-rendered.
+
+This is the one module that calls both the disk writers (:mod:`planner.io`) and the report
+(:mod:`planner.report`); neither of those imports the other.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from planner.errors import PlannerError, Problem
+from planner.plan import Plan
+
+
+def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``report.html``, tables, GeoPackage, KML, DXF, ``coverage.tif``, ``cover_count.tif`` and ``manifest.json``.
+
+    Everything is built in a temporary folder that replaces ``out_dir`` only when complete.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to write.
+    out_dir : str or Path
+        The run folder (replaced as a whole).
+
+    Returns
+    -------
+    dict
+        Output name → final path.
+    """
+    from planner.coverage import write_best_server_geotiff
+    from planner.io.exports import write_exports
+    from planner.io.outputs import write_manifest
+    from planner.io.rundir import atomic_dir
+    from planner.io.runio import write_run_state
+    from planner.report import write_report
+
+    out_dir = Path(out_dir).resolve()
+    with atomic_dir(out_dir) as tmp:
+        files: dict[str, Path] = dict(write_exports(plan, tmp))
+        files.update(write_run_state(plan, tmp))  # boundary layer + cover_count.tif, for planner.io.runio.read_run
+        files["coverage"] = write_best_server_geotiff(plan.best_rsrp, plan.grid, tmp / "coverage.tif")
+        files["report"] = write_report(plan, tmp / "report.html")
+        files["manifest"] = write_manifest(plan, files, tmp)
+    return {k: out_dir / Path(v).name for k, v in files.items()}
+
+
+def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap: str | None = None,
+                    out: str | Path | None = None) -> Path:
+    """Re-render a run's report from its saved results (no coverage, no solving).
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A run folder.
+    language : {"zh", "en"}, optional
+        Report language; default the run's ``report.language``.
+    basemap : {"none", "osm", "tianditu", "gaode"}, optional
+        Basemap; default the run's.
+    out : str or Path, optional
+        Output file. Default ``run_dir/report.html``, or ``run_dir/report_<language>.html``
+        when ``language`` differs from the run's. Inside the run folder the manifest's
+        output hashes are updated.
+
+    Returns
+    -------
+    Path
+        The report written (atomically: a temporary file renamed into place).
+    """
+    from planner.io.outputs import record_output
+    from planner.io.runio import read_run
+    from planner.report import write_report
+
+    plan = read_run(run_dir)
+    run_dir = Path(run_dir).resolve()
+    rep = plan.scenario.report
+    update: dict[str, Any] = {}
+    if language is not None and language != rep.language:
+        update["language"] = language
+    if basemap is not None and basemap != rep.basemap:
+        update["basemap"] = basemap
+    if update:
+        try:
+            new_rep = type(rep).model_validate({**rep.model_dump(), **update})
+        except Exception as exc:
+            raise PlannerError(Problem(f"invalid report option ({type(exc).__name__})", "report", fix="see `planner report --help`")) from None
+        plan.scenario = plan.scenario.model_copy(update={"report": new_rep})
+    if out is None:
+        out = run_dir / ("report.html" if "language" not in update else f"report_{update['language']}.html")
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        written = Path(write_report(plan, tmp))
+        os.replace(written, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if out.parent == run_dir:
+        record_output(run_dir, out)
+    return out
