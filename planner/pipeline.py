@@ -45,6 +45,7 @@ from planner.io.readers import (
     split_layer,
 )
 from planner.plan import Plan
+from planner.radio.interference import attach_plan_sinr
 from planner.scenario import Scenario, load_scenario
 
 log = logging.getLogger(__name__)
@@ -454,6 +455,8 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
     with st.stage("plan"):
         plan = _assemble(scenario, inputs, grid, boundary_m, areas, demand, cand_all, cov, problem, solution, targets_used, reach,
                          shares)
+    with st.stage("sinr"):  # SS-SINR, overlap and per-area radio quality of the plan (planner.radio.interference)
+        attach_plan_sinr(plan, demand.area_index, prep.terrain)
     plan.warnings = warnings
     plan.timings = st.timings
     for message in warnings:

@@ -16,7 +16,8 @@ from planner.plan import Plan
 
 
 def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``report.html``, tables, GeoPackage, KML, DXF, ``coverage.tif``, ``cover_count.tif`` and ``manifest.json``.
+    """Write ``report.html``, tables, GeoPackage, KML, DXF, ``coverage.tif``, ``cover_count.tif``, ``sinr.tif``,
+    ``overlap.tif`` and ``manifest.json``.
 
     Everything is built in a temporary folder that replaces ``out_dir`` only when complete.
 
@@ -33,6 +34,7 @@ def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
         Output name → final path.
     """
     from planner.coverage import write_best_server_geotiff
+    from planner.coverage.raster import write_sinr_rasters
     from planner.io.exports import write_exports
     from planner.io.outputs import write_manifest
     from planner.io.rundir import atomic_dir
@@ -44,6 +46,7 @@ def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
         files: dict[str, Path] = dict(write_exports(plan, tmp))
         files.update(write_run_state(plan, tmp))  # boundary layer + cover_count.tif, for planner.io.runio.read_run
         files["coverage"] = write_best_server_geotiff(plan.best_rsrp, plan.grid, tmp / "coverage.tif")
+        files.update(write_sinr_rasters(plan, tmp))  # sinr.tif, overlap.tif (planner.radio.interference)
         files["report"] = write_report(plan, tmp / "report.html")
         files["manifest"] = write_manifest(plan, files, tmp)
     return {k: out_dir / Path(v).name for k, v in files.items()}

@@ -29,7 +29,8 @@ from rich.progress import (
 log = logging.getLogger("planner")
 
 #: the stages of a run, in order (pipeline stage names plus the CLI's own)
-STAGES: tuple[str, ...] = ("load inputs", "grid and demand", "candidates", "coverage", "optimise", "plan", "write outputs")
+STAGES: tuple[str, ...] = ("load inputs", "grid and demand", "candidates", "coverage", "optimise", "plan", "sinr",
+                            "write outputs")
 SOLVE_STAGE = "optimise"
 
 
