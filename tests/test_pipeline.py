@@ -38,12 +38,16 @@ def test_tiny_outputs_and_determinism(tiny: Path, tmp_path: Path) -> None:
     plan = planner.run_scenario(tiny)
     out = tmp_path / "run1"
     files = planner.write_plan(plan, out)
-    for name in ("report.html", "plan.gpkg", "sites.csv", "manifest.json", "coverage.tif", "sites.xlsx", "sites.kml"):
+    for name in ("report.html", "plan.gpkg", "sites.csv", "manifest.json", "coverage.tif", "sites.xlsx", "sites.kml",
+                 "sinr.tif", "overlap.tif"):
         assert (out / name).is_file(), name
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["seed"] == 7 and man["solver"]["status"] in {"optimal", "feasible"}
     assert set(man["inputs_sha256"]) == {"boundary", "candidates", "priority_areas"}
     assert man["radio"]["macro"]["model"] == "uma" and man["radio"]["micro"]["model"] == "umi"
+    sinr = man["radio"]["interference"]  # SS-SINR/overlap per area (planner.radio.interference)
+    assert [a["name"] for a in sinr["areas"]][-1] == "all" and len(sinr["areas"]) == len(plan.areas) + 1
+    assert {"sinr", "overlap"} <= set(man["outputs"])
     plan2 = planner.run_scenario(tiny)
     planner.write_plan(plan2, tmp_path / "run2")
     assert (out / "sites.csv").read_bytes() == (tmp_path / "run2" / "sites.csv").read_bytes()
@@ -146,7 +150,7 @@ def test_site_cells_match_a_loop_per_site() -> None:
     """The one-pass per-site areas / cells / unique cells equal the plain loop over sites."""
     import scipy.sparse as sp
 
-    from planner.pipeline import _site_cells
+    from planner.stages.assemble import site_cells as _site_cells
 
     rng = np.random.default_rng(3)
     n_sites, n_cells, n_areas = 40, 500, 6
@@ -168,7 +172,7 @@ def test_site_cells_match_a_loop_per_site() -> None:
 
 
 def test_freed_memory_is_returned_without_error() -> None:
-    from planner.pipeline import _return_freed_memory
+    from planner.stages.solve import return_freed_memory as _return_freed_memory
 
     _return_freed_memory()  # glibc: malloc_trim; elsewhere a no-op
 
