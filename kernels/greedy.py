@@ -47,6 +47,65 @@ def _gain(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], w: NDArray
 
 
 @njit(cache=True, nogil=True)
+def _above(a: int, b: int, score: NDArray[np.float64]) -> bool:
+    """Heap order: larger score first, then the smaller index."""
+    return score[a] > score[b] or (score[a] == score[b] and a < b)
+
+
+@njit(cache=True, nogil=True)
+def _sift_up(t: int, heap: NDArray[np.int64], pos: NDArray[np.int64], score: NDArray[np.float64]) -> int:
+    ops = 0
+    while t > 0:
+        ops += 1
+        parent = (t - 1) // 2
+        if not _above(heap[t], heap[parent], score):
+            break
+        heap[t], heap[parent] = heap[parent], heap[t]
+        pos[heap[t]] = t
+        pos[heap[parent]] = parent
+        t = parent
+    return ops
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(t: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int64], score: NDArray[np.float64]) -> int:
+    ops = 0
+    while True:
+        ops += 1
+        lft = 2 * t + 1
+        if lft >= size:
+            break
+        c = lft
+        if lft + 1 < size and _above(heap[lft + 1], heap[lft], score):
+            c = lft + 1
+        if not _above(heap[c], heap[t], score):
+            break
+        heap[t], heap[c] = heap[c], heap[t]
+        pos[heap[t]] = t
+        pos[heap[c]] = c
+        t = c
+    return ops
+
+
+@njit(cache=True, nogil=True)
+def _heap_remove(j: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int64], score: NDArray[np.float64]) -> tuple[int, int]:
+    """Remove column ``j`` (if in the heap); returns (new size, operations)."""
+    t = pos[j]
+    if t < 0:
+        return size, 0
+    size -= 1
+    pos[j] = -1
+    if t == size:
+        return size, 1
+    last = heap[size]
+    heap[t] = last
+    pos[last] = t
+    ops = _sift_up(t, heap, pos, score)
+    ops += _sift_down(pos[last], size, heap, pos, score)
+    return size, ops
+
+
+@njit(cache=True, nogil=True)
 def greedy_cover(
     c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
     w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64], need_in: NDArray[np.float64],
@@ -54,9 +113,14 @@ def greedy_cover(
     group: NDArray[np.int64], n_groups: int,
     conf_ptr: NDArray[np.int64], conf_idx: NDArray[np.int64],
     ctype: NDArray[np.int64], cap: NDArray[np.int64],
-    max_sites: int, budget: float, by_ratio: bool,
-) -> NDArray[np.bool_]:
-    """Lazy greedy selection.
+    max_sites: int, budget: float, by_ratio: bool, max_ops: float,
+) -> tuple[NDArray[np.bool_], float, bool]:
+    """Lazy greedy selection under a work limit.
+
+    The stale scores sit in a binary max-heap (ties: the smaller index first), so one pick
+    costs ``O(log n)`` plus the gain re-evaluations of its stale rivals, not a scan of every
+    column. A re-evaluated column is taken when its fresh score is at least the best stale
+    score of the others.
 
     Parameters
     ----------
@@ -86,11 +150,18 @@ def greedy_cover(
         Maximum total cost (``inf`` = none).
     by_ratio : bool
         Score by ``gain / cost`` (True) or by ``gain`` (False).
+    max_ops : float
+        Work limit in counted elementary operations (nonzeros visited, heap moves, area
+        checks); the search stops, unfinished, once it is exceeded.
 
     Returns
     -------
-    ndarray of bool
+    sel : ndarray of bool
         Selected columns.
+    ops : float
+        Operations counted.
+    done : bool
+        False when the work limit stopped the greedy before it finished.
     """
     n = cost.size
     need = need_in.copy()
@@ -100,22 +171,28 @@ def greedy_cover(
     scratch = np.zeros(need.size, dtype=np.float64)
     gused = np.zeros(max(n_groups, 1), dtype=np.bool_)
     tcount = np.zeros(cap.size, dtype=np.int64)
-    score = np.empty(n, dtype=np.float64)
+    score = np.full(n, -1.0, dtype=np.float64)
+    heap = np.empty(n, dtype=np.int64)
+    pos = np.full(n, -1, dtype=np.int64)
     big = 1e300
+    ops = 0.0
+    size = 0
     for j in range(n):
         if allowed[j]:
+            ops += 3.0 * (c_ptr[j + 1] - c_ptr[j]) + 1.0
             g = _gain(j, c_ptr, c_idx, w, k, cnt, area, need, scratch)
-            if g <= 0.0:
-                score[j] = -1.0
-            elif by_ratio:
-                score[j] = g / cost[j] if cost[j] > 0 else big * (1.0 + g * 1e-300)
-            else:
-                score[j] = g
-        else:
-            score[j] = -1.0
+            if g > 0.0:
+                score[j] = (g / cost[j] if cost[j] > 0 else big * (1.0 + g * 1e-300)) if by_ratio else g
+                heap[size] = j
+                pos[j] = size
+                size += 1
+    for t in range(size // 2 - 1, -1, -1):
+        ops += _sift_down(t, size, heap, pos, score)
     n_sel = 0
     spent = 0.0
     while True:
+        if ops > max_ops:
+            return sel, ops, False
         if max_sites >= 0 and n_sel >= max_sites:
             break
         any_need = False
@@ -123,47 +200,47 @@ def greedy_cover(
             if need[a] > 1e-12:
                 any_need = True
                 break
+        ops += need.size
         if not any_need:
             break
         best = -1
-        while True:
-            best = -1
-            bs = 0.0
-            for j in range(n):
-                if score[j] > bs:
-                    bs = score[j]
-                    best = j
-            if best < 0:
-                break
-            j = best
+        while size > 0:
+            if ops > max_ops:
+                return sel, ops, False
+            j = heap[0]
             ok = allowed[j] and spent + cost[j] <= budget + 1e-9
             if ok and group[j] >= 0 and gused[group[j]]:
                 ok = False
             if ok and ctype[j] >= 0 and cap[ctype[j]] >= 0 and tcount[ctype[j]] >= cap[ctype[j]]:
                 ok = False
             if not ok:
-                score[j] = -1.0
                 allowed[j] = False
+                score[j] = -1.0
+                size, o = _heap_remove(j, size, heap, pos, score)
+                ops += o
                 continue
+            ops += 3.0 * (c_ptr[j + 1] - c_ptr[j]) + 1.0
             g = _gain(j, c_ptr, c_idx, w, k, cnt, area, need, scratch)
             if g <= 0.0:
                 score[j] = -1.0
+                size, o = _heap_remove(j, size, heap, pos, score)
+                ops += o
                 continue
             s = (g / cost[j] if cost[j] > 0 else big * (1.0 + g * 1e-300)) if by_ratio else g
-            # is it still the best? compare with the best stale score of the others
-            other = 0.0
-            for q in range(n):
-                if q != j and score[q] > other:
-                    other = score[q]
             score[j] = s
-            if s >= other:
+            ops += _sift_down(0, size, heap, pos, score)
+            # still the best? its fresh score against the best stale score of the others
+            if heap[0] == j or s >= score[heap[0]]:
+                best = j
                 break
         if best < 0:
             break
         j = best
         sel[j] = True
-        score[j] = -1.0
         allowed[j] = False
+        size, o = _heap_remove(j, size, heap, pos, score)
+        ops += o
+        score[j] = -1.0
         n_sel += 1
         spent += cost[j]
         if group[j] >= 0:
@@ -171,16 +248,20 @@ def greedy_cover(
         if ctype[j] >= 0:
             tcount[ctype[j]] += 1
         for p in range(conf_ptr[j], conf_ptr[j + 1]):
-            allowed[conf_idx[p]] = False
-            score[conf_idx[p]] = -1.0
+            q = conf_idx[p]
+            allowed[q] = False
+            size, o = _heap_remove(q, size, heap, pos, score)
+            ops += o + 1.0
+            score[q] = -1.0
         # update needs, then counts
+        ops += c_ptr[j + 1] - c_ptr[j]
         for p in range(c_ptr[j], c_ptr[j + 1]):
             i = c_idx[p]
             if cnt[i] < k[i]:
                 cnt[i] += 1
                 if cnt[i] == k[i]:
                     need[area[i]] -= w[i]
-    return sel
+    return sel, ops, True
 
 
 @njit(cache=True, nogil=True)

@@ -38,11 +38,12 @@ def _subset(a_ptr: NDArray[np.int64], a_idx: NDArray[np.int64], i: int, j: int) 
 @njit(cache=True, nogil=True)
 def dominated_columns(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64],
                       r_idx: NDArray[np.int64], cost: NDArray[np.float64], eligible: NDArray[np.bool_],
-                      max_checks: int) -> NDArray[np.bool_]:
-    """Columns dominated by another eligible column (see module docstring).
+                      max_checks: int) -> tuple[NDArray[np.bool_], int]:
+    """Columns dominated by another eligible column (see module docstring), and the subset tests run.
 
     ``c_ptr/c_idx``: rows of each column (sorted); ``r_ptr/r_idx``: columns of each row.
-    ``max_checks`` bounds the number of subset tests (work limit).
+    ``max_checks`` bounds the number of subset tests (work limit): past it the remaining
+    columns are kept (a deterministic, weaker reduction).
     """
     n = cost.size
     out = np.zeros(n, dtype=np.bool_)
@@ -80,13 +81,13 @@ def dominated_columns(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr:
                 break
         if checks > max_checks:
             break
-    return out
+    return out, checks
 
 
 @njit(cache=True, nogil=True)
 def dominated_rows(r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], c_ptr: NDArray[np.int64],
-                   c_idx: NDArray[np.int64], eligible: NDArray[np.bool_], max_checks: int) -> NDArray[np.bool_]:
-    """Rows implied by another eligible row (see module docstring)."""
+                   c_idx: NDArray[np.int64], eligible: NDArray[np.bool_], max_checks: int) -> tuple[NDArray[np.bool_], int]:
+    """Rows implied by another eligible row (see module docstring), and the subset tests run (≤ ``max_checks`` + one row's)."""
     m = r_ptr.size - 1
     out = np.zeros(m, dtype=np.bool_)
     checks = 0
@@ -114,7 +115,7 @@ def dominated_rows(r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], c_ptr: ND
                 out[i] = True
         if checks > max_checks:
             break
-    return out
+    return out, checks
 
 
 def dominated_columns_py(cols: list[set[int]], cost: list[float], eligible: list[bool]) -> list[bool]:

@@ -25,6 +25,7 @@ from planner.optimize import (
     sweep,
     unreachable,
 )
+from planner.optimize._budget import WORK_PER_S
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -159,12 +160,17 @@ def test_time_limit_returns_solution() -> None:
     p = CoverageProblem(a=a, cost=rng.integers(1, 100, n).astype(float), row_weight=np.ones(mm),
                         row_area=np.zeros(mm, np.int64), row_k=np.ones(mm, np.int64), area_target=np.array([1.0]),
                         area_names=["all"])
-    t0 = time.perf_counter()
     s = solve(p, "min_cost", time_limit_s=2.0, workers=2, seed=0)
-    elapsed = time.perf_counter() - t0
     assert s.status in ("optimal", "feasible")
-    assert elapsed < 2.0 * 1.5 + 1.0  # generous: the benchmark checks the 10 % rule
     check_solution(p, s, "min_cost")
+    # the budget is work, not time: 2 s × WORK_PER_S units, spent in stages that each stay
+    # within their share; JIT compilation happens before it starts (warm_up). The wall clock
+    # is only the safety stop (the 10 % rule on an idle machine is checked by the benchmark)
+    budget = s.stats["budget"]
+    assert budget["work_limit"] == pytest.approx(2.0 * WORK_PER_S)
+    assert sum(budget["work_used"].values()) <= budget["work_limit"]
+    assert s.runtime_s <= budget["safety_stop_s"] + 1.0
+    assert s.stats["time_compile_s"] >= 0.0
 
 
 DATA = Path(__file__).resolve().parent / "data" / "optimize"
@@ -303,7 +309,7 @@ def test_partial_local_search_feasible_and_no_worse_than_greedy(seed: int) -> No
     c_ptr, c_idx = csc_of(red)
     g = greedy_select(red, side, "min_cost", c_ptr, c_idx)
     stats: dict = {}
-    out = improve_partial(red, side, g, 0.5, seed=seed, deterministic=True, stats=stats)
+    out = improve_partial(red, side, g, 1.5e8, seed=seed, stats=stats)
     assert stats["local_search"]["kind"] == "partial_ls" and stats["local_search"]["feasible"]
     assert side.cost[out].sum() <= side.cost[g].sum() + 1e-9
     sol = solve(p, "min_cost", time_limit_s=10, workers=1, seed=seed, backend="greedy")
@@ -381,8 +387,8 @@ def test_large_model_path_core_mip(seed: int, monkeypatch: pytest.MonkeyPatch) -
     # the path of models above LP_MAX_NNZ (Lagrangian bound, SCIP on the core), forced on a small one
     import sys
 
-    mod = sys.modules["planner.optimize.solve"]
-    monkeypatch.setattr(mod, "LP_MAX_NNZ", 0)
+    for name in ("planner.optimize.solve", "planner.optimize._exact"):
+        monkeypatch.setattr(sys.modules[name], "LP_MAX_NNZ", 0)
     p = spatial_partial_problem(seed)
     s = solve(p, "min_cost", time_limit_s=10, workers=1, seed=seed)
     assert "lagrangian" in s.stats and "core_mip" in s.stats and "exact" not in s.stats
@@ -419,7 +425,6 @@ def test_rwls_steps_capped_on_tiny_models() -> None:
     red = reduce_problem(p, "min_cost", dominance=False)
     side = side_of(p, red, "min_cost")
     g = greedy_select(red, side, "min_cost", *csc_of(red))
-    for deterministic in (True, False):
-        stats: dict = {}
-        improve(red, side, "min_cost", g, 600.0, seed=0, deterministic=deterministic, stats=stats)
-        assert 0 < stats["local_search"]["steps"] <= RWLS_STEPS_PER_COL * red.n_cols + 50_000 + 20_000
+    stats: dict = {}
+    improve(red, side, "min_cost", g, 600.0 * 3e8, seed=0, stats=stats)
+    assert 0 < stats["local_search"]["steps"] <= RWLS_STEPS_PER_COL * red.n_cols + 50_000 + 20_000

@@ -43,11 +43,10 @@ def col_lists(a: sp.csr_matrix) -> list[list[int]]:
     return [c.indices[c.indptr[j]:c.indptr[j + 1]].tolist() for j in range(a.shape[1])]
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_greedy_matches_reference(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "m", "n"), [(s, 30, 15) for s in range(8)] + [(s, 300, 200) for s in range(8, 12)])
+def test_greedy_matches_reference(seed: int, m: int, n: int) -> None:
     rng = np.random.default_rng(seed)
-    m, n = 30, 15
-    a = random_matrix(seed, m, n, 0.2)
+    a = random_matrix(seed, m, n, 0.2 if n < 100 else 0.03)
     _, _, c_ptr, c_idx = csr_csc(a)
     cost = rng.uniform(1, 10, n)
     w = rng.uniform(0.5, 3, m)
@@ -62,11 +61,36 @@ def test_greedy_matches_reference(seed: int) -> None:
     max_sites = 6 if seed % 3 == 0 else -1
     budget = 25.0 if seed % 4 == 1 else np.inf
     by_ratio = seed % 5 != 2
-    got = greedy_cover(c_ptr, c_idx, cost, w, k, area, need, np.zeros(m, np.int64), np.ones(n, bool), group, 2,
-                       conf.indptr.astype(np.int64), conf.indices.astype(np.int64), ctype, cap, max_sites, budget, by_ratio)
+    got, ops, done = greedy_cover(c_ptr, c_idx, cost, w, k, area, need, np.zeros(m, np.int64), np.ones(n, bool), group, 2,
+                                  conf.indptr.astype(np.int64), conf.indices.astype(np.int64), ctype, cap, max_sites, budget, by_ratio,
+                                1e18)
+    assert done and ops > 0
     ref = greedy_cover_py(col_lists(a), cost.tolist(), w.tolist(), k.tolist(), area.tolist(), need.tolist(), [True] * n,
                           group.tolist(), conflicts, ctype.tolist(), cap.tolist(), max_sites, budget, by_ratio)
     assert got.tolist() == ref
+
+
+def test_greedy_stops_at_its_work_limit() -> None:
+    """A work limit below the full run stops the greedy early with a subset of the full selection."""
+    rng = np.random.default_rng(3)
+    m, n = 2000, 1500
+    a = random_matrix(3, m, n, 0.01)
+    _, _, c_ptr, c_idx = csr_csc(a)
+    cost = rng.uniform(1, 10, n)
+    w = np.ones(m)
+    k = np.ones(m, np.int64)
+    area = np.zeros(m, np.int64)
+    need = np.array([float(m)])
+    none = np.zeros(n + 1, np.int64)
+    args = (c_ptr, c_idx, cost, w, k, area, need, np.zeros(m, np.int64), np.ones(n, bool), np.full(n, -1, np.int64), 0,
+            none, np.zeros(0, np.int64), np.full(n, -1, np.int64), np.zeros(0, np.int64), -1, np.inf, True)
+    full, ops_full, done_full = greedy_cover(*args, 1e18)
+    assert done_full and full.sum() > 10
+    part, ops_part, done_part = greedy_cover(*args, 0.5 * ops_full)
+    assert not done_part
+    assert 0 < part.sum() < full.sum()
+    assert not (part & ~full).any()  # the same picks in the same order, cut short
+    assert 0.5 * ops_full < ops_part < ops_full
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -96,12 +120,12 @@ def test_dominance_matches_reference(seed: int) -> None:
     r_ptr, r_idx, c_ptr, c_idx = csr_csc(a)
     cost = rng.integers(1, 4, 16).astype(np.float64)
     elig_c = rng.random(16) < 0.9
-    got = dominated_columns(c_ptr, c_idx, r_ptr, r_idx, cost, elig_c, 10**9)
+    got, _ = dominated_columns(c_ptr, c_idx, r_ptr, r_idx, cost, elig_c, 10**9)
     ref = dominated_columns_py([set(c) for c in col_lists(a)], cost.tolist(), elig_c.tolist())
     assert got.tolist() == ref
     elig_r = rng.random(20) < 0.9
     rows = [set(a.indices[a.indptr[i]:a.indptr[i + 1]].tolist()) for i in range(20)]
-    got_r = dominated_rows(r_ptr, r_idx, c_ptr, c_idx, elig_r, 10**9)
+    got_r, _ = dominated_rows(r_ptr, r_idx, c_ptr, c_idx, elig_r, 10**9)
     assert got_r.tolist() == dominated_rows_py(rows, elig_r.tolist())
 
 

@@ -30,11 +30,11 @@ from planner.optimize._side import Side, side_of_subset
 #: subgradient steps), SCIP root only: 2,000 columns 2 s → 15,513; 2,500: 4.5–6 s → 15,441–15,455;
 #: 3,000: 18 s → 15,437; 5,000 (550-step multipliers): root unfinished after 60 s
 CORE_MIP_COLS = 2500
-#: SCIP branch-and-bound nodes per second of the core stage's nominal share in deterministic
-#: mode beyond :data:`CORE_ROOT_S` (1–2 s per node on the demo core; 6 nodes found nothing
-#: the root had not)
+#: SCIP branch-and-bound nodes per nominal second (:data:`~planner.optimize._budget.WORK_PER_S`
+#: work units) of the core stage's share beyond :data:`CORE_ROOT_S` (1–2 s per node on the
+#: demo core; 6 nodes found nothing the root had not)
 CORE_NODES_PER_S = 0.5
-#: seconds of the nominal share reserved for the root (model build, LP, cuts, heuristics)
+#: nominal seconds of the share reserved for the root (model build, LP, cuts, heuristics)
 CORE_ROOT_S = 20.0
 
 
@@ -69,7 +69,8 @@ def core_mip(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np.fl
              size: int = CORE_MIP_COLS) -> NDArray[np.bool_] | None:
     """SCIP on the Lagrangian core, hinted with ``inc``; a cheaper plan meeting every target, or None.
 
-    ``node_limit``: SCIP nodes (deterministic mode), or None (wall clock only).
+    ``node_limit``: SCIP nodes (the work bound; None: until optimal); ``deadline``: the
+    solve's safety stop (``time.perf_counter()``).
     """
     from planner.optimize._heuristics import _meets_targets
     from planner.optimize._scip import scip_solve
@@ -80,13 +81,15 @@ def core_mip(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np.fl
     sub_side = side_of_subset(side, keep)
     info: dict[str, Any] = {"cols": int(keep.size), "rows": int(sub.a.shape[0]), "nnz": int(sub.a.nnz)}
     stats["core_mip"] = info
-    if deadline - time.perf_counter() < 1.0:
-        info["skipped"] = "no time left"
+    if deadline - time.perf_counter() < 1.0:  # the safety stop (not the work budget) is near
+        info["skipped"] = "safety stop reached"
+        info["time_limited"] = True
         return None
     res = scip_solve(sub, sub_side, "min_cost", deadline=deadline, workers=1, seed=seed, hint=inc[keep],
                      node_limit=node_limit)
     start = float(side.cost[inc].sum())
-    info.update(status=res.status, nodes=res.info.get("nodes"), seconds=round(time.perf_counter() - t0, 3), start=start)
+    info.update(status=res.status, nodes=res.info.get("nodes"), node_limit=node_limit, seconds=round(time.perf_counter() - t0, 3),
+                start=start, time_limited=bool(res.info.get("time_limited")))
     if res.x is None:
         return None
     cand = np.zeros(red.n_cols, dtype=bool)

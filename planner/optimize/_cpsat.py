@@ -16,10 +16,13 @@ from planner.optimize._side import Side
 
 
 def int_scale(values: NDArray[np.float64], max_total: float = 2.0**40) -> tuple[float, NDArray[np.int64], bool]:
-    """A factor ``s`` with ``round(values·s)`` integer; ``exact`` when no rounding error > 1e-9·s.
+    """A factor ``s`` with ``round(values·s)`` integer; ``exact`` when no rounding error > 1e-6.
 
     Tries the smallest positive value as the unit (weights that are multiples of one cell
-    weight), then powers of ten; else scales the largest value to about 1e6.
+    weight), then powers of ten; else (``exact`` False) scales the largest value to 1e6 and
+    rounds every positive value to at least 1, so that no positive cost or weight becomes 0
+    (an extreme range such as 1e300 next to 5 would otherwise zero the ordinary values).
+    A model built on inexact values is never reported optimal by :func:`planner.optimize.solve`.
     """
     v = np.asarray(values, dtype=np.float64)
     pos = v[v > 0]
@@ -32,7 +35,9 @@ def int_scale(values: NDArray[np.float64], max_total: float = 2.0**40) -> tuple[
         if np.abs(sv - r).max() <= 1e-6 * max(1.0, 1.0) and r.sum() < max_total:
             return s, r.astype(np.int64), True
     s = 1e6 / float(pos.max())
-    return s, np.round(v * s).astype(np.int64), False
+    r = np.round(v * s)
+    r[(v > 0) & (r < 1)] = 1.0
+    return s, r.astype(np.int64), False
 
 
 @dataclass
@@ -124,7 +129,7 @@ def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, dti
             model.add_hint(x[j], bool(hint[j]))
     solver = cp_model.CpSolver()
     prm = solver.parameters
-    prm.max_time_in_seconds = max(0.05, deadline - time.perf_counter())
+    prm.max_time_in_seconds = max(0.05, deadline - time.perf_counter())  # the safety stop only
     prm.num_workers = int(max(1, workers))
     prm.random_seed = int(seed)
     prm.relative_gap_limit = float(gap_limit)
@@ -135,8 +140,11 @@ def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, dti
             prm.max_deterministic_time = max(0.01, float(dtime))
     st = solver.solve(model)
     name = solver.status_name(st)
+    # stopped by the safety stop rather than by its deterministic-time limit or a proof
+    cut = st not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and solver.wall_time >= 0.98 * prm.max_time_in_seconds
     info = {"w_scale": w_scale, "c_scale": c_scale, "w_exact": w_exact, "c_exact": c_exact,
-            "cpsat_status": name, "branches": int(solver.num_branches), "wall_s": solver.wall_time}
+            "cpsat_status": name, "branches": int(solver.num_branches), "wall_s": solver.wall_time,
+            "deterministic_time": round(float(solver.response_proto.deterministic_time), 3), "time_limited": bool(cut)}
     if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         xs = np.array([solver.boolean_value(v) for v in x], dtype=bool)
         return CpResult("optimal" if st == cp_model.OPTIMAL else "feasible", xs, solver.objective_value,

@@ -9,13 +9,16 @@
 * maximum coverage with a site count only (k = 1, no budget, no side constraint): tabu
   1-swap search (:func:`kernels.localsearch.swap_search`).
 
-Local search runs in fixed-size chunks. With ``deterministic=True`` the number of chunks
-comes from a work estimate of the time budget (same inputs, same result); otherwise it runs
-until the wall-clock budget is spent.
+Every stage runs on a work budget in elementary operations (see
+:mod:`planner.optimize._budget`): the greedy counts the nonzeros and heap moves it visits,
+the local searches run a number of fixed-size chunks computed from a per-step cost model.
+Same inputs and budget, same result. ``deadline`` (``time.perf_counter()``) is only the
+solve's safety stop; a stage it cuts short says so in its stats (``time_limited``).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -28,8 +31,6 @@ from kernels.partialcover import column_pairs, partial_ls
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
-#: conservative elementary operations per second of the numba kernels on this class of machine
-OPS_PER_S = 3e8
 #: uncovered rows drawn per step of the partial-target local search (8 gave the cheapest
 #: demo plans among 1, 4, 8, 16, 32, 128 for 300 000 steps)
 PARTIAL_DRAWS = 8
@@ -47,8 +48,14 @@ def csc_of(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return c.indptr.astype(np.int64), c.indices.astype(np.int64)
 
 
-def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Lazy greedy (kernels.greedy) plus redundant-column removal (min_cost)."""
+def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64],
+                  max_ops: float = math.inf, stats: dict[str, Any] | None = None) -> NDArray[np.bool_]:
+    """Lazy greedy (kernels.greedy) plus redundant-column removal (min_cost).
+
+    ``max_ops`` bounds the greedy's work (counted operations); when it stops the greedy
+    early the selection is unfinished (``stats["greedy"]["done"]`` is False) and, for
+    ``min_cost``, usually misses a target.
+    """
     n = red.n_cols
     if n == 0:
         return np.zeros(0, dtype=bool)
@@ -61,9 +68,11 @@ def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64],
         need = np.full(red.need.size, np.inf)
         by_ratio = bool(np.isfinite(side.budget))
     cost = side.cost.astype(np.float64)
-    sel = greedy_cover(c_ptr, c_idx, cost, red.w, red.k, red.area, need, np.zeros(red.a.shape[0], np.int64),
-                       np.ones(n, dtype=bool), side.group, side.n_groups, conf_ptr, conf_idx, side.ctype, side.cap,
-                       side.max_sites, side.budget, by_ratio)
+    sel, ops, done = greedy_cover(c_ptr, c_idx, cost, red.w, red.k, red.area, need, np.zeros(red.a.shape[0], np.int64),
+                                  np.ones(n, dtype=bool), side.group, side.n_groups, conf_ptr, conf_idx, side.ctype, side.cap,
+                                  int(side.max_sites), float(side.budget), by_ratio, float(min(max_ops, 1e300)))
+    if stats is not None:
+        stats["greedy"] = {"ops": float(ops), "done": bool(done), "n_selected": int(sel.sum())}
     if mode == "min_cost" and sel.any():
         sel = polish_min_cost(red, side, sel, c_ptr, c_idx)
     return np.asarray(sel, dtype=bool)
@@ -81,19 +90,23 @@ def polish_min_cost(red: Reduced, side: Side, sel: NDArray[np.bool_], c_ptr: NDA
     return np.asarray(out, dtype=bool)
 
 
-def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], budget_s: float, *, seed: int,
-            deterministic: bool, stats: dict[str, Any]) -> NDArray[np.bool_]:
-    """Local search from ``sel`` when the problem has the shape the kernels handle (else ``sel``)."""
+def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], max_ops: float, *, seed: int,
+            stats: dict[str, Any], deadline: float = math.inf) -> NDArray[np.bool_]:
+    """Local search from ``sel`` when the problem has the shape the kernels handle (else ``sel``).
+
+    ``max_ops``: work budget in counted operations; ``deadline``: the safety stop
+    (``time.perf_counter()``). ``stats["local_search"]`` gets the steps, the operations
+    they count and ``time_limited`` when the safety stop ended the search.
+    """
     no_side = side.conflicts.size == 0 and side.n_groups == 0 and side.cap.size == 0
     all_k1 = bool((red.k == 1).all())
-    if budget_s <= 0.05 or not no_side or red.a.shape[0] == 0:
+    if max_ops <= 0 or not no_side or red.a.shape[0] == 0:
         return sel
     if mode == "min_cost" and not bool(red.hard.all()):
-        return improve_partial(red, side, sel, budget_s, seed=seed, deterministic=deterministic, stats=stats)
+        return improve_partial(red, side, sel, max_ops, seed=seed, stats=stats, deadline=deadline)
     if not all_k1:
         return sel
     t0 = time.perf_counter()
-    deadline = t0 + budget_s
     c_ptr, c_idx = csc_of(red)
     a = red.a
     r_ptr, r_idx = a.indptr.astype(np.int64), a.indices.astype(np.int64)
@@ -108,15 +121,18 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], budget_
         start = best_cost[0]
         stamp = np.zeros(n, dtype=np.int64)
         chunk = 20_000
-        rate = OPS_PER_S / (2.0 * n + 20.0 * a.nnz / max(m, 1) + 100.0)
+        per_step = 2.0 * n + 20.0 * a.nnz / max(m, 1) + 100.0
         cap_chunks = max(1, -(-(RWLS_STEPS_PER_COL * n + 50_000) // chunk))
-        max_chunks = min(max(1, int(budget_s * rate / chunk)), cap_chunks) if deterministic else cap_chunks
-        step, chunks = 0, 0
-        while chunks < max_chunks and time.perf_counter() < deadline:
+        max_chunks = min(max(1, int(max_ops / per_step / chunk)), cap_chunks)
+        step, chunks, cut = 0, 0, False
+        while chunks < max_chunks:
+            if time.perf_counter() >= deadline:
+                cut = True
+                break
             step = rwls(c_ptr, c_idx, r_ptr, r_idx, cost, cur, best, best_cost, chunk, int(seed), stamp, step)
             chunks += 1
-        stats["local_search"] = {"kind": "rwls", "steps": int(step), "start": start, "best": float(best_cost[0]),
-                                 "seconds": round(time.perf_counter() - t0, 3)}
+        stats["local_search"] = {"kind": "rwls", "steps": int(step), "ops": chunks * chunk * per_step, "start": start,
+                                 "best": float(best_cost[0]), "time_limited": cut, "seconds": round(time.perf_counter() - t0, 3)}
         return np.asarray(polish_min_cost(red, side, best, c_ptr, c_idx), dtype=bool)
     if mode == "max_coverage" and not np.isfinite(side.budget) and side.max_sites >= 0 and int(sel.sum()) == side.max_sites:
         cur = sel.copy()
@@ -125,20 +141,23 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], budget_
         best_val = np.array([float(red.w[cnt >= 1].sum())])
         start = best_val[0]
         chunk, n_try, tenure = 50, 30, 10
-        rate = OPS_PER_S / (2.0 * a.nnz + n_try * (n + 40.0 * a.nnz / max(n, 1)) + n * 20.0)
-        max_chunks = max(1, int(budget_s * rate / chunk)) if deterministic else 1 << 30
-        chunks = 0
-        while chunks < max_chunks and time.perf_counter() < deadline:
+        per_step = 2.0 * a.nnz + n_try * (n + 40.0 * a.nnz / max(n, 1)) + n * 20.0
+        max_chunks = max(1, int(max_ops / per_step / chunk))
+        chunks, cut = 0, False
+        while chunks < max_chunks:
+            if time.perf_counter() >= deadline:
+                cut = True
+                break
             swap_search(c_ptr, c_idx, r_ptr, r_idx, red.w, np.ones(n, dtype=bool), cur, best, best_val, chunk, tenure, n_try)
             chunks += 1
-        stats["local_search"] = {"kind": "tabu_swap", "steps": chunks * chunk, "start": start, "best": float(best_val[0]),
-                                 "seconds": round(time.perf_counter() - t0, 3)}
+        stats["local_search"] = {"kind": "tabu_swap", "steps": chunks * chunk, "ops": chunks * chunk * per_step, "start": start,
+                                 "best": float(best_val[0]), "time_limited": cut, "seconds": round(time.perf_counter() - t0, 3)}
         return np.asarray(best, dtype=bool)
     return sel
 
 
-def improve_partial(red: Reduced, side: Side, sel: NDArray[np.bool_], budget_s: float, *, seed: int,
-                    deterministic: bool, stats: dict[str, Any]) -> NDArray[np.bool_]:
+def improve_partial(red: Reduced, side: Side, sel: NDArray[np.bool_], max_ops: float, *, seed: int,
+                    stats: dict[str, Any], deadline: float = math.inf) -> NDArray[np.bool_]:
     """Area-weighting local search (kernels.partialcover) for min cost with partial targets.
 
     Hard rows form one extra area of unit weights whose need is all of them. The result is
@@ -146,7 +165,6 @@ def improve_partial(red: Reduced, side: Side, sel: NDArray[np.bool_], budget_s: 
     returned when the search finds nothing cheaper.
     """
     t0 = time.perf_counter()
-    deadline = t0 + 1.5 * budget_s  # safety net only: the work count normally ends the search
     c_ptr, c_idx = csc_of(red)
     a = red.a
     r_ptr, r_idx = a.indptr.astype(np.int64), a.indices.astype(np.int64)
@@ -173,17 +191,21 @@ def improve_partial(red: Reduced, side: Side, sel: NDArray[np.bool_], budget_s: 
     # (measured 18 000–33 000 steps/s on the demo model on the loaded development machine)
     per_step = 1.5 * (0.25 * n + n_sel + 4.0 * (a.nnz / max(n, 1)) * (a.nnz / max(m, 1))
                       + 20.0 * PARTIAL_DRAWS * (a.nnz / max(m, 1)) + 100.0)
-    steps_max = min(budget_s * OPS_PER_S / per_step, PARTIAL_STEPS_PER_COL * n + 50_000)
-    max_chunks = max(1, int(steps_max / chunk)) if deterministic else max(1, int((PARTIAL_STEPS_PER_COL * n + 50_000) / chunk))
-    step, chunks = 0, 0
-    while chunks < max_chunks and time.perf_counter() < deadline:
+    steps_max = min(max_ops / per_step, PARTIAL_STEPS_PER_COL * n + 50_000)
+    max_chunks = max(1, int(steps_max / chunk))
+    step, chunks, cut = 0, 0, False
+    while chunks < max_chunks:
+        if time.perf_counter() >= deadline:
+            cut = True
+            break
         step = partial_ls(c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, cost, w, red.k, area, need,
                           cur, best, best_cost, alpha, stamp, chunk, int(seed), step, PARTIAL_DRAWS)
         chunks += 1
     out = np.asarray(polish_min_cost(red, side, best, c_ptr, c_idx), dtype=bool)
     ok = _meets_targets(red, out)
-    stats["local_search"] = {"kind": "partial_ls", "steps": int(step), "start": start, "best": float(best_cost[0]),
-                             "feasible": ok, "seconds": round(time.perf_counter() - t0, 3)}
+    stats["local_search"] = {"kind": "partial_ls", "steps": int(step), "ops": chunks * chunk * per_step, "start": start,
+                             "best": float(best_cost[0]), "feasible": ok, "time_limited": cut,
+                             "seconds": round(time.perf_counter() - t0, 3)}
     if not ok or float(cost[out].sum()) > start:
         return sel
     return out

@@ -123,11 +123,13 @@ def _side_violation(p: CoverageProblem, base: NDArray[np.bool_]) -> str:
     return ""
 
 
-def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True) -> Reduced:
+def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True, max_checks: int = 50_000_000) -> Reduced:
     """Fix, drop and merge (see module docstring); ``objective`` decides which rows are hard.
 
     ``min_cost`` makes the rows of target-1 areas hard (they must be covered), which enables
-    essential columns (the only way to cover a hard row) and row dominance.
+    essential columns (the only way to cover a hard row) and row dominance. ``max_checks``
+    bounds the subset tests of each dominance pass (a work limit; ``stats["dominance_checks"]``
+    counts those run).
     """
     from kernels.setcover import dominated_columns, dominated_rows
 
@@ -191,6 +193,7 @@ def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True) -
     cols = free_idx.astype(np.int64)
     stats["rows_dominated"] = 0
     stats["cols_dominated"] = 0
+    stats["dominance_checks"] = 0
     if dominance and a.shape[0] and cols.size:
         a.sort_indices()
         c = a.tocsc()
@@ -200,7 +203,8 @@ def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True) -
         if objective == "min_cost":
             elig_r = hard & (k == 1)
             if elig_r.any():
-                drop_r = dominated_rows(r_ptr, r_idx, c_ptr, c_idx, elig_r, 50_000_000)
+                drop_r, n_chk = dominated_rows(r_ptr, r_idx, c_ptr, c_idx, elig_r, int(max_checks))
+                stats["dominance_checks"] += int(n_chk)
                 if drop_r.any():
                     keep = np.flatnonzero(~drop_r)
                     stats["rows_dominated"] = int(drop_r.sum())
@@ -222,7 +226,8 @@ def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True) -
         if (k > 1).any():
             multi_k[np.unique(a[np.flatnonzero(k > 1)].indices)] = True
         elig_c &= ~multi_k
-        drop_c = dominated_columns(c_ptr, c_idx, r_ptr, r_idx, p.cost[cols].astype(np.float64), elig_c, 50_000_000)
+        drop_c, n_chk = dominated_columns(c_ptr, c_idx, r_ptr, r_idx, p.cost[cols].astype(np.float64), elig_c, int(max_checks))
+        stats["dominance_checks"] += int(n_chk)
         if drop_c.any():
             keep_c = np.flatnonzero(~drop_c)
             stats["cols_dominated"] = int(drop_c.sum())

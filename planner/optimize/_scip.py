@@ -106,15 +106,16 @@ def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers:
     if node_limit is not None:
         extra += f"limits/totalnodes = {max(1, int(node_limit))}\n"
     solver.SetSolverSpecificParametersAsString(extra)
-    remaining = max(0.05, deadline - time.perf_counter())
+    remaining = max(0.05, deadline - time.perf_counter())  # the safety stop only: node_limit bounds the work
     solver.SetTimeLimit(int(remaining * 1000))
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, float(gap_limit))
     t0 = time.perf_counter()
     st = solver.Solve(params)
     wall = time.perf_counter() - t0
+    cut = st not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE) and wall >= 0.98 * remaining
     info = {"w_scale": w_scale, "c_scale": c_scale, "w_exact": w_exact, "c_exact": c_exact, "scip_status": int(st),
-            "wall_s": wall, "nodes": int(solver.nodes()), "build_s": round(t0 - t_build, 3)}
+            "wall_s": wall, "nodes": int(solver.nodes()), "build_s": round(t0 - t_build, 3), "time_limited": bool(cut)}
     if st in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         xs = np.array([v.solution_value() > 0.5 for v in x], dtype=bool)
         bound = obj.BestBound()

@@ -1,0 +1,188 @@
+"""Work budgets of :func:`planner.optimize.solve`: deterministic limits instead of wall-clock shares.
+
+Every stage of a solve is bounded by *work units* that do not depend on the clock, so the
+same model, seed and limit give the same plan on any machine and under any load:
+
+* heuristics (greedy, local search, subgradient Lagrangian): one unit is
+  :data:`OPS_PER_UNIT` elementary operations of the kernels' cost models (a step of a local
+  search costs a few passes over the rows and columns it touches; see the ``per_step``
+  estimates in :mod:`planner.optimize._heuristics`);
+* CP-SAT: :data:`DTIME_PER_UNIT` seconds of its *deterministic time*
+  (``max_deterministic_time``, interleaved search);
+* SCIP: branch-and-bound nodes (``limits/totalnodes``), :data:`SCIP_NODE_OPS` operations per
+  node and nonzero.
+
+``solver.time_limit_s`` becomes a budget through one fixed rate, :data:`WORK_PER_S` units per
+second, or the user gives ``solver.work_limit`` (units) directly. The wall clock is only a
+safety stop at :data:`SAFETY_FACTOR` × the limit + :data:`SAFETY_PAD_S`; a stage it cuts
+short is listed in ``stats["budget"]["time_limited_stages"]`` and the solution carries
+:data:`TIME_LIMITED_WARNING`: the plan may then differ from run to run.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+#: elementary kernel operations per work unit
+OPS_PER_UNIT = 1e6
+#: work units per second of ``solver.time_limit_s``. Calibrated once on the 2-vCPU
+#: development machine (Intel Xeon, numba 0.6x): on the demo model the partial-target local
+#: search ran 40,000–70,000 steps/s idle and 18,000–33,000 steps/s with other processes on
+#: both cores, at about 9,000 counted operations a step, i.e. 1.6e8–6e8 operations/s; the
+#: Lagrangian and RWLS kernels count about as conservatively. 300 units/s (3e8 operations/s)
+#: keeps the demo's optimise stage within its 40 s limit with two CPU-burning processes
+#: beside it (see BENCHMARKS.md, "Reproducible plans"); an idle machine finishes early.
+WORK_PER_S = 300.0
+#: CP-SAT deterministic time per work unit: 0.25 deterministic s per nominal second. CP-SAT
+#: accrued 0.3–0.46 deterministic s per wall s on the development machine with other work
+#: beside it (2 workers), and 0.11 at a load average of 8 on its 2 cores
+DTIME_PER_UNIT = 0.25 / WORK_PER_S
+#: operations counted per SCIP branch-and-bound node and model nonzero (a node re-solves an
+#: LP of the model: a few dual simplex passes, plus propagation and primal heuristics)
+SCIP_NODE_OPS = 2000.0
+#: the wall-clock safety stop: this multiple of the limit plus :data:`SAFETY_PAD_S` seconds
+SAFETY_FACTOR = 3.0
+SAFETY_PAD_S = 5.0
+#: text a time-limited solution carries (the pipeline shows it as a run warning)
+TIME_LIMITED_WARNING = "time-limited: this plan may not be reproducible"
+
+
+def resolve_work(time_limit_s: float, work_limit: float = 0.0) -> float:
+    """The work budget (units): ``work_limit`` when positive, else ``time_limit_s × WORK_PER_S``.
+
+    Raises
+    ------
+    ValueError
+        A non-finite or non-positive ``time_limit_s``, or a negative or non-finite ``work_limit``.
+    """
+    t = float(time_limit_s)
+    w = float(work_limit)
+    if not math.isfinite(t) or t <= 0:
+        raise ValueError(f"time_limit_s must be a finite number of seconds > 0, got {time_limit_s!r}")
+    if not math.isfinite(w) or w < 0:
+        raise ValueError(f"work_limit must be a finite number of work units >= 0, got {work_limit!r}")
+    return w if w > 0 else t * WORK_PER_S
+
+
+@dataclass
+class Budget:
+    """The work budget of one solve and the wall-clock safety stop.
+
+    Attributes
+    ----------
+    work : float
+        Total work units of the solve.
+    limit_s : float
+        ``solver.time_limit_s`` (s); with :attr:`work` it sets the safety stop.
+    t0 : float
+        ``time.perf_counter()`` at the start of the budget (after JIT compilation).
+    deadline : float
+        ``time.perf_counter()`` of the safety stop.
+    used : dict
+        Work units spent per stage.
+    cut : list of str
+        Stages the safety stop cut short.
+    """
+
+    work: float
+    limit_s: float
+    t0: float
+    deadline: float
+    used: dict[str, float] = field(default_factory=dict)
+    cut: list[str] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, time_limit_s: float, work_limit: float = 0.0) -> Budget:
+        """A budget starting now (see :func:`resolve_work`)."""
+        work = resolve_work(time_limit_s, work_limit)
+        t0 = time.perf_counter()
+        span = max(float(time_limit_s), work / WORK_PER_S)
+        return cls(work=work, limit_s=float(time_limit_s), t0=t0, deadline=t0 + SAFETY_FACTOR * span + SAFETY_PAD_S)
+
+    def nominal_s(self, share: float = 1.0) -> float:
+        """``share`` of the budget in nominal seconds (units / :data:`WORK_PER_S`)."""
+        return share * self.work / WORK_PER_S
+
+    def units(self, share: float = 1.0) -> float:
+        """``share`` of the budget in work units."""
+        return share * self.work
+
+    def ops(self, share: float = 1.0) -> float:
+        """``share`` of the budget in elementary kernel operations."""
+        return share * self.work * OPS_PER_UNIT
+
+    def expired(self) -> bool:
+        """Whether the safety stop has passed."""
+        return time.perf_counter() >= self.deadline
+
+    def seconds_left(self) -> float:
+        """Wall seconds until the safety stop (at least 0.05, the solvers' minimum)."""
+        return max(0.05, self.deadline - time.perf_counter())
+
+    def spend(self, stage: str, units: float) -> None:
+        """Record ``units`` of work spent by ``stage``."""
+        self.used[stage] = round(self.used.get(stage, 0.0) + float(units), 3)
+
+    def limited(self, stage: str) -> None:
+        """Record that the safety stop cut ``stage`` short."""
+        if stage not in self.cut:
+            self.cut.append(stage)
+
+    def report(self) -> dict[str, Any]:
+        """``stats["budget"]``: the resolved budget, the work per stage and the safety-stop flag."""
+        out: dict[str, Any] = {"work_limit": round(self.work, 3), "work_per_s": WORK_PER_S,
+                               "safety_stop_s": round(self.deadline - self.t0, 3), "work_used": dict(self.used),
+                               "time_limited": bool(self.cut)}
+        if self.cut:
+            out["time_limited_stages"] = list(self.cut)
+            out["warning"] = TIME_LIMITED_WARNING
+        return out
+
+
+@functools.cache
+def warm_up() -> float:
+    """Compile (or load from numba's on-disk cache) every optimiser kernel; returns the seconds spent.
+
+    :func:`planner.optimize.solve` calls it before its budget starts, so that JIT compilation
+    on a fresh install (tens of seconds on a loaded 2-core machine) is not counted against
+    ``solver.time_limit_s``. It runs the real stages (reductions, greedy, redundant-site
+    removal, RWLS, area-weighting and tabu-swap local search, subgradient Lagrangian) on a
+    4 × 4 cyclic cover, so the kernels are compiled for the argument types the solve uses.
+    Once per process; a warm cache makes it a fraction of a second.
+    """
+    import numpy as np
+    import scipy.sparse as sp
+
+    from planner.optimize._exact import lagrangian_bound
+    from planner.optimize._heuristics import csc_of, greedy_select, improve
+    from planner.optimize._reduce import reduce_problem
+    from planner.optimize._side import side_of
+    from planner.optimize.problem import CoverageProblem
+
+    t0 = time.perf_counter()
+    n = 4
+    rows = np.r_[np.arange(n), (np.arange(n) + 1) % n]
+    a = sp.csr_matrix((np.ones(2 * n), (rows, np.r_[np.arange(n), np.arange(n)])), shape=(n, n))
+    stats: dict[str, Any] = {}
+    budget = Budget.start(1.0)
+    for objective, target, max_sites in (("min_cost", 1.0, None), ("min_cost", 0.5, None), ("max_coverage", 1.0, 1)):
+        p = CoverageProblem(a=a, cost=np.ones(n), row_weight=np.ones(n), row_area=np.zeros(n, np.int64),
+                            row_k=np.ones(n, np.int64), area_target=np.array([target]), area_names=["warm-up"],
+                            max_sites=max_sites)
+        mode = "min_cost" if objective == "min_cost" else "max_coverage"
+        red = reduce_problem(p, mode)
+        if red.n_cols == 0:  # pragma: no cover - the cyclic cover has no essential or dominated column
+            continue
+        side = side_of(p, red, mode)
+        c_ptr, c_idx = csc_of(red)
+        sel = greedy_select(red, side, mode, c_ptr, c_idx, stats=stats)
+        if mode == "max_coverage" and int(sel.sum()) == 0:  # pragma: no cover
+            continue
+        improve(red, side, mode, sel, 1e5, seed=0, stats=stats)
+        if mode == "min_cost":
+            lagrangian_bound(red, side, float(side.cost[sel].sum()), 1e5, budget, stats)
+    return time.perf_counter() - t0

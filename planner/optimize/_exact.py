@@ -1,0 +1,284 @@
+"""Bounds and exact stages of :func:`planner.optimize.solve`, each on its share of the work budget.
+
+* LP relaxation (scipy's HiGHS IPM) up to :data:`LP_MAX_NNZ` nonzeros, else a subgradient
+  Lagrangian bound (:func:`lagrangian_bound`);
+* for large min-cost models, SCIP on the Lagrangian core (:func:`_core_stage`,
+  :mod:`planner.optimize._core`); for ≥ :data:`CORE_MIN_COLS` columns, CP-SAT on the LP core;
+* the exact back-end on the whole reduced model: CP-SAT on deterministic time, or SCIP on a
+  node limit (:func:`run_exact`).
+
+Costs reach the integer models through :func:`clipped_costs` (an extreme cost above the
+incumbent's cannot force a scaling that rounds ordinary costs to zero) and a solver's
+"optimal" counts only when its integer costs were exact.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from planner.optimize._budget import DTIME_PER_UNIT, OPS_PER_UNIT, WORK_PER_S, Budget
+from planner.optimize._reduce import Reduced
+from planner.optimize._side import Side
+
+#: CP-SAT deterministic time per nominal second of the budget (:data:`WORK_PER_S` units;
+#: measured 0.3–0.46 deterministic s per wall second on the 2-vCPU development machine under
+#: load, so the deterministic limit, not the safety stop, ends the search)
+DTIME_PER_S = DTIME_PER_UNIT * WORK_PER_S
+#: core (reduced-cost) CP-SAT stage only from this many free columns (rail-type instances)
+CORE_MIN_COLS = 5000
+#: above this many nonzeros a min-cost LP relaxation is replaced by the Lagrangian bound
+LP_MAX_NNZ = 700_000
+#: initial subgradient step factor λ (Beasley 1990 uses 2); on the demo model 800 steps
+#: reach 15 215 from λ = 2 against 14 716 from λ = 0.1
+LAGRANGE_LAMBDA0 = 2.0
+#: share of the exact stage's span given to the Lagrangian bound on large min-cost models
+#: (its work estimate is conservative: 1,100 steps, about 8 s on the demo model at 40 s;
+#: 550 steps gave 15,148, 1,100 give 15,222, 1,200 15,224); the rest goes to the core MIP
+LAGRANGE_SHARE = 0.8
+def lagrangian_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget: Budget,
+                     stats: dict[str, Any]) -> tuple[float, NDArray[np.float64]]:
+    """Subgradient Lagrangian bound (kernels.lagrange) in reduced cost units, and reduced costs.
+
+    ``max_ops``: work in counted operations (iterations × their cost estimate, 20 to
+    2,000 iterations); ``budget``: where the work used is recorded and the safety stop.
+    """
+    from kernels.lagrange import subgradient
+    from planner.optimize._heuristics import csc_of
+
+    t0 = time.perf_counter()
+    c_ptr, c_idx = csc_of(red)
+    m = red.a.shape[0]
+    cost = side.cost.astype(np.float64)
+    soft = np.flatnonzero(~red.hard)
+    order = soft[np.argsort(red.area[soft], kind="stable")]
+    a_ptr = np.searchsorted(red.area[order], np.arange(red.need.size + 1)).astype(np.int64)
+    need = np.maximum(red.need, 0.0).astype(np.float64)
+    deg = np.diff(c_ptr).astype(np.float64)
+    u = np.full(m, np.inf)
+    ratio = np.divide(cost, deg, out=np.zeros_like(cost), where=deg > 0)
+    np.minimum.at(u, c_idx, np.repeat(ratio, np.diff(c_ptr)))
+    u[~np.isfinite(u)] = 0.0
+    if not math.isfinite(ub):
+        ub = float(cost.sum())
+    # work per iteration: two passes over the nonzeros and a sort of the soft rows per area
+    per_iter = 3.0 * red.a.nnz + 2.0 * soft.size * max(1.0, math.log2(max(soft.size, 2))) + 4.0 * red.n_cols
+    iters = int(min(2000, max(20, max_ops / per_iter)))
+    chunk, done, lam, lb, cut = 50, 0, LAGRANGE_LAMBDA0, -math.inf, False
+    while done < iters:
+        if budget.expired():
+            cut = True
+            break
+        val, lam = subgradient(c_ptr, c_idx, cost, red.k, red.w, red.hard, a_ptr, order.astype(np.int64), need, u, ub,
+                               chunk, lam)
+        lb = max(lb, val)
+        done += chunk
+        if lam < 1e-6:
+            break
+    rc = cost - np.asarray(red.a.T @ u).ravel()
+    budget.spend("lagrangian", done * per_iter / OPS_PER_UNIT)
+    stats["lagrangian"] = {"bound": float(lb), "iterations": done, "time_limited": cut,
+                           "seconds": round(time.perf_counter() - t0, 3)}
+    return float(lb), rc
+
+
+def backend_name(backend: str) -> str:
+    """The exact back-end that ``backend`` resolves to."""
+    return "scip" if backend == "scip" else "cpsat"
+
+
+def _value(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_]) -> float:
+    """Objective of a free-column selection in the reduced model (cost, or covered weight)."""
+    if mode in ("min_cost", "min_cost_at"):
+        return float(side.cost[sel].sum())
+    cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
+    return float(red.w[cnt >= red.k].sum())
+
+
+def restrict(red: Reduced, keep: NDArray[np.int64]) -> Reduced:
+    """The reduced problem on a subset of its free columns (a *core*)."""
+    return Reduced(cols=red.cols[keep], base=red.base, a=sp.csr_matrix(red.a[:, keep]), w=red.w, area=red.area, k=red.k,
+                   hard=red.hard, need=red.need, const_w=red.const_w, lost_w=red.lost_w, total_w=red.total_w,
+                   stats=red.stats)
+
+
+def choose_core(red: Reduced, rc: NDArray[np.float64], x_lp: NDArray[np.float64], inc: NDArray[np.bool_] | None,
+                per_row: int) -> NDArray[np.int64]:
+    """Columns of the LP support, the incumbent and each row's ``per_row + k − 1`` smallest reduced costs."""
+    keep = x_lp > 1e-6
+    if inc is not None:
+        keep |= inc
+    a = red.a
+    order_val = rc + 1e-9 * np.arange(rc.size)  # deterministic ties
+    for i in range(a.shape[0]):
+        cols = a.indices[a.indptr[i]:a.indptr[i + 1]]
+        q = per_row + int(red.k[i]) - 1
+        if cols.size <= q:
+            keep[cols] = True
+        else:
+            keep[cols[np.argpartition(order_val[cols], q)[:q]]] = True
+    return np.flatnonzero(keep).astype(np.int64)
+
+
+def _core_stage(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np.float64], bound: float, *,
+                budget: Budget, span: float, seed: int, stats: dict[str, Any]) -> tuple[NDArray[np.bool_], str, float]:
+    """Large min-cost models: SCIP on the Lagrangian core instead of an exact solve of the whole model.
+
+    The bound stays the Lagrangian one (the core's bound holds for the core only). SCIP
+    runs on a node limit: the root plus :data:`~planner.optimize._core.CORE_NODES_PER_S`
+    nodes per nominal second of the stage's share beyond
+    :data:`~planner.optimize._core.CORE_ROOT_S`.
+    """
+    from planner.optimize._core import CORE_NODES_PER_S, CORE_ROOT_S, core_mip
+
+    core_span = (1.0 - LAGRANGE_SHARE) * span
+    nodes = 1 + int(CORE_NODES_PER_S * max(0.0, core_span - CORE_ROOT_S))
+    stats["backend_used"] = "scip"
+    best, best_val = inc, float(side.cost[inc].sum())
+    cand = core_mip(red, side, inc, rc, deadline=budget.deadline, node_limit=nodes, seed=seed, stats=stats)
+    budget.spend("core_mip", core_span * WORK_PER_S)
+    if cand is not None:
+        best, best_val = cand, float(side.cost[cand].sum())
+    if abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val)):
+        return best, "optimal", best_val
+    return best, "feasible", bound
+
+
+def clipped_costs(side: Side, mode: str, ub: float) -> Side:
+    """Side constraints with every cost above a cap lowered to the cap, for the exact models.
+
+    ``min_cost``/``min_cost_at`` with an incumbent of cost ``ub``: a column dearer than
+    ``ub`` is in no better plan, and at cost ``floor(ub) + 1`` it still is not, so the model
+    keeps its optimum while an extreme cost (say 1e300 万元) no longer forces a scaling that
+    rounds every ordinary cost to zero. ``max_coverage`` with a budget: a column dearer
+    than the budget is never affordable, at ``floor(budget) + 1`` neither. Otherwise
+    ``side`` is returned unchanged.
+    """
+    if mode in ("min_cost", "min_cost_at") and math.isfinite(ub):
+        cap = math.floor(ub) + 1.0
+    elif mode == "max_coverage" and math.isfinite(side.budget):
+        cap = math.floor(side.budget) + 1.0
+    else:
+        return side
+    if not (side.cost > cap).any():
+        return side
+    return replace(side, cost=np.minimum(side.cost, cap))
+
+
+def costs_representable(cost: NDArray[np.float64]) -> bool:
+    """Whether the exact back-ends can use these costs without rounding (see :func:`~planner.optimize._cpsat.int_scale`)."""
+    from planner.optimize._cpsat import int_scale
+
+    return bool(int_scale(np.asarray(cost, dtype=np.float64))[2])
+
+
+def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None, *, budget: Budget, span: float, workers: int,
+              seed: int, gap_limit: float, backend: str, stats: dict[str, Any],
+              min_cover_int: int | None = None, deterministic: bool = True) -> tuple[NDArray[np.bool_] | None, str, float]:
+    """LP bound, a core solve, then the full model; returns (selection, status, bound) in reduced units.
+
+    ``mode``: ``min_cost``, ``max_coverage`` or ``min_cost_at`` (lexicographic stage 2).
+    ``span``: this stage's share of the budget in nominal seconds (``budget.nominal_s``).
+    A solver optimum counts as proven only when the model's integer costs (weights) are
+    exact; a bound equal to the plan's value proves it in any case.
+    """
+    from planner.optimize._cpsat import build_and_solve
+    from planner.optimize._lp import solve_lp
+
+    minimise = mode != "max_coverage"
+    best = inc
+    best_val = _value(red, side, mode, inc) if inc is not None else (math.inf if minimise else -math.inf)
+    model_side = clipped_costs(side, mode, best_val if minimise and best is not None else math.inf)
+    problem_side = model_side
+    bound = 0.0 if minimise else float(red.w.sum())
+    core_used = False
+    if mode == "min_cost" and red.a.nnz > LP_MAX_NNZ:
+        lb, rc = lagrangian_bound(red, side, best_val if best is not None else math.inf,
+                                  budget.ops(LAGRANGE_SHARE * span / budget.nominal_s()), budget, stats)
+        if np.allclose(side.cost, np.round(side.cost)):
+            lb = math.ceil(lb - 1e-6)
+        bound = max(bound, lb)
+        if backend != "cpsat" and best is not None:
+            return _core_stage(red, side, best, rc, bound, budget=budget, span=span, seed=seed, stats=stats)
+    elif mode != "min_cost_at" and red.n_cols >= 50 and red.a.nnz <= LP_MAX_NNZ:
+        lp = solve_lp(red, side, "min_cost" if minimise else "max_coverage", budget.seconds_left())
+        stats["lp"] = {"ok": lp.ok, "bound": lp.bound if lp.ok else None, "seconds": round(lp.seconds, 3)}
+        if not lp.ok and budget.expired():
+            stats["lp"]["time_limited"] = True
+        if lp.ok:
+            lb = lp.bound
+            if minimise and np.allclose(side.cost, np.round(side.cost)):
+                lb = math.ceil(lb - 1e-6)
+            elif not minimise and np.allclose(red.w, np.round(red.w)):
+                lb = math.floor(lb + 1e-6)
+            bound = max(bound, lb) if minimise else min(bound, lb)
+            if red.n_cols >= CORE_MIN_COLS and minimise:
+                core = choose_core(red, lp.reduced_cost, lp.x, inc, 5 if minimise else 3)
+                stats["core_cols"] = int(core.size)
+                if core.size < 0.7 * red.n_cols:
+                    sub = restrict(red, core)
+                    from planner.optimize._side import side_of_subset
+
+                    sub_side = side_of_subset(problem_side, core)
+                    hint = inc[core] if inc is not None else None
+                    core_used = True
+                    rc_ = build_and_solve(sub, sub_side, mode, deadline=budget.deadline, dtime=DTIME_PER_S * 0.35 * span,
+                                          workers=workers, seed=seed, hint=hint,
+                                          gap_limit=gap_limit, deterministic=deterministic, min_cover_int=min_cover_int)
+                    budget.spend("core", DTIME_PER_S * 0.35 * span / DTIME_PER_UNIT)
+                    stats["core"] = {"status": rc_.status, "objective": rc_.objective, "seconds": round(rc_.wall_s, 3),
+                                     "time_limited": bool(rc_.info.get("time_limited"))}
+                    if rc_.x is not None:
+                        cand = np.zeros(red.n_cols, dtype=bool)
+                        cand[core[rc_.x]] = True
+                        v = _value(red, side, mode, cand)
+                        if (v < best_val - 1e-9) if minimise else (v > best_val + 1e-9):
+                            best, best_val = cand, v
+    exact_span = (0.5 if core_used else 0.85) * span
+    # ``auto`` runs CP-SAT here: its deterministic time bounds the whole search, while SCIP's
+    # node limit does not bound its root (cuts, strong branching, heuristics: 8 s and more on
+    # a 400 × 600 random cover whose whole CP-SAT solve takes 1 s)
+    if backend == "scip":
+        from planner.optimize._budget import SCIP_NODE_OPS
+        from planner.optimize._scip import scip_solve
+
+        stats["backend_used"] = "scip"
+        size = float(red.a.nnz + red.a.shape[0] + red.n_cols)
+        nodes = 1 + int(exact_span * WORK_PER_S * OPS_PER_UNIT / (SCIP_NODE_OPS * size))
+        res = scip_solve(red, model_side, mode, deadline=budget.deadline, workers=workers, seed=seed, hint=best,
+                         gap_limit=gap_limit, min_cover_int=min_cover_int, node_limit=nodes)
+        res.info["node_limit"] = nodes
+    else:
+        res = build_and_solve(red, model_side, mode, deadline=budget.deadline, dtime=DTIME_PER_S * exact_span,
+                              workers=workers, seed=seed, hint=best,
+                              gap_limit=gap_limit, deterministic=deterministic, min_cover_int=min_cover_int)
+    budget.spend("exact", exact_span * WORK_PER_S)
+    stats["exact"] = dict(res.info, status=res.status, seconds=round(res.wall_s, 3))
+    exact = bool(res.info.get("c_exact", True)) if minimise else bool(res.info.get("w_exact", True))
+    if res.status == "infeasible":
+        if best is None:
+            return None, "infeasible", math.nan
+        # cannot happen for a valid incumbent; keep it
+        return best, "feasible", bound
+    if res.x is not None:
+        v = _value(red, side, mode, res.x)
+        scale = res.info["c_scale"] if minimise else res.info["w_scale"]
+        b = res.bound / scale
+        if exact:
+            bound = max(bound, b) if minimise else min(bound, b)
+        if (v < best_val - 1e-9) if minimise else (v > best_val + 1e-9) or best is None:
+            best, best_val = res.x, v
+    if best is None:
+        return None, "unknown", bound
+    proven = exact and res.status == "optimal" and res.x is not None and abs(_value(red, side, mode, res.x) - best_val) < 1e-9
+    if abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val)):
+        proven = True
+    if proven:
+        bound = best_val
+    return best, "optimal" if proven else "feasible", bound
