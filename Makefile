@@ -26,10 +26,11 @@ test: $(STAMP) chromium
 	$(PY) -m pytest -q
 
 # spopt + PuLP live only in .venv-bench (pinned), driven as a subprocess by tests/benchmarks/test_bench_spopt.py;
-# so does pyarrow, which converts the GeoParquet roads of ../shared for tests/benchmarks/test_bench_city.py
+# so does pyarrow, which converts the GeoParquet roads of ../shared for tests/benchmarks/test_bench_city.py,
+# and pycft (AC-CFT, MIT), the set-cover baseline of tests/benchmarks/test_bench_orlib.py
 .venv-bench/.stamp: tests/benchmarks/constraints-spopt.txt
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
-	.venv-bench/bin/pip install --quiet -c tests/benchmarks/constraints-spopt.txt spopt pulp pyarrow
+	.venv-bench/bin/pip install --quiet -c tests/benchmarks/constraints-spopt.txt spopt pulp pyarrow pycft
 	touch $@
 
 bench: $(STAMP) .venv-bench/.stamp
