@@ -8,6 +8,7 @@ inherits from another scenario; ``overrides`` (``--set key=value``) apply last.
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
@@ -278,11 +279,36 @@ class Objective(_Model):
 
 
 class Solver(_Model):
-    time_limit_s: Annotated[float, Field(gt=0)] = 60.0
-    workers: Annotated[int, Field(ge=1, le=64)] = 2
+    #: nominal limit of the solve (s): the work budget is time_limit_s × 300 units when
+    #: work_limit is 0 (same plan on any machine and load); the wall clock stops a solve only
+    #: at 3 × this + 5 s, a safety stop that marks the plan "time-limited"
+    time_limit_s: float = 60.0
+    #: work budget of the solve in work units (0 = derive it from time_limit_s)
+    work_limit: float = 0.0
+    workers: int = 2
     backend: Literal["auto", "cpsat", "scip", "greedy"] = "auto"
     #: stop when the relative gap falls below this
     gap_limit: Annotated[float, Field(ge=0, lt=1)] = 0.0
+
+    @field_validator("time_limit_s", "work_limit", mode="before")
+    @classmethod
+    def _finite_number(cls, value: Any, info: Any) -> Any:
+        seconds = info.field_name == "time_limit_s"
+        fix = ("give a number of seconds above 0 and at most 1e6, e.g. time_limit_s = 60" if seconds else
+               "give a number of work units >= 0 (0 = derive it from time_limit_s), e.g. work_limit = 12000")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"not a number: {fix}")
+        v = float(value)
+        if not math.isfinite(v) or (v <= 0 if seconds else v < 0) or v > (1e6 if seconds else 1e12):
+            raise ValueError(f"out of range: {fix}")
+        return v
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _whole_workers(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+            raise ValueError("give a whole number of solver threads from 1 to 64, e.g. workers = 2")
+        return value
 
 
 class Compute(_Model):

@@ -258,12 +258,20 @@ def solve(
                              "area_fraction": [float(v) for v in ev["area_fraction"]]}
         if status in ("infeasible", "unknown") and sel_free is None:
             obj = math.nan
+        notes: list[str] = []
+        if sel_free is not None and objective != "max_coverage" and not _costs_resolvable(problem, ev["cost"], ev["n_sites"]):
+            if status == "optimal":
+                status = "feasible"  # sums of these costs cannot tell plans apart: no proof
+            notes.append(COST_RANGE_WARNING)
+            stats["cost_range"] = {"proof_possible": False}
         gap = 0.0 if status == "optimal" else _gap(obj, bound)
         rt = time.perf_counter() - t0
         _collect_time_limits(stats, budget)
         stats["budget"] = budget.report()
         if budget.cut:
-            stats["warnings"] = [TIME_LIMITED_WARNING]
+            notes.append(TIME_LIMITED_WARNING)
+        if notes:
+            stats["warnings"] = notes
         return Solution(status, float(obj), float(bound), float(gap), sel, rt, backend_name, stats)
 
     if red.stats.get("infeasible_reason"):
@@ -360,6 +368,26 @@ def _collect_time_limits(stats: dict[str, Any], budget: Budget) -> None:
                        ("stage2", (stats.get("stage2") or {}).get("exact"))):
         if isinstance(part, dict) and part.get("time_limited"):
             budget.limited(name)
+
+
+#: a proven optimum is withheld (status "feasible") when the costs span too wide a range
+COST_RANGE_WARNING = ("the site costs span too wide a range (the largest swamps the smallest in sums of costs): "
+                      "the plan is not proven optimal; check for absurd costs")
+
+
+def _costs_resolvable(p: CoverageProblem, plan_cost: float, n_sites: int) -> bool:
+    """Whether a float sum at the plan's cost still resolves half the smallest cost a better plan could use.
+
+    Columns dearer than the plan are in no better plan and do not count. Two needed sites of
+    1e300 万元 make every ordinary cost vanish in the plan's total, so no objective value or
+    bound can prove that plan optimal.
+    """
+    cost = p.cost if p.forbidden is None else p.cost[~p.forbidden]
+    pos = cost[(cost > 0) & (cost <= plan_cost)]
+    if pos.size == 0:
+        return True
+    err = abs(plan_cost) * 4.0 * max(n_sites, 1) * float(np.finfo(np.float64).eps)
+    return math.isfinite(plan_cost) and err < 0.5 * float(pos.min())
 
 
 def _reduce_checks(problem: CoverageProblem, budget: Budget) -> int:
