@@ -1,0 +1,198 @@
+"""The inputs stage: every input file read and validated, all problems reported at once.
+
+``scenario → inputs``: :func:`load_inputs` returns the :class:`InputLayers` (boundary,
+candidates, raw priority areas, exclusions, buildings, input hashes, warnings) in CGCS2000
+geographic coordinates, or raises one :class:`~planner.errors.InputDataError` listing every
+problem of every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from planner.errors import InputDataError, PlannerError, Problem
+from planner.geo.areas import normalise_areas
+from planner.geo.candidates import normalise_candidates
+from planner.geo.crs import bbox_gap_km, choose_metric_crs, detect_gcj02_shift
+from planner.io._checks import building_heights, polygons_only
+from planner.io.readers import feature_label, header_key, inspect_dem, read_vector, split_layer
+from planner.scenario import Scenario
+
+
+@dataclass
+class InputLayers:
+    """Validated input layers in CGCS2000 geographic coordinates (EPSG:4490).
+
+    Made by :func:`load_inputs` (the scenario's ``[inputs]`` section, :class:`planner.scenario.Inputs`,
+    names the files; this holds what was read from them).
+    """
+
+    boundary: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    areas_raw: gpd.GeoDataFrame | None
+    exclusions: gpd.GeoDataFrame | None
+    buildings: gpd.GeoDataFrame | None
+    hashes: dict[str, str]
+    warnings: list[str]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file (a folder: of its files in name order)."""
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        with f.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def load_inputs(scenario: Scenario) -> InputLayers:
+    """Read and validate every input file, reporting all problems at once."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    hashes: dict[str, str] = {}
+    cfg = scenario.inputs
+    results: dict[str, gpd.GeoDataFrame | None] = {}
+    for name in ("boundary", "candidates", "priority_areas", "exclusions", "buildings"):
+        path = getattr(cfg, name)
+        if path is None:
+            results[name] = None
+            continue
+        try:
+            layer = read_vector(path, name)
+            results[name] = layer
+            hashes[name] = file_sha256(split_layer(path)[0])
+            warnings += list(layer.attrs.get("read_notes", []))
+        except InputDataError as exc:
+            problems.extend(exc.problems)
+            results[name] = None
+    candidates = None
+    if results["candidates"] is not None:
+        try:
+            candidates, w = normalise_candidates(results["candidates"], cfg.candidates, scenario)
+            warnings += w
+        except InputDataError as exc:
+            problems.extend(exc.problems)
+    boundary = results["boundary"]
+    if boundary is not None:
+        missing = (boundary.geometry.isna() | boundary.geometry.is_empty).to_numpy()
+        kinds = set(boundary.geometry[~missing].geom_type.dropna())
+        if missing.all():
+            problems.append(Problem("the boundary has no geometry (every feature is empty)", str(cfg.boundary),
+                                    fix="export the planning boundary polygon with its geometry"))
+            boundary = None
+        elif not kinds <= {"Polygon", "MultiPolygon"}:
+            problems.append(Problem(f"the boundary must be polygons; found {', '.join(sorted(kinds))}", str(cfg.boundary),
+                                    fix="export the planning boundary as a polygon layer"))
+            boundary = None
+        else:
+            if missing.any():
+                labels = ", ".join(feature_label(boundary, int(i)) for i in np.flatnonzero(missing)[:10])
+                warnings.append(f"{cfg.boundary}: {labels} without geometry ignored")
+                boundary = boundary.iloc[np.flatnonzero(~missing)]
+            for i in np.flatnonzero((~boundary.geometry.is_valid).to_numpy()):
+                warnings.append(f"{cfg.boundary}: {feature_label(boundary, int(i))} has an invalid polygon "
+                                "(e.g. self-intersection); repaired with make_valid")
+    if cfg.dem is not None:
+        if boundary is not None:
+            p, w = inspect_dem(cfg.dem, boundary)
+            problems += p
+            warnings += w
+        elif not cfg.dem.exists():
+            problems.append(Problem("dem file not found", str(cfg.dem), fix="check `inputs.dem` (paths are relative to the scenario file)"))
+        if cfg.dem.is_file():
+            hashes["dem"] = file_sha256(cfg.dem)
+    if boundary is not None:
+        # layers that do not overlap after reprojection: one of them declares the wrong CRS
+        b_bounds = [float(v) for v in boundary.total_bounds]
+        for name in ("candidates", "priority_areas", "exclusions", "buildings"):
+            layer = results[name]
+            if layer is None or layer.empty:
+                continue
+            gap = bbox_gap_km(b_bounds, [float(v) for v in layer.total_bounds])
+            if gap > 2.0:
+                problems.append(Problem(
+                    f"the {name} layer does not overlap the boundary after reprojection: it lies {gap:,.1f} km away "
+                    f"({name} declared {layer.attrs.get('source_crs', '?')}, boundary {boundary.attrs.get('source_crs', '?')})",
+                    str(getattr(cfg, name)),
+                    fix="one of the two files declares the wrong coordinate reference system (or they are different places); "
+                    "check each file's CRS against its source",
+                ))
+                if name == "candidates":
+                    candidates = None
+        if candidates is not None and cfg.coordinates != "gcj02":
+            pts = candidates.geometry
+            shifted = detect_gcj02_shift(pts.x.to_numpy(float), pts.y.to_numpy(float), boundary.geometry.make_valid().union_all())
+            if shifted == "points":
+                warnings.append(f"{cfg.candidates}: the candidates look shifted ~500–600 m against the boundary in the way "
+                                "GCJ-02 (Gaode/AMap web-map) coordinates are; if they were copied from a web map, set "
+                                "inputs.coordinates = \"gcj02\" only when every file is GCJ-02, or convert this file to CGCS2000")
+            elif shifted == "boundary":
+                warnings.append(f"{cfg.boundary}: the boundary looks shifted ~500–600 m against the candidates in the way "
+                                "GCJ-02 (Gaode/AMap web-map) coordinates are; convert the boundary to CGCS2000")
+        if results["priority_areas"] is not None and cfg.priority_areas is not None:
+            try:  # checked here too so that one validation lists the area problems with the others
+                centre = boundary.to_crs("EPSG:4326").union_all().centroid
+                normalise_areas(results["priority_areas"], cfg.priority_areas, scenario,
+                                choose_metric_crs(scenario.grid.crs, centre.x, centre.y))
+            except PlannerError as exc:
+                problems.extend(exc.problems)
+    if results["exclusions"] is not None:
+        problems += exclusion_rules(results["exclusions"], str(cfg.exclusions))[1]
+        problems += polygons_only(results["exclusions"], str(cfg.exclusions), "exclusion zones (禁建/限建)")
+    if results["buildings"] is not None:
+        problems += polygons_only(results["buildings"], str(cfg.buildings), "buildings")
+        results["buildings"], found = building_heights(results["buildings"], str(cfg.buildings))
+        problems += found
+    if problems:
+        raise InputDataError(problems)
+    assert boundary is not None and candidates is not None
+    if cfg.coordinates == "gcj02":
+        from planner.geo.gcj02 import gcj02_to_wgs84
+
+        warnings.append("inputs.coordinates = gcj02: every input was converted from GCJ-02 to CGCS2000")
+
+        def _convert(g: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+            if g is None:
+                return None
+            import shapely
+
+            def fn(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+                lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
+                return np.column_stack([lon, lat])
+
+            out = g.copy()
+            out["geometry"] = shapely.transform(g.geometry.to_numpy(), fn)
+            return out
+
+        boundary = _convert(boundary)
+        candidates = _convert(candidates)
+        for key in ("priority_areas", "exclusions", "buildings"):
+            results[key] = _convert(results[key])
+    assert boundary is not None and candidates is not None
+    return InputLayers(boundary, candidates, results["priority_areas"], results["exclusions"], results["buildings"], hashes, warnings)
+
+
+def exclusion_rules(ex: gpd.GeoDataFrame, src: str) -> tuple[pd.Series, list[Problem]]:
+    """The normalised ``rule`` column of the exclusions ("forbid"/"restrict") and its problems."""
+    names = {header_key(c): c for c in ex.columns if c != "geometry"}
+    col = next((names[k] for k in ("rule", "规则", "管控规则", "管控类型", "类型") if k in names), None)
+    if col is None:
+        return pd.Series([], dtype=object), [Problem(f"no `rule` column (found: {', '.join(map(str, names.values())) or 'none'})", src,
+                                                     fix='add `rule` = "forbid" (禁建) or "restrict" (限建)')]
+    words = {"禁建": "forbid", "禁建区": "forbid", "禁止建设": "forbid", "禁止建设区": "forbid",
+             "限建": "restrict", "限建区": "restrict", "限制建设": "restrict", "限制建设区": "restrict"}
+    rule = ex[col].astype("string").str.strip().str.lower().replace(words)
+    bad = ~rule.isin(["forbid", "restrict"])
+    problems = [Problem(f"unknown rule {ex[col].iloc[i]!r}" if isinstance(ex[col].iloc[i], str) and ex[col].iloc[i].strip() else "missing rule",
+                        src, feature_label(ex, int(i)), 'use "forbid" (禁建) or "restrict" (限建)')
+                for i in np.flatnonzero(bad.to_numpy())[:10]]
+    return rule, problems

@@ -1,0 +1,57 @@
+"""The solve stage: the :class:`~planner.optimize.Solution` of a run's model.
+
+``problem → solution``: :func:`solve_problem` runs :func:`planner.optimize.solve` with the
+scenario's objective, time limit, workers, seed, back-end and gap limit, refuses a run that
+found no plan, and warns when the limit left only the sites fixed before the solve.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+import numpy as np
+
+from planner.errors import InfeasibleTargetError, Problem
+from planner.optimize import CoverageProblem, Solution
+from planner.scenario import Scenario
+
+
+def solve_problem(scenario: Scenario, problem: CoverageProblem) -> tuple[Solution, list[str]]:
+    """Solve ``problem`` under the scenario's objective and solver settings; the solution and warnings."""
+    from planner.optimize import solve
+
+    warnings: list[str] = []
+    solution = solve(
+        problem, objective=scenario.objective.kind, time_limit_s=scenario.solver.time_limit_s,
+        workers=scenario.solver.workers, seed=scenario.scenario.seed, backend=scenario.solver.backend,
+        gap_limit=scenario.solver.gap_limit,
+    )
+    return_freed_memory()
+    if solution.status == "infeasible" or (len(solution.selected) == 0 and problem.a.shape[0] > 0):
+        raise InfeasibleTargetError(Problem(
+            f"the solver found no plan (status {solution.status}) within {scenario.solver.time_limit_s:g} s",
+            "scenario", "[objective]", "lower the area targets, add candidates, or raise solver.time_limit_s"))
+    if solution.status == "unknown" and not np.isfinite(solution.objective):
+        # no plan found in time: what is "selected" is only what was fixed before the solve (sites on air)
+        warnings.append(
+            f"the solver found no plan within solver.time_limit_s = {scenario.solver.time_limit_s:g} s (status unknown): "
+            f"the result lists only the {len(solution.selected)} sites fixed before the solve (already on air) and "
+            "meets no target it did not meet before; raise solver.time_limit_s or plan a smaller area")
+    return solution, warnings
+
+
+def return_freed_memory() -> None:
+    """Hand the memory the solve freed back to the operating system (glibc only).
+
+    glibc keeps freed heap memory in its arenas: after a city-scale solve (25 km × 25 km,
+    192,000 candidates) the process held 4.9 GB of freed memory through the output stage and
+    its sweep siblings; ``malloc_trim(0)`` brings it to 0.7 GB. The peak is unchanged. A no-op
+    on other C libraries and systems.
+    """
+    if sys.platform != "linux":
+        return
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # musl and other C libraries: nothing to trim
+        pass
