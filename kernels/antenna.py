@@ -133,3 +133,45 @@ def best_sector_gain(dx: float, dy: float, dz: float, azimuths_deg: NDArray[np.f
                         sla_v_db, a_max_db)
         best = max(best, g)
     return best
+
+
+@_jit
+def best_gain_fast(dx: float, dy: float, dz: float, cos_az: NDArray[np.float64], sin_az: NDArray[np.float64],
+                   cos_b: float, sin_b: float, elec_tilt_deg: float, hpbw_h_deg: float, hpbw_v_deg: float,
+                   sla_v_db: float, a_max_db: float) -> float:
+    """:func:`best_sector_gain` with the sector bearings and the tilt given by their cosines and sines.
+
+    The same eq. 7.1-7/7.1-8 rotation, with ``cos(φ − α)`` and ``sin(φ − α)`` formed from the
+    direction's components instead of angles: per sector one ``acos`` and one ``atan2``. 0 dB
+    when there is no sector; a direction straight down or up takes φ − α = 0.
+    """
+    n = cos_az.size
+    if n == 0:
+        return 0.0
+    d = math.sqrt(dx * dx + dy * dy)
+    r = math.sqrt(d * d + dz * dz)
+    if r == 0.0:
+        return element_gain(0.0, -elec_tilt_deg, hpbw_h_deg, hpbw_v_deg, sla_v_db, a_max_db)
+    st = d / r
+    ct = dz / r
+    if d > 0.0:
+        ub = dx / d  # sin of the bearing
+        vb = dy / d  # cos of the bearing
+    else:
+        ub = 0.0
+        vb = 1.0
+    best = -math.inf
+    for k in range(n):
+        # bearing minus sector azimuth (compass): cos = vb cos α + ub sin α, sin = ub cos α − vb sin α
+        cphi = vb * cos_az[k] + ub * sin_az[k]
+        sphi = ub * cos_az[k] - vb * sin_az[k]
+        if d == 0.0:
+            cphi = 1.0
+            sphi = 0.0
+        cz = cos_b * ct + sin_b * cphi * st
+        cz = min(1.0, max(-1.0, cz))
+        theta_p = math.acos(cz) / DEG
+        phi_p = math.atan2(st * sphi, cos_b * st * cphi - sin_b * ct) / DEG
+        g = element_gain(phi_p, theta_p - 90.0 - elec_tilt_deg, hpbw_h_deg, hpbw_v_deg, sla_v_db, a_max_db)
+        best = max(best, g)
+    return best

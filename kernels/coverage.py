@@ -32,6 +32,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from kernels._vmath import vexp, vlog
+from kernels.antenna import best_gain_fast
 from kernels.los import ground_at, line_of_sight
 from kernels.pathloss import (
     D2D_MIN,
@@ -393,3 +394,52 @@ def best_server(
             if math.isnan(cur) or v > cur:
                 out[c] = v
     return out
+
+
+@_jit
+def apply_sectors(
+    indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
+    sx: NDArray[np.float64], sy: NDArray[np.float64], dz: NDArray[np.float64], az_ptr: NDArray[np.int64],
+    cos_az: NDArray[np.float64], sin_az: NDArray[np.float64], cos_b: NDArray[np.float64], sin_b: NDArray[np.float64],
+    elec: NDArray[np.float64], hpbw_h: NDArray[np.float64], hpbw_v: NDArray[np.float64], sla_v: NDArray[np.float64],
+    a_max: NDArray[np.float64], threshold: float, x0: float, y0: float, res: float, nx: int,
+    out_indptr: NDArray[np.int64], out_indices: NDArray[np.integer[Any]], out_rsrp: NDArray[np.float32],
+) -> None:
+    """Add each cell's best-sector pattern gain (dB, :func:`kernels.antenna.best_gain_fast`) to the RSRP
+    of an omni CSR and keep the cells that still reach ``threshold`` (dBm).
+
+    Site s has the sectors ``az_ptr[s]:az_ptr[s+1]`` of ``cos_az``/``sin_az`` (compass bearings),
+    mechanical downtilt ``cos_b[s]``/``sin_b[s]``, electrical downtilt ``elec[s]`` (degrees) and its
+    pattern parameters; a site without sectors is copied unchanged (omni). ``dz[s]`` = UE height −
+    antenna height (m, flat ground). The output arrays must hold ``indptr[-1]`` entries; rows are
+    written compactly and ``out_indptr`` (n_sites + 1) receives their bounds. The input is not changed.
+    """
+    n = sx.size
+    k = 0
+    out_indptr[0] = 0
+    for s in range(n):
+        a0 = az_ptr[s]
+        a1 = az_ptr[s + 1]
+        if a1 == a0:
+            for j in range(indptr[s], indptr[s + 1]):
+                out_indices[k] = indices[j]
+                out_rsrp[k] = rsrp[j]
+                k += 1
+            out_indptr[s + 1] = k
+            continue
+        ca = cos_az[a0:a1]
+        sa = sin_az[a0:a1]
+        for j in range(indptr[s], indptr[s + 1]):
+            c = indices[j]
+            r = c // nx
+            col = c - r * nx
+            dx = x0 + (col + 0.5) * res - sx[s]
+            dy = y0 - (r + 0.5) * res - sy[s]
+            g = best_gain_fast(dx, dy, dz[s], ca, sa, cos_b[s], sin_b[s], elec[s], hpbw_h[s], hpbw_v[s], sla_v[s],
+                               a_max[s])
+            v = float(rsrp[j]) + g
+            if v >= threshold:
+                out_indices[k] = c
+                out_rsrp[k] = v
+                k += 1
+        out_indptr[s + 1] = k

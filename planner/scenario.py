@@ -13,7 +13,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from planner.errors import Problem, ScenarioError
 
@@ -125,6 +133,46 @@ class SiteClassRadio(_Model):
     model: Literal["uma", "umi", "rma", "fspl"]
 
 
+class SectorAntenna(_Model):
+    """Sector antennas of one site class, used when ``radio.antenna = "sectors"`` (TR 38.901 Table 7.3-1 pattern).
+
+    ``omni`` keeps the class omni at peak gain. Otherwise each site has ``sectors`` panels at
+    ``azimuths_deg`` (compass degrees; default evenly spaced from 0°: 0/120/240 for three),
+    mechanical downtilt ``tilt_deg`` and electrical downtilt ``electrical_tilt_deg`` (degrees,
+    positive down), half-power beamwidths and side-lobe / front-to-back attenuations (dB).
+    Every cell takes the gain of its best sector (≤ 0 dB relative to ``antenna_gain_dbi``).
+    """
+
+    omni: bool = False
+    sectors: Annotated[int, Field(ge=1, le=6)] = 3
+    azimuths_deg: tuple[Annotated[float, Field(ge=0, lt=360)], ...] | None = None
+    tilt_deg: Annotated[float, Field(ge=-10, le=30)] = 6.0
+    electrical_tilt_deg: Annotated[float, Field(ge=-10, le=30)] = 0.0
+    hpbw_h_deg: Annotated[float, Field(gt=0, le=360)] = 65.0
+    hpbw_v_deg: Annotated[float, Field(gt=0, le=180)] = 10.0
+    sla_v_db: Annotated[float, Field(ge=0, le=60)] = 30.0
+    front_to_back_db: Annotated[float, Field(ge=0, le=60)] = 30.0
+
+    @model_validator(mode="after")
+    def _azimuth_count(self) -> SectorAntenna:
+        if self.azimuths_deg is not None and len(self.azimuths_deg) != self.sectors:
+            raise ValueError(f"azimuths_deg lists {len(self.azimuths_deg)} bearings for {self.sectors} sectors; "
+                             "give one bearing per sector or leave azimuths_deg out")
+        return self
+
+    def bearings(self) -> tuple[float, ...]:
+        """Sector bearings (compass degrees); empty when omni."""
+        if self.omni:
+            return ()
+        if self.azimuths_deg is not None:
+            return tuple(float(a) for a in self.azimuths_deg)
+        return tuple(360.0 * k / self.sectors for k in range(self.sectors))
+
+
+#: default antennas per class: 3 × 65° macro panels with a 10° broadcast beam tilted 6°; poles omni
+DEFAULT_ANTENNAS: dict[str, SectorAntenna] = {"macro": SectorAntenna(), "micro": SectorAntenna(omni=True, hpbw_v_deg=65.0)}
+
+
 class RadioConfig(_Model):
     """Link budget parameters; defaults documented in README and ``planner.radio``."""
 
@@ -173,6 +221,21 @@ class RadioConfig(_Model):
     sinr_min_db: Annotated[float, Field(ge=-20, le=40)] = -3.0
     macro: SiteClassRadio = SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model="uma")
     micro: SiteClassRadio = SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model="umi")
+    #: "omni": every site radiates its peak gain in every direction (no pattern); "sectors": each
+    #: class uses its ``macro_antenna`` / ``micro_antenna`` (best-sector TR 38.901 pattern gain per
+    #: cell, the link-budget radius as the outer bound). Default omni for now: sectors change every plan
+    antenna: Literal["omni", "sectors"] = "omni"
+    macro_antenna: SectorAntenna = DEFAULT_ANTENNAS["macro"]
+    micro_antenna: SectorAntenna = DEFAULT_ANTENNAS["micro"]
+
+    @field_validator("macro_antenna", "micro_antenna", mode="before")
+    @classmethod
+    def _merge_antenna(cls, value: Any, info: ValidationInfo) -> Any:
+        """A partial table keeps the class's other defaults (``tilt_deg = 4`` alone stays 3 sectors)."""
+        if isinstance(value, dict):
+            base = DEFAULT_ANTENNAS["macro" if info.field_name == "macro_antenna" else "micro"].model_dump()
+            return {**base, **value}
+        return value
 
 
 class ClassDefaults(_Model):
@@ -492,6 +555,14 @@ _KEY_FIXES = {
     "radio.load_factor": "give η from 0 to 1 (1 = every interferer fully loaded, 0.5 = half its resource blocks)",
     "radio.overlap_window_db": "give a window of 0–30 dB below the best server (operators use 6 dB)",
     "radio.sinr_min_db": "give an SS-SINR threshold of −20 to 40 dB (cell-edge practice: −3 dB)",
+    "radio.macro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from north)",
+    "radio.micro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from north)",
+    "radio.macro_antenna.sectors": "give 1 to 6 sectors (macro practice: 3), or set omni = true",
+    "radio.micro_antenna.sectors": "give 1 to 6 sectors (poles: 2 along the road), or set omni = true",
+    "radio.macro_antenna.tilt_deg": "give a downtilt of −10 to 30 degrees (positive = down; macros: 3–10)",
+    "radio.micro_antenna.tilt_deg": "give a downtilt of −10 to 30 degrees (positive = down)",
+    "radio.macro_antenna.electrical_tilt_deg": "give an electrical downtilt of −10 to 30 degrees",
+    "radio.micro_antenna.electrical_tilt_deg": "give an electrical downtilt of −10 to 30 degrees",
 }
 
 
@@ -520,7 +591,8 @@ def _format_validation(exc: ValidationError, source: str) -> list[Problem]:
             msg = "required key is missing"
         else:
             msg = err["msg"]
-            fix = _KEY_FIXES.get(loc, "give a value of the right type and range (see README)")
+            key = loc.rsplit(".", 1)[0] if loc.rsplit(".", 1)[-1].isdigit() else loc  # list items: the list's key
+            fix = _KEY_FIXES.get(key, "give a value of the right type and range (see README)")
             if loc == "scenario.seed":
                 fix = f"use a whole number from 0 to 2^63 − 1 ({MAX_SEED})"
         if "input" in err and kind != "missing" and not isinstance(err["input"], dict):

@@ -22,7 +22,8 @@ def ref_element(phi_p: float, theta_p: float, h3: float = 65.0, v3: float = 65.0
     return -min(-(a_h + a_v), amax)
 
 
-def ref_sector(dx: float, dy: float, dz: float, bearing: float, mech: float, elec: float) -> float:
+def ref_sector(dx: float, dy: float, dz: float, bearing: float, mech: float, elec: float, h3: float = 65.0,
+               v3: float = 65.0) -> float:
     """Rotation by matrices instead of eq. 7.1-7/7.1-8: R = Rz(α) Ry(β) (eq. 7.1-2, γ = 0) in the
     mathematical frame (x east, y north, α counter-clockwise from x); the LCS direction is Rᵀ v."""
     alpha = math.radians(90.0 - bearing)  # compass bearing -> counter-clockwise from east
@@ -34,7 +35,7 @@ def ref_sector(dx: float, dy: float, dz: float, bearing: float, mech: float, ele
     vl = (rz @ ry).T @ v
     theta_p = math.degrees(math.acos(max(-1.0, min(1.0, vl[2]))))
     phi_p = math.degrees(math.atan2(vl[1], vl[0]))
-    return ref_element(phi_p, theta_p - elec)
+    return ref_element(phi_p, theta_p - elec, h3, v3)
 
 
 @pytest.mark.parametrize(("phi", "theta", "want"), [

@@ -54,6 +54,46 @@ def _site_radii(cls: NDArray[np.int64], h: NDArray[np.float64], links: list[Link
     return out
 
 
+def _antenna_meta(radio: RadioConfig, site_class: str) -> dict[str, Any]:
+    ant = radio.macro_antenna if site_class == "macro" else radio.micro_antenna
+    if ant.omni:
+        return {"omni": True}
+    return {"azimuths_deg": list(ant.bearings()), "tilt_deg": ant.tilt_deg, "electrical_tilt_deg": ant.electrical_tilt_deg,
+            "hpbw_h_deg": ant.hpbw_h_deg, "hpbw_v_deg": ant.hpbw_v_deg, "sla_v_db": ant.sla_v_db,
+            "front_to_back_db": ant.front_to_back_db, "pattern": "3GPP TR 38.901 Table 7.3-1, rotation eq. 7.1-7/7.1-8"}
+
+
+def _sectorise(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
+               x: NDArray[np.float64], y: NDArray[np.float64], h: NDArray[np.float64], cls: NDArray[np.int64],
+               radio: RadioConfig, g: tuple[float, float, float, int, int],
+               ) -> tuple[NDArray[np.int64], NDArray[np.integer[Any]], NDArray[np.float32]]:
+    """The omni CSR with each cell's best-sector gain added and the cells below the threshold dropped.
+
+    The omni radius stays the outer bound (the pattern gain is ≤ 0 dB); angles use flat ground
+    (UE height − antenna height), not the DEM.
+    """
+    ants = [radio.macro_antenna, radio.micro_antenna]
+    bearings = [np.radians(np.asarray(a.bearings(), dtype=np.float64)) for a in ants]
+    n_az = np.array([b.size for b in bearings], dtype=np.int64)[cls]
+    az_ptr = np.zeros(x.size + 1, dtype=np.int64)
+    np.cumsum(n_az, out=az_ptr[1:])
+    az = np.concatenate([bearings[c] for c in cls]) if x.size else np.empty(0)
+    # per-class parameters, spread per site
+    def per_site(attr: str) -> NDArray[np.float64]:
+        return np.array([float(getattr(a, attr)) for a in ants], dtype=np.float64)[cls]
+    tilt = np.radians(per_site("tilt_deg"))
+    out_indptr = np.empty_like(indptr)
+    out_indices = np.empty_like(indices)
+    out_rsrp = np.empty_like(rsrp)
+    x0, y0, res, nx, _ = g
+    _cov.apply_sectors(indptr, indices, rsrp, x, y, float(radio.ue_height_m) - h, az_ptr, np.cos(az), np.sin(az),
+                       np.cos(tilt), np.sin(tilt), per_site("electrical_tilt_deg"), per_site("hpbw_h_deg"),
+                       per_site("hpbw_v_deg"), per_site("sla_v_db"), per_site("front_to_back_db"),
+                       float(radio.threshold_dbm), x0, y0, res, nx, out_indptr, out_indices, out_rsrp)
+    nnz = int(out_indptr[-1])
+    return out_indptr, out_indices[:nnz].copy(), out_rsrp[:nnz].copy()
+
+
 def build_coverage(
     grid: Grid,
     x_m: ArrayLike,
@@ -193,8 +233,17 @@ def build_coverage(
         np.cumsum(counts, out=indptr[1:])
         indices = np.concatenate(parts_idx) if parts_idx else np.empty(0, dtype=idx_dtype)
         rsrp = np.concatenate(parts_rsrp) if parts_rsrp else np.empty(0, dtype=np.float32)
+    antenna: dict[str, Any] = {"mode": "omni"}
+    if radio.antenna == "sectors":
+        t0 = time.perf_counter()
+        n_before = int(indptr[-1])
+        indptr, indices, rsrp = _sectorise(indptr, indices, rsrp, x, y, h, cls, radio, g)
+        timings["sectors_s"] = time.perf_counter() - t0
+        antenna = {"mode": "sectors", "pairs_dropped": n_before - int(indptr[-1]),
+                   **{c: _antenna_meta(radio, c) for c in SITE_CLASSES}}
     timings["total_s"] = time.perf_counter() - t_start
     meta: dict[str, Any] = {
+        "antenna": antenna,
         "engine": "kernels.coverage two-pass CSR (count, fill)",
         "band": links[0].band.name,
         "fc_ghz": fc,
