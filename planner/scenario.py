@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from planner.errors import Problem, ScenarioError
+from planner.io._paths import absolute, not_a_regular_file
 
 PriorityClass = Literal[
     "airport",
@@ -265,7 +266,8 @@ class TypeDefaults(_Model):
     """Per candidate-type defaults. Costs in 万元 (10,000 CNY), heights in m."""
 
     height_m: Annotated[float, Field(gt=0, le=150)]
-    cost: Annotated[float, Field(ge=0)]
+    #: 万元; above 0 (only sites already on air cost 0) and at most 10^6 万元, as in the candidate files
+    cost: Annotated[float, Field(gt=0, le=1e6)]
     site_class: Literal["macro", "micro"]
     build_mode: BuildMode
     owner: str = ""
@@ -424,7 +426,7 @@ class Scenario(_Model):
         for name in Inputs.model_fields:
             value = getattr(self.inputs, name)
             if isinstance(value, Path) and not value.is_absolute():
-                resolved[name] = (self.base_dir / value).resolve()
+                resolved[name] = absolute(self.base_dir / value)
         if resolved:
             object.__setattr__(self, "inputs", self.inputs.model_copy(update=resolved))
         return self
@@ -438,6 +440,9 @@ class Scenario(_Model):
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    why = not_a_regular_file(path, "scenario")  # a FIFO would block the read; a loop would raise
+    if why is not None and not why.endswith("not found"):
+        raise ScenarioError(Problem(why, str(path), fix="give the scenario as a regular .toml file"))
     try:
         text = path.read_text(encoding="utf-8-sig")  # Windows Notepad writes a BOM; TOML itself has none
     except FileNotFoundError:
@@ -479,7 +484,7 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    path = path.resolve()
+    path = absolute(path)
     if path in seen:
         raise ScenarioError(Problem("`extends` forms a cycle", str(path), fix="remove the circular extends"))
     raw = _read_toml(path)
@@ -517,11 +522,14 @@ def _input_path(value: str, scenario: Path, key: str) -> str:
     if os.sep == "/" and "\\" in text:
         text = text.replace("\\", "/")
     candidate = Path(text).expanduser()
-    return str(candidate if candidate.is_absolute() else (scenario.parent / candidate).resolve())
+    return str(candidate if candidate.is_absolute() else absolute(scenario.parent / candidate))
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
     """Parse one ``key.path=value`` override; the value is read as TOML, else as a string."""
+    if "\n" in item or "\r" in item:  # TOML would read the second line as another key and drop it silently
+        raise ScenarioError(Problem(f"override {item!r} contains a line break", "--set",
+                                    fix="give one key=value per --set, on one line (repeat --set for more keys)"))
     if "=" not in item:
         raise ScenarioError(Problem(f"override {item!r} has no '='", "--set", fix="write --set section.key=value"))
     key, _, text = item.partition("=")
@@ -634,4 +642,4 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     """
     path = Path(path)
     raw = _load_raw(path)
-    return scenario_from_dict(raw, base_dir=path.resolve().parent, source=path, overrides=tuple(overrides))
+    return scenario_from_dict(raw, base_dir=absolute(path).parent, source=path, overrides=tuple(overrides))

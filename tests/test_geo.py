@@ -144,3 +144,90 @@ def test_demand_rank_and_tiny_area() -> None:
     assert d.mask.all() and d.cells.size == 100
     assert d.n_cells_per_area.tolist() == [74, 25, 1]
     assert d.area_index[0, 0] == 1 and d.area_index[9, 9] == 0
+
+
+def test_candidate_ranges_printed_exactly_and_costs_bounded() -> None:
+    gdf = _cands(id=["a", "b", "c", "d", "e", "f", "g"], type=["tower"] * 7, height_m=[150.0001, 0, 30, 30, 30, 30, 30],
+                 cost=[6, 6, 1e300, 0, -2, 6, 1e6 + 0.5], status=["", "", "", "", "", "existing_5g", ""])
+    with pytest.raises(InputDataError) as err:
+        normalise_candidates(gdf, Path("c.gpkg"), SC)
+    text = str(err.value)
+    assert "feature 'a' (row 1): height_m 150.0001 m is out of range (0 < height_m ≤ 150 m)" in text
+    assert "feature 'b' (row 2): height_m 0 m is out of range" in text
+    assert "feature 'c' (row 3): cost 1e+300 万元 is out of range (0 < cost ≤ 1,000,000 万元)" in text
+    assert "feature 'd' (row 4): cost 0 万元" in text and "feature 'e' (row 5): cost -2 万元" in text
+    assert "cost 1000000.5 万元" in text
+    assert "'f'" not in text  # on air: its cost is 0 whatever the file says
+
+
+def test_nan_cost_warning_names_the_rows() -> None:
+    gdf = _cands(id=["a", "b", "c"], type=["tower"] * 3, cost=[6.0, np.nan, "nan"])
+    out, warns = normalise_candidates(gdf, Path("c.gpkg"), SC)
+    assert out["cost"].tolist() == [6.0, 6.0, 6.0]
+    assert any("2 candidates have no cost" in w and "feature 'b' (row 2)" in w and "feature 'c' (row 3)" in w for w in warns)
+
+
+def test_degenerate_priority_areas_dropped_with_a_warning() -> None:
+    lon, lat = 114.398, 30.506
+    geoms = [box(lon, lat, lon + 0.001, lat + 0.001), Point(lon, lat), Polygon([(lon, lat)] * 4), LineString([(lon, lat), (lon, lat)]),
+             Polygon(), Polygon([(lon, lat), (lon + 0.001, lat), (lon + 0.002, lat), (lon, lat)])]
+    ids = ["ok", "point", "zero", "zero_line", "empty", "flat"]
+    gdf = gpd.GeoDataFrame({"id": ids, "class": ["park"] * 6}, geometry=geoms, crs="EPSG:4490")
+    out, warns = normalise_areas(gdf, Path("a.geojson"), SC, "EPSG:4547")
+    assert out["id"].tolist() == ["ok"]
+    dropped = next(w for w in warns if "were dropped" in w)
+    assert all(f"feature {i!r}" in dropped for i in ids[1:]) and "a.geojson" in dropped
+    with pytest.raises(InputDataError, match="no priority area has an area"):
+        normalise_areas(gdf.iloc[1:], Path("a.geojson"), SC, "EPSG:4547")
+
+
+def test_boundary_across_the_antimeridian_refused(tmp_path: Path) -> None:
+    from shapely.geometry import MultiPolygon
+
+    path = tmp_path / "b.geojson"
+    gpd.GeoDataFrame({"id": ["fiji"]}, geometry=[MultiPolygon([box(179.9, -17.0, 180.0, -16.9), box(-180.0, -17.0, -179.9, -16.9)])],
+                     crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    with pytest.raises(InputDataError, match="antimeridian"):
+        read_vector(path, "boundary")
+    assert len(read_vector(path, "priority_areas")) == 1  # only the boundary picks the zone
+
+
+def test_non_finite_coordinates_name_row_and_id(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("id,type,lon,lat\nA,tower,114.4,30.5\nB,tower,inf,30.5\nC,tower,114.4,-1e999\n", encoding="utf-8")
+    with pytest.raises(InputDataError) as err:
+        read_vector(path, "candidates")
+    text = str(err.value)
+    assert "row 3 (id 'B'): coordinates 'inf', '30.5' are not finite" in text and "row 4 (id 'C')" in text
+    g = gpd.GeoDataFrame({"id": ["A", "B"]}, geometry=[Point(114.4, 30.5), Point(float("inf"), 30.5)], crs="EPSG:4490")
+    g.to_file(tmp_path / "c.gpkg", driver="GPKG")
+    with pytest.raises(InputDataError, match=r"NaN or infinity.*feature 'B' \(row 2\)"):
+        read_vector(tmp_path / "c.gpkg", "candidates")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "loop", "device", "folder", "dangling"])
+def test_only_regular_files_are_read(tmp_path: Path, kind: str) -> None:
+    import os
+
+    path = tmp_path / "c.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "loop":
+        path.symlink_to(tmp_path / "d.csv")
+        (tmp_path / "d.csv").symlink_to(path)
+    elif kind == "device":
+        path = Path("/dev/null")
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(tmp_path / "gone.csv")
+    expected = {"fifo": "named pipe", "loop": "symlink loop", "device": "a device", "folder": "folder", "dangling": "does not exist"}
+    with pytest.raises(InputDataError, match=expected[kind]):
+        read_vector(path, "candidates")
+
+
+def test_shapefile_without_dbf_named(tmp_path: Path) -> None:
+    gpd.GeoDataFrame({"id": ["a"]}, geometry=[Point(114.4, 30.5)], crs="EPSG:4490").to_file(tmp_path / "c.shp")
+    (tmp_path / "c.dbf").unlink()
+    with pytest.raises(InputDataError, match=r"\.dbf file is missing"):
+        read_vector(tmp_path / "c.shp", "candidates")

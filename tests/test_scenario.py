@@ -94,3 +94,51 @@ def test_unknown_type_name_reported_once(tmp_path: Path) -> None:
     assert len(err.value.problems) == 1
     text = str(err.value)
     assert "[candidates.types.lamp]" in text and "unknown name 'lamp'" in text and "street_lamp" in text
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 2**64 + 5])
+def test_seed_outside_signed_64_bit_refused(seed: int) -> None:
+    with pytest.raises(ScenarioError, match=r"\[scenario.seed\].*2\^63 − 1"):
+        scenario_from_dict({"inputs": {"boundary": "b", "candidates": "c"}, "scenario": {"seed": seed}})
+    ok = scenario_from_dict({"inputs": {"boundary": "b", "candidates": "c"}, "scenario": {"seed": 2**63 - 1}})
+    assert ok.scenario.seed == 2**63 - 1
+
+
+@pytest.mark.parametrize("item", ["objective.max_sites=4\nsolver.time_limit_s=1", "scenario.name=a\rb", "a.b=\n3"])
+def test_override_with_a_line_break_refused(item: str) -> None:
+    with pytest.raises(ScenarioError, match="line break"):
+        parse_override(item)
+
+
+@pytest.mark.parametrize("key", ["radio.threshold_dbm", "grid.resolution_m", "objective.budget", "radio.ue_gain_dbi"])
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
+def test_non_finite_numbers_refused(key: str, value: str) -> None:
+    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
+        scenario_from_dict({"inputs": {"boundary": "b", "candidates": "c"}}, overrides=(f"{key}={value}",))
+
+
+@pytest.mark.parametrize("cost", [0, -1, 1e6 + 1, 1e300])
+def test_type_default_cost_range(cost: float) -> None:
+    with pytest.raises(ScenarioError, match=r"candidates\.types\.tower\.cost"):
+        scenario_from_dict({"inputs": {"boundary": "b", "candidates": "c"}, "candidates": {"types": {"tower": {"cost": cost}}}})
+
+
+def test_scenario_fifo_and_symlink_loop_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "s.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ScenarioError, match="named pipe"):
+        load_scenario(fifo)  # must not block on open
+    (tmp_path / "a.toml").symlink_to(tmp_path / "b.toml")
+    (tmp_path / "b.toml").symlink_to(tmp_path / "a.toml")
+    with pytest.raises(ScenarioError, match="symlink loop"):
+        load_scenario(tmp_path / "a.toml")
+
+
+def test_input_symlink_loop_is_kept_for_the_reader(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").symlink_to(tmp_path / "y.csv")
+    (tmp_path / "y.csv").symlink_to(tmp_path / "x.csv")
+    (tmp_path / "scenario.toml").write_text("[inputs]\nboundary = 'b.geojson'\ncandidates = 'x.csv'\n", encoding="utf-8")
+    sc = load_scenario(tmp_path / "scenario.toml")  # Path.resolve raises RuntimeError on loops in 3.11
+    assert sc.inputs.candidates.name == "x.csv"

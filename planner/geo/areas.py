@@ -8,9 +8,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely import make_valid
+from shapely.geometry.base import BaseGeometry
 
 from planner.errors import InputDataError, Problem
+from planner.io._text import exact
 from planner.io.readers import check_plausible_lonlat, feature_label, header_key, parse_numbers
 from planner.scenario import PRIORITY_CLASSES, Scenario
 
@@ -33,6 +36,8 @@ CLASS_ALIASES: dict[str, str] = {
 }
 
 AREA_COLUMNS = ["id", "name", "class", "target", "weight", "k", "rank"]
+#: smaller priority areas (m², after repair) are degenerate (a point, a sliver, a zero-size polygon): dropped
+MIN_AREA_M2 = 1.0
 
 
 def normalise_areas(
@@ -107,12 +112,13 @@ def normalise_areas(
                                         "leave the cell empty for the class default"))
             bad = values.notna() & ((values < lo) | (values > hi))
             for i in np.flatnonzero(bad.to_numpy())[:10]:
-                problems.append(Problem(f"{col} {values.iloc[i]:g} is out of range [{lo:g}, {hi:g}]", src, feature_label(df, int(i)),
+                problems.append(Problem(f"{col} {exact(values.iloc[i])} is out of range [{exact(lo)}, {exact(hi)}]", src,
+                                        feature_label(df, int(i)),
                                         "targets are fractions 0–1 (0.95 = 95 %), k is 1–10, weights ≥ 0"))
             if col == "k":
                 frac = values.notna() & ~bad & (values != values.round())
                 for i in np.flatnonzero(frac.to_numpy())[:10]:
-                    problems.append(Problem(f"k {values.iloc[i]:g} is not a whole number", src, feature_label(df, int(i)),
+                    problems.append(Problem(f"k {exact(values.iloc[i])} is not a whole number", src, feature_label(df, int(i)),
                                             "k is the number of sites that must cover each point: 1, 2, 3, ..."))
             values = values.where(values.notna(), default)
         else:
@@ -121,22 +127,16 @@ def normalise_areas(
     df["k"] = df["k"].round().astype(int)
     df["rank"] = df["class"].map(lambda c: defaults[c].rank).astype(int)
 
-    # geometry
+    # geometry: features without an area (empty, points, zero-size polygons) are dropped with a warning
     geoms = df.geometry
-    empty = geoms.isna() | geoms.is_empty
-    if empty.any():
-        rows = [feature_label(df, int(i)) for i in np.flatnonzero(empty.to_numpy())]
-        problems.append(Problem(f"empty geometry at {', '.join(rows[:10])}", src, fix="remove or redraw these features"))
+    empty = (geoms.isna() | geoms.is_empty).to_numpy()
     if problems:
         raise InputDataError(problems)
     metric = df.to_crs(metric_crs)
     kinds = metric.geometry.geom_type
     is_line = kinds.isin(["LineString", "MultiLineString"])
-    is_point = kinds.isin(["Point", "MultiPoint"])
-    if is_point.any():
-        rows = [feature_label(df, int(i)) for i in np.flatnonzero(is_point.to_numpy())]
-        raise InputDataError(Problem(f"priority areas must be polygons or lines; points at {', '.join(rows[:10])}", src,
-                                     fix="buffer the points to the area they stand for in your GIS"))
+    is_point = kinds.isin(["Point", "MultiPoint"]).to_numpy(copy=True)
+    is_point |= (is_line.to_numpy() & ~(np.nan_to_num(shapely.length(metric.geometry.to_numpy())) > 0))  # a zero-length line
     if is_line.any():
         width = pd.Series(scenario.demand.line_width_m, index=metric.index, dtype=float)
         if "width_m" in df.columns:  # per-feature width of line features (m); empty = demand.line_width_m
@@ -149,12 +149,34 @@ def normalise_areas(
                                              fix="write the road's width in metres, or leave it empty for demand.line_width_m"))
             width = width.where(given.isna(), given)
         metric.loc[is_line, "geometry"] = metric.geometry[is_line].buffer(width[is_line] / 2.0)
-    invalid = ~metric.geometry.is_valid
+    invalid = ~metric.geometry.is_valid & ~pd.Series(empty | is_point, index=metric.index)
     for i in np.flatnonzero(invalid.to_numpy()):
         warnings.append(f"{src}: {feature_label(df, int(i))} has an invalid polygon (e.g. self-intersection); repaired with make_valid")
-        fixed = make_valid(metric.geometry.iloc[i])
-        # keep only the areal part
-        fixed = fixed.buffer(0) if fixed.geom_type == "GeometryCollection" else fixed
-        metric.iloc[i, metric.columns.get_loc("geometry")] = fixed
+        metric.iloc[i, metric.columns.get_loc("geometry")] = _areal(make_valid(metric.geometry.iloc[i]))
+    # polygonal parts only (a GeometryCollection from GeoJSON or a repair keeps its polygons)
+    metric["geometry"] = gpd.GeoSeries([_areal(g) if g is not None else shapely.Polygon() for g in metric.geometry],
+                                       index=metric.index, crs=metric.crs)
+    area = shapely.area(metric.geometry.to_numpy())
+    degenerate = empty | is_point | ~(np.nan_to_num(area) >= MIN_AREA_M2)
+    if degenerate.any():
+        rows = [feature_label(df, int(i)) for i in np.flatnonzero(degenerate)]
+        what = f"points, empty, zero-length or under {MIN_AREA_M2:g} m²"
+        if degenerate.all():
+            raise InputDataError(Problem(f"no priority area has an area: every feature is one of {what} "
+                                         f"({', '.join(rows[:10])}{' …' if len(rows) > 10 else ''})", src,
+                                         fix="draw the priority areas as polygons (buffer points to the area they stand for), "
+                                         "or remove `inputs.priority_areas`"))
+        warnings.append(f"{src}: {len(rows)} priority areas without an area ({what}) were dropped: "
+                        f"{', '.join(rows[:10])}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}; "
+                        "draw them as polygons to plan for them")
+        metric = metric.iloc[np.flatnonzero(~degenerate)]
     out = gpd.GeoDataFrame(metric[AREA_COLUMNS], geometry=metric.geometry.to_numpy(), crs=metric_crs)
     return out.reset_index(drop=True), warnings
+
+
+def _areal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygonal part of a repaired geometry (a collection's lines and points dropped; may be empty)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty]
+    return shapely.union_all(parts) if parts else shapely.Polygon()

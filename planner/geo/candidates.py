@@ -13,12 +13,16 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from planner.errors import InputDataError, Problem
+from planner.io._text import exact
 from planner.io.readers import check_plausible_lonlat, feature_label, header_key, parse_numbers
 from planner.scenario import CANDIDATE_TYPES, TYPE_ALIASES, Scenario
 
 #: columns of the normalised catalogue, in order
 CANDIDATE_COLUMNS = ["id", "name", "type", "site_class", "height_m", "cost", "owner", "build_mode", "status"]
 MAX_HEIGHT_M = 150.0
+#: dearest plausible site (万元 = 10,000 CNY): 10^6 万元 is 10 billion yuan; above is a typo or a unit error,
+#: and would crush the solver's cost scaling (every ordinary cost rounded to 0)
+MAX_COST = 1e6
 MAX_LISTED = 10
 #: cell texts that mean "no value" in exported tables (Excel, pandas, databases)
 MISSING_TOKENS = ("nan", "null", "none", "n/a", "#n/a", "na", "-", "—", "无")
@@ -141,8 +145,10 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         problems.append(Problem(f"{int(unknown.sum()) - MAX_LISTED} more rows with an unknown type", src))
     df["type"] = mapped.where(~unknown, "street_lamp").astype(str)
 
-    # numeric columns with defaults
-    for col, lo, hi, unit in (("height_m", 0.0, MAX_HEIGHT_M, "m"), ("cost", 0.0, np.inf, "万元")):
+    # numeric columns with defaults; ranges are printed exactly (150.0001 m is not "150 m")
+    on_air_rows = (df["status"].astype("string").fillna("").str.strip().str.lower() == "existing_5g"
+                   if "status" in df.columns else pd.Series(False, index=df.index)).to_numpy(bool)
+    for col, unit in (("height_m", "m"), ("cost", "万元")):
         default = df["type"].map(lambda t, c=col: getattr(types_cfg[t], c)).astype(float)
         if col not in df.columns:
             df[col] = default
@@ -153,14 +159,28 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             problems.append(Problem(f"{col} {text.iloc[i]!r} is not a number", src, feature_label(df, int(i)), f"write {col} in {unit} as a number"))
         values = values.astype(float)
         nan = values.isna() & ~nonnum
+        if col == "cost":
+            nan &= ~on_air_rows  # an on-air site's cost is 0 whatever the file says
         if nan.any():
-            warnings.append(f"{src}: {int(nan.sum())} candidates have no {col}; the type default was used")
-        values = values.where(~nan, default)
-        out_of_range = (values <= lo) if col == "height_m" else (values < lo)
-        out_of_range |= values > hi
+            rows = [feature_label(df, int(i)) for i in np.flatnonzero(nan.to_numpy())]
+            warnings.append(f"{src}: {int(nan.sum())} candidates have no {col} (empty or NaN at {_listing(rows)}); "
+                            "the type default was used")
+        values = values.where(values.notna(), default)
+        if col == "height_m":
+            out_of_range = ~((values > 0) & (values <= MAX_HEIGHT_M))
+            fix = f"antenna heights must be above 0 and at most {exact(MAX_HEIGHT_M)} m (0 is refused: an antenna on the ground)"
+            limits = f"0 < height_m ≤ {exact(MAX_HEIGHT_M)} m"
+        else:  # sites already on air (existing_5g) cost 0 whatever the file says
+            out_of_range = ~((values > 0) & (values <= MAX_COST)) & ~on_air_rows & ~nonnum.to_numpy()
+            fix = (f"costs are in 万元, above 0 and at most {MAX_COST:,.0f} (10 billion yuan); "
+                   "0 is only for sites already on air (status existing_5g)")
+            limits = f"0 < cost ≤ {MAX_COST:,.0f} 万元"
+        out_of_range &= values.notna()
         for i in np.flatnonzero(out_of_range.to_numpy())[:MAX_LISTED]:
-            fix = f"antenna heights must be above 0 and at most {MAX_HEIGHT_M:.0f} m" if col == "height_m" else "costs must be ≥ 0 (万元)"
-            problems.append(Problem(f"{col} {values.iloc[i]:g} {unit} is out of range", src, feature_label(df, int(i)), fix))
+            problems.append(Problem(f"{col} {exact(values.iloc[i])} {unit} is out of range ({limits})", src,
+                                    feature_label(df, int(i)), fix))
+        if out_of_range.sum() > MAX_LISTED:
+            problems.append(Problem(f"{int(out_of_range.sum()) - MAX_LISTED} more rows with {col} out of range", src))
         df[col] = values
 
     for col, attr in (("owner", "owner"),):

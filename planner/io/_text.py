@@ -9,8 +9,16 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_STARTS", "XML_ILLEGAL", "header_key", "parse_numbers", "spreadsheet_cell", "spreadsheet_frame",
-           "strip_control_chars"]
+__all__ = [
+    "FORMULA_STARTS",
+    "XML_ILLEGAL",
+    "exact",
+    "header_key",
+    "parse_numbers",
+    "spreadsheet_cell",
+    "spreadsheet_frame",
+    "strip_control_chars",
+]
 
 
 def header_key(name: object) -> str:
@@ -174,3 +182,19 @@ def strip_control_chars(df: pd.DataFrame, label: Callable[[pd.DataFrame, int], s
         rows = ", ".join(label(out, i) for i in hit[:10]) + (f" and {len(hit) - 10} more" if len(hit) > 10 else "")
         notes.append(f"{src}: control characters ({chars}) removed from column {name!r} at {rows}")
     return out, notes
+
+
+def exact(value: float) -> str:
+    """A number for a message, exactly as given: ``150.0001`` (not ``150``), ``300``, ``-5``, ``1e+300``, ``inf``.
+
+    Examples
+    --------
+    >>> exact(150.0001), exact(300.0), exact(-5), exact(1e300), exact(float("nan"))
+    ('150.0001', '300', '-5', '1e+300', 'nan')
+    """
+    x = float(value)
+    if x != x or x in (float("inf"), float("-inf")):
+        return str(x)
+    if x == int(x) and abs(x) < 1e16:
+        return str(int(x))
+    return repr(x)

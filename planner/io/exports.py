@@ -200,13 +200,15 @@ def write_sites_kml(plan: Plan, path: Path) -> Path:
         polys = list(a.geometry.geoms) if a.geometry.geom_type == "MultiPolygon" else [a.geometry]
         rings = []
         for poly in polys:
-            if poly.is_empty:
+            if poly.is_empty or poly.geom_type != "Polygon":
                 continue
             outer = " ".join(f"{x:.8f},{y:.8f},0" for x, y in poly.exterior.coords)
             inner = "".join("<innerBoundaryIs><LinearRing><coordinates>" + " ".join(f"{x:.8f},{y:.8f},0" for x, y in r.coords)
                             + "</coordinates></LinearRing></innerBoundaryIs>" for r in poly.interiors)
             rings.append(f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{outer}</coordinates></LinearRing>"
                          f"</outerBoundaryIs>{inner}</Polygon>")
+        if not rings:  # nothing areal to draw
+            continue
         geom = rings[0] if len(rings) == 1 else "<MultiGeometry>" + "".join(rings) + "</MultiGeometry>"
         cov = float(a.get("coverage", np.nan))
         out.append(f"<Placemark><name>{_xml_text(a.get('name', ''))}</name>"

@@ -19,6 +19,14 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from planner.errors import InputDataError, Problem
+from planner.io._dem import (  # noqa: F401 (re-exported)
+    DEM_SAMPLE_PIXELS,
+    MAX_HEIGHT_M,
+    MIN_DEM_COVER,
+    MIN_HEIGHT_M,
+    inspect_dem,
+)
+from planner.io._paths import require_regular_file
 from planner.io._text import header_key, parse_numbers, strip_control_chars
 
 log = logging.getLogger(__name__)
@@ -42,12 +50,7 @@ def split_layer(path: Path | str) -> tuple[Path, str | None]:
 
 
 def _require_file(path: Path, what: str) -> None:
-    if not path.exists():
-        raise InputDataError(
-            Problem(f"{what} file not found", str(path), fix=f"check `inputs.{what}` in the scenario (paths are relative to the scenario file)")
-        )
-    if path.is_dir() and path.suffix.lower() not in {".gdb"}:
-        raise InputDataError(Problem(f"{what} path is a folder, not a file", str(path), fix="point to the file inside it"))
+    require_regular_file(path, what)  # FIFOs, devices, folders, symlink loops: refused before opening
 
 
 def _csv_frame(text: str) -> pd.DataFrame:
@@ -181,14 +184,20 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFr
     problems = []
     lon, bad_lon = parse_numbers(df[lon_col], coordinate=True)
     lat, bad_lat = parse_numbers(df[lat_col], coordinate=True)
-    bad = lon.isna() | lat.isna()
-    for idx in np.flatnonzero(bad.to_numpy())[:20]:
+    bad = ~(np.isfinite(lon.to_numpy(float)) & np.isfinite(lat.to_numpy(float)))  # empty, unreadable, inf
+    id_col = next((cols[n] for n in ("id", "编号", "站址编号") if n in cols), None)
+    for idx in np.flatnonzero(bad)[:20]:
         raw_lon, raw_lat = df[lon_col].iloc[idx], df[lat_col].iloc[idx]
+        where = f"row {idx + offset}" + (f" (id {df[id_col].iloc[idx]!r})" if id_col and isinstance(df[id_col].iloc[idx], str) else "")
+        if np.isinf(lon.iloc[idx]) or np.isinf(lat.iloc[idx]):
+            problems.append(Problem(f"coordinates {raw_lon!r}, {raw_lat!r} are not finite numbers", str(path), where,
+                                    "write decimal degrees such as 114.398, 30.506, or delete the row"))
+            continue
         if not (bad_lon.iloc[idx] or bad_lat.iloc[idx]):
             first = next((str(v).strip() for v in df.iloc[idx].tolist() if isinstance(v, str) and v.strip()), "")
             problems.append(Problem(
                 "no coordinates" + (f" (the row starts with {first!r})" if first else ""),
-                str(path), f"row {idx + offset}",
+                str(path), where,
                 "fill in lon and lat, or delete the row (e.g. a 合计 total line or a note below the table)",
             ))
             continue
@@ -196,7 +205,7 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFr
             Problem(
                 f"coordinates {raw_lon!r}, {raw_lat!r} are not decimal degrees",
                 str(path),
-                f"row {idx + offset}",
+                where,
                 "write decimal degrees such as 114.398, 30.506 (convert DMS first)",
             )
         )
@@ -233,6 +242,8 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         # ESC, BEL, NUL ... cannot be written to xlsx/KML: dropped here, with a warning naming the rows
         gdf, notes = strip_control_chars(raw, feature_label, str(split_layer(path)[0]))
         gdf.attrs = {**raw.attrs, "read_notes": [*raw.attrs.get("read_notes", []), *notes]}
+        if what == "boundary":
+            _refuse_antimeridian(gdf, path)
         return gdf
     except InputDataError:
         raise
@@ -246,6 +257,17 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
                 "if QGIS reads it fine, please report this file",
             )
         ) from None
+
+
+def _refuse_antimeridian(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """A boundary wider than 180° of longitude crosses the antimeridian (or has a stray feature on the far
+    side of the globe): its lon/lat centre would pick a metric zone near 0°, half a world away."""
+    minx, _, maxx, _ = (float(v) for v in gdf.total_bounds)
+    if np.isfinite([minx, maxx]).all() and maxx - minx > 180.0:
+        raise InputDataError(Problem(
+            f"the boundary spans longitudes {minx:.4f}..{maxx:.4f}: it crosses the antimeridian (180°), or one of its "
+            "features lies on the other side of the globe; no single metric zone fits it", str(path),
+            fix="plan each side of 180° as its own scenario (split the boundary at 180°), or remove the stray feature"))
 
 
 def _pick_layer(file: Path, layer: str | None) -> str | None:
@@ -440,9 +462,14 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
     if gdf.empty:
         return problems
     minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
-    if not (np.isfinite([minx, miny, maxx, maxy]).all()):
-        problems.append(Problem("coordinates contain NaN or infinity (or features without geometry)", str(path),
-                                fix="remove the features without a location"))
+    geoms = gdf.geometry.to_numpy()
+    with np.errstate(invalid="ignore"):
+        nonfinite = ~np.isfinite(shapely.bounds(geoms)).all(axis=1) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    if nonfinite.any() or not (np.isfinite([minx, miny, maxx, maxy]).all()):
+        rows = [feature_label(gdf, int(i)) for i in np.flatnonzero(nonfinite)]
+        where = f" at {', '.join(rows[:10])}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}" if rows else ""
+        problems.append(Problem(f"coordinates contain NaN or infinity (or features without geometry){where}", str(path),
+                                fix="correct or remove these features (every vertex needs finite lon/lat)"))
         return problems
     source = str(gdf.attrs.get("source_crs", ""))
     # a few rows out of range among good ones: name them (a whole layer out of range is judged below)
@@ -497,106 +524,3 @@ def feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
         if isinstance(value, str) and value:
             label = f"feature {value!r} ({label})"
     return label
-
-
-#: largest number of DEM pixels read to look for nodata holes (decimated above this)
-DEM_SAMPLE_PIXELS = 4_000_000
-#: a DEM must have valid heights over at least this share of the boundary's extent
-#: (the rule of ``planner.coverage.terrain.MIN_DEM_COVER``, checked here before any work)
-MIN_DEM_COVER = 0.5
-#: heights outside this range (m) cannot be terrain (Dead Sea −430 m, Everest 8,849 m): unset nodata
-MIN_HEIGHT_M, MAX_HEIGHT_M = -500.0, 9000.0
-
-
-def inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem], list[str]]:
-    """Check that a DEM opens, has a CRS and covers the boundary; report nodata holes.
-
-    Parameters
-    ----------
-    path : Path
-        The DEM/DSM GeoTIFF (heights in m, any CRS).
-    boundary : GeoDataFrame
-        The planning boundary in EPSG:4490.
-
-    Returns
-    -------
-    problems : list of Problem
-        The DEM cannot be read, has no CRS, or does not overlap the boundary at all.
-    warnings : list of str
-        The DEM covers only part of the boundary, or has nodata holes inside it.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # rasterio/affine deprecation chatter is not the user's business
-        return _inspect_dem(path, boundary)
-
-
-def _inspect_dem(path: Path, boundary: gpd.GeoDataFrame) -> tuple[list[Problem], list[str]]:
-    import rasterio
-    from rasterio.enums import Resampling
-    from rasterio.warp import transform_bounds
-    from rasterio.windows import from_bounds
-
-    src_name = str(path)
-    problems: list[Problem] = []
-    notes: list[str] = []
-    if not path.exists():
-        return [Problem("dem file not found", src_name, fix="check `inputs.dem` (paths are relative to the scenario file)")], notes
-    try:
-        ds = rasterio.open(path)
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        return [Problem(f"cannot open the DEM as a raster ({type(exc).__name__}: {first})", src_name,
-                        fix="export the DEM as a GeoTIFF (heights in metres)")], notes
-    try:
-        with ds:
-            if ds.crs is None:
-                return [Problem("the DEM has no coordinate reference system", src_name,
-                                fix="assign its CRS in your GIS (e.g. EPSG:4490 or EPSG:4547) and save it again")], notes
-            bx0, by0, bx1, by1 = (float(v) for v in boundary.total_bounds)
-            dx0, dy0, dx1, dy1 = transform_bounds(ds.crs, GEOGRAPHIC, *ds.bounds, densify_pts=21)
-            ix0, iy0, ix1, iy1 = max(bx0, dx0), max(by0, dy0), min(bx1, dx1), min(by1, dy1)
-            if ix0 >= ix1 or iy0 >= iy1:
-                return [Problem(
-                    f"the DEM does not cover the planning area (DEM lon {dx0:.3f}..{dx1:.3f}, lat {dy0:.3f}..{dy1:.3f}; "
-                    f"boundary lon {bx0:.3f}..{bx1:.3f}, lat {by0:.3f}..{by1:.3f})",
-                    src_name, fix="use a DEM that covers the boundary plus about 1 km around it, or remove `inputs.dem`",
-                )], notes
-            share = (ix1 - ix0) * (iy1 - iy0) / max((bx1 - bx0) * (by1 - by0), 1e-18)
-            # nodata holes inside the boundary's extent (decimated read for big rasters)
-            wx0, wy0, wx1, wy1 = transform_bounds(GEOGRAPHIC, ds.crs, ix0, iy0, ix1, iy1, densify_pts=21)
-            win = from_bounds(wx0, wy0, wx1, wy1, transform=ds.transform).round_offsets().round_lengths()
-            w = max(int(win.width), 1)
-            h = max(int(win.height), 1)
-            step = max(1.0, float(np.sqrt(w * h / DEM_SAMPLE_PIXELS)))
-            shape = (max(int(h / step), 1), max(int(w / step), 1))
-            band = ds.read(1, window=win, out_shape=shape, masked=True, boundless=True, resampling=Resampling.nearest)
-            values = np.ma.masked_invalid(band.astype(np.float64))
-            heights = values.compressed()
-            odd = (heights < MIN_HEIGHT_M) | (heights > MAX_HEIGHT_M)
-            if odd.any():  # e.g. -9999 or -32768 fill values in a DEM whose nodata value was never set
-                fill = float(np.median(heights[odd]))
-                problems.append(Problem(
-                    f"the DEM holds impossible heights ({fill:g} m over {odd.mean():.0%} of the boundary's extent; "
-                    f"declared nodata: {ds.nodata if ds.nodata is not None else 'none'})", src_name,
-                    fix=f"set the DEM's nodata value to {fill:g} (QGIS: Raster ▸ Conversion ▸ Translate, or "
-                    f"`gdal_edit.py -a_nodata {fill:g} {path.name}`), or remove `inputs.dem`"))
-                return problems, notes
-            holes = float(np.ma.getmaskarray(values).mean()) if values.size else 0.0
-            valid = share * (1.0 - holes)
-            if valid < MIN_DEM_COVER:  # the same rule as coverage.terrain.build_terrain
-                problems.append(Problem(
-                    f"the DEM has heights for only {valid:.0%} of the boundary's extent "
-                    f"(it covers {share:.0%}, and {holes:.0%} of that is nodata)", src_name,
-                    fix="use a DEM that covers the boundary with valid heights (check its CRS and nodata value), or remove `inputs.dem`"))
-            else:
-                if share < 0.999:
-                    notes.append(f"{src_name}: the DEM covers only {share:.0%} of the boundary's extent; "
-                                 "the rest takes the nearest DEM height")
-                if holes > 0:
-                    notes.append(f"{src_name}: the DEM has nodata holes over {holes:.1%} of the boundary's extent; "
-                                 "they take the nearest valid height")
-    except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        problems.append(Problem(f"cannot read the DEM ({type(exc).__name__}: {first})", src_name,
-                                fix="export the DEM again as a GeoTIFF (heights in metres)"))
-    return problems, notes

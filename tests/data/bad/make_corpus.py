@@ -418,7 +418,8 @@ def _empty_type(f: Path) -> None:
 
 
 @case("nan_height", "heights left empty or NaN: the type default is used, with a warning",
-      command="validate", exit_code=0, fragments=("OK:", "warning:", "have no height_m; the type default was used"))
+      command="validate", exit_code=0, fragments=("OK:", "warning:", "have no height_m", "feature 'L0001' (row 3)",
+                                                    "the type default was used"))
 def _nan_height(f: Path) -> None:
     def bad(rows: list[list[str]]) -> None:
         rows[1][3] = "NaN"
