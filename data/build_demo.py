@@ -125,6 +125,19 @@ def write_geojson(path: Path, rows: Sequence[dict[str, Any]], geoms: Sequence[An
     path.write_bytes(text.encode("utf-8"))
 
 
+def write_roads(path: Path, roads_m: gpd.GeoDataFrame) -> None:
+    """The report's offline basemap (``inputs.basemap``): the OSM road lines the candidates were
+    generated on, one feature per OSM ``highway`` class (merged lines), simplified to 2 m and
+    rounded to 1e-5° (about 1 m): display only, about 2 MB instead of 4.6 MB."""
+    rows, geoms = [], []
+    for cls in sorted(roads_m["highway"].astype(str).unique()):
+        lines = shapely.line_merge(shapely.union_all(roads_m.geometry[roads_m["highway"].astype(str) == cls].to_numpy()))
+        lines_ll = shapely.transform(shapely.simplify(lines, 2.0), lambda c: np.column_stack(to_ll(c[:, 0], c[:, 1])))
+        rows.append({"highway": cls, "source": "OSM (© OpenStreetMap contributors, ODbL)"})
+        geoms.append(shapely.transform(lines_ll, lambda c: np.round(c, 5)))
+    write_geojson(path, rows, geoms, "roads")
+
+
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -405,6 +418,7 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     write_geojson(out / "priority_areas.geojson", areas, area_geoms_ll, "priority_areas")
     write_geojson(out / "buildings.geojson", bld_rows, bld_geoms, "buildings")
     write_exclusions(out / "exclusions.geojson")
+    write_roads(out / "roads.geojson", roads_m)
     centre = square_centre(shared)
     cx, cy = to_m(np.array([centre[0]]), np.array([centre[1]]))
     small = box(cx[0] - SMALL_HALF_M, cy[0] - SMALL_HALF_M, cx[0] + SMALL_HALF_M, cy[0] + SMALL_HALF_M)

@@ -34,17 +34,28 @@ def make_plan(
     n_lamps: int = 30,
     pareto: bool = False,
     seed: int = 5,
+    roads: bool = False,
+    report: dict[str, Any] | None = None,
 ) -> Plan:
-    """A small, fully populated plan near 114.398°E, 30.506°N."""
+    """A small, fully populated plan near 114.398°E, 30.506°N.
+
+    ``roads=True`` writes ``roads.geojson`` (a few OSM-like streets and a pond) into ``tmp``
+    and uses it as ``inputs.basemap``; ``report`` adds scenario ``[report]`` keys.
+    """
     rng = np.random.default_rng(seed)
     base = tmp or Path(".")
+    inputs: dict[str, Any] = {"boundary": "boundary.geojson", "candidates": "candidates.gpkg"}
+    if roads:
+        assert tmp is not None, "roads=True needs a folder"
+        write_roads(tmp / "roads.geojson")
+        inputs["basemap"] = "roads.geojson"
     sc = scenario_from_dict(
         {
             "scenario": {"name": "光谷 <测试> & \"demo\"", "description": "synthetic plan <i>for tests</i>", "seed": 7},
-            "inputs": {"boundary": "boundary.geojson", "candidates": "candidates.gpkg"},
+            "inputs": inputs,
             "grid": {"resolution_m": 25},
             "report": {"language": language, "basemap": basemap, "site_prefix": "WH-GG",
-                       "basemap_review_no": "GS(2024)0650号" if basemap != "none" else ""},
+                       "basemap_review_no": "GS(2024)0650号" if basemap != "none" else "", **(report or {})},
         },
         base_dir=base,
     )
@@ -128,9 +139,9 @@ def make_plan(
     sites = sites.reset_index(drop=True)
 
     radio: dict[str, Any] = {
-        "macro": {"model": "uma", "fc_ghz": 3.5, "eirp_per_re_dbm": 20.2, "shadow_margin_db": 5.4, "penetration_loss_db": 0.0,
+        "macro": {"model": "uma", "fc_ghz": 3.5, "eirp_per_re_dbm": 20.2, "shadow_margin_nlos_db": 5.4, "penetration_loss_db": 0.0,
                   "typical_height_m": 30.0, "radius_m_at_typical_height": 420.0},
-        "micro": {"model": "umi", "fc_ghz": 3.5, "eirp_per_re_dbm": 3.2, "shadow_margin_db": 5.4, "penetration_loss_db": 0.0,
+        "micro": {"model": "umi", "fc_ghz": 3.5, "eirp_per_re_dbm": 3.2, "shadow_margin_nlos_db": 5.4, "penetration_loss_db": 0.0,
                   "typical_height_m": 10.0, "radius_m_at_typical_height": 150.0},
         "band": "n78", "threshold_dbm": -105.0, "terrain": False, "coverage_meta": {"model": "38.901"},
     }
@@ -145,6 +156,18 @@ def make_plan(
         warnings=["area '地铁站 <B>': target 95.0% cannot be met; at most 82.0% is reachable", "3 candidates were ignored"],
         input_hashes={"boundary": "ab" * 32, "candidates": "cd" * 32}, timings={"coverage": 0.1}, extras=extras,
     )
+
+
+def write_roads(path: Path) -> None:
+    """A tiny basemap file: two streets (OSM ``highway`` classes, ``osm_id``) and a pond."""
+    from shapely.geometry import LineString
+
+    gdf = gpd.GeoDataFrame(
+        {"highway": ["primary", "residential", None], "natural": [None, None, "water"], "osm_id": [1, 2, 3]},
+        geometry=[LineString([(LON0 - 0.006, LAT0 - 0.001), (LON0 + 0.006, LAT0 + 0.001)]),
+                  LineString([(LON0 - 0.002, LAT0 - 0.006), (LON0 - 0.0015, LAT0 + 0.006)]),
+                  Point(LON0 + 0.003, LAT0 + 0.003).buffer(0.0006)], crs="EPSG:4326")
+    gdf.to_file(path, driver="GeoJSON")
 
 
 def selected_count(plan: Plan) -> int:

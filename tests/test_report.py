@@ -62,9 +62,10 @@ def test_user_strings_are_escaped_everywhere(html_zh: str) -> None:
 
 def test_contents_chinese_default(html_zh: str) -> None:
     for needle in ("5G 基站", "主要指标", "利旧共享率", "投资估算", "站址编号", "经度 (CGCS2000)", "X 东坐标 (m)", "产权单位",
-                   "覆盖重点区域", "传播模型", "求解状态", "optimal", "SHA-256", "ab" * 32, "运行提示", "3 candidates were ignored",
+                   "覆盖重点区域", "传播模型", "求解状态", "最优（已证明）", "SHA-256", "ab" * 32, "运行提示", "3 candidates were ignored",
                    "示意图", "内部报批资料", "站址规划报告", "不具有审图号", "WH-GG-M0001", "114.395500", "30.506000", "EPSG:4547",
-                   "only 82.0% of the area is within reach", "@page", "A3 landscape", "UMa（城区宏站）", "UMi-Street Canyon",
+                   "候选站址最多可覆盖本区域的 82.0%", "@page", "A3 landscape", "附录 A 规划站址表", "编制单位", "场景校验值",
+                   "不按需求权重", "north-arrow", "UMa（城区宏站）", "UMi-Street Canyon",
                    "每 RE EIRP (dBm)", "求解时限 (s)"):
         assert needle in html_zh, needle
     assert 'lang="zh-CN"' in html_zh
@@ -225,3 +226,68 @@ def test_explore_map_is_offline_in_notebooks_and_when_saved(tmp_path: Path) -> N
     m.save(tmp_path / "map.html")
     page = (tmp_path / "map.html").read_text(encoding="utf-8")
     assert external_references(page) == [] and "L.map(" in page
+
+
+def test_one_coverage_table_and_kpi_definitions(html_zh: str) -> None:
+    assert html_zh.count("<th class=\"num\">目标覆盖率</th>") == 1  # the area table of section 4 only
+    assert html_zh.count('<div class="d">') == 8  # a definition under every KPI card
+    assert html_zh.count('<p class="def">') >= 5  # beside every chart and the area table
+    assert "optimal" not in html_zh.split("<script>")[0] and "within reach" not in html_zh
+
+
+def test_header_and_footer_name_organisation_date_version_and_scenario_hash(tmp_path: Path) -> None:
+    from planner.report._page import scenario_hash, tool_version
+
+    plan = make_plan(tmp_path, report={"organisation": "武汉某设计院 <有限公司>", "date": "2026-12-01"})
+    html = render_report(plan)
+    assert html.count("武汉某设计院 &lt;有限公司&gt;") == 2 and html.count("2026-12-01") == 2
+    assert html.count(scenario_hash(plan)) == 2 and html.count(tool_version()) >= 2
+    other = make_plan(tmp_path, report={"organisation": "另一单位"})
+    assert scenario_hash(other) != scenario_hash(plan) and "未填写" in render_report(other)
+    with pytest.raises(PlannerError):
+        make_plan(tmp_path, report={"date": "1 Dec 2026"})
+
+
+def test_unnamed_areas_get_class_and_number() -> None:
+    import pandas as pd
+
+    from planner.report._page import display_names
+
+    names = pd.Series(["地铁站 未命名 unnamed (114.3001, 30.5002)", "光谷广场", "", "地铁站 未命名 unnamed (114.31, 30.52)", None])
+    classes = ["交通枢纽", "重要公共场所", "公园", "交通枢纽", "公园"]
+    assert display_names(names, classes, "zh") == ["地铁站 1号", "光谷广场", "公园 1号", "地铁站 2号", "公园 2号"]
+    assert display_names(names, classes, "en")[3] == "地铁站 No. 2"
+
+
+def test_area_reason_is_in_the_report_language() -> None:
+    from planner.report._page import area_reason
+
+    row = {"n_cells": 40, "best_possible": 0.82, "target": 0.95, "k": 2, "met": False, "unreachable_out_of_range": 0.18}
+    zh = area_reason(row, "zh", "最优")
+    assert zh.startswith("候选站址最多可覆盖本区域的 82.0%（需 2 重覆盖）") and "超出候选站址覆盖距离 18.0%" in zh
+    assert "82.0%" in area_reason(row, "en", "optimal") and "range 18.0%" in area_reason(row, "en", "optimal")
+    assert area_reason({**row, "best_possible": 1.0}, "zh", "可行") == "求解在“可行”状态停止，未达到目标"
+    assert area_reason({**row, "best_possible": 1.0, "met": True}, "zh", "最优") == ""
+
+
+def test_vector_basemap_north_arrow_and_attributions(tmp_path: Path) -> None:
+    from planner.report._basemap import attributions, load_basemap
+
+    plan = make_plan(tmp_path, roads=True, report={"attribution": "路灯台账 © 某路灯所 <x>"})
+    bm, note = load_basemap(plan)
+    assert note == "" and bm is not None and sorted(bm["kind"]) == ["road_major", "road_minor", "water"]
+    assert bm.crs.to_epsg() == 4326 and bm.attrs["osm"]
+    # clipped to the boundary's box plus the margin (the streets run 0.001° past it)
+    w, _s, e, _n = bm.total_bounds
+    assert w > 114.398 - 0.0095 and e < 114.398 + 0.0095
+    assert attributions(plan, bm) == ["© OpenStreetMap contributors", "路灯台账 © 某路灯所 <x>"]
+    html = render_report(plan)
+    assert "planner-basemap" in html and "plannerBasemap" in html and "north-arrow" in html and "setPrefix(false)" in html
+    assert "路灯台账 © 某路灯所 &lt;x&gt;" in html and "<x>" not in html.split("<script>")[0]
+    # without OSM-derived inputs no OSM attribution; a missing basemap file is a warning, not an error
+    bare = make_plan(tmp_path)
+    assert attributions(bare, None) == []
+    (tmp_path / "roads.geojson").unlink()
+    gone, note = load_basemap(plan)
+    assert gone is None and "roads.geojson" in note
+    assert "roads.geojson" in render_report(plan)

@@ -30,7 +30,7 @@ pytestmark = [
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
-    plan = make_plan(tmp_path, language=language)
+    plan = make_plan(tmp_path, language=language, roads=True)
     report = write_report(plan, tmp_path / "report.html")
     console_errors: list[str] = []
     page_errors: list[str] = []
@@ -78,10 +78,12 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             assert page.locator("path.planner-site").count() == len(plan.sites)
             for mode, slug in MODE_SLUGS.items():
                 assert page.locator(f"path.planner-site-{slug}").count() == int((plan.sites["build_mode"] == mode).sum())
-            # the layer control lists every layer
+            # the layer control starts collapsed (it would cover the east of the area) and lists every layer
+            assert page.locator(".leaflet-control-layers-expanded").count() == 0
+            page.evaluate("() => document.querySelector('.leaflet-control-layers').classList.add('leaflet-control-layers-expanded')")
             labels = [s.strip() for s in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
             t = texts(language)
-            expected = [t["layer_boundary"], t["layer_areas"], t["layer_rsrp"], t["layer_uncovered"]]
+            expected = [t["layer_basemap"], t["layer_boundary"], t["layer_areas"], t["layer_rsrp"], t["layer_uncovered"]]
             for typ, n in sorted(plan.candidates["type"].value_counts().items()):
                 expected.append(f"{t['layer_candidates']} · {label(TYPE_LABELS, language, typ)} ({n})")
             for mode in ("保留", "共享", "利旧", "新建"):
@@ -91,8 +93,8 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             assert sorted(labels) == sorted(expected)
             # the candidate layers (hidden at first) switch on: one canvas per type, with points drawn on it
             assert page.locator("canvas.planner-candidate").count() == 0
-            for box_el in page.locator(".leaflet-control-layers-overlays input").all():
-                box_el.check()
+            page.evaluate("""() => document.querySelectorAll('.leaflet-control-layers-overlays input')
+                .forEach(i => { if (!i.checked) { i.click(); } })""")
             page.wait_for_timeout(300)
             n_types = plan.candidates["type"].nunique()
             assert page.locator("canvas.planner-candidate").count() == n_types
@@ -104,6 +106,7 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             cid, clon, clat = page.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map);
                 let hit = null; m.eachLayer(l => { if (l instanceof L.PlannerPoints && !hit) { hit = l; } });
                 return [hit._data.ids[0], hit._lon[0], hit._lat[0]]; }""")
+            page.locator(".map-wrap").scroll_into_view_if_needed()
             xy = page.evaluate(f"""() => {{ const m = Object.values(window).find(v => v instanceof L.Map);
                 window._plannerView = [m.getCenter(), m.getZoom()]; m.setView([{clat}, {clon}], 18, {{animate: false}}); const p = m.latLngToContainerPoint([{clat}, {clon}]);
                 const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}""")
@@ -117,9 +120,16 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             page.evaluate("""() => { const m = Object.values(window).find(v => v instanceof L.Map); m.closePopup();
                 m.setView(window._plannerView[0], window._plannerView[1], {animate: false}); }""")
             page.wait_for_timeout(200)
-            # controls: scale, fullscreen, measure
-            for sel in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure"):
+            # controls: scale (metric only), fullscreen, measure, north arrow; attributions without Leaflet's flag
+            for sel in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure", ".north-arrow"):
                 assert page.locator(sel).count() == 1, sel
+            assert page.locator(".leaflet-control-scale-imperial").count() == 0
+            attribution = page.locator(".leaflet-control-attribution").inner_text()
+            assert "© OpenStreetMap contributors" in attribution and "Leaflet" not in attribution
+            assert page.locator(".leaflet-control-attribution svg").count() == 0
+            # the vector basemap: roads and water under the plan, in their own pane below the overlays
+            assert page.locator(".leaflet-pane.leaflet-plannerBasemap-pane path.planner-basemap").count() == 3
+            assert page.locator(".leaflet-pane.leaflet-plannerRaster-pane img.planner-rsrp").count() == 1
             # a site popup opens and shows the hostile name as text
             reuse = plan.sites[plan.sites["build_mode"] == "利旧"].reset_index(drop=True)
             k = int(reuse.index[reuse["name"] == EVIL_NAME][0])
@@ -129,7 +139,7 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             assert popup.count() == 1 and EVIL_NAME in popup.inner_text()
             assert page.locator(".leaflet-popup-content script").count() == 0
             # the site table shows it as text, too
-            assert EVIL_NAME in page.locator("#site-table").inner_text()
+            assert EVIL_NAME in page.locator("#site-table").text_content()
             # the measure tool measures (and needs no image from disk or network)
             page.keyboard.press("Escape")
             page.locator(".leaflet-control-measure").hover()
@@ -139,7 +149,7 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             page.mouse.click(box["x"] + 420, box["y"] + 320)
             page.mouse.click(box["x"] + 620, box["y"] + 420)
             page.wait_for_timeout(200)
-            assert "Meters" in page.locator(".leaflet-control-measure .js-results").inner_text()
+            assert ("Meters" if language == "en" else "米") in page.locator(".leaflet-control-measure .js-results").inner_text()
             page.locator(".leaflet-control-measure .js-cancel").click()
             # print to PDF (A4 pages from the print CSS)
             page.emulate_media(media="print")
@@ -156,3 +166,52 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
     assert dialogs == [], dialogs  # alert(1) never ran
     assert external == [], external
     assert failed == [], failed
+
+
+#: words allowed in the Chinese report outside data values: standard abbreviations and units
+ZH_ALLOWED = {"RSRP", "SINR", "dBm", "dB", "dBi", "5G", "G", "n78", "n41", "n79", "n28", "CGCS2000", "EPSG", "SHA-256", "EIRP",
+              "RE", "RB", "LOS", "NLOS", "UMa", "UMi", "RMa", "3GPP", "TR", "GHz", "MHz", "kHz", "W", "km", "m", "s", "k", "X", "Y",
+              "A", "N", "GCJ-02", "SS"}
+#: visible text of the page outside elements marked translate="no" (data values: names, ids, hashes, file names)
+VISIBLE_TEXT_JS = """() => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), out = [];
+    while (walker.nextNode()) {
+        const n = walker.currentNode, el = n.parentElement;
+        if (!el || el.closest('[translate=no], script, style')) { continue; }
+        const cs = getComputedStyle(el);
+        if (cs.display === 'none' || cs.visibility === 'hidden' || el.getClientRects().length === 0) { continue; }
+        out.push(n.textContent);
+    }
+    return out.join(' ');
+}"""
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_report_speaks_one_language(tmp_path: Path, language: str) -> None:
+    """zh: no English word but standard abbreviations and units; en: no Chinese character.
+    Data values (names, ids, file names, hashes, the OSM attribution) are marked translate="no"
+    and left out of the scan; the map's layer control is expanded so that its labels count."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    import re
+
+    plan = make_plan(tmp_path, language=language, roads=True, report={"organisation": "某设计院", "date": "2026-12-01"})
+    report = write_report(plan, tmp_path / "report.html")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context(offline=True, viewport={"width": 1280, "height": 900}).new_page()
+            page.goto(report.as_uri(), wait_until="load")
+            page.wait_for_selector(".leaflet-container .leaflet-overlay-pane svg", timeout=15_000)
+            page.evaluate("() => document.querySelector('.leaflet-control-layers').classList.add('leaflet-control-layers-expanded')")
+            text = page.evaluate(VISIBLE_TEXT_JS)
+        finally:
+            browser.close()
+    assert len(text) > 2_000
+    if language == "zh":
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9\-]*", text)) - ZH_ALLOWED
+        assert words == set(), sorted(words)
+        assert "规划站址" in text and "编制单位" in text
+    else:
+        han = set(re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", text))
+        assert han == set(), sorted(han)
+        assert "Prepared by" in text

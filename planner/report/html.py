@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import folium
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -22,6 +23,8 @@ from planner.plan import Plan
 from planner.present.i18n import (
     BUILD_MODES,
     CLASS_LABELS,
+    INPUT_LABELS,
+    LOS_LABELS,
     MODE_LABELS,
     MODEL_LABELS,
     OBJECTIVE_LABELS,
@@ -34,9 +37,18 @@ from planner.present.i18n import (
 )
 from planner.present.tables import area_records, kpis, site_records
 from planner.report import charts
+from planner.report._page import (
+    PAGE_SIZE,
+    area_reason,
+    display_names,
+    file_digest,
+    scenario_hash,
+    toc,
+    tool_version,
+)
 from planner.report.assets import external_references, inline_assets
 from planner.report.font import FONT_STACK, font_face_css
-from planner.report.map import build_map
+from planner.report.map import build_map, legend_html
 from planner.report.sinr import sinr_section
 
 #: rows of the site table in the page: a city's 15,000 sites would take a browser ~8 s to lay out
@@ -81,9 +93,26 @@ def _pct(value: Any, digits: int = 1) -> str:
     return "–" if x != x else f"{100.0 * x:.{digits}f}%"
 
 
-def map_parts(plan: Plan) -> tuple[str, str, str]:
+#: fits the map to the planning boundary when printing (Leaflet caches its size; the printed map is larger)
+_PRINT_FIT = """
+window.plannerPrintFit = function () {{
+    var m = {name}, b = null;
+    m.invalidateSize(false);
+    m.eachLayer(function (l) {{
+        if (l.getBounds && l.options && l.options.className === "planner-boundary") {{
+            var lb = l.getBounds(); b = b ? b.extend(lb) : L.latLngBounds(lb.getSouthWest(), lb.getNorthEast());
+        }}
+    }});
+    if (b) {{ m.fitBounds(b, {{animate: false, padding: [8, 8]}}); }}
+}};
+window.addEventListener("beforeprint", window.plannerPrintFit);
+window.addEventListener("afterprint", function () {{ {name}.invalidateSize(false); }});
+"""
+
+
+def map_parts(plan: Plan, fmap: folium.Map | None = None) -> tuple[str, str, str]:
     """The map rendered by folium, split into (head assets, body HTML, script), offline."""
-    page = build_map(plan).get_root().render()
+    page = (fmap if fmap is not None else build_map(plan)).get_root().render()
     page = inline_assets(page)
     # folium names every element with a random uuid; number them for reproducible bytes
     ids: dict[str, str] = {}
@@ -95,9 +124,8 @@ def map_parts(plan: Plan) -> tuple[str, str, str]:
     head = _PAGE_STYLE_RE.sub("", head_m.group(1))
     script = body_m.group(2)
     name = _MAP_NAME_RE.search(script)
-    if name is not None:  # re-fit the map to the printed page width (Leaflet caches its size)
-        script += (f"\nwindow.addEventListener('beforeprint', function () {{ {name.group(1)}.invalidateSize(false); }});"
-                   f"\nwindow.addEventListener('afterprint', function () {{ {name.group(1)}.invalidateSize(false); }});\n")
+    if name is not None:
+        script += _PRINT_FIT.format(name=name.group(1))
     return head, body_m.group(1), script
 
 
@@ -127,7 +155,7 @@ def _radio_table(plan: Plan, lang: str) -> tuple[list[str], list[list[str]]]:
         values = []
         for c in classes:
             v = items[c].get(k, "–")
-            values.append(label(MODEL_LABELS, lang, v) if k == "model" else v)
+            values.append(label(MODEL_LABELS, lang, v) if k == "model" else label(LOS_LABELS, lang, v) if k == "los_mode" else v)
         rows.append([labels.get(k, k), *values])
     return [t["item"], *[t.get(c, c) for c in classes]], rows
 
@@ -144,6 +172,9 @@ def report_context(plan: Plan) -> dict[str, Any]:
     sites["mode_label"] = [label(MODE_LABELS, lang, v) for v in sites["build_mode"]]
     areas = area_records(plan)
     areas["class_label"] = [label(CLASS_LABELS, lang, v) for v in areas["class"]]
+    areas["display_name"] = display_names(areas["name"], list(areas["class_label"]), lang)
+    status_label = label(STATUS_LABELS, lang, plan.solution.get("status"))
+    areas["reason"] = [area_reason(r, lang, status_label) for r in plan.areas.drop(columns="geometry").to_dict("records")]
     sol = plan.solution
     basemap = sc.report.basemap
     basemap_attr = {
@@ -173,14 +204,26 @@ def report_context(plan: Plan) -> dict[str, Any]:
         (t["gap"], _pct(sol.get("gap"), 2) if sol.get("gap") is not None else "–"),
         (t["runtime"], _num(sol.get("runtime_s"), 2)), (t["backend"], sol.get("backend", "")),
     ]
-    head, body, script = map_parts(plan)
+    fmap = build_map(plan)
+    head, body, script = map_parts(plan, fmap)
     curve = "chart_pareto" if plan.extras.get("pareto") else "chart_rollout" if charts.has_rollout(plan) else "chart_areas"
-    chart_list = [(t[curve], Markup(charts.coverage_chart(plan, lang)))]
+    chart_list = [(t[curve], Markup(charts.coverage_chart(plan, lang)), t["def_" + curve])]
     if curve != "chart_areas":
-        chart_list.append((t["chart_areas"], Markup(charts.area_chart(plan, lang))))
+        chart_list.append((t["chart_areas"], Markup(charts.area_chart(plan, lang)), t["def_chart_areas"]))
     chart_list += [
-        (t["chart_mix"], Markup(charts.site_mix_chart(plan, lang))),
-        (t["chart_rsrp"], Markup(charts.rsrp_histogram(plan, lang))),
+        (t["chart_mix"], Markup(charts.site_mix_chart(plan, lang)), t["def_chart_mix"]),
+        (t["chart_rsrp"], Markup(charts.rsrp_histogram(plan, lang)), t["def_chart_rsrp"]),
+    ]
+    hashes = [(label(INPUT_LABELS, lang, name), digest) for name, digest in sorted(plan.input_hashes.items())]
+    bm_path = sc.inputs.basemap
+    if bm_path is not None and Path(bm_path).is_file() and "basemap" not in plan.input_hashes:
+        hashes.append((label(INPUT_LABELS, lang, "basemap"), file_digest(Path(bm_path))))
+    warnings = list(plan.warnings) + ([fmap.basemap_note] if fmap.basemap_note else [])
+    cards = [
+        (str(k["n_sites"]), "sites_total", "kpi-sites"), (str(k["n_candidates"]), "candidates_total", ""),
+        (_pct(k["reuse_share"]), "reuse_share", ""), (_num(k["total_cost"], 1), "total_cost", ""),
+        (_num(k["area_km2"], 2), "planning_area", ""), (_num(k["sites_per_km2"], 2), "sites_per_km2", ""),
+        (f"{k['areas_met']}/{k['n_areas']}", "areas_met", ""), (_pct(k["covered_share"]), "covered_share", "kpi-covered"),
     ]
     return {
         "lang": lang,
@@ -207,8 +250,17 @@ def report_context(plan: Plan) -> dict[str, Any]:
                          (t["threshold"], plan.radio.get("threshold_dbm", sc.radio.threshold_dbm)),
                          (t["terrain"], t["yes_terrain"] if plan.radio.get("terrain") else t["no_terrain"])],
         "solver_rows": solver_rows,
-        "hashes": sorted(plan.input_hashes.items()),
-        "warnings": list(plan.warnings),
+        "hashes": hashes,
+        "warnings": warnings,
+        "cards": cards,
+        "toc": toc(t),
+        "page_size": PAGE_SIZE,
+        "organisation": sc.report.organisation,
+        "report_date": sc.report.date,
+        "version": tool_version(),
+        "scenario_hash": scenario_hash(plan),
+        "attributions": list(fmap.attributions),
+        "legend_html": Markup(legend_html(plan, lang)),
         "basemap": basemap,
         "basemap_attr": basemap_attr,
         "review_no": sc.report.basemap_review_no if basemap != "none" else "",

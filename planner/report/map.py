@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +30,7 @@ import folium.plugins
 import geopandas as gpd
 import matplotlib
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import MacroElement
 from folium.template import Template
@@ -41,8 +41,25 @@ from planner.coverage.grid import Grid
 from planner.errors import Problem, ScenarioError
 from planner.geo.gcj02 import wgs84_to_gcj02
 from planner.plan import Plan
-from planner.present.i18n import BUILD_MODES, CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
+from planner.present.i18n import (
+    BUILD_MODES,
+    CLASS_LABELS,
+    MODE_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+    label,
+    texts,
+)
 from planner.present.tables import uncovered_polygons
+from planner.report._basemap import (
+    Attribution,
+    NorthArrow,
+    Panes,
+    VectorBasemap,
+    attributions,
+    load_basemap,
+)
+from planner.report._page import area_reason, display_names
 from planner.report._script import script_json
 from planner.report.assets import inline_assets
 
@@ -72,7 +89,12 @@ class OfflineMap(folium.Map):
     """A folium map that carries the vendored Leaflet assets when shown in a notebook or saved.
 
     ``Plan.explore()`` returns one, so that the map also displays on an offline machine.
+    :func:`build_map` sets ``attributions`` (the data sources it credits) and ``basemap_note``
+    (a warning when ``inputs.basemap`` could not be drawn), which the report prints too.
     """
+
+    attributions: tuple[str, ...] = ()
+    basemap_note: str = ""
 
     def page(self) -> str:
         """The standalone HTML page of the map, with every asset inlined."""
@@ -319,7 +341,7 @@ def rsrp_png(plan: Plan) -> tuple[str, tuple[float, float, float, float]] | None
     norm = np.clip((dst - thr) / RSRP_SPAN_DB, 0.0, 1.0)
     cmap = matplotlib.colormaps[RSRP_CMAP]
     rgba = (cmap(np.nan_to_num(norm)) * 255).astype(np.uint8)
-    rgba[..., 3] = np.where(np.isfinite(dst), 200, 0).astype(np.uint8)
+    rgba[..., 3] = np.where(np.isfinite(dst), 235, 0).astype(np.uint8)
     from PIL import Image
 
     buf = io.BytesIO()
@@ -330,7 +352,8 @@ def rsrp_png(plan: Plan) -> tuple[str, tuple[float, float, float, float]] | None
     return uri, (float(w_deg), float(s_deg), float(e_deg), float(n_deg))
 
 
-def _legend_html(plan: Plan, lang: str) -> str:
+def legend_html(plan: Plan, lang: str) -> str:
+    """The map legend's HTML (escaped): RSRP scale, 建设方式 fills, type outlines, gaps."""
     t = texts(lang)
     thr = float(plan.scenario.radio.threshold_dbm)
     cmap = matplotlib.colormaps[RSRP_CMAP]
@@ -367,6 +390,10 @@ def _add_areas(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
     areas = plan.areas.reset_index(drop=True)
     geoms = _transform_geoms(areas, display)
     order = np.argsort(-areas.geometry.to_crs(plan.grid.crs).area.to_numpy(), kind="stable") if len(areas) else np.zeros(0, np.int64)
+    class_labels = [label(CLASS_LABELS, lang, c) for c in (areas["class"] if "class" in areas else ["other"] * len(areas))]
+    names = display_names(areas["name"] if "name" in areas else pd.Series([""] * len(areas)), class_labels, lang)
+    status = label(STATUS_LABELS, lang, plan.solution.get("status"))
+    records = areas.drop(columns="geometry").to_dict("records")
     for i in order:
         row = areas.iloc[int(i)]
         cls = str(row.get("class", "other"))
@@ -375,9 +402,9 @@ def _add_areas(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
         style = {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.0 if is_rest else 0.15,
                  "className": "planner-area"}
         layer = folium.GeoJson(_feature(geoms.iloc[int(i)]), style_function=lambda _f, s=style: s)
-        reason = str(row.get("reason", "") or "")
+        reason = area_reason(records[int(i)], lang, status)
         rows: list[tuple[str, object]] = [
-            (t["area_name"], row.get("name", "")), (t["area_class"], label(CLASS_LABELS, lang, cls)),
+            (t["area_name"], names[int(i)]), (t["area_class"], label(CLASS_LABELS, lang, cls)),
             (t["coverage"], _pct(float(row.get("coverage", np.nan)))), (t["target"], _pct(float(row.get("target", np.nan)))),
             (t["met"], t["yes"] if bool(row.get("met", False)) else t["no"]),
         ]
@@ -395,8 +422,8 @@ def _add_rsrp(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) ->
         uri, (w, s, e, n) = png
         lon, lat = display(np.array([w, e]), np.array([s, n]))
         folium.raster_layers.ImageOverlay(uri, bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
-                                          name=t["layer_rsrp"], opacity=0.7, interactive=False, className="planner-rsrp",
-                                          show=True).add_to(m)
+                                          name=t["layer_rsrp"], opacity=0.8, interactive=False, className="planner-rsrp",
+                                          show=True, pane="plannerRaster").add_to(m)
 
 
 def _add_gaps(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) -> None:
@@ -495,11 +522,20 @@ def build_map(plan: Plan, *, height: str = "640px") -> OfflineMap:
     m = OfflineMap(location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)], zoom_start=14,
                    tiles=None, control_scale=False, height=height, prefer_canvas=False)
     _MetricScale().add_to(m)
+    Panes().add_to(m)
     m.options["maxZoom"] = 19  # without a tile layer Leaflet has no max zoom, and marker clusters need one
     # only Leaflet itself; jQuery, Bootstrap and awesome-markers are not used
     m.default_js = [js for js in m.default_js if js[0] == "leaflet"]
     m.default_css = [css for css in m.default_css if css[0] == "leaflet_css"]
     display = _basemap(m, plan, lang)
+    basemap, note = load_basemap(plan)
+    if basemap is not None:
+        fg = folium.FeatureGroup(name=t["layer_basemap"], show=True)
+        VectorBasemap(gpd.GeoDataFrame({"kind": basemap["kind"]}, geometry=_transform_geoms(basemap, display).to_numpy(),
+                                       crs="EPSG:4326")).add_to(fg)
+        fg.add_to(m)
+    m.attributions = tuple(attributions(plan, basemap))  # also printed under the map
+    m.basemap_note = note
 
     _add_boundary(m, plan, t, display)
     _add_areas(m, plan, t, lang, display)
@@ -507,11 +543,14 @@ def build_map(plan: Plan, *, height: str = "640px") -> OfflineMap:
     _add_gaps(m, plan, t, display)
     _add_candidates(m, plan, t, lang, display)
     _add_sites(m, plan, t, lang, display)
-    _Legend(_legend_html(plan, lang)).add_to(m)
+    _Legend(legend_html(plan, lang)).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
     folium.plugins.MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
-                                  primary_area_unit="sqmeters", secondary_area_unit="hectares").add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+                                  primary_area_unit="sqmeters", secondary_area_unit="hectares",
+                                  localization="en" if lang == "en" else "cn").add_to(m)
+    NorthArrow(t["north"]).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    Attribution(list(m.attributions)).add_to(m)
     if len(bounds) == 4 and np.all(np.isfinite(bounds)):
         w, s, e, n = (float(v) for v in bounds)
         lon, lat = display(np.array([w, e]), np.array([s, n]))
