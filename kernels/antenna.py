@@ -37,6 +37,8 @@ from numba import njit
 from numpy.typing import NDArray
 
 _jit = njit(cache=True, nogil=True)
+#: no ZeroDivisionError branches (division by zero gives inf / NaN as in numpy): the per-cell gain
+_jit_vec = njit(cache=True, nogil=True, error_model="numpy")
 
 DEG = math.pi / 180.0
 
@@ -136,14 +138,38 @@ def best_sector_gain(dx: float, dy: float, dz: float, azimuths_deg: NDArray[np.f
 
 
 @_jit
+def pattern_constants(elec_tilt_deg: float, hpbw_h_deg: float, hpbw_v_deg: float, sla_v_db: float,
+                      a_max_db: float) -> tuple[float, float, float, float, float, float]:
+    """Per-site constants of :func:`best_gain_fast`: ``(kh, kv, e, h_cap, v_lo, v_hi)``.
+
+    ``A_H = (kh φ′)²`` and ``A_V = (kv (θ′ − 90° − e))²`` with angles in radians. ``h_cap`` is φ′
+    (rad) where A_H reaches A_max: beyond it the sector's attenuation is A_max whatever θ′.
+    The vertical cut reaches SLA_V where ``|θ′ − 90° − e| ≥ t_cap``, i.e. where
+    ``cos θ′ ≤ v_lo`` or ``cos θ′ ≥ v_hi`` (±2 when that side cannot be reached).
+    """
+    kh = math.sqrt(12.0) / (DEG * hpbw_h_deg)
+    kv = math.sqrt(12.0) / (DEG * hpbw_v_deg)
+    e = elec_tilt_deg * DEG
+    h_cap = math.sqrt(a_max_db) / kh
+    t_cap = math.sqrt(sla_v_db) / kv
+    # θ′ − 90° = −asin(cos θ′): capped where asin(cos θ′) ≤ −e − t_cap or ≥ t_cap − e
+    v_lo = math.sin(-e - t_cap) if -e - t_cap > -0.5 * math.pi else -2.0
+    v_hi = math.sin(t_cap - e) if t_cap - e < 0.5 * math.pi else 2.0
+    return kh, kv, e, h_cap, v_lo, v_hi
+
+
+@_jit_vec
 def best_gain_fast(dx: float, dy: float, dz: float, cos_az: NDArray[np.float64], sin_az: NDArray[np.float64],
-                   cos_b: float, sin_b: float, elec_tilt_deg: float, hpbw_h_deg: float, hpbw_v_deg: float,
+                   cos_b: float, sin_b: float, kh: float, kv: float, e: float, h_cap: float, v_lo: float, v_hi: float,
                    sla_v_db: float, a_max_db: float) -> float:
-    """:func:`best_sector_gain` with the sector bearings and the tilt given by their cosines and sines.
+    """:func:`best_sector_gain` for one direction, in the form the coverage kernel runs per cell.
 
     The same eq. 7.1-7/7.1-8 rotation, with ``cos(φ − α)`` and ``sin(φ − α)`` formed from the
-    direction's components instead of angles: per sector one ``acos`` and one ``atan2``. 0 dB
-    when there is no sector; a direction straight down or up takes φ − α = 0.
+    direction's components (sector bearings and tilt given by their cosines and sines) and the
+    pattern's constants from :func:`pattern_constants`. Per sector at most one ``acos`` and one
+    ``atan2``, skipped where the result is known to be capped: φ′ beyond ``h_cap`` (the
+    attenuation is A_max) or θ′ outside the vertical beam with SLA_V ≥ A_max. 0 dB when there is
+    no sector; a direction straight down or up takes φ − α = 0.
     """
     n = cos_az.size
     if n == 0:
@@ -151,7 +177,7 @@ def best_gain_fast(dx: float, dy: float, dz: float, cos_az: NDArray[np.float64],
     d = math.sqrt(dx * dx + dy * dy)
     r = math.sqrt(d * d + dz * dz)
     if r == 0.0:
-        return element_gain(0.0, -elec_tilt_deg, hpbw_h_deg, hpbw_v_deg, sla_v_db, a_max_db)
+        return 0.0 - min((kv * e) ** 2, sla_v_db, a_max_db)
     st = d / r
     ct = dz / r
     if d > 0.0:
@@ -160,18 +186,29 @@ def best_gain_fast(dx: float, dy: float, dz: float, cos_az: NDArray[np.float64],
     else:
         ub = 0.0
         vb = 1.0
-    best = -math.inf
+    obtuse = h_cap > 0.5 * math.pi
+    tan_h = math.tan(math.pi - h_cap) if obtuse else math.tan(h_cap)
+    best = a_max_db  # the smallest attenuation so far
     for k in range(n):
         # bearing minus sector azimuth (compass): cos = vb cos α + ub sin α, sin = ub cos α − vb sin α
         cphi = vb * cos_az[k] + ub * sin_az[k]
         sphi = ub * cos_az[k] - vb * sin_az[k]
-        if d == 0.0:
-            cphi = 1.0
-            sphi = 0.0
+        y = st * sphi
+        x = cos_b * st * cphi - sin_b * ct  # φ′ = atan2(y, x)
+        if h_cap < math.pi:
+            if obtuse:
+                if x < 0.0 and abs(y) <= -x * tan_h:
+                    continue  # |φ′| ≥ h_cap: A_max
+            elif x <= 0.0 or abs(y) >= x * tan_h:
+                continue
         cz = cos_b * ct + sin_b * cphi * st
         cz = min(1.0, max(-1.0, cz))
-        theta_p = math.acos(cz) / DEG
-        phi_p = math.atan2(st * sphi, cos_b * st * cphi - sin_b * ct) / DEG
-        g = element_gain(phi_p, theta_p - 90.0 - elec_tilt_deg, hpbw_h_deg, hpbw_v_deg, sla_v_db, a_max_db)
-        best = max(best, g)
-    return best
+        if cz <= v_lo or cz >= v_hi:
+            a_v = sla_v_db
+            if a_v >= a_max_db:
+                continue
+        else:
+            a_v = min((kv * (math.acos(cz) - 0.5 * math.pi - e)) ** 2, sla_v_db)
+        a_h = min((kh * math.atan2(y, x)) ** 2, a_max_db)
+        best = min(best, a_h + a_v)
+    return 0.0 - min(best, a_max_db)

@@ -32,7 +32,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from kernels._vmath import vexp, vlog
-from kernels.antenna import best_gain_fast
+from kernels.antenna import best_gain_fast, pattern_constants
 from kernels.los import ground_at, line_of_sight
 from kernels.pathloss import (
     D2D_MIN,
@@ -396,7 +396,7 @@ def best_server(
     return out
 
 
-@_jit
+@_jit_vec
 def apply_sectors(
     indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
     sx: NDArray[np.float64], sy: NDArray[np.float64], dz: NDArray[np.float64], az_ptr: NDArray[np.int64],
@@ -429,13 +429,18 @@ def apply_sectors(
             continue
         ca = cos_az[a0:a1]
         sa = sin_az[a0:a1]
+        kh, kv, e, h_cap, v_lo, v_hi = pattern_constants(elec[s], hpbw_h[s], hpbw_v[s], sla_v[s], a_max[s])
+        # the cells of a row come in ascending order: track the row instead of dividing per cell
+        row_start = -nx - 1  # forces the first cell to set its row
+        dy = 0.0
         for j in range(indptr[s], indptr[s + 1]):
             c = indices[j]
-            r = c // nx
-            col = c - r * nx
-            dx = x0 + (col + 0.5) * res - sx[s]
-            dy = y0 - (r + 0.5) * res - sy[s]
-            g = best_gain_fast(dx, dy, dz[s], ca, sa, cos_b[s], sin_b[s], elec[s], hpbw_h[s], hpbw_v[s], sla_v[s],
+            if c >= row_start + nx or c < row_start:
+                r = c // nx
+                row_start = r * nx
+                dy = y0 - (r + 0.5) * res - sy[s]
+            dx = x0 + (c - row_start + 0.5) * res - sx[s]
+            g = best_gain_fast(dx, dy, dz[s], ca, sa, cos_b[s], sin_b[s], kh, kv, e, h_cap, v_lo, v_hi, sla_v[s],
                                a_max[s])
             v = float(rsrp[j]) + g
             if v >= threshold:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from kernels.antenna import best_gain_fast, best_sector_gain
+from kernels.antenna import best_gain_fast, best_sector_gain, pattern_constants
 from planner.coverage import Grid, build_coverage
 from planner.errors import ScenarioError
 from planner.radio.interference import plan_sinr
@@ -30,16 +30,21 @@ def _rows(cov: object) -> list[dict[int, float]]:
 def test_best_gain_fast_matches_the_angle_form() -> None:
     rng = np.random.default_rng(5)
     az = np.array([10.0, 130.0, 250.0])
-    for _ in range(500):
-        dx, dy = rng.uniform(-500, 500, 2)
-        dz = float(rng.uniform(-40, 5))
-        tilt, elec = rng.uniform(-10, 30, 2)
-        want = best_sector_gain(dx, dy, dz, az, tilt, elec, 65.0, 10.0, 30.0, 30.0)
-        b = math.radians(tilt)
-        got = best_gain_fast(dx, dy, dz, np.cos(np.radians(az)), np.sin(np.radians(az)), math.cos(b), math.sin(b), elec,
-                             65.0, 10.0, 30.0, 30.0)
-        assert got == pytest.approx(want, abs=1e-9)
-    assert best_gain_fast(1.0, 1.0, 0.0, np.empty(0), np.empty(0), 1.0, 0.0, 0.0, 65.0, 10.0, 30.0, 30.0) == 0.0
+    ca, sa = np.cos(np.radians(az)), np.sin(np.radians(az))
+    # the default macro, a wide beam, a front-to-back above the side-lobe level, a narrow horizontal beam
+    for h3, v3, sla, amax in ((65.0, 10.0, 30.0, 30.0), (65.0, 65.0, 30.0, 30.0), (65.0, 10.0, 20.0, 30.0),
+                              (30.0, 8.0, 30.0, 25.0), (120.0, 65.0, 25.0, 40.0)):
+        for _ in range(400):
+            dx, dy = rng.uniform(-500, 500, 2)
+            dz = float(rng.uniform(-40, 5))
+            tilt, elec = rng.uniform(-10, 30, 2)
+            want = best_sector_gain(dx, dy, dz, az, tilt, elec, h3, v3, sla, amax)
+            b = math.radians(tilt)
+            kh, kv, e, h_cap, v_lo, v_hi = pattern_constants(elec, h3, v3, sla, amax)
+            got = best_gain_fast(dx, dy, dz, ca, sa, math.cos(b), math.sin(b), kh, kv, e, h_cap, v_lo, v_hi, sla, amax)
+            assert got == pytest.approx(want, abs=1e-9)
+    assert best_gain_fast(1.0, 1.0, 0.0, np.empty(0), np.empty(0), 1.0, 0.0, *pattern_constants(0.0, 65.0, 10.0, 30.0, 30.0),
+                          30.0, 30.0) == 0.0
 
 
 def test_sector_build_parity_with_reference() -> None:
