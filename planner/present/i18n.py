@@ -373,23 +373,24 @@ SINR_LABELS: dict[str, dict[str, str]] = {
     "zh": {"title": "下行 SS-SINR 与重叠覆盖", "all": "全部规划区",
            "note": ("规划站点（新建＋保留）的中值接收功率（不含阴影衰落余量，已扣除穿透损耗）；SS-SINR = 最强小区 / (η·其他小区之和 + 噪声)，"
                     "噪声 {noise} dBm/RE（终端噪声系数 {nf} dB），干扰小区负荷 η = {eta}；仅计入接收功率高于 {floor} dBm（噪声以下 10 dB）的本规划站点，"
-                    "不含其他运营商与规划区外站点；站点按全向天线计算。重叠覆盖：与最强小区相差 {window} dB 以内的小区数（最强小区达到覆盖门限处），"
+                    "不含其他运营商与规划区外站点；天线：{antenna}。重叠覆盖：与最强小区相差 {window} dB 以内的小区数（最强小区达到覆盖门限处），"
                     "≥ {polluted} 个为导频污染。边缘速率：区域内第 5 百分位 SINR 对应的单流下行速率（衰减香农公式 α = 0.6，"
                     "256QAM 上限 7.4063 bit/s/Hz，TDD 下行占比 0.643，开销 14%），为单用户独占整个载波的峰值，不是小区容量。"),
            "area": "区域", "cells": "栅格数", "sinr_ok": "SINR ≥ {sinr_min} dB 占比", "polluted": "导频污染占比（≥ {polluted} 个）",
            "sinr_p5_db": "SINR 第 5 百分位 (dB)", "sinr_median_db": "SINR 中位数 (dB)", "edge_dl_mbps": "边缘下行速率 (Mbit/s)",
-           "mean_overlap": "平均重叠小区数"},
+           "mean_overlap": "平均重叠小区数", "omni": "全向（按峰值增益计）", "sectors": "扇区（TR 38.901 方向图，取最佳扇区）"},
     "en": {"title": "Downlink SS-SINR and overlap", "all": "Whole planning area",
            "note": ("Median received power of the plan's sites (new and on air; no shadowing margin, after the penetration loss); "
                     "SS-SINR = best server / (η · sum of the others + noise), noise {noise} dBm per RE (UE noise figure {nf} dB), "
                     "load factor η = {eta}; only the plan's sites received above {floor} dBm (10 dB below the noise) are summed, "
-                    "no other operators or sites outside the area; sites are omni. Overlap: servers within {window} dB of the "
+                    "no other operators or sites outside the area; antennas: {antenna}. Overlap: servers within {window} dB of the "
                     "best where the best reaches the threshold; ≥ {polluted} is pilot pollution. Edge rate: single-layer "
                     "downlink rate at the area's 5th-percentile SINR (attenuated Shannon, α = 0.6, 256QAM cap 7.4063 bit/s/Hz, "
                     "TDD downlink share 0.643, 14 % overhead): one user on the whole carrier, not a cell capacity."),
            "area": "Area", "cells": "Cells", "sinr_ok": "Share with SINR ≥ {sinr_min} dB",
            "polluted": "Share polluted (≥ {polluted} servers)", "sinr_p5_db": "SINR 5th percentile (dB)",
-           "sinr_median_db": "SINR median (dB)", "edge_dl_mbps": "Edge DL rate (Mbit/s)", "mean_overlap": "Mean overlap"},
+           "sinr_median_db": "SINR median (dB)", "edge_dl_mbps": "Edge DL rate (Mbit/s)", "mean_overlap": "Mean overlap",
+           "omni": "omni (peak gain everywhere)", "sectors": "sectors (TR 38.901 pattern, best sector)"},
 }
 
 LOS_LABELS: dict[str, dict[str, str]] = {

@@ -23,8 +23,11 @@ them add up (a dense plan seen from far away), the SINR is overstated. In noise-
 the omission is at most ``10 log10(1 + m/10)`` dB for m omitted sites at the floor (0.4 dB for
 one, 1.8 dB for five); in interference-limited cells (the ones that fail ``sinr_min_db``)
 strong interferers dominate and the omission is smaller still relative to the sum. Only the
-plan's own sites interfere: other operators and neighbouring areas are not modelled. Sites are
-omni (no antenna pattern) until sectors are modelled in the coverage build.
+plan's own sites interfere: other operators and neighbouring areas are not modelled. The antenna
+follows ``radio.antenna``: omni sites (the default) radiate their peak gain everywhere, which
+overstates both the wanted and the interfering power off the sectors' boresights; with
+``"sectors"`` every power carries its best-sector pattern gain (each site is then one server,
+its best sector, not three).
 
 Formulas and sources (``../shared/DOMAIN.md`` §4.3):
 
@@ -224,7 +227,10 @@ def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_c
         "polluted_servers": POLLUTED_SERVERS,
         "interference_floor_dbm": round(floor, 2),
         "approximation": f"interference summed only from the plan's sites received above N - {FLOOR_BELOW_NOISE_DB:g} dB "
-                         "(median power); no other operators or areas; omni sites (no antenna pattern)",
+                         "(median power); no other operators or areas; "
+                         + ("best-sector pattern gain per site (one server per site)" if radio.antenna == "sectors"
+                            else "omni sites (no antenna pattern)"),
+        "antenna": radio.antenna,
         "throughput": f"min({SHANNON_ALPHA} log2(1 + SINR), {SE_MAX_BPS_HZ}) x 12 N_RB x SCS x {DL_SHARE_TDD} x "
                       f"(1 - {DL_OVERHEAD}), 0 below {SINR_MIN_THROUGHPUT_DB:g} dB (TR 36.942 A.2, TS 38.214 "
                       "Table 5.2.2.1-3, TS 38.306 4.1.2); one layer",

@@ -40,6 +40,7 @@ def sinr_section(plan: Plan, language: str) -> dict[str, Any] | None:
         "eta": f"{info.get('load_factor', 0):g}", "floor": f"{info.get('interference_floor_dbm', float('nan')):.1f}",
         "window": f"{info.get('overlap_window_db', 0):g}", "polluted": str(info.get("polluted_servers", 4)),
         "sinr_min": f"{info.get('sinr_min_db', 0):g}",
+        "antenna": lab["sectors"] if info.get("antenna") == "sectors" else lab["omni"],
     }
     head = [lab["area"]] + [lab[c].format(**fields) for c, _ in COLUMNS]
     rows = []
