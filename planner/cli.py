@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("run_dir", type=Path)
     rep.add_argument("--language", choices=("zh", "en"), default=None, help="report language (default: the run's)")
     rep.add_argument("--basemap", choices=("none", "osm", "tianditu", "gaode"), default=None, help="basemap (default: the run's)")
+    rep.add_argument("--pdf", action="store_true", help="also write report.pdf beside it (headless Chromium through Playwright; "
+                     "A4 text, A3 map and appendix pages, contents with page numbers)")
     rep.add_argument("--out", type=Path, default=None,
                      help="output file (default RUN_DIR/report.html, or RUN_DIR/report_<language>.html when the language changes)")
     return p
@@ -265,7 +267,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from planner.stages.outputs import rerender_report
 
-    path = rerender_report(args.run_dir, language=args.language, basemap=args.basemap, out=args.out)
+    path = rerender_report(args.run_dir, language=args.language, basemap=args.basemap, out=args.out, pdf=args.pdf)
     if not args.quiet:
         print(f"report: {path}")
     return 0

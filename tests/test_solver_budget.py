@@ -148,3 +148,15 @@ def test_budget_accounting() -> None:
     assert rep["work_used"] == {"x": 2.5} and rep["time_limited"] is False and "warning" not in rep
     b.limited("x")
     assert b.report()["time_limited_stages"] == ["x"]
+
+
+def test_time_limited_plan_is_a_run_warning(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the solver's safety-stop note reaches the run's warnings (manifest, report, console)
+    import planner
+    import planner.optimize._budget as budget_mod
+
+    monkeypatch.setattr(budget_mod, "SAFETY_FACTOR", 0.0)
+    monkeypatch.setattr(budget_mod, "SAFETY_PAD_S", 0.0)
+    plan = planner.run_scenario(tiny, overrides=["solver.work_limit=600"])
+    assert TIME_LIMITED_WARNING in plan.warnings
+    assert plan.solution["stats"]["budget"]["work_limit"] == 600.0

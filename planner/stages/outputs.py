@@ -48,12 +48,16 @@ def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
         files["coverage"] = write_best_server_geotiff(plan.best_rsrp, plan.grid, tmp / "coverage.tif")
         files.update(write_sinr_rasters(plan, tmp))  # sinr.tif, overlap.tif (planner.radio.interference)
         files["report"] = write_report(plan, tmp / "report.html")
+        if plan.scenario.report.pdf:  # report.pdf through headless Chromium (planner.report.pdf)
+            from planner.report.pdf import write_pdf
+
+            files["report_pdf"] = write_pdf(tmp / "report.html", tmp / "report.pdf")
         files["manifest"] = write_manifest(plan, files, tmp)
     return {k: out_dir / Path(v).name for k, v in files.items()}
 
 
 def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap: str | None = None,
-                    out: str | Path | None = None) -> Path:
+                    out: str | Path | None = None, pdf: bool = False) -> Path:
     """Re-render a run's report from its saved results (no coverage, no solving).
 
     Parameters
@@ -68,6 +72,11 @@ def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap
         Output file. Default ``run_dir/report.html``, or ``run_dir/report_<language>.html``
         when ``language`` differs from the run's. Inside the run folder the manifest's
         output hashes are updated.
+    pdf : bool
+        Also print it to a PDF beside it (``report.pdf``; same stem as ``out``) through
+        headless Chromium (:mod:`planner.report.pdf`); also done when the run's scenario
+        sets ``report.pdf = true``. Without Playwright or Chromium: exit 2 with the fix,
+        checked before anything is written.
 
     Returns
     -------
@@ -81,6 +90,11 @@ def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap
     plan = read_run(run_dir)
     run_dir = Path(run_dir).resolve()
     rep = plan.scenario.report
+    pdf = pdf or rep.pdf
+    if pdf:
+        from planner.report.pdf import check_pdf
+
+        check_pdf()
     update: dict[str, Any] = {}
     if language is not None and language != rep.language:
         update["language"] = language
@@ -106,4 +120,16 @@ def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap
         tmp.unlink(missing_ok=True)
     if out.parent == run_dir:
         record_output(run_dir, out)
+    if pdf:
+        from planner.report.pdf import write_pdf
+
+        pdf_out = out.with_suffix(".pdf")
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{pdf_out.name}.", suffix=".tmp", dir=out.parent)
+        os.close(fd)
+        try:
+            os.replace(write_pdf(out, tmp_name), pdf_out)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+        if out.parent == run_dir:
+            record_output(run_dir, pdf_out)
     return out

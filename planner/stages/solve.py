@@ -1,8 +1,9 @@
 """The solve stage: the :class:`~planner.optimize.Solution` of a run's model.
 
 ``problem → solution``: :func:`solve_problem` runs :func:`planner.optimize.solve` with the
-scenario's objective, time limit, workers, seed, back-end and gap limit, refuses a run that
-found no plan, and warns when the limit left only the sites fixed before the solve.
+scenario's objective, time limit, work limit, workers, seed, back-end and gap limit, refuses a
+run that found no plan, warns when the limit left only the sites fixed before the solve, and
+passes on the solver's own warnings (a time-limited, possibly irreproducible plan).
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem) -> tuple[Solutio
     solution = solve(
         problem, objective=scenario.objective.kind, time_limit_s=scenario.solver.time_limit_s,
         workers=scenario.solver.workers, seed=scenario.scenario.seed, backend=scenario.solver.backend,
-        gap_limit=scenario.solver.gap_limit,
+        gap_limit=scenario.solver.gap_limit, work_limit=scenario.solver.work_limit,
     )
     return_freed_memory()
+    # the solver's own notes: "time-limited: this plan may not be reproducible" when its
+    # wall-clock safety stop cut a stage short, or costs too wide apart to prove optimality
+    warnings += [str(w) for w in solution.stats.get("warnings", [])]
     if solution.status == "infeasible" or (len(solution.selected) == 0 and problem.a.shape[0] > 0):
         raise InfeasibleTargetError(Problem(
             f"the solver found no plan (status {solution.status}) within {scenario.solver.time_limit_s:g} s",
