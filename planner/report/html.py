@@ -97,6 +97,7 @@ def _pct(value: Any, digits: int = 1) -> str:
 _PRINT_FIT = """
 window.plannerPrintFit = function () {{
     var m = {name}, b = null;
+    m.options.zoomSnap = 0.1;  // fill the printed page rather than the next whole zoom level
     m.invalidateSize(false);
     m.eachLayer(function (l) {{
         if (l.getBounds && l.options && l.options.className === "planner-boundary") {{
@@ -178,7 +179,7 @@ def report_context(plan: Plan) -> dict[str, Any]:
     sol = plan.solution
     basemap = sc.report.basemap
     basemap_attr = {
-        "none": t["basemap_none"],
+        "none": t["basemap_vector"] if sc.inputs.basemap is not None else t["basemap_none"],
         "osm": "© OpenStreetMap contributors (ODbL)",
         "tianditu": "天地图 (国家地理信息公共服务平台)",
         "gaode": "高德地图 AutoNavi (GCJ-02)",
