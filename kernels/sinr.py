@@ -91,3 +91,53 @@ def sinr_overlap(
             if b >= min_best_dbm and float(rsrp_dbm[k]) >= b - window_db and overlap[c] < OVERLAP_MAX:
                 overlap[c] += 1
     return best_out, sinr, overlap
+
+
+@_jit
+def accumulate_power(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp_dbm: NDArray[np.float32],
+                     total_mw: NDArray[np.float64], best_dbm: NDArray[np.float64]) -> None:
+    """Add every row of a CSR received-power matrix to per-cell accumulators (first sweep of the chunked form).
+
+    ``total_mw[c]`` += the row's power (mW); ``best_dbm[c]`` = max(itself, the row's power in
+    dBm). Start them at 0 and −inf; feed the matrices of every chunk of sites; then
+    :func:`finish_sinr`. Only the accumulators are written.
+    """
+    for s in range(indptr.size - 1):
+        for k in range(indptr[s], indptr[s + 1]):
+            c = indices[k]
+            v = float(rsrp_dbm[k])
+            total_mw[c] += 10.0 ** (0.1 * v)
+            if v > best_dbm[c]:
+                best_dbm[c] = v
+
+
+@_jit
+def finish_sinr(total_mw: NDArray[np.float64], best_dbm: NDArray[np.float64], load_factor: float,
+                noise_mw: float) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Best server (dBm) and SS-SINR (dB) per cell from the accumulators; NaN where no row reached."""
+    n = total_mw.size
+    best_out = np.full(n, np.nan, dtype=np.float32)
+    sinr = np.full(n, np.nan, dtype=np.float32)
+    for c in range(n):
+        b = best_dbm[c]
+        if b == -np.inf:
+            continue
+        pb = 10.0 ** (0.1 * b)
+        interf = max(total_mw[c] - pb, 0.0)
+        best_out[c] = b
+        sinr[c] = 10.0 * math.log10(pb / (load_factor * interf + noise_mw))
+    return best_out, sinr
+
+
+@_jit
+def count_overlap(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp_dbm: NDArray[np.float32],
+                  best_dbm: NDArray[np.float64], window_db: float, min_best_dbm: float,
+                  overlap: NDArray[np.uint8]) -> None:
+    """Second sweep: ``overlap[c]`` += 1 for each row within ``window_db`` of the final best, where that
+    best reaches ``min_best_dbm`` (saturating at 255). Only ``overlap`` is written."""
+    for s in range(indptr.size - 1):
+        for k in range(indptr[s], indptr[s + 1]):
+            c = indices[k]
+            b = best_dbm[c]
+            if b >= min_best_dbm and float(rsrp_dbm[k]) >= b - window_db and overlap[c] < OVERLAP_MAX:
+                overlap[c] += 1
