@@ -25,6 +25,7 @@ from pydantic import (
 
 from planner.errors import Problem, ScenarioError
 from planner.io._paths import absolute, not_a_regular_file
+from planner.scenario_rollout import OperatorConfig, PhaseConfig, check_rollout
 
 PriorityClass = Literal[
     "airport",
@@ -271,16 +272,20 @@ class TypeDefaults(_Model):
     site_class: Literal["macro", "micro"]
     build_mode: BuildMode
     owner: str = ""
+    #: operators a pole of this type can host (共建共享 tenancies; a candidate column max_tenants overrides it)
+    max_tenants: Annotated[int, Field(ge=1, le=10)] = 1
+    #: 万元 each tenant after the first pays (None = 0.3 × cost)
+    share_cost: Annotated[float, Field(ge=0, le=1e6)] | None = None
 
 
 DEFAULT_TYPES: dict[str, TypeDefaults] = {
-    "tower": TypeDefaults(height_m=30, cost=6, site_class="macro", build_mode="共享", owner="中国铁塔"),
-    "street_lamp": TypeDefaults(height_m=10, cost=8, site_class="micro", build_mode="利旧", owner="路灯管理部门"),
-    "surveillance_pole": TypeDefaults(height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="公安"),
-    "traffic_pole": TypeDefaults(height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="交管"),
-    "rooftop": TypeDefaults(height_m=25, cost=12, site_class="macro", build_mode="利旧", owner="业主"),
-    "smart_pole": TypeDefaults(height_m=12, cost=18, site_class="micro", build_mode="新建", owner="中国铁塔"),
-    "new_site": TypeDefaults(height_m=30, cost=45, site_class="macro", build_mode="新建", owner="中国铁塔"),
+    "tower": TypeDefaults(height_m=30, cost=6, site_class="macro", build_mode="共享", owner="中国铁塔", max_tenants=3),
+    "street_lamp": TypeDefaults(height_m=10, cost=8, site_class="micro", build_mode="利旧", owner="路灯管理部门", max_tenants=1),
+    "surveillance_pole": TypeDefaults(height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="公安", max_tenants=1),
+    "traffic_pole": TypeDefaults(height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="交管", max_tenants=1),
+    "rooftop": TypeDefaults(height_m=25, cost=12, site_class="macro", build_mode="利旧", owner="业主", max_tenants=3),
+    "smart_pole": TypeDefaults(height_m=12, cost=18, site_class="micro", build_mode="新建", owner="中国铁塔", max_tenants=2),
+    "new_site": TypeDefaults(height_m=30, cost=45, site_class="macro", build_mode="新建", owner="中国铁塔", max_tenants=3),
 }
 
 
@@ -341,6 +346,8 @@ class Objective(_Model):
     #: a target no selection can meet: "cap" plans for the reachable share and says so in
     #: the report; "error" stops with exit code 3 after writing the diagnostics
     on_infeasible: Literal["cap", "error"] = "cap"
+    #: with [[phases]]: cost of phase p weighted by 1 / (1 + discount_rate)^p (0 = no discounting)
+    discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.0
 
 
 class Solver(_Model):
@@ -414,6 +421,10 @@ class Scenario(_Model):
     solver: Solver = Solver()
     compute: Compute = Compute()
     report: Report = Report()
+    #: phased roll-out (建设期), cumulative targets; see planner.scenario_rollout
+    phases: tuple[PhaseConfig, ...] = ()
+    #: operators sharing the poles (共建共享); see planner.scenario_rollout
+    operators: dict[str, OperatorConfig] = Field(default_factory=dict)
     #: folder the relative paths were resolved against (not a TOML key)
     base_dir: Path = Field(default=Path("."), exclude=True)
     #: the file it was loaded from, and the ``--set`` overrides applied (for the manifest)
@@ -618,11 +629,13 @@ def scenario_from_dict(
     """Validate a scenario given as a dict (as parsed from TOML)."""
     raw = _apply_overrides(raw, tuple(overrides))
     try:
-        return Scenario.model_validate(
+        sc = Scenario.model_validate(
             {**raw, "base_dir": Path(base_dir), "source": source, "overrides": tuple(overrides)}
         )
     except ValidationError as exc:
         raise ScenarioError(_format_validation(exc, str(source or "scenario"))) from None
+    check_rollout(sc, str(source or "scenario"))
+    return sc
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
