@@ -150,3 +150,23 @@ def test_partial_antenna_table_keeps_class_defaults() -> None:
                              "radio": {"micro_antenna": {"tilt_deg": 3.0}, "macro_antenna": {"sectors": 2}}})
     assert sc.radio.micro_antenna.omni and sc.radio.micro_antenna.hpbw_v_deg == 65.0
     assert sc.radio.macro_antenna.bearings() == (0.0, 180.0) and sc.radio.macro_antenna.hpbw_v_deg == 10.0
+
+
+def test_sectors_and_sinr_with_terrain() -> None:
+    """The pattern pass runs after the terrain build too; a wall blocks, the pattern still applies."""
+    from planner.coverage import Terrain
+
+    bld = np.zeros((GRID.ny, GRID.nx), np.float32)
+    bld[10:70, 55] = 40.0  # a 40 m wall 150 m east of the mast
+    terrain = Terrain(GRID, np.zeros((GRID.ny, GRID.nx), np.float32), bld)
+    x, y = [GRID.x0 + 400.0], [GRID.y0 - 400.0]
+    radio = RadioConfig(terrain_clear="los")
+    omni = _rows(build_coverage(GRID, x, y, [30.0], ["macro"], radio, terrain=terrain))[0]
+    cov = build_coverage(GRID, x, y, [30.0], ["macro"], radio.model_copy(update={"antenna": "sectors"}), terrain=terrain)
+    sect = _rows(cov)[0]
+    assert cov.meta["antenna"]["mode"] == "sectors" and set(sect) <= set(omni) and len(sect) < len(omni)
+    c = ((400 - 205) // 10) * GRID.nx + 40  # on the 0 degree boresight, 205 m north, in the clear
+    dep = math.degrees(math.atan2(28.5, math.hypot(5.0, 205.0)))
+    assert omni[c] - sect[c] == pytest.approx(12 * ((dep - 6.0) / 10.0) ** 2, abs=0.05)
+    res = plan_sinr(GRID, x, y, [30.0], ["macro"], radio, terrain=terrain)
+    assert "terrain" in res.meta["approximation"] and np.isfinite(res.sinr_db).any()

@@ -18,7 +18,20 @@ ue_height_m                 1.5         TR 38.901 default UE height
 los                         probability dB-averaged loss under Table 7.4.2-1 (no terrain); see below
 macro                       200 W       64T64R AAU, 17 dBi SSB (broadcast) beam, UMa
 micro                       20 W        pole AAU 4T4R, 10 dBi, UMi-Street Canyon
+antenna                     omni        "sectors": TR 38.901 Table 7.3-1 pattern per cell (below)
+noise_figure_db             7           UE noise figure in the SS-SINR noise (:mod:`.interference`)
+load_factor                 0.5         η: interferers' loaded share of resource elements
+overlap_window_db           6           overlap / pilot pollution window below the best server
+sinr_min_db                 −3          SS-SINR a cell needs in the per-area statistics
 ==========================  ==========  ===========================================================
+
+Antennas (:mod:`planner.radio.antenna`; the class's ``antenna_gain_dbi`` is the peak): with
+``antenna = "sectors"`` each site class uses ``macro_antenna`` / ``micro_antenna`` (3 × 65°
+macro panels at 0/120/240°, 10° vertical broadcast beam, 6° mechanical tilt; poles omni) and
+every coverage cell takes its best sector's gain after the eq. 7.1-7/7.1-8 rotation; the
+default stays omni because sectors change every plan and the demo and tests are calibrated on
+omni sites. SINR, overlap and the edge-throughput estimate of a plan are in
+:mod:`planner.radio.interference`.
 
 The threshold is compared with RSRP after the penetration margin, so the defaults ask for an
 indoor −105 dBm, i.e. an outdoor −85 dBm (plus the shadowing margin). That is 5 dB stricter
