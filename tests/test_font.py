@@ -96,3 +96,13 @@ def test_chinese_renders_from_the_embedded_font_without_system_cjk_fonts(tmp_pat
     # the embedded font: real, different glyphs, unlike the tofu rendering
     assert shots["a"] != shots["b"]
     assert shots["a"] != shots["c"] and widths["a"] > 100
+
+
+def test_charts_draw_chinese_axes_with_the_vendored_font() -> None:
+    """The charts' zh axes come from the vendored font, with or without an installed CJK font."""
+    from planner.report import charts
+
+    assert charts.cjk_font() == "Noto Sans CJK SC"
+    plan = make_plan()
+    zh, en = charts.rsrp_histogram(plan, "zh"), charts.rsrp_histogram(plan, "en")
+    assert charts._chart_language("zh") == "zh" and zh != en
