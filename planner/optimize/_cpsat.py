@@ -131,7 +131,7 @@ def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, dti
     prm = solver.parameters
     prm.max_time_in_seconds = max(0.05, deadline - time.perf_counter())  # the safety stop only
     prm.num_workers = int(max(1, workers))
-    prm.random_seed = int(seed)
+    prm.random_seed = int(seed) % 2**31  # CP-SAT seeds are int32: reduced deterministically, as SCIP's shift is
     prm.relative_gap_limit = float(gap_limit)
     prm.log_search_progress = False
     if deterministic:
