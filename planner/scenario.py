@@ -25,7 +25,7 @@ from pydantic import (
 
 from planner.errors import Problem, ScenarioError
 from planner.io._paths import absolute, not_a_regular_file
-from planner.scenario_rollout import OperatorConfig, PhaseConfig, check_rollout
+from planner.scenario_rollout import OperatorConfig, PhaseConfig, check_rollout, rollout_fix
 
 PriorityClass = Literal[
     "airport",
@@ -611,7 +611,7 @@ def _format_validation(exc: ValidationError, source: str) -> list[Problem]:
         else:
             msg = err["msg"]
             key = loc.rsplit(".", 1)[0] if loc.rsplit(".", 1)[-1].isdigit() else loc  # list items: the list's key
-            fix = _KEY_FIXES.get(key, "give a value of the right type and range (see README)")
+            fix = _KEY_FIXES.get(key) or rollout_fix(key) or "give a value of the right type and range (see README)"
             if loc == "scenario.seed":
                 fix = f"use a whole number from 0 to 2^63 − 1 ({MAX_SEED})"
         if "input" in err and kind != "missing" and not isinstance(err["input"], dict):

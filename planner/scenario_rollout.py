@@ -139,3 +139,26 @@ def tenancy_of_type(sc: Scenario, ctype: str) -> tuple[int, float]:
     else:
         share = DEFAULT_SHARE_COST_FRACTION * (float(t.cost) if t is not None else 0.0)
     return int(cap), share
+
+
+#: fixes for out-of-range values of the keys of this module, by the key's last part
+_FIXES: dict[str, str] = {
+    "budget": "give the phase's budget for new sites in 万元, >= 0 (0 = no cap), e.g. budget = 6000",
+    "max_sites": "give a whole number of new sites >= 0 (0 = no cap), e.g. max_sites = 200",
+    "band": 'use one of "n78", "n41", "n79", "n28", e.g. band = "n41"',
+    "max_tenants": "give the number of operators the pole can host, a whole number from 1 to 10 (lamp 1, smart pole 2, tower 3)",
+    "share_cost": "give the 万元 each tenant after the first pays, >= 0, e.g. share_cost = 1.8",
+    "discount_rate": "give a yearly rate from 0 to 1, e.g. discount_rate = 0.05 (0 = no discounting)",
+    "name": "give a short name, e.g. name = \"2020\"",
+}
+
+
+def rollout_fix(key: str) -> str:
+    """The fix for a bad value of a phase, operator or tenancy key (``""`` for other keys)."""
+    parts = key.split(".")
+    if parts[0] == "phases" or parts[0] == "operators" or key.endswith((".max_tenants", ".share_cost")) \
+            or key == "objective.discount_rate":
+        if (len(parts) >= 2 and parts[-2] == "targets") or parts[-1] == "targets":
+            return "give a coverage share from 0 to 1 per class or area id, e.g. rail_station = 0.98"
+        return _FIXES.get(parts[-1], "")
+    return ""

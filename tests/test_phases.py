@@ -119,7 +119,7 @@ def _scenario(tmp_path: Path, body: str) -> Path:
     ('[[phases]]\nname = "2020"\ntargets = {park = 0.9}\n[[phases]]\nname = "2021"\ntargets = {park = 0.8}\n',
      "phases.1.targets.park", "cumulative"),
     ('[[phases]]\nname = "2020"\ntargets = {airprot = 0.9}\n', "phases.0.targets.airprot", "priority class"),
-    ('[[phases]]\nname = "2020"\nbudget = -5\n', "phases.0.budget", ""),
+    ('[[phases]]\nname = "2020"\nbudget = -5\n', "phases.0.budget", "0 = no cap"),
     ('[[phases]]\nname = "2020"\n[objective]\nkind = "max_coverage"\n', "objective.kind", "min_cost"),
 ])
 def test_bad_phase_sections_name_the_key(tmp_path: Path, body: str, key: str, fix: str) -> None:

@@ -1,0 +1,386 @@
+r"""Multi-operator sharing (共建共享): several operators' networks on one set of poles, least total cost.
+
+Each operator ``o`` has its own coverage problem over the *same* candidate columns (its band
+and thresholds give its own matrix ``a^o``, its own targets). Formulation (``z_{oj}`` =
+operator ``o`` has equipment on pole ``j``, ``u_j`` = pole ``j`` is used)::
+
+    z_{oj} ≤ u_j ≤ Σ_o z_{oj},      Σ_o z_{oj} ≤ m_j                     (max_tenants of the pole)
+    k_i · y_{oi} ≤ Σ_j a^o_ij z_{oj},   Σ_{i∈A} w_i y_{oi} ≥ t_{oA} Σ_{i∈A} w_i   (every operator's targets)
+    min Σ_j c_j u_j + Σ_j s_j (Σ_o z_{oj} − u_j)                         (first tenant c_j, others s_j)
+
+with the side constraints (separations, 合杆 groups, per-type caps) on ``u``. Sites on air
+(fixed) serve every operator at no cost and are not counted against ``m_j``.
+
+Solved (:func:`solve_operators`) on shares of one deterministic work budget: every operator
+alone (:func:`planner.optimize.solve`; also the "planning alone" comparison and, through its
+bound, a bound of the joint model: the poles used must meet each operator's targets, so the
+joint cost is at least ``max_o LB_o``); then operators added one at a time, each paying
+``s_j`` on poles already used and ``c_j`` elsewhere, poles at ``m_j`` forbidden (both orders,
+then one more pass re-planning each operator given the others); then CP-SAT on the joint
+model over a core (every column up to :data:`FULL_MODEL_COLS`, else the columns of the plans
+found), hinted with the best. The cheapest plan meeting every operator's targets is returned;
+the sum of the single plans is its reference when their union respects ``m_j``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.sat.python import cp_model
+
+from planner.optimize._budget import DTIME_PER_UNIT, Budget, resolve_work
+from planner.optimize._cpsat import int_scale
+from planner.optimize._reduce import merge_rows
+from planner.optimize.problem import CoverageProblem
+from planner.optimize.solve import evaluate, solve
+
+#: joint models with at most this many free columns go to CP-SAT whole (bound valid for the model)
+FULL_MODEL_COLS = 3000
+#: share of the work budget for the single and sequential solves; the rest is CP-SAT's
+SUBSOLVE_SHARE = 0.6
+_EPS = 1e-9
+
+
+@dataclass
+class OperatorsPlan:
+    """Tenancies of every operator and their cost.
+
+    Attributes
+    ----------
+    z : ndarray of bool, shape (n_operators, n_cols)
+        Operator ``o`` has equipment on pole ``j`` (sites on air included for every operator).
+    cost : float
+        Total cost (万元): site cost of every used pole plus the sharing cost of further tenants.
+    operator_cost : ndarray of float
+        Cost attributed to each operator: the first listed operator on a pole pays its site
+        cost, every further one its sharing cost.
+    coverage : list of ndarray
+        Per operator, the weighted coverage share of each area.
+    violations : list of str
+        Targets missed or poles over ``max_tenants`` (empty = feasible).
+    """
+
+    z: NDArray[np.bool_]
+    cost: float
+    operator_cost: NDArray[np.float64]
+    coverage: list[NDArray[np.float64]]
+    violations: list[str]
+
+    @property
+    def feasible(self) -> bool:
+        """Every operator meets its targets and no pole is over its tenancy cap."""
+        return not self.violations
+
+    @property
+    def tenants(self) -> NDArray[np.int64]:
+        """Operators on each pole."""
+        return self.z.sum(axis=0).astype(np.int64)
+
+
+@dataclass
+class OperatorsSolution:
+    """Result of :func:`solve_operators`: the joint plan, the single plans, bound, gap and 共享率."""
+
+    plan: OperatorsPlan
+    single_cost: NDArray[np.float64]
+    single_z: NDArray[np.bool_]
+    status: str
+    bound: float
+    gap: float
+    source: str
+    free: NDArray[np.bool_]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def share_rate(self) -> float:
+        """共享率: share of the tenancies on poles with two or more tenants (sites on air excluded)."""
+        t = self.plan.tenants[self.free]
+        total = int(t.sum())
+        return float(t[t >= 2].sum()) / total if total else 0.0
+
+    @property
+    def saving(self) -> float:
+        """Sum of the single-operator plans' costs minus the joint cost (万元)."""
+        return float(self.single_cost.sum()) - self.plan.cost
+
+    def to_dict(self, names: list[str]) -> dict[str, Any]:
+        """JSON-ready record for the manifest."""
+        z, t = self.plan.z, self.plan.tenants
+        ops = [{"name": nm, "sites": int(z[o].sum()), "cost": round(float(self.plan.operator_cost[o]), 6),
+                "shared_sites": int((z[o] & (t >= 2)).sum()), "single_cost": round(float(self.single_cost[o]), 6),
+                "single_sites": int(self.single_z[o].sum())} for o, nm in enumerate(names)]
+        return {"status": self.status, "bound": _finite(self.bound), "gap": _finite(self.gap), "source": self.source,
+                "total_cost": round(self.plan.cost, 6), "single_total": round(float(self.single_cost.sum()), 6),
+                "saving": round(self.saving, 6), "share_rate": round(self.share_rate, 6), "poles": int((t > 0).sum()),
+                "tenancies": int(t.sum()), "operators": ops, "violations": list(self.plan.violations),
+                "stats": self.stats}
+
+
+def _finite(v: float) -> float | None:
+    return round(float(v), 6) if math.isfinite(v) else None
+
+
+def evaluate_operators(problems: list[CoverageProblem], z: NDArray[np.bool_], max_tenants: NDArray[np.int64],
+                       share_cost: NDArray[np.float64]) -> OperatorsPlan:
+    """Cost (first tenant pays the site, further ones ``share_cost``), coverage and violations of tenancies ``z``."""
+    base = problems[0]
+    assert base.fixed is not None
+    z = np.asarray(z, dtype=bool).copy()
+    z[:, base.fixed] = True
+    free = ~base.fixed
+    t = z.sum(axis=0)
+    used = (t > 0) & free
+    cost = float(base.cost[used].sum() + (share_cost * np.maximum(t - 1, 0))[free].sum())
+    first = np.argmax(z, axis=0)  # lowest operator index on each pole
+    op_cost = np.zeros(len(problems))
+    for o in range(len(problems)):
+        mine = z[o] & free
+        op_cost[o] = float(np.where(first[mine] == o, base.cost[mine], share_cost[mine]).sum())
+    bad: list[str] = []
+    cov = []
+    for o, p in enumerate(problems):
+        ev = evaluate(p, np.flatnonzero(z[o]))
+        cov.append(ev["area_fraction"])
+        short = [p.area_names[a] for a in range(p.n_areas) if p.area_target[a] > 0 and
+                 ev["area_covered"][a] + _EPS * max(1.0, ev["area_total"][a]) < p.area_target[a] * ev["area_total"][a]]
+        if short:
+            bad.append(f"operator {o}: target not met in {', '.join(short[:5])}" + (" …" if len(short) > 5 else ""))
+    over = np.flatnonzero(free & (t > max_tenants))
+    if over.size:
+        bad.append(f"{over.size} poles over max_tenants (e.g. {base.col_ids[int(over[0])]})")
+    return OperatorsPlan(z, cost, op_cost, cov, bad)
+
+
+def solve_operators(problems: list[CoverageProblem], max_tenants: NDArray[np.int64], share_cost: NDArray[np.float64], *,
+                    time_limit_s: float = 60.0, work_limit: float = 0.0, workers: int = 2, seed: int = 0,
+                    full_model_cols: int = FULL_MODEL_COLS) -> OperatorsSolution:
+    """Plan every operator on shared poles at the least total cost (see the module docstring).
+
+    Parameters
+    ----------
+    problems : list of CoverageProblem
+        One per operator, same columns (cost = site cost in 万元, fixed, forbidden, side
+        constraints taken from the first), each with its own rows and targets.
+    max_tenants : ndarray of int
+        Operators each pole can host (≥ 1).
+    share_cost : ndarray of float
+        Cost of each tenant after the first (万元, ≥ 0).
+    time_limit_s, work_limit : float
+        The work budget (``work_limit`` units, or ``time_limit_s`` × 300) of the whole call.
+    workers, seed : int
+        CP-SAT threads (interleaved, deterministic) and seed of every stage.
+    full_model_cols : int
+        Up to this many free columns CP-SAT gets every column.
+    """
+    base = problems[0]
+    assert base.fixed is not None and base.forbidden is not None
+    t0 = time.perf_counter()
+    n_op, n = len(problems), base.n_cols
+    cap = np.asarray(max_tenants, dtype=np.int64)
+    share = np.asarray(share_cost, dtype=np.float64)
+    if n_op < 1 or (cap < 1).any() or (share < 0).any():
+        raise ValueError("solve_operators needs ≥ 1 operator, max_tenants ≥ 1 and share_cost ≥ 0")
+    work = resolve_work(time_limit_s, work_limit)
+    sizes = np.array([float(p.a.nnz) + 1.0 for p in problems])
+    n_solves = 1 + 2 + 1  # singles, two sequential orders, one re-planning pass (each over every operator)
+    stats: dict[str, Any] = {"work_limit": round(work, 3), "solves": []}
+
+    def run(o: int, cost: NDArray[np.float64], banned: NDArray[np.bool_], label: str) -> tuple[NDArray[np.bool_] | None, float]:
+        units = max(1.0, SUBSOLVE_SHARE * work * sizes[o] / (float(sizes.sum()) * n_solves))
+        p = problems[o]
+        assert p.forbidden is not None and p.fixed is not None
+        sub = replace(p, cost=cost, forbidden=(p.forbidden | banned) & ~p.fixed)
+        sol = solve(sub, "min_cost", time_limit_s=max(0.05, time_limit_s * units / work), work_limit=units, workers=workers,
+                    seed=seed, backend="auto")
+        stats["solves"].append({"stage": label, "operator": o, "status": sol.status, "objective": _finite(sol.objective),
+                                "bound": _finite(sol.bound), "work_units": round(float(units), 3)})
+        lb = float(sol.bound) if math.isfinite(sol.bound) else 0.0
+        if not math.isfinite(sol.objective):
+            return None, lb
+        sel = np.zeros(n, dtype=bool)
+        sel[sol.selected] = True
+        return sel, lb
+
+    none = np.zeros(n, dtype=bool)
+    single_z = np.zeros((n_op, n), dtype=bool)
+    single_cost = np.zeros(n_op)
+    lbs = np.zeros(n_op)
+    for o in range(n_op):
+        sel, lbs[o] = run(o, base.cost, none, "single")
+        if sel is not None:
+            single_z[o] = sel
+        single_cost[o] = float(base.cost[single_z[o] & ~base.fixed].sum())
+    plans: list[tuple[str, OperatorsPlan]] = [("singles", evaluate_operators(problems, single_z, cap, share))]
+
+    def sequential(order: list[int], start: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        z = start.copy()
+        for o in order:
+            z[o] = False
+            t = z.sum(axis=0)
+            cost = np.where(t > 0, share, base.cost)
+            sel, _ = run(o, cost, t >= cap, "sequential")
+            if sel is not None:
+                z[o] = sel
+        return z
+
+    empty = np.zeros((n_op, n), dtype=bool)
+    for order in (list(range(n_op)), list(range(n_op))[::-1]):
+        z = sequential(order, empty)
+        plans.append((f"sequential {order}", evaluate_operators(problems, z, cap, share)))
+    name, best = _best(plans)
+    if best.feasible:
+        z = sequential(list(range(n_op)), best.z)
+        plans.append(("re-planned", evaluate_operators(problems, z, cap, share)))
+    name, best = _best(plans)
+    free = ~base.forbidden & ~base.fixed
+    if int(free.sum()) <= full_model_cols:
+        core, full = np.flatnonzero(free), True
+    else:
+        mask = np.zeros(n, dtype=bool)
+        for _, pl in plans:
+            mask |= pl.z.any(axis=0)
+        core, full = np.flatnonzero(mask & free), False
+    budget = Budget.start(time_limit_s * (1 - SUBSOLVE_SHARE), work * (1 - SUBSOLVE_SHARE))
+    jz, jbound, info = _joint_cpsat(problems, core, cap, share, best.z, budget, workers, seed)
+    stats["joint"] = {**info, "core_cols": int(core.size), "full_model": full}
+    if jz is not None:
+        plans.append(("joint", evaluate_operators(problems, jz, cap, share)))
+    name, best = _best(plans)
+    bound = float(lbs.max()) if lbs.size else 0.0
+    if full and math.isfinite(jbound):
+        bound = max(bound, jbound)
+    if best.feasible:
+        gap = max(0.0, best.cost - bound) / max(abs(best.cost), 1e-9)
+        status = "optimal" if gap <= 1e-6 else "feasible"
+        gap = 0.0 if status == "optimal" else gap
+    else:
+        status, gap = "infeasible", math.inf
+    stats["plans"] = {nm: round(pl.cost, 6) for nm, pl in plans}
+    stats["runtime_s"] = round(time.perf_counter() - t0, 3)
+    return OperatorsSolution(best, single_cost, single_z, status, bound, gap, name, ~base.fixed, stats)
+
+
+def _best(plans: list[tuple[str, OperatorsPlan]]) -> tuple[str, OperatorsPlan]:
+    feas = [(pl.cost, i) for i, (_, pl) in enumerate(plans) if pl.feasible]
+    i = min(feas)[1] if feas else min((len(pl.violations), pl.cost, i) for i, (_, pl) in enumerate(plans))[2]
+    return plans[i]
+
+
+def _joint_cpsat(problems: list[CoverageProblem], core: NDArray[np.int64], cap: NDArray[np.int64], share: NDArray[np.float64],
+                 hint: NDArray[np.bool_], budget: Budget, workers: int,
+                 seed: int) -> tuple[NDArray[np.bool_] | None, float, dict[str, Any]]:
+    """CP-SAT on the joint model over ``core``; tenancies, bound (万元) and info."""
+    base = problems[0]
+    assert base.fixed is not None and base.col_group is not None and base.col_type is not None
+    n_op, n = len(problems), base.n_cols
+    fixed = base.fixed
+    info: dict[str, Any] = {}
+    drop = np.zeros(n, dtype=bool)
+    if base.conflicts is not None:
+        for a_, b_ in base.conflicts:
+            drop[b_] |= bool(fixed[a_])
+            drop[a_] |= bool(fixed[b_])
+    for grp in np.unique(base.col_group[fixed & (base.col_group >= 0)]):
+        drop |= base.col_group == grp
+    core = core[~drop[core]]
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[core] = np.arange(core.size)
+    model = cp_model.CpModel()
+    m = core.size
+    u = [model.new_bool_var(f"u{j}") for j in range(m)]
+    z = [[model.new_bool_var(f"z{o}_{j}") for j in range(m)] for o in range(n_op)]
+    for j in range(m):
+        for o in range(n_op):
+            model.add_implication(z[o][j], u[j])
+        model.add_bool_or([z[o][j] for o in range(n_op)]).only_enforce_if(u[j])
+        if cap[core[j]] < n_op:
+            model.add(sum(z[o][j] for o in range(n_op)) <= int(cap[core[j]]))
+    n_rows = 0
+    for o, p in enumerate(problems):
+        a = p.a
+        base_cnt = np.asarray(a[:, np.flatnonzero(fixed)].sum(axis=1)).ravel().astype(np.int64) if fixed.any() else np.zeros(a.shape[0], np.int64)
+        total_w = np.bincount(p.row_area, weights=p.row_weight, minlength=p.n_areas)
+        const_w = np.bincount(p.row_area, weights=p.row_weight * (base_cnt >= p.row_k), minlength=p.n_areas)
+        rows = np.flatnonzero((p.area_target[p.row_area] > 0) & (base_cnt < p.row_k))
+        sub = a[rows][:, core].tocsr()
+        k_left = (p.row_k[rows] - base_cnt[rows]).astype(np.int64)
+        ok = np.diff(sub.indptr) >= k_left
+        sub, w, ar, k, _ = merge_rows(sub[ok].tocsr(), p.row_weight[rows][ok], p.row_area[rows][ok], k_left[ok],
+                                      np.zeros(int(ok.sum()), dtype=bool))
+        n_rows += sub.shape[0]
+        reach = const_w + np.bincount(ar, weights=w, minlength=p.n_areas)
+        if ((p.area_target * total_w) > reach + _EPS * np.maximum(total_w, 1.0)).any():
+            info["cpsat_status"] = "CORE_INFEASIBLE"
+            return None, math.nan, info
+        w_scale, w_int, _ = int_scale(w)
+        for area in np.flatnonzero(p.area_target > 0):
+            need = p.area_target[area] * total_w[area] - const_w[area]
+            if need <= _EPS * max(total_w[area], 1.0):
+                continue
+            terms = []
+            for i in np.flatnonzero(ar == area):
+                cols = sub.indices[sub.indptr[i]:sub.indptr[i + 1]]
+                yi = model.new_bool_var(f"y{o}_{i}")
+                lits = [z[o][int(c)] for c in cols]
+                if k[i] == 1:
+                    model.add_bool_or(lits).only_enforce_if(yi)
+                else:
+                    model.add(sum(lits) >= int(k[i])).only_enforce_if(yi)
+                terms.append(int(w_int[i]) * yi)
+            model.add(sum(terms) >= math.ceil(need * w_scale - 1e-6))
+    info["rows"] = int(n_rows)
+    if base.conflicts is not None:
+        for a_, b_ in base.conflicts:
+            if pos[a_] >= 0 and pos[b_] >= 0:
+                model.add_at_most_one([u[int(pos[a_])], u[int(pos[b_])]])
+    gc = base.col_group[core]
+    for grp in np.unique(gc[gc >= 0]):
+        members = np.flatnonzero(gc == grp)
+        if members.size > 1:
+            model.add_at_most_one([u[int(j)] for j in members])
+    if base.type_caps:
+        tc = base.col_type[core]
+        for t, c in base.type_caps.items():
+            members = np.flatnonzero(tc == t)
+            if members.size > c:
+                model.add(sum(u[int(j)] for j in members) <= int(c))
+    c = base.cost[core]
+    s = share[core]
+    coef = np.r_[c - s, s]
+    scale, ints, exact = int_scale(np.abs(coef))
+    if not exact and coef.size and np.abs(coef).max() > 0:
+        scale = 1e9 / float(np.abs(coef).max())
+        ints = np.round(np.abs(coef) * scale).astype(np.int64)
+    ints = np.where(coef < 0, -ints, ints)
+    model.minimize(sum(int(ints[j]) * u[j] for j in range(m) if ints[j]) +
+                   sum(int(ints[m + j]) * z[o][j] for o in range(n_op) for j in range(m) if ints[m + j]))
+    for j, col in enumerate(core):
+        model.add_hint(u[j], bool(hint[:, col].any()))
+        for o in range(n_op):
+            model.add_hint(z[o][j], bool(hint[o, col]))
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.max_time_in_seconds = budget.seconds_left()
+    prm.num_workers = int(max(1, workers))
+    prm.random_seed = int(seed)
+    prm.interleave_search = True
+    prm.max_deterministic_time = max(0.01, budget.units() * DTIME_PER_UNIT)
+    st = solver.solve(model)
+    info.update({"cpsat_status": solver.status_name(st), "deterministic_time": round(float(solver.response_proto.deterministic_time), 3),
+                 "wall_s": round(solver.wall_time, 3),
+                 "time_limited": bool(st not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+                                      and solver.wall_time >= 0.98 * prm.max_time_in_seconds)})
+    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, math.nan, info
+    out = np.zeros((n_op, n), dtype=bool)
+    out[:, fixed] = True
+    for o in range(n_op):
+        for j, col in enumerate(core):
+            out[o, col] = solver.boolean_value(z[o][j])
+    slack = 0.0 if exact else 0.5 * m * (n_op + 1)
+    return out, (float(solver.best_objective_bound) - slack) / scale, info
