@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -199,3 +200,19 @@ def test_chunked_equals_one_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
                          min_best_dbm=-105.0)
     np.testing.assert_allclose(one.sinr_db, whole.sinr_db, atol=1e-3, equal_nan=True)
     np.testing.assert_array_equal(one.overlap, whole.overlap)
+
+
+def test_cli_bad_radio_values_exit_2(tiny: Path, tmp_path: Path) -> None:
+    """`planner run` with a negative noise figure and an azimuth outside 0-360: exit 2, each key and its fix, nothing written."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "never"
+    r = subprocess.run([sys.executable, "-m", "planner.cli", "run", str(tiny), "--out", str(out),
+                        "--set", "radio.noise_figure_db=-1", "--set", "radio.macro_antenna.azimuths_deg=[0, 120, 400]"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2
+    assert "radio.noise_figure_db" in r.stderr and "UE noise figure" in r.stderr
+    assert "radio.macro_antenna.azimuths_deg" in r.stderr and "one bearing per sector" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    assert not out.exists()
