@@ -26,7 +26,8 @@ from kernels.cft import subgradient_step, update_lambda
 @_jit
 def core_rows(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], m: int,
               cols: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Row-major incidence ``(r_ptr, r_cols)`` of the columns ``cols`` (global column ids, ascending per row)."""
+    """Row-major incidence ``(r_ptr, r_pos)`` of the columns ``cols``: ``r_pos`` holds positions in ``cols``
+    (ascending per row when ``cols`` is sorted)."""
     cnt = np.zeros(m + 1, dtype=np.int64)
     for t in range(cols.size):
         j = cols[t]
@@ -40,7 +41,7 @@ def core_rows(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], m: int,
         j = cols[t]
         for p in range(c_ptr[j], c_ptr[j + 1]):
             i = c_rows[p]
-            r_cols[fill[i]] = j
+            r_cols[fill[i]] = t
             fill[i] += 1
     return cnt, r_cols
 
@@ -96,32 +97,32 @@ def _pop(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int) -> tuple[flo
 
 
 @_jit
-def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np.int64], r_cols: NDArray[np.int64],
+def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np.int64], r_pos: NDArray[np.int64],
            cost: NDArray[np.float64], need_in: NDArray[np.int64], u: NDArray[np.float64], cand: NDArray[np.int64],
-           sel: NDArray[np.bool_], order: NDArray[np.int64]) -> tuple[int, int, int]:
-    """Lagrangian greedy over the columns ``cand`` (``r_ptr/r_cols``: their row-major incidence).
+           taken: NDArray[np.bool_], order: NDArray[np.int64]) -> tuple[int, int, int]:
+    """Lagrangian greedy over the columns ``cand`` (``r_ptr/r_pos``: :func:`core_rows` of ``cand``).
 
-    ``need_in[i]``: covers row ``i`` still needs; ``sel`` (in/out): chosen columns (columns
-    already set are not chosen again and count nothing: the caller folds them into
-    ``need_in``); ``order`` receives the chosen columns in order. Returns
+    ``need_in[i]``: covers row ``i`` still needs; ``taken`` (in/out, one flag per entry of
+    ``cand``): columns already taken are not chosen again and count nothing (the caller folds
+    them into ``need_in``); ``order`` receives the chosen columns (ids) in order. Returns
     ``(columns chosen, rows left short, work)``.
 
     Monotone scores: covering row ``i`` turns ``(γ, μ)`` into ``(γ + u_i, μ − 1)`` with
     ``u_i ≥ 0``. For ``γ > 0``: ``(γ + u_i)/(μ − 1) ≥ γ/μ``. For ``γ ≤ 0``: ``γ' = γ + u_i``;
     if ``γ' > 0`` the new score is positive; else ``γ'(μ − 1) ≥ γ(μ − 1) ≥ γμ``.
     """
-    n = cost.size
+    nc = cand.size
     need = need_in.copy()
-    gam = np.zeros(n, dtype=np.float64)
-    mu = np.zeros(n, dtype=np.int64)
-    hv = np.empty(cand.size + 1, dtype=np.float64)
-    hj = np.empty(cand.size + 1, dtype=np.int64)
+    gam = np.zeros(nc, dtype=np.float64)
+    mu = np.zeros(nc, dtype=np.int64)
+    hv = np.empty(nc + 1, dtype=np.float64)
+    hj = np.empty(nc + 1, dtype=np.int64)
     size = 0
     work = 0
-    for t in range(cand.size):
-        j = cand[t]
-        if sel[j]:
+    for t in range(nc):
+        if taken[t]:
             continue
+        j = cand[t]
         g = cost[j]
         c = 0
         for p in range(c_ptr[j], c_ptr[j + 1]):
@@ -130,25 +131,26 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
                 g -= u[i]
                 c += 1
         work += c_ptr[j + 1] - c_ptr[j]
-        gam[j] = g
-        mu[j] = c
+        gam[t] = g
+        mu[t] = c
         if c > 0:
-            size = _push(hv, hj, size, _score(g, c), j)
+            size = _push(hv, hj, size, _score(g, c), t)
     short = 0
     for i in range(need.size):
         if need[i] > 0:
             short += 1
     n_new = 0
     while short > 0 and size > 0:
-        v, j, size = _pop(hv, hj, size)
+        v, t, size = _pop(hv, hj, size)
         work += 8
-        if sel[j] or mu[j] == 0:
+        if taken[t] or mu[t] == 0:
             continue
-        sc = _score(gam[j], mu[j])
+        sc = _score(gam[t], mu[t])
         if sc > v:
-            size = _push(hv, hj, size, sc, j)
+            size = _push(hv, hj, size, sc, t)
             continue
-        sel[j] = True
+        taken[t] = True
+        j = cand[t]
         order[n_new] = j
         n_new += 1
         for p in range(c_ptr[j], c_ptr[j + 1]):
@@ -160,31 +162,38 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
                 short -= 1
                 ui = u[i]
                 for q in range(r_ptr[i], r_ptr[i + 1]):
-                    col = r_cols[q]
-                    if not sel[col]:
-                        mu[col] -= 1
-                        gam[col] += ui
+                    o = r_pos[q]
+                    if not taken[o]:
+                        mu[o] -= 1
+                        gam[o] += ui
                 work += r_ptr[i + 1] - r_ptr[i]
     return n_new, short, work
 
 
 @_jit
-def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
-                   k: NDArray[np.int64], sel: NDArray[np.bool_]) -> tuple[int, int]:
-    """Drop chosen columns whose every row stays covered ``k_i`` times, most expensive first
-    (ties: smaller index first). Returns ``(columns dropped, work)``."""
+def drop_listed(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
+                k: NDArray[np.int64], chosen: NDArray[np.int64], keep: NDArray[np.bool_]) -> tuple[float, int]:
+    """Redundant-column removal on the list ``chosen`` (``keep`` out: kept flags); returns ``(kept cost, work)``.
+
+    Most expensive first (ties: the earlier entry first); a column goes when every row it
+    serves keeps ``k_i`` covers without it.
+    """
     cov = np.zeros(k.size, dtype=np.int64)
-    chosen = np.flatnonzero(sel)
     work = 0
     for t in range(chosen.size):
         j = chosen[t]
+        keep[t] = True
         for p in range(c_ptr[j], c_ptr[j + 1]):
             cov[c_rows[p]] += 1
         work += c_ptr[j + 1] - c_ptr[j]
-    order = np.argsort(-cost[chosen], kind="mergesort")
-    dropped = 0
-    for t in range(order.size):
-        j = chosen[order[t]]
+    neg = np.empty(chosen.size, dtype=np.float64)
+    for t in range(chosen.size):
+        neg[t] = -cost[chosen[t]]
+    order = np.argsort(neg, kind="mergesort")
+    total = 0.0
+    for r in range(order.size):
+        t = order[r]
+        j = chosen[t]
         ok = True
         for p in range(c_ptr[j], c_ptr[j + 1]):
             if cov[c_rows[p]] <= k[c_rows[p]]:
@@ -192,47 +201,72 @@ def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: ND
                 break
         work += c_ptr[j + 1] - c_ptr[j]
         if ok:
-            sel[j] = False
-            dropped += 1
+            keep[t] = False
             for p in range(c_ptr[j], c_ptr[j + 1]):
                 cov[c_rows[p]] -= 1
-    return dropped, work
+        else:
+            total += cost[j]
+    return total, work
+
+
+@_jit
+def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
+                   k: NDArray[np.int64], sel: NDArray[np.bool_]) -> tuple[int, int]:
+    """:func:`drop_listed` on the columns set in ``sel`` (ascending ids; updated in place).
+
+    Returns ``(columns dropped, work)``."""
+    chosen = np.flatnonzero(sel)
+    keep = np.empty(chosen.size, dtype=np.bool_)
+    _, work = drop_listed(c_ptr, c_rows, cost, k, chosen, keep)
+    dropped = 0
+    for t in range(chosen.size):
+        if not keep[t]:
+            sel[chosen[t]] = False
+            dropped += 1
+    return dropped, work + sel.size // 8
 
 
 @_jit
 def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                     k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64], best_val: float,
                     lam: float, iters: int, best_sel: NDArray[np.bool_], hist: NDArray[np.float64],
-                    state: NDArray[np.int64]) -> tuple[float, float, int]:
+                    state: NDArray[np.int64], eps: float) -> tuple[float, float, int]:
     """``iters`` subgradient steps on the core ``cols`` with a greedy + removal at each ``u``.
 
     ``best_val``: cost of the best cover known for this (residual) model; a cheaper one found
-    here replaces it and is written to ``best_sel``. ``u`` is moved in place. Returns
-    ``(best value, λ, work)``.
+    here replaces it and is written to ``best_sel``. ``u`` is moved in place. Stops early once
+    the core bound comes within ``eps`` of the best value. Returns ``(best value, λ, work)``.
     """
-    n = cost.size
     m = k.size
-    r_ptr, r_cols = core_rows(c_ptr, c_rows, m, cols)
+    r_ptr, r_pos = core_rows(c_ptr, c_rows, m, cols)
     rcv = np.zeros(cols.size, dtype=np.float64)
     s = np.zeros(m, dtype=np.float64)
     order = np.empty(cols.size, dtype=np.int64)
-    work = 2 * r_cols.size
+    taken = np.zeros(cols.size, dtype=np.bool_)
+    keep = np.empty(cols.size, dtype=np.bool_)
+    work = 2 * r_pos.size
+    found = False
+    best_list = np.empty(0, dtype=np.int64)
     for _ in range(iters):
-        sel = np.zeros(n, dtype=np.bool_)
-        _, short, w = greedy(c_ptr, c_rows, r_ptr, r_cols, cost, k, u, cols, sel, order)
-        work += w
+        taken[:] = False
+        n_sel, short, w = greedy(c_ptr, c_rows, r_ptr, r_pos, cost, k, u, cols, taken, order)
+        work += w + cols.size // 8
         if short == 0:
-            _, w = drop_redundant(c_ptr, c_rows, cost, k, sel)
+            val, w = drop_listed(c_ptr, c_rows, cost, k, order[:n_sel], keep[:n_sel])
             work += w
-            val = 0.0
-            for j in np.flatnonzero(sel):
-                val += cost[j]
             if val < best_val - 1e-9:
                 best_val = val
-                best_sel[:] = sel
+                best_list = order[:n_sel][keep[:n_sel]].copy()
+                found = True
         lval = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, best_val, lam)
-        work += 3 * r_cols.size + 8 * cols.size + 4 * m
+        work += 3 * r_pos.size + 8 * cols.size + 4 * m
         lam = update_lambda(hist, state, lval, lam)
+        if lval >= best_val - eps:
+            break
+    if found:
+        best_sel[:] = False
+        for t in range(best_list.size):
+            best_sel[best_list[t]] = True
     return best_val, lam, work
 
 

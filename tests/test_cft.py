@@ -121,11 +121,12 @@ def test_greedy_and_removal_match_reference(seed: int) -> None:
     u = rng.integers(0, 12, size=a.shape[0]) * 0.25
     cand = np.flatnonzero(rng.random(a.shape[1]) < 0.9).astype(np.int64)
     rp, rc = core_rows(c_ptr, c_rows, a.shape[0], cand)
-    sel = np.zeros(a.shape[1], dtype=bool)
     order = np.empty(cand.size, dtype=np.int64)
-    n_sel, short, _ = greedy(c_ptr, c_rows, rp, rc, cost, k, u, cand, sel, order)
+    n_sel, short, _ = greedy(c_ptr, c_rows, rp, rc, cost, k, u, cand, np.zeros(cand.size, dtype=bool), order)
     ref = greedy_py(col_lists(a), cost.tolist(), k.tolist(), u.tolist(), cand.tolist())
     assert order[:n_sel].tolist() == ref
+    sel = np.zeros(a.shape[1], dtype=bool)
+    sel[order[:n_sel]] = True
     dense = a.toarray()
     if short == 0:
         assert (dense @ sel >= k).all()
@@ -143,7 +144,7 @@ def test_core_rows_is_the_transpose() -> None:
     ref = a[:, cols].tocsr()
     ref.sort_indices()
     assert rp.tolist() == ref.indptr.tolist()
-    assert rc.tolist() == cols[ref.indices].tolist()
+    assert rc.tolist() == ref.indices.tolist()
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -196,3 +197,37 @@ def test_infeasible_rows_and_determinism() -> None:
     r1 = cft_solve(a, cost, k, work_limit=3_000_000, seed=7)
     r2 = cft_solve(a, cost, k, work_limit=3_000_000, seed=7)
     assert r1.selected.tolist() == r2.selected.tolist() and r1.bound == r2.bound and r1.work == r2.work
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cft_stage_on_a_reduced_full_cover_model(seed: int) -> None:
+    """Fixed / forbidden sites and k-rows through the project's reductions: the engine's cover plus the
+    taken columns is a plan meeting every row, and its bound never exceeds the brute-force optimum."""
+    from planner.optimize._cft import cft_applies, cft_stage
+    from planner.optimize._reduce import reduce_problem
+    from planner.optimize._side import side_of
+    from planner.optimize.problem import CoverageProblem
+
+    a, cost, k = random_instance(seed, m=10, n=13, dens=0.35, kmax=2)
+    rng = np.random.default_rng(seed)
+    fixed = np.zeros(13, dtype=bool)
+    fixed[rng.choice(13, 1)] = True
+    forbidden = np.zeros(13, dtype=bool)
+    forbidden[rng.choice(np.flatnonzero(~fixed), 1)] = True
+    opt = brute_optimum(a, cost, k, fixed, forbidden)
+    m = a.shape[0]
+    p = CoverageProblem(a=a.tocsr(), cost=cost, row_weight=np.ones(m), row_area=np.zeros(m, np.int64), row_k=k,
+                        area_target=np.ones(1), area_names=["all"], fixed=fixed, forbidden=forbidden)
+    red = reduce_problem(p, "min_cost")
+    if red.stats.get("infeasible_reason") or red.a.shape[0] == 0 or red.n_cols == 0:
+        pytest.skip("the reductions settle this model")
+    side = side_of(p, red, "min_cost")
+    assert cft_applies(red, side, "min_cost") and not cft_applies(red, side, "max_coverage")
+    stats: dict[str, object] = {}
+    sel, lb = cft_stage(red, side, None, 2_000_000, seed, 60.0, stats)
+    assert sel is not None and "cft" in stats
+    plan = red.base.copy()
+    plan[red.cols[sel]] = True
+    assert (a.toarray() @ plan >= k).all() and plan[fixed].all() and not plan[forbidden].any()
+    assert float(cost[red.base].sum()) + lb <= opt + 1e-9
+    assert float(cost[plan].sum()) == opt

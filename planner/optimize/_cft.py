@@ -27,8 +27,9 @@ Accorsi & Cavaliere's AC-CFT, studied, not copied):
 4. *Refinement*: the best cover's columns of smallest gap contribution
    ``δ_j = max(0, c_j(u*)) + Σ_{i∈j} u*_i (cov_i − k_i)/cov_i`` (root multipliers ``u*``)
    that serve a share π of the rows are fixed and phases 1–3 restart; π starts at 0.3 after
-   an improvement and grows by 1.1 otherwise, until the budget is spent, the bound proves
-   the cover optimal, or π fixes every row.
+   an improvement and grows by 1.1 otherwise. When π reaches 1 the cycle starts again (the
+   multiplier perturbations differ); the run ends when the budget is spent, the bound
+   proves the cover optimal, or ``max_stale_cycles`` cycles in a row found nothing better.
 
 Deterministic: the budget counts work units (touched nonzeros, :data:`WORK_PER_S` per second
 of a typical core is the rate used by callers that convert seconds), multipliers are
@@ -49,6 +50,8 @@ from numpy.typing import NDArray
 
 from kernels.cft import price, subgradient_chunk
 from kernels.cft_greedy import core_rows, drop_redundant, greedy, heuristic_phase
+from planner.optimize._reduce import Reduced
+from planner.optimize._side import Side
 
 #: work units per second of one core of the development machine (measured on rail507 and scp4x)
 WORK_PER_S = 2.0e8
@@ -226,7 +229,7 @@ class _Engine:
             sel = np.zeros(self.n, dtype=bool)
             uh = u_best.copy()
             val, _, w = heuristic_phase(self.c_ptr, self.c_rows, self.cost, k_res, core, uh, ub_res, LAMBDA0,
-                                        HEUR_ITERS, sel, np.zeros(20), np.zeros(1, dtype=np.int64))
+                                        HEUR_ITERS, sel, np.zeros(20), np.zeros(1, dtype=np.int64), self.eps)
             self.work += w
             if val < ub_res - 1e-9:
                 self.offer(sel | fixed)
@@ -252,13 +255,13 @@ class _Engine:
         if over.any():
             bad = np.asarray(self.a.T @ over.astype(np.int64)).ravel() > 0
         q &= ~bad
-        sel = q.copy()
         need = np.maximum(k_res - self.cover_count(q), 0)
         cand = np.flatnonzero(free & ~q).astype(np.int64)
-        rp, rcols = core_rows(self.c_ptr, self.c_rows, self.m, cand)
+        rp, rpos = core_rows(self.c_ptr, self.c_rows, self.m, cand)
         order = np.empty(cand.size, dtype=np.int64)
-        n_new, _, w = greedy(self.c_ptr, self.c_rows, rp, rcols, self.cost, need, u, cand, sel, order)
-        self.work += w + 2 * rcols.size
+        n_new, _, w = greedy(self.c_ptr, self.c_rows, rp, rpos, self.cost, need, u, cand,
+                             np.zeros(cand.size, dtype=bool), order)
+        self.work += w + 2 * rpos.size
         extra = order[:min(n_new, max(1, self.m // 200))]
         out = q.copy()
         out[extra] = True
@@ -291,7 +294,7 @@ class _Engine:
 def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | None = None,
               fixed: NDArray[np.bool_] | None = None, forbidden: NDArray[np.bool_] | None = None, *,
               work_limit: int, seed: int = 0, incumbent: NDArray[np.bool_] | None = None,
-              wall_limit_s: float | None = None) -> CftResult:
+              wall_limit_s: float | None = None, max_stale_cycles: int | None = None) -> CftResult:
     """Weighted set multicover by the CFT scheme (see module docstring for the model and method).
 
     Parameters
@@ -312,6 +315,9 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
         A known cover (fixed columns may be in it); used as the starting upper bound.
     wall_limit_s : float, optional
         Safety stop only (a run it cuts short is not reproducible: ``stats["time_limited"]``).
+    max_stale_cycles : int, optional
+        Stop after this many refinement cycles (π from 0.3 up to 1) in a row that did not
+        improve the cover; None: restart cycles until the budget is spent.
 
     Returns
     -------
@@ -351,10 +357,12 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
     if (k0 > 0).any():
         u0 = eng.initial_u(k0, free)
         cand = np.flatnonzero(free).astype(np.int64)
-        sel = np.zeros(n, dtype=bool)
+        rp, rpos = core_rows(eng.c_ptr, eng.c_rows, m, cand)
         order = np.empty(cand.size, dtype=np.int64)
-        _, _, w = greedy(eng.c_ptr, eng.c_rows, eng.r_ptr, eng.r_cols, cost, k0, u0, cand, sel, order)
-        eng.work += w
+        n_sel, _, w = greedy(eng.c_ptr, eng.c_rows, rp, rpos, cost, k0, u0, cand, np.zeros(cand.size, dtype=bool), order)
+        eng.work += w + 2 * rpos.size
+        sel = np.zeros(n, dtype=bool)
+        sel[order[:n_sel]] = True
         eng.offer(sel)
     else:
         eng.offer(np.zeros(n, dtype=bool))
@@ -362,7 +370,7 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
     lb = root[0] if root is not None else 0.0
     if not (k0 > 0).any():
         lb = 0.0
-    passes, share, prev = 1, 0.0, math.inf
+    passes, share, prev, restarts, stale, cycle_start = 1, 0.0, math.inf, 0, 0, eng.best_val
     if root is not None:
         u_root = root[1]
         while not eng.spent() and lb < eng.best_val - eng.eps:
@@ -373,8 +381,12 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
             fixed_cols = eng.refine_fix(u_root, share)
             passes += 1
             eng.three_phase(fixed_cols)
-            if share >= 1.0:
-                break
+            if share >= 1.0:  # the refinement ran its course: start it again (new perturbations)
+                stale = stale + 1 if eng.best_val >= cycle_start - 1e-9 else 0
+                if max_stale_cycles is not None and stale >= max_stale_cycles:
+                    break
+                share, prev, cycle_start = 0.0, math.inf, eng.best_val
+                restarts += 1
     if eng.integral and math.isfinite(lb):
         lb = math.ceil(lb - 1e-6)
     bound = base_cost + max(lb, 0.0)
@@ -382,8 +394,45 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
     objective = base_cost + eng.best_val if math.isfinite(eng.best_val) else math.inf
     if math.isfinite(objective):
         bound = min(bound, objective)
-    stats.update({"passes": passes, "work": eng.work, "time_limited": eng.time_limited,
+    stats.update({"passes": passes, "restarts": restarts, "work": eng.work, "time_limited": eng.time_limited,
                   "seconds": round(time.perf_counter() - t0, 3), "history": eng.history[-20:],
                   "root_bound": float(base_cost + (root[0] if root is not None else 0.0))})
     return CftResult(best if math.isfinite(objective) else np.zeros(n, bool), float(objective), float(bound),
                      math.isfinite(objective), eng.work, stats)
+
+
+#: share of :func:`planner.optimize.solve`'s work budget given to the engine on models it applies to
+SOLVE_SHARE = 0.3
+
+
+def cft_applies(red: Reduced, side: Side, mode: str) -> bool:
+    """Whether the engine models a reduced problem exactly: min cost, every row hard (full
+    cover, any ``k``), no side constraint (conflicts, groups, type caps, budget, site count)."""
+    return (mode == "min_cost" and red.n_cols > 0 and red.a.shape[0] > 0 and bool(red.hard.all())
+            and not side.has_side)
+
+
+def cft_stage(red: Reduced, side: Side, inc: NDArray[np.bool_] | None, ops: float, seed: int, wall_s: float,
+              stats: dict[str, Any]) -> tuple[NDArray[np.bool_] | None, float]:
+    """The engine on a reduced model (see :func:`cft_applies`): ``(cover of the free columns or None,
+    lower bound)`` in the reduced model's cost units (the taken columns' cost excluded).
+
+    ``ops``: work budget (elementary operations, as :func:`cft_solve` counts them);
+    ``wall_s``: the safety stop; ``inc``: the heuristics' cover, if any.
+    """
+    t0 = time.perf_counter()
+    res = cft_solve(red.a, side.cost, red.k, work_limit=int(ops), seed=seed, incumbent=inc, wall_limit_s=wall_s)
+    stats["cft"] = {"objective": res.objective if res.feasible else None, "bound": res.bound, "work": res.work,
+                    "passes": res.stats.get("passes", 0), "time_limited": bool(res.stats.get("time_limited", False)),
+                    "seconds": round(time.perf_counter() - t0, 3)}
+    if not math.isfinite(res.bound):
+        return None, math.inf
+    return (res.selected if res.feasible else None), float(res.bound)
+
+
+def warm_up_cft() -> None:
+    """Compile (or load from numba's cache) the engine's kernels on a 6 × 6 cyclic 2-cover."""
+    n = 6
+    rows = np.r_[np.arange(n), (np.arange(n) + 1) % n, (np.arange(n) + 2) % n]
+    a = sp.csc_matrix((np.ones(3 * n), (rows, np.tile(np.arange(n), 3))), shape=(n, n))
+    cft_solve(a, np.arange(1.0, n + 1.0), np.r_[np.full(n - 1, 1), 2], work_limit=200_000)
