@@ -1,0 +1,99 @@
+"""``sites.dxf``: the plan for CAD, in the plan's metric CRS (units: metres).
+
+Layers are named in the report's language (zh: 规划站址-保留/共享/利旧/新建, 规划范围, 重点区域;
+en: SITE-KEEP/SHARE/REUSE/NEW, BOUNDARY, PRIORITY-AREA), each with its colour. Every site is
+one reference (INSERT) of the block ``SITE`` — a circle and a cross — carrying attributes that
+CAD users can extract (AutoCAD ``DATAEXTRACTION``/``ATTOUT``): 编号 (shown next to the
+symbol), 名称, 类型, 挂高, 建设方式 (hidden); English tags CODE, NAME, TYPE, HEIGHT, BUILD_MODE
+in an English plan. The boundary and priority areas are closed polylines, area names single
+TEXT at a point inside each area. Text uses one style, ``CJK`` (宋体 ``simsun.ttf``, present
+on Chinese Windows; CAD programs substitute a CJK font elsewhere); the drawing holds no other
+text or dimension style than the mandatory ``Standard``, and ``ezdxf`` audits it clean.
+Reproducible bytes: ezdxf's fixed metadata, sorted classes, fixed timestamps.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from planner.plan import Plan
+from planner.present.i18n import MODE_LABELS, TYPE_LABELS, label
+from planner.present.tables import site_records
+
+#: layer names per language
+LAYERS: dict[str, dict[str, str]] = {
+    "zh": {"保留": "规划站址-保留", "共享": "规划站址-共享", "利旧": "规划站址-利旧", "新建": "规划站址-新建",
+           "boundary": "规划范围", "areas": "重点区域"},
+    "en": {"保留": "SITE-KEEP", "共享": "SITE-SHARE", "利旧": "SITE-REUSE", "新建": "SITE-NEW",
+           "boundary": "BOUNDARY", "areas": "PRIORITY-AREA"},
+}
+#: AutoCAD colour index per layer key
+COLOURS = {"保留": 8, "共享": 5, "利旧": 3, "新建": 1, "boundary": 7, "areas": 30}
+#: attribute tags (site-table column → tag) per language
+TAGS: dict[str, dict[str, str]] = {
+    "zh": {"site_code": "编号", "name": "名称", "type": "类型", "height_m": "挂高", "build_mode": "建设方式"},
+    "en": {"site_code": "CODE", "name": "NAME", "type": "TYPE", "height_m": "HEIGHT", "build_mode": "BUILD_MODE"},
+}
+BLOCK = "SITE"
+STYLE = "CJK"
+_STAMP_RE = re.compile(r"(\d+\.\d+\.\d+ @ )\d{4}-\d\d-\d\dT[\d:.]+\+00:00")
+
+
+def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
+    """Write ``sites.dxf`` (see the module docstring); returns ``path``."""
+    import ezdxf
+
+    path = Path(path)
+    lang = "en" if plan.scenario.report.language == "en" else "zh"
+    names, tags = LAYERS[lang], TAGS[lang]
+    doc = ezdxf.new("R2010", setup=False, units=6)  # 6 = metres; no preset styles
+    doc.header["$MEASUREMENT"] = 1  # metric
+    doc.styles.add(STYLE, font="simsun.ttf")
+    for key, name in names.items():
+        doc.layers.add(name, color=COLOURS[key])
+    size = max(plan.grid.res * 0.6, 4.0)  # symbol and text height (m)
+    blk = doc.blocks.new(BLOCK, base_point=(0, 0))
+    blk.add_circle((0, 0), radius=0.5)
+    blk.add_line((-0.7, 0), (0.7, 0))
+    blk.add_line((0, -0.7), (0, 0.7))
+    for i, (col, tag) in enumerate(tags.items()):
+        blk.add_attdef(tag, insert=(0.8, 0.3 - 1.2 * i), text="", dxfattribs={
+            "height": 1.0, "style": STYLE, "prompt": tag, "flags": 0 if col == "site_code" else 1})  # 1 = invisible
+    msp = doc.modelspace()
+    for r in site_records(plan).to_dict("records"):
+        mode = str(r["build_mode"])
+        ref = msp.add_blockref(BLOCK, (float(r["x_m"]), float(r["y_m"])), dxfattribs={
+            "layer": names.get(mode, names["新建"]), "xscale": size, "yscale": size, "zscale": size})
+        values = {"site_code": str(r["site_code"]), "name": str(r["name"] or ""), "type": label(TYPE_LABELS, lang, r["type"]),
+                  "height_m": f"{float(r['height_m']):g}", "build_mode": label(MODE_LABELS, lang, mode)}
+        ref.add_auto_attribs({tags[c]: v for c, v in values.items()})
+    for key, gdf in (("boundary", plan.boundary), ("areas", plan.areas)):
+        metric = gdf.to_crs(plan.grid.crs).reset_index(drop=True)
+        for i, geom in enumerate(metric.geometry):
+            polys = list(getattr(geom, "geoms", [geom]))
+            for poly in polys:
+                if poly.is_empty or poly.geom_type != "Polygon":
+                    continue
+                msp.add_lwpolyline([(float(px), float(py)) for px, py, *_ in poly.exterior.coords], close=True,
+                                   dxfattribs={"layer": names[key]})
+            if key == "areas" and "name" in metric.columns and not geom.is_empty:
+                p = geom.representative_point()
+                msp.add_text(str(metric["name"].iloc[i]), height=size, dxfattribs={"layer": names[key], "style": STYLE}
+                             ).set_placement((float(p.x), float(p.y)))
+    old = ezdxf.options.write_fixed_meta_data_for_testing
+    ezdxf.options.write_fixed_meta_data_for_testing = True
+    try:
+        doc.classes.add_required_classes(doc.dxfversion)
+        doc.classes.classes = dict(sorted(doc.classes.classes.items()))  # dict order follows PYTHONHASHSEED
+        stream = io.StringIO()
+        doc.write(stream)
+    finally:
+        ezdxf.options.write_fixed_meta_data_for_testing = old
+    text = _STAMP_RE.sub(r"\g<1>2000-01-01T00:00:00+00:00", stream.getvalue())
+    path.write_bytes(text.encode(doc.output_encoding, errors="replace"))
+    return path
+
+
+__all__ = ["BLOCK", "LAYERS", "TAGS", "write_sites_dxf"]

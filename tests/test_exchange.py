@@ -1,0 +1,100 @@
+"""sites.kmz (offline icons, language, folders, KML 2.2 element order) and sites.dxf (layers per
+language, one block reference with attributes per site, one CJK text style, audit clean)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import ezdxf
+import numpy as np
+import pytest
+
+from planner.io.dxf import BLOCK, LAYERS, TAGS, write_sites_dxf
+from planner.io.kmz import write_sites_kmz
+from tests.report_fixtures import make_plan
+
+NS = {"k": "http://www.opengis.net/kml/2.2"}
+#: KML 2.2 (OGC 07-147r2) order of the children a Placemark / Style uses here
+PLACEMARK_ORDER = ["name", "description", "styleUrl", "ExtendedData", "Point", "Polygon", "MultiGeometry"]
+STYLE_ORDER = ["IconStyle", "LabelStyle", "LineStyle", "PolyStyle"]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _ordered(children: list[str], order: list[str]) -> bool:
+    ranks = [order.index(c) for c in children]
+    return ranks == sorted(ranks)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_kmz_is_offline_in_the_language_with_folders(tmp_path: Path, language: str) -> None:
+    plan = make_plan(tmp_path, language=language)
+    path = write_sites_kmz(plan, tmp_path / "sites.kmz")
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        kml = zf.read("doc.kml").decode("utf-8")
+        icons = {n: zf.read(n) for n in names if n.endswith(".png")}
+    assert names[0] == "doc.kml" and len(icons) == 4 and all(b.startswith(b"\x89PNG") for b in icons.values())
+    body = kml.replace('xmlns="http://www.opengis.net/kml/2.2"', "")
+    assert not re.search(r"https?:|//", body.replace("</", "<")), "no network reference"
+    root = ET.fromstring(kml.encode("utf-8"))
+    doc = root.find("k:Document", NS)
+    assert doc is not None
+    # every icon the styles use is inside the KMZ
+    hrefs = {e.text for e in root.iter(f"{{{NS['k']}}}href")}
+    assert hrefs == set(icons)
+    folders = [f.findtext("k:name", namespaces=NS) for f in doc.findall("k:Folder", NS)]
+    zh = language == "zh"
+    assert folders == (["规划范围", "重点区域", "规划站址"] if zh else ["Planning boundary", "Priority areas", "Selected sites"])
+    sites = doc.findall("k:Folder", NS)[2]
+    placemarks = list(sites.iter(f"{{{NS['k']}}}Placemark"))
+    assert len(placemarks) == len(plan.sites)
+    assert len(sites.findall("k:Folder", NS)) == plan.sites["build_mode"].nunique()
+    data = {d.get("name"): d.findtext("k:value", namespaces=NS) for d in placemarks[0].iter(f"{{{NS['k']}}}Data")}
+    if zh:
+        assert data["站型"] == "宏站" and data["站址类型"] == "铁塔" and data["建设方式"] in {"共享", "保留"}
+    else:
+        assert data["Class"] == "macro" and data["Type"] == "tower" and data["Build mode"].startswith(("share", "keep"))
+    # KML 2.2 element order inside features and styles
+    for pm in root.iter(f"{{{NS['k']}}}Placemark"):
+        assert _ordered([_local(c.tag) for c in pm], PLACEMARK_ORDER)
+    for st in root.iter(f"{{{NS['k']}}}Style"):
+        assert _ordered([_local(c.tag) for c in st], STYLE_ORDER)
+    # the hostile name stays text, the bytes are reproducible
+    assert "<script>" not in kml and write_sites_kmz(plan, tmp_path / "b.kmz").read_bytes() == path.read_bytes()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_dxf_layers_blocks_attributes_and_styles(tmp_path: Path, language: str) -> None:
+    plan = make_plan(tmp_path, language=language)
+    path = write_sites_dxf(plan, tmp_path / "sites.dxf")
+    doc = ezdxf.readfile(path)
+    auditor = doc.audit()
+    assert auditor.errors == [] and auditor.fixes == []
+    assert doc.units == 6  # metres
+    layers = {layer.dxf.name for layer in doc.layers}
+    assert set(LAYERS[language].values()) <= layers
+    if language == "zh":
+        assert "规划站址-共享" in layers and "SITE_SHARE" not in layers
+    # one text style besides the mandatory Standard, and it is the one every text uses
+    assert sorted(s.dxf.name for s in doc.styles) == ["CJK", "Standard"]
+    msp = doc.modelspace()
+    assert {t.dxf.style for t in msp.query("TEXT")} == {"CJK"}
+    refs = msp.query(f"INSERT[name=='{BLOCK}']")
+    assert len(refs) == len(plan.sites) and len(msp.query("POINT")) == 0
+    tags = TAGS[language]
+    by_code = {ref.get_attrib_text(tags["site_code"]): ref for ref in refs}
+    for r in plan.sites.to_dict("records"):
+        ref = by_code[r["site_code"]]
+        assert np.allclose((ref.dxf.insert.x, ref.dxf.insert.y), (r["x_m"], r["y_m"]), atol=1e-3)
+        assert ref.get_attrib_text(tags["name"]) == r["name"]
+        assert ref.get_attrib_text(tags["height_m"]) == f"{r['height_m']:g}"
+        mode = ref.get_attrib_text(tags["build_mode"])
+        assert ref.dxf.layer == LAYERS[language][r["build_mode"]]
+        assert mode == (r["build_mode"] if language == "zh" else mode)
+    assert write_sites_dxf(plan, tmp_path / "b.dxf").read_bytes() == path.read_bytes()
