@@ -37,10 +37,12 @@ OPS_PER_UNIT = 1e6
 #: keeps the demo's optimise stage within its 40 s limit with two CPU-burning processes
 #: beside it (see BENCHMARKS.md, "Reproducible plans"); an idle machine finishes early.
 WORK_PER_S = 300.0
-#: CP-SAT deterministic time per work unit: 0.25 deterministic s per nominal second. CP-SAT
-#: accrued 0.3–0.46 deterministic s per wall s on the development machine with other work
-#: beside it (2 workers), and 0.11 at a load average of 8 on its 2 cores
-DTIME_PER_UNIT = 0.25 / WORK_PER_S
+#: CP-SAT ``max_deterministic_time`` per work unit: 0.08 s per nominal second. With
+#: interleaved search on 2 workers CP-SAT overshoots that limit about 3.5-fold in the
+#: deterministic time it reports (limit 0.3 → 1.15, 1.0 → 3.4 on a 400 × 600 cover; 2.98 →
+#: 5.1 on demo_small) and accrued 0.13–0.4 reported units per wall second on the 2-core
+#: development machine (load average 8 to lightly loaded): about 4–14 wall s per unit of limit
+DTIME_PER_UNIT = 0.08 / WORK_PER_S
 #: operations counted per SCIP branch-and-bound node and model nonzero (a node re-solves an
 #: LP of the model: a few dual simplex passes, plus propagation and primal heuristics)
 SCIP_NODE_OPS = 2000.0
