@@ -51,6 +51,7 @@ from planner.stages.grid import (
 )
 from planner.stages.inputs import InputLayers, file_sha256, load_inputs
 from planner.stages.problem import build_problem
+from planner.stages.rollout import attach_rollout, plan_rollout
 from planner.stages.solve import solve_problem
 
 __all__ = [
@@ -208,10 +209,13 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
     with st.stage("optimise"):
         setup = build_problem(scenario, prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain)
         warnings += setup.warnings
-        solution, w = solve_problem(scenario, setup.problem)
+        # [[phases]] / [operators]: the roll-out stage replaces the single solve (planner.stages.rollout)
+        rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain)
+        solution, w = (rollout.solution, rollout.warnings) if rollout else solve_problem(scenario, setup.problem)
         warnings += w
     with st.stage("plan"):
         plan = assemble_plan(scenario, prep.inputs, prep.area, prep.candidates, prep.coverage, setup, solution)
+        attach_rollout(plan, rollout)
     with st.stage("sinr"):  # SS-SINR, overlap and per-area radio quality of the plan (planner.radio.interference)
         attach_plan_sinr(plan, prep.demand.area_index, prep.terrain)
     plan.warnings = warnings

@@ -29,9 +29,9 @@ from planner.plan import Plan
 from planner.present.i18n import BUILD_MODES, MODE_LABELS, label, texts
 from planner.present.tables import (
     AREA_COLUMNS,
-    SITE_COLUMNS,
     area_records,
     area_table,
+    site_columns,
     site_records,
     site_table,
 )
@@ -71,7 +71,7 @@ def write_sites_csv(plan: Plan, path: Path) -> Path:
     # column by column (a city's thousands of rows: no per-cell pandas lookups); text cells that a
     # spreadsheet would run as a formula are neutralised before formatting (numbers stay numbers)
     cols = [[_fmt(col, spreadsheet_cell(v)) for v in (raw[col] if col in _FORMATS else table.iloc[:, j]).tolist()]
-            for j, (col, _) in enumerate(SITE_COLUMNS)]
+            for j, (col, _) in enumerate(site_columns(plan))]
     w.writerows(zip(*cols, strict=True))
     path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
     return path
@@ -134,7 +134,7 @@ def write_sites_xlsx(plan: Plan, path: Path) -> Path:
     ws = wb.active
     ws.title = "站址表" if lang == "zh" else "sites"
     sites = site_table(plan, lang)
-    cols = [c for c, _ in SITE_COLUMNS]
+    cols = [c for c, _ in site_columns(plan)]
     fmts = {cols.index("lon") + 1: "0.000000", cols.index("lat") + 1: "0.000000", cols.index("x_m") + 1: "0.000",
             cols.index("y_m") + 1: "0.000"}
     _sheet(ws, sites, fmts)
@@ -185,7 +185,7 @@ def write_sites_kml(plan: Plan, path: Path) -> Path:
     lons, lats = geo.x.to_numpy(np.float64).tolist(), geo.y.to_numpy(np.float64).tolist()
     for i, r in enumerate(rec.to_dict("records")):
         mode = str(r["build_mode"])
-        fields: list[tuple[str, object]] = [(t[k], _fmt(c, r[c])) for c, k in SITE_COLUMNS if c not in ("seq",)]
+        fields: list[tuple[str, object]] = [(t[k], _fmt(c, r[c])) for c, k in site_columns(plan) if c not in ("seq",)]
         style = f"#mode-{DXF_LAYERS[mode]}" if mode in DXF_LAYERS else "#mode-SITE_NEW"
         lon, lat = lons[i], lats[i]
         out.append(f"<Placemark><name>{_xml_text(r['site_code'])}</name>"

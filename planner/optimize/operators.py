@@ -349,9 +349,9 @@ def _joint_cpsat(problems: list[CoverageProblem], core: NDArray[np.int64], cap: 
             members = np.flatnonzero(tc == t)
             if members.size > c:
                 model.add(sum(u[int(j)] for j in members) <= int(c))
-    c = base.cost[core]
-    s = share[core]
-    coef = np.r_[c - s, s]
+    site_c = base.cost[core]
+    share_c = share[core]
+    coef = np.r_[site_c - share_c, share_c]
     scale, ints, exact = int_scale(np.abs(coef))
     if not exact and coef.size and np.abs(coef).max() > 0:
         scale = 1e9 / float(np.abs(coef).max())

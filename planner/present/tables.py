@@ -36,6 +36,15 @@ SITE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("areas", "covered_areas"),
 )
 
+#: columns added after :data:`SITE_COLUMNS` when the plan has ``[[phases]]`` (建设期) or ``[operators]`` (运营商)
+ROLLOUT_COLUMNS: tuple[tuple[str, str], ...] = (("phase", "phase"), ("operators", "operators"), ("tenants", "tenants"))
+
+
+def site_columns(plan: Plan) -> tuple[tuple[str, str], ...]:
+    """:data:`SITE_COLUMNS`, plus 建设期 / 运营商 / tenants when the plan's sites carry them (single plans: unchanged)."""
+    return SITE_COLUMNS + tuple(c for c in ROLLOUT_COLUMNS if c[0] in plan.sites)
+
+
 AREA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("seq", "seq"),
     ("name", "area_name"),
@@ -84,6 +93,9 @@ def site_records(plan: Plan) -> pd.DataFrame:
         "cost": np.round(s["cost"].to_numpy(np.float64), 4),
         "areas": _text(s["areas"]) if "areas" in s else [""] * len(s),
     })
+    for col, _ in ROLLOUT_COLUMNS:  # [[phases]] / [operators] plans only
+        if col in s:
+            out[col] = s[col].to_numpy(np.int64) if col == "tenants" else _text(s[col]).to_numpy()
     return out
 
 
@@ -96,13 +108,13 @@ def site_table(plan: Plan, language: str = "zh") -> pd.DataFrame:
     if language == "en":
         rec["build_mode"] = [label(MODE_LABELS, language, v) for v in rec["build_mode"]]
     heads = site_headers(plan, language)
-    return rec[[c for c, _ in SITE_COLUMNS]].set_axis(heads, axis=1)
+    return rec[[c for c, _ in site_columns(plan)]].set_axis(heads, axis=1)
 
 
 def site_headers(plan: Plan, language: str = "zh") -> list[str]:
     """Translated site-table headers; X/Y name the metric CRS, e.g. ``X 东坐标 (m) EPSG:4547``."""
     t = texts(language)
-    return [f"{t[k]} {plan.grid.crs}" if c in ("x_m", "y_m") else t[k] for c, k in SITE_COLUMNS]
+    return [f"{t[k]} {plan.grid.crs}" if c in ("x_m", "y_m") else t[k] for c, k in site_columns(plan)]
 
 
 def area_records(plan: Plan) -> pd.DataFrame:
