@@ -12,10 +12,16 @@ The functions below are typed entry points that import their stage on first use,
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+if sys.argv[:1] == ["-m"] or Path(sys.argv[0] if sys.argv else "").stem == "planner":  # the CLI is starting
+    from planner._stop import exit_on_signal_while_starting
+
+    exit_on_signal_while_starting()  # 130/143 for a signal during the imports below
 
 from planner.errors import InfeasibleTargetError, InputDataError, PlannerError, ScenarioError
 from planner.plan import Plan

@@ -1,8 +1,10 @@
 """The ``planner`` command line: parses arguments and calls the library; nothing more.
 
 Subcommands: ``init``, ``validate``, ``run``, ``sweep``, ``compare``, ``report``.
-Exit codes: 0 success, 1 internal error, 2 bad input, 3 infeasible target (diagnostics.json is
-still written), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+Exit codes: 0 success, 1 internal error, 2 bad input (also an output folder the planner may not
+replace), 3 infeasible target (diagnostics.json is still written), 4 the machine refused the
+outputs (disk full, permission denied, read-only file system, folder cannot be renamed),
+130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -21,6 +24,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from planner.errors import InfeasibleTargetError, PlannerError
+from planner.io.rundir import check_out_dir, check_out_file, check_writable, input_paths
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -149,6 +153,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _, err = _consoles(args)
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / args.scenario.stem
+    check_out_dir(out, protect=input_paths(scenario))  # before computing: never a folder the planner did not write
+    check_writable(out)  # and not after the solve on a read-only disk
     if out.exists() and not out.is_dir():  # say so before computing, not after
         from planner.errors import Problem
 
@@ -206,14 +212,25 @@ def _write_diagnostics(out: Path, args: argparse.Namespace, exc: InfeasibleTarge
 WORKER_NAME = "planner-run"
 
 
+#: seconds the main thread waits, after a signal, for the solvers to return (then it exits anyway)
+STOP_WAIT_S = 3.0
+
+
 def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call ``fn`` in a worker thread while the main thread waits, so Ctrl-C/SIGTERM act at once.
 
     Python runs signal handlers only in the main thread between bytecodes; a solver deep in
-    native code (CP-SAT) would otherwise delay the interrupt until its time limit. The
-    worker writes nothing (outputs are written afterwards, atomically, by the main thread),
-    so on an interrupt it is simply abandoned: :func:`main` ends the process at once.
+    native code (CP-SAT) would otherwise delay the interrupt until its time limit. On a signal
+    the main thread asks the running solvers to stop through their own interrupts
+    (:func:`planner._stop.request_stop`: CP-SAT ``stop_search``, SCIP ``InterruptSolve``) and
+    waits up to :data:`STOP_WAIT_S` for the worker to return, so that the process never exits
+    while a native solver thread is still running. The worker writes nothing (outputs are
+    written afterwards, atomically, by the main thread). A stage without an interrupt of its own
+    (HiGHS inside scipy, a numba kernel) that is still running after the wait is abandoned:
+    :func:`main` then ends the process with ``os._exit``, which runs no C++ destructors.
     """
+    from planner import _stop
+
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -222,18 +239,36 @@ def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         except BaseException as exc:  # handed to the main thread
             box["error"] = exc
 
+    _stop.reset()
     worker = threading.Thread(target=target, name=WORKER_NAME, daemon=True)
     worker.start()
-    while worker.is_alive():
-        worker.join(0.2)
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        deadline = time.monotonic() + STOP_WAIT_S
+        while worker.is_alive() and time.monotonic() < deadline:
+            _stop.request_stop()  # again each time: reaches a solver that registered after the first call
+            worker.join(0.05)
+        raise
     if "error" in box:
         raise box["error"]
     return cast(T, box["value"])
 
 
+#: signals received by this process (the first one decides the exit code)
+_RECEIVED: list[int] = []
+
+
 def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM handler: unwind like Ctrl-C so that temporary output is removed."""
-    raise KeyboardInterrupt(f"signal {signum}")
+    """SIGINT/SIGTERM handler: unwind as ``KeyboardInterrupt("signal N")`` so that cleanup runs (exit code 128 + N).
+
+    Only the first signal raises: a second one (Ctrl-C pressed again) must not break the cleanup
+    of the first; the exit comes within :data:`STOP_WAIT_S` anyway.
+    """
+    _RECEIVED.append(signum)
+    if len(_RECEIVED) == 1:
+        raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -243,6 +278,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     out_c, err = _consoles(args)
     out = args.out or Path("runs") / f"{args.scenario.stem}_sweep"
+    check_out_dir(out, protect=[args.scenario])
+    check_writable(out)
     with SweepProgressBar(err) as progress:
         result = sweep(args.scenario, args.params, overrides=args.overrides, out_dir=out, jobs=args.jobs, progress=progress)
     print_sweep(out_c, result)
@@ -257,6 +294,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     out_c, _ = _consoles(args)
     out = args.out or Path("runs") / f"compare_{args.run_a.resolve().name}_vs_{args.run_b.resolve().name}"
+    check_out_dir(out, protect=[args.run_a, args.run_b])
+    check_writable(out)
     result = compare_runs(args.run_a, args.run_b, out_dir=out)
     print_comparison(out_c, result)
     if not args.quiet:
@@ -267,6 +306,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from planner.stages.outputs import rerender_report
 
+    if args.out is not None:  # never a file the planner did not write, nor a folder
+        check_out_file(args.out)
     path = rerender_report(args.run_dir, language=args.language, basemap=args.basemap, out=args.out, pdf=args.pdf)
     if not args.quiet:
         print(f"report: {path}")
@@ -285,13 +326,15 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` console script."""
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(argv)  # a signal before the handlers below: planner._stop.exit_on_signal_while_starting
     _setup_logging(args.quiet, args.verbose)
-    previous = None
-    try:
-        previous = signal.signal(signal.SIGTERM, _raise_on_signal)
-    except ValueError:  # not in the main thread (e.g. called from a worker)
-        previous = None
+    _RECEIVED.clear()
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job may have inherited it ignored
+        try:
+            previous[signum] = signal.signal(signum, _raise_on_signal)
+        except ValueError:  # not in the main thread (e.g. called from a worker)
+            break
     try:
         return COMMANDS[args.command](args)
     except PlannerError as exc:
@@ -299,15 +342,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt as exc:
         match = re.fullmatch(r"signal (\d+)", str(exc))
-        code = 128 + int(match.group(1)) if match else 130
+        code = 128 + (_RECEIVED[0] if _RECEIVED else int(match.group(1)) if match else signal.SIGINT)
+        log.debug("interrupted (%r; signals received: %s)", exc, _RECEIVED)
         print("interrupted; no output was written (an earlier run in the output folder is left as it was)", file=sys.stderr)
         if any(t.name == WORKER_NAME and t.is_alive() for t in threading.enumerate()):
-            # a computation is still running in native code: end now rather than wait for it
+            # a stage without an interrupt of its own is still running in native code (see
+            # _interruptible): end now, without the C++ static destructors a normal exit would run
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
         return code
     except Exception as exc:
+        from planner.io.rundir import as_environment_error
+
+        env = as_environment_error(exc)  # disk full, permission denied, read-only: not a bug
+        if env is not None:
+            print(f"error: {env}", file=sys.stderr)
+            return env.exit_code
         if args.verbose:
             log.exception("internal error: please report this with the scenario that caused it")
         else:
@@ -316,8 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "inputs: please report it with the scenario (run again with -v for the details).", file=sys.stderr)
         return 1
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,9 @@
 
 Every problem the user can fix is a :class:`PlannerError`. The CLI turns it into a one-line
 message (file, row or feature, and the fix) and exit code 2, without a traceback. An
-unmeetable coverage target is :class:`InfeasibleTargetError` (exit code 3).
+unmeetable coverage target is :class:`InfeasibleTargetError` (exit code 3); a machine that
+cannot store the outputs (disk full, permission denied, read-only) is
+:class:`OutputEnvironmentError` (exit code 4).
 """
 
 from __future__ import annotations
@@ -82,6 +84,18 @@ class ResourceLimitError(PlannerError, MemoryError):
 
 class SolverError(PlannerError, RuntimeError):
     """The solver failed in a way the user can act on (e.g. no solution in the time limit)."""
+
+
+class OutputEnvironmentError(PlannerError, OSError):
+    """The machine refused to store the outputs: disk full, permission denied, read-only file system,
+    or a folder that cannot be renamed (CLI exit code 4).
+
+    Not a problem with the inputs (exit code 2) and not a bug (exit code 1): the message names the
+    path and what it needs (free space, write permission, another ``--out``). Nothing partial is
+    left behind and an earlier run in the output folder is kept.
+    """
+
+    exit_code = 4
 
 
 class InfeasibleTargetError(PlannerError):

@@ -72,3 +72,15 @@ def tiny(tmp_path: Path) -> Path:
     path = tmp_path / "scenario.toml"
     path.write_text(TINY_TOML, encoding="utf-8")
     return path
+
+
+def earlier_run(out: Path, text: str, name: str = "keep.txt") -> None:
+    """Make ``out`` an earlier planner output folder holding ``name`` (a run the next one may replace).
+
+    The planner replaces only folders it wrote (:mod:`planner.io.rundir`); a folder made by hand
+    with ``mkdir`` is refused.
+    """
+    from planner.io.rundir import atomic_dir
+
+    with atomic_dir(out) as tmp:
+        (tmp / name).write_text(text, encoding="utf-8")

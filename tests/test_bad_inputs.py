@@ -28,6 +28,8 @@ from planner.errors import InputDataError
 from planner.geo.crs import bbox_gap_km, detect_gcj02_shift
 from planner.geo.gcj02 import wgs84_to_gcj02
 from planner.io.readers import read_vector
+from planner.io.rundir import MARKER
+from tests.conftest import earlier_run
 
 CORPUS_SCRIPT = Path(__file__).resolve().parent / "data" / "bad" / "make_corpus.py"
 EARLIER = "an earlier run, to be kept"
@@ -85,8 +87,7 @@ def test_bad_input(name: str, tmp_path: Path) -> None:
         out.write_text(EARLIER, encoding="utf-8")
         args += ["--out", str(out)]
     elif case.command == "run":
-        out.mkdir(parents=True)
-        (out / "keep.txt").write_text(EARLIER, encoding="utf-8")
+        earlier_run(out, EARLIER)
         args += ["--out", str(out)]
     for o in case.overrides:
         args += ["--set", o]
@@ -104,7 +105,7 @@ def test_bad_input(name: str, tmp_path: Path) -> None:
         assert out.read_text(encoding="utf-8") == EARLIER and _leftovers(runs) == []
     elif case.command == "run":
         assert _leftovers(runs) == [], "a temporary folder was left behind"
-        names = sorted(p.name for p in out.iterdir())
+        names = sorted(p.name for p in out.iterdir() if p.name != MARKER)
         if case.exit_code == 2:
             assert names == ["keep.txt"], "a failed run touched the output folder"
             assert (out / "keep.txt").read_text(encoding="utf-8") == EARLIER

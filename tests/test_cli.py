@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from planner.io.rundir import MARKER
+from tests.conftest import earlier_run
+
 
 def _planner(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
@@ -40,14 +43,13 @@ def test_bad_scenario_exit_2_no_traceback(tiny: Path, tmp_path: Path) -> None:
 
 def test_bad_input_keeps_previous_run(tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("earlier run")
+    earlier_run(out, "earlier run")
     (tiny.parent / "boundary.geojson").write_text("{not json", encoding="utf-8")
     r = _planner("run", str(tiny), "--out", str(out))
     assert r.returncode == 2
     assert "boundary.geojson" in r.stderr and "Fix:" in r.stderr
     assert "Traceback" not in r.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["keep.txt"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
+from planner._stop import check, stoppable
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
@@ -138,7 +139,10 @@ def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, dti
         prm.interleave_search = True
         if dtime is not None:
             prm.max_deterministic_time = max(0.01, float(dtime))
-    st = solver.solve(model)
+    prm.catch_sigint_signal = False  # keep Python's SIGINT/SIGTERM handlers: the CLI stops the search (planner._stop)
+    with stoppable(solver.stop_search):
+        st = solver.solve(model)
+    check()  # stopped by a signal: no result, the run ends
     name = solver.status_name(st)
     # stopped by the safety stop rather than by its deterministic-time limit or a proof
     cut = st not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and solver.wall_time >= 0.98 * prm.max_time_in_seconds

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.linear_solver import pywraplp
 
+from planner._stop import check, stoppable
 from planner.optimize._cpsat import CpResult, int_scale
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
@@ -111,7 +112,9 @@ def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers:
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, float(gap_limit))
     t0 = time.perf_counter()
-    st = solver.Solve(params)
+    with stoppable(solver.InterruptSolve):  # SIGINT/SIGTERM: SCIPinterruptSolve (planner._stop)
+        st = solver.Solve(params)
+    check()
     wall = time.perf_counter() - t0
     cut = st not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.INFEASIBLE) and wall >= 0.98 * remaining
     info = {"w_scale": w_scale, "c_scale": c_scale, "w_exact": w_exact, "c_exact": c_exact, "scip_status": int(st),
