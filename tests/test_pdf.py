@@ -95,5 +95,5 @@ def test_demo_small_pdf_fits_twenty_pages_before_the_appendix(tmp_path: Path) ->
     assert 5 <= before_appendix <= 20, marks
     assert (420, 297) in sizes and sizes[0] == (210, 297)
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert 'class="north-arrow' in html and "© OpenStreetMap contributors" in html and "@font-face" in html
+    assert "north-arrow" in html and "© OpenStreetMap contributors" in html and "@font-face" in html
     assert "planner-basemap" in html

@@ -21,11 +21,13 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
+import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from planner.io._text import XML_ILLEGAL
 from planner.plan import Plan
 from planner.present.i18n import BUILD_MODES, CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
+from planner.present.names import display_names
 from planner.present.tables import SITE_COLUMNS, area_records, site_records
 
 #: icon colour per 建设方式 (RGB) and its ASCII slug (file and style names)
@@ -99,6 +101,8 @@ def kml_document(plan: Plan) -> str:
     out.append(f"<Folder><name>{_text(t['layer_areas'])}</name>")
     areas = plan.areas.to_crs("EPSG:4490").reset_index(drop=True)
     recs = area_records(plan).to_dict("records")
+    names = display_names(pd.Series([r["name"] for r in recs], dtype=object),
+                          [label(CLASS_LABELS, lang, r["class"]) for r in recs], lang)
     for i, geom in enumerate(areas.geometry):
         rings = _rings(geom)
         if not rings:
@@ -106,7 +110,7 @@ def kml_document(plan: Plan) -> str:
         r = recs[i]
         desc = (f"{t['area_class']}: {label(CLASS_LABELS, lang, r['class'])} · {t['coverage']} {100 * float(r['coverage']):.1f}%"
                 f" · {t['target']} {100 * float(r['target']):.1f}% · {t['met']}: {t['yes'] if r['met'] else t['no']}")
-        out.append(f"<Placemark><name>{_text(r['name'])}</name><description>{_text(desc)}</description>"
+        out.append(f"<Placemark><name>{_text(names[i])}</name><description>{_text(desc)}</description>"
                    f"<styleUrl>#area</styleUrl>{rings}</Placemark>")
     out.append("</Folder>")
     # selected sites, one sub-folder per 建设方式

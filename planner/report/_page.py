@@ -1,41 +1,18 @@
-"""Small pieces of the report page: area display names, the document's identity (version,
-scenario hash), the KPI cards and the table of contents."""
+"""Small pieces of the report page: the document's identity (version, scenario hash), area
+reasons in the report language and the table of contents (area names: :mod:`planner.present.names`)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from importlib import metadata
 from pathlib import Path
 
-import pandas as pd
-
 from planner.plan import Plan
+from planner.present.names import display_names
 
-#: "未命名", "unnamed" and a trailing "(lon, lat)" in a generated area name
-_UNNAMED_RE = re.compile(r"\s*(?:未命名|unnamed)\b[^()]*(?:\([^)]*\))?\s*", re.IGNORECASE)
 #: site-table rows per screen page
 PAGE_SIZE = 50
-
-
-def display_names(names: pd.Series, class_labels: list[str], language: str) -> list[str]:
-    """Readable names for priority areas: an empty or "unnamed" name becomes its prefix (or
-    class) and a number within that prefix, e.g. "地铁站 未命名 unnamed (114.3, 30.5)" →
-    "地铁站 3号" (zh) or "地铁站 No. 3" (en; the prefix is a data value). Named areas keep
-    their name."""
-    counters: dict[str, int] = {}
-    out = []
-    for raw, cls in zip(names.fillna("").astype(str), class_labels, strict=True):
-        name = raw.strip()
-        if name and not _UNNAMED_RE.search(name):
-            out.append(name)
-            continue
-        prefix = _UNNAMED_RE.sub(" ", name).strip() or cls
-        counters[prefix] = counters.get(prefix, 0) + 1
-        n = counters[prefix]
-        out.append(f"{prefix} {n}号" if language != "en" else f"{prefix} No. {n}")
-    return out
 
 
 def tool_version() -> str:
@@ -106,3 +83,6 @@ def area_reason(row: dict[str, object], language: str, solver_status: str) -> st
         return (f"求解在“{solver_status}”状态停止，未达到目标" if lang == "zh"
                 else f"the solver stopped ({solver_status}) before meeting the target")
     return ""
+
+
+__all__ = ["PAGE_SIZE", "area_reason", "display_names", "file_digest", "scenario_hash", "toc", "tool_version"]

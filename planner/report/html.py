@@ -35,6 +35,7 @@ from planner.present.i18n import (
     label,
     texts,
 )
+from planner.present.names import rename_lists
 from planner.present.tables import area_records, kpis, site_records
 from planner.report import charts
 from planner.report._page import (
@@ -174,6 +175,7 @@ def report_context(plan: Plan) -> dict[str, Any]:
     areas = area_records(plan)
     areas["class_label"] = [label(CLASS_LABELS, lang, v) for v in areas["class"]]
     areas["display_name"] = display_names(areas["name"], list(areas["class_label"]), lang)
+    sites["areas"] = rename_lists(sites["areas"], dict(zip(areas["name"], areas["display_name"], strict=True)))
     status_label = label(STATUS_LABELS, lang, plan.solution.get("status"))
     areas["reason"] = [area_reason(r, lang, status_label) for r in plan.areas.drop(columns="geometry").to_dict("records")]
     sol = plan.solution

@@ -50,6 +50,7 @@ from planner.present.i18n import (
     label,
     texts,
 )
+from planner.present.names import display_names, rename_lists
 from planner.present.tables import uncovered_polygons
 from planner.report._basemap import (
     Attribution,
@@ -59,7 +60,7 @@ from planner.report._basemap import (
     attributions,
     load_basemap,
 )
-from planner.report._page import area_reason, display_names
+from planner.report._page import area_reason
 from planner.report._script import script_json
 from planner.report.assets import inline_assets
 
@@ -469,6 +470,11 @@ def _add_sites(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
     sites = plan.sites.reset_index(drop=True)
     sgeo = _transform_geoms(sites, display)
     records = sites.drop(columns="geometry").to_dict("records")
+    if "areas" in sites.columns and "name" in plan.areas.columns:  # unnamed areas under their display names
+        raw = plan.areas["name"].fillna("").astype(str)
+        shown = display_names(raw, [label(CLASS_LABELS, lang, c) for c in plan.areas.get("class", ["other"] * len(raw))], lang)
+        for rec, text in zip(records, rename_lists(sites["areas"], dict(zip(raw, shown, strict=True))), strict=True):
+            rec["areas"] = text
     dlon, dlat = sgeo.x.to_numpy(), sgeo.y.to_numpy()
     true_geo = sites.geometry.to_crs("EPSG:4490") if sites.crs is not None else sites.geometry
     lon_true, lat_true = true_geo.x.to_numpy(), true_geo.y.to_numpy()
