@@ -215,3 +215,27 @@ def test_report_speaks_one_language(tmp_path: Path, language: str) -> None:
         han = set(re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", text))
         assert han == set(), sorted(han)
         assert "Prepared by" in text
+
+
+def test_site_table_pages_on_screen_and_prints_whole(tmp_path: Path) -> None:
+    """50 rows a page on screen with previous/next buttons; every row in print."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    plan = make_plan(tmp_path, n_lamps=240)
+    n = len(plan.sites)
+    assert n > 60
+    report = write_report(plan, tmp_path / "report.html")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_context(offline=True).new_page()
+            page.goto(report.as_uri(), wait_until="load")
+            visible = "() => Array.from(document.querySelectorAll('#site-table tbody tr')).filter(r => r.getClientRects().length).length"
+            assert page.evaluate(visible) == 50
+            assert "1 / 2" in page.locator("#site-pager .pg-label").inner_text().replace("第 ", "").replace(" 页", "")
+            page.locator("#site-pager button[data-step='1']").click()
+            assert page.evaluate(visible) == n - 50
+            page.emulate_media(media="print")
+            assert page.evaluate(visible) == n
+            assert not page.locator("#site-pager").is_visible()
+        finally:
+            browser.close()
