@@ -75,17 +75,22 @@ def _rings(geom: BaseGeometry) -> str:
     return out[0] if len(out) == 1 else "<MultiGeometry>" + "".join(out) + "</MultiGeometry>"
 
 
-def kml_document(plan: Plan) -> str:
-    """The ``doc.kml`` of :func:`write_sites_kmz` (icons referred to as ``files/<slug>.png``)."""
+def kml_document(plan: Plan, *, icons: bool = True) -> str:
+    """The ``doc.kml`` of :func:`write_sites_kmz` (icons referred to as ``files/<slug>.png``).
+
+    With ``icons=False`` (the standalone ``sites.kml``) the styles name no icon file: viewers
+    draw their default placemark, tinted with the 建设方式 colour.
+    """
     lang = plan.scenario.report.language
     t = texts(lang)
     zh = lang != "en"
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
            f"<name>{_text(plan.scenario.report.title or plan.scenario.scenario.name)}</name>",
            f"<description>{_text(t['disclaimer'])}</description>"]
-    for slug, _rgb in ICONS.values():
-        out.append(f'<Style id="site-{slug}"><IconStyle><scale>0.8</scale><Icon><href>files/{slug}.png</href></Icon>'
-                   "</IconStyle><LabelStyle><scale>0.7</scale></LabelStyle></Style>")
+    for slug, rgb in ICONS.values():
+        icon = (f"<scale>0.8</scale><Icon><href>files/{slug}.png</href></Icon>" if icons
+                else f"<color>ff{rgb[2]:02x}{rgb[1]:02x}{rgb[0]:02x}</color><scale>0.9</scale>")  # KML colour: aabbggrr
+        out.append(f'<Style id="site-{slug}"><IconStyle>{icon}</IconStyle><LabelStyle><scale>0.7</scale></LabelStyle></Style>')
     out.append('<Style id="boundary"><LineStyle><color>ff271811</color><width>2</width></LineStyle>'
                "<PolyStyle><fill>0</fill></PolyStyle></Style>")
     out.append('<Style id="area"><LineStyle><color>ff0055ff</color><width>1.5</width></LineStyle>'
