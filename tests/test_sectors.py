@@ -4,13 +4,16 @@ the under-mast hole, the sector boundary, omni classes unchanged, bad keys."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pytest
 
 from kernels.antenna import best_gain_fast, best_sector_gain, pattern_constants
 from planner.coverage import Grid, build_coverage
 from planner.errors import ScenarioError
+from planner.geo.sector_columns import site_antenna_overrides
 from planner.radio.interference import plan_sinr
 from planner.scenario import RadioConfig, scenario_from_dict
 from tests.test_antenna import ref_sector
@@ -170,3 +173,71 @@ def test_sectors_and_sinr_with_terrain() -> None:
     assert omni[c] - sect[c] == pytest.approx(12 * ((dep - 6.0) / 10.0) ** 2, abs=0.05)
     res = plan_sinr(GRID, x, y, [30.0], ["macro"], radio, terrain=terrain)
     assert "terrain" in res.meta["approximation"] and np.isfinite(res.sinr_db).any()
+
+
+def _cands(**cols: list[object]) -> gpd.GeoDataFrame:
+    from shapely.geometry import Point
+
+    n = len(next(iter(cols.values())))
+    base = {"id": [f"T{i}" for i in range(n)], "type": ["tower"] * n}
+    return gpd.GeoDataFrame({**base, **cols}, geometry=[Point(114.4 + 0.001 * i, 30.5) for i in range(n)], crs="EPSG:4490")
+
+
+def test_candidate_antenna_columns_parsed_and_checked(tmp_path: Path) -> None:
+    from planner.errors import InputDataError
+    from planner.geo.candidates import normalise_candidates
+
+    sc = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}, "radio": {"antenna": "sectors"}})
+    good = _cands(方位角=["0/120/240", "45、225", "", 90.0], **{"下倾角(°)": ["4", "", "8.5", None]})
+    out, warnings = normalise_candidates(good, tmp_path / "c.csv", sc)
+    assert out["azimuth_deg"].tolist() == ["0/120/240", "45/225", "", "90"]
+    assert out["tilt_deg"].tolist()[0] == 4.0 and math.isnan(out["tilt_deg"].tolist()[1])
+    assert not any("azimuth_deg" in w for w in warnings)
+    kw = site_antenna_overrides(out)
+    assert kw["site_azimuths"] == [(0.0, 120.0, 240.0), (45.0, 225.0), None, (90.0,)]
+    # with the omni default the columns are read but unused, and the run says so
+    omni = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}})
+    assert any("radio.antenna" in w for w in normalise_candidates(good, tmp_path / "c.csv", omni)[1])
+    # bad cells: every one named with its row and the fix
+    bad = _cands(azimuth_deg=["0/400", "abc", "1/2/3/4/5/6/7", "-5"], tilt_deg=["40", "x", "-11", "3"])
+    with pytest.raises(InputDataError) as err:
+        normalise_candidates(bad, tmp_path / "c.csv", sc)
+    text = str(err.value)
+    for v in ("'0/400'", "'abc'", "'1/2/3/4/5/6/7'", "'-5'", "'40'", "'x'", "'-11'"):
+        assert v in text
+    assert "0/120/240" in text and "downtilt" in text and "T0" in text
+
+
+def test_per_site_azimuth_and_tilt_override_the_class() -> None:
+    x, y, h = [GRID.x0 + 400.0] * 2, [GRID.y0 - 400.0] * 2, [30.0, 30.0]
+    own = build_coverage(GRID, x, y, h, ["macro", "macro"], SECTORS, site_azimuths=[(90.0,), None],
+                         site_tilt_deg=[float("nan"), 3.0])
+    one_east = build_coverage(GRID, x[:1], y[:1], h[:1], ["macro"],
+                              SECTORS.model_copy(update={"macro_antenna": SECTORS.macro_antenna.model_copy(
+                                  update={"sectors": 1, "azimuths_deg": (90.0,)})}))
+    tilt3 = build_coverage(GRID, x[:1], y[:1], h[:1], ["macro"],
+                           SECTORS.model_copy(update={"macro_antenna": SECTORS.macro_antenna.model_copy(
+                               update={"tilt_deg": 3.0})}))
+    rows = _rows(own)
+    assert rows[0] == _rows(one_east)[0] and rows[1] == _rows(tilt3)[0]
+    with pytest.raises(ValueError, match="one entry per site"):
+        build_coverage(GRID, x, y, h, ["macro", "macro"], SECTORS, site_azimuths=[None])
+
+
+def test_candidate_columns_reach_the_coverage_stage(tiny: Path) -> None:
+    """The pipeline passes a candidate's own azimuth and tilt to the coverage build."""
+    from planner.pipeline import prepare_scenario
+
+    sectors = ['radio.antenna="sectors"']
+    before = prepare_scenario(tiny, overrides=sectors)
+    path = tiny.parent / "candidates.gpkg"
+    cands = gpd.read_file(path)
+    cands["azimuth_deg"] = ["" if i != "T001" else "90" for i in cands["id"]]
+    cands["tilt_deg"] = [float("nan") if i != "T002" else 2.0 for i in cands["id"]]
+    cands.to_file(path, layer="candidates", driver="GPKG")
+    after = prepare_scenario(tiny, overrides=sectors)
+    ids = before.candidates["id"].tolist()
+    b, a = _rows(before.coverage), _rows(after.coverage)
+    changed = {ids[s] for s in range(len(ids)) if a[s] != b[s]}
+    assert changed == {"T001", "T002"}
+    assert after.candidates.loc[after.candidates["id"] == "T001", "azimuth_deg"].item() == "90"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,22 +67,35 @@ def _antenna_meta(radio: RadioConfig, site_class: str) -> dict[str, Any]:
 def _sectorise(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
                x: NDArray[np.float64], y: NDArray[np.float64], h: NDArray[np.float64], cls: NDArray[np.int64],
                radio: RadioConfig, g: tuple[float, float, float, int, int],
+               site_azimuths: Sequence[Sequence[float] | None] | None = None,
+               site_tilt_deg: NDArray[np.float64] | None = None,
                ) -> tuple[NDArray[np.int64], NDArray[np.integer[Any]], NDArray[np.float32]]:
     """The omni CSR with each cell's best-sector gain added and the cells below the threshold dropped.
 
     The omni radius stays the outer bound (the pattern gain is ≤ 0 dB); angles use flat ground
-    (UE height − antenna height), not the DEM.
+    (UE height − antenna height), not the DEM. A site's own bearings (``site_azimuths[i]``, not
+    None) and mechanical tilt (``site_tilt_deg[i]``, not NaN) replace its class's.
     """
     ants = [radio.macro_antenna, radio.micro_antenna]
     bearings = [np.radians(np.asarray(a.bearings(), dtype=np.float64)) for a in ants]
-    n_az = np.array([b.size for b in bearings], dtype=np.int64)[cls]
+    per_site_az = [bearings[c] for c in cls.tolist()]
+    if site_azimuths is not None:
+        for i, own in enumerate(site_azimuths):
+            if own is not None and len(own):
+                per_site_az[i] = np.radians(np.asarray(own, dtype=np.float64))
+    n_az = np.array([b.size for b in per_site_az], dtype=np.int64)
     az_ptr = np.zeros(x.size + 1, dtype=np.int64)
     np.cumsum(n_az, out=az_ptr[1:])
-    az = np.concatenate([bearings[c] for c in cls]) if x.size else np.empty(0)
+    az = np.concatenate(per_site_az) if x.size else np.empty(0)
+
     # per-class parameters, spread per site
     def per_site(attr: str) -> NDArray[np.float64]:
         return np.array([float(getattr(a, attr)) for a in ants], dtype=np.float64)[cls]
-    tilt = np.radians(per_site("tilt_deg"))
+    tilt_deg = per_site("tilt_deg")
+    if site_tilt_deg is not None:
+        own_tilt = np.asarray(site_tilt_deg, dtype=np.float64)
+        tilt_deg = np.where(np.isfinite(own_tilt), own_tilt, tilt_deg)
+    tilt = np.radians(tilt_deg)
     out_indptr = np.empty_like(indptr)
     out_indices = np.empty_like(indices)
     out_rsrp = np.empty_like(rsrp)
@@ -103,6 +117,9 @@ def build_coverage(
     radio: RadioConfig,
     cell_mask: NDArray[np.bool_] | None = None,
     terrain: Terrain | None = None,
+    *,
+    site_azimuths: Sequence[Sequence[float] | None] | None = None,
+    site_tilt_deg: ArrayLike | None = None,
 ) -> CoverageMatrix:
     """Coverage of every candidate site over the grid's demand cells (RSRP ≥ threshold).
 
@@ -126,6 +143,11 @@ def build_coverage(
         expected loss under the LOS probability (``"probability"``, averaged in dB: fast, optimistic), the
         ``edge_probability`` quantile of the LOS/NLOS shadowing mixture (``"mixture"``: exact, slower fill) or
         all-NLOS (``"nlos"``: conservative).
+    site_azimuths : sequence of (sequence of float or None), optional
+        Per site, its own sector bearings (compass degrees, e.g. from the candidate column
+        ``azimuth_deg``); None keeps the class's. Used with ``radio.antenna = "sectors"`` only.
+    site_tilt_deg : array_like of float, optional
+        Per site, its own mechanical downtilt (degrees; NaN keeps the class's). Same condition.
 
     Returns
     -------
@@ -237,7 +259,10 @@ def build_coverage(
     if radio.antenna == "sectors":
         t0 = time.perf_counter()
         n_before = int(indptr[-1])
-        indptr, indices, rsrp = _sectorise(indptr, indices, rsrp, x, y, h, cls, radio, g)
+        tilts = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
+        if (site_azimuths is not None and len(site_azimuths) != n) or (tilts is not None and tilts.size != n):
+            raise ValueError("site_azimuths and site_tilt_deg must have one entry per site")
+        indptr, indices, rsrp = _sectorise(indptr, indices, rsrp, x, y, h, cls, radio, g, site_azimuths, tilts)
         timings["sectors_s"] = time.perf_counter() - t0
         antenna = {"mode": "sectors", "pairs_dropped": n_before - int(indptr[-1]),
                    **{c: _antenna_meta(radio, c) for c in SITE_CLASSES}}

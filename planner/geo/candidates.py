@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from planner.errors import InputDataError, Problem
+from planner.geo.sector_columns import parse_sector_columns
 from planner.io._text import exact
 from planner.io.readers import check_plausible_lonlat, feature_label, header_key, parse_numbers
 from planner.scenario import CANDIDATE_TYPES, TYPE_ALIASES, Scenario
@@ -204,9 +205,11 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     df.loc[on_air, "build_mode"] = "保留"
     df.loc[on_air, "cost"] = 0.0
 
+    antenna_cols = parse_sector_columns(df, lower, src, scenario, feature_label, problems, warnings)  # 方位角/下倾角
+
     if problems:
         raise InputDataError(problems)
-    out = gpd.GeoDataFrame(df[CANDIDATE_COLUMNS], geometry=df.geometry.to_numpy(), crs=gdf.crs)
+    out = gpd.GeoDataFrame(df[CANDIDATE_COLUMNS + antenna_cols], geometry=df.geometry.to_numpy(), crs=gdf.crs)
     out.attrs.update(gdf.attrs)
     return out.reset_index(drop=True), warnings
 

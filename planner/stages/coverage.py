@@ -24,6 +24,7 @@ def compute_coverage(scenario: Scenario, inputs: InputLayers, area: StudyArea,
                      sites: CandidateSites) -> tuple[CoverageMatrix, Terrain | None, list[str]]:
     """The coverage matrix of every candidate, the terrain it used (None without) and warnings."""
     from planner.coverage import build_coverage, build_terrain
+    from planner.geo.sector_columns import site_antenna_overrides
 
     warnings: list[str] = []
     grid, demand, cand_all = area.grid, area.demand, sites.table
@@ -47,5 +48,6 @@ def compute_coverage(scenario: Scenario, inputs: InputLayers, area: StudyArea,
     cov = build_coverage(
         grid, sites.x_m, sites.y_m, cand_all["height_m"].to_numpy(np.float64), cand_all["site_class"].to_numpy(str),
         scenario.radio, cell_mask=demand.mask, terrain=terrain,
+        **site_antenna_overrides(cand_all),  # candidate columns azimuth_deg / tilt_deg (planner.geo.sector_columns)
     )
     return cov, terrain, warnings
