@@ -105,7 +105,7 @@ def test_planner_folder_with_user_files_needs_force(tmp_path: Path) -> None:
     out = tmp_path / "run"
     _earlier_run(out)
     (out / "my_notes.txt").write_text("mine")
-    with pytest.raises(PlannerError, match="--force") as info, atomic_dir(out):
+    with pytest.raises(PlannerError, match="--force") as info, atomic_dir(out, force=False):
         pass
     assert "my_notes.txt" in str(info.value)
     assert (out / "my_notes.txt").read_text() == "mine"

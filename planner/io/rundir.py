@@ -7,7 +7,9 @@ Rules for an output folder ``--out DIR`` (``run``, ``sweep``, ``compare``; check
 - a folder the planner wrote (it holds the planner's marker :data:`MARKER`, or a run
   ``manifest.json`` whose ``"tool"`` is :data:`TOOL`) is replaced as a whole, provided every
   entry in it is one the planner wrote; a planner folder that also holds other files is replaced
-  only with ``force=True`` (``--force``), which deletes them too;
+  only with ``force=True`` (the CLI's ``--force``), which deletes them too. The CLI applies this
+  rule before computing; :func:`atomic_dir` (the library writers) replaces a planner folder as a
+  whole;
 - any other existing folder is refused (``--force`` does not change that), and so are the
   filesystem root, the home folder, the current folder or one above it, a folder that holds an
   input of the command (the scenario file, an input file, a compared run), and a path that is a
@@ -217,8 +219,12 @@ def check_writable(out_dir: str | Path) -> None:
         raise environment_error(exc, parent, "create the output folder") from None
 
 
-def refuse_file_as_folder(out_dir: str | Path, *, protect: Iterable[str | Path] = (), force: bool = False) -> None:
-    """:func:`check_out_dir` without its return value (called before computing by every command that writes a folder)."""
+def refuse_file_as_folder(out_dir: str | Path, *, protect: Iterable[str | Path] = (), force: bool = True) -> None:
+    """:func:`check_out_dir` without its return value, for the library writers (called before computing).
+
+    ``force`` defaults to True as in :func:`atomic_dir`: hand-added files in a planner folder are
+    the CLI's question (``--force``).
+    """
     check_out_dir(out_dir, protect=protect, force=force)
 
 
@@ -348,7 +354,7 @@ def _write_marker(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_dir(out_dir: str | Path, *, protect: Iterable[str | Path] = (), force: bool = False) -> Iterator[Path]:
+def atomic_dir(out_dir: str | Path, *, protect: Iterable[str | Path] = (), force: bool = True) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``out_dir`` in one rename.
 
     Parameters
@@ -356,7 +362,8 @@ def atomic_dir(out_dir: str | Path, *, protect: Iterable[str | Path] = (), force
     out_dir : str or Path
         The output folder, checked by :func:`check_out_dir` on entry and just before the rename.
     protect, force
-        As in :func:`check_out_dir`.
+        As in :func:`check_out_dir`. ``force`` defaults to True here: files added by hand to a
+        planner folder are the CLI's question (``--force``), asked before computing.
 
     Raises
     ------
