@@ -146,6 +146,10 @@ def write_sites_xlsx(plan: Plan, path: Path) -> Path:
     notes = pd.DataFrame({t["item"]: [t["scenario"], t["metric_crs"], t["coverage"], "", ""],
                           t["value"]: [plan.scenario.scenario.name, plan.grid.crs, "%", t["disclaimer"], t["no_review_no"]]})
     _sheet(ws3, notes, {})
+    from planner.present.rollout import rollout_tables
+
+    for sec in rollout_tables(plan, lang):  # 建设期 / 运营商 sheets of [[phases]] / [operators] plans (共享率 included)
+        _sheet(wb.create_sheet(sec["title"][:31]), pd.DataFrame(sec["rows"], columns=sec["head"]), {})
     wb.properties.creator = "smartpole-planner"
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME

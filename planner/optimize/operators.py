@@ -42,7 +42,9 @@ from planner.optimize.solve import evaluate, solve
 #: joint models with at most this many free columns go to CP-SAT whole (bound valid for the model)
 FULL_MODEL_COLS = 3000
 #: share of the work budget for the single and sequential solves; the rest is CP-SAT's
-SUBSOLVE_SHARE = 0.6
+SUBSOLVE_SHARE = 0.75
+#: a single-operator solve gets this many times the work of a sequential one (its bound bounds the joint model)
+SINGLE_WEIGHT = 3.0
 _EPS = 1e-9
 
 
@@ -187,11 +189,12 @@ def solve_operators(problems: list[CoverageProblem], max_tenants: NDArray[np.int
         raise ValueError("solve_operators needs ≥ 1 operator, max_tenants ≥ 1 and share_cost ≥ 0")
     work = resolve_work(time_limit_s, work_limit)
     sizes = np.array([float(p.a.nnz) + 1.0 for p in problems])
-    n_solves = 1 + 2 + 1  # singles, two sequential orders, one re-planning pass (each over every operator)
+    n_solves = SINGLE_WEIGHT + 2 + 1  # singles, two sequential orders, one re-planning pass (each over every operator)
     stats: dict[str, Any] = {"work_limit": round(work, 3), "solves": []}
 
     def run(o: int, cost: NDArray[np.float64], banned: NDArray[np.bool_], label: str) -> tuple[NDArray[np.bool_] | None, float]:
-        units = max(1.0, SUBSOLVE_SHARE * work * sizes[o] / (float(sizes.sum()) * n_solves))
+        weight = SINGLE_WEIGHT if label == "single" else 1.0
+        units = max(1.0, SUBSOLVE_SHARE * work * weight * sizes[o] / (float(sizes.sum()) * n_solves))
         p = problems[o]
         assert p.forbidden is not None and p.fixed is not None
         sub = replace(p, cost=cost, forbidden=(p.forbidden | banned) & ~p.fixed)

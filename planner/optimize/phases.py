@@ -53,7 +53,9 @@ from planner.optimize.solve import evaluate, solve
 #: models with at most this many columns go to CP-SAT whole (bound valid for the model)
 FULL_MODEL_COLS = 3000
 #: share of the work budget spent on the sub-solves (scratch, myopic, backward); the rest is CP-SAT's
-SUBSOLVE_SHARE = 0.6
+SUBSOLVE_SHARE = 0.75
+#: a scratch solve gets this many times the work of a myopic or backward one (its bound is the model's bound)
+SCRATCH_WEIGHT = 2.0
 _EPS = 1e-9
 
 
@@ -241,12 +243,12 @@ def solve_phases(problem: CoverageProblem, specs: list[PhaseSpec], *, discount_r
     disc = discount_factors(n_ph, discount_rate)
     sizes = _sizes(problem, specs)
     # solves: scratch P, myopic P-1, backward P-1
-    weights = np.r_[sizes, sizes[1:], sizes[:-1]]
+    weights = np.r_[SCRATCH_WEIGHT * sizes, sizes[1:], sizes[:-1]]
     sub_work = SUBSOLVE_SHARE * work
     stats: dict[str, Any] = {"work_limit": round(work, 3), "solves": []}
 
     def run(p: int, built: NDArray[np.bool_], allowed: NDArray[np.bool_] | None, label: str) -> tuple[NDArray[np.bool_] | None, float]:
-        units = max(1.0, sub_work * sizes[p] / float(weights.sum()))
+        units = max(1.0, sub_work * sizes[p] * (SCRATCH_WEIGHT if label == "scratch" else 1.0) / float(weights.sum()))
         sol = solve(_sub_problem(problem, specs[p].targets, built, allowed), "min_cost",
                     time_limit_s=max(0.05, time_limit_s * units / work), work_limit=units, workers=workers, seed=seed,
                     backend="auto")

@@ -36,6 +36,7 @@ from planner.present.i18n import (
     texts,
 )
 from planner.present.names import rename_lists
+from planner.present.rollout import rollout_tables
 from planner.present.tables import area_records, kpis, site_records
 from planner.report import charts
 from planner.report._page import (
@@ -273,6 +274,7 @@ def report_context(plan: Plan) -> dict[str, Any]:
         "map_script": Markup(script),
         "charts": chart_list,
         "sinr": sinr_section(plan, lang),
+        "rollout": rollout_tables(plan, lang),  # [[phases]] / [operators] plans only (planner.present.rollout)
     }
 
 
