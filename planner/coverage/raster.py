@@ -53,6 +53,8 @@ def write_best_server_geotiff(best_rsrp: NDArray[np.float32], grid: Grid, path: 
         overview_resampling=Resampling.average.name, overviews="AUTO",
     ) as dst:
         dst.write(data, 1)
+        dst.set_band_description(1, "best-server SS-RSRP, design value (after penetration loss and shadowing margin); nodata: below the threshold or outside the boundary")
+        dst.set_band_unit(1, "dBm")
         dst.update_tags(1, units="dBm", quantity="best-server SS-RSRP")
     return path
 
