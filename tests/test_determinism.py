@@ -46,9 +46,10 @@ def normalise_manifest(value: Any, path: tuple[str, ...] = ()) -> Any:
     return value
 
 
-def _run(scenario: Path, out: Path) -> dict[str, Any]:
-    r = subprocess.run([sys.executable, "-m", "planner.cli", "-q", "run", str(scenario), "--out", str(out)],
-                       capture_output=True, text=True, timeout=600)
+def _run(scenario: Path, out: Path, *overrides: str) -> dict[str, Any]:
+    sets = [x for o in overrides for x in ("--set", o)]
+    r = subprocess.run([sys.executable, "-m", "planner.cli", "-q", "run", str(scenario), "--out", str(out), *sets],
+                       capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
@@ -122,13 +123,16 @@ def test_demo_small_twice_identical(tmp_path: Path) -> None:
     The second run shares the machine with two CPU-burning processes; its stages take longer
     but do the same work, so sites.csv and the manifest (run times aside) are identical. A
     run cut by the wall-clock safety stop would carry ``budget.time_limited`` and fail here.
+    Both runs do demo_small's own work (its 20 s × 300 units) with the safety stop of a 60 s
+    limit (3 × 60 + 5 s), so that a CI machine already busy with other jobs does not reach it.
     """
     if not DEMO_SMALL.is_file():
         pytest.skip("data/scenarios/demo_small.toml is not in this checkout")
     a, b = tmp_path / "a", tmp_path / "b"
-    man_a = _run(DEMO_SMALL, a)
+    same_work = ("solver.time_limit_s=60", "solver.work_limit=6000")
+    man_a = _run(DEMO_SMALL, a, *same_work)
     with cpu_burners(2):
-        man_b = _run(DEMO_SMALL, b)
+        man_b = _run(DEMO_SMALL, b, *same_work)
     assert man_a["solver"]["stats"]["budget"]["time_limited"] is False
     assert man_b["solver"]["stats"]["budget"]["time_limited"] is False
     _assert_same(a, b, man_a, man_b)
