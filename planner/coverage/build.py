@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from kernels import coverage as _cov
 from kernels import pathloss as _pl
+from planner._resources import check_coverage_memory
 from planner.coverage.grid import Grid
 from planner.coverage.matrix import CoverageMatrix
 from planner.coverage.terrain import clear_mode
@@ -196,6 +197,7 @@ def build_coverage(
     if terrain is None:
         radius = _site_radii(cls, h, links, radio, radio.los)
         timings["radius_s"] = time.perf_counter() - t0
+        check_coverage_memory(radius, grid.res, grid.n_cells, int(mask.sum()))  # refuse before allocating
         t0 = time.perf_counter()
         counts = _cov.count_disk(x, y, radius, *g, mask)
         timings["count_s"] = time.perf_counter() - t0
@@ -214,6 +216,7 @@ def build_coverage(
         radius = _site_radii(cls, h, links, radio, clear)
         radius_nlos = _site_radii(cls, h, links, radio, "nlos")
         timings["radius_s"] = time.perf_counter() - t0
+        check_coverage_memory(radius, grid.res, grid.n_cells, int(mask.sum()))  # refuse before allocating
         dsm = terrain.dsm
         dem = terrain.dem
         box = _cov.bbox_sizes(x, y, radius, *g)
