@@ -111,3 +111,20 @@ def test_bad_operator_scenario_exits_2_and_writes_nothing(tmp_path: Path) -> Non
     out = tmp_path / "out"
     assert main(["run", str(path), "--out", str(out)]) == 2
     assert not out.exists()
+
+
+def test_tenancy_defaults_by_type_and_candidate_column_override(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from planner.errors import InputDataError
+    from planner.stages.rollout import tenancy
+
+    sc = load_scenario(_scenario(tmp_path, TWO + "[candidates.types.tower]\nshare_cost = 2.0\n"))
+    cands = pd.DataFrame({"id": ["T1", "L1", "S1", "S2"], "type": ["tower", "street_lamp", "smart_pole", "smart_pole"],
+                          "cost": [6.0, 8.0, 18.0, 18.0], "max_tenants": [None, None, None, 3]})
+    cap, share = tenancy(sc, cands)
+    assert cap.tolist() == [3, 1, 2, 3]
+    assert share.tolist() == pytest.approx([2.0, 2.4, 5.4, 5.4])
+    cands.loc[1, "max_tenants"] = 0
+    with pytest.raises(InputDataError, match="max_tenants must be a whole number from 1 to 10"):
+        tenancy(sc, cands)

@@ -22,7 +22,9 @@ budget (:mod:`planner.optimize._budget`):
    discounted cost telescopes into ``Σ_p (d_p − d_{p+1}) · cost(built by p)``);
 2. *myopic* — phase by phase in order, the sites of earlier phases fixed (free);
 3. *backward* — the last phase's scratch plan, then each earlier phase chosen among the
-   sites of the next one (nothing built early that is not needed later);
+   sites of the next one (nothing built early that is not needed later); and *guided* —
+   forward, each phase chosen among the last phase's scratch plan and what is built, or over
+   every column where that breaks the phase's budget or site cap;
 4. *joint* — CP-SAT on the whole model above (deterministic time, interleaved workers,
    fixed seed) over a core of columns (every column for models up to
    :data:`FULL_MODEL_COLS` columns, else the columns of the three plans above), hinted
@@ -242,8 +244,8 @@ def solve_phases(problem: CoverageProblem, specs: list[PhaseSpec], *, discount_r
     n_ph, n = len(specs), problem.n_cols
     disc = discount_factors(n_ph, discount_rate)
     sizes = _sizes(problem, specs)
-    # solves: scratch P, myopic P-1, backward P-1
-    weights = np.r_[SCRATCH_WEIGHT * sizes, sizes[1:], sizes[:-1]]
+    # solves: scratch P, myopic P-1, backward P-1, guided P-1 (+ a fallback where a budget binds)
+    weights = np.r_[SCRATCH_WEIGHT * sizes, sizes[1:], sizes[:-1], sizes[:-1]]
     sub_work = SUBSOLVE_SHARE * work
     stats: dict[str, Any] = {"work_limit": round(work, 3), "solves": []}
 
@@ -300,6 +302,9 @@ def solve_phases(problem: CoverageProblem, specs: list[PhaseSpec], *, discount_r
         if ok:
             phase_bw[problem.fixed] = 0
             plans.append(("backward", evaluate_phases(problem, specs, phase_bw, disc)))
+        guided = _guided(problem, specs, last, run)
+        if guided is not None:
+            plans.append(("guided", evaluate_phases(problem, specs, guided, disc)))
     best_name, best = _best(plans)
     # joint CP-SAT
     allowed_cols = ~problem.forbidden & ~problem.fixed
@@ -335,6 +340,37 @@ def solve_phases(problem: CoverageProblem, specs: list[PhaseSpec], *, discount_r
     stats["plans"] = {name: round(pl.discounted_cost, 6) for name, pl in plans}
     stats["runtime_s"] = round(time.perf_counter() - t0, 3)
     return PhasedSolution(best, myopic, status, bound, gap, best_name, disc, infeasible, stats)
+
+
+def _guided(problem: CoverageProblem, specs: list[PhaseSpec], last: NDArray[np.bool_],
+            run: Any) -> NDArray[np.int64] | None:
+    """Forward plan guided by the last phase's scratch plan ``last``.
+
+    Each phase but the last picks the cheapest sites among ``last`` (and what is built) that
+    meet its targets; where that breaks the phase's budget or site cap, the phase is solved
+    over every column instead (the myopic step). The last phase keeps ``last`` when it holds
+    every site built so far, else it is solved with them fixed.
+    """
+    assert problem.fixed is not None
+    n_ph = len(specs)
+    phase = np.full(problem.n_cols, -1, dtype=np.int64)
+    built = problem.fixed.copy()
+    phase[built] = 0
+    for p in range(n_ph):
+        spec = specs[p]
+        if p == n_ph - 1 and not (built & ~last).any():
+            sel = last | built
+        else:
+            sel = run(p, built, last | built, "guided")[0] if p < n_ph - 1 else None
+            new = sel & ~built if sel is not None else None
+            if new is None or (spec.budget > 0 and float(problem.cost[new].sum()) > spec.budget + 1e-9) \
+                    or (spec.max_sites > 0 and int((new & ~problem.fixed).sum()) > spec.max_sites):
+                sel = run(p, built, None, "guided")[0]
+            if sel is None:
+                return None
+        phase[sel & (phase < 0)] = p
+        built = sel
+    return phase
 
 
 def _dominates(a: PhaseSpec, b: PhaseSpec) -> bool:

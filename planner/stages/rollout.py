@@ -69,12 +69,15 @@ def area_targets(table: dict[str, float], areas: gpd.GeoDataFrame, key: str, sou
 
 
 def plan_rollout(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: CandidateSites, setup: ProblemSetup,
-                 terrain: Terrain | None) -> Rollout | None:
-    """Solve the phases or the operators of ``scenario`` (None when it has neither)."""
+                 terrain: Terrain | None, cov: CoverageMatrix | None = None) -> Rollout | None:
+    """Solve the phases or the operators of ``scenario`` (None when it has neither).
+
+    ``cov`` is the coverage of ``scenario.radio``: an operator with the same radio settings reuses it.
+    """
     if scenario.phases:
         return _phases(scenario, area, sites, setup)
     if scenario.operators:
-        return _operators(scenario, inputs, area, sites, terrain)
+        return _operators(scenario, inputs, area, sites, terrain, cov)
     return None
 
 
@@ -148,23 +151,25 @@ def tenancy(scenario: Scenario, cands: pd.DataFrame) -> tuple[np.ndarray, np.nda
 
 
 def _operators(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: CandidateSites,
-               terrain: Terrain | None) -> Rollout:
+               terrain: Terrain | None, cov: CoverageMatrix | None) -> Rollout:
     from planner.optimize.operators import solve_operators
     from planner.stages.coverage import compute_coverage
 
     src = str(scenario.source or "scenario")
     areas, cands = area.areas, sites.table
     warnings: list[str] = []
-    problems, names, covs = [], [], []
+    problems, names = [], []
     for key, op in scenario.operators.items():
         radio = scenario.radio.model_copy(update={
             "band": op.band,
             "threshold_dbm": scenario.radio.threshold_dbm if op.threshold_dbm is None else op.threshold_dbm,
             "penetration_loss_db": scenario.radio.penetration_loss_db if op.penetration_loss_db is None else op.penetration_loss_db})
         sc_o = scenario.model_copy(update={"radio": radio})
-        cov_o: CoverageMatrix
-        cov_o, _, w = compute_coverage(sc_o, inputs, area, sites)
-        warnings += [f"operator {op.name}: {m}" for m in w]
+        if cov is not None and radio == scenario.radio:
+            cov_o = cov  # same band and settings as [radio]: the run's own coverage
+        else:
+            cov_o, _, w = compute_coverage(sc_o, inputs, area, sites)
+            warnings += [f"operator {op.name}: {m}" for m in w]
         areas_o = areas.copy()
         areas_o["target"] = area_targets(dict(op.targets), areas, f"operators.{key}.targets", src,
                                          default=areas["target"].to_numpy(float))
@@ -172,7 +177,6 @@ def _operators(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: 
         warnings += [f"operator {op.name}: {m}" for m in setup_o.warnings]
         problems.append(setup_o.problem)
         names.append(op.name)
-        covs.append(cov_o)
     cap, share = tenancy(scenario, cands)
     res = solve_operators(problems, cap, share, time_limit_s=scenario.solver.time_limit_s,
                           work_limit=scenario.solver.work_limit, workers=scenario.solver.workers, seed=scenario.scenario.seed)
