@@ -331,6 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` console script."""
     args = _parser().parse_args(argv)  # a signal before the handlers below: planner._stop.exit_on_signal_while_starting
     _setup_logging(args.quiet, args.verbose)
+    if not args.verbose:  # GDAL's own "ERROR 1: ..." lines repeat what the planner reports once (disk full: four lines)
+        os.environ.setdefault("CPL_LOG", os.devnull)
     _RECEIVED.clear()
     previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job may have inherited it ignored

@@ -68,7 +68,8 @@ def _check_env_failure(r: subprocess.CompletedProcess[str], fragments: list[str]
     text = r.stdout + r.stderr
     assert r.returncode == 4, text
     assert "Traceback" not in text and "internal error" not in text, text
-    assert "error:" in r.stderr and "Fix:" in r.stderr, text
+    assert r.stderr.count("error:") == 1 and "Fix:" in r.stderr, text  # one message
+    assert "ERROR 1" not in r.stderr, text  # not GDAL's own lines as well
     for f in fragments:
         assert f in r.stderr, text
 
