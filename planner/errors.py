@@ -9,7 +9,7 @@ cannot store the outputs (disk full, permission denied, read-only) is
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,12 +78,13 @@ class InputDataError(PlannerError, ValueError):
     """An input data file (candidates, areas, boundary, DEM, ...) is unusable."""
 
 
-class ResourceLimitError(PlannerError, MemoryError):
-    """The requested problem would not fit in memory; the message says what would."""
+class ResourceLimitError(PlannerError):
+    """The requested problem would not fit in memory; the message says what would.
 
-
-class SolverError(PlannerError, RuntimeError):
-    """The solver failed in a way the user can act on (e.g. no solution in the time limit)."""
+    Raised before allocating, from the sizes the scenario asks for; not a :class:`MemoryError`
+    (nothing ran out of memory, and ``except MemoryError`` around real allocations must not
+    catch a refusal the user can fix).
+    """
 
 
 class OutputEnvironmentError(PlannerError, OSError):
@@ -102,7 +103,8 @@ class InfeasibleTargetError(PlannerError):
     """A coverage target cannot be met by any selection of candidates (CLI exit code 3).
 
     ``diagnostics`` (JSON-ready: e.g. per-area target and best reachable share) is written
-    by the CLI to ``diagnostics.json`` in the output folder.
+    to ``diagnostics.json`` in the output folder by :func:`planner.pipeline.run_and_write`
+    (which ``planner run`` calls) and by sweeps.
     """
 
     exit_code = 3
@@ -110,10 +112,3 @@ class InfeasibleTargetError(PlannerError):
     def __init__(self, message: str | Problem | Sequence[Problem], diagnostics: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.diagnostics: dict[str, Any] = dict(diagnostics or {})
-
-
-def raise_all(problems: Iterable[Problem], cls: type[PlannerError] = InputDataError) -> None:
-    """Raise ``cls`` with every problem at once, or return if there are none."""
-    found = list(problems)
-    if found:
-        raise cls(found)

@@ -28,8 +28,9 @@ import numpy as np
 from planner.coverage.grid import Grid
 from planner.coverage.matrix import CoverageMatrix
 from planner.coverage.terrain import Terrain
-from planner.errors import InputDataError, PlannerError, Problem
+from planner.errors import InfeasibleTargetError, InputDataError, PlannerError, Problem
 from planner.geo.demand import DemandCells
+from planner.io.hashing import file_sha256
 from planner.plan import Plan
 from planner.radio.interference import attach_plan_sinr
 from planner.scenario import Scenario, load_scenario
@@ -49,7 +50,7 @@ from planner.stages.grid import (
     metric_boundary,
     prepare_areas,
 )
-from planner.stages.inputs import InputLayers, file_sha256, load_inputs
+from planner.stages.inputs import InputLayers, load_inputs
 from planner.stages.problem import build_problem
 from planner.stages.rollout import attach_rollout, plan_rollout
 from planner.stages.solve import solve_problem
@@ -63,6 +64,7 @@ __all__ = [
     "make_grid",
     "plan_prepared",
     "prepare_scenario",
+    "run_and_write",
     "run_scenario",
     "validate_scenario",
 ]
@@ -162,6 +164,62 @@ def run_scenario(
     return plan_prepared(prep, progress=progress)
 
 
+def run_and_write(
+    scenario: Scenario | str | Path,
+    out_dir: str | Path,
+    *,
+    overrides: list[str] | tuple[str, ...] = (),
+    progress: Progress | None = None,
+    compute: Callable[..., Plan] | None = None,
+) -> tuple[Plan, dict[str, Path]]:
+    """:func:`run_scenario`, then every output written into ``out_dir`` (atomically).
+
+    A run whose result is "infeasible" (:class:`~planner.errors.InfeasibleTargetError`) leaves
+    ``out_dir`` holding only ``diagnostics.json`` (what could not be met and why) and re-raises.
+    An ``out_dir`` the planner may not replace (see :func:`planner.io.rundir.check_out_dir`), and
+    outputs that cannot be written (a ``tianditu`` basemap without
+    ``TIANDITU_KEY``), are refused before anything is computed.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A validated scenario or the path of a scenario TOML file.
+    out_dir : str or Path
+        The run folder.
+    overrides : list of str
+        ``section.key=value`` overrides (only when ``scenario`` is a path).
+    progress : callable, optional
+        Called with the name of each stage as it starts (``"write outputs"`` last).
+    compute : callable, optional
+        ``compute(run_scenario, scenario, progress=progress)`` runs the stages; the CLI passes
+        one that computes in a worker thread so that Ctrl-C acts at once. Default: a plain call.
+
+    Returns
+    -------
+    (Plan, dict)
+        The plan and its output name → path.
+    """
+    from planner.io.rundir import check_out_dir, input_paths
+    from planner.stages.outputs import check_outputs, write_infeasible, write_outputs
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario, overrides)
+    check_out_dir(out_dir, protect=input_paths(scenario))  # say so before computing, not after
+    check_outputs(scenario)
+    try:
+        plan = (compute or _call)(run_scenario, scenario, progress=progress)
+    except InfeasibleTargetError as exc:
+        write_infeasible(out_dir, exc, scenario)
+        raise
+    if progress is not None:
+        progress("write outputs")
+    return plan, write_outputs(plan, out_dir)
+
+
+def _call(fn: Callable[..., Plan], *args: Any, **kwargs: Any) -> Plan:
+    return fn(*args, **kwargs)
+
+
 def prepare_scenario(
     scenario: Scenario | str | Path,
     *,
@@ -210,7 +268,7 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
         setup = build_problem(scenario, prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain)
         warnings += setup.warnings
         # [[phases]] / [operators]: the roll-out stage replaces the single solve (planner.stages.rollout)
-        rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain, prep.coverage)
+        rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain)
         solution, w = (rollout.solution, rollout.warnings) if rollout else solve_problem(scenario, setup.problem)
         warnings += w
     with st.stage("plan"):

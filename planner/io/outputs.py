@@ -1,8 +1,10 @@
-"""Write every output of a plan into a run folder, atomically, with a manifest."""
+"""The run folder's ``manifest.json``: scenario, input and output hashes, versions, solver summary.
+
+The outputs themselves are written by :func:`planner.stages.outputs.write_outputs`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -11,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from planner._json import jsonable
+from planner.io.hashing import file_sha256
 from planner.plan import Plan
 
 #: packages whose versions go into the manifest
@@ -28,32 +32,10 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _jsonable(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def manifest(plan: Plan, files: dict[str, Path], run_dir: Path) -> dict[str, Any]:
     """The manifest: scenario, overrides, input hashes, versions, seed, timings, solver, outputs."""
     sc = plan.scenario
-    return _jsonable({
+    return jsonable({
         "tool": "smartpole-planner",
         "scenario_file": str(sc.source) if sc.source else None,
         "overrides": list(sc.overrides),
@@ -75,7 +57,7 @@ def manifest(plan: Plan, files: dict[str, Path], run_dir: Path) -> dict[str, Any
         },
         "warnings": list(plan.warnings),
         "timings_s": plan.timings,
-        "outputs": {name: {"file": p.name, "sha256": _sha256(run_dir / p.name)} for name, p in sorted(files.items())},
+        "outputs": {name: {"file": p.name, "sha256": file_sha256(run_dir / p.name)} for name, p in sorted(files.items())},
     })
 
 
@@ -93,7 +75,7 @@ def record_output(run_dir: Path, path: Path) -> None:
     man = json.loads(man_path.read_text(encoding="utf-8"))
     outputs = man.setdefault("outputs", {})
     key = next((k for k, v in outputs.items() if isinstance(v, dict) and v.get("file") == path.name), path.stem)
-    outputs[key] = {"file": path.name, "sha256": _sha256(path)}
+    outputs[key] = {"file": path.name, "sha256": file_sha256(path)}
     tmp = man_path.with_name(".manifest.json.tmp")
     tmp.write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, man_path)

@@ -8,9 +8,7 @@ problem of every file.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +20,7 @@ from planner.geo.areas import normalise_areas
 from planner.geo.candidates import normalise_candidates
 from planner.geo.crs import bbox_gap_km, choose_metric_crs, detect_gcj02_shift
 from planner.io._checks import building_heights, polygons_only
+from planner.io.hashing import file_sha256
 from planner.io.readers import feature_label, header_key, inspect_dem, read_vector, split_layer
 from planner.scenario import Scenario
 
@@ -41,17 +40,6 @@ class InputLayers:
     buildings: gpd.GeoDataFrame | None
     hashes: dict[str, str]
     warnings: list[str]
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file (a folder: of its files in name order)."""
-    h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for f in files:
-        with f.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
 
 
 def load_inputs(scenario: Scenario) -> InputLayers:

@@ -6,13 +6,30 @@ This is the one module that calls both the disk writers (:mod:`planner.io`) and 
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from planner.errors import PlannerError, Problem
+from planner._json import jsonable
+from planner.errors import InfeasibleTargetError, PlannerError, Problem
 from planner.plan import Plan
+from planner.scenario import Scenario
+
+
+def check_outputs(scenario: Scenario) -> None:
+    """Refuse, before any stage runs, a scenario whose outputs cannot be written.
+
+    Today: ``report.basemap = "tianditu"`` without the ``TIANDITU_KEY`` environment variable
+    (:class:`~planner.errors.ScenarioError`, exit code 2), which the report would otherwise
+    find only after the solve.
+    """
+    if scenario.report.basemap == "tianditu":
+        from planner.report._keys import tianditu_key
+
+        tianditu_key()
 
 
 def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
@@ -54,6 +71,47 @@ def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
             files["report_pdf"] = write_pdf(tmp / "report.html", tmp / "report.pdf")
         files["manifest"] = write_manifest(plan, files, tmp)
     return {k: out_dir / Path(v).name for k, v in files.items()}
+
+
+def diagnostics_record(exc: InfeasibleTargetError, scenario: Scenario | None = None) -> dict[str, Any]:
+    """The content of ``diagnostics.json`` for a run whose result is "infeasible".
+
+    ``status``, ``exit_code``, ``message``, ``problems`` and ``diagnostics`` (what could not be
+    met and why), and with ``scenario`` its file, ``--set`` overrides and resolved settings.
+    """
+    data: dict[str, Any] = {
+        "status": "infeasible",
+        "exit_code": exc.exit_code,
+        "message": str(exc),
+        "problems": [asdict(p) for p in exc.problems],
+        "diagnostics": exc.diagnostics,
+    }
+    if scenario is not None:
+        data["scenario_file"] = str(scenario.source) if scenario.source else None
+        data["overrides"] = list(scenario.overrides)
+        data["scenario"] = scenario.to_dict()
+    return data
+
+
+def write_diagnostics(record: dict[str, Any], folder: Path) -> Path:
+    """Write ``record`` (see :func:`diagnostics_record`) as ``folder/diagnostics.json``."""
+    path = folder / "diagnostics.json"
+    path.write_text(json.dumps(jsonable(record), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def write_infeasible(out_dir: str | Path, exc: InfeasibleTargetError, scenario: Scenario | None = None) -> Path:
+    """Replace ``out_dir`` atomically by a folder holding only ``diagnostics.json``; its path.
+
+    The run completed its analysis and its result is "infeasible": the output folder then holds
+    only the diagnostics (what could not be met and why), never a stale plan.
+    """
+    from planner.io.rundir import atomic_dir
+
+    out_dir = Path(out_dir).resolve()
+    with atomic_dir(out_dir) as tmp:
+        write_diagnostics(diagnostics_record(exc, scenario), tmp)
+    return out_dir / "diagnostics.json"
 
 
 def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap: str | None = None,

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from planner.coverage.matrix import CoverageMatrix
 from planner.coverage.terrain import Terrain
-from planner.errors import InfeasibleTargetError, PlannerError, Problem
+from planner.errors import InfeasibleTargetError, Problem
 from planner.geo.demand import DemandCells
 from planner.optimize import CoverageProblem
 from planner.scenario import Scenario
@@ -70,8 +70,8 @@ def build_problem(scenario: Scenario, cands: gpd.GeoDataFrame, areas: gpd.GeoDat
     row_of_cell = np.full(cov.grid.n_cells, -1, dtype=np.int64)
     row_of_cell[demand.cells] = np.arange(n_rows)
     rows = row_of_cell[np.asarray(cov.indices, dtype=np.int64)]
-    if (rows < 0).any():  # defensive: the kernel only returns masked cells
-        raise PlannerError("internal error: coverage returned a cell outside the demand mask")
+    if (rows < 0).any():  # the kernel only returns masked cells: a bug, not the user's input (exit 1)
+        raise RuntimeError("internal error: coverage returned a cell outside the demand mask")
     at = sp.csr_matrix((np.ones(rows.size, dtype=np.int8), rows, np.asarray(cov.indptr, dtype=np.int64)), shape=(len(cands), n_rows))
     a = at.T.tocsr()
     cell_area_km2 = (cov.grid.res ** 2) / 1e6

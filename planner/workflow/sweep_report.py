@@ -12,8 +12,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from planner.present.format import fmt_number, fmt_percent
 from planner.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -58,11 +57,11 @@ def _e(value: Any) -> str:
 
 
 def _pct(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else f"{100 * float(value):.2f} %"
+    return fmt_percent(value, 2, unit=" %", missing="")
 
 
 def _num(value: Any, fmt: str = "{:,.1f}") -> str:
-    return "" if value is None or pd.isna(value) else fmt.format(float(value))
+    return fmt_number(value, fmt, missing="")
 
 
 def write_sweep_report(result: SweepResult, base: Scenario, path: Path, pareto_png: Path | None) -> Path:

@@ -290,11 +290,14 @@ def sweep(
     PlannerError
         For bad parameters or inputs (every variant is validated before any work).
     """
+    from planner.io.rundir import refuse_file_as_folder
     from planner.pipeline import prepare_scenario
+    from planner.stages.outputs import check_outputs
 
     variants, base_over, notes, base = _resolve_variants(scenario, params, overrides)
-    if out_dir is not None and Path(out_dir).exists() and not Path(out_dir).is_dir():  # say so before computing
-        raise PlannerError(Problem("the output path exists and is a file", str(out_dir), fix="choose a folder name with --out"))
+    if out_dir is not None:  # say so before computing
+        refuse_file_as_folder(Path(out_dir))
+        check_outputs(base)
     n = len(variants)
     jobs = max(1, min(jobs if jobs is not None else 2, n))
     keys = sorted({o.partition("=")[0].strip() for v in variants for o in v.overrides})
@@ -349,6 +352,7 @@ def sweep(
 def _write_sweep(result: SweepResult, base: Scenario, out_dir: Path, pool: Executor,
                  progress: SweepProgress | None, keys: list[str]) -> Path:
     from planner.io.rundir import atomic_dir
+    from planner.stages.outputs import write_diagnostics
     from planner.workflow.sweep_report import write_sweep_report
 
     out_dir = out_dir.resolve()
@@ -366,8 +370,7 @@ def _write_sweep(result: SweepResult, base: Scenario, out_dir: Path, pool: Execu
         for v in result.variants:
             if v.label in result.failures:
                 (tmp / v.folder).mkdir()
-                (tmp / v.folder / "diagnostics.json").write_text(
-                    json.dumps(result.failures[v.label], ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+                write_diagnostics(result.failures[v.label], tmp / v.folder)
         table = result.table
         from planner.io._text import spreadsheet_frame  # labels carry --param text: written inert
 

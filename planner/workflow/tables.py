@@ -8,16 +8,17 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from planner.present.format import fmt_number, fmt_percent
 from planner.workflow.compare import Comparison
 from planner.workflow.sweep_result import SweepResult
 
 
 def _pct(v: Any) -> str:
-    return "" if v is None or pd.isna(v) else f"{100 * float(v):.2f} %"
+    return fmt_percent(v, 2, unit=" %", missing="")
 
 
 def _num(v: Any, fmt: str = "{:,.1f}") -> str:
-    return "" if v is None or pd.isna(v) else fmt.format(float(v))
+    return fmt_number(v, fmt, missing="")
 
 
 def sweep_table(result: SweepResult) -> Table:
