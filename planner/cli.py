@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write every output", parents=[common])
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument("--out", type=Path, default=None, help="output folder (default runs/<scenario file name>)")
+    run.add_argument("--force", action="store_true", help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); never a folder the planner did not write")
     _add_set(run)
 
     swp = sub.add_parser("sweep", help="run variants of a scenario in parallel; comparison table, Pareto plot, combined report", parents=[common])
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("--param", dest="params", action="append", default=[], required=True, metavar="KEY=V1,V2,...",
                      help="a key and its values, e.g. --param objective.max_sites=50,100,200 (repeat for a grid)")
     swp.add_argument("--out", type=Path, default=None, help="sweep folder (default runs/<scenario>_sweep)")
+    swp.add_argument("--force", action="store_true", help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); never a folder the planner did not write")
     swp.add_argument("--jobs", type=int, default=None, help="parallel processes (default min(2, variants))")
     _add_set(swp)
 
@@ -85,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("run_b", type=Path, help="the run folder compared with it")
     cmp_.add_argument("--out", type=Path, default=None, help="folder for compare.csv/compare_areas.csv/compare.html "
                       "(default runs/compare_<A>_vs_<B>)")
+    cmp_.add_argument("--force", action="store_true", help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); never a folder the planner did not write")
 
     rep = sub.add_parser("report", help="re-render a run's report.html from its saved results (no solving)", parents=[common])
     rep.add_argument("run_dir", type=Path)
@@ -152,7 +155,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _, err = _consoles(args)
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / args.scenario.stem
-    check_out_dir(out, protect=input_paths(scenario))  # before computing: never a folder the planner did not write
+    check_out_dir(out, protect=input_paths(scenario), force=args.force)  # before computing: never a folder the planner did not write
     check_writable(out)  # and not after the solve on a read-only disk
     with StageProgress(err, scenario.solver.time_limit_s) as progress:
         try:
@@ -243,7 +246,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     out_c, err = _consoles(args)
     out = args.out or Path("runs") / f"{args.scenario.stem}_sweep"
-    check_out_dir(out, protect=[args.scenario])
+    check_out_dir(out, protect=[args.scenario], force=args.force)
     check_writable(out)
     with SweepProgressBar(err) as progress:
         result = sweep(args.scenario, args.params, overrides=args.overrides, out_dir=out, jobs=args.jobs, progress=progress)
@@ -259,7 +262,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     out_c, _ = _consoles(args)
     out = args.out or Path("runs") / f"compare_{args.run_a.resolve().name}_vs_{args.run_b.resolve().name}"
-    check_out_dir(out, protect=[args.run_a, args.run_b])
+    check_out_dir(out, protect=[args.run_a, args.run_b], force=args.force)
     check_writable(out)
     result = compare_runs(args.run_a, args.run_b, out_dir=out)
     print_comparison(out_c, result)
@@ -293,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner`` console script."""
     args = _parser().parse_args(argv)  # a signal before the handlers below: planner._stop.exit_on_signal_while_starting
     _setup_logging(args.quiet, args.verbose)
+    if not args.verbose:  # GDAL's own "ERROR 1: ..." lines repeat what the planner reports once (disk full: four lines)
+        os.environ.setdefault("CPL_LOG", os.devnull)
     _RECEIVED.clear()
     previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job may have inherited it ignored

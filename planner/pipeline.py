@@ -268,7 +268,7 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
         setup = build_problem(scenario, prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain)
         warnings += setup.warnings
         # [[phases]] / [operators]: the roll-out stage replaces the single solve (planner.stages.rollout)
-        rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain)
+        rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain, prep.coverage)
         solution, w = (rollout.solution, rollout.warnings) if rollout else solve_problem(scenario, setup.problem)
         warnings += w
     with st.stage("plan"):
