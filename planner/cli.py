@@ -159,7 +159,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_writable(out)  # and not after the solve on a read-only disk
     with StageProgress(err, scenario.solver.time_limit_s) as progress:
         try:
-            plan, files = run_and_write(scenario, out, progress=progress, compute=_interruptible)
+            plan, files = run_and_write(scenario, out, progress=progress, compute=_interruptible, force=args.force)
         except InfeasibleTargetError:
             print(f"diagnostics: {Path(out).resolve() / 'diagnostics.json'}", file=sys.stderr)
             raise

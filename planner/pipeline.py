@@ -171,14 +171,15 @@ def run_and_write(
     overrides: list[str] | tuple[str, ...] = (),
     progress: Progress | None = None,
     compute: Callable[..., Plan] | None = None,
+    force: bool = False,
 ) -> tuple[Plan, dict[str, Path]]:
     """:func:`run_scenario`, then every output written into ``out_dir`` (atomically).
 
     A run whose result is "infeasible" (:class:`~planner.errors.InfeasibleTargetError`) leaves
     ``out_dir`` holding only ``diagnostics.json`` (what could not be met and why) and re-raises.
     An ``out_dir`` the planner may not replace (see :func:`planner.io.rundir.check_out_dir`), and
-    outputs that cannot be written (a ``tianditu`` basemap without
-    ``TIANDITU_KEY``), are refused before anything is computed.
+    outputs that cannot be written (a ``tianditu`` basemap without ``TIANDITU_KEY``), are refused
+    before anything is computed.
 
     Parameters
     ----------
@@ -193,6 +194,9 @@ def run_and_write(
     compute : callable, optional
         ``compute(run_scenario, scenario, progress=progress)`` runs the stages; the CLI passes
         one that computes in a worker thread so that Ctrl-C acts at once. Default: a plain call.
+    force : bool
+        Replace an earlier planner output folder even if files were added to it by hand (the
+        CLI's ``--force``; never a folder the planner did not write).
 
     Returns
     -------
@@ -204,7 +208,7 @@ def run_and_write(
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
-    check_out_dir(out_dir, protect=input_paths(scenario))  # say so before computing, not after
+    check_out_dir(out_dir, protect=input_paths(scenario), force=force)  # say so before computing, not after
     check_outputs(scenario)
     try:
         plan = (compute or _call)(run_scenario, scenario, progress=progress)
