@@ -170,42 +170,98 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
     return n_new, short, work
 
 
+#: redundant columns left to an exhaustive search over their subsets (2**ENUM_MAX subsets at most)
+ENUM_MAX = 8
+
+
+@_jit
+def _removable(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], k: NDArray[np.int64], cov: NDArray[np.int64],
+               j: int) -> bool:
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        if cov[c_rows[p]] <= k[c_rows[p]]:
+            return False
+    return True
+
+
 @_jit
 def drop_listed(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                 k: NDArray[np.int64], chosen: NDArray[np.int64], keep: NDArray[np.bool_]) -> tuple[float, int]:
     """Redundant-column removal on the list ``chosen`` (``keep`` out: kept flags); returns ``(kept cost, work)``.
 
-    Most expensive first (ties: the earlier entry first); a column goes when every row it
-    serves keeps ``k_i`` covers without it.
+    A column is *redundant* when every row it serves keeps ``k_i`` covers without it. While
+    more than :data:`ENUM_MAX` are redundant, the most expensive goes (ties: the earlier entry);
+    then the subset of the rest with the largest total cost whose removal keeps the cover is
+    found by enumeration (subsets in increasing bit-mask order; ties keep the first).
     """
     cov = np.zeros(k.size, dtype=np.int64)
     work = 0
+    total = 0.0
     for t in range(chosen.size):
         j = chosen[t]
         keep[t] = True
+        total += cost[j]
         for p in range(c_ptr[j], c_ptr[j + 1]):
             cov[c_rows[p]] += 1
         work += c_ptr[j + 1] - c_ptr[j]
-    neg = np.empty(chosen.size, dtype=np.float64)
+    red = np.empty(chosen.size, dtype=np.int64)
+    r = 0
     for t in range(chosen.size):
-        neg[t] = -cost[chosen[t]]
-    order = np.argsort(neg, kind="mergesort")
-    total = 0.0
-    for r in range(order.size):
-        t = order[r]
+        if _removable(c_ptr, c_rows, k, cov, chosen[t]):
+            red[r] = t
+            r += 1
+    work += chosen.size
+    while r > ENUM_MAX:
+        best = 0
+        for q in range(1, r):
+            if cost[chosen[red[q]]] > cost[chosen[red[best]]]:
+                best = q
+        t = red[best]
         j = chosen[t]
-        ok = True
+        keep[t] = False
+        total -= cost[j]
         for p in range(c_ptr[j], c_ptr[j + 1]):
-            if cov[c_rows[p]] <= k[c_rows[p]]:
-                ok = False
-                break
-        work += c_ptr[j + 1] - c_ptr[j]
+            cov[c_rows[p]] -= 1
+        w = 0
+        for q in range(r):
+            if q != best and _removable(c_ptr, c_rows, k, cov, chosen[red[q]]):
+                red[w] = red[q]
+                w += 1
+            work += c_ptr[chosen[red[q]] + 1] - c_ptr[chosen[red[q]]]
+        r = w
+    best_mask = 0
+    best_gain = 0.0
+    for mask in range(1, 1 << r):
+        gain = 0.0
+        for b in range(r):
+            if mask >> b & 1:
+                gain += cost[chosen[red[b]]]
+        if gain <= best_gain:
+            continue
+        for b in range(r):
+            if mask >> b & 1:
+                j = chosen[red[b]]
+                for p in range(c_ptr[j], c_ptr[j + 1]):
+                    cov[c_rows[p]] -= 1
+        ok = True
+        for b in range(r):
+            if mask >> b & 1:
+                j = chosen[red[b]]
+                for p in range(c_ptr[j], c_ptr[j + 1]):
+                    if cov[c_rows[p]] < k[c_rows[p]]:
+                        ok = False
+                    work += 3
+        for b in range(r):
+            if mask >> b & 1:
+                j = chosen[red[b]]
+                for p in range(c_ptr[j], c_ptr[j + 1]):
+                    cov[c_rows[p]] += 1
         if ok:
-            keep[t] = False
-            for p in range(c_ptr[j], c_ptr[j + 1]):
-                cov[c_rows[p]] -= 1
-        else:
-            total += cost[j]
+            best_gain = gain
+            best_mask = mask
+    for b in range(r):
+        if best_mask >> b & 1:
+            keep[red[b]] = False
+            total -= cost[chosen[red[b]]]
     return total, work
 
 
@@ -299,16 +355,39 @@ def greedy_py(cols_rows: list[list[int]], cost: list[float], need: list[int], u:
     return chosen
 
 
-def drop_redundant_py(cols_rows: list[list[int]], cost: list[float], k: list[int], chosen: list[int]) -> list[int]:
-    """Pure-Python reference of :func:`drop_redundant`: the kept columns, sorted."""
-    keep = sorted(set(chosen))
+def drop_redundant_py(cols_rows: list[list[int]], cost: list[float], k: list[int], chosen: list[int],
+                      enum_max: int = ENUM_MAX) -> list[int]:
+    """Pure-Python reference of :func:`drop_listed` / :func:`drop_redundant`: the kept columns, sorted."""
+    chosen = list(chosen)
+    kept = [True] * len(chosen)
     cov = [0] * len(k)
-    for j in keep:
+    for j in chosen:
         for i in cols_rows[j]:
             cov[i] += 1
-    for j in sorted(keep, key=lambda c: (-cost[c], c)):
-        if all(cov[i] > k[i] for i in cols_rows[j]):
-            keep.remove(j)
+
+    def removable(j: int) -> bool:
+        return all(cov[i] > k[i] for i in cols_rows[j])
+
+    red = [t for t in range(len(chosen)) if removable(chosen[t])]
+    while len(red) > enum_max:
+        t = max(red, key=lambda q: (cost[chosen[q]], -q))
+        kept[t] = False
+        for i in cols_rows[chosen[t]]:
+            cov[i] -= 1
+        red = [q for q in red if q != t and removable(chosen[q])]
+    best_mask, best_gain = 0, 0.0
+    for mask in range(1, 1 << len(red)):
+        out = [chosen[red[b]] for b in range(len(red)) if mask >> b & 1]
+        gain = sum(cost[j] for j in out)
+        if gain <= best_gain:
+            continue
+        left = list(cov)
+        for j in out:
             for i in cols_rows[j]:
-                cov[i] -= 1
-    return sorted(keep)
+                left[i] -= 1
+        if all(left[i] >= k[i] for j in out for i in cols_rows[j]):
+            best_mask, best_gain = mask, gain
+    for b in range(len(red)):
+        if best_mask >> b & 1:
+            kept[red[b]] = False
+    return sorted(chosen[t] for t in range(len(chosen)) if kept[t])

@@ -130,7 +130,7 @@ def test_greedy_and_removal_match_reference(seed: int) -> None:
     dense = a.toarray()
     if short == 0:
         assert (dense @ sel >= k).all()
-        kept_ref = drop_redundant_py(col_lists(a), cost.tolist(), k.tolist(), ref)
+        kept_ref = drop_redundant_py(col_lists(a), cost.tolist(), k.tolist(), sorted(ref))
         drop_redundant(c_ptr, c_rows, cost, k, sel)
         assert np.flatnonzero(sel).tolist() == kept_ref
         assert (dense @ sel >= k).all()
@@ -231,3 +231,36 @@ def test_cft_stage_on_a_reduced_full_cover_model(seed: int) -> None:
     assert (a.toarray() @ plan >= k).all() and plan[fixed].all() and not plan[forbidden].any()
     assert float(cost[red.base].sum()) + lb <= opt + 1e-9
     assert float(cost[plan].sum()) == opt
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_drop_listed_enumeration_matches_reference(seed: int) -> None:
+    """Many redundant columns (a random cover plus extra columns): greedy removal, then enumeration."""
+    from kernels.cft_greedy import ENUM_MAX, drop_listed
+
+    a, cost, k = random_instance(seed, m=12, n=30, dens=0.3, kmax=1 + seed % 2)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    rng = np.random.default_rng(seed)
+    chosen = rng.permutation(30)[:22].astype(np.int64)
+    dense = a.toarray()
+    if not (dense[:, chosen].sum(axis=1) >= k).all():
+        chosen = np.arange(30, dtype=np.int64)
+    for enum_max in (ENUM_MAX,):  # the kernel's threshold
+        keep = np.empty(chosen.size, dtype=bool)
+        total, _ = drop_listed(c_ptr, c_rows, cost, k, chosen, keep)
+        ref = drop_redundant_py(col_lists(a), cost.tolist(), k.tolist(), chosen.tolist(), enum_max)
+        assert sorted(chosen[keep].tolist()) == ref
+        assert total == pytest.approx(float(cost[chosen[keep]].sum()))
+        assert (dense[:, chosen[keep]].sum(axis=1) >= k).all()
+    # with every redundant column left to the enumeration the kept cost is minimal over removals
+    small = chosen[:10]
+    if (dense[:, small].sum(axis=1) >= k).all():
+        keep = np.empty(small.size, dtype=bool)
+        total, _ = drop_listed(c_ptr, c_rows, cost, k, small, keep)
+        best = min(float(cost[small[list(s)]].sum()) for r in range(11) for s in itertools.combinations(range(10), r)
+                   if (dense[:, small[list(s)]].sum(axis=1) >= k).all())
+        cov = dense[:, small].sum(axis=1)
+        n_red = sum(bool((cov[dense[:, j] > 0] > k[dense[:, j] > 0]).all()) for j in small)
+        assert total >= best - 1e-9
+        if n_red <= ENUM_MAX:
+            assert total == pytest.approx(best)

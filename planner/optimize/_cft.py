@@ -50,6 +50,7 @@ from numpy.typing import NDArray
 
 from kernels.cft import price, subgradient_chunk
 from kernels.cft_greedy import core_rows, drop_redundant, greedy, heuristic_phase
+from planner.optimize._budget import OPS_PER_UNIT, Budget
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
@@ -413,7 +414,7 @@ def cft_applies(red: Reduced, side: Side, mode: str) -> bool:
 
 
 def cft_stage(red: Reduced, side: Side, inc: NDArray[np.bool_] | None, ops: float, seed: int, wall_s: float,
-              stats: dict[str, Any]) -> tuple[NDArray[np.bool_] | None, float]:
+              stats: dict[str, Any], max_stale_cycles: int | None = None) -> tuple[NDArray[np.bool_] | None, float]:
     """The engine on a reduced model (see :func:`cft_applies`): ``(cover of the free columns or None,
     lower bound)`` in the reduced model's cost units (the taken columns' cost excluded).
 
@@ -421,13 +422,31 @@ def cft_stage(red: Reduced, side: Side, inc: NDArray[np.bool_] | None, ops: floa
     ``wall_s``: the safety stop; ``inc``: the heuristics' cover, if any.
     """
     t0 = time.perf_counter()
-    res = cft_solve(red.a, side.cost, red.k, work_limit=int(ops), seed=seed, incumbent=inc, wall_limit_s=wall_s)
+    res = cft_solve(red.a, side.cost, red.k, work_limit=int(ops), seed=seed, incumbent=inc, wall_limit_s=wall_s,
+                    max_stale_cycles=max_stale_cycles)
     stats["cft"] = {"objective": res.objective if res.feasible else None, "bound": res.bound, "work": res.work,
                     "passes": res.stats.get("passes", 0), "time_limited": bool(res.stats.get("time_limited", False)),
                     "seconds": round(time.perf_counter() - t0, 3)}
     if not math.isfinite(res.bound):
         return None, math.inf
     return (res.selected if res.feasible else None), float(res.bound)
+
+
+def cft_improve(red: Reduced, side: Side, inc: NDArray[np.bool_], budget: Budget, seed: int,
+                stats: dict[str, Any]) -> tuple[NDArray[np.bool_], float]:
+    """The engine as a stage of :func:`planner.optimize.solve` (models of :func:`cft_applies`).
+
+    Runs on :data:`SOLVE_SHARE` of ``budget`` (stopping after one refinement cycle without
+    improvement), records its work as stage ``"cft"``, and returns the cheaper of ``inc`` and
+    its cover, with its lower bound (reduced cost units; ``-inf`` when it has none).
+    """
+    sel, lb = cft_stage(red, side, inc, budget.ops(SOLVE_SHARE), seed, budget.seconds_left(), stats, max_stale_cycles=1)
+    budget.spend("cft", stats["cft"]["work"] / OPS_PER_UNIT)
+    if stats["cft"]["time_limited"]:
+        budget.limited("cft")
+    if sel is None or float(side.cost[sel].sum()) >= float(side.cost[inc].sum()) - 1e-9:
+        sel = inc
+    return sel, (lb if math.isfinite(lb) else -math.inf)
 
 
 def warm_up_cft() -> None:

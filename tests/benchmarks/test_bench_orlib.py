@@ -9,7 +9,8 @@ Skips cleanly when ``../shared/data/orlib`` is absent. Per instance, in this ord
 2. Our CFT engine alone (:func:`planner.optimize._cft.cft_solve`, seed 0) with a work budget of
    ``max(5 s, 2 × AC-CFT's wall time)`` converted at :data:`~planner.optimize._cft.WORK_PER_S`; the
    seconds at which it first held its final cover are read from its work history.
-3. :func:`planner.optimize.solve` with the instance's time limit (heuristics, bound, exact back-end).
+3. :func:`planner.optimize.solve` with the instance's time limit (heuristics, bound, exact back-end);
+   left out with ``BENCH_ORLIB_SOLVE=0``.
 
 Results are printed as a Markdown table and written to ``runs/bench/orlib.json``. The machine may be
 loaded: CPU seconds are printed beside wall seconds.
@@ -46,6 +47,8 @@ INSTANCES = {
     "rail507": (120.0, 174, 178),
 }
 WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
+#: ``BENCH_ORLIB_SOLVE=0`` leaves out step 3 (solve), for a quick engine-vs-AC-CFT run
+WITH_SOLVE = os.environ.get("BENCH_ORLIB_SOLVE", "1") != "0"
 #: AC-CFT's own time limit (s): a safety cap, its runs end by themselves well before
 ACFT_LIMIT_S = 300.0
 #: the engine's budget: this many times AC-CFT's wall time, at least FLOOR_S seconds of work
@@ -96,6 +99,20 @@ def test_orlib_instance(name: str) -> None:
     hist = eng.stats["history"]
     reach_work = next((w for w, v in hist if v <= eng.objective + 1e-9), eng.work)
     e_reach = e_wall * reach_work / max(eng.work, 1)
+    if not WITH_SOLVE:
+        row0 = {"instance": name, "acft": acft, "engine": {"objective": eng.objective, "bound": eng.bound,
+                "budget_s": budget_s, "wall_s": round(e_wall, 2), "cpu_s": round(e_cpu, 2), "reach_s": round(e_reach, 2)},
+                "load": os.getloadavg()[0]}
+        RESULTS.append(row0)
+        print(f"\n| {name} | {acft and acft['objective']} | {acft and round(acft['bound'], 1)} | "
+              f"{acft and round(acft['wall_s'], 1)} s ({acft and round(acft['cpu_s'], 1)} CPU) | {eng.objective:g} | "
+              f"{eng.bound:g} | {e_reach:.1f} s of {e_wall:.1f} s ({e_cpu:.1f} CPU, budget {budget_s:.1f} s) | "
+              f"load {row0['load']:.1f} |", file=sys.stderr)
+        (out / "orlib_engine.json").write_text(json.dumps(RESULTS, indent=1, default=str))
+        assert eng.feasible and eng.bound <= best_known + 1e-9
+        if acft:
+            assert eng.objective <= acft["objective"] + 1e-9
+        return
     sol = solve(problem, "min_cost", time_limit_s=limit, workers=WORKERS, seed=0)
     row = {"instance": name, "rows": problem.n_rows, "cols": problem.n_cols, "best_known": best_known,
            "acft": acft and {k: acft[k] for k in ("objective", "bound", "wall_s", "cpu_s")},
