@@ -171,7 +171,7 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
 #: words allowed in the Chinese report outside data values: standard abbreviations and units
 ZH_ALLOWED = {"RSRP", "SINR", "dBm", "dB", "dBi", "5G", "G", "n78", "n41", "n79", "n28", "CGCS2000", "EPSG", "SHA-256", "EIRP",
               "RE", "RB", "LOS", "NLOS", "UMa", "UMi", "RMa", "3GPP", "TR", "GHz", "MHz", "kHz", "W", "km", "m", "s", "k", "X", "Y",
-              "A", "N", "GCJ-02", "SS"}
+              "A", "N", "GCJ-02", "SS", "SS-SINR", "SS-RSRP", "TDD", "FDD", "QAM", "MIMO", "Hz", "bit", "Mbit", "kbit"}
 #: visible text of the page outside elements marked translate="no" (data values: names, ids, hashes, file names)
 VISIBLE_TEXT_JS = """() => {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), out = [];
