@@ -128,3 +128,29 @@ def test_tenancy_defaults_by_type_and_candidate_column_override(tmp_path: Path) 
     cands.loc[1, "max_tenants"] = 0
     with pytest.raises(InputDataError, match="max_tenants must be a whole number from 1 to 10"):
         tenancy(sc, cands)
+
+
+def test_tiny_two_operator_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    import planner
+
+    # every lamp hosts one operator: targets below the reachable share leave room for both
+    both = TWO.replace('band = "n41"\n', 'band = "n41"\ntargets = {public_place = 0.6, transport_hub = 0.6, central_urban = 0.5}\n')
+    both = both.replace('band = "n78"\n', 'band = "n78"\ntargets = {public_place = 0.6, transport_hub = 0.6, central_urban = 0.5}\n')
+    tiny.write_text(tiny.read_text(encoding="utf-8") + "\n" + both, encoding="utf-8")
+    plan = planner.run_scenario(tiny)
+    rec = plan.solution["operators"]
+    assert rec["violations"] == [] and len(rec["operators"]) == 2
+    for e in rec["operators"]:  # every operator meets its targets
+        assert all(c + 1e-9 >= t for c, t in zip(e["coverage"], e["targets"], strict=True))
+    caps = {"street_lamp": 1, "tower": 3}
+    assert all(int(n) <= caps[t] or b == "保留" for n, t, b in
+               zip(plan.sites["tenants"], plan.sites["type"], plan.sites["build_mode"], strict=True))
+    assert rec["total_cost"] <= rec["single_total"] + 1e-9 or rec["stats"]["plans"]["singles"] > rec["single_total"]
+    planner.write_plan(plan, tmp_path / "run")
+    out = {f: tmp_path / "run" / f for f in ("sites.csv", "sites.xlsx", "report.html")}
+    wb = openpyxl.load_workbook(out["sites.xlsx"])
+    assert "多运营商共建共享" in wb.sheetnames
+    html = out["report.html"].read_text(encoding="utf-8")
+    assert 'id="operators-table"' in html and "共享率" in html

@@ -136,3 +136,59 @@ def test_bad_phase_scenario_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["run", str(path), "--out", str(out)]) == 2
     assert not out.exists()
+
+
+PHASED = """
+[[phases]]
+name = "2020"
+budget = 0
+[phases.targets]
+transport_hub = 0.9
+
+[[phases]]
+name = "2021"
+[phases.targets]
+public_place = 0.9
+central_urban = 0.8
+"""
+
+
+def test_tiny_phased_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
+    import csv
+
+    import openpyxl
+
+    import planner
+
+    tiny.write_text(tiny.read_text(encoding="utf-8") + PHASED, encoding="utf-8")
+    plan = planner.run_scenario(tiny)
+    rec = plan.solution["phases"]
+    assert rec["joint"]["feasible"] and rec["joint"]["discounted_cost"] <= rec["myopic"]["discounted_cost"] + 1e-9
+    assert rec["bound"] is not None and rec["bound"] <= rec["joint"]["discounted_cost"] + 1e-9
+    assert set(plan.sites["phase"]) <= {"2020", "2021"} and len(plan.sites) > 0
+    # cumulative coverage never falls and every phase meets its targets
+    cov = np.array(rec["coverage"]["joint"])
+    targets = np.array(rec["targets"])
+    assert (cov + 1e-9 >= targets).all() and (np.diff(cov, axis=0) >= -1e-12).all()
+    planner.write_plan(plan, tmp_path / "run")
+    out = {f: tmp_path / "run" / f for f in ("sites.csv", "sites.xlsx", "report.html")}
+    header = next(csv.reader(open(out["sites.csv"], encoding="utf-8-sig")))
+    assert header[-1] == "建设期"
+    assert "分期建设（建设期）" in openpyxl.load_workbook(out["sites.xlsx"]).sheetnames
+    html = out["report.html"].read_text(encoding="utf-8")
+    assert 'id="phases-table"' in html and 'id="phases-compare-table"' in html
+
+
+def test_single_plan_site_table_has_no_rollout_columns(tiny: Path, tmp_path: Path) -> None:
+    import csv
+
+    import planner
+    from planner.present.i18n import texts
+    from planner.present.tables import SITE_COLUMNS
+
+    plan = planner.run_scenario(tiny)
+    planner.write_plan(plan, tmp_path / "run")
+    out = {f: tmp_path / "run" / f for f in ("sites.csv", "sites.xlsx", "report.html")}
+    header = next(csv.reader(open(out["sites.csv"], encoding="utf-8-sig")))
+    assert len(header) == len(SITE_COLUMNS) and texts("zh")["phase"] not in header and "运营商" not in header
+    assert 'id="phases-table"' not in out["report.html"].read_text(encoding="utf-8")

@@ -68,6 +68,14 @@ def area_targets(table: dict[str, float], areas: gpd.GeoDataFrame, key: str, sou
     return out
 
 
+def single_plan_view(scenario: Scenario) -> Scenario:
+    """``scenario`` for the single-plan problem stage: with phases or operators its class targets are not
+    the plan's (each phase / operator has its own), so they are capped silently rather than raised."""
+    if not (scenario.phases or scenario.operators) or scenario.objective.on_infeasible == "cap":
+        return scenario
+    return scenario.model_copy(update={"objective": scenario.objective.model_copy(update={"on_infeasible": "cap"})})
+
+
 def plan_rollout(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: CandidateSites, setup: ProblemSetup,
                  terrain: Terrain | None, cov: CoverageMatrix | None = None) -> Rollout | None:
     """Solve the phases or the operators of ``scenario`` (None when it has neither).
@@ -181,7 +189,8 @@ def _operators(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: 
     res = solve_operators(problems, cap, share, time_limit_s=scenario.solver.time_limit_s,
                           work_limit=scenario.solver.work_limit, workers=scenario.solver.workers, seed=scenario.scenario.seed)
     if not res.plan.feasible:
-        warnings += _infeasible(scenario, list(res.plan.violations), "[operators]")
+        named = [v.replace(f"operator {o}:", f"operator {nm}:", 1) for v in res.plan.violations for o, nm in [_op_of(v, names)]]
+        warnings += _infeasible(scenario, named, "[operators]")
     record = res.to_dict(names)
     record["bands"] = [op.band for op in scenario.operators.values()]
     record["keys"] = list(scenario.operators)
@@ -197,6 +206,14 @@ def _operators(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: 
     sol = Solution(res.status, float(res.plan.cost), res.bound, res.gap, selected, float(res.stats["runtime_s"]),
                    "operators", {"operators": record})
     return Rollout(sol, warnings, record, site_operators=site_ops, site_tenants=site_ten)
+
+
+def _op_of(violation: str, names: list[str]) -> tuple[int, str]:
+    """The operator index a violation text names (``operator 1: …``) and its name; (-1, "") for others."""
+    head = violation.split(":", 1)[0]
+    if head.startswith("operator ") and head[9:].isdigit() and int(head[9:]) < len(names):
+        return int(head[9:]), names[int(head[9:])]
+    return -1, ""
 
 
 def attach_rollout(plan: Plan, rollout: Rollout | None) -> None:
