@@ -52,7 +52,7 @@ from planner.stages.grid import (
 )
 from planner.stages.inputs import InputLayers, load_inputs
 from planner.stages.problem import build_problem
-from planner.stages.rollout import attach_rollout, plan_rollout, single_plan_view
+from planner.stages.rollout import attach_rollout, plan_rollout
 from planner.stages.solve import solve_problem
 
 __all__ = [
@@ -237,6 +237,11 @@ def prepare_scenario(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     st = _Stages(progress)
+    # JIT-compile the optimiser's kernels while the inputs load: a fresh install's compile
+    # stays out of the optimise stage and its time limit (planner.optimize._budget.warm_up)
+    from planner.optimize._budget import warm_up_in_background
+
+    warm_up_in_background()
     warnings: list[str] = []
     if scenario.compute.backend != "local":
         # accepted by the scenario contract, not built yet: say so rather than ignore it silently
@@ -269,10 +274,10 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
     st.timings.update(prep.timings)
     warnings = list(prep.warnings)
     with st.stage("optimise"):
-        setup = build_problem(single_plan_view(scenario), prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain)
-        # [[phases]] / [operators]: the roll-out stage replaces the single solve and its targets (planner.stages.rollout)
+        setup = build_problem(scenario, prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain)
+        warnings += setup.warnings
+        # [[phases]] / [operators]: the roll-out stage replaces the single solve (planner.stages.rollout)
         rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain, prep.coverage)
-        warnings += setup.warnings if rollout is None else []
         solution, w = (rollout.solution, rollout.warnings) if rollout else solve_problem(scenario, setup.problem)
         warnings += w
     with st.stage("plan"):

@@ -21,8 +21,8 @@ short is listed in ``stats["budget"]["time_limited_stages"]`` and the solution c
 
 from __future__ import annotations
 
-import functools
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,17 +145,36 @@ class Budget:
         return out
 
 
-@functools.cache
+_WARM_LOCK = threading.Lock()
+_WARM_DONE: list[float] = []  # the seconds of the one warm-up of this process, once done
+
+
 def warm_up() -> float:
     """Compile (or load from numba's on-disk cache) every optimiser kernel; returns the seconds spent.
 
     :func:`planner.optimize.solve` calls it before its budget starts, so that JIT compilation
     on a fresh install (tens of seconds on a loaded 2-core machine) is not counted against
-    ``solver.time_limit_s``. It runs the real stages (reductions, greedy, redundant-site
-    removal, RWLS, area-weighting and tabu-swap local search, subgradient Lagrangian) on a
-    4 × 4 cyclic cover, so the kernels are compiled for the argument types the solve uses.
-    Once per process; a warm cache makes it a fraction of a second.
+    ``solver.time_limit_s``; the pipeline starts it early in a background thread
+    (:func:`warm_up_in_background`) so that it overlaps the input and coverage stages. It runs
+    the real stages (reductions, greedy, redundant-site removal, RWLS, area-weighting and
+    tabu-swap local search, subgradient Lagrangian) on a 4 × 4 cyclic cover, so the kernels
+    are compiled for the argument types the solve uses. Once per process (a second caller
+    waits for the first); a warm cache makes it about a second.
     """
+    with _WARM_LOCK:
+        if not _WARM_DONE:
+            _WARM_DONE.append(_compile_kernels())
+        return _WARM_DONE[0]
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Start :func:`warm_up` in a daemon thread and return it (numba compiles thread-safely)."""
+    thread = threading.Thread(target=warm_up, name="planner-jit-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _compile_kernels() -> float:
     import numpy as np
     import scipy.sparse as sp
 
