@@ -52,7 +52,7 @@ from planner.stages.grid import (
 )
 from planner.stages.inputs import InputLayers, load_inputs
 from planner.stages.problem import build_problem
-from planner.stages.rollout import attach_rollout, plan_rollout
+from planner.stages.rollout import attach_rollout, plan_rollout, single_plan_view
 from planner.stages.solve import solve_problem
 
 __all__ = [
@@ -274,10 +274,10 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
     st.timings.update(prep.timings)
     warnings = list(prep.warnings)
     with st.stage("optimise"):
-        setup = build_problem(scenario, prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain)
-        warnings += setup.warnings
-        # [[phases]] / [operators]: the roll-out stage replaces the single solve (planner.stages.rollout)
+        setup = build_problem(single_plan_view(scenario), prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain)
+        # [[phases]] / [operators]: the roll-out stage replaces the single solve and its targets (planner.stages.rollout)
         rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain, prep.coverage)
+        warnings += setup.warnings if rollout is None else []
         solution, w = (rollout.solution, rollout.warnings) if rollout else solve_problem(scenario, setup.problem)
         warnings += w
     with st.stage("plan"):
