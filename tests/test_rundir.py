@@ -206,3 +206,15 @@ def test_failed_rename_is_an_environment_error(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(os, "replace", real)
     assert (out / "old.txt").read_text() == "earlier"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_environment_errors_outside_the_writers(tmp_path: Path) -> None:
+    from planner.io.rundir import as_environment_error
+
+    err = as_environment_error(PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "x.gpkg")))
+    assert err is not None and err.exit_code == 4 and str(tmp_path / "x.gpkg") in str(err)
+    wrapped = RuntimeError("writing failed")
+    wrapped.__cause__ = OSError(errno.ENOSPC, "No space left on device")
+    assert as_environment_error(wrapped) is not None
+    assert as_environment_error(ValueError("a bug")) is None
+    assert as_environment_error(OSError(errno.ENOENT, "No such file")) is None

@@ -344,7 +344,7 @@ def as_environment_error(exc: BaseException) -> OutputEnvironmentError | None:
         return None
     name = getattr(exc, "filename", None)
     path = Path(os.fsdecode(name)) if isinstance(name, str | bytes) else Path.cwd()
-    return environment_error(exc, path, "write", code=code)
+    return environment_error(exc, path, "read or write this path", code=code)
 
 
 def _write_marker(folder: Path) -> None:
