@@ -90,9 +90,12 @@ def test_demo_small_pdf_fits_twenty_pages_before_the_appendix(tmp_path: Path) ->
         pytest.skip("data/scenarios/demo_small.toml is not in this checkout")
     out = tmp_path / "small"
     assert main(["run", str(DEMO_SMALL), "--out", str(out), "--set", "report.pdf=true", "-q"]) == 0
-    _reader, sizes, marks = _pages(out / "report.pdf")
+    reader, sizes, marks = _pages(out / "report.pdf")
     before_appendix = marks["附录 A 规划站址表"] - 1
     assert 5 <= before_appendix <= 20, marks
+    toc = reader.pages[0].extract_text()  # type: ignore[attr-defined]
+    for title, page in marks.items():  # the contents agree with the bookmarks
+        assert re.search(re.escape(title) + r"\s*" + str(page) + r"\b", toc), (title, page)
     assert (420, 297) in sizes and sizes[0] == (210, 297)
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "north-arrow" in html and "© OpenStreetMap contributors" in html and "@font-face" in html

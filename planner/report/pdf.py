@@ -9,13 +9,15 @@ as appendix A on A3 landscape pages (``@page wide``), every chapter on a new pag
 numbers in the footer and PDF bookmarks.
 
 Table of contents with page numbers: Chromium cannot resolve ``target-counter()``, so the
-document is printed once per chapter with the other chapters hidden; since every chapter
-starts on a new page, the page counts add up to each chapter's first page, which is written
-into the contents before the final print. About one second per chapter for the demo.
+page is printed once, the first page of every chapter is read from the PDF's bookmarks
+(pypdf; Chromium writes one per heading), written into the contents, and printed again
+(a third time only if that moved a chapter). Chromium lays the A4 pages after the A3 map
+page out at one width, so printing chapters one by one would count their pages wrongly.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -52,11 +54,12 @@ def count_pages(pdf: bytes) -> int:
 
 def _require() -> tuple[object, str]:
     try:
+        import pypdf  # noqa: F401 - needed by first_pages
         from playwright import sync_api
-    except ImportError:
+    except ImportError as exc:
         raise PlannerError(Problem(
-            "report.pdf needs the Python package playwright, which is not installed", "report", "pdf",
-            "install it into the planner's environment: .venv/bin/pip install -c constraints.txt playwright "
+            f"report.pdf needs the Python package {exc.name or 'playwright'}, which is not installed", "report", "pdf",
+            "install the pdf extra into the planner's environment: .venv/bin/pip install -c constraints.txt -e '.[pdf]' "
             "(no browser download is needed: the system chromium is used), or leave report.pdf off")) from None
     chromium = find_chromium()
     if chromium is None:
@@ -68,18 +71,35 @@ def _require() -> tuple[object, str]:
     return sync_api, chromium
 
 
+def first_pages(pdf: bytes) -> dict[str, int]:
+    """First page (1-based) of every bookmark of a PDF (any depth), by bookmark title."""
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    out: dict[str, int] = {}
+
+    def walk(items: list[object]) -> None:
+        for it in items:
+            if isinstance(it, list):  # the children of the bookmark before it
+                walk(it)
+                continue
+            title = str(getattr(it, "title", ""))
+            page = reader.get_destination_page_number(it)  # type: ignore[arg-type]
+            if page is not None and page >= 0:
+                out.setdefault(title.strip(), page + 1)
+
+    walk(list(reader.outline))
+    return out
+
+
 def check_pdf() -> None:
     """Raise the exit-2 :class:`~planner.errors.PlannerError` of :func:`write_pdf` now when
     Playwright or Chromium is missing (so that ``report.pdf = true`` fails before the solve)."""
     _require()
 
 
-_CHAPTERS_JS = """() => Array.from(document.querySelectorAll('main > section')).map(s => s.id)"""
-_SHOW_ONLY_JS = """(keep) => {
-    const all = Array.from(document.querySelectorAll('main > section, main > header, main > nav, main > footer'));
-    all.forEach(el => { el.style.display = (keep === null || keep.includes(el.id) || keep.includes(el.tagName.toLowerCase()))
-                                           ? '' : 'none'; });
-}"""
+_HEADINGS_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll('main > section'))
+    .map(s => [s.id, (s.querySelector('h2') || {textContent: ''}).textContent.trim()]))"""
 _FIT_MAP_JS = """() => { if (window.plannerPrintFit) { window.plannerPrintFit(); } }"""
 _NUMBERS_JS = """(pages) => { for (const [id, n] of Object.entries(pages)) {
     const el = document.querySelector('.toc-page[data-for="' + id + '"]'); if (el) { el.textContent = String(n); } } }"""
@@ -133,23 +153,19 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
                                        header_template="<span></span>", footer_template=FOOTER, outline=True, tagged=True)
                 return data
 
-            chapters = page.evaluate(_CHAPTERS_JS)
-            first = {}
-            start = 1
-            for i, cid in enumerate(chapters):
-                first[cid] = start
-                # the title block, contents and chapter 1 print together; every other chapter starts a page
-                keep = [cid, "header", "nav"] if i == 0 else [cid]
-                page.evaluate(_SHOW_ONLY_JS, keep)
-                if cid == "map":
-                    page.evaluate(_FIT_MAP_JS)
-                    page.wait_for_timeout(300)
-                start += count_pages(pdf())
-            page.evaluate(_SHOW_ONLY_JS, None)
-            page.evaluate(_NUMBERS_JS, first)
-            page.evaluate(_FIT_MAP_JS)
-            page.wait_for_timeout(300)
+            headings: dict[str, str] = page.evaluate(_HEADINGS_JS)
             data = pdf()
+            numbers: dict[str, int] = {}
+            for _ in range(2):  # the contents' numbers could move a chapter once; never twice
+                marks = first_pages(data)
+                found = {cid: marks[h] for cid, h in headings.items() if h in marks}
+                if found == numbers:
+                    break
+                numbers = found
+                page.evaluate(_NUMBERS_JS, numbers)
+                page.evaluate(_FIT_MAP_JS)
+                page.wait_for_timeout(300)
+                data = pdf()
         finally:
             browser.close()
     pdf_path.write_bytes(data)
