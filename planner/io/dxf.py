@@ -43,12 +43,15 @@ _STAMP_RE = re.compile(r"(\d+\.\d+\.\d+ @ )\d{4}-\d\d-\d\dT[\d:.]+\+00:00")
 
 def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
     """Write ``sites.dxf`` (see the module docstring); returns ``path``."""
-    import ezdxf
+    from ezdxf._options import (
+        options as ezdxf_options,  # ezdxf.options (ezdxf's __all__ leaves it out)
+    )
+    from ezdxf.filemanagement import new as new_drawing
 
     path = Path(path)
     lang = "en" if plan.scenario.report.language == "en" else "zh"
     names, tags = LAYERS[lang], TAGS[lang]
-    doc = ezdxf.new("R2010", setup=False, units=6)  # 6 = metres; no preset styles
+    doc = new_drawing("R2010", setup=False, units=6)  # 6 = metres; no preset styles
     doc.header["$MEASUREMENT"] = 1  # metric
     doc.styles.add(STYLE, font="simsun.ttf")
     for key, name in names.items():
@@ -82,15 +85,15 @@ def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
                 p = geom.representative_point()
                 msp.add_text(str(metric["name"].iloc[i]), height=size, dxfattribs={"layer": names[key], "style": STYLE}
                              ).set_placement((float(p.x), float(p.y)))
-    old = ezdxf.options.write_fixed_meta_data_for_testing
-    ezdxf.options.write_fixed_meta_data_for_testing = True
+    old = ezdxf_options.write_fixed_meta_data_for_testing
+    ezdxf_options.write_fixed_meta_data_for_testing = True
     try:
         doc.classes.add_required_classes(doc.dxfversion)
         doc.classes.classes = dict(sorted(doc.classes.classes.items()))  # dict order follows PYTHONHASHSEED
         stream = io.StringIO()
         doc.write(stream)
     finally:
-        ezdxf.options.write_fixed_meta_data_for_testing = old
+        ezdxf_options.write_fixed_meta_data_for_testing = old
     text = _STAMP_RE.sub(r"\g<1>2000-01-01T00:00:00+00:00", stream.getvalue())
     path.write_bytes(text.encode(doc.output_encoding, errors="replace"))
     return path
