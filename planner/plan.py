@@ -25,6 +25,55 @@ if TYPE_CHECKING:
     from planner.coverage.grid import Grid
 
 
+class SolutionSummary(dict[str, Any]):
+    """The solver summary of a plan: a JSON-ready dict with typed accessors.
+
+    Keys (as in ``manifest.json`` ``"solver"``): ``status, objective, bound, gap, selected,
+    n_selected, runtime_s, backend, stats, objective_kind, targets_used`` and what later stages
+    add (e.g. ``phases``). Read it as a dict (``plan.solution["gap"]``, as before) or through
+    the properties below, which type the common keys (missing or non-finite values are None).
+    """
+
+    @property
+    def status(self) -> str:
+        """``"optimal"``, ``"feasible"``, ``"infeasible"`` or ``"unknown"``."""
+        return str(self.get("status", "unknown"))
+
+    @property
+    def objective(self) -> float | None:
+        """Total cost (万元, ``min_cost``) or covered weight (``max_coverage``)."""
+        return _number(self.get("objective"))
+
+    @property
+    def bound(self) -> float | None:
+        """Proven bound on the objective."""
+        return _number(self.get("bound"))
+
+    @property
+    def gap(self) -> float | None:
+        """Relative optimality gap (0–1)."""
+        return _number(self.get("gap"))
+
+    @property
+    def runtime_s(self) -> float | None:
+        """Wall time of the solve (s)."""
+        return _number(self.get("runtime_s"))
+
+    @property
+    def backend(self) -> str:
+        """Back-end that produced the plan."""
+        return str(self.get("backend", ""))
+
+    @property
+    def objective_kind(self) -> str:
+        """``"min_cost"`` or ``"max_coverage"``."""
+        return str(self.get("objective_kind", ""))
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and value == value else None
+
+
 @dataclass
 class Plan:
     """Result of :func:`planner.run_scenario`.
@@ -59,9 +108,9 @@ class Plan:
         Bool (ny, nx): cell inside the boundary and covered by the plan.
     demand_mask : ndarray
         Bool (ny, nx): cell inside the boundary.
-    solution : dict
-        Solver summary: ``status, objective, bound, gap, runtime_s, backend, objective_kind``
-        and reduction statistics.
+    solution : SolutionSummary
+        Solver summary (a dict with typed accessors): ``status, objective, bound, gap,
+        runtime_s, backend, objective_kind`` and reduction statistics.
     radio : dict
         The link budget actually used per site class (model, fc, EIRP/RE, margins, radius).
     warnings : list of str
@@ -83,12 +132,21 @@ class Plan:
     best_rsrp: NDArray[np.float32]
     covered: NDArray[np.bool_]
     demand_mask: NDArray[np.bool_]
-    solution: dict[str, Any]
+    solution: SolutionSummary
     radio: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     input_hashes: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.solution, SolutionSummary):  # a plain dict (older callers)
+            self.solution = SolutionSummary(self.solution)
+
+    @property
+    def threshold_dbm(self) -> float:
+        """The coverage threshold (dBm) the plan was computed with (from :attr:`radio`)."""
+        return float(self.radio.get("threshold_dbm", self.scenario.radio.threshold_dbm))
 
     @property
     def metric_crs(self) -> str:

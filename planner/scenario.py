@@ -113,7 +113,12 @@ class Inputs(_Model):
     coordinates: Literal["cgcs2000", "wgs84", "gcj02"] = "cgcs2000"
 
 
-class Grid(_Model):
+class GridConfig(_Model):
+    """The ``[grid]`` section: cell size (m), metric CRS and the cell limit.
+
+    (:class:`planner.coverage.grid.Grid` is the grid laid out from it.)
+    """
+
     resolution_m: Annotated[float, Field(gt=0, le=1000)] = 20.0
     crs: str = "auto"
 
@@ -408,12 +413,16 @@ class Report(_Model):
     _text = field_validator("title", "basemap_review_no", "organisation", "attribution", mode="before")(_no_control_chars)
 
 
+#: deprecated alias of :class:`GridConfig` (``planner.coverage.grid.Grid`` is the laid-out grid)
+Grid = GridConfig
+
+
 class Scenario(_Model):
     """A complete, validated scenario. Build with :func:`load_scenario`."""
 
     scenario: ScenarioMeta = ScenarioMeta()
     inputs: Inputs
-    grid: Grid = Grid()
+    grid: GridConfig = GridConfig()
     radio: RadioConfig = RadioConfig()
     demand: Demand = Demand()
     candidates: Candidates = Candidates()

@@ -19,10 +19,10 @@ from planner.optimize import (
     Solution,
     conflicts_from_points,
     evaluate,
+    pareto_curve,
     read_orlib,
     site_contributions,
     solve,
-    sweep,
     unreachable,
 )
 from planner.optimize._budget import WORK_PER_S
@@ -264,13 +264,13 @@ def test_property_solutions_feasible_and_bounded(seed: int, objective: str) -> N
 def test_sweep_is_monotone() -> None:
     p, _ = load_instance(DATA / "cover_basic.json")
     p = dataclasses.replace(p, max_sites=None)
-    pts = sweep(p, budgets=[1, 3, 4, 6, 10], time_limit_s=5, workers=2)
+    pts = pareto_curve(p, budgets=[1, 3, 4, 6, 10], time_limit_s=5, workers=2)
     cov = [pt["coverage"] for pt in pts]
     assert cov == sorted(cov)
     assert cov == [2, 3, 4, 6, 6]
     assert pts[3]["cost"] == 6  # 6 rows at the cheapest cost: A+B
     with pytest.raises(ValueError):
-        sweep(p)
+        pareto_curve(p)
 
 
 def test_unreachable_and_contributions() -> None:

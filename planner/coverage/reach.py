@@ -24,7 +24,10 @@ from planner.scenario import RadioConfig
 
 #: reason codes per demand row
 REACHABLE, FORBIDDEN, BLOCKED, OUT_OF_RANGE = 0, 1, 2, 3
-REASONS: dict[int, str] = {FORBIDDEN: "forbidden", BLOCKED: "blocked", OUT_OF_RANGE: "out_of_range"}
+REACH_REASONS: dict[int, str] = {FORBIDDEN: "forbidden", BLOCKED: "blocked", OUT_OF_RANGE: "out_of_range"}
+#: deprecated alias of :data:`REACH_REASONS` (:data:`planner.optimize.analysis.ROW_REASONS`
+#: names the model-level reasons)
+REASONS = REACH_REASONS
 
 
 def los_radius_m(radio: RadioConfig, site_class: Sequence[str] | NDArray[np.str_], h_m: NDArray[np.float64],
@@ -114,7 +117,7 @@ def reason_shares(
     """Share (0–1) of each area's demand weight that is unreachable, per reason."""
     total = np.bincount(row_area, weights=row_weight, minlength=n_areas)
     out: dict[str, NDArray[np.float64]] = {}
-    for code, name in REASONS.items():
+    for code, name in REACH_REASONS.items():
         w = np.bincount(row_area, weights=row_weight * (reason == code), minlength=n_areas)
         out[name] = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
     return out

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from planner.coverage.grid import Grid
 from planner.errors import PlannerError, Problem
-from planner.plan import Plan
+from planner.plan import Plan, SolutionSummary
 from planner.scenario import Scenario
 
 #: nodata value of ``cover_count.tif`` (cells outside the planning boundary)
@@ -186,7 +186,7 @@ def read_run(run_dir: str | Path) -> Plan:
 
     return Plan(
         scenario=scenario, grid=grid, boundary=boundary, candidates=cands, sites=sites, areas=areas,
-        best_rsrp=best, covered=covered, demand_mask=demand, solution=dict(man.get("solver") or {}),
+        best_rsrp=best, covered=covered, demand_mask=demand, solution=SolutionSummary(man.get("solver") or {}),
         radio=dict(man.get("radio") or {}), warnings=list(man.get("warnings") or []),
         input_hashes=dict(man.get("inputs_sha256") or {}), timings=dict(man.get("timings_s") or {}),
         extras={"cover_count": count, "run_dir": run_dir},

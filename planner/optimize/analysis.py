@@ -15,9 +15,12 @@ from planner.optimize.solve import evaluate, solve
 
 #: reason codes of :func:`unreachable`
 REACHABLE, NO_CANDIDATE, ONLY_FORBIDDEN, FEWER_THAN_K = 0, 1, 2, 3
-REASONS = {NO_CANDIDATE: "no candidate reaches it (out of range or line of sight blocked)",
+ROW_REASONS = {NO_CANDIDATE: "no candidate reaches it (out of range or line of sight blocked)",
            ONLY_FORBIDDEN: "only candidates in forbidden (禁建/限建) zones reach it",
            FEWER_THAN_K: "fewer candidates than its k-coverage requirement reach it"}
+#: deprecated alias of :data:`ROW_REASONS` (:data:`planner.coverage.reach.REACH_REASONS` names
+#: the geometric reasons: out of range, line of sight blocked, forbidden zone)
+REASONS = ROW_REASONS
 
 
 def unreachable(problem: CoverageProblem) -> dict[str, Any]:
@@ -28,7 +31,7 @@ def unreachable(problem: CoverageProblem) -> dict[str, Any]:
     dict
         ``rows``: indices of the unreachable rows; ``reason``: a code per row (0 reachable,
         1 no candidate, 2 only forbidden candidates, 3 fewer than k allowed candidates; see
-        :data:`REASONS`); ``area_best``: the best achievable covered fraction per area (all
+        :data:`ROW_REASONS`); ``area_best``: the best achievable covered fraction per area (all
         allowed candidates built, side constraints ignored); ``area_names``.
     """
     assert problem.forbidden is not None
@@ -72,8 +75,8 @@ def site_contributions(problem: CoverageProblem, selected: Sequence[int] | NDArr
     return {"selected": sel, "covered": covered, "marginal": marginal, "unique": unique}
 
 
-def sweep(problem: CoverageProblem, *, budgets: Sequence[float] | None = None, max_sites: Sequence[int] | None = None,
-          time_limit_s: float = 30.0, workers: int = 8, seed: int = 0) -> list[dict[str, Any]]:
+def pareto_curve(problem: CoverageProblem, *, budgets: Sequence[float] | None = None, max_sites: Sequence[int] | None = None,
+                 time_limit_s: float = 30.0, workers: int = 8, seed: int = 0) -> list[dict[str, Any]]:
     """The cost–coverage Pareto curve: one ``max_coverage`` solve per budget or site count.
 
     Exactly one of ``budgets`` / ``max_sites`` is given; the values are solved in ascending
@@ -111,3 +114,7 @@ def sweep(problem: CoverageProblem, *, budgets: Sequence[float] | None = None, m
         points.append(point)
         prev = point
     return points
+
+
+#: deprecated alias of :func:`pareto_curve` (``planner.sweep`` runs scenario variants)
+sweep = pareto_curve

@@ -194,7 +194,7 @@ def rsrp_histogram(plan: Plan, language: str = "zh") -> str:
     ax_t = _AXES[lang]
     values = np.asarray(plan.best_rsrp, dtype=np.float64)
     values = values[np.isfinite(values) & np.asarray(plan.demand_mask, dtype=bool)]
-    thr = float(plan.scenario.radio.threshold_dbm)
+    thr = plan.threshold_dbm
     with matplotlib.rc_context(_rc("planner-rsrp")):
         fig = Figure(figsize=(6.0, 3.0))
         ax = fig.add_subplot()

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from planner.plan import Plan
+from planner.present.format import fmt_number, fmt_percent
 from planner.present.i18n import (
     BUILD_MODES,
     CLASS_LABELS,
@@ -76,23 +77,13 @@ def _env() -> Environment:
 
 
 def _num(value: Any, digits: int = 2) -> str:
-    """Fixed-decimal number, or an en dash for missing values."""
-    if value is None:
-        return "–"
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if x != x:
-        return "–"
-    return f"{x:,.{digits}f}"
+    """Fixed-decimal number with thousands separators, or an en dash for missing values."""
+    return fmt_number(value, f"{{:,.{digits}f}}")
 
 
 def _pct(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    x = float(value)
-    return "–" if x != x else f"{100.0 * x:.{digits}f}%"
+    """A fraction as a percentage, or an en dash for missing values."""
+    return fmt_percent(value, digits)
 
 
 #: fits the map to the planning boundary when printing (Leaflet caches its size; the printed map is larger)
@@ -189,7 +180,7 @@ def report_context(plan: Plan) -> dict[str, Any]:
     }[basemap]
     params = [
         (t["band"], sc.radio.band),
-        (t["threshold"], f"{sc.radio.threshold_dbm:g}"),
+        (t["threshold"], f"{plan.threshold_dbm:g}"),
         (t["grid"], f"{plan.grid.res:g} m · {plan.grid.nx} × {plan.grid.ny}"),
         (t["metric_crs"], plan.grid.crs),
         (t["objective_kind"], label(OBJECTIVE_LABELS, lang, sc.objective.kind)),
@@ -251,7 +242,7 @@ def report_context(plan: Plan) -> dict[str, Any]:
         "radio_head": radio_head,
         "radio_rows": radio_rows,
         "radio_common": [(t["band"], plan.radio.get("band", sc.radio.band)),
-                         (t["threshold"], plan.radio.get("threshold_dbm", sc.radio.threshold_dbm)),
+                         (t["threshold"], plan.threshold_dbm),
                          (t["terrain"], t["yes_terrain"] if plan.radio.get("terrain") else t["no_terrain"])],
         "solver_rows": solver_rows,
         "hashes": hashes,

@@ -41,6 +41,7 @@ from planner.coverage.grid import Grid
 from planner.errors import Problem, ScenarioError
 from planner.geo.gcj02 import wgs84_to_gcj02
 from planner.plan import Plan
+from planner.present.format import fmt_percent
 from planner.present.i18n import (
     BUILD_MODES,
     CLASS_LABELS,
@@ -263,10 +264,6 @@ def _feature(geom: Any) -> dict[str, Any]:
     return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geom)}
 
 
-def _pct(x: float) -> str:
-    return "–" if x != x else f"{100.0 * x:.1f}%"
-
-
 def _basemap(m: folium.Map, plan: Plan, lang: str) -> Display:
     """Add the configured basemap; return the display transform for overlays."""
     cfg = plan.scenario.report
@@ -338,7 +335,7 @@ def rsrp_png(plan: Plan) -> tuple[str, tuple[float, float, float, float]] | None
         return None
     g = plan.grid
     dst, (west, south, east, north) = _to_web_mercator(best, g)
-    thr = float(plan.scenario.radio.threshold_dbm)
+    thr = plan.threshold_dbm
     norm = np.clip((dst - thr) / RSRP_SPAN_DB, 0.0, 1.0)
     cmap = matplotlib.colormaps[RSRP_CMAP]
     rgba = (cmap(np.nan_to_num(norm)) * 255).astype(np.uint8)
@@ -356,7 +353,7 @@ def rsrp_png(plan: Plan) -> tuple[str, tuple[float, float, float, float]] | None
 def legend_html(plan: Plan, lang: str) -> str:
     """The map legend's HTML (escaped): RSRP scale, 建设方式 fills, type outlines, gaps."""
     t = texts(lang)
-    thr = float(plan.scenario.radio.threshold_dbm)
+    thr = plan.threshold_dbm
     cmap = matplotlib.colormaps[RSRP_CMAP]
     stops = ", ".join(matplotlib.colors.to_hex(cmap(v)) for v in np.linspace(0, 1, 7))
     modes = "".join(
@@ -406,7 +403,7 @@ def _add_areas(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
         reason = area_reason(records[int(i)], lang, status)
         rows: list[tuple[str, object]] = [
             (t["area_name"], names[int(i)]), (t["area_class"], label(CLASS_LABELS, lang, cls)),
-            (t["coverage"], _pct(float(row.get("coverage", np.nan)))), (t["target"], _pct(float(row.get("target", np.nan)))),
+            (t["coverage"], fmt_percent(float(row.get("coverage", np.nan)))), (t["target"], fmt_percent(float(row.get("target", np.nan)))),
             (t["met"], t["yes"] if bool(row.get("met", False)) else t["no"]),
         ]
         if reason:

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from planner.coverage.matrix import CoverageMatrix
 from planner.optimize import Solution
-from planner.plan import Plan
+from planner.plan import Plan, SolutionSummary
 from planner.scenario import Scenario
 from planner.stages.grid import StudyArea
 from planner.stages.inputs import InputLayers
@@ -119,7 +119,7 @@ def assemble_plan(scenario: Scenario, inputs: InputLayers, area: StudyArea, cand
     radio["terrain"] = bool(scenario.inputs.dem is not None or inputs.buildings is not None)
     radio["coverage_meta"] = dict(cov.meta)
 
-    sol = solution.to_dict()
+    sol = SolutionSummary(solution.to_dict())
     sol["objective_kind"] = scenario.objective.kind
     sol["targets_used"] = [round(float(t), 6) for t in targets_used]
     boundary_geo = boundary_m.to_crs("EPSG:4490")
