@@ -170,6 +170,7 @@ def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)
+    os.chmod(tmp_name, 0o644)  # mkstemp makes 0600; the report is read by others (as write_outputs' files are)
     tmp = Path(tmp_name)
     try:
         written = Path(write_report(plan, tmp))
@@ -184,6 +185,7 @@ def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap
         pdf_out = out.with_suffix(".pdf")
         fd, tmp_name = tempfile.mkstemp(prefix=f".{pdf_out.name}.", suffix=".tmp", dir=out.parent)
         os.close(fd)
+        os.chmod(tmp_name, 0o644)
         try:
             os.replace(write_pdf(out, tmp_name), pdf_out)
         finally:
