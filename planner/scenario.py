@@ -77,7 +77,7 @@ class _Model(BaseModel):
 
 def _no_control_chars(value: Any) -> Any:
     """Refuse text holding characters XML forbids (ESC, BEL, NUL ...): no xlsx or KML could hold it."""
-    from planner.io._text import XML_ILLEGAL
+    from planner._text import XML_ILLEGAL
 
     if isinstance(value, str) and XML_ILLEGAL.search(value):
         raise ValueError("contains control characters (e.g. ESC, BEL, NUL) that no report or spreadsheet can hold; "
@@ -643,7 +643,7 @@ def scenario_from_dict(
         )
     except ValidationError as exc:
         raise ScenarioError(_format_validation(exc, str(source or "scenario"))) from None
-    check_rollout(sc, str(source or "scenario"))
+    check_rollout(sc, str(source or "scenario"), PRIORITY_CLASSES)
     return sc
 
 

@@ -68,8 +68,11 @@ def _target_key_problems(targets: Mapping[str, float], key: str, source: str, cl
     return out
 
 
-def check_rollout(sc: Scenario, source: str) -> None:
+def check_rollout(sc: Scenario, source: str, priority_classes: tuple[str, ...]) -> None:
     """Cross-section checks of ``[[phases]]`` and ``[operators.*]``; raises ScenarioError listing all.
+
+    ``priority_classes`` are the scenario's class names (:data:`planner.scenario.priority_classes`,
+    passed in so that this module does not import the scenario module that imports it).
 
     * phase names are unique and given in order (a phase named by a year comes after the
       years before it);
@@ -79,8 +82,6 @@ def check_rollout(sc: Scenario, source: str) -> None:
     * ``objective.kind`` must be ``min_cost`` with phases or operators;
     * phases and operators are not combined in one scenario (yet).
     """
-    from planner.scenario import PRIORITY_CLASSES
-
     problems: list[Problem] = []
     phases = sc.phases
     names = [p.name for p in phases]
@@ -93,10 +94,10 @@ def check_rollout(sc: Scenario, source: str) -> None:
                                     source, f"[phases.{i}.name]", "list the [[phases]] in time order, earliest first"))
     for i, p in enumerate(phases):
         for cls in p.targets:
-            if _looks_like_class(cls) and cls not in PRIORITY_CLASSES:
+            if _looks_like_class(cls) and cls not in priority_classes:
                 problems.append(Problem(f"target for an unknown class {cls!r}", source, f"[phases.{i}.targets.{cls}]",
-                                        f"use a priority class ({', '.join(PRIORITY_CLASSES)}) or an area id"))
-        problems += _target_key_problems(p.targets, f"phases.{i}.targets", source, PRIORITY_CLASSES)
+                                        f"use a priority class ({', '.join(priority_classes)}) or an area id"))
+        problems += _target_key_problems(p.targets, f"phases.{i}.targets", source, priority_classes)
     seen: dict[str, tuple[int, float]] = {}
     for i, p in enumerate(phases):
         for cls, t in p.targets.items():
@@ -109,9 +110,9 @@ def check_rollout(sc: Scenario, source: str) -> None:
             seen[cls] = (i, max(t, seen.get(cls, (i, 0.0))[1]))
     for key, op in sc.operators.items():
         for cls in op.targets:
-            if _looks_like_class(cls) and cls not in PRIORITY_CLASSES:
+            if _looks_like_class(cls) and cls not in priority_classes:
                 problems.append(Problem(f"target for an unknown class {cls!r}", source, f"[operators.{key}.targets.{cls}]",
-                                        f"use a priority class ({', '.join(PRIORITY_CLASSES)}) or an area id"))
+                                        f"use a priority class ({', '.join(priority_classes)}) or an area id"))
     if (phases or sc.operators) and sc.objective.kind != "min_cost":
         problems.append(Problem(f"objective.kind = {sc.objective.kind!r} with [[phases]] or [operators]", source,
                                 "[objective.kind]", 'use objective.kind = "min_cost" (phases and operators plan least cost)'))

@@ -12,9 +12,9 @@ import shapely
 from shapely import make_valid
 from shapely.geometry.base import BaseGeometry
 
+from planner._text import exact, header_key, parse_numbers
+from planner._validate import check_plausible_lonlat, feature_label
 from planner.errors import InputDataError, Problem
-from planner.io._text import exact
-from planner.io.readers import check_plausible_lonlat, feature_label, header_key, parse_numbers
 from planner.scenario import PRIORITY_CLASSES, Scenario
 
 CLASS_ALIASES: dict[str, str] = {

@@ -12,10 +12,10 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from planner._text import exact, header_key, parse_numbers
+from planner._validate import check_plausible_lonlat, feature_label
 from planner.errors import InputDataError, Problem
 from planner.geo.sector_columns import parse_sector_columns
-from planner.io._text import exact
-from planner.io.readers import check_plausible_lonlat, feature_label, header_key, parse_numbers
 from planner.scenario import CANDIDATE_TYPES, TYPE_ALIASES, Scenario
 
 #: columns of the normalised catalogue, in order

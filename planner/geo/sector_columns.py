@@ -19,7 +19,7 @@ import pandas as pd
 from planner.errors import Problem
 from planner.scenario import Scenario
 
-#: header (as :func:`planner.io._text.header_key` gives it) → column
+#: header (as :func:`planner._text.header_key` gives it) → column
 ALIASES = {"azimuth_deg": "azimuth_deg", "azimuth": "azimuth_deg", "方位角": "azimuth_deg",
            "tilt_deg": "tilt_deg", "tilt": "tilt_deg", "downtilt": "tilt_deg", "下倾角": "tilt_deg"}
 MAX_SECTORS = 6

@@ -5,9 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
+from planner._text import header_key, parse_numbers
+from planner._validate import feature_label
 from planner.errors import Problem
-from planner.io._text import header_key, parse_numbers
-from planner.io.readers import feature_label
 
 
 def polygons_only(layer: gpd.GeoDataFrame, src: str, what: str) -> list[Problem]:

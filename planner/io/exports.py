@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.io._text import XML_ILLEGAL, spreadsheet_cell
+from planner._text import XML_ILLEGAL, spreadsheet_cell
 from planner.plan import Plan
 from planner.present.i18n import BUILD_MODES, MODE_LABELS, label, texts
 from planner.present.tables import (
@@ -86,7 +86,7 @@ def _sheet(ws: Any, df: pd.DataFrame, number_formats: dict[int, str]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     # text that Excel would run as a formula is written as text with a leading apostrophe
-    # (planner.io._text.spreadsheet_cell); numbers stay numbers
+    # (planner._text.spreadsheet_cell); numbers stay numbers
     ws.append([spreadsheet_cell(str(c)) for c in df.columns])
     for row in df.itertuples(index=False):
         ws.append([spreadsheet_cell(v.item() if isinstance(v, np.generic) else v) for v in row])

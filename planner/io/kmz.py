@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from planner.io._text import XML_ILLEGAL
+from planner._text import XML_ILLEGAL
 from planner.plan import Plan
 from planner.present.i18n import BUILD_MODES, CLASS_LABELS, MODE_LABELS, TYPE_LABELS, label, texts
 from planner.present.names import display_names

@@ -18,6 +18,8 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from planner._text import header_key, parse_numbers, strip_control_chars
+from planner._validate import check_plausible_lonlat, feature_label, guess_projected_crs
 from planner.errors import InputDataError, Problem
 from planner.io._dem import (  # noqa: F401 (re-exported)
     DEM_SAMPLE_PIXELS,
@@ -27,7 +29,6 @@ from planner.io._dem import (  # noqa: F401 (re-exported)
     inspect_dem,
 )
 from planner.io._paths import require_regular_file
-from planner.io._text import header_key, parse_numbers, strip_control_chars
 
 log = logging.getLogger(__name__)
 
@@ -423,7 +424,7 @@ def _to_geographic(gdf: gpd.GeoDataFrame, path: Path, what: str = "input") -> gp
         use = crs.area_of_use
         ob = np.asarray(out.total_bounds, dtype=float)
         fix = ("the declared CRS is wrong: check it against the data's source ("
-               + _guess_projected(*(float(v) for v in bounds[[0, 2, 1, 3]])) + ")")
+               + guess_projected_crs(*(float(v) for v in bounds[[0, 2, 1, 3]])) + ")")
         if np.isfinite(bounds).all() and not np.isfinite(ob).all():
             raise InputDataError(Problem(
                 f"the coordinates ({bounds[0]:.0f}..{bounds[2]:.0f}, {bounds[1]:.0f}..{bounds[3]:.0f}) cannot be placed on the earth "
@@ -442,85 +443,3 @@ def _to_geographic(gdf: gpd.GeoDataFrame, path: Path, what: str = "input") -> gp
     out.attrs.update(gdf.attrs)
     out.attrs["source_crs"] = label
     return out
-
-
-def _guess_projected(minx: float, maxx: float, miny: float, maxy: float) -> str:
-    """A hint for the projected CRS that metre coordinates probably belong to."""
-    if 1e7 <= minx and maxx < 1e8 and 1e6 <= miny and maxy < 1e7:
-        zone = int(minx // 1e6)
-        if 25 <= zone <= 45:
-            return f"8-digit eastings carry the Gauss-Krüger zone {zone}: probably EPSG:{4488 + zone} (CGCS2000 3° zone {zone})"
-        return "8-digit eastings carry a Gauss-Krüger zone number"
-    if 1e5 <= minx and maxx < 1e6 and 1e6 <= miny and maxy < 1e7:
-        return "6-digit eastings: a Gauss-Krüger central-meridian CRS such as EPSG:4547 (CM 114°E, Wuhan) or a UTM zone"
-    return "8-digit eastings are zone-prefixed, e.g. EPSG:4526; 6-digit eastings are central-meridian form, e.g. EPSG:4547"
-
-
-def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list[Problem]:
-    """Problems for coordinates that cannot be lon/lat (metres given as degrees, swaps)."""
-    problems: list[Problem] = []
-    if gdf.empty:
-        return problems
-    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
-    geoms = gdf.geometry.to_numpy()
-    with np.errstate(invalid="ignore"):
-        nonfinite = ~np.isfinite(shapely.bounds(geoms)).all(axis=1) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    if nonfinite.any() or not (np.isfinite([minx, miny, maxx, maxy]).all()):
-        rows = [feature_label(gdf, int(i)) for i in np.flatnonzero(nonfinite)]
-        where = f" at {', '.join(rows[:10])}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}" if rows else ""
-        problems.append(Problem(f"coordinates contain NaN or infinity (or features without geometry){where}", str(path),
-                                fix="correct or remove these features (every vertex needs finite lon/lat)"))
-        return problems
-    source = str(gdf.attrs.get("source_crs", ""))
-    # a few rows out of range among good ones: name them (a whole layer out of range is judged below)
-    fb = shapely.bounds(gdf.geometry.to_numpy())
-    with np.errstate(invalid="ignore"):
-        out_of_range = (np.abs(fb[:, [0, 2]]) > 180).any(axis=1) | (np.abs(fb[:, [1, 3]]) > 90).any(axis=1)
-        swapped = out_of_range & (np.abs(fb[:, [0, 2]]) <= 90).all(axis=1) & (np.abs(fb[:, [1, 3]]) <= 180).all(axis=1)
-    if out_of_range.any() and not out_of_range.all():
-        rows = [feature_label(gdf, int(i)) for i in np.flatnonzero(out_of_range)]
-        listing = ", ".join(rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
-        if swapped[out_of_range].all():
-            problems.append(Problem(f"longitude and latitude look swapped at {listing} (the other rows are fine)", str(path),
-                                    fix="swap the two values in these rows (China: lon 73–135, lat 18–54)"))
-        else:
-            problems.append(Problem(f"coordinates out of the lon/lat range at {listing} (the other rows are fine)", str(path),
-                                    fix="correct these rows: lon/lat in decimal degrees (lon first), not metres"))
-        return problems
-    if -90 <= minx and maxx <= 90 and 70 <= miny and maxy <= 180 and maxy > 60:
-        problems.append(
-            Problem(
-                f"longitude and latitude look swapped (x {minx:.3f}..{maxx:.3f} look like latitudes, y {miny:.3f}..{maxy:.3f} like longitudes)",
-                str(path),
-                fix="swap the lon and lat columns (China: lon 73–135, lat 18–54)"
-                + ("" if source == "lon/lat columns" else ", or export with the axis order lon, lat"),
-            )
-        )
-    elif minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        hint = _guess_projected(minx, maxx, miny, maxy)
-        if path.suffix.lower() in {".geojson", ".json"}:
-            fix = (f"GeoJSON is lon/lat by definition; re-export the layer as GeoPackage with its projected CRS ({hint}), "
-                   "or as GeoJSON reprojected to EPSG:4326/4490")
-        elif source == "lon/lat columns":
-            fix = f"the lon/lat columns must hold decimal degrees; convert the projected coordinates first ({hint})"
-        else:
-            fix = f"declare the file's real projected CRS instead of the geographic {source or 'one'} ({hint})"
-        problems.append(
-            Problem(
-                f"coordinates ({minx:.0f}..{maxx:.0f}, {miny:.0f}..{maxy:.0f}) are not degrees; they look like metres",
-                str(path),
-                fix=fix,
-            )
-        )
-    return problems
-
-
-def feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
-    """Human label of a feature: its id if present, and its row number in the file."""
-    offset = int(gdf.attrs.get("row_offset", 1))
-    label = f"row {pos + offset}"
-    if "id" in gdf.columns:
-        value = gdf["id"].iloc[pos]
-        if isinstance(value, str) and value:
-            label = f"feature {value!r} ({label})"
-    return label

@@ -15,13 +15,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from planner._text import header_key
+from planner._validate import feature_label
 from planner.errors import InputDataError, PlannerError, Problem
 from planner.geo.areas import normalise_areas
 from planner.geo.candidates import normalise_candidates
 from planner.geo.crs import bbox_gap_km, choose_metric_crs, detect_gcj02_shift
 from planner.io._checks import building_heights, polygons_only
 from planner.io.hashing import file_sha256
-from planner.io.readers import feature_label, header_key, inspect_dem, read_vector, split_layer
+from planner.io.readers import inspect_dem, read_vector, split_layer
 from planner.scenario import Scenario
 
 

@@ -179,7 +179,7 @@ def _map_html(cmp: Comparison) -> str:
 
 def write_comparison(cmp: Comparison, out_dir: Path) -> dict[str, Path]:
     """Write ``compare.csv``, ``compare_areas.csv`` and ``compare.html`` into ``out_dir`` (atomically)."""
-    from planner.io._text import spreadsheet_frame
+    from planner._text import spreadsheet_frame
     from planner.io.rundir import atomic_dir
 
     out_dir = Path(out_dir).resolve()

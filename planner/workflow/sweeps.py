@@ -372,7 +372,7 @@ def _write_sweep(result: SweepResult, base: Scenario, out_dir: Path, pool: Execu
                 (tmp / v.folder).mkdir()
                 write_diagnostics(result.failures[v.label], tmp / v.folder)
         table = result.table
-        from planner.io._text import spreadsheet_frame  # labels carry --param text: written inert
+        from planner._text import spreadsheet_frame  # labels carry --param text: written inert
 
         spreadsheet_frame(table).to_csv(tmp / "sweep.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
         fig = pareto_figure(table, base.report.language)
