@@ -67,6 +67,23 @@ def _leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
 
 
+def _live_formulas(out: Path) -> list[str]:
+    """Cells of the run's csv/xlsx files that Excel would run as a formula (OWASP CSV injection)."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    from planner.io._text import FORMULA_STARTS
+
+    found = [f"{p.name}: {c.coordinate}" for p in sorted(out.glob("*.xlsx")) for ws in load_workbook(p).worksheets
+             for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    for p in sorted(out.glob("*.csv")):
+        rows = csv.reader(io.StringIO(p.read_bytes().decode("utf-8-sig")))
+        found += [f"{p.name}: {cell!r}" for row in rows for cell in row
+                  if cell[:1] in FORMULA_STARTS and not cell.lstrip("+-").replace(".", "", 1).isdigit()]
+    return found
+
+
 def test_corpus_is_big_enough() -> None:
     assert len(CASES) >= 30
     assert len(CASES) == len(corpus.CASES), "case names must be unique"
@@ -122,6 +139,8 @@ def test_bad_input(name: str, tmp_path: Path) -> None:
             for fragment in warned:  # the run's warnings are listed in the manifest and the report too
                 assert any(fragment in w for w in manifest["warnings"]), f"manifest warnings lack {fragment!r}"
                 assert any(fragment in w and w in report for w in manifest["warnings"]), f"report lacks the warning {fragment!r}"
+            if case.extra.get("inert_tables"):
+                assert _live_formulas(out) == [], "a csv/xlsx holds a live spreadsheet formula"
 
     if case.exit_code == 2 and case.command == "run" and not case.extra.get("out_is_file"):
         code, text = _validate_in_process(scenario, case.overrides)

@@ -23,15 +23,13 @@ SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
 
 def absolute(path: Path) -> Path:
-    """``path`` made absolute and, where possible, free of symlinks.
+    """``path`` made absolute and normalised, symlinks kept as written.
 
-    ``Path.resolve`` raises ``RuntimeError`` on a symlink loop in Python 3.11 and 3.12; the loop is
-    then left in place (normalised only), for :func:`require_regular_file` to name.
+    Messages then name the file the user named (a symlink to ``/dev/zero`` is reported as the
+    link), and a symlink loop does not raise here (``Path.resolve`` raises ``RuntimeError`` on
+    one in Python 3.11 and 3.12): :func:`require_regular_file` names it.
     """
-    try:
-        return path.resolve()
-    except (RuntimeError, OSError):
-        return Path(os.path.normpath(os.path.abspath(path)))
+    return Path(os.path.normpath(os.path.abspath(path)))
 
 
 def _kind(mode: int) -> str:

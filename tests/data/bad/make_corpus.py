@@ -910,6 +910,20 @@ def _cn_key(f: Path) -> None:
 
 
 
+def _register_hostile() -> None:
+    """The hostile-input cases (issue 11) live beside this file in ``hostile_cases.py``; they register here."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"{__name__}_hostile", Path(__file__).with_name("hostile_cases.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.register(sys.modules[__name__])
+
+
+_register_hostile()
+
+
 def build(c: Case, folder: Path) -> Path:
     """Write the base folder and break it as case ``c`` says; returns the scenario path."""
     write_base(folder)
