@@ -22,9 +22,6 @@ from urllib.parse import urlparse
 VENDORED: dict[str, str] = {
     "leaflet.js": "leaflet.js",
     "leaflet.css": "leaflet.css",
-    "leaflet.markercluster.js": "leaflet.markercluster.js",
-    "MarkerCluster.css": "MarkerCluster.css",
-    "MarkerCluster.Default.css": "MarkerCluster.Default.css",
     "Control.FullScreen.min.js": "Control.FullScreen.js",
     "Control.FullScreen.js": "Control.FullScreen.js",
     "Control.FullScreen.css": "Control.FullScreen.css",
