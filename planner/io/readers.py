@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from planner._paths import require_regular_file
 from planner._text import header_key, parse_numbers, strip_control_chars
 from planner._validate import check_plausible_lonlat, feature_label, guess_projected_crs
 from planner.errors import InputDataError, Problem
@@ -28,7 +29,6 @@ from planner.io._dem import (  # noqa: F401 (re-exported)
     MIN_HEIGHT_M,
     inspect_dem,
 )
-from planner.io._paths import require_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -261,8 +261,13 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
 
 
 def _refuse_antimeridian(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    """A boundary wider than 180° of longitude crosses the antimeridian (or has a stray feature on the far
-    side of the globe): its lon/lat centre would pick a metric zone near 0°, half a world away."""
+    """Refuse a boundary without area, or one wider than 180° of longitude: that crosses the antimeridian (or
+    has a stray feature on the far side of the globe), and its lon/lat centre would pick a metric zone near 0°."""
+    polys = gdf.geometry[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    if len(polys) and not (shapely.area(shapely.make_valid(polys.to_numpy())) > 0).any():
+        raise InputDataError(Problem(
+            f"the boundary has no area: its polygons are points, lines or zero-size ({', '.join(feature_label(gdf, i) for i in range(min(len(gdf), 5)))})",
+            str(path), fix="export the planning boundary polygon again (it must enclose the area to plan)"))
     minx, _, maxx, _ = (float(v) for v in gdf.total_bounds)
     if np.isfinite([minx, maxx]).all() and maxx - minx > 180.0:
         raise InputDataError(Problem(

@@ -214,3 +214,13 @@ def register(c: ModuleType) -> None:
                  c.feature({"id": "B2"}, box(-0.001, -0.001, 0.001, 0.001)),
                  c.feature({"id": "B3"}, box(-120.001, 10.0, -120.0, 10.001))]
         (f / "boundary.geojson").write_text(c.feature_collection(feats), encoding="utf-8")
+
+
+def register_more(c: ModuleType) -> None:
+    """Cases added after the first set (same conventions)."""
+    x, y = c.LON0, c.LAT0
+
+    @c.case("boundary_zero_size", "a boundary polygon whose corners coincide: refused as having no area, not blamed on the areas",
+            command="validate", fragments=("boundary.geojson", "the boundary has no area", "feature 'B1' (row 1)"))
+    def _zero_boundary(f: Path) -> None:
+        (f / "boundary.geojson").write_text(c.feature_collection([c.feature({"id": "B1"}, Polygon([(x, y)] * 4))]), encoding="utf-8")

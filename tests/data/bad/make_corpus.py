@@ -919,6 +919,7 @@ def _register_hostile() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.register(sys.modules[__name__])
+    module.register_more(sys.modules[__name__])
 
 
 _register_hostile()
