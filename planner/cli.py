@@ -178,10 +178,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 #: name of the thread that computes a run (see :func:`_interruptible`)
 WORKER_NAME = "planner-run"
+#: completion flags of the computations :func:`_interruptible` started (a set flag: the worker returned)
+_COMPUTING: list[threading.Event] = []
 
 
 #: seconds the main thread waits, after a signal, for the solvers to return (then it exits anyway)
-STOP_WAIT_S = 3.0
+STOP_WAIT_S = 2.5
 
 
 def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -201,24 +203,31 @@ def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
     box: dict[str, Any] = {}
 
+    done = threading.Event()  # not Thread.is_alive(): after a join interrupted by a signal it can say False
+    # while the thread still runs (CPython 3.11), and the process then exits under a running solver
+
     def target() -> None:
         try:
             box["value"] = fn(*args, **kwargs)
         except BaseException as exc:  # handed to the main thread
             box["error"] = exc
+        finally:
+            done.set()
 
     _stop.reset()
     worker = threading.Thread(target=target, name=WORKER_NAME, daemon=True)
+    _COMPUTING.append(done)
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.1):
+            pass
     except KeyboardInterrupt:
         deadline = time.monotonic() + STOP_WAIT_S
-        while worker.is_alive() and time.monotonic() < deadline:
+        while not done.is_set() and time.monotonic() < deadline:
             _stop.request_stop()  # again each time: reaches a solver that registered after the first call
-            worker.join(0.05)
+            done.wait(0.05)
         raise
+    _COMPUTING.remove(done)
     if "error" in box:
         raise box["error"]
     return cast(T, box["value"])
@@ -299,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:  # GDAL's own "ERROR 1: ..." lines repeat what the planner reports once (disk full: four lines)
         os.environ.setdefault("CPL_LOG", os.devnull)
     _RECEIVED.clear()
+    _COMPUTING.clear()
     previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job may have inherited it ignored
         try:
@@ -315,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = 128 + (_RECEIVED[0] if _RECEIVED else int(match.group(1)) if match else signal.SIGINT)
         log.debug("interrupted (%r; signals received: %s)", exc, _RECEIVED)
         print("interrupted; no output was written (an earlier run in the output folder is left as it was)", file=sys.stderr)
-        if any(t.name == WORKER_NAME and t.is_alive() for t in threading.enumerate()):
+        if any(not done.is_set() for done in _COMPUTING):
             # a stage without an interrupt of its own is still running in native code (see
             # _interruptible): end now, without the C++ static destructors a normal exit would run
             sys.stdout.flush()
