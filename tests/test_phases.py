@@ -192,3 +192,15 @@ def test_single_plan_site_table_has_no_rollout_columns(tiny: Path, tmp_path: Pat
     header = next(csv.reader(open(out["sites.csv"], encoding="utf-8-sig")))
     assert len(header) == len(SITE_COLUMNS) and texts("zh")["phase"] not in header and "运营商" not in header
     assert 'id="phases-table"' not in out["report.html"].read_text(encoding="utf-8")
+
+
+def test_same_model_and_seed_give_the_same_phases() -> None:
+    rng = np.random.default_rng(2)
+    a = (rng.random((16, 12)) < 0.3).astype(np.int8)
+    a[np.arange(16), rng.integers(0, 12, 16)] = 1
+    p = CoverageProblem(a=sp.csr_matrix(a), cost=rng.integers(2, 9, 12).astype(float), row_weight=np.ones(16),
+                        row_area=rng.integers(0, 2, 16), row_k=np.ones(16, np.int64), area_target=np.ones(2), area_names=["a", "b"])
+    specs = [PhaseSpec("1", np.array([0.7, 0.0]), budget=15), PhaseSpec("2", np.array([1.0, 0.9]))]
+    runs = [solve_phases(p, specs, discount_rate=0.1, time_limit_s=2, workers=2, seed=7) for _ in range(2)]
+    assert runs[0].plan.phase.tolist() == runs[1].plan.phase.tolist()
+    assert runs[0].bound == runs[1].bound and runs[0].source == runs[1].source
