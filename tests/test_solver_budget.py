@@ -160,3 +160,26 @@ def test_time_limited_plan_is_a_run_warning(tiny: Path, monkeypatch: pytest.Monk
     plan = planner.run_scenario(tiny, overrides=["solver.work_limit=600"])
     assert TIME_LIMITED_WARNING in plan.warnings
     assert plan.solution["stats"]["budget"]["work_limit"] == 600.0
+
+
+@pytest.mark.parametrize("backend", ["auto", "greedy"])
+def test_safety_stop_before_the_lagrangian_keeps_a_valid_plan(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the large-model path (Lagrangian bound, SCIP core) cut by the safety stop at once: a plan
+    # with a valid bound and the flag, no crash on an empty subgradient run
+    import planner.optimize._budget as budget_mod
+
+    for name in ("planner.optimize.solve", "planner.optimize._exact"):
+        monkeypatch.setattr(sys.modules[name], "LP_MAX_NNZ", 0)
+    monkeypatch.setattr(budget_mod, "SAFETY_FACTOR", 0.0)
+    monkeypatch.setattr(budget_mod, "SAFETY_PAD_S", 0.0)
+    rng = np.random.default_rng(8)
+    m, n = 300, 60
+    xy_r, xy_c = rng.random((m, 2)), rng.random((n, 2))
+    a = sp.csr_matrix((np.linalg.norm(xy_r[:, None, :] - xy_c[None, :, :], axis=2) < 0.25).astype(np.int8))
+    p = CoverageProblem(a=a, cost=rng.choice([6.0, 8.0, 18.0], n), row_weight=np.ones(m), row_area=np.zeros(m, np.int64),
+                        row_k=np.ones(m, np.int64), area_target=np.array([0.8]), area_names=["a"])
+    s = solve(p, "min_cost", time_limit_s=5, workers=1, seed=0, backend=backend)
+    assert s.stats["budget"]["time_limited"] is True
+    assert s.status in ("feasible", "optimal") and np.isfinite(s.objective)
+    assert s.bound <= s.objective + 1e-9
+    assert evaluate(p, s.selected)["area_fraction"][0] >= 0.8 - 1e-9

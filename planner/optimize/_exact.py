@@ -81,6 +81,8 @@ def lagrangian_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget
         done += chunk
         if lam < 1e-6:
             break
+    if not math.isfinite(lb):  # the safety stop came before the first iteration: costs are >= 0
+        lb = 0.0
     rc = cost - np.asarray(red.a.T @ u).ravel()
     budget.spend("lagrangian", done * per_iter / OPS_PER_UNIT)
     stats["lagrangian"] = {"bound": float(lb), "iterations": done, "time_limited": cut,
