@@ -123,4 +123,5 @@ def check_coverage_memory(radius_m: NDArray[np.float64], res_m: float, n_cells: 
         "grid.resolution_m",
         fix=f"use grid.resolution_m = {math.ceil(fit_res):g} or coarser, plan a smaller boundary (split the city into "
             "districts), thin the candidates (candidates.max_per_type, or fewer rows), or run on a machine with more "
-            "memory (compute.backend = \"dask\" is not built yet)"))
+            "memory (compute.backend = \"dask\" spreads the coverage build over a cluster, but the matrix is still "
+            "assembled and solved on this machine)"))

@@ -238,15 +238,18 @@ def prepare_scenario(
         scenario = load_scenario(scenario, overrides)
     st = _Stages(progress)
     # JIT-compile the optimiser's kernels while the inputs load: a fresh install's compile
-    # stays out of the optimise stage and its time limit (planner.optimize._budget.warm_up)
-    from planner.optimize._budget import warm_up_in_background
+    # stays out of the optimise stage and its time limit (planner.optimize._warmup.warm_up)
+    from planner.optimize._warmup import warm_up_in_background
 
     warm_up_in_background()
     warnings: list[str] = []
-    if scenario.compute.backend != "local":
-        # accepted by the scenario contract, not built yet: say so rather than ignore it silently
-        warnings.append(f"compute.backend = {scenario.compute.backend!r} is not available in this version; "
-                        "the run computed locally (numba on this machine's CPU)")
+    if scenario.compute.backend == "gpu":  # accepted by the scenario contract, not built: refused before any work
+        raise PlannerError(Problem("there is no GPU path in this version", "compute.backend",
+                                   fix='use compute.backend = "local" (numba on this CPU) or "dask" (a Dask cluster)'))
+    if scenario.compute.backend == "dask" and scenario.compute.scheduler.strip():
+        from planner.coverage.dask_backend import check_scheduler
+
+        check_scheduler(scenario.compute.scheduler)  # an unreachable cluster: exit 2 in seconds, nothing read
     with st.stage("load inputs"):
         inputs = load_inputs(scenario)
         warnings += inputs.warnings

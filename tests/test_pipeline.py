@@ -104,10 +104,11 @@ def test_demo_small_end_to_end(tmp_path: Path) -> None:
     assert (tmp_path / "demo_small" / "report.html").stat().st_size > 10_000
 
 
-def test_unbuilt_compute_backend_is_named_in_the_warnings(tiny: Path) -> None:
-    plan = planner.run_scenario(tiny, overrides=["compute.backend=dask"])
-    assert any("compute.backend = 'dask'" in w and "locally" in w for w in plan.warnings)
-    assert not any("compute.backend" in w for w in planner.run_scenario(tiny).warnings)
+def test_unbuilt_gpu_backend_is_refused_before_any_work(tiny: Path) -> None:
+    from planner.errors import PlannerError
+
+    with pytest.raises(PlannerError, match=r"compute\.backend: there is no GPU path.*Fix: use compute\.backend"):
+        planner.run_scenario(tiny, overrides=["compute.backend=gpu"])
 
 
 def test_terrain_clear_auto_on_a_partial_building_layer_is_explained() -> None:

@@ -294,3 +294,16 @@ def build_coverage(
     }
     log.info("coverage: %d sites, %d site-cell pairs in %.2f s", n, meta["nnz"], timings["total_s"])
     return CoverageMatrix(grid, indptr, indices, rsrp, meta)
+
+
+def coverage_radii(h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig,
+                   terrain: Terrain | None = None) -> NDArray[np.float64]:
+    """Outer coverage radius (m; −1 = covers nothing) of each site, the one :func:`build_coverage` uses.
+
+    The Dask backend's halo (:mod:`planner.coverage.dask_backend`) is the largest of them.
+    """
+    h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
+    cls = (np.asarray(site_class).astype(str).ravel() == "micro").astype(np.int64)
+    links = [link_budget(radio, c, terrain=terrain is not None) for c in SITE_CLASSES]
+    mode = radio.los if terrain is None else clear_mode(radio.terrain_clear, terrain)
+    return _site_radii(cls, h, links, radio, mode)

@@ -7,6 +7,7 @@ given) and runs the numba coverage kernels (:func:`planner.coverage.build_covera
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 
@@ -45,9 +46,17 @@ def compute_coverage(scenario: Scenario, inputs: InputLayers, area: StudyArea,
             else:
                 log.info("radio.terrain_clear = auto: building footprints cover %.0f%% of the grid; clear cells "
                          "use the LOS formula", 100 * share)
-    cov = build_coverage(
+    build: Any = build_coverage
+    extra: dict[str, Any] = {}
+    if scenario.compute.backend == "dask":  # the same matrix, bit for bit, built as tiles on a Dask cluster
+        from planner.coverage.dask_backend import build_coverage_dask
+
+        build = build_coverage_dask
+        extra = {"scheduler": scenario.compute.scheduler, "workers": scenario.solver.workers}
+    cov = build(
         grid, sites.x_m, sites.y_m, cand_all["height_m"].to_numpy(np.float64), cand_all["site_class"].to_numpy(str),
         scenario.radio, cell_mask=demand.mask, terrain=terrain,
         **site_antenna_overrides(cand_all),  # candidate columns azimuth_deg / tilt_deg (planner.geo.sector_columns)
+        **extra,
     )
     return cov, terrain, warnings
