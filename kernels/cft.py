@@ -26,13 +26,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from kernels._vmath import _jit
+from kernels._jit import jit
 
 #: steps between two λ updates, and the spread thresholds (CFT 1999, §3)
 LAMBDA_PERIOD = 20
 
 
-@_jit
+@jit
 def lagrangian(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64], k: NDArray[np.int64],
                cols: NDArray[np.int64], u: NDArray[np.float64], rcv: NDArray[np.float64]) -> float:
     """``L(u)`` over the columns ``cols``; ``rcv[t]`` = reduced cost of column ``cols[t]``."""
@@ -50,16 +50,16 @@ def lagrangian(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArra
     return total
 
 
-@_jit
+@jit
 def subgradient_step(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                      k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64], rcv: NDArray[np.float64],
-                     s: NDArray[np.float64], ub: float, lam: float) -> float:
+                     s: NDArray[np.float64], ub: float, lam: float, clip: bool = True) -> float:
     """One step from ``u`` (updated in place); returns ``L(u)`` at the ``u`` it started from.
 
     Direction (AC-CFT's variant of the subgradient): the columns of negative reduced cost are
     taken in increasing reduced cost and one that only serves rows already holding ``k_i`` of
-    them is skipped; ``s_i = k_i −`` (taken columns serving ``i``), ``s_i := 0`` where
-    ``u_i = 0`` and ``s_i < 0``. This damps the over-covered rows that make plain
+    them is skipped; ``s_i = k_i −`` (taken columns serving ``i``), and with ``clip``
+    ``s_i := 0`` where ``u_i = 0`` and ``s_i < 0`` (Beasley's rule). This damps the over-covered rows that make plain
     subgradient zig-zag. The value returned is the exact ``L(u)``.
     """
     val = lagrangian(c_ptr, c_rows, cost, k, cols, u, rcv)
@@ -91,7 +91,7 @@ def subgradient_step(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: 
     norm = 0.0
     for i in range(m):
         v = float(k[i] - cov[i])
-        if u[i] <= 0.0 and v < 0.0:
+        if clip and u[i] <= 0.0 and v < 0.0:
             v = 0.0
         s[i] = v
         norm += v * v
@@ -107,7 +107,7 @@ def subgradient_step(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: 
     return val
 
 
-@_jit
+@jit
 def update_lambda(hist: NDArray[np.float64], state: NDArray[np.int64], val: float, lam: float) -> float:
     """Record ``val`` in the ring ``hist`` (``state[0]`` = steps so far); the CFT λ rule every period."""
     n = hist.size
@@ -125,11 +125,11 @@ def update_lambda(hist: NDArray[np.float64], state: NDArray[np.int64], val: floa
     return lam
 
 
-@_jit
+@jit
 def subgradient_chunk(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                       k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64],
                       best_u: NDArray[np.float64], best_lb: float, ub: float, lam: float, iters: int,
-                      hist: NDArray[np.float64], state: NDArray[np.int64]) -> tuple[float, float, int]:
+                      hist: NDArray[np.float64], state: NDArray[np.int64], clip: bool = True) -> tuple[float, float, int]:
     """``iters`` subgradient steps on the core ``cols``; keeps the best core multipliers in ``best_u``.
 
     Stops early when the core bound reaches ``ub − 1e-9``. Returns ``(best core bound, λ, work)``.
@@ -143,7 +143,7 @@ def subgradient_chunk(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost:
     work = 0
     for _ in range(iters):
         prev[:] = u
-        val = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, ub, lam)
+        val = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, ub, lam, clip)
         work += 3 * nnz + 8 * cols.size + 4 * k.size
         if val > best_lb:  # the bound belongs to the multipliers before the step
             best_lb = val
@@ -154,7 +154,7 @@ def subgradient_chunk(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost:
     return best_lb, lam, work
 
 
-@_jit
+@jit
 def price(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np.int64], r_cols: NDArray[np.int64],
           cost: NDArray[np.float64], k: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
           per_row: int, rc_small: float, max_small: int, rc: NDArray[np.float64]) -> tuple[NDArray[np.int64], float, int]:
@@ -236,7 +236,7 @@ def lagrangian_py(cols_rows: list[list[int]], cost: list[float], k: list[int], c
 
 
 def subgradient_step_py(cols_rows: list[list[int]], cost: list[float], k: list[int], cols: list[int], u: list[float],
-                        ub: float, lam: float) -> tuple[float, list[float]]:
+                        ub: float, lam: float, clip: bool = True) -> tuple[float, list[float]]:
     """Pure-Python reference of :func:`subgradient_step`: ``(L(u), new u)``."""
     val = lagrangian_py(cols_rows, cost, k, cols, u)
     rc = {j: cost[j] - sum(u[i] for i in cols_rows[j]) for j in cols}
@@ -246,7 +246,7 @@ def subgradient_step_py(cols_rows: list[list[int]], cost: list[float], k: list[i
             for i in cols_rows[j]:
                 cov[i] += 1
     s = [float(k[i] - cov[i]) for i in range(len(k))]
-    s = [0.0 if (u[i] <= 0.0 and s[i] < 0.0) else s[i] for i in range(len(k))]
+    s = [0.0 if (clip and u[i] <= 0.0 and s[i] < 0.0) else s[i] for i in range(len(k))]
     norm = sum(v * v for v in s)
     if norm <= 0.0:
         return val, list(u)

@@ -19,11 +19,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from kernels._vmath import _jit
+from kernels._jit import jit
 from kernels.cft import subgradient_step, update_lambda
 
 
-@_jit
+@jit
 def core_rows(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], m: int,
               cols: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Row-major incidence ``(r_ptr, r_pos)`` of the columns ``cols``: ``r_pos`` holds positions in ``cols``
@@ -46,17 +46,17 @@ def core_rows(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], m: int,
     return cnt, r_cols
 
 
-@_jit
+@jit
 def _score(g: float, mu: int) -> float:
     return g / mu if g > 0.0 else g * mu
 
 
-@_jit
+@jit
 def _before(v1: float, j1: int, v2: float, j2: int) -> bool:
     return v1 < v2 or (v1 == v2 and j1 < j2)
 
 
-@_jit
+@jit
 def _push(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int, v: float, j: int) -> int:
     pos = size
     while pos > 0:
@@ -72,7 +72,7 @@ def _push(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int, v: float, j
     return size + 1
 
 
-@_jit
+@jit
 def _pop(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int) -> tuple[float, int, int]:
     v0, j0 = hv[0], hj[0]
     size -= 1
@@ -96,7 +96,7 @@ def _pop(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int) -> tuple[flo
     return v0, j0, size
 
 
-@_jit
+@jit
 def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np.int64], r_pos: NDArray[np.int64],
            cost: NDArray[np.float64], need_in: NDArray[np.int64], u: NDArray[np.float64], cand: NDArray[np.int64],
            taken: NDArray[np.bool_], order: NDArray[np.int64]) -> tuple[int, int, int]:
@@ -174,7 +174,7 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
 ENUM_MAX = 8
 
 
-@_jit
+@jit
 def _removable(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], k: NDArray[np.int64], cov: NDArray[np.int64],
                j: int) -> bool:
     for p in range(c_ptr[j], c_ptr[j + 1]):
@@ -183,7 +183,7 @@ def _removable(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], k: NDArray[n
     return True
 
 
-@_jit
+@jit
 def drop_listed(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                 k: NDArray[np.int64], chosen: NDArray[np.int64], keep: NDArray[np.bool_]) -> tuple[float, int]:
     """Redundant-column removal on the list ``chosen`` (``keep`` out: kept flags); returns ``(kept cost, work)``.
@@ -265,7 +265,7 @@ def drop_listed(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArr
     return total, work
 
 
-@_jit
+@jit
 def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                    k: NDArray[np.int64], sel: NDArray[np.bool_]) -> tuple[int, int]:
     """:func:`drop_listed` on the columns set in ``sel`` (ascending ids; updated in place).
@@ -282,11 +282,11 @@ def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: ND
     return dropped, work + sel.size // 8
 
 
-@_jit
+@jit
 def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                     k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64], best_val: float,
                     lam: float, iters: int, best_sel: NDArray[np.bool_], hist: NDArray[np.float64],
-                    state: NDArray[np.int64], eps: float) -> tuple[float, float, int]:
+                    state: NDArray[np.int64], eps: float, clip: bool = True) -> tuple[float, float, int]:
     """``iters`` subgradient steps on the core ``cols`` with a greedy + removal at each ``u``.
 
     ``best_val``: cost of the best cover known for this (residual) model; a cheaper one found
@@ -314,7 +314,7 @@ def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: N
                 best_val = val
                 best_list = order[:n_sel][keep[:n_sel]].copy()
                 found = True
-        lval = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, best_val, lam)
+        lval = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, best_val, lam, clip)
         work += 3 * r_pos.size + 8 * cols.size + 4 * m
         lam = update_lambda(hist, state, lval, lam)
         if lval >= best_val - eps:

@@ -75,11 +75,13 @@ def test_lagrangian_and_step_match_reference(seed: int) -> None:
     got = lagrangian(c_ptr, c_rows, cost, k, cols, u, rcv)
     ref = lagrangian_py(col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist())
     assert got == pytest.approx(ref, rel=1e-12, abs=1e-12)
-    u2 = u.copy()
-    val = subgradient_step(c_ptr, c_rows, cost, k, cols, u2, rcv, np.zeros(k.size), 60.0, 0.7)
-    ref_val, ref_u = subgradient_step_py(col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist(), 60.0, 0.7)
-    assert val == pytest.approx(ref_val, rel=1e-12, abs=1e-12)
-    np.testing.assert_allclose(u2, ref_u, rtol=1e-12, atol=1e-12)
+    for clip in (True, False):
+        u2 = u.copy()
+        val = subgradient_step(c_ptr, c_rows, cost, k, cols, u2, rcv, np.zeros(k.size), 60.0, 0.7, clip)
+        ref_val, ref_u = subgradient_step_py(col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist(), 60.0,
+                                             0.7, clip)
+        assert val == pytest.approx(ref_val, rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(u2, ref_u, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(6))
