@@ -183,7 +183,7 @@ _COMPUTING: list[threading.Event] = []
 
 
 #: seconds the main thread waits, after a signal, for the solvers to return (then it exits anyway)
-STOP_WAIT_S = 2.5
+STOP_WAIT_S = 2.0
 
 
 def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -214,6 +214,14 @@ def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         finally:
             done.set()
 
+    progress = kwargs.get("progress")
+    if callable(progress):  # each stage boundary is a stop point too (planner._stop.check)
+
+        def checked(*a: Any, **k: Any) -> Any:
+            _stop.check()
+            return progress(*a, **k)
+
+        kwargs["progress"] = checked
     _stop.reset()
     worker = threading.Thread(target=target, name=WORKER_NAME, daemon=True)
     _COMPUTING.append(done)

@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from kernels.greedy import drop_redundant, greedy_cover
 from kernels.localsearch import rwls, swap_search
 from kernels.partialcover import column_pairs, partial_ls
+from planner._stop import check
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
@@ -126,6 +127,7 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], max_ops
         max_chunks = min(max(1, int(max_ops / per_step / chunk)), cap_chunks)
         step, chunks, cut = 0, 0, False
         while chunks < max_chunks:
+            check()  # SIGINT/SIGTERM: planner._stop
             if time.perf_counter() >= deadline:
                 cut = True
                 break
@@ -145,6 +147,7 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], max_ops
         max_chunks = max(1, int(max_ops / per_step / chunk))
         chunks, cut = 0, False
         while chunks < max_chunks:
+            check()  # SIGINT/SIGTERM: planner._stop
             if time.perf_counter() >= deadline:
                 cut = True
                 break
@@ -195,6 +198,7 @@ def improve_partial(red: Reduced, side: Side, sel: NDArray[np.bool_], max_ops: f
     max_chunks = max(1, int(steps_max / chunk))
     step, chunks, cut = 0, 0, False
     while chunks < max_chunks:
+        check()  # SIGINT/SIGTERM: planner._stop
         if time.perf_counter() >= deadline:
             cut = True
             break
