@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from planner._paths import absolute, not_a_regular_file
 from planner.errors import Problem, ScenarioError
-from planner.io._paths import absolute, not_a_regular_file
 from planner.scenario_rollout import OperatorConfig, PhaseConfig, check_rollout, rollout_fix
 
 PriorityClass = Literal[

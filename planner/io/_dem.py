@@ -8,8 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
+from planner._paths import not_a_regular_file
 from planner.errors import Problem
-from planner.io._paths import not_a_regular_file
 
 __all__ = ["DEM_SAMPLE_PIXELS", "MAX_HEIGHT_M", "MIN_DEM_COVER", "MIN_HEIGHT_M", "inspect_dem"]
 

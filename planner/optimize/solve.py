@@ -17,7 +17,6 @@ from planner.optimize._budget import (
     TIME_LIMITED_WARNING,
     Budget,
     resolve_work,
-    warm_up,
 )
 from planner.optimize._exact import (  # noqa: F401  (re-exported: the stage constants live there)
     CORE_MIN_COLS,
@@ -32,6 +31,7 @@ from planner.optimize._exact import (  # noqa: F401  (re-exported: the stage con
 from planner.optimize._heuristics import greedy_select, improve
 from planner.optimize._reduce import Reduced, reduce_problem
 from planner.optimize._side import side_of
+from planner.optimize._warmup import warm_up
 from planner.optimize.problem import CoverageProblem
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,76 @@
+"""JIT warm-up of the optimiser kernels, outside the solve's work budget.
+
+Above :mod:`planner.optimize._budget` (which holds the budget and its constants) and the
+stages it exercises, so that none of them imports this module back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from planner.optimize._budget import Budget
+
+_WARM_LOCK = threading.Lock()
+_WARM_DONE: list[float] = []  # the seconds of the one warm-up of this process, once done
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's on-disk cache) every optimiser kernel; returns the seconds spent.
+
+    :func:`planner.optimize.solve` calls it before its budget starts, so that JIT compilation
+    on a fresh install (tens of seconds on a loaded 2-core machine) is not counted against
+    ``solver.time_limit_s``; the pipeline starts it early in a background thread
+    (:func:`warm_up_in_background`) so that it overlaps the input and coverage stages. It runs
+    the real stages (reductions, greedy, redundant-site removal, RWLS, area-weighting and
+    tabu-swap local search, subgradient Lagrangian) on a 4 × 4 cyclic cover, so the kernels
+    are compiled for the argument types the solve uses. Once per process (a second caller
+    waits for the first); a warm cache makes it about a second.
+    """
+    with _WARM_LOCK:
+        if not _WARM_DONE:
+            _WARM_DONE.append(_compile_kernels())
+        return _WARM_DONE[0]
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Start :func:`warm_up` in a daemon thread and return it (numba compiles thread-safely)."""
+    thread = threading.Thread(target=warm_up, name="planner-jit-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _compile_kernels() -> float:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from planner.optimize._exact import lagrangian_bound
+    from planner.optimize._heuristics import csc_of, greedy_select, improve
+    from planner.optimize._reduce import reduce_problem
+    from planner.optimize._side import side_of
+    from planner.optimize.problem import CoverageProblem
+
+    t0 = time.perf_counter()
+    n = 4
+    rows = np.r_[np.arange(n), (np.arange(n) + 1) % n]
+    a = sp.csr_matrix((np.ones(2 * n), (rows, np.r_[np.arange(n), np.arange(n)])), shape=(n, n))
+    stats: dict[str, Any] = {}
+    budget = Budget.start(1.0)
+    for objective, target, max_sites in (("min_cost", 1.0, None), ("min_cost", 0.5, None), ("max_coverage", 1.0, 1)):
+        p = CoverageProblem(a=a, cost=np.ones(n), row_weight=np.ones(n), row_area=np.zeros(n, np.int64),
+                            row_k=np.ones(n, np.int64), area_target=np.array([target]), area_names=["warm-up"],
+                            max_sites=max_sites)
+        mode = "min_cost" if objective == "min_cost" else "max_coverage"
+        red = reduce_problem(p, mode)
+        if red.n_cols == 0:  # pragma: no cover - the cyclic cover has no essential or dominated column
+            continue
+        side = side_of(p, red, mode)
+        c_ptr, c_idx = csc_of(red)
+        sel = greedy_select(red, side, mode, c_ptr, c_idx, stats=stats)
+        if mode == "max_coverage" and int(sel.sum()) == 0:  # pragma: no cover
+            continue
+        improve(red, side, mode, sel, 1e5, seed=0, stats=stats)
+        if mode == "min_cost":
+            lagrangian_bound(red, side, float(side.cost[sel].sum()), 1e5, budget, stats)
+    return time.perf_counter() - t0
