@@ -14,7 +14,9 @@ with the side constraints (separations, 合杆 groups, per-type caps) on ``u``. 
 Solved (:func:`solve_operators`) on shares of one deterministic work budget: every operator
 alone (:func:`planner.optimize.solve`; also the "planning alone" comparison and, through its
 bound, a bound of the joint model: the poles used must meet each operator's targets, so the
-joint cost is at least ``max_o LB_o``); then operators added one at a time, each paying
+joint cost is at least ``max_o LB_o``); each operator alone again at the least cost a tenancy
+can have, ``min(c_j, s_j + (c_j − s_j) / min(m_j, O))`` (the pole's cost split over its most
+tenants), whose bounds add up to a second bound of the joint model; then operators added one at a time, each paying
 ``s_j`` on poles already used and ``c_j`` elsewhere, poles at ``m_j`` forbidden (both orders,
 then one more pass re-planning each operator given the others); then CP-SAT on the joint
 model over a core (every column up to :data:`FULL_MODEL_COLS`, else the columns of the plans
@@ -189,7 +191,7 @@ def solve_operators(problems: list[CoverageProblem], max_tenants: NDArray[np.int
         raise ValueError("solve_operators needs ≥ 1 operator, max_tenants ≥ 1 and share_cost ≥ 0")
     work = resolve_work(time_limit_s, work_limit)
     sizes = np.array([float(p.a.nnz) + 1.0 for p in problems])
-    n_solves = SINGLE_WEIGHT + 2 + 1  # singles, two sequential orders, one re-planning pass (each over every operator)
+    n_solves = SINGLE_WEIGHT + 2 + 1 + 1  # singles, two sequential orders, one re-planning pass, bound (each over every operator)
     stats: dict[str, Any] = {"work_limit": round(work, 3), "solves": []}
 
     def run(o: int, cost: NDArray[np.float64], banned: NDArray[np.bool_], label: str) -> tuple[NDArray[np.bool_] | None, float]:
@@ -219,6 +221,13 @@ def solve_operators(problems: list[CoverageProblem], max_tenants: NDArray[np.int
             single_z[o] = sel
         single_cost[o] = float(base.cost[single_z[o] & ~base.fixed].sum())
     plans: list[tuple[str, OperatorsPlan]] = [("singles", evaluate_operators(problems, single_z, cap, share))]
+    # a tenancy costs at least the pole's cost split evenly over its most tenants plus their sharing costs
+    # (avg over t tenants = s + (c − s)/t, smallest at t = min(max_tenants, operators) when s ≤ c)
+    m = np.minimum(cap, n_op).astype(np.float64)
+    per_tenancy = np.minimum(base.cost, share + (base.cost - share) / m)
+    shared_lb = 0.0
+    for o in range(n_op):
+        shared_lb += run(o, per_tenancy, none, "bound")[1]
 
     def sequential(order: list[int], start: NDArray[np.bool_]) -> NDArray[np.bool_]:
         z = start.copy()
@@ -254,7 +263,8 @@ def solve_operators(problems: list[CoverageProblem], max_tenants: NDArray[np.int
     if jz is not None:
         plans.append(("joint", evaluate_operators(problems, jz, cap, share)))
     name, best = _best(plans)
-    bound = float(lbs.max()) if lbs.size else 0.0
+    bound = max(float(lbs.max()) if lbs.size else 0.0, shared_lb)
+    stats["bounds"] = {"max_single": _finite(float(lbs.max()) if lbs.size else 0.0), "per_tenancy_sum": _finite(shared_lb)}
     if full and math.isfinite(jbound):
         bound = max(bound, jbound)
     if best.feasible:
