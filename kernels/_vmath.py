@@ -23,10 +23,10 @@ import math
 from typing import Any
 
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
 
-_jit = njit(cache=True, nogil=True)
+from kernels._jit import jit
 
 
 @intrinsic
@@ -75,7 +75,7 @@ P5 = 4.13813679705723846039e-08
 EXP_MIN_ARG = -700.0
 
 
-@_jit
+@jit
 def vlog(x: float) -> float:
     """ln(x) for a positive, normal, finite x (no checks: 0, negatives, subnormals, inf and NaN
     give garbage). FreeBSD msun ``e_log.c`` / musl ``log.c``.
@@ -97,7 +97,7 @@ def vlog(x: float) -> float:
     return s * (hfsq + (t2 + t1)) + dk * LN2_LO - hfsq + f + dk * LN2_HI
 
 
-@_jit
+@jit
 def vexp(x: float) -> float:
     """e**x for x ≤ 709 (no overflow check); x below :data:`EXP_MIN_ARG` (−700) is raised to it,
     so the result is never below e**−700 ≈ 1e−304. FreeBSD msun ``e_exp.c`` / musl ``exp.c``.

@@ -33,23 +33,23 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
-_jit = njit(cache=True, nogil=True)
-#: no ZeroDivisionError branches (division by zero gives inf / NaN as in numpy): the per-cell gain
-_jit_vec = njit(cache=True, nogil=True, error_model="numpy")
+from kernels._jit import jit, jit_vec
+
+# jit_vec (kernels._jit) where the per-cell gain loops should vectorise: no ZeroDivisionError
+# branches (division by zero gives inf / NaN as in numpy)
 
 DEG = math.pi / 180.0
 
 
-@_jit
+@jit
 def wrap180(a_deg: float) -> float:
     """``a_deg`` wrapped into [−180°, 180°)."""
     return (a_deg + 180.0) % 360.0 - 180.0
 
 
-@_jit
+@jit
 def element_gain(phi_off_deg: float, theta_off_deg: float, hpbw_h_deg: float, hpbw_v_deg: float,
                  sla_v_db: float, a_max_db: float) -> float:
     """TR 38.901 Table 7.3-1 element gain (dB, ≤ 0) at LCS offsets from boresight.
@@ -64,7 +64,7 @@ def element_gain(phi_off_deg: float, theta_off_deg: float, hpbw_h_deg: float, hp
     return 0.0 - min(a_h + a_v, a_max_db)  # 0.0 - x: boresight is +0.0 dB, not -0.0
 
 
-@_jit
+@jit
 def lcs_offsets(dx: float, dy: float, dz: float, azimuth_deg: float, mech_tilt_deg: float) -> tuple[float, float]:
     """(φ′, θ′ − 90°) in degrees of the direction (dx east, dy north, dz up; m) from the antenna.
 
@@ -88,7 +88,7 @@ def lcs_offsets(dx: float, dy: float, dz: float, azimuth_deg: float, mech_tilt_d
     return phi_p / DEG, theta_p / DEG - 90.0
 
 
-@_jit
+@jit
 def sector_gain(dx: float, dy: float, dz: float, azimuth_deg: float, mech_tilt_deg: float, elec_tilt_deg: float,
                 hpbw_h_deg: float, hpbw_v_deg: float, sla_v_db: float, a_max_db: float) -> float:
     """Pattern gain (dB, ≤ 0) of one sector toward (dx, dy, dz) m: rotation, then the element pattern
@@ -97,7 +97,7 @@ def sector_gain(dx: float, dy: float, dz: float, azimuth_deg: float, mech_tilt_d
     return element_gain(pp, tp - elec_tilt_deg, hpbw_h_deg, hpbw_v_deg, sla_v_db, a_max_db)
 
 
-@_jit
+@jit
 def element_gain_array(phi_off_deg: NDArray[np.float64], theta_off_deg: NDArray[np.float64], hpbw_h_deg: float,
                        hpbw_v_deg: float, sla_v_db: float, a_max_db: float) -> NDArray[np.float64]:
     """:func:`element_gain` over flat arrays of equal length."""
@@ -108,7 +108,7 @@ def element_gain_array(phi_off_deg: NDArray[np.float64], theta_off_deg: NDArray[
     return out
 
 
-@_jit
+@jit
 def sector_gain_array(dx: NDArray[np.float64], dy: NDArray[np.float64], dz: NDArray[np.float64],
                       azimuth_deg: NDArray[np.float64], mech_tilt_deg: NDArray[np.float64],
                       elec_tilt_deg: NDArray[np.float64], hpbw_h_deg: float, hpbw_v_deg: float, sla_v_db: float,
@@ -122,7 +122,7 @@ def sector_gain_array(dx: NDArray[np.float64], dy: NDArray[np.float64], dz: NDAr
     return out
 
 
-@_jit
+@jit
 def best_sector_gain(dx: float, dy: float, dz: float, azimuths_deg: NDArray[np.float64], mech_tilt_deg: float,
                      elec_tilt_deg: float, hpbw_h_deg: float, hpbw_v_deg: float, sla_v_db: float,
                      a_max_db: float) -> float:
@@ -137,7 +137,7 @@ def best_sector_gain(dx: float, dy: float, dz: float, azimuths_deg: NDArray[np.f
     return best
 
 
-@_jit
+@jit
 def pattern_constants(elec_tilt_deg: float, hpbw_h_deg: float, hpbw_v_deg: float, sla_v_db: float,
                       a_max_db: float) -> tuple[float, float, float, float, float, float]:
     """Per-site constants of :func:`best_gain_fast`: ``(kh, kv, e, h_cap, v_lo, v_hi)``.
@@ -158,7 +158,7 @@ def pattern_constants(elec_tilt_deg: float, hpbw_h_deg: float, hpbw_v_deg: float
     return kh, kv, e, h_cap, v_lo, v_hi
 
 
-@_jit_vec
+@jit_vec
 def best_gain_fast(dx: float, dy: float, dz: float, cos_az: NDArray[np.float64], sin_az: NDArray[np.float64],
                    cos_b: float, sin_b: float, kh: float, kv: float, e: float, h_cap: float, v_lo: float, v_hi: float,
                    sla_v_db: float, a_max_db: float) -> float:

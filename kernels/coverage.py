@@ -28,9 +28,9 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from kernels._jit import jit, jit_vec
 from kernels._vmath import vexp, vlog
 from kernels.antenna import best_gain_fast, pattern_constants
 from kernels.los import ground_at, line_of_sight
@@ -47,10 +47,8 @@ from kernels.pathloss import (
     site_coefficients,
 )
 
-_jit = njit(cache=True, nogil=True)
-#: for loops meant to run on SIMD lanes: no ZeroDivisionError branch on float division (which
-#: stops LLVM's vectoriser); division by zero gives inf / NaN as in numpy
-_jit_vec = njit(cache=True, nogil=True, error_model="numpy")
+# jit_vec (kernels._jit) for loops meant to run on SIMD lanes: no ZeroDivisionError branch on
+# float division (which stops LLVM's vectoriser); division by zero gives inf / NaN as in numpy
 
 #: LOS modes (as in :func:`kernels.pathloss.link_loss_db`)
 MODE_EXPECTED = 0
@@ -59,21 +57,21 @@ MODE_LOS = 2
 MODE_MIXTURE = 3
 
 
-@_jit
+@jit
 def _rows(sy: float, rad: float, y0: float, res: float, ny: int) -> tuple[int, int]:
     r0 = max(0, math.ceil((y0 - sy - rad) / res - 0.5))
     r1 = min(ny - 1, math.floor((y0 - sy + rad) / res - 0.5))
     return r0, r1
 
 
-@_jit
+@jit
 def _cols(sx: float, rad: float, x0: float, res: float, nx: int) -> tuple[int, int]:
     c0 = max(0, math.ceil((sx - rad - x0) / res - 0.5))
     c1 = min(nx - 1, math.floor((sx + rad - x0) / res - 0.5))
     return c0, c1
 
 
-@_jit
+@jit
 def bbox_sizes(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
     x0: float, y0: float, res: float, nx: int, ny: int,
@@ -92,7 +90,7 @@ def bbox_sizes(
     return out
 
 
-@_jit
+@jit
 def _span(sx: float, dy2: float, r2: float, c0: int, c1: int, x0: float, res: float) -> tuple[int, int]:
     """Columns ``a..b`` of the cells of one row with ``dx² + dy² ≤ R²`` (empty when b < a).
 
@@ -116,7 +114,7 @@ def _span(sx: float, dy2: float, r2: float, c0: int, c1: int, x0: float, res: fl
     return a, b
 
 
-@_jit
+@jit
 def count_disk(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
     x0: float, y0: float, res: float, nx: int, ny: int, mask: NDArray[np.bool_],
@@ -145,7 +143,7 @@ def count_disk(
     return counts
 
 
-@_jit_vec
+@jit_vec
 def fill_disk(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius: NDArray[np.float64],
     h_bs: NDArray[np.float64], model: NDArray[np.int64], budget: NDArray[np.float64],
@@ -200,7 +198,7 @@ def fill_disk(
                     margin_nlos[s], sigma_los[s], sigma_nlos[s], edge_p, street_w, bldg_h, rsrp[k0:k0 + m])
 
 
-@_jit_vec
+@jit_vec
 def _rsrp_of_d2(
     d2s: NDArray[np.float64], m: int, model: int, mode: int, fc_ghz: float, lfc: float, h_bs: float,
     h_ut: float, budget: float, ml: float, mn: float, sl: float, sn: float, q: float, street_w: float,
@@ -263,7 +261,7 @@ def _rsrp_of_d2(
 ZMAX_BLOCK = 16
 
 
-@_jit
+@jit
 def block_maxima(dsm: NDArray[np.float32], block: int) -> NDArray[np.float64]:
     """Maximum of ``dsm`` over each ``block`` × ``block`` tile (edge tiles may be partial)."""
     ny, nx = dsm.shape
@@ -280,7 +278,7 @@ def block_maxima(dsm: NDArray[np.float32], block: int) -> NDArray[np.float64]:
     return out
 
 
-@_jit
+@jit
 def count_terrain(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius_los: NDArray[np.float64],
     radius_nlos: NDArray[np.float64], h_bs: NDArray[np.float64], h_ut: float,
@@ -335,7 +333,7 @@ def count_terrain(
     return counts
 
 
-@_jit
+@jit
 def fill_terrain(
     sx: NDArray[np.float64], sy: NDArray[np.float64], radius_los: NDArray[np.float64],
     h_bs: NDArray[np.float64], model: NDArray[np.int64], budget: NDArray[np.float64],
@@ -378,7 +376,7 @@ def fill_terrain(
                 k += 1
 
 
-@_jit
+@jit
 def best_server(
     indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
     rows: NDArray[np.int64], n_cells: int,
@@ -396,7 +394,7 @@ def best_server(
     return out
 
 
-@_jit_vec
+@jit_vec
 def apply_sectors(
     indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
     sx: NDArray[np.float64], sy: NDArray[np.float64], dz: NDArray[np.float64], az_ptr: NDArray[np.int64],

@@ -15,11 +15,12 @@ False); columns of zero cost with a positive gain come first.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from kernels._jit import jit
 
-@njit(cache=True, nogil=True)
+
+@jit
 def _gain(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], w: NDArray[np.float64],
           k: NDArray[np.int64], cnt: NDArray[np.int64], area: NDArray[np.int64], need: NDArray[np.float64],
           scratch: NDArray[np.float64]) -> float:
@@ -46,13 +47,13 @@ def _gain(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], w: NDArray
     return total
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _above(a: int, b: int, score: NDArray[np.float64]) -> bool:
     """Heap order: larger score first, then the smaller index."""
     return score[a] > score[b] or (score[a] == score[b] and a < b)
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _sift_up(t: int, heap: NDArray[np.int64], pos: NDArray[np.int64], score: NDArray[np.float64]) -> int:
     ops = 0
     while t > 0:
@@ -67,7 +68,7 @@ def _sift_up(t: int, heap: NDArray[np.int64], pos: NDArray[np.int64], score: NDA
     return ops
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _sift_down(t: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int64], score: NDArray[np.float64]) -> int:
     ops = 0
     while True:
@@ -87,7 +88,7 @@ def _sift_down(t: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int64
     return ops
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _heap_remove(j: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int64], score: NDArray[np.float64]) -> tuple[int, int]:
     """Remove column ``j`` (if in the heap); returns (new size, operations)."""
     t = pos[j]
@@ -105,7 +106,7 @@ def _heap_remove(j: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int
     return size, ops
 
 
-@njit(cache=True, nogil=True)
+@jit
 def greedy_cover(
     c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
     w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64], need_in: NDArray[np.float64],
@@ -264,7 +265,7 @@ def greedy_cover(
     return sel, ops, True
 
 
-@njit(cache=True, nogil=True)
+@jit
 def drop_redundant(
     c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
     w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64], hard: NDArray[np.bool_],

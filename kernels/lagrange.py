@@ -16,11 +16,12 @@ without improvement.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from kernels._jit import jit
 
-@njit(cache=True, nogil=True)
+
+@jit
 def lagrangian_value(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
                      k: NDArray[np.int64], w: NDArray[np.float64], hard: NDArray[np.bool_],
                      a_ptr: NDArray[np.int64], a_rows: NDArray[np.int64], need: NDArray[np.float64],
@@ -72,7 +73,7 @@ def lagrangian_value(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: N
     return total
 
 
-@njit(cache=True, nogil=True)
+@jit
 def subgradient(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
                 k: NDArray[np.int64], w: NDArray[np.float64], hard: NDArray[np.bool_],
                 a_ptr: NDArray[np.int64], a_rows: NDArray[np.int64], need: NDArray[np.float64],

@@ -17,11 +17,13 @@ under a wall-clock limit; given the same state and budget they are deterministic
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from kernels._jit import jit
+from kernels._rng import xorshift64 as _xorshift
 
-@njit(cache=True, nogil=True)
+
+@jit
 def _unique_cover(r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], sel: NDArray[np.bool_], i: int, skip: int) -> int:
     for q in range(r_ptr[i], r_ptr[i + 1]):
         c = r_idx[q]
@@ -30,16 +32,7 @@ def _unique_cover(r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], sel: NDArr
     return -1
 
 
-@njit(cache=True, nogil=True)
-def _xorshift(x: np.uint64) -> np.uint64:
-    """xorshift64 (Marsaglia 2003); a private RNG keeps the kernel deterministic."""
-    x ^= (x << np.uint64(13)) & np.uint64(0xFFFFFFFFFFFFFFFF)
-    x ^= x >> np.uint64(7)
-    x ^= (x << np.uint64(17)) & np.uint64(0xFFFFFFFFFFFFFFFF)
-    return x
-
-
-@njit(cache=True, nogil=True)
+@jit
 def rwls_init(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
               sel: NDArray[np.bool_], cnt: NDArray[np.int64], rw: NDArray[np.int64], score: NDArray[np.float64]) -> None:
     """Fill ``cnt`` (covers per row) and ``score`` (gain of unselected, −loss of selected) for ``sel``."""
@@ -62,7 +55,7 @@ def rwls_init(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray
         score[j] = s
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _add(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
          sel: NDArray[np.bool_], cnt: NDArray[np.int64], rw: NDArray[np.int64], score: NDArray[np.float64],
          unc: NDArray[np.int64], unc_pos: NDArray[np.int64], n_unc: NDArray[np.int64]) -> None:
@@ -89,7 +82,7 @@ def _add(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDAr
     score[j] = -score[j]
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _remove(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
             sel: NDArray[np.bool_], cnt: NDArray[np.int64], rw: NDArray[np.int64], score: NDArray[np.float64],
             unc: NDArray[np.int64], unc_pos: NDArray[np.int64], n_unc: NDArray[np.int64]) -> None:
@@ -112,7 +105,7 @@ def _remove(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: N
     score[j] = -score[j]
 
 
-@njit(cache=True, nogil=True)
+@jit
 def rwls(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
          cost: NDArray[np.float64], sel: NDArray[np.bool_], best: NDArray[np.bool_], best_cost: NDArray[np.float64],
          steps: int, seed: int, stamp: NDArray[np.int64], step0: int) -> int:
@@ -212,7 +205,7 @@ def rwls(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.i
     return step
 
 
-@njit(cache=True, nogil=True)
+@jit
 def swap_search(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
                 w: NDArray[np.float64], allowed: NDArray[np.bool_], sel: NDArray[np.bool_], best: NDArray[np.bool_],
                 best_val: NDArray[np.float64], steps: int, tenure: int, n_try: int) -> None:

@@ -17,13 +17,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
-_jit = njit(cache=True, nogil=True)
+from kernels._jit import jit
 
 
-@_jit
+@jit
 def line_of_sight(
     dsm: NDArray[np.float32],
     x0: float,
@@ -121,7 +120,7 @@ def line_of_sight(
     return True
 
 
-@_jit
+@jit
 def ground_at(dem: NDArray[np.float32], x0: float, y0: float, res: float, x: float, y: float) -> float:
     """Ground height (m) of the cell containing (x, y); the nearest edge cell outside the grid."""
     ny, nx = dem.shape
@@ -130,7 +129,7 @@ def ground_at(dem: NDArray[np.float32], x0: float, y0: float, res: float, x: flo
     return float(dem[r, c])
 
 
-@_jit
+@jit
 def los_to_cells(
     dsm: NDArray[np.float32],
     dem: NDArray[np.float32],

@@ -30,29 +30,22 @@ would uncover when removed (``cnt = k``). They are updated incrementally on ever
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
+
+from kernels._jit import jit
+from kernels._rng import xorshift64 as _xorshift
 
 _EPS_COST = 1e-9
 
 
-@njit(cache=True, nogil=True)
-def _xorshift(x: np.uint64) -> np.uint64:
-    """xorshift64 (Marsaglia 2003)."""
-    x ^= (x << np.uint64(13)) & np.uint64(0xFFFFFFFFFFFFFFFF)
-    x ^= x >> np.uint64(7)
-    x ^= (x << np.uint64(17)) & np.uint64(0xFFFFFFFFFFFFFFFF)
-    return x
-
-
-@njit(cache=True, nogil=True)
+@jit
 def _contrib(selected: bool, c: int, k: int, w: float) -> float:
     if selected:
         return w if c == k else 0.0
     return w if c == k - 1 else 0.0
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _flip(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: NDArray[np.int64],
           r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], r_pair: NDArray[np.int64],
           w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64],
@@ -94,7 +87,7 @@ def _flip(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: ND
         val[c_pair[p]] += _contrib(add, cnt[i], k[i], w[i])
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _rem_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val: NDArray[np.float64],
                deficit: NDArray[np.float64], alpha: NDArray[np.float64]) -> float:
     s = 0.0
@@ -108,7 +101,7 @@ def _rem_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val:
     return s
 
 
-@njit(cache=True, nogil=True)
+@jit
 def _add_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val: NDArray[np.float64],
                deficit: NDArray[np.float64], alpha: NDArray[np.float64]) -> float:
     s = 0.0
@@ -121,7 +114,7 @@ def _add_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val:
     return s
 
 
-@njit(cache=True, nogil=True)
+@jit
 def partial_ls(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: NDArray[np.int64],
                r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], r_pair: NDArray[np.int64],
                p_ptr: NDArray[np.int64], p_area: NDArray[np.int64],

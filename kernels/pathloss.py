@@ -40,8 +40,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
+
+from kernels._jit import jit
 
 #: model codes
 FSPL = 0
@@ -71,16 +72,15 @@ MODE_MIXTURE = 3
 #: :func:`mixture_loss` stops when a Newton step (or, bisecting, its bracket) is below this (dB)
 MIXTURE_TOL_DB = 1e-6
 
-_jit = njit(cache=True, nogil=True)
 
 
-@_jit
+@jit
 def clamp(v: float, lo: float, hi: float) -> float:
     """``v`` limited to ``[lo, hi]``."""
     return min(max(v, lo), hi)
 
 
-@_jit
+@jit
 def _heights(model: int, h_bs: float, h_ut: float) -> tuple[float, float]:
     """Heights after the documented clamping rules (m)."""
     if model == RMA:
@@ -95,7 +95,7 @@ def _heights(model: int, h_bs: float, h_ut: float) -> tuple[float, float]:
     return hbs, hut
 
 
-@_jit
+@jit
 def fspl_db(fc_ghz: float, d3d_m: float) -> float:
     """Free-space loss ``20 log10(4π d f / c)`` (dB); fc in GHz, d in m (d floored at 1 m)."""
     f = max(fc_ghz, 0.1) * 1e9
@@ -103,7 +103,7 @@ def fspl_db(fc_ghz: float, d3d_m: float) -> float:
     return 20.0 * math.log10(4.0 * math.pi * d * f / C_LIGHT)
 
 
-@_jit
+@jit
 def _rma_pl1(fc: float, d3d: float, hb: float) -> float:
     a = min(0.03 * hb**1.72, 10.0)
     b = min(0.044 * hb**1.72, 14.77)
@@ -115,7 +115,7 @@ def _rma_pl1(fc: float, d3d: float, hb: float) -> float:
     )
 
 
-@_jit
+@jit
 def pathloss_pair_sq(
     model: int,
     fc_ghz: float,
@@ -184,7 +184,7 @@ def pathloss_pair_sq(
     return pl_los, max(pl_los, pl_n)
 
 
-@_jit
+@jit
 def pathloss_pair(
     model: int,
     fc_ghz: float,
@@ -203,7 +203,7 @@ def pathloss_pair(
     return pathloss_pair_sq(model, fc, math.log10(fc), d * d, h_bs_m, h_ut_m, street_w_m, bldg_h_m)
 
 
-@_jit
+@jit
 def pathloss_db(
     model: int,
     fc_ghz: float,
@@ -240,7 +240,7 @@ def pathloss_db(
     return pl_los if los else pl_nlos
 
 
-@_jit
+@jit
 def los_probability(model: int, d2d_m: float, h_ut_m: float) -> float:
     """TR 38.901 Table 7.4.2-1 LOS probability (0–1); FSPL is always LOS.
 
@@ -268,7 +268,7 @@ def los_probability(model: int, d2d_m: float, h_ut_m: float) -> float:
     return min(p * (1.0 + c * 1.25 * (d / 100.0) ** 3 * math.exp(-d / 150.0)), 1.0)
 
 
-@_jit
+@jit
 def sigma_sf(model: int, los: bool) -> float:
     """Shadow-fading σ_SF (dB), TR 38.901 Table 7.4.1-1.
 
@@ -284,7 +284,7 @@ def sigma_sf(model: int, los: bool) -> float:
     return 0.0
 
 
-@_jit
+@jit
 def _mixture_cdf(x: float, p: float, pl_los: float, pl_nlos: float, s_los: float, s_nlos: float) -> tuple[float, float]:
     """``(F(x), F'(x))``: CDF and density of the LOS/NLOS mixture at loss ``x`` (dB); σ = 0 is a
     point mass (density 0)."""
@@ -305,7 +305,7 @@ def _mixture_cdf(x: float, p: float, pl_los: float, pl_nlos: float, s_los: float
     return f, df
 
 
-@_jit
+@jit
 def mixture_loss(
     p: float,
     pl_los: float,
@@ -363,7 +363,7 @@ def mixture_loss(
     return x
 
 
-@_jit
+@jit
 def _loss_of_mode(mode: int, model: int, d2d_m: float, h_ut_m: float, pl_los: float, pl_nlos: float,
                   margin_los_db: float, margin_nlos_db: float, sigma_los_db: float, sigma_nlos_db: float,
                   edge_p: float) -> float:
@@ -378,7 +378,7 @@ def _loss_of_mode(mode: int, model: int, d2d_m: float, h_ut_m: float, pl_los: fl
     return p * (pl_los + margin_los_db) + (1.0 - p) * (pl_nlos + margin_nlos_db)
 
 
-@_jit
+@jit
 def link_loss_db(
     mode: int,
     model: int,
@@ -418,7 +418,7 @@ def link_loss_db(
                          sigma_los_db, sigma_nlos_db, edge_p)
 
 
-@_jit
+@jit
 def link_loss_sq(
     mode: int,
     model: int,
@@ -442,7 +442,7 @@ def link_loss_sq(
                          sigma_los_db, sigma_nlos_db, edge_p)
 
 
-@_jit
+@jit
 def site_coefficients(
     model: int, fc_ghz: float, h_bs_m: float, h_ut_m: float
 ) -> tuple[bool, float, float, float, float, float, float, float, float]:
@@ -473,7 +473,7 @@ def site_coefficients(
     return False, dz * dz, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
 
 
-@_jit
+@jit
 def coeff_pair(
     d2d_sq: float, dz2: float, dbp2: float, a1: float, b1: float, a2: float, b2: float, an: float, bn: float
 ) -> tuple[float, float]:
@@ -488,7 +488,7 @@ def coeff_pair(
 MAX_RADIUS_M = 30_000.0
 
 
-@_jit
+@jit
 def max_radius(
     mode: int,
     model: int,
@@ -532,7 +532,7 @@ def max_radius(
     return lo
 
 
-@_jit
+@jit
 def max_radius_array(
     mode: int,
     model: NDArray[np.int64],
@@ -557,7 +557,7 @@ def max_radius_array(
     return out
 
 
-@_jit
+@jit
 def pathloss_array(
     model: int,
     fc_ghz: NDArray[np.float64],
@@ -576,7 +576,7 @@ def pathloss_array(
     return out
 
 
-@_jit
+@jit
 def los_probability_array(model: int, d2d_m: NDArray[np.float64], h_ut_m: NDArray[np.float64]) -> NDArray[np.float64]:
     """:func:`los_probability` over equal-length flat arrays."""
     n = d2d_m.size

@@ -13,11 +13,12 @@ row of ``j``; a dominated row contains the rarest column of ``r``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
+from kernels._jit import jit
 
-@njit(cache=True, nogil=True)
+
+@jit
 def _subset(a_ptr: NDArray[np.int64], a_idx: NDArray[np.int64], i: int, j: int) -> bool:
     """Whether the sorted set of ``i`` is a subset of the sorted set of ``j``."""
     p, pe = a_ptr[i], a_ptr[i + 1]
@@ -35,7 +36,7 @@ def _subset(a_ptr: NDArray[np.int64], a_idx: NDArray[np.int64], i: int, j: int) 
     return True
 
 
-@njit(cache=True, nogil=True)
+@jit
 def dominated_columns(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64],
                       r_idx: NDArray[np.int64], cost: NDArray[np.float64], eligible: NDArray[np.bool_],
                       max_checks: int) -> tuple[NDArray[np.bool_], int]:
@@ -84,7 +85,7 @@ def dominated_columns(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr:
     return out, checks
 
 
-@njit(cache=True, nogil=True)
+@jit
 def dominated_rows(r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], c_ptr: NDArray[np.int64],
                    c_idx: NDArray[np.int64], eligible: NDArray[np.bool_], max_checks: int) -> tuple[NDArray[np.bool_], int]:
     """Rows implied by another eligible row (see module docstring), and the subset tests run (≤ ``max_checks`` + one row's)."""

@@ -20,16 +20,15 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
-_jit = njit(cache=True, nogil=True)
+from kernels._jit import jit
 
 #: overlap counts saturate here (uint8 raster)
 OVERLAP_MAX = 255
 
 
-@_jit
+@jit
 def sinr_overlap(
     indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp_dbm: NDArray[np.float32],
     rows: NDArray[np.int64], n_cells: int, load_factor: float, noise_mw: float, window_db: float,
@@ -93,7 +92,7 @@ def sinr_overlap(
     return best_out, sinr, overlap
 
 
-@_jit
+@jit
 def accumulate_power(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp_dbm: NDArray[np.float32],
                      total_mw: NDArray[np.float64], best_dbm: NDArray[np.float64]) -> None:
     """Add every row of a CSR received-power matrix to per-cell accumulators (first sweep of the chunked form).
@@ -111,7 +110,7 @@ def accumulate_power(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]
                 best_dbm[c] = v
 
 
-@_jit
+@jit
 def finish_sinr(total_mw: NDArray[np.float64], best_dbm: NDArray[np.float64], load_factor: float,
                 noise_mw: float) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Best server (dBm) and SS-SINR (dB) per cell from the accumulators; NaN where no row reached."""
@@ -129,7 +128,7 @@ def finish_sinr(total_mw: NDArray[np.float64], best_dbm: NDArray[np.float64], lo
     return best_out, sinr
 
 
-@_jit
+@jit
 def count_overlap(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp_dbm: NDArray[np.float32],
                   best_dbm: NDArray[np.float64], window_db: float, min_best_dbm: float,
                   overlap: NDArray[np.uint8]) -> None:
