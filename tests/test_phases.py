@@ -204,3 +204,17 @@ def test_same_model_and_seed_give_the_same_phases() -> None:
     runs = [solve_phases(p, specs, discount_rate=0.1, time_limit_s=2, workers=2, seed=7) for _ in range(2)]
     assert runs[0].plan.phase.tolist() == runs[1].plan.phase.tolist()
     assert runs[0].bound == runs[1].bound and runs[0].source == runs[1].source
+
+
+def test_phase_target_for_an_unknown_area_id_exits_2_and_writes_nothing(tiny: Path, tmp_path: Path) -> None:
+    from planner.cli import main
+
+    tiny.write_text(tiny.read_text(encoding="utf-8") + '\n[[phases]]\nname = "2020"\n[phases.targets]\nA9 = 0.5\n',
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(tiny), "--out", str(out)]) == 2
+    assert not out.exists()
+    with pytest.raises(ScenarioError, match=r"\[phases\.0\.targets\.A9\].*area ids \(A1, A2, A3"):
+        import planner
+
+        planner.run_scenario(tiny)
