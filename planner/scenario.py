@@ -134,9 +134,9 @@ class GridConfig(_Model):
 class SiteClassRadio(_Model):
     """Transmit side of one site class (units in the field names)."""
 
-    tx_power_w: Annotated[float, Field(gt=0)]
-    antenna_gain_dbi: float
-    feeder_loss_db: Annotated[float, Field(ge=0)] = 0.0
+    tx_power_w: Annotated[float, Field(gt=0, le=10_000)]
+    antenna_gain_dbi: Annotated[float, Field(ge=-30, le=40)]
+    feeder_loss_db: Annotated[float, Field(ge=0, le=50)] = 0.0
     model: Literal["uma", "umi", "rma", "fspl"]
 
 
@@ -186,7 +186,8 @@ class RadioConfig(_Model):
     band: Literal["n78", "n41", "n79", "n28"] = "n78"
     #: channel bandwidth (MHz); None = the band's default carrier (see planner.radio.BANDS)
     bandwidth_mhz: Annotated[int, Field(gt=0)] | None = None
-    threshold_dbm: float = -105.0
+    #: SS-RSRP threshold (dBm); a sanity range (TS 38.133 reports SS-RSRP over −156 … −31 dBm)
+    threshold_dbm: Annotated[float, Field(ge=-500, le=0)] = -105.0
     ue_height_m: Annotated[float, Field(gt=0, le=30)] = 1.5
     ue_gain_dbi: float = 0.0
     body_loss_db: Annotated[float, Field(ge=0)] = 0.0
@@ -234,6 +235,15 @@ class RadioConfig(_Model):
     antenna: Literal["omni", "sectors"] = "omni"
     macro_antenna: SectorAntenna = DEFAULT_ANTENNAS["macro"]
     micro_antenna: SectorAntenna = DEFAULT_ANTENNAS["micro"]
+
+    @field_validator("macro", "micro", mode="before")
+    @classmethod
+    def _merge_site_class(cls, value: Any, info: ValidationInfo) -> Any:
+        """A partial table keeps the class's other defaults (``--set radio.macro.tx_power_w=40`` alone)."""
+        default = cls.model_fields[str(info.field_name)].default
+        if isinstance(value, dict) and isinstance(default, SiteClassRadio):
+            return {**default.model_dump(), **value}
+        return value
 
     @field_validator("macro_antenna", "micro_antenna", mode="before")
     @classmethod
@@ -345,7 +355,7 @@ class Candidates(_Model):
 class Objective(_Model):
     kind: Literal["min_cost", "max_coverage", "lexicographic"] = "min_cost"
     #: cost budget for max_coverage (万元; 0 = none)
-    budget: Annotated[float, Field(ge=0)] = 0.0
+    budget: Annotated[float, Field(ge=0, le=1e9)] = 0.0
     #: cap on the sites the plan adds for max_coverage (0 = none); on-air sites (保留) are not counted
     max_sites: Annotated[int, Field(ge=0)] = 0
     #: a target no selection can meet: "cap" plans for the reachable share and says so in

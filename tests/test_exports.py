@@ -9,11 +9,13 @@ from pathlib import Path
 
 import ezdxf
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 from openpyxl import load_workbook
 
-from planner.io.exports import DXF_LAYERS, write_exports
+from planner.io.dxf import BLOCK, LAYERS, TAGS
+from planner.io.exports import write_exports
 from planner.plan import Plan
 from tests.report_fixtures import EVIL_NAME, make_plan
 
@@ -26,7 +28,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dict[str, P
 
 def test_write_exports_returns_every_file(written: tuple[Plan, dict[str, Path]]) -> None:
     _, files = written
-    assert {p.name for p in files.values()} == {"sites.csv", "sites.xlsx", "sites.kml", "plan.gpkg", "sites.dxf"}
+    assert {p.name for p in files.values()} == {"sites.csv", "sites.xlsx", "sites.kml", "sites.kmz", "plan.gpkg", "sites.dxf"}
     assert all(p.is_file() and p.stat().st_size > 0 for p in files.values())
 
 
@@ -73,21 +75,30 @@ def test_xlsx_sheets_header_and_values(written: tuple[Plan, dict[str, Path]]) ->
     assert np.abs(lat - plan.sites.geometry.y.to_numpy()).max() <= 1e-6
     wa = wb["重点区域覆盖"]
     assert wa.freeze_panes == "A2" and wa.max_row - 1 == len(plan.areas)
+    ah = [c.value for c in wa[1]]
+    cov = [r[ah.index("覆盖率")] for r in wa.iter_rows(min_row=2)]
+    assert all(c.number_format == "0.00%" for c in cov)
+    assert [c.value for c in cov] == pytest.approx(plan.areas["coverage"].astype(float).tolist())
+    notes = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    for key in ("频段", "RSRP 门限 (dBm)", "边缘覆盖概率", "求解状态", "相对间隙", "编制单位", "编制日期", "工具版本"):
+        assert key in notes, key
+    assert notes["频段"] == "n78" and notes["RSRP 门限 (dBm)"] == -105 and notes["求解状态"] == "最优（已证明）"
 
 
 def test_kml_read_back(written: tuple[Plan, dict[str, Path]]) -> None:
     plan, files = written
     text = files["sites_kml"].read_text(encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "https://" not in text and "http://maps" not in text  # no online icon
     layers = [name for name, _ in pyogrio.list_layers(files["sites_kml"])]
-    site_layer = layers[0]
-    df = pyogrio.read_dataframe(files["sites_kml"], layer=site_layer)
+    assert layers[:3] == ["规划范围", "重点区域", "规划站址"]
+    df = pd.concat([pyogrio.read_dataframe(files["sites_kml"], layer=name) for name in layers[3:]], ignore_index=True)
     assert len(df) == len(plan.sites)
     assert df.crs.to_epsg() == 4326
+    df = df.set_index("Name").loc[plan.sites["site_code"]]
     assert np.abs(df.geometry.x.to_numpy() - plan.sites.geometry.x.to_numpy()).max() <= 1e-6
     assert np.abs(df.geometry.y.to_numpy() - plan.sites.geometry.y.to_numpy()).max() <= 1e-6
-    assert df["Name"].tolist() == plan.sites["site_code"].tolist()
-    areas = pyogrio.read_dataframe(files["sites_kml"], layer=layers[1])
+    areas = pyogrio.read_dataframe(files["sites_kml"], layer="重点区域")
     assert len(areas) == len(plan.areas)
 
 
@@ -115,18 +126,17 @@ def test_dxf_read_back_in_metric_crs(written: tuple[Plan, dict[str, Path]]) -> N
     plan, files = written
     doc = ezdxf.readfile(files["sites_dxf"])
     msp = doc.modelspace()
-    points = msp.query("POINT")
-    assert len(points) == len(plan.sites)
+    refs = msp.query(f"INSERT[name=='{BLOCK}']")
+    assert len(refs) == len(plan.sites)
     by_layer: dict[str, int] = {}
-    for p in points:
+    for p in refs:
         by_layer[p.dxf.layer] = by_layer.get(p.dxf.layer, 0) + 1
-    expected = plan.sites["build_mode"].map(DXF_LAYERS).value_counts().to_dict()
+    expected = plan.sites["build_mode"].map(LAYERS["zh"]).value_counts().to_dict()
     assert by_layer == expected
-    xy = np.array([(p.dxf.location.x, p.dxf.location.y) for p in points])
+    xy = np.array([(p.dxf.insert.x, p.dxf.insert.y) for p in refs])
     ref = plan.sites[["x_m", "y_m"]].to_numpy(float)
     assert np.abs(xy - ref).max() < 1e-3  # metres in EPSG:4547
-    labels = {t.dxf.text for t in msp.query("TEXT")}
-    assert set(plan.sites["site_code"]) <= labels
+    assert [p.get_attrib_text(TAGS["zh"]["site_code"]) for p in refs] == plan.sites["site_code"].tolist()
     assert doc.header["$INSUNITS"] == 6
     assert len(msp.query("LWPOLYLINE")) >= len(plan.areas) + 1
 

@@ -212,11 +212,11 @@ def test_empty_selection_and_no_areas_still_render(tmp_path: Path) -> None:
     plan.covered = np.zeros_like(plan.covered)
     html = render_report(plan)
     assert "img" not in html.split("planner-rsrp")[0][-50:] and 'id="kpi-sites">0<' in html
-    assert len(write_exports(plan, tmp_path / "a")) == 5
+    assert len(write_exports(plan, tmp_path / "a")) == 6
     plan = make_plan()
     plan.areas = plan.areas.iloc[0:0]
     assert "L.map(" in render_report(plan)
-    assert len(write_exports(plan, tmp_path / "b")) == 5
+    assert len(write_exports(plan, tmp_path / "b")) == 6
 
 
 def test_explore_map_is_offline_in_notebooks_and_when_saved(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
-"""The exchange files of a plan: ``sites.csv``, ``sites.xlsx``, ``sites.kml``, ``plan.gpkg``, ``sites.dxf``.
+"""The exchange files of a plan: ``sites.csv``, ``sites.xlsx``, ``sites.kml``, ``sites.kmz``, ``plan.gpkg``, ``sites.dxf``.
 
 Each export is written for the tool planners open it with: Excel (CSV in UTF-8 with BOM,
-XLSX with frozen header and Chinese headers), Google Earth / 奥维 (KML, WGS 84 =
-CGCS2000 values as-is, never GCJ-02), GIS (GeoPackage in EPSG:4490) and CAD (DXF in the
-metric CRS, one layer per 建设方式). Every writer produces the same bytes for the same plan
+XLSX with frozen header, Chinese headers, rates in percent format and a 说明 sheet), Google
+Earth / 奥维 (KML/KMZ from :mod:`planner.io.kmz`: WGS 84 = CGCS2000 values as-is, never GCJ-02,
+icons inside the KMZ), GIS (GeoPackage in EPSG:4490) and CAD (DXF from :mod:`planner.io.dxf`
+in the metric CRS: layers per 建设方式 in the report's language, one block reference with
+attributes per site). Every writer produces the same bytes for the same plan
 (no timestamps, fixed float formats), so run manifests can be compared.
 """
 
@@ -18,15 +20,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner._text import XML_ILLEGAL, spreadsheet_cell
+from planner._text import spreadsheet_cell
 from planner.plan import Plan
-from planner.present.i18n import BUILD_MODES, MODE_LABELS, label, texts
+from planner.present.i18n import label, texts
 from planner.present.tables import (
     AREA_COLUMNS,
     area_records,
@@ -40,13 +41,7 @@ from planner.present.tables import (
 FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
 #: CSV/XLSX number formats per internal column
 _FORMATS = {"lon": "{:.6f}", "lat": "{:.6f}", "x_m": "{:.3f}", "y_m": "{:.3f}", "height_m": "{:g}", "cost": "{:g}"}
-#: DXF layer per 建设方式 (ASCII names open everywhere; the Chinese name is the layer description)
-DXF_LAYERS = {"保留": "SITE_KEEP", "共享": "SITE_SHARE", "利旧": "SITE_REUSE", "新建": "SITE_NEW"}
-DXF_COLOURS = {"保留": 8, "共享": 5, "利旧": 3, "新建": 1}  # AutoCAD colour index
 _CORE_MODIFIED_RE = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-_EZDXF_STAMP_RE = re.compile(r"(\d+\.\d+\.\d+ @ )\d{4}-\d\d-\d\dT[\d:.]+\+00:00")
-#: KML colours per 建设方式 (aabbggrr)
-KML_COLOURS = {"保留": "ff807b6b", "共享": "ffeb6325", "利旧": "ff4aa316", "新建": "ff2626dc"}
 
 
 def _fmt(column: str, value: Any) -> str:
@@ -124,12 +119,39 @@ def _normalise_zip(path: Path) -> None:
     path.write_bytes(buf.getvalue())
 
 
+def _notes(plan: Plan, lang: str) -> pd.DataFrame:
+    """The 说明 sheet: what the tables are (scenario, band, threshold, edge probability, solver
+    status and gap, 编制单位/编制日期, tool version, CRS) and the 报批 disclaimers."""
+    from importlib import metadata
+
+    from planner.present.i18n import RADIO_LABELS, STATUS_LABELS
+
+    t = texts(lang)
+    rl = RADIO_LABELS["en" if lang == "en" else "zh"]
+    sc, sol = plan.scenario, plan.solution
+    try:
+        version = metadata.version("smartpole-planner")
+    except metadata.PackageNotFoundError:  # pragma: no cover - always installed
+        version = "0+unknown"
+    gap = sol.get("gap")
+    rows: list[tuple[str, object]] = [
+        (t["scenario"], sc.scenario.name), (t["band"], str(plan.radio.get("band", sc.radio.band))),
+        (t["threshold"], float(plan.radio.get("threshold_dbm", sc.radio.threshold_dbm))),
+        (rl["edge_probability"], float(sc.radio.edge_probability)),
+        (t["solver_status"], label(STATUS_LABELS, lang, sol.get("status"))),
+        (t["gap"], "–" if gap is None else f"{100 * float(gap):.2f}%"),
+        (t["organisation"], sc.report.organisation or t["not_filled"]), (t["date"], sc.report.date or t["not_filled"]),
+        (t["version"], version), (t["metric_crs"], plan.grid.crs), (t["coverage"], t["xlsx_rates"]),
+        (t["disclaimer"], ""), (t["no_review_no"], ""),
+    ]
+    return pd.DataFrame({t["item"]: [k for k, _ in rows], t["value"]: [v for _, v in rows]})
+
+
 def write_sites_xlsx(plan: Plan, path: Path) -> Path:
     """``sites.xlsx``: site table and per-area sheet, frozen bold header, column widths."""
     from openpyxl import Workbook
 
     lang = plan.scenario.report.language
-    t = texts(lang)
     wb = Workbook()
     ws = wb.active
     ws.title = "站址表" if lang == "zh" else "sites"
@@ -141,11 +163,12 @@ def write_sites_xlsx(plan: Plan, path: Path) -> Path:
     ws2 = wb.create_sheet("重点区域覆盖" if lang == "zh" else "areas")
     areas = area_table(plan, lang)
     acols = [c for c, _ in AREA_COLUMNS]
-    _sheet(ws2, areas, {acols.index(c) + 1: "0.00" for c in ("target", "coverage", "best_possible")})
+    raw = area_records(plan)
+    for c in ("target", "coverage", "best_possible"):  # fractions shown as percentages by the cell format
+        areas.iloc[:, acols.index(c)] = raw[c].to_numpy(float)
+    _sheet(ws2, areas, {acols.index(c) + 1: "0.00%" for c in ("target", "coverage", "best_possible")})
     ws3 = wb.create_sheet("说明" if lang == "zh" else "notes")
-    notes = pd.DataFrame({t["item"]: [t["scenario"], t["metric_crs"], t["coverage"], "", ""],
-                          t["value"]: [plan.scenario.scenario.name, plan.grid.crs, "%", t["disclaimer"], t["no_review_no"]]})
-    _sheet(ws3, notes, {})
+    _sheet(ws3, _notes(plan, lang), {})
     from planner.present.rollout import rollout_tables
 
     for sec in rollout_tables(plan, lang):  # 建设期 / 运营商 sheets of [[phases]] / [operators] plans (共享率 included)
@@ -158,69 +181,13 @@ def write_sites_xlsx(plan: Plan, path: Path) -> Path:
     return path
 
 
-def _xml_text(value: object) -> str:
-    """Escaped XML text without the control characters XML forbids (a KML must stay well-formed)."""
-    return escape(XML_ILLEGAL.sub("", str(value)))
-
-
-def _kml_data(fields: list[tuple[str, object]]) -> str:
-    return "".join(f'<Data name="{escape(str(k), {chr(34): "&quot;"})}"><value>{_xml_text(v)}</value></Data>'
-                   for k, v in fields)
-
-
 def write_sites_kml(plan: Plan, path: Path) -> Path:
-    """``sites.kml``: selected sites (one folder) and priority areas, WGS 84 = CGCS2000 lon/lat.
+    """``sites.kml``: :func:`planner.io.kmz.kml_document` without icon files (boundary, priority
+    areas and per-建设方式 site folders; values in the report's language; CGCS2000 lon/lat as-is,
+    never GCJ-02; no network reference). ``sites.kmz`` carries the same document with its icons."""
+    from planner.io.kmz import kml_document
 
-    The coordinates are CGCS2000 values written as-is (KML is WGS 84 by specification; the
-    two agree to well under a metre); they are never GCJ-02-shifted.
-    """
-    lang = plan.scenario.report.language
-    t = texts(lang)
-    rec = site_records(plan)
-    geo = plan.sites.geometry.to_crs("EPSG:4490")
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
-           f"<name>{_xml_text(plan.scenario.scenario.name)}</name>",
-           f"<description>{escape(t['disclaimer'])}</description>"]
-    for mode in BUILD_MODES:
-        out.append(f'<Style id="mode-{DXF_LAYERS[mode]}"><IconStyle><color>{KML_COLOURS[mode]}</color><scale>0.9</scale>'
-                   "<Icon><href>https://maps.google.com/mapfiles/kml/shapes/placemark_circle.png</href></Icon></IconStyle>"
-                   f"<LabelStyle><scale>0.7</scale></LabelStyle></Style>")
-    out.append(f"<Folder><name>{escape(t['layer_selected'])}</name>")
-    lons, lats = geo.x.to_numpy(np.float64).tolist(), geo.y.to_numpy(np.float64).tolist()
-    for i, r in enumerate(rec.to_dict("records")):
-        mode = str(r["build_mode"])
-        fields: list[tuple[str, object]] = [(t[k], _fmt(c, r[c])) for c, k in site_columns(plan) if c not in ("seq",)]
-        style = f"#mode-{DXF_LAYERS[mode]}" if mode in DXF_LAYERS else "#mode-SITE_NEW"
-        lon, lat = lons[i], lats[i]
-        out.append(f"<Placemark><name>{_xml_text(r['site_code'])}</name>"
-                   f"<description>{_xml_text(r['name'])} · {escape(label(MODE_LABELS, lang, mode))}</description>"
-                   f"<styleUrl>{style}</styleUrl><ExtendedData>{_kml_data(fields)}</ExtendedData>"
-                   f"<Point><coordinates>{lon:.8f},{lat:.8f},0</coordinates></Point></Placemark>")
-    out.append("</Folder>")
-    out.append(f"<Folder><name>{escape(t['layer_areas'])}</name>")
-    areas = plan.areas.to_crs("EPSG:4490")
-    for i in range(len(areas)):
-        a = areas.iloc[i]
-        polys = list(a.geometry.geoms) if a.geometry.geom_type == "MultiPolygon" else [a.geometry]
-        rings = []
-        for poly in polys:
-            if poly.is_empty or poly.geom_type != "Polygon":
-                continue
-            outer = " ".join(f"{x:.8f},{y:.8f},0" for x, y in poly.exterior.coords)
-            inner = "".join("<innerBoundaryIs><LinearRing><coordinates>" + " ".join(f"{x:.8f},{y:.8f},0" for x, y in r.coords)
-                            + "</coordinates></LinearRing></innerBoundaryIs>" for r in poly.interiors)
-            rings.append(f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{outer}</coordinates></LinearRing>"
-                         f"</outerBoundaryIs>{inner}</Polygon>")
-        if not rings:  # nothing areal to draw
-            continue
-        geom = rings[0] if len(rings) == 1 else "<MultiGeometry>" + "".join(rings) + "</MultiGeometry>"
-        cov = float(a.get("coverage", np.nan))
-        out.append(f"<Placemark><name>{_xml_text(a.get('name', ''))}</name>"
-                   f"<description>{escape(t['coverage'])} {100 * cov:.1f}%</description>"
-                   "<Style><LineStyle><color>ff0055ff</color><width>1.5</width></LineStyle><PolyStyle><fill>0</fill></PolyStyle></Style>"
-                   f"{geom}</Placemark>")
-    out.append("</Folder></Document></kml>")
-    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    path.write_text(kml_document(plan, icons=False), encoding="utf-8")
     return path
 
 
@@ -276,48 +243,11 @@ def write_plan_gpkg(plan: Plan, path: Path) -> Path:
 
 
 def write_sites_dxf(plan: Plan, path: Path) -> Path:
-    """``sites.dxf`` in the plan's metric CRS (m): one layer per 建设方式 (point, circle, label),
-    plus the boundary and the priority areas as closed polylines."""
-    import ezdxf
+    """``sites.dxf`` in the plan's metric CRS (m); see :mod:`planner.io.dxf` (layers per
+    language, each site a block reference with 编号/名称/类型/挂高/建设方式 attributes)."""
+    from planner.io.dxf import write_sites_dxf as write_dxf
 
-    doc = ezdxf.new("R2010", setup=True, units=6)  # 6 = metres
-    doc.styles.add("CJK", font="simsun.ttf")
-    msp = doc.modelspace()
-    for mode, layer in DXF_LAYERS.items():
-        doc.layers.add(layer, color=DXF_COLOURS[mode]).description = f"建设方式 {mode}"
-    doc.layers.add("BOUNDARY", color=7)
-    doc.layers.add("PRIORITY_AREA", color=30)
-    rec = site_records(plan)
-    text_h = max(plan.grid.res * 0.6, 4.0)
-    for r in rec.to_dict("records"):
-        layer = DXF_LAYERS.get(str(r["build_mode"]), "SITE_NEW")
-        x, y = float(r["x_m"]), float(r["y_m"])
-        msp.add_point((x, y, 0.0), dxfattribs={"layer": layer})
-        msp.add_circle((x, y), radius=text_h / 2, dxfattribs={"layer": layer})
-        msp.add_text(str(r["site_code"]), height=text_h, dxfattribs={"layer": layer, "style": "CJK"}).set_placement(
-            (x + text_h * 0.8, y + text_h * 0.3))
-    for layer, gdf in (("BOUNDARY", plan.boundary), ("PRIORITY_AREA", plan.areas)):
-        for geom in gdf.to_crs(plan.grid.crs).geometry:
-            polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
-            for poly in polys:
-                if poly.is_empty or poly.geom_type != "Polygon":
-                    continue
-                msp.add_lwpolyline([(float(px), float(py)) for px, py in poly.exterior.coords], close=True,
-                                   dxfattribs={"layer": layer})
-    old = ezdxf.options.write_fixed_meta_data_for_testing
-    ezdxf.options.write_fixed_meta_data_for_testing = True
-    try:
-        # the CLASSES section follows dict order, which depends on PYTHONHASHSEED: sort it
-        doc.classes.add_required_classes(doc.dxfversion)
-        doc.classes.classes = dict(sorted(doc.classes.classes.items()))
-        stream = io.StringIO()
-        doc.write(stream)
-    finally:
-        ezdxf.options.write_fixed_meta_data_for_testing = old
-    # ezdxf stamps its own metadata with the current time; fix it for reproducible bytes
-    text = _EZDXF_STAMP_RE.sub(r"\g<1>2000-01-01T00:00:00+00:00", stream.getvalue())
-    path.write_bytes(text.encode(doc.output_encoding, errors="replace"))
-    return path
+    return write_dxf(plan, path)
 
 
 def write_exports(plan: Plan, folder: str | Path) -> dict[str, Path]:
@@ -326,14 +256,17 @@ def write_exports(plan: Plan, folder: str | Path) -> dict[str, Path]:
     Returns
     -------
     dict
-        ``{"sites_csv", "sites_xlsx", "sites_kml", "gpkg", "sites_dxf"}`` → path.
+        ``{"sites_csv", "sites_xlsx", "sites_kml", "sites_kmz", "gpkg", "sites_dxf"}`` → path.
     """
+    from planner.io.kmz import write_sites_kmz
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return {
         "sites_csv": write_sites_csv(plan, folder / "sites.csv"),
         "sites_xlsx": write_sites_xlsx(plan, folder / "sites.xlsx"),
         "sites_kml": write_sites_kml(plan, folder / "sites.kml"),
+        "sites_kmz": write_sites_kmz(plan, folder / "sites.kmz"),
         "gpkg": write_plan_gpkg(plan, folder / "plan.gpkg"),
         "sites_dxf": write_sites_dxf(plan, folder / "sites.dxf"),
     }

@@ -224,3 +224,13 @@ def register_more(c: ModuleType) -> None:
             command="validate", fragments=("boundary.geojson", "the boundary has no area", "feature 'B1' (row 1)"))
     def _zero_boundary(f: Path) -> None:
         (f / "boundary.geojson").write_text(c.feature_collection([c.feature({"id": "B1"}, Polygon([(x, y)] * 4))]), encoding="utf-8")
+
+    c.case("budget_1e300", "objective.budget = 1e300 (was an internal error in the solver's scaling)", command="validate",
+           overrides=("objective.kind=max_coverage", "objective.budget=1e300"),
+           fragments=("[objective.budget]", "less than or equal to 1000000000"))(c.nothing)
+    c.case("threshold_minus_1e300", "radio.threshold_dbm = -1e300 (was an internal error sizing the coverage)", command="validate",
+           overrides=("radio.threshold_dbm=-1e300",), fragments=("[radio.threshold_dbm]", "greater than or equal to -500"))(c.nothing)
+    c.case("tx_power_1e300", "radio.macro.tx_power_w = 1e300", command="validate", overrides=("radio.macro.tx_power_w=1e300",),
+           fragments=("[radio.macro.tx_power_w]", "less than or equal to 10000"))(c.nothing)
+    c.case("partial_radio_macro", "--set radio.macro.tx_power_w=40 alone keeps the class's other defaults", command="validate",
+           exit_code=0, overrides=("radio.macro.tx_power_w=40",), fragments=("OK:",))(c.nothing)
