@@ -1,5 +1,6 @@
 """sites.kmz (offline icons, language, folders, KML 2.2 element order) and sites.dxf (layers per
-language, one block reference with attributes per site, one CJK text style, audit clean)."""
+language, one block reference with attributes per site, one CJK text style, audit clean).
+"""
 
 from __future__ import annotations
 

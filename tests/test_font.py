@@ -1,5 +1,6 @@
 """The report's embedded CJK font: subset, licence, reproducible bytes, and glyphs in a browser
-that has no CJK font of its own (a fontconfig that only knows DejaVu)."""
+that has no CJK font of its own (a fontconfig that only knows DejaVu).
+"""
 
 from __future__ import annotations
 
@@ -66,7 +67,8 @@ def test_report_embeds_a_font_with_every_character_it_shows() -> None:
 def test_chinese_renders_from_the_embedded_font_without_system_cjk_fonts(tmp_path: Path) -> None:
     """With a fontconfig that only sees DejaVu (no CJK glyphs anywhere on the system), two
     different Chinese strings must render as different glyphs in the report's font, while the
-    control (the same strings in DejaVu only) renders as identical tofu boxes."""
+    control (the same strings in DejaVu only) renders as identical tofu boxes.
+    """
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
     conf = tmp_path / "fonts.conf"
     conf.write_text(f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">

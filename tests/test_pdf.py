@@ -1,5 +1,6 @@
 """report.pdf through headless Chromium: page sizes, contents with page numbers, appendix, the
-demo_small page budget, and exit 2 with the fix when Chromium is missing."""
+demo_small page budget, and exit 2 with the fix when Chromium is missing.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def _mm(x: float) -> int:
 
 
 def _pages(path: Path) -> tuple[object, list[tuple[int, int]], dict[str, int]]:
-    """pypdf reader, (width, height) in mm per page, first page (1-based) per top-level bookmark."""
+    """Pypdf reader, (width, height) in mm per page, first page (1-based) per top-level bookmark."""
     pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed (pip install -e .[dev])")
     reader = pypdf.PdfReader(str(path))
     sizes = [(_mm(p.mediabox.width), _mm(p.mediabox.height)) for p in reader.pages]

@@ -14,7 +14,8 @@ def display_names(names: pd.Series, class_labels: list[str], language: str) -> l
     """Readable names for priority areas: an empty or "unnamed" name becomes its prefix (or
     class) and a number within that prefix, e.g. "地铁站 未命名 unnamed (114.3, 30.5)" →
     "地铁站 3号" (zh) or "地铁站 No. 3" (en; the prefix is a data value). Named areas keep
-    their name."""
+    their name.
+    """
     counters: dict[str, int] = {}
     out = []
     for raw, cls in zip(names.fillna("").astype(str), class_labels, strict=True):
@@ -31,5 +32,6 @@ def display_names(names: pd.Series, class_labels: list[str], language: str) -> l
 
 def rename_lists(values: pd.Series | list[str], mapping: dict[str, str], sep: str = "、") -> list[str]:
     """Apply ``mapping`` (raw area name → display name) to ``sep``-joined lists of area names
-    (the sites' 覆盖重点区域 column)."""
+    (the sites' 覆盖重点区域 column).
+    """
     return [sep.join(mapping.get(n, n) for n in str(v).split(sep)) if v == v and str(v) else "" for v in list(values)]

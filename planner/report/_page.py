@@ -1,5 +1,6 @@
 """Small pieces of the report page: the document's identity (version, scenario hash), area
-reasons in the report language and the table of contents (area names: :mod:`planner.present.names`)."""
+reasons in the report language and the table of contents (area names: :mod:`planner.present.names`).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def tool_version() -> str:
 
 def scenario_hash(plan: Plan) -> str:
     """First 16 hex digits of the SHA-256 of the resolved scenario (as echoed to the manifest),
-    with input paths reduced to their file names so that a moved run keeps its hash."""
+    with input paths reduced to their file names so that a moved run keeps its hash.
+    """
     data = plan.scenario.model_dump(mode="json")
     data["inputs"] = {k: (Path(v).name if isinstance(v, str) and k != "coordinates" else v)
                       for k, v in data.get("inputs", {}).items()}
@@ -59,7 +61,8 @@ _REASON_PARTS = {
 def area_reason(row: dict[str, object], language: str, solver_status: str) -> str:
     """Why a priority area misses its target, in the report's language, from the area's
     numbers (``n_cells``, ``best_possible``, ``target``, ``k``, ``met``, ``unreachable_*``)
-    rather than the English text stored with the plan."""
+    rather than the English text stored with the plan.
+    """
     lang = "en" if language == "en" else "zh"
 
     def num(key: str, default: float = float("nan")) -> float:

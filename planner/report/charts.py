@@ -43,7 +43,8 @@ _AXES = {
 def cjk_font() -> str | None:
     """Name of the CJK-capable font the charts use: the report's vendored Noto Sans CJK SC
     subset (:mod:`planner.report.font`), registered with matplotlib once; an installed CJK
-    font only if the vendored file cannot be read."""
+    font only if the vendored file cannot be read.
+    """
     from matplotlib import font_manager
 
     try:
@@ -91,7 +92,8 @@ def has_rollout(plan: Plan) -> bool:
 def coverage_chart(plan: Plan, language: str = "zh") -> str:
     """Coverage against number of sites: the Pareto curve when ``plan.extras["pareto"]``
     exists, else the plan's build-order curve (:func:`rollout_chart`), else (a run written
-    before build orders existed) each priority area's coverage against its target."""
+    before build orders existed) each priority area's coverage against its target.
+    """
     pareto = plan.extras.get("pareto") if isinstance(plan.extras, dict) else None
     if not pareto:
         return rollout_chart(plan, language) if has_rollout(plan) else area_chart(plan, language)
@@ -118,7 +120,8 @@ def coverage_chart(plan: Plan, language: str = "zh") -> str:
 
 def rollout_chart(plan: Plan, language: str = "zh") -> str:
     """The weighted share of demand served against the number of sites added in build order
-    (``rollout_rank``/``rollout_served`` of the sites; on-air sites at 0)."""
+    (``rollout_rank``/``rollout_served`` of the sites; on-air sites at 0).
+    """
     lang = _chart_language(language)
     ax_t = _AXES[lang]
     s = plan.sites

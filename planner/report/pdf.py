@@ -94,7 +94,8 @@ def first_pages(pdf: bytes) -> dict[str, int]:
 
 def check_pdf() -> None:
     """Raise the exit-2 :class:`~planner.errors.PlannerError` of :func:`write_pdf` now when
-    Playwright or Chromium is missing (so that ``report.pdf = true`` fails before the solve)."""
+    Playwright or Chromium is missing (so that ``report.pdf = true`` fails before the solve).
+    """
     _require()
 
 
