@@ -49,7 +49,8 @@ def _meminfo_available() -> int | None:
 def _cgroup_room() -> int | None:
     """Bytes left under the cgroup memory limit (v2 ``memory.max``, v1 ``memory.limit_in_bytes``), None without one."""
     for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
+                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
         try:
             text = Path(limit_file).read_text(encoding="ascii").strip()
             if text == "max":

@@ -36,7 +36,10 @@ _requested = threading.Event()
 
 
 class StopRequested(KeyboardInterrupt):
-    """Raised in the computing thread after a stop request (a ``KeyboardInterrupt``: never swallowed by ``except Exception``)."""
+    """Raised in the computing thread after a stop request.
+
+    A ``KeyboardInterrupt``, so that no ``except Exception`` swallows it.
+    """
 
 
 def request_stop() -> None:
@@ -51,7 +54,7 @@ def request_stop() -> None:
     for hook in hooks:
         try:
             hook()
-        except Exception as exc:  # a solver that has just finished may refuse; nothing to stop then
+        except Exception as exc:  # noqa: BLE001 - a solver that has just finished may refuse; nothing to stop then
             log.debug("stop hook %r failed: %s", hook, exc)
 
 
@@ -112,6 +115,7 @@ def exit_on_signal_while_starting() -> None:
     import signal
 
     def _exit(signum: int, frame: object) -> None:
+        os.write(2, b"interrupted; no output was written (an earlier run in the output folder is left as it was)\n")
         os._exit(128 + signum)
 
     if threading.current_thread() is threading.main_thread():

@@ -26,7 +26,8 @@ EARLIER = "an earlier run, to be kept"
 
 
 def _planner(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
 
 
 def _sh(*cmd: str) -> bool:

@@ -39,7 +39,8 @@ EXIT_WITHIN_S = 60
 def slow_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("interrupt") / "inputs"
     write_tiny_inputs(folder, n_lamps=500, seed=5)
-    text = TINY_TOML.replace("resolution_m = 25", "resolution_m = 10").replace("time_limit_s = 10", f"time_limit_s = {TIME_LIMIT_S}")
+    text = TINY_TOML.replace("resolution_m = 25", "resolution_m = 10")
+    text = text.replace("time_limit_s = 10", f"time_limit_s = {TIME_LIMIT_S}")
     text = text.replace("workers = 1", "workers = 2")  # CP-SAT's own worker threads run when the signal comes
     path = folder / "scenario.toml"
     path.write_text(text + SLOW, encoding="utf-8")
@@ -106,7 +107,8 @@ def test_signal_mid_solve_leaves_nothing(signum: int, code: int, slow_scenario: 
         return
     # the next run into the same folder works (made quick: coarse grid, min-cost)
     r = subprocess.run([sys.executable, "-m", "planner.cli", "run", str(slow_scenario), "--out", str(out),
-                        "--set", "grid.resolution_m=50", "--set", "objective.kind=min_cost", "--set", "solver.time_limit_s=20"],
+                        "--set", "grid.resolution_m=50", "--set", "objective.kind=min_cost",
+                        "--set", "solver.time_limit_s=20"],
                        capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     assert (out / "manifest.json").is_file() and (out / "sites.csv").is_file()

@@ -77,7 +77,8 @@ def test_dangerous_out_is_refused(where: str, done_run: tuple[Path, Path], tmp_p
     assert sorted(p.name for p in scenario.parent.iterdir()) == before
 
 
-def test_hand_added_files_need_force(done_run: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_hand_added_files_need_force(done_run: tuple[Path, Path], tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
     scenario, run = done_run
     out = tmp_path / "b"
     shutil.copytree(run, out)
@@ -86,7 +87,8 @@ def test_hand_added_files_need_force(done_run: tuple[Path, Path], tmp_path: Path
     assert (out / "notes.txt").read_text() == MINE and (out / "manifest.json").is_file()
     assert main(["-q", "run", str(scenario), "--out", str(out), "--force"]) == 0
     assert not (out / "notes.txt").exists() and (out / "manifest.json").is_file() and (out / MARKER).is_file()
-    assert main(["-q", "run", str(scenario), "--out", str(out)]) == 0  # a clean planner folder: replaced without --force
+    # a clean planner folder: replaced without --force
+    assert main(["-q", "run", str(scenario), "--out", str(out)]) == 0
 
 
 def test_sweep_and_compare_refuse_foreign_folders(done_run: tuple[Path, Path], tmp_path: Path,

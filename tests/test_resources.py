@@ -41,7 +41,8 @@ def test_refusal_names_the_figures_and_a_grid_that_fits() -> None:
     pairs = _resources.estimate_pairs(radius, 5.0, 4_000_000, 4_000_000)
     assert pairs == pytest.approx(1000 * math.pi * 250**2 / 25)
     need = pairs * _resources.BYTES_PER_PAIR
-    assert _resources.check_coverage_memory(radius, 5.0, 4_000_000, 4_000_000, available=int(need * 1.01)) == pytest.approx(pairs)
+    fits = _resources.check_coverage_memory(radius, 5.0, 4_000_000, 4_000_000, available=int(need * 1.01))
+    assert fits == pytest.approx(pairs)
     with pytest.raises(ResourceLimitError) as info:
         _resources.check_coverage_memory(radius, 5.0, 4_000_000, 4_000_000, available=int(need / 10))
     text = str(info.value)

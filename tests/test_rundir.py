@@ -93,7 +93,8 @@ def test_manifest_of_another_tool_is_not_enough(tmp_path: Path) -> None:
 def test_legacy_run_folder_with_manifest_is_replaced(tmp_path: Path) -> None:
     out = tmp_path / "run"
     out.mkdir()
-    (out / "manifest.json").write_text(json.dumps({"tool": TOOL, "outputs": {"sites": {"file": "sites.csv", "sha256": ""}}}))
+    manifest = {"tool": TOOL, "outputs": {"sites": {"file": "sites.csv", "sha256": ""}}}
+    (out / "manifest.json").write_text(json.dumps(manifest))
     (out / "sites.csv").write_text("id\n")
     assert check_out_dir(out) == out.resolve()
     (out / "notes.txt").write_text("mine")
@@ -178,10 +179,12 @@ def test_report_file_rules(tmp_path: Path) -> None:
 
 
 def test_environment_messages_name_path_and_need(tmp_path: Path) -> None:
-    full = environment_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path, "write the outputs", needed_bytes=5_000_000)
+    full = environment_error(OSError(errno.ENOSPC, "No space left on device"), tmp_path, "write the outputs",
+                             needed_bytes=5_000_000)
     assert isinstance(full, OutputEnvironmentError) and full.exit_code == 4
     assert str(tmp_path) in str(full) and "disk is full" in str(full) and "5.0 MB" in str(full) and "Fix:" in str(full)
-    gdal = environment_error(RuntimeError("TIFFAppendToStrip:Write error at scanline 3: No space left on device"), tmp_path, "write")
+    gdal_text = "TIFFAppendToStrip:Write error at scanline 3: No space left on device"
+    gdal = environment_error(RuntimeError(gdal_text), tmp_path, "write")
     assert "disk is full" in str(gdal)
     denied = environment_error(PermissionError(errno.EACCES, "Permission denied"), tmp_path, "create the output folder")
     assert "permission denied" in str(denied) and "write permission" in str(denied)

@@ -41,7 +41,8 @@ from typing import Any
 
 from planner.errors import OutputEnvironmentError, PlannerError, Problem
 
-__all__ = ["MARKER", "TOOL", "as_environment_error", "atomic_dir", "atomic_file", "check_out_dir", "check_out_file", "check_writable", "environment_error",
+__all__ = ["MARKER", "TOOL", "as_environment_error", "atomic_dir", "atomic_file", "check_out_dir", "check_out_file",
+           "check_writable", "environment_error",
            "input_paths", "refuse_file_as_folder", "written_entries"]
 
 #: the ``"tool"`` value of the marker and of a run's ``manifest.json``
@@ -129,6 +130,10 @@ def _refuse(out: Path, message: str, fix: str = _NEW_FOLDER) -> PlannerError:
     return PlannerError(Problem(message, str(out), fix=fix))
 
 
+def _part_is_file(out: Path) -> PlannerError:
+    return _refuse(out, "a part of the output path is a file", fix="give --out a path whose parents are folders")
+
+
 def _guard_location(out: Path, protect: Iterable[str | Path], what: str) -> None:
     """Refuse the root, the home folder, the current folder (or above) and anything holding an input."""
     if out.parent == out:
@@ -175,7 +180,7 @@ def check_out_dir(out_dir: str | Path, *, protect: Iterable[str | Path] = (), fo
         if exc.errno == errno.ELOOP:
             raise _refuse(out, "the output path is a symlink loop") from None
         if exc.errno == errno.ENOTDIR:
-            raise _refuse(out, "a part of the output path is a file", fix="give --out a path whose parents are folders") from None
+            raise _part_is_file(out) from None
         raise environment_error(exc, out, "check the output folder") from None
     if not stat.S_ISDIR(st.st_mode):
         raise _refuse(out, "the output path exists and is a file", fix="choose a folder name with --out")
@@ -187,13 +192,15 @@ def check_out_dir(out_dir: str | Path, *, protect: Iterable[str | Path] = (), fo
         return out
     written = written_entries(out)
     if written is None:
-        raise _refuse(out, f"the output folder exists and was not written by the planner (it holds {_sample(entries)}); "
+        raise _refuse(out, "the output folder exists and was not written by the planner "
+                           f"(it holds {_sample(entries)}); "
                            "it is left as it is")
     extra = [e for e in entries if e not in written and not (e.startswith(".") and e.endswith(".tmp"))]
     if extra and not force:
         raise _refuse(out, f"the output folder is an earlier planner output but also holds files the planner did not "
                            f"write ({_sample(extra)}); it is left as it is",
-                      fix="move those files out, give --out a new folder, or add --force to replace the folder with them")
+                      fix="move those files out, give --out a new folder, "
+                          "or add --force to replace the folder with them")
     return out
 
 
@@ -215,7 +222,7 @@ def check_writable(out_dir: str | Path) -> None:
         os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent))
     except OSError as exc:
         if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-            raise _refuse(out, "a part of the output path is a file", fix="give --out a path whose parents are folders") from None
+            raise _part_is_file(out) from None
         raise environment_error(exc, parent, "create the output folder") from None
 
 
@@ -334,7 +341,9 @@ def environment_error(exc: BaseException, path: Path, action: str, *, code: int 
 
 
 def as_environment_error(exc: BaseException) -> OutputEnvironmentError | None:
-    """``exc`` as an :class:`OutputEnvironmentError` when the machine refused (disk full, permission, read-only), else None.
+    """``exc`` as an :class:`OutputEnvironmentError` when the machine refused it, else None.
+
+    Disk full, permission denied, read-only file system.
 
     The CLI's last resort for such an error raised outside :func:`atomic_dir` (the message names
     the file from the error, or the current folder).
@@ -380,7 +389,7 @@ def atomic_dir(out_dir: str | Path, *, protect: Iterable[str | Path] = (), force
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     except OSError as exc:
         if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-            raise _refuse(out, "a part of the output path is a file", fix="give --out a path whose parents are folders") from None
+            raise _part_is_file(out) from None
         raise environment_error(exc, out.parent, "create the output folder") from None
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     renaming = False
@@ -439,7 +448,8 @@ def check_out_file(out_file: str | Path, *, protect: Iterable[str | Path] = ()) 
             raise _refuse(out, "the output path is a symlink loop", fix="give --out a new file name") from None
         raise environment_error(exc, out, "check the output file") from None
     if stat.S_ISDIR(st.st_mode):
-        raise _refuse(out, "the output path is a folder; --out takes a file name", fix="give --out a file name such as report_en.html")
+        raise _refuse(out, "the output path is a folder; --out takes a file name",
+                      fix="give --out a file name such as report_en.html")
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(out, "the output path exists and is not a regular file", fix="give --out a new file name")
     listed = written_entries(out.parent) or set()
@@ -464,7 +474,7 @@ def atomic_file(out_file: str | Path, *, protect: Iterable[str | Path] = ()) -> 
         os.close(fd)
     except OSError as exc:
         if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-            raise _refuse(out, "a part of the output path is a file", fix="give --out a path whose parents are folders") from None
+            raise _part_is_file(out) from None
         raise environment_error(exc, out.parent, "create the output file") from None
     tmp = Path(name)
     try:
