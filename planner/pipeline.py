@@ -281,7 +281,8 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
         # [[phases]] / [operators]: the roll-out stage replaces the single solve and its targets (planner.stages.rollout)
         rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain, prep.coverage)
         warnings += setup.warnings if rollout is None else []
-        solution, w = (rollout.solution, rollout.warnings) if rollout else solve_problem(scenario, setup.problem)
+        solution, w = (rollout.solution, rollout.warnings) if rollout else solve_problem(
+            scenario, setup.problem, (prep.sites.x_m, prep.sites.y_m))
         warnings += w
     with st.stage("plan"):
         plan = assemble_plan(scenario, prep.inputs, prep.area, prep.candidates, prep.coverage, setup, solution)

@@ -97,9 +97,11 @@ def tile_keys(x: NDArray[np.float64], y: NDArray[np.float64], grid: Grid, tile_m
     return ty * nx_t + tx
 
 
+TileRows = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.integer[Any]], NDArray[np.float32], dict[str, Any]]
+
+
 def _tile_task(sel: NDArray[np.int64], grid: Grid, sites: dict[str, Any], radio: RadioConfig,
-               mask: NDArray[np.bool_] | None, terrain: Terrain | None,
-               ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.integer[Any]], NDArray[np.float32], dict[str, Any]]:
+               mask: NDArray[np.bool_] | None, terrain: Terrain | None) -> TileRows:
     """One tile on a worker: the CSR rows of the candidates ``sel`` (their cells, RSRP, counts)."""
     from planner.coverage.build import build_coverage
 
@@ -114,8 +116,10 @@ def _tile_task(sel: NDArray[np.int64], grid: Grid, sites: dict[str, Any], radio:
 
 def _client(scheduler: str, workers: int) -> tuple[Any, Any]:
     """A connected ``distributed.Client`` and the LocalCluster it owns (None for an existing scheduler)."""
-    from distributed import Client, LocalCluster
+    import distributed
 
+    dist: Any = distributed  # untyped functions: called through Any under mypy --strict
+    Client, LocalCluster = dist.Client, dist.LocalCluster
     if scheduler.strip():
         check_scheduler(scheduler)
         try:
@@ -130,6 +134,44 @@ def _client(scheduler: str, workers: int) -> tuple[Any, Any]:
     except BaseException:
         cluster.close()
         raise
+
+
+def _in_order(client: Any, futs: list[Any], label: str, progress: Progress | None) -> list[Any]:
+    """The futures' results in submission order, gathered as they finish (progress: tasks done)."""
+    import distributed
+
+    as_completed: Any = distributed.as_completed
+    results: list[Any] = [None] * len(futs)
+    index = {f.key: i for i, f in enumerate(futs)}
+    done = 0
+    for fut in as_completed(futs, loop=client.loop):
+        results[index[fut.key]] = fut.result()
+        fut.release()
+        done += 1
+        log.info("%s (dask): %d/%d tile tasks done", label, done, len(futs))
+        if progress is not None:
+            progress(done, len(futs))
+    return results
+
+
+def tile_runner(scheduler: str, workers: int) -> Callable[[Sequence[dict[str, Any]]], list[Any]]:
+    """A ``run_tiles`` for :func:`planner.optimize.decompose.solve_decomposed`: each tile solve a Dask task.
+
+    Every task carries its own tile model (sent once, to the worker that solves it); the results
+    come back in tile order, so the stitched plan is the one of a sequential run.
+    """
+    def run(tasks: Sequence[dict[str, Any]]) -> list[Any]:
+        from planner.optimize.decompose import solve_tile
+
+        client, cluster = _client(scheduler, workers)
+        try:
+            futs = [client.submit(solve_tile, t, key=f"solve-tile-{i}", pure=False) for i, t in enumerate(tasks)]
+            return _in_order(client, futs, "solve", None)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    return run
 
 
 def build_coverage_dask(
@@ -195,23 +237,12 @@ def build_coverage_dask(
     mask = None if cell_mask is None else np.asarray(cell_mask, dtype=np.bool_)
     client, cluster = _client(scheduler, workers)
     try:
-        from distributed import as_completed
-
         n_workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         # sent once, shared by every task (not pickled into each task's graph)
         g_f, s_f, r_f, m_f, t_f = client.scatter([grid, sites, radio, mask, terrain], broadcast=True)
         futs = [client.submit(_tile_task, sel, g_f, s_f, r_f, m_f, t_f, key=f"coverage-tile-{i}", pure=False)
                 for i, sel in enumerate(tiles)]
-        results: list[Any] = [None] * len(futs)
-        index = {f.key: i for i, f in enumerate(futs)}
-        done = 0
-        for fut in as_completed(futs, loop=client.loop):
-            results[index[fut.key]] = fut.result()
-            fut.release()
-            done += 1
-            log.info("coverage (dask): %d/%d tile tasks done", done, len(futs))
-            if progress is not None:
-                progress(done, len(futs))
+        results = _in_order(client, futs, "coverage", progress)
     finally:
         client.close()
         if cluster is not None:

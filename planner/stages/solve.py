@@ -12,22 +12,41 @@ import ctypes
 import sys
 
 import numpy as np
+from numpy.typing import NDArray
 
 from planner.errors import InfeasibleTargetError, Problem
 from planner.optimize import CoverageProblem, Solution
 from planner.scenario import Scenario
 
 
-def solve_problem(scenario: Scenario, problem: CoverageProblem) -> tuple[Solution, list[str]]:
-    """Solve ``problem`` under the scenario's objective and solver settings; the solution and warnings."""
+def solve_problem(scenario: Scenario, problem: CoverageProblem,
+                  col_xy: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None) -> tuple[Solution, list[str]]:
+    """Solve ``problem`` under the scenario's objective and solver settings; the solution and warnings.
+
+    ``col_xy``: metric coordinates of the columns; with them a min-cost model above
+    :data:`planner.optimize.decompose.DECOMPOSE_MIN_COLS` candidates is solved by spatial
+    decomposition (its tiles as Dask tasks when ``compute.backend = "dask"``; same plan).
+    """
     from planner.optimize import solve
+    from planner.optimize.decompose import decompose_applies, solve_decomposed
 
     warnings: list[str] = []
-    solution = solve(
-        problem, objective=scenario.objective.kind, time_limit_s=scenario.solver.time_limit_s,
-        workers=scenario.solver.workers, seed=scenario.scenario.seed, backend=scenario.solver.backend,
-        gap_limit=scenario.solver.gap_limit, work_limit=scenario.solver.work_limit,
-    )
+    if col_xy is not None and col_xy[0].size == problem.n_cols and decompose_applies(problem, scenario.objective.kind):
+        runner = None
+        if scenario.compute.backend == "dask":
+            from planner.coverage.dask_backend import tile_runner
+
+            runner = tile_runner(scenario.compute.scheduler, scenario.solver.workers)
+        solution = solve_decomposed(
+            problem, col_xy[0], col_xy[1], time_limit_s=scenario.solver.time_limit_s,
+            work_limit=scenario.solver.work_limit, seed=scenario.scenario.seed, backend=scenario.solver.backend,
+            gap_limit=scenario.solver.gap_limit, run_tiles=runner)
+    else:
+        solution = solve(
+            problem, objective=scenario.objective.kind, time_limit_s=scenario.solver.time_limit_s,
+            workers=scenario.solver.workers, seed=scenario.scenario.seed, backend=scenario.solver.backend,
+            gap_limit=scenario.solver.gap_limit, work_limit=scenario.solver.work_limit,
+        )
     return_freed_memory()
     # the solver's own notes: "time-limited: this plan may not be reproducible" when its
     # wall-clock safety stop cut a stage short, or costs too wide apart to prove optimality
