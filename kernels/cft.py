@@ -129,7 +129,8 @@ def update_lambda(hist: NDArray[np.float64], state: NDArray[np.int64], val: floa
 def subgradient_chunk(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                       k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64],
                       best_u: NDArray[np.float64], best_lb: float, ub: float, lam: float, iters: int,
-                      hist: NDArray[np.float64], state: NDArray[np.int64], clip: bool = True) -> tuple[float, float, int]:
+                      hist: NDArray[np.float64], state: NDArray[np.int64],
+                      clip: bool = True) -> tuple[float, float, int]:
     """``iters`` subgradient steps on the core ``cols``; keeps the best core multipliers in ``best_u``.
 
     Stops early when the core bound reaches ``ub − 1e-9``. Returns ``(best core bound, λ, work)``.
@@ -157,7 +158,8 @@ def subgradient_chunk(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost:
 @jit
 def price(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np.int64], r_cols: NDArray[np.int64],
           cost: NDArray[np.float64], k: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
-          per_row: int, rc_small: float, max_small: int, rc: NDArray[np.float64]) -> tuple[NDArray[np.int64], float, int]:
+          per_row: int, rc_small: float, max_small: int,
+          rc: NDArray[np.float64]) -> tuple[NDArray[np.int64], float, int]:
     """Reduced costs of every free column, the valid bound ``L(u)`` and a new core.
 
     The core: the (at most ``max_small``) free columns of smallest reduced cost below ``rc_small``,
@@ -227,7 +229,8 @@ def price(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np
     return np.flatnonzero(in_core).astype(np.int64), total, work
 
 
-def lagrangian_py(cols_rows: list[list[int]], cost: list[float], k: list[int], cols: list[int], u: list[float]) -> float:
+def lagrangian_py(cols_rows: list[list[int]], cost: list[float], k: list[int], cols: list[int],
+                  u: list[float]) -> float:
     """Pure-Python reference of :func:`lagrangian` (the bound only)."""
     total = sum(ki * ui for ki, ui in zip(k, u, strict=True))
     for j in cols:

@@ -27,7 +27,8 @@ from kernels.cft import subgradient_step, update_lambda
 def core_rows(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], m: int,
               cols: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Row-major incidence ``(r_ptr, r_pos)`` of the columns ``cols``: ``r_pos`` holds positions in ``cols``
-    (ascending per row when ``cols`` is sorted)."""
+    (ascending per row when ``cols`` is sorted).
+    """
     cnt = np.zeros(m + 1, dtype=np.int64)
     for t in range(cols.size):
         j = cols[t]
@@ -184,6 +185,48 @@ def _removable(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], k: NDArray[n
 
 
 @jit
+def _best_removal(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
+                  k: NDArray[np.int64], chosen: NDArray[np.int64], red: NDArray[np.int64],
+                  cov: NDArray[np.int64]) -> tuple[int, int]:
+    """Bit mask over ``red`` (positions in ``chosen``) of the costliest subset whose removal keeps
+    every row at ``k_i`` covers (masks in increasing order; ties keep the first), and the work.
+    """
+    r = red.size
+    work = 0
+    best_mask = 0
+    best_gain = 0.0
+    for mask in range(1, 1 << r):
+        gain = 0.0
+        for b in range(r):
+            if mask >> b & 1:
+                gain += cost[chosen[red[b]]]
+        if gain <= best_gain:
+            continue
+        for b in range(r):
+            if mask >> b & 1:
+                j = chosen[red[b]]
+                for p in range(c_ptr[j], c_ptr[j + 1]):
+                    cov[c_rows[p]] -= 1
+        ok = True
+        for b in range(r):
+            if mask >> b & 1:
+                j = chosen[red[b]]
+                for p in range(c_ptr[j], c_ptr[j + 1]):
+                    if cov[c_rows[p]] < k[c_rows[p]]:
+                        ok = False
+                    work += 3
+        for b in range(r):
+            if mask >> b & 1:
+                j = chosen[red[b]]
+                for p in range(c_ptr[j], c_ptr[j + 1]):
+                    cov[c_rows[p]] += 1
+        if ok:
+            best_gain = gain
+            best_mask = mask
+    return best_mask, work
+
+
+@jit
 def drop_listed(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                 k: NDArray[np.int64], chosen: NDArray[np.int64], keep: NDArray[np.bool_]) -> tuple[float, int]:
     """Redundant-column removal on the list ``chosen`` (``keep`` out: kept flags); returns ``(kept cost, work)``.
@@ -228,36 +271,8 @@ def drop_listed(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArr
                 w += 1
             work += c_ptr[chosen[red[q]] + 1] - c_ptr[chosen[red[q]]]
         r = w
-    best_mask = 0
-    best_gain = 0.0
-    for mask in range(1, 1 << r):
-        gain = 0.0
-        for b in range(r):
-            if mask >> b & 1:
-                gain += cost[chosen[red[b]]]
-        if gain <= best_gain:
-            continue
-        for b in range(r):
-            if mask >> b & 1:
-                j = chosen[red[b]]
-                for p in range(c_ptr[j], c_ptr[j + 1]):
-                    cov[c_rows[p]] -= 1
-        ok = True
-        for b in range(r):
-            if mask >> b & 1:
-                j = chosen[red[b]]
-                for p in range(c_ptr[j], c_ptr[j + 1]):
-                    if cov[c_rows[p]] < k[c_rows[p]]:
-                        ok = False
-                    work += 3
-        for b in range(r):
-            if mask >> b & 1:
-                j = chosen[red[b]]
-                for p in range(c_ptr[j], c_ptr[j + 1]):
-                    cov[c_rows[p]] += 1
-        if ok:
-            best_gain = gain
-            best_mask = mask
+    best_mask, w = _best_removal(c_ptr, c_rows, cost, k, chosen, red[:r], cov)
+    work += w
     for b in range(r):
         if best_mask >> b & 1:
             keep[red[b]] = False
@@ -270,7 +285,8 @@ def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: ND
                    k: NDArray[np.int64], sel: NDArray[np.bool_]) -> tuple[int, int]:
     """:func:`drop_listed` on the columns set in ``sel`` (ascending ids; updated in place).
 
-    Returns ``(columns dropped, work)``."""
+    Returns ``(columns dropped, work)``.
+    """
     chosen = np.flatnonzero(sel)
     keep = np.empty(chosen.size, dtype=np.bool_)
     _, work = drop_listed(c_ptr, c_rows, cost, k, chosen, keep)

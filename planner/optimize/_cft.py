@@ -6,6 +6,9 @@ Formulation (columns ``j`` with costs ``c_j ≥ 0``, rows ``i`` needing ``k_i �
     s.t. Σ_j a_ij x_j ≥ k_i     for every row i         (k-coverage: k_i distinct columns)
          x_j = 1 for fixed columns,  x_j = 0 for forbidden columns,  x_j ∈ {0, 1}
 
+Not modelled: partial area targets (soft rows), conflicts, pole groups, type caps, budgets;
+:func:`cft_applies` keeps :func:`planner.optimize.solve` from using the engine on such models.
+
 Fixed columns (and free columns of zero cost, which some optimum always takes) are taken
 first; each row then needs ``k_i' = max(0, k_i − fixed columns serving i)``. Relaxing the
 cover rows with ``u ≥ 0`` gives the bound ``L(u) = Σ_i k_i' u_i + Σ_j min(0, c_j − Σ_i a_ij u_i)``
@@ -250,7 +253,8 @@ class _Engine:
             self.offer(fixed)
         return root
 
-    def fix_columns(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64]) -> NDArray[np.bool_]:
+    def fix_columns(self, k_res: NDArray[np.int64], free: NDArray[np.bool_],
+                    u: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Phase 3: columns of very negative reduced cost sharing no row, then ``max(1, m/200)`` greedy picks."""
         rc = self.cost - np.asarray(self.a.T @ u).ravel()
         self.work += self.c_rows.size
@@ -365,7 +369,8 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
         cand = np.flatnonzero(free).astype(np.int64)
         rp, rpos = core_rows(eng.c_ptr, eng.c_rows, m, cand)
         order = np.empty(cand.size, dtype=np.int64)
-        n_sel, _, w = greedy(eng.c_ptr, eng.c_rows, rp, rpos, cost, k0, u0, cand, np.zeros(cand.size, dtype=bool), order)
+        n_sel, _, w = greedy(eng.c_ptr, eng.c_rows, rp, rpos, cost, k0, u0, cand, np.zeros(cand.size, dtype=bool),
+                             order)
         eng.work += w + 2 * rpos.size
         sel = np.zeros(n, dtype=bool)
         sel[order[:n_sel]] = True
@@ -413,7 +418,8 @@ SOLVE_SHARE = 0.3
 
 def cft_applies(red: Reduced, side: Side, mode: str) -> bool:
     """Whether the engine models a reduced problem exactly: min cost, every row hard (full
-    cover, any ``k``), no side constraint (conflicts, groups, type caps, budget, site count)."""
+    cover, any ``k``), no side constraint (conflicts, groups, type caps, budget, site count).
+    """
     return (mode == "min_cost" and red.n_cols > 0 and red.a.shape[0] > 0 and bool(red.hard.all())
             and not side.has_side)
 

@@ -43,7 +43,8 @@ def read_sets(path: Path, fmt: str) -> tuple[int, list[list[int]], list[float]]:
 
 
 def main() -> None:
-    path, fmt, seed, limit, out = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), Path(sys.argv[5])
+    path, fmt, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[5])
+    seed, limit = int(sys.argv[3]), float(sys.argv[4])
     m, sets, cost = read_sets(path, fmt)
     solver = SetCoverSolver()
     for rows, c in zip(sets, cost, strict=True):

@@ -68,7 +68,8 @@ def run_acft(name: str, out_dir: Path) -> dict[str, Any] | None:
         return None
     out = out_dir / f"acft_{name}.json"
     fmt = "rail" if name.startswith("rail") else "scp"
-    subprocess.run([str(BENCH_PY), str(REPO / "tests" / "benchmarks" / "pycft_runner.py"), str(ORLIB / f"{name}.txt"), fmt,
+    runner = REPO / "tests" / "benchmarks" / "pycft_runner.py"
+    subprocess.run([str(BENCH_PY), str(runner), str(ORLIB / f"{name}.txt"), fmt,
                     "0", str(ACFT_LIMIT_S), str(out)], check=True, capture_output=True)
     res: dict[str, Any] = json.loads(out.read_text())
     return res
@@ -101,7 +102,8 @@ def test_orlib_instance(name: str) -> None:
     e_reach = e_wall * reach_work / max(eng.work, 1)
     if not WITH_SOLVE:
         row0 = {"instance": name, "acft": acft, "engine": {"objective": eng.objective, "bound": eng.bound,
-                "budget_s": budget_s, "wall_s": round(e_wall, 2), "cpu_s": round(e_cpu, 2), "reach_s": round(e_reach, 2)},
+                "budget_s": budget_s, "wall_s": round(e_wall, 2), "cpu_s": round(e_cpu, 2),
+                "reach_s": round(e_reach, 2)},
                 "load": os.getloadavg()[0]}
         RESULTS.append(row0)
         print(f"\n| {name} | {acft and acft['objective']} | {acft and round(acft['bound'], 1)} | "
@@ -120,12 +122,14 @@ def test_orlib_instance(name: str) -> None:
                       "cpu_s": round(e_cpu, 2), "reach_s": round(e_reach, 2), "work": eng.work,
                       "passes": eng.stats["passes"], "time_limited": eng.stats["time_limited"]},
            "solve": {"objective": sol.objective, "bound": sol.bound, "gap": round(sol.gap, 4), "status": sol.status,
-                     "time_s": round(sol.runtime_s, 1), "limit_s": limit, "heuristic": sol.stats.get("heuristic_objective")},
+                     "time_s": round(sol.runtime_s, 1), "limit_s": limit,
+                     "heuristic": sol.stats.get("heuristic_objective")},
            "load": os.getloadavg()[0]}
     RESULTS.append(row)
     ac = (f"{acft['objective']:g} | {acft['bound']:.1f} | {acft['wall_s']:.1f} s ({acft['cpu_s']:.1f} CPU)" if acft
           else "n/a | n/a | n/a")
-    print(f"\n| {name} | {ac} | {eng.objective:g} | {eng.bound:g} | {e_reach:.1f} s of {e_wall:.1f} s ({e_cpu:.1f} CPU, "
+    print(f"\n| {name} | {ac} | {eng.objective:g} | {eng.bound:g} | {e_reach:.1f} s of {e_wall:.1f} s "
+          f"({e_cpu:.1f} CPU, "
           f"budget {budget_s:.1f} s) | {sol.objective:g} | {sol.bound:g} | {sol.status} | {sol.runtime_s:.1f} s | "
           f"load {row['load']:.1f} |", file=sys.stderr)
     (out / "orlib.json").write_text(json.dumps(RESULTS, indent=1, default=str))
