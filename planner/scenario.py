@@ -282,8 +282,8 @@ class TypeDefaults(_Model):
     """Per candidate-type defaults. Costs in 万元 (10,000 CNY), heights in m."""
 
     height_m: Annotated[float, Field(gt=0, le=150)]
-    #: 万元; above 0 (only sites already on air cost 0) and at most 10^6 万元, as in the candidate files
-    cost: Annotated[float, Field(gt=0, le=1e6)]
+    #: 万元; 0.01 (100 yuan) … 10^6 万元, as in the candidate files (only sites already on air cost 0)
+    cost: Annotated[float, Field(ge=0.01, le=1e6)]
     site_class: Literal["macro", "micro"]
     build_mode: BuildMode
     owner: str = ""

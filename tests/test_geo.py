@@ -154,7 +154,7 @@ def test_candidate_ranges_printed_exactly_and_costs_bounded() -> None:
     text = str(err.value)
     assert "feature 'a' (row 1): height_m 150.0001 m is out of range (0 < height_m ≤ 150 m)" in text
     assert "feature 'b' (row 2): height_m 0 m is out of range" in text
-    assert "feature 'c' (row 3): cost 1e+300 万元 is out of range (0 < cost ≤ 1,000,000 万元)" in text
+    assert "feature 'c' (row 3): cost 1e+300 万元 is out of range (0.01 ≤ cost ≤ 1,000,000 万元)" in text
     assert "feature 'd' (row 4): cost 0 万元" in text and "feature 'e' (row 5): cost -2 万元" in text
     assert "cost 1000000.5 万元" in text
     assert "'f'" not in text  # on air: its cost is 0 whatever the file says

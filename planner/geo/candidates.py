@@ -24,6 +24,9 @@ MAX_HEIGHT_M = 150.0
 #: dearest plausible site (万元 = 10,000 CNY): 10^6 万元 is 10 billion yuan; above is a typo or a unit error,
 #: and would crush the solver's cost scaling (every ordinary cost rounded to 0)
 MAX_COST = 1e6
+#: cheapest plausible site (万元): 0.01 万元 is 100 yuan; below is a unit error (yuan written as 万元 / 1e4 …) and
+#: would spread the costs over more than 8 orders of magnitude in the solver's integer scaling
+MIN_COST = 0.01
 MAX_LISTED = 10
 #: cell texts that mean "no value" in exported tables (Excel, pandas, databases)
 MISSING_TOKENS = ("nan", "null", "none", "n/a", "#n/a", "na", "-", "—", "无")
@@ -172,10 +175,10 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             fix = f"antenna heights must be above 0 and at most {exact(MAX_HEIGHT_M)} m (0 is refused: an antenna on the ground)"
             limits = f"0 < height_m ≤ {exact(MAX_HEIGHT_M)} m"
         else:  # sites already on air (existing_5g) cost 0 whatever the file says
-            out_of_range = ~((values > 0) & (values <= MAX_COST)) & ~on_air_rows & ~nonnum.to_numpy()
-            fix = (f"costs are in 万元, above 0 and at most {MAX_COST:,.0f} (10 billion yuan); "
+            out_of_range = ~((values >= MIN_COST) & (values <= MAX_COST)) & ~on_air_rows & ~nonnum.to_numpy()
+            fix = (f"costs are in 万元, from {exact(MIN_COST)} (100 yuan) to {MAX_COST:,.0f} (10 billion yuan); "
                    "0 is only for sites already on air (status existing_5g)")
-            limits = f"0 < cost ≤ {MAX_COST:,.0f} 万元"
+            limits = f"{exact(MIN_COST)} ≤ cost ≤ {MAX_COST:,.0f} 万元"
         out_of_range &= values.notna()
         for i in np.flatnonzero(out_of_range.to_numpy())[:MAX_LISTED]:
             problems.append(Problem(f"{col} {exact(values.iloc[i])} {unit} is out of range ({limits})", src,

@@ -234,3 +234,13 @@ def register_more(c: ModuleType) -> None:
            fragments=("[radio.macro.tx_power_w]", "less than or equal to 10000"))(c.nothing)
     c.case("partial_radio_macro", "--set radio.macro.tx_power_w=40 alone keeps the class's other defaults", command="validate",
            exit_code=0, overrides=("radio.macro.tx_power_w=40",), fragments=("OK:",))(c.nothing)
+    c.case("cost_tiny", "a cost of 1e-300 万元 (yuan divided twice): below the plausible 0.01 万元", command="validate",
+           fragments=("candidates.csv", "'L0005'", "cost 1e-300 万元 is out of range", "0.01 ≤ cost"))(_cell(c, 5, 4, "1e-300"))
+
+
+def _cell(c: ModuleType, row: int, col: int, value: str) -> object:
+    def build(f: Path) -> None:
+        def bad(rows: list[list[str]]) -> None:
+            rows[row][col] = value
+        c.edit_csv(f, bad)
+    return build
