@@ -273,7 +273,7 @@ class _Engine:
                              np.zeros(cand.size, dtype=bool), order)
         self.work += w + 2 * rpos.size
         extra = order[:min(n_new, max(1, self.m // 200))]
-        out = q.copy()
+        out: NDArray[np.bool_] = np.array(q, dtype=bool)
         out[extra] = True
         return out
 
