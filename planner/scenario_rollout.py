@@ -60,7 +60,9 @@ class OperatorConfig(_Model):
     targets: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
 
 
-def _target_key_problems(targets: Mapping[str, float], key: str, source: str, classes: tuple[str, ...]) -> list[Problem]:
+def _target_key_problems(
+    targets: Mapping[str, float], key: str, source: str, classes: tuple[str, ...]
+) -> list[Problem]:
     out = []
     for name in targets:
         if name not in classes and not name.strip():
@@ -87,41 +89,87 @@ def check_rollout(sc: Scenario, source: str, priority_classes: tuple[str, ...]) 
     names = [p.name for p in phases]
     for i, p in enumerate(phases):
         if names.count(p.name) > 1 and names.index(p.name) != i:
-            problems.append(Problem(f"phase name {p.name!r} is used twice", source, f"[phases.{i}.name]",
-                                    "give every phase its own name, e.g. 2020, 2021, 2022"))
+            problems.append(
+                Problem(
+                    f"phase name {p.name!r} is used twice",
+                    source,
+                    f"[phases.{i}.name]",
+                    "give every phase its own name, e.g. 2020, 2021, 2022",
+                )
+            )
         if i and p.name.isdigit() and names[i - 1].isdigit() and int(p.name) <= int(names[i - 1]):
-            problems.append(Problem(f"phase {p.name!r} comes after phase {names[i - 1]!r}: phases are out of order",
-                                    source, f"[phases.{i}.name]", "list the [[phases]] in time order, earliest first"))
+            problems.append(
+                Problem(
+                    f"phase {p.name!r} comes after phase {names[i - 1]!r}: phases are out of order",
+                    source,
+                    f"[phases.{i}.name]",
+                    "list the [[phases]] in time order, earliest first",
+                )
+            )
     for i, p in enumerate(phases):
         for cls in p.targets:
             if _looks_like_class(cls) and cls not in priority_classes:
-                problems.append(Problem(f"target for an unknown class {cls!r}", source, f"[phases.{i}.targets.{cls}]",
-                                        f"use a priority class ({', '.join(priority_classes)}) or an area id"))
+                problems.append(
+                    Problem(
+                        f"target for an unknown class {cls!r}",
+                        source,
+                        f"[phases.{i}.targets.{cls}]",
+                        f"use a priority class ({', '.join(priority_classes)}) or an area id",
+                    )
+                )
         problems += _target_key_problems(p.targets, f"phases.{i}.targets", source, priority_classes)
     seen: dict[str, tuple[int, float]] = {}
     for i, p in enumerate(phases):
         for cls, t in p.targets.items():
             if cls in seen and t + 1e-12 < seen[cls][1]:
                 j, before = seen[cls]
-                problems.append(Problem(
-                    f"target {cls} decreases from {before:g} (phase {names[j]!r}) to {t:g} (phase {p.name!r})",
-                    source, f"[phases.{i}.targets.{cls}]",
-                    f"targets are cumulative: give at least {before:g}, or leave the key out to keep it"))
+                problems.append(
+                    Problem(
+                        f"target {cls} decreases from {before:g} (phase {names[j]!r}) to {t:g} (phase {p.name!r})",
+                        source,
+                        f"[phases.{i}.targets.{cls}]",
+                        f"targets are cumulative: give at least {before:g}, or leave the key out to keep it",
+                    )
+                )
             seen[cls] = (i, max(t, seen.get(cls, (i, 0.0))[1]))
     for key, op in sc.operators.items():
         for cls in op.targets:
             if _looks_like_class(cls) and cls not in priority_classes:
-                problems.append(Problem(f"target for an unknown class {cls!r}", source, f"[operators.{key}.targets.{cls}]",
-                                        f"use a priority class ({', '.join(priority_classes)}) or an area id"))
+                problems.append(
+                    Problem(
+                        f"target for an unknown class {cls!r}",
+                        source,
+                        f"[operators.{key}.targets.{cls}]",
+                        f"use a priority class ({', '.join(priority_classes)}) or an area id",
+                    )
+                )
     if (phases or sc.operators) and sc.objective.kind != "min_cost":
-        problems.append(Problem(f"objective.kind = {sc.objective.kind!r} with [[phases]] or [operators]", source,
-                                "[objective.kind]", 'use objective.kind = "min_cost" (phases and operators plan least cost)'))
+        problems.append(
+            Problem(
+                f"objective.kind = {sc.objective.kind!r} with [[phases]] or [operators]",
+                source,
+                "[objective.kind]",
+                'use objective.kind = "min_cost" (phases and operators plan least cost)',
+            )
+        )
     if phases and sc.operators:
-        problems.append(Problem("[[phases]] and [operators] in one scenario are not supported yet", source, "[operators]",
-                                "plan the phases for one band, or the operators in one phase"))
+        problems.append(
+            Problem(
+                "[[phases]] and [operators] in one scenario are not supported yet",
+                source,
+                "[operators]",
+                "plan the phases for one band, or the operators in one phase",
+            )
+        )
     if len(sc.operators) == 1:
-        problems.append(Problem("only one operator: there is nothing to share", source, "[operators]",
-                                "list two or more operators, or remove [operators] and set radio.band"))
+        problems.append(
+            Problem(
+                "only one operator: there is nothing to share",
+                source,
+                "[operators]",
+                "list two or more operators, or remove [operators] and set radio.band",
+            )
+        )
     if problems:
         raise ScenarioError(problems)
 
@@ -147,18 +195,23 @@ _FIXES: dict[str, str] = {
     "budget": "give the phase's budget for new sites in 万元, >= 0 (0 = no cap), e.g. budget = 6000",
     "max_sites": "give a whole number of new sites >= 0 (0 = no cap), e.g. max_sites = 200",
     "band": 'use one of "n78", "n41", "n79", "n28", e.g. band = "n41"',
-    "max_tenants": "give the number of operators the pole can host, a whole number from 1 to 10 (lamp 1, smart pole 2, tower 3)",
+    "max_tenants": "give the number of operators the pole can host, a whole number from 1 to 10 "
+    "(lamp 1, smart pole 2, tower 3)",
     "share_cost": "give the 万元 each tenant after the first pays, >= 0, e.g. share_cost = 1.8",
     "discount_rate": "give a yearly rate from 0 to 1, e.g. discount_rate = 0.05 (0 = no discounting)",
-    "name": "give a short name, e.g. name = \"2020\"",
+    "name": 'give a short name, e.g. name = "2020"',
 }
 
 
 def rollout_fix(key: str) -> str:
     """The fix for a bad value of a phase, operator or tenancy key (``""`` for other keys)."""
     parts = key.split(".")
-    if parts[0] == "phases" or parts[0] == "operators" or key.endswith((".max_tenants", ".share_cost")) \
-            or key == "objective.discount_rate":
+    if (
+        parts[0] == "phases"
+        or parts[0] == "operators"
+        or key.endswith((".max_tenants", ".share_cost"))
+        or key == "objective.discount_rate"
+    ):
         if (len(parts) >= 2 and parts[-2] == "targets") or parts[-1] == "targets":
             return "give a coverage share from 0 to 1 per class or area id, e.g. rail_station = 0.98"
         return _FIXES.get(parts[-1], "")

@@ -18,8 +18,16 @@ def _op(rows: list[list[int]], cost: list[float], targets: list[float] | None = 
     a = sp.csr_matrix(np.array(rows, dtype=np.int8))
     n_rows = a.shape[0]
     t = np.array(targets if targets is not None else [1.0])
-    return CoverageProblem(a=a, cost=np.array(cost, float), row_weight=np.ones(n_rows), row_area=np.zeros(n_rows, np.int64),
-                           row_k=np.ones(n_rows, np.int64), area_target=t, area_names=["A"], col_ids=["T", "LA", "LB"][:a.shape[1]])
+    return CoverageProblem(
+        a=a,
+        cost=np.array(cost, float),
+        row_weight=np.ones(n_rows),
+        row_area=np.zeros(n_rows, np.int64),
+        row_k=np.ones(n_rows, np.int64),
+        area_target=t,
+        area_names=["A"],
+        col_ids=["T", "LA", "LB"][: a.shape[1]],
+    )
 
 
 # columns: tower T (6 万元, 1.8 to share), lamp LA (4, serves operator A only), lamp LB (4, serves B only)
@@ -68,8 +76,17 @@ def test_random_instances_respect_caps_and_never_cost_more_than_the_singles() ->
         for _ in range(2):
             a = (rng.random((12, n_cols)) < 0.2).astype(np.int8)
             a[np.arange(12), rng.integers(0, n_cols, 12)] = 1
-            ops.append(CoverageProblem(a=sp.csr_matrix(a), cost=cost, row_weight=np.ones(12), row_area=np.zeros(12, np.int64),
-                                       row_k=np.ones(12, np.int64), area_target=np.array([0.9]), area_names=["A"]))
+            ops.append(
+                CoverageProblem(
+                    a=sp.csr_matrix(a),
+                    cost=cost,
+                    row_weight=np.ones(12),
+                    row_area=np.zeros(12, np.int64),
+                    row_k=np.ones(12, np.int64),
+                    area_target=np.array([0.9]),
+                    area_names=["A"],
+                )
+            )
         r = solve_operators(ops, cap, share, time_limit_s=3, workers=1, seed=trial)
         assert r.plan.feasible
         assert (r.plan.tenants <= cap).all()
@@ -90,13 +107,28 @@ def _scenario(tmp_path: Path, body: str) -> Path:
 TWO = '[operators.a]\nname = "A"\nband = "n41"\n[operators.b]\nname = "B"\nband = "n78"\n'
 
 
-@pytest.mark.parametrize(("body", "key", "fix"), [
-    ('[operators.a]\nname = "A"\nband = "n99"\n[operators.b]\nname = "B"\nband = "n78"\n', "operators.a.band", 'band = "n41"'),
-    (TWO + "[candidates.types.smart_pole]\nmax_tenants = 0\n", "candidates.types.smart_pole.max_tenants", "from 1 to 10"),
-    (TWO + "[candidates.types.tower]\nshare_cost = -1\n", "candidates.types.tower.share_cost", ">= 0"),
-    ('[operators.a]\nname = "A"\nband = "n41"\n', "operators", "two or more"),
-    (TWO.replace('band = "n78"\n', 'band = "n78"\ntargets = {parks = 0.9}\n'), "operators.b.targets.parks", "priority class"),
-])
+@pytest.mark.parametrize(
+    ("body", "key", "fix"),
+    [
+        (
+            '[operators.a]\nname = "A"\nband = "n99"\n[operators.b]\nname = "B"\nband = "n78"\n',
+            "operators.a.band",
+            'band = "n41"',
+        ),
+        (
+            TWO + "[candidates.types.smart_pole]\nmax_tenants = 0\n",
+            "candidates.types.smart_pole.max_tenants",
+            "from 1 to 10",
+        ),
+        (TWO + "[candidates.types.tower]\nshare_cost = -1\n", "candidates.types.tower.share_cost", ">= 0"),
+        ('[operators.a]\nname = "A"\nband = "n41"\n', "operators", "two or more"),
+        (
+            TWO.replace('band = "n78"\n', 'band = "n78"\ntargets = {parks = 0.9}\n'),
+            "operators.b.targets.parks",
+            "priority class",
+        ),
+    ],
+)
 def test_bad_operator_sections_name_the_key(tmp_path: Path, body: str, key: str, fix: str) -> None:
     with pytest.raises(ScenarioError) as exc:
         load_scenario(_scenario(tmp_path, body))
@@ -120,8 +152,14 @@ def test_tenancy_defaults_by_type_and_candidate_column_override(tmp_path: Path) 
     from planner.stages.rollout import tenancy
 
     sc = load_scenario(_scenario(tmp_path, TWO + "[candidates.types.tower]\nshare_cost = 2.0\n"))
-    cands = pd.DataFrame({"id": ["T1", "L1", "S1", "S2"], "type": ["tower", "street_lamp", "smart_pole", "smart_pole"],
-                          "cost": [6.0, 8.0, 18.0, 18.0], "max_tenants": [None, None, None, 3]})
+    cands = pd.DataFrame(
+        {
+            "id": ["T1", "L1", "S1", "S2"],
+            "type": ["tower", "street_lamp", "smart_pole", "smart_pole"],
+            "cost": [6.0, 8.0, 18.0, 18.0],
+            "max_tenants": [None, None, None, 3],
+        }
+    )
     cap, share = tenancy(sc, cands)
     assert cap.tolist() == [3, 1, 2, 3]
     assert share.tolist() == pytest.approx([2.0, 2.4, 5.4, 5.4])
@@ -136,8 +174,12 @@ def test_tiny_two_operator_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
     import planner
 
     # every lamp hosts one operator: targets below the reachable share leave room for both
-    both = TWO.replace('band = "n41"\n', 'band = "n41"\ntargets = {public_place = 0.6, transport_hub = 0.6, central_urban = 0.5}\n')
-    both = both.replace('band = "n78"\n', 'band = "n78"\ntargets = {public_place = 0.6, transport_hub = 0.6, central_urban = 0.5}\n')
+    both = TWO.replace(
+        'band = "n41"\n', 'band = "n41"\ntargets = {public_place = 0.6, transport_hub = 0.6, central_urban = 0.5}\n'
+    )
+    both = both.replace(
+        'band = "n78"\n', 'band = "n78"\ntargets = {public_place = 0.6, transport_hub = 0.6, central_urban = 0.5}\n'
+    )
     tiny.write_text(tiny.read_text(encoding="utf-8") + "\n" + both, encoding="utf-8")
     plan = planner.run_scenario(tiny)
     rec = plan.solution["operators"]
@@ -145,8 +187,10 @@ def test_tiny_two_operator_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
     for e in rec["operators"]:  # every operator meets its targets
         assert all(c + 1e-9 >= t for c, t in zip(e["coverage"], e["targets"], strict=True))
     caps = {"street_lamp": 1, "tower": 3}
-    assert all(int(n) <= caps[t] or b == "保留" for n, t, b in
-               zip(plan.sites["tenants"], plan.sites["type"], plan.sites["build_mode"], strict=True))
+    assert all(
+        int(n) <= caps[t] or b == "保留"
+        for n, t, b in zip(plan.sites["tenants"], plan.sites["type"], plan.sites["build_mode"], strict=True)
+    )
     assert rec["total_cost"] <= rec["single_total"] + 1e-9 or rec["stats"]["plans"]["singles"] > rec["single_total"]
     planner.write_plan(plan, tmp_path / "run")
     out = {f: tmp_path / "run" / f for f in ("sites.csv", "sites.xlsx", "report.html")}

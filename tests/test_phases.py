@@ -16,9 +16,15 @@ from planner.scenario import load_scenario
 
 def _problem(rows: list[list[int]], cost: list[float], row_area: list[int], n_areas: int) -> CoverageProblem:
     a = sp.csr_matrix(np.array(rows, dtype=np.int8))
-    return CoverageProblem(a=a, cost=np.array(cost, float), row_weight=np.ones(len(rows)), row_area=np.array(row_area),
-                           row_k=np.ones(len(rows), np.int64), area_target=np.ones(n_areas),
-                           area_names=[f"A{i}" for i in range(n_areas)])
+    return CoverageProblem(
+        a=a,
+        cost=np.array(cost, float),
+        row_weight=np.ones(len(rows)),
+        row_area=np.array(row_area),
+        row_k=np.ones(len(rows), np.int64),
+        area_target=np.ones(n_areas),
+        area_names=[f"A{i}" for i in range(n_areas)],
+    )
 
 
 # rows A1, A2 (area A), B1 (area B); s0 serves A (4 万元), s1 serves A and B (6), s2 serves B (5)
@@ -95,10 +101,20 @@ def test_random_instances_meet_every_phase_and_never_cost_more_than_myopic() -> 
         a = (rng.random((n_rows, n_cols)) < 0.25).astype(np.int8)
         a[np.arange(n_rows), rng.integers(0, n_cols, n_rows)] = 1
         area = rng.integers(0, 3, n_rows)
-        p = CoverageProblem(a=sp.csr_matrix(a), cost=rng.integers(2, 9, n_cols).astype(float), row_weight=np.ones(n_rows),
-                            row_area=area, row_k=np.ones(n_rows, np.int64), area_target=np.ones(3), area_names=["a", "b", "c"])
-        specs = [PhaseSpec("1", np.array([0.8, 0, 0]), budget=12), PhaseSpec("2", np.array([1.0, 0.6, 0])),
-                 PhaseSpec("3", np.array([1.0, 1.0, 0.9]))]
+        p = CoverageProblem(
+            a=sp.csr_matrix(a),
+            cost=rng.integers(2, 9, n_cols).astype(float),
+            row_weight=np.ones(n_rows),
+            row_area=area,
+            row_k=np.ones(n_rows, np.int64),
+            area_target=np.ones(3),
+            area_names=["a", "b", "c"],
+        )
+        specs = [
+            PhaseSpec("1", np.array([0.8, 0, 0]), budget=12),
+            PhaseSpec("2", np.array([1.0, 0.6, 0])),
+            PhaseSpec("3", np.array([1.0, 1.0, 0.9])),
+        ]
         r = solve_phases(p, specs, discount_rate=0.05 * trial, time_limit_s=3, workers=1, seed=trial)
         assert r.plan.discounted_cost <= r.myopic.discounted_cost + 1e-9
         if r.status != "infeasible":
@@ -114,14 +130,20 @@ def _scenario(tmp_path: Path, body: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("body", "key", "fix"), [
-    ('[[phases]]\nname = "2021"\n[[phases]]\nname = "2020"\n', "phases.1.name", "time order"),
-    ('[[phases]]\nname = "2020"\ntargets = {park = 0.9}\n[[phases]]\nname = "2021"\ntargets = {park = 0.8}\n',
-     "phases.1.targets.park", "cumulative"),
-    ('[[phases]]\nname = "2020"\ntargets = {airprot = 0.9}\n', "phases.0.targets.airprot", "priority class"),
-    ('[[phases]]\nname = "2020"\nbudget = -5\n', "phases.0.budget", "0 = no cap"),
-    ('[[phases]]\nname = "2020"\n[objective]\nkind = "max_coverage"\n', "objective.kind", "min_cost"),
-])
+@pytest.mark.parametrize(
+    ("body", "key", "fix"),
+    [
+        ('[[phases]]\nname = "2021"\n[[phases]]\nname = "2020"\n', "phases.1.name", "time order"),
+        (
+            '[[phases]]\nname = "2020"\ntargets = {park = 0.9}\n[[phases]]\nname = "2021"\ntargets = {park = 0.8}\n',
+            "phases.1.targets.park",
+            "cumulative",
+        ),
+        ('[[phases]]\nname = "2020"\ntargets = {airprot = 0.9}\n', "phases.0.targets.airprot", "priority class"),
+        ('[[phases]]\nname = "2020"\nbudget = -5\n', "phases.0.budget", "0 = no cap"),
+        ('[[phases]]\nname = "2020"\n[objective]\nkind = "max_coverage"\n', "objective.kind", "min_cost"),
+    ],
+)
 def test_bad_phase_sections_name_the_key(tmp_path: Path, body: str, key: str, fix: str) -> None:
     with pytest.raises(ScenarioError) as exc:
         load_scenario(_scenario(tmp_path, body))
@@ -177,6 +199,8 @@ def test_tiny_phased_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
     assert "分期建设（建设期）" in openpyxl.load_workbook(out["sites.xlsx"]).sheetnames
     html = out["report.html"].read_text(encoding="utf-8")
     assert 'id="phases-table"' in html and 'id="phases-compare-table"' in html
+    again = planner.read_run(tmp_path / "run")  # plan.gpkg keeps the phase of every site
+    assert sorted(again.sites["phase"]) == sorted(plan.sites["phase"])
 
 
 def test_single_plan_site_table_has_no_rollout_columns(tiny: Path, tmp_path: Path) -> None:
@@ -198,8 +222,15 @@ def test_same_model_and_seed_give_the_same_phases() -> None:
     rng = np.random.default_rng(2)
     a = (rng.random((16, 12)) < 0.3).astype(np.int8)
     a[np.arange(16), rng.integers(0, 12, 16)] = 1
-    p = CoverageProblem(a=sp.csr_matrix(a), cost=rng.integers(2, 9, 12).astype(float), row_weight=np.ones(16),
-                        row_area=rng.integers(0, 2, 16), row_k=np.ones(16, np.int64), area_target=np.ones(2), area_names=["a", "b"])
+    p = CoverageProblem(
+        a=sp.csr_matrix(a),
+        cost=rng.integers(2, 9, 12).astype(float),
+        row_weight=np.ones(16),
+        row_area=rng.integers(0, 2, 16),
+        row_k=np.ones(16, np.int64),
+        area_target=np.ones(2),
+        area_names=["a", "b"],
+    )
     specs = [PhaseSpec("1", np.array([0.7, 0.0]), budget=15), PhaseSpec("2", np.array([1.0, 0.9]))]
     runs = [solve_phases(p, specs, discount_rate=0.1, time_limit_s=2, workers=2, seed=7) for _ in range(2)]
     assert runs[0].plan.phase.tolist() == runs[1].plan.phase.tolist()
@@ -209,8 +240,9 @@ def test_same_model_and_seed_give_the_same_phases() -> None:
 def test_phase_target_for_an_unknown_area_id_exits_2_and_writes_nothing(tiny: Path, tmp_path: Path) -> None:
     from planner.cli import main
 
-    tiny.write_text(tiny.read_text(encoding="utf-8") + '\n[[phases]]\nname = "2020"\n[phases.targets]\nA9 = 0.5\n',
-                    encoding="utf-8")
+    tiny.write_text(
+        tiny.read_text(encoding="utf-8") + '\n[[phases]]\nname = "2020"\n[phases.targets]\nA9 = 0.5\n', encoding="utf-8"
+    )
     out = tmp_path / "out"
     assert main(["run", str(tiny), "--out", str(out)]) == 2
     assert not out.exists()

@@ -29,15 +29,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
-from planner.optimize._budget import DTIME_PER_UNIT, Budget, resolve_work
-from planner.optimize._cpsat import int_scale
-from planner.optimize._reduce import merge_rows
+from planner.optimize._budget import Budget, resolve_work
+from planner.optimize._multi import add_side, add_targets, core_rows, objective_ints, solve_model, usable_core
 from planner.optimize.problem import CoverageProblem
 from planner.optimize.solve import evaluate, solve
 
@@ -83,7 +82,7 @@ class OperatorsPlan:
     @property
     def tenants(self) -> NDArray[np.int64]:
         """Operators on each pole."""
-        return self.z.sum(axis=0).astype(np.int64)
+        return cast(NDArray[np.int64], self.z.sum(axis=0).astype(np.int64))
 
 
 @dataclass
@@ -115,22 +114,44 @@ class OperatorsSolution:
     def to_dict(self, names: list[str]) -> dict[str, Any]:
         """JSON-ready record for the manifest."""
         z, t = self.plan.z, self.plan.tenants
-        ops = [{"name": nm, "sites": int(z[o].sum()), "cost": round(float(self.plan.operator_cost[o]), 6),
-                "shared_sites": int((z[o] & (t >= 2)).sum()), "single_cost": round(float(self.single_cost[o]), 6),
-                "single_sites": int(self.single_z[o].sum())} for o, nm in enumerate(names)]
-        return {"status": self.status, "bound": _finite(self.bound), "gap": _finite(self.gap), "source": self.source,
-                "total_cost": round(self.plan.cost, 6), "single_total": round(float(self.single_cost.sum()), 6),
-                "saving": round(self.saving, 6), "share_rate": round(self.share_rate, 6), "poles": int((t > 0).sum()),
-                "tenancies": int(t.sum()), "operators": ops, "violations": list(self.plan.violations),
-                "stats": self.stats}
+        ops = [
+            {
+                "name": nm,
+                "sites": int(z[o].sum()),
+                "cost": round(float(self.plan.operator_cost[o]), 6),
+                "shared_sites": int((z[o] & (t >= 2)).sum()),
+                "single_cost": round(float(self.single_cost[o]), 6),
+                "single_sites": int(self.single_z[o].sum()),
+            }
+            for o, nm in enumerate(names)
+        ]
+        return {
+            "status": self.status,
+            "bound": _finite(self.bound),
+            "gap": _finite(self.gap),
+            "source": self.source,
+            "total_cost": round(self.plan.cost, 6),
+            "single_total": round(float(self.single_cost.sum()), 6),
+            "saving": round(self.saving, 6),
+            "share_rate": round(self.share_rate, 6),
+            "poles": int((t > 0).sum()),
+            "tenancies": int(t.sum()),
+            "operators": ops,
+            "violations": list(self.plan.violations),
+            "stats": self.stats,
+        }
 
 
 def _finite(v: float) -> float | None:
     return round(float(v), 6) if math.isfinite(v) else None
 
 
-def evaluate_operators(problems: list[CoverageProblem], z: NDArray[np.bool_], max_tenants: NDArray[np.int64],
-                       share_cost: NDArray[np.float64]) -> OperatorsPlan:
+def evaluate_operators(
+    problems: list[CoverageProblem],
+    z: NDArray[np.bool_],
+    max_tenants: NDArray[np.int64],
+    share_cost: NDArray[np.float64],
+) -> OperatorsPlan:
     """Cost (first tenant pays the site, further ones ``share_cost``), coverage and violations of tenancies ``z``."""
     base = problems[0]
     assert base.fixed is not None
@@ -150,8 +171,12 @@ def evaluate_operators(problems: list[CoverageProblem], z: NDArray[np.bool_], ma
     for o, p in enumerate(problems):
         ev = evaluate(p, np.flatnonzero(z[o]))
         cov.append(ev["area_fraction"])
-        short = [p.area_names[a] for a in range(p.n_areas) if p.area_target[a] > 0 and
-                 ev["area_covered"][a] + _EPS * max(1.0, ev["area_total"][a]) < p.area_target[a] * ev["area_total"][a]]
+        short = [
+            p.area_names[a]
+            for a in range(p.n_areas)
+            if p.area_target[a] > 0
+            and ev["area_covered"][a] + _EPS * max(1.0, ev["area_total"][a]) < p.area_target[a] * ev["area_total"][a]
+        ]
         if short:
             bad.append(f"operator {o}: target not met in {', '.join(short[:5])}" + (" …" if len(short) > 5 else ""))
     over = np.flatnonzero(free & (t > max_tenants))
@@ -160,9 +185,17 @@ def evaluate_operators(problems: list[CoverageProblem], z: NDArray[np.bool_], ma
     return OperatorsPlan(z, cost, op_cost, cov, bad)
 
 
-def solve_operators(problems: list[CoverageProblem], max_tenants: NDArray[np.int64], share_cost: NDArray[np.float64], *,
-                    time_limit_s: float = 60.0, work_limit: float = 0.0, workers: int = 2, seed: int = 0,
-                    full_model_cols: int = FULL_MODEL_COLS) -> OperatorsSolution:
+def solve_operators(
+    problems: list[CoverageProblem],
+    max_tenants: NDArray[np.int64],
+    share_cost: NDArray[np.float64],
+    *,
+    time_limit_s: float = 60.0,
+    work_limit: float = 0.0,
+    workers: int = 2,
+    seed: int = 0,
+    full_model_cols: int = FULL_MODEL_COLS,
+) -> OperatorsSolution:
     """Plan every operator on shared poles at the least total cost (see the module docstring).
 
     Parameters
@@ -191,19 +224,38 @@ def solve_operators(problems: list[CoverageProblem], max_tenants: NDArray[np.int
         raise ValueError("solve_operators needs ≥ 1 operator, max_tenants ≥ 1 and share_cost ≥ 0")
     work = resolve_work(time_limit_s, work_limit)
     sizes = np.array([float(p.a.nnz) + 1.0 for p in problems])
-    n_solves = SINGLE_WEIGHT + 2 + 1 + 1  # singles, two sequential orders, one re-planning pass, bound (each over every operator)
+    n_solves = (
+        SINGLE_WEIGHT + 2 + 1 + 1
+    )  # singles, two sequential orders, one re-planning pass, bound (each over every operator)
     stats: dict[str, Any] = {"work_limit": round(work, 3), "solves": []}
 
-    def run(o: int, cost: NDArray[np.float64], banned: NDArray[np.bool_], label: str) -> tuple[NDArray[np.bool_] | None, float]:
+    def run(
+        o: int, cost: NDArray[np.float64], banned: NDArray[np.bool_], label: str
+    ) -> tuple[NDArray[np.bool_] | None, float]:
         weight = SINGLE_WEIGHT if label == "single" else 1.0
         units = max(1.0, SUBSOLVE_SHARE * work * weight * sizes[o] / (float(sizes.sum()) * n_solves))
         p = problems[o]
         assert p.forbidden is not None and p.fixed is not None
         sub = replace(p, cost=cost, forbidden=(p.forbidden | banned) & ~p.fixed)
-        sol = solve(sub, "min_cost", time_limit_s=max(0.05, time_limit_s * units / work), work_limit=units, workers=workers,
-                    seed=seed, backend="auto")
-        stats["solves"].append({"stage": label, "operator": o, "status": sol.status, "objective": _finite(sol.objective),
-                                "bound": _finite(sol.bound), "work_units": round(float(units), 3)})
+        sol = solve(
+            sub,
+            "min_cost",
+            time_limit_s=max(0.05, time_limit_s * units / work),
+            work_limit=units,
+            workers=workers,
+            seed=seed,
+            backend="auto",
+        )
+        stats["solves"].append(
+            {
+                "stage": label,
+                "operator": o,
+                "status": sol.status,
+                "objective": _finite(sol.objective),
+                "bound": _finite(sol.bound),
+                "work_units": round(float(units), 3),
+            }
+        )
         lb = float(sol.bound) if math.isfinite(sol.bound) else 0.0
         if not math.isfinite(sol.objective):
             return None, lb
@@ -264,7 +316,10 @@ def solve_operators(problems: list[CoverageProblem], max_tenants: NDArray[np.int
         plans.append(("joint", evaluate_operators(problems, jz, cap, share)))
     name, best = _best(plans)
     bound = max(float(lbs.max()) if lbs.size else 0.0, shared_lb)
-    stats["bounds"] = {"max_single": _finite(float(lbs.max()) if lbs.size else 0.0), "per_tenancy_sum": _finite(shared_lb)}
+    stats["bounds"] = {
+        "max_single": _finite(float(lbs.max()) if lbs.size else 0.0),
+        "per_tenancy_sum": _finite(shared_lb),
+    }
     if full and math.isfinite(jbound):
         bound = max(bound, jbound)
     if best.feasible:
@@ -284,27 +339,23 @@ def _best(plans: list[tuple[str, OperatorsPlan]]) -> tuple[str, OperatorsPlan]:
     return plans[i]
 
 
-def _joint_cpsat(problems: list[CoverageProblem], core: NDArray[np.int64], cap: NDArray[np.int64], share: NDArray[np.float64],
-                 hint: NDArray[np.bool_], budget: Budget, workers: int,
-                 seed: int) -> tuple[NDArray[np.bool_] | None, float, dict[str, Any]]:
+def _joint_cpsat(
+    problems: list[CoverageProblem],
+    core: NDArray[np.int64],
+    cap: NDArray[np.int64],
+    share: NDArray[np.float64],
+    hint: NDArray[np.bool_],
+    budget: Budget,
+    workers: int,
+    seed: int,
+) -> tuple[NDArray[np.bool_] | None, float, dict[str, Any]]:
     """CP-SAT on the joint model over ``core``; tenancies, bound (万元) and info."""
     base = problems[0]
-    assert base.fixed is not None and base.col_group is not None and base.col_type is not None
-    n_op, n = len(problems), base.n_cols
-    fixed = base.fixed
-    info: dict[str, Any] = {}
-    drop = np.zeros(n, dtype=bool)
-    if base.conflicts is not None:
-        for a_, b_ in base.conflicts:
-            drop[b_] |= bool(fixed[a_])
-            drop[a_] |= bool(fixed[b_])
-    for grp in np.unique(base.col_group[fixed & (base.col_group >= 0)]):
-        drop |= base.col_group == grp
-    core = core[~drop[core]]
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[core] = np.arange(core.size)
-    model = cp_model.CpModel()
+    assert base.fixed is not None
+    n_op, fixed = len(problems), base.fixed
+    core = usable_core(base, core)
     m = core.size
+    model = cp_model.CpModel()
     u = [model.new_bool_var(f"u{j}") for j in range(m)]
     z = [[model.new_bool_var(f"z{o}_{j}") for j in range(m)] for o in range(n_op)]
     for j in range(m):
@@ -313,84 +364,30 @@ def _joint_cpsat(problems: list[CoverageProblem], core: NDArray[np.int64], cap: 
         model.add_bool_or([z[o][j] for o in range(n_op)]).only_enforce_if(u[j])
         if cap[core[j]] < n_op:
             model.add(sum(z[o][j] for o in range(n_op)) <= int(cap[core[j]]))
-    n_rows = 0
+    info: dict[str, Any] = {"rows": 0}
     for o, p in enumerate(problems):
-        a = p.a
-        base_cnt = np.asarray(a[:, np.flatnonzero(fixed)].sum(axis=1)).ravel().astype(np.int64) if fixed.any() else np.zeros(a.shape[0], np.int64)
-        total_w = np.bincount(p.row_area, weights=p.row_weight, minlength=p.n_areas)
-        const_w = np.bincount(p.row_area, weights=p.row_weight * (base_cnt >= p.row_k), minlength=p.n_areas)
-        rows = np.flatnonzero((p.area_target[p.row_area] > 0) & (base_cnt < p.row_k))
-        sub = a[rows][:, core].tocsr()
-        k_left = (p.row_k[rows] - base_cnt[rows]).astype(np.int64)
-        ok = np.diff(sub.indptr) >= k_left
-        sub, w, ar, k, _ = merge_rows(sub[ok].tocsr(), p.row_weight[rows][ok], p.row_area[rows][ok], k_left[ok],
-                                      np.zeros(int(ok.sum()), dtype=bool))
-        n_rows += sub.shape[0]
-        reach = const_w + np.bincount(ar, weights=w, minlength=p.n_areas)
-        if ((p.area_target * total_w) > reach + _EPS * np.maximum(total_w, 1.0)).any():
+        rows = core_rows(p, core, p.area_target > 0)
+        info["rows"] += int(rows.a.shape[0])
+        if ((p.area_target * rows.total_w) > rows.reachable() + _EPS * np.maximum(rows.total_w, 1.0)).any():
             info["cpsat_status"] = "CORE_INFEASIBLE"
             return None, math.nan, info
-        w_scale, w_int, _ = int_scale(w)
-        for area in np.flatnonzero(p.area_target > 0):
-            need = p.area_target[area] * total_w[area] - const_w[area]
-            if need <= _EPS * max(total_w[area], 1.0):
-                continue
-            terms = []
-            for i in np.flatnonzero(ar == area):
-                cols = sub.indices[sub.indptr[i]:sub.indptr[i + 1]]
-                yi = model.new_bool_var(f"y{o}_{i}")
-                lits = [z[o][int(c)] for c in cols]
-                if k[i] == 1:
-                    model.add_bool_or(lits).only_enforce_if(yi)
-                else:
-                    model.add(sum(lits) >= int(k[i])).only_enforce_if(yi)
-                terms.append(int(w_int[i]) * yi)
-            model.add(sum(terms) >= math.ceil(need * w_scale - 1e-6))
-    info["rows"] = int(n_rows)
-    if base.conflicts is not None:
-        for a_, b_ in base.conflicts:
-            if pos[a_] >= 0 and pos[b_] >= 0:
-                model.add_at_most_one([u[int(pos[a_])], u[int(pos[b_])]])
-    gc = base.col_group[core]
-    for grp in np.unique(gc[gc >= 0]):
-        members = np.flatnonzero(gc == grp)
-        if members.size > 1:
-            model.add_at_most_one([u[int(j)] for j in members])
-    if base.type_caps:
-        tc = base.col_type[core]
-        for t, c in base.type_caps.items():
-            members = np.flatnonzero(tc == t)
-            if members.size > c:
-                model.add(sum(u[int(j)] for j in members) <= int(c))
-    site_c = base.cost[core]
-    share_c = share[core]
-    coef = np.r_[site_c - share_c, share_c]
-    scale, ints, exact = int_scale(np.abs(coef))
-    if not exact and coef.size and np.abs(coef).max() > 0:
-        scale = 1e9 / float(np.abs(coef).max())
-        ints = np.round(np.abs(coef) * scale).astype(np.int64)
-    ints = np.where(coef < 0, -ints, ints)
-    model.minimize(sum(int(ints[j]) * u[j] for j in range(m) if ints[j]) +
-                   sum(int(ints[m + j]) * z[o][j] for o in range(n_op) for j in range(m) if ints[m + j]))
+        add_targets(model, rows, p.area_target, z[o].__getitem__, f"o{o}")
+    add_side(model, base, core, u)
+    # Σ (c_j − s_j) u_j + Σ_o s_j z_oj
+    scale, ints, exact = objective_ints(np.r_[base.cost[core] - share[core], share[core]])
+    model.minimize(
+        sum(int(ints[j]) * u[j] for j in range(m) if ints[j])
+        + sum(int(ints[m + j]) * z[o][j] for o in range(n_op) for j in range(m) if ints[m + j])
+    )
     for j, col in enumerate(core):
         model.add_hint(u[j], bool(hint[:, col].any()))
         for o in range(n_op):
             model.add_hint(z[o][j], bool(hint[o, col]))
-    solver = cp_model.CpSolver()
-    prm = solver.parameters
-    prm.max_time_in_seconds = budget.seconds_left()
-    prm.num_workers = int(max(1, workers))
-    prm.random_seed = int(seed)
-    prm.interleave_search = True
-    prm.max_deterministic_time = max(0.01, budget.units() * DTIME_PER_UNIT)
-    st = solver.solve(model)
-    info.update({"cpsat_status": solver.status_name(st), "deterministic_time": round(float(solver.response_proto.deterministic_time), 3),
-                 "wall_s": round(solver.wall_time, 3),
-                 "time_limited": bool(st not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-                                      and solver.wall_time >= 0.98 * prm.max_time_in_seconds)})
-    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, found, more = solve_model(model, budget, workers, seed)
+    info.update(more)
+    if not found:
         return None, math.nan, info
-    out = np.zeros((n_op, n), dtype=bool)
+    out = np.zeros((n_op, base.n_cols), dtype=bool)
     out[:, fixed] = True
     for o in range(n_op):
         for j, col in enumerate(core):

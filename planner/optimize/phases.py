@@ -36,19 +36,19 @@ site cap (the myopic plan among them: the joint cost never exceeds it).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
-from planner.optimize._budget import DTIME_PER_UNIT, Budget, resolve_work
+from planner.optimize._budget import Budget, resolve_work
 from planner.optimize._cpsat import int_scale
-from planner.optimize._reduce import merge_rows
+from planner.optimize._multi import add_side, add_targets, core_rows, objective_ints, solve_model, usable_core
 from planner.optimize.problem import CoverageProblem
 from planner.optimize.solve import evaluate, solve
 
@@ -107,10 +107,16 @@ class PhasePlan:
 
     def to_dict(self, names: list[str]) -> dict[str, Any]:
         """JSON-ready summary per phase."""
-        return {"total_cost": round(self.total_cost, 6), "discounted_cost": round(self.discounted_cost, 6),
-                "feasible": self.feasible, "violations": list(self.violations),
-                "phases": [{"name": n, "new_sites": int(self.new_sites[p]), "new_cost": round(float(self.new_cost[p]), 6)}
-                           for p, n in enumerate(names)]}
+        return {
+            "total_cost": round(self.total_cost, 6),
+            "discounted_cost": round(self.discounted_cost, 6),
+            "feasible": self.feasible,
+            "violations": list(self.violations),
+            "phases": [
+                {"name": n, "new_sites": int(self.new_sites[p]), "new_cost": round(float(self.new_cost[p]), 6)}
+                for p, n in enumerate(names)
+            ],
+        }
 
 
 @dataclass
@@ -139,10 +145,18 @@ class PhasedSolution:
 
     def to_dict(self, names: list[str]) -> dict[str, Any]:
         """JSON-ready record for the manifest."""
-        return {"status": self.status, "bound": _finite(self.bound), "gap": _finite(self.gap), "source": self.source,
-                "discount": [round(float(d), 9) for d in self.discount], "joint": self.plan.to_dict(names),
-                "myopic": self.myopic.to_dict(names), "saving": round(self.saving, 6), "infeasible": self.infeasible,
-                "stats": self.stats}
+        return {
+            "status": self.status,
+            "bound": _finite(self.bound),
+            "gap": _finite(self.gap),
+            "source": self.source,
+            "discount": [round(float(d), 9) for d in self.discount],
+            "joint": self.plan.to_dict(names),
+            "myopic": self.myopic.to_dict(names),
+            "saving": round(self.saving, 6),
+            "infeasible": self.infeasible,
+            "stats": self.stats,
+        }
 
 
 def _finite(v: float) -> float | None:
@@ -154,8 +168,9 @@ def discount_factors(n_phases: int, rate: float) -> NDArray[np.float64]:
     return np.power(1.0 + float(rate), -np.arange(n_phases, dtype=np.float64))
 
 
-def evaluate_phases(problem: CoverageProblem, specs: list[PhaseSpec], phase: NDArray[np.int64],
-                    discount: NDArray[np.float64]) -> PhasePlan:
+def evaluate_phases(
+    problem: CoverageProblem, specs: list[PhaseSpec], phase: NDArray[np.int64], discount: NDArray[np.float64]
+) -> PhasePlan:
     """Cost, coverage and violations of a phase assignment (``phase[j]`` = phase built, −1 never)."""
     assert problem.fixed is not None
     ph = np.asarray(phase, dtype=np.int64).copy()
@@ -172,11 +187,16 @@ def evaluate_phases(problem: CoverageProblem, specs: list[PhaseSpec], phase: NDA
         new_sites[p] = int((new & ~problem.fixed).sum())
         ev = evaluate(problem, np.flatnonzero((ph >= 0) & (ph <= p)))
         cov[p] = ev["area_fraction"]
-        short = [problem.area_names[a] for a in range(problem.n_areas)
-                 if spec.targets[a] > 0 and ev["area_covered"][a] + _EPS * max(1.0, ev["area_total"][a])
-                 < spec.targets[a] * ev["area_total"][a]]
+        short = [
+            problem.area_names[a]
+            for a in range(problem.n_areas)
+            if spec.targets[a] > 0
+            and ev["area_covered"][a] + _EPS * max(1.0, ev["area_total"][a]) < spec.targets[a] * ev["area_total"][a]
+        ]
         if short:
-            bad.append(f"phase {spec.name}: target not met in {', '.join(short[:5])}" + (" …" if len(short) > 5 else ""))
+            bad.append(
+                f"phase {spec.name}: target not met in {', '.join(short[:5])}" + (" …" if len(short) > 5 else "")
+            )
         if spec.budget > 0 and new_cost[p] > spec.budget * (1 + 1e-12) + 1e-9:
             bad.append(f"phase {spec.name}: new sites cost {new_cost[p]:.1f} 万元 > budget {spec.budget:g}")
         if spec.max_sites > 0 and new_sites[p] > spec.max_sites:
@@ -184,8 +204,9 @@ def evaluate_phases(problem: CoverageProblem, specs: list[PhaseSpec], phase: NDA
     return PhasePlan(ph, new_cost, new_sites, cov, float(new_cost.sum()), float((new_cost * discount).sum()), bad)
 
 
-def _sub_problem(problem: CoverageProblem, targets: NDArray[np.float64], built: NDArray[np.bool_],
-                 allowed: NDArray[np.bool_] | None) -> CoverageProblem:
+def _sub_problem(
+    problem: CoverageProblem, targets: NDArray[np.float64], built: NDArray[np.bool_], allowed: NDArray[np.bool_] | None
+) -> CoverageProblem:
     """Phase targets met with ``built`` fixed at cost 0 (the objective is the new cost) and only ``allowed`` columns."""
     assert problem.fixed is not None and problem.forbidden is not None and problem.col_type is not None
     fixed = problem.fixed | built
@@ -198,8 +219,16 @@ def _sub_problem(problem: CoverageProblem, targets: NDArray[np.float64], built: 
     if problem.type_caps:
         extra = built & ~problem.fixed
         caps = {t: max(0, int(c) - int((extra & (problem.col_type == t)).sum())) for t, c in problem.type_caps.items()}
-    return replace(problem, cost=cost, area_target=np.asarray(targets, np.float64), fixed=fixed, forbidden=forbidden,
-                   type_caps=caps, budget=None, max_sites=None)
+    return replace(
+        problem,
+        cost=cost,
+        area_target=np.asarray(targets, np.float64),
+        fixed=fixed,
+        forbidden=forbidden,
+        type_caps=caps,
+        budget=None,
+        max_sites=None,
+    )
 
 
 def _sizes(problem: CoverageProblem, specs: list[PhaseSpec]) -> NDArray[np.float64]:
@@ -212,9 +241,17 @@ def _sizes(problem: CoverageProblem, specs: list[PhaseSpec]) -> NDArray[np.float
     return out
 
 
-def solve_phases(problem: CoverageProblem, specs: list[PhaseSpec], *, discount_rate: float = 0.0,
-                 time_limit_s: float = 60.0, work_limit: float = 0.0, workers: int = 2, seed: int = 0,
-                 full_model_cols: int = FULL_MODEL_COLS) -> PhasedSolution:
+def solve_phases(
+    problem: CoverageProblem,
+    specs: list[PhaseSpec],
+    *,
+    discount_rate: float = 0.0,
+    time_limit_s: float = 60.0,
+    work_limit: float = 0.0,
+    workers: int = 2,
+    seed: int = 0,
+    full_model_cols: int = FULL_MODEL_COLS,
+) -> PhasedSolution:
     """Plan the phases jointly (see the module docstring) and the myopic plan for comparison.
 
     Parameters
@@ -249,14 +286,30 @@ def solve_phases(problem: CoverageProblem, specs: list[PhaseSpec], *, discount_r
     sub_work = SUBSOLVE_SHARE * work
     stats: dict[str, Any] = {"work_limit": round(work, 3), "solves": []}
 
-    def run(p: int, built: NDArray[np.bool_], allowed: NDArray[np.bool_] | None, label: str) -> tuple[NDArray[np.bool_] | None, float]:
+    def run(
+        p: int, built: NDArray[np.bool_], allowed: NDArray[np.bool_] | None, label: str
+    ) -> tuple[NDArray[np.bool_] | None, float]:
         units = max(1.0, sub_work * sizes[p] * (SCRATCH_WEIGHT if label == "scratch" else 1.0) / float(weights.sum()))
-        sol = solve(_sub_problem(problem, specs[p].targets, built, allowed), "min_cost",
-                    time_limit_s=max(0.05, time_limit_s * units / work), work_limit=units, workers=workers, seed=seed,
-                    backend="auto")
-        stats["solves"].append({"stage": label, "phase": specs[p].name, "status": sol.status,
-                                "objective": _finite(sol.objective), "bound": _finite(sol.bound),
-                                "work_units": round(float(units), 3), "runtime_s": round(sol.runtime_s, 3)})
+        sol = solve(
+            _sub_problem(problem, specs[p].targets, built, allowed),
+            "min_cost",
+            time_limit_s=max(0.05, time_limit_s * units / work),
+            work_limit=units,
+            workers=workers,
+            seed=seed,
+            backend="auto",
+        )
+        stats["solves"].append(
+            {
+                "stage": label,
+                "phase": specs[p].name,
+                "status": sol.status,
+                "objective": _finite(sol.objective),
+                "bound": _finite(sol.bound),
+                "work_units": round(float(units), 3),
+                "runtime_s": round(sol.runtime_s, 3),
+            }
+        )
         lb = float(sol.bound) if math.isfinite(sol.bound) else 0.0
         if sol.status in ("infeasible", "unknown") and not math.isfinite(sol.objective):
             return None, lb
@@ -342,8 +395,9 @@ def solve_phases(problem: CoverageProblem, specs: list[PhaseSpec], *, discount_r
     return PhasedSolution(best, myopic, status, bound, gap, best_name, disc, infeasible, stats)
 
 
-def _guided(problem: CoverageProblem, specs: list[PhaseSpec], last: NDArray[np.bool_],
-            run: Any) -> NDArray[np.int64] | None:
+def _guided(
+    problem: CoverageProblem, specs: list[PhaseSpec], last: NDArray[np.bool_], run: Any
+) -> NDArray[np.int64] | None:
     """Forward plan guided by the last phase's scratch plan ``last``.
 
     Each phase but the last picks the cheapest sites among ``last`` (and what is built) that
@@ -358,13 +412,17 @@ def _guided(problem: CoverageProblem, specs: list[PhaseSpec], last: NDArray[np.b
     phase[built] = 0
     for p in range(n_ph):
         spec = specs[p]
+        sel: NDArray[np.bool_] | None
         if p == n_ph - 1 and not (built & ~last).any():
             sel = last | built
         else:
             sel = run(p, built, last | built, "guided")[0] if p < n_ph - 1 else None
             new = sel & ~built if sel is not None else None
-            if new is None or (spec.budget > 0 and float(problem.cost[new].sum()) > spec.budget + 1e-9) \
-                    or (spec.max_sites > 0 and int((new & ~problem.fixed).sum()) > spec.max_sites):
+            if (
+                new is None
+                or (spec.budget > 0 and float(problem.cost[new].sum()) > spec.budget + 1e-9)
+                or (spec.max_sites > 0 and int((new & ~problem.fixed).sum()) > spec.max_sites)
+            ):
                 sel = run(p, built, None, "guided")[0]
             if sel is None:
                 return None
@@ -388,8 +446,14 @@ def _best(plans: list[tuple[str, PhasePlan]]) -> tuple[str, PhasePlan]:
     return plans[i]
 
 
-def _infeasible_phases(problem: CoverageProblem, specs: list[PhaseSpec], best: PhasePlan, lbs: NDArray[np.float64],
-                       jinfo: dict[str, Any], full: bool) -> list[dict[str, Any]]:
+def _infeasible_phases(
+    problem: CoverageProblem,
+    specs: list[PhaseSpec],
+    best: PhasePlan,
+    lbs: NDArray[np.float64],
+    jinfo: dict[str, Any],
+    full: bool,
+) -> list[dict[str, Any]]:
     """Phases the plan misses, each with its reason (unreachable demand, budget too small, site cap)."""
     if best.feasible:
         return []
@@ -404,153 +468,112 @@ def _infeasible_phases(problem: CoverageProblem, specs: list[PhaseSpec], best: P
         cum_budget += spec.budget
         unreach = [problem.area_names[a] for a in range(problem.n_areas) if spec.targets[a] > reach[a] + 1e-9]
         if unreach:
-            out.append({"phase": spec.name, "reason": "unreachable demand",
-                        "message": f"phase {spec.name}: targets above what every candidate together reaches in "
-                                   f"{', '.join(unreach[:5])}"})
+            out.append(
+                {
+                    "phase": spec.name,
+                    "reason": "unreachable demand",
+                    "message": f"phase {spec.name}: targets above what every candidate together reaches in "
+                    f"{', '.join(unreach[:5])}",
+                }
+            )
         elif capped and lbs[p] > cum_budget + 1e-9:
-            out.append({"phase": spec.name, "reason": "budget too small for the target",
-                        "message": f"phase {spec.name}: its targets need at least {lbs[p]:.1f} 万元 of sites, the budgets "
-                                   f"up to it allow {cum_budget:g} 万元"})
+            out.append(
+                {
+                    "phase": spec.name,
+                    "reason": "budget too small for the target",
+                    "message": f"phase {spec.name}: its targets need at least {lbs[p]:.1f} 万元 of sites, the budgets "
+                    f"up to it allow {cum_budget:g} 万元",
+                }
+            )
         elif any(v.startswith(f"phase {spec.name}:") for v in best.violations):
             why = [v for v in best.violations if v.startswith(f"phase {spec.name}:")]
             proven = full and jinfo.get("cpsat_status") == "INFEASIBLE"
-            reason = "budget too small for the target" if any("budget" in w for w in why) else (
-                "site cap too small for the target" if any("max_sites" in w for w in why) else "no plan found")
-            out.append({"phase": spec.name, "reason": reason,
-                        "message": "; ".join(why) + (" (proven: no plan meets every phase)" if proven else
-                                                     " (best plan found; raise the budget or the solver limit)")})
+            reason = (
+                "budget too small for the target"
+                if any("budget" in w for w in why)
+                else ("site cap too small for the target" if any("max_sites" in w for w in why) else "no plan found")
+            )
+            out.append(
+                {
+                    "phase": spec.name,
+                    "reason": reason,
+                    "message": "; ".join(why)
+                    + (
+                        " (proven: no plan meets every phase)"
+                        if proven
+                        else " (best plan found; raise the budget or the solver limit)"
+                    ),
+                }
+            )
     return out
 
 
-def _joint_cpsat(problem: CoverageProblem, specs: list[PhaseSpec], disc: NDArray[np.float64], core: NDArray[np.int64],
-                 hint: NDArray[np.int64], budget: Budget, workers: int,
-                 seed: int) -> tuple[NDArray[np.int64] | None, float, dict[str, Any]]:
+def _joint_cpsat(
+    problem: CoverageProblem,
+    specs: list[PhaseSpec],
+    disc: NDArray[np.float64],
+    core: NDArray[np.int64],
+    hint: NDArray[np.int64],
+    budget: Budget,
+    workers: int,
+    seed: int,
+) -> tuple[NDArray[np.int64] | None, float, dict[str, Any]]:
     """CP-SAT on the multi-phase model over ``core`` (free columns); phases per column, bound (万元), info."""
-    assert problem.fixed is not None and problem.col_type is not None and problem.col_group is not None
-    n_ph, n = len(specs), problem.n_cols
-    info: dict[str, Any] = {}
-    fixed = problem.fixed
-    a = problem.a
-    base_cnt = np.asarray(a[:, np.flatnonzero(fixed)].sum(axis=1)).ravel().astype(np.int64) if fixed.any() else np.zeros(a.shape[0], np.int64)
+    assert problem.fixed is not None
+    n_ph, fixed = len(specs), problem.fixed
     targeted = np.zeros(problem.n_areas, dtype=bool)
     for s in specs:
         targeted |= s.targets > 0
-    # side constraints touching a fixed site forbid the core column
-    drop = np.zeros(n, dtype=bool)
-    if problem.conflicts is not None:
-        for u, v in problem.conflicts:
-            if fixed[u]:
-                drop[v] = True
-            if fixed[v]:
-                drop[u] = True
-    g = problem.col_group
-    for grp in np.unique(g[fixed & (g >= 0)]):
-        drop |= g == grp
-    core = core[~drop[core]]
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[core] = np.arange(core.size)
-    rows = np.flatnonzero(targeted[problem.row_area] & (base_cnt < problem.row_k))
-    total_w = np.bincount(problem.row_area, weights=problem.row_weight, minlength=problem.n_areas)
-    const_w = np.bincount(problem.row_area, weights=problem.row_weight * (base_cnt >= problem.row_k), minlength=problem.n_areas)
-    sub = sp.csr_matrix(a[rows][:, core]) if core.size else sp.csr_matrix((rows.size, 0))
-    k_left = (problem.row_k[rows] - base_cnt[rows]).astype(np.int64)
-    ok = np.diff(sub.indptr) >= k_left
-    sub, w, ar, k, _ = merge_rows(sp.csr_matrix(sub[ok]), problem.row_weight[rows][ok], problem.row_area[rows][ok], k_left[ok],
-                                  np.zeros(int(ok.sum()), dtype=bool))
-    info["rows"] = int(sub.shape[0])
-    reach_w = const_w + np.bincount(ar, weights=w, minlength=problem.n_areas)
+    core = usable_core(problem, core)
+    rows = core_rows(problem, core, targeted)
+    info: dict[str, Any] = {"rows": int(rows.a.shape[0])}
+    reach = rows.reachable()
     for s in specs:
-        if ((s.targets * total_w) > reach_w + _EPS * np.maximum(total_w, 1.0)).any():
-            info["cpsat_status"] = "CORE_INFEASIBLE"
-            info["phase"] = s.name
+        if ((s.targets * rows.total_w) > reach + _EPS * np.maximum(rows.total_w, 1.0)).any():
+            info.update({"cpsat_status": "CORE_INFEASIBLE", "phase": s.name})
             return None, math.nan, info
     model = cp_model.CpModel()
-    x = [[model.new_bool_var(f"x{j}_{p}") for p in range(n_ph)] for j in range(core.size)]
-    for j in range(core.size):
+    m = core.size
+    x = [[model.new_bool_var(f"x{j}_{p}") for p in range(n_ph)] for j in range(m)]
+    for j in range(m):
         for p in range(1, n_ph):
             model.add_implication(x[j][p - 1], x[j][p])
-    w_scale, w_int, w_exact = int_scale(w)
     for p, s in enumerate(specs):
-        areas = np.flatnonzero(s.targets > 0)
-        for area in areas:
-            need = s.targets[area] * total_w[area] - const_w[area]
-            if need <= _EPS * max(total_w[area], 1.0):
-                continue
-            idx = np.flatnonzero(ar == area)
-            ys = []
-            for i in idx:
-                cols = sub.indices[sub.indptr[i]:sub.indptr[i + 1]]
-                yi = model.new_bool_var(f"y{i}_{p}")
-                lits = [x[int(c)][p] for c in cols]
-                if k[i] == 1:
-                    model.add_bool_or(lits).only_enforce_if(yi)
-                else:
-                    model.add(sum(lits) >= int(k[i])).only_enforce_if(yi)
-                ys.append((int(w_int[i]), yi))
-            req = math.ceil(need * w_scale - 1e-6)
-            model.add(sum(c * v for c, v in ys) >= req)
+        add_targets(model, rows, s.targets, functools.partial(_lit, x, p), f"p{p}")
     cost = problem.cost[core]
     c_scale, c_int, c_exact = int_scale(cost)
     c_up = c_int if c_exact else np.ceil(cost * c_scale).astype(np.int64)
     for p, s in enumerate(specs):
+        new = [(x[j][p], x[j][p - 1] if p else None) for j in range(m)]
         if s.budget > 0:
-            terms = [int(c_up[j]) * x[j][p] for j in range(core.size)]
-            prev = [int(c_up[j]) * x[j][p - 1] for j in range(core.size)] if p else []
-            model.add(sum(terms) - sum(prev) <= math.floor(s.budget * c_scale + 1e-6))
+            spent = sum(int(c_up[j]) * now for j, (now, _) in enumerate(new))
+            before = sum(int(c_up[j]) * prev for j, (_, prev) in enumerate(new) if prev is not None)
+            model.add(spent - before <= math.floor(s.budget * c_scale + 1e-6))
         if s.max_sites > 0:
-            model.add(sum(x[j][p] for j in range(core.size)) - (sum(x[j][p - 1] for j in range(core.size)) if p else 0)
-                      <= s.max_sites)
-    last = n_ph - 1
-    if problem.conflicts is not None:
-        for u, v in problem.conflicts:
-            if pos[u] >= 0 and pos[v] >= 0:
-                model.add_at_most_one([x[int(pos[u])][last], x[int(pos[v])][last]])
-    gc = g[core]
-    for grp in np.unique(gc[gc >= 0]):
-        members = np.flatnonzero(gc == grp)
-        if members.size > 1:
-            model.add_at_most_one([x[int(j)][last] for j in members])
-    if problem.type_caps:
-        tc = problem.col_type[core]
-        for t, cap in problem.type_caps.items():
-            members = np.flatnonzero(tc == t)
-            if members.size > cap:
-                model.add(sum(x[int(j)][last] for j in members) <= int(cap))
+            model.add(sum(now for now, _ in new) - sum(prev for _, prev in new if prev is not None) <= s.max_sites)
+    add_side(model, problem, core, [x[j][n_ph - 1] for j in range(m)])
     # objective: Σ_p (d_p − d_{p+1}) c_j x_jp
-    d_next = np.r_[disc[1:], 0.0]
-    coef = np.outer(cost, disc - d_next)
-    o_scale, o_int, o_exact = int_scale(coef.ravel())
-    if not o_exact and coef.size and coef.max() > 0:  # finer than int_scale's 1e6: the bound loses ≤ 0.5 unit per term
-        o_scale = 1e9 / float(coef.max())
-        o_int = np.round(coef.ravel() * o_scale).astype(np.int64)
-    o_int = o_int.reshape(coef.shape)
-    model.minimize(sum(int(o_int[j, p]) * x[j][p] for j in range(core.size) for p in range(n_ph) if o_int[j, p]))
+    o_scale, o_int, o_exact = objective_ints(np.outer(cost, disc - np.r_[disc[1:], 0.0]))
+    model.minimize(sum(int(o_int[j, p]) * x[j][p] for j in range(m) for p in range(n_ph) if o_int[j, p]))
     for j, col in enumerate(core):
         for p in range(n_ph):
             model.add_hint(x[j][p], bool(0 <= hint[col] <= p))
-    solver = cp_model.CpSolver()
-    prm = solver.parameters
-    prm.max_time_in_seconds = budget.seconds_left()
-    prm.num_workers = int(max(1, workers))
-    prm.random_seed = int(seed)
-    prm.interleave_search = True
-    prm.max_deterministic_time = max(0.01, budget.units() * DTIME_PER_UNIT)
-    st = solver.solve(model)
-    info.update({"cpsat_status": solver.status_name(st), "deterministic_time": round(float(solver.response_proto.deterministic_time), 3),
-                 "wall_s": round(solver.wall_time, 3), "exact_costs": bool(c_exact and o_exact and w_exact),
-                 "time_limited": bool(st not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-                                      and solver.wall_time >= 0.98 * prm.max_time_in_seconds)})
-    if st not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, found, more = solve_model(model, budget, workers, seed)
+    info.update(more)
+    info["exact_costs"] = bool(c_exact and o_exact)
+    if not found:
         return None, math.nan, info
-    phase = np.full(n, -1, dtype=np.int64)
+    phase = np.full(problem.n_cols, -1, dtype=np.int64)
     phase[fixed] = 0
     for j, col in enumerate(core):
-        for p in range(n_ph):
-            if solver.boolean_value(x[j][p]):
-                phase[col] = p
-                break
-    fixed_cost = float((problem.cost[fixed]).sum())
+        built = [p for p in range(n_ph) if solver.boolean_value(x[j][p])]
+        if built:
+            phase[col] = built[0]
     # rounded coefficients: each of the at most core × phases terms is off by ≤ 0.5 integer units
-    slack = 0.0 if o_exact else 0.5 * core.size * n_ph
-    bnd = (float(solver.best_objective_bound) - slack) / o_scale + fixed_cost
-    return phase, bnd, info
+    slack = 0.0 if o_exact else 0.5 * m * n_ph
+    return phase, (float(solver.best_objective_bound) - slack) / o_scale + float(problem.cost[fixed].sum()), info
+
+
+def _lit(x: list[list[Any]], p: int, col: int) -> Any:
+    """The literal of core column ``col`` in phase ``p``."""
+    return x[col][p]

@@ -47,8 +47,9 @@ class Rollout:
     site_tenants: dict[str, int] = field(default_factory=dict)
 
 
-def area_targets(table: dict[str, float], areas: gpd.GeoDataFrame, key: str, source: str,
-                 default: np.ndarray | None = None) -> np.ndarray:
+def area_targets(
+    table: dict[str, float], areas: gpd.GeoDataFrame, key: str, source: str, default: np.ndarray | None = None
+) -> np.ndarray:
     """Per-area targets from class / area-id keys (an area id wins over its class); unknown ids exit 2."""
     ids = areas["id"].astype(str).tolist()
     classes = areas["class"].astype(str).tolist()
@@ -56,9 +57,19 @@ def area_targets(table: dict[str, float], areas: gpd.GeoDataFrame, key: str, sou
 
     unknown = [k for k in table if k not in PRIORITY_CLASSES and k not in ids]
     if unknown:
-        raise ScenarioError([Problem(f"target for {k!r}: no priority class or area id of that name", source, f"[{key}.{k}]",
-                                     f"use a priority class or one of the area ids ({', '.join(ids[:8])}"
-                                     + (" …" if len(ids) > 8 else "") + ")") for k in unknown])
+        raise ScenarioError(
+            [
+                Problem(
+                    f"target for {k!r}: no priority class or area id of that name",
+                    source,
+                    f"[{key}.{k}]",
+                    f"use a priority class or one of the area ids ({', '.join(ids[:8])}"
+                    + (" …" if len(ids) > 8 else "")
+                    + ")",
+                )
+                for k in unknown
+            ]
+        )
     out = np.zeros(len(areas)) if default is None else np.asarray(default, float).copy()
     for i, (aid, cls) in enumerate(zip(ids, classes, strict=True)):
         if aid in table:
@@ -70,14 +81,22 @@ def area_targets(table: dict[str, float], areas: gpd.GeoDataFrame, key: str, sou
 
 def single_plan_view(scenario: Scenario) -> Scenario:
     """``scenario`` for the single-plan problem stage: with phases or operators its class targets are not
-    the plan's (each phase / operator has its own), so they are capped silently rather than raised."""
+    the plan's (each phase / operator has its own), so they are capped silently rather than raised.
+    """
     if not (scenario.phases or scenario.operators) or scenario.objective.on_infeasible == "cap":
         return scenario
     return scenario.model_copy(update={"objective": scenario.objective.model_copy(update={"on_infeasible": "cap"})})
 
 
-def plan_rollout(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: CandidateSites, setup: ProblemSetup,
-                 terrain: Terrain | None, cov: CoverageMatrix | None = None) -> Rollout | None:
+def plan_rollout(
+    scenario: Scenario,
+    inputs: InputLayers,
+    area: StudyArea,
+    sites: CandidateSites,
+    setup: ProblemSetup,
+    terrain: Terrain | None,
+    cov: CoverageMatrix | None = None,
+) -> Rollout | None:
     """Solve the phases or the operators of ``scenario`` (None when it has neither).
 
     ``cov`` is the coverage of ``scenario.radio``: an operator with the same radio settings reuses it.
@@ -91,9 +110,11 @@ def plan_rollout(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites
 
 def _infeasible(scenario: Scenario, messages: list[str], what: str) -> list[str]:
     if messages and scenario.objective.on_infeasible == "error":
-        raise InfeasibleTargetError([Problem(m, "scenario", what, "raise the budget, lower the target or add candidates")
-                                     for m in messages], diagnostics={"infeasible": messages})
-    return [m + " (objective.on_infeasible = \"cap\": the plan is the best found)" for m in messages]
+        raise InfeasibleTargetError(
+            [Problem(m, "scenario", what, "raise the budget, lower the target or add candidates") for m in messages],
+            diagnostics={"infeasible": messages},
+        )
+    return [m + ' (objective.on_infeasible = "cap": the plan is the best found)' for m in messages]
 
 
 def _phases(scenario: Scenario, area: StudyArea, sites: CandidateSites, setup: ProblemSetup) -> Rollout:
@@ -109,16 +130,29 @@ def _phases(scenario: Scenario, area: StudyArea, sites: CandidateSites, setup: P
         t = area_targets(carried, areas, f"phases.{i}.targets", src)
         over = t > setup.reach + 1e-9
         for a in np.flatnonzero(over):
-            warnings.append(f"phase {ph.name}: area {areas['name'].iloc[a]!r} target {t[a]:.1%} is unreachable demand "
-                            f"(at most {setup.reach[a]:.1%} within reach); planned for the reachable share")
+            warnings.append(
+                f"phase {ph.name}: area {areas['name'].iloc[a]!r} target {t[a]:.1%} is unreachable demand "
+                f"(at most {setup.reach[a]:.1%} within reach); planned for the reachable share"
+            )
         if over.any() and scenario.objective.on_infeasible == "error":
-            raise InfeasibleTargetError([Problem(w, src, f"[phases.{i}.targets]", "lower the target or add candidates near the area")
-                                         for w in warnings], diagnostics={"infeasible": warnings})
+            raise InfeasibleTargetError(
+                [
+                    Problem(w, src, f"[phases.{i}.targets]", "lower the target or add candidates near the area")
+                    for w in warnings
+                ],
+                diagnostics={"infeasible": warnings},
+            )
         t = np.where(over, np.floor(setup.reach * 1e4) / 1e4, t)
         specs.append(PhaseSpec(ph.name, t, float(ph.budget), int(ph.max_sites)))
-    res = solve_phases(setup.problem, specs, discount_rate=scenario.objective.discount_rate,
-                       time_limit_s=scenario.solver.time_limit_s, work_limit=scenario.solver.work_limit,
-                       workers=scenario.solver.workers, seed=scenario.scenario.seed)
+    res = solve_phases(
+        setup.problem,
+        specs,
+        discount_rate=scenario.objective.discount_rate,
+        time_limit_s=scenario.solver.time_limit_s,
+        work_limit=scenario.solver.work_limit,
+        workers=scenario.solver.workers,
+        seed=scenario.scenario.seed,
+    )
     warnings += _infeasible(scenario, [i["message"] for i in res.infeasible], "[phases]")
     names = [s.name for s in specs]
     selected = np.flatnonzero(res.plan.phase >= 0).astype(np.int64)
@@ -126,9 +160,20 @@ def _phases(scenario: Scenario, area: StudyArea, sites: CandidateSites, setup: P
     record["targets"] = [[round(float(v), 6) for v in s.targets] for s in specs]
     record["budgets"] = [s.budget for s in specs]
     record["max_sites"] = [s.max_sites for s in specs]
-    record["coverage"] = {"joint": np.round(res.plan.coverage, 6).tolist(), "myopic": np.round(res.myopic.coverage, 6).tolist()}
-    sol = Solution(res.status, float(res.plan.total_cost), res.bound, res.gap, selected, float(res.stats["runtime_s"]),
-                   "phases", {"phases": record})
+    record["coverage"] = {
+        "joint": np.round(res.plan.coverage, 6).tolist(),
+        "myopic": np.round(res.myopic.coverage, 6).tolist(),
+    }
+    sol = Solution(
+        res.status,
+        float(res.plan.total_cost),
+        res.bound,
+        res.gap,
+        selected,
+        float(res.stats["runtime_s"]),
+        "phases",
+        {"phases": record},
+    )
     ids = cands["id"].astype(str).to_numpy()
     site_phase = {str(ids[j]): names[int(res.plan.phase[j])] for j in selected}
     return Rollout(sol, warnings, record, site_phase=site_phase)
@@ -144,22 +189,37 @@ def tenancy(scenario: Scenario, cands: pd.DataFrame) -> tuple[np.ndarray, np.nda
         cfg = scenario.candidates.types.get(t)
         m = types == t
         cap[m] = cfg.max_tenants if cfg is not None else 1
-        share[m] = cfg.share_cost if cfg is not None and cfg.share_cost is not None else DEFAULT_SHARE_COST_FRACTION * cost[m]
+        share[m] = (
+            cfg.share_cost if cfg is not None and cfg.share_cost is not None else DEFAULT_SHARE_COST_FRACTION * cost[m]
+        )
     if "max_tenants" in cands:
         raw = pd.to_numeric(cands["max_tenants"], errors="coerce").to_numpy(float)
         given = ~np.isnan(raw)
         bad = given & ((raw < 1) | (raw != np.round(raw)) | (raw > 10))
         if bad.any():
             rows = np.flatnonzero(bad)[:5]
-            raise InputDataError(Problem(f"max_tenants must be a whole number from 1 to 10 (ids {', '.join(cands['id'].astype(str).iloc[rows])})",
-                                         str(scenario.inputs.candidates), "column max_tenants",
-                                         "give the operators each pole can host (1 = no sharing), or leave the cell empty for the type default"))
+            raise InputDataError(
+                Problem(
+                    "max_tenants must be a whole number from 1 to 10 "
+                    f"(ids {', '.join(cands['id'].astype(str).iloc[rows])})",
+                    str(scenario.inputs.candidates),
+                    "column max_tenants",
+                    "give the operators each pole can host (1 = no sharing), "
+                    "or leave the cell empty for the type default",
+                )
+            )
         cap[given] = raw[given].astype(np.int64)
     return cap, share
 
 
-def _operators(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: CandidateSites,
-               terrain: Terrain | None, cov: CoverageMatrix | None) -> Rollout:
+def _operators(
+    scenario: Scenario,
+    inputs: InputLayers,
+    area: StudyArea,
+    sites: CandidateSites,
+    terrain: Terrain | None,
+    cov: CoverageMatrix | None,
+) -> Rollout:
     from planner.optimize.operators import solve_operators
     from planner.stages.coverage import compute_coverage
 
@@ -168,10 +228,15 @@ def _operators(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: 
     warnings: list[str] = []
     problems, names = [], []
     for key, op in scenario.operators.items():
-        radio = scenario.radio.model_copy(update={
-            "band": op.band,
-            "threshold_dbm": scenario.radio.threshold_dbm if op.threshold_dbm is None else op.threshold_dbm,
-            "penetration_loss_db": scenario.radio.penetration_loss_db if op.penetration_loss_db is None else op.penetration_loss_db})
+        radio = scenario.radio.model_copy(
+            update={
+                "band": op.band,
+                "threshold_dbm": scenario.radio.threshold_dbm if op.threshold_dbm is None else op.threshold_dbm,
+                "penetration_loss_db": scenario.radio.penetration_loss_db
+                if op.penetration_loss_db is None
+                else op.penetration_loss_db,
+            }
+        )
         sc_o = scenario.model_copy(update={"radio": radio})
         if cov is not None and radio == scenario.radio:
             cov_o = cov  # same band and settings as [radio]: the run's own coverage
@@ -179,17 +244,29 @@ def _operators(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: 
             cov_o, _, w = compute_coverage(sc_o, inputs, area, sites)
             warnings += [f"operator {op.name}: {m}" for m in w]
         areas_o = areas.copy()
-        areas_o["target"] = area_targets(dict(op.targets), areas, f"operators.{key}.targets", src,
-                                         default=areas["target"].to_numpy(float))
+        areas_o["target"] = area_targets(
+            dict(op.targets), areas, f"operators.{key}.targets", src, default=areas["target"].to_numpy(float)
+        )
         setup_o = build_problem(sc_o, cands, areas_o, area.demand, cov_o, terrain)
         warnings += [f"operator {op.name}: {m}" for m in setup_o.warnings]
         problems.append(setup_o.problem)
         names.append(op.name)
     cap, share = tenancy(scenario, cands)
-    res = solve_operators(problems, cap, share, time_limit_s=scenario.solver.time_limit_s,
-                          work_limit=scenario.solver.work_limit, workers=scenario.solver.workers, seed=scenario.scenario.seed)
+    res = solve_operators(
+        problems,
+        cap,
+        share,
+        time_limit_s=scenario.solver.time_limit_s,
+        work_limit=scenario.solver.work_limit,
+        workers=scenario.solver.workers,
+        seed=scenario.scenario.seed,
+    )
     if not res.plan.feasible:
-        named = [v.replace(f"operator {o}:", f"operator {nm}:", 1) for v in res.plan.violations for o, nm in [_op_of(v, names)]]
+        named = [
+            v.replace(f"operator {o}:", f"operator {nm}:", 1)
+            for v in res.plan.violations
+            for o, nm in [_op_of(v, names)]
+        ]
         warnings += _infeasible(scenario, named, "[operators]")
     record = res.to_dict(names)
     record["bands"] = [op.band for op in scenario.operators.values()]
@@ -203,8 +280,16 @@ def _operators(scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: 
     ids = cands["id"].astype(str).to_numpy()
     site_ops = {str(ids[j]): "、".join(names[o] for o in range(len(names)) if res.plan.z[o, j]) for j in selected}
     site_ten = {str(ids[j]): int(t[j]) for j in selected}
-    sol = Solution(res.status, float(res.plan.cost), res.bound, res.gap, selected, float(res.stats["runtime_s"]),
-                   "operators", {"operators": record})
+    sol = Solution(
+        res.status,
+        float(res.plan.cost),
+        res.bound,
+        res.gap,
+        selected,
+        float(res.stats["runtime_s"]),
+        "operators",
+        {"operators": record},
+    )
     return Rollout(sol, warnings, record, site_operators=site_ops, site_tenants=site_ten)
 
 
