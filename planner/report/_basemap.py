@@ -108,7 +108,7 @@ def load_basemap(plan: Plan) -> tuple[gpd.GeoDataFrame | None, str]:
     path = Path(path)
     try:
         raw = gpd.read_file(path)
-    except Exception as exc:  # any reader failure: the map is drawn without the basemap (display only)
+    except (OSError, RuntimeError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors: drawn without it
         msg = f"inputs.basemap {path}: cannot be read ({type(exc).__name__}); the map is drawn without it"
         log.warning(msg)
         return None, msg

@@ -134,7 +134,7 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
     with sync_api.sync_playwright() as pw:  # type: ignore[attr-defined]
         try:
             browser = pw.chromium.launch(executable_path=chromium, args=ARGS, timeout=ms)
-        except Exception as exc:
+        except sync_api.Error as exc:  # type: ignore[attr-defined]
             raise PlannerError(Problem(f"Chromium ({chromium}) did not start: {str(exc).splitlines()[0][:200]}", "report", "pdf",
                                        "check that it runs (chromium --headless --version), or set PLANNER_CHROMIUM")) from None
         try:
