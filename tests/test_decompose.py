@@ -97,3 +97,14 @@ def test_threshold_keeps_small_models_on_the_direct_solve() -> None:
     assert not decompose_applies(p, "min_cost")
     assert decompose_applies(p, "min_cost", min_cols=100)
     assert not decompose_applies(p, "max_coverage", min_cols=100)
+
+
+def test_report_states_the_decomposition() -> None:
+    from planner.report.html import _decomposition_rows
+
+    d = {"tiles": 81, "tile_m": 3000.0, "repair_added": 12, "polish_removed": 40}
+    assert _decomposition_rows({"stats": {}}, "zh") == []
+    (zh_label, zh), = _decomposition_rows({"stats": {"decomposition": d}}, "zh")
+    assert zh_label == "分区求解" and "81 个 3 公里" in zh and "拉格朗日" in zh
+    (_, en), = _decomposition_rows({"stats": {"decomposition": d}}, "en")
+    assert "81 tiles of 3 km" in en and "added 12" in en and "removed 40" in en

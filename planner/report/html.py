@@ -199,6 +199,7 @@ def report_context(plan: Plan) -> dict[str, Any]:
         (t["gap"], _pct(sol.get("gap"), 2) if sol.get("gap") is not None else "–"),
         (t["runtime"], _num(sol.get("runtime_s"), 2)), (t["backend"], sol.get("backend", "")),
     ]
+    solver_rows += _decomposition_rows(sol, lang)
     fmap = build_map(plan)
     head, body, script = map_parts(plan, fmap)
     curve = "chart_pareto" if plan.extras.get("pareto") else "chart_rollout" if charts.has_rollout(plan) else "chart_areas"
@@ -303,3 +304,17 @@ def write_report(plan: Plan, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(render_report(plan), encoding="utf-8")
     return path
+
+
+def _decomposition_rows(sol: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The spatial decomposition of a large solve (planner.optimize.decompose), when one was used."""
+    d = (sol.get("stats") or {}).get("decomposition")
+    if not d:
+        return []
+    km = float(d.get("tile_m", 0)) / 1000
+    if lang == "en":
+        return [("Spatial decomposition", f"{d.get('tiles')} tiles of {km:g} km; border and area repair added "
+                 f"{d.get('repair_added')} sites, polishing removed {d.get('polish_removed')}; bound: one Lagrangian "
+                 "relaxation of the whole model")]
+    return [("分区求解", f"{d.get('tiles')} 个 {km:g} 公里见方分区；边界与区域目标修复增加 {d.get('repair_added')} 个站址，"
+             f"精简去除 {d.get('polish_removed')} 个；下界：全模型拉格朗日松弛")]
