@@ -133,6 +133,9 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
             text = None
             # Excel's "Unicode text" export is UTF-16 with a BOM (tab-separated)
             encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
+            head = data[:2000]
+            if head.count(0) > len(head) // 4:  # UTF-16 without a BOM: every other byte of ASCII text is NUL
+                encodings = ("utf-16-le",) if head[1::2].count(0) > head[0::2].count(0) else ("utf-16-be",)
             for enc in encodings:
                 try:
                     text = data.decode(enc)
@@ -262,7 +265,8 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
 
 def _refuse_antimeridian(gdf: gpd.GeoDataFrame, path: Path) -> None:
     """Refuse a boundary without area, or one wider than 180° of longitude: that crosses the antimeridian (or
-    has a stray feature on the far side of the globe), and its lon/lat centre would pick a metric zone near 0°."""
+    has a stray feature on the far side of the globe), and its lon/lat centre would pick a metric zone near 0°.
+    """
     polys = gdf.geometry[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
     if len(polys) and not (shapely.area(shapely.make_valid(polys.to_numpy())) > 0).any():
         raise InputDataError(Problem(

@@ -238,6 +238,13 @@ def register_more(c: ModuleType) -> None:
            fragments=("candidates.csv", "'L0005'", "cost 1e-300 万元 is out of range", "0.01 ≤ cost"))(_cell(c, 5, 4, "1e-300"))
 
 
+    @c.case("utf16_without_bom", "a UTF-16 (little-endian) CSV without a byte-order mark: read as UTF-16, works",
+            command="validate", exit_code=0, fragments=("OK:", "38 candidates"))
+    def _utf16_nobom(f: Path) -> None:
+        text = (f / "candidates.csv").read_text(encoding="utf-8")
+        (f / "candidates.csv").write_bytes(text.replace(",", "\t").encode("utf-16-le"))
+
+
 def _cell(c: ModuleType, row: int, col: int, value: str) -> object:
     def build(f: Path) -> None:
         def bad(rows: list[list[str]]) -> None:
