@@ -134,7 +134,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
             # Excel's "Unicode text" export is UTF-16 with a BOM (tab-separated)
             encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
             head = data[:2000]
-            if head.count(0) > len(head) // 4:  # UTF-16 without a BOM: every other byte of ASCII text is NUL
+            if encodings != ("utf-16",) and head.count(0) > len(head) // 4:  # UTF-16 without a BOM: every other byte is NUL
                 encodings = ("utf-16-le",) if head[1::2].count(0) > head[0::2].count(0) else ("utf-16-be",)
             for enc in encodings:
                 try:
