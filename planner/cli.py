@@ -245,6 +245,10 @@ def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 _RECEIVED: list[int] = []
 
 
+def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return fn(*args, **kwargs)
+
+
 def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
     """SIGINT/SIGTERM handler: unwind as ``KeyboardInterrupt("signal N")`` so that cleanup runs (exit code 128 + N).
 
@@ -265,8 +269,15 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / f"{args.scenario.stem}_sweep"
     check_out_dir(out, protect=[args.scenario], force=args.force)
     check_writable(out)
+    n_variants = 1
+    for item in args.params:
+        n_variants *= max(1, len(item.partition("=")[2].split(",")))
+    # one job runs the variants in this process (CP-SAT inside): compute in a worker thread so that a
+    # signal stops the solver (planner._stop); parallel jobs wait here and terminate their processes
+    inline = args.jobs == 1 or n_variants == 1
     with SweepProgressBar(err) as progress:
-        result = sweep(args.scenario, args.params, overrides=args.overrides, out_dir=out, jobs=args.jobs, progress=progress)
+        result = (_interruptible if inline else _call)(sweep, args.scenario, args.params, overrides=args.overrides,
+                                                       out_dir=out, jobs=args.jobs, progress=progress)
     print_sweep(out_c, result)
     if not args.quiet:
         print(f"report: {out.resolve() / 'report.html'}")

@@ -176,3 +176,34 @@ def test_no_solver_starts_after_a_stop_request() -> None:
     with _stop.stoppable(lambda: calls.append("stop")):
         calls.append("solve")
     assert calls == ["solve"]
+
+
+@pytest.mark.slow
+def test_sigterm_mid_sweep_in_one_process(slow_scenario: Path, tmp_path: Path) -> None:
+    """``sweep --jobs 1`` solves in the CLI's own process: a signal must still stop CP-SAT there."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    out = runs / "sweep"
+    log = tmp_path / "log.txt"
+    with log.open("w", encoding="utf-8") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "-v", "sweep", str(slow_scenario), "--param",
+                                 "objective.max_sites=11,12", "--jobs", "1", "--out", str(out)],
+                                stdout=fh, stderr=subprocess.STDOUT, cwd=tmp_path)
+    deadline = time.monotonic() + 240
+    while "stage: optimise" not in log.read_text(encoding="utf-8"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the sweep never reached the solve stage:\n" + log.read_text(encoding="utf-8")[-3000:])
+        time.sleep(0.1)
+    time.sleep(3.0)
+    try:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=EXIT_WITHIN_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text(encoding="utf-8")
+    assert rc == 143, text[-3000:]
+    assert "Traceback" not in text and "terminate called" not in text
+    assert list(runs.iterdir()) == [], "a temporary folder was left behind"
