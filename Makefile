@@ -36,9 +36,13 @@ test: $(STAMP) chromium
 bench: $(STAMP) .venv-bench/.stamp
 	$(PY) -m pytest -q tests/benchmarks -p no:cacheprovider -o addopts="" -s
 
+# ruff (pyproject [tool.ruff]), mypy --strict (pyproject [tool.mypy]) and the import contracts
+# (pyproject [tool.importlinter]: kernels never import planner, io never imports report, optimize
+# never imports geopandas, layers cli -> workflow -> pipeline -> stages -> ... -> kernels, no cycles)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check planner kernels tests data/build_demo.py
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

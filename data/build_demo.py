@@ -128,7 +128,8 @@ def write_geojson(path: Path, rows: Sequence[dict[str, Any]], geoms: Sequence[An
 def write_roads(path: Path, roads_m: gpd.GeoDataFrame) -> None:
     """The report's offline basemap (``inputs.basemap``): the OSM road lines the candidates were
     generated on, one feature per OSM ``highway`` class (merged lines), simplified to 2 m and
-    rounded to 1e-5° (about 1 m): display only, about 2 MB instead of 4.6 MB."""
+    rounded to 1e-5° (about 1 m): display only, about 2 MB instead of 4.6 MB.
+    """
     rows, geoms = [], []
     for cls in sorted(roads_m["highway"].astype(str).unique()):
         lines = shapely.line_merge(shapely.union_all(roads_m.geometry[roads_m["highway"].astype(str) == cls].to_numpy()))

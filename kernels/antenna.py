@@ -92,7 +92,8 @@ def lcs_offsets(dx: float, dy: float, dz: float, azimuth_deg: float, mech_tilt_d
 def sector_gain(dx: float, dy: float, dz: float, azimuth_deg: float, mech_tilt_deg: float, elec_tilt_deg: float,
                 hpbw_h_deg: float, hpbw_v_deg: float, sla_v_db: float, a_max_db: float) -> float:
     """Pattern gain (dB, ≤ 0) of one sector toward (dx, dy, dz) m: rotation, then the element pattern
-    with the vertical cut shifted by the electrical tilt."""
+    with the vertical cut shifted by the electrical tilt.
+    """
     pp, tp = lcs_offsets(dx, dy, dz, azimuth_deg, mech_tilt_deg)
     return element_gain(pp, tp - elec_tilt_deg, hpbw_h_deg, hpbw_v_deg, sla_v_db, a_max_db)
 

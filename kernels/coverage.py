@@ -347,7 +347,8 @@ def fill_terrain(
 ) -> None:
     """Pass 2 with terrain: RSRP as :func:`count_terrain` decided: ``clear_mode`` (the LOS
     formula, the expected loss under the LOS probability, or the mixture quantile) where the
-    DSM is clear, NLOS where it blocks. ``radius_los`` must be the radius of ``clear_mode``."""
+    DSM is clear, NLOS where it blocks. ``radius_los`` must be the radius of ``clear_mode``.
+    """
     n = sx.size
     lfc = math.log10(max(fc_ghz, 0.1))
     for s in range(n):

@@ -28,7 +28,7 @@ def _unique_cover(r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], sel: NDArr
     for q in range(r_ptr[i], r_ptr[i + 1]):
         c = r_idx[q]
         if c != skip and sel[c]:
-            return c
+            return int(c)
     return -1
 
 

@@ -115,7 +115,8 @@ def _add_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val:
 
 
 @jit
-def partial_ls(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: NDArray[np.int64],
+def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per move in the hot path)
+    c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: NDArray[np.int64],
                r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], r_pair: NDArray[np.int64],
                p_ptr: NDArray[np.int64], p_area: NDArray[np.int64],
                cost: NDArray[np.float64], w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64],
@@ -317,7 +318,8 @@ def _xorshift_py(x: int) -> int:
     return x & mask
 
 
-def partial_ls_py(cols: list[list[int]], cost: list[float], w: list[float], k: list[int], area: list[int],
+def partial_ls_py(  # noqa: C901 (line-by-line reference of partial_ls)
+    cols: list[list[int]], cost: list[float], w: list[float], k: list[int], area: list[int],
                   need: list[float], sel: list[bool], best_cost: float, alpha: list[float], stamp: list[int],
                   steps: int, seed: int, step0: int, n_draw: int) -> tuple[list[bool], float, list[bool], int]:
     """Pure-Python reference of :func:`partial_ls`: every score recomputed from scratch.

@@ -107,7 +107,7 @@ def fspl_db(fc_ghz: float, d3d_m: float) -> float:
 def _rma_pl1(fc: float, d3d: float, hb: float) -> float:
     a = min(0.03 * hb**1.72, 10.0)
     b = min(0.044 * hb**1.72, 14.77)
-    return (
+    return float(
         20.0 * math.log10(40.0 * math.pi * d3d * fc / 3.0)
         + a * math.log10(d3d)
         - b
@@ -287,7 +287,8 @@ def sigma_sf(model: int, los: bool) -> float:
 @jit
 def _mixture_cdf(x: float, p: float, pl_los: float, pl_nlos: float, s_los: float, s_nlos: float) -> tuple[float, float]:
     """``(F(x), F'(x))``: CDF and density of the LOS/NLOS mixture at loss ``x`` (dB); σ = 0 is a
-    point mass (density 0)."""
+    point mass (density 0).
+    """
     f = 0.0
     df = 0.0
     if s_los > 0.0:

@@ -133,7 +133,8 @@ def count_overlap(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], 
                   best_dbm: NDArray[np.float64], window_db: float, min_best_dbm: float,
                   overlap: NDArray[np.uint8]) -> None:
     """Second sweep: ``overlap[c]`` += 1 for each row within ``window_db`` of the final best, where that
-    best reaches ``min_best_dbm`` (saturating at 255). Only ``overlap`` is written."""
+    best reaches ``min_best_dbm`` (saturating at 255). Only ``overlap`` is written.
+    """
     for s in range(indptr.size - 1):
         for k in range(indptr[s], indptr[s + 1]):
             c = indices[k]

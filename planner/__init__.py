@@ -128,7 +128,9 @@ def sweep(
     return run_sweep(scenario, params, overrides=overrides, out_dir=out_dir, jobs=jobs, progress=progress)
 
 
-def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir: str | Path | None = None) -> Comparison:
+def compare_runs(
+    run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir: str | Path | None = None
+) -> Comparison:
     """Compare plan B against plan A (plans or run folders).
 
     See :func:`planner.workflow.compare.compare_runs`.

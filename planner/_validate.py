@@ -30,11 +30,16 @@ def guess_projected_crs(minx: float, maxx: float, miny: float, maxy: float) -> s
     if 1e7 <= minx and maxx < 1e8 and 1e6 <= miny and maxy < 1e7:
         zone = int(minx // 1e6)
         if 25 <= zone <= 45:
-            return f"8-digit eastings carry the Gauss-Krüger zone {zone}: probably EPSG:{4488 + zone} (CGCS2000 3° zone {zone})"
+            return (
+                f"8-digit eastings carry the Gauss-Krüger zone {zone}: probably EPSG:{4488 + zone} "
+                f"(CGCS2000 3° zone {zone})"
+            )
         return "8-digit eastings carry a Gauss-Krüger zone number"
     if 1e5 <= minx and maxx < 1e6 and 1e6 <= miny and maxy < 1e7:
         return "6-digit eastings: a Gauss-Krüger central-meridian CRS such as EPSG:4547 (CM 114°E, Wuhan) or a UTM zone"
-    return "8-digit eastings are zone-prefixed, e.g. EPSG:4526; 6-digit eastings are central-meridian form, e.g. EPSG:4547"
+    return (
+        "8-digit eastings are zone-prefixed, e.g. EPSG:4526; 6-digit eastings are central-meridian form, e.g. EPSG:4547"
+    )
 
 
 def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list[Problem]:
@@ -45,12 +50,19 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
     minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
     geoms = gdf.geometry.to_numpy()
     with np.errstate(invalid="ignore"):
-        nonfinite = ~np.isfinite(shapely.bounds(geoms)).all(axis=1) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+        nonfinite = (
+            ~np.isfinite(shapely.bounds(geoms)).all(axis=1) & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+        )
     if nonfinite.any() or not (np.isfinite([minx, miny, maxx, maxy]).all()):
         rows = [feature_label(gdf, int(i)) for i in np.flatnonzero(nonfinite)]
         where = f" at {', '.join(rows[:10])}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}" if rows else ""
-        problems.append(Problem(f"coordinates contain NaN or infinity (or features without geometry){where}", str(path),
-                                fix="correct or remove these features (every vertex needs finite lon/lat)"))
+        problems.append(
+            Problem(
+                f"coordinates contain NaN or infinity (or features without geometry){where}",
+                str(path),
+                fix="correct or remove these features (every vertex needs finite lon/lat)",
+            )
+        )
         return problems
     source = str(gdf.attrs.get("source_crs", ""))
     # a few rows out of range among good ones: name them (a whole layer out of range is judged below)
@@ -62,16 +74,27 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
         rows = [feature_label(gdf, int(i)) for i in np.flatnonzero(out_of_range)]
         listing = ", ".join(rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
         if swapped[out_of_range].all():
-            problems.append(Problem(f"longitude and latitude look swapped at {listing} (the other rows are fine)", str(path),
-                                    fix="swap the two values in these rows (China: lon 73–135, lat 18–54)"))
+            problems.append(
+                Problem(
+                    f"longitude and latitude look swapped at {listing} (the other rows are fine)",
+                    str(path),
+                    fix="swap the two values in these rows (China: lon 73–135, lat 18–54)",
+                )
+            )
         else:
-            problems.append(Problem(f"coordinates out of the lon/lat range at {listing} (the other rows are fine)", str(path),
-                                    fix="correct these rows: lon/lat in decimal degrees (lon first), not metres"))
+            problems.append(
+                Problem(
+                    f"coordinates out of the lon/lat range at {listing} (the other rows are fine)",
+                    str(path),
+                    fix="correct these rows: lon/lat in decimal degrees (lon first), not metres",
+                )
+            )
         return problems
     if -90 <= minx and maxx <= 90 and 70 <= miny and maxy <= 180 and maxy > 60:
         problems.append(
             Problem(
-                f"longitude and latitude look swapped (x {minx:.3f}..{maxx:.3f} look like latitudes, y {miny:.3f}..{maxy:.3f} like longitudes)",
+                f"longitude and latitude look swapped (x {minx:.3f}..{maxx:.3f} look like latitudes, "
+                f"y {miny:.3f}..{maxy:.3f} like longitudes)",
                 str(path),
                 fix="swap the lon and lat columns (China: lon 73–135, lat 18–54)"
                 + ("" if source == "lon/lat columns" else ", or export with the axis order lon, lat"),
@@ -80,8 +103,10 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
     elif minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         hint = guess_projected_crs(minx, maxx, miny, maxy)
         if path.suffix.lower() in {".geojson", ".json"}:
-            fix = (f"GeoJSON is lon/lat by definition; re-export the layer as GeoPackage with its projected CRS ({hint}), "
-                   "or as GeoJSON reprojected to EPSG:4326/4490")
+            fix = (
+                f"GeoJSON is lon/lat by definition; re-export the layer as GeoPackage with its projected CRS ({hint}), "
+                "or as GeoJSON reprojected to EPSG:4326/4490"
+            )
         elif source == "lon/lat columns":
             fix = f"the lon/lat columns must hold decimal degrees; convert the projected coordinates first ({hint})"
         else:

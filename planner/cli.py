@@ -209,7 +209,7 @@ def _interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     def target() -> None:
         try:
             box["value"] = fn(*args, **kwargs)
-        except BaseException as exc:  # handed to the main thread
+        except BaseException as exc:  # noqa: BLE001 (handed to the main thread, which re-raises it)
             box["error"] = exc
         finally:
             done.set()

@@ -244,8 +244,13 @@ def prepare_scenario(
     warm_up_in_background()
     warnings: list[str] = []
     if scenario.compute.backend == "gpu":  # accepted by the scenario contract, not built: refused before any work
-        raise PlannerError(Problem("there is no GPU path in this version", "compute.backend",
-                                   fix='use compute.backend = "local" (numba on this CPU) or "dask" (a Dask cluster)'))
+        raise PlannerError(
+            Problem(
+                "there is no GPU path in this version",
+                "compute.backend",
+                fix='use compute.backend = "local" (numba on this CPU) or "dask" (a Dask cluster)',
+            )
+        )
     if scenario.compute.backend == "dask" and scenario.compute.scheduler.strip():
         from planner.coverage.dask_backend import check_scheduler
 
@@ -277,12 +282,18 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
     st.timings.update(prep.timings)
     warnings = list(prep.warnings)
     with st.stage("optimise"):
-        setup = build_problem(single_plan_view(scenario), prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain)
-        # [[phases]] / [operators]: the roll-out stage replaces the single solve and its targets (planner.stages.rollout)
+        setup = build_problem(
+            single_plan_view(scenario), prep.candidates, prep.areas, prep.demand, prep.coverage, prep.terrain
+        )
+        # [[phases]] / [operators]: the roll-out stage replaces the single solve and its targets
+        # (planner.stages.rollout)
         rollout = plan_rollout(scenario, prep.inputs, prep.area, prep.sites, setup, prep.terrain, prep.coverage)
         warnings += setup.warnings if rollout is None else []
-        solution, w = (rollout.solution, rollout.warnings) if rollout else solve_problem(
-            scenario, setup.problem, (prep.sites.x_m, prep.sites.y_m))
+        solution, w = (
+            (rollout.solution, rollout.warnings)
+            if rollout
+            else solve_problem(scenario, setup.problem, (prep.sites.x_m, prep.sites.y_m))
+        )
         warnings += w
     with st.stage("plan"):
         plan = assemble_plan(scenario, prep.inputs, prep.area, prep.candidates, prep.coverage, setup, solution)
@@ -296,7 +307,9 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
     return plan
 
 
-def validate_scenario(scenario: Scenario | str | Path, *, overrides: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+def validate_scenario(
+    scenario: Scenario | str | Path, *, overrides: list[str] | tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Check a scenario and its inputs without computing coverage or solving.
 
     Returns a summary (counts, CRS, grid size, warnings); raises PlannerError listing
@@ -325,11 +338,19 @@ def validate_scenario(scenario: Scenario | str | Path, *, overrides: list[str] |
         cands = inputs.candidates.to_crs(crs)
         near = cands.geometry.within(boundary_m.union_all().buffer(CANDIDATE_MARGIN_M)).to_numpy()
         if not near.any():
-            raise InputDataError(Problem("no candidate lies inside (or within 1 km of) the boundary", str(scenario.inputs.candidates),
-                                         fix="check that candidates and boundary describe the same place and CRS"))
+            raise InputDataError(
+                Problem(
+                    "no candidate lies inside (or within 1 km of) the boundary",
+                    str(scenario.inputs.candidates),
+                    fix="check that candidates and boundary describe the same place and CRS",
+                )
+            )
         if not near.all():
-            warnings.append(f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary and would be ignored"
-                            f" ({ids_text(inputs.candidates, ~near)})")
+            warnings.append(
+                f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary "
+                "and would be ignored"
+                f" ({ids_text(inputs.candidates, ~near)})"
+            )
         _, w = exclusion_flags(scenario, inputs, cands.iloc[np.flatnonzero(near)].reset_index(drop=True), crs)
         warnings += w
     except PlannerError as exc:

@@ -150,6 +150,7 @@ class Plan:
 
     @property
     def metric_crs(self) -> str:
+        """The metric CRS of the grid (``x_m``/``y_m`` columns)."""
         return self.grid.crs
 
     def summary(self) -> pd.DataFrame:
@@ -191,7 +192,8 @@ class Plan:
 
     def write(self, out_dir: str | Path) -> dict[str, Path]:
         """Deprecated: use :func:`planner.write_plan` (every output, written atomically)."""
-        _warnings.warn("Plan.write() is deprecated; use planner.write_plan(plan, out_dir)", DeprecationWarning,
-                       stacklevel=2)
+        _warnings.warn(
+            "Plan.write() is deprecated; use planner.write_plan(plan, out_dir)", DeprecationWarning, stacklevel=2
+        )
         files: dict[str, Path] = sys.modules["planner"].write_plan(self, out_dir)
         return files

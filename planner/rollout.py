@@ -14,6 +14,7 @@ same size drawn from the plan could give (for k = 1); it is a phasing aid, not a
 from __future__ import annotations
 
 import heapq
+from typing import cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -64,7 +65,7 @@ def rollout_order(
     credit = w / k
 
     def rows_of(j: int) -> NDArray[np.int32]:
-        return m.indices[m.indptr[j]:m.indptr[j + 1]]
+        return cast(NDArray[np.int32], m.indices[m.indptr[j]:m.indptr[j + 1]])
 
     def gain(j: int) -> float:
         r = rows_of(j)

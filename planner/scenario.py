@@ -90,6 +90,8 @@ MAX_SEED = 2**63 - 1
 
 
 class ScenarioMeta(_Model):
+    """The ``[scenario]`` section: name, description and the seed."""
+
     name: str = "unnamed scenario"
     description: str = ""
     #: seed for every random choice, 0 … 2^63 − 1 (refused outside: numba seeds are signed 64-bit)
@@ -233,6 +235,9 @@ class RadioConfig(_Model):
     #: class uses its ``macro_antenna`` / ``micro_antenna`` (best-sector TR 38.901 pattern gain per
     #: cell, the link-budget radius as the outer bound). Default omni for now: sectors change every plan
     antenna: Literal["omni", "sectors"] = "omni"
+    #: calibration file written by ``planner calibrate`` (relative to the scenario file): its per-class
+    #: offset is added to the path loss and its σ replaces σ_SF in the shadowing margin
+    calibration: Path | None = None
     macro_antenna: SectorAntenna = DEFAULT_ANTENNAS["macro"]
     micro_antenna: SectorAntenna = DEFAULT_ANTENNAS["micro"]
 
@@ -305,6 +310,8 @@ DEFAULT_TYPES: dict[str, TypeDefaults] = {
 
 
 class Demand(_Model):
+    """The ``[demand]`` section: per-class targets, weights and k, and how lines are buffered."""
+
     #: lines in the priority-area file are buffered by this width (m)
     line_width_m: Annotated[float, Field(gt=0)] = 30.0
     classes: dict[PriorityClass, ClassDefaults] = Field(
@@ -326,6 +333,8 @@ class Demand(_Model):
 
 
 class Candidates(_Model):
+    """The ``[candidates]`` section: per-type defaults, merging, separations and caps."""
+
     types: dict[CandidateType, TypeDefaults] = Field(
         default_factory=lambda: cast("dict[CandidateType, TypeDefaults]", dict(DEFAULT_TYPES))
     )
@@ -353,6 +362,8 @@ class Candidates(_Model):
 
 
 class Objective(_Model):
+    """The ``[objective]`` section: what the solve optimises, budgets and caps."""
+
     kind: Literal["min_cost", "max_coverage", "lexicographic"] = "min_cost"
     #: cost budget for max_coverage (万元; 0 = none)
     budget: Annotated[float, Field(ge=0, le=1e9)] = 0.0
@@ -366,6 +377,8 @@ class Objective(_Model):
 
 
 class Solver(_Model):
+    """The ``[solver]`` section: time limit, work budget, workers, back-end and gap limit."""
+
     #: nominal limit of the solve (s): the work budget is time_limit_s × 300 units when
     #: work_limit is 0 (same plan on any machine and load); the wall clock stops a solve only
     #: at 3 × this + 5 s, a safety stop that marks the plan "time-limited"
@@ -399,11 +412,15 @@ class Solver(_Model):
 
 
 class Compute(_Model):
+    """The ``[compute]`` section: where coverage is computed."""
+
     backend: Literal["local", "dask", "gpu"] = "local"
     scheduler: str = ""
 
 
 class Report(_Model):
+    """The ``[report]`` section: language, basemap, title and site numbering."""
+
     language: Literal["zh", "en"] = "zh"
     basemap: Literal["none", "osm", "tianditu", "gaode"] = "none"
     title: str = ""
@@ -459,6 +476,9 @@ class Scenario(_Model):
                 resolved[name] = absolute(self.base_dir / value)
         if resolved:
             object.__setattr__(self, "inputs", self.inputs.model_copy(update=resolved))
+        cal = self.radio.calibration
+        if cal is not None and not cal.is_absolute():
+            object.__setattr__(self, "radio", self.radio.model_copy(update={"calibration": absolute(self.base_dir / cal)}))
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -534,7 +554,7 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def _input_path(value: str, scenario: Path, key: str) -> str:
-    """An ``[inputs]`` path made absolute against the scenario file's folder.
+    r"""An ``[inputs]`` path made absolute against the scenario file's folder.
 
     ``~`` is the home folder; a relative Windows path (``data\\poles.csv``) works on Linux and
     macOS too; a Windows drive path (``D:\\规划\\poles.csv``) cannot, and is refused with the fix.

@@ -25,7 +25,8 @@ def ref_element(phi_p: float, theta_p: float, h3: float = 65.0, v3: float = 65.0
 def ref_sector(dx: float, dy: float, dz: float, bearing: float, mech: float, elec: float, h3: float = 65.0,
                v3: float = 65.0) -> float:
     """Rotation by matrices instead of eq. 7.1-7/7.1-8: R = Rz(α) Ry(β) (eq. 7.1-2, γ = 0) in the
-    mathematical frame (x east, y north, α counter-clockwise from x); the LCS direction is Rᵀ v."""
+    mathematical frame (x east, y north, α counter-clockwise from x); the LCS direction is Rᵀ v.
+    """
     alpha = math.radians(90.0 - bearing)  # compass bearing -> counter-clockwise from east
     beta = math.radians(mech)
     rz = np.array([[math.cos(alpha), -math.sin(alpha), 0], [math.sin(alpha), math.cos(alpha), 0], [0, 0, 1]])

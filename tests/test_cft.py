@@ -204,7 +204,8 @@ def test_infeasible_rows_and_determinism() -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_cft_stage_on_a_reduced_full_cover_model(seed: int) -> None:
     """Fixed / forbidden sites and k-rows through the project's reductions: the engine's cover plus the
-    taken columns is a plan meeting every row, and its bound never exceeds the brute-force optimum."""
+    taken columns is a plan meeting every row, and its bound never exceeds the brute-force optimum.
+    """
     from planner.optimize._cft import cft_applies, cft_stage
     from planner.optimize._reduce import reduce_problem
     from planner.optimize._side import side_of

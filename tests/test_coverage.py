@@ -196,7 +196,8 @@ def test_terrain_flat_equals_los() -> None:
 
 def test_terrain_clear_auto_resolves_on_the_building_share() -> None:
     """``auto``: a bare-earth DSM is not trusted as LOS (the run equals ``probability``);
-    buildings over ≥ 15 % of the cells are (the run equals ``los``)."""
+    buildings over ≥ 15 % of the cells are (the run equals ``los``).
+    """
     from planner.coverage.terrain import AUTO_LOS_BUILT_SHARE, built_share, clear_mode
 
     rng = np.random.default_rng(8)

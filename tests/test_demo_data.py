@@ -1,5 +1,6 @@
 """The committed demo data (``data/``) keeps its contract: files documented, candidates valid,
-rules visible in the data, priority areas inside the boundary, scenarios valid, build reproducible."""
+rules visible in the data, priority areas inside the boundary, scenarios valid, build reproducible.
+"""
 
 from __future__ import annotations
 

@@ -103,7 +103,7 @@ def test_parity_with_reference_on_random_dsm() -> None:
 
 
 def from_origin(west: float, north: float, xres: float, yres: float) -> Affine:
-    """rasterio's ``from_origin`` without its deprecated ``*`` composition."""
+    """Rasterio's ``from_origin`` without its deprecated ``*`` composition."""
     return Affine(xres, 0.0, west, 0.0, -yres, north)
 
 

@@ -152,7 +152,8 @@ def test_ns3_published_vectors(model: str, hbs: float, d: float, los: bool, pl: 
 def test_matlab_nrpathloss_rma_example() -> None:
     """MathWorks 5G Toolbox ``nrPathLoss`` documentation example: RMa, BuildingHeight = 7 m,
     StreetWidth = 25 m, 3.5 GHz, LOS, BS at (0, 0, 30), UE at (1000, 1000, 1.5) → 110.1615 dB
-    (https://www.mathworks.com/help/5g/ref/nrpathloss.html)."""
+    (https://www.mathworks.com/help/5g/ref/nrpathloss.html).
+    """
     got = pathloss("rma", 3.5, math.hypot(1000.0, 1000.0), 30.0, 1.5, True, street_width_m=25.0, building_height_m=7.0)
     assert float(got) == pytest.approx(110.1615, abs=1e-3)
 
@@ -220,7 +221,8 @@ def ref_mixture_loss(p: float, pl_los: float, pl_nlos: float, s_los: float, s_nl
 
 def test_mixture_loss_matches_reference() -> None:
     """kernels.pathloss.mixture_loss (Newton on erfc) against NormalDist + brentq, including
-    point masses (σ = 0), the median (edge_p = 0.5, zero margins), p at 0 and 1, equal losses."""
+    point masses (σ = 0), the median (edge_p = 0.5, zero margins), p at 0 and 1, equal losses.
+    """
     from statistics import NormalDist
 
     from kernels.pathloss import mixture_loss
@@ -259,7 +261,8 @@ def test_mixture_loss_matches_reference() -> None:
 def test_mixture_loss_never_decreases_with_distance(model: str, fc: float, hbs: float, hut: float, q: float,
                                                     one_sigma: float | None, d1: float, step: float) -> None:
     """Mode 3 (mixture quantile) is non-decreasing in d, which the radius inversion relies on:
-    TR 38.901 σ_SF (σ_LOS ≤ σ_NLOS) or one σ for both (``radio.shadowing_sigma_db``)."""
+    TR 38.901 σ_SF (σ_LOS ≤ σ_NLOS) or one σ for both (``radio.shadowing_sigma_db``).
+    """
     from statistics import NormalDist
 
     from kernels.pathloss import MODE_MIXTURE, link_loss_db, sigma_sf

@@ -123,7 +123,8 @@ def test_terrain_clear_auto_on_a_partial_building_layer_is_explained() -> None:
 
 def test_build_order_of_the_plan(tiny: Path, tmp_path: Path) -> None:
     """Sites carry a build order (on air = 0, then 1..n) whose last step serves what the plan serves;
-    the report draws it and a re-read run keeps it."""
+    the report draws it and a re-read run keeps it.
+    """
     from planner.io.runio import read_run
     from planner.present.i18n import texts
 

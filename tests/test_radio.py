@@ -166,7 +166,8 @@ def _mixture_coverage_probability(model: str, fc: float, d: float, h_bs: float, 
                                   s_nlos: float, h_ut: float = 1.5) -> float:
     """P(path loss + shadowing ≤ allowed) at distance d under the LOS/NLOS mixture, from the
     independent TR 38.901 tables of tests/test_pathloss.py (Table 7.4.1-1 path loss,
-    Table 7.4.2-1 LOS probability) and statistics.NormalDist."""
+    Table 7.4.2-1 LOS probability) and statistics.NormalDist.
+    """
     from statistics import NormalDist
 
     p = ref_plos(model, d, h_ut)

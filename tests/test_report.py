@@ -125,7 +125,8 @@ def test_map_layers_and_controls() -> None:
 
 def test_candidates_are_compact_canvas_layers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Candidates travel as packed coordinates and small tables, not one marker per point;
-    names are dropped (and the popup says where they are) above NAME_LIMIT."""
+    names are dropped (and the popup says where they are) above NAME_LIMIT.
+    """
     import base64
 
     from planner.report import _canvas

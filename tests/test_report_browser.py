@@ -190,7 +190,8 @@ VISIBLE_TEXT_JS = """() => {
 def test_report_speaks_one_language(tmp_path: Path, language: str) -> None:
     """zh: no English word but standard abbreviations and units; en: no Chinese character.
     Data values (names, ids, file names, hashes, the OSM attribution) are marked translate="no"
-    and left out of the scan; the map's layer control is expanded so that its labels count."""
+    and left out of the scan; the map's layer control is expanded so that its labels count.
+    """
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
     import re
 

@@ -1,5 +1,6 @@
 """Sectors in the coverage build (radio.antenna = "sectors"): parity with a pure-Python reference,
-the under-mast hole, the sector boundary, omni classes unchanged, bad keys."""
+the under-mast hole, the sector boundary, omni classes unchanged, bad keys.
+"""
 
 from __future__ import annotations
 

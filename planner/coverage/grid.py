@@ -37,6 +37,7 @@ class Grid:
 
     @property
     def n_cells(self) -> int:
+        """Number of cells, ``nx * ny``."""
         return self.nx * self.ny
 
     @property

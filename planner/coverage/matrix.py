@@ -41,10 +41,12 @@ class CoverageMatrix:
 
     @property
     def n_sites(self) -> int:
+        """Number of candidate rows."""
         return int(self.indptr.size - 1)
 
     @property
     def nnz(self) -> int:
+        """Number of stored (candidate, cell) pairs."""
         return int(self.indices.size)
 
     def counts(self) -> NDArray[np.int64]:

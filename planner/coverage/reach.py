@@ -30,8 +30,12 @@ REACH_REASONS: dict[int, str] = {FORBIDDEN: "forbidden", BLOCKED: "blocked", OUT
 REASONS = REACH_REASONS
 
 
-def los_radius_m(radio: RadioConfig, site_class: Sequence[str] | NDArray[np.str_], h_m: NDArray[np.float64],
-                 terrain: Terrain | None = None) -> NDArray[np.float64]:
+def los_radius_m(
+    radio: RadioConfig,
+    site_class: Sequence[str] | NDArray[np.str_],
+    h_m: NDArray[np.float64],
+    terrain: Terrain | None = None,
+) -> NDArray[np.float64]:
     """Coverage radius (m) of each candidate where the DSM is clear (``radio.terrain_clear``,
     with ``"auto"`` resolved on ``terrain`` by :func:`planner.coverage.terrain.clear_mode`).
 

@@ -28,7 +28,8 @@ MAX_BUILDING_M = 700.0
 
 def building_heights(b: gpd.GeoDataFrame, src: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Buildings with numeric ``height_m``/``levels`` columns (from 高度/层数, "30m", "８") and the problems:
-    heights or levels that are text, negative or absurd (they would silently become the default height)."""
+    heights or levels that are text, negative or absurd (they would silently become the default height).
+    """
     problems: list[Problem] = []
     names = {header_key(c): c for c in b.columns if c != "geometry"}
     b = b.copy()

@@ -1,5 +1,6 @@
 """Deprecated location of :mod:`planner._paths` (moved below :mod:`planner.io` and
-:mod:`planner.scenario`, which both use it); these names are re-exported for old imports."""
+:mod:`planner.scenario`, which both use it); these names are re-exported for old imports.
+"""
 
 from planner._paths import (
     DATASET_FOLDERS,

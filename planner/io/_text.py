@@ -1,5 +1,6 @@
 """Deprecated location of :mod:`planner._text` (moved below :mod:`planner.io`, :mod:`planner.geo`
-and :mod:`planner.scenario`, which all use it); these names are re-exported for old imports."""
+and :mod:`planner.scenario`, which all use it); these names are re-exported for old imports.
+"""
 
 from planner._text import (
     FORMULA_STARTS,

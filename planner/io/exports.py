@@ -121,7 +121,8 @@ def _normalise_zip(path: Path) -> None:
 
 def _notes(plan: Plan, lang: str) -> pd.DataFrame:
     """The 说明 sheet: what the tables are (scenario, band, threshold, edge probability, solver
-    status and gap, 编制单位/编制日期, tool version, CRS) and the 报批 disclaimers."""
+    status and gap, 编制单位/编制日期, tool version, CRS) and the 报批 disclaimers.
+    """
     from importlib import metadata
 
     from planner.present.i18n import RADIO_LABELS, STATUS_LABELS
@@ -184,7 +185,8 @@ def write_sites_xlsx(plan: Plan, path: Path) -> Path:
 def write_sites_kml(plan: Plan, path: Path) -> Path:
     """``sites.kml``: :func:`planner.io.kmz.kml_document` without icon files (boundary, priority
     areas and per-建设方式 site folders; values in the report's language; CGCS2000 lon/lat as-is,
-    never GCJ-02; no network reference). ``sites.kmz`` carries the same document with its icons."""
+    never GCJ-02; no network reference). ``sites.kmz`` carries the same document with its icons.
+    """
     from planner.io.kmz import kml_document
 
     path.write_text(kml_document(plan, icons=False), encoding="utf-8")
@@ -244,7 +246,8 @@ def write_plan_gpkg(plan: Plan, path: Path) -> Path:
 
 def write_sites_dxf(plan: Plan, path: Path) -> Path:
     """``sites.dxf`` in the plan's metric CRS (m); see :mod:`planner.io.dxf` (layers per
-    language, each site a block reference with 编号/名称/类型/挂高/建设方式 attributes)."""
+    language, each site a block reference with 编号/名称/类型/挂高/建设方式 attributes).
+    """
     from planner.io.dxf import write_sites_dxf as write_dxf
 
     return write_dxf(plan, path)

@@ -35,7 +35,7 @@ def _versions() -> dict[str, str]:
 def manifest(plan: Plan, files: dict[str, Path], run_dir: Path) -> dict[str, Any]:
     """The manifest: scenario, overrides, input hashes, versions, seed, timings, solver, outputs."""
     sc = plan.scenario
-    return jsonable({
+    data: dict[str, Any] = jsonable({
         "tool": "smartpole-planner",
         "scenario_file": str(sc.source) if sc.source else None,
         "overrides": list(sc.overrides),
@@ -59,6 +59,7 @@ def manifest(plan: Plan, files: dict[str, Path], run_dir: Path) -> dict[str, Any
         "timings_s": plan.timings,
         "outputs": {name: {"file": p.name, "sha256": file_sha256(run_dir / p.name)} for name, p in sorted(files.items())},
     })
+    return data
 
 
 def write_manifest(plan: Plan, files: dict[str, Path], folder: Path) -> Path:

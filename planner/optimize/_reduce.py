@@ -8,7 +8,7 @@ same column set, area and remaining requirement are merged (weights added).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -55,7 +55,7 @@ def _row_keys(a: sp.csr_matrix, extra: NDArray[np.int64], seed: int = 12345) -> 
     mix = rng.integers(1, 2**63 - 1, size=2, dtype=np.int64).astype(np.uint64)
     with np.errstate(over="ignore"):
         h = h * mix[0] + extra.astype(np.uint64) * mix[1]
-    return h
+    return cast(NDArray[np.uint64], h)
 
 
 def merge_rows(a: sp.csr_matrix, w: NDArray[np.float64], area: NDArray[np.int64], k: NDArray[np.int64],

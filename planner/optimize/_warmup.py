@@ -58,9 +58,16 @@ def _compile_kernels() -> float:
     stats: dict[str, Any] = {}
     budget = Budget.start(1.0)
     for objective, target, max_sites in (("min_cost", 1.0, None), ("min_cost", 0.5, None), ("max_coverage", 1.0, 1)):
-        p = CoverageProblem(a=a, cost=np.ones(n), row_weight=np.ones(n), row_area=np.zeros(n, np.int64),
-                            row_k=np.ones(n, np.int64), area_target=np.array([target]), area_names=["warm-up"],
-                            max_sites=max_sites)
+        p = CoverageProblem(
+            a=a,
+            cost=np.ones(n),
+            row_weight=np.ones(n),
+            row_area=np.zeros(n, np.int64),
+            row_k=np.ones(n, np.int64),
+            area_target=np.array([target]),
+            area_names=["warm-up"],
+            max_sites=max_sites,
+        )
         mode = "min_cost" if objective == "min_cost" else "max_coverage"
         red = reduce_problem(p, mode)
         if red.n_cols == 0:  # pragma: no cover - the cyclic cover has no essential or dominated column

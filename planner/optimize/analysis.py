@@ -1,5 +1,6 @@
 """Diagnostics and sweeps over a :class:`CoverageProblem`: unreachable demand, per-site
-contributions, and the cost–coverage Pareto curve."""
+contributions, and the cost–coverage Pareto curve.
+"""
 
 from __future__ import annotations
 

@@ -181,7 +181,8 @@ def uncovered_polygons(plan: Plan) -> gpd.GeoDataFrame:
 
 def kpis(plan: Plan) -> dict[str, object]:
     """Key figures: counts by type and 建设方式, reuse share, cost (万元), density (per km²),
-    share of the boundary's cells covered (unweighted, k = 1)."""
+    share of the boundary's cells covered (unweighted, k = 1).
+    """
     s = plan.sites
     n = len(s)
     area_km2 = float(np.asarray(plan.demand_mask).sum()) * plan.grid.res**2 / 1e6

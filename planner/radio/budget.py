@@ -52,17 +52,22 @@ class LinkBudget:
     los_mode: str
     street_width_m: float
     building_height_m: float
+    #: path-loss offset (dB) added by ``radio.calibration`` (:mod:`planner.radio.calibration`)
+    calibration_offset_db: float = 0.0
 
     @property
     def model_code(self) -> int:
+        """Integer code of the path-loss model for the kernels (:data:`kernels.pathloss` codes)."""
         return MODEL_CODES[self.model]
 
     @property
     def fc_ghz(self) -> float:
+        """Carrier frequency (GHz)."""
         return self.band.fc_ghz
 
     @property
     def tx_power_dbm(self) -> float:
+        """Transmit power (dBm)."""
         return 10.0 * math.log10(self.tx_power_w * 1000.0)
 
     @property
@@ -72,16 +77,19 @@ class LinkBudget:
 
     @property
     def shadow_margin_los_db(self) -> float:
+        """LOS shadowing margin at the edge probability (dB): ``σ_LOS · Φ⁻¹(p)``."""
         return self.sigma_los_db * NormalDist().inv_cdf(self.edge_probability)
 
     @property
     def shadow_margin_nlos_db(self) -> float:
+        """NLOS shadowing margin at the edge probability (dB): ``σ_NLOS · Φ⁻¹(p)``."""
         return self.sigma_nlos_db * NormalDist().inv_cdf(self.edge_probability)
 
     @property
     def budget_db(self) -> float:
-        """EIRP/RE + UE gain − penetration − body loss (dBm): RSRP before path loss and shadowing."""
-        return self.eirp_per_re_dbm + self.ue_gain_dbi - self.penetration_loss_db - self.body_loss_db
+        """EIRP/RE + UE gain − penetration − body loss − calibration offset (dBm): RSRP before path loss and shadowing."""
+        return (self.eirp_per_re_dbm + self.ue_gain_dbi - self.penetration_loss_db - self.body_loss_db
+                - self.calibration_offset_db)
 
     @property
     def allowed_loss_db(self) -> float:
@@ -139,6 +147,7 @@ class LinkBudget:
             "threshold_dbm": self.threshold_dbm,
             "allowed_loss_db": round(self.allowed_loss_db, 2),
             "los_mode": self.los_mode,
+            "calibration_offset_db": round(self.calibration_offset_db, 2),
             "reference": "3GPP TR 38.901 Table 7.4.1-1 (path loss), Table 7.4.2-1 (LOS probability)",
         }
 
@@ -179,6 +188,17 @@ def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str,
     else:
         s_los = float(_pl.sigma_sf(code, True))
         s_nlos = float(_pl.sigma_sf(code, False))
+    offset = 0.0
+    if radio.calibration is not None:  # fitted offset and σ (planner calibrate)
+        from planner.radio.calibration import load_calibration
+
+        corr = load_calibration(radio.calibration).get(site_class)
+        if corr is not None:
+            if corr.model != cls.model:
+                raise ScenarioError(Problem(f"the calibration of {site_class} sites was fitted for model {corr.model!r}, "
+                                            f"the scenario uses {cls.model!r}", "scenario", "[radio.calibration]",
+                                            "calibrate again with this scenario, or set the model back"))
+            offset, s_los, s_nlos = corr.offset_db, corr.sigma_db, corr.sigma_db
     return LinkBudget(
         site_class=site_class, model=cls.model, band=resolve_band(radio), tx_power_w=cls.tx_power_w,
         antenna_gain_dbi=cls.antenna_gain_dbi, feeder_loss_db=cls.feeder_loss_db,
@@ -186,5 +206,5 @@ def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str,
         penetration_loss_db=radio.penetration_loss_db, edge_probability=radio.edge_probability,
         sigma_los_db=s_los, sigma_nlos_db=s_nlos, threshold_dbm=radio.threshold_dbm,
         los_mode="los" if terrain else radio.los, street_width_m=radio.rma_street_width_m,
-        building_height_m=radio.rma_building_height_m,
+        building_height_m=radio.rma_building_height_m, calibration_offset_db=offset,
     )

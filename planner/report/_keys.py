@@ -11,7 +11,12 @@ def tianditu_key() -> str:
     """The Tianditu (天地图) key from ``TIANDITU_KEY``; ScenarioError naming the fix when it is not set."""
     key = os.environ.get("TIANDITU_KEY", "").strip()
     if not key:
-        raise ScenarioError(Problem(
-            'report.basemap = "tianditu" needs a Tianditu (天地图) key', "environment", "TIANDITU_KEY",
-            'export TIANDITU_KEY=<your key> before running, or set report.basemap = "none"'))
+        raise ScenarioError(
+            Problem(
+                'report.basemap = "tianditu" needs a Tianditu (天地图) key',
+                "environment",
+                "TIANDITU_KEY",
+                'export TIANDITU_KEY=<your key> before running, or set report.basemap = "none"',
+            )
+        )
     return key

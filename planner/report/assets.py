@@ -92,7 +92,8 @@ def inline_js(name: str) -> str:
 @cache
 def _default_icon_fix() -> str:
     """Leaflet finds its default marker images from a CSS url(); with inlined CSS it would
-    request ``marker-icon.png`` next to the page. Point the default icon at data URIs."""
+    request ``marker-icon.png`` next to the page. Point the default icon at data URIs.
+    """
     return ("L.Icon.Default.imagePath = '';\nL.Icon.Default.mergeOptions({"
             f"iconUrl: '{_data_uri('images/marker-icon.png')}', "
             f"iconRetinaUrl: '{_data_uri('images/marker-icon-2x.png')}', "

@@ -24,8 +24,15 @@ from planner.stages.inputs import InputLayers
 from planner.stages.problem import ProblemSetup, reason_text
 
 
-def assemble_plan(scenario: Scenario, inputs: InputLayers, area: StudyArea, cands: gpd.GeoDataFrame, cov: CoverageMatrix,
-                  setup: ProblemSetup, solution: Solution) -> Plan:
+def assemble_plan(
+    scenario: Scenario,
+    inputs: InputLayers,
+    area: StudyArea,
+    cands: gpd.GeoDataFrame,
+    cov: CoverageMatrix,
+    setup: ProblemSetup,
+    solution: Solution,
+) -> Plan:
     """The :class:`~planner.plan.Plan` of a solved run: site table, per-area coverage, rasters, link budget.
 
     Sites are numbered macro first, then poles, by id (``<site_prefix>-M0001``, ``-P0001``);
@@ -68,8 +75,11 @@ def assemble_plan(scenario: Scenario, inputs: InputLayers, area: StudyArea, cand
             reasons.append("no grid cell inside the boundary")
         elif reach[i] + 1e-9 < areas["target"].iloc[i]:
             why = reason_text({r: float(v[i]) for r, v in shares.items()}) if shares else ""
-            reasons.append(f"only {reach[i]:.1%} of the area is within reach of {'≥' + str(int(areas['k'].iloc[i])) + ' ' if int(areas['k'].iloc[i]) > 1 else ''}candidates"
-                           + (f" ({why})" if why else ""))
+            k_i = int(areas["k"].iloc[i])
+            reasons.append(
+                f"only {reach[i]:.1%} of the area is within reach of "
+                f"{'≥' + str(k_i) + ' ' if k_i > 1 else ''}candidates" + (f" ({why})" if why else "")
+            )
         elif not areas_out["met"].iloc[i]:
             reasons.append(f"solver stopped at {solution.status} before meeting the target")
         else:
@@ -88,10 +98,18 @@ def assemble_plan(scenario: Scenario, inputs: InputLayers, area: StudyArea, cand
     prefix = scenario.report.site_prefix
     is_macro = (sites["site_class"] == "macro").to_numpy(bool)
     m_no, p_no = np.cumsum(is_macro), np.cumsum(~is_macro)
-    sites["site_code"] = [f"{prefix}-M{m:04d}" if mac else f"{prefix}-P{q:04d}"
-                          for mac, m, q in zip(is_macro.tolist(), m_no.tolist(), p_no.tolist(), strict=True)]
-    covers, n_cov, n_unique = site_cells(cov.to_scipy(), sites.index.to_numpy(np.int64), count, demand.area_index.ravel(),
-                                          areas["name"].astype(str).to_numpy(), areas["rank"].to_numpy())
+    sites["site_code"] = [
+        f"{prefix}-M{m:04d}" if mac else f"{prefix}-P{q:04d}"
+        for mac, m, q in zip(is_macro.tolist(), m_no.tolist(), p_no.tolist(), strict=True)
+    ]
+    covers, n_cov, n_unique = site_cells(
+        cov.to_scipy(),
+        sites.index.to_numpy(np.int64),
+        count,
+        demand.area_index.ravel(),
+        areas["name"].astype(str).to_numpy(),
+        areas["rank"].to_numpy(),
+    )
     sites["areas"] = covers
     sites["cells_covered"] = n_cov
     sites["unique_cells"] = n_unique
@@ -124,14 +142,30 @@ def assemble_plan(scenario: Scenario, inputs: InputLayers, area: StudyArea, cand
     sol["targets_used"] = [round(float(t), 6) for t in targets_used]
     boundary_geo = boundary_m.to_crs("EPSG:4490")
     return Plan(
-        scenario=scenario, grid=grid, boundary=boundary_geo, candidates=cands_out, sites=sites, areas=areas_geo,
-        best_rsrp=best, covered=covered, demand_mask=demand.mask, solution=sol, radio=radio,
-        input_hashes=inputs.hashes, extras={"cover_count": count_2d},
+        scenario=scenario,
+        grid=grid,
+        boundary=boundary_geo,
+        candidates=cands_out,
+        sites=sites,
+        areas=areas_geo,
+        best_rsrp=best,
+        covered=covered,
+        demand_mask=demand.mask,
+        solution=sol,
+        radio=radio,
+        input_hashes=inputs.hashes,
+        extras={"cover_count": count_2d},
     )
 
 
-def site_cells(csr: sp.csr_matrix, cols: NDArray[np.int64], count: NDArray[np.int64], area_of_cell: NDArray[np.integer[Any]],
-                names: NDArray[Any], rank: NDArray[Any]) -> tuple[list[str], NDArray[np.int64], NDArray[np.int64]]:
+def site_cells(
+    csr: sp.csr_matrix,
+    cols: NDArray[np.int64],
+    count: NDArray[np.int64],
+    area_of_cell: NDArray[np.integer[Any]],
+    names: NDArray[Any],
+    rank: NDArray[Any],
+) -> tuple[list[str], NDArray[np.int64], NDArray[np.int64]]:
     """Per selected site: the priority areas it reaches ("、"-joined, highest rank first, then area
     order), its covered cells and the cells only it covers (``count == 1``).
 
@@ -152,5 +186,5 @@ def site_cells(csr: sp.csr_matrix, cols: NDArray[np.int64], count: NDArray[np.in
     site_of, area_of = site_of[order], area_of[order]
     bounds = np.searchsorted(site_of, np.arange(len(cols) + 1))
     labels = names[area_of].tolist()
-    covers = ["、".join(labels[bounds[i]:bounds[i + 1]]) for i in range(len(cols))]
+    covers = ["、".join(labels[bounds[i] : bounds[i + 1]]) for i in range(len(cols))]
     return covers, lengths, n_unique

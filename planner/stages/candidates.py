@@ -53,14 +53,22 @@ def locate_candidates(scenario: Scenario, inputs: InputLayers, area: StudyArea) 
     outline = boundary_m.union_all()
     near = cands.geometry.within(outline.buffer(CANDIDATE_MARGIN_M)).to_numpy()
     if not near.all():
-        warnings.append(f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary and were ignored"
-                        f" ({ids_text(inputs.candidates, ~near)})")
+        warnings.append(
+            f"{int((~near).sum())} candidates lie more than {CANDIDATE_MARGIN_M:.0f} m outside the boundary "
+            "and were ignored"
+            f" ({ids_text(inputs.candidates, ~near)})"
+        )
     keep = np.flatnonzero(near)
     cand_all = inputs.candidates.iloc[keep].reset_index(drop=True)
     cands = cands.iloc[keep].reset_index(drop=True)
     if len(cands) == 0:
-        raise InputDataError(Problem("no candidate lies inside (or within 1 km of) the boundary", str(scenario.inputs.candidates),
-                                     fix="check that candidates and boundary describe the same place and CRS"))
+        raise InputDataError(
+            Problem(
+                "no candidate lies inside (or within 1 km of) the boundary",
+                str(scenario.inputs.candidates),
+                fix="check that candidates and boundary describe the same place and CRS",
+            )
+        )
     x_m = cands.geometry.x.to_numpy(np.float64)
     y_m = cands.geometry.y.to_numpy(np.float64)
     forbidden, w = exclusion_flags(scenario, inputs, cands, crs)
@@ -70,7 +78,9 @@ def locate_candidates(scenario: Scenario, inputs: InputLayers, area: StudyArea) 
     return CandidateSites(cand_all, x_m, y_m, warnings)
 
 
-def exclusion_flags(scenario: Scenario, inputs: InputLayers, cands: gpd.GeoDataFrame, crs: str) -> tuple[NDArray[np.bool_], list[str]]:
+def exclusion_flags(
+    scenario: Scenario, inputs: InputLayers, cands: gpd.GeoDataFrame, crs: str
+) -> tuple[NDArray[np.bool_], list[str]]:
     """Forbidden flags from 禁建 (forbid: no site) and 限建 (restrict: no macro) zones."""
     forbidden = np.zeros(len(cands), dtype=bool)
     warnings: list[str] = []
@@ -82,7 +92,10 @@ def exclusion_flags(scenario: Scenario, inputs: InputLayers, cands: gpd.GeoDataF
     if problems:
         raise InputDataError(problems)
     ex = ex.assign(rule=rule)
-    for kind, applies in (("forbid", np.ones(len(cands), bool)), ("restrict", (cands["site_class"] == "macro").to_numpy())):
+    for kind, applies in (
+        ("forbid", np.ones(len(cands), bool)),
+        ("restrict", (cands["site_class"] == "macro").to_numpy()),
+    ):
         zone = ex[ex["rule"] == kind]
         if len(zone) == 0:
             continue
@@ -93,12 +106,17 @@ def exclusion_flags(scenario: Scenario, inputs: InputLayers, cands: gpd.GeoDataF
         forbidden |= hit & ~on_air
     on_air_all = (cands["status"] == "existing_5g").to_numpy()
     if forbidden.any() and not (~forbidden & ~on_air_all).any():
-        raise InputDataError(Problem(
-            f"no candidate is left after the exclusions: all {int(forbidden.sum())} candidates that are not already on air "
-            "stand in forbid (禁建) or restrict (限建, macro sites) zones",
-            src, fix="check the exclusion polygons and their `rule` (forbid = no site at all, restrict = no macro site), "
-            "or add candidates outside the zones",
-        ))
+        raise InputDataError(
+            Problem(
+                f"no candidate is left after the exclusions: all {int(forbidden.sum())} candidates that are not "
+                "already on air "
+                "stand in forbid (禁建) or restrict (限建, macro sites) zones",
+                src,
+                fix="check the exclusion polygons and their `rule` (forbid = no site at all, "
+                "restrict = no macro site), "
+                "or add candidates outside the zones",
+            )
+        )
     if forbidden.any():
         warnings.append(f"{int(forbidden.sum())} candidates are excluded by 禁建/限建 zones")
     return forbidden, warnings
@@ -106,7 +124,11 @@ def exclusion_flags(scenario: Scenario, inputs: InputLayers, cands: gpd.GeoDataF
 
 def ids_text(gdf: gpd.GeoDataFrame, mask: Any) -> str:
     """'ids A, B, C and 4 more' for a warning that names features."""
-    ids = gdf["id"].astype(str).to_numpy()[np.asarray(mask, dtype=bool)] if "id" in gdf.columns else np.array([], dtype=str)
+    ids = (
+        gdf["id"].astype(str).to_numpy()[np.asarray(mask, dtype=bool)]
+        if "id" in gdf.columns
+        else np.array([], dtype=str)
+    )
     if ids.size == 0:
         return "no id"
     return "ids " + ", ".join(ids[:5].tolist()) + (f" and {ids.size - 5} more" if ids.size > 5 else "")

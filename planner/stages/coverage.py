@@ -21,8 +21,9 @@ from planner.stages.inputs import InputLayers
 log = logging.getLogger(__name__)
 
 
-def compute_coverage(scenario: Scenario, inputs: InputLayers, area: StudyArea,
-                     sites: CandidateSites) -> tuple[CoverageMatrix, Terrain | None, list[str]]:
+def compute_coverage(
+    scenario: Scenario, inputs: InputLayers, area: StudyArea, sites: CandidateSites
+) -> tuple[CoverageMatrix, Terrain | None, list[str]]:
     """The coverage matrix of every candidate, the terrain it used (None without) and warnings."""
     from planner.coverage import build_coverage, build_terrain
     from planner.geo.sector_columns import site_antenna_overrides
@@ -42,10 +43,14 @@ def compute_coverage(scenario: Scenario, inputs: InputLayers, area: StudyArea,
                     f"radio.terrain_clear = auto: building footprints cover {share:.0%} of the grid (under "
                     f"{AUTO_LOS_BUILT_SHARE:.0%}: a bare-earth DEM or a partial building layer), so cells the DSM "
                     "leaves clear use the expected loss under the 38.901 LOS probability; set "
-                    "radio.terrain_clear = \"los\" if the building layer is complete")
+                    'radio.terrain_clear = "los" if the building layer is complete'
+                )
             else:
-                log.info("radio.terrain_clear = auto: building footprints cover %.0f%% of the grid; clear cells "
-                         "use the LOS formula", 100 * share)
+                log.info(
+                    "radio.terrain_clear = auto: building footprints cover %.0f%% of the grid; clear cells "
+                    "use the LOS formula",
+                    100 * share,
+                )
     build: Any = build_coverage
     extra: dict[str, Any] = {}
     if scenario.compute.backend == "dask":  # the same matrix, bit for bit, built as tiles on a Dask cluster
@@ -54,8 +59,14 @@ def compute_coverage(scenario: Scenario, inputs: InputLayers, area: StudyArea,
         build = build_coverage_dask
         extra = {"scheduler": scenario.compute.scheduler, "workers": scenario.solver.workers}
     cov = build(
-        grid, sites.x_m, sites.y_m, cand_all["height_m"].to_numpy(np.float64), cand_all["site_class"].to_numpy(str),
-        scenario.radio, cell_mask=demand.mask, terrain=terrain,
+        grid,
+        sites.x_m,
+        sites.y_m,
+        cand_all["height_m"].to_numpy(np.float64),
+        cand_all["site_class"].to_numpy(str),
+        scenario.radio,
+        cell_mask=demand.mask,
+        terrain=terrain,
         **site_antenna_overrides(cand_all),  # candidate columns azimuth_deg / tilt_deg (planner.geo.sector_columns)
         **extra,
     )

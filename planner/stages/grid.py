@@ -70,8 +70,13 @@ def grid_and_demand(scenario: Scenario, inputs: InputLayers) -> StudyArea:
     areas, warnings = prepare_areas(scenario, inputs, boundary_m, crs)
     demand = rasterize_demand(grid, boundary_m.geometry, areas)
     if demand.cells.size == 0:
-        raise InputDataError(Problem("the boundary contains no grid cell centre", str(scenario.inputs.boundary),
-                                     fix="check the boundary polygon, or use a finer grid.resolution_m"))
+        raise InputDataError(
+            Problem(
+                "the boundary contains no grid cell centre",
+                str(scenario.inputs.boundary),
+                fix="check the boundary polygon, or use a finer grid.resolution_m",
+            )
+        )
     areas, demand = add_remainder_area(scenario, areas, demand, grid, boundary_m)
     return StudyArea(crs, boundary_m, grid, areas, demand, warnings)
 
@@ -85,16 +90,26 @@ def make_grid(boundary_m: gpd.GeoDataFrame, res: float, crs: str, max_cells: int
     if n > max_cells:
         area_km2 = (xmax - xmin) * (ymax - ymin) / 1e6
         fit = float(np.ceil(np.sqrt((xmax - xmin) * (ymax - ymin) / max_cells)))
-        raise ResourceLimitError(Problem(
-            f"a {area_km2:,.0f} km² area at {res:g} m needs {n:,} cells (about {n * BYTES_PER_CELL / 2**30:.1f} GiB "
-            f"before coverage), over the limit of {max_cells:,} cells",
-            "scenario", "[grid.resolution_m]",
-            f"use resolution_m = {fit:g} or coarser, or raise grid.max_cells if this machine has the memory",
-        ))
+        raise ResourceLimitError(
+            Problem(
+                f"a {area_km2:,.0f} km² area at {res:g} m needs {n:,} cells "
+                f"(about {n * BYTES_PER_CELL / 2**30:.1f} GiB "
+                f"before coverage), over the limit of {max_cells:,} cells",
+                "scenario",
+                "[grid.resolution_m]",
+                f"use resolution_m = {fit:g} or coarser, or raise grid.max_cells if this machine has the memory",
+            )
+        )
     return Grid.from_bounds(xmin, ymin, xmax, ymax, res, crs)
 
 
-def prepare_areas(scenario: Scenario, inputs: InputLayers, boundary_m: gpd.GeoDataFrame, crs: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+def prepare_areas(
+    scenario: Scenario, inputs: InputLayers, boundary_m: gpd.GeoDataFrame, crs: str
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The priority areas in ``crs`` (an empty table without them) and warnings.
+
+    Areas outside the boundary are refused; areas that extend beyond it are warned about.
+    """
     from planner.geo.areas import AREA_COLUMNS
 
     warnings: list[str] = []
@@ -106,25 +121,40 @@ def prepare_areas(scenario: Scenario, inputs: InputLayers, boundary_m: gpd.GeoDa
         inside = areas.geometry.intersects(outline)
         if not inside.all():
             names = ", ".join(areas.loc[~inside, "name"].astype(str).tolist()[:10])
-            raise InputDataError(Problem(f"priority areas outside the boundary: {names}", str(scenario.inputs.priority_areas),
-                                         fix="move them inside the planning boundary or enlarge the boundary"))
+            raise InputDataError(
+                Problem(
+                    f"priority areas outside the boundary: {names}",
+                    str(scenario.inputs.priority_areas),
+                    fix="move them inside the planning boundary or enlarge the boundary",
+                )
+            )
         partial = ~areas.geometry.within(outline.buffer(1.0))
         for name in areas.loc[partial, "name"].astype(str):
             warnings.append(f"priority area {name!r} extends beyond the boundary; only the part inside is planned")
     else:
-        areas = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in AREA_COLUMNS}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+        areas = gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in AREA_COLUMNS}, geometry=gpd.GeoSeries([], crs=crs), crs=crs
+        )
     return areas, warnings
 
 
-def add_remainder_area(scenario: Scenario, areas: gpd.GeoDataFrame, demand: DemandCells, grid: Grid,
-                        boundary_m: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, DemandCells]:
+def add_remainder_area(
+    scenario: Scenario, areas: gpd.GeoDataFrame, demand: DemandCells, grid: Grid, boundary_m: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, DemandCells]:
     """Cells inside the boundary but in no area become the implicit area 'rest of boundary'."""
     rest = demand.mask & (demand.area_index < 0)
     if not rest.any():
         return areas, demand
     cls = scenario.demand.classes["other"]
-    row = {"id": "REST", "name": "规划范围其余区域" if scenario.report.language == "zh" else "rest of the boundary",
-           "class": "other", "target": cls.target, "weight": cls.weight, "k": cls.k, "rank": -1}
+    row = {
+        "id": "REST",
+        "name": "规划范围其余区域" if scenario.report.language == "zh" else "rest of the boundary",
+        "class": "other",
+        "target": cls.target,
+        "weight": cls.weight,
+        "k": cls.k,
+        "rank": -1,
+    }
     extra = gpd.GeoDataFrame([row], geometry=[boundary_m.union_all()], crs=areas.crs or grid.crs)
     areas = pd.concat([areas, extra], ignore_index=True) if len(areas) else extra
     areas = gpd.GeoDataFrame(areas, geometry="geometry", crs=grid.crs)

@@ -22,8 +22,9 @@ from planner.geo.areas import normalise_areas
 from planner.geo.candidates import normalise_candidates
 from planner.geo.crs import bbox_gap_km, choose_metric_crs, detect_gcj02_shift
 from planner.io._checks import building_heights, polygons_only
+from planner.io._dem import inspect_dem
 from planner.io.hashing import file_sha256
-from planner.io.readers import inspect_dem, read_vector, split_layer
+from planner.io.readers import read_vector, split_layer
 from planner.scenario import Scenario
 
 
@@ -44,7 +45,7 @@ class InputLayers:
     warnings: list[str]
 
 
-def load_inputs(scenario: Scenario) -> InputLayers:
+def load_inputs(scenario: Scenario) -> InputLayers:  # noqa: C901 (one check per input, all problems collected)
     """Read and validate every input file, reporting all problems at once."""
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -76,12 +77,22 @@ def load_inputs(scenario: Scenario) -> InputLayers:
         missing = (boundary.geometry.isna() | boundary.geometry.is_empty).to_numpy()
         kinds = set(boundary.geometry[~missing].geom_type.dropna())
         if missing.all():
-            problems.append(Problem("the boundary has no geometry (every feature is empty)", str(cfg.boundary),
-                                    fix="export the planning boundary polygon with its geometry"))
+            problems.append(
+                Problem(
+                    "the boundary has no geometry (every feature is empty)",
+                    str(cfg.boundary),
+                    fix="export the planning boundary polygon with its geometry",
+                )
+            )
             boundary = None
         elif not kinds <= {"Polygon", "MultiPolygon"}:
-            problems.append(Problem(f"the boundary must be polygons; found {', '.join(sorted(kinds))}", str(cfg.boundary),
-                                    fix="export the planning boundary as a polygon layer"))
+            problems.append(
+                Problem(
+                    f"the boundary must be polygons; found {', '.join(sorted(kinds))}",
+                    str(cfg.boundary),
+                    fix="export the planning boundary as a polygon layer",
+                )
+            )
             boundary = None
         else:
             if missing.any():
@@ -89,15 +100,23 @@ def load_inputs(scenario: Scenario) -> InputLayers:
                 warnings.append(f"{cfg.boundary}: {labels} without geometry ignored")
                 boundary = boundary.iloc[np.flatnonzero(~missing)]
             for i in np.flatnonzero((~boundary.geometry.is_valid).to_numpy()):
-                warnings.append(f"{cfg.boundary}: {feature_label(boundary, int(i))} has an invalid polygon "
-                                "(e.g. self-intersection); repaired with make_valid")
+                warnings.append(
+                    f"{cfg.boundary}: {feature_label(boundary, int(i))} has an invalid polygon "
+                    "(e.g. self-intersection); repaired with make_valid"
+                )
     if cfg.dem is not None:
         if boundary is not None:
             p, w = inspect_dem(cfg.dem, boundary)
             problems += p
             warnings += w
         elif not cfg.dem.exists():
-            problems.append(Problem("dem file not found", str(cfg.dem), fix="check `inputs.dem` (paths are relative to the scenario file)"))
+            problems.append(
+                Problem(
+                    "dem file not found",
+                    str(cfg.dem),
+                    fix="check `inputs.dem` (paths are relative to the scenario file)",
+                )
+            )
         if cfg.dem.is_file():
             hashes["dem"] = file_sha256(cfg.dem)
     if boundary is not None:
@@ -109,30 +128,44 @@ def load_inputs(scenario: Scenario) -> InputLayers:
                 continue
             gap = bbox_gap_km(b_bounds, [float(v) for v in layer.total_bounds])
             if gap > 2.0:
-                problems.append(Problem(
-                    f"the {name} layer does not overlap the boundary after reprojection: it lies {gap:,.1f} km away "
-                    f"({name} declared {layer.attrs.get('source_crs', '?')}, boundary {boundary.attrs.get('source_crs', '?')})",
-                    str(getattr(cfg, name)),
-                    fix="one of the two files declares the wrong coordinate reference system (or they are different places); "
-                    "check each file's CRS against its source",
-                ))
+                problems.append(
+                    Problem(
+                        f"the {name} layer does not overlap the boundary after reprojection: "
+                        f"it lies {gap:,.1f} km away ({name} declared {layer.attrs.get('source_crs', '?')}, "
+                        f"boundary {boundary.attrs.get('source_crs', '?')})",
+                        str(getattr(cfg, name)),
+                        fix="one of the two files declares the wrong coordinate reference system "
+                        "(or they are different places); "
+                        "check each file's CRS against its source",
+                    )
+                )
                 if name == "candidates":
                     candidates = None
         if candidates is not None and cfg.coordinates != "gcj02":
             pts = candidates.geometry
-            shifted = detect_gcj02_shift(pts.x.to_numpy(float), pts.y.to_numpy(float), boundary.geometry.make_valid().union_all())
+            shifted = detect_gcj02_shift(
+                pts.x.to_numpy(float), pts.y.to_numpy(float), boundary.geometry.make_valid().union_all()
+            )
             if shifted == "points":
-                warnings.append(f"{cfg.candidates}: the candidates look shifted ~500–600 m against the boundary in the way "
-                                "GCJ-02 (Gaode/AMap web-map) coordinates are; if they were copied from a web map, set "
-                                "inputs.coordinates = \"gcj02\" only when every file is GCJ-02, or convert this file to CGCS2000")
+                warnings.append(
+                    f"{cfg.candidates}: the candidates look shifted ~500–600 m against the boundary in the way "
+                    "GCJ-02 (Gaode/AMap web-map) coordinates are; if they were copied from a web map, set "
+                    'inputs.coordinates = "gcj02" only when every file is GCJ-02, or convert this file to CGCS2000'
+                )
             elif shifted == "boundary":
-                warnings.append(f"{cfg.boundary}: the boundary looks shifted ~500–600 m against the candidates in the way "
-                                "GCJ-02 (Gaode/AMap web-map) coordinates are; convert the boundary to CGCS2000")
+                warnings.append(
+                    f"{cfg.boundary}: the boundary looks shifted ~500–600 m against the candidates in the way "
+                    "GCJ-02 (Gaode/AMap web-map) coordinates are; convert the boundary to CGCS2000"
+                )
         if results["priority_areas"] is not None and cfg.priority_areas is not None:
             try:  # checked here too so that one validation lists the area problems with the others
                 centre = boundary.to_crs("EPSG:4326").union_all().centroid
-                normalise_areas(results["priority_areas"], cfg.priority_areas, scenario,
-                                choose_metric_crs(scenario.grid.crs, centre.x, centre.y))
+                normalise_areas(
+                    results["priority_areas"],
+                    cfg.priority_areas,
+                    scenario,
+                    choose_metric_crs(scenario.grid.crs, centre.x, centre.y),
+                )
             except PlannerError as exc:
                 problems.extend(exc.problems)
     if results["exclusions"] is not None:
@@ -168,7 +201,9 @@ def load_inputs(scenario: Scenario) -> InputLayers:
         for key in ("priority_areas", "exclusions", "buildings"):
             results[key] = _convert(results[key])
     assert boundary is not None and candidates is not None
-    return InputLayers(boundary, candidates, results["priority_areas"], results["exclusions"], results["buildings"], hashes, warnings)
+    return InputLayers(
+        boundary, candidates, results["priority_areas"], results["exclusions"], results["buildings"], hashes, warnings
+    )
 
 
 def exclusion_rules(ex: gpd.GeoDataFrame, src: str) -> tuple[pd.Series, list[Problem]]:
@@ -176,13 +211,34 @@ def exclusion_rules(ex: gpd.GeoDataFrame, src: str) -> tuple[pd.Series, list[Pro
     names = {header_key(c): c for c in ex.columns if c != "geometry"}
     col = next((names[k] for k in ("rule", "规则", "管控规则", "管控类型", "类型") if k in names), None)
     if col is None:
-        return pd.Series([], dtype=object), [Problem(f"no `rule` column (found: {', '.join(map(str, names.values())) or 'none'})", src,
-                                                     fix='add `rule` = "forbid" (禁建) or "restrict" (限建)')]
-    words = {"禁建": "forbid", "禁建区": "forbid", "禁止建设": "forbid", "禁止建设区": "forbid",
-             "限建": "restrict", "限建区": "restrict", "限制建设": "restrict", "限制建设区": "restrict"}
+        return pd.Series([], dtype=object), [
+            Problem(
+                f"no `rule` column (found: {', '.join(map(str, names.values())) or 'none'})",
+                src,
+                fix='add `rule` = "forbid" (禁建) or "restrict" (限建)',
+            )
+        ]
+    words = {
+        "禁建": "forbid",
+        "禁建区": "forbid",
+        "禁止建设": "forbid",
+        "禁止建设区": "forbid",
+        "限建": "restrict",
+        "限建区": "restrict",
+        "限制建设": "restrict",
+        "限制建设区": "restrict",
+    }
     rule = ex[col].astype("string").str.strip().str.lower().replace(words)
     bad = ~rule.isin(["forbid", "restrict"])
-    problems = [Problem(f"unknown rule {ex[col].iloc[i]!r}" if isinstance(ex[col].iloc[i], str) and ex[col].iloc[i].strip() else "missing rule",
-                        src, feature_label(ex, int(i)), 'use "forbid" (禁建) or "restrict" (限建)')
-                for i in np.flatnonzero(bad.to_numpy())[:10]]
+    problems = [
+        Problem(
+            f"unknown rule {ex[col].iloc[i]!r}"
+            if isinstance(ex[col].iloc[i], str) and ex[col].iloc[i].strip()
+            else "missing rule",
+            src,
+            feature_label(ex, int(i)),
+            'use "forbid" (禁建) or "restrict" (限建)',
+        )
+        for i in np.flatnonzero(bad.to_numpy())[:10]
+    ]
     return rule, problems

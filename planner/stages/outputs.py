@@ -13,6 +13,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from planner._json import jsonable
 from planner.errors import InfeasibleTargetError, PlannerError, Problem
 from planner.plan import Plan
@@ -161,7 +163,7 @@ def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap
     if update:
         try:
             new_rep = type(rep).model_validate({**rep.model_dump(), **update})
-        except Exception as exc:
+        except ValidationError as exc:
             raise PlannerError(Problem(f"invalid report option ({type(exc).__name__})", "report", fix="see `planner report --help`")) from None
         plan.scenario = plan.scenario.model_copy(update={"report": new_rep})
     if out is None:

@@ -53,8 +53,14 @@ class ProblemSetup:
     warnings: list[str]
 
 
-def build_problem(scenario: Scenario, cands: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, demand: DemandCells,
-                  cov: CoverageMatrix, terrain: Terrain | None = None) -> ProblemSetup:
+def build_problem(
+    scenario: Scenario,
+    cands: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    demand: DemandCells,
+    cov: CoverageMatrix,
+    terrain: Terrain | None = None,
+) -> ProblemSetup:
     """The CoverageProblem (rows = demand cells, columns = candidates) and target checks.
 
     Returns the problem with the targets used (capped to what is reachable), the reachable
@@ -72,9 +78,11 @@ def build_problem(scenario: Scenario, cands: gpd.GeoDataFrame, areas: gpd.GeoDat
     rows = row_of_cell[np.asarray(cov.indices, dtype=np.int64)]
     if (rows < 0).any():  # the kernel only returns masked cells: a bug, not the user's input (exit 1)
         raise RuntimeError("internal error: coverage returned a cell outside the demand mask")
-    at = sp.csr_matrix((np.ones(rows.size, dtype=np.int8), rows, np.asarray(cov.indptr, dtype=np.int64)), shape=(len(cands), n_rows))
+    at = sp.csr_matrix(
+        (np.ones(rows.size, dtype=np.int8), rows, np.asarray(cov.indptr, dtype=np.int64)), shape=(len(cands), n_rows)
+    )
     a = at.T.tocsr()
-    cell_area_km2 = (cov.grid.res ** 2) / 1e6
+    cell_area_km2 = (cov.grid.res**2) / 1e6
     row_area = demand.area_index.ravel()[demand.cells].astype(np.int64)
     row_weight = areas["weight"].to_numpy(float)[row_area] * cell_area_km2
     row_k = areas["k"].to_numpy(int)[row_area]
@@ -88,8 +96,11 @@ def build_problem(scenario: Scenario, cands: gpd.GeoDataFrame, areas: gpd.GeoDat
     reach = np.divide(w_reach, w_area, out=np.zeros_like(w_area), where=w_area > 0)
     row_xy = cov.grid.cell_centres(demand.cells) if terrain is not None else None
     cand_xy = (cands["x_m"].to_numpy(float), cands["y_m"].to_numpy(float))
-    radius = los_radius_m(scenario.radio, cands["site_class"].to_numpy(str), cands["height_m"].to_numpy(float),
-                          terrain) if terrain is not None else None
+    radius = (
+        los_radius_m(scenario.radio, cands["site_class"].to_numpy(str), cands["height_m"].to_numpy(float), terrain)
+        if terrain is not None
+        else None
+    )
     reason = unreachable_reasons(a, row_k, forbidden, row_xy=row_xy, cand_xy=cand_xy, cand_radius_m=radius)
     shares = reason_shares(reason, row_area, row_weight, len(areas))
     targets = areas["target"].to_numpy(float).copy()
@@ -104,38 +115,74 @@ def build_problem(scenario: Scenario, cands: gpd.GeoDataFrame, areas: gpd.GeoDat
         elif targets[i] > reach[i] + 1e-9:
             k_i = int(areas["k"].iloc[i])
             why = reason_text({r: float(v[i]) for r, v in shares.items()})
-            msg = (f"area {name!r}: target {targets[i]:.1%} cannot be met; at most {reach[i]:.1%} is reachable "
-                   f"by {'≥' + str(k_i) + ' ' if k_i > 1 else ''}candidates ({why})")
-            unmeetable.append({"id": str(areas["id"].iloc[i]), "name": name, "class": str(areas["class"].iloc[i]),
-                               "target": round(float(targets[i]), 6), "reachable": round(float(reach[i]), 6), "k": k_i,
-                               "unreachable_share": {r: round(float(v[i]), 6) for r, v in shares.items()}, "message": msg})
+            msg = (
+                f"area {name!r}: target {targets[i]:.1%} cannot be met; at most {reach[i]:.1%} is reachable "
+                f"by {'≥' + str(k_i) + ' ' if k_i > 1 else ''}candidates ({why})"
+            )
+            unmeetable.append(
+                {
+                    "id": str(areas["id"].iloc[i]),
+                    "name": name,
+                    "class": str(areas["class"].iloc[i]),
+                    "target": round(float(targets[i]), 6),
+                    "reachable": round(float(reach[i]), 6),
+                    "k": k_i,
+                    "unreachable_share": {r: round(float(v[i]), 6) for r, v in shares.items()},
+                    "message": msg,
+                }
+            )
             if scenario.objective.on_infeasible == "cap":
                 warnings.append(msg + "; the plan aims at the reachable share instead")
                 targets[i] = np.floor(reach[i] * 1e4) / 1e4
     if unmeetable and scenario.objective.on_infeasible == "error":
         raise InfeasibleTargetError(
-            [Problem(u["message"], "scenario", "[demand.classes]",
-                     "lower the target, add candidates near the area, or set objective.on_infeasible = \"cap\"") for u in unmeetable],
+            [
+                Problem(
+                    u["message"],
+                    "scenario",
+                    "[demand.classes]",
+                    'lower the target, add candidates near the area, or set objective.on_infeasible = "cap"',
+                )
+                for u in unmeetable
+            ],
             diagnostics={"unmeetable_areas": unmeetable},
         )
     conflicts = None
     if scenario.candidates.min_separation_m:
-        conflicts = conflicts_from_points(cands["x_m"].to_numpy(float), cands["y_m"].to_numpy(float),
-                                          cands["site_class"].to_numpy(str), dict(scenario.candidates.min_separation_m))
+        conflicts = conflicts_from_points(
+            cands["x_m"].to_numpy(float),
+            cands["y_m"].to_numpy(float),
+            cands["site_class"].to_numpy(str),
+            dict(scenario.candidates.min_separation_m),
+        )
     obj = scenario.objective
     problem = CoverageProblem(
-        a=a, cost=cands["cost"].to_numpy(float), row_weight=row_weight, row_area=row_area, row_k=row_k,
-        area_target=targets, area_names=areas["name"].astype(str).tolist(),
-        col_ids=cands["id"].astype(str).tolist(), col_type=cands["type"].to_numpy(str),
-        col_group=cands["group"].to_numpy(np.int64), fixed=fixed, forbidden=forbidden, conflicts=conflicts,
+        a=a,
+        cost=cands["cost"].to_numpy(float),
+        row_weight=row_weight,
+        row_area=row_area,
+        row_k=row_k,
+        area_target=targets,
+        area_names=areas["name"].astype(str).tolist(),
+        col_ids=cands["id"].astype(str).tolist(),
+        col_type=cands["type"].to_numpy(str),
+        col_group=cands["group"].to_numpy(np.int64),
+        fixed=fixed,
+        forbidden=forbidden,
+        conflicts=conflicts,
         type_caps=dict(scenario.candidates.max_per_type) or None,
-        budget=obj.budget or None, max_sites=obj.max_sites or None,
+        budget=obj.budget or None,
+        max_sites=obj.max_sites or None,
     )
     return ProblemSetup(problem, targets, reach, shares, warnings)
 
 
 def reason_text(shares: dict[str, float]) -> str:
     """'out of range 12.0 %, line of sight blocked 3.1 %' for the nonzero unreachable shares."""
-    labels = {"out_of_range": "out of range", "blocked": "line of sight blocked", "forbidden": "only from 禁建/限建 zones"}
+    labels = {
+        "out_of_range": "out of range",
+        "blocked": "line of sight blocked",
+        "forbidden": "only from 禁建/限建 zones",
+    }
     parts = [f"{labels[k]} {v:.1%}" for k, v in sorted(shares.items(), key=lambda kv: -kv[1]) if v > 0]
     return "unreachable: " + ", ".join(parts) if parts else "no unreachable cell"

@@ -19,8 +19,9 @@ from planner.optimize import CoverageProblem, Solution
 from planner.scenario import Scenario
 
 
-def solve_problem(scenario: Scenario, problem: CoverageProblem,
-                  col_xy: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None) -> tuple[Solution, list[str]]:
+def solve_problem(
+    scenario: Scenario, problem: CoverageProblem, col_xy: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
+) -> tuple[Solution, list[str]]:
     """Solve ``problem`` under the scenario's objective and solver settings; the solution and warnings.
 
     ``col_xy``: metric coordinates of the columns; with them a min-cost model above
@@ -38,29 +39,48 @@ def solve_problem(scenario: Scenario, problem: CoverageProblem,
 
             runner = tile_runner(scenario.compute.scheduler, scenario.solver.workers)
         solution = solve_decomposed(
-            problem, col_xy[0], col_xy[1], time_limit_s=scenario.solver.time_limit_s,
-            work_limit=scenario.solver.work_limit, seed=scenario.scenario.seed, backend=scenario.solver.backend,
-            gap_limit=scenario.solver.gap_limit, run_tiles=runner)
+            problem,
+            col_xy[0],
+            col_xy[1],
+            time_limit_s=scenario.solver.time_limit_s,
+            work_limit=scenario.solver.work_limit,
+            seed=scenario.scenario.seed,
+            backend=scenario.solver.backend,
+            gap_limit=scenario.solver.gap_limit,
+            run_tiles=runner,
+        )
     else:
         solution = solve(
-            problem, objective=scenario.objective.kind, time_limit_s=scenario.solver.time_limit_s,
-            workers=scenario.solver.workers, seed=scenario.scenario.seed, backend=scenario.solver.backend,
-            gap_limit=scenario.solver.gap_limit, work_limit=scenario.solver.work_limit,
+            problem,
+            objective=scenario.objective.kind,
+            time_limit_s=scenario.solver.time_limit_s,
+            workers=scenario.solver.workers,
+            seed=scenario.scenario.seed,
+            backend=scenario.solver.backend,
+            gap_limit=scenario.solver.gap_limit,
+            work_limit=scenario.solver.work_limit,
         )
     return_freed_memory()
     # the solver's own notes: "time-limited: this plan may not be reproducible" when its
     # wall-clock safety stop cut a stage short, or costs too wide apart to prove optimality
     warnings += [str(w) for w in solution.stats.get("warnings", [])]
     if solution.status == "infeasible" or (len(solution.selected) == 0 and problem.a.shape[0] > 0):
-        raise InfeasibleTargetError(Problem(
-            f"the solver found no plan (status {solution.status}) within {scenario.solver.time_limit_s:g} s",
-            "scenario", "[objective]", "lower the area targets, add candidates, or raise solver.time_limit_s"))
+        raise InfeasibleTargetError(
+            Problem(
+                f"the solver found no plan (status {solution.status}) within {scenario.solver.time_limit_s:g} s",
+                "scenario",
+                "[objective]",
+                "lower the area targets, add candidates, or raise solver.time_limit_s",
+            )
+        )
     if solution.status == "unknown" and not np.isfinite(solution.objective):
         # no plan found in time: what is "selected" is only what was fixed before the solve (sites on air)
         warnings.append(
-            f"the solver found no plan within solver.time_limit_s = {scenario.solver.time_limit_s:g} s (status unknown): "
+            f"the solver found no plan within solver.time_limit_s = {scenario.solver.time_limit_s:g} s "
+            "(status unknown): "
             f"the result lists only the {len(solution.selected)} sites fixed before the solve (already on air) and "
-            "meets no target it did not meet before; raise solver.time_limit_s or plan a smaller area")
+            "meets no target it did not meet before; raise solver.time_limit_s or plan a smaller area"
+        )
     return solution, warnings
 
 

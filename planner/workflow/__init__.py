@@ -1,5 +1,6 @@
 """Scenario workflows on top of :func:`planner.run_scenario`: sweeps, run comparison,
-reading a saved run back, and ``planner init`` scaffolding."""
+reading a saved run back, and ``planner init`` scaffolding.
+"""
 
 from __future__ import annotations
 

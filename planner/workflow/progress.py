@@ -80,6 +80,7 @@ class StageProgress:
         self.progress.stop()
 
     def __call__(self, stage: str) -> None:
+        """Start ``stage`` (the pipeline's progress callback)."""
         assert self._overall is not None, "use StageProgress as a context manager"
         self._end_solve()
         if stage in self.stages:
@@ -131,6 +132,7 @@ class SweepProgressBar:
         self.progress.stop()
 
     def __call__(self, event: str, label: str, done: int, total: int) -> None:
+        """Show a sweep event (the sweep's progress callback)."""
         text = {"prepare": "shared coverage (computed once)", "solved": f"solved {label}", "written": "writing run folders",
                 "done": "done"}.get(event, event)
         if self._task is None:

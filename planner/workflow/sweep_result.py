@@ -167,9 +167,12 @@ def pareto_figure(table: pd.DataFrame, language: str = "en") -> Figure:
     with matplotlib.rc_context(cast(Any, rc)):
         fig = Figure(figsize=(9.0, 3.8), dpi=110)
         axes = fig.subplots(1, 2)
-        for ax, xcol, xlabel in zip(axes, ("cost", "n_sites"),
-                                    ("总投资（万元）" if zh else "cost (10k CNY)", "站点数" if zh else "selected sites"),
-                                    strict=True):
+        for ax, xcol, xlabel in zip(
+            axes,
+            ("cost", "n_sites"),
+            ("总投资（万元）" if zh else "cost (10k CNY)", "站点数" if zh else "selected sites"),
+            strict=True,
+        ):
             _panel(ax, ok, xcol, xlabel, zh)
         fig.tight_layout()
     return fig
@@ -180,9 +183,13 @@ def _panel(ax: Axes, ok: pd.DataFrame, xcol: str, xlabel: str, zh: bool) -> None
     ax.plot(ok[xcol], y, "-", color="#9aa5b1", zorder=1)
     ax.scatter(ok[xcol], y, color="#9aa5b1", zorder=2, s=24)
     front = ok["pareto"].astype(bool)
-    ax.scatter(ok.loc[front, xcol], y[front], color="#c0392b", zorder=3, s=36, label="帕累托最优" if zh else "Pareto-optimal")
+    ax.scatter(
+        ok.loc[front, xcol], y[front], color="#c0392b", zorder=3, s=36, label="帕累托最优" if zh else "Pareto-optimal"
+    )
     for (_, row), yy in zip(ok.iterrows(), y, strict=True):
-        ax.annotate(str(row["label"]), (float(row[xcol]), float(yy)), fontsize=7, xytext=(4, -10), textcoords="offset points")
+        ax.annotate(
+            str(row["label"]), (float(row[xcol]), float(yy)), fontsize=7, xytext=(4, -10), textcoords="offset points"
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel("加权覆盖率（%）" if zh else "weighted coverage (%)")
     ax.grid(alpha=0.3)

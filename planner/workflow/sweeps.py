@@ -49,8 +49,13 @@ log = logging.getLogger(__name__)
 #: keys (prefixes) that the stages up to coverage never read: variants differing only in
 #: these share one coverage computation
 SHAREABLE_PREFIXES: tuple[str, ...] = (
-    "objective.", "solver.", "report.", "candidates.max_per_type", "candidates.min_separation_m",
-    "scenario.name", "scenario.description",
+    "objective.",
+    "solver.",
+    "report.",
+    "candidates.max_per_type",
+    "candidates.min_separation_m",
+    "scenario.name",
+    "scenario.description",
 )
 #: swept keys that only matter under a coverage-maximising objective
 _CAP_KEYS = ("objective.budget", "objective.max_sites")
@@ -111,9 +116,13 @@ def parse_params(params: Sequence[str]) -> list[Variant]:
         key = ".".join(path)
         vals = _split_values(item.partition("=")[2])
         if not vals:
-            raise ScenarioError(Problem(f"--param {item!r} has no values", "--param", fix="write --param section.key=v1,v2,v3"))
+            raise ScenarioError(
+                Problem(f"--param {item!r} has no values", "--param", fix="write --param section.key=v1,v2,v3")
+            )
         if key in keys:
-            raise ScenarioError(Problem(f"--param {key} is given twice", "--param", fix="list every value in one --param"))
+            raise ScenarioError(
+                Problem(f"--param {key} is given twice", "--param", fix="list every value in one --param")
+            )
         keys.append(key)
         values.append(vals)
     if not keys:
@@ -125,8 +134,12 @@ def parse_params(params: Sequence[str]) -> list[Variant]:
     width = len(str(len(combos)))
     for i, combo in enumerate(combos, 1):
         label = ", ".join(f"{n}={v}" for n, v in zip(names, combo, strict=True))
-        slug = re.sub(r"[^0-9A-Za-z_.-]+", "-", "_".join(f"{n}-{v}" for n, v in zip(names, combo, strict=True))).strip("-")
-        out.append(Variant(label, tuple(f"{k}={v}" for k, v in zip(keys, combo, strict=True)), f"{i:0{width}d}_{slug[:60]}"))
+        slug = re.sub(r"[^0-9A-Za-z_.-]+", "-", "_".join(f"{n}-{v}" for n, v in zip(names, combo, strict=True))).strip(
+            "-"
+        )
+        out.append(
+            Variant(label, tuple(f"{k}={v}" for k, v in zip(keys, combo, strict=True)), f"{i:0{width}d}_{slug[:60]}")
+        )
     return out
 
 
@@ -136,8 +149,9 @@ def shares_preparation(keys: Sequence[str]) -> bool:
     ``report.language`` is the exception under ``report.*``: it names the implicit
     rest-of-boundary area while the demand is prepared.
     """
-    return all(k != "report.language" and any(k == p.rstrip(".") or k.startswith(p) for p in SHAREABLE_PREFIXES)
-               for k in keys)
+    return all(
+        k != "report.language" and any(k == p.rstrip(".") or k.startswith(p) for p in SHAREABLE_PREFIXES) for k in keys
+    )
 
 
 # ----------------------------------------------------------------------------- workers
@@ -159,14 +173,16 @@ def _init_worker(prep: Prepared | None) -> None:
     logging.getLogger("planner").addHandler(logging.NullHandler())
 
 
-def _solve_in_worker(source: str, base_overrides: tuple[str, ...],
-                     overrides: tuple[str, ...]) -> tuple[Plan | None, str, int, dict[str, Any]]:
+def _solve_in_worker(
+    source: str, base_overrides: tuple[str, ...], overrides: tuple[str, ...]
+) -> tuple[Plan | None, str, int, dict[str, Any]]:
     """:func:`_solve_variant` in a worker process, from the preparation its initializer kept."""
     return _solve_variant(_WORKER_PREPARED, source, base_overrides, overrides)
 
 
-def _solve_variant(prep: Prepared | None, source: str, base_overrides: tuple[str, ...],
-                   overrides: tuple[str, ...]) -> tuple[Plan | None, str, int, dict[str, Any]]:
+def _solve_variant(
+    prep: Prepared | None, source: str, base_overrides: tuple[str, ...], overrides: tuple[str, ...]
+) -> tuple[Plan | None, str, int, dict[str, Any]]:
     """Run one variant (from the shared preparation ``prep`` when there is one).
 
     Returns the plan, or None with the error message, exit code and diagnostics.
@@ -181,8 +197,9 @@ def _solve_variant(prep: Prepared | None, source: str, base_overrides: tuple[str
         return None, str(exc), exc.exit_code, dict(getattr(exc, "diagnostics", {}) or {})
 
 
-def _submit_solve(pool: Executor, prep: Prepared | None, source: str, base_overrides: tuple[str, ...],
-                  overrides: tuple[str, ...]) -> Future[tuple[Plan | None, str, int, dict[str, Any]]]:
+def _submit_solve(
+    pool: Executor, prep: Prepared | None, source: str, base_overrides: tuple[str, ...], overrides: tuple[str, ...]
+) -> Future[tuple[Plan | None, str, int, dict[str, Any]]]:
     """Queue one variant: worker processes hold the preparation already, inline runs get it passed."""
     if isinstance(pool, ProcessPoolExecutor):
         return pool.submit(_solve_in_worker, source, base_overrides, overrides)
@@ -200,8 +217,9 @@ def _executor(jobs: int, prep: Prepared | None) -> Executor:
     if jobs <= 1:
         return _InlineExecutor()
     # spawn, not fork: OR-Tools and numba start threads, and fork after threads can deadlock
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(prep,))
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(prep,)
+    )
 
 
 def _abort(pool: Executor) -> None:
@@ -222,7 +240,7 @@ class _InlineExecutor(Executor):
         fut: Future[Any] = Future()
         try:
             fut.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller through the future, as an executor does)
             fut.set_exception(exc)
         return fut
 
@@ -230,14 +248,18 @@ class _InlineExecutor(Executor):
 # ----------------------------------------------------------------------------- sweep
 
 
-def _resolve_variants(scenario: str | Path, params: Sequence[str], overrides: Sequence[str]) -> tuple[list[Variant], tuple[str, ...], list[str], Scenario]:
+def _resolve_variants(
+    scenario: str | Path, params: Sequence[str], overrides: Sequence[str]
+) -> tuple[list[Variant], tuple[str, ...], list[str], Scenario]:
     variants = parse_params(params)
     base_over = tuple(overrides)
     notes: list[str] = []
     base = load_scenario(scenario, base_over)
     swept = {o.partition("=")[0].strip() for v in variants for o in v.overrides}
-    if swept & set(_CAP_KEYS) and base.objective.kind == "min_cost" and not any(
-        o.partition("=")[0].strip() == "objective.kind" for o in (*base_over, *variants[0].overrides)
+    if (
+        swept & set(_CAP_KEYS)
+        and base.objective.kind == "min_cost"
+        and not any(o.partition("=")[0].strip() == "objective.kind" for o in (*base_over, *variants[0].overrides))
     ):
         base_over = (*base_over, "objective.kind=max_coverage")
         notes.append(NOTE_MAX_COVERAGE)
@@ -322,8 +344,13 @@ def sweep(
                 row.update(plan_metrics(plan))
             row["error"], row["exit_code"] = error, code
             if plan is None:
-                failures[v.label] = {"status": "infeasible" if code == 3 else "error", "exit_code": code, "message": error,
-                                     "overrides": list(v.overrides), "diagnostics": diagnostics}
+                failures[v.label] = {
+                    "status": "infeasible" if code == 3 else "error",
+                    "exit_code": code,
+                    "message": error,
+                    "overrides": list(v.overrides),
+                    "diagnostics": diagnostics,
+                }
             rows.append(row)
             if progress:
                 progress("solved", v.label, i, n)
@@ -332,8 +359,16 @@ def sweep(
             if col not in table:
                 table[col] = np.nan
         table["pareto"] = pareto_front(table)
-        points = [{"label": r["label"], "n_sites": int(r["n_sites"]), "cost": float(r["cost"]), "coverage": float(r["coverage"])}
-                  for _, r in table.iterrows() if pd.notna(r["n_sites"])]
+        points = [
+            {
+                "label": r["label"],
+                "n_sites": int(r["n_sites"]),
+                "cost": float(r["cost"]),
+                "coverage": float(r["coverage"]),
+            }
+            for _, r in table.iterrows()
+            if pd.notna(r["n_sites"])
+        ]
         for label, plan in plans.items():
             plan.extras["pareto"] = points
             plan.extras["pareto_current"] = label
@@ -349,16 +384,19 @@ def sweep(
     return result
 
 
-def _write_sweep(result: SweepResult, base: Scenario, out_dir: Path, pool: Executor,
-                 progress: SweepProgress | None, keys: list[str]) -> Path:
+def _write_sweep(
+    result: SweepResult, base: Scenario, out_dir: Path, pool: Executor, progress: SweepProgress | None, keys: list[str]
+) -> Path:
     from planner.io.rundir import atomic_dir
     from planner.stages.outputs import write_diagnostics
     from planner.workflow.sweep_report import write_sweep_report
 
     out_dir = out_dir.resolve()
     with atomic_dir(out_dir) as tmp:
-        futures = {label: pool.submit(_write_variant, plan, tmp / next(v.folder for v in result.variants if v.label == label))
-                   for label, plan in result.plans.items()}
+        futures = {
+            label: pool.submit(_write_variant, plan, tmp / next(v.folder for v in result.variants if v.label == label))
+            for label, plan in result.plans.items()
+        }
         try:
             for i, fut in enumerate(futures.values(), 1):
                 fut.result()
@@ -382,7 +420,9 @@ def _write_sweep(result: SweepResult, base: Scenario, out_dir: Path, pool: Execu
             "params": keys,
             "notes": result.notes,
             "shared_coverage": result.shared_coverage,
-            "variants": [{"label": v.label, "folder": v.folder, "overrides": list(v.overrides)} for v in result.variants],
+            "variants": [
+                {"label": v.label, "folder": v.folder, "overrides": list(v.overrides)} for v in result.variants
+            ],
             "table": json.loads(table.to_json(orient="records", force_ascii=False)),
         }
         (tmp / "sweep.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -25,17 +25,35 @@ def sweep_table(result: SweepResult) -> Table:
     """The comparison table of a sweep (Pareto-optimal rows starred, recommended row bold)."""
     rec = result.recommend()
     t = Table(title="sweep", title_justify="left")
-    for col, just in (("variant", "left"), ("sites", "right"), ("cost 万元", "right"), ("coverage", "right"),
-                      ("targets met", "right"), ("solver", "left"), ("gap", "right"), ("folder", "left")):
+    for col, just in (
+        ("variant", "left"),
+        ("sites", "right"),
+        ("cost 万元", "right"),
+        ("coverage", "right"),
+        ("targets met", "right"),
+        ("solver", "left"),
+        ("gap", "right"),
+        ("folder", "left"),
+    ):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for _, r in result.table.iterrows():
-        mark = ("★ " if bool(r.get("pareto")) else "  ")
+        mark = "★ " if bool(r.get("pareto")) else "  "
         if r.get("error"):
-            t.add_row(mark + str(r["label"]), "", "", "", "", f"error (exit {int(r['exit_code'])})", "", str(r["error"])[:80])
+            t.add_row(
+                mark + str(r["label"]), "", "", "", "", f"error (exit {int(r['exit_code'])})", "", str(r["error"])[:80]
+            )
             continue
-        t.add_row(mark + str(r["label"]), _num(r["n_sites"], "{:.0f}"), _num(r["cost"]), _pct(r["coverage"]),
-                  f"{int(r['areas_met'])}/{int(r['areas'])}", str(r["status"]), _pct(r["gap"]), str(r["folder"]),
-                  style="bold" if r["label"] == rec else None)
+        t.add_row(
+            mark + str(r["label"]),
+            _num(r["n_sites"], "{:.0f}"),
+            _num(r["cost"]),
+            _pct(r["coverage"]),
+            f"{int(r['areas_met'])}/{int(r['areas'])}",
+            str(r["status"]),
+            _pct(r["gap"]),
+            str(r["folder"]),
+            style="bold" if r["label"] == rec else None,
+        )
     return t
 
 
@@ -46,7 +64,9 @@ def print_sweep(console: Console, result: SweepResult) -> None:
     console.print(sweep_table(result))
     rec = result.recommend()
     if rec is not None:
-        console.print(f"★ Pareto-optimal; recommended (cheapest within 1 point of the best coverage): [bold]{rec}[/bold]")
+        console.print(
+            f"★ Pareto-optimal; recommended (cheapest within 1 point of the best coverage): [bold]{rec}[/bold]"
+        )
 
 
 def print_comparison(console: Console, cmp: Comparison) -> None:
@@ -55,8 +75,13 @@ def print_comparison(console: Console, cmp: Comparison) -> None:
     s.add_column("")
     for col in cmp.summary.columns:
         s.add_column(str(col), justify="right")
-    names = {"n_sites": "sites", "cost": "cost (万元)", "coverage": "weighted coverage", "cell_coverage": "cell coverage",
-             "areas_met": "area targets met"}
+    names = {
+        "n_sites": "sites",
+        "cost": "cost (万元)",
+        "coverage": "weighted coverage",
+        "cell_coverage": "cell coverage",
+        "areas_met": "area targets met",
+    }
     for name, row in cmp.summary.iterrows():
         cells = []
         for col, v in row.items():
@@ -77,15 +102,32 @@ def print_comparison(console: Console, cmp: Comparison) -> None:
         for col in ("change", "id", "name", "type", "build_mode", "cost"):
             t.add_column(col)
         for _, r in changed.head(40).iterrows():
-            t.add_row(str(r["change"]), str(r["id"]), str(r.get("name", "")), str(r.get("type", "")),
-                      str(r.get("build_mode", "")), _num(r.get("cost")))
+            t.add_row(
+                str(r["change"]),
+                str(r["id"]),
+                str(r.get("name", "")),
+                str(r.get("type", "")),
+                str(r.get("build_mode", "")),
+                _num(r.get("cost")),
+            )
         if len(changed) > 40:
             t.caption = f"… {len(changed) - 40} more in compare.csv"
         console.print(t)
     a = Table(title="coverage by priority area", title_justify="left")
-    for col, just in (("area", "left"), ("target", "right"), ("A", "right"), ("B", "right"), ("change (points)", "right")):
+    for col, just in (
+        ("area", "left"),
+        ("target", "right"),
+        ("A", "right"),
+        ("B", "right"),
+        ("change (points)", "right"),
+    ):
         a.add_column(col, justify=just)  # type: ignore[arg-type]
     for _, r in cmp.areas.iterrows():
-        a.add_row(str(r["name"]), _pct(r["target"]), _pct(r["coverage_a"]), _pct(r["coverage_b"]),
-                  "" if pd.isna(r["change_pp"]) else f"{float(r['change_pp']):+.2f}")
+        a.add_row(
+            str(r["name"]),
+            _pct(r["target"]),
+            _pct(r["coverage_a"]),
+            _pct(r["coverage_b"]),
+            "" if pd.isna(r["change_pp"]) else f"{float(r['change_pp']):+.2f}",
+        )
     console.print(a)

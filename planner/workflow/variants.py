@@ -33,9 +33,13 @@ def replace_inputs(scenario: Scenario, **paths: str | Path | None) -> Scenario:
     update: dict[str, Path | None] = {}
     for key, value in paths.items():
         if key not in Inputs.model_fields or key == "coordinates":
-            raise ScenarioError(Problem(f"unknown input {key!r}", "inputs", fix=f"use one of {', '.join(Inputs.model_fields)}"))
+            raise ScenarioError(
+                Problem(f"unknown input {key!r}", "inputs", fix=f"use one of {', '.join(Inputs.model_fields)}")
+            )
         if value is None and Inputs.model_fields[key].is_required():
-            raise ScenarioError(Problem(f"inputs.{key} is required and cannot be removed", "inputs", fix="give another file"))
+            raise ScenarioError(
+                Problem(f"inputs.{key} is required and cannot be removed", "inputs", fix="give another file")
+            )
         update[key] = None if value is None else (scenario.base_dir / Path(value)).resolve()
     inputs = scenario.inputs.model_copy(update=update)
     return scenario.model_copy(update={"inputs": inputs})

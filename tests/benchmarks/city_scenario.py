@@ -99,7 +99,8 @@ def available(shared: Path = SHARED) -> str | None:
 
 def read_roads(shared: Path, cache: Path) -> gpd.GeoDataFrame:
     """The FUA roads. GeoParquet needs pyarrow; the project venv has none (pandas would switch
-    its string type to pyarrow), so ``.venv-bench`` converts the file to a GeoPackage once."""
+    its string type to pyarrow), so ``.venv-bench`` converts the file to a GeoPackage once.
+    """
     if _has_pyarrow():
         return gpd.read_parquet(shared / ROADS)
     gpkg = cache / "wuhan_fua_roads.gpkg"

@@ -1,4 +1,4 @@
-"""City-scale stress benchmark (``make bench``; not part of ``make test``).
+r"""City-scale stress benchmark (``make bench``; not part of ``make test``).
 
 Builds about 25 km × 25 km of central Wuhan from the real OSM roads in ``../shared``
 (:mod:`city_scenario`: ~192,000 candidates, ~1,500 towers, 190 priority areas, 25 m grid of

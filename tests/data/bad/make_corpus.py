@@ -156,7 +156,8 @@ def gcj_forward(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def write_dem(path: Path, west: float, north: float, nx: int, ny: int, res_deg: float, *, crs: str | None = "EPSG:4490",
               hole: bool = False, mostly_nodata: bool = False) -> None:
     """A flat 30 m DEM (float32, nodata -9999), optionally with a nodata hole in its middle third
-    (or with nodata everywhere but a strip along its western edge)."""
+    (or with nodata everywhere but a strip along its western edge).
+    """
     import rasterio
     from affine import Affine
 

@@ -1,4 +1,4 @@
-"""Rebuild ``NotoSansSC-GB2312.otf``, the CJK font subset the report embeds.
+r"""Rebuild ``NotoSansSC-GB2312.otf``, the CJK font subset the report embeds.
 
 Source: the Simplified Chinese face (index 2) of ``NotoSansCJK-Regular.ttc`` as Debian's
 ``fonts-noto-cjk`` package ships it (1:20220127+repack1-1; SIL Open Font License 1.1, see
