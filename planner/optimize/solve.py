@@ -51,7 +51,7 @@ class Solution:
     status : str
         ``"optimal"`` (proven), ``"feasible"`` (a plan, not proven optimal), ``"infeasible"``
         (no plan meets the constraints; see ``stats["diagnostic"]``) or ``"unknown"``
-        (no plan found in the time limit).
+        (no plan found within the work budget).
     objective : float
         Total cost (``min_cost``, ``lexicographic``) or covered weight (``max_coverage``).
     bound : float
@@ -61,7 +61,8 @@ class Solution:
     selected : ndarray of int64
         Sorted indices of the selected columns (fixed sites included).
     runtime_s : float
-        Wall time of the whole solve (s).
+        Wall time of the solve from the start of its work budget (s); the JIT warm-up before
+        it is ``stats["time_compile_s"]``.
     backend : str
         Back-end that produced the plan.
     stats : dict
