@@ -22,8 +22,8 @@ interactions are only along their borders. :func:`solve_decomposed`:
    weight of the deficient areas per 万元).
 5. **Polish.** Redundant sites are dropped, dearest first, while every target stays met; then
    the project's local search (:func:`planner.optimize._heuristics.improve`, :data:`LS_SHARE`)
-   runs on the whole model from the stitched plan (where it applies: no pole groups or
-   conflicts), and the redundant-site pass again.
+   runs on the whole model from the stitched plan after the bound (where it applies: no pole
+   groups or conflicts), and the redundant-site pass again.
 6. **Bound.** One subgradient Lagrangian run on the *whole* reduced model
    (:func:`planner.optimize._exact.lagrangian_bound`, :data:`BOUND_SHARE` of the budget).
    Validity: the reductions (:func:`planner.optimize._reduce.reduce_problem`) keep every optimal
@@ -264,7 +264,7 @@ def _polish(problem: CoverageProblem, sel: NDArray[np.bool_], csc: sp.csc_matrix
 
 def _improve_and_bound(problem: CoverageProblem, sel: NDArray[np.bool_], budget: Any, seed: int,
                        stats: dict[str, Any]) -> tuple[NDArray[np.bool_], float]:
-    """The project's local search on the whole model from ``sel``, then ``base_cost + max(0, L(u))``.
+    """``base_cost + max(0, L(u))`` of the whole model, then the project's local search from ``sel``.
 
     The reduction runs without dominance (fixed, essential, merged identical rows only), so the
     stitched plan stays a plan of the reduced model; the bound is valid for any reduction that
@@ -281,6 +281,11 @@ def _improve_and_bound(problem: CoverageProblem, sel: NDArray[np.bool_], budget:
     if red.stats.get("infeasible_reason") or red.a.shape[0] == 0 or red.n_cols == 0:
         return sel, base_cost
     side = side_of(problem, red, "min_cost")
+    # the bound first: a loaded machine's safety stop then cuts the local search, never the bound
+    ub = float(problem.cost[sel].sum()) - base_cost
+    lb, _ = lagrangian_bound(red, side, max(0.0, ub), budget.ops(BOUND_SHARE), budget, stats)
+    if np.allclose(side.cost, np.round(side.cost)):
+        lb = math.ceil(lb - 1e-6)
     s_red = sel[red.cols]
     if (sel | ~red.base).all() and _meets_targets(red, s_red):  # the plan holds every fixed/essential site
         before = float(side.cost[s_red].sum())
@@ -291,10 +296,6 @@ def _improve_and_bound(problem: CoverageProblem, sel: NDArray[np.bool_], budget:
             sel = red.base.copy()
             sel[red.cols[new]] = True
             stats["local_search_gain"] = before - float(side.cost[new].sum())
-    ub = float(problem.cost[sel].sum()) - base_cost
-    lb, _ = lagrangian_bound(red, side, max(0.0, ub), budget.ops(BOUND_SHARE), budget, stats)
-    if np.allclose(side.cost, np.round(side.cost)):
-        lb = math.ceil(lb - 1e-6)
     return sel, base_cost + max(0.0, float(lb))
 
 
@@ -320,7 +321,9 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     tiles, owner = _tile_models(problem, col_tile)
     nnz = np.array([p.a.nnz for _, p in tiles], dtype=np.float64)
     shares = TILE_SHARE * nnz / max(nnz.sum(), 1.0)
-    tasks = [{"problem": p, "cols": cols, "work": max(1.0, units * s), "time_limit_s": max(0.1, time_limit_s * s),
+    # each tile's work budget is its share; its wall-clock safety stop is that of all the tiles together, so a
+    # loaded machine slows a tile down without cutting it short (the plan stays the same)
+    tasks = [{"problem": p, "cols": cols, "work": max(1.0, units * s), "time_limit_s": time_limit_s * TILE_SHARE,
               "seed": seed, "backend": backend, "gap_limit": gap_limit}
              for (cols, p), s in zip(tiles, shares.tolist(), strict=True)]
     t_tiles = time.perf_counter()
@@ -361,6 +364,9 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
         "stitched_sites": n_stitched, "side_repair_dropped": dropped_side, "repair_added": added,
         "polish_removed": removed, "targets_met": met, "bound_method": BOUND_METHOD, "tiles_wall_s": round(t_tiles, 3),
     }
+    for name in ("local_search", "lagrangian"):  # the safety stop cut them: say so (the plan may then vary)
+        if isinstance(stats.get(name), dict) and stats[name].get("time_limited"):
+            budget.limited(name)
     stats["budget"] = budget.report()
     if budget.cut or stats["decomposition"]["tile_time_limited"]:
         stats["warnings"] = [TIME_LIMITED_WARNING]

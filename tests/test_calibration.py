@@ -1,0 +1,125 @@
+"""Path-loss calibration against drive-test RSRP (planner.radio.calibration, `planner calibrate`)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.cli import main
+from planner.coverage.build import coverage_radii
+from planner.errors import InputDataError, ScenarioError
+from planner.radio.budget import link_budget
+from planner.radio.calibration import SiteTable, calibrate, load_calibration, write_calibration
+from planner.scenario import load_scenario
+from planner.stages.inputs import load_inputs
+from tests.conftest import LAT0, LON0
+
+OFFSET_DB, SIGMA_DB = 3.0, 6.0
+
+
+def _drive_test(scenario_path: Path, n: int = 3000, *, with_ids: bool, seed: int = 11) -> pd.DataFrame:
+    """Synthetic samples: model median RSRP − 3 dB extra path loss + N(0, 6 dB) shadowing."""
+    scenario = load_scenario(scenario_path)
+    sites = SiteTable.from_layers(scenario, load_inputs(scenario))
+    rng = np.random.default_rng(seed)
+    d = 0.0045
+    lon, lat = LON0 + rng.uniform(-d, d, n), LAT0 + rng.uniform(-d, d, n)
+    x, y = sites.to_metric(lon, lat)
+    site = rng.integers(0, sites.ids.size, n) if with_ids else sites.best_site(x, y)
+    rsrp = sites.predict(x, y, site) - OFFSET_DB + rng.normal(0.0, SIGMA_DB, n)
+    frame = pd.DataFrame({"经度": lon, "纬度": lat, "RSRP(dBm)": np.round(rsrp, 2)})
+    if with_ids:
+        frame["site_id"] = sites.ids[site]
+    return frame
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_synthetic_offset_and_rmse_recovered(tiny: Path, with_ids: bool) -> None:
+    path = tiny.parent / "drive.csv"
+    _drive_test(tiny, with_ids=with_ids).to_csv(path, index=False, encoding="gbk")
+    result = calibrate(load_scenario(tiny), path)
+    assert set(result.fits) == ({"macro", "micro"} if with_ids else set(result.fits) | {"micro"})
+    total = sum(f.n_bins for f in result.fits.values())
+    assert total > 2900  # 3.4 m bins in ~1 km²: few samples share a bin
+    checked = 0
+    for fit in result.fits.values():
+        if fit.n_bins < 200:  # a class with few bins has a noisy mean (σ/√n)
+            continue
+        checked += 1
+        assert fit.offset_db == pytest.approx(OFFSET_DB, abs=0.5)
+        assert fit.me_db == pytest.approx(-fit.offset_db)
+        assert fit.sigma_db == pytest.approx(SIGMA_DB, abs=0.5)
+        assert fit.rmse_db == pytest.approx(math.hypot(OFFSET_DB, SIGMA_DB), abs=0.5)
+        assert fit.rmse_calibrated_db < fit.rmse_db
+        assert abs(fit.slope_db_per_decade) < 3.0  # no slope in the synthetic data
+    assert checked >= 1
+    assert result.bin_m == pytest.approx(40 * 0.299792458 / 3.5)
+
+
+def test_round_trip_changes_coverage(tiny: Path) -> None:
+    path = tiny.parent / "drive.csv"
+    _drive_test(tiny, with_ids=True).to_csv(path, index=False)
+    calib = write_calibration(calibrate(load_scenario(tiny), path), tiny.parent / "calib.json")
+    corr = load_calibration(calib)
+    text = tiny.read_text(encoding="utf-8")
+    tiny.write_text(text + '\n[radio]\ncalibration = "calib.json"\n', encoding="utf-8")
+    cal = load_scenario(tiny).radio
+    assert cal.calibration == calib.resolve()
+    uncal = cal.model_copy(update={"calibration": None})
+    for c in ("macro", "micro"):
+        lb_cal, lb = link_budget(cal, c), link_budget(uncal, c)
+        assert lb.budget_db - lb_cal.budget_db == pytest.approx(corr[c].offset_db)
+        assert lb_cal.sigma_los_db == lb_cal.sigma_nlos_db == pytest.approx(corr[c].sigma_db)
+        assert lb_cal.as_dict()["calibration_offset_db"] == pytest.approx(corr[c].offset_db, abs=0.01)
+    # the calibrated radius equals the uncalibrated one with σ and a threshold raised by the offset
+    h, cls = np.array([30.0, 10.0]), np.array(["macro", "micro"])
+    r_cal = coverage_radii(h, cls, cal)
+    assert np.all(r_cal < coverage_radii(h, cls, uncal))  # +3 dB of path loss shrinks both classes
+    for i, c in enumerate(("macro", "micro")):
+        same = uncal.model_copy(
+            update={"shadowing_sigma_db": corr[c].sigma_db, "threshold_dbm": uncal.threshold_dbm + corr[c].offset_db}
+        )
+        assert coverage_radii(h[i : i + 1], cls[i : i + 1], cal)[0] == pytest.approx(
+            coverage_radii(h[i : i + 1], cls[i : i + 1], same)[0]
+        )
+
+
+def test_cli_writes_file_and_bad_files_exit_2(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tiny.parent / "drive.csv"
+    _drive_test(tiny, n=600, with_ids=True).to_csv(good, index=False)
+    out = tiny.parent / "calib.json"
+    assert main(["calibrate", str(tiny), "--measurements", str(good), "--out", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["format"] == "planner-calibration/1"
+    assert "RMSE" in capsys.readouterr().out
+    cases = {
+        "no_rsrp.csv": ("lon,lat,level\n114.398,30.506,-90\n", "no RSRP column"),
+        "nan.csv": ("lon,lat,rsrp\n114.398,30.506,-90\n114.399,30.506,inf\n", "row 3"),
+        "range.csv": ("lon,lat,rsrp\n114.398,30.506,-90\n114.399,30.506,-5\n", "outside -160"),
+        "outside.csv": ("lon,lat,rsrp\n114.398,30.506,-90\n114.498,30.506,-90\n", "outside the scenario's boundary"),
+        "unknown_site.csv": ("lon,lat,rsrp,site_id\n114.398,30.506,-90,X9\n", "not candidate ids"),
+    }
+    for name, (body, expected) in cases.items():
+        bad = tiny.parent / name
+        bad.write_text(body, encoding="utf-8")
+        target = tiny.parent / f"{name}.json"
+        assert main(["calibrate", str(tiny), "--measurements", str(bad), "--out", str(target)]) == 2, name
+        err = capsys.readouterr().err
+        assert expected in err and name in err, (name, err)
+        assert not target.exists()
+    with pytest.raises(InputDataError):
+        calibrate(load_scenario(tiny), tiny.parent / "range.csv")
+
+
+def test_bad_calibration_file_is_a_scenario_error(tiny: Path) -> None:
+    (tiny.parent / "calib.json").write_text('{"format": "other"}', encoding="utf-8")
+    radio = load_scenario(tiny, ['radio.calibration="calib.json"']).radio
+    with pytest.raises(ScenarioError, match=r"radio.calibration"):
+        link_budget(radio, "macro")
+    missing = load_scenario(tiny, ['radio.calibration="nope.json"']).radio
+    with pytest.raises(ScenarioError, match="does not exist"):
+        link_budget(missing, "micro")
