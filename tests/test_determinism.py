@@ -51,7 +51,8 @@ def _run(scenario: Path, out: Path, *overrides: str) -> dict[str, Any]:
     r = subprocess.run([sys.executable, "-m", "planner.cli", "-q", "run", str(scenario), "--out", str(out), *sets],
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
-    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return manifest
 
 
 #: KNOWN BUGS (owners told): outputs whose bytes still differ between identical runs.
