@@ -43,7 +43,8 @@ def col_lists(a: sp.csc_matrix) -> list[list[int]]:
 def ptrs(a: sp.csc_matrix) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     r = a.tocsr()
     r.sort_indices()
-    return (a.indptr.astype(np.int64), a.indices.astype(np.int64), r.indptr.astype(np.int64), r.indices.astype(np.int64))
+    return (a.indptr.astype(np.int64), a.indices.astype(np.int64), r.indptr.astype(np.int64),
+            r.indices.astype(np.int64))
 
 
 def brute_optimum(a: sp.csc_matrix, cost: NDArray[np.float64], k: NDArray[np.int64],
@@ -107,7 +108,8 @@ def test_price_matches_reference(seed: int) -> None:
     k[rng.random(k.size) < 0.2] = 0
     free = rng.random(a.shape[1]) < 0.85
     for per_row, small, max_small in ((2, 0.1, 5), (5, 0.5, 100), (1, -1.0, 0)):
-        core, lb, _ = price(c_ptr, c_rows, r_ptr, r_cols, cost, k, free, u, per_row, small, max_small, np.zeros(a.shape[1]))
+        core, lb, _ = price(c_ptr, c_rows, r_ptr, r_cols, cost, k, free, u, per_row, small, max_small,
+                            np.zeros(a.shape[1]))
         ref_core, ref_lb = price_py(col_lists(a), cost.tolist(), k.tolist(), free.tolist(), u.tolist(), per_row, small,
                                     max_small)
         assert core.tolist() == ref_core
@@ -182,8 +184,9 @@ def test_cft_solve_fixed_and_forbidden(seed: int) -> None:
 def test_known_instance_and_bound_proof() -> None:
     """Rows {0,1,2,3}; the pair {A, B} (cost 2 + 2) beats C alone (cost 5) and D + E (cost 3 + 3)."""
     rows_of = {0: [0, 1], 1: [2, 3], 2: [0, 1, 2, 3], 3: [0, 2], 4: [1, 3]}
-    a = sp.csc_matrix((np.ones(12), ([i for j in range(5) for i in rows_of[j]], [j for j in range(5) for _ in rows_of[j]])),
-                      shape=(4, 5))
+    rr = [i for j in range(5) for i in rows_of[j]]
+    cc = [j for j in range(5) for _ in rows_of[j]]
+    a = sp.csc_matrix((np.ones(12), (rr, cc)), shape=(4, 5))
     cost = np.array([2.0, 2.0, 5.0, 3.0, 3.0])
     res = cft_solve(a, cost, work_limit=100_000)
     assert res.selected.tolist() == [True, True, False, False, False]
@@ -267,3 +270,25 @@ def test_drop_listed_enumeration_matches_reference(seed: int) -> None:
         assert total >= best - 1e-9
         if n_red <= ENUM_MAX:
             assert total == pytest.approx(best)
+
+
+def test_solve_takes_the_engines_cover_and_bound() -> None:
+    """Solve on a full-cover model with k-rows and a fixed site: the engine runs as a stage
+    (stats["cft"]), the plan meets every row, and the proof is reported as optimal.
+    """
+    from planner.optimize import solve
+    from planner.optimize.problem import CoverageProblem
+
+    a, cost, k = random_instance(11, m=60, n=120, dens=0.06, kmax=2)
+    m = a.shape[0]
+    fixed = np.zeros(120, dtype=bool)
+    fixed[3] = True
+    p = CoverageProblem(a=a.tocsr(), cost=cost, row_weight=np.ones(m), row_area=np.zeros(m, np.int64), row_k=k,
+                        area_target=np.ones(1), area_names=["all"], fixed=fixed)
+    sol = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=0)
+    assert "cft" in sol.stats and sol.stats["cft"]["objective"] is not None
+    plan = np.zeros(120, dtype=bool)
+    plan[sol.selected] = True
+    assert (a.toarray() @ plan >= k).all() and plan[3]
+    assert sol.bound <= sol.objective + 1e-9
+    assert sol.status == "optimal"

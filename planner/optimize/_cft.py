@@ -42,6 +42,7 @@ run it stops says so in ``stats["time_limited"]``.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -413,6 +414,7 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
 
 
 #: share of :func:`planner.optimize.solve`'s work budget given to the engine on models it applies to
+#: (the local search's share, which solve skips on those models)
 SOLVE_SHARE = 0.3
 
 
@@ -460,8 +462,13 @@ def cft_improve(red: Reduced, side: Side, inc: NDArray[np.bool_], budget: Budget
     return sel, (lb if math.isfinite(lb) else -math.inf)
 
 
+@functools.cache
 def warm_up_cft() -> None:
-    """Compile (or load from numba's cache) the engine's kernels on a 6 × 6 cyclic 2-cover."""
+    """Compile (or load from numba's cache) the engine's kernels on a 6 × 6 cyclic 2-cover (once per process).
+
+    :func:`planner.optimize.solve` calls it beside :func:`planner.optimize._warmup.warm_up`, before
+    its budget starts.
+    """
     n = 6
     rows = np.r_[np.arange(n), (np.arange(n) + 1) % n, (np.arange(n) + 2) % n]
     a = sp.csc_matrix((np.ones(3 * n), (rows, np.tile(np.arange(n), 3))), shape=(n, n))

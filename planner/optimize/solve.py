@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from planner._json import jsonable
 from planner.errors import PlannerError, Problem
 from planner.optimize._budget import (
     OPS_PER_UNIT,
@@ -18,6 +19,7 @@ from planner.optimize._budget import (
     Budget,
     resolve_work,
 )
+from planner.optimize._cft import cft_applies, cft_improve, warm_up_cft
 from planner.optimize._exact import (  # noqa: F401  (re-exported: the stage constants live there)
     CORE_MIN_COLS,
     DTIME_PER_S,
@@ -79,34 +81,17 @@ class Solution:
     stats: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (the selected indices as a list)."""
-
-        def clean(v: Any) -> Any:
-            if isinstance(v, dict):
-                return {str(k): clean(x) for k, x in v.items()}
-            if isinstance(v, list | tuple):
-                return [clean(x) for x in v]
-            if isinstance(v, np.ndarray):
-                return [clean(x) for x in v.tolist()]
-            if isinstance(v, np.integer):
-                return int(v)
-            if isinstance(v, np.floating | float):
-                f = float(v)
-                return f if math.isfinite(f) else None
-            if isinstance(v, np.bool_):
-                return bool(v)
-            return v
-
+        """JSON-ready dictionary (the selected indices as a list; :func:`planner._json.jsonable`)."""
         return {
             "status": self.status,
-            "objective": clean(self.objective),
-            "bound": clean(self.bound),
-            "gap": clean(self.gap),
+            "objective": jsonable(self.objective),
+            "bound": jsonable(self.bound),
+            "gap": jsonable(self.gap),
             "selected": [int(j) for j in self.selected],
             "n_selected": len(self.selected),
             "runtime_s": round(float(self.runtime_s), 3),
             "backend": self.backend,
-            "stats": clean(self.stats),
+            "stats": jsonable(self.stats),
         }
 
 
@@ -238,6 +223,7 @@ def solve(
         raise PlannerError(Problem(str(exc), "solver", fix="give solver.time_limit_s > 0 s and solver.work_limit >= 0")) from None
     t_compile = time.perf_counter()
     warm_up()
+    warm_up_cft()
     budget = Budget.start(time_limit_s, work_limit)
     t0 = budget.t0
     mode = "min_cost" if objective == "min_cost" else "max_coverage"
@@ -293,8 +279,8 @@ def solve(
     budget.spend("greedy", stats["greedy"]["ops"] / OPS_PER_UNIT if "greedy" in stats else 0.0)
     greedy_done = bool(stats.get("greedy", {}).get("done", True))
     g_ok = greedy_done and (_feasible_min_cost(red, g_sel) if mode == "min_cost" else True)
-    # stage: local search
-    if g_ok and red.n_cols:
+    # stage: local search (full-cover min-cost models: the CFT engine below instead, on the same share)
+    if g_ok and red.n_cols and not cft_applies(red, side, mode):
         if backend == "greedy":
             frac = 0.5
         else:
@@ -311,6 +297,11 @@ def solve(
     else:
         stats["heuristic_objective"] = const_w + float(red.w[np.asarray(red.a @ g_sel.astype(np.int64)).ravel() >= red.k].sum())
         trivial_bound = const_w + float(red.w.sum())
+    cft_lb = -math.inf  # full-cover min-cost models: the CFT engine's cover and Lagrangian bound (planner.optimize._cft)
+    if g_ok and cft_applies(red, side, mode):
+        g_sel, cft_lb = cft_improve(red, side, g_sel, budget, seed, stats)
+        if cft_lb >= float(side.cost[g_sel].sum()) - 1e-9 * max(1.0, float(side.cost[g_sel].sum())):
+            return finish("optimal", g_sel, base_cost + float(side.cost[g_sel].sum()), "cft")
     if backend == "greedy" or red.n_cols == 0:
         if mode == "min_cost" and not g_ok:
             reason = ("the greedy ran out of its work budget before meeting every target (raise solver.time_limit_s "
@@ -324,7 +315,7 @@ def solve(
             lb, _ = lagrangian_bound(red, side, ub, budget.ops(GREEDY_BOUND_SHARE), budget, stats)
             if np.allclose(side.cost, np.round(side.cost)):
                 lb = math.ceil(lb - 1e-6)
-            bnd = base_cost + max(0.0, lb)
+            bnd = base_cost + max(0.0, lb, cft_lb)
             if lb >= ub - 1e-9 * max(1.0, ub):
                 return finish("optimal", g_sel, base_cost + ub, "greedy")
         return finish("feasible", g_sel, bnd, "greedy")
@@ -358,7 +349,8 @@ def solve(
         return finish("infeasible", None, math.nan, stats.get("backend_used", backend_name(backend)))
     if sel is None:
         return finish("unknown", None, base_cost + bnd if mode == "min_cost" else const_w + bnd, stats.get("backend_used", backend_name(backend)))
-    return finish(status, sel, base_cost + bnd if mode == "min_cost" else const_w + bnd, stats.get("backend_used", backend_name(backend)))
+    return finish(status, sel, base_cost + max(bnd, cft_lb) if mode == "min_cost" else const_w + bnd,
+                  stats.get("backend_used", backend_name(backend)))
 
 
 def _collect_time_limits(stats: dict[str, Any], budget: Budget) -> None:
