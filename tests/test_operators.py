@@ -169,6 +169,8 @@ def test_tenancy_defaults_by_type_and_candidate_column_override(tmp_path: Path) 
 
 
 def test_tiny_two_operator_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
+    import json
+
     import openpyxl
 
     import planner
@@ -198,3 +200,5 @@ def test_tiny_two_operator_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
     assert "多运营商共建共享" in wb.sheetnames
     html = out["report.html"].read_text(encoding="utf-8")
     assert 'id="operators-table"' in html and "共享率" in html
+    # a map layer per tenancy count (layer names are JSON in the page's script: \u-escaped)
+    assert "planner-rollout-site" in html and json.dumps("挂载运营商 1 (")[1:-1] in html

@@ -177,6 +177,7 @@ central_urban = 0.8
 
 def test_tiny_phased_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
     import csv
+    import json
 
     import openpyxl
 
@@ -199,6 +200,8 @@ def test_tiny_phased_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
     assert "分期建设（建设期）" in openpyxl.load_workbook(out["sites.xlsx"]).sheetnames
     html = out["report.html"].read_text(encoding="utf-8")
     assert 'id="phases-table"' in html and 'id="phases-compare-table"' in html
+    # a map layer per phase (layer names are JSON in the page's script: \u-escaped)
+    assert "planner-rollout-site" in html and json.dumps("建设期 2020 (")[1:-1] in html
     again = planner.read_run(tmp_path / "run")  # plan.gpkg keeps the phase of every site
     assert sorted(again.sites["phase"]) == sorted(plan.sites["phase"])
 

@@ -64,6 +64,7 @@ from planner.report._basemap import (
 from planner.report._page import area_reason
 from planner.report._script import script_json
 from planner.report.assets import inline_assets
+from planner.report.rollout_map import add_rollout_layers
 
 #: fill colour of selected sites per 建设方式
 MODE_COLOURS = {"保留": "#6b7280", "共享": "#2563eb", "利旧": "#16a34a", "新建": "#dc2626"}
@@ -546,6 +547,7 @@ def build_map(plan: Plan, *, height: str = "640px") -> OfflineMap:
     _add_gaps(m, plan, t, display)
     _add_candidates(m, plan, t, lang, display)
     _add_sites(m, plan, t, lang, display)
+    add_rollout_layers(m, plan, lang, display)  # a layer per 建设期 / tenancy count ([[phases]] / [operators] only)
     _Legend(legend_html(plan, lang)).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
     folium.plugins.MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
