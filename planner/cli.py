@@ -1,6 +1,6 @@
 """The ``planner`` command line: parses arguments and calls the library; nothing more.
 
-Subcommands: ``init``, ``validate``, ``run``, ``sweep``, ``compare``, ``report``.
+Subcommands: ``init``, ``validate``, ``run``, ``sweep``, ``compare``, ``report``, ``calibrate``.
 Exit codes: 0 success, 1 internal error, 2 bad input (also an output folder the planner may not
 replace), 3 infeasible target (diagnostics.json is still written), 4 the machine refused the
 outputs (disk full, permission denied, read-only file system, folder cannot be renamed),
@@ -88,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--out", type=Path, default=None, help="folder for compare.csv/compare_areas.csv/compare.html "
                       "(default runs/compare_<A>_vs_<B>)")
     cmp_.add_argument("--force", action="store_true", help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); never a folder the planner did not write")
+
+    cal = sub.add_parser("calibrate", help="fit the path-loss models to drive-test RSRP; writes a radio.calibration file",
+                         parents=[common])
+    cal.add_argument("scenario", type=Path)
+    cal.add_argument("--measurements", type=Path, required=True,
+                     help="drive-test points: CSV/XLSX (lon, lat or 经度, 纬度; rsrp in dBm; optional site_id) or a GeoPackage")
+    cal.add_argument("--out", type=Path, default=Path("calib.json"), help="calibration file to write (default calib.json)")
+    _add_set(cal)
 
     rep = sub.add_parser("report", help="re-render a run's report.html from its saved results (no solving)", parents=[common])
     rep.add_argument("run_dir", type=Path)
@@ -310,7 +318,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from planner.radio.calibration import write_calibration
+    from planner.scenario import load_scenario
+    from planner.stages.calibrate import calibrate
+
+    out, _ = _consoles(args)
+    result = calibrate(load_scenario(args.scenario, args.overrides), args.measurements)
+    path = write_calibration(result, args.out)
+    table = Table(title=f"calibration: {result.measurements}, {result.band}, bins {result.bin_m:.1f} m (40 λ)")
+    for col in ("class", "model", "bins", "offset dB", "ME dB", "σ dB", "RMSE dB", "RMSE cal. dB", "slope dB/dec"):
+        table.add_column(col, justify="left" if col in ("class", "model") else "right")
+    for f in result.fits.values():
+        table.add_row(f.site_class, f.model, str(f.n_bins), f"{f.offset_db:+.2f}", f"{f.me_db:+.2f}", f"{f.sigma_db:.2f}",
+                      f"{f.rmse_db:.2f}", f"{f.rmse_calibrated_db:.2f}", f"{f.slope_db_per_decade:+.2f}")
+    out.print(table)
+    out.print(f"wrote {path}; use it with radio.calibration = \"{path.name}\"")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "calibrate": _cmd_calibrate,
     "init": _cmd_init,
     "validate": _cmd_validate,
     "run": _cmd_run,

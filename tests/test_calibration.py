@@ -14,8 +14,10 @@ from planner.cli import main
 from planner.coverage.build import coverage_radii
 from planner.errors import InputDataError, ScenarioError
 from planner.radio.budget import link_budget
-from planner.radio.calibration import SiteTable, calibrate, load_calibration, write_calibration
+from planner.radio.calfile import load_calibration
+from planner.radio.calibration import write_calibration
 from planner.scenario import load_scenario
+from planner.stages.calibrate import calibrate, site_table
 from planner.stages.inputs import load_inputs
 from tests.conftest import LAT0, LON0
 
@@ -25,7 +27,7 @@ OFFSET_DB, SIGMA_DB = 3.0, 6.0
 def _drive_test(scenario_path: Path, n: int = 3000, *, with_ids: bool, seed: int = 11) -> pd.DataFrame:
     """Synthetic samples: model median RSRP − 3 dB extra path loss + N(0, 6 dB) shadowing."""
     scenario = load_scenario(scenario_path)
-    sites = SiteTable.from_layers(scenario, load_inputs(scenario))
+    sites = site_table(scenario, load_inputs(scenario))
     rng = np.random.default_rng(seed)
     d = 0.0045
     lon, lat = LON0 + rng.uniform(-d, d, n), LAT0 + rng.uniform(-d, d, n)
@@ -113,6 +115,9 @@ def test_cli_writes_file_and_bad_files_exit_2(tiny: Path, capsys: pytest.Capture
         assert not target.exists()
     with pytest.raises(InputDataError):
         calibrate(load_scenario(tiny), tiny.parent / "range.csv")
+    # never overwrites a file that is not a calibration file (here: the measurements)
+    assert main(["calibrate", str(tiny), "--measurements", str(good), "--out", str(good)]) == 2
+    assert "not a calibration file" in capsys.readouterr().err
 
 
 def test_bad_calibration_file_is_a_scenario_error(tiny: Path) -> None:

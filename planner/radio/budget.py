@@ -190,7 +190,7 @@ def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str,
         s_nlos = float(_pl.sigma_sf(code, False))
     offset = 0.0
     if radio.calibration is not None:  # fitted offset and σ (planner calibrate)
-        from planner.radio.calibration import load_calibration
+        from planner.radio.calfile import load_calibration
 
         corr = load_calibration(radio.calibration).get(site_class)
         if corr is not None:

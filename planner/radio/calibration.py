@@ -22,7 +22,6 @@ Sources: W. C. Y. Lee, *Mobile Communications Engineering*, 2nd ed., §6 (40 λ 
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
@@ -35,30 +34,16 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from kernels import pathloss as _pl
-from planner._text import header_key
-from planner.errors import InputDataError, Problem, ScenarioError
-from planner.scenario import RadioConfig, Scenario
+from planner.errors import InputDataError, Problem
+from planner.radio.calfile import FORMAT, SITE_CLASSES, is_calibration
+from planner.scenario import RadioConfig
 
-#: format tag of the calibration file
-FORMAT = "planner-calibration/1"
 #: plausible SS-RSRP of a drive-test sample (dBm)
 RSRP_RANGE_DBM = (-160.0, -20.0)
 #: bin side in wavelengths (Lee's 40 λ averaging)
 BIN_WAVELENGTHS = 40.0
 #: nearest distance used in the prediction (m); closer samples are clamped
 MIN_DISTANCE_M = 10.0
-SITE_CLASSES = ("macro", "micro")
-_RSRP_NAMES = ("rsrp", "ss-rsrp", "ss_rsrp", "rsrp_dbm", "nr_rsrp", "电平", "场强", "接收电平")
-_SERVING_NAMES = (
-    "site_id",
-    "serving_site",
-    "serving_site_id",
-    "serving",
-    "服务站址",
-    "服务小区",
-    "基站编号",
-    "站址编号",
-)
 
 
 @dataclass(frozen=True)
@@ -110,15 +95,6 @@ class CalibrationResult:
         }
 
 
-@dataclass(frozen=True)
-class ClassCorrection:
-    """The part of a calibration file a link budget applies to one class."""
-
-    model: str
-    offset_db: float
-    sigma_db: float
-
-
 def median_rsrp_dbm(
     radio: RadioConfig, site_class: str, d2d_m: NDArray[np.float64], h_bs_m: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -162,26 +138,6 @@ class SiteTable:
     h_m: NDArray[np.float64]
     site_class: NDArray[Any]
 
-    @classmethod
-    def from_layers(cls, scenario: Scenario, layers: Any) -> SiteTable:
-        """From the inputs stage's layers (:func:`planner.stages.inputs.load_inputs`)."""
-        from planner.geo.crs import choose_metric_crs
-
-        centre = layers.boundary.union_all().centroid
-        crs = choose_metric_crs(scenario.grid.crs, centre.x, centre.y)
-        cand = layers.candidates
-        table = cls(
-            scenario.radio,
-            crs,
-            cand["id"].astype(str).str.strip().to_numpy(),
-            np.empty(0),
-            np.empty(0),
-            cand["height_m"].to_numpy(np.float64),
-            cand["site_class"].astype(str).to_numpy(),
-        )
-        x, y = table.to_metric(cand.geometry.x.to_numpy(np.float64), cand.geometry.y.to_numpy(np.float64))
-        return cls(table.radio, crs, table.ids, x, y, table.h_m, table.site_class)
-
     def to_metric(
         self, lon: NDArray[np.float64], lat: NDArray[np.float64]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -223,91 +179,6 @@ class SiteTable:
                 best[better] = v[better]
                 arg[sl][better] = cols[j[better]]
         return arg
-
-
-def _column(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
-    keys = {header_key(c): c for c in df.columns}
-    return next((keys[n] for n in names if n in keys), None)
-
-
-def read_measurements(path: Path, scenario: Scenario, boundary: Any) -> pd.DataFrame:
-    """Drive-test points as a frame with ``lon``, ``lat``, ``rsrp_dbm``, ``serving`` (str or None), ``row``.
-
-    Raises :class:`~planner.errors.InputDataError` (exit 2) naming the file, row and fix for a
-    missing RSRP column, a non-finite or implausible RSRP, or a point outside the boundary.
-    """
-    from planner.io.readers import read_vector
-
-    gdf = read_vector(path, "measurements")
-    src = str(path)
-    rsrp_col = _column(gdf, _RSRP_NAMES)
-    if rsrp_col is None:
-        cols = ", ".join(str(c) for c in gdf.columns if c != "geometry")
-        raise InputDataError(
-            Problem(
-                f"no RSRP column (found: {cols})",
-                src,
-                fix="name the column `rsrp` (SS-RSRP in dBm; 电平 or 场强 are read too)",
-            )
-        )
-    if len(gdf) == 0:
-        raise InputDataError(
-            Problem("the measurement file has no points", src, fix="add one row per drive-test sample")
-        )
-    offset = int(gdf.attrs.get("row_offset", 1))
-    rows = np.arange(len(gdf)) + offset
-    where = "row" if "row_offset" in gdf.attrs else "feature"
-    rsrp = pd.to_numeric(
-        gdf[rsrp_col].astype("string").str.strip().str.replace("dBm", "", regex=False), errors="coerce"
-    ).to_numpy(dtype=np.float64)
-    problems: list[Problem] = []
-    bad = ~np.isfinite(rsrp)
-    for i in np.flatnonzero(bad)[:10]:
-        problems.append(
-            Problem(
-                f"RSRP {gdf[rsrp_col].iloc[i]!r} is not a finite number",
-                src,
-                f"{where} {rows[i]}",
-                "write the SS-RSRP in dBm (e.g. -95.5), or delete the row",
-            )
-        )
-    lo, hi = RSRP_RANGE_DBM
-    out_of_range = np.isfinite(rsrp) & ((rsrp < lo) | (rsrp > hi))
-    for i in np.flatnonzero(out_of_range)[:10]:
-        problems.append(
-            Problem(
-                f"RSRP {rsrp[i]:g} dBm is outside {lo:g} … {hi:g} dBm",
-                src,
-                f"{where} {rows[i]}",
-                "check the unit (dBm, not mW or a signal level index) or delete the row",
-            )
-        )
-    lon = gdf.geometry.x.to_numpy(dtype=np.float64)
-    lat = gdf.geometry.y.to_numpy(dtype=np.float64)
-    import shapely
-
-    inside = shapely.contains_xy(boundary, lon, lat)
-    for i in np.flatnonzero(~inside)[:10]:
-        problems.append(
-            Problem(
-                f"point {lon[i]:.6f}, {lat[i]:.6f} lies outside the scenario's boundary",
-                src,
-                f"{where} {rows[i]}",
-                "delete samples outside the planning area, or check the coordinates (CGCS2000 decimal degrees)",
-            )
-        )
-    n_bad = int(bad.sum() + out_of_range.sum() + (~inside).sum())
-    if n_bad > len(problems):
-        problems.append(Problem(f"{n_bad - len(problems)} more rows with the same problems", src))
-    if problems:
-        raise InputDataError(problems)
-    serving_col = _column(gdf, _SERVING_NAMES)
-    serving = (
-        gdf[serving_col].astype("string").str.strip().fillna("").to_numpy(dtype=object)
-        if serving_col is not None
-        else np.full(len(gdf), "", dtype=object)
-    )
-    return pd.DataFrame({"lon": lon, "lat": lat, "rsrp_dbm": rsrp, "serving": serving, "row": rows})
 
 
 def _bin(
@@ -354,16 +225,18 @@ def _fit(site_class: str, model: str, e: NDArray[np.float64], d: NDArray[np.floa
     )
 
 
-def calibrate(scenario: Scenario, measurements: Path | str) -> CalibrationResult:
-    """Fit the scenario's path-loss models to drive-test measurements.
+def fit_measurements(sites: SiteTable, pts: pd.DataFrame, path: Path) -> CalibrationResult:
+    """Bin drive-test samples (40 λ), predict their median RSRP and fit each site class.
 
     Parameters
     ----------
-    scenario : Scenario
-        Supplies the boundary, the candidate sites (position, height, class, id) and the link budget.
-    measurements : path
-        CSV/XLSX (UTF-8 or GBK; ``lon``/``lat`` or 经度/纬度, ``rsrp`` in dBm, optional
-        ``site_id`` of the serving site) or any vector file of points.
+    sites : SiteTable
+        The scenario's candidates (position, height, class, id) and radio settings.
+    pts : DataFrame
+        ``lon``, ``lat`` (CGCS2000 degrees), ``rsrp_dbm``, ``serving`` (a candidate id or ""),
+        ``row`` (the file row, for messages), as :func:`planner.stages.calibrate.read_measurements` returns.
+    path : Path
+        The measurement file (named in messages and in the result).
 
     Returns
     -------
@@ -373,16 +246,10 @@ def calibrate(scenario: Scenario, measurements: Path | str) -> CalibrationResult
     Raises
     ------
     InputDataError
-        Unreadable or implausible measurements, an unknown serving site id, or no class with two bins.
+        An unknown serving site id, or no class with two bins.
     """
     from planner.radio.budget import resolve_band
-    from planner.stages.inputs import load_inputs
 
-    path = Path(measurements)
-    layers = load_inputs(scenario)
-    boundary = layers.boundary.union_all()
-    pts = read_measurements(path, scenario, boundary)
-    sites = SiteTable.from_layers(scenario, layers)
     ids, ch, ccls = sites.ids, sites.h_m, sites.site_class
     index = {k: i for i, k in enumerate(ids)}
     unknown = sorted({s for s in pts["serving"] if s and s not in index})
@@ -396,7 +263,7 @@ def calibrate(scenario: Scenario, measurements: Path | str) -> CalibrationResult
                 "use the `id` of a site in the candidates file, or leave the cell empty",
             )
         )
-    band = resolve_band(scenario.radio)
+    band = resolve_band(sites.radio)
     size = BIN_WAVELENGTHS * 0.299792458 / band.fc_ghz
     mx, my = sites.to_metric(pts["lon"].to_numpy(np.float64), pts["lat"].to_numpy(np.float64))
     bx, by, brsrp, bserv, _ = _bin(
@@ -413,8 +280,8 @@ def calibrate(scenario: Scenario, measurements: Path | str) -> CalibrationResult
         m = ccls[site] == c
         if int(m.sum()) < 2:
             continue
-        pred = median_rsrp_dbm(scenario.radio, c, d_bin[m], ch[site[m]])
-        model = (scenario.radio.macro if c == "macro" else scenario.radio.micro).model
+        pred = median_rsrp_dbm(sites.radio, c, d_bin[m], ch[site[m]])
+        model = (sites.radio.macro if c == "macro" else sites.radio.micro).model
         fits[c] = _fit(c, model, pred - brsrp[m], d_bin[m], n_points=len(pts))
     if not fits:
         raise InputDataError(
@@ -430,50 +297,16 @@ def calibrate(scenario: Scenario, measurements: Path | str) -> CalibrationResult
 def write_calibration(result: CalibrationResult, out: Path | str) -> Path:
     """Write the calibration file (JSON, UTF-8) atomically; returns its path."""
     out = Path(out)
+    if out.is_dir() or (out.exists() and not is_calibration(out)):
+        raise InputDataError(
+            Problem(
+                "the output exists and is not a calibration file the planner wrote",
+                str(out),
+                "--out",
+                "give --out a new file name such as calib.json (an earlier calibration file is replaced)",
+            )
+        )
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, out)
-    return out
-
-
-def load_calibration(path: Path | str) -> dict[str, ClassCorrection]:
-    """The per-class corrections of a calibration file (cached on path, size and mtime).
-
-    Raises :class:`~planner.errors.ScenarioError` naming ``[radio.calibration]`` when the file
-    is missing or not a calibration file.
-    """
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError:
-        raise ScenarioError(
-            Problem(
-                f"calibration file {str(p)!r} does not exist",
-                "scenario",
-                "[radio.calibration]",
-                "write it with `planner calibrate SCENARIO --measurements FILE --out calib.json`",
-            )
-        ) from None
-    return _load(str(p), st.st_size, st.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=8)
-def _load(path: str, size: int, mtime_ns: int) -> dict[str, ClassCorrection]:
-    fix = "write it with `planner calibrate SCENARIO --measurements FILE --out calib.json`"
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
-            raise ValueError(f"format is {data.get('format')!r}, not {FORMAT!r}")
-        out = {}
-        for c, v in data["classes"].items():
-            if c not in SITE_CLASSES:
-                raise ValueError(f"unknown site class {c!r}")
-            off, sig = float(v["offset_db"]), float(v["sigma_db"])
-            if not (math.isfinite(off) and math.isfinite(sig) and abs(off) <= 60 and 0 <= sig <= 30):
-                raise ValueError(f"{c}: offset {off} dB / sigma {sig} dB outside |offset| ≤ 60, 0 ≤ σ ≤ 30")
-            out[c] = ClassCorrection(model=str(v["model"]), offset_db=off, sigma_db=sig)
-    except (ValueError, KeyError, TypeError, AttributeError, OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(
-            Problem(f"{path} is not a usable calibration file ({exc})", "scenario", "[radio.calibration]", fix)
-        ) from None
     return out
