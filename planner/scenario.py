@@ -238,6 +238,19 @@ class RadioConfig(_Model):
     #: calibration file written by ``planner calibrate`` (relative to the scenario file): its per-class
     #: offset is added to the path loss and its σ replaces σ_SF in the shadowing margin
     calibration: Path | None = None
+    #: uplink budget (planner.radio.uplink): coverage uses min(downlink, uplink) allowed path loss per
+    #: site class; default off so plans stay unchanged
+    uplink: bool = False
+    #: UE transmit power (dBm): 23 = power class 3, 26 = HPUE power class 2 (TS 38.101-1 Table 6.2.1-1)
+    ue_power_dbm: Annotated[float, Field(ge=0, le=33)] = 23.0
+    #: gNB receiver noise figure (dB) and uplink interference-over-thermal margin (dB)
+    gnb_noise_figure_db: Annotated[float, Field(ge=0, le=20)] = 3.5
+    ul_iot_margin_db: Annotated[float, Field(ge=0, le=20)] = 2.0
+    #: uplink edge rate (Mbit/s) the edge UE must reach on ``ul_rb`` resource blocks in the TDD
+    #: frame's uplink share ``ul_slot_share`` (0.2 = DDDSU); sets the required UL SINR
+    ul_edge_rate_mbps: Annotated[float, Field(gt=0, le=1000)] = 1.0
+    ul_rb: Annotated[int, Field(ge=1, le=275)] = 24
+    ul_slot_share: Annotated[float, Field(gt=0, le=1)] = 0.2
     macro_antenna: SectorAntenna = DEFAULT_ANTENNAS["macro"]
     micro_antenna: SectorAntenna = DEFAULT_ANTENNAS["micro"]
 

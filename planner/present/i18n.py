@@ -344,7 +344,12 @@ RADIO_LABELS: dict[str, dict[str, str]] = {
            "sigma_sf_los_db": "阴影衰落标准差 LOS (dB)", "sigma_sf_nlos_db": "阴影衰落标准差 NLOS (dB)",
            "shadow_margin_los_db": "阴影衰落余量 LOS (dB)", "shadow_margin_nlos_db": "阴影衰落余量 NLOS (dB)",
            "threshold_dbm": "RSRP 门限 (dBm)", "allowed_loss_db": "最大允许路损 (dB)", "los_mode": "视距判定",
-           "reference": "依据", "typical_height_m": "典型挂高 (m)", "radius_m_at_typical_height": "典型挂高覆盖半径 (m)"},
+           "reference": "依据", "typical_height_m": "典型挂高 (m)", "radius_m_at_typical_height": "典型挂高覆盖半径 (m)",
+           "calibration_offset_db": "路测校正路损偏移 (dB)", "dl_allowed_loss_db": "下行最大允许路损 (dB)",
+           "ul_allowed_loss_db": "上行最大允许路损 (dB)", "limiting_link": "受限链路", "ue_power_dbm": "终端发射功率 (dBm)",
+           "ul_rb": "上行 RB 数", "gnb_noise_figure_db": "基站噪声系数 (dB)", "ul_iot_margin_db": "上行干扰余量 (dB)",
+           "ul_edge_rate_mbps": "上行边缘速率 (Mbit/s)", "ul_slot_share": "上行时隙占比",
+           "ul_required_sinr_db": "上行所需 SINR (dB)"},
     "en": {"model": "Propagation model", "fc_ghz": "Carrier (GHz)", "bandwidth_mhz": "Bandwidth (MHz)",
            "scs_khz": "Subcarrier spacing (kHz)", "n_rb": "Resource blocks", "n_re": "Resource elements",
            "tx_power_w": "Tx power (W)", "tx_power_dbm": "Tx power (dBm)", "antenna_gain_dbi": "Antenna gain (dBi)",
@@ -354,7 +359,12 @@ RADIO_LABELS: dict[str, dict[str, str]] = {
            "sigma_sf_nlos_db": "Shadow fading σ NLOS (dB)", "shadow_margin_los_db": "Shadowing margin LOS (dB)",
            "shadow_margin_nlos_db": "Shadowing margin NLOS (dB)", "threshold_dbm": "RSRP threshold (dBm)",
            "allowed_loss_db": "Max allowed path loss (dB)", "los_mode": "Line of sight", "reference": "Reference",
-           "typical_height_m": "Typical height (m)", "radius_m_at_typical_height": "Radius at typical height (m)"},
+           "typical_height_m": "Typical height (m)", "radius_m_at_typical_height": "Radius at typical height (m)",
+           "calibration_offset_db": "Calibration path-loss offset (dB)", "dl_allowed_loss_db": "DL max allowed path loss (dB)",
+           "ul_allowed_loss_db": "UL max allowed path loss (dB)", "limiting_link": "Limiting link",
+           "ue_power_dbm": "UE Tx power (dBm)", "ul_rb": "UL resource blocks", "gnb_noise_figure_db": "gNB noise figure (dB)",
+           "ul_iot_margin_db": "UL IoT margin (dB)", "ul_edge_rate_mbps": "UL edge rate (Mbit/s)",
+           "ul_slot_share": "UL slot share", "ul_required_sinr_db": "Required UL SINR (dB)"},
 }
 
 MODEL_LABELS: dict[str, dict[str, str]] = {

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from kernels import pathloss as _pl
 from planner.errors import Problem, ScenarioError
 from planner.radio.bands import BANDS, Band
+from planner.radio.uplink import ul_allowed_loss_db, ul_params
 from planner.scenario import RadioConfig
 
 MODEL_CODES: dict[str, int] = {"fspl": _pl.FSPL, "uma": _pl.UMA, "umi": _pl.UMI, "rma": _pl.RMA}
@@ -54,6 +55,10 @@ class LinkBudget:
     building_height_m: float
     #: path-loss offset (dB) added by ``radio.calibration`` (:mod:`planner.radio.calibration`)
     calibration_offset_db: float = 0.0
+    #: uplink allowed path loss plus margin (dB, before calibration) when ``radio.uplink``; None = downlink only
+    ul_allowed_loss_db: float | None = None
+    #: the uplink settings shown beside it (name, value) when ``radio.uplink``
+    ul_params: tuple[tuple[str, float], ...] = ()
 
     @property
     def model_code(self) -> int:
@@ -87,9 +92,24 @@ class LinkBudget:
 
     @property
     def budget_db(self) -> float:
-        """EIRP/RE + UE gain − penetration − body loss − calibration offset (dBm): RSRP before path loss and shadowing."""
-        return (self.eirp_per_re_dbm + self.ue_gain_dbi - self.penetration_loss_db - self.body_loss_db
-                - self.calibration_offset_db)
+        """RSRP before path loss and shadowing (dBm): EIRP/RE + UE gain − penetration − body loss − calibration offset.
+
+        With an uplink budget that allows less path loss than the downlink, lowered by the
+        difference (:attr:`uplink_limit_db`), so that ``allowed_loss_db`` is min(DL, UL).
+        """
+        return self.dl_budget_db - self.calibration_offset_db - self.uplink_limit_db
+
+    @property
+    def dl_budget_db(self) -> float:
+        """EIRP/RE + UE gain − penetration − body loss (dBm), uncalibrated downlink."""
+        return self.eirp_per_re_dbm + self.ue_gain_dbi - self.penetration_loss_db - self.body_loss_db
+
+    @property
+    def uplink_limit_db(self) -> float:
+        """How much less path loss the uplink allows than the downlink (dB, ≥ 0; 0 without ``radio.uplink``)."""
+        if self.ul_allowed_loss_db is None:
+            return 0.0
+        return max(0.0, self.dl_budget_db - self.threshold_dbm - self.ul_allowed_loss_db)
 
     @property
     def allowed_loss_db(self) -> float:
@@ -121,7 +141,7 @@ class LinkBudget:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready parameters (for the manifest and the report's method section)."""
-        return {
+        out: dict[str, Any] = {
             "site_class": self.site_class,
             "model": self.model,
             "band": self.band.name,
@@ -150,6 +170,11 @@ class LinkBudget:
             "calibration_offset_db": round(self.calibration_offset_db, 2),
             "reference": "3GPP TR 38.901 Table 7.4.1-1 (path loss), Table 7.4.2-1 (LOS probability)",
         }
+        if self.ul_allowed_loss_db is not None:  # radio.uplink: both links side by side
+            out = {**out, **dict(self.ul_params), "ul_allowed_loss_db": round(self.ul_allowed_loss_db, 2),
+                   "dl_allowed_loss_db": round(self.dl_budget_db - self.threshold_dbm, 2),
+                   "limiting_link": "UL" if self.uplink_limit_db > 0 else "DL"}
+        return out
 
 
 def resolve_band(radio: RadioConfig) -> Band:
@@ -188,6 +213,10 @@ def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str,
     else:
         s_los = float(_pl.sigma_sf(code, True))
         s_nlos = float(_pl.sigma_sf(code, False))
+    band = resolve_band(radio)
+    if radio.uplink and radio.ul_rb > band.n_rb:
+        raise ScenarioError(Problem(f"ul_rb = {radio.ul_rb} is more than the carrier's {band.n_rb} resource blocks",
+                                    "scenario", "[radio.ul_rb]", f"give the edge UE's grant, 1 … {band.n_rb} RB"))
     offset = 0.0
     if radio.calibration is not None:  # fitted offset and σ (planner calibrate)
         from planner.radio.calfile import load_calibration
@@ -200,11 +229,13 @@ def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str,
                                             "calibrate again with this scenario, or set the model back"))
             offset, s_los, s_nlos = corr.offset_db, corr.sigma_db, corr.sigma_db
     return LinkBudget(
-        site_class=site_class, model=cls.model, band=resolve_band(radio), tx_power_w=cls.tx_power_w,
+        site_class=site_class, model=cls.model, band=band, tx_power_w=cls.tx_power_w,
         antenna_gain_dbi=cls.antenna_gain_dbi, feeder_loss_db=cls.feeder_loss_db,
         ue_gain_dbi=radio.ue_gain_dbi, ue_height_m=radio.ue_height_m, body_loss_db=radio.body_loss_db,
         penetration_loss_db=radio.penetration_loss_db, edge_probability=radio.edge_probability,
         sigma_los_db=s_los, sigma_nlos_db=s_nlos, threshold_dbm=radio.threshold_dbm,
         los_mode="los" if terrain else radio.los, street_width_m=radio.rma_street_width_m,
         building_height_m=radio.rma_building_height_m, calibration_offset_db=offset,
+        ul_allowed_loss_db=ul_allowed_loss_db(radio, cls, band) if radio.uplink else None,
+        ul_params=ul_params(radio, band) if radio.uplink else (),
     )

@@ -244,7 +244,8 @@ def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_c
     noise = noise_per_re_dbm(band.scs_khz, radio.noise_figure_db)
     floor = noise - FLOOR_BELOW_NOISE_DB
     clear = "mixture" if radio.terrain_clear == "mixture" else "probability"
-    median = radio.model_copy(update={"edge_probability": 0.5, "threshold_dbm": floor, "terrain_clear": clear})
+    median = radio.model_copy(update={"edge_probability": 0.5, "threshold_dbm": floor, "terrain_clear": clear,
+                                      "uplink": False})  # received powers: the downlink budget
     x = np.ascontiguousarray(x_m, dtype=np.float64).ravel()
     y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
     h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
