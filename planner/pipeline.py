@@ -355,6 +355,13 @@ def validate_scenario(
         warnings += w
     except PlannerError as exc:
         errors.append(exc)
+    try:  # the link budgets: a radio.calibration file missing or not one, ul_rb beyond the carrier
+        from planner.radio.budget import link_budget
+
+        for site_class in ("macro", "micro"):
+            link_budget(scenario.radio, site_class)
+    except PlannerError as exc:
+        errors.append(exc)
     if len(errors) == 1:
         raise errors[0]
     if errors:

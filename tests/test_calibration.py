@@ -128,3 +128,9 @@ def test_bad_calibration_file_is_a_scenario_error(tiny: Path) -> None:
     missing = load_scenario(tiny, ['radio.calibration="nope.json"']).radio
     with pytest.raises(ScenarioError, match="does not exist"):
         link_budget(missing, "micro")
+
+
+def test_validate_names_a_missing_calibration_file(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tiny), "--set", 'radio.calibration="nope.json"']) == 2
+    err = capsys.readouterr().err
+    assert "radio.calibration" in err and "planner calibrate" in err
