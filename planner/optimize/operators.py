@@ -254,6 +254,7 @@ def solve_operators(
                 "objective": _finite(sol.objective),
                 "bound": _finite(sol.bound),
                 "work_units": round(float(units), 3),
+                "time_limited": bool(sol.stats.get("budget", {}).get("time_limited", False)),
             }
         )
         lb = float(sol.bound) if math.isfinite(sol.bound) else 0.0

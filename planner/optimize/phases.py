@@ -307,6 +307,7 @@ def solve_phases(
                 "objective": _finite(sol.objective),
                 "bound": _finite(sol.bound),
                 "work_units": round(float(units), 3),
+                "time_limited": bool(sol.stats.get("budget", {}).get("time_limited", False)),
                 "runtime_s": round(sol.runtime_s, 3),
             }
         )

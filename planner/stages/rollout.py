@@ -153,7 +153,7 @@ def _phases(scenario: Scenario, area: StudyArea, sites: CandidateSites, setup: P
         workers=scenario.solver.workers,
         seed=scenario.scenario.seed,
     )
-    warnings += _infeasible(scenario, [i["message"] for i in res.infeasible], "[phases]")
+    warnings += _infeasible(scenario, [i["message"] for i in res.infeasible], "[phases]") + _time_limited(res.stats)
     names = [s.name for s in specs]
     selected = np.flatnonzero(res.plan.phase >= 0).astype(np.int64)
     record = res.to_dict(names)
@@ -261,6 +261,7 @@ def _operators(
         workers=scenario.solver.workers,
         seed=scenario.scenario.seed,
     )
+    warnings += _time_limited(res.stats)
     if not res.plan.feasible:
         named = [
             v.replace(f"operator {o}:", f"operator {nm}:", 1)
@@ -291,6 +292,19 @@ def _operators(
         {"operators": record},
     )
     return Rollout(sol, warnings, record, site_operators=site_ops, site_tenants=site_ten)
+
+
+def _time_limited(stats: dict[str, Any]) -> list[str]:
+    """The run warning of a roll-out whose sub-solves or CP-SAT model the wall-clock safety stop cut short."""
+    from planner.optimize._budget import TIME_LIMITED_WARNING
+
+    cut = [s for s in stats.get("solves", []) if s.get("time_limited")]
+    if not cut and not stats.get("joint", {}).get("time_limited"):
+        return []
+    return [
+        f"{TIME_LIMITED_WARNING} ({len(cut)} sub-solves and the joint model cut by the safety stop: "
+        f"{'yes' if stats.get('joint', {}).get('time_limited') else 'no'})"
+    ]
 
 
 def _op_of(violation: str, names: list[str]) -> tuple[int, str]:
