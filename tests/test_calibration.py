@@ -16,7 +16,7 @@ from planner.errors import InputDataError, ScenarioError
 from planner.radio.budget import link_budget
 from planner.radio.calfile import load_calibration
 from planner.radio.calibration import write_calibration
-from planner.scenario import load_scenario
+from planner.scenario import RadioConfig, load_scenario
 from planner.stages.calibrate import calibrate, site_table
 from planner.stages.inputs import load_inputs
 from tests.conftest import LAT0, LON0
@@ -134,3 +134,38 @@ def test_validate_names_a_missing_calibration_file(tiny: Path, capsys: pytest.Ca
     assert main(["validate", str(tiny), "--set", 'radio.calibration="nope.json"']) == 2
     err = capsys.readouterr().err
     assert "radio.calibration" in err and "planner calibrate" in err
+
+
+def test_calibration_shifts_the_coverage_matrix(tmp_path: Path) -> None:
+    """A +3 dB offset lowers every cell's RSRP by 3 dB (same σ) and drops the cells within 3 dB of the threshold."""
+    from planner.coverage.build import build_coverage
+    from planner.coverage.grid import Grid
+
+    calib = tmp_path / "calib.json"
+    classes = {c: {"model": m, "offset_db": 3.0, "sigma_db": 6.0} for c, m in (("macro", "uma"), ("micro", "umi"))}
+    calib.write_text(json.dumps({"format": "planner-calibration/1", "classes": classes}), encoding="utf-8")
+    grid = Grid(0.0, 1000.0, 10.0, 100, 100, "EPSG:4547")
+    x, y = np.array([300.0, 700.0]), np.array([500.0, 500.0])
+    h, sc = np.array([30.0, 10.0]), np.array(["macro", "micro"])
+    same_sigma = RadioConfig(shadowing_sigma_db=6.0)
+    cal = build_coverage(grid, x, y, h, sc, same_sigma.model_copy(update={"calibration": calib}))
+    base = build_coverage(grid, x, y, h, sc, same_sigma)
+    assert 0 < cal.nnz < base.nnz
+    for s in range(2):
+        a = dict(
+            zip(
+                cal.indices[cal.indptr[s] : cal.indptr[s + 1]].tolist(),
+                cal.rsrp[cal.indptr[s] : cal.indptr[s + 1]].tolist(),
+                strict=True,
+            )
+        )
+        b = dict(
+            zip(
+                base.indices[base.indptr[s] : base.indptr[s + 1]].tolist(),
+                base.rsrp[base.indptr[s] : base.indptr[s + 1]].tolist(),
+                strict=True,
+            )
+        )
+        assert set(a) <= set(b)
+        assert all(b[k] - a[k] == pytest.approx(3.0, abs=1e-3) for k in a)
+        assert all(v < same_sigma.threshold_dbm + 3.0 for k, v in b.items() if k not in a)
