@@ -169,3 +169,19 @@ def test_calibration_shifts_the_coverage_matrix(tmp_path: Path) -> None:
         assert set(a) <= set(b)
         assert all(b[k] - a[k] == pytest.approx(3.0, abs=1e-3) for k in a)
         assert all(v < same_sigma.threshold_dbm + 3.0 for k, v in b.items() if k not in a)
+
+
+def test_xlsx_and_geopackage_measurements(tiny: Path) -> None:
+    import geopandas as gpd
+
+    frame = _drive_test(tiny, n=800, with_ids=True)
+    xlsx = tiny.parent / "drive.xlsx"
+    frame.to_excel(xlsx, index=False)
+    gpkg = tiny.parent / "drive.gpkg"
+    points = gpd.points_from_xy(frame["经度"], frame["纬度"])
+    gpd.GeoDataFrame(
+        {"rsrp": frame["RSRP(dBm)"], "site_id": frame["site_id"]}, geometry=points, crs="EPSG:4490"
+    ).to_file(gpkg)
+    a, b = calibrate(load_scenario(tiny), xlsx), calibrate(load_scenario(tiny), gpkg)
+    assert a.fits["micro"].offset_db == pytest.approx(b.fits["micro"].offset_db, abs=1e-6)
+    assert a.fits["micro"].n_bins > 700
