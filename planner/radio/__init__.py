@@ -23,6 +23,11 @@ noise_figure_db             7           UE noise figure in the SS-SINR noise (:m
 load_factor                 0.5         η: interferers' loaded share of resource elements
 overlap_window_db           6           overlap / pilot pollution window below the best server
 sinr_min_db                 −3          SS-SINR a cell needs in the per-area statistics
+calibration                 none        drive-test fit (``planner calibrate``): class path-loss offset, σ_SF
+uplink                      false       true: min(DL, UL) allowed loss per class (:mod:`.uplink`)
+ue_power_dbm                23          UE power class 3 (26 = HPUE), for the uplink budget
+gnb_noise_figure_db         3.5         gNB noise figure; ``ul_iot_margin_db`` 2 dB on top
+ul_edge_rate_mbps           1           UL edge rate on ``ul_rb`` = 24 RB in ``ul_slot_share`` = 0.2
 ==========================  ==========  ===========================================================
 
 Antennas (:mod:`planner.radio.antenna`; the class's ``antenna_gain_dbi`` is the peak): with
