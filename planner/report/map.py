@@ -22,7 +22,6 @@ import base64
 import html
 import io
 import os
-from collections.abc import Callable
 from typing import Any
 
 import folium
@@ -61,8 +60,12 @@ from planner.report._basemap import (
     attributions,
     load_basemap,
 )
+from planner.report._layers import Display
+from planner.report._layers import Points as _Points
+from planner.report._layers import display_string as _s
+from planner.report._layers import identity as _identity
+from planner.report._layers import transform_geoms as _transform_geoms
 from planner.report._page import area_reason
-from planner.report._script import script_json
 from planner.report.assets import inline_assets
 from planner.report.rollout_map import add_rollout_layers
 
@@ -85,7 +88,6 @@ TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUES
                 "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}")
 GAODE_URL = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=7&x={x}&y={y}&z={z}"
 
-Display = Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]
 
 
 class OfflineMap(folium.Map):
@@ -120,10 +122,6 @@ class OfflineMap(folium.Map):
                 outfile.close()
 
 
-def _identity(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    return lon, lat
-
-
 def _to_gcj(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     return wgs84_to_gcj02(lon, lat)
 
@@ -141,58 +139,6 @@ class _BindPopup(MacroElement):
         super().__init__()
         self._name = "BindPopup"
         self.html = html_text
-
-
-class _Points(MacroElement):
-    """Many circle markers from one compact JSON array.
-
-    Each row is ``[lat, lon, radius, stroke colour or null, value_1, ..., value_n]``; the
-    popup is a two-column table of ``labels`` and values, built lazily with ``textContent``
-    (user strings are never parsed as HTML).
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var rows = {{ this.rows_json }};
-            var labels = {{ this.labels_json }};
-            var style = {{ this.style_json }};
-            var popup = function (r) {
-                var t = document.createElement("table");
-                t.className = "planner-popup";
-                for (var k = 0; k < labels.length; k++) {
-                    var v = r[4 + k];
-                    if (v === "" || v === null) { continue; }
-                    var tr = t.insertRow();
-                    var th = document.createElement("th");
-                    th.textContent = labels[k];
-                    tr.appendChild(th);
-                    tr.insertCell().textContent = String(v);
-                }
-                return t;
-            };
-            var bind = function (m, r) { m.bindPopup(function () { return popup(r); }, {maxWidth: 380}); };
-            var parent = {{ this._parent.get_name() }};
-            var markers = [];
-            for (var i = 0; i < rows.length; i++) {
-                var r = rows[i];
-                var opts = Object.assign({}, style, {radius: r[2]}, r[3] ? {color: r[3]} : {});
-                var m = L.circleMarker([r[0], r[1]], opts);
-                bind(m, r);
-                markers.push(m);
-            }
-            if (parent.addLayers) { parent.addLayers(markers); }  // marker clusters: one bulk insert
-            else { markers.forEach(function (m) { parent.addLayer(m); }); }
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, rows: list[list[Any]], labels: list[str], style: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "Points"
-        self.rows_json = script_json(rows)
-        self.labels_json = script_json(labels)
-        self.style_json = script_json(style)
 
 
 class _MetricScale(MacroElement):
@@ -236,25 +182,6 @@ def _popup_table(rows: list[tuple[str, object]]) -> str:
     """A small two-column HTML table; every label and value is escaped."""
     body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     return f'<table class="planner-popup">{body}</table>'
-
-
-def _transform_geoms(gdf: gpd.GeoDataFrame, display: Display) -> gpd.GeoSeries:
-    geo = gdf.geometry.to_crs("EPSG:4326") if gdf.crs is not None else gdf.geometry
-    if display is _identity:
-        return geo
-
-    def fn(coords: NDArray[np.float64]) -> NDArray[np.float64]:
-        lon, lat = display(coords[:, 0], coords[:, 1])
-        return np.column_stack([lon, lat])
-
-    return gpd.GeoSeries(shapely.transform(geo.to_numpy(), fn), crs="EPSG:4326")
-
-
-def _s(value: object) -> str:
-    """A display string; missing values become empty."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)
 
 
 def _col(df: Any, name: str) -> list[object]:

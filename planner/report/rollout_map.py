@@ -13,6 +13,9 @@ import folium
 import numpy as np
 
 from planner.plan import Plan
+from planner.report._layers import Points as _Points
+from planner.report._layers import display_string as _s
+from planner.report._layers import transform_geoms as _transform_geoms
 
 #: colour per phase index (early = dark): a sequential palette readable on the grey basemap
 PHASE_COLOURS = ("#7f1d1d", "#c2410c", "#ca8a04", "#15803d", "#0e7490", "#1d4ed8", "#6d28d9", "#be185d")
@@ -32,8 +35,6 @@ _LABELS = {
 
 def add_rollout_layers(m: folium.Map, plan: Plan, lang: str, display: Any) -> None:
     """Add a hidden layer per phase (``phase`` column) or per tenancy count (``tenants``) of the plan's sites."""
-    from planner.report.map import _Points, _s, _transform_geoms
-
     sites = plan.sites.reset_index(drop=True)
     if len(sites) == 0 or not ({"phase", "tenants"} & set(sites.columns)):
         return
