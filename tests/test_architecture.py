@@ -106,3 +106,15 @@ def test_number_formats() -> None:
     assert fmt_number("n/a") == "n/a"
     assert fmt_percent(0.1234) == "12.3%" and fmt_percent(0.5, 2, unit=" %", missing="") == "50.00 %"
     assert fmt_percent(None) == "–"
+
+
+def test_plan_explore_is_a_deprecated_alias() -> None:
+    """Plan holds data only; ``Plan.explore()`` still works, warns, and gives planner.explore's map."""
+    import pytest
+
+    from tests.report_fixtures import make_plan
+
+    plan = make_plan()
+    with pytest.deprecated_call():
+        old = plan.explore()
+    assert type(old) is type(planner.explore(plan))
