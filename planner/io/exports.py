@@ -225,7 +225,8 @@ def write_plan_gpkg(plan: Plan, path: Path) -> Path:
 
     sites = plan.sites.to_crs("EPSG:4490")
     keep = [c for c in ("site_code", "id", "name", "type", "site_class", "height_m", "cost", "owner", "build_mode", "status",
-                        "x_m", "y_m", "areas", "cells_covered", "unique_cells", "rollout_rank", "rollout_served")
+                        "x_m", "y_m", "areas", "cells_covered", "unique_cells", "rollout_rank", "rollout_served",
+                        "phase", "operators", "tenants")  # the last three: [[phases]] / [operators] plans only
             if c in sites.columns]
     sites = sites[[*keep, "geometry"]]
     cands = plan.candidates.to_crs("EPSG:4490")

@@ -32,6 +32,10 @@ def check_outputs(scenario: Scenario) -> None:
         from planner.report._keys import tianditu_key
 
         tianditu_key()
+    if scenario.report.pdf:  # report.pdf needs Playwright and Chromium (exit 2 with the fix, before the solve)
+        from planner.report.pdf import check_pdf
+
+        check_pdf()
 
 
 def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
