@@ -24,6 +24,7 @@ from planner.optimize._budget import DTIME_PER_UNIT, Budget
 from planner.optimize._cpsat import int_scale
 from planner.optimize._reduce import merge_rows
 from planner.optimize.problem import CoverageProblem
+from planner.optimize.solve import Solution, solve
 
 _EPS = 1e-9
 Lit = Any  # a CP-SAT literal
@@ -160,3 +161,74 @@ def solve_model(
         ),
     }
     return solver, st in (cp_model.OPTIMAL, cp_model.FEASIBLE), info
+
+
+def finite(v: float) -> float | None:
+    """``v`` rounded to 6 decimals for a JSON record, or None where it is inf or NaN."""
+    return round(float(v), 6) if math.isfinite(v) else None
+
+
+def budgeted_solve(
+    sub: CoverageProblem,
+    units: float,
+    *,
+    work: float,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+    log: list[dict[str, Any]],
+    tag: dict[str, Any],
+    runtime: bool = False,
+) -> tuple[Solution, NDArray[np.bool_], float]:
+    """One min-cost sub-solve on ``units`` of the call's ``work`` units, logged in ``log``.
+
+    Parameters
+    ----------
+    sub : CoverageProblem
+        The sub-problem (one phase, one operator).
+    units, work : float
+        The sub-solve's work units and the whole call's (its time limit is the same share of
+        ``time_limit_s``, s, at least 0.05 s).
+    time_limit_s : float
+        The whole call's time limit (s).
+    workers, seed : int
+        CP-SAT threads and seed.
+    log : list of dict
+        Gets one record: ``tag`` (stage, phase or operator) then status, objective, bound, work
+        units, whether the time limit ended it and, with ``runtime``, the run time (s).
+    tag : dict
+        The record's first keys.
+    runtime : bool
+        Record the run time too.
+
+    Returns
+    -------
+    solution : Solution
+    selected : ndarray of bool
+        The solution's sites as a mask over the columns.
+    lower_bound : float
+        The solve's bound (万元), 0 where it has none.
+    """
+    sol = solve(
+        sub,
+        "min_cost",
+        time_limit_s=max(0.05, time_limit_s * units / work),
+        work_limit=units,
+        workers=workers,
+        seed=seed,
+        backend="auto",
+    )
+    record = {
+        **tag,
+        "status": sol.status,
+        "objective": finite(sol.objective),
+        "bound": finite(sol.bound),
+        "work_units": round(float(units), 3),
+        "time_limited": bool(sol.stats.get("budget", {}).get("time_limited", False)),
+    }
+    if runtime:
+        record["runtime_s"] = round(sol.runtime_s, 3)
+    log.append(record)
+    sel = np.zeros(sub.n_cols, dtype=bool)
+    sel[sol.selected] = True
+    return sol, sel, float(sol.bound) if math.isfinite(sol.bound) else 0.0

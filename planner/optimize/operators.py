@@ -36,9 +36,18 @@ from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
 from planner.optimize._budget import Budget, resolve_work
-from planner.optimize._multi import add_side, add_targets, core_rows, objective_ints, solve_model, usable_core
+from planner.optimize._multi import (
+    add_side,
+    add_targets,
+    budgeted_solve,
+    core_rows,
+    finite,
+    objective_ints,
+    solve_model,
+    usable_core,
+)
 from planner.optimize.problem import CoverageProblem
-from planner.optimize.solve import evaluate, solve
+from planner.optimize.solve import evaluate
 
 #: joint models with at most this many free columns go to CP-SAT whole (bound valid for the model)
 FULL_MODEL_COLS = 3000
@@ -127,8 +136,8 @@ class OperatorsSolution:
         ]
         return {
             "status": self.status,
-            "bound": _finite(self.bound),
-            "gap": _finite(self.gap),
+            "bound": finite(self.bound),
+            "gap": finite(self.gap),
             "source": self.source,
             "total_cost": round(self.plan.cost, 6),
             "single_total": round(float(self.single_cost.sum()), 6),
@@ -140,10 +149,6 @@ class OperatorsSolution:
             "violations": list(self.plan.violations),
             "stats": self.stats,
         }
-
-
-def _finite(v: float) -> float | None:
-    return round(float(v), 6) if math.isfinite(v) else None
 
 
 def evaluate_operators(
@@ -237,31 +242,12 @@ def solve_operators(
         p = problems[o]
         assert p.forbidden is not None and p.fixed is not None
         sub = replace(p, cost=cost, forbidden=(p.forbidden | banned) & ~p.fixed)
-        sol = solve(
-            sub,
-            "min_cost",
-            time_limit_s=max(0.05, time_limit_s * units / work),
-            work_limit=units,
-            workers=workers,
-            seed=seed,
-            backend="auto",
+        sol, sel, lb = budgeted_solve(
+            sub, units, work=work, time_limit_s=time_limit_s, workers=workers, seed=seed,
+            log=stats["solves"], tag={"stage": label, "operator": o},
         )
-        stats["solves"].append(
-            {
-                "stage": label,
-                "operator": o,
-                "status": sol.status,
-                "objective": _finite(sol.objective),
-                "bound": _finite(sol.bound),
-                "work_units": round(float(units), 3),
-                "time_limited": bool(sol.stats.get("budget", {}).get("time_limited", False)),
-            }
-        )
-        lb = float(sol.bound) if math.isfinite(sol.bound) else 0.0
         if not math.isfinite(sol.objective):
             return None, lb
-        sel = np.zeros(n, dtype=bool)
-        sel[sol.selected] = True
         return sel, lb
 
     none = np.zeros(n, dtype=bool)
@@ -318,8 +304,8 @@ def solve_operators(
     name, best = _best(plans)
     bound = max(float(lbs.max()) if lbs.size else 0.0, shared_lb)
     stats["bounds"] = {
-        "max_single": _finite(float(lbs.max()) if lbs.size else 0.0),
-        "per_tenancy_sum": _finite(shared_lb),
+        "max_single": finite(float(lbs.max()) if lbs.size else 0.0),
+        "per_tenancy_sum": finite(shared_lb),
     }
     if full and math.isfinite(jbound):
         bound = max(bound, jbound)

@@ -48,9 +48,18 @@ from ortools.sat.python import cp_model
 
 from planner.optimize._budget import Budget, resolve_work
 from planner.optimize._cpsat import int_scale
-from planner.optimize._multi import add_side, add_targets, core_rows, objective_ints, solve_model, usable_core
+from planner.optimize._multi import (
+    add_side,
+    add_targets,
+    budgeted_solve,
+    core_rows,
+    finite,
+    objective_ints,
+    solve_model,
+    usable_core,
+)
 from planner.optimize.problem import CoverageProblem
-from planner.optimize.solve import evaluate, solve
+from planner.optimize.solve import evaluate
 
 #: models with at most this many columns go to CP-SAT whole (bound valid for the model)
 FULL_MODEL_COLS = 3000
@@ -147,8 +156,8 @@ class PhasedSolution:
         """JSON-ready record for the manifest."""
         return {
             "status": self.status,
-            "bound": _finite(self.bound),
-            "gap": _finite(self.gap),
+            "bound": finite(self.bound),
+            "gap": finite(self.gap),
             "source": self.source,
             "discount": [round(float(d), 9) for d in self.discount],
             "joint": self.plan.to_dict(names),
@@ -157,10 +166,6 @@ class PhasedSolution:
             "infeasible": self.infeasible,
             "stats": self.stats,
         }
-
-
-def _finite(v: float) -> float | None:
-    return round(float(v), 6) if math.isfinite(v) else None
 
 
 def discount_factors(n_phases: int, rate: float) -> NDArray[np.float64]:
@@ -290,32 +295,12 @@ def solve_phases(
         p: int, built: NDArray[np.bool_], allowed: NDArray[np.bool_] | None, label: str
     ) -> tuple[NDArray[np.bool_] | None, float]:
         units = max(1.0, sub_work * sizes[p] * (SCRATCH_WEIGHT if label == "scratch" else 1.0) / float(weights.sum()))
-        sol = solve(
-            _sub_problem(problem, specs[p].targets, built, allowed),
-            "min_cost",
-            time_limit_s=max(0.05, time_limit_s * units / work),
-            work_limit=units,
-            workers=workers,
-            seed=seed,
-            backend="auto",
+        sol, sel, lb = budgeted_solve(
+            _sub_problem(problem, specs[p].targets, built, allowed), units, work=work, time_limit_s=time_limit_s,
+            workers=workers, seed=seed, log=stats["solves"], tag={"stage": label, "phase": specs[p].name}, runtime=True,
         )
-        stats["solves"].append(
-            {
-                "stage": label,
-                "phase": specs[p].name,
-                "status": sol.status,
-                "objective": _finite(sol.objective),
-                "bound": _finite(sol.bound),
-                "work_units": round(float(units), 3),
-                "time_limited": bool(sol.stats.get("budget", {}).get("time_limited", False)),
-                "runtime_s": round(sol.runtime_s, 3),
-            }
-        )
-        lb = float(sol.bound) if math.isfinite(sol.bound) else 0.0
         if sol.status in ("infeasible", "unknown") and not math.isfinite(sol.objective):
             return None, lb
-        sel = np.zeros(n, dtype=bool)
-        sel[sol.selected] = True
         return sel | built, lb
 
     none = np.zeros(n, dtype=bool)
