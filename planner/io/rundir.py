@@ -134,6 +134,28 @@ def _part_is_file(out: Path) -> PlannerError:
     return _refuse(out, "a part of the output path is a file", fix="give --out a path whose parents are folders")
 
 
+def _stat_output(
+    path: str | Path, protect: Iterable[str | Path], what: str, *, loop_fix: str, part_is_file: bool
+) -> tuple[Path, os.stat_result | None]:
+    """``path`` made absolute and checked by :func:`_guard_location`, with its ``os.stat`` (None when absent).
+
+    A symlink loop is refused with ``loop_fix``; with ``part_is_file`` a parent that is a file is
+    refused too; any other ``OSError`` is an :class:`OutputEnvironmentError` naming the ``what``.
+    """
+    out = _absolute(path)
+    _guard_location(out, protect, what)
+    try:
+        return out, os.stat(out)
+    except FileNotFoundError:
+        return out, None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _refuse(out, "the output path is a symlink loop", fix=loop_fix) from None
+        if part_is_file and exc.errno == errno.ENOTDIR:
+            raise _part_is_file(out) from None
+        raise environment_error(exc, out, f"check the {what}") from None
+
+
 def _guard_location(out: Path, protect: Iterable[str | Path], what: str) -> None:
     """Refuse the root, the home folder, the current folder (or above) and anything holding an input."""
     if out.parent == out:
@@ -170,18 +192,9 @@ def check_out_dir(out_dir: str | Path, *, protect: Iterable[str | Path] = (), fo
     OutputEnvironmentError
         When the folder cannot be listed (permission denied).
     """
-    out = _absolute(out_dir)
-    _guard_location(out, protect, "output folder")
-    try:
-        st = os.stat(out)
-    except FileNotFoundError:
+    out, st = _stat_output(out_dir, protect, "output folder", loop_fix=_NEW_FOLDER, part_is_file=True)
+    if st is None:
         return out
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise _refuse(out, "the output path is a symlink loop") from None
-        if exc.errno == errno.ENOTDIR:
-            raise _part_is_file(out) from None
-        raise environment_error(exc, out, "check the output folder") from None
     if not stat.S_ISDIR(st.st_mode):
         raise _refuse(out, "the output path exists and is a file", fix="choose a folder name with --out")
     try:
@@ -437,16 +450,9 @@ def check_out_file(out_file: str | Path, *, protect: Iterable[str | Path] = ()) 
     wrote (its ``generator`` meta tag, or an ``.html`` listed by the planner folder it sits in).
     A folder, a FIFO or device, an input of the command, and any other file are refused.
     """
-    out = _absolute(out_file)
-    _guard_location(out, protect, "output file")
-    try:
-        st = os.stat(out)
-    except FileNotFoundError:
+    out, st = _stat_output(out_file, protect, "output file", loop_fix="give --out a new file name", part_is_file=False)
+    if st is None:
         return out
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise _refuse(out, "the output path is a symlink loop", fix="give --out a new file name") from None
-        raise environment_error(exc, out, "check the output file") from None
     if stat.S_ISDIR(st.st_mode):
         raise _refuse(out, "the output path is a folder; --out takes a file name",
                       fix="give --out a file name such as report_en.html")
