@@ -109,6 +109,26 @@ def _sectorise(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsr
     return out_indptr, out_indices[:nnz].copy(), out_rsrp[:nnz].copy()
 
 
+def site_arrays(
+    x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_class: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.str_]]:
+    """The sites' coordinates (m), antenna heights (m) and classes as flat arrays of one length.
+
+    Raises
+    ------
+    ValueError
+        When the four have different lengths.
+    """
+    x = np.ascontiguousarray(x_m, dtype=np.float64).ravel()
+    y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
+    h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
+    sc = np.asarray(site_class).astype(str).ravel()
+    n = x.size
+    if not (y.size == n and h.size == n and sc.size == n):
+        raise ValueError("x_m, y_m, h_m and site_class must have the same length")
+    return x, y, h, sc
+
+
 def build_coverage(
     grid: Grid,
     x_m: ArrayLike,
@@ -157,13 +177,8 @@ def build_coverage(
         timings.
     """
     t_start = time.perf_counter()
-    x = np.ascontiguousarray(x_m, dtype=np.float64).ravel()
-    y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
-    h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
-    sc = np.asarray(site_class).astype(str).ravel()
+    x, y, h, sc = site_arrays(x_m, y_m, h_m, site_class)
     n = x.size
-    if not (y.size == n and h.size == n and sc.size == n):
-        raise ValueError("x_m, y_m, h_m and site_class must have the same length")
     if not (np.isfinite(x).all() and np.isfinite(y).all() and np.isfinite(h).all()):
         raise ValueError("site coordinates and heights must be finite")
     bad = ~np.isin(sc, SITE_CLASSES)

@@ -208,16 +208,11 @@ def build_coverage_dask(
     CoverageMatrix
         Bit for bit the local build's matrix; ``meta["backend"]`` records the tiles.
     """
-    from planner.coverage.build import SITE_CLASSES, coverage_radii
+    from planner.coverage.build import SITE_CLASSES, coverage_radii, site_arrays
 
     t_start = time.perf_counter()
-    x = np.ascontiguousarray(x_m, dtype=np.float64).ravel()
-    y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
-    h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
-    sc = np.asarray(site_class).astype(str).ravel()
+    x, y, h, sc = site_arrays(x_m, y_m, h_m, site_class)
     n = x.size
-    if not (y.size == n and h.size == n and sc.size == n):
-        raise ValueError("x_m, y_m, h_m and site_class must have the same length")
     tilts = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
     # the halo: the largest radius of any candidate (the one the local build's radii use)
     radius = coverage_radii(h, sc, radio, terrain)
