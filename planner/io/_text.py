@@ -1,25 +1,7 @@
 """Deprecated location of :mod:`planner._text` (moved below :mod:`planner.io`, :mod:`planner.geo`
-and :mod:`planner.scenario`, which all use it); these names are re-exported for old imports.
+and :mod:`planner.scenario`, which all use it); its public names (``planner._text.__all__``) are
+re-exported for old imports.
 """
 
-from planner._text import (
-    FORMULA_STARTS,
-    XML_ILLEGAL,
-    exact,
-    header_key,
-    parse_numbers,
-    spreadsheet_cell,
-    spreadsheet_frame,
-    strip_control_chars,
-)
-
-__all__ = [
-    "FORMULA_STARTS",
-    "XML_ILLEGAL",
-    "exact",
-    "header_key",
-    "parse_numbers",
-    "spreadsheet_cell",
-    "spreadsheet_frame",
-    "strip_control_chars",
-]
+from planner._text import *  # noqa: F403  (the re-export: every name of planner._text.__all__)
+from planner._text import __all__ as __all__
