@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,23 @@ PARTIAL_STEPS_PER_COL = 500
 #: step cap of the pure set-cover search (RWLS): this many steps per column plus 50,000, so
 #: that tiny models do not spend their whole local-search budget after converging
 RWLS_STEPS_PER_COL = 500
+
+
+def _run_chunks(advance: Callable[[int], int], max_chunks: int, deadline: float) -> tuple[int, int, bool]:
+    """Run a local search's fixed-size chunks until ``max_chunks`` or the wall-clock ``deadline``.
+
+    ``advance(step)`` runs one chunk from step ``step`` and returns the next step count; a stop
+    request (SIGINT/SIGTERM, :mod:`planner._stop`) is checked before each. Returns the step count,
+    the chunks run and whether the deadline (s, ``time.perf_counter``) cut the search.
+    """
+    step, chunks = 0, 0
+    while chunks < max_chunks:
+        check()  # SIGINT/SIGTERM: planner._stop
+        if time.perf_counter() >= deadline:
+            return step, chunks, True
+        step = advance(step)
+        chunks += 1
+    return step, chunks, False
 
 
 def csc_of(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -125,14 +143,9 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], max_ops
         per_step = 2.0 * n + 20.0 * a.nnz / max(m, 1) + 100.0
         cap_chunks = max(1, -(-(RWLS_STEPS_PER_COL * n + 50_000) // chunk))
         max_chunks = min(max(1, int(max_ops / per_step / chunk)), cap_chunks)
-        step, chunks, cut = 0, 0, False
-        while chunks < max_chunks:
-            check()  # SIGINT/SIGTERM: planner._stop
-            if time.perf_counter() >= deadline:
-                cut = True
-                break
-            step = rwls(c_ptr, c_idx, r_ptr, r_idx, cost, cur, best, best_cost, chunk, int(seed), stamp, step)
-            chunks += 1
+        step, chunks, cut = _run_chunks(
+            lambda step: int(rwls(c_ptr, c_idx, r_ptr, r_idx, cost, cur, best, best_cost, chunk, int(seed), stamp, step)),
+            max_chunks, deadline)
         stats["local_search"] = {"kind": "rwls", "steps": int(step), "ops": chunks * chunk * per_step, "start": start,
                                  "best": float(best_cost[0]), "time_limited": cut, "seconds": round(time.perf_counter() - t0, 3)}
         return np.asarray(polish_min_cost(red, side, best, c_ptr, c_idx), dtype=bool)
@@ -145,14 +158,12 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], max_ops
         chunk, n_try, tenure = 50, 30, 10
         per_step = 2.0 * a.nnz + n_try * (n + 40.0 * a.nnz / max(n, 1)) + n * 20.0
         max_chunks = max(1, int(max_ops / per_step / chunk))
-        chunks, cut = 0, False
-        while chunks < max_chunks:
-            check()  # SIGINT/SIGTERM: planner._stop
-            if time.perf_counter() >= deadline:
-                cut = True
-                break
+
+        def swap_chunk(step: int) -> int:
             swap_search(c_ptr, c_idx, r_ptr, r_idx, red.w, np.ones(n, dtype=bool), cur, best, best_val, chunk, tenure, n_try)
-            chunks += 1
+            return step
+
+        _, chunks, cut = _run_chunks(swap_chunk, max_chunks, deadline)
         stats["local_search"] = {"kind": "tabu_swap", "steps": chunks * chunk, "ops": chunks * chunk * per_step, "start": start,
                                  "best": float(best_val[0]), "time_limited": cut, "seconds": round(time.perf_counter() - t0, 3)}
         return np.asarray(best, dtype=bool)
@@ -196,15 +207,10 @@ def improve_partial(red: Reduced, side: Side, sel: NDArray[np.bool_], max_ops: f
                       + 20.0 * PARTIAL_DRAWS * (a.nnz / max(m, 1)) + 100.0)
     steps_max = min(max_ops / per_step, PARTIAL_STEPS_PER_COL * n + 50_000)
     max_chunks = max(1, int(steps_max / chunk))
-    step, chunks, cut = 0, 0, False
-    while chunks < max_chunks:
-        check()  # SIGINT/SIGTERM: planner._stop
-        if time.perf_counter() >= deadline:
-            cut = True
-            break
-        step = partial_ls(c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, cost, w, red.k, area, need,
-                          cur, best, best_cost, alpha, stamp, chunk, int(seed), step, PARTIAL_DRAWS)
-        chunks += 1
+    step, chunks, cut = _run_chunks(
+        lambda step: int(partial_ls(c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, cost, w, red.k, area,
+                                    need, cur, best, best_cost, alpha, stamp, chunk, int(seed), step, PARTIAL_DRAWS)),
+        max_chunks, deadline)
     out = np.asarray(polish_min_cost(red, side, best, c_ptr, c_idx), dtype=bool)
     ok = _meets_targets(red, out)
     stats["local_search"] = {"kind": "partial_ls", "steps": int(step), "ops": chunks * chunk * per_step, "start": start,
