@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
@@ -84,3 +87,16 @@ def earlier_run(out: Path, text: str, name: str = "keep.txt") -> None:
 
     with atomic_dir(out) as tmp:
         (tmp / name).write_text(text, encoding="utf-8")
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """Import the script ``path`` (not in a package, e.g. tests/data/bad/make_corpus.py) as module ``name``.
+
+    The module is registered in ``sys.modules`` before it runs (its dataclasses need that).
+    """
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

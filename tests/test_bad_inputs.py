@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import html
-import importlib.util
 import io
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -29,22 +27,13 @@ from planner.geo.crs import bbox_gap_km, detect_gcj02_shift
 from planner.geo.gcj02 import wgs84_to_gcj02
 from planner.io.readers import read_vector
 from planner.io.rundir import MARKER
-from tests.conftest import earlier_run
+from tests.conftest import earlier_run, load_script
 
 CORPUS_SCRIPT = Path(__file__).resolve().parent / "data" / "bad" / "make_corpus.py"
 EARLIER = "an earlier run, to be kept"
 
 
-def _load_corpus() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bad_input_corpus", CORPUS_SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_corpus()
+corpus = load_script(CORPUS_SCRIPT, "bad_input_corpus")
 CASES = {c.name: c for c in corpus.CASES}
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -34,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -44,6 +42,7 @@ from openpyxl import load_workbook
 from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon, box
 
 from planner.io._text import FORMULA_STARTS
+from tests.conftest import load_script
 
 CORPUS_SCRIPT = Path(__file__).resolve().parent / "data" / "bad" / "make_corpus.py"
 #: a hung run is a failure, not a stuck suite (a normal example takes a few seconds)
@@ -52,16 +51,7 @@ RUN_TIMEOUT_S = 240
 DOCUMENTED = {0, 2, 3}
 
 
-def _load_corpus() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bad_input_corpus_fuzz", CORPUS_SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _load_corpus()
+corpus = load_script(CORPUS_SCRIPT, "bad_input_corpus_fuzz")
 LON0, LAT0, D = corpus.LON0, corpus.LAT0, corpus.D
 
 # ----------------------------------------------------------------------------- strategies
