@@ -285,7 +285,9 @@ def _pick_layer(file: Path, layer: str | None) -> str | None:
     import pyogrio
 
     try:
-        listed = [(str(n), g) for n, g in pyogrio.list_layers(file)]
+        with warnings.catch_warnings():  # GDAL's per-feature warnings belong to the real read, not the listing
+            warnings.simplefilter("ignore", RuntimeWarning)
+            listed = [(str(n), g) for n, g in pyogrio.list_layers(file)]
     except Exception:  # unreadable: let read_file give its message
         return layer
     names = [n for n, _ in listed]
