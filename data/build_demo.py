@@ -83,13 +83,43 @@ DEFAULT_LEVELS_OTHER = 6
 METRES_PER_LEVEL = 3.0
 
 #: 万元; equal to planner.scenario.DEFAULT_TYPES (ladder: share < reuse < rooftop < new pole < new tower)
-COSTS = {"tower": 6.0, "street_lamp": 8.0, "surveillance_pole": 8.0, "rooftop": 12.0, "smart_pole": 18.0, "new_site": 45.0}
-OWNERS = {"tower": "中国铁塔", "street_lamp": "武汉市路灯管理部门", "surveillance_pole": "公安交管",
-          "rooftop": "业主", "smart_pole": "中国铁塔", "new_site": "中国铁塔"}
-TYPE_PREFIX = {"tower": "T", "street_lamp": "L", "surveillance_pole": "S", "rooftop": "R", "smart_pole": "P", "new_site": "N"}
-CLASS_ZH = {"trunk": "快速路", "primary": "主干路", "secondary": "次干路", "tertiary": "支路", "residential": "街巷",
-            "unclassified": "街巷", "living_street": "生活街", "trunk_link": "匝道", "primary_link": "匝道",
-            "secondary_link": "匝道", "tertiary_link": "匝道"}
+COSTS = {
+    "tower": 6.0,
+    "street_lamp": 8.0,
+    "surveillance_pole": 8.0,
+    "rooftop": 12.0,
+    "smart_pole": 18.0,
+    "new_site": 45.0,
+}
+OWNERS = {
+    "tower": "中国铁塔",
+    "street_lamp": "武汉市路灯管理部门",
+    "surveillance_pole": "公安交管",
+    "rooftop": "业主",
+    "smart_pole": "中国铁塔",
+    "new_site": "中国铁塔",
+}
+TYPE_PREFIX = {
+    "tower": "T",
+    "street_lamp": "L",
+    "surveillance_pole": "S",
+    "rooftop": "R",
+    "smart_pole": "P",
+    "new_site": "N",
+}
+CLASS_ZH = {
+    "trunk": "快速路",
+    "primary": "主干路",
+    "secondary": "次干路",
+    "tertiary": "支路",
+    "residential": "街巷",
+    "unclassified": "街巷",
+    "living_street": "生活街",
+    "trunk_link": "匝道",
+    "primary_link": "匝道",
+    "secondary_link": "匝道",
+    "tertiary_link": "匝道",
+}
 
 _TO_M = Transformer.from_crs("EPSG:4326", METRIC, always_xy=True)
 _TO_LL = Transformer.from_crs(METRIC, "EPSG:4326", always_xy=True)
@@ -132,7 +162,9 @@ def write_roads(path: Path, roads_m: gpd.GeoDataFrame) -> None:
     """
     rows, geoms = [], []
     for cls in sorted(roads_m["highway"].astype(str).unique()):
-        lines = shapely.line_merge(shapely.union_all(roads_m.geometry[roads_m["highway"].astype(str) == cls].to_numpy()))
+        lines = shapely.line_merge(
+            shapely.union_all(roads_m.geometry[roads_m["highway"].astype(str) == cls].to_numpy())
+        )
         lines_ll = shapely.transform(shapely.simplify(lines, 2.0), lambda c: np.column_stack(to_ll(c[:, 0], c[:, 1])))
         rows.append({"highway": cls, "source": "OSM (© OpenStreetMap contributors, ODbL)"})
         geoms.append(shapely.transform(lines_ll, lambda c: np.round(c, 5)))
@@ -201,7 +233,7 @@ def lamps_along(
             owner.append(np.full(len(d), i, dtype=np.int64))
             along.append(k)
             continue
-        for side in ((1.0, -1.0) if sides == 2 else (1.0,)):
+        for side in (1.0, -1.0) if sides == 2 else (1.0,):
             xs.append(p[:, 0] + side * offset * nx)
             ys.append(p[:, 1] + side * offset * ny)
             owner.append(np.full(len(d), i, dtype=np.int64))
@@ -229,7 +261,11 @@ def dedup(x: Array, y: Array, within_m: float) -> NDArray[np.bool_]:
 def clusters(x: Array, y: Array, within_m: float) -> NDArray[np.int64]:
     n = len(x)
     pairs = cKDTree(np.column_stack([x, y])).query_pairs(within_m, output_type="ndarray")
-    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)) if len(pairs) else coo_matrix((n, n))
+    g = (
+        coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+        if len(pairs)
+        else coo_matrix((n, n))
+    )
     _, labels = connected_components(g, directed=False)
     return np.asarray(labels, dtype=np.int64)
 
@@ -244,7 +280,11 @@ def far_from_roads(road_pts: Array, bounds: tuple[float, float, float, float], d
     gx, gy = np.meshgrid(cx, cy)
     d, _ = cKDTree(road_pts).query(np.column_stack([gx.ravel(), gy.ravel()]))
     far = (d > dist_m).reshape(ny, nx).astype(np.uint8)
-    polys = [shape(g) for g, v in features.shapes(far, mask=far.astype(bool), transform=Affine(res, 0.0, x0, 0.0, -res, y1)) if v == 1]
+    polys = [
+        shape(g)
+        for g, v in features.shapes(far, mask=far.astype(bool), transform=Affine(res, 0.0, x0, 0.0, -res, y1))
+        if v == 1
+    ]
     big = [p for p in polys if p.area >= 0.25e6]
     return shapely.union_all(big).simplify(25.0).intersection(box(*bounds))
 
@@ -277,7 +317,9 @@ def build(shared: Path, out: Path) -> dict[str, int]:
         lamp_x.append(x)
         lamp_y.append(y)
         lamp_cls.append(np.full(len(x), cls))
-        lamp_name.append([f"{CLASS_ZH[cls]}路灯 {cls}-{o + 1:04d}-{a + 1:02d}" for o, a in zip(owner, along, strict=True)])
+        lamp_name.append(
+            [f"{CLASS_ZH[cls]}路灯 {cls}-{o + 1:04d}-{a + 1:02d}" for o, a in zip(owner, along, strict=True)]
+        )
     lx, ly = np.concatenate(lamp_x), np.concatenate(lamp_y)
     lcls = np.concatenate(lamp_cls)
     lname = np.array([n for names in lamp_name for n in names], dtype=object)
@@ -378,27 +420,77 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     # --- assemble the candidate table
     rows: list[dict[str, Any]] = []
 
-    def add(kind: str, x: Array, y: Array, heights: Sequence[float], names: Sequence[str], rule: Sequence[str],
-            status: Sequence[str] | None = None, road: Sequence[str] | None = None) -> None:
+    def add(
+        kind: str,
+        x: Array,
+        y: Array,
+        heights: Sequence[float],
+        names: Sequence[str],
+        rule: Sequence[str],
+        status: Sequence[str] | None = None,
+        road: Sequence[str] | None = None,
+    ) -> None:
         lon, lat = to_ll(x, y)
         for i in range(len(lon)):
-            rows.append({"type": kind, "lon": float(lon[i]), "lat": float(lat[i]), "height_m": float(heights[i]),
-                         "name": names[i], "rule": rule[i], "status": "" if status is None else status[i],
-                         "road_class": "" if road is None else road[i]})
+            rows.append(
+                {
+                    "type": kind,
+                    "lon": float(lon[i]),
+                    "lat": float(lat[i]),
+                    "height_m": float(heights[i]),
+                    "name": names[i],
+                    "rule": rule[i],
+                    "status": "" if status is None else status[i],
+                    "road_class": "" if road is None else road[i],
+                }
+            )
 
     lamp_rule = [f"CJJ45 street lamp {c}" for c in lcls]
     add("street_lamp", lx, ly, [LAMP_RULES[c][3] for c in lcls], list(lname), lamp_rule, road=list(lcls))
     s_height = rng.choice([6.0, 7.0, 8.0], size=len(sx))
-    add("surveillance_pole", sx, sy, list(s_height), ["路口监控杆 {n}"] * len(sx), ["junction of roads >= tertiary"] * len(sx))
-    add("tower", tx, ty, list(t_height), ["铁塔站址 {n}"] * len(tx), [f"tower lattice {TOWER_SPACING_M:g} m seed {SEED}"] * len(tx),
-        status=list(t_status))
+    add(
+        "surveillance_pole",
+        sx,
+        sy,
+        list(s_height),
+        ["路口监控杆 {n}"] * len(sx),
+        ["junction of roads >= tertiary"] * len(sx),
+    )
+    add(
+        "tower",
+        tx,
+        ty,
+        list(t_height),
+        ["铁塔站址 {n}"] * len(tx),
+        [f"tower lattice {TOWER_SPACING_M:g} m seed {SEED}"] * len(tx),
+        status=list(t_status),
+    )
     if r_xy:
-        add("rooftop", np.array([p[0] for p in r_xy]), np.array([p[1] for p in r_xy]), [p[2] for p in r_xy],
-            [p[3] for p in r_xy], ["OSM building height >= 24 m, +3 m"] * len(r_xy))
+        add(
+            "rooftop",
+            np.array([p[0] for p in r_xy]),
+            np.array([p[1] for p in r_xy]),
+            [p[2] for p in r_xy],
+            [p[3] for p in r_xy],
+            ["OSM building height >= 24 m, +3 m"] * len(r_xy),
+        )
     if sp:
-        add("smart_pole", np.array([p[0] for p in sp]), np.array([p[1] for p in sp]), [12.0] * len(sp), [p[2] for p in sp],
-            ["coverage gap of existing poles"] * len(sp))
-    add("new_site", nx_, ny_, [30.0] * len(nx_), ["新建铁塔站址 {n}"] * len(nx_), [f"tower-lattice gap > {NEW_SITE_GAP_M:g} m"] * len(nx_))
+        add(
+            "smart_pole",
+            np.array([p[0] for p in sp]),
+            np.array([p[1] for p in sp]),
+            [12.0] * len(sp),
+            [p[2] for p in sp],
+            ["coverage gap of existing poles"] * len(sp),
+        )
+    add(
+        "new_site",
+        nx_,
+        ny_,
+        [30.0] * len(nx_),
+        ["新建铁塔站址 {n}"] * len(nx_),
+        [f"tower-lattice gap > {NEW_SITE_GAP_M:g} m"] * len(nx_),
+    )
 
     order = list(TYPE_PREFIX)
     rows.sort(key=lambda r: (order.index(r["type"]), r["lat"], r["lon"]))
@@ -409,13 +501,36 @@ def build(shared: Path, out: Path) -> dict[str, int]:
         counters[r["type"]] += 1
         rid = f"{TYPE_PREFIX[r['type']]}{counters[r['type']]:05d}"
         name = r["name"].replace("{n}", f"{counters[r['type']]:03d}")
-        table.append([rid, name, r["type"], f"{r['height_m']:g}", f"{COSTS[r['type']]:g}", OWNERS[r["type"]],
-                      r["status"], r["road_class"], f"{r['lon']:.7f}", f"{r['lat']:.7f}", SOURCE.format(r["rule"])])
+        table.append(
+            [
+                rid,
+                name,
+                r["type"],
+                f"{r['height_m']:g}",
+                f"{COSTS[r['type']]:g}",
+                OWNERS[r["type"]],
+                r["status"],
+                r["road_class"],
+                f"{r['lon']:.7f}",
+                f"{r['lat']:.7f}",
+                SOURCE.format(r["rule"]),
+            ]
+        )
     write_csv(out / "candidates.csv", header, table)
 
     # --- boundary, areas, buildings, exclusions
-    write_geojson(out / "boundary.geojson", [{"id": "B1", "name": "武昌站—光谷 demo box (Wuchang railway station to Optics Valley)",
-                                               "area_km2": round(box_area_km2, 2)}], [shapely.segmentize(box(*BBOX), 0.001)], "boundary")
+    write_geojson(
+        out / "boundary.geojson",
+        [
+            {
+                "id": "B1",
+                "name": "武昌站—光谷 demo box (Wuchang railway station to Optics Valley)",
+                "area_km2": round(box_area_km2, 2),
+            }
+        ],
+        [shapely.segmentize(box(*BBOX), 0.001)],
+        "boundary",
+    )
     write_geojson(out / "priority_areas.geojson", areas, area_geoms_ll, "priority_areas")
     write_geojson(out / "buildings.geojson", bld_rows, bld_geoms, "buildings")
     write_exclusions(out / "exclusions.geojson")
@@ -423,8 +538,12 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     centre = square_centre(shared)
     cx, cy = to_m(np.array([centre[0]]), np.array([centre[1]]))
     small = box(cx[0] - SMALL_HALF_M, cy[0] - SMALL_HALF_M, cx[0] + SMALL_HALF_M, cy[0] + SMALL_HALF_M)
-    write_geojson(out / "boundary_small.geojson", [{"id": "B2", "name": "光谷广场 2 km × 2 km (Optics Valley Square)", "area_km2": 4.0}],
-                  [poly_to_ll(small)], "boundary_small")
+    write_geojson(
+        out / "boundary_small.geojson",
+        [{"id": "B2", "name": "光谷广场 2 km × 2 km (Optics Valley Square)", "area_km2": 4.0}],
+        [poly_to_ll(small)],
+        "boundary_small",
+    )
     # the small scenario: areas clipped to its box, candidates within SMALL_MARGIN_M of it
     small_rows, small_geoms = [], []
     for a, g in zip(areas, area_geoms_ll, strict=True):
@@ -472,24 +591,63 @@ def priority_areas(shared: Path, roads_m: gpd.GeoDataFrame, bbox_m: Any) -> tupl
         return poly_to_m(box(lon0, lat0, lon1, lat1))
 
     train = st[(st["station"] == "train") & (st["name"] == "武昌")].iloc[0].geometry
-    add("A01", "武昌站 Wuchang railway station", "rail_station", circle(train.x, train.y, 300.0),
-        f"300 m circle around the OSM train station point 武昌 ({train.x:.5f}, {train.y:.5f}) in stations_aeroways_osm/railway_stations.geojson")
+    add(
+        "A01",
+        "武昌站 Wuchang railway station",
+        "rail_station",
+        circle(train.x, train.y, 300.0),
+        f"300 m circle around the OSM train station point 武昌 ({train.x:.5f}, {train.y:.5f}) "
+        "in stations_aeroways_osm/railway_stations.geojson",
+    )
     sq = square_centre(shared)
-    add("A02", "光谷广场 Optics Valley Square", "public_place", circle(sq[0], sq[1], 250.0),
-        f"250 m circle around the centre of the OSM 光谷转盘 roundabout ({sq[0]:.5f}, {sq[1]:.5f}) in opticsvalley_square_osm_tiles/ways")
-    add("A03", "东湖高新区核心区（关山片） East Lake High-tech Zone core (Guanshan)", "industrial_park",
+    add(
+        "A02",
+        "光谷广场 Optics Valley Square",
+        "public_place",
+        circle(sq[0], sq[1], 250.0),
+        f"250 m circle around the centre of the OSM 光谷转盘 roundabout ({sq[0]:.5f}, {sq[1]:.5f}) "
+        "in opticsvalley_square_osm_tiles/ways",
+    )
+    add(
+        "A03",
+        "东湖高新区核心区（关山片） East Lake High-tech Zone core (Guanshan)",
+        "industrial_park",
         rect(114.400, 30.487, 114.415, 30.503),
-        "approximate rectangle SE of Optics Valley Square along the T1 tram stops (OSM), not an official zone boundary")
-    add("A04", "洪山公园 Hongshan Park", "park", circle(114.3325, 30.5378, 180.0),
-        "≈10 ha circle N of 武珞路 between the OSM metro stations 中南路 and 宝通寺 (park described as 9.97 ha there); approximate")
-    whu = poly_to_m(Polygon([(114.352, 30.530), (114.372, 30.530), (114.372, 30.538), (114.366, 30.546), (114.352, 30.546)]))
-    add("A05", "武汉大学 Wuhan University", "public_place", whu,
-        "approximate polygon around the campus (Wikipedia ≈30.538 N, 114.364 E; between 八一路, 珞喻路 and East Lake, NE corner cut at the lake)")
-    far = far_from_roads(np.concatenate([shapely.get_coordinates(shapely.segmentize(roads_m.geometry.to_numpy(), 20.0))]),
-                         bbox_m.bounds, ROADLESS_M)
-    add(ROADLESS_ID, "东湖水面及山体（无道路区）East Lake water and roadless hills", "other", far,
+        "approximate rectangle SE of Optics Valley Square along the T1 tram stops (OSM), not an official zone boundary",
+    )
+    add(
+        "A04",
+        "洪山公园 Hongshan Park",
+        "park",
+        circle(114.3325, 30.5378, 180.0),
+        "≈10 ha circle N of 武珞路 between the OSM metro stations 中南路 and 宝通寺 "
+        "(park described as 9.97 ha there); approximate",
+    )
+    whu = poly_to_m(
+        Polygon([(114.352, 30.530), (114.372, 30.530), (114.372, 30.538), (114.366, 30.546), (114.352, 30.546)])
+    )
+    add(
+        "A05",
+        "武汉大学 Wuhan University",
+        "public_place",
+        whu,
+        "approximate polygon around the campus (Wikipedia ≈30.538 N, 114.364 E; "
+        "between 八一路, 珞喻路 and East Lake, NE corner cut at the lake)",
+    )
+    far = far_from_roads(
+        np.concatenate([shapely.get_coordinates(shapely.segmentize(roads_m.geometry.to_numpy(), 20.0))]),
+        bbox_m.bounds,
+        ROADLESS_M,
+    )
+    add(
+        ROADLESS_ID,
+        "东湖水面及山体（无道路区）East Lake water and roadless hills",
+        "other",
+        far,
         f"cells > {ROADLESS_M:g} m from every OSM road (a proxy for water and hills); no coverage target",
-        target=0.0, weight=0.1)
+        target=0.0,
+        weight=0.1,
+    )
     # metro stations: one transport hub per OSM subway point
     sub = st[st["station"] == "subway"].copy()
     sub = sub.assign(lon=sub.geometry.x.round(7), lat=sub.geometry.y.round(7)).sort_values(["lon", "lat"])
@@ -501,10 +659,20 @@ def priority_areas(shared: Path, roads_m: gpd.GeoDataFrame, bbox_m: Any) -> tupl
             name = f"{s['name']} {where}" if s["name"] in repeated else s["name"]
         else:
             name = f"未命名 unnamed {where}"
-        add(f"M{k + 1:02d}", f"地铁站 {name}", "transport_hub", circle(s["lon"], s["lat"], 150.0),
-            "150 m circle around the OSM subway station point (stations_aeroways_osm)")
-    add("A99", "中心城区 central urban (whole box)", "central_urban", bbox_m,
-        "the whole demo box; higher-ranked classes take their overlapping cells")
+        add(
+            f"M{k + 1:02d}",
+            f"地铁站 {name}",
+            "transport_hub",
+            circle(s["lon"], s["lat"], 150.0),
+            "150 m circle around the OSM subway station point (stations_aeroways_osm)",
+        )
+    add(
+        "A99",
+        "中心城区 central urban (whole box)",
+        "central_urban",
+        bbox_m,
+        "the whole demo box; higher-ranked classes take their overlapping cells",
+    )
     return rows, geoms
 
 
@@ -526,9 +694,21 @@ def buildings(shared: Path) -> tuple[list[dict[str, Any]], list[Any]]:
             height = levels * METRES_PER_LEVEL
             src = "default_levels"
         name = p.get("name:zh") or p.get("name") or ""
-        out.append((int(p["osm_id"]), {"id": f"OSM{p['osm_type'][0]}{abs(int(p['osm_id']))}", "osm_id": int(p["osm_id"]),
-                                       "name": name, "kind_detail": kind, "height_m": height, "levels": levels,
-                                       "height_source": src}, g))
+        out.append(
+            (
+                int(p["osm_id"]),
+                {
+                    "id": f"OSM{p['osm_type'][0]}{abs(int(p['osm_id']))}",
+                    "osm_id": int(p["osm_id"]),
+                    "name": name,
+                    "kind_detail": kind,
+                    "height_m": height,
+                    "levels": levels,
+                    "height_source": src,
+                },
+                g,
+            )
+        )
     out.sort(key=lambda t: (t[0], t[1]["id"]))
     return [o[1] for o in out], [o[2] for o in out]
 
@@ -536,9 +716,22 @@ def buildings(shared: Path) -> tuple[list[dict[str, Any]], list[Any]]:
 def write_exclusions(path: Path) -> None:
     """One illustrative 限建 (restrict: no macro site) polygon; not a real regulation."""
     poly = Polygon([(114.3560, 30.5370), (114.3660, 30.5370), (114.3660, 30.5440), (114.3560, 30.5440)])
-    write_geojson(path, [{"id": "X1", "name": "示例限建区 珞珈山 (illustrative only)", "rule": "restrict",
-                          "note": "ILLUSTRATIVE example of a 限建 zone (no new macro site) over the wooded Luojia Hill; not a real regulation"}],
-                  [poly], "exclusions")
+    write_geojson(
+        path,
+        [
+            {
+                "id": "X1",
+                "name": "示例限建区 珞珈山 (illustrative only)",
+                "rule": "restrict",
+                "note": (
+                    "ILLUSTRATIVE example of a 限建 zone (no new macro site) over the wooded Luojia Hill; "
+                    "not a real regulation"
+                ),
+            }
+        ],
+        [poly],
+        "exclusions",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -98,11 +98,19 @@ def require_regular_file(path: Path, what: str) -> None:
         side = next((path.with_suffix(s) for s in (ext, ext.upper()) if os.path.lexists(path.with_suffix(s))), None)
         if side is None:
             if ext in (".shx", ".dbf"):
-                raise InputDataError(Problem(
-                    f"the shapefile's {ext} file is missing" + (" (it holds the attribute table: id, type, ...)" if ext == ".dbf"
-                                                                else " (it indexes the shapes)"),
-                    str(path), fix=f"copy {path.with_suffix(ext).name} next to {path.name} (a shapefile is several files), "
-                    "or export the layer as a GeoPackage"))
+                raise InputDataError(
+                    Problem(
+                        f"the shapefile's {ext} file is missing"
+                        + (
+                            " (it holds the attribute table: id, type, ...)"
+                            if ext == ".dbf"
+                            else " (it indexes the shapes)"
+                        ),
+                        str(path),
+                        fix=f"copy {path.with_suffix(ext).name} next to {path.name} (a shapefile is several files), "
+                        "or export the layer as a GeoPackage",
+                    )
+                )
             continue
         why = not_a_regular_file(side, what)
         if why is not None:

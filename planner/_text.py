@@ -48,7 +48,9 @@ def _number_text(text: str, units: tuple[str, ...], *, any_decimal_comma: bool =
     return s
 
 
-def parse_numbers(values: pd.Series, units: tuple[str, ...] = (), *, coordinate: bool = False) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(
+    values: pd.Series, units: tuple[str, ...] = (), *, coordinate: bool = False
+) -> tuple[pd.Series, pd.Series]:
     """Numbers from table cells that may hold them as text.
 
     Accepts full-width digits (１２．５), a Unicode minus, the column's own unit as a suffix
@@ -136,7 +138,9 @@ def spreadsheet_frame(df: pd.DataFrame) -> pd.DataFrame:
 _CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 11: "VT", 12: "FF", 27: "ESC", 0xFFFE: "U+FFFE", 0xFFFF: "U+FFFF"}
 
 
-def strip_control_chars(df: pd.DataFrame, label: Callable[[pd.DataFrame, int], str], src: str) -> tuple[pd.DataFrame, list[str]]:
+def strip_control_chars(
+    df: pd.DataFrame, label: Callable[[pd.DataFrame, int], str], src: str
+) -> tuple[pd.DataFrame, list[str]]:
     """Remove the control characters XML forbids (:data:`XML_ILLEGAL`) from every text cell and header.
 
     Such characters (ESC, BEL, NUL pasted from terminals or old databases) cannot be stored in
@@ -177,7 +181,11 @@ def strip_control_chars(df: pd.DataFrame, label: Callable[[pd.DataFrame, int], s
             out = df.copy()
         cleaned = [XML_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in values]
         out[name] = pd.Series(cleaned, index=out.index, dtype=object)
-    notes = [f"{src}: control characters removed from the column names {', '.join(repr(c) for c in renamed.values())}"] if renamed else []
+    notes = (
+        [f"{src}: control characters removed from the column names {', '.join(repr(c) for c in renamed.values())}"]
+        if renamed
+        else []
+    )
     for name, hit, chars in found:
         rows = ", ".join(label(out, i) for i in hit[:10]) + (f" and {len(hit) - 10} more" if len(hit) > 10 else "")
         notes.append(f"{src}: control characters ({chars}) removed from column {name!r} at {rows}")

@@ -109,6 +109,8 @@ class InfeasibleTargetError(PlannerError):
 
     exit_code = 3
 
-    def __init__(self, message: str | Problem | Sequence[Problem], diagnostics: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str | Problem | Sequence[Problem], diagnostics: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.diagnostics: dict[str, Any] = dict(diagnostics or {})

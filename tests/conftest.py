@@ -29,24 +29,43 @@ def write_tiny_inputs(folder: Path, n_lamps: int = 40, seed: int = 3) -> dict[st
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     d = 0.005  # ~500 m
-    bnd = gpd.GeoDataFrame({"id": ["B1"], "name": ["test box"]}, geometry=[box(LON0 - d, LAT0 - d, LON0 + d, LAT0 + d)], crs="EPSG:4326")
+    bnd = gpd.GeoDataFrame(
+        {"id": ["B1"], "name": ["test box"]}, geometry=[box(LON0 - d, LAT0 - d, LON0 + d, LAT0 + d)], crs="EPSG:4326"
+    )
     bnd.to_file(folder / "boundary.geojson", driver="GeoJSON")
     lon = LON0 + rng.uniform(-d, d, n_lamps)
     lat = LAT0 + rng.uniform(-d, d, n_lamps)
     ids = [f"L{i:04d}" for i in range(n_lamps)] + ["T001", "T002"]
     types = ["street_lamp"] * n_lamps + ["tower", "tower"]
-    pts = [Point(x, y) for x, y in zip(lon, lat, strict=True)] + [Point(LON0 - d / 2, LAT0), Point(LON0 + d / 2, LAT0 + d / 3)]
-    cand = gpd.GeoDataFrame({"id": ids, "type": types, "name": [f"杆 {i}" for i in ids], "status": [""] * (n_lamps + 1) + ["existing_5g"]},
-                            geometry=pts, crs="EPSG:4490")
+    pts = [Point(x, y) for x, y in zip(lon, lat, strict=True)] + [
+        Point(LON0 - d / 2, LAT0),
+        Point(LON0 + d / 2, LAT0 + d / 3),
+    ]
+    cand = gpd.GeoDataFrame(
+        {"id": ids, "type": types, "name": [f"杆 {i}" for i in ids], "status": [""] * (n_lamps + 1) + ["existing_5g"]},
+        geometry=pts,
+        crs="EPSG:4490",
+    )
     cand.to_file(folder / "candidates.gpkg", layer="candidates", driver="GPKG")
     areas = gpd.GeoDataFrame(
-        {"id": ["A1", "A2", "A3"], "name": ["光谷广场", "地铁站", "中心城区"], "class": ["public_place", "transport_hub", "central_urban"]},
-        geometry=[Point(LON0, LAT0).buffer(0.0015), Point(LON0 + 0.003, LAT0 - 0.003).buffer(0.001),
-                  box(LON0 - d, LAT0 - d, LON0 + d, LAT0 + d)],
+        {
+            "id": ["A1", "A2", "A3"],
+            "name": ["光谷广场", "地铁站", "中心城区"],
+            "class": ["public_place", "transport_hub", "central_urban"],
+        },
+        geometry=[
+            Point(LON0, LAT0).buffer(0.0015),
+            Point(LON0 + 0.003, LAT0 - 0.003).buffer(0.001),
+            box(LON0 - d, LAT0 - d, LON0 + d, LAT0 + d),
+        ],
         crs="EPSG:4490",
     )
     areas.to_file(folder / "priority_areas.gpkg", layer="priority_areas", driver="GPKG")
-    return {"boundary": folder / "boundary.geojson", "candidates": folder / "candidates.gpkg", "priority_areas": folder / "priority_areas.gpkg"}
+    return {
+        "boundary": folder / "boundary.geojson",
+        "candidates": folder / "candidates.gpkg",
+        "priority_areas": folder / "priority_areas.gpkg",
+    }
 
 
 TINY_TOML = """

@@ -54,7 +54,9 @@ def _metric(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def test_every_file_is_documented() -> None:
     readme = (DATA / "README.md").read_text(encoding="utf-8")
-    files = sorted(p.relative_to(DATA).as_posix() for p in DATA.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = sorted(
+        p.relative_to(DATA).as_posix() for p in DATA.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
     missing = [f for f in files if f != "README.md" and f"`{f}`" not in readme]
     assert not missing, f"not documented in data/README.md: {missing}"
     assert "© OpenStreetMap contributors" in readme and "ODbL" in readme and "CJJ 45" in readme
@@ -126,8 +128,10 @@ def _chain_steps(lamps: pd.DataFrame, road_class: str) -> np.ndarray:
     return np.array(steps)
 
 
-@pytest.mark.parametrize(("road_class", "lo", "hi"), [("residential", 25.0, 30.0), ("tertiary", 25.0, 30.0),
-                                                       ("trunk", 30.0, 35.0), ("primary", 30.0, 35.0)])
+@pytest.mark.parametrize(
+    ("road_class", "lo", "hi"),
+    [("residential", 25.0, 30.0), ("tertiary", 25.0, 30.0), ("trunk", 30.0, 35.0), ("primary", 30.0, 35.0)],
+)
 def test_lamp_spacing_follows_rule(cands: pd.DataFrame, road_class: str, lo: float, hi: float) -> None:
     lamps = cands[cands["type"] == "street_lamp"]
     steps = _chain_steps(lamps, road_class)
@@ -203,7 +207,9 @@ def _load_builder() -> ModuleType:
     return module
 
 
-@pytest.mark.skipif(not (SHARED_WUHAN / "wuchang_opticsvalley_roads_clip").is_dir(), reason="../shared/data/wuhan not present")
+@pytest.mark.skipif(
+    not (SHARED_WUHAN / "wuchang_opticsvalley_roads_clip").is_dir(), reason="../shared/data/wuhan not present"
+)
 def test_build_is_reproducible(tmp_path: Path) -> None:
     builder = _load_builder()
     counts = builder.build(SHARED_WUHAN, tmp_path)

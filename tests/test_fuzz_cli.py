@@ -57,18 +57,70 @@ LON0, LAT0, D = corpus.LON0, corpus.LAT0, corpus.D
 # ----------------------------------------------------------------------------- strategies
 
 HOSTILE_TEXT = st.one_of(
-    st.sampled_from([
-        '=HYPERLINK("http://evil.example","点我")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1",
-        " =1+1", "<script>alert(1)</script>", "</script><img src=x onerror=alert(1)>", "路灯\x1b[31m红\x07", "\x00nul\x00",
-        "😀🚀 杆", "A" * 5000, "", " ", "nan", "NULL", "\u202eevil", "'quoted'", '"double"', "a,b;c\n d", "\ufeffbom",
-        "existing_5g", "tower", "铁塔",
-    ]),
-    st.text(alphabet=st.sampled_from([*"=+-@\t\r\n\x00\x07\x1b,;\"'<>&", "路", "😀", "é", "a", "1"]), min_size=1, max_size=12),
+    st.sampled_from(
+        [
+            '=HYPERLINK("http://evil.example","点我")',
+            "=cmd|' /C calc'!A0",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1:A2)",
+            "\t=1+1",
+            "\r=1+1",
+            " =1+1",
+            "<script>alert(1)</script>",
+            "</script><img src=x onerror=alert(1)>",
+            "路灯\x1b[31m红\x07",
+            "\x00nul\x00",
+            "😀🚀 杆",
+            "A" * 5000,
+            "",
+            " ",
+            "nan",
+            "NULL",
+            "\u202eevil",
+            "'quoted'",
+            '"double"',
+            "a,b;c\n d",
+            "\ufeffbom",
+            "existing_5g",
+            "tower",
+            "铁塔",
+        ]
+    ),
+    st.text(
+        alphabet=st.sampled_from([*"=+-@\t\r\n\x00\x07\x1b,;\"'<>&", "路", "😀", "é", "a", "1"]),
+        min_size=1,
+        max_size=12,
+    ),
 )
-HOSTILE_NUMBER = st.sampled_from([
-    "inf", "-inf", "Infinity", "nan", "NaN", "1e300", "-1e300", "1e-300", "0", "-0", "-5", "150.0001", "1,000", "12,5", "",
-    "abc", "9" * 400, "0x10", "1_000", "∞", "１２", "30m", "8万元", "=1+1",
-])
+HOSTILE_NUMBER = st.sampled_from(
+    [
+        "inf",
+        "-inf",
+        "Infinity",
+        "nan",
+        "NaN",
+        "1e300",
+        "-1e300",
+        "1e-300",
+        "0",
+        "-0",
+        "-5",
+        "150.0001",
+        "1,000",
+        "12,5",
+        "",
+        "abc",
+        "9" * 400,
+        "0x10",
+        "1_000",
+        "∞",
+        "１２",
+        "30m",
+        "8万元",
+        "=1+1",
+    ]
+)
 TEXT_COLUMNS = ("id", "type", "name", "owner", "status")
 NUMBER_COLUMNS = ("lon", "lat", "height_m", "cost")
 HEADER = ["id", "type", "name", "height_m", "cost", "status", "lon", "lat", "owner"]
@@ -90,21 +142,42 @@ def _area_geometry(kind: str) -> object:
     }[kind]
 
 
-AREA_KINDS = ("empty", "point", "zero_size", "collinear", "bowtie", "line", "zero_line", "collection", "antimeridian", "world")
+AREA_KINDS = (
+    "empty",
+    "point",
+    "zero_size",
+    "collinear",
+    "bowtie",
+    "line",
+    "zero_line",
+    "collection",
+    "antimeridian",
+    "world",
+)
 BOUNDARY_KINDS = ("ok", "ok", "ok", "zero_size", "antimeridian", "collinear")
 ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "latin-1", "utf-16")
 PATH_KINDS = ("plain", "plain", "plain", "symlink", "fifo", "loop", "dangling", "folder", "device")
 SEEDS = (7, 7, 7, 0, 2**63 - 1, -1, 2**63, 2**64 + 1)
 EXTRA_SETS: tuple[tuple[str, ...], ...] = (
-    (), (), (), ("scenario.name=\"=HYPERLINK(\\\"http://x\\\")\"",), ("objective.max_sites=4\nsolver.workers=2",),
-    ("radio.threshold_dbm=nan",), ("report.title=\"@evil\"",), ("candidates.types.tower.cost=1e300",),
+    (),
+    (),
+    (),
+    ('scenario.name="=HYPERLINK(\\"http://x\\")"',),
+    ("objective.max_sites=4\nsolver.workers=2",),
+    ("radio.threshold_dbm=nan",),
+    ('report.title="@evil"',),
+    ("candidates.types.tower.cost=1e300",),
 )
 
 
 #: what a run must survive and still plan (exit 0): hostile text where text is free, degenerate extra areas,
 #: every encoding, a symlinked file, valid seeds, formulas in the scenario's free text
 FRIENDLY_AREA_KINDS = ("empty", "point", "zero_size", "collinear", "bowtie", "line", "zero_line", "collection")
-FRIENDLY_SETS: tuple[tuple[str, ...], ...] = ((), ("scenario.name=\"=HYPERLINK(\\\"http://x\\\")\"",), ("report.title=\"@evil\"",))
+FRIENDLY_SETS: tuple[tuple[str, ...], ...] = (
+    (),
+    ('scenario.name="=HYPERLINK(\\"http://x\\")"',),
+    ('report.title="@evil"',),
+)
 
 
 @st.composite
@@ -116,8 +189,13 @@ def hostile_case(draw: st.DrawFn, friendly: bool = False) -> dict[str, Any]:
     n_rows = 38
     columns = ("name", "owner") if friendly else TEXT_COLUMNS
     cells = draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.sampled_from(columns), HOSTILE_TEXT), max_size=4))
-    numbers = [] if friendly else draw(st.lists(st.tuples(st.integers(0, n_rows - 1), st.sampled_from(NUMBER_COLUMNS), HOSTILE_NUMBER),
-                                                max_size=2))
+    numbers = (
+        []
+        if friendly
+        else draw(
+            st.lists(st.tuples(st.integers(0, n_rows - 1), st.sampled_from(NUMBER_COLUMNS), HOSTILE_NUMBER), max_size=2)
+        )
+    )
     return {
         "cells": cells,
         "numbers": numbers,
@@ -154,12 +232,19 @@ def _write_case(case: dict[str, Any], folder: Path) -> Path:
         features[i]["properties"]["name"] = name  # type: ignore[index]
     for i, kind in enumerate(case["areas"]):
         geom = _area_geometry(kind)
-        features.append({"type": "Feature", "properties": {"id": f"X{i}", "name": f"bad {kind}", "class": "park"},
-                         "geometry": None if geom is None else corpus.feature({}, geom)["geometry"]})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"id": f"X{i}", "name": f"bad {kind}", "class": "park"},
+                "geometry": None if geom is None else corpus.feature({}, geom)["geometry"],
+            }
+        )
     (folder / "priority_areas.geojson").write_text(corpus.feature_collection(features), encoding="utf-8")
     if case["boundary"] != "ok":
         geom = _area_geometry(case["boundary"])
-        (folder / "boundary.geojson").write_text(corpus.feature_collection([corpus.feature({"id": "B1"}, geom)]), encoding="utf-8")
+        (folder / "boundary.geojson").write_text(
+            corpus.feature_collection([corpus.feature({"id": "B1"}, geom)]), encoding="utf-8"
+        )
 
     link = folder / "candidates.csv"
     link.unlink()
@@ -180,7 +265,11 @@ def _write_case(case: dict[str, Any], folder: Path) -> Path:
     elif kind == "device":
         link.symlink_to("/dev/null")
     scenario = folder / "scenario.toml"
-    text = scenario.read_text(encoding="utf-8").replace("seed = 7", f"seed = {case['seed']}").replace("resolution_m = 25", "resolution_m = 40")
+    text = (
+        scenario.read_text(encoding="utf-8")
+        .replace("seed = 7", f"seed = {case['seed']}")
+        .replace("resolution_m = 25", "resolution_m = 40")
+    )
     scenario.write_text(text, encoding="utf-8")
     return scenario
 
@@ -197,10 +286,22 @@ def _snapshot(root: Path, skip: Path) -> dict[str, tuple[str, int, int, str]]:
             digest = ""
             if stat.S_ISREG(st_.st_mode):
                 digest = hashlib.sha256(p.read_bytes()).hexdigest()
-            kind = "link" if stat.S_ISLNK(st_.st_mode) else "fifo" if stat.S_ISFIFO(st_.st_mode) else "dir" if stat.S_ISDIR(st_.st_mode) else "file"
+            kind = (
+                "link"
+                if stat.S_ISLNK(st_.st_mode)
+                else "fifo"
+                if stat.S_ISFIFO(st_.st_mode)
+                else "dir"
+                if stat.S_ISDIR(st_.st_mode)
+                else "file"
+            )
             target = os.readlink(p) if kind == "link" else ""
-            seen[str(p.relative_to(root))] = (kind + target, st_.st_size if kind == "file" else 0,
-                                             st_.st_mtime_ns if kind == "file" else 0, digest)
+            seen[str(p.relative_to(root))] = (
+                kind + target,
+                st_.st_size if kind == "file" else 0,
+                st_.st_mtime_ns if kind == "file" else 0,
+                digest,
+            )
     return seen
 
 
@@ -257,7 +358,9 @@ def _check(case: dict[str, Any], command: str) -> None:
             if r.returncode == 2:
                 assert not out.exists(), "a failed run left its output folder" + where
             elif r.returncode == 3:
-                assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["diagnostics.json"], where
+                assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["diagnostics.json"], (
+                    where
+                )
             else:
                 assert (out / "manifest.json").is_file(), where
                 assert _live_formulas(out) == [], where
@@ -267,11 +370,27 @@ def _check(case: dict[str, Any], command: str) -> None:
 
 #: always run, besides the generated examples: every kind of hostile text at once, GBK, a symlinked file
 RICH_CASE: dict[str, Any] = {
-    "cells": [(0, "name", '=HYPERLINK("http://evil.example","点我")'), (1, "owner", "=cmd|' /C calc'!A0"), (2, "name", "\t=1+1"),
-              (3, "owner", "@SUM(A1:A2)"), (4, "name", "路灯\x1b[31m红\x07"), (5, "name", "+1+1"), (6, "owner", "-2+3"),
-              (7, "name", "</script><img src=x onerror=alert(1)>"), (8, "name", "A" * 5000), (9, "owner", "\r=1+1")],
-    "numbers": [], "areas": ["point", "zero_size"], "area_names": ["=1+2", "@area"], "boundary": "ok", "encoding": "gbk",
-    "path": "symlink", "seed": 2**63 - 1, "sets": FRIENDLY_SETS[1], "friendly": True,
+    "cells": [
+        (0, "name", '=HYPERLINK("http://evil.example","点我")'),
+        (1, "owner", "=cmd|' /C calc'!A0"),
+        (2, "name", "\t=1+1"),
+        (3, "owner", "@SUM(A1:A2)"),
+        (4, "name", "路灯\x1b[31m红\x07"),
+        (5, "name", "+1+1"),
+        (6, "owner", "-2+3"),
+        (7, "name", "</script><img src=x onerror=alert(1)>"),
+        (8, "name", "A" * 5000),
+        (9, "owner", "\r=1+1"),
+    ],
+    "numbers": [],
+    "areas": ["point", "zero_size"],
+    "area_names": ["=1+2", "@area"],
+    "boundary": "ok",
+    "encoding": "gbk",
+    "path": "symlink",
+    "seed": 2**63 - 1,
+    "sets": FRIENDLY_SETS[1],
+    "friendly": True,
 }
 
 
@@ -303,7 +422,11 @@ def test_fifo_candidates_exit_2_within_5_s(tmp_path: Path) -> None:
     (folder / "candidates.csv").unlink()
     os.mkfifo(folder / "candidates.csv")
     # a reader that opened the pipe would block for ever: the timeout is the hang detector (no timing asserted)
-    r = subprocess.run([sys.executable, "-m", "planner.cli", "run", str(folder / "scenario.toml"), "--out", str(tmp_path / "out")],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "run", str(folder / "scenario.toml"), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "named pipe (FIFO)" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "out").exists()

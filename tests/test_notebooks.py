@@ -20,8 +20,12 @@ DEMO_SMALL = REPO / "data" / "scenarios" / "demo_small.toml"
 
 
 def test_the_four_notebooks_exist() -> None:
-    assert [p.name for p in NOTEBOOKS] == ["01_quickstart.ipynb", "02_scenario_sweep.ipynb",
-                                           "03_bring_your_own_data.ipynb", "04_terrain_and_los.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_quickstart.ipynb",
+        "02_scenario_sweep.ipynb",
+        "03_bring_your_own_data.ipynb",
+        "04_terrain_and_los.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -39,7 +43,15 @@ def test_no_domain_logic(path: Path) -> None:
     """Notebooks only call planner: no function or class definitions, no loops over data."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    for pattern in (r"^\s*def ", r"^\s*class ", r"\blambda\b", r"^\s*for ", r"^\s*while ", r"^\s*import numpy", r"^\s*import geopandas"):
+    for pattern in (
+        r"^\s*def ",
+        r"^\s*class ",
+        r"\blambda\b",
+        r"^\s*for ",
+        r"^\s*while ",
+        r"^\s*import numpy",
+        r"^\s*import geopandas",
+    ):
         assert not re.search(pattern, code, flags=re.M), f"{path.name}: {pattern!r} belongs in planner/"
 
 
@@ -49,10 +61,17 @@ def kernel_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("jupyter")
     spec = root / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (planner venv)", "language": "python", "metadata": {"debugger": False},
-    }), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (planner venv)",
+                "language": "python",
+                "metadata": {"debugger": False},
+            }
+        ),
+        encoding="utf-8",
+    )
     return root
 
 
@@ -72,10 +91,14 @@ def test_notebook_executes(path: Path, kernel_env: Path, monkeypatch: pytest.Mon
     assert ksm.get_kernel_spec("python3").argv[0] == sys.executable
     nb = nbformat.read(path, as_version=4)
     km = KernelManager(kernel_name="python3", kernel_spec_manager=ksm)
-    client = NotebookClient(nb, km=km, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, km=km, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(path.parent)}}
+    )
     t0 = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - t0
     print(f"{path.name}: {elapsed:.1f} s")
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert errors == []

@@ -59,9 +59,15 @@ def test_template_lists_every_key_with_its_default() -> None:
     # every scenario key appears in the template ...
     optional_inputs = {"inputs.exclusions", "inputs.dem", "inputs.buildings"}  # commented out (default: none)
     text = template_text()
-    missing = sorted(k for k in defaults if k not in written and k not in optional_inputs and not k.startswith("inputs.")
-                     and not (defaults[k] is None and f"# {k.rsplit('.', 1)[1]} = " in text)  # None: shown commented out
-                     and not (k in ("phases", "operators") and f"# [{'[phases]' if k == 'phases' else 'operators.'}" in text))
+    missing = sorted(
+        k
+        for k in defaults
+        if k not in written
+        and k not in optional_inputs
+        and not k.startswith("inputs.")
+        and not (defaults[k] is None and f"# {k.rsplit('.', 1)[1]} = " in text)  # None: shown commented out
+        and not (k in ("phases", "operators") and f"# [{'[phases]' if k == 'phases' else 'operators.'}" in text)
+    )
     assert missing == [], f"template lacks keys: {missing}"
     for key in optional_inputs:
         assert f"# {key.split('.')[1]} = " in template_text()
@@ -73,7 +79,9 @@ def test_template_lists_every_key_with_its_default() -> None:
         expected = model_defaults.get(key, defaults.get(key))
         if isinstance(expected, BaseModel):
             continue
-        assert value == expected or (value == {} and expected == {}), f"{key}: template {value!r} != default {expected!r}"
+        assert value == expected or (value == {} and expected == {}), (
+            f"{key}: template {value!r} != default {expected!r}"
+        )
 
 
 def test_template_comments_english_and_chinese() -> None:
@@ -84,8 +92,12 @@ def test_template_comments_english_and_chinese() -> None:
 
 def test_init_writes_valid_project(tmp_path: Path) -> None:
     files = init_project(tmp_path / "area")
-    assert {p.name for p in (tmp_path / "area").iterdir()} == {"scenario.toml", "boundary.geojson", "candidates.csv",
-                                                               "priority_areas.geojson"}
+    assert {p.name for p in (tmp_path / "area").iterdir()} == {
+        "scenario.toml",
+        "boundary.geojson",
+        "candidates.csv",
+        "priority_areas.geojson",
+    }
     summary = planner.validate_scenario(files["scenario"])
     assert summary["candidates"] == len(sample_inputs().candidates)
     assert summary["priority_areas"] == 3
@@ -127,7 +139,11 @@ def test_gcj02_sample_round_trips_through_the_pipeline_reader(tmp_path: Path, ta
     assert len(pa) == len(pb)
     assert float(pa.distance(pb, align=False).max()) < 0.5
     # and the raw GCJ-02 file really is shifted by the usual few hundred metres
-    raw = pd.read_excel(shifted["candidates"], header=1) if table == "xlsx" else pd.read_csv(shifted["candidates"], encoding="gbk")
+    raw = (
+        pd.read_excel(shifted["candidates"], header=1)
+        if table == "xlsx"
+        else pd.read_csv(shifted["candidates"], encoding="gbk")
+    )
     s = sample_inputs().candidates
     dlon = (raw["经度"] - s["经度"]).abs().max()
     assert 0.003 < dlon < 0.008
@@ -141,7 +157,12 @@ def test_workflow_docstring_examples_run() -> None:
     import planner.workflow.sweeps
     import planner.workflow.variants
 
-    for mod in (planner.workflow.scaffold, planner.workflow.sweeps, planner.workflow.variants, planner.workflow.progress):
+    for mod in (
+        planner.workflow.scaffold,
+        planner.workflow.sweeps,
+        planner.workflow.variants,
+        planner.workflow.progress,
+    ):
         result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, mod.__name__
         assert result.attempted > 0, mod.__name__

@@ -18,9 +18,15 @@ from tests.conftest import TINY_TOML, write_tiny_inputs
 
 def test_parse_params_cartesian_product() -> None:
     vs = parse_params(["objective.max_sites=5,10", "radio.band=n78,n41"])
-    assert [v.label for v in vs] == ["max_sites=5, band=n78", "max_sites=5, band=n41", "max_sites=10, band=n78",
-                                     "max_sites=10, band=n41"]
-    assert vs[0] == Variant("max_sites=5, band=n78", ("objective.max_sites=5", "radio.band=n78"), "1_max_sites-5_band-n78")
+    assert [v.label for v in vs] == [
+        "max_sites=5, band=n78",
+        "max_sites=5, band=n41",
+        "max_sites=10, band=n78",
+        "max_sites=10, band=n41",
+    ]
+    assert vs[0] == Variant(
+        "max_sites=5, band=n78", ("objective.max_sites=5", "radio.band=n78"), "1_max_sites-5_band-n78"
+    )
     assert len({v.folder for v in vs}) == 4
 
 
@@ -111,10 +117,14 @@ def test_read_run_round_trip(tiny_sweep: SweepResult) -> None:
     np.testing.assert_array_equal(back.demand_mask, plan.demand_mask)
     np.testing.assert_array_equal(back.covered, plan.covered)
     np.testing.assert_array_equal(np.isnan(back.best_rsrp), np.isnan(plan.best_rsrp))
-    np.testing.assert_allclose(back.best_rsrp[~np.isnan(back.best_rsrp)], plan.best_rsrp[~np.isnan(plan.best_rsrp)], atol=1e-3)
+    np.testing.assert_allclose(
+        back.best_rsrp[~np.isnan(back.best_rsrp)], plan.best_rsrp[~np.isnan(plan.best_rsrp)], atol=1e-3
+    )
     assert sorted(back.sites["id"]) == sorted(plan.sites["id"])
     assert list(back.areas["id"]) == list(plan.areas["id"])
-    np.testing.assert_allclose(back.areas["coverage"].to_numpy(float), plan.areas["coverage"].to_numpy(float), atol=1e-6)
+    np.testing.assert_allclose(
+        back.areas["coverage"].to_numpy(float), plan.areas["coverage"].to_numpy(float), atol=1e-6
+    )
     assert back.scenario.objective == plan.scenario.objective
     assert back.solution["status"] == plan.solution["status"]
     assert back.summary().loc["selected sites", "value"] == len(plan.sites)
@@ -127,10 +137,11 @@ def test_compare_plans(tiny_sweep: SweepResult, tmp_path: Path) -> None:
     assert c["kept"] + c["removed"] == len(a.sites) and c["kept"] + c["added"] == len(b.sites)
     assert set(cmp.sites["change"]) <= {"added", "removed", "kept"}
     assert list(cmp.areas["id"]) == list(b.areas["id"])
-    np.testing.assert_allclose(cmp.areas["change_pp"], 100 * (b.areas["coverage"].to_numpy() - a.areas["coverage"].to_numpy()),
-                               atol=1e-3)
+    np.testing.assert_allclose(
+        cmp.areas["change_pp"], 100 * (b.areas["coverage"].to_numpy() - a.areas["coverage"].to_numpy()), atol=1e-3
+    )
     html = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
-    assert "<script src=\"http" not in html and "https://cdn" not in html
+    assert '<script src="http' not in html and "https://cdn" not in html
     assert pd.read_csv(tmp_path / "cmp" / "compare.csv", encoding="utf-8-sig").shape[0] == len(cmp.sites)
 
 

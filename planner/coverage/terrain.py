@@ -106,11 +106,18 @@ def _read_dem(grid: Grid, dem_path: Path) -> tuple[NDArray[np.float32], dict[str
     try:
         with rasterio.open(dem_path) as src:
             if src.crs is None:
-                raise InputDataError(Problem("the DEM has no CRS", src_name, fix="assign its CRS (e.g. gdal_edit.py -a_srs EPSG:4326)"))
+                raise InputDataError(
+                    Problem("the DEM has no CRS", src_name, fix="assign its CRS (e.g. gdal_edit.py -a_srs EPSG:4326)")
+                )
             dst = np.full((grid.ny, grid.nx), np.nan, dtype=np.float32)
             reproject(
-                source=rasterio.band(src, 1), destination=dst, src_nodata=src.nodata,
-                dst_transform=grid.transform, dst_crs=grid.crs, dst_nodata=np.nan, resampling=Resampling.bilinear,
+                source=rasterio.band(src, 1),
+                destination=dst,
+                src_nodata=src.nodata,
+                dst_transform=grid.transform,
+                dst_crs=grid.crs,
+                dst_nodata=np.nan,
+                resampling=Resampling.bilinear,
             )
             src_crs = src.crs.to_string()
     except RasterioIOError as exc:
@@ -119,17 +126,27 @@ def _read_dem(grid: Grid, dem_path: Path) -> tuple[NDArray[np.float32], dict[str
     share = float(valid.mean())
     warnings: list[str] = []
     if share < MIN_DEM_COVER:
-        raise InputDataError(Problem(
-            f"the DEM covers only {share:.0%} of the planning grid", src_name,
-            fix="use a DEM that covers the whole boundary (check its CRS), or leave `inputs.dem` out"))
+        raise InputDataError(
+            Problem(
+                f"the DEM covers only {share:.0%} of the planning grid",
+                src_name,
+                fix="use a DEM that covers the whole boundary (check its CRS), or leave `inputs.dem` out",
+            )
+        )
     if share < 1.0:
         _, (ri, ci) = ndimage.distance_transform_edt(~valid, return_indices=True)
         dst = dst[ri, ci]
         msg = f"DEM: {1 - share:.1%} of the grid had no height (outside the DEM or nodata) and took the nearest height"
         warnings.append(msg)
         log.warning(msg)
-    meta = {"dem": dem_path.name, "dem_crs": src_crs, "dem_resampling": "bilinear", "dem_filled_share": round(1 - share, 6),
-            "dem_min_m": round(float(dst.min()), 2), "dem_max_m": round(float(dst.max()), 2)}
+    meta = {
+        "dem": dem_path.name,
+        "dem_crs": src_crs,
+        "dem_resampling": "bilinear",
+        "dem_filled_share": round(1 - share, 6),
+        "dem_min_m": round(float(dst.min()), 2),
+        "dem_max_m": round(float(dst.max()), 2),
+    }
     return dst.astype(np.float32), meta, warnings
 
 
@@ -182,13 +199,27 @@ def build_terrain(grid: Grid, dem_path: Path | str | None = None, buildings: gpd
         order = np.argsort(heights[ok], kind="stable")  # the tallest is burnt last and wins
         shapes = [(g, float(v)) for g, v in zip(geoms[ok][order], heights[ok][order], strict=True)]
         if shapes:
-            bld = rasterize(shapes, out_shape=(grid.ny, grid.nx), transform=grid.transform, fill=0.0,
-                            dtype="float32", all_touched=False)
-        meta.update({"buildings": int(ok.sum()), "buildings_default_height": n_default,
-                     "building_cells": int((bld > 0).sum()), "building_max_m": round(float(bld.max()), 2)})
+            bld = rasterize(
+                shapes,
+                out_shape=(grid.ny, grid.nx),
+                transform=grid.transform,
+                fill=0.0,
+                dtype="float32",
+                all_touched=False,
+            )
+        meta.update(
+            {
+                "buildings": int(ok.sum()),
+                "buildings_default_height": n_default,
+                "building_cells": int((bld > 0).sum()),
+                "building_max_m": round(float(bld.max()), 2),
+            }
+        )
         if n_default:
-            msg = (f"buildings: {n_default} of {len(b)} have neither height_m nor levels and were given "
-                   f"{DEFAULT_BUILDING_HEIGHT_M:g} m")
+            msg = (
+                f"buildings: {n_default} of {len(b)} have neither height_m nor levels and were given "
+                f"{DEFAULT_BUILDING_HEIGHT_M:g} m"
+            )
             warnings.append(msg)
             log.warning(msg)
     else:

@@ -41,7 +41,10 @@ ROLLOUT_COLUMNS: tuple[tuple[str, str], ...] = (("phase", "phase"), ("operators"
 
 
 def site_columns(plan: Plan) -> tuple[tuple[str, str], ...]:
-    """:data:`SITE_COLUMNS`, plus 建设期 / 运营商 / tenants when the plan's sites carry them (single plans: unchanged)."""
+    """:data:`SITE_COLUMNS`, plus 建设期 / 运营商 / tenants when the plan's sites carry them.
+
+    Single plans keep the columns unchanged.
+    """
     return SITE_COLUMNS + tuple(c for c in ROLLOUT_COLUMNS if c[0] in plan.sites)
 
 
@@ -76,23 +79,25 @@ def site_records(plan: Plan) -> pd.DataFrame:
     """
     s = plan.sites
     geo = s.geometry.to_crs("EPSG:4490") if s.crs is not None else s.geometry
-    out = pd.DataFrame({
-        "seq": np.arange(1, len(s) + 1, dtype=np.int64),
-        "site_code": _text(s["site_code"]) if "site_code" in s else [""] * len(s),
-        "name": _text(s["name"]) if "name" in s else [""] * len(s),
-        "id": _text(s["id"]),
-        "lon": np.round(geo.x.to_numpy(np.float64), 6),
-        "lat": np.round(geo.y.to_numpy(np.float64), 6),
-        "x_m": np.round(s["x_m"].to_numpy(np.float64), 3),
-        "y_m": np.round(s["y_m"].to_numpy(np.float64), 3),
-        "site_class": _text(s["site_class"]),
-        "type": _text(s["type"]),
-        "height_m": np.round(s["height_m"].to_numpy(np.float64), 2),
-        "build_mode": _text(s["build_mode"]),
-        "owner": _text(s["owner"]) if "owner" in s else [""] * len(s),
-        "cost": np.round(s["cost"].to_numpy(np.float64), 4),
-        "areas": _text(s["areas"]) if "areas" in s else [""] * len(s),
-    })
+    out = pd.DataFrame(
+        {
+            "seq": np.arange(1, len(s) + 1, dtype=np.int64),
+            "site_code": _text(s["site_code"]) if "site_code" in s else [""] * len(s),
+            "name": _text(s["name"]) if "name" in s else [""] * len(s),
+            "id": _text(s["id"]),
+            "lon": np.round(geo.x.to_numpy(np.float64), 6),
+            "lat": np.round(geo.y.to_numpy(np.float64), 6),
+            "x_m": np.round(s["x_m"].to_numpy(np.float64), 3),
+            "y_m": np.round(s["y_m"].to_numpy(np.float64), 3),
+            "site_class": _text(s["site_class"]),
+            "type": _text(s["type"]),
+            "height_m": np.round(s["height_m"].to_numpy(np.float64), 2),
+            "build_mode": _text(s["build_mode"]),
+            "owner": _text(s["owner"]) if "owner" in s else [""] * len(s),
+            "cost": np.round(s["cost"].to_numpy(np.float64), 4),
+            "areas": _text(s["areas"]) if "areas" in s else [""] * len(s),
+        }
+    )
     for col, _ in ROLLOUT_COLUMNS:  # [[phases]] / [operators] plans only
         if col in s:
             out[col] = s[col].to_numpy(np.int64) if col == "tenants" else _text(s[col]).to_numpy()
@@ -128,19 +133,21 @@ def area_records(plan: Plan) -> pd.DataFrame:
     def col(name: str, default: object) -> pd.Series:
         return a[name].reset_index(drop=True) if name in a else pd.Series([default] * n)
 
-    return pd.DataFrame({
-        "seq": np.arange(1, n + 1, dtype=np.int64),
-        "id": _text(col("id", "")),
-        "name": _text(col("name", "")),
-        "class": _text(col("class", "")),
-        "area_km2": col("area_km2", np.nan).astype(float).round(4),
-        "target": col("target", np.nan).astype(float).round(6),
-        "coverage": col("coverage", np.nan).astype(float).round(6),
-        "best_possible": col("best_possible", np.nan).astype(float).round(6),
-        "k": col("k", 1).astype(int),
-        "met": col("met", False).astype(bool),
-        "reason": _text(col("reason", "")),
-    })
+    return pd.DataFrame(
+        {
+            "seq": np.arange(1, n + 1, dtype=np.int64),
+            "id": _text(col("id", "")),
+            "name": _text(col("name", "")),
+            "class": _text(col("class", "")),
+            "area_km2": col("area_km2", np.nan).astype(float).round(4),
+            "target": col("target", np.nan).astype(float).round(6),
+            "coverage": col("coverage", np.nan).astype(float).round(6),
+            "best_possible": col("best_possible", np.nan).astype(float).round(6),
+            "k": col("k", 1).astype(int),
+            "met": col("met", False).astype(bool),
+            "reason": _text(col("reason", "")),
+        }
+    )
 
 
 def area_table(plan: Plan, language: str = "zh") -> pd.DataFrame:
@@ -167,14 +174,18 @@ def uncovered_polygons(plan: Plan) -> gpd.GeoDataFrame:
     gaps = (np.asarray(plan.demand_mask, dtype=bool) & ~np.asarray(plan.covered, dtype=bool)).astype(np.uint8)
     geoms = []
     if gaps.any():
-        for geom, value in rasterio.features.shapes(gaps, mask=gaps.astype(bool), transform=plan.grid.transform,
-                                                    connectivity=4):
+        for geom, value in rasterio.features.shapes(
+            gaps, mask=gaps.astype(bool), transform=plan.grid.transform, connectivity=4
+        ):
             if value == 1:
                 geoms.append(shape(geom))
     areas_m2 = np.asarray(shapely.area(np.asarray(geoms, dtype=object)), dtype=np.float64) if geoms else np.zeros(0)
     cells = np.rint(areas_m2 / plan.grid.res**2).astype(np.int64)
-    gdf = gpd.GeoDataFrame({"cells": cells, "area_km2": np.round(areas_m2 / 1e6, 6)},
-                           geometry=gpd.GeoSeries(geoms, crs=plan.grid.crs), crs=plan.grid.crs)
+    gdf = gpd.GeoDataFrame(
+        {"cells": cells, "area_km2": np.round(areas_m2 / 1e6, 6)},
+        geometry=gpd.GeoSeries(geoms, crs=plan.grid.crs),
+        crs=plan.grid.crs,
+    )
     gdf = gdf.sort_values(["cells"], ascending=False, kind="stable").reset_index(drop=True)
     return gdf.to_crs("EPSG:4490")
 
@@ -192,9 +203,13 @@ def kpis(plan: Plan) -> dict[str, object]:
         "n_sites": n,
         "n_candidates": len(plan.candidates),
         "by_type": {str(k): int(v) for k, v in s["type"].astype(str).value_counts().sort_index().items()} if n else {},
-        "by_class": {str(k): int(v) for k, v in s["site_class"].astype(str).value_counts().sort_index().items()} if n else {},
+        "by_class": {str(k): int(v) for k, v in s["site_class"].astype(str).value_counts().sort_index().items()}
+        if n
+        else {},
         "by_mode": {str(k): int(v) for k, v in modes.value_counts().sort_index().items()},
-        "cand_by_type": {str(k): int(v) for k, v in plan.candidates["type"].astype(str).value_counts().sort_index().items()},
+        "cand_by_type": {
+            str(k): int(v) for k, v in plan.candidates["type"].astype(str).value_counts().sort_index().items()
+        },
         "covered_share": float(np.asarray(plan.covered).sum()) / max(float(np.asarray(plan.demand_mask).sum()), 1.0),
         "reuse_share": reuse / n if n else 0.0,
         "total_cost": float(s["cost"].astype(float).sum()) if n else 0.0,

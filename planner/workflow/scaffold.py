@@ -39,8 +39,14 @@ _M_PER_DEG_LON = 111_320.0 * float(np.cos(np.radians(SAMPLE_LAT0)))
 
 #: header of the sample candidate table (Chinese, as planners receive it)
 CANDIDATE_HEADERS: dict[str, str] = {
-    "id": "编号", "name": "名称", "type": "类型", "lon": "经度", "lat": "纬度",
-    "height_m": "挂高", "owner": "产权单位", "status": "状态",
+    "id": "编号",
+    "name": "名称",
+    "type": "类型",
+    "lon": "经度",
+    "lat": "纬度",
+    "height_m": "挂高",
+    "owner": "产权单位",
+    "status": "状态",
 }
 
 Table = Literal["csv", "xlsx"]
@@ -67,7 +73,9 @@ class SampleInputs:
     priority_areas: gpd.GeoDataFrame
 
 
-def _lonlat(x_m: NDArray[np.float64] | float, y_m: NDArray[np.float64] | float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _lonlat(
+    x_m: NDArray[np.float64] | float, y_m: NDArray[np.float64] | float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Local metres east/north of the sample centre → degrees (good to < 1 m over 1 km)."""
     x = np.asarray(x_m, dtype=np.float64)
     y = np.asarray(y_m, dtype=np.float64)
@@ -97,8 +105,11 @@ def sample_inputs() -> SampleInputs:
     h = SAMPLE_HALF_M
     lon0, lat0 = _lonlat(-h, -h)
     lon1, lat1 = _lonlat(h, h)
-    boundary = gpd.GeoDataFrame({"编号": ["B1"], "名称": ["样例规划范围"]},
-                                geometry=[box(float(lon0), float(lat0), float(lon1), float(lat1))], crs="EPSG:4490")
+    boundary = gpd.GeoDataFrame(
+        {"编号": ["B1"], "名称": ["样例规划范围"]},
+        geometry=[box(float(lon0), float(lat0), float(lon1), float(lat1))],
+        crs="EPSG:4490",
+    )
     roads = tuple(np.arange(-h + SAMPLE_ROAD_SPACING_M / 2, h, SAMPLE_ROAD_SPACING_M))  # m from the centre
     s = np.arange(-h + SAMPLE_LAMP_SPACING_M / 2, h, SAMPLE_LAMP_SPACING_M)
     rows: list[dict[str, object]] = []
@@ -108,28 +119,65 @@ def sample_inputs() -> SampleInputs:
             lon, lat = _lonlat(xs, ys)
             for a, b in zip(lon, lat, strict=True):
                 n += 1
-                rows.append({"id": f"LD{n:04d}", "name": f"{orient}路{k + 1} 路灯 {n}", "type": "路灯杆",
-                             "lon": a, "lat": b, "height_m": 10.0, "owner": "路灯管理处", "status": ""})
+                rows.append(
+                    {
+                        "id": f"LD{n:04d}",
+                        "name": f"{orient}路{k + 1} 路灯 {n}",
+                        "type": "路灯杆",
+                        "lon": a,
+                        "lat": b,
+                        "height_m": 10.0,
+                        "owner": "路灯管理处",
+                        "status": "",
+                    }
+                )
     for i, (x, y) in enumerate([(a, b) for a in roads[1::3] for b in roads[1::3]], 1):
         lon, lat = _lonlat(x - 8.0, y - 8.0)
-        rows.append({"id": f"JK{i:03d}", "name": f"路口监控 {i}", "type": "监控杆", "lon": float(lon), "lat": float(lat),
-                     "height_m": 7.0, "owner": "公安", "status": ""})
+        rows.append(
+            {
+                "id": f"JK{i:03d}",
+                "name": f"路口监控 {i}",
+                "type": "监控杆",
+                "lon": float(lon),
+                "lat": float(lat),
+                "height_m": 7.0,
+                "owner": "公安",
+                "status": "",
+            }
+        )
     for ident, name, kind, (x, y), hgt, status in (
         ("TT001", "光谷铁塔 1", "铁塔", (-420.0, 380.0), 35.0, "existing_5g"),
         ("TT002", "光谷铁塔 2", "铁塔", (430.0, -410.0), 30.0, ""),
         ("LM001", "写字楼楼顶", "楼顶", (60.0, 80.0), 40.0, ""),
     ):
         lon, lat = _lonlat(x, y)
-        rows.append({"id": ident, "name": name, "type": kind, "lon": float(lon), "lat": float(lat), "height_m": hgt,
-                     "owner": "中国铁塔" if kind == "铁塔" else "业主", "status": status})
+        rows.append(
+            {
+                "id": ident,
+                "name": name,
+                "type": kind,
+                "lon": float(lon),
+                "lat": float(lat),
+                "height_m": hgt,
+                "owner": "中国铁塔" if kind == "铁塔" else "业主",
+                "status": status,
+            }
+        )
     cand = pd.DataFrame(rows)
     cand["lon"] = cand["lon"].astype(float).round(7)
     cand["lat"] = cand["lat"].astype(float).round(7)
     cand = cand.rename(columns=CANDIDATE_HEADERS)
     areas = gpd.GeoDataFrame(
-        {"编号": ["ZD01", "ZD02", "ZD03"], "名称": ["光谷广场", "地铁站出入口", "街心公园"], "类别": ["公共场所", "地铁站", "公园"]},
-        geometry=[_circle(0.0, 0.0, 160.0), _circle(250.0, -300.0, 90.0),
-                  box(*_lonlat(-520.0, -520.0), *_lonlat(-330.0, -330.0))],
+        {
+            "编号": ["ZD01", "ZD02", "ZD03"],
+            "名称": ["光谷广场", "地铁站出入口", "街心公园"],
+            "类别": ["公共场所", "地铁站", "公园"],
+        },
+        geometry=[
+            _circle(0.0, 0.0, 160.0),
+            _circle(250.0, -300.0, 90.0),
+            box(*_lonlat(-520.0, -520.0), *_lonlat(-330.0, -330.0)),
+        ],
         crs="EPSG:4490",
     )
     return SampleInputs(boundary, cand, areas)
@@ -233,8 +281,13 @@ def init_project(
     """
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise PlannerError(Problem("the folder exists and is not empty; nothing was written", str(folder),
-                                   fix="give a new or empty folder, e.g. `planner init my_area`"))
+        raise PlannerError(
+            Problem(
+                "the folder exists and is not empty; nothing was written",
+                str(folder),
+                fix="give a new or empty folder, e.g. `planner init my_area`",
+            )
+        )
     files = write_sample_inputs(folder, table=table, encoding=encoding, coordinates=coordinates)
     text = template_text()
     text = text.replace('candidates = "candidates.csv"', f'candidates = "{files["candidates"].name}"', 1)
