@@ -31,6 +31,7 @@ from planner.coverage.terrain import Terrain
 from planner.errors import InfeasibleTargetError, InputDataError, PlannerError, Problem
 from planner.geo.demand import DemandCells
 from planner.io.hashing import file_sha256
+from planner.optimize import Solution
 from planner.plan import Plan
 from planner.radio.interference import attach_plan_sinr
 from planner.scenario import Scenario, load_scenario
@@ -251,6 +252,9 @@ def prepare_scenario(
                 fix='use compute.backend = "local" (numba on this CPU) or "dask" (a Dask cluster)',
             )
         )
+    from planner.stages.sinr_repair import check_sinr_requirement
+
+    check_sinr_requirement(scenario)  # demand.require_sinr with phases/operators: exit 2 before any work
     if scenario.compute.backend == "dask" and scenario.compute.scheduler.strip():
         from planner.coverage.dask_backend import check_scheduler
 
@@ -300,6 +304,17 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
         attach_rollout(plan, rollout)
     with st.stage("sinr"):  # SS-SINR, overlap and per-area radio quality of the plan (planner.radio.interference)
         attach_plan_sinr(plan, prep.demand.area_index, prep.terrain)
+    if scenario.demand.require_sinr and rollout is None:  # SINR as a requirement (planner.stages.sinr_repair)
+        from planner.stages.sinr_repair import repair_sinr
+
+        def rebuild(sol: Solution) -> Plan:  # the plan and sinr stages again, for a re-solved selection
+            again = assemble_plan(scenario, prep.inputs, prep.area, prep.candidates, prep.coverage, setup, sol)
+            attach_plan_sinr(again, prep.demand.area_index, prep.terrain)
+            return again
+
+        with st.stage("sinr repair"):
+            plan, w = repair_sinr(scenario, prep.area, prep.candidates, setup, solution, plan, rebuild, prep.terrain)
+            warnings += w
     plan.warnings = warnings
     plan.timings = st.timings
     for message in warnings:
@@ -320,6 +335,12 @@ def validate_scenario(
     inputs = load_inputs(scenario)
     crs, boundary_m = metric_boundary(scenario, inputs)
     errors: list[PlannerError] = []
+    try:
+        from planner.stages.sinr_repair import check_sinr_requirement
+
+        check_sinr_requirement(scenario)
+    except PlannerError as exc:
+        errors.append(exc)
     warnings = list(inputs.warnings)
     grid_text = "?"
     n_areas = 0

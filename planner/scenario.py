@@ -187,6 +187,12 @@ class Demand(_Model):
 
     #: lines in the priority-area file are buffered by this width (m)
     line_width_m: Annotated[float, Field(gt=0)] = 30.0
+    #: SS-SINR as a requirement: an area counts a cell only when it is covered and its SINR reaches
+    #: radio.sinr_min_db; a repair loop after the solve (planner.stages.sinr_repair) adds conflicts
+    #: between sites that pollute each other and re-solves, or reports per area why not
+    require_sinr: Annotated[bool, Field(strict=True)] = False
+    #: re-solves the repair loop may run (each on a share of the solver's work budget)
+    sinr_repair_iterations: Annotated[int, Field(ge=1, le=20, strict=True)] = 4
     classes: dict[PriorityClass, ClassDefaults] = Field(
         default_factory=lambda: cast("dict[PriorityClass, ClassDefaults]", dict(DEFAULT_CLASSES))
     )
@@ -486,6 +492,8 @@ _KEY_FIXES = {
     "radio.load_factor": "give η from 0 to 1 (1 = every interferer fully loaded, 0.5 = half its resource blocks)",
     "radio.overlap_window_db": "give a window of 0–30 dB below the best server (operators use 6 dB)",
     "radio.sinr_min_db": "give an SS-SINR threshold of −20 to 40 dB (cell-edge practice: −3 dB)",
+    "demand.require_sinr": "write true or false (true makes radio.sinr_min_db a requirement of every area)",
+    "demand.sinr_repair_iterations": "give a whole number of re-solves from 1 to 20 (default 4)",
     "radio.macro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from north)",
     "radio.micro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from north)",
     "radio.macro_antenna.sectors": "give 1 to 6 sectors (macro practice: 3), or set omni = true",

@@ -72,7 +72,7 @@ def test_two_site_acceptance() -> None:
 def test_two_site_through_the_coverage_build() -> None:
     """The same check end to end: a 1-row grid, the sites 100 m east and 300 m west of the UE cell."""
     grid = Grid(x0=-10.0, y0=10.0, res=20.0, nx=1, ny=1, crs="EPSG:4547")
-    radio = RadioConfig(los="nlos", load_factor=1.0, noise_figure_db=0.0, penetration_loss_db=0.0)
+    radio = RadioConfig(los="nlos", load_factor=1.0, noise_figure_db=0.0, penetration_loss_db=0.0, antenna="omni")
     res = plan_sinr(grid, [100.0, -300.0], [0.0, 0.0], [30.0, 30.0], ["macro", "macro"], radio)
     assert float(res.sinr_db[0, 0]) == pytest.approx(18.06, abs=0.01)
     assert res.meta["sites"] == 2 and res.meta["nnz"] == 2

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Problem
+from planner.radio.antenna import antenna_overrides
 from planner.scenario import Scenario
 
 #: header (as :func:`planner._text.header_key` gives it) → column
@@ -114,10 +115,4 @@ def parse_sector_columns(df: pd.DataFrame, lower: dict[str, str], src: str, scen
 
 def site_antenna_overrides(table: pd.DataFrame) -> dict[str, Any]:
     """``build_coverage`` keyword arguments from a candidate table's antenna columns (empty without them)."""
-    out: dict[str, Any] = {}
-    if "azimuth_deg" in table.columns:
-        out["site_azimuths"] = [tuple(float(a) for a in str(t).split("/")) if str(t) else None
-                                for t in table["azimuth_deg"].tolist()]
-    if "tilt_deg" in table.columns:
-        out["site_tilt_deg"] = table["tilt_deg"].to_numpy(np.float64)
-    return out
+    return antenna_overrides(table)

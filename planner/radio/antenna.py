@@ -8,12 +8,32 @@ docstring.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from kernels import antenna as _ant
 
-__all__ = ["antenna_gain_db", "sector_gain_db"]
+__all__ = ["antenna_gain_db", "antenna_overrides", "sector_gain_db"]
+
+
+def antenna_overrides(table: pd.DataFrame) -> dict[str, Any]:
+    """``build_coverage`` keyword arguments from a site table's own antenna columns (empty without them).
+
+    ``azimuth_deg`` holds a site's bearings as text ``"0/120/240"`` (``""`` = the class's) and
+    ``tilt_deg`` its mechanical downtilt (NaN = the class's), as
+    :func:`planner.geo.sector_columns.parse_sector_columns` leaves them in the candidate table;
+    the coverage build, the SINR of a plan and the calibration all read them through here.
+    """
+    out: dict[str, Any] = {}
+    if "azimuth_deg" in table.columns:
+        out["site_azimuths"] = [tuple(float(a) for a in str(t).split("/")) if str(t) not in ("", "nan") else None
+                                for t in table["azimuth_deg"].tolist()]
+    if "tilt_deg" in table.columns:
+        out["site_tilt_deg"] = pd.to_numeric(table["tilt_deg"], errors="coerce").to_numpy(np.float64)
+    return out
 
 
 def _check_pattern(hpbw_h_deg: float, hpbw_v_deg: float, sla_v_db: float, a_max_db: float) -> None:

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +75,7 @@ __all__ = [
     "SinrResult",
     "area_sinr_statistics",
     "dl_throughput_mbps",
+    "median_radio",
     "noise_per_re_dbm",
     "plan_sinr",
     "sinr_of_matrix",
@@ -208,9 +210,26 @@ def _chunks(x: NDArray[np.float64], h: NDArray[np.float64], cls: NDArray[np.str_
     return out
 
 
+def median_radio(radio: RadioConfig) -> tuple[RadioConfig, float, float]:
+    """The radio settings of the received-power matrices, the noise per RE and the floor (dBm).
+
+    Median powers (``edge_probability = 0.5``: no shadowing margin), the reach down to
+    ``N − 10 dB`` (:data:`FLOOR_BELOW_NOISE_DB`), the downlink budget only; see the module
+    docstring. Shared by :func:`plan_sinr` and the repair loop (:mod:`planner.stages.sinr_repair`).
+    """
+    band = resolve_band(radio)
+    noise = noise_per_re_dbm(band.scs_khz, radio.noise_figure_db)
+    floor = noise - FLOOR_BELOW_NOISE_DB
+    clear = "mixture" if radio.terrain_clear == "mixture" else "probability"
+    median = radio.model_copy(update={"edge_probability": 0.5, "threshold_dbm": floor, "terrain_clear": clear,
+                                      "uplink": False})  # received powers: the downlink budget
+    return median, noise, floor
+
+
 def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_class: ArrayLike,
               radio: RadioConfig, cell_mask: NDArray[np.bool_] | None = None,
-              terrain: Terrain | None = None) -> SinrResult:
+              terrain: Terrain | None = None, *, site_azimuths: Sequence[Sequence[float] | None] | None = None,
+              site_tilt_deg: ArrayLike | None = None) -> SinrResult:
     """SS-SINR and overlap of a set of transmitting sites over the grid (layer 3).
 
     Builds the median received-power matrix of the sites down to ``N − 10 dB`` (see the module
@@ -236,27 +255,36 @@ def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_c
         Cells to evaluate (all when None).
     terrain : Terrain, optional
         As in :func:`planner.coverage.build_coverage`.
+    site_azimuths, site_tilt_deg : optional
+        Per site, its own sector bearings and mechanical tilt, as in
+        :func:`planner.coverage.build_coverage` (:func:`planner.radio.antenna.antenna_overrides`).
     """
     from planner.coverage.build import build_coverage
 
     t0 = time.perf_counter()
-    band = resolve_band(radio)
-    noise = noise_per_re_dbm(band.scs_khz, radio.noise_figure_db)
-    floor = noise - FLOOR_BELOW_NOISE_DB
-    clear = "mixture" if radio.terrain_clear == "mixture" else "probability"
-    median = radio.model_copy(update={"edge_probability": 0.5, "threshold_dbm": floor, "terrain_clear": clear,
-                                      "uplink": False})  # received powers: the downlink budget
+    median, noise, floor = median_radio(radio)
+    clear = median.terrain_clear
     x = np.ascontiguousarray(x_m, dtype=np.float64).ravel()
     y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
     h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
     cls = np.asarray(site_class).astype(str).ravel()
     parts = _chunks(x, h, cls, median, float(grid.res))
+    tilt = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
+
+    def own(part: slice) -> dict[str, Any]:  # the sites' own antenna settings of one chunk
+        out: dict[str, Any] = {}
+        if site_azimuths is not None:
+            out["site_azimuths"] = list(site_azimuths)[part]
+        if tilt is not None:
+            out["site_tilt_deg"] = tilt[part]
+        return out
     total = np.zeros(grid.n_cells, dtype=np.float64)
     best = np.full(grid.n_cells, -np.inf, dtype=np.float64)
     nnz, radius_max = 0, 0.0
     last = None
     for part in parts:
-        last = build_coverage(grid, x[part], y[part], h[part], cls[part], median, cell_mask=cell_mask, terrain=terrain)
+        last = build_coverage(grid, x[part], y[part], h[part], cls[part], median, cell_mask=cell_mask, terrain=terrain,
+                              **own(part))
         accumulate_power(last.indptr, last.indices, last.rsrp, total, best)
         nnz += last.nnz
         radius_max = max(radius_max, float(last.meta.get("radius_m_max") or 0.0))
@@ -266,7 +294,7 @@ def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_c
     window, thr = float(radio.overlap_window_db), float(radio.threshold_dbm)
     for part in parts:
         cov = last if len(parts) == 1 and last is not None else build_coverage(
-            grid, x[part], y[part], h[part], cls[part], median, cell_mask=cell_mask, terrain=terrain)
+            grid, x[part], y[part], h[part], cls[part], median, cell_mask=cell_mask, terrain=terrain, **own(part))
         count_overlap(cov.indptr, cov.indices, cov.rsrp, best, window, thr, overlap)
     shape = (grid.ny, grid.nx)
     res = SinrResult(best_out.reshape(shape), sinr.reshape(shape), overlap.reshape(shape))
@@ -348,10 +376,12 @@ def attach_plan_sinr(plan: Plan, area_index: NDArray[np.integer[Any]], terrain: 
     ``overlap.tif``) and ``plan.radio["interference"]`` (parameters, approximation, timings and
     ``areas``: the per-area table of :func:`area_sinr_statistics` as records; manifest and report).
     """
+    from planner.radio.antenna import antenna_overrides
+
     sites = plan.sites
     res = plan_sinr(plan.grid, sites["x_m"].to_numpy(np.float64), sites["y_m"].to_numpy(np.float64),
                     sites["height_m"].to_numpy(np.float64), sites["site_class"].to_numpy(str), plan.scenario.radio,
-                    cell_mask=plan.demand_mask, terrain=terrain)
+                    cell_mask=plan.demand_mask, terrain=terrain, **antenna_overrides(sites))
     band = resolve_band(plan.scenario.radio)
     table = area_sinr_statistics(res, area_index, plan.demand_mask, plan.areas["name"].astype(str).tolist(),
                                  sinr_min_db=plan.scenario.radio.sinr_min_db, n_rb=band.n_rb, scs_khz=band.scs_khz)

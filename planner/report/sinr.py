@@ -47,4 +47,28 @@ def sinr_section(plan: Plan, language: str) -> dict[str, Any] | None:
     for rec in info["areas"]:
         name = lab["all"] if rec.get("name") == "all" and rec is info["areas"][-1] else str(rec.get("name", ""))
         rows.append([name] + [_fmt(rec.get(c), d) for c, d in COLUMNS])
-    return {"title": lab["title"], "note": lab["note"].format(**fields), "head": head, "rows": rows}
+    note = lab["note"].format(**fields)
+    req = info.get("requirement")
+    if isinstance(req, dict) and req.get("areas"):
+        note += " " + requirement_note(req, language)
+    return {"title": lab["title"], "note": note, "head": head, "rows": rows}
+
+
+def requirement_note(req: dict[str, Any], language: str) -> str:
+    """One sentence on the SINR requirement (``demand.require_sinr``; :mod:`planner.stages.sinr_repair`)."""
+    areas = [a for a in req["areas"] if a.get("cells")]
+    met = sum(bool(a.get("met")) for a in areas)
+    n_it, n_conf = len(req.get("iterations", [])), len(req.get("conflicts_added", []))
+    miss = [a for a in areas if not a.get("met")]
+    if language == "en":
+        text = (f"SINR requirement (demand.require_sinr): {met} of {len(areas)} areas meet it after {n_it} re-solves "
+                f"({n_conf} pairs of polluting sites kept apart).")
+        parts = [f"{a['name']}: {_fmt(a['share'], None)} covered with SINR met against {_fmt(a['target'], None)} "
+                 f"(not covered {_fmt(a['not_covered'], None)}, interfered {_fmt(a['interfered'], None)})"
+                 for a in miss]
+        return text + (" Not met: " + "; ".join(parts) + "." if parts else "")
+    text = (f"SINR 要求（demand.require_sinr）：{len(areas)} 个区域中 {met} 个达标，重解 {n_it} 次"
+            f"（{n_conf} 对互扰站址不同时建设）。")
+    parts = [f"{a['name']}：覆盖且 SINR 达标 {_fmt(a['share'], None)}，目标 {_fmt(a['target'], None)}"
+             f"（未覆盖 {_fmt(a['not_covered'], None)}，覆盖但受干扰 {_fmt(a['interfered'], None)}）" for a in miss]
+    return text + ("未达标：" + "；".join(parts) + "。" if parts else "")

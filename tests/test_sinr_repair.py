@@ -1,0 +1,163 @@
+"""The SINR requirement (``demand.require_sinr``): the repair loop after the solve (planner.stages.sinr_repair).
+
+A generated strip 320 m × 60 m: two street lamps 160 m apart (8 万元 each) cover it together, a
+new macro site in the middle (45 万元) covers it alone. The cheapest plan (the two lamps) leaves
+a band in the middle where the lamps are received within 6 dB of each other (η = 1): SINR below
+``radio.sinr_min_db = 6`` on about 10 % of the strip against a 95 % target. The repair keeps the
+two lamps apart and re-solves: the macro alone meets the requirement.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from pyproj import Transformer
+from shapely.geometry import Point, box
+
+from planner.pipeline import run_scenario
+from planner.stages.sinr_repair import sinr_requirement
+
+LON0, LAT0 = 114.398, 30.506
+STRIP_TOML = """
+[scenario]
+name = "strip"
+seed = 1
+
+[inputs]
+boundary = "boundary.geojson"
+candidates = "candidates.geojson"
+priority_areas = "areas.geojson"
+
+[grid]
+resolution_m = 10
+crs = "EPSG:4547"
+
+[radio]
+los = "probability"
+antenna = "omni"
+penetration_loss_db = 20
+load_factor = 1.0
+sinr_min_db = 6.0
+
+[solver]
+time_limit_s = 5
+workers = 1
+"""
+
+
+def write_strip(folder: Path, *, on_air: bool = False, extra: str = "") -> Path:
+    """The strip scenario (see the module docstring); ``on_air``: both lamps already carry 5G."""
+    folder.mkdir(parents=True, exist_ok=True)
+    to_geo = Transformer.from_crs("EPSG:4547", "EPSG:4490", always_xy=True)
+    x0, y0 = Transformer.from_crs("EPSG:4490", "EPSG:4547", always_xy=True).transform(LON0, LAT0)
+
+    def pt(dx: float, dy: float) -> Point:
+        return Point(*to_geo.transform(x0 + dx, y0 + dy))
+
+    def rect(x1: float, y1: float, x2: float, y2: float) -> object:
+        a, b = to_geo.transform(x0 + x1, y0 + y1), to_geo.transform(x0 + x2, y0 + y2)
+        return box(a[0], a[1], b[0], b[1])
+
+    strip = rect(-160, -30, 160, 30)
+    gpd.GeoDataFrame({"id": ["S"], "name": ["strip"]}, geometry=[strip], crs="EPSG:4490").to_file(
+        folder / "boundary.geojson", driver="GeoJSON")
+    status = "existing_5g" if on_air else ""
+    gpd.GeoDataFrame(
+        {"id": ["A", "B", "C"], "type": ["street_lamp", "street_lamp", "new_site"], "name": ["a", "b", "c"],
+         "status": [status, status, ""]},
+        geometry=[pt(-80, 0), pt(80, 0), pt(0, 0)], crs="EPSG:4490",
+    ).to_file(folder / "candidates.geojson", driver="GeoJSON")
+    gpd.GeoDataFrame({"id": ["P"], "name": ["步行街"], "class": ["public_place"]}, geometry=[strip],
+                     crs="EPSG:4490").to_file(folder / "areas.geojson", driver="GeoJSON")
+    path = folder / "scenario.toml"
+    path.write_text(STRIP_TOML + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def strip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_strip(tmp_path_factory.mktemp("strip"))
+
+
+def test_unrepaired_plan_violates_and_repair_meets(strip: Path) -> None:
+    plain = run_scenario(strip)
+    assert sorted(plain.sites["id"]) == ["A", "B"]  # the cheapest cover: 16 万元
+    assert "requirement" not in plain.radio["interference"]
+    from planner.geo.demand import rasterize_demand
+
+    demand = rasterize_demand(plain.grid, plain.boundary.to_crs(plain.grid.crs).geometry,
+                              plain.areas.to_crs(plain.grid.crs))
+    before = sinr_requirement(plain, demand.area_index, np.array([0.95]))[0]
+    assert not before["met"] and before["share"] < 0.95 and before["interfered"] > 0.05
+    assert before["not_covered"] == 0.0
+
+    fixed = run_scenario(strip, overrides=["demand.require_sinr=true"])
+    req = fixed.radio["interference"]["requirement"]
+    assert req["met"] and req["stop"] == "met"
+    assert req["conflicts_added"] == [["A", "B"]]
+    area = req["areas"][0]
+    assert area["share_before"] == pytest.approx(before["share"]) and area["share"] >= 0.95 and area["reason"] == ""
+    assert list(fixed.sites["id"]) == ["C"] and fixed.solution.objective == pytest.approx(45.0)
+    # the plan's own rasters are those of the repaired selection
+    s = fixed.extras["sinr_db"][fixed.demand_mask]
+    assert (s >= 6.0).mean() >= 0.95
+    assert fixed.radio["interference"]["areas"][0]["sinr_ok"] >= 0.95
+    # the bound stays the first solve's (valid for the constrained model too)
+    assert fixed.solution.bound <= 16.0 + 1e-9 and fixed.solution.status == "feasible"
+    assert "sinr repair" in fixed.timings
+
+
+def test_repair_is_deterministic(strip: Path) -> None:
+    runs = [run_scenario(strip, overrides=["demand.require_sinr=true", "demand.sinr_repair_iterations=2"])
+            for _ in range(2)]
+    recs = [json.dumps(p.radio["interference"]["requirement"], sort_keys=True, default=str) for p in runs]
+    assert recs[0] == recs[1]
+    assert list(runs[0].sites["id"]) == list(runs[1].sites["id"])
+    np.testing.assert_array_equal(runs[0].extras["sinr_db"], runs[1].extras["sinr_db"])
+
+
+def test_on_air_interference_reported_per_area(tmp_path: Path) -> None:
+    path = write_strip(tmp_path, on_air=True)
+    plan = run_scenario(path, overrides=["demand.require_sinr=true"])
+    req = plan.radio["interference"]["requirement"]
+    assert not req["met"] and req["stop"] == "no polluting pair left to split"
+    assert req["iterations"] == [] and req["conflicts_added"] == []
+    area = req["areas"][0]
+    assert not area["met"] and area["interfered"] > 0.05 and "below SINR 6 dB" in area["reason"]
+    assert any("步行街" in w and "SINR requirement not met" in w for w in plan.warnings)
+    from planner.report.sinr import sinr_section
+
+    sec = sinr_section(plan, "zh")
+    assert sec is not None and "未达标：步行街" in sec["note"]
+
+
+def _planner(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize(("setting", "key"), [
+    ('demand.require_sinr="yes"', "demand.require_sinr"),
+    ("demand.require_sinr=1", "demand.require_sinr"),
+    ("demand.sinr_repair_iterations=0", "demand.sinr_repair_iterations"),
+    ("demand.sinr_repair_iterations=2.5", "demand.sinr_repair_iterations"),
+    ("demand.require_sinrr=true", "require_sinrr"),
+])
+def test_bad_keys_exit_2(strip: Path, setting: str, key: str) -> None:
+    r = _planner("validate", str(strip), "--set", setting)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert key in r.stderr and "Traceback" not in r.stderr
+
+
+def test_requirement_with_phases_exit_2(tmp_path: Path) -> None:
+    path = write_strip(tmp_path, extra='\n[[phases]]\nname = "近期"\n[phases.targets]\npublic_place = 0.9\n')
+    out = tmp_path / "out"
+    r = _planner("run", str(path), "--out", str(out), "--set", "demand.require_sinr=true")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "demand.require_sinr" in r.stderr and "[[phases]]" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()
