@@ -103,6 +103,7 @@ def test_unrepaired_plan_violates_and_repair_meets(strip: Path) -> None:
     assert req["conflicts_added"] == [["A", "B"]]
     area = req["areas"][0]
     assert area["share_before"] == pytest.approx(before["share"]) and area["share"] >= 0.95 and area["reason"] == ""
+    assert [e["action"] for e in req["iterations"]] == ["conflicts"]
     assert list(fixed.sites["id"]) == ["C"] and fixed.solution.objective == pytest.approx(45.0)
     # the plan's own rasters are those of the repaired selection
     s = fixed.extras["sinr_db"][fixed.demand_mask]
@@ -126,8 +127,12 @@ def test_on_air_interference_reported_per_area(tmp_path: Path) -> None:
     path = write_strip(tmp_path, on_air=True)
     plan = run_scenario(path, overrides=["demand.require_sinr=true"])
     req = plan.radio["interference"]["requirement"]
-    assert not req["met"] and req["stop"] == "no polluting pair left to split"
-    assert req["iterations"] == [] and req["conflicts_added"] == []
+    assert not req["met"] and req["stop"] == "nothing left to try"
+    # the two lamps on air cannot be kept apart; covering more of the strip cannot help (all of it is covered)
+    assert req["conflicts_added"] == []
+    assert [(e["action"], e["pairs_on_air"], e["accepted"]) for e in req["iterations"]] == [
+        ("coverage uplift", 1, False)]
+    assert sorted(plan.sites["id"]) == ["A", "B"]
     area = req["areas"][0]
     assert not area["met"] and area["interfered"] > 0.05 and "below SINR 6 dB" in area["reason"]
     assert any("步行街" in w and "SINR requirement not met" in w for w in plan.warnings)

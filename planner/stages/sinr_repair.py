@@ -18,6 +18,11 @@ re-solves:
    reported as interfered by on-air sites.
 2. **Constrain.** The pairs become conflicts ``x_a + x_b ≤ 1`` of the model (as a minimum
    separation does): the two sites may not both be built. Conflicts accumulate over iterations.
+   When no pair is left to split (interference between sites on air, or pairs already tried),
+   the failing areas' coverage targets are raised instead, to ``target + interfered share +
+   ½ cell`` where that is reachable: the plan covers enough extra cells to make up for the
+   interfered ones (the solve covers an area only just to its target, so a single interfered
+   cell can miss the requirement).
 3. **Re-solve, warm-started from the plan.** The plan's sites that cover no cell of a failing
    area are fixed (a large-neighbourhood step: the rest of the plan stays as it is); the
    neighbourhood — every candidate reaching a failing area — is re-solved with
@@ -28,12 +33,12 @@ re-solves:
    (Σ over areas of the target minus the share, by weight) is not smaller, is rejected: the
    batch is halved for the next attempt, and a single rejected pair is never tried again.
 
-The loop stops when every area meets the requirement, when no pair is left to split, or after
-the iterations. The best plan seen is kept; per area the record says why it is not met:
-``not covered`` (cells below the RSRP design threshold: more sites, not fewer), ``on-air
-interference``, ``conflicts rejected`` (splitting the pairs would break a coverage target or
-did not help) or ``iterations exhausted``. The plan's bound stays that of the first solve: the
-conflicts only raise the optimum, so it is still a valid lower bound.
+The loop stops when every area meets the requirement, when nothing is left to try (no pair to
+split, no target to raise), or after the iterations. The best plan seen is kept; per area the
+record gives the share of cells not covered at the RSRP design threshold (more sites help, not
+fewer) and the share covered but interfered, with why the loop could not fix them. The plan's
+bound stays that of the first solve: the conflicts only raise the optimum, so it is still a
+valid lower bound (for ``max_coverage``, an upper bound).
 """
 
 from __future__ import annotations
@@ -252,6 +257,8 @@ def repair_sinr(
     conflicts: set[tuple[int, int]] = set()
     rejected: set[tuple[int, int]] = set()
     batch_limit: int | None = None
+    uplift: dict[int, float] = {}  # area → coverage target of the re-solves (raised, accepted)
+    tried_lift: dict[int, float] = {}  # raised targets that did not help
     log_rows: list[dict[str, Any]] = []
     stop = "iterations exhausted"
     for it in range(scenario.demand.sinr_repair_iterations + 1):
@@ -297,17 +304,24 @@ def repair_sinr(
             (p for p in pairs if p not in on_air and p not in conflicts and p not in rejected),
             key=lambda p: (-pairs[p], p),
         )
-        if not todo:
-            stop = "no polluting pair left to split" if cells.size else "no covered cell below the SINR minimum"
-            break
-        batch = todo[: batch_limit or len(todo)]
-        trial = _resolve(scenario, problem, sel_idx, conflicts | set(batch), failing)
+        batch: list[tuple[int, int]] = []
+        lift: dict[int, float] = {}
+        if todo:
+            batch = todo[: batch_limit or len(todo)]
+        else:  # nothing left to split: ask for more coverage where the interfered cells stay interfered
+            lift = _uplift(current.rows, failing, setup.reach, {**uplift, **tried_lift})
+            if not lift:
+                stop = "nothing left to try" if cells.size else "no covered cell below the SINR minimum"
+                break
+        trial = _resolve(scenario, problem, sel_idx, conflicts | set(batch), failing, {**uplift, **lift})
         entry: dict[str, Any] = {
             "iteration": it + 1,
+            "action": "conflicts" if batch else "coverage uplift",
             "cells_diagnosed": int(cells.size),
             "pairs_found": len(pairs),
             "pairs_on_air": len(on_air),
             "pairs_tried": len(batch),
+            "targets_raised": {str(area.areas["name"].iloc[i]): round(t, 6) for i, t in sorted(lift.items())},
             "status": trial.status if trial else "no plan",
         }
         accepted = False
@@ -320,18 +334,40 @@ def repair_sinr(
             if short < current.shortfall - 1e-12:
                 accepted = True
                 conflicts |= set(batch)
+                uplift.update(lift)
                 current = _State(sol, new_plan, rows, short)
                 if short < best.shortfall - 1e-12:
                     best = current
                 batch_limit = None
-        if not accepted:
+        if not accepted and batch:
             if len(batch) == 1:
                 rejected.add(batch[0])
             batch_limit = max(1, len(batch) // 2)
+        elif not accepted:
+            tried_lift.update(lift)
         entry["accepted"] = accepted
         log_rows.append(entry)
         log.info("SINR repair %d: %s", it + 1, entry)
     return _report(best, rows0, log_rows, stop, conflicts, rejected, scenario, problem.col_ids)
+
+
+def _uplift(
+    rows: list[dict[str, Any]], failing: list[int], reach: NDArray[np.float64], done: dict[int, float]
+) -> dict[int, float]:
+    """Coverage targets that leave room for the interfered cells: ``target + interfered + ½ cell``.
+
+    Only for failing areas with interfered cells, where the raised target is reachable and above
+    the one already asked for (``done``).
+    """
+    out: dict[int, float] = {}
+    for i in failing:
+        r = rows[i]
+        if r["interfered"] <= 0 or not r["cells"]:
+            continue
+        t = min(1.0, r["target"] + r["interfered"] + 0.5 / r["cells"])
+        if t <= float(reach[i]) + 1e-9 and t > done.get(i, 0.0) + 1e-12:
+            out[i] = min(t, float(reach[i]))
+    return out
 
 
 def _resolve(
@@ -340,8 +376,12 @@ def _resolve(
     selected: NDArray[np.int64],
     conflicts: set[tuple[int, int]],
     failing: list[int],
+    targets: dict[int, float],
 ) -> Solution | None:
-    """Re-solve the neighbourhood of the failing areas with the conflicts; the plan's other sites fixed."""
+    """Re-solve the neighbourhood of the failing areas with the conflicts; the plan's other sites fixed.
+
+    ``targets`` raises the coverage target of some areas (area index → share).
+    """
     from planner.optimize import solve
 
     n = problem.n_cols
@@ -360,8 +400,12 @@ def _resolve(
         types = np.asarray(problem.col_type).astype(str)
         caps = {t: max(0, int(v) - int((newly & (types == t)).sum())) for t, v in problem.type_caps.items()}
     cost = float(problem.cost[newly].sum())
+    area_target = problem.area_target.copy()
+    for i, t in targets.items():
+        area_target[i] = max(area_target[i], t)
     sub = replace(
         problem,
+        area_target=area_target,
         fixed=fixed0 | newly,
         conflicts=np.concatenate([old, extra]),
         type_caps=caps,
@@ -435,8 +479,8 @@ def _report(
             if r["interfered"] > 1e-9:
                 why = {
                     "met": "",
-                    "no polluting pair left to split": "no polluting pair of sites is left to split"
-                    " (interference from on-air sites or from pairs whose split broke a target or did not help)",
+                    "nothing left to try": "the interfering sites are both on air, or keeping them apart broke a "
+                    "coverage target or did not help, and covering more cells did not help either",
                     "no covered cell below the SINR minimum": "",
                 }.get(stop, f"{stop} after {len(log_rows)} re-solves")
                 parts.append(
