@@ -1,0 +1,468 @@
+r"""CFT-class engine for the whole min-cost model: partial area targets, k-coverage and side constraints.
+
+Model (a :class:`~planner.optimize._reduce.Reduced` problem with its
+:class:`~planner.optimize._side.Side`; formulation and bound in :mod:`kernels.cft_partial`)::
+
+    min Σ_j c_j x_j   s.t.  k_i y_i ≤ Σ_j a_ij x_j,  y_i = 1 (hard rows),
+                            Σ_{i∈A} w_i y_i ≥ N_A (areas),  one site per pole group,
+                            no conflicting pair,  per-type caps,  x, y ∈ {0, 1}
+
+Fixed and forbidden sites are gone from the reduced model (the reduction takes the fixed
+ones and blocks their conflict and group partners). The bound relaxes the cover rows with
+multipliers ``u`` and keeps the area targets (each area's fractional knapsack, i.e. its
+optimal area multiplier ``v_A``) and the pole groups; conflicts and caps are dropped. It is
+evaluated over every free column at each pricing, so the bound reported is valid for the
+whole model.
+
+Method (the scheme of :mod:`planner.optimize._cft` for pure cover, Caprara, Fischetti &
+Toth 1999, generalised):
+
+1. *Subgradient on a core* of small reduced-cost columns, re-priced over every column with
+   a growing period (:func:`kernels.cft_partial.partial_chunk`, :func:`kernels.cft.price`).
+2. *Heuristic phase*: at each of :data:`HEUR_ITERS` multipliers, the rows the Lagrangian
+   solution wants (hard rows and the rows each area's knapsack takes, which meet every
+   target) are covered by the Lagrangian greedy under the side constraints
+   (:func:`kernels.cft_partial.side_greedy`); when the side constraints leave a target
+   short, the weight greedy :func:`kernels.greedy.greedy_cover` completes it over every
+   allowed column; redundant columns are removed with the targets kept
+   (:func:`kernels.greedy.drop_redundant`).
+3. *Column fixing*: the first ``max(1, m/200)`` picks of that greedy over every allowed
+   column are fixed (with their conflict and group partners blocked, caps lowered); the
+   rest is solved again.
+4. *Refinement*: the best plan's columns of smallest gap contribution serving a share π of
+   the rows it covers are fixed, π = 0.3, then × 1.1 while nothing improves.
+
+A plain weight greedy (the one of :func:`planner.optimize._heuristics.greedy_select`) runs
+first, so a plan exists early whenever that greedy finds one. Deterministic: the budget
+counts work units (touched nonzeros), the multiplier perturbations use a generator seeded
+with ``seed``; the wall clock is only a safety stop (``stats["time_limited"]``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from kernels.cft import price
+from kernels.cft_greedy import core_rows
+from kernels.cft_partial import col_part, partial_chunk, partial_step, row_part, side_greedy, update_lambda_stall
+from kernels.greedy import drop_redundant, greedy_cover
+from planner._stop import check
+from planner.optimize._cft import ABS_EXIT, ALPHA, CORE_PER_ROW, EXIT_PERIOD, MIN_FIX, RC_SMALL, REL_EXIT, CftResult
+from planner.optimize._reduce import Reduced
+from planner.optimize._side import Side
+
+#: greedy calls (and subgradient steps) of the heuristic phase
+HEUR_ITERS = 100
+#: initial step factor λ and Beasley's stall period (steps without a better bound before λ
+#: halves): on demo_small λ0 = 2 / 50 steps reach 725.5 of the LP's 725.97 in 1,000 steps, the
+#: CFT spread rule (λ0 = 0.1) 669 in 3,000 (area knapsacks make L(u) oscillate)
+LAMBDA0 = 2.0
+LAMBDA_PERIOD = 50
+#: Beasley's clipping of the direction (off: measured equal or better on demo_small)
+CLIP = False
+
+
+class PartialModel:
+    """Arrays of a reduced min-cost model in the form the kernels take (see module docstring)."""
+
+    def __init__(self, red: Reduced, side: Side) -> None:
+        a = sp.csc_matrix(red.a, dtype=np.int8)
+        a.sum_duplicates()
+        a.sort_indices()
+        a.data = np.ones(a.nnz, dtype=np.int8)
+        self.a = a
+        self.m, self.n = a.shape
+        self.c_ptr = a.indptr.astype(np.int64)
+        self.c_rows = a.indices.astype(np.int64)
+        r = a.tocsr()
+        r.sort_indices()
+        self.r_ptr = r.indptr.astype(np.int64)
+        self.r_cols = r.indices.astype(np.int64)
+        self.cost = np.ascontiguousarray(side.cost, dtype=np.float64)
+        self.k = np.ascontiguousarray(red.k, dtype=np.int64)
+        self.w = np.ascontiguousarray(red.w, dtype=np.float64)
+        self.area = np.ascontiguousarray(red.area, dtype=np.int64)
+        self.hard = np.ascontiguousarray(red.hard, dtype=bool)
+        tol = 1e-9 * np.maximum(red.total_w, 1.0)
+        self.need = np.where(red.need > tol, red.need - tol, 0.0).astype(np.float64)
+        self.n_areas = int(self.need.size)
+        self.group = np.ascontiguousarray(side.group, dtype=np.int64)
+        self.n_groups = int(side.n_groups)
+        self.conf_ptr, self.conf_idx = side.conflict_csr()
+        self.conflicts = side.conflicts
+        self.ctype = np.ascontiguousarray(side.ctype, dtype=np.int64)
+        self.cap = np.ascontiguousarray(side.cap, dtype=np.int64)
+        self.has_side = bool(self.conflicts.size or self.n_groups or self.cap.size)
+
+    def counts(self, sel: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """Covers of each row by the columns in ``sel``."""
+        return np.asarray(self.a @ sel.astype(np.int64)).ravel().astype(np.int64)
+
+    def area_cover(self, ok: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """Weight per area of the rows flagged in ``ok``."""
+        return np.bincount(self.area, weights=self.w * ok, minlength=self.n_areas).astype(np.float64)
+
+    def feasible(self, sel: NDArray[np.bool_]) -> bool:
+        """Whether ``sel`` meets every hard row, area target, group, conflict and cap."""
+        ok = self.counts(sel) >= self.k
+        if (self.hard & ~ok).any() or (self.area_cover(ok) < self.need).any():
+            return False
+        if self.conflicts.size and (sel[self.conflicts[:, 0]] & sel[self.conflicts[:, 1]]).any():
+            return False
+        g = self.group[sel]
+        if (np.bincount(g[g >= 0], minlength=1) > 1).any():
+            return False
+        t = self.ctype[sel]
+        return not (self.cap.size and (np.bincount(t[t >= 0], minlength=self.cap.size) > self.cap).any())
+
+
+class _Residual:
+    """The model left after taking the columns ``fixed``: allowed columns, rows' residual needs."""
+
+    def __init__(self, pm: PartialModel, fixed: NDArray[np.bool_]) -> None:
+        self.fixed = fixed
+        cnt = pm.counts(fixed)
+        k_res = np.maximum(pm.k - cnt, 0)
+        done = k_res == 0
+        self.need = np.maximum(pm.need - pm.area_cover(done & ~pm.hard), 0.0)
+        active = (k_res > 0) & (pm.hard | (self.need[pm.area] > 0))
+        self.k = np.where(active, k_res, 0).astype(np.int64)
+        soft = np.flatnonzero(active & ~pm.hard)
+        self.a_rows = soft[np.argsort(pm.area[soft], kind="stable")].astype(np.int64)
+        self.a_ptr = np.searchsorted(pm.area[self.a_rows], np.arange(pm.n_areas + 1)).astype(np.int64)
+        allowed = ~fixed
+        self.gused = np.zeros(max(pm.n_groups, 1), dtype=bool)
+        fg = pm.group[fixed]
+        self.gused[fg[fg >= 0]] = True
+        allowed &= ~((pm.group >= 0) & self.gused[np.maximum(pm.group, 0)])
+        if pm.conflicts.size:
+            ca, cb = pm.conflicts[:, 0], pm.conflicts[:, 1]
+            allowed[cb[fixed[ca]]] = False
+            allowed[ca[fixed[cb]]] = False
+        self.cap_left = pm.cap.copy()
+        if pm.cap.size:
+            ft = pm.ctype[fixed]
+            self.cap_left -= np.bincount(ft[ft >= 0], minlength=pm.cap.size)
+            full = np.flatnonzero(self.cap_left <= 0)
+            allowed &= ~np.isin(pm.ctype, full)
+        self.allowed = allowed
+        self.fixed_cost = float(pm.cost[fixed].sum())
+        self.any = bool((self.k > 0).any())
+
+
+class _PEngine:
+    """State of one run: the model, the budget and the best plan (see module docstring)."""
+
+    def __init__(self, pm: PartialModel, work_limit: int, seed: int, deadline: float | None) -> None:
+        self.pm = pm
+        self.work = 0
+        self.work_limit = int(work_limit)
+        self.deadline = deadline
+        self.time_limited = False
+        self.rng = np.random.default_rng(seed)
+        integral = bool(np.all(pm.cost == np.round(pm.cost)))
+        self.integral = integral
+        self.eps = 0.999 if integral else 1e-9 * max(1.0, float(pm.cost.sum()))
+        self.best = np.zeros(pm.n, dtype=bool)
+        self.best_val = math.inf
+        self.history: list[tuple[int, float]] = []
+        self.gbest = np.full(max(pm.n_groups, 1), -1, dtype=np.int64)
+        self.clip = CLIP
+
+    def spent(self) -> bool:
+        check()  # SIGINT/SIGTERM: planner._stop
+        if self.work >= self.work_limit:
+            return True
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            self.time_limited = True
+            return True
+        return False
+
+    # --- plans --------------------------------------------------------------------------
+    def complete(self, sel: NDArray[np.bool_], allowed: NDArray[np.bool_], gused: NDArray[np.bool_],
+                 cap_left: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """``sel`` plus what the weight greedy adds over ``allowed`` columns to meet every target."""
+        pm = self.pm
+        cnt = pm.counts(sel)
+        ok = cnt >= pm.k
+        self.work += 2 * pm.c_rows.size // 8 + pm.m
+        if not ((pm.hard & ~ok).any() or (pm.area_cover(ok) < pm.need).any()):
+            return sel
+        cov = pm.area_cover(ok)
+        hard_left = np.bincount(pm.area, weights=pm.w * (pm.hard & ~ok), minlength=pm.n_areas)
+        hard_area = np.bincount(pm.area, weights=pm.hard.astype(np.float64), minlength=pm.n_areas) > 0
+        need = np.where(hard_area, hard_left * (1.0 - 1e-12), pm.need - cov)
+        need = np.where(need > 0, need, 0.0).astype(np.float64)
+        allow = allowed & ~sel & ~((pm.group >= 0) & gused[np.maximum(pm.group, 0)])
+        add, ops, _ = greedy_cover(pm.c_ptr, pm.c_rows, pm.cost, pm.w, pm.k, pm.area, need, cnt, allow, pm.group,
+                                   pm.n_groups, pm.conf_ptr, pm.conf_idx, pm.ctype, np.maximum(cap_left, 0), -1,
+                                   math.inf, True, math.inf)
+        self.work += int(ops)
+        return np.asarray(sel | add, dtype=bool)
+
+    def offer(self, sel: NDArray[np.bool_]) -> bool:
+        """Remove redundant columns from a plan (targets kept); keep it when feasible and the cheapest."""
+        pm = self.pm
+        if not pm.feasible(sel):
+            return False
+        cnt = pm.counts(sel)
+        slack = pm.area_cover(cnt >= pm.k) - pm.need
+        cols = np.flatnonzero(sel)
+        order = cols[np.lexsort((cols, -pm.cost[cols]))].astype(np.int64)
+        out = np.asarray(drop_redundant(pm.c_ptr, pm.c_rows, pm.cost, pm.w, pm.k, pm.area, pm.hard, slack, cnt, sel,
+                                        order), dtype=bool)
+        self.work += 3 * int(np.diff(pm.c_ptr)[cols].sum()) + pm.m + pm.n // 8
+        val = float(pm.cost[out].sum())
+        if val < self.best_val - 1e-9:
+            self.best, self.best_val = out, val
+            self.history.append((self.work, val))
+            return True
+        return False
+
+    def lagrangian_plan(self, res: _Residual, u: NDArray[np.float64], cand: NDArray[np.int64],
+                        rp: NDArray[np.int64], rpos: NDArray[np.int64], y: NDArray[np.float64],
+                        v: NDArray[np.float64]) -> tuple[NDArray[np.int64], int]:
+        """Side greedy at ``u`` over ``cand`` on the rows the Lagrangian solution wants; (picks, rows short)."""
+        pm = self.pm
+        _, w = row_part(res.k, pm.w, pm.hard, res.a_ptr, res.a_rows, res.need, u, y, v)
+        need_rows = np.where(y > 0, res.k, 0).astype(np.int64)
+        allowed = res.allowed.copy()
+        gused = res.gused.copy()
+        cap_left = res.cap_left.copy()
+        order = np.empty(cand.size, dtype=np.int64)
+        n_new, short, w2 = side_greedy(pm.c_ptr, pm.c_rows, rp, rpos, pm.cost, need_rows, u, cand, allowed, pm.group,
+                                       gused, pm.conf_ptr, pm.conf_idx, pm.ctype, cap_left, order)
+        self.work += w + w2 + 2 * pm.m
+        self._last = (allowed, gused, cap_left)
+        return order[:n_new], short
+
+    def try_plan(self, res: _Residual, picks: NDArray[np.int64]) -> None:
+        sel = res.fixed.copy()
+        sel[picks] = True
+        allowed, gused, cap_left = self._last
+        self.offer(self.complete(sel, allowed, gused, cap_left))
+
+    # --- bound ----------------------------------------------------------------------------
+    def initial_u(self, res: _Residual) -> NDArray[np.float64]:
+        pm = self.pm
+        deg = np.diff(pm.c_ptr).astype(np.float64)
+        ratio = np.where(res.allowed & (deg > 0), pm.cost / np.maximum(deg, 1.0), np.inf)
+        u = np.full(pm.m, np.inf)
+        np.minimum.at(u, pm.c_rows, np.repeat(ratio, np.diff(pm.c_ptr)))
+        u[~np.isfinite(u) | (res.k <= 0)] = 0.0
+        self.work += pm.c_rows.size
+        return u
+
+    def price(self, res: _Residual, u: NDArray[np.float64],
+              rc: NDArray[np.float64]) -> tuple[NDArray[np.int64], float]:
+        """A new core and the exact ``L(u)`` over every allowed column (with the residual's rows)."""
+        pm = self.pm
+        core, _, w = price(pm.c_ptr, pm.c_rows, pm.r_ptr, pm.r_cols, pm.cost, res.k, res.allowed, u, CORE_PER_ROW,
+                           RC_SMALL, 5 * pm.m, rc)
+        cols = np.flatnonzero(res.allowed).astype(np.int64)
+        x = np.zeros(cols.size, dtype=bool)
+        val = col_part(cols, rc[cols], pm.group, self.gbest, x)
+        y = np.zeros(pm.m)
+        rv, w2 = row_part(res.k, pm.w, pm.hard, res.a_ptr, res.a_rows, res.need, u, y, np.zeros(pm.n_areas))
+        self.work += w + w2 + 3 * cols.size
+        return core, val + rv
+
+    def subgradient(self, res: _Residual, u: NDArray[np.float64],
+                    ub: float) -> tuple[float, NDArray[np.float64], NDArray[np.int64]]:
+        """Phase 1: (best full bound, its multipliers, the last core)."""
+        pm = self.pm
+        rc = np.zeros(pm.n)
+        core, lb = self.price(res, u, rc)
+        best, best_u = lb, u.copy()
+        active = int((res.k > 0).sum())
+        max_iters = 10 * max(active, 1)
+        period_cap = max(10, min(1000, active // 3))
+        state = np.array([-math.inf, 0.0])
+        lam, period, it = LAMBDA0, 10, 0
+        next_exit, prev_exit = EXIT_PERIOD, -math.inf
+        bu = u.copy()
+        while it < max_iters and best < ub - self.eps and not self.spent():
+            ub_eff = ub if math.isfinite(ub) else 1.2 * max(abs(best), 1.0) + 1.0
+            chunk = min(period, max_iters - it)
+            core_lb, lam, w = partial_chunk(pm.c_ptr, pm.c_rows, pm.cost, res.k, pm.w, pm.hard, res.a_ptr, res.a_rows,
+                                            res.need, pm.group, core, u, bu, -math.inf, ub_eff, lam, chunk, state,
+                                            LAMBDA_PERIOD, self.clip)
+            self.work += w
+            it += chunk
+            core, lb = self.price(res, u, rc)
+            if lb > best:
+                best, best_u = lb, u.copy()
+            delta = (core_lb - lb) / max(abs(ub_eff), 1e-9)
+            if delta <= 1e-6:
+                period = min(period_cap, 10 * period)
+            elif delta <= 0.02:
+                period = min(period_cap, 5 * period)
+            elif delta <= 0.2:
+                period = min(period_cap, 2 * period)
+            else:
+                period = 10
+            if it >= next_exit:
+                next_exit += EXIT_PERIOD
+                gain = best - prev_exit
+                prev_exit = best
+                if gain < ABS_EXIT and gain < REL_EXIT * max(abs(best), 1e-9):
+                    break
+        return best, best_u, core
+
+    # --- phases ---------------------------------------------------------------------------
+    def heuristic(self, res: _Residual, u0: NDArray[np.float64], core: NDArray[np.int64]) -> None:
+        """Phase 2: a Lagrangian plan at each of :data:`HEUR_ITERS` subgradient steps on the core."""
+        pm = self.pm
+        u = u0.copy()
+        rp, rpos = core_rows(pm.c_ptr, pm.c_rows, pm.m, core)
+        self.work += 2 * rpos.size
+        y, v, s = np.zeros(pm.m), np.zeros(pm.n_areas), np.zeros(pm.m)
+        rcv, x = np.zeros(core.size), np.zeros(core.size, dtype=bool)
+        gb = np.full(max(pm.n_groups, 1), -1, dtype=np.int64)
+        state = np.array([-math.inf, 0.0])
+        lam = LAMBDA0
+        for _ in range(HEUR_ITERS):
+            if self.spent():
+                return
+            picks, _ = self.lagrangian_plan(res, u, core, rp, rpos, y, v)
+            self.try_plan(res, picks)
+            ub = self.best_val - res.fixed_cost
+            ub_eff = ub if math.isfinite(ub) else 1.2 * float(pm.cost[core].sum()) + 1.0
+            val, w = partial_step(pm.c_ptr, pm.c_rows, pm.cost, res.k, pm.w, pm.hard, res.a_ptr, res.a_rows, res.need,
+                                  pm.group, gb, core, u, rcv, x, y, v, s, ub_eff, lam, self.clip)
+            self.work += w
+            lam = update_lambda_stall(state, val, lam, LAMBDA_PERIOD)
+            if val >= ub - self.eps:
+                return
+
+    def three_phase(self, fixed_in: NDArray[np.bool_]) -> tuple[float, NDArray[np.float64]] | None:
+        """Phases 1–3 from the columns ``fixed_in``; returns the first pass's (bound, multipliers)."""
+        pm = self.pm
+        fixed = fixed_in.copy()
+        res = _Residual(pm, fixed)
+        u = self.initial_u(res)
+        root: tuple[float, NDArray[np.float64]] | None = None
+        while res.any and not self.spent():
+            ub = self.best_val - res.fixed_cost
+            lb, u_best, core = self.subgradient(res, u, ub)
+            if root is None:
+                root = (lb, u_best)
+            if lb + res.fixed_cost >= self.best_val - self.eps or self.spent():
+                break
+            self.heuristic(res, u_best, core)
+            cand = np.flatnonzero(res.allowed).astype(np.int64)
+            rp, rpos = core_rows(pm.c_ptr, pm.c_rows, pm.m, cand)
+            self.work += 2 * rpos.size
+            picks, _ = self.lagrangian_plan(res, u_best, cand, rp, rpos, np.zeros(pm.m), np.zeros(pm.n_areas))
+            self.try_plan(res, picks)
+            n_fix = max(1, int((res.k > 0).sum()) // 200)
+            if picks.size == 0:
+                break
+            fixed[picks[:n_fix]] = True
+            res = _Residual(pm, fixed)
+            u = u_best * self.rng.uniform(0.9, 1.1, size=pm.m)
+            u[res.k <= 0] = 0.0
+        if not res.any:
+            self.offer(self.complete(fixed, res.allowed, res.gused, res.cap_left))
+        return root
+
+    def refine_fix(self, u: NDArray[np.float64], share: float) -> NDArray[np.bool_]:
+        """Columns of the best plan with the smallest gap contributions serving ``share`` of the rows it covers."""
+        pm = self.pm
+        sel = self.best
+        cols = np.flatnonzero(sel)
+        cov = pm.counts(sel).astype(np.float64)
+        excess = np.where(cov > 0, u * np.maximum(cov - pm.k, 0) / np.maximum(cov, 1.0), 0.0)
+        sub = pm.a[:, cols]
+        rc = pm.cost[cols] - np.asarray(sub.T @ u).ravel()
+        delta = np.maximum(rc, 0.0) + np.asarray(sub.T @ excess).ravel()
+        self.work += 4 * int(sub.nnz) + pm.m
+        limit = int(share * int((cov > 0).sum()))
+        covered = np.zeros(pm.m, dtype=bool)
+        n_cov = 0
+        out = np.zeros(pm.n, dtype=bool)
+        for t in np.argsort(delta, kind="stable"):
+            j = cols[t]
+            rows = pm.c_rows[pm.c_ptr[j]:pm.c_ptr[j + 1]]
+            n_cov += int((~covered[rows]).sum())
+            if n_cov > limit:
+                break
+            covered[rows] = True
+            out[j] = True
+        return out
+
+
+def cft_partial_solve(red: Reduced, side: Side, *, work_limit: int, seed: int = 0,
+                      incumbent: NDArray[np.bool_] | None = None, wall_limit_s: float | None = None,
+                      max_stale_cycles: int | None = None) -> CftResult:
+    """The engine on a reduced min-cost model (see module docstring).
+
+    Parameters
+    ----------
+    red, side : Reduced, Side
+        The reduced model and its side constraints (free-column indices).
+    work_limit : int
+        Budget in work units (touched nonzeros; :data:`planner.optimize._cft.WORK_PER_S` a second).
+    seed : int
+        Seed of the multiplier perturbations; same seed and budget, same result.
+    incumbent : ndarray of bool, optional
+        A known plan over the free columns (the starting upper bound when feasible).
+    wall_limit_s : float, optional
+        Safety stop only (``stats["time_limited"]``).
+    max_stale_cycles : int, optional
+        Stop after this many refinement cycles in a row without a cheaper plan.
+
+    Returns
+    -------
+    CftResult
+        ``selected`` over the free columns, ``objective`` and ``bound`` in the reduced
+        model's cost (the base selection excluded); the bound is valid for the whole model.
+    """
+    t0 = time.perf_counter()
+    pm = PartialModel(red, side)
+    deadline = None if wall_limit_s is None else t0 + float(wall_limit_s)
+    eng = _PEngine(pm, work_limit, seed, deadline)
+    stats: dict[str, Any] = {"rows": pm.m, "cols": pm.n, "side": pm.has_side}
+    if incumbent is not None:
+        eng.offer(np.asarray(incumbent, dtype=bool).reshape(-1).copy())
+    res0 = _Residual(pm, np.zeros(pm.n, dtype=bool))
+    if not res0.any:
+        eng.offer(np.zeros(pm.n, dtype=bool))
+    else:
+        # a plain weight greedy first: a plan early whenever it finds one
+        eng.offer(eng.complete(np.zeros(pm.n, dtype=bool), res0.allowed, res0.gused, res0.cap_left))
+    root = eng.three_phase(np.zeros(pm.n, dtype=bool)) if res0.any else None
+    lb = root[0] if root is not None else 0.0
+    passes, share, prev, restarts, stale, cycle_start = 1, 0.0, math.inf, 0, 0, eng.best_val
+    if root is not None and math.isfinite(eng.best_val):
+        u_root = root[1]
+        while not eng.spent() and lb < eng.best_val - eng.eps:
+            share = min(1.0, share * ALPHA)
+            if eng.best_val < prev:
+                share = MIN_FIX
+            prev = eng.best_val
+            passes += 1
+            eng.three_phase(eng.refine_fix(u_root, share))
+            if share >= 1.0:
+                stale = stale + 1 if eng.best_val >= cycle_start - 1e-9 else 0
+                if max_stale_cycles is not None and stale >= max_stale_cycles:
+                    break
+                share, prev, cycle_start = 0.0, math.inf, eng.best_val
+                restarts += 1
+    if eng.integral and math.isfinite(lb):
+        lb = math.ceil(lb - 1e-6)
+    bound = max(lb, 0.0)
+    feasible = math.isfinite(eng.best_val)
+    if feasible:
+        bound = min(bound, eng.best_val)
+    stats.update({"passes": passes, "restarts": restarts, "work": eng.work, "time_limited": eng.time_limited,
+                  "seconds": round(time.perf_counter() - t0, 3), "history": eng.history[-20:],
+                  "root_bound": float(root[0]) if root is not None else 0.0})
+    return CftResult(eng.best if feasible else np.zeros(pm.n, bool), float(eng.best_val), float(bound), feasible,
+                     eng.work, stats)
