@@ -498,8 +498,8 @@ _KEY_FIXES = {
     "radio.micro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from north)",
     "radio.macro_antenna.sectors": "give 1 to 6 sectors (macro practice: 3), or set omni = true",
     "radio.micro_antenna.sectors": "give 1 to 6 sectors (poles: 2 along the road), or set omni = true",
-    "radio.macro_antenna.tilt_deg": "give a downtilt of −10 to 30 degrees (positive = down; macros: 3–10)",
-    "radio.micro_antenna.tilt_deg": "give a downtilt of −10 to 30 degrees (positive = down)",
+    "radio.macro_antenna.tilt_deg": "give \"auto\" (arctan(h/R) + half the vertical beam) or a downtilt of −10 to 30 degrees (positive = down)",
+    "radio.micro_antenna.tilt_deg": "give \"auto\" or a downtilt of −10 to 30 degrees (positive = down)",
     "radio.macro_antenna.electrical_tilt_deg": "give an electrical downtilt of −10 to 30 degrees",
     "radio.micro_antenna.electrical_tilt_deg": "give an electrical downtilt of −10 to 30 degrees",
 }

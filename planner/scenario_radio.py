@@ -37,20 +37,45 @@ class SectorAntenna(ScenarioModel):
     mechanical downtilt ``tilt_deg`` and electrical downtilt ``electrical_tilt_deg`` (degrees,
     positive down), half-power beamwidths and side-lobe / front-to-back attenuations (dB).
     Every cell takes the gain of its best sector (≤ 0 dB relative to ``antenna_gain_dbi``).
+
+    Defaults (a 3-sector macro panel; sources in ``planner.radio`` and README "Radio defaults"):
+    65° horizontal beam (the common dual-polarised macro panel; TR 38.901 Table 7.3-1 φ3dB),
+    10° vertical beam with SLA_V = 20 dB and a 25 dB front-to-back ratio (the 3-sector antenna
+    of TR 36.814 Table A.2.1.1-2). 65° × 10° is a directivity of 41,253 / (65 · 10) ≈ 18 dBi,
+    about 17 dBi after ≈ 1 dB of losses: the macro's ``antenna_gain_dbi``. ``tilt_deg = "auto"``
+    points the upper −3 dB edge of the vertical beam at the cell edge, the planning rule
+    tilt = arctan((h − h_UT) / R) + θ3dB/2 (total of mechanical and electrical), with R the site's
+    omni link-budget radius at its height: 12.3° for a 30 m mast (R 223 m), 14.8° at 40 m.
     """
 
     omni: bool = False
     sectors: Annotated[int, Field(ge=1, le=6)] = 3
     azimuths_deg: tuple[Annotated[float, Field(ge=0, lt=360)], ...] | None = None
-    tilt_deg: Annotated[float, Field(ge=-10, le=30)] = 6.0
+    #: mechanical downtilt (degrees, positive down, −10 … 30) or "auto" (see the class docstring)
+    tilt_deg: float | Literal["auto"] = "auto"
     electrical_tilt_deg: Annotated[float, Field(ge=-10, le=30)] = 0.0
     hpbw_h_deg: Annotated[float, Field(gt=0, le=360)] = 65.0
     hpbw_v_deg: Annotated[float, Field(gt=0, le=180)] = 10.0
-    sla_v_db: Annotated[float, Field(ge=0, le=60)] = 30.0
-    front_to_back_db: Annotated[float, Field(ge=0, le=60)] = 30.0
+    sla_v_db: Annotated[float, Field(ge=0, le=60)] = 20.0
+    front_to_back_db: Annotated[float, Field(ge=0, le=60)] = 25.0
+    #: first sector along the nearest road, the others evenly spaced (2 sectors: both ways along the
+    #: street); the road from the candidate column road_bearing_deg or inputs.basemap (planner.geo.sector_columns)
+    along_road: Annotated[bool, Field(strict=True)] = False
+
+    @field_validator("tilt_deg", mode="before")
+    @classmethod
+    def _tilt(cls, value: Any) -> Any:
+        """One error naming the key (not one per member of the union): "auto" or −10 … 30 degrees."""
+        if isinstance(value, str) and value.strip() == "auto":
+            return "auto"
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -10.0 <= float(value) <= 30.0:
+            raise ValueError("tilt_deg must be \"auto\" or a downtilt from −10 to 30 degrees")
+        return float(value)
 
     @model_validator(mode="after")
     def _azimuth_count(self) -> SectorAntenna:
+        if self.along_road and (self.omni or self.azimuths_deg is not None):
+            raise ValueError("along_road takes the bearings from the road: set omni = false and leave azimuths_deg out")
         if self.azimuths_deg is not None and len(self.azimuths_deg) != self.sectors:
             raise ValueError(f"azimuths_deg lists {len(self.azimuths_deg)} bearings for {self.sectors} sectors; "
                              "give one bearing per sector or leave azimuths_deg out")
@@ -65,10 +90,11 @@ class SectorAntenna(ScenarioModel):
         return tuple(360.0 * k / self.sectors for k in range(self.sectors))
 
 
-#: default antennas per class: 3 × 65° macro panels with a 10° broadcast beam tilted 6°; poles omni
+#: default antennas per class: 3 × 65° macro panels, 10° vertical beam, tilt from mast height and cell
+#: radius ("auto"); poles omni (a 2-sector pole along the road is an option: ``micro_antenna``)
 DEFAULT_ANTENNAS: dict[str, SectorAntenna] = {
     "macro": SectorAntenna(),
-    "micro": SectorAntenna(omni=True, hpbw_v_deg=65.0),
+    "micro": SectorAntenna(omni=True, hpbw_v_deg=65.0, tilt_deg=6.0),
 }
 
 
@@ -95,13 +121,12 @@ class RadioConfig(ScenarioModel):
     #: cell-edge coverage probability used for the log-normal shadowing margin
     edge_probability: Annotated[float, Field(ge=0.5, lt=1.0)] = 0.75
     #: without terrain, how LOS and NLOS combine under the 38.901 LOS probability p:
-    #: "probability" = p·(PL_LOS + m_LOS) + (1 − p)·(PL_NLOS + m_NLOS), averaged in dB: fast
-    #: (SIMD) but optimistic, the edge is met with probability ≈ 0.62–0.64 at the default 0.75
-    #: (radii 251 m / 91 m at 3.5 GHz instead of 223 m / 75 m); "mixture" = the exact
-    #: edge_probability quantile of the LOS/NLOS shadowing mixture (a root per cell, slower
-    #: coverage build); "nlos" = all-NLOS, conservative. The default stays "probability" for
-    #: now (demo and tests are calibrated on it). With a DEM or buildings, LOS is ray-marched.
-    los: Literal["probability", "mixture", "nlos"] = "probability"
+    #: "mixture" (default) = the exact edge_probability quantile of the LOS/NLOS shadowing
+    #: mixture (a root per cell); "probability" = p·(PL_LOS + m_LOS) + (1 − p)·(PL_NLOS + m_NLOS),
+    #: averaged in dB: faster (SIMD) but OPTIMISTIC, the edge is met with probability ≈ 0.62–0.64
+    #: at the default 0.75 (radii 251 m / 91 m at 3.5 GHz instead of 223 m / 75 m); "nlos" =
+    #: all-NLOS, conservative. With a DEM or buildings, LOS is ray-marched.
+    los: Literal["probability", "mixture", "nlos"] = "mixture"
     #: with terrain, cells the DSM leaves in the clear: "los" = the 38.901 LOS formula (the DSM
     #: holds every obstacle), "probability" = expected loss under the LOS probability (the DSM
     #: misses obstacles such as trees or unmapped buildings, e.g. a partial OSM layer),
@@ -121,10 +146,11 @@ class RadioConfig(ScenarioModel):
     sinr_min_db: Annotated[float, Field(ge=-20, le=40)] = -3.0
     macro: SiteClassRadio = SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model="uma")
     micro: SiteClassRadio = SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model="umi")
-    #: "omni": every site radiates its peak gain in every direction (no pattern); "sectors": each
-    #: class uses its ``macro_antenna`` / ``micro_antenna`` (best-sector TR 38.901 pattern gain per
-    #: cell, the link-budget radius as the outer bound). Default omni for now: sectors change every plan
-    antenna: Literal["omni", "sectors"] = "omni"
+    #: "sectors" (default): each class uses its ``macro_antenna`` / ``micro_antenna`` (best-sector
+    #: TR 38.901 pattern gain per cell, the link-budget radius as the outer bound; macros 3 sectors,
+    #: poles omni); "omni": every site radiates its peak gain in every direction, OPTIMISTIC for
+    #: macros (a 17 dBi panel gain all round; three 65° sectors average −3.4 dB, −10.2 dB at the edges)
+    antenna: Literal["omni", "sectors"] = "sectors"
     #: calibration file written by ``planner calibrate`` (relative to the scenario file): its per-class
     #: offset is added to the path loss and its σ replaces σ_SF in the shadowing margin
     calibration: Path | None = None

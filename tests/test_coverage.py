@@ -24,6 +24,10 @@ from planner.radio import link_budget, los_probability, pathloss
 from planner.scenario import RadioConfig
 from tests.test_pathloss import ref_mixture_loss
 
+#: the engine's omni sites under the dB-averaged LOS probability (the pure-Python reference's model;
+#: sectors: tests/test_sectors.py, the mixture: the parametrised parity tests)
+OMNI = RadioConfig(antenna="omni", los="probability")
+
 
 def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np.ndarray, radio: RadioConfig,
                  mask: np.ndarray, los_of=None) -> list[dict[int, float]]:
@@ -89,7 +93,7 @@ def test_parity_without_terrain(los: str) -> None:
     grid = Grid(500_000.0, 3_380_000.0, 25.0, 28, 24, "EPSG:4547")
     x, y, h, sc = random_sites(rng, grid, 12)
     mask = rng.random((grid.ny, grid.nx)) < 0.8
-    radio = RadioConfig(los=los, threshold_dbm=-100.0)
+    radio = RadioConfig(antenna="omni", los=los, threshold_dbm=-100.0)
     cov = build_coverage(grid, x, y, h, sc, radio, mask)
     assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask))
     assert cov.meta["models"] == {"macro": "uma", "micro": "umi"}
@@ -106,7 +110,7 @@ def test_parity_every_model_without_terrain(los: str, macro: str, micro: str, ue
     grid = Grid(500_000.0, 3_380_000.0, 40.0, 20, 18, "EPSG:4547")
     x, y, h, sc = random_sites(rng, grid, 8)
     mask = rng.random((grid.ny, grid.nx)) < 0.8
-    radio = RadioConfig(los=los, threshold_dbm=-100.0, ue_height_m=ue_h,
+    radio = RadioConfig(antenna="omni", los=los, threshold_dbm=-100.0, ue_height_m=ue_h,
                         macro=SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model=macro),
                         micro=SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model=micro))
     cov = build_coverage(grid, x, y, h, sc, radio, mask)
@@ -141,7 +145,7 @@ def test_best_server_and_scipy() -> None:
     rng = np.random.default_rng(5)
     grid = Grid(0.0, 1000.0, 20.0, 40, 30, "EPSG:4547")
     x, y, h, sc = random_sites(rng, grid, 8)
-    cov = build_coverage(grid, x, y, h, sc, RadioConfig(), np.ones((grid.ny, grid.nx), bool))
+    cov = build_coverage(grid, x, y, h, sc, OMNI, np.ones((grid.ny, grid.nx), bool))
     m = cov.to_scipy()
     assert m.shape == (8, grid.n_cells) and m.nnz == cov.nnz
     sel = np.array([1, 4, 6])
@@ -160,8 +164,8 @@ def test_covered_set_shrinks_as_threshold_rises(thr: float, dthr: float, seed: i
     grid = Grid(0.0, 2000.0, 40.0, 50, 50, "EPSG:4547")
     x, y, h, sc = random_sites(rng, grid, 6)
     mask = np.ones((grid.ny, grid.nx), bool)
-    lo = build_coverage(grid, x, y, h, sc, RadioConfig(threshold_dbm=thr), mask)
-    hi = build_coverage(grid, x, y, h, sc, RadioConfig(threshold_dbm=thr + dthr), mask)
+    lo = build_coverage(grid, x, y, h, sc, RadioConfig(antenna="omni", los="probability", threshold_dbm=thr), mask)
+    hi = build_coverage(grid, x, y, h, sc, RadioConfig(antenna="omni", los="probability", threshold_dbm=thr + dthr), mask)
     for s in range(6):
         a = set(lo.indices[lo.indptr[s]:lo.indptr[s + 1]].tolist())
         b = set(hi.indices[hi.indptr[s]:hi.indptr[s + 1]].tolist())
@@ -189,7 +193,7 @@ def test_terrain_flat_equals_los() -> None:
     x, y, h, sc = random_sites(rng, grid, 5)
     mask = np.ones((grid.ny, grid.nx), bool)
     terrain = Terrain(grid, np.zeros((24, 24), np.float32), np.zeros((24, 24), np.float32))
-    radio = RadioConfig(threshold_dbm=-95.0, terrain_clear="los")
+    radio = RadioConfig(antenna="omni", los="probability", threshold_dbm=-95.0, terrain_clear="los")
     cov = build_coverage(grid, x, y, h, sc, radio, mask, terrain)
     assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask, los_of=lambda s, c: True))
 
@@ -211,7 +215,7 @@ def test_terrain_clear_auto_resolves_on_the_building_share() -> None:
     assert built_share(bare) == 0.0 and built_share(built) >= AUTO_LOS_BUILT_SHARE
     assert (clear_mode("auto", bare), clear_mode("auto", built), clear_mode("auto", None)) == ("probability", "los", "probability")
     assert clear_mode("los", bare) == "los" and clear_mode("probability", built) == "probability"
-    auto = RadioConfig(threshold_dbm=-95.0)
+    auto = RadioConfig(antenna="omni", los="probability", threshold_dbm=-95.0)
     assert auto.terrain_clear == "auto"
     for terrain, resolved in ((bare, "probability"), (built, "los")):
         a = build_coverage(grid, x, y, h, sc, auto, mask, terrain)
@@ -229,7 +233,7 @@ def test_terrain_flat_with_probability_clear_equals_no_terrain() -> None:
     x, y, h, sc = random_sites(rng, grid, 6)
     mask = np.ones((grid.ny, grid.nx), bool)
     terrain = Terrain(grid, np.zeros((24, 24), np.float32), np.zeros((24, 24), np.float32))
-    radio = RadioConfig(threshold_dbm=-95.0, terrain_clear="probability")
+    radio = RadioConfig(antenna="omni", los="probability", threshold_dbm=-95.0, terrain_clear="probability")
     a = build_coverage(grid, x, y, h, sc, radio, mask, terrain)
     b = build_coverage(grid, x, y, h, sc, radio, mask, None)
     np.testing.assert_array_equal(a.indptr, b.indptr)
@@ -248,7 +252,7 @@ def test_parity_with_terrain_on_random_dsm() -> None:
     terrain = Terrain(grid, dem, bld)
     x, y, h, sc = random_sites(rng, grid, 8)
     mask = rng.random((grid.ny, grid.nx)) < 0.9
-    radio = RadioConfig(threshold_dbm=-98.0, terrain_clear="los")
+    radio = RadioConfig(antenna="omni", los="probability", threshold_dbm=-98.0, terrain_clear="los")
     cx, cy = grid.cell_centres()
 
     def ground(px: float, py: float) -> float:

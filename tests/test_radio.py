@@ -49,13 +49,15 @@ def test_bandwidth_override() -> None:
 def test_default_spacing_matches_dense_urban_practice() -> None:
     """3.5 GHz defaults: macro ISD 300–500 m, poles 100–200 m (ISD = 1.5 R, tri-sector hex).
 
-    Radius under the default LOS mode (expected loss under the TR 38.901 LOS probability);
-    the conservative all-NLOS macro ISD is checked too.
+    Radius under the default LOS mode (the exact edge-probability quantile of the TR 38.901
+    LOS/NLOS mixture: 223 m / 75 m); the conservative all-NLOS macro ISD is checked too.
     """
     radio = RadioConfig()
     macro = link_budget(radio, "macro")
     micro = link_budget(radio, "micro")
-    assert radio.los == "probability"
+    assert radio.los == "mixture"
+    assert macro.max_radius_m(30.0) == pytest.approx(223.4, abs=0.1)
+    assert micro.max_radius_m(10.0) == pytest.approx(75.4, abs=0.1)
     assert 300 <= 1.5 * macro.max_radius_m(30.0) <= 500
     assert 300 <= 1.5 * macro.max_radius_m(30.0, "nlos") <= 500
     assert 100 <= 1.5 * micro.max_radius_m(10.0) <= 200
@@ -143,7 +145,7 @@ def test_expected_loss_is_optimistic_against_edge_probability(cls: str, h: float
     """
     from statistics import NormalDist
 
-    radio = RadioConfig()
+    radio = RadioConfig(los="probability")
     lb = link_budget(radio, cls)
     a = lb.allowed_loss_db
 
@@ -215,3 +217,14 @@ def test_mixture_radius_meets_other_edge_probabilities(edge: float, band: str, c
     assert r > 20.0
     got = _mixture_coverage_probability(lb.model, lb.fc_ghz, r, h, lb.allowed_loss_db, lb.sigma_los_db, lb.sigma_nlos_db)
     assert got == pytest.approx(edge, abs=1e-3)
+
+
+@pytest.mark.parametrize(("los", "want"), [("mixture", (0.75, 0.75)), ("probability", (0.638, 0.619)),
+                                           ("nlos", (0.778, 0.853))])
+def test_delivered_edge_probability(los: str, want: tuple[float, float]) -> None:
+    """The edge reliability each LOS mode delivers (manifest and report: ``edge_probability_delivered``)."""
+    radio = RadioConfig(los=los)
+    got = (link_budget(radio, "macro").delivered_edge_probability(30.0),
+           link_budget(radio, "micro").delivered_edge_probability(10.0))
+    assert got == pytest.approx(want, abs=2e-3)
+    assert math.isnan(link_budget(radio, "macro", terrain=True).delivered_edge_probability(30.0))

@@ -21,6 +21,10 @@ from tests.test_antenna import ref_sector
 
 GRID = Grid(500_000.0, 3_400_000.0, 10.0, 80, 80, "EPSG:4547")  # 800 m square
 SECTORS = RadioConfig(antenna="sectors")
+#: a fixed panel for the geometry checks: 6 degree tilt, the TR 38.901 element's SLA_V and A_max (30 dB),
+#: expected loss under the LOS probability (the radii these tests were laid out on)
+FIXED = RadioConfig(antenna="sectors", los="probability",
+                    macro_antenna={"tilt_deg": 6.0, "sla_v_db": 30.0, "front_to_back_db": 30.0})
 
 
 def _rows(cov: object) -> list[dict[int, float]]:
@@ -59,8 +63,10 @@ def test_sector_build_parity_with_reference() -> None:
     h = np.r_[rng.uniform(25, 40, 3), rng.uniform(8, 12, 3)]
     cls = ["macro"] * 3 + ["micro"] * 3
     radio = RadioConfig(antenna="sectors", macro_antenna={"azimuths_deg": [30.0, 150.0, 270.0], "tilt_deg": 4.0,
-                                                          "electrical_tilt_deg": 2.0, "hpbw_v_deg": 12.0},
-                        micro_antenna={"omni": False, "sectors": 2, "azimuths_deg": [45.0, 225.0], "hpbw_v_deg": 30.0})
+                                                          "electrical_tilt_deg": 2.0, "hpbw_v_deg": 12.0,
+                                                          "sla_v_db": 30.0, "front_to_back_db": 30.0},
+                        micro_antenna={"omni": False, "sectors": 2, "azimuths_deg": [45.0, 225.0], "hpbw_v_deg": 30.0,
+                                       "sla_v_db": 30.0, "front_to_back_db": 30.0})
     omni = _rows(build_coverage(GRID, x, y, h, cls, radio.model_copy(update={"antenna": "omni"})))
     sect = _rows(build_coverage(GRID, x, y, h, cls, radio))
     thr = radio.threshold_dbm
@@ -84,10 +90,10 @@ def test_sector_build_parity_with_reference() -> None:
 
 
 def test_under_mast_hole_and_sector_boundary() -> None:
-    # one 30 m macro at the grid centre, default panels: 0/120/240 degrees, 6 degree tilt, 10 degree vertical beam
+    # one 30 m macro at the grid centre, panels at 0/120/240 degrees, 6 degree tilt, 10 degree vertical beam
     x, y = [GRID.x0 + 400.0], [GRID.y0 - 400.0]
-    omni = _rows(build_coverage(GRID, x, y, [30.0], ["macro"], RadioConfig()))[0]
-    sect = _rows(build_coverage(GRID, x, y, [30.0], ["macro"], SECTORS))[0]
+    omni = _rows(build_coverage(GRID, x, y, [30.0], ["macro"], FIXED.model_copy(update={"antenna": "omni"})))[0]
+    sect = _rows(build_coverage(GRID, x, y, [30.0], ["macro"], FIXED))[0]
 
     def cell(dx: float, dy: float) -> int:
         return int((400 - dy) // 10) * GRID.nx + int((400 + dx) // 10)
@@ -114,17 +120,45 @@ def test_under_mast_hole_and_sector_boundary() -> None:
     assert len(sect) < 0.8 * len(omni)
 
 
-def test_default_is_omni_and_unchanged() -> None:
+def test_default_macros_are_three_sectors_poles_omni() -> None:
     r = RadioConfig()
-    assert r.antenna == "omni"
+    assert r.antenna == "sectors" and r.macro_antenna.bearings() == (0.0, 120.0, 240.0)
+    assert (r.macro_antenna.hpbw_h_deg, r.macro_antenna.hpbw_v_deg, r.macro_antenna.sla_v_db,
+            r.macro_antenna.front_to_back_db, r.macro_antenna.tilt_deg) == (65.0, 10.0, 20.0, 25.0, "auto")
     x, y = [GRID.x0 + 400.0], [GRID.y0 - 400.0]
     cov = build_coverage(GRID, x, y, [30.0], ["macro"], r)
-    assert cov.meta["antenna"] == {"mode": "omni"}
+    omni = build_coverage(GRID, x, y, [30.0], ["macro"], r.model_copy(update={"antenna": "omni"}))
+    assert cov.meta["antenna"]["mode"] == "sectors" and omni.meta["antenna"] == {"mode": "omni"}
+    # auto tilt of a 30 m mast: arctan(28.5 / 223.4 m) + 10 / 2 = 12.27 degrees
+    assert cov.meta["antenna"]["macro"]["mechanical_tilt_deg_range"] == [12.27, 12.27]
+    # the panels keep 50-70 % of the (unphysical) omni-at-peak-gain area
+    assert 0.5 * omni.nnz < cov.nnz < 0.7 * omni.nnz
     # poles stay omni under "sectors" unless their class says otherwise
-    a = build_coverage(GRID, x, y, [10.0], ["micro"], r)
-    b = build_coverage(GRID, x, y, [10.0], ["micro"], SECTORS)
+    a = build_coverage(GRID, x, y, [10.0], ["micro"], r.model_copy(update={"antenna": "omni"}))
+    b = build_coverage(GRID, x, y, [10.0], ["micro"], r)
     assert a.indices.tolist() == b.indices.tolist() and a.rsrp.tolist() == b.rsrp.tolist()
     assert b.meta["antenna"]["micro"] == {"omni": True}
+
+
+@pytest.mark.parametrize(("h", "want"), [(25.0, 10.99), (30.0, 12.27), (40.0, 14.84)])
+def test_auto_tilt_puts_the_upper_half_power_edge_on_the_cell_edge(h: float, want: float) -> None:
+    from planner.coverage.build import resolve_tilts
+    from planner.radio import link_budget
+
+    r = RadioConfig()
+    radius = link_budget(r, "macro").max_radius_m(h)
+    got = float(resolve_tilts([h], ["macro"], r)[0])
+    assert got == pytest.approx(math.degrees(math.atan((h - r.ue_height_m) / radius)) + 5.0, abs=1e-9)
+    assert got == pytest.approx(want, abs=0.01)
+    # the rule sets the total tilt: an electrical tilt takes its share off the mechanical one; a site's own
+    # tilt (candidate column) wins; a fixed class tilt is used as given
+    elec = r.model_copy(update={"macro_antenna": r.macro_antenna.model_copy(update={"electrical_tilt_deg": 4.0})})
+    assert float(resolve_tilts([h], ["macro"], elec)[0]) == pytest.approx(got - 4.0, abs=1e-9)
+    assert resolve_tilts([h, h], ["macro", "macro"], r, [3.0, float("nan")]).tolist() == [3.0, got]
+    assert resolve_tilts([h], ["micro"], r).tolist() == [6.0]
+    # the same tilt whatever threshold the build uses (the SINR build's received-power floor)
+    floor = r.model_copy(update={"threshold_dbm": -132.2, "edge_probability": 0.5})
+    assert float(resolve_tilts([h], ["macro"], floor)[0]) != got  # so the SINR build must pass the design tilts
 
 
 def test_sinr_with_sectors_runs() -> None:
@@ -164,9 +198,10 @@ def test_sectors_and_sinr_with_terrain() -> None:
     bld[10:70, 55] = 40.0  # a 40 m wall 150 m east of the mast
     terrain = Terrain(GRID, np.zeros((GRID.ny, GRID.nx), np.float32), bld)
     x, y = [GRID.x0 + 400.0], [GRID.y0 - 400.0]
-    radio = RadioConfig(terrain_clear="los")
-    omni = _rows(build_coverage(GRID, x, y, [30.0], ["macro"], radio, terrain=terrain))[0]
-    cov = build_coverage(GRID, x, y, [30.0], ["macro"], radio.model_copy(update={"antenna": "sectors"}), terrain=terrain)
+    radio = FIXED.model_copy(update={"terrain_clear": "los"})
+    omni = _rows(build_coverage(GRID, x, y, [30.0], ["macro"], radio.model_copy(update={"antenna": "omni"}),
+                                terrain=terrain))[0]
+    cov = build_coverage(GRID, x, y, [30.0], ["macro"], radio, terrain=terrain)
     sect = _rows(cov)[0]
     assert cov.meta["antenna"]["mode"] == "sectors" and set(sect) <= set(omni) and len(sect) < len(omni)
     c = ((400 - 205) // 10) * GRID.nx + 40  # on the 0 degree boresight, 205 m north, in the clear
@@ -196,8 +231,8 @@ def test_candidate_antenna_columns_parsed_and_checked(tmp_path: Path) -> None:
     assert not any("azimuth_deg" in w for w in warnings)
     kw = site_antenna_overrides(out)
     assert kw["site_azimuths"] == [(0.0, 120.0, 240.0), (45.0, 225.0), None, (90.0,)]
-    # with the omni default the columns are read but unused, and the run says so
-    omni = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}})
+    # with omni antennas the columns are read but unused, and the run says so
+    omni = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}, "radio": {"antenna": "omni"}})
     assert any("radio.antenna" in w for w in normalise_candidates(good, tmp_path / "c.csv", omni)[1])
     # bad cells: every one named with its row and the fix
     bad = _cands(azimuth_deg=["0/400", "abc", "1/2/3/4/5/6/7", "-5"], tilt_deg=["40", "x", "-11", "3"])

@@ -51,7 +51,7 @@ def test_uplink_co_limits_macros_at_n78() -> None:
 def test_uplink_shrinks_macro_radius_only() -> None:
     h, cls = np.array([30.0, 10.0]), np.array(["macro", "micro"])
     off, on = coverage_radii(h, cls, RadioConfig()), coverage_radii(h, cls, RadioConfig(uplink=True))
-    assert on[0] < off[0] - 3.0  # 0.5 dB less allowed loss: 250.8 m -> 244.6 m
+    assert on[0] < off[0] - 3.0  # 0.5 dB less allowed loss: 223.4 m -> 217.1 m (mixture)
     assert on[1] == pytest.approx(off[1])
 
 

@@ -56,26 +56,89 @@ def _site_radii(cls: NDArray[np.int64], h: NDArray[np.float64], links: list[Link
     return out
 
 
-def _antenna_meta(radio: RadioConfig, site_class: str) -> dict[str, Any]:
+#: the rule behind ``tilt_deg = "auto"`` (manifest)
+AUTO_TILT_RULE = ("arctan((h - h_UT) / R) + hpbw_v / 2 - electrical tilt: the upper -3 dB edge of the vertical beam "
+                  "on the cell edge, R = the site's omni link-budget radius under radio.los without terrain")
+
+
+def _antenna_meta(radio: RadioConfig, site_class: str, tilts: NDArray[np.float64]) -> dict[str, Any]:
     ant = radio.macro_antenna if site_class == "macro" else radio.micro_antenna
     if ant.omni:
         return {"omni": True}
-    return {"azimuths_deg": list(ant.bearings()), "tilt_deg": ant.tilt_deg, "electrical_tilt_deg": ant.electrical_tilt_deg,
-            "hpbw_h_deg": ant.hpbw_h_deg, "hpbw_v_deg": ant.hpbw_v_deg, "sla_v_db": ant.sla_v_db,
-            "front_to_back_db": ant.front_to_back_db, "pattern": "3GPP TR 38.901 Table 7.3-1, rotation eq. 7.1-7/7.1-8"}
+    out: dict[str, Any] = {
+        "azimuths_deg": list(ant.bearings()), "tilt_deg": ant.tilt_deg, "electrical_tilt_deg": ant.electrical_tilt_deg,
+        "hpbw_h_deg": ant.hpbw_h_deg, "hpbw_v_deg": ant.hpbw_v_deg, "sla_v_db": ant.sla_v_db,
+        "front_to_back_db": ant.front_to_back_db, "pattern": "3GPP TR 38.901 Table 7.3-1, rotation eq. 7.1-7/7.1-8"}
+    if ant.tilt_deg == "auto":
+        out["tilt_rule"] = AUTO_TILT_RULE
+    if tilts.size:
+        out["mechanical_tilt_deg_range"] = [round(float(tilts.min()), 2), round(float(tilts.max()), 2)]
+    return out
+
+
+def resolve_tilts(h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig,
+                  site_tilt_deg: ArrayLike | None = None) -> NDArray[np.float64]:
+    """Mechanical downtilt (degrees, positive down) of each site.
+
+    A site's own tilt (``site_tilt_deg[i]``, not NaN: the candidate column ``tilt_deg``) wins,
+    else its class's ``tilt_deg``. ``"auto"`` is the planning rule that puts the upper −3 dB
+    edge of the vertical beam on the cell edge, tilt = arctan((h − h_UT) / R) + θ3dB_V / 2, less
+    the class's electrical tilt (the rule sets the total), with R the site's omni radius of the
+    scenario's own link budget under ``radio.los`` without terrain (the design radius; the same
+    for every build of the scenario, the SINR's included). Sources: the RF-planning formula
+    下倾角 = arctan(H/D) + θ/2 (e.g. http://ee.mweda.com/rd/63432.html), "upper −3 dB point onto
+    the cell range" (https://www.erlang.com/reply/53194/).
+
+    Parameters
+    ----------
+    h_m : array_like of float
+        Antenna heights above ground (m).
+    site_class : array_like of str
+        ``"macro"`` or ``"micro"`` per site.
+    radio : RadioConfig
+        The scenario's ``[radio]`` section.
+    site_tilt_deg : array_like of float, optional
+        Per site, its own mechanical tilt (degrees; NaN keeps the class's).
+
+    Returns
+    -------
+    ndarray of float64
+        One tilt per site (degrees).
+    """
+    h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
+    cls = (np.asarray(site_class).astype(str).ravel() == "micro").astype(np.int64)
+    ants = [radio.macro_antenna, radio.micro_antenna]
+    out = np.zeros(h.size, dtype=np.float64)
+    auto = np.zeros(h.size, dtype=np.float64)
+    if any(a.tilt_deg == "auto" for a in ants):
+        links = [link_budget(radio, c, terrain=False) for c in SITE_CLASSES]
+        r = np.maximum(_site_radii(cls, h, links, radio, radio.los), 1.0)
+        auto = np.degrees(np.arctan2(h - float(radio.ue_height_m), r))
+    for i, ant in enumerate(ants):
+        sel = cls == i
+        if ant.tilt_deg == "auto":
+            out[sel] = auto[sel] + 0.5 * float(ant.hpbw_v_deg) - float(ant.electrical_tilt_deg)
+        else:
+            out[sel] = float(ant.tilt_deg)
+    if site_tilt_deg is not None:
+        own = np.asarray(site_tilt_deg, dtype=np.float64).ravel()
+        if own.size != h.size:
+            raise ValueError("site_tilt_deg must have one entry per site")
+        out = np.where(np.isfinite(own), own, out)
+    return out
 
 
 def _sectorise(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
                x: NDArray[np.float64], y: NDArray[np.float64], h: NDArray[np.float64], cls: NDArray[np.int64],
                radio: RadioConfig, g: tuple[float, float, float, int, int],
-               site_azimuths: Sequence[Sequence[float] | None] | None = None,
-               site_tilt_deg: NDArray[np.float64] | None = None,
+               site_azimuths: Sequence[Sequence[float] | None] | None,
+               tilt_deg: NDArray[np.float64],
                ) -> tuple[NDArray[np.int64], NDArray[np.integer[Any]], NDArray[np.float32]]:
     """The omni CSR with each cell's best-sector gain added and the cells below the threshold dropped.
 
     The omni radius stays the outer bound (the pattern gain is ≤ 0 dB); angles use flat ground
     (UE height − antenna height), not the DEM. A site's own bearings (``site_azimuths[i]``, not
-    None) and mechanical tilt (``site_tilt_deg[i]``, not NaN) replace its class's.
+    None) replace its class's; ``tilt_deg`` is each site's mechanical tilt (:func:`resolve_tilts`).
     """
     ants = [radio.macro_antenna, radio.micro_antenna]
     bearings = [np.radians(np.asarray(a.bearings(), dtype=np.float64)) for a in ants]
@@ -92,10 +155,6 @@ def _sectorise(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsr
     # per-class parameters, spread per site
     def per_site(attr: str) -> NDArray[np.float64]:
         return np.array([float(getattr(a, attr)) for a in ants], dtype=np.float64)[cls]
-    tilt_deg = per_site("tilt_deg")
-    if site_tilt_deg is not None:
-        own_tilt = np.asarray(site_tilt_deg, dtype=np.float64)
-        tilt_deg = np.where(np.isfinite(own_tilt), own_tilt, tilt_deg)
     tilt = np.radians(tilt_deg)
     out_indptr = np.empty_like(indptr)
     out_indices = np.empty_like(indices)
@@ -277,13 +336,14 @@ def build_coverage(
     if radio.antenna == "sectors":
         t0 = time.perf_counter()
         n_before = int(indptr[-1])
-        tilts = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
-        if (site_azimuths is not None and len(site_azimuths) != n) or (tilts is not None and tilts.size != n):
+        own = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
+        if (site_azimuths is not None and len(site_azimuths) != n) or (own is not None and own.size != n):
             raise ValueError("site_azimuths and site_tilt_deg must have one entry per site")
+        tilts = resolve_tilts(h, sc, radio, own)
         indptr, indices, rsrp = _sectorise(indptr, indices, rsrp, x, y, h, cls, radio, g, site_azimuths, tilts)
         timings["sectors_s"] = time.perf_counter() - t0
         antenna = {"mode": "sectors", "pairs_dropped": n_before - int(indptr[-1]),
-                   **{c: _antenna_meta(radio, c) for c in SITE_CLASSES}}
+                   **{c: _antenna_meta(radio, c, tilts[cls == i]) for i, c in enumerate(SITE_CLASSES)}}
     timings["total_s"] = time.perf_counter() - t_start
     meta: dict[str, Any] = {
         "antenna": antenna,

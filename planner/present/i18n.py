@@ -340,7 +340,8 @@ RADIO_LABELS: dict[str, dict[str, str]] = {
            "n_rb": "资源块数 RB", "n_re": "子载波数 RE", "tx_power_w": "发射功率 (W)", "tx_power_dbm": "发射功率 (dBm)",
            "antenna_gain_dbi": "天线增益 (dBi)", "feeder_loss_db": "馈线损耗 (dB)", "eirp_per_re_dbm": "每 RE EIRP (dBm)",
            "ue_gain_dbi": "终端天线增益 (dBi)", "ue_height_m": "终端高度 (m)", "body_loss_db": "人体损耗 (dB)",
-           "penetration_loss_db": "穿透损耗 (dB)", "edge_probability": "边缘覆盖概率",
+           "penetration_loss_db": "穿透损耗 (dB)", "edge_probability": "边缘覆盖概率（设计）",
+           "edge_probability_delivered": "边缘覆盖概率（实际，视距/非视距混合）",
            "sigma_sf_los_db": "阴影衰落标准差 LOS (dB)", "sigma_sf_nlos_db": "阴影衰落标准差 NLOS (dB)",
            "shadow_margin_los_db": "阴影衰落余量 LOS (dB)", "shadow_margin_nlos_db": "阴影衰落余量 NLOS (dB)",
            "threshold_dbm": "RSRP 门限 (dBm)", "allowed_loss_db": "最大允许路损 (dB)", "los_mode": "视距判定",
@@ -355,7 +356,9 @@ RADIO_LABELS: dict[str, dict[str, str]] = {
            "tx_power_w": "Tx power (W)", "tx_power_dbm": "Tx power (dBm)", "antenna_gain_dbi": "Antenna gain (dBi)",
            "feeder_loss_db": "Feeder loss (dB)", "eirp_per_re_dbm": "EIRP per RE (dBm)", "ue_gain_dbi": "UE antenna gain (dBi)",
            "ue_height_m": "UE height (m)", "body_loss_db": "Body loss (dB)", "penetration_loss_db": "Penetration loss (dB)",
-           "edge_probability": "Cell-edge probability", "sigma_sf_los_db": "Shadow fading σ LOS (dB)",
+           "edge_probability": "Cell-edge probability (design)",
+           "edge_probability_delivered": "Cell-edge probability delivered (LOS/NLOS mixture)",
+           "sigma_sf_los_db": "Shadow fading σ LOS (dB)",
            "sigma_sf_nlos_db": "Shadow fading σ NLOS (dB)", "shadow_margin_los_db": "Shadowing margin LOS (dB)",
            "shadow_margin_nlos_db": "Shadowing margin NLOS (dB)", "threshold_dbm": "RSRP threshold (dBm)",
            "allowed_loss_db": "Max allowed path loss (dB)", "los_mode": "Line of sight", "reference": "Reference",
@@ -414,9 +417,9 @@ SINR_LABELS: dict[str, dict[str, str]] = {
 }
 
 LOS_LABELS: dict[str, dict[str, str]] = {
-    "zh": {"probability": "按 38.901 视距概率加权（分贝平均）", "mixture": "视距/非视距阴影衰落混合分布分位数",
+    "zh": {"probability": "按 38.901 视距概率加权（分贝平均，偏乐观）", "mixture": "视距/非视距阴影衰落混合分布分位数",
            "los": "按地形/建筑判定视距", "nlos": "全部按非视距", "auto": "自动"},
-    "en": {"probability": "38.901 LOS probability (dB average)", "mixture": "quantile of the LOS/NLOS shadowing mixture",
+    "en": {"probability": "38.901 LOS probability (dB average, optimistic)", "mixture": "quantile of the LOS/NLOS shadowing mixture",
            "los": "line of sight from terrain / buildings", "nlos": "all non line of sight", "auto": "automatic"},
 }
 
