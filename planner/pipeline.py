@@ -35,7 +35,7 @@ from planner.optimize import Solution
 from planner.plan import Plan
 from planner.radio.interference import attach_plan_sinr
 from planner.scenario import Scenario, load_scenario
-from planner.stages.assemble import assemble_plan
+from planner.stages.assemble import assemble_plan, attach_plan_rsrp
 from planner.stages.candidates import (
     CANDIDATE_MARGIN_M,
     CandidateSites,
@@ -315,6 +315,9 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
         with st.stage("sinr repair"):
             plan, w = repair_sinr(scenario, prep.area, prep.candidates, setup, solution, plan, rebuild, prep.terrain)
             warnings += w
+    t0 = time.perf_counter()  # coverage.tif's RSRP below the threshold, of the final plan's sites (counted in "plan")
+    attach_plan_rsrp(plan, prep.terrain)
+    st.timings["plan"] = round(st.timings.get("plan", 0.0) + time.perf_counter() - t0, 3)
     plan.warnings = warnings
     plan.timings = st.timings
     for message in warnings:

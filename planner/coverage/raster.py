@@ -15,25 +15,33 @@ from planner.coverage.grid import Grid
 if TYPE_CHECKING:
     from planner.plan import Plan
 
-#: nodata value written for cells no selected site reaches (and outside the demand mask)
+#: nodata value of the float rasters: outside the planning boundary (and, in ``sinr.tif``, where no site is received)
 NODATA = -9999.0
 
 
-def write_best_server_geotiff(best_rsrp: NDArray[np.float32], grid: Grid, path: str | Path) -> Path:
+def write_best_server_geotiff(best_rsrp: NDArray[np.float32], grid: Grid, path: str | Path, *,
+                              threshold_dbm: float | None = None, floor_dbm: float | None = None) -> Path:
     """Write the best-server RSRP (dBm) as a Cloud-Optimised GeoTIFF.
 
     Float32, the grid's CRS and transform, nodata ``-9999`` where ``best_rsrp`` is NaN,
     DEFLATE compression, 256-pixel tiles and overviews (average) down to 256 pixels. Uses
-    GDAL's ``COG`` driver.
+    GDAL's ``COG`` driver. The band's description and unit (``dBm``) are set; with
+    ``threshold_dbm`` and ``floor_dbm`` (the raster of
+    :func:`planner.stages.assemble.attach_plan_rsrp`: every cell inside the boundary, below
+    the threshold where the plan does not cover it) the description and the tags say so.
 
     Parameters
     ----------
     best_rsrp : ndarray (ny, nx) float32
-        Best-server RSRP (dBm); NaN = not covered.
+        Best-server RSRP (dBm); NaN = nodata.
     grid : Grid
         The grid it lies on.
     path : str or Path
         Output file.
+    threshold_dbm : float, optional
+        The coverage threshold (dBm): a cell at or above it is covered.
+    floor_dbm : float, optional
+        The value of cells no site reaches above the interference floor (dBm).
 
     Returns
     -------
@@ -45,27 +53,55 @@ def write_best_server_geotiff(best_rsrp: NDArray[np.float32], grid: Grid, path: 
     if arr.shape != (grid.ny, grid.nx):
         raise ValueError(f"best_rsrp has shape {arr.shape}, expected {(grid.ny, grid.nx)}")
     data = np.where(np.isfinite(arr), arr, np.float32(NODATA)).astype(np.float32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # rasterio writes COG through an in-memory copy; GDAL lays out tiles and overviews
-    with rasterio.open(
-        path, "w", driver="COG", width=grid.nx, height=grid.ny, count=1, dtype="float32",
-        crs=grid.crs, transform=grid.transform, nodata=NODATA, compress="DEFLATE", blocksize=256,
-        overview_resampling=Resampling.average.name, overviews="AUTO",
-    ) as dst:
-        dst.write(data, 1)
-        dst.set_band_description(1, "best-server SS-RSRP, design value (after penetration loss and shadowing margin); nodata: below the threshold or outside the boundary")
-        dst.set_band_unit(1, "dBm")
-        dst.update_tags(1, units="dBm", quantity="best-server SS-RSRP")
-    return path
+    quantity = "best-server SS-RSRP, design value (after penetration loss and shadowing margin)"
+    tags: dict[str, str] = {}
+    if threshold_dbm is None or floor_dbm is None:
+        description = f"{quantity}; nodata: not covered or outside the boundary"
+    else:
+        description = (f"{quantity}; covered where >= {threshold_dbm:g} dBm; {floor_dbm:.2f} where no site is received "
+                       "above the interference floor; nodata only outside the boundary")
+        tags = {"threshold_dbm": f"{threshold_dbm:g}", "floor_dbm": f"{floor_dbm:.2f}"}
+    return write_band(data, grid, path, dtype="float32", nodata=NODATA, resampling=Resampling.average.name,
+                       description=description, units="dBm", tags=tags)
 
 
 #: nodata of ``overlap.tif`` (cells outside the planning boundary); counts saturate one below
 OVERLAP_NODATA = 255
 
 
-def _write_band(data: NDArray[Any], grid: Grid, path: Path, *, dtype: str, nodata: float, resampling: str,
-                description: str, units: str) -> Path:
-    """One-band COG (DEFLATE, 256-pixel tiles, overviews) with a band description and unit."""
+def write_band(data: NDArray[Any], grid: Grid, path: str | Path, *, dtype: str, nodata: float, resampling: str,
+               description: str, units: str, tags: dict[str, str] | None = None) -> Path:
+    """Write one band on ``grid`` as a Cloud-Optimised GeoTIFF with a band description and unit.
+
+    GDAL's ``COG`` driver: DEFLATE, 256-pixel tiles, overviews (``resampling``) down to one
+    tile, the IFDs at the head of the file and the overviews' tiles before the full
+    resolution's. ``tags`` are extra band metadata items (with ``units`` and ``quantity``).
+
+    Parameters
+    ----------
+    data : ndarray (ny, nx)
+        The values (nodata already filled in).
+    grid : Grid
+        The grid it lies on.
+    path : str or Path
+        Output file.
+    dtype : str
+        Raster data type (``"float32"``, ``"uint8"``...).
+    nodata : float
+        The nodata value.
+    resampling : str
+        Overview resampling (``"average"`` for continuous values, ``"nearest"`` for counts).
+    description, units : str
+        Band description and unit.
+    tags : dict, optional
+        Extra band metadata.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with rasterio.open(
         path, "w", driver="COG", width=grid.nx, height=grid.ny, count=1, dtype=dtype, crs=grid.crs,
@@ -75,7 +111,7 @@ def _write_band(data: NDArray[Any], grid: Grid, path: Path, *, dtype: str, nodat
         dst.write(data, 1)
         dst.set_band_description(1, description)
         dst.set_band_unit(1, units)
-        dst.update_tags(1, units=units, quantity=description)
+        dst.update_tags(1, units=units, quantity=description, **(tags or {}))
     return path
 
 
@@ -107,9 +143,9 @@ def write_sinr_rasters(plan: Plan, folder: str | Path) -> dict[str, Path]:
     o_out = np.where(plan.demand_mask, np.minimum(o, OVERLAP_NODATA - 1), OVERLAP_NODATA).astype(np.uint8)
     window = plan.scenario.radio.overlap_window_db
     return {
-        "sinr": _write_band(s_out, grid, folder / "sinr.tif", dtype="float32", nodata=NODATA,
+        "sinr": write_band(s_out, grid, folder / "sinr.tif", dtype="float32", nodata=NODATA,
                             resampling=Resampling.average.name, description="SS-SINR of the best server", units="dB"),
-        "overlap": _write_band(o_out, grid, folder / "overlap.tif", dtype="uint8", nodata=OVERLAP_NODATA,
+        "overlap": write_band(o_out, grid, folder / "overlap.tif", dtype="uint8", nodata=OVERLAP_NODATA,
                                resampling=Resampling.nearest.name,
                                description=f"servers within {window:g} dB of the best server", units="count"),
     }

@@ -8,7 +8,8 @@ non-pickle formats:
 - ``plan.gpkg``: layers ``selected_sites``, ``candidates`` and ``priority_areas`` (from
   :func:`planner.io.exports.write_exports`) and ``boundary`` (added by
   :func:`write_run_state` when the exports do not write it);
-- ``coverage.tif``: best-server RSRP (dBm), NaN where no selected site covers a cell;
+- ``coverage.tif``: best-server RSRP (dBm) in every cell inside the boundary (below the
+  threshold where no selected site covers it; runs before that: nodata there);
 - ``cover_count.tif``: written by :func:`write_run_state`: uint8, the number of selected
   sites covering each cell (capped at 254), 255 (nodata) outside the planning boundary. It
   gives back the demand mask, the covered cells and the k-coverage counts exactly.
@@ -50,20 +51,16 @@ def write_run_state(plan: Plan, folder: Path) -> dict[str, Path]:
     dict
         ``cover_count`` → path (the ``boundary`` layer is written into ``plan.gpkg`` by the exports).
     """
-    import rasterio
+    from planner.coverage.raster import write_band
 
     out: dict[str, Path] = {}
     count = plan.extras.get("cover_count")
     counts = np.asarray(count, dtype=np.int64) if count is not None else plan.covered.astype(np.int64)
     band = np.where(plan.demand_mask, np.clip(counts, 0, OUTSIDE - 1), OUTSIDE).astype(np.uint8)
-    path = folder / "cover_count.tif"
-    profile = {"driver": "GTiff", "height": plan.grid.ny, "width": plan.grid.nx, "count": 1, "dtype": "uint8",
-               "crs": plan.grid.crs, "transform": plan.grid.transform, "nodata": OUTSIDE, "compress": "deflate",
-               "tiled": plan.grid.nx >= 256 and plan.grid.ny >= 256}
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(band, 1)
-        dst.update_tags(1, meaning="number of selected sites covering the cell; 255 = outside the planning boundary")
-    out["cover_count"] = path
+    meaning = "number of selected sites covering the cell; 255 = outside the planning boundary"
+    out["cover_count"] = write_band(  # a Cloud-Optimised GeoTIFF, as coverage.tif and sinr.tif
+        band, plan.grid, folder / "cover_count.tif", dtype="uint8", nodata=OUTSIDE, resampling="nearest",
+        description="selected sites covering the cell (capped at 254)", units="count", tags={"meaning": meaning})
     return out
 
 
@@ -86,6 +83,14 @@ def _read_band(path: Path) -> tuple[NDArray[Any], float | None]:
 
     with rasterio.open(path) as src:
         return src.read(1), src.nodata
+
+
+def _band_tag(path: Path, key: str) -> str | None:
+    import rasterio
+
+    with rasterio.open(path) as src:
+        value = src.tags(1).get(key)
+    return None if value is None else str(value)
 
 
 def _bool_column(s: pd.Series) -> pd.Series:
@@ -183,11 +188,16 @@ def read_run(run_dir: str | Path) -> Plan:
         demand = rasterize_demand(grid, boundary.to_crs(grid.crs).geometry, empty).mask
         count = (~np.isnan(best) & demand).astype(np.int64)
     covered = (count >= 1) & demand
+    extras: dict[str, Any] = {"cover_count": count, "run_dir": run_dir}
+    floor = _band_tag(cov_path, "floor_dbm")
+    if floor is not None:  # RSRP in every cell inside the boundary (planner.stages.assemble.attach_plan_rsrp)
+        extras.update(rsrp_dbm=np.where(demand, best, np.nan).astype(np.float32), rsrp_floor_dbm=float(floor))
+        best = np.where(covered, best, np.nan).astype(np.float32)  # Plan.best_rsrp: covered cells only
 
     return Plan(
         scenario=scenario, grid=grid, boundary=boundary, candidates=cands, sites=sites, areas=areas,
         best_rsrp=best, covered=covered, demand_mask=demand, solution=SolutionSummary(man.get("solver") or {}),
         radio=dict(man.get("radio") or {}), warnings=list(man.get("warnings") or []),
         input_hashes=dict(man.get("inputs_sha256") or {}), timings=dict(man.get("timings_s") or {}),
-        extras={"cover_count": count, "run_dir": run_dir},
+        extras=extras,
     )

@@ -3,12 +3,14 @@
 ``solution → plan``: :func:`assemble_plan` turns the selected columns into the site table
 (站址编号, covered areas, cells, unique cells, build order), the per-area coverage and the
 reasons an area is not met, the best-server RSRP raster and the cover counts, and the link
-budget actually used per site class.
+budget actually used per site class. :func:`attach_plan_rsrp` then adds the design RSRP of the
+cells the plan does not cover (below the threshold), for ``coverage.tif``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +24,9 @@ from planner.scenario import Scenario
 from planner.stages.grid import StudyArea
 from planner.stages.inputs import InputLayers
 from planner.stages.problem import ProblemSetup, reason_text
+
+if TYPE_CHECKING:
+    from planner.coverage.terrain import Terrain
 
 
 def assemble_plan(
@@ -131,9 +136,6 @@ def assemble_plan(
         h = float(typical.median()) if len(typical) else (30.0 if cls_name == "macro" else 10.0)
         d["typical_height_m"] = h
         d["radius_m_at_typical_height"] = round(float(link.max_radius_m(h)), 1)
-        # the edge reliability the plan delivers under the LOS/NLOS mixture (< edge_probability under "probability")
-        delivered = link.delivered_edge_probability(h)
-        d["edge_probability_delivered"] = None if delivered != delivered else round(delivered, 3)
         radio[cls_name] = d
     radio["band"] = scenario.radio.band
     radio["threshold_dbm"] = scenario.radio.threshold_dbm
@@ -191,3 +193,75 @@ def site_cells(
     labels = names[area_of].tolist()
     covers = ["、".join(labels[bounds[i] : bounds[i + 1]]) for i in range(len(cols))]
     return covers, lengths, n_unique
+
+
+def attach_plan_rsrp(plan: Plan, terrain: Terrain | None = None) -> None:
+    """Best-server design RSRP of the plan's sites in every cell inside the boundary (``coverage.tif``).
+
+    ``plan.best_rsrp`` holds the RSRP only where a selected site covers the cell (≥ the
+    threshold, from the solve's matrix). The other cells inside the boundary get the design
+    RSRP (same link budget, edge probability, penetration, terrain and antennas as the solve)
+    of their best server among the plan's sites (selected and on air), computed down to the
+    interference floor of :mod:`planner.radio.interference` (``N − 10 dB``: thermal noise per
+    resource element plus the noise figure, :func:`~planner.radio.interference.noise_per_re_dbm`,
+    minus :data:`~planner.radio.interference.FLOOR_BELOW_NOISE_DB`). The SINR module's own
+    matrix is not reused: it holds *median* powers (edge probability 0.5), which would put cells
+    the plan does not cover above the threshold. With ``radio.uplink`` each class's power is
+    lowered by its uplink limit, as in the solve. Cells no site reaches above the floor hold the
+    floor; a value the rebuild finds at or above the threshold in a cell the solve left uncovered
+    is held just below the threshold, so ``value ≥ threshold`` ⇔ covered in the raster.
+
+    Sets ``plan.extras["rsrp_dbm"]`` (float32 (ny, nx), NaN only outside the boundary) and
+    ``plan.extras["rsrp_floor_dbm"]`` (the floor, dBm). Sites are built in runs of about
+    :data:`~planner.radio.interference.CHUNK_PAIRS` site–cell pairs, so memory stays bounded
+    at city scale.
+
+    Parameters
+    ----------
+    plan : Plan
+        The assembled plan (its ``sites`` need ``x_m, y_m, height_m, site_class``).
+    terrain : Terrain, optional
+        The terrain the coverage stage used (None without DEM and buildings).
+    """
+    from planner.coverage.build import build_coverage
+    from planner.geo.sector_columns import site_antenna_overrides
+    from planner.radio import link_budget
+    from planner.radio.budget import resolve_band
+    from planner.radio.interference import CHUNK_PAIRS, FLOOR_BELOW_NOISE_DB, noise_per_re_dbm
+
+    radio, grid, sites = plan.scenario.radio, plan.grid, plan.sites
+    thr = float(plan.threshold_dbm)
+    below_thr = float(np.nextafter(np.float32(thr), np.float32(-np.inf)))
+    band = resolve_band(radio)
+    floor = min(noise_per_re_dbm(band.scs_khz, radio.noise_figure_db) - FLOOR_BELOW_NOISE_DB, below_thr)
+    demand = np.asarray(plan.demand_mask, dtype=bool)
+    known = np.asarray(plan.best_rsrp, dtype=np.float32)
+    todo = demand & ~np.isfinite(known)
+    best = np.full(grid.n_cells, -np.inf, dtype=np.float64)
+    if todo.any() and len(sites):
+        deep = radio.model_copy(update={"threshold_dbm": floor, "uplink": False})
+        x = sites["x_m"].to_numpy(np.float64)
+        y = sites["y_m"].to_numpy(np.float64)
+        h = sites["height_m"].to_numpy(np.float64)
+        cls = sites["site_class"].to_numpy(str)
+        overrides = site_antenna_overrides(sites)
+        for name in ("macro", "micro"):
+            idx = np.flatnonzero(cls == name)
+            if idx.size == 0:
+                continue
+            pairs = max(1.0, math.pi * link_budget(deep, name).max_radius_m(float(h[idx].max())) ** 2 / grid.res**2)
+            step = max(1, int(CHUNK_PAIRS // pairs))
+            uplink_limit = link_budget(radio, name).uplink_limit_db
+            for start in range(0, idx.size, step):
+                part = idx[start : start + step]
+                kw: dict[str, Any] = {k: [v[i] for i in part.tolist()] if isinstance(v, list) else np.asarray(v)[part]
+                                      for k, v in overrides.items()}
+                cov = build_coverage(grid, x[part], y[part], h[part], cls[part], deep, cell_mask=todo,
+                                     terrain=terrain, **kw)
+                got = cov.best_server_of(np.arange(part.size)).ravel().astype(np.float64) - uplink_limit
+                np.fmax(best, got, out=best)
+    deep_2d = np.minimum(best, below_thr).reshape(grid.ny, grid.nx)
+    deep_2d = np.where(np.isfinite(deep_2d), deep_2d, floor)
+    full = np.where(np.isfinite(known) & demand, known, np.where(todo, deep_2d, np.nan)).astype(np.float32)
+    plan.extras["rsrp_dbm"] = full
+    plan.extras["rsrp_floor_dbm"] = float(floor)

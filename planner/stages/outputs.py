@@ -68,7 +68,14 @@ def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
     with atomic_dir(out_dir) as tmp:
         files: dict[str, Path] = dict(write_exports(plan, tmp))
         files.update(write_run_state(plan, tmp))  # boundary layer + cover_count.tif, for planner.io.runio.read_run
-        files["coverage"] = write_best_server_geotiff(plan.best_rsrp, plan.grid, tmp / "coverage.tif")
+        if "rsrp_dbm" not in plan.extras or "rsrp_floor_dbm" not in plan.extras:
+            # a plan assembled outside the pipeline (no terrain at hand): planner.pipeline attaches it
+            from planner.stages.assemble import attach_plan_rsrp
+
+            attach_plan_rsrp(plan)
+        files["coverage"] = write_best_server_geotiff(  # RSRP in every cell inside the boundary
+            plan.extras["rsrp_dbm"], plan.grid, tmp / "coverage.tif", threshold_dbm=plan.threshold_dbm,
+            floor_dbm=float(plan.extras["rsrp_floor_dbm"]))
         files.update(write_sinr_rasters(plan, tmp))  # sinr.tif, overlap.tif (planner.radio.interference)
         files["report"] = write_report(plan, tmp / "report.html")
         if plan.scenario.report.pdf:  # report.pdf through headless Chromium (planner.report.pdf)
