@@ -147,7 +147,7 @@ def test_calibration_shifts_the_coverage_matrix(tmp_path: Path) -> None:
     grid = Grid(0.0, 1000.0, 10.0, 100, 100, "EPSG:4547")
     x, y = np.array([300.0, 700.0]), np.array([500.0, 500.0])
     h, sc = np.array([30.0, 10.0]), np.array(["macro", "micro"])
-    same_sigma = RadioConfig(shadowing_sigma_db=6.0)
+    same_sigma = RadioConfig(shadowing_sigma_db=6.0, antenna="omni")
     cal = build_coverage(grid, x, y, h, sc, same_sigma.model_copy(update={"calibration": calib}))
     base = build_coverage(grid, x, y, h, sc, same_sigma)
     assert 0 < cal.nnz < base.nnz
@@ -185,3 +185,52 @@ def test_xlsx_and_geopackage_measurements(tiny: Path) -> None:
     a, b = calibrate(load_scenario(tiny), xlsx), calibrate(load_scenario(tiny), gpkg)
     assert a.fits["micro"].offset_db == pytest.approx(b.fits["micro"].offset_db, abs=1e-6)
     assert a.fits["micro"].n_bins > 700
+
+
+def test_sectors_predict_the_serving_sector_gain(tiny: Path) -> None:
+    """With sectors the prediction carries the serving sector's pattern gain toward each bin.
+
+    Synthetic samples around the two 3-sector towers (bearings 0/120/240°, 6° tilt): the model
+    median, plus the best-sector gain computed here with ``sector_gain_db``, − 3 dB + N(0, 6 dB).
+    The fit recovers the 3 dB offset and σ 6 dB; the same samples fitted with the peak gain
+    (``radio.antenna = "omni"``, the former behaviour) miss it by the mean pattern loss.
+    """
+    from planner.radio.antenna import sector_gain_db
+    from planner.radio.calibration import median_rsrp_dbm
+
+    tiny.write_text(tiny.read_text(encoding="utf-8") + '\n[radio]\nantenna = "sectors"\n'
+                    "[radio.macro_antenna]\ntilt_deg = 6.0\n", encoding="utf-8")
+    scenario = load_scenario(tiny)
+    sites = site_table(scenario, load_inputs(scenario))
+    towers = np.flatnonzero(sites.site_class == "macro")
+    assert towers.size == 2
+    rng = np.random.default_rng(5)
+    n = 3000
+    d = 0.0045
+    lon, lat = LON0 + rng.uniform(-d, d, n), LAT0 + rng.uniform(-d, d, n)
+    x, y = sites.to_metric(lon, lat)
+    site = towers[rng.integers(0, 2, n)]
+    dist = np.hypot(x - sites.x_m[site], y - sites.y_m[site])
+    ant = scenario.radio.macro_antenna
+    gain = np.max([sector_gain_db(x - sites.x_m[site], y - sites.y_m[site], 1.5 - sites.h_m[site], az, 6.0,
+                                  hpbw_h_deg=ant.hpbw_h_deg, hpbw_v_deg=ant.hpbw_v_deg, sla_v_db=ant.sla_v_db,
+                                  a_max_db=ant.front_to_back_db) for az in (0.0, 120.0, 240.0)], axis=0)
+    assert gain.mean() < -3.0  # the pattern matters: several dB on average
+    rsrp = median_rsrp_dbm(scenario.radio, "macro", dist, sites.h_m[site]) + gain - OFFSET_DB
+    rsrp += rng.normal(0.0, SIGMA_DB, n)
+    np.testing.assert_allclose(sites.pattern_gain_db(x, y, site), gain, atol=1e-9)
+    path = tiny.parent / "drive_sectors.csv"
+    frame = pd.DataFrame({"lon": lon, "lat": lat, "rsrp": np.round(rsrp, 2), "site_id": sites.ids[site]})
+    frame.to_csv(path, index=False)
+    fit = calibrate(scenario, path).fits["macro"]
+    assert fit.offset_db == pytest.approx(OFFSET_DB, abs=0.5)
+    assert fit.sigma_db == pytest.approx(SIGMA_DB, abs=0.5)
+    assert fit.rmse_db == pytest.approx(math.hypot(OFFSET_DB, SIGMA_DB), abs=0.5)
+    omni = calibrate(scenario.model_copy(update={"radio": scenario.radio.model_copy(update={"antenna": "omni"})}),
+                     path).fits["macro"]
+    assert omni.offset_db - OFFSET_DB > 2.5  # the peak gain overstates every bin off the boresight
+    # without named sites the serving site is the best predicted one, sector gain included (exact shortlist)
+    best = sites.best_site(x[:200], y[:200])
+    full = np.array([[sites.predict(x[i : i + 1], y[i : i + 1], np.array([j]))[0] for j in range(sites.ids.size)]
+                     for i in range(200)])
+    np.testing.assert_array_equal(best, np.argmax(full, axis=1))

@@ -9,7 +9,10 @@ predicts from its serving site (the named one, else the best predicted candidate
 
 with the class's TR 38.901 model (``PL = p·PL_LOS + (1 − p)·PL_NLOS`` under the LOS probability
 ``p``, all-NLOS when ``radio.los = "nlos"``), no penetration and no shadowing margin, and the
-site's peak antenna gain (omni; the sector pattern is not applied to the prediction). Per site
+site's peak antenna gain plus, with ``radio.antenna = "sectors"``, the pattern gain (≤ 0 dB) of
+its best sector toward the bin (the serving sector: the TR 38.901 Table 7.3-1 pattern after the
+eq. 7.1-7/7.1-8 rotation, the site's own ``azimuth_deg`` / ``tilt_deg`` columns or its class's
+antenna, as the coverage build uses them; flat ground). Per site
 class the extra path loss ``e = RSRP_pred − RSRP_meas`` is fitted by least squares as an offset
 (``e = a``) and as offset and slope (``e = a + b·log10(d / 1 m)``, reported only). ME, σ and RMSE
 are reported per class; the calibration file stores the offset and σ, which a scenario applies
@@ -44,6 +47,8 @@ RSRP_RANGE_DBM = (-160.0, -20.0)
 BIN_WAVELENGTHS = 40.0
 #: nearest distance used in the prediction (m); closer samples are clamped
 MIN_DISTANCE_M = 10.0
+#: with sectors, the sites of highest omni prediction evaluated first per point (:meth:`SiteTable.best_site`)
+BEST_SITE_SHORTLIST = 16
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,52 @@ class SiteTable:
     y_m: NDArray[np.float64]
     h_m: NDArray[np.float64]
     site_class: NDArray[Any]
+    #: per site, its own sector bearings (None: the class's), as the candidate column ``azimuth_deg``
+    azimuths: tuple[tuple[float, ...] | None, ...] | None = None
+    #: per site, its own mechanical downtilt (degrees; NaN: the class's), the column ``tilt_deg``
+    tilt_deg: NDArray[np.float64] | None = None
+
+    def pattern_gain_db(
+        self, x_m: NDArray[np.float64], y_m: NDArray[np.float64], site: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
+        """Pattern gain (dB, ≤ 0) of each point's site toward it: its best sector; 0 for omni sites.
+
+        With ``radio.antenna = "omni"`` every gain is 0 (the peak gain in every direction). Else
+        a site takes its own bearings (``azimuths``) or its class's (none when the class is omni),
+        and its mechanical tilt from :func:`planner.coverage.build.resolve_tilts` (its own
+        ``tilt_deg``, else the class's, ``"auto"`` resolved as in the coverage build).
+        """
+        from planner.coverage.build import resolve_tilts
+        from planner.radio.antenna import sector_gain_db
+
+        site = np.asarray(site, dtype=np.int64).ravel()
+        out = np.zeros(site.size, dtype=np.float64)
+        radio = self.radio
+        if radio.antenna != "sectors" or site.size == 0:
+            return out
+        used = np.unique(site)
+        own_tilt = None if self.tilt_deg is None else np.asarray(self.tilt_deg, dtype=np.float64)[used]
+        tilts = resolve_tilts(self.h_m[used], self.site_class[used], radio, own_tilt)
+        order = np.argsort(site, kind="stable")
+        bounds = np.searchsorted(site[order], used)
+        ends = np.append(bounds[1:], site.size)
+        for k, s in enumerate(used.tolist()):
+            ant = radio.macro_antenna if self.site_class[s] == "macro" else radio.micro_antenna
+            own = None if self.azimuths is None else self.azimuths[s]
+            bearings = tuple(own) if own else ant.bearings()
+            if not bearings:
+                continue  # omni
+            idx = order[bounds[k] : ends[k]]
+            dx, dy = x_m[idx] - self.x_m[s], y_m[idx] - self.y_m[s]
+            dz = float(radio.ue_height_m) - float(self.h_m[s])
+            gains = [
+                sector_gain_db(dx, dy, dz, az, float(tilts[k]), float(ant.electrical_tilt_deg),
+                               hpbw_h_deg=ant.hpbw_h_deg, hpbw_v_deg=ant.hpbw_v_deg, sla_v_db=ant.sla_v_db,
+                               a_max_db=ant.front_to_back_db)
+                for az in bearings
+            ]
+            out[idx] = np.max(np.vstack(gains), axis=0)
+        return out
 
     def to_metric(
         self, lon: NDArray[np.float64], lat: NDArray[np.float64]
@@ -157,27 +208,49 @@ class SiteTable:
             m = self.site_class[site] == c
             if m.any():
                 out[m] = median_rsrp_dbm(self.radio, c, d[m], self.h_m[site[m]])
-        return out
+        return out + self.pattern_gain_db(x_m, y_m, site)
 
     def best_site(self, x_m: NDArray[np.float64], y_m: NDArray[np.float64]) -> NDArray[np.int64]:
-        """Index of the candidate with the highest predicted median RSRP at each point (first on ties)."""
+        """Index of the candidate with the highest predicted median RSRP at each point (first on ties).
+
+        With sectors the prediction includes each site's best-sector gain (:meth:`pattern_gain_db`).
+        Since that gain is ≤ 0 dB, only the :data:`BEST_SITE_SHORTLIST` sites with the highest
+        omni prediction are evaluated first; a point where a site beyond them could still win
+        (its omni prediction above the best found) is evaluated over every site: exact.
+        """
         arg = np.zeros(x_m.size, np.int64)
-        step = max(1, 2_000_000 // max(self.ids.size, 1))  # ~2M point-site pairs at a time
+        n_sites = self.ids.size
+        step = max(1, 2_000_000 // max(n_sites, 1))  # ~2M point-site pairs at a time
+        sectors = self.radio.antenna == "sectors"
         for s0 in range(0, x_m.size, step):
             sl = slice(s0, s0 + step)
-            n = x_m[sl].size
-            best = np.full(n, -np.inf)
+            xs, ys = x_m[sl], y_m[sl]
+            n = xs.size
+            pred = np.full((n, n_sites), -np.inf)
             for c in SITE_CLASSES:
                 cols = np.flatnonzero(self.site_class == c)
                 if cols.size == 0:
                     continue
-                d = np.hypot(x_m[sl, None] - self.x_m[None, cols], y_m[sl, None] - self.y_m[None, cols])
-                pred = median_rsrp_dbm(self.radio, c, d, np.broadcast_to(self.h_m[cols], d.shape))
-                j = np.argmax(pred, axis=1)
-                v = pred[np.arange(n), j]
-                better = v > best
-                best[better] = v[better]
-                arg[sl][better] = cols[j[better]]
+                d = np.hypot(xs[:, None] - self.x_m[None, cols], ys[:, None] - self.y_m[None, cols])
+                pred[:, cols] = median_rsrp_dbm(self.radio, c, d, np.broadcast_to(self.h_m[cols], d.shape))
+            if not sectors:
+                arg[sl] = np.argmax(pred, axis=1)
+                continue
+            k = min(BEST_SITE_SHORTLIST, n_sites)
+            short = np.sort(np.argsort(-pred, axis=1, kind="stable")[:, :k], axis=1)  # column order: first on ties
+            rows = np.repeat(np.arange(n), k)
+            flat = short.ravel()
+            val = (pred[rows, flat] + self.pattern_gain_db(xs[rows], ys[rows], flat)).reshape(n, k)
+            j = np.argmax(val, axis=1)
+            best_val = val[np.arange(n), j]
+            out = short[np.arange(n), j]
+            if k < n_sites:
+                kth = -np.sort(-pred, axis=1)[:, k]  # the best omni prediction outside the shortlist
+                for r in np.flatnonzero(kth >= best_val).tolist():  # a site beyond it could win: all sites
+                    cols = np.arange(n_sites)
+                    full = pred[r] + self.pattern_gain_db(np.full(n_sites, xs[r]), np.full(n_sites, ys[r]), cols)
+                    out[r] = int(np.argmax(full))
+            arg[sl] = out
         return arg
 
 
@@ -280,7 +353,7 @@ def fit_measurements(sites: SiteTable, pts: pd.DataFrame, path: Path) -> Calibra
         m = ccls[site] == c
         if int(m.sum()) < 2:
             continue
-        pred = median_rsrp_dbm(sites.radio, c, d_bin[m], ch[site[m]])
+        pred = median_rsrp_dbm(sites.radio, c, d_bin[m], ch[site[m]]) + sites.pattern_gain_db(bx[m], by[m], site[m])
         model = (sites.radio.macro if c == "macro" else sites.radio.micro).model
         fits[c] = _fit(c, model, pred - brsrp[m], d_bin[m], n_points=len(pts))
     if not fits:

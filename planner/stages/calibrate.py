@@ -18,7 +18,9 @@ import shapely
 from planner._text import header_key
 from planner.errors import InputDataError, Problem
 from planner.geo.crs import choose_metric_crs
+from planner.geo.sector_columns import road_sector_bearings
 from planner.io.readers import read_vector
+from planner.radio.antenna import antenna_overrides
 from planner.radio.calibration import RSRP_RANGE_DBM, CalibrationResult, SiteTable, fit_measurements
 from planner.scenario import Scenario
 from planner.stages.inputs import InputLayers, load_inputs
@@ -48,7 +50,11 @@ def site_table(scenario: Scenario, layers: InputLayers) -> SiteTable:
     x, y = SiteTable(scenario.radio, crs, ids, empty, empty, h, cls).to_metric(
         cand.geometry.x.to_numpy(np.float64), cand.geometry.y.to_numpy(np.float64)
     )
-    return SiteTable(scenario.radio, crs, ids, x, y, h, cls)
+    cand, _ = road_sector_bearings(scenario, cand, x, y, crs)  # along_road classes: bearings of their roads
+    own = antenna_overrides(cand)  # the columns azimuth_deg / tilt_deg: the serving sector's gain with sectors
+    az = own.get("site_azimuths")
+    return SiteTable(scenario.radio, crs, ids, x, y, h, cls, azimuths=None if az is None else tuple(az),
+                     tilt_deg=own.get("site_tilt_deg"))
 
 
 def _column(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
