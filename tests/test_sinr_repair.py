@@ -110,7 +110,8 @@ def test_unrepaired_plan_violates_and_repair_meets(strip: Path) -> None:
     assert (s >= 6.0).mean() >= 0.95
     assert fixed.radio["interference"]["areas"][0]["sinr_ok"] >= 0.95
     # the bound stays the first solve's (valid for the constrained model too)
-    assert fixed.solution.bound <= 16.0 + 1e-9 and fixed.solution.status == "feasible"
+    bound = fixed.solution.bound
+    assert bound is not None and bound <= 16.0 + 1e-9 and fixed.solution.status == "feasible"
     assert "sinr repair" in fixed.timings
 
 

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from planner.errors import InputDataError, Problem
 from planner.geo.candidates import pole_groups
+from planner.geo.sector_columns import road_sector_bearings
 from planner.scenario import Scenario
 from planner.stages.grid import StudyArea
 from planner.stages.inputs import InputLayers, exclusion_rules
@@ -75,6 +76,8 @@ def locate_candidates(scenario: Scenario, inputs: InputLayers, area: StudyArea) 
     warnings += w
     groups = pole_groups(x_m, y_m, scenario.candidates.merge_within_m)
     cand_all = cand_all.assign(x_m=np.round(x_m, 3), y_m=np.round(y_m, 3), group=groups, forbidden=forbidden)
+    cand_all, w = road_sector_bearings(scenario, cand_all, x_m, y_m, crs)  # along_road classes: azimuth_deg
+    warnings += w
     return CandidateSites(cand_all, x_m, y_m, warnings)
 
 
