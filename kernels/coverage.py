@@ -447,3 +447,46 @@ def apply_sectors(
                 out_rsrp[k] = v
                 k += 1
         out_indptr[s + 1] = k
+
+
+@jit
+def merge_rows(
+    ip_a: NDArray[np.int64], idx_a: NDArray[np.integer[Any]], val_a: NDArray[np.float32],
+    ip_b: NDArray[np.int64], idx_b: NDArray[np.integer[Any]], val_b: NDArray[np.float32],
+    out_ip: NDArray[np.int64], out_idx: NDArray[np.integer[Any]], out_val: NDArray[np.float32],
+) -> None:
+    """Row-wise union of two CSR matrices with the same rows and ascending, disjoint cells per row.
+
+    Used to join the builds of cells with different penetration losses (disjoint cell masks).
+    ``out_*`` must hold ``ip_a[-1] + ip_b[-1]`` entries and ``n_rows + 1`` row bounds; each output
+    row lists its cells ascending (on a tie, which disjoint inputs never have, ``a`` first).
+    """
+    n = ip_a.size - 1
+    k = 0
+    out_ip[0] = 0
+    for s in range(n):
+        i = ip_a[s]
+        ie = ip_a[s + 1]
+        j = ip_b[s]
+        je = ip_b[s + 1]
+        while i < ie and j < je:
+            if idx_a[i] <= idx_b[j]:
+                out_idx[k] = idx_a[i]
+                out_val[k] = val_a[i]
+                i += 1
+            else:
+                out_idx[k] = idx_b[j]
+                out_val[k] = val_b[j]
+                j += 1
+            k += 1
+        while i < ie:
+            out_idx[k] = idx_a[i]
+            out_val[k] = val_a[i]
+            i += 1
+            k += 1
+        while j < je:
+            out_idx[k] = idx_b[j]
+            out_val[k] = val_b[j]
+            j += 1
+            k += 1
+        out_ip[s + 1] = k

@@ -98,6 +98,15 @@ DEFAULT_ANTENNAS: dict[str, SectorAntenna] = {
 }
 
 
+#: priority classes of ``[demand]`` (``planner.scenario`` re-exports it; tests/test_radio.py checks they agree)
+PriorityClass = Literal["airport", "rail_station", "transport_hub", "public_place", "park", "industrial_park",
+                        "central_urban", "highway", "other"]
+
+#: penetration loss (dB) per priority class where it is not ``radio.penetration_loss_db``: the outdoor
+#: classes, whose users stand on the road or in the open (TR 38.901 §7.4.3 O2I loss applies to indoor UEs only)
+DEFAULT_PENETRATION_BY_CLASS: dict[PriorityClass, float] = {"highway": 0.0, "park": 0.0}
+
+
 class RadioConfig(ScenarioModel):
     """Link budget parameters; defaults documented in README and ``planner.radio``."""
 
@@ -113,6 +122,12 @@ class RadioConfig(ScenarioModel):
     #: with threshold_dbm = −105 and 20 dB the criterion is indoor −105 dBm, i.e. an
     #: outdoor-equivalent −85 dBm (DOMAIN.md §1.7–1.8)
     penetration_loss_db: Annotated[float, Field(ge=0)] = 20.0
+    #: penetration loss (dB) of the cells of a priority class, in place of ``penetration_loss_db``
+    #: (the cells of no area and of classes not listed keep it). Default: the outdoor classes
+    #: ``highway`` and ``park`` 0 dB (users on the road or in the park, no wall); set e.g.
+    #: ``rail_station = 0`` for open platforms. A partial table keeps the other defaults.
+    penetration_by_class: dict[PriorityClass, Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: dict(DEFAULT_PENETRATION_BY_CLASS))
     #: shadow-fading σ (dB) for both LOS and NLOS; None = TR 38.901 per model and LOS state
     shadowing_sigma_db: Annotated[float, Field(ge=0)] | None = None
     #: RMa average street width W and building height h (m), TR 38.901 Table 7.4.1-1
@@ -178,6 +193,18 @@ class RadioConfig(ScenarioModel):
         if isinstance(value, dict) and isinstance(default, SiteClassRadio):
             return {**default.model_dump(), **value}
         return value
+
+    @field_validator("penetration_by_class", mode="before")
+    @classmethod
+    def _merge_penetration(cls, value: Any) -> Any:
+        """A partial table keeps the other classes' defaults (``rail_station = 0`` alone keeps parks at 0 dB)."""
+        if isinstance(value, dict):
+            return {**DEFAULT_PENETRATION_BY_CLASS, **value}
+        return value
+
+    def penetration_of(self, priority_class: str) -> float:
+        """Penetration loss (dB) of the cells of ``priority_class`` (``penetration_loss_db`` unless listed)."""
+        return float(self.penetration_by_class.get(priority_class, self.penetration_loss_db))  # type: ignore[call-overload]
 
     @field_validator("macro_antenna", "micro_antenna", mode="before")
     @classmethod

@@ -228,3 +228,20 @@ def test_delivered_edge_probability(los: str, want: tuple[float, float]) -> None
            link_budget(radio, "micro").delivered_edge_probability(10.0))
     assert got == pytest.approx(want, abs=2e-3)
     assert math.isnan(link_budget(radio, "macro", terrain=True).delivered_edge_probability(30.0))
+
+
+def test_penetration_by_class_table() -> None:
+    from planner.scenario import PRIORITY_CLASSES, scenario_from_dict
+    from planner.scenario_radio import PriorityClass
+
+    assert PriorityClass.__args__ == PRIORITY_CLASSES  # type: ignore[attr-defined]
+    r = RadioConfig()
+    assert r.penetration_by_class == {"highway": 0.0, "park": 0.0}
+    assert (r.penetration_of("park"), r.penetration_of("highway"), r.penetration_of("central_urban")) == (0.0, 0.0, 20.0)
+    base = {"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}}
+    sc = scenario_from_dict({**base, "radio": {"penetration_by_class": {"rail_station": 0}}})
+    assert sc.radio.penetration_by_class == {"highway": 0.0, "park": 0.0, "rail_station": 0.0}  # partial table merges
+    for table, key in (({"parks": 0}, "radio.penetration_by_class.parks"), ({"park": -1}, "radio.penetration_by_class.park")):
+        with pytest.raises(ScenarioError) as err:
+            scenario_from_dict({**base, "radio": {"penetration_by_class": table}})
+        assert f"[{key}]" in str(err.value)

@@ -200,6 +200,7 @@ def build_coverage(
     *,
     site_azimuths: Sequence[Sequence[float] | None] | None = None,
     site_tilt_deg: ArrayLike | None = None,
+    cell_penetration_db: ArrayLike | None = None,
 ) -> CoverageMatrix:
     """Coverage of every candidate site over the grid's demand cells (RSRP ≥ threshold).
 
@@ -228,6 +229,11 @@ def build_coverage(
         ``azimuth_deg``); None keeps the class's. Used with ``radio.antenna = "sectors"`` only.
     site_tilt_deg : array_like of float, optional
         Per site, its own mechanical downtilt (degrees; NaN keeps the class's). Same condition.
+    cell_penetration_db : array_like of float, shape (ny, nx), optional
+        Per cell, the penetration loss (dB) in place of ``radio.penetration_loss_db``
+        (``radio.penetration_by_class`` rasterised, :func:`cell_penetration`). The cells of each
+        distinct value are built as one pass with that loss (its own, larger radius for a lower
+        loss) and the rows joined; a grid of one value is one plain build.
 
     Returns
     -------
@@ -235,6 +241,9 @@ def build_coverage(
         CSR rows in the order of the sites; ``meta`` records the model, parameters, counts and
         timings.
     """
+    if cell_penetration_db is not None:
+        return _build_by_penetration(grid, x_m, y_m, h_m, site_class, radio, cell_mask, terrain, site_azimuths,
+                                     site_tilt_deg, cell_penetration_db)
     t_start = time.perf_counter()
     x, y, h, sc = site_arrays(x_m, y_m, h_m, site_class)
     n = x.size
@@ -371,12 +380,96 @@ def build_coverage(
     return CoverageMatrix(grid, indptr, indices, rsrp, meta)
 
 
+def cell_penetration(radio: RadioConfig, area_index: NDArray[np.integer[Any]],
+                     area_classes: Sequence[str]) -> NDArray[np.float64] | None:
+    """Per cell, the penetration loss (dB) of its priority area's class (``radio.penetration_by_class``).
+
+    ``area_index`` (ny, nx) holds each cell's area row (−1: none) and ``area_classes`` the class
+    of each area row. Cells of no area and of classes not listed get ``radio.penetration_loss_db``.
+    None when every cell has that default (the plain build).
+    """
+    default = float(radio.penetration_loss_db)
+    per_area = np.array([radio.penetration_of(c) for c in area_classes] + [default], dtype=np.float64)
+    if np.all(per_area == default):
+        return None
+    idx = np.asarray(area_index)
+    return per_area[np.where(idx >= 0, idx, len(area_classes))]
+
+
+def _build_by_penetration(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_class: ArrayLike,
+                          radio: RadioConfig, cell_mask: NDArray[np.bool_] | None, terrain: Terrain | None,
+                          site_azimuths: Sequence[Sequence[float] | None] | None, site_tilt_deg: ArrayLike | None,
+                          cell_penetration_db: ArrayLike) -> CoverageMatrix:
+    """:func:`build_coverage` with a penetration loss per cell: one build per distinct loss, rows joined."""
+    t_start = time.perf_counter()
+    pen = np.asarray(cell_penetration_db, dtype=np.float64)
+    if pen.shape != (grid.ny, grid.nx):
+        raise ValueError(f"cell_penetration_db has shape {pen.shape}, expected {(grid.ny, grid.nx)}")
+    if not (np.isfinite(pen).all() and (pen >= 0).all()):
+        raise ValueError("cell_penetration_db must be finite and >= 0 (dB)")
+    mask = np.ones((grid.ny, grid.nx), dtype=np.bool_) if cell_mask is None else np.asarray(cell_mask, dtype=np.bool_)
+    if mask.shape != (grid.ny, grid.nx):
+        raise ValueError(f"cell_mask has shape {mask.shape}, expected {(grid.ny, grid.nx)}")
+    default = float(radio.penetration_loss_db)
+    levels = np.unique(pen[mask])
+    if levels.size <= 1:  # one loss everywhere: the plain build with it
+        one = radio if not levels.size or float(levels[0]) == default else radio.model_copy(
+            update={"penetration_loss_db": float(levels[0])})
+        return build_coverage(grid, x_m, y_m, h_m, site_class, one, cell_mask, terrain, site_azimuths=site_azimuths,
+                              site_tilt_deg=site_tilt_deg)
+    # the tilts of the design budget (radio.penetration_loss_db), the same in every pass
+    tilts = resolve_tilts(h_m, site_class, radio, site_tilt_deg) if radio.antenna == "sectors" else site_tilt_deg
+    merged: CoverageMatrix | None = None
+    parts: list[dict[str, Any]] = []
+    main_meta: dict[str, Any] = {}
+    timings: dict[str, float] = {}
+    dropped = 0
+    for p in levels.tolist():
+        r_p = radio if p == default else radio.model_copy(update={"penetration_loss_db": float(p)})
+        sub = build_coverage(grid, x_m, y_m, h_m, site_class, r_p, mask & (pen == p), terrain,
+                             site_azimuths=site_azimuths, site_tilt_deg=tilts)
+        parts.append({"penetration_loss_db": float(p), "n_demand_cells": int(sub.meta["n_demand_cells"]),
+                      "nnz": int(sub.nnz), "radius_m_max": sub.meta["radius_m_max"]})
+        for k, v in sub.meta["timings_s"].items():
+            timings[k] = timings.get(k, 0.0) + float(v)
+        dropped += int(sub.meta["antenna"].get("pairs_dropped", 0))
+        if p == default or not main_meta:
+            main_meta = dict(sub.meta)
+        if merged is None:
+            merged = sub
+            continue
+        n = sub.n_sites
+        total = merged.nnz + sub.nnz
+        ip = np.empty(n + 1, dtype=np.int64)
+        idx = np.empty(total, dtype=merged.indices.dtype)
+        val = np.empty(total, dtype=np.float32)
+        _cov.merge_rows(merged.indptr, merged.indices, merged.rsrp, sub.indptr, sub.indices, sub.rsrp, ip, idx, val)
+        merged = CoverageMatrix(grid, ip, idx, val, {})
+    assert merged is not None
+    n_sites = merged.n_sites
+    main_meta.update({
+        "penetration": {"default_db": default, "by_class": dict(radio.penetration_by_class), "passes": parts},
+        "n_demand_cells": int(mask.sum()), "nnz": int(merged.nnz),
+        "cells_per_site_mean": round(float(merged.nnz) / n_sites, 2) if n_sites else 0.0,
+        "radius_m_max": max(float(q["radius_m_max"]) for q in parts),
+        "timings_s": {**{k: round(v, 4) for k, v in timings.items()}, "total_s": round(time.perf_counter() - t_start, 4)},
+    })
+    if isinstance(main_meta.get("antenna"), dict) and "pairs_dropped" in main_meta["antenna"]:
+        main_meta["antenna"] = {**main_meta["antenna"], "pairs_dropped": dropped}
+    return CoverageMatrix(grid, merged.indptr, merged.indices, merged.rsrp, main_meta)
+
+
 def coverage_radii(h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig,
-                   terrain: Terrain | None = None) -> NDArray[np.float64]:
+                   terrain: Terrain | None = None, cell_penetration_db: ArrayLike | None = None) -> NDArray[np.float64]:
     """Outer coverage radius (m; −1 = covers nothing) of each site, the one :func:`build_coverage` uses.
 
-    The Dask backend's halo (:mod:`planner.coverage.dask_backend`) is the largest of them.
+    The Dask backend's halo (:mod:`planner.coverage.dask_backend`) is the largest of them. With
+    ``cell_penetration_db`` the radius is that of its lowest loss (the farthest any cell is covered).
     """
+    if cell_penetration_db is not None:
+        low = float(np.min(cell_penetration_db))
+        if low != float(radio.penetration_loss_db):
+            radio = radio.model_copy(update={"penetration_loss_db": low})
     h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
     cls = (np.asarray(site_class).astype(str).ravel() == "micro").astype(np.int64)
     links = [link_budget(radio, c, terrain=terrain is not None) for c in SITE_CLASSES]

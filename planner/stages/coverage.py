@@ -26,6 +26,7 @@ def compute_coverage(
 ) -> tuple[CoverageMatrix, Terrain | None, list[str]]:
     """The coverage matrix of every candidate, the terrain it used (None without) and warnings."""
     from planner.coverage import build_coverage, build_terrain
+    from planner.coverage.build import cell_penetration
     from planner.geo.sector_columns import site_antenna_overrides
 
     warnings: list[str] = []
@@ -53,6 +54,10 @@ def compute_coverage(
                 )
     build: Any = build_coverage
     extra: dict[str, Any] = {}
+    # penetration loss per priority class (radio.penetration_by_class): outdoor classes without the wall
+    pen = cell_penetration(scenario.radio, area.demand.area_index, area.areas["class"].astype(str).tolist())
+    if pen is not None:
+        extra["cell_penetration_db"] = pen
     if scenario.compute.backend == "dask":  # the same matrix, bit for bit, built as tiles on a Dask cluster
         from planner.coverage.dask_backend import build_coverage_dask
 
