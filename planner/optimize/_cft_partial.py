@@ -53,6 +53,7 @@ from kernels.cft_greedy import core_rows
 from kernels.cft_partial import col_part, partial_chunk, partial_step, row_part, side_greedy, update_lambda_stall
 from kernels.greedy import drop_redundant, greedy_cover
 from planner._stop import check
+from planner.optimize._budget import OPS_PER_UNIT, Budget
 from planner.optimize._cft import ABS_EXIT, ALPHA, CORE_PER_ROW, EXIT_PERIOD, MIN_FIX, RC_SMALL, REL_EXIT, CftResult
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
@@ -64,6 +65,9 @@ HEUR_ITERS = 100
 #: CFT spread rule (λ0 = 0.1) 669 in 3,000 (area knapsacks make L(u) oscillate)
 LAMBDA0 = 2.0
 LAMBDA_PERIOD = 50
+#: subgradient steps of one phase 1 at most (the exit test below usually ends it sooner: over
+#: 300 steps the bound rose by less than 1 or than 0.1 %)
+MAX_ITERS = 5000
 #: Beasley's clipping of the direction (off: measured equal or better on demo_small)
 CLIP = False
 
@@ -191,7 +195,7 @@ class _PEngine:
         pm = self.pm
         cnt = pm.counts(sel)
         ok = cnt >= pm.k
-        self.work += 2 * pm.c_rows.size // 8 + pm.m
+        self.work += pm.c_rows.size + pm.m  # the sparse product above
         if not ((pm.hard & ~ok).any() or (pm.area_cover(ok) < pm.need).any()):
             return sel
         cov = pm.area_cover(ok)
@@ -209,6 +213,7 @@ class _PEngine:
     def offer(self, sel: NDArray[np.bool_]) -> bool:
         """Remove redundant columns from a plan (targets kept); keep it when feasible and the cheapest."""
         pm = self.pm
+        self.work += 2 * pm.c_rows.size + pm.m  # two sparse products (feasibility, counts)
         if not pm.feasible(sel):
             return False
         cnt = pm.counts(sel)
@@ -281,7 +286,7 @@ class _PEngine:
         core, lb = self.price(res, u, rc)
         best, best_u = lb, u.copy()
         active = int((res.k > 0).sum())
-        max_iters = 10 * max(active, 1)
+        max_iters = min(10 * max(active, 1), MAX_ITERS)
         period_cap = max(10, min(1000, active // 3))
         state = np.array([-math.inf, 0.0])
         lam, period, it = LAMBDA0, 10, 0
@@ -311,7 +316,7 @@ class _PEngine:
                 next_exit += EXIT_PERIOD
                 gain = best - prev_exit
                 prev_exit = best
-                if gain < ABS_EXIT and gain < REL_EXIT * max(abs(best), 1e-9):
+                if gain < ABS_EXIT or gain < REL_EXIT * max(abs(best), 1e-9):
                     break
         return best, best_u, core
 
@@ -466,3 +471,81 @@ def cft_partial_solve(red: Reduced, side: Side, *, work_limit: int, seed: int = 
                   "root_bound": float(root[0]) if root is not None else 0.0})
     return CftResult(eng.best if feasible else np.zeros(pm.n, bool), float(eng.best_val), float(bound), feasible,
                      eng.work, stats)
+
+
+def cft_partial_applies(red: Reduced, side: Side, mode: str) -> bool:
+    """Whether :func:`cft_partial_improve` models a reduced problem exactly: min cost with partial
+    targets or side constraints (groups, conflicts, caps); no budget or site count (those are
+    max-coverage keys). Full covers without side constraints go to :mod:`planner.optimize._cft`.
+    """
+    return (mode == "min_cost" and red.n_cols > 0 and red.a.shape[0] > 0 and side.max_sites < 0
+            and not np.isfinite(side.budget) and (not bool(red.hard.all()) or side.has_side))
+
+
+def cft_partial_improve(red: Reduced, side: Side, inc: NDArray[np.bool_] | None, budget: Budget, seed: int,
+                        stats: dict[str, Any], share: float) -> tuple[NDArray[np.bool_] | None, float]:
+    """The engine as a stage of :func:`planner.optimize.solve` (models of :func:`cft_partial_applies`).
+
+    Runs on ``share`` of ``budget`` (at most one refinement cycle without a cheaper plan),
+    records its work as stage ``"cft"`` and ``stats["cft"]``, and returns the cheaper of
+    ``inc`` (None: the greedy found no plan) and its plan (None when neither exists), with its
+    lower bound in reduced cost units (``-inf`` when it has none).
+    """
+    t0 = time.perf_counter()
+    res = cft_partial_solve(red, side, work_limit=int(budget.ops(share)), seed=seed, incumbent=inc,
+                            wall_limit_s=budget.seconds_left(), max_stale_cycles=1)
+    cut = bool(res.stats.get("time_limited", False))
+    stats["cft"] = {"objective": res.objective if res.feasible else None, "bound": res.bound, "work": res.work,
+                    "passes": res.stats.get("passes", 0), "root_bound": res.stats.get("root_bound"),
+                    "time_limited": cut, "seconds": round(time.perf_counter() - t0, 3)}
+    budget.spend("cft", res.work / OPS_PER_UNIT)
+    if cut:
+        budget.limited("cft")
+    sel = inc
+    if res.feasible and (inc is None or res.objective < float(side.cost[inc].sum()) - 1e-9):
+        sel = res.selected
+    return sel, (res.bound if math.isfinite(res.bound) else -math.inf)
+
+
+#: share of :func:`planner.optimize.solve`'s work budget given to the engine (the local
+#: search's share: the local searches do not run on models with side constraints)
+CFT_PARTIAL_SHARE = 0.3
+
+
+def warm_up_partial() -> None:
+    """Compile (or load from numba's cache) the kernels on a 6-row model with a partial target,
+    a pole group, a conflict and a type cap (called by :func:`planner.optimize._cft.warm_up_cft`).
+    """
+    from planner.optimize._reduce import reduce_problem
+    from planner.optimize._side import side_of
+    from planner.optimize.problem import CoverageProblem
+
+    n = 6
+    rows = np.r_[np.arange(n), (np.arange(n) + 1) % n]
+    a = sp.csr_matrix((np.ones(2 * n), (rows, np.tile(np.arange(n), 2))), shape=(n, n))
+    p = CoverageProblem(a=a, cost=np.arange(1.0, n + 1.0), row_weight=np.ones(n), row_area=np.r_[0, 0, 0, 1, 1, 1],
+                        row_k=np.r_[1, 1, 1, 1, 1, 2], area_target=np.array([1.0, 0.6]), area_names=["a", "b"],
+                        col_group=np.r_[0, 0, -1, -1, -1, -1], col_type=np.array(["x", "x", "y", "y", "y", "y"]),
+                        conflicts=np.array([[2, 4]]), type_caps={"y": 3})
+    red = reduce_problem(p, "min_cost", dominance=False)
+    if red.n_cols and red.a.shape[0]:
+        cft_partial_solve(red, side_of(p, red, "min_cost"), work_limit=200_000)
+
+
+def cft_partial_stage(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], ok: bool, greedy_done: bool,
+                      lb: float, budget: Budget, seed: int,
+                      stats: dict[str, Any]) -> tuple[NDArray[np.bool_], bool, float]:
+    """The stage :func:`planner.optimize.solve` runs after its heuristics: ``(plan, whether it meets
+    every target, bound)``.
+
+    The engine runs (:func:`cft_partial_improve`, :data:`CFT_PARTIAL_SHARE`) on min-cost models
+    of :func:`cft_partial_applies` that have side constraints (the local searches skip them) or
+    on which the finished greedy found no plan; otherwise ``(sel, ok, lb)`` come back unchanged.
+    ``lb``: the bound so far (reduced cost units); the larger one is returned.
+    """
+    if not (cft_partial_applies(red, side, mode) and ((ok and side.has_side) or (greedy_done and not ok))):
+        return sel, ok, lb
+    p_sel, p_lb = cft_partial_improve(red, side, sel if ok else None, budget, seed, stats, CFT_PARTIAL_SHARE)
+    if p_sel is not None:
+        sel, ok = p_sel, True
+    return sel, ok, max(lb, p_lb)

@@ -20,6 +20,7 @@ from planner.optimize._budget import (
     resolve_work,
 )
 from planner.optimize._cft import cft_applies, cft_improve, warm_up_cft
+from planner.optimize._cft_partial import cft_partial_stage
 from planner.optimize._exact import (  # noqa: F401  (re-exported: the stage constants live there)
     CORE_MIN_COLS,
     DTIME_PER_S,
@@ -300,8 +301,10 @@ def solve(
     cft_lb = -math.inf  # full-cover min-cost models: the CFT engine's cover and Lagrangian bound (planner.optimize._cft)
     if g_ok and cft_applies(red, side, mode):
         g_sel, cft_lb = cft_improve(red, side, g_sel, budget, seed, stats)
-        if cft_lb >= float(side.cost[g_sel].sum()) - 1e-9 * max(1.0, float(side.cost[g_sel].sum())):
-            return finish("optimal", g_sel, base_cost + float(side.cost[g_sel].sum()), "cft")
+    # partial targets with side constraints, or no greedy plan: planner.optimize._cft_partial
+    g_sel, g_ok, cft_lb = cft_partial_stage(red, side, mode, g_sel, g_ok, greedy_done, cft_lb, budget, seed, stats)
+    if g_ok and cft_lb >= float(side.cost[g_sel].sum()) - 1e-9 * max(1.0, float(side.cost[g_sel].sum())):
+        return finish("optimal", g_sel, base_cost + float(side.cost[g_sel].sum()), "cft")
     if backend == "greedy" or red.n_cols == 0:
         if mode == "min_cost" and not g_ok:
             reason = ("the greedy ran out of its work budget before meeting every target (raise solver.time_limit_s "
