@@ -1,5 +1,10 @@
-"""sites.kmz (offline icons, language, folders, KML 2.2 element order) and sites.dxf (layers per
+"""sites.kmz (offline icons, language, folders, KML 2.2 schema-valid) and sites.dxf (layers per
 language, one block reference with attributes per site, one CJK text style, audit clean).
+
+The KML is validated with lxml against the OGC KML 2.2 schema (``ogckml22.xsd`` 2008-01-23 and
+the two schemas it imports, ``atom-author-link.xsd`` and OASIS ``xAL.xsd``) as the pinned
+``pykml`` package ships them (imports pointing at the local copies; README, "Outputs of a run"),
+with network access off: nothing is fetched while the tests run.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from pathlib import Path
 import ezdxf
 import numpy as np
 import pytest
+from lxml import etree
 
 from planner.io.dxf import BLOCK, LAYERS, TAGS, write_sites_dxf
-from planner.io.kmz import write_sites_kmz
+from planner.io.kmz import kml_document, write_sites_kmz
 from tests.report_fixtures import make_plan
 
 NS = {"k": "http://www.opengis.net/kml/2.2"}
@@ -99,3 +105,51 @@ def test_dxf_layers_blocks_attributes_and_styles(tmp_path: Path, language: str) 
         assert ref.dxf.layer == LAYERS[language][r["build_mode"]]
         assert mode == (r["build_mode"] if language == "zh" else mode)
     assert write_sites_dxf(plan, tmp_path / "b.dxf").read_bytes() == path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def kml_schema() -> etree.XMLSchema:
+    """The OGC KML 2.2 schema, loaded from the pinned pykml package without network access."""
+    from importlib.resources import files
+
+    xsd = files("pykml") / "schemas" / "ogckml22.xsd"
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    return etree.XMLSchema(etree.parse(str(xsd), parser))
+
+
+def _valid(schema: etree.XMLSchema, kml: bytes) -> list[str]:
+    doc = etree.fromstring(kml, etree.XMLParser(no_network=True, resolve_entities=False))
+    return [] if schema.validate(doc) else [f"line {e.line}: {e.message}" for e in schema.error_log]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_kmz_and_kml_are_kml22_schema_valid(tmp_path: Path, language: str, kml_schema: etree.XMLSchema) -> None:
+    plan = make_plan(tmp_path, language=language)
+    with zipfile.ZipFile(write_sites_kmz(plan, tmp_path / "sites.kmz")) as zf:
+        assert _valid(kml_schema, zf.read("doc.kml")) == []
+    assert _valid(kml_schema, kml_document(plan, icons=False).encode("utf-8")) == []  # the standalone sites.kml
+    # the check can fail: a Placemark whose name follows its styleUrl breaks the schema's sequence
+    bad = re.sub(r"<name>([^<]*)</name>(<description>[^<]*</description><styleUrl>[^<]*</styleUrl>)",
+                 r"\2<name>\1</name>", kml_document(plan), count=1)
+    assert bad != kml_document(plan) and _valid(kml_schema, bad.encode("utf-8"))
+
+
+def test_phased_plan_kmz_has_a_folder_per_phase(tmp_path: Path, kml_schema: etree.XMLSchema) -> None:
+    plan = make_plan(tmp_path)
+    phase = np.where(np.arange(len(plan.sites)) % 3 == 0, "2021", "2020")
+    phase[-1] = ""  # a site no phase lists (e.g. on air before the plan)
+    plan.sites["phase"] = phase
+    kml = kml_document(plan)
+    assert _valid(kml_schema, kml.encode("utf-8")) == []
+    sites = ET.fromstring(kml.encode("utf-8")).find("k:Document", NS).findall("k:Folder", NS)[2]  # type: ignore[union-attr]
+    per_phase = sites.findall("k:Folder", NS)
+    names = [f.findtext("k:name", namespaces=NS) for f in per_phase]
+    counts = {p: int((phase == p).sum()) for p in ("2020", "2021", "")}
+    assert names == [f"建设期 2020 ({counts['2020']})", f"建设期 2021 ({counts['2021']})", f"建设期 — ({counts['']})"]
+    for folder, p in zip(per_phase, ("2020", "2021", ""), strict=True):
+        marks = list(folder.iter(f"{{{NS['k']}}}Placemark"))
+        assert len(marks) == counts[p] and folder.findall("k:Folder", NS)  # 建设方式 sub-folders inside
+        if p:
+            values = {d.findtext("k:value", namespaces=NS) for m in marks for d in m.iter(f"{{{NS['k']}}}Data")
+                      if d.get("name") == "建设期"}
+            assert values == {p}

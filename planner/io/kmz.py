@@ -18,10 +18,12 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from planner._text import XML_ILLEGAL
@@ -83,7 +85,6 @@ def kml_document(plan: Plan, *, icons: bool = True) -> str:
     """
     lang = plan.scenario.report.language
     t = texts(lang)
-    zh = lang != "en"
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
            f"<name>{_text(plan.scenario.report.title or plan.scenario.scenario.name)}</name>",
            f"<description>{_text(t['disclaimer'])}</description>"]
@@ -118,15 +119,38 @@ def kml_document(plan: Plan, *, icons: bool = True) -> str:
         out.append(f"<Placemark><name>{_text(names[i])}</name><description>{_text(desc)}</description>"
                    f"<styleUrl>#area</styleUrl>{rings}</Placemark>")
     out.append("</Folder>")
-    # selected sites, one sub-folder per 建设方式
+    # selected sites, one sub-folder per 建设方式 (inside one folder per 建设期 for a phased plan)
     rec = site_records(plan)
     geo = plan.sites.geometry.to_crs("EPSG:4490")
     lons, lats = geo.x.to_numpy(np.float64), geo.y.to_numpy(np.float64)
     modes = rec["build_mode"].astype(str).to_numpy() if len(rec) else np.zeros(0, dtype=str)
-    out.append(f"<Folder><name>{_text(t['layer_selected'])}</name>")
     rows = rec.to_dict("records")
-    for mode in [*BUILD_MODES, *sorted(set(modes.tolist()) - set(BUILD_MODES))]:
-        idx = np.flatnonzero(modes == mode)
+    out.append(f"<Folder><name>{_text(t['layer_selected'])}</name>")
+    phases = rec["phase"].astype(str).to_numpy() if "phase" in rec.columns and len(rec) else None
+    if phases is None or not any(phases.tolist()):
+        out += _mode_folders(np.arange(len(rows)), rows, modes, lons, lats, lang)
+    else:
+        order = [p.name for p in plan.scenario.phases]
+        present = set(phases.tolist())
+        extra = sorted(present - set(order) - {""})
+        for ph in [*(p for p in order if p in present), *extra, *([""] if "" in present else [])]:
+            idx = np.flatnonzero(phases == ph)
+            title = f"{t['phase']} {ph}" if ph else f"{t['phase']} —"
+            out.append(f"<Folder><name>{_text(title)} ({idx.size})</name>")
+            out += _mode_folders(idx, rows, modes, lons, lats, lang)
+            out.append("</Folder>")
+    out.append("</Folder></Document></kml>")
+    return "\n".join(out) + "\n"
+
+
+def _mode_folders(sel: NDArray[np.int64], rows: list[dict[str, Any]], modes: NDArray[np.str_], lons: NDArray[np.float64],
+                  lats: NDArray[np.float64], lang: str) -> list[str]:
+    """One KML ``Folder`` per 建设方式 holding the placemarks of the sites ``sel`` (indices into ``rows``)."""
+    t = texts(lang)
+    zh = lang != "en"
+    out: list[str] = []
+    for mode in [*BUILD_MODES, *sorted(set(modes[sel].tolist()) - set(BUILD_MODES))]:
+        idx = sel[modes[sel] == mode]
         if not idx.size:
             continue
         slug = ICONS.get(mode, ("new", (0, 0, 0)))[0]
@@ -151,14 +175,15 @@ def kml_document(plan: Plan, *, icons: bool = True) -> str:
                 elif col in ("height_m", "cost"):
                     v = f"{float(v):g}"
                 fields.append(f'<Data name="{_text(t[key])}"><value>{_text(v)}</value></Data>')
+            if r.get("phase"):
+                fields.append(f'<Data name="{_text(t["phase"])}"><value>{_text(r["phase"])}</value></Data>')
             out.append(f"<Placemark><name>{_text(r['site_code'])}</name>"
                        f"<description>{_text(r['name'])} · {_text(label(TYPE_LABELS, lang, r['type']))} · "
                        f"{_text(label(MODE_LABELS, lang, mode))}</description>"
                        f"<styleUrl>#site-{slug}</styleUrl><ExtendedData>{''.join(fields)}</ExtendedData>"
                        f"<Point><coordinates>{lons[j]:.8f},{lats[j]:.8f},0</coordinates></Point></Placemark>")
         out.append("</Folder>")
-    out.append("</Folder></Document></kml>")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def write_sites_kmz(plan: Plan, path: str | Path) -> Path:
