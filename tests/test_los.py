@@ -18,7 +18,9 @@ from planner.coverage import Grid, build_terrain
 from planner.errors import InputDataError
 
 
-def ref_los(dsm: np.ndarray, x0: float, y0: float, res: float, a: tuple[float, float, float], b: tuple[float, float, float]) -> bool:
+def ref_los(
+    dsm: np.ndarray, x0: float, y0: float, res: float, a: tuple[float, float, float], b: tuple[float, float, float]
+) -> bool:
     """Slow reference: clip the segment against every cell of its bounding box (Liang–Barsky).
 
     A cell the segment crosses (other than the two end cells) blocks when its surface is above
@@ -108,8 +110,18 @@ def from_origin(west: float, north: float, xres: float, yres: float) -> Affine:
 
 
 def _write_dem(path: Path, data: np.ndarray, crs: str, transform: object, nodata: float | None = None) -> Path:
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
-                       dtype="float32", crs=crs, transform=transform, nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=data.shape[1],
+        height=data.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
         dst.write(data.astype(np.float32), 1)
     return path
 
@@ -120,9 +132,15 @@ def test_build_terrain_reprojects_dem_and_rasterises_buildings(tmp_path: Path) -
     xs = 499_900.0 + (np.arange(140) + 0.5) * 10.0
     ramp = np.tile((xs - 499_900.0) * 0.01, (120, 1))
     dem_path = _write_dem(tmp_path / "dem.tif", ramp, "EPSG:4547", from_origin(499_900.0, 3_376_100.0, 10.0, 10.0))
-    bl = gpd.GeoDataFrame({"height_m": [30.0, None, None], "levels": [None, 6, None]},
-                          geometry=[box(500_100, 3_375_500, 500_200, 3_375_600), box(500_400, 3_375_300, 500_460, 3_375_360),
-                                    box(500_700, 3_375_500, 500_760, 3_375_560)], crs="EPSG:4547").to_crs("EPSG:4490")
+    bl = gpd.GeoDataFrame(
+        {"height_m": [30.0, None, None], "levels": [None, 6, None]},
+        geometry=[
+            box(500_100, 3_375_500, 500_200, 3_375_600),
+            box(500_400, 3_375_300, 500_460, 3_375_360),
+            box(500_700, 3_375_500, 500_760, 3_375_560),
+        ],
+        crs="EPSG:4547",
+    ).to_crs("EPSG:4490")
     terrain = build_terrain(grid, dem_path, bl)
     cx = grid.x0 + (np.arange(grid.nx) + 0.5) * grid.res
     np.testing.assert_allclose(terrain.dem[5], (cx - 499_900.0) * 0.01, atol=1e-3)
@@ -136,7 +154,9 @@ def test_dem_holes_are_filled_with_a_warning(tmp_path: Path) -> None:
     grid = Grid(500_000.0, 3_376_000.0, 20.0, 30, 30, "EPSG:4547")
     data = np.full((60, 60), 25.0)
     data[20:25, 20:25] = -32768
-    path = _write_dem(tmp_path / "holes.tif", data, "EPSG:4547", from_origin(500_000.0, 3_376_000.0, 10.0, 10.0), nodata=-32768)
+    path = _write_dem(
+        tmp_path / "holes.tif", data, "EPSG:4547", from_origin(500_000.0, 3_376_000.0, 10.0, 10.0), nodata=-32768
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         terrain = build_terrain(grid, path)
@@ -146,7 +166,9 @@ def test_dem_holes_are_filled_with_a_warning(tmp_path: Path) -> None:
 
 def test_dem_outside_the_grid_is_an_input_error(tmp_path: Path) -> None:
     grid = Grid(500_000.0, 3_376_000.0, 20.0, 30, 30, "EPSG:4547")
-    path = _write_dem(tmp_path / "far.tif", np.ones((10, 10)), "EPSG:4547", from_origin(600_000.0, 3_376_000.0, 10.0, 10.0))
+    path = _write_dem(
+        tmp_path / "far.tif", np.ones((10, 10)), "EPSG:4547", from_origin(600_000.0, 3_376_000.0, 10.0, 10.0)
+    )
     with pytest.raises(InputDataError, match="covers only"):
         build_terrain(grid, path)
     nocrs = _write_dem(tmp_path / "nocrs.tif", np.ones((10, 10)), None, from_origin(0, 10, 1, 1))  # type: ignore[arg-type]

@@ -25,8 +25,14 @@ from planner.radio.interference import (
 from planner.scenario import RadioConfig, scenario_from_dict
 
 
-def ref_sinr(rows_cells: list[list[tuple[int, float]]], n_cells: int, eta: float, noise_dbm: float, window: float,
-             min_best: float) -> tuple[list[float], list[float], list[int]]:
+def ref_sinr(
+    rows_cells: list[list[tuple[int, float]]],
+    n_cells: int,
+    eta: float,
+    noise_dbm: float,
+    window: float,
+    min_best: float,
+) -> tuple[list[float], list[float], list[int]]:
     """Per cell from lists of (cell, dBm) per site, with the math module only."""
     per_cell: list[list[float]] = [[] for _ in range(n_cells)]
     for row in rows_cells:
@@ -124,7 +130,7 @@ def test_interference_reaches_beyond_the_coverage_radius() -> None:
     radio = RadioConfig()
     x, y, h = [10.0, 1010.0], [1990.0, 1990.0], [30.0, 30.0]
     design = build_coverage(grid, x, y, h, ["macro", "macro"], radio)
-    covered = [set(design.indices[design.indptr[s]:design.indptr[s + 1]].tolist()) for s in range(2)]
+    covered = [set(design.indices[design.indptr[s] : design.indptr[s + 1]].tolist()) for s in range(2)]
     res = plan_sinr(grid, x, y, h, ["macro", "macro"], radio)
     alone = plan_sinr(grid, x[:1], y[:1], h[:1], ["macro"], radio)
     # the cell 600 m from site 0 and 400 m from site 1 is covered by neither, yet both are received there
@@ -165,8 +171,10 @@ def test_area_statistics() -> None:
     assert every["name"] == "all" and every["cells"] == 4 and every["sinr_ok"] == 0.5 and every["polluted"] == 0.5
 
 
-@pytest.mark.parametrize(("key", "value"), [("noise_figure_db", -1.0), ("load_factor", 1.5), ("load_factor", -0.1),
-                                            ("overlap_window_db", -2.0)])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("noise_figure_db", -1.0), ("load_factor", 1.5), ("load_factor", -0.1), ("overlap_window_db", -2.0)],
+)
 def test_bad_radio_keys_name_key_and_fix(key: str, value: float) -> None:
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}, "radio": {key: value}})
@@ -194,23 +202,48 @@ def test_chunked_equals_one_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
     np.testing.assert_array_equal(whole.overlap, parts.overlap)
     assert whole.meta["nnz"] == parts.meta["nnz"]
     # and the chunked form equals the one-matrix kernel
-    power = build_coverage(grid, x, y, h, cls, RadioConfig().model_copy(
-        update={"edge_probability": 0.5, "threshold_dbm": noise_per_re_dbm(30, 7.0) - 10.0}))
-    one = sinr_of_matrix(power, np.arange(n), noise_dbm=noise_per_re_dbm(30, 7.0), load_factor=0.5, window_db=6.0,
-                         min_best_dbm=-105.0)
+    power = build_coverage(
+        grid,
+        x,
+        y,
+        h,
+        cls,
+        RadioConfig().model_copy(update={"edge_probability": 0.5, "threshold_dbm": noise_per_re_dbm(30, 7.0) - 10.0}),
+    )
+    one = sinr_of_matrix(
+        power, np.arange(n), noise_dbm=noise_per_re_dbm(30, 7.0), load_factor=0.5, window_db=6.0, min_best_dbm=-105.0
+    )
     np.testing.assert_allclose(one.sinr_db, whole.sinr_db, atol=1e-3, equal_nan=True)
     np.testing.assert_array_equal(one.overlap, whole.overlap)
 
 
 def test_cli_bad_radio_values_exit_2(tiny: Path, tmp_path: Path) -> None:
-    """`planner run` with a negative noise figure and an azimuth outside 0-360: exit 2, each key and its fix, nothing written."""
+    """`planner run` with a negative noise figure and an azimuth outside 0-360: exit 2, each key and its fix.
+
+    Nothing is written.
+    """
     import subprocess
     import sys
 
     out = tmp_path / "never"
-    r = subprocess.run([sys.executable, "-m", "planner.cli", "run", str(tiny), "--out", str(out),
-                        "--set", "radio.noise_figure_db=-1", "--set", "radio.macro_antenna.azimuths_deg=[0, 120, 400]"],
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "planner.cli",
+            "run",
+            str(tiny),
+            "--out",
+            str(out),
+            "--set",
+            "radio.noise_figure_db=-1",
+            "--set",
+            "radio.macro_antenna.azimuths_deg=[0, 120, 400]",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 2
     assert "radio.noise_figure_db" in r.stderr and "UE noise figure" in r.stderr
     assert "radio.macro_antenna.azimuths_deg" in r.stderr and "one bearing per sector" in r.stderr

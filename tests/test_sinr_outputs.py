@@ -65,8 +65,10 @@ def test_sinr_and_overlap_geotiffs(tmp_path: Path) -> None:
     assert write_sinr_rasters(plan, tmp_path / "again") == {}
 
 
-@pytest.mark.parametrize(("language", "title", "all_label"), [("zh", "下行 SS-SINR 与重叠覆盖", "全部规划区"),
-                                                              ("en", "Downlink SS-SINR and overlap", "Whole planning area")])
+@pytest.mark.parametrize(
+    ("language", "title", "all_label"),
+    [("zh", "下行 SS-SINR 与重叠覆盖", "全部规划区"), ("en", "Downlink SS-SINR and overlap", "Whole planning area")],
+)
 def test_report_section(language: str, title: str, all_label: str) -> None:
     plan = _with_sinr(language)
     sec = sinr_section(plan, language)

@@ -32,12 +32,23 @@ from planner.radio.antenna import antenna_overrides
 from planner.scenario import Scenario
 
 #: header (as :func:`planner._text.header_key` gives it) → column
-ALIASES = {"azimuth_deg": "azimuth_deg", "azimuth": "azimuth_deg", "方位角": "azimuth_deg",
-           "tilt_deg": "tilt_deg", "tilt": "tilt_deg", "downtilt": "tilt_deg", "下倾角": "tilt_deg"}
+ALIASES = {
+    "azimuth_deg": "azimuth_deg",
+    "azimuth": "azimuth_deg",
+    "方位角": "azimuth_deg",
+    "tilt_deg": "tilt_deg",
+    "tilt": "tilt_deg",
+    "downtilt": "tilt_deg",
+    "下倾角": "tilt_deg",
+}
 MAX_SECTORS = 6
 #: header → the road-bearing column
-ROAD_ALIASES = {"road_bearing_deg": "road_bearing_deg", "road_bearing": "road_bearing_deg",
-                "道路方位角": "road_bearing_deg", "道路走向": "road_bearing_deg"}
+ROAD_ALIASES = {
+    "road_bearing_deg": "road_bearing_deg",
+    "road_bearing": "road_bearing_deg",
+    "道路方位角": "road_bearing_deg",
+    "道路走向": "road_bearing_deg",
+}
 #: a pole farther than this from every basemap line gets no road bearing (m)
 ROAD_MAX_DISTANCE_M = 60.0
 TILT_RANGE = (-10.0, 30.0)
@@ -53,8 +64,15 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_sector_columns(df: pd.DataFrame, lower: dict[str, str], src: str, scenario: Scenario,
-                         label: Any, problems: list[Problem], warnings: list[str]) -> list[str]:
+def parse_sector_columns(
+    df: pd.DataFrame,
+    lower: dict[str, str],
+    src: str,
+    scenario: Scenario,
+    label: Any,
+    problems: list[Problem],
+    warnings: list[str],
+) -> list[str]:
     """Validate and normalise the antenna columns of the candidate table, in place.
 
     Parameters
@@ -97,9 +115,15 @@ def parse_sector_columns(df: pd.DataFrame, lower: dict[str, str], src: str, scen
             except ValueError:
                 nums = []
             if not nums or len(nums) > MAX_SECTORS or not all(math.isfinite(a) and 0.0 <= a < 360.0 for a in nums):
-                problems.append(Problem(f"azimuth_deg {text!r} is not a list of 1–{MAX_SECTORS} bearings from 0 to < 360°",
-                                        src, label(df, i), "write the sector bearings in compass degrees, e.g. 0/120/240 "
-                                        "(one per sector), or leave the cell empty for the class default"))
+                problems.append(
+                    Problem(
+                        f"azimuth_deg {text!r} is not a list of 1–{MAX_SECTORS} bearings from 0 to < 360°",
+                        src,
+                        label(df, i),
+                        "write the sector bearings in compass degrees, e.g. 0/120/240 "
+                        "(one per sector), or leave the cell empty for the class default",
+                    )
+                )
                 out.append("")
                 continue
             out.append("/".join(f"{a:g}" for a in nums))
@@ -117,9 +141,15 @@ def parse_sector_columns(df: pd.DataFrame, lower: dict[str, str], src: str, scen
             except ValueError:
                 t = float("nan")
             if not (math.isfinite(t) and lo <= t <= hi):
-                problems.append(Problem(f"tilt_deg {text!r} is not a downtilt from {lo:g} to {hi:g}°", src, label(df, i),
-                                        "write the mechanical downtilt in degrees (positive = down, macros 3–10), "
-                                        "or leave the cell empty for the class default"))
+                problems.append(
+                    Problem(
+                        f"tilt_deg {text!r} is not a downtilt from {lo:g} to {hi:g}°",
+                        src,
+                        label(df, i),
+                        "write the mechanical downtilt in degrees (positive = down, macros 3–10), "
+                        "or leave the cell empty for the class default",
+                    )
+                )
                 t = float("nan")
             tilts.append(t)
         df["tilt_deg"] = np.asarray(tilts, dtype=np.float64)
@@ -140,15 +170,23 @@ def parse_sector_columns(df: pd.DataFrame, lower: dict[str, str], src: str, scen
             except ValueError:
                 b = float("nan")
             if not (math.isfinite(b) and 0.0 <= b < 360.0):
-                problems.append(Problem(f"road_bearing_deg {text!r} is not a bearing from 0 to < 360°", src,
-                                        label(df, i), "write the road's direction in compass degrees (e.g. 45 for a "
-                                        "road running north-east), or leave the cell empty to use inputs.basemap"))
+                problems.append(
+                    Problem(
+                        f"road_bearing_deg {text!r} is not a bearing from 0 to < 360°",
+                        src,
+                        label(df, i),
+                        "write the road's direction in compass degrees (e.g. 45 for a "
+                        "road running north-east), or leave the cell empty to use inputs.basemap",
+                    )
+                )
                 b = float("nan")
             bearings.append(b)
         df["road_bearing_deg"] = np.asarray(bearings, dtype=np.float64)
     if present and scenario.radio.antenna != "sectors":
-        warnings.append(f"{src}: columns {', '.join(present)} are used only with radio.antenna = \"sectors\"; "
-                        "this run models every site as omni")
+        warnings.append(
+            f'{src}: columns {", ".join(present)} are used only with radio.antenna = "sectors"; '
+            "this run models every site as omni"
+        )
     return present
 
 
@@ -165,8 +203,14 @@ def _road_lines(path: Path, crs: str) -> NDArray[np.object_]:
     try:
         raw = gpd.read_file(path)
     except (OSError, RuntimeError, ValueError) as exc:  # pyogrio's errors are RuntimeErrors
-        raise InputDataError(Problem(f"cannot be read ({type(exc).__name__}: {exc})", str(path), "[inputs.basemap]",
-                                     "give a readable vector file of roads (GeoJSON, GeoPackage, Shapefile)")) from None
+        raise InputDataError(
+            Problem(
+                f"cannot be read ({type(exc).__name__}: {exc})",
+                str(path),
+                "[inputs.basemap]",
+                "give a readable vector file of roads (GeoJSON, GeoPackage, Shapefile)",
+            )
+        ) from None
     raw = raw.set_crs("EPSG:4490") if raw.crs is None else raw
     keep = raw.geometry.geom_type.isin(["LineString", "MultiLineString"]).to_numpy().copy()
     if "waterway" in raw.columns:
@@ -176,8 +220,12 @@ def _road_lines(path: Path, crs: str) -> NDArray[np.object_]:
     return np.asarray(parts[~shapely.is_empty(parts)], dtype=object)
 
 
-def nearest_road_bearing(lines: NDArray[np.object_], x_m: NDArray[np.float64], y_m: NDArray[np.float64],
-                         max_distance_m: float = ROAD_MAX_DISTANCE_M) -> NDArray[np.float64]:
+def nearest_road_bearing(
+    lines: NDArray[np.object_],
+    x_m: NDArray[np.float64],
+    y_m: NDArray[np.float64],
+    max_distance_m: float = ROAD_MAX_DISTANCE_M,
+) -> NDArray[np.float64]:
     """Bearing (compass degrees, 0 to < 180) of the nearest line at each point's projection on it.
 
     The direction is taken between the line's points 1 m before and after the projection (the
@@ -218,8 +266,9 @@ def nearest_road_bearing(lines: NDArray[np.object_], x_m: NDArray[np.float64], y
     return out
 
 
-def road_sector_bearings(scenario: Scenario, table: pd.DataFrame, x_m: NDArray[np.float64],
-                         y_m: NDArray[np.float64], crs: str) -> tuple[pd.DataFrame, list[str]]:
+def road_sector_bearings(
+    scenario: Scenario, table: pd.DataFrame, x_m: NDArray[np.float64], y_m: NDArray[np.float64], crs: str
+) -> tuple[pd.DataFrame, list[str]]:
     """``azimuth_deg`` along the road for the sites of ``along_road`` classes that have none of their own.
 
     Parameters
@@ -250,30 +299,43 @@ def road_sector_bearings(scenario: Scenario, table: pd.DataFrame, x_m: NDArray[n
     classes = [c for c, a in ants.items() if a.along_road and not a.omni]
     if radio.antenna != "sectors" or not classes or len(table) == 0:
         return table, []
-    own = (table["azimuth_deg"].astype(str).str.strip() if "azimuth_deg" in table.columns
-           else pd.Series("", index=table.index))
+    own = (
+        table["azimuth_deg"].astype(str).str.strip()
+        if "azimuth_deg" in table.columns
+        else pd.Series("", index=table.index)
+    )
     need = (table["site_class"].isin(classes) & own.isin(["", "nan", "None"])).to_numpy()
     if not need.any():
         return table, []
-    bearing = (pd.to_numeric(table["road_bearing_deg"], errors="coerce").to_numpy(np.float64, copy=True)
-               if "road_bearing_deg" in table.columns else np.full(len(table), np.nan))
+    bearing = (
+        pd.to_numeric(table["road_bearing_deg"], errors="coerce").to_numpy(np.float64, copy=True)
+        if "road_bearing_deg" in table.columns
+        else np.full(len(table), np.nan)
+    )
     todo = need & ~np.isfinite(bearing)
     if todo.any():
         path = scenario.inputs.basemap
         if path is None:
             cls = sorted({str(c) for c in table.loc[todo, "site_class"]})
-            raise InputDataError(Problem(
-                f"{int(todo.sum())} {'/'.join(cls)} sites need the bearing of their road, and there is no road to take "
-                "it from", "scenario", f"radio.{cls[0]}_antenna.along_road",
-                "set inputs.basemap to a file of road lines, give the candidates a road_bearing_deg (道路方位角) "
-                "column, or set along_road = false"))
+            raise InputDataError(
+                Problem(
+                    f"{int(todo.sum())} {'/'.join(cls)} sites need the bearing of their road, "
+                    "and there is no road to take it from",
+                    "scenario",
+                    f"radio.{cls[0]}_antenna.along_road",
+                    "set inputs.basemap to a file of road lines, give the candidates a road_bearing_deg (道路方位角) "
+                    "column, or set along_road = false",
+                )
+            )
         rows = np.flatnonzero(todo)
         bearing[rows] = nearest_road_bearing(_road_lines(Path(path), crs), x_m[rows], y_m[rows])
     warnings = []
     far = need & ~np.isfinite(bearing)
     if far.any():
-        warnings.append(f"{int(far.sum())} sites of along_road classes lie more than {ROAD_MAX_DISTANCE_M:g} m from "
-                        "every line of inputs.basemap: they keep their class's sector bearings")
+        warnings.append(
+            f"{int(far.sum())} sites of along_road classes lie more than {ROAD_MAX_DISTANCE_M:g} m from "
+            "every line of inputs.basemap: they keep their class's sector bearings"
+        )
     out = ["" if v in ("nan", "None") else v for v in own.tolist()]
     cls_arr = table["site_class"].to_numpy(str)
     for i in np.flatnonzero(need & np.isfinite(bearing)).tolist():

@@ -109,8 +109,15 @@ def noise_per_re_dbm(scs_khz: float, noise_figure_db: float) -> float:
 
 
 def dl_throughput_mbps(
-    sinr_db: ArrayLike, n_rb: int, scs_khz: float, *, alpha: float = SHANNON_ALPHA, se_max: float = SE_MAX_BPS_HZ,
-    dl_share: float = DL_SHARE_TDD, overhead: float = DL_OVERHEAD, sinr_min_db: float = SINR_MIN_THROUGHPUT_DB,
+    sinr_db: ArrayLike,
+    n_rb: int,
+    scs_khz: float,
+    *,
+    alpha: float = SHANNON_ALPHA,
+    se_max: float = SE_MAX_BPS_HZ,
+    dl_share: float = DL_SHARE_TDD,
+    overhead: float = DL_OVERHEAD,
+    sinr_min_db: float = SINR_MIN_THROUGHPUT_DB,
 ) -> NDArray[np.float64]:
     """Downlink single-layer throughput (Mbit/s) from SINR by the attenuated Shannon bound.
 
@@ -152,8 +159,15 @@ class SinrResult:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def sinr_of_matrix(matrix: CoverageMatrix, rows: ArrayLike, *, noise_dbm: float, load_factor: float,
-                   window_db: float, min_best_dbm: float) -> SinrResult:
+def sinr_of_matrix(
+    matrix: CoverageMatrix,
+    rows: ArrayLike,
+    *,
+    noise_dbm: float,
+    load_factor: float,
+    window_db: float,
+    min_best_dbm: float,
+) -> SinrResult:
     """SS-SINR and overlap over the given rows of a received-power matrix (layer 2 over the kernel).
 
     Parameters
@@ -179,14 +193,24 @@ def sinr_of_matrix(matrix: CoverageMatrix, rows: ArrayLike, *, noise_dbm: float,
     if r.size and (r[0] < 0 or r[-1] >= matrix.n_sites):
         raise IndexError(f"row index out of range 0..{matrix.n_sites - 1}")
     g = matrix.grid
-    best, sinr, ov = sinr_overlap(matrix.indptr, matrix.indices, matrix.rsrp, r, g.n_cells, float(load_factor),
-                                  10.0 ** (noise_dbm / 10.0), float(window_db), float(min_best_dbm))
+    best, sinr, ov = sinr_overlap(
+        matrix.indptr,
+        matrix.indices,
+        matrix.rsrp,
+        r,
+        g.n_cells,
+        float(load_factor),
+        10.0 ** (noise_dbm / 10.0),
+        float(window_db),
+        float(min_best_dbm),
+    )
     shape = (g.ny, g.nx)
     return SinrResult(best.reshape(shape), sinr.reshape(shape), ov.reshape(shape))
 
 
-def _chunks(x: NDArray[np.float64], h: NDArray[np.float64], cls: NDArray[np.str_], radio: RadioConfig,
-            res_m: float) -> list[slice]:
+def _chunks(
+    x: NDArray[np.float64], h: NDArray[np.float64], cls: NDArray[np.str_], radio: RadioConfig, res_m: float
+) -> list[slice]:
     """Runs of sites whose power matrices hold about :data:`CHUNK_PAIRS` pairs together (π R² / res² each)."""
     from planner.radio.budget import link_budget
 
@@ -221,15 +245,25 @@ def median_radio(radio: RadioConfig) -> tuple[RadioConfig, float, float]:
     noise = noise_per_re_dbm(band.scs_khz, radio.noise_figure_db)
     floor = noise - FLOOR_BELOW_NOISE_DB
     clear = "mixture" if radio.terrain_clear == "mixture" else "probability"
-    median = radio.model_copy(update={"edge_probability": 0.5, "threshold_dbm": floor, "terrain_clear": clear,
-                                      "uplink": False})  # received powers: the downlink budget
+    median = radio.model_copy(
+        update={"edge_probability": 0.5, "threshold_dbm": floor, "terrain_clear": clear, "uplink": False}
+    )  # received powers: the downlink budget
     return median, noise, floor
 
 
-def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_class: ArrayLike,
-              radio: RadioConfig, cell_mask: NDArray[np.bool_] | None = None,
-              terrain: Terrain | None = None, *, site_azimuths: Sequence[Sequence[float] | None] | None = None,
-              site_tilt_deg: ArrayLike | None = None) -> SinrResult:
+def plan_sinr(
+    grid: Grid,
+    x_m: ArrayLike,
+    y_m: ArrayLike,
+    h_m: ArrayLike,
+    site_class: ArrayLike,
+    radio: RadioConfig,
+    cell_mask: NDArray[np.bool_] | None = None,
+    terrain: Terrain | None = None,
+    *,
+    site_azimuths: Sequence[Sequence[float] | None] | None = None,
+    site_tilt_deg: ArrayLike | None = None,
+) -> SinrResult:
     """SS-SINR and overlap of a set of transmitting sites over the grid (layer 3).
 
     Builds the median received-power matrix of the sites down to ``N − 10 dB`` (see the module
@@ -278,13 +312,15 @@ def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_c
         if tilt is not None:
             out["site_tilt_deg"] = tilt[part]
         return out
+
     total = np.zeros(grid.n_cells, dtype=np.float64)
     best = np.full(grid.n_cells, -np.inf, dtype=np.float64)
     nnz, radius_max = 0, 0.0
     last = None
     for part in parts:
-        last = build_coverage(grid, x[part], y[part], h[part], cls[part], median, cell_mask=cell_mask, terrain=terrain,
-                              **own(part))
+        last = build_coverage(
+            grid, x[part], y[part], h[part], cls[part], median, cell_mask=cell_mask, terrain=terrain, **own(part)
+        )
         accumulate_power(last.indptr, last.indices, last.rsrp, total, best)
         nnz += last.nnz
         radius_max = max(radius_max, float(last.meta.get("radius_m_max") or 0.0))
@@ -293,15 +329,20 @@ def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_c
     overlap = np.zeros(grid.n_cells, dtype=np.uint8)
     window, thr = float(radio.overlap_window_db), float(radio.threshold_dbm)
     for part in parts:
-        cov = last if len(parts) == 1 and last is not None else build_coverage(
-            grid, x[part], y[part], h[part], cls[part], median, cell_mask=cell_mask, terrain=terrain, **own(part))
+        cov = (
+            last
+            if len(parts) == 1 and last is not None
+            else build_coverage(
+                grid, x[part], y[part], h[part], cls[part], median, cell_mask=cell_mask, terrain=terrain, **own(part)
+            )
+        )
         count_overlap(cov.indptr, cov.indices, cov.rsrp, best, window, thr, overlap)
     shape = (grid.ny, grid.nx)
     res = SinrResult(best_out.reshape(shape), sinr.reshape(shape), overlap.reshape(shape))
     res.meta = {
         "definition": "SS-SINR = P_best / (eta * sum of other sites + N), median powers per RE after penetration "
-                      "(TS 38.215 5.1.5); overlap = servers within the window of the best, where the best reaches "
-                      "the threshold",
+        "(TS 38.215 5.1.5); overlap = servers within the window of the best, where the best reaches "
+        "the threshold",
         "noise_per_re_dbm": round(noise, 2),
         "noise_figure_db": radio.noise_figure_db,
         "load_factor": radio.load_factor,
@@ -309,11 +350,14 @@ def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_c
         "sinr_min_db": radio.sinr_min_db,
         "polluted_servers": POLLUTED_SERVERS,
         "interference_floor_dbm": round(floor, 2),
-        "approximation": f"interference summed only from the plan's sites received above N - {FLOOR_BELOW_NOISE_DB:g} dB "
-                         "(median power); no other operators or areas; "
-                         + ("best-sector pattern gain per site (one server per site)" if radio.antenna == "sectors"
-                            else "omni sites (no antenna pattern)")
-                         + (f"; terrain: blocked cells NLOS, clear cells {clear}" if terrain is not None else ""),
+        "approximation": "interference summed only from the plan's sites received above "
+        f"N - {FLOOR_BELOW_NOISE_DB:g} dB (median power); no other operators or areas; "
+        + (
+            "best-sector pattern gain per site (one server per site)"
+            if radio.antenna == "sectors"
+            else "omni sites (no antenna pattern)"
+        )
+        + (f"; terrain: blocked cells NLOS, clear cells {clear}" if terrain is not None else ""),
         "antenna": radio.antenna,
         "sites": int(x.size),
         "nnz": int(nnz),
@@ -324,8 +368,16 @@ def plan_sinr(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_c
     return res
 
 
-def area_sinr_statistics(res: SinrResult, area_index: NDArray[np.integer[Any]], cell_mask: NDArray[np.bool_],
-                         names: list[str], *, sinr_min_db: float, n_rb: int, scs_khz: float) -> pd.DataFrame:
+def area_sinr_statistics(
+    res: SinrResult,
+    area_index: NDArray[np.integer[Any]],
+    cell_mask: NDArray[np.bool_],
+    names: list[str],
+    *,
+    sinr_min_db: float,
+    n_rb: int,
+    scs_khz: float,
+) -> pd.DataFrame:
     """Per area: share of cells with SINR ≥ ``sinr_min_db``, polluted share, SINR percentiles, edge throughput.
 
     Shares are of the area's cells (a cell no site reaches counts as failing). ``area_index``
@@ -357,15 +409,18 @@ def area_sinr_statistics(res: SinrResult, area_index: NDArray[np.integer[Any]], 
             p5 = med = float("nan")
         edge = float(dl_throughput_mbps(p5, n_rb, scs_khz)) if math.isfinite(p5) else 0.0 if n else float("nan")
         covered = o > 0
-        rows.append({
-            "name": name, "cells": n,
-            "sinr_ok": round(float((s_fill >= sinr_min_db).mean()), 6) if n else float("nan"),
-            "polluted": round(float((o >= POLLUTED_SERVERS).mean()), 6) if n else float("nan"),
-            "sinr_p5_db": round(p5, 2) if math.isfinite(p5) else None,
-            "sinr_median_db": round(med, 2) if math.isfinite(med) else None,
-            "edge_dl_mbps": round(edge, 1) if math.isfinite(edge) else None,
-            "mean_overlap": round(float(o[covered].mean()), 3) if covered.any() else None,
-        })
+        rows.append(
+            {
+                "name": name,
+                "cells": n,
+                "sinr_ok": round(float((s_fill >= sinr_min_db).mean()), 6) if n else float("nan"),
+                "polluted": round(float((o >= POLLUTED_SERVERS).mean()), 6) if n else float("nan"),
+                "sinr_p5_db": round(p5, 2) if math.isfinite(p5) else None,
+                "sinr_median_db": round(med, 2) if math.isfinite(med) else None,
+                "edge_dl_mbps": round(edge, 1) if math.isfinite(edge) else None,
+                "mean_overlap": round(float(o[covered].mean()), 3) if covered.any() else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -379,12 +434,27 @@ def attach_plan_sinr(plan: Plan, area_index: NDArray[np.integer[Any]], terrain: 
     from planner.radio.antenna import antenna_overrides
 
     sites = plan.sites
-    res = plan_sinr(plan.grid, sites["x_m"].to_numpy(np.float64), sites["y_m"].to_numpy(np.float64),
-                    sites["height_m"].to_numpy(np.float64), sites["site_class"].to_numpy(str), plan.scenario.radio,
-                    cell_mask=plan.demand_mask, terrain=terrain, **antenna_overrides(sites))
+    res = plan_sinr(
+        plan.grid,
+        sites["x_m"].to_numpy(np.float64),
+        sites["y_m"].to_numpy(np.float64),
+        sites["height_m"].to_numpy(np.float64),
+        sites["site_class"].to_numpy(str),
+        plan.scenario.radio,
+        cell_mask=plan.demand_mask,
+        terrain=terrain,
+        **antenna_overrides(sites),
+    )
     band = resolve_band(plan.scenario.radio)
-    table = area_sinr_statistics(res, area_index, plan.demand_mask, plan.areas["name"].astype(str).tolist(),
-                                 sinr_min_db=plan.scenario.radio.sinr_min_db, n_rb=band.n_rb, scs_khz=band.scs_khz)
+    table = area_sinr_statistics(
+        res,
+        area_index,
+        plan.demand_mask,
+        plan.areas["name"].astype(str).tolist(),
+        sinr_min_db=plan.scenario.radio.sinr_min_db,
+        n_rb=band.n_rb,
+        scs_khz=band.scs_khz,
+    )
     plan.extras["sinr_db"] = np.where(plan.demand_mask, res.sinr_db, np.float32(np.nan)).astype(np.float32)
     plan.extras["overlap"] = np.where(plan.demand_mask, res.overlap, 0).astype(np.uint8)
     plan.radio["interference"] = {**res.meta, "areas": table.to_dict(orient="records")}

@@ -33,10 +33,17 @@ def test_sinr_on_the_demo_plan() -> None:
         runs.append(time.perf_counter() - t0)
     info = plan.radio["interference"]
     every = info["areas"][-1]
-    print(f"\nSINR on the demo plan: {len(plan.sites)} sites, {plan.grid.nx} x {plan.grid.ny} cells, "
-          f"{info['nnz']:,} site-cell powers (reach {info['radius_m_max']:.0f} m)")
-    print(f"  pipeline stage (first call in the process): {stage:.2f} s; best of 3: {min(runs):.2f} s "
-          f"(power {info['timings_s']['power_s']:.2f} s, SINR + overlap {info['timings_s']['sinr_overlap_s']:.2f} s, {info['chunks']} chunk(s))")
-    print(f"  whole area: SINR >= {info['sinr_min_db']:g} dB {every['sinr_ok']:.1%}, polluted {every['polluted']:.1%}, "
-          f"p5 {every['sinr_p5_db']} dB, median {every['sinr_median_db']} dB, edge DL {every['edge_dl_mbps']} Mbit/s")
+    print(
+        f"\nSINR on the demo plan: {len(plan.sites)} sites, {plan.grid.nx} x {plan.grid.ny} cells, "
+        f"{info['nnz']:,} site-cell powers (reach {info['radius_m_max']:.0f} m)"
+    )
+    print(
+        f"  pipeline stage (first call in the process): {stage:.2f} s; best of 3: {min(runs):.2f} s "
+        f"(power {info['timings_s']['power_s']:.2f} s, SINR + overlap {info['timings_s']['sinr_overlap_s']:.2f} s, "
+        f"{info['chunks']} chunk(s))"
+    )
+    print(
+        f"  whole area: SINR >= {info['sinr_min_db']:g} dB {every['sinr_ok']:.1%}, polluted {every['polluted']:.1%}, "
+        f"p5 {every['sinr_p5_db']} dB, median {every['sinr_median_db']} dB, edge DL {every['edge_dl_mbps']} Mbit/s"
+    )
     assert min(runs) > 0
