@@ -123,24 +123,3 @@ def subgradient(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArra
             u[i] = v if v > 0.0 else 0.0
     u[:] = best_u
     return best, lam
-
-
-def lagrangian_value_py(cols: list[list[int]], cost: list[float], k: list[int], w: list[float], hard: list[bool],
-                        area_rows: list[list[int]], need: list[float], u: list[float]) -> float:
-    """Pure-Python reference of :func:`lagrangian_value` (the bound only)."""
-    total = 0.0
-    for j, rows in enumerate(cols):
-        s = cost[j] - sum(u[i] for i in rows)
-        total += min(0.0, s)
-    total += sum(k[i] * u[i] for i in range(len(k)) if hard[i])
-    for a, rows in enumerate(area_rows):
-        left = need[a]
-        if left <= 0:
-            continue
-        for i in sorted(rows, key=lambda r: k[r] * u[r] / w[r] if w[r] > 0 else 1e300):
-            if left <= 0:
-                break
-            yv = 1.0 if w[i] <= left else left / w[i]
-            left -= w[i] * yv
-            total += k[i] * u[i] * yv
-    return total

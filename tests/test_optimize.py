@@ -197,7 +197,7 @@ def load_instance(path: Path) -> tuple[CoverageProblem, dict]:
         row_area=np.array([x["area"] for x in rows]), row_k=np.array([x["k"] for x in rows]),
         area_target=np.array([x["target"] for x in doc["areas"]], float), area_names=[x["name"] for x in doc["areas"]],
         col_ids=ids, col_type=np.array([c.get("type", "site") for c in cols]), col_group=groups, fixed=fixed,
-        forbidden=forbidden, conflicts=conflicts if conflicts.size else None, type_caps=doc.get("type_caps"),
+        forbidden=forbidden, conflicts=conflicts, type_caps=doc.get("type_caps") or {},
         budget=doc.get("budget"), max_sites=doc.get("max_sites"),
     )
     return p, doc["expected"]

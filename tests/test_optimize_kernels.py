@@ -8,16 +8,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from kernels.greedy import drop_redundant, drop_redundant_py, greedy_cover, greedy_cover_py
-from kernels.lagrange import lagrangian_value, lagrangian_value_py, subgradient
+from kernels.greedy import drop_redundant, greedy_cover
+from kernels.lagrange import lagrangian_value, subgradient
 from kernels.localsearch import rwls, swap_search
-from kernels.partialcover import column_pairs, partial_ls, partial_ls_py
-from kernels.setcover import (
-    dominated_columns,
-    dominated_columns_py,
-    dominated_rows,
-    dominated_rows_py,
-)
+from kernels.partialcover import column_pairs, partial_ls
+from kernels.setcover import dominated_columns, dominated_rows
+from tests.reference.greedy import drop_redundant_py, greedy_cover_py
+from tests.reference.lagrange import lagrangian_value_py
+from tests.reference.partialcover import partial_ls_py
+from tests.reference.setcover import dominated_columns_py, dominated_rows_py
 
 
 def random_matrix(seed: int, m: int, n: int, density: float) -> sp.csr_matrix:

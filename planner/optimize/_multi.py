@@ -32,10 +32,9 @@ Lit = Any  # a CP-SAT literal
 
 def usable_core(problem: CoverageProblem, core: NDArray[np.int64]) -> NDArray[np.int64]:
     """``core`` without the columns a fixed site rules out (a conflict pair or a 合杆 group with it)."""
-    assert problem.fixed is not None and problem.col_group is not None
     fixed, g = problem.fixed, problem.col_group
     drop = np.zeros(problem.n_cols, dtype=bool)
-    if problem.conflicts is not None:
+    if problem.conflicts.size:
         c = problem.conflicts
         drop[c[fixed[c[:, 0]], 1]] = True
         drop[c[fixed[c[:, 1]], 0]] = True
@@ -62,7 +61,6 @@ class Rows:
 
 def core_rows(problem: CoverageProblem, core: NDArray[np.int64], targeted: NDArray[np.bool_]) -> Rows:
     """Rows of the ``targeted`` areas not yet served by the sites on air, restricted to ``core`` and merged."""
-    assert problem.fixed is not None
     a, fixed = problem.a, problem.fixed
     if fixed.any():
         base = np.asarray(a[:, np.flatnonzero(fixed)].sum(axis=1)).ravel().astype(np.int64)
@@ -109,10 +107,9 @@ def add_targets(
 
 def add_side(model: cp_model.CpModel, problem: CoverageProblem, core: NDArray[np.int64], lits: Sequence[Lit]) -> None:
     """Conflict pairs, 合杆 groups and per-type caps on the core columns' literals ``lits``."""
-    assert problem.col_group is not None and problem.col_type is not None
     pos = np.full(problem.n_cols, -1, dtype=np.int64)
     pos[core] = np.arange(core.size)
-    if problem.conflicts is not None:
+    if problem.conflicts.size:
         for u, v in problem.conflicts:
             if pos[u] >= 0 and pos[v] >= 0:
                 model.add_at_most_one([lits[int(pos[u])], lits[int(pos[v])]])

@@ -84,9 +84,8 @@ def merge_rows(a: sp.csr_matrix, w: NDArray[np.float64], area: NDArray[np.int64]
 
 def _blocked_by(p: CoverageProblem, base: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Columns a selected base column excludes: conflict partners, pole-group mates, full type caps."""
-    assert p.col_group is not None and p.col_type is not None and p.fixed is not None
     blocked = np.zeros(p.n_cols, dtype=bool)
-    if p.conflicts is not None:
+    if p.conflicts.size:
         ca, cb = p.conflicts[:, 0], p.conflicts[:, 1]
         blocked[cb[base[ca]]] = True
         blocked[ca[base[cb]]] = True
@@ -104,9 +103,8 @@ def _blocked_by(p: CoverageProblem, base: NDArray[np.bool_]) -> NDArray[np.bool_
 
 def _side_violation(p: CoverageProblem, base: NDArray[np.bool_]) -> str:
     """A side constraint that the forced columns already break ('' when none)."""
-    assert p.col_group is not None and p.col_type is not None and p.fixed is not None
     forced = base & ~p.fixed
-    if p.conflicts is not None:
+    if p.conflicts.size:
         both = base[p.conflicts[:, 0]] & base[p.conflicts[:, 1]] & (forced[p.conflicts[:, 0]] | forced[p.conflicts[:, 1]])
         if both.any():
             a_, b_ = p.conflicts[np.flatnonzero(both)[0]]
@@ -132,8 +130,6 @@ def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True, m
     counts those run).
     """
     from kernels.setcover import dominated_columns, dominated_rows
-
-    assert p.fixed is not None and p.forbidden is not None and p.col_group is not None and p.col_type is not None
     m, n = p.a.shape
     stats: dict[str, Any] = {"rows_in": m, "cols_in": n, "nnz_in": int(p.a.nnz)}
     fixed = p.fixed.copy()
@@ -214,7 +210,7 @@ def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True, m
                     r_ptr, r_idx = a.indptr.astype(np.int64), a.indices.astype(np.int64)
                     c_ptr, c_idx = c.indptr.astype(np.int64), c.indices.astype(np.int64)
         elig_c = np.ones(cols.size, dtype=bool)
-        if p.conflicts is not None:
+        if p.conflicts.size:
             elig_c &= ~np.isin(cols, p.conflicts.ravel())
         g = p.col_group[cols]
         if (g >= 0).any():

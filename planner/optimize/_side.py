@@ -43,11 +43,10 @@ class Side:
 
 def side_of(p: CoverageProblem, red: Reduced, objective: str) -> Side:
     """Side constraints restricted to the free columns; budget and ``max_sites`` for max objectives."""
-    assert p.col_group is not None and p.col_type is not None and p.fixed is not None
     n = red.n_cols
     pos = np.full(p.n_cols, -1, dtype=np.int64)
     pos[red.cols] = np.arange(n)
-    if p.conflicts is not None:
+    if p.conflicts.size:
         ca, cb = pos[p.conflicts[:, 0]], pos[p.conflicts[:, 1]]
         keep = (ca >= 0) & (cb >= 0) & (ca != cb)
         conf = np.unique(np.column_stack([np.minimum(ca[keep], cb[keep]), np.maximum(ca[keep], cb[keep])]), axis=0)

@@ -35,7 +35,6 @@ def unreachable(problem: CoverageProblem) -> dict[str, Any]:
         :data:`ROW_REASONS`); ``area_best``: the best achievable covered fraction per area (all
         allowed candidates built, side constraints ignored); ``area_names``.
     """
-    assert problem.forbidden is not None
     a = problem.a
     any_cnt = np.diff(a.indptr)
     allowed_cnt = np.asarray(a @ (~problem.forbidden).astype(np.int64)).ravel()

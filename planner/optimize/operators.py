@@ -159,7 +159,6 @@ def evaluate_operators(
 ) -> OperatorsPlan:
     """Cost (first tenant pays the site, further ones ``share_cost``), coverage and violations of tenancies ``z``."""
     base = problems[0]
-    assert base.fixed is not None
     z = np.asarray(z, dtype=bool).copy()
     z[:, base.fixed] = True
     free = ~base.fixed
@@ -220,7 +219,6 @@ def solve_operators(
         Up to this many free columns CP-SAT gets every column.
     """
     base = problems[0]
-    assert base.fixed is not None and base.forbidden is not None
     t0 = time.perf_counter()
     n_op, n = len(problems), base.n_cols
     cap = np.asarray(max_tenants, dtype=np.int64)
@@ -240,7 +238,6 @@ def solve_operators(
         weight = SINGLE_WEIGHT if label == "single" else 1.0
         units = max(1.0, SUBSOLVE_SHARE * work * weight * sizes[o] / (float(sizes.sum()) * n_solves))
         p = problems[o]
-        assert p.forbidden is not None and p.fixed is not None
         sub = replace(p, cost=cost, forbidden=(p.forbidden | banned) & ~p.fixed)
         sol, sel, lb = budgeted_solve(
             sub, units, work=work, time_limit_s=time_limit_s, workers=workers, seed=seed,
@@ -338,7 +335,6 @@ def _joint_cpsat(
 ) -> tuple[NDArray[np.bool_] | None, float, dict[str, Any]]:
     """CP-SAT on the joint model over ``core``; tenancies, bound (万元) and info."""
     base = problems[0]
-    assert base.fixed is not None
     n_op, fixed = len(problems), base.fixed
     core = usable_core(base, core)
     m = core.size

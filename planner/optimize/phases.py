@@ -177,7 +177,6 @@ def evaluate_phases(
     problem: CoverageProblem, specs: list[PhaseSpec], phase: NDArray[np.int64], discount: NDArray[np.float64]
 ) -> PhasePlan:
     """Cost, coverage and violations of a phase assignment (``phase[j]`` = phase built, −1 never)."""
-    assert problem.fixed is not None
     ph = np.asarray(phase, dtype=np.int64).copy()
     n_ph = len(specs)
     new_cost = np.zeros(n_ph)
@@ -213,14 +212,13 @@ def _sub_problem(
     problem: CoverageProblem, targets: NDArray[np.float64], built: NDArray[np.bool_], allowed: NDArray[np.bool_] | None
 ) -> CoverageProblem:
     """Phase targets met with ``built`` fixed at cost 0 (the objective is the new cost) and only ``allowed`` columns."""
-    assert problem.fixed is not None and problem.forbidden is not None and problem.col_type is not None
     fixed = problem.fixed | built
     forbidden = problem.forbidden.copy()
     if allowed is not None:
         forbidden |= ~allowed
     forbidden &= ~fixed
     cost = np.where(built & ~problem.fixed, 0.0, problem.cost)
-    caps = None
+    caps: dict[str, int] = {}
     if problem.type_caps:
         extra = built & ~problem.fixed
         caps = {t: max(0, int(c) - int((extra & (problem.col_type == t)).sum())) for t, c in problem.type_caps.items()}
@@ -278,7 +276,6 @@ def solve_phases(
     -------
     PhasedSolution
     """
-    assert problem.fixed is not None and problem.forbidden is not None
     if not specs:
         raise ValueError("solve_phases needs at least one phase")
     t0 = time.perf_counter()
@@ -391,7 +388,6 @@ def _guided(
     over every column instead (the myopic step). The last phase keeps ``last`` when it holds
     every site built so far, else it is solved with them fixed.
     """
-    assert problem.fixed is not None
     n_ph = len(specs)
     phase = np.full(problem.n_cols, -1, dtype=np.int64)
     built = problem.fixed.copy()
@@ -443,7 +439,6 @@ def _infeasible_phases(
     """Phases the plan misses, each with its reason (unreachable demand, budget too small, site cap)."""
     if best.feasible:
         return []
-    assert problem.forbidden is not None
     out: list[dict[str, Any]] = []
     ev = evaluate(problem, np.flatnonzero(~problem.forbidden))
     reach = ev["area_fraction"]
@@ -505,7 +500,6 @@ def _joint_cpsat(
     seed: int,
 ) -> tuple[NDArray[np.int64] | None, float, dict[str, Any]]:
     """CP-SAT on the multi-phase model over ``core`` (free columns); phases per column, bound (万元), info."""
-    assert problem.fixed is not None
     n_ph, fixed = len(specs), problem.fixed
     targeted = np.zeros(problem.n_areas, dtype=bool)
     for s in specs:

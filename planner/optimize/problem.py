@@ -58,21 +58,26 @@ class CoverageProblem:
     area_names : list of str
         Name of each area.
     col_ids : list of str, optional
-        Identifier of each candidate.
+        Identifier of each candidate; left out (empty): ``"0"``, ``"1"``, ...
     col_type : ndarray of str, optional
-        Type of each candidate (for ``type_caps``).
+        Type of each candidate (for ``type_caps``); left out (empty): ``"site"`` for all.
     col_group : ndarray of int, optional
         Pole group of each candidate; ``-1`` = alone. At most one site per group ≥ 0.
+        Left out (empty): every candidate alone.
     fixed, forbidden : ndarray of bool, optional
-        Candidates that must / must not be selected.
+        Candidates that must / must not be selected; left out (empty): none.
     conflicts : ndarray of int, shape (m, 2), optional
-        Pairs of column indices that may not both be selected.
+        Pairs of column indices that may not both be selected; left out: none (shape (0, 2)).
     type_caps : dict of str to int, optional
-        Maximum number of added sites per candidate type.
+        Maximum number of added sites per candidate type; left out (empty): no cap.
     budget : float, optional
         Maximum total cost of the added sites (``max_coverage``, ``lexicographic``).
     max_sites : int, optional
         Maximum number of added sites (``max_coverage``, ``lexicographic``).
+
+    After construction every per-column field is a full-length array, ``conflicts`` an
+    ``(m, 2)`` array and ``type_caps`` a dict (``None`` given for any of them means "left
+    out"), so code reading a problem never tests for ``None``.
     """
 
     a: sp.csr_matrix
@@ -83,12 +88,12 @@ class CoverageProblem:
     area_target: NDArray[np.float64]
     area_names: list[str]
     col_ids: list[str] = field(default_factory=list)
-    col_type: NDArray[np.str_] | None = None
-    col_group: NDArray[np.int64] | None = None
-    fixed: NDArray[np.bool_] | None = None
-    forbidden: NDArray[np.bool_] | None = None
-    conflicts: NDArray[np.int64] | None = None
-    type_caps: Mapping[Any, int] | None = None
+    col_type: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype=str))
+    col_group: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fixed: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    forbidden: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    conflicts: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    type_caps: Mapping[Any, int] = field(default_factory=dict)
     budget: float | None = None
     max_sites: int | None = None
 
@@ -107,17 +112,13 @@ class CoverageProblem:
         self.area_names = [str(s) for s in self.area_names]
         if not self.col_ids:
             self.col_ids = [str(j) for j in range(n)]
-        self.col_type = (np.full(n, "site") if self.col_type is None else np.asarray(self.col_type).astype(str))
-        self.col_group = (np.full(n, -1, dtype=np.int64) if self.col_group is None
-                          else np.asarray(self.col_group, dtype=np.int64).reshape(-1))
-        self.fixed = np.zeros(n, bool) if self.fixed is None else np.asarray(self.fixed, dtype=bool).reshape(-1)
-        self.forbidden = (np.zeros(n, bool) if self.forbidden is None
-                          else np.asarray(self.forbidden, dtype=bool).reshape(-1))
-        if self.type_caps is not None:
-            self.type_caps = {str(t): int(v) for t, v in self.type_caps.items()}
-        if self.conflicts is not None:
-            c = np.asarray(self.conflicts, dtype=np.int64).reshape(-1, 2)
-            self.conflicts = c if c.size else None
+        self.col_type = _filled(self.col_type, n, "site").astype(str)
+        self.col_group = _filled(self.col_group, n, -1).astype(np.int64)
+        self.fixed = _filled(self.fixed, n, False).astype(bool)
+        self.forbidden = _filled(self.forbidden, n, False).astype(bool)
+        self.type_caps = {} if self.type_caps is None else {str(t): int(v) for t, v in self.type_caps.items()}
+        conf = np.zeros((0, 2)) if self.conflicts is None else np.asarray(self.conflicts)
+        self.conflicts = conf.astype(np.int64).reshape(-1, 2)
         problems: list[str] = []
         for name, arr, size in (("cost", self.cost, n), ("row_weight", self.row_weight, m), ("row_area", self.row_area, m),
                                 ("row_k", self.row_k, m), ("col_type", self.col_type, n), ("col_group", self.col_group, n),
@@ -140,7 +141,7 @@ class CoverageProblem:
             problems.append("area targets must lie in [0, 1]")
         if (self.fixed & self.forbidden).any():
             problems.append("a site cannot be both fixed and forbidden")
-        if self.conflicts is not None and (self.conflicts.min() < 0 or self.conflicts.max() >= n):
+        if self.conflicts.size and (self.conflicts.min() < 0 or self.conflicts.max() >= n):
             problems.append("conflict pairs must index columns")
         if self.budget is not None and self.budget < 0:
             problems.append("budget must be ≥ 0")
@@ -163,6 +164,12 @@ class CoverageProblem:
     def n_areas(self) -> int:
         """Number of areas."""
         return int(self.area_target.size)
+
+
+def _filled(values: Any, n: int, default: Any) -> NDArray[Any]:
+    """``values`` as a flat array, or ``n`` copies of ``default`` when left out (None or empty)."""
+    arr = np.zeros(0) if values is None else np.asarray(values).reshape(-1)
+    return np.full(n, default) if arr.size == 0 and n > 0 else arr
 
 
 def conflicts_from_points(

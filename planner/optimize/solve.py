@@ -378,7 +378,7 @@ def _costs_resolvable(p: CoverageProblem, plan_cost: float, n_sites: int) -> boo
     1e300 万元 make every ordinary cost vanish in the plan's total, so no objective value or
     bound can prove that plan optimal.
     """
-    cost = p.cost if p.forbidden is None else p.cost[~p.forbidden]
+    cost = p.cost[~p.forbidden]
     pos = cost[(cost > 0) & (cost <= plan_cost)]
     if pos.size == 0:
         return True

@@ -147,7 +147,7 @@ def build_problem(
             ],
             diagnostics={"unmeetable_areas": unmeetable},
         )
-    conflicts = None
+    conflicts = np.zeros((0, 2), dtype=np.int64)
     if scenario.candidates.min_separation_m:
         conflicts = conflicts_from_points(
             cands["x_m"].to_numpy(float),
@@ -170,7 +170,7 @@ def build_problem(
         fixed=fixed,
         forbidden=forbidden,
         conflicts=conflicts,
-        type_caps=dict(scenario.candidates.max_per_type) or None,
+        type_caps=dict(scenario.candidates.max_per_type),
         budget=obj.budget or None,
         max_sites=obj.max_sites or None,
     )

@@ -1,0 +1,1 @@
+"""Pure-Python references of the numba kernels in ``kernels/`` (parity tests only)."""
