@@ -9,16 +9,10 @@ import pytest
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from kernels.cft import (
-    lagrangian,
-    lagrangian_py,
-    price,
-    price_py,
-    subgradient_step,
-    subgradient_step_py,
-)
-from kernels.cft_greedy import core_rows, drop_redundant, drop_redundant_py, greedy, greedy_py
+from kernels.cft import lagrangian, price, subgradient_step
+from kernels.cft_greedy import core_rows, drop_redundant, greedy
 from planner.optimize._cft import cft_solve
+from tests.reference.cft import drop_redundant_py, greedy_py, lagrangian_py, price_py, subgradient_step_py
 
 
 def random_instance(seed: int, m: int = 12, n: int = 20, dens: float = 0.25,
