@@ -25,7 +25,8 @@ re-solves:
    cell can miss the requirement).
 3. **Re-solve, warm-started from the plan.** The plan's sites that cover no cell of a failing
    area are fixed (a large-neighbourhood step: the rest of the plan stays as it is); the
-   neighbourhood — every candidate reaching a failing area — is re-solved with
+   neighbourhood — every candidate reaching a failing area or a cell a freed site served (the
+   others stay out) — is re-solved with
    :func:`planner.optimize.solve` on :data:`REPAIR_WORK_SHARE` of the solver's work budget
    (work units, never the clock). Budget, site and per-type caps are reduced by the fixed
    sites, so they still hold for the whole plan.
@@ -393,6 +394,15 @@ def _resolve(
     in_plan[selected] = True
     fixed0 = np.asarray(problem.fixed, dtype=bool)
     newly = in_plan & ~touch & ~fixed0
+    # the neighbourhood: candidates reaching a failing area or a row a freed site served; the rest of the
+    # rows keep their fixed sites, so candidates reaching only them are left out (a small model at city scale)
+    csc = problem.a.tocsc()
+    freed = np.flatnonzero(in_plan & touch & ~fixed0)
+    near_rows = np.union1d(rows, csc[:, freed].indices) if freed.size else rows
+    near = np.zeros(n, dtype=bool)
+    if near_rows.size:
+        near[np.unique(problem.a[near_rows].indices)] = True
+    outside = ~near & ~in_plan & ~fixed0
     old = problem.conflicts if problem.conflicts is not None else np.zeros((0, 2), dtype=np.int64)
     extra = np.array(sorted(conflicts), dtype=np.int64).reshape(-1, 2)
     caps = None
@@ -407,6 +417,7 @@ def _resolve(
         problem,
         area_target=area_target,
         fixed=fixed0 | newly,
+        forbidden=np.asarray(problem.forbidden, dtype=bool) | outside,
         conflicts=np.concatenate([old, extra]),
         type_caps=caps,
         budget=None if problem.budget is None else max(0.0, problem.budget - cost),
