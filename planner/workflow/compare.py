@@ -5,12 +5,15 @@ each priority area's coverage changed; a map of the changes (self-contained, off
 
     compare.csv          one row per site selected in either run: change = added/removed/kept
     compare_areas.csv    per priority area: target, coverage in A and B, change (percentage points)
-    compare.html         map: added (green), removed (red) and kept (grey) sites over B's areas
+    compare.html         a page like the report (planner.report.compare_page): title block, headline
+                         figures of A, B and the change with definitions, the change map (added green,
+                         removed red, kept grey over B's areas; north arrow, metric scale, legend),
+                         the per-area table and the sites that changed; in B's report language
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     import folium
     from matplotlib.figure import Figure
 
+#: marker colour per change (planner.report.compare_page.CHANGE_COLOURS draws compare.html with the same)
 CHANGE_COLOURS = {"added": "#16a34a", "removed": "#dc2626", "kept": "#6b7280"}
 _SITE_COLS = ["id", "name", "type", "site_class", "build_mode", "height_m", "cost"]
 
@@ -48,6 +52,10 @@ class Comparison:
         B's planning boundary (for the map).
     files : dict
         Paths written (empty unless ``out_dir`` was given).
+    plan_a, plan_b : Plan or None
+        The two plans (for ``compare.html``: B's areas, basemap, title-block settings).
+    language : {"zh", "en"}
+        Language of ``compare.html`` and :meth:`explore`.
     """
 
     sites: gpd.GeoDataFrame
@@ -57,6 +65,9 @@ class Comparison:
     label_b: str
     boundary: gpd.GeoDataFrame
     files: dict[str, Path]
+    plan_a: Plan | None = field(default=None, repr=False)
+    plan_b: Plan | None = field(default=None, repr=False)
+    language: str = "zh"
 
     def counts(self) -> dict[str, int]:
         """Number of sites added, removed and kept."""
@@ -85,7 +96,8 @@ def _site_frame(plan: Plan) -> gpd.GeoDataFrame:
     return out
 
 
-def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir: str | Path | None = None) -> Comparison:
+def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir: str | Path | None = None,
+                 language: str | None = None) -> Comparison:
     """Compare plan B against plan A.
 
     Parameters
@@ -95,6 +107,8 @@ def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir:
         :func:`planner.io.runio.read_run`; nothing is solved again).
     out_dir : str or Path, optional
         Write ``compare.csv``, ``compare_areas.csv`` and ``compare.html`` there (atomically).
+    language : {"zh", "en"}, optional
+        Language of ``compare.html``; default B's ``report.language``.
 
     Returns
     -------
@@ -140,41 +154,57 @@ def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir:
     rows = ["n_sites", "cost", "coverage", "cell_coverage", "areas_met"]
     summary = pd.DataFrame({label_a: [ma[r] for r in rows], label_b: [mb[r] for r in rows]}, index=rows)
     summary["change"] = summary[label_b].astype(float) - summary[label_a].astype(float)
+    lang = language or plan_b.scenario.report.language
     result = Comparison(gpd.GeoDataFrame(sites, geometry="geometry", crs=sites.crs), areas.reset_index(drop=True), summary,
-                        label_a, label_b, plan_b.boundary, {})
+                        label_a, label_b, plan_b.boundary, {}, plan_a, plan_b, "en" if lang == "en" else "zh")
     if out_dir is not None:
         result.files = write_comparison(result, Path(out_dir))
     return result
 
 
 def change_map(cmp: Comparison) -> folium.Map:
-    """A folium map of the boundary and the added, removed and kept sites (one layer each)."""
-    import html
+    """The change map (folium): B's boundary and areas, the added, removed and kept sites (one layer each).
 
+    With the plans at hand (:func:`compare_runs` keeps them) it is the map of ``compare.html``
+    (:func:`planner.report.compare_page.change_map`); a :class:`Comparison` built by hand
+    without them gets the boundary and the three site layers only.
+    """
     import folium
 
+    from planner.report.compare_page import change_map as page_map
+    from planner.report.compare_page import compare_texts
+
+    if cmp.plan_b is not None:
+        return page_map(cmp.plan_b, cmp.sites, cmp.language)
+    t = compare_texts(cmp.language)
     b = cmp.boundary.to_crs("EPSG:4490")
     xmin, ymin, xmax, ymax = (float(v) for v in b.total_bounds)
-    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14, tiles=None, control_scale=True)
+    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14, tiles=None, control_scale=False)
     m.fit_bounds([[ymin, xmin], [ymax, xmax]])
-    folium.GeoJson(b[["geometry"]].to_json(), name="boundary",
+    folium.GeoJson(b[["geometry"]].to_json(), name=t["layer_boundary"],
                    style_function=lambda _f: {"color": "#1f2933", "weight": 2, "fill": False}).add_to(m)
     for change in ("added", "removed", "kept"):
-        layer = folium.FeatureGroup(name=f"{change} ({int((cmp.sites['change'] == change).sum())})")
-        for _, r in cmp.sites[cmp.sites["change"] == change].iterrows():
-            tip = html.escape(f"{r['id']} {r.get('name', '')} · {r.get('type', '')} · {change}")
+        sel = cmp.sites[cmp.sites["change"] == change]
+        layer = folium.FeatureGroup(name=f"{t[change]} ({len(sel)})")
+        for r in sel.to_dict("records"):
             folium.CircleMarker([float(r["lat"]), float(r["lon"])], radius=5 if change != "kept" else 3,
-                                color=CHANGE_COLOURS[change], fill=True, fill_opacity=0.9, weight=1, tooltip=tip).add_to(layer)
+                                color=CHANGE_COLOURS[change], fill=True, fill_opacity=0.9, weight=1).add_to(layer)
         layer.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return m
 
 
-def _map_html(cmp: Comparison) -> str:
+def _page_html(cmp: Comparison) -> str:
+    """``compare.html``: the full page with the plans, or the bare change map without them."""
     from planner.report.assets import inline_assets
+    from planner.report.compare_page import compare_context, render_compare_page
+    from planner.workflow.sweep_result import plan_metrics
 
-    m = change_map(cmp)
-    return inline_assets(m.get_root().render())
+    if cmp.plan_a is None or cmp.plan_b is None:
+        return inline_assets(change_map(cmp).get_root().render())
+    ctx = compare_context(cmp.plan_a, cmp.plan_b, cmp.label_a, cmp.label_b, cmp.sites, cmp.areas,
+                          plan_metrics(cmp.plan_a), plan_metrics(cmp.plan_b), cmp.language)
+    return render_compare_page(ctx)
 
 
 def write_comparison(cmp: Comparison, out_dir: Path) -> dict[str, Path]:
@@ -188,7 +218,7 @@ def write_comparison(cmp: Comparison, out_dir: Path) -> dict[str, Path]:
         # text a spreadsheet would run as a formula (names, ids from the inputs) is written inert
         spreadsheet_frame(table).to_csv(tmp / "compare.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
         spreadsheet_frame(cmp.areas).to_csv(tmp / "compare_areas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
-        (tmp / "compare.html").write_text(_map_html(cmp), encoding="utf-8")
+        (tmp / "compare.html").write_text(_page_html(cmp), encoding="utf-8")
     return {name: out_dir / name for name in ("compare.csv", "compare_areas.csv", "compare.html")}
 
 
