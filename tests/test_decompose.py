@@ -72,11 +72,19 @@ def test_plan_does_not_depend_on_where_or_in_which_order_tiles_run() -> None:
     p, x, y = _model(seed=2)
     a = solve_decomposed(p, x, y, time_limit_s=1.0, seed=5, tile_m=1500.0)
 
-    def reversed_runner(tasks: Any) -> list[Any]:  # a pool finishing in another order
-        return [solve_tile(t) for t in tasks[::-1]][::-1]
+    reports: list[tuple[int, int]] = []
+
+    def reversed_runner(tasks: Any, done: Any) -> list[Any]:  # a pool finishing in another order
+        out = [solve_tile(t) for t in tasks[::-1]][::-1]
+        for i in range(len(tasks)):
+            done(i + 1, len(tasks))
+            reports.append((i + 1, len(tasks)))
+        return out
 
     b = solve_decomposed(p, x, y, time_limit_s=1.0, seed=5, tile_m=1500.0, run_tiles=reversed_runner)
     assert np.array_equal(a.selected, b.selected) and a.objective == b.objective and a.bound == b.bound
+    assert reports[-1] == (a.stats["decomposition"]["tiles"],) * 2
+    assert a.stats["budget"]["work_used"]["tiles"] == b.stats["budget"]["work_used"]["tiles"] > 0
 
 
 def test_pole_groups_across_tiles_are_repaired() -> None:
@@ -102,9 +110,40 @@ def test_threshold_keeps_small_models_on_the_direct_solve() -> None:
 def test_report_states_the_decomposition() -> None:
     from planner.report.html import _decomposition_rows
 
-    d = {"tiles": 81, "tile_m": 3000.0, "repair_added": 12, "polish_removed": 40}
+    d = {"tiles": 81, "tile_m": 3000.0, "repair_added": 12, "polish_removed": 40, "gap_whole_model": 0.0271,
+         "area_shares": "spanning area targets split by the whole-model Lagrangian's knapsack"}
     assert _decomposition_rows({"stats": {}}, "zh") == []
     (zh_label, zh), = _decomposition_rows({"stats": {"decomposition": d}}, "zh")
     assert zh_label == "分区求解" and "81 个 3 公里" in zh and "拉格朗日" in zh
     (_, en), = _decomposition_rows({"stats": {"decomposition": d}}, "en")
     assert "81 tiles of 3 km" in en and "added 12" in en and "removed 40" in en
+    assert "gap for the whole model 2.7" in en and "split by the whole-model Lagrangian" in en
+    assert "全模型差距 2.7" in zh and "按全模型拉格朗日松弛分配" in zh
+
+
+def test_whole_lagrangian_bound_is_valid_and_shares_add_up_to_the_target() -> None:
+    """Any multipliers give a bound below the optimum; the tiles' shares of the spanning area sum to its need."""
+    from planner.optimize.decompose import equal_shares, row_owner
+    from planner.optimize.decompose_bound import WholeLagrangian, tile_shares
+
+    p, x, y = _model(seed=7, n_cols=400, side_m=3000.0)
+    exact = solve(p, "min_cost", time_limit_s=20.0, workers=1, seed=1)
+    wl = WholeLagrangian(p)
+    assert wl.bound == wl.base_cost  # before any step: the trivial bound
+    wl.run(400 * wl.per_iter, None, float("inf"))
+    first = wl.bound
+    wl.run(200 * wl.per_iter, exact.objective, float("inf"))  # continued: never lower, still valid
+    assert wl.iterations == 600 and 0 < first <= wl.bound <= exact.bound + 1e-9 <= exact.objective + 1e-9
+    col_tile = tile_of_columns(p, x, y, 1000.0)
+    owner = row_owner(p, col_tile)
+    shares = tile_shares(p, wl, col_tile, owner)
+    keys = np.unique(owner[owner >= 0])
+    assert shares.shape == (keys.size, p.n_areas) and ((shares >= 0) & (shares <= 1)).all()
+    assert (shares[:, 1] == 1.0).all()  # the hub (target 1) is covered in every tile
+    weight = np.zeros_like(shares)
+    np.add.at(weight, (np.searchsorted(keys, owner[owner >= 0]), p.row_area[owner >= 0]), p.row_weight[owner >= 0])
+    total = float(p.row_weight[p.row_area == 0].sum())
+    # the spanning area's shares cover its target (a reduced row counts in the tile of its lowest column)
+    assert abs(float((shares[:, 0] * weight[:, 0]).sum()) - 0.9 * total) <= 0.02 * total
+    assert not np.allclose(shares[:, 0], shares[0, 0])  # not the same everywhere
+    assert np.allclose(equal_shares(p, owner)[:, 0], equal_shares(p, owner)[0, 0])

@@ -154,19 +154,20 @@ def _in_order(client: Any, futs: list[Any], label: str, progress: Progress | Non
     return results
 
 
-def tile_runner(scheduler: str, workers: int) -> Callable[[Sequence[dict[str, Any]]], list[Any]]:
+def tile_runner(scheduler: str, workers: int) -> Callable[[Sequence[dict[str, Any]], Progress | None], list[Any]]:
     """A ``run_tiles`` for :func:`planner.optimize.decompose.solve_decomposed`: each tile solve a Dask task.
 
     Every task carries its own tile model (sent once, to the worker that solves it); the results
-    come back in tile order, so the stitched plan is the one of a sequential run.
+    come back in tile order, so the stitched plan is the one of a sequential run. ``done(n, total)``
+    is called as tasks finish (the solve's progress bar counts them).
     """
-    def run(tasks: Sequence[dict[str, Any]]) -> list[Any]:
+    def run(tasks: Sequence[dict[str, Any]], done: Progress | None = None) -> list[Any]:
         from planner.optimize.decompose import solve_tile
 
         client, cluster = _client(scheduler, workers)
         try:
             futs = [client.submit(solve_tile, t, key=f"solve-tile-{i}", pure=False) for i, t in enumerate(tasks)]
-            return _in_order(client, futs, "solve", None)
+            return _in_order(client, futs, "solve", done)
         finally:
             client.close()
             if cluster is not None:

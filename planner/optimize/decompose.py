@@ -9,34 +9,35 @@ interactions are only along their borders. :func:`solve_decomposed`:
    ``t``'s model holds its owned rows and every column that covers one of them (its own columns
    and a halo of its neighbours'). Nothing depends on the number of workers or on where a tile
    runs: the plan is the same sequentially, on a LocalCluster and on a Dask cluster.
-2. **Targets.** An area ``A`` that spans tiles (``central_urban`` spans the city) gets the same
-   share in every tile part: ``min(1, t_A · W_A / W_A^own)``, where ``W_A^own`` is the weight of
-   its rows some column reaches, capped at what the part's allowed columns reach. If every part
-   meets its share the union meets ``t_A`` (the parts' covered weights add up).
+2. **Whole-model Lagrangian, then targets.** One subgradient Lagrangian on the whole reduced
+   model (:class:`planner.optimize.decompose_bound.WholeLagrangian`, :data:`BOUND_SHARE` of the
+   budget, the step's target level from a lazy greedy's cost) runs first. An area ``A`` that
+   spans tiles (``central_urban`` spans the city) gets in each tile part the share its
+   knapsack covers there (:func:`planner.optimize.decompose_bound.tile_shares`): the dear
+   cells the relaxation leaves out are left out where they are, not the same fraction in every
+   tile (``SHARES = "equal"`` keeps ``min(1, t_A · W_A / W_A^own)`` everywhere). Shares are
+   capped at what the part's allowed columns reach.
 3. **Solve.** Each tile is :func:`planner.optimize.solve` on a share of the work budget
    proportional to its nonzeros (:data:`TILE_SHARE` in all), one solver thread (the CP-SAT
    interleaving then does not depend on the machine), the scenario's seed.
 4. **Stitch and repair.** The union of the tiles' plans; a pole group or conflict pair broken
    across tiles keeps its fixed or lowest-index member; areas still under target (parts capped
-   at their reach, side repairs) are repaired by a lazy greedy over the whole model (covered
-   weight of the deficient areas per 万元).
+   at their reach, shares moved across a border, side repairs) are repaired by a lazy greedy
+   over the whole model (covered weight of the deficient areas per 万元).
 5. **Polish.** Redundant sites are dropped, dearest first, while every target stays met; then
    the project's local search (:func:`planner.optimize._heuristics.improve`, :data:`LS_SHARE`)
-   runs on the whole model from the stitched plan after the bound (where it applies: no pole
-   groups or conflicts), and the redundant-site pass again.
-6. **Bound.** One subgradient Lagrangian run on the *whole* reduced model
-   (:func:`planner.optimize._exact.lagrangian_bound`, :data:`BOUND_SHARE` of the budget).
-   Validity: the reductions (:func:`planner.optimize._reduce.reduce_problem`) keep every optimal
-   plan's cost equal to ``base_cost`` plus an optimal plan of the reduced model; relaxing the
-   cover and area constraints with multipliers ``u ≥ 0`` gives a Lagrangian function ``L(u)``
-   that is at most the reduced model's optimum for every ``u`` (weak duality: for a feasible
-   plan the relaxed terms are ≥ 0 and are subtracted). Hence ``base_cost + max_u L(u)`` is a
-   lower bound of the whole model, and the gap reported is the true gap of the stitched plan
-   against it. The tiles' own bounds are *not* summed (a halo column is priced in several
-   tiles); their sum is reported for information only.
+   runs on the whole model from the stitched plan (where it applies: no pole groups or
+   conflicts), and the redundant-site pass again.
+6. **Bound.** The Lagrangian of step 2 continues from its best multipliers with the plan's cost
+   as target level (:data:`BOUND2_SHARE`). Validity (:mod:`planner.optimize.decompose_bound`):
+   for any multipliers ``u ≥ 0`` the Lagrangian function is at most the reduced model's
+   optimum, and the reduction keeps some optimal plan, so ``base_cost + max(0, L(u))`` bounds
+   the whole model; the gap reported is the true gap of the plan against it. The tiles' own
+   bounds are *not* summed (a halo column is priced in several tiles); their sum is reported
+   for information only.
 
-Memory: the tiles are cut one at a time from the CSR (O(nnz of the tile)); the reduced model
-and the Lagrangian run are O(nnz) of the whole matrix.
+Memory: the tiles are cut one at a time from the CSR (O(nnz of the tile)); the reduced models
+of the Lagrangian and of the local search are O(nnz) of the whole matrix.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from planner.optimize.decompose_bound import WholeLagrangian, tile_lp_duals, tile_shares
 from planner.optimize.problem import CoverageProblem
 
 log = logging.getLogger(__name__)
@@ -61,15 +63,31 @@ log = logging.getLogger(__name__)
 DECOMPOSE_MIN_COLS = 50_000
 #: tile side (m): about 30 site radii of a street lamp, a few of a macro tower
 TILE_M = 3000.0
-#: share of the work budget given to the tiles (split by nonzeros), and to the global bound
-TILE_SHARE = 0.5
-BOUND_SHARE = 0.15
-#: share of the work budget for the local search on the whole stitched plan
-LS_SHARE = 0.25
+#: share of the work budget given to the tiles (split by nonzeros), to the whole-model Lagrangian
+#: before the tiles and after the stitched plan, and to the local search on the whole plan
+TILE_SHARE = 0.45
+BOUND_SHARE = 0.2
+BOUND2_SHARE = 0.15
+LS_SHARE = 0.08
+#: whether each tile also solves its LP relaxation (costs split over the tiles) for the duals that warm-start
+#: the whole model's Lagrangian after the tiles
+TILE_LP = True
+#: how spanning area targets are split over the tiles ("lagrangian": by the whole-model knapsack,
+#: :func:`planner.optimize.decompose_bound.tile_shares`; "equal": the same share everywhere)
+SHARES = "lagrangian"
+SHARES_RULE = {"lagrangian": "spanning area targets split by the whole-model Lagrangian's knapsack "
+                             "(the rows the relaxation covers, per tile)",
+               "equal": "spanning area targets split as equal shares"}
+#: the border repair, for the manifest and the report
+BORDER_REPAIR = ("pole groups / conflict pairs broken across tiles keep the fixed or lowest-index site; areas under "
+                 "target repaired by a lazy greedy on the whole model; redundant sites dropped, dearest first")
 #: a bound method name for the manifest and the report
-BOUND_METHOD = "one subgradient Lagrangian run on the whole reduced model (kernels.lagrange)"
+BOUND_METHOD = ("one subgradient Lagrangian on the whole reduced model (kernels.lagrange), run before the tiles "
+                "and continued after the stitched plan from its best multipliers")
 
-TileRunner = Callable[[Sequence[dict[str, Any]]], list[Any]]
+#: ``run_tiles(tasks, done)``: :func:`solve_tile` of every task, results in task order; ``done(n, total)``
+#: is called as tiles finish (progress display only)
+TileRunner = Callable[[Sequence[dict[str, Any]], Callable[[int, int], None]], list[Any]]
 
 
 def decompose_applies(problem: CoverageProblem, objective: str, min_cols: int = DECOMPOSE_MIN_COLS) -> bool:
@@ -95,25 +113,37 @@ def tile_of_columns(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: NDA
     return np.asarray(key, dtype=np.int64)
 
 
-def _tile_models(problem: CoverageProblem, col_tile: NDArray[np.int64]
-                 ) -> tuple[list[tuple[NDArray[np.int64], CoverageProblem]], NDArray[np.int64]]:
-    """(columns, model) of every non-empty tile, in tile order, and the owner tile of each row (−1: unreachable)."""
+def row_owner(problem: CoverageProblem, col_tile: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Owner tile of each row: the tile of its lowest-index covering column (−1: no column reaches it)."""
     a = problem.a
-    assert problem.fixed is not None and problem.forbidden is not None and problem.col_group is not None
-    assert problem.col_type is not None
     nz = np.diff(a.indptr) > 0
     owner = np.full(problem.n_rows, -1, dtype=np.int64)
     owner[nz] = col_tile[a.indices[a.indptr[:-1][nz]]]
+    return owner
+
+
+def equal_shares(problem: CoverageProblem, owner: NDArray[np.int64]) -> NDArray[np.float64]:
+    """The same share of every spanning area in each tile: ``min(1, t_A · W_A / W_A^own)``, one row per tile."""
+    nz = owner >= 0
     total = np.bincount(problem.row_area, weights=problem.row_weight, minlength=problem.n_areas)
     owned = np.bincount(problem.row_area[nz], weights=problem.row_weight[nz], minlength=problem.n_areas)
     share = np.minimum(1.0, np.divide(problem.area_target * total, owned, out=np.zeros_like(total), where=owned > 0))
+    return np.tile(share, (np.unique(owner[nz]).size, 1))
+
+
+def _tile_models(problem: CoverageProblem, owner: NDArray[np.int64], shares: NDArray[np.float64]
+                 ) -> list[tuple[NDArray[np.int64], NDArray[np.int64], CoverageProblem]]:
+    """(columns, rows, model) of every non-empty tile, in tile order; ``shares``: target fraction per (tile, area)."""
+    a = problem.a
+    assert problem.fixed is not None and problem.forbidden is not None and problem.col_group is not None
+    assert problem.col_type is not None
     allowed = (~problem.forbidden).astype(np.int64)
     reach_cnt = np.asarray(a @ allowed).ravel()
     order = np.argsort(owner, kind="stable")
     cuts = np.searchsorted(owner[order], np.unique(owner[owner >= 0]))
     ends = np.r_[cuts[1:], order.size]
-    out: list[tuple[NDArray[np.int64], CoverageProblem]] = []
-    for lo, hi in zip(cuts.tolist(), ends.tolist(), strict=True):
+    out: list[tuple[NDArray[np.int64], NDArray[np.int64], CoverageProblem]] = []
+    for t, (lo, hi) in enumerate(zip(cuts.tolist(), ends.tolist(), strict=True)):
         rows = np.sort(order[lo:hi])
         sub = a[rows]
         cols = np.unique(sub.indices).astype(np.int64)
@@ -123,20 +153,20 @@ def _tile_models(problem: CoverageProblem, col_tile: NDArray[np.int64]
         w_tot = np.bincount(r_area, weights=w, minlength=areas.size)
         w_reach = np.bincount(r_area, weights=w * (reach_cnt[rows] >= k), minlength=areas.size)
         frac = np.divide(w_reach, w_tot, out=np.ones_like(w_tot), where=w_tot > 0)
-        target = np.minimum(share[areas], frac)
+        target = np.minimum(shares[t, areas], frac)
         conflicts = None
         if problem.conflicts is not None:
             pos = np.full(problem.n_cols, -1, dtype=np.int64)
             pos[cols] = np.arange(cols.size)
             pc = pos[problem.conflicts]
             conflicts = pc[(pc >= 0).all(axis=1)]
-        out.append((cols, CoverageProblem(
+        out.append((cols, rows, CoverageProblem(
             a=sub, cost=problem.cost[cols], row_weight=w, row_area=r_area.astype(np.int64), row_k=k,
             area_target=target, area_names=[problem.area_names[i] for i in areas.tolist()],
             col_ids=[problem.col_ids[j] for j in cols.tolist()], col_type=problem.col_type[cols],
             col_group=problem.col_group[cols], fixed=problem.fixed[cols], forbidden=problem.forbidden[cols],
             conflicts=conflicts)))
-    return out, owner
+    return out
 
 
 def solve_tile(task: dict[str, Any]) -> dict[str, Any]:
@@ -146,9 +176,20 @@ def solve_tile(task: dict[str, Any]) -> dict[str, Any]:
     sol = solve(task["problem"], objective="min_cost", time_limit_s=task["time_limit_s"], workers=1, seed=task["seed"],
                 backend=task["backend"], gap_limit=task["gap_limit"], work_limit=task["work"])
     ok = sol.status in ("optimal", "feasible")
-    return {"selected": task["cols"][sol.selected] if ok else np.zeros(0, np.int64), "status": sol.status,
-            "objective": sol.objective, "bound": sol.bound,
-            "time_limited": bool(sol.stats.get("budget", {}).get("time_limited"))}
+    out = {"selected": task["cols"][sol.selected] if ok else np.zeros(0, np.int64), "status": sol.status,
+           "objective": sol.objective, "bound": sol.bound,
+           "time_limited": bool(sol.stats.get("budget", {}).get("time_limited"))}
+    if task.get("split_cost") is not None:  # the LP duals of its rows: the whole model's Lagrangian warm start
+        u, lp = tile_lp_duals(task["problem"], task["split_cost"], task["time_limit_s"])
+        out.update(u_rows=task["rows"][u > 0], u_vals=u[u > 0], lp=lp)
+    return out
+
+
+def _solve_counted(task: dict[str, Any], total: int, done: Callable[[int, int], None]) -> dict[str, Any]:
+    """:func:`solve_tile`, then ``done(1, total)`` (the sequential runner's progress report)."""
+    out = solve_tile(task)
+    done(1, total)
+    return out
 
 
 def _side_repair(problem: CoverageProblem, sel: NDArray[np.bool_]) -> int:
@@ -262,30 +303,23 @@ def _polish(problem: CoverageProblem, sel: NDArray[np.bool_], csc: sp.csc_matrix
     return dropped
 
 
-def _improve_and_bound(problem: CoverageProblem, sel: NDArray[np.bool_], budget: Any, seed: int,
-                       stats: dict[str, Any]) -> tuple[NDArray[np.bool_], float]:
-    """``base_cost + max(0, L(u))`` of the whole model, then the project's local search from ``sel``.
+def _improve(problem: CoverageProblem, sel: NDArray[np.bool_], budget: Any, seed: int,
+             stats: dict[str, Any]) -> NDArray[np.bool_]:
+    """The project's local search on the whole model from ``sel`` (:data:`LS_SHARE` of the budget).
 
     The reduction runs without dominance (fixed, essential, merged identical rows only), so the
-    stitched plan stays a plan of the reduced model; the bound is valid for any reduction that
-    keeps the optimum (module docstring).
+    stitched plan stays a plan of the reduced model.
     """
-    from planner.optimize._exact import lagrangian_bound
     from planner.optimize._heuristics import _meets_targets, improve
     from planner.optimize._reduce import reduce_problem
     from planner.optimize._side import side_of
 
+    if LS_SHARE <= 0:
+        return sel
     red = reduce_problem(problem, "min_cost", dominance=False)
-    base_cost = float(problem.cost[red.base].sum())
-    stats["bound_reduction"] = dict(red.stats)
     if red.stats.get("infeasible_reason") or red.a.shape[0] == 0 or red.n_cols == 0:
-        return sel, base_cost
+        return sel
     side = side_of(problem, red, "min_cost")
-    # the bound first: a loaded machine's safety stop then cuts the local search, never the bound
-    ub = float(problem.cost[sel].sum()) - base_cost
-    lb, _ = lagrangian_bound(red, side, max(0.0, ub), budget.ops(BOUND_SHARE), budget, stats)
-    if np.allclose(side.cost, np.round(side.cost)):
-        lb = math.ceil(lb - 1e-6)
     s_red = sel[red.cols]
     if (sel | ~red.base).all() and _meets_targets(red, s_red):  # the plan holds every fixed/essential site
         before = float(side.cost[s_red].sum())
@@ -296,7 +330,21 @@ def _improve_and_bound(problem: CoverageProblem, sel: NDArray[np.bool_], budget:
             sel = red.base.copy()
             sel[red.cols[new]] = True
             stats["local_search_gain"] = before - float(side.cost[new].sum())
-    return sel, base_cost + max(0.0, float(lb))
+    return sel
+
+
+def _greedy_level(wl: WholeLagrangian, problem: CoverageProblem, stats: dict[str, Any]) -> float:
+    """Cost (万元) of the lazy greedy on the whole reduced model: the first subgradient target level only."""
+    from planner.optimize._heuristics import greedy_select
+    from planner.optimize._side import side_of
+
+    if wl.empty:
+        return wl.base_cost
+    side = side_of(problem, wl.red, "min_cost")
+    st: dict[str, Any] = {}
+    sel = greedy_select(wl.red, side, "min_cost", wl.c_ptr, wl.c_idx, stats=st)
+    stats["level_greedy"] = {**st.get("greedy", {}), "cost": float(side.cost[sel].sum()) + wl.base_cost}
+    return float(side.cost[sel].sum()) + wl.base_cost
 
 
 def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: NDArray[np.float64], *,
@@ -317,23 +365,43 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     t_start = time.perf_counter()
     units = resolve_work(time_limit_s, work_limit)
     assert problem.fixed is not None
+    stats: dict[str, Any] = {"objective_kind": "min_cost"}
     col_tile = tile_of_columns(problem, x_m, y_m, tile_m)
-    tiles, owner = _tile_models(problem, col_tile)
-    nnz = np.array([p.a.nnz for _, p in tiles], dtype=np.float64)
+    owner = row_owner(problem, col_tile)
+    # 1. the whole model's Lagrangian (bound, and where the relaxation covers each spanning area)
+    budget = Budget.start(time_limit_s, work_limit)
+    wl = WholeLagrangian(problem)
+    level = _greedy_level(wl, problem, stats)
+    budget.spend("lagrangian", stats.get("level_greedy", {}).get("ops", 0.0) / 1e6)
+    budget.spend("lagrangian", wl.run(budget.ops(BOUND_SHARE), level, budget.deadline))
+    area_shares = tile_shares(problem, wl, col_tile, owner) if SHARES == "lagrangian" else equal_shares(problem, owner)
+    # 2. the tiles, their spanning targets split by those shares
+    tiles = _tile_models(problem, owner, area_shares)
+    nnz = np.array([p.a.nnz for _, _, p in tiles], dtype=np.float64)
     shares = TILE_SHARE * nnz / max(nnz.sum(), 1.0)
+    col_rows = np.bincount(problem.a.indices, minlength=problem.n_cols).astype(np.float64)
     # each tile's work budget is its share; its wall-clock safety stop is that of all the tiles together, so a
     # loaded machine slows a tile down without cutting it short (the plan stays the same)
-    tasks = [{"problem": p, "cols": cols, "work": max(1.0, units * s), "time_limit_s": time_limit_s * TILE_SHARE,
-              "seed": seed, "backend": backend, "gap_limit": gap_limit}
-             for (cols, p), s in zip(tiles, shares.tolist(), strict=True)]
+    tasks = [{"problem": p, "cols": cols, "rows": rows, "work": max(1.0, units * s),
+              "time_limit_s": time_limit_s * TILE_SHARE, "seed": seed, "backend": backend, "gap_limit": gap_limit,
+              # a column's cost split over the tiles by its rows in each (the LP duals' warm start)
+              "split_cost": (p.cost * np.bincount(p.a.indices, minlength=p.n_cols) / np.maximum(col_rows[cols], 1.0)
+                             if TILE_LP else None)}
+             for (cols, rows, p), s in zip(tiles, shares.tolist(), strict=True)]
     t_tiles = time.perf_counter()
-    results = run_tiles(tasks) if run_tiles is not None else [solve_tile(t) for t in tasks]
+
+    def tile_done(done: int, total: int) -> None:  # progress display only (the bar's work spent)
+        budget.spend("tiles", units * TILE_SHARE / max(total, 1))
+
+    results = run_tiles(tasks, tile_done) if run_tiles is not None else [_solve_counted(t, len(tasks), tile_done)
+                                                                         for t in tasks]
     del tasks, tiles
     t_tiles = time.perf_counter() - t_tiles
-    # the whole-model stages' budget (and its safety stop) starts after the tiles, which had their own:
-    # a cluster's start-up or a slow worker never cuts the bound or the search of the stitched plan
-    budget = Budget.start(time_limit_s, work_limit)
-    budget.spend("tiles", units * TILE_SHARE)
+    # the whole-model stages' safety stop starts again after the tiles, which had their own: a cluster's
+    # start-up or a slow worker never cuts the bound or the search of the stitched plan
+    span = budget.deadline - budget.t0
+    budget.deadline = time.perf_counter() + span
+    budget.used["tiles"] = round(units * TILE_SHARE, 3)
     sel = problem.fixed.copy()
     for r in results:
         sel[r["selected"]] = True
@@ -341,14 +409,30 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     for r in results:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     n_stitched = int(sel.sum())
+    # 3. stitch, repair, polish, the local search on the whole model
     csc = problem.a.tocsc()
     dropped_side = _side_repair(problem, sel)
     added = _repair(problem, sel, csc)
     removed = _polish(problem, sel, csc)
-    stats: dict[str, Any] = {"objective_kind": "min_cost"}
-    sel, bound = _improve_and_bound(problem, sel, budget, seed, stats)
+    stitched_cost = float(problem.cost[sel].sum())
+    sel = _improve(problem, sel, budget, seed, stats)
     removed += _polish(problem, sel, csc)
     del csc
+    # 4. the Lagrangian again, from the tiles' LP duals when they are better, with the plan's cost as target level
+    if TILE_LP:
+        u_rows = np.zeros(problem.n_rows, dtype=np.float64)
+        for r in results:
+            if "u_rows" in r:
+                u_rows[r["u_rows"]] = r["u_vals"]
+        stats["tile_lp"] = {"warm_start_taken": wl.warm(problem, u_rows),
+                            "lp_sum_info": float(sum(r.get("lp", {}).get("value", 0.0) for r in results)),
+                            "lp_seconds": round(float(sum(r.get("lp", {}).get("seconds", 0.0) for r in results)), 3)}
+        del u_rows
+    budget.spend("lagrangian", wl.run(budget.ops(BOUND2_SHARE), float(problem.cost[sel].sum()), budget.deadline))
+    bound = wl.bound
+    stats["lagrangian"] = wl.stats()
+    stats["bound_reduction"] = dict(wl.red.stats)
+    del wl
     selected = np.flatnonzero(sel).astype(np.int64)
     ev = evaluate(problem, selected)
     total = ev["area_total"]
@@ -361,16 +445,19 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
         "tiles": len(results), "tile_m": tile_m, "rows_unowned": int((owner < 0).sum()),
         "rule": "columns in squares from the candidates' north-west corner (pole groups with their lowest index); "
                 "each row owned by the tile of its lowest-index covering column; a tile = its rows + every column "
-                "covering them; spanning area targets split as equal shares",
+                "covering them",
+        "area_shares": SHARES_RULE[SHARES],
         "tile_status": statuses, "tile_time_limited": int(sum(r["time_limited"] for r in results)),
         "tile_bounds_sum_info": float(sum(r["bound"] for r in results if math.isfinite(r["bound"]))),
         "stitched_sites": n_stitched, "side_repair_dropped": dropped_side, "repair_added": added,
-        "polish_removed": removed, "targets_met": met, "bound_method": BOUND_METHOD, "tiles_wall_s": round(t_tiles, 3),
+        "polish_removed": removed, "stitched_cost": stitched_cost, "targets_met": met,
+        "border_repair": BORDER_REPAIR, "bound_method": BOUND_METHOD, "bound": bound,
+        "gap_whole_model": _gap(obj, bound) if met else None, "tiles_wall_s": round(t_tiles, 3),
     }
     for name in ("local_search", "lagrangian"):  # the safety stop cut them: say so (the plan may then vary)
         if isinstance(stats.get(name), dict) and stats[name].get("time_limited"):
             budget.limited(name)
-    stats["budget"] = budget.report()
+    stats["budget"] = {**budget.report(), "safety_stop_s": round(span, 3)}  # restarted after the tiles
     if budget.cut or stats["decomposition"]["tile_time_limited"]:
         stats["warnings"] = [TIME_LIMITED_WARNING]
     log.info("decomposed solve: %d tiles, %d sites (stitched %d, +%d repair, -%d polish), cost %.6g, bound %.6g",

@@ -312,9 +312,14 @@ def _decomposition_rows(sol: dict[str, Any], lang: str) -> list[tuple[str, str]]
     if not d:
         return []
     km = float(d.get("tile_m", 0)) / 1000
+    lagr = "lagrangian" in str(d.get("area_shares", "")).lower()
+    gap = d.get("gap_whole_model")
     if lang == "en":
-        return [("Spatial decomposition", f"{d.get('tiles')} tiles of {km:g} km; border and area repair added "
-                 f"{d.get('repair_added')} sites, polishing removed {d.get('polish_removed')}; bound: one Lagrangian "
-                 "relaxation of the whole model")]
-    return [("分区求解", f"{d.get('tiles')} 个 {km:g} 公里见方分区；边界与区域目标修复增加 {d.get('repair_added')} 个站址，"
-             f"精简去除 {d.get('polish_removed')} 个；下界：全模型拉格朗日松弛")]
+        return [("Spatial decomposition", f"{d.get('tiles')} tiles of {km:g} km"
+                 + ("; targets of areas spanning tiles split by the whole-model Lagrangian" if lagr else "")
+                 + f"; border and area repair added {d.get('repair_added')} sites, polishing removed "
+                 f"{d.get('polish_removed')}; bound: one Lagrangian relaxation of the whole model"
+                 + (f"; gap for the whole model {_pct(gap)}" if gap is not None else ""))]
+    return [("分区求解", f"{d.get('tiles')} 个 {km:g} 公里见方分区" + ("；跨分区区域目标按全模型拉格朗日松弛分配" if lagr else "")
+             + f"；边界与区域目标修复增加 {d.get('repair_added')} 个站址，精简去除 {d.get('polish_removed')} 个；"
+             "下界：全模型拉格朗日松弛" + (f"，全模型差距 {_pct(gap)}" if gap is not None else ""))]
