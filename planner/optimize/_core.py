@@ -30,12 +30,27 @@ from planner.optimize._side import Side, side_of_subset
 #: subgradient steps), SCIP root only: 2,000 columns 2 s → 15,513; 2,500: 4.5–6 s → 15,441–15,455;
 #: 3,000: 18 s → 15,437; 5,000 (550-step multipliers): root unfinished after 60 s
 CORE_MIP_COLS = 2500
+#: free core columns per nominal second of the core stage's share (capped at :data:`CORE_MIP_COLS`).
+#: SCIP's root (LP, cuts, diving and RENS heuristics) has no work limit of its own and its work
+#: grows with the core, so the core is sized to the share instead: a share below
+#: ``CORE_MIP_COLS / CORE_COLS_PER_S`` nominal seconds gets a proportionally smaller core (the
+#: incumbent's columns always stay). Measured on the demo model's cores, SCIP root, one thread:
+#: 2,607 columns (9,551 rows, 21,411 nonzeros) 6.6 CPU s; 3,056 columns (12,028 rows, 29,997
+#: nonzeros) 15 s wall at a load average of 2.5 on the 2-vCPU development machine
+CORE_COLS_PER_S = 450.0
+#: below this share (nominal seconds) the core MIP is skipped: its root alone would overrun it
+CORE_MIN_S = 0.5
 #: SCIP branch-and-bound nodes per nominal second (:data:`~planner.optimize._budget.WORK_PER_S`
 #: work units) of the core stage's share beyond :data:`CORE_ROOT_S` (1–2 s per node on the
 #: demo core; 6 nodes found nothing the root had not)
 CORE_NODES_PER_S = 0.5
 #: nominal seconds of the share reserved for the root (model build, LP, cuts, heuristics)
 CORE_ROOT_S = 20.0
+
+
+def core_size(core_span: float) -> int:
+    """Free columns of the core for a stage share of ``core_span`` nominal seconds (see :data:`CORE_COLS_PER_S`)."""
+    return int(min(CORE_MIP_COLS, CORE_COLS_PER_S * max(0.0, core_span)))
 
 
 def lagrangian_core(red: Reduced, rc: NDArray[np.float64], inc: NDArray[np.bool_] | None, size: int) -> NDArray[np.int64]:

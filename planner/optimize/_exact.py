@@ -144,16 +144,23 @@ def _core_stage(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np
     The bound stays the Lagrangian one (the core's bound holds for the core only). SCIP
     runs on a node limit: the root plus :data:`~planner.optimize._core.CORE_NODES_PER_S`
     nodes per nominal second of the stage's share beyond
-    :data:`~planner.optimize._core.CORE_ROOT_S`.
+    :data:`~planner.optimize._core.CORE_ROOT_S`, on a core sized to the share
+    (:func:`~planner.optimize._core.core_size`); below
+    :data:`~planner.optimize._core.CORE_MIN_S` the stage is skipped.
     """
-    from planner.optimize._core import CORE_NODES_PER_S, CORE_ROOT_S, core_mip
+    from planner.optimize._core import CORE_MIN_S, CORE_NODES_PER_S, CORE_ROOT_S, core_mip, core_size
 
     core_span = (1.0 - LAGRANGE_SHARE) * span
     nodes = 1 + int(CORE_NODES_PER_S * max(0.0, core_span - CORE_ROOT_S))
     stats["backend_used"] = "scip"
     best, best_val = inc, float(side.cost[inc].sum())
-    cand = core_mip(red, side, inc, rc, deadline=budget.deadline, node_limit=nodes, seed=seed, stats=stats)
-    budget.spend("core_mip", core_span * WORK_PER_S)
+    cand = None
+    if core_span >= CORE_MIN_S:
+        cand = core_mip(red, side, inc, rc, deadline=budget.deadline, node_limit=nodes, seed=seed, stats=stats,
+                        size=core_size(core_span))
+        budget.spend("core_mip", core_span * WORK_PER_S)
+    else:
+        stats["core_mip"] = {"skipped": f"its share ({core_span:.2f} nominal s) is below {CORE_MIN_S} s"}
     if cand is not None:
         best, best_val = cand, float(side.cost[cand].sum())
     if abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val)):
