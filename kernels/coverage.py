@@ -36,6 +36,7 @@ from kernels.antenna import best_gain_fast, pattern_constants
 from kernels.los import ground_at, line_of_sight
 from kernels.pathloss import (
     D2D_MIN,
+    FILL_TOL_DB,
     FSPL,
     HALF_INV_LN10,
     UMA,
@@ -43,7 +44,7 @@ from kernels.pathloss import (
     coeff_pair,
     link_loss_sq,
     los_probability,
-    mixture_loss,
+    mixture_loss_from,
     site_coefficients,
 )
 
@@ -219,10 +220,12 @@ def _rsrp_of_d2(
                                            sl, sn, q)
         return
     if mode == MODE_MIXTURE:  # the edge-probability quantile: a root per cell, no SIMD
+        prev = math.nan  # warm start: the neighbour cell's root (the cells come row by row)
         for i in range(m):
             pl_l, pl_n = coeff_pair(d2s[i], dz2, dbp2, a1, b1, a2, b2, an, bn)
             p = los_probability(model, math.sqrt(d2s[i]), h_ut)
-            out[i] = budget - mixture_loss(p, pl_l, pl_n, ml, mn, sl, sn, q)
+            prev = mixture_loss_from(prev, FILL_TOL_DB, p, pl_l, pl_n, ml, mn, sl, sn, q)
+            out[i] = budget - prev
         return
     if mode == MODE_EXPECTED and inv_k == 0.0:  # UMa with h_UT > 13 m: the general Table 7.4.2-1
         for i in range(m):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 
 class ScenarioModel(BaseModel):
@@ -193,6 +193,32 @@ class RadioConfig(ScenarioModel):
         if isinstance(value, dict) and isinstance(default, SiteClassRadio):
             return {**default.model_dump(), **value}
         return value
+
+    #: the design link budget (threshold, edge probability, penetration, uplink, LOS mode) this section was
+    #: validated with; copies made with ``model_copy(update=...)`` keep it (see :meth:`design_radio`)
+    _design: tuple[float, float, float, bool, str] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _remember_design(self) -> RadioConfig:
+        self._design = (self.threshold_dbm, self.edge_probability, self.penetration_loss_db, self.uplink, self.los)
+        return self
+
+    def design_radio(self) -> RadioConfig:
+        """The section with the link-budget settings it was validated with.
+
+        Derived builds change the threshold (the SINR's received-power floor, the plan's
+        below-threshold RSRP), the edge probability (median powers) or the penetration (one pass
+        per class); the antennas' ``tilt_deg = "auto"`` must not follow them, so it is computed
+        from this design budget (band, powers and models stay the copy's own).
+        """
+        if self._design is None:
+            return self
+        thr, edge, pen, uplink, los = self._design
+        if (thr, edge, pen, uplink, los) == (self.threshold_dbm, self.edge_probability, self.penetration_loss_db,
+                                              self.uplink, self.los):
+            return self
+        return self.model_copy(update={"threshold_dbm": thr, "edge_probability": edge, "penetration_loss_db": pen,
+                                       "uplink": uplink, "los": los})
 
     @field_validator("penetration_by_class", mode="before")
     @classmethod

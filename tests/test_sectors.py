@@ -156,9 +156,14 @@ def test_auto_tilt_puts_the_upper_half_power_edge_on_the_cell_edge(h: float, wan
     assert float(resolve_tilts([h], ["macro"], elec)[0]) == pytest.approx(got - 4.0, abs=1e-9)
     assert resolve_tilts([h, h], ["macro", "macro"], r, [3.0, float("nan")]).tolist() == [3.0, got]
     assert resolve_tilts([h], ["micro"], r).tolist() == [6.0]
-    # the same tilt whatever threshold the build uses (the SINR build's received-power floor)
-    floor = r.model_copy(update={"threshold_dbm": -132.2, "edge_probability": 0.5})
-    assert float(resolve_tilts([h], ["macro"], floor)[0]) != got  # so the SINR build must pass the design tilts
+    # the same tilt whatever threshold, edge probability or penetration a derived build uses (the SINR
+    # build's received-power floor, one pass per penetration loss), the design's
+    floor = r.model_copy(update={"threshold_dbm": -132.2, "edge_probability": 0.5, "penetration_loss_db": 0.0})
+    assert float(resolve_tilts([h], ["macro"], floor)[0]) == got
+    assert floor.design_radio() == r
+    # a section validated with other settings has its own design
+    fresh = RadioConfig(threshold_dbm=-100.0)
+    assert fresh.design_radio() is fresh and float(resolve_tilts([h], ["macro"], fresh)[0]) > got  # smaller R
 
 
 def test_sinr_with_sectors_runs() -> None:

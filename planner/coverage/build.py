@@ -84,8 +84,9 @@ def resolve_tilts(h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig,
     else its class's ``tilt_deg``. ``"auto"`` is the planning rule that puts the upper −3 dB
     edge of the vertical beam on the cell edge, tilt = arctan((h − h_UT) / R) + θ3dB_V / 2, less
     the class's electrical tilt (the rule sets the total), with R the site's omni radius of the
-    scenario's own link budget under ``radio.los`` without terrain (the design radius; the same
-    for every build of the scenario, the SINR's included). Sources: the RF-planning formula
+    scenario's design link budget (:meth:`RadioConfig.design_radio`: a copy with another threshold,
+    edge probability or penetration keeps the design's) under ``radio.los`` without terrain, so
+    every build of the scenario, the SINR's included, tilts alike. Sources: the RF-planning formula
     下倾角 = arctan(H/D) + θ/2 (e.g. http://ee.mweda.com/rd/63432.html), "upper −3 dB point onto
     the cell range" (https://www.erlang.com/reply/53194/).
 
@@ -111,8 +112,9 @@ def resolve_tilts(h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig,
     out = np.zeros(h.size, dtype=np.float64)
     auto = np.zeros(h.size, dtype=np.float64)
     if any(a.tilt_deg == "auto" for a in ants):
-        links = [link_budget(radio, c, terrain=False) for c in SITE_CLASSES]
-        r = np.maximum(_site_radii(cls, h, links, radio, radio.los), 1.0)
+        design = radio.design_radio()
+        links = [link_budget(design, c, terrain=False) for c in SITE_CLASSES]
+        r = np.maximum(_site_radii(cls, h, links, design, design.los), 1.0)
         auto = np.degrees(np.arctan2(h - float(radio.ue_height_m), r))
     for i, ant in enumerate(ants):
         sel = cls == i
