@@ -50,7 +50,15 @@ from numpy.typing import NDArray
 
 from kernels.cft import price
 from kernels.cft_greedy import core_rows
-from kernels.cft_partial import col_part, partial_chunk, partial_step, row_part, side_greedy, update_lambda_stall
+from kernels.cft_partial import (
+    col_part,
+    lagrangian_partial,
+    partial_chunk,
+    partial_step,
+    row_part,
+    side_greedy,
+    update_lambda_stall,
+)
 from kernels.greedy import drop_redundant, greedy_cover
 from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
@@ -68,6 +76,8 @@ LAMBDA_PERIOD = 50
 #: subgradient steps of one phase 1 at most (the exit test below usually ends it sooner: over
 #: 300 steps the bound rose by less than 1 or than 0.1 %)
 MAX_ITERS = 5000
+#: which soft rows the Lagrangian plan covers (see :meth:`_PEngine.wanted`): "x-first" or "ratio"
+WANT_RULE = "x-first"
 #: Beasley's clipping of the direction (off: measured equal or better on demo_small)
 CLIP = False
 
@@ -230,20 +240,49 @@ class _PEngine:
             return True
         return False
 
-    def lagrangian_plan(self, res: _Residual, u: NDArray[np.float64], cand: NDArray[np.int64],
-                        rp: NDArray[np.int64], rpos: NDArray[np.int64], y: NDArray[np.float64],
-                        v: NDArray[np.float64]) -> tuple[NDArray[np.int64], int]:
-        """Side greedy at ``u`` over ``cand`` on the rows the Lagrangian solution wants; (picks, rows short)."""
+    def wanted(self, res: _Residual, u: NDArray[np.float64], cand: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Covers each row needs in the Lagrangian plan at ``u``: every active hard row, and per area the
+        soft rows that the Lagrangian solution ``x(u)`` over ``cand`` already serves (:data:`WANT_RULE`
+        "x-first") or, by increasing ``k_i u_i / w_i`` (ties: served by ``x(u)`` first, then row order),
+        the rows that meet the area's need.
+        """
         pm = self.pm
-        _, w = row_part(res.k, pm.w, pm.hard, res.a_ptr, res.a_rows, res.need, u, y, v)
-        need_rows = np.where(y > 0, res.k, 0).astype(np.int64)
+        rcv = np.zeros(cand.size)
+        x = np.zeros(cand.size, dtype=bool)
+        lagrangian_partial(pm.c_ptr, pm.c_rows, pm.cost, res.k, pm.w, pm.hard, res.a_ptr, res.a_rows, res.need,
+                           pm.group, self.gbest, cand, u, rcv, x, np.zeros(pm.m), np.zeros(pm.n_areas))
+        xs = np.zeros(pm.n, dtype=bool)
+        xs[cand[x]] = True
+        served = pm.counts(xs) >= res.k
+        rows = res.a_rows
+        ratio = res.k[rows] * u[rows] / pm.w[rows]
+        key1 = np.where(served[rows], 0.0, 1.0)
+        order = (np.lexsort((np.arange(rows.size), ratio, key1, pm.area[rows])) if WANT_RULE == "x-first"
+                 else np.lexsort((np.arange(rows.size), key1, ratio, pm.area[rows])))
+        r = rows[order]
+        wr = pm.w[r]
+        cum = np.cumsum(wr)
+        start = np.searchsorted(pm.area[r], np.arange(pm.n_areas))
+        offset = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+        before = cum - wr - offset[pm.area[r]]
+        want = np.zeros(pm.m, dtype=bool)
+        want[r[before < res.need[pm.area[r]]]] = True
+        want |= pm.hard & (res.k > 0)
+        self.work += 3 * int(np.diff(pm.c_ptr)[cand].sum()) + 2 * cand.size + 8 * rows.size + pm.c_rows.size
+        return np.where(want, res.k, 0).astype(np.int64)
+
+    def lagrangian_plan(self, res: _Residual, u: NDArray[np.float64], cand: NDArray[np.int64],
+                        rp: NDArray[np.int64], rpos: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
+        """Side greedy at ``u`` over ``cand`` on the rows of :meth:`wanted`; (picks, rows short)."""
+        pm = self.pm
+        need_rows = self.wanted(res, u, cand)
         allowed = res.allowed.copy()
         gused = res.gused.copy()
         cap_left = res.cap_left.copy()
         order = np.empty(cand.size, dtype=np.int64)
         n_new, short, w2 = side_greedy(pm.c_ptr, pm.c_rows, rp, rpos, pm.cost, need_rows, u, cand, allowed, pm.group,
                                        gused, pm.conf_ptr, pm.conf_idx, pm.ctype, cap_left, order)
-        self.work += w + w2 + 2 * pm.m
+        self.work += w2 + 2 * pm.m
         self._last = (allowed, gused, cap_left)
         return order[:n_new], short
 
@@ -335,7 +374,7 @@ class _PEngine:
         for _ in range(HEUR_ITERS):
             if self.spent():
                 return
-            picks, _ = self.lagrangian_plan(res, u, core, rp, rpos, y, v)
+            picks, _ = self.lagrangian_plan(res, u, core, rp, rpos)
             self.try_plan(res, picks)
             ub = self.best_val - res.fixed_cost
             ub_eff = ub if math.isfinite(ub) else 1.2 * float(pm.cost[core].sum()) + 1.0
@@ -364,7 +403,7 @@ class _PEngine:
             cand = np.flatnonzero(res.allowed).astype(np.int64)
             rp, rpos = core_rows(pm.c_ptr, pm.c_rows, pm.m, cand)
             self.work += 2 * rpos.size
-            picks, _ = self.lagrangian_plan(res, u_best, cand, rp, rpos, np.zeros(pm.m), np.zeros(pm.n_areas))
+            picks, _ = self.lagrangian_plan(res, u_best, cand, rp, rpos)
             self.try_plan(res, picks)
             n_fix = max(1, int((res.k > 0).sum()) // 200)
             if picks.size == 0:
