@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -203,8 +204,15 @@ def test_decomposed_solve_on_the_cluster_gives_the_sequential_plan(cluster: str)
 
     p, x, y = _model(seed=6, n_cols=500, side_m=4000.0)
     local = solve_decomposed(p, x, y, time_limit_s=4.0, seed=2, tile_m=1500.0)
-    dist = solve_decomposed(p, x, y, time_limit_s=4.0, seed=2, tile_m=1500.0, run_tiles=tile_runner(cluster, 2))
+    runner = tile_runner(cluster, 2)
+    seen: list[tuple[int, int]] = []
+
+    def run(tasks: Any, done: Any) -> list[Any]:  # the tasks' progress reports reach the solve's progress bar
+        return runner(tasks, lambda d, t: (seen.append((d, t)), done(d, t)))
+
+    dist = solve_decomposed(p, x, y, time_limit_s=4.0, seed=2, tile_m=1500.0, run_tiles=run)
     assert not local.stats["budget"]["time_limited"] and not dist.stats["budget"]["time_limited"]
     assert local.stats["decomposition"]["tiles"] > 2
+    assert seen == [(i + 1, len(seen)) for i in range(local.stats["decomposition"]["tiles"])]
     assert np.array_equal(local.selected, dist.selected)
     assert (local.objective, local.bound) == (dist.objective, dist.bound)

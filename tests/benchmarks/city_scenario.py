@@ -10,7 +10,8 @@ sites at lattice gaps. Priority areas: a 300 m circle per train station, a 150 m
 metro station, the roadless parts (water, hills; no target) and the whole box as central
 urban. 25 m grid (≈ 1,000,000 cells). Deterministic (fixed seed, sorted rows).
 
-``python tests/benchmarks/city_scenario.py OUT_DIR`` writes ``OUT_DIR/city.toml`` and its data.
+``python tests/benchmarks/city_scenario.py OUT_DIR [--fua]`` writes ``OUT_DIR/city.toml`` and its data
+(``--fua``: the whole functional urban area, the roads' bounding box, instead of the central box).
 """
 
 from __future__ import annotations
@@ -114,14 +115,24 @@ def read_roads(shared: Path, cache: Path) -> gpd.GeoDataFrame:
     return gpd.read_file(gpkg)
 
 
-def build(out: Path, shared: Path = SHARED) -> dict[str, int]:
-    """Write ``out/city.toml`` and ``out/data/``; returns the candidate counts per type."""
+def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]:
+    """Write ``out/city.toml`` and ``out/data/``; returns the candidate counts per type.
+
+    ``fua``: the whole functional urban area (the roads' bounding box, 0.001° outward, about
+    54 km × 44 km) instead of the central 25 km box; the same generator rules.
+    """
     bd = _demo_generator()
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
-    bbox_m = bd.poly_to_m(shapely.segmentize(box(*BBOX), 0.001))
-    roads = read_roads(shared, out).to_crs(bd.METRIC)
+    roads_ll = read_roads(shared, out)
+    bb = BBOX
+    if fua:
+        x0, y0, x1, y1 = roads_ll.to_crs(4326).total_bounds
+        bb = (math.floor(x0 * 1000) / 1000, math.floor(y0 * 1000) / 1000, math.ceil(x1 * 1000) / 1000,
+              math.ceil(y1 * 1000) / 1000)
+    bbox_m = bd.poly_to_m(shapely.segmentize(box(*bb), 0.001))
+    roads = roads_ll.to_crs(bd.METRIC)
     roads_m = roads[roads.intersects(bbox_m.buffer(500.0))].reset_index(drop=True)
     road_lines = roads_m.geometry.to_numpy()
     bx0, by0, bx1, by1 = bbox_m.bounds
@@ -184,7 +195,7 @@ def build(out: Path, shared: Path = SHARED) -> dict[str, int]:
     nx_, ny_ = nx_[gap], ny_[gap]
 
     # priority areas
-    st = gpd.read_file(shared / bd.STATION_FILE).cx[BBOX[0]:BBOX[2], BBOX[1]:BBOX[3]]
+    st = gpd.read_file(shared / bd.STATION_FILE).cx[bb[0]:bb[2], bb[1]:bb[3]]
     areas: list[dict[str, Any]] = []
     geoms: list[Any] = []
 
@@ -251,10 +262,13 @@ def build(out: Path, shared: Path = SHARED) -> dict[str, int]:
                           "" if status is None else status[i], rc, f"{lon[i]:.7f}", f"{lat[i]:.7f}",
                           "generated on real OSM roads (city-scale benchmark)"])
     bd.write_csv(data / "candidates.csv", header, table)
-    bd.write_geojson(data / "boundary.geojson", [{"id": "B1", "name": "central Wuhan 25 km box", "area_km2": round(bbox_m.area / 1e6, 2)}],
-                     [shapely.segmentize(box(*BBOX), 0.001)], "boundary")
+    name = "Wuhan FUA roads' bounding box" if fua else "central Wuhan 25 km box"
+    bd.write_geojson(data / "boundary.geojson", [{"id": "B1", "name": name, "area_km2": round(bbox_m.area / 1e6, 2)}],
+                     [shapely.segmentize(box(*bb), 0.001)], "boundary")
     bd.write_geojson(data / "priority_areas.geojson", areas, geoms, "priority_areas")
-    (out / "city.toml").write_text(SCENARIO, encoding="utf-8")
+    text = SCENARIO if not fua else SCENARIO.replace("武汉中心城区 city-scale stress", "武汉都市区 FUA city-scale stress").replace(
+        "25 km x 25 km of central Wuhan", "the whole Wuhan functional urban area (roads' bounding box)")
+    (out / "city.toml").write_text(text, encoding="utf-8")
     return counts_by_type
 
 
@@ -262,4 +276,4 @@ if __name__ == "__main__":
     why = available()
     if why:
         sys.exit(why)
-    print(build(Path(sys.argv[1])))
+    print(build(Path(sys.argv[1]), fua="--fua" in sys.argv[2:]))
