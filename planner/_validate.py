@@ -42,8 +42,15 @@ def guess_projected_crs(minx: float, maxx: float, miny: float, maxy: float) -> s
     )
 
 
-def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list[Problem]:
-    """Problems for coordinates that cannot be lon/lat (metres given as degrees, swaps)."""
+def check_plausible_lonlat(
+    gdf: gpd.GeoDataFrame, path: Path, what: str, *, bad_rows: list[int] | None = None
+) -> list[Problem]:
+    """Problems for coordinates that cannot be lon/lat (metres given as degrees, swaps).
+
+    ``bad_rows``, when given, receives the positions of the rows named by a row-level problem
+    (non-finite, swapped or out-of-range coordinates in some rows while the others are fine), so
+    that a caller can check the rest of the file in the same pass.
+    """
     problems: list[Problem] = []
     if gdf.empty:
         return problems
@@ -55,6 +62,8 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
         )
     if nonfinite.any() or not (np.isfinite([minx, miny, maxx, maxy]).all()):
         rows = [feature_label(gdf, int(i)) for i in np.flatnonzero(nonfinite)]
+        if bad_rows is not None:
+            bad_rows += [int(i) for i in np.flatnonzero(nonfinite)]
         where = f" at {', '.join(rows[:10])}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}" if rows else ""
         problems.append(
             Problem(
@@ -70,8 +79,11 @@ def check_plausible_lonlat(gdf: gpd.GeoDataFrame, path: Path, what: str) -> list
     with np.errstate(invalid="ignore"):
         out_of_range = (np.abs(fb[:, [0, 2]]) > 180).any(axis=1) | (np.abs(fb[:, [1, 3]]) > 90).any(axis=1)
         swapped = out_of_range & (np.abs(fb[:, [0, 2]]) <= 90).all(axis=1) & (np.abs(fb[:, [1, 3]]) <= 180).all(axis=1)
-    if out_of_range.any() and not out_of_range.all():
+    present = ~shapely.is_missing(geoms)  # rows without geometry (already reported) do not count
+    if out_of_range.any() and not out_of_range[present].all():
         rows = [feature_label(gdf, int(i)) for i in np.flatnonzero(out_of_range)]
+        if bad_rows is not None:
+            bad_rows += [int(i) for i in np.flatnonzero(out_of_range)]
         listing = ", ".join(rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
         if swapped[out_of_range].all():
             problems.append(

@@ -108,6 +108,43 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+#: problems listed per file on the console (the rest counted); the library's exception lists them all
+MAX_PER_FILE = 25
+
+
+def error_text(exc: PlannerError, per_file: int = MAX_PER_FILE) -> str:
+    """The console text of an error: several problems grouped by file, each group counted and capped.
+
+    Every listed line still names its file (and row, id, column and fix, as the problem does), so a
+    line can be copied alone; a group longer than ``per_file`` ends with the number left out.
+
+    Examples
+    --------
+    >>> from planner.errors import InputDataError, Problem
+    >>> print(error_text(InputDataError([Problem("bad", "a.csv", "row 2"), Problem("worse", "b.csv")])))
+    2 problems found in 2 files (all listed; fix them all, then try again):
+      a.csv: 1 problem
+        1. a.csv: row 2: bad
+      b.csv: 1 problem
+        2. b.csv: worse
+    """
+    problems = exc.problems
+    if len(problems) <= 1:
+        return str(exc)
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(problems):
+        groups.setdefault(p.source, []).append(i)
+    files = sum(1 for src in groups if src)
+    where = f" in {files} file{'s' if files != 1 else ''}" if files > 1 else ""
+    lines = [f"{len(problems)} problems found{where} (all listed; fix them all, then try again):"]
+    for src, idx in groups.items():
+        lines.append(f"  {src or 'scenario'}: {len(idx)} problem{'s' if len(idx) != 1 else ''}")
+        lines += [f"    {i + 1}. {problems[i]}" for i in idx[:per_file]]
+        if len(idx) > per_file:
+            lines.append(f"    … and {len(idx) - per_file} more in {src or 'the scenario'}")
+    return "\n".join(lines)
+
+
 def _setup_logging(quiet: bool, verbose: bool) -> None:
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.WARNING
     try:
@@ -125,7 +162,9 @@ def _consoles(args: argparse.Namespace) -> tuple[Console, Console]:
     """(stdout console for results, stderr console for progress)."""
     from rich.console import Console
 
-    out = Console(quiet=args.quiet, width=None if sys.stdout.isatty() else 140, highlight=False)
+    # a pipe or a log file gets 140 columns unless COLUMNS says otherwise (a terminal: its own width)
+    out = Console(quiet=args.quiet, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140,
+                  highlight=False)
     err = Console(stderr=True, quiet=args.quiet)
     return out, err
 
@@ -165,11 +204,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / args.scenario.stem
     check_out_dir(out, protect=input_paths(scenario), force=args.force)  # before computing: never a folder the planner did not write
     check_writable(out)  # and not after the solve on a read-only disk
-    with StageProgress(err, scenario.solver.time_limit_s) as progress:
+    held = WarningsHeld()  # the run's warnings are printed once, in the summary (the library also logs them)
+    with held, StageProgress(err, scenario.solver.time_limit_s) as progress:
         try:
             plan, files = run_and_write(scenario, out, progress=progress, compute=_interruptible, force=args.force)
         except InfeasibleTargetError:
             print(f"diagnostics: {Path(out).resolve() / 'diagnostics.json'}", file=sys.stderr)
+            raise
+        except BaseException:
+            held.flush(sys.stderr, args.quiet)  # logged before the failure: still shown, once
             raise
     sol = plan.solution
     if not args.quiet:
@@ -178,10 +221,48 @@ def _cmd_run(args: argparse.Namespace) -> int:
         gap_s = f"{gap:.2%}" if isinstance(gap, float) else "n/a"
         print(f"{len(plan.sites)} sites selected, cost {plan.sites['cost'].sum():.1f} 万元, "
               f"{met}/{len(plan.areas)} area targets met, solver {sol.get('status')} (gap {gap_s})")
-        for w in plan.warnings:
+        for w in dict.fromkeys([*held.messages, *plan.warnings]):  # each distinct warning once, in order
             print(f"warning: {w}")
         print(f"report: {files['report']}")
     return 0
+
+
+class WarningsHeld(logging.Filter):
+    """Holds back the ``planner`` loggers' WARNING records while a run computes, so that the CLI prints
+    each warning once (the pipeline logs every run warning, and the run summary lists them).
+
+    Use as a context manager; :attr:`messages` keeps the held messages in order, without repeats.
+    Errors and other levels pass through unchanged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (held) for a WARNING of the planner's loggers, True for anything else."""
+        if record.levelno == logging.WARNING and (record.name == "planner" or record.name.startswith("planner.")):
+            message = record.getMessage()
+            if message not in self.messages:
+                self.messages.append(message)
+            return False
+        return True
+
+    def __enter__(self) -> WarningsHeld:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self)
+
+    def flush(self, stream: Any, quiet: bool) -> None:
+        """Print the held warnings (a run that failed after them) and forget them."""
+        if not quiet:
+            for message in self.messages:
+                print(f"warning: {message}", file=stream)
+        self.messages.clear()
 
 
 #: name of the thread that computes a run (see :func:`_interruptible`)
@@ -319,8 +400,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
     from planner.radio.calibration import write_calibration
     from planner.scenario import load_scenario
     from planner.stages.calibrate import calibrate
@@ -328,9 +407,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     out, _ = _consoles(args)
     result = calibrate(load_scenario(args.scenario, args.overrides), args.measurements)
     path = write_calibration(result, args.out)
-    table = Table(title=f"calibration: {result.measurements}, {result.band}, bins {result.bin_m:.1f} m (40 λ)")
+    from planner.workflow.tables import compact_table
+
+    table = compact_table(f"calibration: {result.measurements}, {result.band}, bins {result.bin_m:.1f} m (40 λ)")
     for col in ("class", "model", "bins", "offset dB", "ME dB", "σ dB", "RMSE dB", "RMSE cal. dB", "slope dB/dec"):
-        table.add_column(col, justify="left" if col in ("class", "model") else "right")
+        text = col in ("class", "model")  # figures never wrap; 80 columns hold them (compact_table)
+        table.add_column(col, justify="left" if text else "right", no_wrap=not text, overflow="fold")
     for f in result.fits.values():
         table.add_row(f.site_class, f.model, str(f.n_bins), f"{f.offset_db:+.2f}", f"{f.me_db:+.2f}", f"{f.sigma_db:.2f}",
                       f"{f.rmse_db:.2f}", f"{f.rmse_calibrated_db:.2f}", f"{f.slope_db_per_decade:+.2f}")
@@ -367,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except PlannerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {error_text(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         match = re.fullmatch(r"signal (\d+)", str(exc))

@@ -100,6 +100,12 @@ class ScenarioMeta(_Model):
     _text = field_validator("name", "description", mode="before")(_no_control_chars)
 
 
+Datum = Literal["cgcs2000", "wgs84", "gcj02"]
+DATUMS: tuple[str, ...] = Datum.__args__  # type: ignore[attr-defined]
+#: the inputs whose datum ``inputs.coordinates`` may set one by one (the vector layers read by the inputs stage)
+DATUM_INPUTS: tuple[str, ...] = ("boundary", "candidates", "priority_areas", "exclusions", "buildings")
+
+
 class Inputs(_Model):
     """Input files; relative paths resolve against the scenario file's folder."""
 
@@ -111,8 +117,36 @@ class Inputs(_Model):
     buildings: Path | None = None
     #: roads / water / buildings drawn under the plan in the report map (offline vector basemap; display only)
     basemap: Path | None = None
-    #: datum of the input coordinates: "cgcs2000" (= WGS 84 for this purpose) or "gcj02"
-    coordinates: Literal["cgcs2000", "wgs84", "gcj02"] = "cgcs2000"
+    #: datum of the input coordinates: "cgcs2000" (= WGS 84 for this purpose) or "gcj02", for every
+    #: input, or a table per input, e.g. ``{ boundary = "gcj02", candidates = "cgcs2000" }`` (inputs
+    #: not named: "cgcs2000"); see :meth:`datum`
+    coordinates: Datum | dict[str, Datum] = "cgcs2000"
+
+    @field_validator("coordinates", mode="before")
+    @classmethod
+    def _datums(cls, value: Any) -> Any:
+        """Refuse an unknown datum or input name with the allowed ones (the key is named by the caller)."""
+        allowed = ", ".join(f'"{d}"' for d in DATUMS)
+        if isinstance(value, str):
+            if value.strip().lower() not in DATUMS:
+                raise ValueError(f"unknown datum {value!r}: use {allowed}, or a table per input")
+            return value.strip().lower()
+        if isinstance(value, dict):
+            out = {}
+            for key, datum in value.items():
+                if key not in DATUM_INPUTS:
+                    raise ValueError(f"unknown input {key!r} in the table (inputs: {', '.join(DATUM_INPUTS)})")
+                if not isinstance(datum, str) or datum.strip().lower() not in DATUMS:
+                    raise ValueError(f"unknown datum {datum!r} for {key}: use {allowed}")
+                out[key] = datum.strip().lower()
+            return out
+        raise ValueError(f"must be a datum name ({allowed}) or a table per input")
+
+    def datum(self, name: str) -> str:
+        """The datum of input ``name`` (``"boundary"``, ``"candidates"``, ...): "cgcs2000", "wgs84" or "gcj02"."""
+        if isinstance(self.coordinates, str):
+            return self.coordinates
+        return self.coordinates.get(name, "cgcs2000")
 
 
 class GridConfig(_Model):
@@ -488,6 +522,8 @@ def _apply_overrides(raw: dict[str, Any], overrides: tuple[str, ...]) -> dict[st
 
 #: fixes for keys whose range needs explaining (the generic fix points to the README)
 _KEY_FIXES = {
+    "inputs.coordinates": 'write "cgcs2000" (or "wgs84": the same to within a metre) or "gcj02" (高德/腾讯 web maps) for '
+    'every input, or a table per input, e.g. coordinates = { boundary = "gcj02", candidates = "cgcs2000" }',
     "radio.noise_figure_db": "give the UE noise figure in dB, 0–30 (typically 7–9 dB for a handset)",
     "radio.load_factor": "give η from 0 to 1 (1 = every interferer fully loaded, 0.5 = half its resource blocks)",
     "radio.overlap_window_db": "give a window of 0–30 dB below the best server (operators use 6 dB)",

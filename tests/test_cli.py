@@ -63,3 +63,125 @@ def test_infeasible_exit_3(tiny: Path, tmp_path: Path) -> None:
 def test_version() -> None:
     r = _planner("--version")
     assert r.returncode == 0 and "planner" in r.stdout
+
+
+# ----------------------------------------------------------------------------- console: errors, warnings, widths
+
+
+def test_error_text_groups_by_file_and_caps() -> None:
+    from planner.cli import error_text
+    from planner.errors import InputDataError, Problem
+
+    problems = [Problem(f"bad {i}", "a.csv", f"row {i + 2}", "fix it") for i in range(30)] + [Problem("worse", "b.geojson")]
+    text = error_text(InputDataError(problems), per_file=25)
+    lines = text.splitlines()
+    assert lines[0].startswith("31 problems found in 2 files")
+    assert "  a.csv: 30 problems" in lines and "  b.geojson: 1 problem" in lines
+    assert "    … and 5 more in a.csv" in lines
+    assert sum("a.csv: row" in ln for ln in lines) == 25  # each listed line names its file, row and fix
+    assert "    31. b.geojson: worse" in lines
+    assert all("Fix: fix it" in ln for ln in lines if "a.csv: row" in ln)
+    assert error_text(InputDataError(problems[:1])) == str(problems[0])
+
+
+def test_warnings_held_once() -> None:
+    import logging
+
+    from planner.cli import WarningsHeld
+
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    root = logging.getLogger()
+    handler = Collect()
+    root.addHandler(handler)
+    try:
+        with WarningsHeld() as held:
+            logging.getLogger("planner.pipeline").warning("twice")
+            logging.getLogger("planner.pipeline").warning("twice")
+            logging.getLogger("planner.coverage.terrain").error("an error passes")
+            logging.getLogger("other").warning("not ours")
+        logging.getLogger("planner.pipeline").warning("after")
+    finally:
+        root.removeHandler(handler)
+    assert held.messages == ["twice"]
+    assert seen == ["an error passes", "not ours", "after"]
+
+
+def test_solve_eta_from_the_work_budget() -> None:
+    from planner.workflow.progress import solve_eta
+
+    # a quarter of the work in 8 s: 24 s left at that rate, 2 s of them already gone
+    assert solve_eta(1000.0, 250.0, 0.0, 8.0, 10.0, 500.0) == (22.0, False)
+    # a loaded machine: the same work at half the rate gives twice the ETA (not the time limit's countdown)
+    assert solve_eta(1000.0, 250.0, 0.0, 16.0, 16.0, 500.0) == (48.0, False)
+    # a stage slower than the rate said: the ETA is held up (half the rate up to now), never 0:00:00 while running
+    assert solve_eta(1000.0, 900.0, 0.0, 10.0, 30.0, 300.0) == (0.5 * 100 * 30 / 900, False)
+    assert all(solve_eta(1000.0, 500.0, 0.0, 10.0, t, 300.0)[0] > 0 for t in range(10, 290, 7))
+    # never past the safety stop, and 0 when the work is spent
+    assert solve_eta(1000.0, 100.0, 0.0, 10.0, 40.0, 45.0) == (5.0, True)
+    assert solve_eta(1000.0, 1000.0, 0.0, 10.0, 30.0, 45.0) == (0.0, False)
+
+
+def test_progress_follows_the_budget_and_fits_80_columns() -> None:
+    import io
+
+    from rich.console import Console
+
+    from planner.optimize._budget import WORK_OBSERVERS, Budget
+    from planner.workflow.progress import StageProgress
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=80)
+    with StageProgress(console, 40.0) as progress:
+        progress("optimise")
+        Budget.start(1.0)  # a smaller budget (the JIT warm-up): not the solve's
+        budget = Budget.start(40.0)
+        assert progress.eta_text()[1].startswith("ETA ")
+        budget.spend("local_search", budget.work / 4)
+        done, eta = progress.eta_text(now=budget.t0 + 100.0)
+        assert done == 0.25 and eta.startswith("ETA")
+        progress._tick_once()
+        out = Console(file=io.StringIO(), width=80, record=True)
+        out.print(progress.progress.get_renderable())
+        text = out.export_text()
+        assert "25 %" in text and "solve (limit 40 s)" in text
+        assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    assert WORK_OBSERVERS == []
+
+
+def test_sweep_and_compare_tables_fit_80_columns() -> None:
+    import io
+
+    import pandas as pd
+    from rich.console import Console
+
+    from planner.workflow.sweep_result import SweepResult
+    from planner.workflow.tables import print_sweep
+
+    rows = [dict(label=f"objective.max_sites={m}, radio.threshold_dbm=-105", folder=f"max_sites={m}__threshold_dbm=-105",
+                 n_sites=m, cost=1234.5 * m, coverage=0.9123, cell_coverage=0.9, areas_met=40, areas=44,
+                 status="time_limited", objective=1.0, bound=1.0, gap=0.0123, solve_s=3.0, pareto=True)
+            for m in (50, 100, 2000)]
+    console = Console(file=io.StringIO(), width=80, record=True)
+    print_sweep(console, SweepResult(table=pd.DataFrame(rows), plans={}, variants=[]))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for cell in ("2,469,000.0", "time_limited", "91.23 %", "40/44", "1.23 %", "max_sites=2000__threshold_dbm=-105"):
+        assert cell in text, cell  # figures are never cut
+
+
+def test_run_prints_each_warning_once(tmp_path: Path) -> None:
+    """The pipeline logs every run warning and the summary lists them: the console shows each once."""
+    from tests.conftest import load_script
+
+    corpus = load_script(Path(__file__).resolve().parent / "data" / "bad" / "make_corpus.py", "bad_input_corpus")
+    scenario = corpus.build(next(c for c in corpus.CASES if c.name == "gcj02_candidates"), tmp_path / "case")
+    r = _planner("run", str(scenario), "--out", str(tmp_path / "out"), "--set", "solver.time_limit_s=5")
+    assert r.returncode == 0, r.stderr
+    text = r.stdout + r.stderr
+    assert text.count("offset by ~300–600 m") == 1, text  # the datum warning, logged and listed: printed once
+    warned = [line for line in text.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == len(set(warned)) >= 2

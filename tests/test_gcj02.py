@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from pyproj import Geod
@@ -62,3 +64,48 @@ def test_outside_china_is_unchanged_and_shapes_broadcast() -> None:
     assert glon.shape == glat.shape == (3, 4)
     s_lon, s_lat = gcj02_to_wgs84(114.31, 30.59)
     assert np.ndim(s_lon) == 0 and np.isfinite(s_lat)
+
+
+# ----------------------------------------------------------------------------- datums per input (inputs.coordinates)
+
+
+def _corpus_folder(tmp_path: Path, case: str) -> Path:
+    from tests.conftest import load_script
+
+    corpus = load_script(Path(__file__).resolve().parent / "data" / "bad" / "make_corpus.py", "bad_input_corpus")
+    return corpus.build(next(c for c in corpus.CASES if c.name == case), tmp_path / case)
+
+
+def test_datum_per_input_converts_only_that_input(tmp_path: Path) -> None:
+    from planner.scenario import load_scenario
+    from planner.stages.inputs import load_inputs
+
+    scenario = _corpus_folder(tmp_path, "gcj02_candidates")  # GCJ-02 candidates over a CGCS2000 boundary
+    plain = load_inputs(load_scenario(scenario))
+    mismatch = [w for w in plain.warnings if "offset by ~300–600 m" in w]
+    assert len(mismatch) == 1 and "candidates.csv (candidates, declared cgcs2000)" in mismatch[0]
+    assert "boundary.geojson (boundary, declared cgcs2000)" in mismatch[0]  # both files named
+    assert '{ candidates = "gcj02", boundary = "cgcs2000" }' in mismatch[0]
+
+    declared = load_inputs(load_scenario(scenario, ['inputs.coordinates={ candidates = "gcj02", boundary = "cgcs2000" }']))
+    assert not [w for w in declared.warnings if "offset by" in w]
+    assert "inputs.coordinates: candidates converted from GCJ-02 to CGCS2000" in declared.warnings
+    assert declared.boundary.geometry.geom_equals(plain.boundary.geometry).all()  # the boundary is not moved
+    moved = Geod(ellps="WGS84").inv(plain.candidates.geometry.x.to_numpy(), plain.candidates.geometry.y.to_numpy(),
+                                    declared.candidates.geometry.x.to_numpy(), declared.candidates.geometry.y.to_numpy())[2]
+    assert 450 < moved.min() and moved.max() < 650  # metres: each candidate moved back by the GCJ-02 offset
+
+    every = load_inputs(load_scenario(scenario, ['inputs.coordinates="gcj02"']))  # a CGCS2000 boundary called GCJ-02
+    mismatch = [w for w in every.warnings if "offset by" in w]
+    assert len(mismatch) == 1 and "declared gcj02" in mismatch[0] and 'boundary = "cgcs2000"' in mismatch[0]
+
+
+@pytest.mark.parametrize("value", ['"bd09"', '{ boundry = "gcj02" }', '{ candidates = "baidu" }', "[1, 2]", "3"])
+def test_bad_coordinates_value_names_the_key(tmp_path: Path, value: str) -> None:
+    from planner.errors import ScenarioError
+    from planner.scenario import load_scenario
+
+    scenario = _corpus_folder(tmp_path, "gcj02_candidates")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(scenario, [f"inputs.coordinates={value}"])
+    assert "[inputs.coordinates]" in str(err.value) and 'candidates = "cgcs2000"' in str(err.value)

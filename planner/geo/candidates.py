@@ -80,16 +80,20 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             rename[lower[key]] = target
     df = df.rename(columns=rename)
 
-    # geometry type
+    # geometry type; rows whose location the reader already reported (read_vector(collect_rows=True)) are
+    # skipped here, and every other column of every row is still checked: all problems in one pass
+    reported = np.zeros(len(df), dtype=bool)
+    reported[[int(i) for i in gdf.attrs.get("problem_rows", []) if 0 <= int(i) < len(df)]] = True
     geom_types = df.geometry.geom_type
-    not_point = ~geom_types.isin(["Point", "MultiPoint"]) | df.geometry.is_empty
+    not_point = (~geom_types.isin(["Point", "MultiPoint"]) | df.geometry.is_empty).to_numpy() & ~reported
+    geoms = df.geometry.to_numpy().copy()
     if not_point.any():
-        empty = (df.geometry.isna() | df.geometry.is_empty).to_numpy()
+        empty = (df.geometry.isna() | df.geometry.is_empty).to_numpy() & ~reported
         if empty.any():
             bad = [feature_label(df, int(i)) for i in np.flatnonzero(empty)]
             problems.append(Problem(f"candidates without a location (empty geometry) at {_listing(bad)}",
                                     src, fix="give these features their pole location, or delete them"))
-        other = not_point.to_numpy() & ~empty
+        other = not_point & ~empty
         if other.any():
             bad = [feature_label(df, int(i)) for i in np.flatnonzero(other)]
             kinds = sorted(set(geom_types[other].dropna().astype(str)))
@@ -97,30 +101,29 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
                 f"candidates must be points; found {', '.join(kinds)} geometry at {_listing(bad)}",
                 src, fix="convert them to points (e.g. centroids or pole locations) before planning",
             ))
-        raise InputDataError(problems)
-    multi = (geom_types == "MultiPoint").to_numpy()
+        geoms[not_point] = None  # reported: the attribute checks below still run on these rows
+    multi = (geom_types == "MultiPoint").to_numpy() & ~not_point & ~reported
     if multi.any():
-        parts = shapely.get_num_geometries(df.geometry.to_numpy())
-        several = multi & (parts > 1)
+        several = multi & (shapely.get_num_geometries(geoms) > 1)
         if several.any():
             bad = [feature_label(df, int(i)) for i in np.flatnonzero(several)]
             problems.append(Problem(
                 f"candidates must be single points; found MultiPoints with several points at {_listing(bad)}",
                 src, fix="explode the MultiPoints into single points (one row per pole) in your GIS",
             ))
-            raise InputDataError(problems)
-        geoms = df.geometry.to_numpy().copy()
         geoms[multi] = shapely.get_geometry(geoms[multi], 0)
-        df["geometry"] = gpd.GeoSeries(geoms, index=df.index, crs=df.crs)
+        geoms[several] = None
+    df["geometry"] = gpd.GeoSeries(geoms, index=df.index, crs=df.crs)
     problems += check_plausible_lonlat(df, path, "candidates")
 
     # id
-    if "id" not in df.columns:
+    has_id = "id" in df.columns
+    if not has_id:
         problems.append(Problem("no `id` column", src, fix="add a unique `id` column (or 编号)"))
-        raise InputDataError(problems)
+        df["id"] = ""  # the other columns are still checked (rows named by number)
     ids = df["id"].astype("string").str.strip()
     empty = ids.isna() | (ids == "")
-    if empty.any():
+    if empty.any() and has_id:
         rows = [feature_label(df, int(i)) for i in np.flatnonzero(empty.to_numpy())]
         problems.append(Problem(f"empty id at {_listing(rows)}", src, fix="give every candidate a unique id"))
     dup = ids.duplicated(keep=False) & ~empty
@@ -134,9 +137,10 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     df["id"] = ids.fillna("").astype(str)
 
     # type
-    if "type" not in df.columns:
+    has_type = "type" in df.columns
+    if not has_type:
         problems.append(Problem("no `type` column", src, fix=f"add `type` with one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, ...)"))
-        raise InputDataError(problems)
+        df["type"] = "street_lamp"  # only to check the other columns in the same pass (a problem is raised anyway)
     raw_type = df["type"].astype("string").str.strip()
     mapped = raw_type.map(lambda t: TYPE_ALIASES.get(t, re.sub(r"[\s-]+", "_", t.lower())) if isinstance(t, str) else None)
     unknown = ~mapped.isin(list(CANDIDATE_TYPES))

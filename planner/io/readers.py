@@ -165,7 +165,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     return df
 
 
-def _points_from_table(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFrame:
+def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDataFrame:
     cols: dict[str, str] = {}
     for c in df.columns:
         cols.setdefault(header_key(c), c)
@@ -215,18 +215,29 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str) -> gpd.GeoDataFr
         )
     if bad.sum() > 20:
         problems.append(Problem(f"{int(bad.sum()) - 20} more rows without readable coordinates", str(path)))
-    if problems:
+    if problems and not (collect_rows and not bad.all()):
         raise InputDataError(problems)
-    gdf = gpd.GeoDataFrame(
-        df.drop(columns=[lon_col, lat_col]),
-        geometry=gpd.points_from_xy(lon.to_numpy(float), lat.to_numpy(float)),
-        crs=GEOGRAPHIC,
-    )
+    points = gpd.points_from_xy(lon.to_numpy(float), lat.to_numpy(float))
+    points[bad] = None  # rows already reported (collect_rows): no location, every other check still runs on them
+    gdf = gpd.GeoDataFrame(df.drop(columns=[lon_col, lat_col]), geometry=points, crs=GEOGRAPHIC)
     gdf.attrs["row_offset"] = offset
+    if problems:
+        _defer_rows(gdf, problems, np.flatnonzero(bad))
     return gdf
 
 
-def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
+def _defer_rows(gdf: gpd.GeoDataFrame, problems: list[Problem], rows: np.ndarray) -> None:
+    """Record row-level problems on the layer instead of raising (``read_vector(..., collect_rows=True)``).
+
+    The rows keep their attributes (so that their other problems are found in the same pass) and
+    lose their geometry; ``attrs["row_problems"]`` holds the problems and ``attrs["problem_rows"]``
+    the positions of the rows already reported.
+    """
+    gdf.attrs["row_problems"] = [*gdf.attrs.get("row_problems", []), *problems]
+    gdf.attrs["problem_rows"] = sorted({*gdf.attrs.get("problem_rows", []), *(int(i) for i in rows)})
+
+
+def read_vector(path: Path, what: str, *, collect_rows: bool = False) -> gpd.GeoDataFrame:
     """Read any vector file (GeoPackage, GeoJSON, Shapefile, ...) or a lon/lat table.
 
     Returns a GeoDataFrame in EPSG:4490. Projected inputs are reprojected; inputs without
@@ -235,6 +246,12 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     metres, lon/lat swapped) are refused with the likely fix. The declared CRS is kept in
     ``attrs["source_crs"]`` for later messages.
 
+    With ``collect_rows`` a problem of some rows only (unreadable, non-finite, swapped or
+    out-of-range coordinates while other rows are fine) does not raise: those rows come back
+    without geometry, their problems in ``attrs["row_problems"]`` and their positions in
+    ``attrs["problem_rows"]``, so that the caller can check their other columns in the same
+    pass and report everything at once (``planner validate``). Whole-file problems still raise.
+
     Raises
     ------
     InputDataError
@@ -242,7 +259,7 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     try:
-        raw = _read_vector(path, what)
+        raw = _read_vector(path, what, collect_rows)
         # ESC, BEL, NUL ... cannot be written to xlsx/KML: dropped here, with a warning naming the rows
         gdf, notes = strip_control_chars(raw, feature_label, str(split_layer(path)[0]))
         gdf.attrs = {**raw.attrs, "read_notes": [*raw.attrs.get("read_notes", []), *notes]}
@@ -345,13 +362,13 @@ def _shapefile_encoding(file: Path, layer: str | None) -> str | None:
     return None
 
 
-def _read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
+def _read_vector(path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDataFrame:
     file, layer = split_layer(path)
     _require_file(file, what)
     if file.suffix.lower() in TABLE_SUFFIXES:
-        gdf = _points_from_table(read_table(path, what), file, what)
+        gdf = _points_from_table(read_table(path, what), file, what, collect_rows)
         gdf.attrs["source_crs"] = "lon/lat columns"
-        _raise_implausible(gdf, file, what)
+        _raise_implausible(gdf, file, what, collect_rows)
         return gdf
     path = file
     layer = _pick_layer(file, layer)
@@ -396,14 +413,27 @@ def _read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         )
     gdf.attrs["row_offset"] = 1
     out = _to_geographic(gdf, path, what)
-    _raise_implausible(out, path, what)
+    _raise_implausible(out, path, what, collect_rows)
     return out
 
 
-def _raise_implausible(gdf: gpd.GeoDataFrame, path: Path, what: str) -> None:
-    problems = check_plausible_lonlat(gdf, path, what)
-    if problems:
-        raise InputDataError(problems)
+def _raise_implausible(gdf: gpd.GeoDataFrame, path: Path, what: str, collect_rows: bool = False) -> None:
+    """Raise for coordinates that cannot be lon/lat; with ``collect_rows``, defer those of some rows only.
+
+    Checked again after each deferral (non-finite rows hide out-of-range ones: the check stops at the
+    first kind), at most three kinds.
+    """
+    for _ in range(3):
+        rows: list[int] = []
+        problems = check_plausible_lonlat(gdf, path, what, bad_rows=rows)
+        if not problems:
+            return
+        if not (collect_rows and rows and len(rows) < len(gdf)):
+            raise InputDataError([*gdf.attrs.get("row_problems", []), *problems])
+        geoms = gdf.geometry.to_numpy().copy()
+        geoms[rows] = None
+        gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)  # in place: the caller holds this frame
+        _defer_rows(gdf, problems, np.asarray(rows))
 
 
 def _crs_label(crs: CRS) -> str:

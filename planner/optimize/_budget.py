@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,15 @@ SAFETY_FACTOR = 3.0
 SAFETY_PAD_S = 5.0
 #: text a time-limited solution carries (the pipeline shows it as a run warning)
 TIME_LIMITED_WARNING = "time-limited: this plan may not be reproducible"
+#: observers of the work spent, called as ``fn(budget)`` when a budget starts and after each stage
+#: records its work (the CLI's progress bar estimates the solve's ETA from them,
+#: :class:`planner.workflow.progress.StageProgress`); display only, they never change a plan
+WORK_OBSERVERS: list[Callable[[Budget], None]] = []
+
+
+def _notify(budget: Budget) -> None:
+    for fn in tuple(WORK_OBSERVERS):
+        fn(budget)
 
 
 def resolve_work(time_limit_s: float, work_limit: float = 0.0) -> float:
@@ -102,7 +112,9 @@ class Budget:
         work = resolve_work(time_limit_s, work_limit)
         t0 = time.perf_counter()
         span = max(float(time_limit_s), work / WORK_PER_S)
-        return cls(work=work, limit_s=float(time_limit_s), t0=t0, deadline=t0 + SAFETY_FACTOR * span + SAFETY_PAD_S)
+        budget = cls(work=work, limit_s=float(time_limit_s), t0=t0, deadline=t0 + SAFETY_FACTOR * span + SAFETY_PAD_S)
+        _notify(budget)
+        return budget
 
     def nominal_s(self, share: float = 1.0) -> float:
         """``share`` of the budget in nominal seconds (units / :data:`WORK_PER_S`)."""
@@ -127,6 +139,7 @@ class Budget:
     def spend(self, stage: str, units: float) -> None:
         """Record ``units`` of work spent by ``stage``."""
         self.used[stage] = round(self.used.get(stage, 0.0) + float(units), 3)
+        _notify(self)
 
     def limited(self, stage: str) -> None:
         """Record that the safety stop cut ``stage`` short."""

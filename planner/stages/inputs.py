@@ -25,7 +25,7 @@ from planner.io._checks import building_heights, polygons_only
 from planner.io._dem import inspect_dem
 from planner.io.hashing import file_sha256
 from planner.io.readers import read_vector, split_layer
-from planner.scenario import Scenario
+from planner.scenario import DATUM_INPUTS, Scenario
 
 
 @dataclass
@@ -45,7 +45,7 @@ class InputLayers:
     warnings: list[str]
 
 
-def load_inputs(scenario: Scenario) -> InputLayers:  # noqa: C901 (one check per input, all problems collected)
+def load_inputs(scenario: Scenario) -> InputLayers:
     """Read and validate every input file, reporting all problems at once."""
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -58,7 +58,8 @@ def load_inputs(scenario: Scenario) -> InputLayers:  # noqa: C901 (one check per
             results[name] = None
             continue
         try:
-            layer = read_vector(path, name)
+            layer = read_vector(path, name, collect_rows=True)  # rows with bad coordinates: reported with the rest
+            problems.extend(layer.attrs.pop("row_problems", []))
             results[name] = layer
             hashes[name] = file_sha256(split_layer(path)[0])
             warnings += list(layer.attrs.get("read_notes", []))
@@ -141,22 +142,6 @@ def load_inputs(scenario: Scenario) -> InputLayers:  # noqa: C901 (one check per
                 )
                 if name == "candidates":
                     candidates = None
-        if candidates is not None and cfg.coordinates != "gcj02":
-            pts = candidates.geometry
-            shifted = detect_gcj02_shift(
-                pts.x.to_numpy(float), pts.y.to_numpy(float), boundary.geometry.make_valid().union_all()
-            )
-            if shifted == "points":
-                warnings.append(
-                    f"{cfg.candidates}: the candidates look shifted ~500–600 m against the boundary in the way "
-                    "GCJ-02 (Gaode/AMap web-map) coordinates are; if they were copied from a web map, set "
-                    'inputs.coordinates = "gcj02" only when every file is GCJ-02, or convert this file to CGCS2000'
-                )
-            elif shifted == "boundary":
-                warnings.append(
-                    f"{cfg.boundary}: the boundary looks shifted ~500–600 m against the candidates in the way "
-                    "GCJ-02 (Gaode/AMap web-map) coordinates are; convert the boundary to CGCS2000"
-                )
         if results["priority_areas"] is not None and cfg.priority_areas is not None:
             try:  # checked here too so that one validation lists the area problems with the others
                 centre = boundary.to_crs("EPSG:4326").union_all().centroid
@@ -178,32 +163,73 @@ def load_inputs(scenario: Scenario) -> InputLayers:  # noqa: C901 (one check per
     if problems:
         raise InputDataError(problems)
     assert boundary is not None and candidates is not None
-    if cfg.coordinates == "gcj02":
-        from planner.geo.gcj02 import gcj02_to_wgs84
-
-        warnings.append("inputs.coordinates = gcj02: every input was converted from GCJ-02 to CGCS2000")
-
-        def _convert(g: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-            if g is None:
-                return None
-            import shapely
-
-            def fn(coords: NDArray[np.float64]) -> NDArray[np.float64]:
-                lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
-                return np.column_stack([lon, lat])
-
-            out = g.copy()
-            out["geometry"] = shapely.transform(g.geometry.to_numpy(), fn)
-            return out
-
-        boundary = _convert(boundary)
-        candidates = _convert(candidates)
+    converted = [name for name in DATUM_INPUTS if cfg.datum(name) == "gcj02" and getattr(cfg, name) is not None]
+    if converted:
+        if len(converted) == sum(getattr(cfg, name) is not None for name in DATUM_INPUTS):
+            warnings.append("inputs.coordinates = gcj02: every input was converted from GCJ-02 to CGCS2000")
+        else:
+            warnings.append(f"inputs.coordinates: {', '.join(converted)} converted from GCJ-02 to CGCS2000")
+        boundary = _from_gcj02(boundary) if "boundary" in converted else boundary
+        candidates = _from_gcj02(candidates) if "candidates" in converted else candidates
         for key in ("priority_areas", "exclusions", "buildings"):
-            results[key] = _convert(results[key])
+            if key in converted:
+                results[key] = _from_gcj02(results[key])
     assert boundary is not None and candidates is not None
+    warnings += datum_mismatch(scenario, boundary, candidates)
     return InputLayers(
         boundary, candidates, results["priority_areas"], results["exclusions"], results["buildings"], hashes, warnings
     )
+
+
+def _from_gcj02(g: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """A layer moved from GCJ-02 to CGCS2000 (:func:`planner.geo.gcj02.gcj02_to_wgs84`, vertex by vertex)."""
+    if g is None:
+        return None
+    import shapely
+
+    from planner.geo.gcj02 import gcj02_to_wgs84
+
+    def fn(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+        lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    out = g.copy()
+    out["geometry"] = shapely.transform(g.geometry.to_numpy(), fn)
+    return out
+
+
+def datum_mismatch(scenario: Scenario, boundary: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> list[str]:
+    """A warning naming both files when candidates and boundary sit shifted against each other as GCJ-02 does.
+
+    Checked after each input was converted from its declared datum (``inputs.coordinates``,
+    per input or for all): GCJ-02 moves features 300–600 m in China (about 550 m around Wuhan),
+    so a pole inventory in CGCS2000 over a district boundary digitised on a web map (or the
+    reverse) shows that shift; :func:`planner.geo.crs.detect_gcj02_shift` decides which side
+    looks shifted, conservatively (a catalogue that merely extends beyond the boundary is not
+    flagged). Returns no warning, or one.
+    """
+    cfg = scenario.inputs
+    pts = candidates.geometry
+    area = boundary.geometry.make_valid().union_all()
+    shifted = detect_gcj02_shift(pts.x.to_numpy(float), pts.y.to_numpy(float), area)
+    if shifted is None:
+        return []
+    moved, fixed = ("candidates", "boundary") if shifted == "points" else ("boundary", "candidates")
+    declared = {name: cfg.datum(name) for name in (moved, fixed)}
+    path = {"candidates": cfg.candidates, "boundary": cfg.boundary}
+    options = []  # the declarations that would line the two files up
+    if declared[moved] != "gcj02":  # ``moved`` needs one more GCJ-02 → CGCS2000 conversion ...
+        options.append({moved: "gcj02", fixed: declared[fixed]})
+    if declared[fixed] == "gcj02":  # ... or ``fixed`` one less
+        options.append({moved: declared[moved], fixed: "cgcs2000"})
+    if options:
+        tables = " or ".join("{ " + ", ".join(f'{k} = "{v}"' for k, v in o.items()) + " }" for o in options)
+        hint = f"set inputs.coordinates = {tables}, or convert the GCJ-02 file to CGCS2000"
+    else:
+        hint = f"{moved} is still shifted after its GCJ-02 conversion: check where that file came from"
+    return [f"{path[moved]} ({moved}, declared {declared[moved]}) and "
+            f"{path[fixed]} ({fixed}, declared {declared[fixed]}) are offset by ~300–600 m against each other, "
+            f"as GCJ-02 (高德/腾讯 web-map) coordinates are against CGCS2000: {hint}"]
 
 
 def exclusion_rules(ex: gpd.GeoDataFrame, src: str) -> tuple[pd.Series, list[Problem]]:

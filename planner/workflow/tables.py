@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from planner.present.format import fmt_number, fmt_percent
 from planner.workflow.compare import Comparison
@@ -21,60 +23,67 @@ def _num(v: Any, fmt: str = "{:,.1f}") -> str:
     return fmt_number(v, fmt, missing="")
 
 
+def compact_table(title: str) -> Table:
+    """A compact table (no side borders, one space between columns) for an 80-column console."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                 collapse_padding=True)
+
+
 def sweep_table(result: SweepResult) -> Table:
-    """The comparison table of a sweep (Pareto-optimal rows starred, recommended row bold)."""
+    """The comparison table of a sweep (Pareto-optimal rows starred, recommended row bold).
+
+    Fits an 80-column console: the figures never wrap or get cut, the variant label folds onto
+    more lines instead, and the run folders are listed below the table (:func:`print_sweep`).
+    """
     rec = result.recommend()
-    t = Table(title="sweep", title_justify="left")
-    for col, just in (
-        ("variant", "left"),
-        ("sites", "right"),
-        ("cost 万元", "right"),
-        ("coverage", "right"),
-        ("targets met", "right"),
-        ("solver", "left"),
-        ("gap", "right"),
-        ("folder", "left"),
-    ):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    t = compact_table("sweep")
+    t.add_column("", width=1, no_wrap=True)  # ★ Pareto-optimal
+    t.add_column("variant", overflow="fold", ratio=1, min_width=10)
+    for col in ("sites", "cost 万元", "coverage", "met", "solver", "gap"):
+        t.add_column(col, justify="left" if col == "solver" else "right", no_wrap=True)
     for _, r in result.table.iterrows():
-        mark = "★ " if bool(r.get("pareto")) else "  "
+        mark = "★" if bool(r.get("pareto")) else ""
         if r.get("error"):
-            t.add_row(
-                mark + str(r["label"]), "", "", "", "", f"error (exit {int(r['exit_code'])})", "", str(r["error"])[:80]
-            )
+            t.add_row(mark, str(r["label"]), "", "", "", "", f"exit {int(r['exit_code'])}", "")
             continue
         t.add_row(
-            mark + str(r["label"]),
+            mark,
+            str(r["label"]),
             _num(r["n_sites"], "{:.0f}"),
             _num(r["cost"]),
             _pct(r["coverage"]),
             f"{int(r['areas_met'])}/{int(r['areas'])}",
             str(r["status"]),
             _pct(r["gap"]),
-            str(r["folder"]),
             style="bold" if r["label"] == rec else None,
         )
     return t
 
 
 def print_sweep(console: Console, result: SweepResult) -> None:
-    """Print the sweep table, notes and the recommended variant."""
+    """Print the sweep table, failed variants' errors, the run folders and the recommended variant."""
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(sweep_table(result))
+    for _, r in result.table.iterrows():
+        if r.get("error"):
+            console.print(f"error in {r['label']}: {r['error']}", markup=False)
+    if len(result.table) and "folder" in result.table:
+        where = f" in {result.out_dir}" if result.out_dir is not None else ""
+        console.print(f"run folders{where}: " + ", ".join(map(str, result.table["folder"])), markup=False)
     rec = result.recommend()
     if rec is not None:
-        console.print(
-            f"★ Pareto-optimal; recommended (cheapest within 1 point of the best coverage): [bold]{rec}[/bold]"
-        )
+        line = Text("★ Pareto-optimal; recommended (cheapest within 1 point of the best coverage): ")
+        line.append(rec, style="bold")
+        console.print(line)
 
 
 def print_comparison(console: Console, cmp: Comparison) -> None:
     """Print the headline figures, the site changes and the per-area coverage change."""
-    s = Table(title=f"{cmp.label_b} against {cmp.label_a}", title_justify="left")
-    s.add_column("")
+    s = compact_table(f"{cmp.label_b} against {cmp.label_a}")
+    s.add_column("", overflow="fold")
     for col in cmp.summary.columns:
-        s.add_column(str(col), justify="right")
+        s.add_column(str(col), justify="right", overflow="fold")
     names = {
         "n_sites": "sites",
         "cost": "cost (万元)",
@@ -98,9 +107,10 @@ def print_comparison(console: Console, cmp: Comparison) -> None:
     console.print(f"sites: {c['added']} added, {c['removed']} removed, {c['kept']} kept")
     changed = cmp.sites[cmp.sites["change"] != "kept"]
     if len(changed):
-        t = Table(title="added and removed sites", title_justify="left")
+        t = compact_table("added and removed sites")
         for col in ("change", "id", "name", "type", "build_mode", "cost"):
-            t.add_column(col)
+            just = "right" if col == "cost" else "left"
+            t.add_column(col, overflow="fold", no_wrap=col in ("change", "cost"), justify=just)  # type: ignore[arg-type]
         for _, r in changed.head(40).iterrows():
             t.add_row(
                 str(r["change"]),
@@ -113,15 +123,10 @@ def print_comparison(console: Console, cmp: Comparison) -> None:
         if len(changed) > 40:
             t.caption = f"… {len(changed) - 40} more in compare.csv"
         console.print(t)
-    a = Table(title="coverage by priority area", title_justify="left")
-    for col, just in (
-        ("area", "left"),
-        ("target", "right"),
-        ("A", "right"),
-        ("B", "right"),
-        ("change (points)", "right"),
-    ):
-        a.add_column(col, justify=just)  # type: ignore[arg-type]
+    a = compact_table("coverage by priority area")
+    a.add_column("area", overflow="fold", ratio=1)
+    for col in ("target", "A", "B", "change (points)"):
+        a.add_column(col, justify="right", no_wrap=True)
     for _, r in cmp.areas.iterrows():
         a.add_row(
             str(r["name"]),

@@ -328,6 +328,27 @@ def _gcj_boundary(f: Path) -> None:
     (f / "boundary.geojson").write_text(feature_collection([feature({"id": "B1"}, Polygon(np.column_stack([x, y])))]), encoding="utf-8")
 
 
+@case("gcj02_candidates_declared", "the same GCJ-02 candidates declared per input (inputs.coordinates table): converted, "
+      "no mismatch left", command="validate", exit_code=0, overrides=('inputs.coordinates={ candidates = "gcj02" }',),
+      fragments=("OK:", "inputs.coordinates: candidates converted from GCJ-02 to CGCS2000"))
+def _gcj_cands_declared(f: Path) -> None:
+    _gcj_cands(f)
+
+
+@case("coordinates_table_unknown_input", "a misspelt input name in the inputs.coordinates table",
+      command="validate", overrides=('inputs.coordinates={ boundry = "gcj02" }',),
+      fragments=("[inputs.coordinates]", "unknown input 'boundry'", 'boundary = "gcj02", candidates = "cgcs2000"'))
+def _coord_key(f: Path) -> None:
+    pass
+
+
+@case("coordinates_table_bad_datum", "a datum the planner does not know (Baidu's BD-09) in the table",
+      command="validate", overrides=('inputs.coordinates={ candidates = "bd09" }',),
+      fragments=("[inputs.coordinates]", "unknown datum 'bd09' for candidates", '"gcj02"'))
+def _coord_datum(f: Path) -> None:
+    pass
+
+
 # --- tables
 
 
@@ -658,6 +679,39 @@ def _three(f: Path) -> None:
     zone = box(LON0 - 0.001, LAT0 - 0.001, LON0 + 0.001, LAT0 + 0.001)
     (f / "exclusions.geojson").write_text(feature_collection([feature({"id": "X1", "rule": "maybe"}, zone)]), encoding="utf-8")
     set_input(f, "exclusions", "exclusions.geojson")
+
+
+def _row_kinds(f: Path) -> None:
+    """Five rows of candidates.csv broken five ways, and one class of priority_areas.geojson."""
+    def broken(rows: list[list[str]]) -> None:
+        rows[3][6], rows[3][7] = rows[3][7], rows[3][6]  # L0003: lat, lon swapped
+        rows[5][4] = "-3"  # L0005: negative cost
+        rows[7][1] = "spaceship"  # L0007: unknown type
+        rows[9][0] = "L0008"  # a second L0008
+        rows[11][6] = "abc"  # L0011: unreadable longitude
+    edit_csv(f, broken)
+    areas = base_areas()
+    areas[1][0]["class"] = "机场区"
+    (f / "priority_areas.geojson").write_text(feature_collection([feature(p, g) for p, g in areas]), encoding="utf-8")
+
+
+ROW_KINDS = ("6 problems found in 2 files", "candidates.csv: 5 problems", "priority_areas.geojson: 1 problem",
+             "row 13 (id 'L0011'): coordinates 'abc'", "look swapped at feature 'L0003' (row 5)",
+             "feature 'L0005' (row 7): cost -3 万元 is out of range", "feature 'L0007' (row 9): unknown type 'spaceship'",
+             "duplicate ids: L0008 (rows 10, 11)", "feature 'A2' (row 2): unknown class '机场区'")
+
+
+@case("row_problems_one_pass", "rows broken five ways (coordinates unreadable or swapped, negative cost, unknown type, "
+      "duplicate id) and a second broken file: one validate lists all six, grouped by file", command="validate",
+      fragments=ROW_KINDS)
+def _rows_validate(f: Path) -> None:
+    _row_kinds(f)
+
+
+@case("row_problems_one_pass_run", "the same through `planner run`: its input stage lists all six before computing",
+      fragments=ROW_KINDS)
+def _rows_run(f: Path) -> None:
+    _row_kinds(f)
 
 
 # --- realistic inputs from other offices (red team, Hankou): unusual but good ones must work, bad ones be named
