@@ -45,6 +45,14 @@ def test_tiny_outputs_and_determinism(tiny: Path, tmp_path: Path) -> None:
     assert man["seed"] == 7 and man["solver"]["status"] in {"optimal", "feasible"}
     assert set(man["inputs_sha256"]) == {"boundary", "candidates", "priority_areas"}
     assert man["radio"]["macro"]["model"] == "uma" and man["radio"]["micro"]["model"] == "umi"
+    # the honest defaults (issue 15): the exact mixture, 3-sector macros, and the edge reliability delivered
+    assert man["scenario"]["radio"]["los"] == "mixture" and man["scenario"]["radio"]["antenna"] == "sectors"
+    for c in ("macro", "micro"):
+        assert man["radio"][c]["los_mode"] == "mixture"
+        assert man["radio"][c]["edge_probability_delivered"] == man["radio"][c]["edge_probability"] == 0.75
+    assert man["radio"]["coverage_meta"]["antenna"]["macro"]["tilt_deg"] == "auto"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "边缘覆盖概率（实际，视距/非视距混合）" in html
     sinr = man["radio"]["interference"]  # SS-SINR/overlap per area (planner.radio.interference)
     assert [a["name"] for a in sinr["areas"]][-1] == "all" and len(sinr["areas"]) == len(plan.areas) + 1
     assert {"sinr", "overlap"} <= set(man["outputs"])
