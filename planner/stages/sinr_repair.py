@@ -23,10 +23,12 @@ re-solves:
    ½ cell`` where that is reachable: the plan covers enough extra cells to make up for the
    interfered ones (the solve covers an area only just to its target, so a single interfered
    cell can miss the requirement).
-3. **Re-solve, warm-started from the plan.** The plan's sites that cover no cell of a failing
-   area are fixed (a large-neighbourhood step: the rest of the plan stays as it is); the
-   neighbourhood — every candidate reaching a failing area or a cell a freed site served (the
-   others stay out) — is re-solved with
+3. **Re-solve, warm-started from the plan.** A large-neighbourhood step around the problem
+   cells: the plan's sites that reach an interfered cell (or belong to a polluting pair) are
+   freed, every candidate reaching those cells or a cell a freed site served may enter, and the
+   rest of the plan stays fixed as it is (the candidates reaching only its cells stay out, so the
+   sub-model is local even when the failing area is the whole planning area; a coverage uplift
+   adds the failing areas' uncovered cells to the problem cells). The sub-model is solved with
    :func:`planner.optimize.solve` on :data:`REPAIR_WORK_SHARE` of the solver's work budget
    (work units, never the clock). Budget, site and per-type caps are reduced by the fixed
    sites, so they still hold for the whole plan.
@@ -250,6 +252,8 @@ def repair_sinr(
     w_area = np.bincount(problem.row_area, weights=problem.row_weight, minlength=n_areas).astype(np.float64)
     cell_w = np.zeros(area.grid.n_cells, dtype=np.float64)
     cell_w[demand.cells] = problem.row_weight
+    row_of_cell = np.full(area.grid.n_cells, -1, dtype=np.int64)
+    row_of_cell[demand.cells] = np.arange(demand.cells.size)
     median, noise_dbm, _ = median_radio(radio)
     fixed0 = np.asarray(problem.fixed, dtype=bool)
     rows0 = sinr_requirement(plan, demand.area_index, targets)
@@ -314,7 +318,19 @@ def repair_sinr(
             if not lift:
                 stop = "nothing left to try" if cells.size else "no covered cell below the SINR minimum"
                 break
-        trial = _resolve(scenario, problem, sel_idx, conflicts | set(batch), failing, {**uplift, **lift})
+        # the rows the re-solve works on: the interfered cells, and for an uplift the failing areas' uncovered cells
+        focus = bad | (fail_area & (count < k_cell)) if lift else bad
+        focus_rows = row_of_cell[np.flatnonzero(focus.ravel())]
+        pair_cols = np.array(sorted({c for p in pairs for c in p}), dtype=np.int64)
+        trial = _resolve(
+            scenario,
+            problem,
+            sel_idx,
+            conflicts | set(batch),
+            focus_rows[focus_rows >= 0],
+            pair_cols,
+            {**uplift, **lift},
+        )
         entry: dict[str, Any] = {
             "iteration": it + 1,
             "action": "conflicts" if batch else "coverage uplift",
@@ -376,29 +392,32 @@ def _resolve(
     problem: CoverageProblem,
     selected: NDArray[np.int64],
     conflicts: set[tuple[int, int]],
-    failing: list[int],
+    focus_rows: NDArray[np.int64],
+    pair_cols: NDArray[np.int64],
     targets: dict[int, float],
 ) -> Solution | None:
-    """Re-solve the neighbourhood of the failing areas with the conflicts; the plan's other sites fixed.
+    """Re-solve the neighbourhood of ``focus_rows`` with the conflicts; the plan's other sites fixed.
 
-    ``targets`` raises the coverage target of some areas (area index → share).
+    Freed: the plan's sites (not on air) that reach a focus row or belong to a polluting pair.
+    Free to enter: every candidate reaching a focus row or a row a freed site served. The other
+    rows keep the fixed sites that cover them, so the candidates reaching only them stay out
+    (the sub-model is local even when the failing area is the whole planning area). ``targets``
+    raises the coverage target of some areas (area index → share).
     """
     from planner.optimize import solve
 
     n = problem.n_cols
-    rows = np.flatnonzero(np.isin(problem.row_area, failing))
-    touch = np.zeros(n, dtype=bool)
-    if rows.size:
-        touch[np.unique(problem.a[rows].indices)] = True
     in_plan = np.zeros(n, dtype=bool)
     in_plan[selected] = True
     fixed0 = np.asarray(problem.fixed, dtype=bool)
-    newly = in_plan & ~touch & ~fixed0
-    # the neighbourhood: candidates reaching a failing area or a row a freed site served; the rest of the
-    # rows keep their fixed sites, so candidates reaching only them are left out (a small model at city scale)
-    csc = problem.a.tocsc()
+    touch = np.zeros(n, dtype=bool)
+    if focus_rows.size:
+        touch[np.unique(problem.a[focus_rows].indices)] = True
+    touch[pair_cols] = True
     freed = np.flatnonzero(in_plan & touch & ~fixed0)
-    near_rows = np.union1d(rows, csc[:, freed].indices) if freed.size else rows
+    newly = in_plan & ~touch & ~fixed0
+    csc = problem.a.tocsc()
+    near_rows = np.union1d(focus_rows, csc[:, freed].indices) if freed.size else focus_rows
     near = np.zeros(n, dtype=bool)
     if near_rows.size:
         near[np.unique(problem.a[near_rows].indices)] = True
