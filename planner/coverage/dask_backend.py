@@ -110,7 +110,7 @@ def _tile_task(sel: NDArray[np.int64], grid: Grid, sites: dict[str, Any], radio:
     cov = build_coverage(grid, sites["x"][sel], sites["y"][sel], sites["h"][sel], sites["cls"][sel], radio,
                          cell_mask=mask, terrain=terrain,
                          site_azimuths=None if az is None else [az[i] for i in sel.tolist()],
-                         site_tilt_deg=None if tilt is None else tilt[sel])
+                         site_tilt_deg=None if tilt is None else tilt[sel], cell_penetration_db=sites.get("pen"))
     return sel, np.diff(cov.indptr), cov.indices, cov.rsrp, cov.meta
 
 
@@ -187,6 +187,7 @@ def build_coverage_dask(
     *,
     site_azimuths: Sequence[Sequence[float] | None] | None = None,
     site_tilt_deg: ArrayLike | None = None,
+    cell_penetration_db: ArrayLike | None = None,
     scheduler: str = "",
     workers: int = 2,
     progress: Progress | None = None,
@@ -216,7 +217,8 @@ def build_coverage_dask(
     n = x.size
     tilts = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
     # the halo: the largest radius of any candidate (the one the local build's radii use)
-    radius = coverage_radii(h, sc, radio, terrain)
+    pen = None if cell_penetration_db is None else np.asarray(cell_penetration_db, dtype=np.float64)
+    radius = coverage_radii(h, sc, radio, terrain, cell_penetration_db=pen)  # per-class penetration: the lowest
     if radius.size and np.isfinite(radius).all():  # bad rows: the local build raises the same error below
         from planner._resources import check_coverage_memory
 
@@ -228,7 +230,7 @@ def build_coverage_dask(
     order = np.argsort(keys, kind="stable")  # tile order, candidate order within a tile
     bounds = np.flatnonzero(np.diff(keys[order])) + 1
     tiles = np.split(order, bounds) if n else []
-    sites = {"x": x, "y": y, "h": h, "cls": sc, "tilt": tilts,
+    sites = {"x": x, "y": y, "h": h, "cls": sc, "tilt": tilts, "pen": pen,
              "azimuths": None if site_azimuths is None else list(site_azimuths)}
     mask = None if cell_mask is None else np.asarray(cell_mask, dtype=np.bool_)
     client, cluster = _client(scheduler, workers)
