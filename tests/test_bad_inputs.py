@@ -27,6 +27,7 @@ from planner.geo.crs import bbox_gap_km, detect_gcj02_shift
 from planner.geo.gcj02 import wgs84_to_gcj02
 from planner.io.readers import read_vector
 from planner.io.rundir import MARKER
+from planner.present.warning_text import warning_text
 from tests.conftest import earlier_run, load_script
 
 CORPUS_SCRIPT = Path(__file__).resolve().parent / "data" / "bad" / "make_corpus.py"
@@ -125,9 +126,11 @@ def test_bad_input(name: str, tmp_path: Path) -> None:
             manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
             warned = [f for f in case.fragments if f not in ("sites selected", "report:", "warning:")]
             report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
-            for fragment in warned:  # the run's warnings are listed in the manifest and the report too
+            language = manifest["scenario"]["report"]["language"]
+            for fragment in warned:  # the run's warnings are listed in the manifest and the report too (in its language)
                 assert any(fragment in w for w in manifest["warnings"]), f"manifest warnings lack {fragment!r}"
-                assert any(fragment in w and w in report for w in manifest["warnings"]), f"report lacks the warning {fragment!r}"
+                assert any(fragment in w and warning_text(w, language) in report for w in manifest["warnings"]), \
+                    f"report lacks the warning {fragment!r}"
             if case.extra.get("inert_tables"):
                 assert _live_formulas(out) == [], "a csv/xlsx holds a live spreadsheet formula"
 

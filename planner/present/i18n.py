@@ -151,7 +151,8 @@ TEXT: dict[str, dict[str, str]] = {
         "def_chart_mix": "规划站址按站址类型（纵轴）与建设方式（颜色）计数。",
         "def_chart_rsrp": "规划范围内各栅格最强服务小区设计 RSRP 的分布；虚线为门限。",
         "def_area_table": "覆盖率：区域内达到门限（重数 k 时为 k 个站址）的栅格比例；可达上限：全部候选站址建成时的覆盖率。",
-        "warnings_note": "运行提示为程序日志原文（与运行清单一致），其中的文件名、字段名与编号保持原样。",
+        "warnings_note": "运行提示按其代码（W01 等，与运行清单 manifest.json 中英文原文一一对应）译出，"
+        "其中的文件名、字段名、参数键与编号保持原样。",
         "software": "所用开源组件",
         "licence_note": "许可",
         "font_note": "嵌入字体（子集）",
@@ -297,7 +298,7 @@ TEXT: dict[str, dict[str, str]] = {
         "def_chart_mix": "Selected sites by candidate type (rows) and build mode (colours).",
         "def_chart_rsrp": "Distribution of the best-server design RSRP of the cells inside the boundary; dashed: the threshold.",
         "def_area_table": "Coverage: share of the area's cells reaching the threshold (from k sites when k > 1); reachable: the coverage with every candidate built.",
-        "warnings_note": "Warnings as logged by the tool (as in the run manifest).",
+        "warnings_note": "Warnings as logged by the tool (as in the run manifest), each with its stable code (W01 …).",
         "software": "Open-source components",
         "licence_note": "licence",
         "font_note": "embedded font (subset)",

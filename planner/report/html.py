@@ -39,6 +39,7 @@ from planner.present.i18n import (
 from planner.present.names import rename_lists
 from planner.present.rollout import rollout_tables
 from planner.present.tables import area_records, kpis, site_records
+from planner.present.warning_text import warning_text
 from planner.report import charts
 from planner.report._page import (
     PAGE_SIZE,
@@ -214,7 +215,8 @@ def report_context(plan: Plan) -> dict[str, Any]:
     bm_path = sc.inputs.basemap
     if bm_path is not None and Path(bm_path).is_file() and "basemap" not in plan.input_hashes:
         hashes.append((label(INPUT_LABELS, lang, "basemap"), file_digest(Path(bm_path))))
-    warnings = list(plan.warnings) + ([fmap.basemap_note] if fmap.basemap_note else [])
+    logged = list(plan.warnings) + ([fmap.basemap_note] if fmap.basemap_note else [])
+    warnings = [warning_text(w, lang) for w in logged]  # in the report's language, with a stable code
     cards = [
         (str(k["n_sites"]), "sites_total", "kpi-sites"), (str(k["n_candidates"]), "candidates_total", ""),
         (_pct(k["reuse_share"]), "reuse_share", ""), (_num(k["total_cost"], 1), "total_cost", ""),
