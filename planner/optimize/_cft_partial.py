@@ -201,7 +201,9 @@ class _PEngine:
     # --- plans --------------------------------------------------------------------------
     def complete(self, sel: NDArray[np.bool_], allowed: NDArray[np.bool_], gused: NDArray[np.bool_],
                  cap_left: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """``sel`` plus what the weight greedy adds over ``allowed`` columns to meet every target."""
+        """``sel`` plus what the weight greedy adds over ``allowed`` columns to meet every target (the
+        greedy stops, its plan short, when the budget left is spent).
+        """
         pm = self.pm
         cnt = pm.counts(sel)
         ok = cnt >= pm.k
@@ -216,7 +218,7 @@ class _PEngine:
         allow = allowed & ~sel & ~((pm.group >= 0) & gused[np.maximum(pm.group, 0)])
         add, ops, _ = greedy_cover(pm.c_ptr, pm.c_rows, pm.cost, pm.w, pm.k, pm.area, need, cnt, allow, pm.group,
                                    pm.n_groups, pm.conf_ptr, pm.conf_idx, pm.ctype, np.maximum(cap_left, 0), -1,
-                                   math.inf, True, math.inf)
+                                   math.inf, True, float(max(self.work_limit - self.work, 0)))
         self.work += int(ops)
         return np.asarray(sel | add, dtype=bool)
 
@@ -479,7 +481,14 @@ def cft_partial_solve(red: Reduced, side: Side, *, work_limit: int, seed: int = 
     if not res0.any:
         eng.offer(np.zeros(pm.n, dtype=bool))
     else:
-        # a plain weight greedy first: a plan early whenever it finds one
+        # a plan early: the Lagrangian plan at the initial multipliers over every column (a lazy heap,
+        # O(nnz log n)), then the plain weight greedy (slower on city models: capped at the budget)
+        cand = np.flatnonzero(res0.allowed).astype(np.int64)
+        rp, rpos = core_rows(pm.c_ptr, pm.c_rows, pm.m, cand)
+        eng.work += 2 * rpos.size
+        picks, _ = eng.lagrangian_plan(res0, eng.initial_u(res0), cand, rp, rpos)
+        eng.try_plan(res0, picks)
+        stats["first_plan_work"] = eng.work
         eng.offer(eng.complete(np.zeros(pm.n, dtype=bool), res0.allowed, res0.gused, res0.cap_left))
     root = eng.three_phase(np.zeros(pm.n, dtype=bool)) if res0.any else None
     lb = root[0] if root is not None else 0.0
