@@ -19,8 +19,14 @@ if TYPE_CHECKING:
 NODATA = -9999.0
 
 
-def write_best_server_geotiff(best_rsrp: NDArray[np.float32], grid: Grid, path: str | Path, *,
-                              threshold_dbm: float | None = None, floor_dbm: float | None = None) -> Path:
+def write_best_server_geotiff(
+    best_rsrp: NDArray[np.float32],
+    grid: Grid,
+    path: str | Path,
+    *,
+    threshold_dbm: float | None = None,
+    floor_dbm: float | None = None,
+) -> Path:
     """Write the best-server RSRP (dBm) as a Cloud-Optimised GeoTIFF.
 
     Float32, the grid's CRS and transform, nodata ``-9999`` where ``best_rsrp`` is NaN,
@@ -58,19 +64,40 @@ def write_best_server_geotiff(best_rsrp: NDArray[np.float32], grid: Grid, path: 
     if threshold_dbm is None or floor_dbm is None:
         description = f"{quantity}; nodata: not covered or outside the boundary"
     else:
-        description = (f"{quantity}; covered where >= {threshold_dbm:g} dBm; {floor_dbm:.2f} where no site is received "
-                       "above the interference floor; nodata only outside the boundary")
+        description = (
+            f"{quantity}; covered where >= {threshold_dbm:g} dBm; {floor_dbm:.2f} where no site is received "
+            "above the interference floor; nodata only outside the boundary"
+        )
         tags = {"threshold_dbm": f"{threshold_dbm:g}", "floor_dbm": f"{floor_dbm:.2f}"}
-    return write_band(data, grid, path, dtype="float32", nodata=NODATA, resampling=Resampling.average.name,
-                       description=description, units="dBm", tags=tags)
+    return write_band(
+        data,
+        grid,
+        path,
+        dtype="float32",
+        nodata=NODATA,
+        resampling=Resampling.average.name,
+        description=description,
+        units="dBm",
+        tags=tags,
+    )
 
 
 #: nodata of ``overlap.tif`` (cells outside the planning boundary); counts saturate one below
 OVERLAP_NODATA = 255
 
 
-def write_band(data: NDArray[Any], grid: Grid, path: str | Path, *, dtype: str, nodata: float, resampling: str,
-               description: str, units: str, tags: dict[str, str] | None = None) -> Path:
+def write_band(
+    data: NDArray[Any],
+    grid: Grid,
+    path: str | Path,
+    *,
+    dtype: str,
+    nodata: float,
+    resampling: str,
+    description: str,
+    units: str,
+    tags: dict[str, str] | None = None,
+) -> Path:
     """Write one band on ``grid`` as a Cloud-Optimised GeoTIFF with a band description and unit.
 
     GDAL's ``COG`` driver: DEFLATE, 256-pixel tiles, overviews (``resampling``) down to one
@@ -104,8 +131,19 @@ def write_band(data: NDArray[Any], grid: Grid, path: str | Path, *, dtype: str, 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with rasterio.open(
-        path, "w", driver="COG", width=grid.nx, height=grid.ny, count=1, dtype=dtype, crs=grid.crs,
-        transform=grid.transform, nodata=nodata, compress="DEFLATE", blocksize=256, overview_resampling=resampling,
+        path,
+        "w",
+        driver="COG",
+        width=grid.nx,
+        height=grid.ny,
+        count=1,
+        dtype=dtype,
+        crs=grid.crs,
+        transform=grid.transform,
+        nodata=nodata,
+        compress="DEFLATE",
+        blocksize=256,
+        overview_resampling=resampling,
         overviews="AUTO",
     ) as dst:
         dst.write(data, 1)
@@ -143,9 +181,24 @@ def write_sinr_rasters(plan: Plan, folder: str | Path) -> dict[str, Path]:
     o_out = np.where(plan.demand_mask, np.minimum(o, OVERLAP_NODATA - 1), OVERLAP_NODATA).astype(np.uint8)
     window = plan.scenario.radio.overlap_window_db
     return {
-        "sinr": write_band(s_out, grid, folder / "sinr.tif", dtype="float32", nodata=NODATA,
-                            resampling=Resampling.average.name, description="SS-SINR of the best server", units="dB"),
-        "overlap": write_band(o_out, grid, folder / "overlap.tif", dtype="uint8", nodata=OVERLAP_NODATA,
-                               resampling=Resampling.nearest.name,
-                               description=f"servers within {window:g} dB of the best server", units="count"),
+        "sinr": write_band(
+            s_out,
+            grid,
+            folder / "sinr.tif",
+            dtype="float32",
+            nodata=NODATA,
+            resampling=Resampling.average.name,
+            description="SS-SINR of the best server",
+            units="dB",
+        ),
+        "overlap": write_band(
+            o_out,
+            grid,
+            folder / "overlap.tif",
+            dtype="uint8",
+            nodata=OVERLAP_NODATA,
+            resampling=Resampling.nearest.name,
+            description=f"servers within {window:g} dB of the best server",
+            units="count",
+        ),
     }

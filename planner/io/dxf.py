@@ -24,10 +24,22 @@ from planner.present.tables import site_records
 
 #: layer names per language
 LAYERS: dict[str, dict[str, str]] = {
-    "zh": {"保留": "规划站址-保留", "共享": "规划站址-共享", "利旧": "规划站址-利旧", "新建": "规划站址-新建",
-           "boundary": "规划范围", "areas": "重点区域"},
-    "en": {"保留": "SITE-KEEP", "共享": "SITE-SHARE", "利旧": "SITE-REUSE", "新建": "SITE-NEW",
-           "boundary": "BOUNDARY", "areas": "PRIORITY-AREA"},
+    "zh": {
+        "保留": "规划站址-保留",
+        "共享": "规划站址-共享",
+        "利旧": "规划站址-利旧",
+        "新建": "规划站址-新建",
+        "boundary": "规划范围",
+        "areas": "重点区域",
+    },
+    "en": {
+        "保留": "SITE-KEEP",
+        "共享": "SITE-SHARE",
+        "利旧": "SITE-REUSE",
+        "新建": "SITE-NEW",
+        "boundary": "BOUNDARY",
+        "areas": "PRIORITY-AREA",
+    },
 }
 #: AutoCAD colour index per layer key
 COLOURS = {"保留": 8, "共享": 5, "利旧": 3, "新建": 1, "boundary": 7, "areas": 30}
@@ -62,15 +74,27 @@ def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
     blk.add_line((-0.7, 0), (0.7, 0))
     blk.add_line((0, -0.7), (0, 0.7))
     for i, (col, tag) in enumerate(tags.items()):
-        blk.add_attdef(tag, insert=(0.8, 0.3 - 1.2 * i), text="", dxfattribs={
-            "height": 1.0, "style": STYLE, "prompt": tag, "flags": 0 if col == "site_code" else 1})  # 1 = invisible
+        blk.add_attdef(
+            tag,
+            insert=(0.8, 0.3 - 1.2 * i),
+            text="",
+            dxfattribs={"height": 1.0, "style": STYLE, "prompt": tag, "flags": 0 if col == "site_code" else 1},
+        )  # 1 = invisible
     msp = doc.modelspace()
     for r in site_records(plan).to_dict("records"):
         mode = str(r["build_mode"])
-        ref = msp.add_blockref(BLOCK, (float(r["x_m"]), float(r["y_m"])), dxfattribs={
-            "layer": names.get(mode, names["新建"]), "xscale": size, "yscale": size, "zscale": size})
-        values = {"site_code": str(r["site_code"]), "name": str(r["name"] or ""), "type": label(TYPE_LABELS, lang, r["type"]),
-                  "height_m": f"{float(r['height_m']):g}", "build_mode": label(MODE_LABELS, lang, mode)}
+        ref = msp.add_blockref(
+            BLOCK,
+            (float(r["x_m"]), float(r["y_m"])),
+            dxfattribs={"layer": names.get(mode, names["新建"]), "xscale": size, "yscale": size, "zscale": size},
+        )
+        values = {
+            "site_code": str(r["site_code"]),
+            "name": str(r["name"] or ""),
+            "type": label(TYPE_LABELS, lang, r["type"]),
+            "height_m": f"{float(r['height_m']):g}",
+            "build_mode": label(MODE_LABELS, lang, mode),
+        }
         ref.add_auto_attribs({tags[c]: v for c, v in values.items()})
     for key, gdf in (("boundary", plan.boundary), ("areas", plan.areas)):
         metric = gdf.to_crs(plan.grid.crs).reset_index(drop=True)
@@ -79,12 +103,16 @@ def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
             for poly in polys:
                 if poly.is_empty or poly.geom_type != "Polygon":
                     continue
-                msp.add_lwpolyline([(float(px), float(py)) for px, py, *_ in poly.exterior.coords], close=True,
-                                   dxfattribs={"layer": names[key]})
+                msp.add_lwpolyline(
+                    [(float(px), float(py)) for px, py, *_ in poly.exterior.coords],
+                    close=True,
+                    dxfattribs={"layer": names[key]},
+                )
             if key == "areas" and "name" in metric.columns and not geom.is_empty:
                 p = geom.representative_point()
-                msp.add_text(str(metric["name"].iloc[i]), height=size, dxfattribs={"layer": names[key], "style": STYLE}
-                             ).set_placement((float(p.x), float(p.y)))
+                msp.add_text(
+                    str(metric["name"].iloc[i]), height=size, dxfattribs={"layer": names[key], "style": STYLE}
+                ).set_placement((float(p.x), float(p.y)))
     old = ezdxf_options.write_fixed_meta_data_for_testing
     ezdxf_options.write_fixed_meta_data_for_testing = True
     try:

@@ -1,4 +1,6 @@
-"""The exchange files of a plan: ``sites.csv``, ``sites.xlsx``, ``sites.kml``, ``sites.kmz``, ``plan.gpkg``, ``sites.dxf``.
+"""The exchange files of a plan.
+
+``sites.csv``, ``sites.xlsx``, ``sites.kml``, ``sites.kmz``, ``plan.gpkg``, ``sites.dxf``.
 
 Each export is written for the tool planners open it with: Excel (CSV in UTF-8 with BOM,
 XLSX with frozen header, Chinese headers, rates in percent format and a 说明 sheet), Google
@@ -65,8 +67,10 @@ def write_sites_csv(plan: Plan, path: Path) -> Path:
     w.writerow([spreadsheet_cell(c) for c in table.columns])
     # column by column (a city's thousands of rows: no per-cell pandas lookups); text cells that a
     # spreadsheet would run as a formula are neutralised before formatting (numbers stay numbers)
-    cols = [[_fmt(col, spreadsheet_cell(v)) for v in (raw[col] if col in _FORMATS else table.iloc[:, j]).tolist()]
-            for j, (col, _) in enumerate(site_columns(plan))]
+    cols = [
+        [_fmt(col, spreadsheet_cell(v)) for v in (raw[col] if col in _FORMATS else table.iloc[:, j]).tolist()]
+        for j, (col, _) in enumerate(site_columns(plan))
+    ]
     w.writerows(zip(*cols, strict=True))
     path.write_bytes(b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8"))
     return path
@@ -136,14 +140,19 @@ def _notes(plan: Plan, lang: str) -> pd.DataFrame:
         version = "0+unknown"
     gap = sol.get("gap")
     rows: list[tuple[str, object]] = [
-        (t["scenario"], sc.scenario.name), (t["band"], str(plan.radio.get("band", sc.radio.band))),
+        (t["scenario"], sc.scenario.name),
+        (t["band"], str(plan.radio.get("band", sc.radio.band))),
         (t["threshold"], float(plan.radio.get("threshold_dbm", sc.radio.threshold_dbm))),
         (rl["edge_probability"], float(sc.radio.edge_probability)),
         (t["solver_status"], label(STATUS_LABELS, lang, sol.get("status"))),
         (t["gap"], "–" if gap is None else f"{100 * float(gap):.2f}%"),
-        (t["organisation"], sc.report.organisation or t["not_filled"]), (t["date"], sc.report.date or t["not_filled"]),
-        (t["version"], version), (t["metric_crs"], plan.grid.crs), (t["coverage"], t["xlsx_rates"]),
-        (t["disclaimer"], ""), (t["no_review_no"], ""),
+        (t["organisation"], sc.report.organisation or t["not_filled"]),
+        (t["date"], sc.report.date or t["not_filled"]),
+        (t["version"], version),
+        (t["metric_crs"], plan.grid.crs),
+        (t["coverage"], t["xlsx_rates"]),
+        (t["disclaimer"], ""),
+        (t["no_review_no"], ""),
     ]
     return pd.DataFrame({t["item"]: [k for k, _ in rows], t["value"]: [v for _, v in rows]})
 
@@ -158,8 +167,12 @@ def write_sites_xlsx(plan: Plan, path: Path) -> Path:
     ws.title = "站址表" if lang == "zh" else "sites"
     sites = site_table(plan, lang)
     cols = [c for c, _ in site_columns(plan)]
-    fmts = {cols.index("lon") + 1: "0.000000", cols.index("lat") + 1: "0.000000", cols.index("x_m") + 1: "0.000",
-            cols.index("y_m") + 1: "0.000"}
+    fmts = {
+        cols.index("lon") + 1: "0.000000",
+        cols.index("lat") + 1: "0.000000",
+        cols.index("x_m") + 1: "0.000",
+        cols.index("y_m") + 1: "0.000",
+    }
     _sheet(ws, sites, fmts)
     ws2 = wb.create_sheet("重点区域覆盖" if lang == "zh" else "areas")
     areas = area_table(plan, lang)
@@ -224,10 +237,32 @@ def write_plan_gpkg(plan: Plan, path: Path) -> Path:
     from planner.present.tables import uncovered_polygons
 
     sites = plan.sites.to_crs("EPSG:4490")
-    keep = [c for c in ("site_code", "id", "name", "type", "site_class", "height_m", "cost", "owner", "build_mode", "status",
-                        "x_m", "y_m", "areas", "cells_covered", "unique_cells", "rollout_rank", "rollout_served",
-                        "phase", "operators", "tenants")  # the last three: [[phases]] / [operators] plans only
-            if c in sites.columns]
+    keep = [
+        c
+        for c in (
+            "site_code",
+            "id",
+            "name",
+            "type",
+            "site_class",
+            "height_m",
+            "cost",
+            "owner",
+            "build_mode",
+            "status",
+            "x_m",
+            "y_m",
+            "areas",
+            "cells_covered",
+            "unique_cells",
+            "rollout_rank",
+            "rollout_served",
+            "phase",
+            "operators",
+            "tenants",
+        )  # the last three: [[phases]] / [operators] plans only
+        if c in sites.columns
+    ]
     sites = sites[[*keep, "geometry"]]
     cands = plan.candidates.to_crs("EPSG:4490")
     areas = plan.areas.to_crs("EPSG:4490")
@@ -237,8 +272,9 @@ def write_plan_gpkg(plan: Plan, path: Path) -> Path:
         pyogrio.write_dataframe(_plain(cands), path, layer="candidates", driver="GPKG", append=False)
         pyogrio.write_dataframe(_plain(areas), path, layer="priority_areas", driver="GPKG")
         pyogrio.write_dataframe(_plain(coverage), path, layer="coverage_by_area", driver="GPKG")
-        pyogrio.write_dataframe(_plain(uncovered_polygons(plan)), path, layer="uncovered", driver="GPKG",
-                                promote_to_multi=True)
+        pyogrio.write_dataframe(
+            _plain(uncovered_polygons(plan)), path, layer="uncovered", driver="GPKG", promote_to_multi=True
+        )
         boundary = plan.boundary.to_crs("EPSG:4490")[["geometry"]].copy()
         boundary["part"] = np.arange(len(boundary), dtype=np.int64)
         pyogrio.write_dataframe(boundary, path, layer="boundary", driver="GPKG", promote_to_multi=True)

@@ -34,7 +34,9 @@ from planner.present.tables import SITE_COLUMNS, area_records, site_records
 
 #: icon colour per 建设方式 (RGB) and its ASCII slug (file and style names)
 ICONS: dict[str, tuple[str, tuple[int, int, int]]] = {
-    "保留": ("keep", (107, 114, 128)), "共享": ("share", (37, 99, 235)), "利旧": ("reuse", (22, 163, 74)),
+    "保留": ("keep", (107, 114, 128)),
+    "共享": ("share", (37, 99, 235)),
+    "利旧": ("reuse", (22, 163, 74)),
     "新建": ("new", (220, 38, 38)),
 }
 #: zip member timestamp (reproducible bytes)
@@ -54,7 +56,9 @@ def icon_png(rgb: tuple[int, int, int], size: int = ICON_PX) -> bytes:
     img = Image.new("RGBA", (size * 4, size * 4), (0, 0, 0, 0))  # drawn 4x and reduced: smooth edge
     draw = ImageDraw.Draw(img)
     pad = size // 2
-    draw.ellipse((pad, pad, size * 4 - pad, size * 4 - pad), fill=(*rgb, 255), outline=(17, 24, 39, 255), width=size // 4)
+    draw.ellipse(
+        (pad, pad, size * 4 - pad, size * 4 - pad), fill=(*rgb, 255), outline=(17, 24, 39, 255), width=size // 4
+    )
     buf = io.BytesIO()
     img.resize((size, size), Image.Resampling.LANCZOS).save(buf, format="PNG")
     return buf.getvalue()
@@ -68,10 +72,16 @@ def _rings(geom: BaseGeometry) -> str:
         if poly.is_empty or poly.geom_type != "Polygon":
             continue
         outer = " ".join(f"{x:.8f},{y:.8f},0" for x, y, *_ in poly.exterior.coords)
-        inner = "".join("<innerBoundaryIs><LinearRing><coordinates>" + " ".join(f"{x:.8f},{y:.8f},0" for x, y, *_ in r.coords)
-                        + "</coordinates></LinearRing></innerBoundaryIs>" for r in poly.interiors)
-        out.append(f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{outer}</coordinates></LinearRing>"
-                   f"</outerBoundaryIs>{inner}</Polygon>")
+        inner = "".join(
+            "<innerBoundaryIs><LinearRing><coordinates>"
+            + " ".join(f"{x:.8f},{y:.8f},0" for x, y, *_ in r.coords)
+            + "</coordinates></LinearRing></innerBoundaryIs>"
+            for r in poly.interiors
+        )
+        out.append(
+            f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{outer}</coordinates></LinearRing>"
+            f"</outerBoundaryIs>{inner}</Polygon>"
+        )
     if not out:
         return ""
     return out[0] if len(out) == 1 else "<MultiGeometry>" + "".join(out) + "</MultiGeometry>"
@@ -85,39 +95,60 @@ def kml_document(plan: Plan, *, icons: bool = True) -> str:
     """
     lang = plan.scenario.report.language
     t = texts(lang)
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2">', "<Document>",
-           f"<name>{_text(plan.scenario.report.title or plan.scenario.scenario.name)}</name>",
-           f"<description>{_text(t['disclaimer'])}</description>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<kml xmlns="http://www.opengis.net/kml/2.2">',
+        "<Document>",
+        f"<name>{_text(plan.scenario.report.title or plan.scenario.scenario.name)}</name>",
+        f"<description>{_text(t['disclaimer'])}</description>",
+    ]
     for slug, rgb in ICONS.values():
-        icon = (f"<scale>0.8</scale><Icon><href>files/{slug}.png</href></Icon>" if icons
-                else f"<color>ff{rgb[2]:02x}{rgb[1]:02x}{rgb[0]:02x}</color><scale>0.9</scale>")  # KML colour: aabbggrr
-        out.append(f'<Style id="site-{slug}"><IconStyle>{icon}</IconStyle><LabelStyle><scale>0.7</scale></LabelStyle></Style>')
-    out.append('<Style id="boundary"><LineStyle><color>ff271811</color><width>2</width></LineStyle>'
-               "<PolyStyle><fill>0</fill></PolyStyle></Style>")
-    out.append('<Style id="area"><LineStyle><color>ff0055ff</color><width>1.5</width></LineStyle>'
-               "<PolyStyle><color>260055ff</color></PolyStyle></Style>")
+        icon = (
+            f"<scale>0.8</scale><Icon><href>files/{slug}.png</href></Icon>"
+            if icons
+            else f"<color>ff{rgb[2]:02x}{rgb[1]:02x}{rgb[0]:02x}</color><scale>0.9</scale>"
+        )  # KML colour: aabbggrr
+        out.append(
+            f'<Style id="site-{slug}"><IconStyle>{icon}</IconStyle><LabelStyle><scale>0.7</scale></LabelStyle></Style>'
+        )
+    out.append(
+        '<Style id="boundary"><LineStyle><color>ff271811</color><width>2</width></LineStyle>'
+        "<PolyStyle><fill>0</fill></PolyStyle></Style>"
+    )
+    out.append(
+        '<Style id="area"><LineStyle><color>ff0055ff</color><width>1.5</width></LineStyle>'
+        "<PolyStyle><color>260055ff</color></PolyStyle></Style>"
+    )
     # boundary
     out.append(f"<Folder><name>{_text(t['layer_boundary'])}</name>")
     for geom in plan.boundary.to_crs("EPSG:4490").geometry:
         rings = _rings(geom)
         if rings:
-            out.append(f"<Placemark><name>{_text(t['layer_boundary'])}</name><styleUrl>#boundary</styleUrl>{rings}</Placemark>")
+            out.append(
+                f"<Placemark><name>{_text(t['layer_boundary'])}</name><styleUrl>#boundary</styleUrl>{rings}</Placemark>"
+            )
     out.append("</Folder>")
     # priority areas
     out.append(f"<Folder><name>{_text(t['layer_areas'])}</name>")
     areas = plan.areas.to_crs("EPSG:4490").reset_index(drop=True)
     recs = area_records(plan).to_dict("records")
-    names = display_names(pd.Series([r["name"] for r in recs], dtype=object),
-                          [label(CLASS_LABELS, lang, r["class"]) for r in recs], lang)
+    names = display_names(
+        pd.Series([r["name"] for r in recs], dtype=object), [label(CLASS_LABELS, lang, r["class"]) for r in recs], lang
+    )
     for i, geom in enumerate(areas.geometry):
         rings = _rings(geom)
         if not rings:
             continue
         r = recs[i]
-        desc = (f"{t['area_class']}: {label(CLASS_LABELS, lang, r['class'])} · {t['coverage']} {100 * float(r['coverage']):.1f}%"
-                f" · {t['target']} {100 * float(r['target']):.1f}% · {t['met']}: {t['yes'] if r['met'] else t['no']}")
-        out.append(f"<Placemark><name>{_text(names[i])}</name><description>{_text(desc)}</description>"
-                   f"<styleUrl>#area</styleUrl>{rings}</Placemark>")
+        desc = (
+            f"{t['area_class']}: {label(CLASS_LABELS, lang, r['class'])} · "
+            f"{t['coverage']} {100 * float(r['coverage']):.1f}%"
+            f" · {t['target']} {100 * float(r['target']):.1f}% · {t['met']}: {t['yes'] if r['met'] else t['no']}"
+        )
+        out.append(
+            f"<Placemark><name>{_text(names[i])}</name><description>{_text(desc)}</description>"
+            f"<styleUrl>#area</styleUrl>{rings}</Placemark>"
+        )
     out.append("</Folder>")
     # selected sites, one sub-folder per 建设方式 (inside one folder per 建设期 for a phased plan)
     rec = site_records(plan)
@@ -143,8 +174,14 @@ def kml_document(plan: Plan, *, icons: bool = True) -> str:
     return "\n".join(out) + "\n"
 
 
-def _mode_folders(sel: NDArray[np.int64], rows: list[dict[str, Any]], modes: NDArray[np.str_], lons: NDArray[np.float64],
-                  lats: NDArray[np.float64], lang: str) -> list[str]:
+def _mode_folders(
+    sel: NDArray[np.int64],
+    rows: list[dict[str, Any]],
+    modes: NDArray[np.str_],
+    lons: NDArray[np.float64],
+    lats: NDArray[np.float64],
+    lang: str,
+) -> list[str]:
     """One KML ``Folder`` per 建设方式 holding the placemarks of the sites ``sel`` (indices into ``rows``)."""
     t = texts(lang)
     zh = lang != "en"
@@ -177,11 +214,13 @@ def _mode_folders(sel: NDArray[np.int64], rows: list[dict[str, Any]], modes: NDA
                 fields.append(f'<Data name="{_text(t[key])}"><value>{_text(v)}</value></Data>')
             if r.get("phase"):
                 fields.append(f'<Data name="{_text(t["phase"])}"><value>{_text(r["phase"])}</value></Data>')
-            out.append(f"<Placemark><name>{_text(r['site_code'])}</name>"
-                       f"<description>{_text(r['name'])} · {_text(label(TYPE_LABELS, lang, r['type']))} · "
-                       f"{_text(label(MODE_LABELS, lang, mode))}</description>"
-                       f"<styleUrl>#site-{slug}</styleUrl><ExtendedData>{''.join(fields)}</ExtendedData>"
-                       f"<Point><coordinates>{lons[j]:.8f},{lats[j]:.8f},0</coordinates></Point></Placemark>")
+            out.append(
+                f"<Placemark><name>{_text(r['site_code'])}</name>"
+                f"<description>{_text(r['name'])} · {_text(label(TYPE_LABELS, lang, r['type']))} · "
+                f"{_text(label(MODE_LABELS, lang, mode))}</description>"
+                f"<styleUrl>#site-{slug}</styleUrl><ExtendedData>{''.join(fields)}</ExtendedData>"
+                f"<Point><coordinates>{lons[j]:.8f},{lats[j]:.8f},0</coordinates></Point></Placemark>"
+            )
         out.append("</Folder>")
     return out
 

@@ -18,8 +18,21 @@ from planner.io.hashing import file_sha256
 from planner.plan import Plan
 
 #: packages whose versions go into the manifest
-VERSIONED = ("smartpole-planner", "numpy", "scipy", "numba", "ortools", "geopandas", "shapely", "pyogrio",
-             "pyproj", "rasterio", "folium", "pandas", "openpyxl")
+VERSIONED = (
+    "smartpole-planner",
+    "numpy",
+    "scipy",
+    "numba",
+    "ortools",
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pyproj",
+    "rasterio",
+    "folium",
+    "pandas",
+    "openpyxl",
+)
 
 
 def _versions() -> dict[str, str]:
@@ -35,30 +48,41 @@ def _versions() -> dict[str, str]:
 def manifest(plan: Plan, files: dict[str, Path], run_dir: Path) -> dict[str, Any]:
     """The manifest: scenario, overrides, input hashes, versions, seed, timings, solver, outputs."""
     sc = plan.scenario
-    data: dict[str, Any] = jsonable({
-        "tool": "smartpole-planner",
-        "scenario_file": str(sc.source) if sc.source else None,
-        "overrides": list(sc.overrides),
-        "seed": sc.scenario.seed,
-        "scenario": sc.to_dict(),
-        "inputs_sha256": dict(sorted(plan.input_hashes.items())),
-        "versions": _versions(),
-        "platform": {"system": platform.system(), "machine": platform.machine(), "argv0": Path(sys.argv[0]).name},
-        "grid": {"crs": plan.grid.crs, "resolution_m": plan.grid.res, "nx": plan.grid.nx, "ny": plan.grid.ny,
-                 "x0": plan.grid.x0, "y0": plan.grid.y0, "demand_cells": int(plan.demand_mask.sum())},
-        "radio": plan.radio,
-        "solver": plan.solution,
-        "summary": {
-            "candidates": len(plan.candidates),
-            "selected_sites": len(plan.sites),
-            "total_cost_10k_cny": round(float(plan.sites["cost"].sum()), 3),
-            "areas_met": int(plan.areas["met"].sum()),
-            "areas": len(plan.areas),
-        },
-        "warnings": list(plan.warnings),
-        "timings_s": plan.timings,
-        "outputs": {name: {"file": p.name, "sha256": file_sha256(run_dir / p.name)} for name, p in sorted(files.items())},
-    })
+    data: dict[str, Any] = jsonable(
+        {
+            "tool": "smartpole-planner",
+            "scenario_file": str(sc.source) if sc.source else None,
+            "overrides": list(sc.overrides),
+            "seed": sc.scenario.seed,
+            "scenario": sc.to_dict(),
+            "inputs_sha256": dict(sorted(plan.input_hashes.items())),
+            "versions": _versions(),
+            "platform": {"system": platform.system(), "machine": platform.machine(), "argv0": Path(sys.argv[0]).name},
+            "grid": {
+                "crs": plan.grid.crs,
+                "resolution_m": plan.grid.res,
+                "nx": plan.grid.nx,
+                "ny": plan.grid.ny,
+                "x0": plan.grid.x0,
+                "y0": plan.grid.y0,
+                "demand_cells": int(plan.demand_mask.sum()),
+            },
+            "radio": plan.radio,
+            "solver": plan.solution,
+            "summary": {
+                "candidates": len(plan.candidates),
+                "selected_sites": len(plan.sites),
+                "total_cost_10k_cny": round(float(plan.sites["cost"].sum()), 3),
+                "areas_met": int(plan.areas["met"].sum()),
+                "areas": len(plan.areas),
+            },
+            "warnings": list(plan.warnings),
+            "timings_s": plan.timings,
+            "outputs": {
+                name: {"file": p.name, "sha256": file_sha256(run_dir / p.name)} for name, p in sorted(files.items())
+            },
+        }
+    )
     return data
 
 

@@ -87,7 +87,13 @@ def _classify(gdf: gpd.GeoDataFrame) -> NDArray[np.object_]:
     water = np.zeros(len(gdf), dtype=bool)
     for col in ("natural", "water", "waterway", "landuse", "kind", "class", "type"):
         if col in gdf.columns:
-            water |= gdf[col].astype(str).str.lower().isin(["water", "river", "lake", "reservoir", "水系", "水体"]).to_numpy()
+            water |= (
+                gdf[col]
+                .astype(str)
+                .str.lower()
+                .isin(["water", "river", "lake", "reservoir", "水系", "水体"])
+                .to_numpy()
+            )
     kinds[polys] = np.where(water[polys], "water", "building")
     return kinds
 
@@ -116,7 +122,9 @@ def load_basemap(plan: Plan) -> tuple[gpd.GeoDataFrame | None, str]:
     metric = plan.grid.crs
     xmin, ymin, xmax, ymax = (float(v) for v in plan.boundary.to_crs(metric).total_bounds)
     data = raw.to_crs(metric)
-    geoms = shapely.clip_by_rect(data.geometry.to_numpy(), xmin - MARGIN_M, ymin - MARGIN_M, xmax + MARGIN_M, ymax + MARGIN_M)
+    geoms = shapely.clip_by_rect(
+        data.geometry.to_numpy(), xmin - MARGIN_M, ymin - MARGIN_M, xmax + MARGIN_M, ymax + MARGIN_M
+    )
     keep = ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
     data = data.loc[keep].copy()
     data["geometry"] = shapely.simplify(geoms[keep], SIMPLIFY_M)
@@ -124,7 +132,9 @@ def load_basemap(plan: Plan) -> tuple[gpd.GeoDataFrame | None, str]:
     kinds = _classify(data)
     rows, out_geoms = [], []
     for kind in STYLES:
-        parts = shapely.get_parts(shapely.get_parts(data.geometry.to_numpy()[kinds == kind]))  # collections from the clip, too
+        parts = shapely.get_parts(
+            shapely.get_parts(data.geometry.to_numpy()[kinds == kind])
+        )  # collections from the clip, too
         is_line = kind.startswith("road")
         parts = parts[shapely.get_type_id(parts) == (1 if is_line else 3)]
         if parts.size:
@@ -163,8 +173,10 @@ class VectorBasemap(MacroElement):
         (function (fg) {
             var styles = {{ this.styles_json }};
             L.geoJSON({{ this.data_json }}, {pane: "plannerBasemap", interactive: false,
-                style: function (f) { return Object.assign({className: "planner-basemap planner-basemap-" + f.properties.kind},
-                                                            styles[f.properties.kind]); }}).addTo(fg);
+                style: function (f) {
+                    return Object.assign({className: "planner-basemap planner-basemap-" + f.properties.kind},
+                                         styles[f.properties.kind]);
+                }}).addTo(fg);
         })({{ this._parent.get_name() }});
         {% endmacro %}
     """)
@@ -172,8 +184,10 @@ class VectorBasemap(MacroElement):
     def __init__(self, basemap: gpd.GeoDataFrame) -> None:
         super().__init__()
         self._name = "VectorBasemap"
-        features = [{"type": "Feature", "properties": {"kind": str(k)}, "geometry": shapely.geometry.mapping(g)}
-                    for k, g in zip(basemap["kind"], basemap.geometry, strict=True)]
+        features = [
+            {"type": "Feature", "properties": {"kind": str(k)}, "geometry": shapely.geometry.mapping(g)}
+            for k, g in zip(basemap["kind"], basemap.geometry, strict=True)
+        ]
         self.data_json = script_json({"type": "FeatureCollection", "features": features})
         self.styles_json = script_json(STYLES)
 
@@ -192,7 +206,8 @@ class NorthArrow(MacroElement):
                 var div = L.DomUtil.create("div", "north-arrow leaflet-control");
                 div.title = {{ this.title_json }};
                 div.innerHTML = '<svg viewBox="0 0 40 56" width="30" height="42" aria-hidden="true">' +
-                    '<text x="20" y="13" text-anchor="middle" font-size="13" font-weight="700" fill="#111827">N</text>' +
+                    '<text x="20" y="13" text-anchor="middle" font-size="13" font-weight="700" ' +
+                    'fill="#111827">N</text>' +
                     '<polygon points="20,16 31,52 20,44 9,52" fill="#fff" stroke="#111827" stroke-width="1.5"/>' +
                     '<polygon points="20,16 20,44 9,52" fill="#111827"/></svg>';
                 return div;

@@ -46,7 +46,9 @@ if (!L.PlannerPoints) {
             var idx = function (b64) {  // one byte per point up to 256 distinct values, else two (little-endian)
                 if (!b64) { return null; }
                 var s = atob(b64), wide = s.length === 2 * n, out = new Uint16Array(n);
-                for (var k = 0; k < n; k++) { out[k] = wide ? s.charCodeAt(2 * k) | (s.charCodeAt(2 * k + 1) << 8) : s.charCodeAt(k); }
+                for (var k = 0; k < n; k++) {
+                    out[k] = wide ? s.charCodeAt(2 * k) | (s.charCodeAt(2 * k + 1) << 8) : s.charCodeAt(k);
+                }
                 return out;
             };
             this._lat = new Float64Array(n); this._lon = new Float64Array(n);
@@ -76,7 +78,8 @@ if (!L.PlannerPoints) {
         },
         _frame: function () {
             var map = this._map, origin = map.getPixelOrigin(), tl = map.containerPointToLayerPoint([0, 0]);
-            return {k: Math.pow(2, map.getZoom()), ox: origin.x + tl.x, oy: origin.y + tl.y, tl: tl, size: map.getSize()};
+            return {k: Math.pow(2, map.getZoom()), ox: origin.x + tl.x, oy: origin.y + tl.y, tl: tl,
+                    size: map.getSize()};
         },
         _draw: function () {
             if (!this._map || !this._canvas) { return; }
@@ -103,7 +106,9 @@ if (!L.PlannerPoints) {
             if (best < 0) { return; }
             var d = this._data, t = document.createElement("table");
             t.className = "planner-popup";
-            var pick = function (table, index) { return index ? table[index[best]] : (table.length === 1 ? table[0] : ""); };
+            var pick = function (table, index) {
+                return index ? table[index[best]] : (table.length === 1 ? table[0] : "");
+            };
             var vals = [d.ids[best], d.names ? d.names[best] : "", d.type, pick(d.hv, this._hi), pick(d.ov, this._oi)];
             for (var k = 0; k < d.labels.length; k++) {
                 if (vals[k] === "" || vals[k] === null || vals[k] === undefined) { continue; }
@@ -112,8 +117,12 @@ if (!L.PlannerPoints) {
                 tr.appendChild(th);
                 tr.insertCell().textContent = String(vals[k]);
             }
-            if (d.note) { var cap = t.createCaption(); cap.textContent = d.note; cap.style.captionSide = "bottom"; cap.style.fontSize = "11px"; }
-            var map = this._map, popup = L.popup({maxWidth: 380}).setLatLng([this._lat[best], this._lon[best]]).setContent(t);
+            if (d.note) {
+                var cap = t.createCaption();
+                cap.textContent = d.note; cap.style.captionSide = "bottom"; cap.style.fontSize = "11px";
+            }
+            var map = this._map;
+            var popup = L.popup({maxWidth: 380}).setLatLng([this._lat[best], this._lon[best]]).setContent(t);
             setTimeout(function () { popup.openOn(map); }, 0);  // after the polygon's own popup, which it replaces
         }
     });
@@ -147,8 +156,12 @@ def encode_points(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> dict[st
     xy = np.empty(2 * ix.size, dtype="<i4")
     xy[0::2] = ix - x0
     xy[1::2] = iy - y0
-    return {"x0": round(x0 * QUANTUM_DEG, 6), "y0": round(y0 * QUANTUM_DEG, 6), "q": QUANTUM_DEG,
-            "xy": base64.b64encode(xy.tobytes()).decode("ascii")}
+    return {
+        "x0": round(x0 * QUANTUM_DEG, 6),
+        "y0": round(y0 * QUANTUM_DEG, 6),
+        "q": QUANTUM_DEG,
+        "xy": base64.b64encode(xy.tobytes()).decode("ascii"),
+    }
 
 
 class CanvasPoints(Layer):
@@ -178,21 +191,49 @@ class CanvasPoints(Layer):
         Whether the layer is on when the page opens.
     """
 
-    _template = Template("""
+    _template = Template(
+        """
         {% macro script(this, kwargs) %}
-        """ + _JS_CLASS + """
+        """
+        + _JS_CLASS
+        + """
         var {{ this.get_name() }} = new L.PlannerPoints({{ this.data_json }}, {{ this.options_json }});
         {% endmacro %}
-    """)
+    """
+    )
 
-    def __init__(self, name: str, lon: NDArray[np.float64], lat: NDArray[np.float64], ids: list[str], type_label: str, *,
-                 heights: list[str] | None = None, owners: list[str] | None = None, names: list[str] | None = None,
-                 labels: list[str], color: str, class_name: str, note: str = "", show: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        lon: NDArray[np.float64],
+        lat: NDArray[np.float64],
+        ids: list[str],
+        type_label: str,
+        *,
+        heights: list[str] | None = None,
+        owners: list[str] | None = None,
+        names: list[str] | None = None,
+        labels: list[str],
+        color: str,
+        class_name: str,
+        note: str = "",
+        show: bool = False,
+    ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "PlannerPoints"
         hv, hi = _index(heights or [])
         ov, oi = _index(owners or [])
-        data = {**encode_points(lon, lat), "ids": ids, "names": names, "type": type_label, "hv": hv, "hi": hi,
-                "ov": ov, "oi": oi, "labels": labels, "note": note}
+        data = {
+            **encode_points(lon, lat),
+            "ids": ids,
+            "names": names,
+            "type": type_label,
+            "hv": hv,
+            "hi": hi,
+            "ov": ov,
+            "oi": oi,
+            "labels": labels,
+            "note": note,
+        }
         self.data_json = script_json(data)
         self.options_json = script_json({"color": color, "className": class_name})

@@ -22,20 +22,57 @@ from planner.present.i18n import BUILD_MODES, MODE_LABELS, TYPE_LABELS, label
 from planner.report.font import font_path
 
 #: fonts with Chinese glyphs, in order of preference
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC", "Droid Sans Fallback",
-             "AR PL UMing CN", "AR PL UKai CN")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Droid Sans Fallback",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+)
 
 MODE_COLOURS = {"保留": "#6b7280", "共享": "#2563eb", "利旧": "#16a34a", "新建": "#dc2626"}
 
 _AXES = {
-    "zh": {"n_sites": "站址数", "coverage": "覆盖率 (%)", "area": "重点区域序号", "target": "目标", "achieved": "覆盖率",
-           "plan": "本方案", "sites": "站址数", "rsrp": "最强服务小区 RSRP (dBm)", "cells": "栅格数", "threshold": "门限",
-           "pareto": "帕累托前沿", "built": "新增站址数（按建设时序）", "served": "需求覆盖率 (%)", "final": "方案终值"},
-    "en": {"n_sites": "number of sites", "coverage": "coverage (%)", "area": "priority area (No.)", "target": "target",
-           "achieved": "coverage", "plan": "this plan", "sites": "sites", "rsrp": "best-server RSRP (dBm)", "cells": "cells",
-           "threshold": "threshold", "pareto": "Pareto front", "built": "sites added (in build order)",
-           "served": "demand served (%)", "final": "whole plan"},
+    "zh": {
+        "n_sites": "站址数",
+        "coverage": "覆盖率 (%)",
+        "area": "重点区域序号",
+        "target": "目标",
+        "achieved": "覆盖率",
+        "plan": "本方案",
+        "sites": "站址数",
+        "rsrp": "最强服务小区 RSRP (dBm)",
+        "cells": "栅格数",
+        "threshold": "门限",
+        "pareto": "帕累托前沿",
+        "built": "新增站址数（按建设时序）",
+        "served": "需求覆盖率 (%)",
+        "final": "方案终值",
+    },
+    "en": {
+        "n_sites": "number of sites",
+        "coverage": "coverage (%)",
+        "area": "priority area (No.)",
+        "target": "target",
+        "achieved": "coverage",
+        "plan": "this plan",
+        "sites": "sites",
+        "rsrp": "best-server RSRP (dBm)",
+        "cells": "cells",
+        "threshold": "threshold",
+        "pareto": "Pareto front",
+        "built": "sites added (in build order)",
+        "served": "demand served (%)",
+        "final": "whole plan",
+    },
 }
 
 
@@ -64,8 +101,13 @@ def _chart_language(language: str) -> str:
 
 
 def _rc(salt: str) -> Any:
-    rc: dict[str, Any] = {"svg.hashsalt": salt, "svg.fonttype": "path", "font.size": 9, "axes.spines.top": False,
-                          "axes.spines.right": False}
+    rc: dict[str, Any] = {
+        "svg.hashsalt": salt,
+        "svg.fonttype": "path",
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
     font = cjk_font()
     if font is not None:
         rc["font.family"] = [font, "DejaVu Sans"]
@@ -80,8 +122,12 @@ def _svg(fig: Figure) -> str:
     start = text.find("<svg")
     svg = text[start:] if start >= 0 else text
     # scale with the page: drop the fixed pt size, keep the viewBox
-    return re.sub(r'<svg([^>]*?)\swidth="[^"]*"\sheight="[^"]*"', r'<svg\1 class="chart" preserveAspectRatio="xMidYMid meet"',
-                  svg, count=1)
+    return re.sub(
+        r'<svg([^>]*?)\swidth="[^"]*"\sheight="[^"]*"',
+        r'<svg\1 class="chart" preserveAspectRatio="xMidYMid meet"',
+        svg,
+        count=1,
+    )
 
 
 def has_rollout(plan: Plan) -> bool:
@@ -182,8 +228,13 @@ def site_mix_chart(plan: Plan, language: str = "zh") -> str:
         modes = [m for m in BUILD_MODES if len(sites) and (sites["build_mode"] == m).any()]
         for mode in modes:
             counts = np.array([int(((sites["type"] == t) & (sites["build_mode"] == mode)).sum()) for t in types])
-            ax.barh([label(TYPE_LABELS, lang, t) for t in types], counts, left=left, color=MODE_COLOURS.get(mode, "#0f766e"),
-                    label=label(MODE_LABELS, lang, mode))
+            ax.barh(
+                [label(TYPE_LABELS, lang, t) for t in types],
+                counts,
+                left=left,
+                color=MODE_COLOURS.get(mode, "#0f766e"),
+                label=label(MODE_LABELS, lang, mode),
+            )
             left = left + counts
         ax.set_xlabel(ax_t["sites"])
         if modes:

@@ -73,21 +73,37 @@ from planner.report.rollout_map import add_rollout_layers
 MODE_COLOURS = {"保留": "#6b7280", "共享": "#2563eb", "利旧": "#16a34a", "新建": "#dc2626"}
 #: ASCII slug per 建设方式 (CSS classes)
 MODE_SLUGS = {"保留": "keep", "共享": "share", "利旧": "reuse", "新建": "new"}
-TYPE_COLOURS = {"tower": "#1e3a8a", "street_lamp": "#d97706", "surveillance_pole": "#7c3aed",
-                "traffic_pole": "#0891b2", "smart_pole": "#db2777", "rooftop": "#374151", "new_site": "#991b1b"}
-CLASS_COLOURS = {"airport": "#b91c1c", "rail_station": "#b91c1c", "transport_hub": "#ea580c",
-                 "public_place": "#d97706", "industrial_park": "#7c3aed", "park": "#15803d",
-                 "central_urban": "#2563eb", "highway": "#525252", "other": "#6b7280"}
+TYPE_COLOURS = {
+    "tower": "#1e3a8a",
+    "street_lamp": "#d97706",
+    "surveillance_pole": "#7c3aed",
+    "traffic_pole": "#0891b2",
+    "smart_pole": "#db2777",
+    "rooftop": "#374151",
+    "new_site": "#991b1b",
+}
+CLASS_COLOURS = {
+    "airport": "#b91c1c",
+    "rail_station": "#b91c1c",
+    "transport_hub": "#ea580c",
+    "public_place": "#d97706",
+    "industrial_park": "#7c3aed",
+    "park": "#15803d",
+    "central_urban": "#2563eb",
+    "highway": "#525252",
+    "other": "#6b7280",
+}
 #: RSRP colour scale: threshold .. threshold + span (dBm)
 RSRP_SPAN_DB = 35.0
 RSRP_CMAP = "RdYlGn"
 #: largest side of the inlined RSRP image (pixels)
 MAX_OVERLAY_PX = 2048
 
-TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-                "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}")
+TIANDITU_URL = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}"
+)
 GAODE_URL = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=7&x={x}&y={y}&z={z}"
-
 
 
 class OfflineMap(folium.Map):
@@ -106,9 +122,11 @@ class OfflineMap(folium.Map):
         return inline_assets(self.get_root().render())
 
     def _repr_html_(self, **kwargs: Any) -> str:
-        return ('<div style="width:100%;"><div style="position:relative;width:100%;height:0;padding-bottom:60%;">'
-                f'<iframe srcdoc="{html.escape(self.page())}" style="position:absolute;width:100%;height:100%;left:0;top:0;'
-                'border:none !important;" allowfullscreen></iframe></div></div>')
+        return (
+            '<div style="width:100%;"><div style="position:relative;width:100%;height:0;padding-bottom:60%;">'
+            f'<iframe srcdoc="{html.escape(self.page())}" style="position:absolute;width:100%;height:100%;left:0;top:0;'
+            'border:none !important;" allowfullscreen></iframe></div></div>'
+        )
 
     def save(self, outfile: Any, close_file: bool = True, **kwargs: Any) -> None:
         """Write the standalone, offline HTML page of the map to ``outfile`` (path or binary file)."""
@@ -204,21 +222,41 @@ def _basemap(m: folium.Map, plan: Plan, lang: str) -> Display:
     if cfg.basemap == "tianditu":
         key = os.environ.get("TIANDITU_KEY", "").strip()
         if not key:
-            raise ScenarioError(Problem(
-                'report.basemap = "tianditu" needs a Tianditu (天地图) key', "environment", "TIANDITU_KEY",
-                'export TIANDITU_KEY=<your key> before running, or set report.basemap = "none"'))
+            raise ScenarioError(
+                Problem(
+                    'report.basemap = "tianditu" needs a Tianditu (天地图) key',
+                    "environment",
+                    "TIANDITU_KEY",
+                    'export TIANDITU_KEY=<your key> before running, or set report.basemap = "none"',
+                )
+            )
         attr = "天地图 © 国家基础地理信息中心" + review
-        folium.TileLayer(TIANDITU_URL.replace("{layer}", "vec").replace("{key}", key), attr=attr, name="天地图 矢量",
-                         subdomains="01234567", max_zoom=18).add_to(m)
-        folium.TileLayer(TIANDITU_URL.replace("{layer}", "cva").replace("{key}", key), attr=attr, name="天地图 注记",
-                         subdomains="01234567", max_zoom=18, overlay=True, control=False).add_to(m)
+        folium.TileLayer(
+            TIANDITU_URL.replace("{layer}", "vec").replace("{key}", key),
+            attr=attr,
+            name="天地图 矢量",
+            subdomains="01234567",
+            max_zoom=18,
+        ).add_to(m)
+        folium.TileLayer(
+            TIANDITU_URL.replace("{layer}", "cva").replace("{key}", key),
+            attr=attr,
+            name="天地图 注记",
+            subdomains="01234567",
+            max_zoom=18,
+            overlay=True,
+            control=False,
+        ).add_to(m)
         return _identity
-    folium.TileLayer(GAODE_URL, attr="© 高德地图 AutoNavi (GCJ-02)" + review, name="高德 Gaode", subdomains="1234",
-                     max_zoom=19).add_to(m)
+    folium.TileLayer(
+        GAODE_URL, attr="© 高德地图 AutoNavi (GCJ-02)" + review, name="高德 Gaode", subdomains="1234", max_zoom=19
+    ).add_to(m)
     return _to_gcj
 
 
-def _to_web_mercator(values: NDArray[np.float32], grid: Grid) -> tuple[NDArray[np.float32], tuple[float, float, float, float]]:
+def _to_web_mercator(
+    values: NDArray[np.float32], grid: Grid
+) -> tuple[NDArray[np.float32], tuple[float, float, float, float]]:
     """Nearest-neighbour resampling of a grid raster onto a north-up Web-Mercator raster.
 
     Returns the raster (NaN outside) and its (west, south, east, north) bounds in EPSG:3857 (m).
@@ -285,28 +323,41 @@ def legend_html(plan: Plan, lang: str) -> str:
     cmap = matplotlib.colormaps[RSRP_CMAP]
     stops = ", ".join(matplotlib.colors.to_hex(cmap(v)) for v in np.linspace(0, 1, 7))
     modes = "".join(
-        f'<div><span class="sw" style="background:{MODE_COLOURS[m]}"></span>{html.escape(label(MODE_LABELS, lang, m))}</div>'
-        for m in BUILD_MODES)
+        f'<div><span class="sw" style="background:{MODE_COLOURS[m]}"></span>'
+        f"{html.escape(label(MODE_LABELS, lang, m))}</div>"
+        for m in BUILD_MODES
+    )
     present = sorted(set(plan.sites["type"].astype(str))) if len(plan.sites) else []
     types = "".join(
         f'<div><span class="sw ring" style="border-color:{TYPE_COLOURS.get(k, "#111827")}"></span>'
-        f'{html.escape(label(TYPE_LABELS, lang, k))}</div>' for k in present)
-    return (f'<div class="lg-title">{html.escape(t["legend_rsrp"])}</div>'
-            f'<div class="lg-bar" style="background:linear-gradient(to right, {stops})"></div>'
-            f'<div class="lg-ticks"><span>{thr:.0f}</span><span>{thr + RSRP_SPAN_DB / 2:.0f}</span>'
-            f'<span>≥{thr + RSRP_SPAN_DB:.0f}</span></div>'
-            f'<div class="lg-title">{html.escape(t["build_mode"])}</div>{modes}'
-            f'<div class="lg-title">{html.escape(t["type"])}</div>{types}'
-            f'<div><span class="sw gap"></span>{html.escape(t["layer_uncovered"])}</div>')
+        f"{html.escape(label(TYPE_LABELS, lang, k))}</div>"
+        for k in present
+    )
+    return (
+        f'<div class="lg-title">{html.escape(t["legend_rsrp"])}</div>'
+        f'<div class="lg-bar" style="background:linear-gradient(to right, {stops})"></div>'
+        f'<div class="lg-ticks"><span>{thr:.0f}</span><span>{thr + RSRP_SPAN_DB / 2:.0f}</span>'
+        f"<span>≥{thr + RSRP_SPAN_DB:.0f}</span></div>"
+        f'<div class="lg-title">{html.escape(t["build_mode"])}</div>{modes}'
+        f'<div class="lg-title">{html.escape(t["type"])}</div>{types}'
+        f'<div><span class="sw gap"></span>{html.escape(t["layer_uncovered"])}</div>'
+    )
 
 
 def _add_boundary(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) -> None:
     """The planning boundary (dashed outline)."""
     fg = folium.FeatureGroup(name=t["layer_boundary"], show=True)
     for geom in _transform_geoms(plan.boundary, display):
-        folium.GeoJson(_feature(geom), style_function=lambda _f: {
-            "color": "#111827", "weight": 2.5, "fill": False, "dashArray": "6 4", "className": "planner-boundary"},
-            ).add_to(fg)
+        folium.GeoJson(
+            _feature(geom),
+            style_function=lambda _f: {
+                "color": "#111827",
+                "weight": 2.5,
+                "fill": False,
+                "dashArray": "6 4",
+                "className": "planner-boundary",
+            },
+        ).add_to(fg)
     fg.add_to(m)
 
 
@@ -315,8 +366,14 @@ def _add_areas(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
     fg = folium.FeatureGroup(name=t["layer_areas"], show=True)
     areas = plan.areas.reset_index(drop=True)
     geoms = _transform_geoms(areas, display)
-    order = np.argsort(-areas.geometry.to_crs(plan.grid.crs).area.to_numpy(), kind="stable") if len(areas) else np.zeros(0, np.int64)
-    class_labels = [label(CLASS_LABELS, lang, c) for c in (areas["class"] if "class" in areas else ["other"] * len(areas))]
+    order = (
+        np.argsort(-areas.geometry.to_crs(plan.grid.crs).area.to_numpy(), kind="stable")
+        if len(areas)
+        else np.zeros(0, np.int64)
+    )
+    class_labels = [
+        label(CLASS_LABELS, lang, c) for c in (areas["class"] if "class" in areas else ["other"] * len(areas))
+    ]
     names = display_names(areas["name"] if "name" in areas else pd.Series([""] * len(areas)), class_labels, lang)
     status = label(STATUS_LABELS, lang, plan.solution.get("status"))
     records = areas.drop(columns="geometry").to_dict("records")
@@ -325,13 +382,20 @@ def _add_areas(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
         cls = str(row.get("class", "other"))
         colour = CLASS_COLOURS.get(cls, "#6b7280")
         is_rest = str(row.get("id", "")) == "REST"
-        style = {"color": colour, "weight": 1.5, "fillColor": colour, "fillOpacity": 0.0 if is_rest else 0.15,
-                 "className": "planner-area"}
+        style = {
+            "color": colour,
+            "weight": 1.5,
+            "fillColor": colour,
+            "fillOpacity": 0.0 if is_rest else 0.15,
+            "className": "planner-area",
+        }
         layer = folium.GeoJson(_feature(geoms.iloc[int(i)]), style_function=lambda _f, s=style: s)
         reason = area_reason(records[int(i)], lang, status)
         rows: list[tuple[str, object]] = [
-            (t["area_name"], names[int(i)]), (t["area_class"], label(CLASS_LABELS, lang, cls)),
-            (t["coverage"], fmt_percent(float(row.get("coverage", np.nan)))), (t["target"], fmt_percent(float(row.get("target", np.nan)))),
+            (t["area_name"], names[int(i)]),
+            (t["area_class"], label(CLASS_LABELS, lang, cls)),
+            (t["coverage"], fmt_percent(float(row.get("coverage", np.nan)))),
+            (t["target"], fmt_percent(float(row.get("target", np.nan)))),
             (t["met"], t["yes"] if bool(row.get("met", False)) else t["no"]),
         ]
         if reason:
@@ -347,9 +411,16 @@ def _add_rsrp(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) ->
     if png is not None:
         uri, (w, s, e, n) = png
         lon, lat = display(np.array([w, e]), np.array([s, n]))
-        folium.raster_layers.ImageOverlay(uri, bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
-                                          name=t["layer_rsrp"], opacity=0.8, interactive=False, className="planner-rsrp",
-                                          show=True, pane="plannerRaster").add_to(m)
+        folium.raster_layers.ImageOverlay(
+            uri,
+            bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
+            name=t["layer_rsrp"],
+            opacity=0.8,
+            interactive=False,
+            className="planner-rsrp",
+            show=True,
+            pane="plannerRaster",
+        ).add_to(m)
 
 
 def _add_gaps(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) -> None:
@@ -361,11 +432,20 @@ def _add_gaps(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) ->
         gaps_disp = _transform_geoms(gpd.GeoDataFrame(geometry=simple, crs="EPSG:4490"), display)
         # one multipolygon (one SVG path), coordinates to 1e-6° (≈ 0.1 m): a city's thousands of gaps
         # stay a few MB instead of one feature each with 16-digit coordinates
-        merged = shapely.transform(shapely.multipolygons(shapely.get_parts(gaps_disp.to_numpy())), lambda c: np.round(c, 6))
+        merged = shapely.transform(
+            shapely.multipolygons(shapely.get_parts(gaps_disp.to_numpy())), lambda c: np.round(c, 6)
+        )
         collection = {"type": "FeatureCollection", "features": [_feature(merged)]}
-        folium.GeoJson(collection, style_function=lambda _f: {
-            "color": "#7f1d1d", "weight": 0.5, "fillColor": "#ef4444", "fillOpacity": 0.45, "className": "planner-gap"},
-            ).add_to(fg)
+        folium.GeoJson(
+            collection,
+            style_function=lambda _f: {
+                "color": "#7f1d1d",
+                "weight": 0.5,
+                "fillColor": "#ef4444",
+                "fillOpacity": 0.45,
+                "className": "planner-gap",
+            },
+        ).add_to(fg)
     fg.add_to(m)
 
 
@@ -384,10 +464,20 @@ def _add_candidates(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, dis
         sel = np.flatnonzero(types == typ)
         sub = cands.iloc[sel]
         name = f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})"
-        CanvasPoints(name, lon_all[sel], lat_all[sel], [str(v) for v in sub["id"]], label(TYPE_LABELS, lang, typ),
-                     heights=[f"{float(h):g}" for h in sub["height_m"]], owners=[_s(v) for v in _col(sub, "owner")],
-                     names=[_s(v) for v in _col(sub, "name")] if with_names else None, labels=labels_c,
-                     color=TYPE_COLOURS.get(typ, "#374151"), class_name="planner-candidate", note=note).add_to(m)
+        CanvasPoints(
+            name,
+            lon_all[sel],
+            lat_all[sel],
+            [str(v) for v in sub["id"]],
+            label(TYPE_LABELS, lang, typ),
+            heights=[f"{float(h):g}" for h in sub["height_m"]],
+            owners=[_s(v) for v in _col(sub, "owner")],
+            names=[_s(v) for v in _col(sub, "name")] if with_names else None,
+            labels=labels_c,
+            color=TYPE_COLOURS.get(typ, "#374151"),
+            class_name="planner-candidate",
+            note=note,
+        ).add_to(m)
 
 
 def _add_sites(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display: Display) -> None:
@@ -397,32 +487,72 @@ def _add_sites(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
     records = sites.drop(columns="geometry").to_dict("records")
     if "areas" in sites.columns and "name" in plan.areas.columns:  # unnamed areas under their display names
         raw = plan.areas["name"].fillna("").astype(str)
-        shown = display_names(raw, [label(CLASS_LABELS, lang, c) for c in plan.areas.get("class", ["other"] * len(raw))], lang)
+        shown = display_names(
+            raw, [label(CLASS_LABELS, lang, c) for c in plan.areas.get("class", ["other"] * len(raw))], lang
+        )
         for rec, text in zip(records, rename_lists(sites["areas"], dict(zip(raw, shown, strict=True))), strict=True):
             rec["areas"] = text
     dlon, dlat = sgeo.x.to_numpy(), sgeo.y.to_numpy()
     true_geo = sites.geometry.to_crs("EPSG:4490") if sites.crs is not None else sites.geometry
     lon_true, lat_true = true_geo.x.to_numpy(), true_geo.y.to_numpy()
     modes = [md for md in BUILD_MODES if (sites["build_mode"] == md).any()] + sorted(
-        set(sites["build_mode"].astype(str)) - set(BUILD_MODES))
+        set(sites["build_mode"].astype(str)) - set(BUILD_MODES)
+    )
     for md in modes:
         sel = np.flatnonzero((sites["build_mode"].astype(str) == md).to_numpy())
         fg = folium.FeatureGroup(name=f"{t['layer_selected']} · {label(MODE_LABELS, lang, md)} ({sel.size})", show=True)
-        labels_s = [t["site_code"], t["site_name"], t["candidate_id"], t["type"], t["site_class"], t["height"], t["build_mode"],
-                    t["owner"], t["cost"], t["lon"], t["lat"], t["covered_areas"]]
+        labels_s = [
+            t["site_code"],
+            t["site_name"],
+            t["candidate_id"],
+            t["type"],
+            t["site_class"],
+            t["height"],
+            t["build_mode"],
+            t["owner"],
+            t["cost"],
+            t["lon"],
+            t["lat"],
+            t["covered_areas"],
+        ]
         rows_s = []
         for j in sel:
             s_row = records[int(j)]
             radius = 8 if s_row["site_class"] == "macro" else 5
-            rows_s.append([round(float(dlat[j]), 6), round(float(dlon[j]), 6), radius,
-                           TYPE_COLOURS.get(str(s_row["type"]), "#111827"),
-                           _s(s_row.get("site_code", "")), _s(s_row.get("name", "")), _s(s_row["id"]),
-                           label(TYPE_LABELS, lang, s_row["type"]), t.get(str(s_row["site_class"]), str(s_row["site_class"])),
-                           f"{float(s_row['height_m']):g}", label(MODE_LABELS, lang, md), _s(s_row.get("owner", "")),
-                           f"{float(s_row['cost']):g}", f"{lon_true[j]:.6f}", f"{lat_true[j]:.6f}", _s(s_row.get("areas", ""))])
+            rows_s.append(
+                [
+                    round(float(dlat[j]), 6),
+                    round(float(dlon[j]), 6),
+                    radius,
+                    TYPE_COLOURS.get(str(s_row["type"]), "#111827"),
+                    _s(s_row.get("site_code", "")),
+                    _s(s_row.get("name", "")),
+                    _s(s_row["id"]),
+                    label(TYPE_LABELS, lang, s_row["type"]),
+                    t.get(str(s_row["site_class"]), str(s_row["site_class"])),
+                    f"{float(s_row['height_m']):g}",
+                    label(MODE_LABELS, lang, md),
+                    _s(s_row.get("owner", "")),
+                    f"{float(s_row['cost']):g}",
+                    f"{lon_true[j]:.6f}",
+                    f"{lat_true[j]:.6f}",
+                    _s(s_row.get("areas", "")),
+                ]
+            )
         # two CSS classes per marker so that the browser test can count them by 建设方式
-        fg.add_child(_Points(rows_s, labels_s, {"color": "#111827", "weight": 2, "fillColor": MODE_COLOURS.get(md, "#0f766e"),
-                                                "fillOpacity": 0.95, "className": f"planner-site planner-site-{MODE_SLUGS.get(md, 'other')}"}))
+        fg.add_child(
+            _Points(
+                rows_s,
+                labels_s,
+                {
+                    "color": "#111827",
+                    "weight": 2,
+                    "fillColor": MODE_COLOURS.get(md, "#0f766e"),
+                    "fillOpacity": 0.95,
+                    "className": f"planner-site planner-site-{MODE_SLUGS.get(md, 'other')}",
+                },
+            )
+        )
         fg.add_to(m)
 
 
@@ -450,8 +580,14 @@ def build_map(plan: Plan, *, height: str = "640px") -> OfflineMap:
     lang = plan.scenario.report.language
     t = texts(lang)
     bounds = plan.boundary.to_crs("EPSG:4326").total_bounds
-    m = OfflineMap(location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)], zoom_start=14,
-                   tiles=None, control_scale=False, height=height, prefer_canvas=False)
+    m = OfflineMap(
+        location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)],
+        zoom_start=14,
+        tiles=None,
+        control_scale=False,
+        height=height,
+        prefer_canvas=False,
+    )
     _MetricScale().add_to(m)
     Panes().add_to(m)
     m.options["maxZoom"] = 19  # without a tile layer Leaflet has no max zoom, and marker clusters need one
@@ -462,8 +598,11 @@ def build_map(plan: Plan, *, height: str = "640px") -> OfflineMap:
     basemap, note = load_basemap(plan)
     if basemap is not None:
         fg = folium.FeatureGroup(name=t["layer_basemap"], show=True)
-        VectorBasemap(gpd.GeoDataFrame({"kind": basemap["kind"]}, geometry=_transform_geoms(basemap, display).to_numpy(),
-                                       crs="EPSG:4326")).add_to(fg)
+        VectorBasemap(
+            gpd.GeoDataFrame(
+                {"kind": basemap["kind"]}, geometry=_transform_geoms(basemap, display).to_numpy(), crs="EPSG:4326"
+            )
+        ).add_to(fg)
         fg.add_to(m)
     m.attributions = tuple(attributions(plan, basemap))  # also printed under the map
     m.basemap_note = note
@@ -477,9 +616,14 @@ def build_map(plan: Plan, *, height: str = "640px") -> OfflineMap:
     add_rollout_layers(m, plan, lang, display)  # a layer per 建设期 / tenancy count ([[phases]] / [operators] only)
     _Legend(legend_html(plan, lang)).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
-    folium.plugins.MeasureControl(position="topleft", primary_length_unit="meters", secondary_length_unit="kilometers",
-                                  primary_area_unit="sqmeters", secondary_area_unit="hectares",
-                                  localization="en" if lang == "en" else "cn").add_to(m)
+    folium.plugins.MeasureControl(
+        position="topleft",
+        primary_length_unit="meters",
+        secondary_length_unit="kilometers",
+        primary_area_unit="sqmeters",
+        secondary_area_unit="hectares",
+        localization="en" if lang == "en" else "cn",
+    ).add_to(m)
     NorthArrow(t["north"]).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     Attribution(list(m.attributions)).add_to(m)

@@ -27,11 +27,21 @@ from planner.errors import PlannerError, Problem
 
 #: executables tried in order (after the ``PLANNER_CHROMIUM`` environment variable)
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 #: the footer of every page: page number / page count (ASCII only: the footer cannot use the page's fonts)
-FOOTER = ('<div style="width:100%;font-size:8px;color:#6b7280;text-align:center;font-family:sans-serif;">'
-          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+FOOTER = (
+    '<div style="width:100%;font-size:8px;color:#6b7280;text-align:center;font-family:sans-serif;">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
 _PAGE_RE = re.compile(rb"/Type\s*/Page(?![s\w])")
 
 
@@ -57,17 +67,28 @@ def _require() -> tuple[object, str]:
         import pypdf  # noqa: F401 - needed by first_pages
         from playwright import sync_api
     except ImportError as exc:
-        raise PlannerError(Problem(
-            f"report.pdf needs the Python package {exc.name or 'playwright'}, which is not installed", "report", "pdf",
-            "install the pdf extra into the planner's environment: .venv/bin/pip install -c constraints.txt -e '.[pdf]' "
-            "(no browser download is needed: the system chromium is used), or leave report.pdf off")) from None
+        raise PlannerError(
+            Problem(
+                f"report.pdf needs the Python package {exc.name or 'playwright'}, which is not installed",
+                "report",
+                "pdf",
+                "install the pdf extra into the planner's environment: "
+                ".venv/bin/pip install -c constraints.txt -e '.[pdf]' "
+                "(no browser download is needed: the system chromium is used), or leave report.pdf off",
+            )
+        ) from None
     chromium = find_chromium()
     if chromium is None:
-        raise PlannerError(Problem(
-            "report.pdf needs Chromium, and none was found (PLANNER_CHROMIUM, chromium, chromium-browser, google-chrome)",
-            "report", "pdf",
-            "install it (Debian/Ubuntu: apt-get install -y chromium) or set PLANNER_CHROMIUM=/path/to/chrome; "
-            "report.html is written either way and prints from any browser"))
+        raise PlannerError(
+            Problem(
+                "report.pdf needs Chromium, and none was found "
+                "(PLANNER_CHROMIUM, chromium, chromium-browser, google-chrome)",
+                "report",
+                "pdf",
+                "install it (Debian/Ubuntu: apt-get install -y chromium) or set PLANNER_CHROMIUM=/path/to/chrome; "
+                "report.html is written either way and prints from any browser",
+            )
+        )
     return sync_api, chromium
 
 
@@ -103,7 +124,8 @@ _HEADINGS_JS = """() => Object.fromEntries(Array.from(document.querySelectorAll(
     .map(s => [s.id, (s.querySelector('h2') || {textContent: ''}).textContent.trim()]))"""
 _FIT_MAP_JS = """() => { if (window.plannerPrintFit) { window.plannerPrintFit(); } }"""
 _NUMBERS_JS = """(pages) => { for (const [id, n] of Object.entries(pages)) {
-    const el = document.querySelector('.toc-page[data-for="' + id + '"]'); if (el) { el.textContent = String(n); } } }"""
+    const el = document.querySelector('.toc-page[data-for="' + id + '"]');
+    if (el) { el.textContent = String(n); } } }"""
 
 
 def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float = 300.0) -> Path:
@@ -135,12 +157,19 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
         try:
             browser = pw.chromium.launch(executable_path=chromium, args=ARGS, timeout=ms)
         except sync_api.Error as exc:  # type: ignore[attr-defined]
-            raise PlannerError(Problem(f"Chromium ({chromium}) did not start: {str(exc).splitlines()[0][:200]}", "report", "pdf",
-                                       "check that it runs (chromium --headless --version), or set PLANNER_CHROMIUM")) from None
+            raise PlannerError(
+                Problem(
+                    f"Chromium ({chromium}) did not start: {str(exc).splitlines()[0][:200]}",
+                    "report",
+                    "pdf",
+                    "check that it runs (chromium --headless --version), or set PLANNER_CHROMIUM",
+                )
+            ) from None
         try:
             context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-            context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "about:"))
-                          else r.abort())
+            context.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:", "about:")) else r.abort()
+            )
             page = context.new_page()
             page.set_default_timeout(ms)
             page.goto(html_path.as_uri(), wait_until="load")
@@ -150,8 +179,15 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float =
             page.wait_for_timeout(500)
 
             def pdf() -> bytes:
-                data: bytes = page.pdf(prefer_css_page_size=True, print_background=True, display_header_footer=True,
-                                       header_template="<span></span>", footer_template=FOOTER, outline=True, tagged=True)
+                data: bytes = page.pdf(
+                    prefer_css_page_size=True,
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template="<span></span>",
+                    footer_template=FOOTER,
+                    outline=True,
+                    tagged=True,
+                )
                 return data
 
             headings: dict[str, str] = page.evaluate(_HEADINGS_JS)

@@ -74,8 +74,12 @@ def write_outputs(plan: Plan, out_dir: str | Path) -> dict[str, Path]:
 
             attach_plan_rsrp(plan)
         files["coverage"] = write_best_server_geotiff(  # RSRP in every cell inside the boundary
-            plan.extras["rsrp_dbm"], plan.grid, tmp / "coverage.tif", threshold_dbm=plan.threshold_dbm,
-            floor_dbm=float(plan.extras["rsrp_floor_dbm"]))
+            plan.extras["rsrp_dbm"],
+            plan.grid,
+            tmp / "coverage.tif",
+            threshold_dbm=plan.threshold_dbm,
+            floor_dbm=float(plan.extras["rsrp_floor_dbm"]),
+        )
         files.update(write_sinr_rasters(plan, tmp))  # sinr.tif, overlap.tif (planner.radio.interference)
         files["report"] = write_report(plan, tmp / "report.html")
         if plan.scenario.report.pdf:  # report.pdf through headless Chromium (planner.report.pdf)
@@ -127,8 +131,14 @@ def write_infeasible(out_dir: str | Path, exc: InfeasibleTargetError, scenario: 
     return out_dir / "diagnostics.json"
 
 
-def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap: str | None = None,
-                    out: str | Path | None = None, pdf: bool = False) -> Path:
+def rerender_report(
+    run_dir: str | Path,
+    *,
+    language: str | None = None,
+    basemap: str | None = None,
+    out: str | Path | None = None,
+    pdf: bool = False,
+) -> Path:
     """Re-render a run's report from its saved results (no coverage, no solving).
 
     Parameters
@@ -175,7 +185,9 @@ def rerender_report(run_dir: str | Path, *, language: str | None = None, basemap
         try:
             new_rep = type(rep).model_validate({**rep.model_dump(), **update})
         except ValidationError as exc:
-            raise PlannerError(Problem(f"invalid report option ({type(exc).__name__})", "report", fix="see `planner report --help`")) from None
+            raise PlannerError(
+                Problem(f"invalid report option ({type(exc).__name__})", "report", fix="see `planner report --help`")
+            ) from None
         plan.scenario = plan.scenario.model_copy(update={"report": new_rep})
     if out is None:
         out = run_dir / ("report.html" if "language" not in update else f"report_{update['language']}.html")

@@ -96,8 +96,13 @@ def _site_frame(plan: Plan) -> gpd.GeoDataFrame:
     return out
 
 
-def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir: str | Path | None = None,
-                 language: str | None = None) -> Comparison:
+def compare_runs(
+    run_a: Plan | str | Path,
+    run_b: Plan | str | Path,
+    *,
+    out_dir: str | Path | None = None,
+    language: str | None = None,
+) -> Comparison:
     """Compare plan B against plan A.
 
     Parameters
@@ -130,7 +135,9 @@ def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir:
     sites = pd.concat([added, removed, kept_b], ignore_index=True)
     sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=plan_b.sites.crs or "EPSG:4490")
     order = {"added": 0, "removed": 1, "kept": 2}
-    sites = sites.iloc[np.lexsort((sites["id"].to_numpy(str), sites["change"].map(order).to_numpy()))].reset_index(drop=True)
+    sites = sites.iloc[np.lexsort((sites["id"].to_numpy(str), sites["change"].map(order).to_numpy()))].reset_index(
+        drop=True
+    )
     sites["site_code_a"] = sites["id"].map(code_a).fillna("")
     sites["site_code_b"] = sites["id"].map(code_b).fillna("")
     sites = sites.drop(columns="site_code")
@@ -155,8 +162,18 @@ def compare_runs(run_a: Plan | str | Path, run_b: Plan | str | Path, *, out_dir:
     summary = pd.DataFrame({label_a: [ma[r] for r in rows], label_b: [mb[r] for r in rows]}, index=rows)
     summary["change"] = summary[label_b].astype(float) - summary[label_a].astype(float)
     lang = language or plan_b.scenario.report.language
-    result = Comparison(gpd.GeoDataFrame(sites, geometry="geometry", crs=sites.crs), areas.reset_index(drop=True), summary,
-                        label_a, label_b, plan_b.boundary, {}, plan_a, plan_b, "en" if lang == "en" else "zh")
+    result = Comparison(
+        gpd.GeoDataFrame(sites, geometry="geometry", crs=sites.crs),
+        areas.reset_index(drop=True),
+        summary,
+        label_a,
+        label_b,
+        plan_b.boundary,
+        {},
+        plan_a,
+        plan_b,
+        "en" if lang == "en" else "zh",
+    )
     if out_dir is not None:
         result.files = write_comparison(result, Path(out_dir))
     return result
@@ -181,14 +198,23 @@ def change_map(cmp: Comparison) -> folium.Map:
     xmin, ymin, xmax, ymax = (float(v) for v in b.total_bounds)
     m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=14, tiles=None, control_scale=False)
     m.fit_bounds([[ymin, xmin], [ymax, xmax]])
-    folium.GeoJson(b[["geometry"]].to_json(), name=t["layer_boundary"],
-                   style_function=lambda _f: {"color": "#1f2933", "weight": 2, "fill": False}).add_to(m)
+    folium.GeoJson(
+        b[["geometry"]].to_json(),
+        name=t["layer_boundary"],
+        style_function=lambda _f: {"color": "#1f2933", "weight": 2, "fill": False},
+    ).add_to(m)
     for change in ("added", "removed", "kept"):
         sel = cmp.sites[cmp.sites["change"] == change]
         layer = folium.FeatureGroup(name=f"{t[change]} ({len(sel)})")
         for r in sel.to_dict("records"):
-            folium.CircleMarker([float(r["lat"]), float(r["lon"])], radius=5 if change != "kept" else 3,
-                                color=CHANGE_COLOURS[change], fill=True, fill_opacity=0.9, weight=1).add_to(layer)
+            folium.CircleMarker(
+                [float(r["lat"]), float(r["lon"])],
+                radius=5 if change != "kept" else 3,
+                color=CHANGE_COLOURS[change],
+                fill=True,
+                fill_opacity=0.9,
+                weight=1,
+            ).add_to(layer)
         layer.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
@@ -202,8 +228,17 @@ def _page_html(cmp: Comparison) -> str:
 
     if cmp.plan_a is None or cmp.plan_b is None:
         return inline_assets(change_map(cmp).get_root().render())
-    ctx = compare_context(cmp.plan_a, cmp.plan_b, cmp.label_a, cmp.label_b, cmp.sites, cmp.areas,
-                          plan_metrics(cmp.plan_a), plan_metrics(cmp.plan_b), cmp.language)
+    ctx = compare_context(
+        cmp.plan_a,
+        cmp.plan_b,
+        cmp.label_a,
+        cmp.label_b,
+        cmp.sites,
+        cmp.areas,
+        plan_metrics(cmp.plan_a),
+        plan_metrics(cmp.plan_b),
+        cmp.language,
+    )
     return render_compare_page(ctx)
 
 
@@ -217,10 +252,11 @@ def write_comparison(cmp: Comparison, out_dir: Path) -> dict[str, Path]:
         table = pd.DataFrame(cmp.sites.drop(columns="geometry"))
         # text a spreadsheet would run as a formula (names, ids from the inputs) is written inert
         spreadsheet_frame(table).to_csv(tmp / "compare.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
-        spreadsheet_frame(cmp.areas).to_csv(tmp / "compare_areas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+        spreadsheet_frame(cmp.areas).to_csv(
+            tmp / "compare_areas.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
+        )
         (tmp / "compare.html").write_text(_page_html(cmp), encoding="utf-8")
     return {name: out_dir / name for name in ("compare.csv", "compare_areas.csv", "compare.html")}
-
 
 
 def rsrp_change(plan_a: Plan, plan_b: Plan) -> pd.Series:
@@ -238,19 +274,29 @@ def rsrp_change(plan_a: Plan, plan_b: Plan) -> pd.Series:
     from planner.errors import PlannerError, Problem
 
     if plan_a.grid != plan_b.grid:
-        raise PlannerError(Problem("the two plans are on different grids", "compare",
-                                   fix="compare runs of the same area at the same grid.resolution_m"))
+        raise PlannerError(
+            Problem(
+                "the two plans are on different grids",
+                "compare",
+                fix="compare runs of the same area at the same grid.resolution_m",
+            )
+        )
     mask = plan_a.demand_mask & plan_b.demand_mask
     ca, cb = plan_a.covered & mask, plan_b.covered & mask
     both = ca & cb
     a, b = plan_a.best_rsrp, plan_b.best_rsrp
-    return pd.Series({
-        "cells": int(mask.sum()), "covered_a": int(ca.sum()), "covered_b": int(cb.sum()),
-        "lost": int((ca & ~cb).sum()), "gained": int((cb & ~ca).sum()),
-        "mean_rsrp_a_dbm": round(float(np.nanmean(a[ca])), 2) if ca.any() else float("nan"),
-        "mean_rsrp_b_dbm": round(float(np.nanmean(b[cb])), 2) if cb.any() else float("nan"),
-        "mean_change_db": round(float(np.nanmean(b[both] - a[both])), 2) if both.any() else float("nan"),
-    })
+    return pd.Series(
+        {
+            "cells": int(mask.sum()),
+            "covered_a": int(ca.sum()),
+            "covered_b": int(cb.sum()),
+            "lost": int((ca & ~cb).sum()),
+            "gained": int((cb & ~ca).sum()),
+            "mean_rsrp_a_dbm": round(float(np.nanmean(a[ca])), 2) if ca.any() else float("nan"),
+            "mean_rsrp_b_dbm": round(float(np.nanmean(b[cb])), 2) if cb.any() else float("nan"),
+            "mean_change_db": round(float(np.nanmean(b[both] - a[both])), 2) if both.any() else float("nan"),
+        }
+    )
 
 
 def rsrp_change_figure(plan_a: Plan, plan_b: Plan, labels: tuple[str, str] = ("A", "B")) -> Figure:
@@ -262,8 +308,12 @@ def rsrp_change_figure(plan_a: Plan, plan_b: Plan, labels: tuple[str, str] = ("A
     extent = (xmin, xmax, ymin, ymax)
     fig = Figure(figsize=(12.0, 3.9), dpi=100)
     axes = fig.subplots(1, 3)
-    lo = float(np.nanmin([np.nanmin(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -120.0 for p in (plan_a, plan_b)]))
-    hi = float(np.nanmax([np.nanmax(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -60.0 for p in (plan_a, plan_b)]))
+    lo = float(
+        np.nanmin([np.nanmin(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -120.0 for p in (plan_a, plan_b)])
+    )
+    hi = float(
+        np.nanmax([np.nanmax(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -60.0 for p in (plan_a, plan_b)])
+    )
     for ax, plan, label in zip(axes[:2], (plan_a, plan_b), labels, strict=True):
         im = ax.imshow(plan.best_rsrp, extent=extent, cmap="viridis", vmin=lo, vmax=hi)
         ax.set_title(f"{label}: best-server RSRP (dBm)", fontsize=9)
