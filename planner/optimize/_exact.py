@@ -91,8 +91,25 @@ def lagrangian_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget
 
 
 #: operations counted per nonzero, row and column for the LP relaxation (HiGHS IPM with
-#: presolve: 0.8–3.2 s for the 77,000 nonzeros of demo_small, idle to a load average of 8)
+#: presolve: 0.8–3.2 s for the 77,000 nonzeros of demo_small, idle to a load average of 8;
+#: 1.1 CPU s, i.e. 307 units per CPU second, at a load of 14)
 LP_OPS = 4000.0
+#: the IPM's work on models with partial targets (a ``y`` column per soft row, area rows) grows
+#: faster than their size: ``LP_OPS × size × (size / LP_REF_SIZE) ** LP_SIZE_EXP`` above
+#: ``LP_REF_SIZE`` (size = nonzeros + rows + columns). Fitted to two measurements, 2026-12-06, load
+#: 14, CPU seconds: demo_small (84,606) 1.1 s, the demo's whole reduced model (1,097,427; above
+#: :data:`LP_MAX_NNZ`, solved offline) 44.0 s, 58 IPM iterations, i.e. 100 units of the linear
+#: count per CPU second. Pure covers stay linear: rail507 (LP 0.65 CPU s for 779 units) and
+#: scpnre1 (0.5 CPU s for 1,020 units) run far below their count
+LP_REF_SIZE = 100_000
+LP_SIZE_EXP = 0.45
+
+
+def lp_units(red: Reduced) -> float:
+    """Work units charged for the LP relaxation of ``red`` (:data:`LP_OPS`, :data:`LP_SIZE_EXP`)."""
+    size = float(red.a.nnz + red.a.shape[0] + red.n_cols)
+    grow = max(1.0, size / LP_REF_SIZE) ** LP_SIZE_EXP if not bool(red.hard.all()) else 1.0
+    return LP_OPS * size * grow / OPS_PER_UNIT
 #: operations counted per nonzero, row and column for building a CP-SAT or SCIP model (a
 #: Python loop per row through the solver's API: about 1–3 µs per nonzero on the development
 #: machine); an exact stage whose build alone would exceed its share is skipped
@@ -225,10 +242,10 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
         if backend != "cpsat" and best is not None:
             return _core_stage(red, side, best, rc, bound, budget=budget, span=span, seed=seed, stats=stats)
     elif (mode != "min_cost_at" and red.n_cols >= 50 and red.a.nnz <= LP_MAX_NNZ
-          and (lp_units := LP_OPS * (red.a.nnz + red.a.shape[0] + red.n_cols) / OPS_PER_UNIT) <= 0.5 * span * WORK_PER_S):
+          and (lp_work := lp_units(red)) <= 0.5 * span * WORK_PER_S):
         # HiGHS' interior point method has no work limit: its estimated work comes off this stage's share
-        span -= lp_units / WORK_PER_S
-        budget.spend("lp", lp_units)
+        span -= lp_work / WORK_PER_S
+        budget.spend("lp", lp_work)
         lp = solve_lp(red, side, "min_cost" if minimise else "max_coverage", budget.seconds_left())
         stats["lp"] = {"ok": lp.ok, "bound": lp.bound if lp.ok else None, "seconds": round(lp.seconds, 3)}
         if not lp.ok and budget.expired():
