@@ -205,3 +205,37 @@ def test_below_threshold_cells_are_the_design_rsrp_of_the_best_site() -> None:
     assert below.sum() > 20
     np.testing.assert_allclose(full[below], ref[below], atol=1e-3)
     assert (full[plan.demand_mask & ~np.isfinite(plan.best_rsrp)] < thr).all()
+
+
+def test_below_threshold_cells_with_the_uplink_budget_carry_each_class_uplink_limit() -> None:
+    """With ``radio.uplink`` the solve's RSRP of a class is its downlink RSRP lowered by the class's uplink
+    limit (how much less path loss the uplink allows); the cells below the threshold carry the same offset.
+    """
+    from planner.coverage.build import build_coverage
+    from planner.radio import link_budget
+    from planner.stages.assemble import attach_plan_rsrp
+
+    plan = make_plan()
+    radio = plan.scenario.radio.model_copy(update={"uplink": True})
+    plan.scenario = plan.scenario.model_copy(update={"radio": radio})
+    limits = {c: link_budget(radio, c).uplink_limit_db for c in ("macro", "micro")}
+    assert limits["macro"] > 0  # n78 defaults: the macro is uplink-limited, so the offset is exercised
+    sites, grid, thr = plan.sites, plan.grid, float(radio.threshold_dbm)
+    cls = sites["site_class"].to_numpy(str)
+    args = (grid, sites["x_m"].to_numpy(float), sites["y_m"].to_numpy(float), sites["height_m"].to_numpy(float), cls)
+    solve = build_coverage(*args, radio, cell_mask=plan.demand_mask)
+    plan.best_rsrp = solve.best_server_of(np.arange(len(sites)))
+    downlink = radio.model_copy(update={"threshold_dbm": thr - 15.0, "uplink": False})
+    deep = build_coverage(*args, downlink, cell_mask=plan.demand_mask)
+    ref = np.full(grid.n_cells, -np.inf)
+    for c, limit in limits.items():
+        rows = np.flatnonzero(cls == c)
+        if rows.size:
+            ref = np.fmax(ref, deep.best_server_of(rows).ravel().astype(np.float64) - limit)
+    ref_2d = ref.reshape(grid.ny, grid.nx)
+    attach_plan_rsrp(plan)
+    full = plan.extras["rsrp_dbm"]
+    below = plan.demand_mask & ~np.isfinite(plan.best_rsrp) & (ref_2d >= thr - 15.0)
+    assert below.sum() > 20
+    np.testing.assert_allclose(full[below], np.minimum(ref_2d[below], thr), atol=1e-3)
+    assert (full[plan.demand_mask & ~np.isfinite(plan.best_rsrp)] < thr).all()
