@@ -37,6 +37,9 @@ def _leaves(model: type[BaseModel] | BaseModel, prefix: str = "") -> dict[str, A
         elif isinstance(value, dict) and value and all(isinstance(v, BaseModel) for v in value.values()):
             for k, v in value.items():
                 out.update(_leaves(v, f"{key}.{k}."))
+        elif isinstance(value, dict) and value:  # a table of numbers (radio.penetration_by_class): one key each
+            for k, v in value.items():
+                out[f"{key}.{k}"] = v
         else:
             out[key] = value
     return out
