@@ -68,6 +68,9 @@ def main(argv: list[str]) -> int:
         rate = f"{units / cpu:.0f}" if cpu > 0.05 else "-"
         print(f"| {stage} | {units:.0f} | {wall:.2f} | {cpu:.2f} | {rate} |")
     print(json.dumps(sol.stats["budget"]))
+    for key in ("local_search", "cft", "lp", "lagrangian", "core", "core_mip", "exact"):
+        if key in sol.stats:
+            print(key, json.dumps(sol.stats[key], default=str)[:400])
     return 0
 
 
