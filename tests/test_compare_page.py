@@ -72,3 +72,12 @@ def test_compare_page_is_a_full_offline_page(pages: dict[str, tuple[str, dict[st
 def test_compare_page_escapes_user_strings(pages: dict[str, tuple[str, dict[str, int], Plan]]) -> None:
     page, _, _ = pages["zh"]
     assert "<测试>" not in page.split("<script>")[0] and "&lt;测试&gt;" in page  # the scenario name stays text
+
+
+def test_rsrp_change_figure_titles_follow_the_language(tmp_path: Path) -> None:
+    from planner.workflow.compare import rsrp_change_figure
+
+    a, b = _two_plans(tmp_path)
+    zh = [ax.get_title() for ax in rsrp_change_figure(a, b).axes[:3:2]]
+    en = [ax.get_title() for ax in rsrp_change_figure(a, b, language="en").axes[:3:2]]
+    assert zh[0] == "A：最强服务小区 RSRP (dBm)" and en[0] == "A: best-server RSRP (dBm)"

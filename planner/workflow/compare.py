@@ -299,32 +299,45 @@ def rsrp_change(plan_a: Plan, plan_b: Plan) -> pd.Series:
     )
 
 
-def rsrp_change_figure(plan_a: Plan, plan_b: Plan, labels: tuple[str, str] = ("A", "B")) -> Figure:
-    """Three panels on the plans' common grid: best-server RSRP of A, of B, and B − A (dB)."""
+def rsrp_change_figure(
+    plan_a: Plan, plan_b: Plan, labels: tuple[str, str] = ("A", "B"), *, language: str | None = None
+) -> Figure:
+    """Three panels on the plans' common grid: best-server RSRP of A, of B, and B − A (dB).
+
+    Titles in ``language`` (default B's ``report.language``; Chinese is drawn with the report's
+    embedded CJK font, English where that font is unavailable).
+    """
+    import matplotlib
     from matplotlib.figure import Figure
+
+    from planner.report.charts import _AXES, _chart_language, _rc
+
+    axis_text = _AXES[_chart_language(language or plan_b.scenario.report.language)]
+    sep = ": " if axis_text is _AXES["en"] else "："
 
     rsrp_change(plan_a, plan_b)  # checks the grids match
     xmin, ymin, xmax, ymax = plan_a.grid.bounds
     extent = (xmin, xmax, ymin, ymax)
-    fig = Figure(figsize=(12.0, 3.9), dpi=100)
-    axes = fig.subplots(1, 3)
-    lo = float(
-        np.nanmin([np.nanmin(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -120.0 for p in (plan_a, plan_b)])
-    )
-    hi = float(
-        np.nanmax([np.nanmax(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -60.0 for p in (plan_a, plan_b)])
-    )
-    for ax, plan, label in zip(axes[:2], (plan_a, plan_b), labels, strict=True):
-        im = ax.imshow(plan.best_rsrp, extent=extent, cmap="viridis", vmin=lo, vmax=hi)
-        ax.set_title(f"{label}: best-server RSRP (dBm)", fontsize=9)
-        fig.colorbar(im, ax=ax, shrink=0.8)
-    diff = plan_b.best_rsrp - plan_a.best_rsrp
-    lim = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1.0
-    im = axes[2].imshow(diff, extent=extent, cmap="RdBu", vmin=-lim, vmax=lim)
-    axes[2].set_title(f"{labels[1]} − {labels[0]} (dB)", fontsize=9)
-    fig.colorbar(im, ax=axes[2], shrink=0.8)
-    for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
+    with matplotlib.rc_context(_rc("planner-rsrp-change")):
+        fig = Figure(figsize=(12.0, 3.9), dpi=100)
+        axes = fig.subplots(1, 3)
+        lo = float(
+            np.nanmin([np.nanmin(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -120.0 for p in (plan_a, plan_b)])
+        )
+        hi = float(
+            np.nanmax([np.nanmax(p.best_rsrp) if np.isfinite(p.best_rsrp).any() else -60.0 for p in (plan_a, plan_b)])
+        )
+        for ax, plan, label in zip(axes[:2], (plan_a, plan_b), labels, strict=True):
+            im = ax.imshow(plan.best_rsrp, extent=extent, cmap="viridis", vmin=lo, vmax=hi)
+            ax.set_title(f"{label}{sep}{axis_text['rsrp']}", fontsize=9)
+            fig.colorbar(im, ax=ax, shrink=0.8)
+        diff = plan_b.best_rsrp - plan_a.best_rsrp
+        lim = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1.0
+        im = axes[2].imshow(diff, extent=extent, cmap="RdBu", vmin=-lim, vmax=lim)
+        axes[2].set_title(f"{labels[1]} − {labels[0]} (dB)", fontsize=9)
+        fig.colorbar(im, ax=axes[2], shrink=0.8)
+        for ax in axes:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        fig.tight_layout()
     return fig
