@@ -136,6 +136,9 @@ def assemble_plan(
         h = float(typical.median()) if len(typical) else (30.0 if cls_name == "macro" else 10.0)
         d["typical_height_m"] = h
         d["radius_m_at_typical_height"] = round(float(link.max_radius_m(h)), 1)
+        # the edge reliability the plan delivers under the LOS/NLOS mixture (< edge_probability under "probability")
+        delivered = link.delivered_edge_probability(h)
+        d["edge_probability_delivered"] = None if delivered != delivered else round(delivered, 3)
         radio[cls_name] = d
     radio["band"] = scenario.radio.band
     radio["threshold_dbm"] = scenario.radio.threshold_dbm
