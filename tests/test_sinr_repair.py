@@ -51,8 +51,11 @@ workers = 1
 """
 
 
-def write_strip(folder: Path, *, on_air: bool = False, extra: str = "") -> Path:
-    """The strip scenario (see the module docstring); ``on_air``: both lamps already carry 5G."""
+def write_strip(folder: Path, *, on_air: bool = False, extra: str = "", east_m: float = 160.0) -> Path:
+    """The strip scenario (see the module docstring); ``on_air``: both lamps already carry 5G.
+
+    ``east_m`` > 160 lengthens the strip eastwards and replaces the macro by a third lamp D at x = 200 m.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     to_geo = Transformer.from_crs("EPSG:4547", "EPSG:4490", always_xy=True)
     x0, y0 = Transformer.from_crs("EPSG:4490", "EPSG:4547", always_xy=True).transform(LON0, LAT0)
@@ -64,14 +67,15 @@ def write_strip(folder: Path, *, on_air: bool = False, extra: str = "") -> Path:
         a, b = to_geo.transform(x0 + x1, y0 + y1), to_geo.transform(x0 + x2, y0 + y2)
         return box(a[0], a[1], b[0], b[1])
 
-    strip = rect(-160, -30, 160, 30)
+    strip = rect(-160, -30, east_m, 30)
     gpd.GeoDataFrame({"id": ["S"], "name": ["strip"]}, geometry=[strip], crs="EPSG:4490").to_file(
         folder / "boundary.geojson", driver="GeoJSON")
     status = "existing_5g" if on_air else ""
+    third = ("C", "new_site", pt(0, 0)) if east_m <= 160 else ("D", "street_lamp", pt(200, 0))
     gpd.GeoDataFrame(
-        {"id": ["A", "B", "C"], "type": ["street_lamp", "street_lamp", "new_site"], "name": ["a", "b", "c"],
+        {"id": ["A", "B", third[0]], "type": ["street_lamp", "street_lamp", third[1]], "name": ["a", "b", "c"],
          "status": [status, status, ""]},
-        geometry=[pt(-80, 0), pt(80, 0), pt(0, 0)], crs="EPSG:4490",
+        geometry=[pt(-80, 0), pt(80, 0), third[2]], crs="EPSG:4490",
     ).to_file(folder / "candidates.geojson", driver="GeoJSON")
     gpd.GeoDataFrame({"id": ["P"], "name": ["步行街"], "class": ["public_place"]}, geometry=[strip],
                      crs="EPSG:4490").to_file(folder / "areas.geojson", driver="GeoJSON")
@@ -141,6 +145,49 @@ def test_on_air_interference_reported_per_area(tmp_path: Path) -> None:
 
     sec = sinr_section(plan, "zh")
     assert sec is not None and "未达标：步行街" in sec["note"]
+
+
+def test_coverage_uplift_makes_up_for_on_air_interference(tmp_path: Path) -> None:
+    """On-air lamps A and B interfere in the middle; more coverage (lamp D further east) makes up for it.
+
+    The strip runs to x = 240 m and its target is 80 %: A and B (on air, free) cover 83 % of it, so the
+    cheapest plan adds nothing, but only about 75 % is covered with SINR ≥ 6 dB. The pair cannot be
+    split; the loop raises the target by the interfered share and the re-solve adds D.
+    """
+    path = write_strip(tmp_path, on_air=True, east_m=240.0,
+                       extra="\n[demand.classes.public_place]\ntarget = 0.8\n")
+    plain = run_scenario(path)
+    assert sorted(plain.sites["id"]) == ["A", "B"]
+    plan = run_scenario(path, overrides=["demand.require_sinr=true"])
+    req = plan.radio["interference"]["requirement"]
+    area = req["areas"][0]
+    assert area["share_before"] < 0.8 <= area["share"] and req["met"]
+    assert [e["action"] for e in req["iterations"] if e["accepted"]] == ["coverage uplift"]
+    assert req["iterations"][0]["pairs_on_air"] == 1
+    assert sorted(plan.sites["id"]) == ["A", "B", "D"]
+
+
+def test_polluting_pairs_removes_the_fewest_strongest_interferers() -> None:
+    """Cell 0: best −80 dBm, interferers −81, −83, −95 (η 1, noise −122 dBm, γ 0 dB).
+
+    Without −81 the SINR is 80 − 83 = 3 dB ≥ 0: only the pair (best, −81) is needed. Cell 1: best
+    −90 dBm alone is above γ over the noise (fixable, no pair); cell 2: a best of −125 dBm is below
+    the noise: not fixable. Columns are candidate ids 10, 11, 12, 13 for the rows.
+    """
+    from planner.coverage.grid import Grid
+    from planner.coverage.matrix import CoverageMatrix
+    from planner.stages.sinr_repair import polluting_pairs
+
+    grid = Grid(x0=0.0, y0=30.0, res=10.0, nx=3, ny=1, crs="EPSG:4547")
+    rows = {0: [(0, -80.0), (1, -90.0)], 1: [(0, -81.0)], 2: [(0, -83.0), (2, -125.0)], 3: [(0, -95.0)]}
+    indptr = np.cumsum([0] + [len(rows[r]) for r in range(4)]).astype(np.int64)
+    indices = np.array([c for r in range(4) for c, _ in rows[r]], dtype=np.int32)
+    rsrp = np.array([v for r in range(4) for _, v in rows[r]], dtype=np.float32)
+    m = CoverageMatrix(grid, indptr, indices, rsrp)
+    pairs, fixable = polluting_pairs(m, np.array([10, 11, 12, 13]), np.array([0, 1, 2]), np.array([2.0, 1.0, 1.0]),
+                                     sinr_min_db=0.0, load_factor=1.0, noise_dbm=-122.0)
+    assert pairs == {(10, 11): 2.0}
+    assert fixable.tolist() == [True, True, False]
 
 
 def _planner(*args: str) -> subprocess.CompletedProcess[str]:
