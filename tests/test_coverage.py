@@ -29,8 +29,16 @@ from tests.test_pathloss import ref_mixture_loss
 OMNI = RadioConfig(antenna="omni", los="probability")
 
 
-def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np.ndarray, radio: RadioConfig,
-                 mask: np.ndarray, los_of=None) -> list[dict[int, float]]:
+def ref_coverage(
+    grid: Grid,
+    x: np.ndarray,
+    y: np.ndarray,
+    h: np.ndarray,
+    sc: np.ndarray,
+    radio: RadioConfig,
+    mask: np.ndarray,
+    los_of=None,
+) -> list[dict[int, float]]:
     """Per site {cell: RSRP} by brute force over every cell (slow; small grids only).
 
     ``los_of(site, cell) -> bool`` decides LOS per cell (terrain; clear cells follow
@@ -54,8 +62,14 @@ def ref_coverage(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np
             elif rule == "nlos":
                 loss = pl_n
             elif rule == "mixture":
-                loss = ref_mixture_loss(p, pl_l - lb.shadow_margin_los_db, pl_n - lb.shadow_margin_nlos_db,
-                                        lb.sigma_los_db, lb.sigma_nlos_db, radio.edge_probability)
+                loss = ref_mixture_loss(
+                    p,
+                    pl_l - lb.shadow_margin_los_db,
+                    pl_n - lb.shadow_margin_nlos_db,
+                    lb.sigma_los_db,
+                    lb.sigma_nlos_db,
+                    radio.edge_probability,
+                )
             else:
                 loss = expected
             if los_of is not None and not los_of(s, int(cell)):
@@ -71,8 +85,8 @@ def assert_same(cov: CoverageMatrix, ref: list[dict[int, float]]) -> None:
     assert cov.indptr.dtype == np.int64 and cov.rsrp.dtype == np.float32 and cov.indices.dtype == np.int32
     assert cov.indptr[0] == 0 and cov.indptr[-1] == cov.indices.size == cov.rsrp.size
     for s, want in enumerate(ref):
-        idx = cov.indices[cov.indptr[s]:cov.indptr[s + 1]]
-        val = cov.rsrp[cov.indptr[s]:cov.indptr[s + 1]]
+        idx = cov.indices[cov.indptr[s] : cov.indptr[s + 1]]
+        val = cov.rsrp[cov.indptr[s] : cov.indptr[s + 1]]
         assert np.all(np.diff(idx) > 0), "indices ascend within a row"
         assert idx.tolist() == sorted(want), f"site {s}"
         np.testing.assert_allclose(val, [want[c] for c in idx], atol=1e-3)
@@ -110,9 +124,14 @@ def test_parity_every_model_without_terrain(los: str, macro: str, micro: str, ue
     grid = Grid(500_000.0, 3_380_000.0, 40.0, 20, 18, "EPSG:4547")
     x, y, h, sc = random_sites(rng, grid, 8)
     mask = rng.random((grid.ny, grid.nx)) < 0.8
-    radio = RadioConfig(antenna="omni", los=los, threshold_dbm=-100.0, ue_height_m=ue_h,
-                        macro=SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model=macro),
-                        micro=SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model=micro))
+    radio = RadioConfig(
+        antenna="omni",
+        los=los,
+        threshold_dbm=-100.0,
+        ue_height_m=ue_h,
+        macro=SiteClassRadio(tx_power_w=200.0, antenna_gain_dbi=17.0, model=macro),
+        micro=SiteClassRadio(tx_power_w=20.0, antenna_gain_dbi=10.0, model=micro),
+    )
     cov = build_coverage(grid, x, y, h, sc, radio, mask)
     assert cov.nnz > 0
     assert_same(cov, ref_coverage(grid, x, y, h, sc, radio, mask))
@@ -129,13 +148,25 @@ def _map(f, v):  # type: ignore[no-untyped-def]
 def test_vector_log_exp_within_one_ulp() -> None:
     """kernels._vmath (the branch-free fdlibm log / exp of the fill loop) against the C library."""
     rng = np.random.default_rng(0)
-    xs = np.concatenate([10.0 ** rng.uniform(-300, 300, 100_000), rng.uniform(100.0, 1e7, 100_000),
-                         rng.uniform(0.5, 2.0, 50_000), [1.0, 2.0, 0.5, math.sqrt(2.0), 100.0, 1e300]])
+    xs = np.concatenate(
+        [
+            10.0 ** rng.uniform(-300, 300, 100_000),
+            rng.uniform(100.0, 1e7, 100_000),
+            rng.uniform(0.5, 2.0, 50_000),
+            [1.0, 2.0, 0.5, math.sqrt(2.0), 100.0, 1e300],
+        ]
+    )
     want = np.array([math.log(v) for v in xs])
     assert _map(vlog, np.array([1.0]))[0] == 0.0
     assert (np.abs(_map(vlog, xs) - want) <= np.spacing(np.abs(want))).all()
-    es = np.concatenate([rng.uniform(-700.0, 700.0, 100_000), rng.uniform(-30.0, 0.0, 100_000),
-                         rng.uniform(-1e-6, 1e-6, 1_000), [0.0, -1.0, 1.0, -700.0, -0.5 * math.log(2.0)]])
+    es = np.concatenate(
+        [
+            rng.uniform(-700.0, 700.0, 100_000),
+            rng.uniform(-30.0, 0.0, 100_000),
+            rng.uniform(-1e-6, 1e-6, 1_000),
+            [0.0, -1.0, 1.0, -700.0, -0.5 * math.log(2.0)],
+        ]
+    )
     want = np.array([math.exp(v) for v in es])
     assert (np.abs(_map(vexp, es) - want) <= np.spacing(want)).all()
     assert _map(vexp, np.array([-800.0, -1e9])).tolist() == [math.exp(-700.0)] * 2
@@ -165,10 +196,12 @@ def test_covered_set_shrinks_as_threshold_rises(thr: float, dthr: float, seed: i
     x, y, h, sc = random_sites(rng, grid, 6)
     mask = np.ones((grid.ny, grid.nx), bool)
     lo = build_coverage(grid, x, y, h, sc, RadioConfig(antenna="omni", los="probability", threshold_dbm=thr), mask)
-    hi = build_coverage(grid, x, y, h, sc, RadioConfig(antenna="omni", los="probability", threshold_dbm=thr + dthr), mask)
+    hi = build_coverage(
+        grid, x, y, h, sc, RadioConfig(antenna="omni", los="probability", threshold_dbm=thr + dthr), mask
+    )
     for s in range(6):
-        a = set(lo.indices[lo.indptr[s]:lo.indptr[s + 1]].tolist())
-        b = set(hi.indices[hi.indptr[s]:hi.indptr[s + 1]].tolist())
+        a = set(lo.indices[lo.indptr[s] : lo.indptr[s + 1]].tolist())
+        b = set(hi.indices[hi.indptr[s] : hi.indptr[s + 1]].tolist())
         assert b <= a
 
 
@@ -213,7 +246,11 @@ def test_terrain_clear_auto_resolves_on_the_building_share() -> None:
     bld.ravel()[: int(np.ceil(AUTO_LOS_BUILT_SHARE * bld.size))] = 3.0  # low roofs at the grid's top rows
     built = Terrain(grid, np.zeros((24, 24), np.float32), bld)
     assert built_share(bare) == 0.0 and built_share(built) >= AUTO_LOS_BUILT_SHARE
-    assert (clear_mode("auto", bare), clear_mode("auto", built), clear_mode("auto", None)) == ("probability", "los", "probability")
+    assert (clear_mode("auto", bare), clear_mode("auto", built), clear_mode("auto", None)) == (
+        "probability",
+        "los",
+        "probability",
+    )
     assert clear_mode("los", bare) == "los" and clear_mode("probability", built) == "probability"
     auto = RadioConfig(antenna="omni", los="probability", threshold_dbm=-95.0)
     assert auto.terrain_clear == "auto"
@@ -373,9 +410,17 @@ def test_penetration_per_cell_is_one_build_per_loss(antenna: str) -> None:
     pen = cell_penetration(radio, area_index, ["park", "rail_station"])
     assert pen is not None and set(np.unique(pen).tolist()) == {0.0, 5.0, 20.0}
     cov = build_coverage(grid, x, y, h, sc, radio, mask, cell_penetration_db=pen)
-    got = [dict(zip(cov.indices[cov.indptr[s]:cov.indptr[s + 1]].tolist(),
-                    cov.rsrp[cov.indptr[s]:cov.indptr[s + 1]].tolist(), strict=True)) for s in range(x.size)]
-    assert all(np.all(np.diff(cov.indices[cov.indptr[s]:cov.indptr[s + 1]]) > 0) for s in range(x.size))
+    got = [
+        dict(
+            zip(
+                cov.indices[cov.indptr[s] : cov.indptr[s + 1]].tolist(),
+                cov.rsrp[cov.indptr[s] : cov.indptr[s + 1]].tolist(),
+                strict=True,
+            )
+        )
+        for s in range(x.size)
+    ]
+    assert all(np.all(np.diff(cov.indices[cov.indptr[s] : cov.indptr[s + 1]]) > 0) for s in range(x.size))
     want: list[dict[int, float]] = [{} for _ in range(x.size)]
     for p in (0.0, 5.0, 20.0):
         r_p = radio.model_copy(update={"penetration_loss_db": p})
@@ -385,8 +430,16 @@ def test_penetration_per_cell_is_one_build_per_loss(antenna: str) -> None:
             from planner.coverage.build import resolve_tilts
 
             sub = build_coverage(grid, x, y, h, sc, r_p, mask & (pen == p), site_tilt_deg=resolve_tilts(h, sc, radio))
-            part = [dict(zip(sub.indices[sub.indptr[s]:sub.indptr[s + 1]].tolist(),
-                             sub.rsrp[sub.indptr[s]:sub.indptr[s + 1]].tolist(), strict=True)) for s in range(x.size)]
+            part = [
+                dict(
+                    zip(
+                        sub.indices[sub.indptr[s] : sub.indptr[s + 1]].tolist(),
+                        sub.rsrp[sub.indptr[s] : sub.indptr[s + 1]].tolist(),
+                        strict=True,
+                    )
+                )
+                for s in range(x.size)
+            ]
         want = ref_merge_rows(want, part)
     for s in range(x.size):
         assert sorted(got[s]) == sorted(want[s]), s

@@ -15,7 +15,9 @@ C = 299_792_458.0  # free space
 C_BP = 3.0e8  # breakpoints: TR 38.901 Table 7.4.1-1 note 1
 
 
-def ref_pl(model: str, fc: float, d2d: float, hbs: float, hut: float, los: bool, w: float = 20.0, h: float = 5.0) -> float:
+def ref_pl(
+    model: str, fc: float, d2d: float, hbs: float, hut: float, los: bool, w: float = 20.0, h: float = 5.0
+) -> float:
     """TR 38.901 v17 Table 7.4.1-1, written from the table with the math module only (valid inputs)."""
     d3d = math.hypot(d2d, hbs - hut)
     lg = math.log10
@@ -23,15 +25,21 @@ def ref_pl(model: str, fc: float, d2d: float, hbs: float, hut: float, los: bool,
         return 20 * lg(4 * math.pi * d3d * fc * 1e9 / C)
     if model == "uma":
         dbp = 4 * (hbs - 1) * (hut - 1) * fc * 1e9 / C_BP
-        pl_los = 28 + 22 * lg(d3d) + 20 * lg(fc) if d2d <= dbp else \
-            28 + 40 * lg(d3d) + 20 * lg(fc) - 9 * lg(dbp**2 + (hbs - hut) ** 2)
+        pl_los = (
+            28 + 22 * lg(d3d) + 20 * lg(fc)
+            if d2d <= dbp
+            else 28 + 40 * lg(d3d) + 20 * lg(fc) - 9 * lg(dbp**2 + (hbs - hut) ** 2)
+        )
         if los:
             return pl_los
         return max(pl_los, 13.54 + 39.08 * lg(d3d) + 20 * lg(fc) - 0.6 * (hut - 1.5))
     if model == "umi":
         dbp = 4 * (hbs - 1) * (hut - 1) * fc * 1e9 / C_BP
-        pl_los = 32.4 + 21 * lg(d3d) + 20 * lg(fc) if d2d <= dbp else \
-            32.4 + 40 * lg(d3d) + 20 * lg(fc) - 9.5 * lg(dbp**2 + (hbs - hut) ** 2)
+        pl_los = (
+            32.4 + 21 * lg(d3d) + 20 * lg(fc)
+            if d2d <= dbp
+            else 32.4 + 40 * lg(d3d) + 20 * lg(fc) - 9.5 * lg(dbp**2 + (hbs - hut) ** 2)
+        )
         if los:
             return pl_los
         return max(pl_los, 35.3 * lg(d3d) + 22.4 + 21.3 * lg(fc) - 0.3 * (hut - 1.5))
@@ -39,14 +47,25 @@ def ref_pl(model: str, fc: float, d2d: float, hbs: float, hut: float, los: bool,
     dbp = 2 * math.pi * hbs * hut * fc * 1e9 / C_BP
 
     def pl1(d: float) -> float:
-        return (20 * lg(40 * math.pi * d * fc / 3) + min(0.03 * h**1.72, 10) * lg(d)
-                - min(0.044 * h**1.72, 14.77) + 0.002 * lg(h) * d)
+        return (
+            20 * lg(40 * math.pi * d * fc / 3)
+            + min(0.03 * h**1.72, 10) * lg(d)
+            - min(0.044 * h**1.72, 14.77)
+            + 0.002 * lg(h) * d
+        )
 
     pl_los = pl1(d3d) if d2d <= dbp else pl1(dbp) + 40 * lg(d3d / dbp)
     if los:
         return pl_los
-    pl_n = (161.04 - 7.1 * lg(w) + 7.5 * lg(h) - (24.37 - 3.7 * (h / hbs) ** 2) * lg(hbs)
-            + (43.42 - 3.1 * lg(hbs)) * (lg(d3d) - 3) + 20 * lg(fc) - (3.2 * lg(11.75 * hut) ** 2 - 4.97))
+    pl_n = (
+        161.04
+        - 7.1 * lg(w)
+        + 7.5 * lg(h)
+        - (24.37 - 3.7 * (h / hbs) ** 2) * lg(hbs)
+        + (43.42 - 3.1 * lg(hbs)) * (lg(d3d) - 3)
+        + 20 * lg(fc)
+        - (3.2 * lg(11.75 * hut) ** 2 - 4.97)
+    )
     return max(pl_los, pl_n)
 
 
@@ -123,7 +142,9 @@ def test_out_of_validity_is_clamped_not_nan() -> None:
     d1=st.floats(0.0, 8000.0),
     step=st.floats(0.0, 3000.0),
 )
-def test_never_decreases_with_distance(model: str, fc: float, hbs: float, hut: float, los: bool, d1: float, step: float) -> None:
+def test_never_decreases_with_distance(
+    model: str, fc: float, hbs: float, hut: float, los: bool, d1: float, step: float
+) -> None:
     a, b = pathloss(model, fc, [d1, d1 + step], hbs, hut, los)
     assert b >= a - 1e-9
 
@@ -132,15 +153,30 @@ def test_never_decreases_with_distance(model: str, fc: float, hbs: float, hut: f
 # fc = 5 GHz, UE at 1.5 m, BS at 35 m (RMa, W = 20 m, h = 5 m defaults), 25 m (UMa), 10 m (UMi),
 # shadowing off, Pt = 0 dBm; the tabulated Pr (dBm) is −PL. ns-3 checks within 0.05 dB.
 NS3_VECTORS = [
-    ("rma", 35.0, 10.0, True, 77.3784), ("rma", 35.0, 100.0, True, 87.2965), ("rma", 35.0, 1000.0, True, 108.5577),
-    ("rma", 35.0, 10000.0, True, 140.3896), ("rma", 35.0, 10.0, False, 77.3784), ("rma", 35.0, 100.0, False, 95.7718),
-    ("rma", 35.0, 1000.0, False, 133.5223), ("rma", 35.0, 5000.0, False, 160.5169),
-    ("uma", 25.0, 10.0, True, 72.9380), ("uma", 25.0, 100.0, True, 86.2362), ("uma", 25.0, 1000.0, True, 109.7252),
-    ("uma", 25.0, 5000.0, True, 137.6794), ("uma", 25.0, 10.0, False, 82.5131), ("uma", 25.0, 100.0, False, 106.1356),
-    ("uma", 25.0, 1000.0, False, 144.7641), ("uma", 25.0, 5000.0, False, 172.0753),
-    ("umi", 10.0, 10.0, True, 69.8591), ("umi", 10.0, 100.0, True, 88.4122), ("umi", 10.0, 1000.0, True, 119.3114),
-    ("umi", 10.0, 5000.0, True, 147.2696), ("umi", 10.0, 10.0, False, 76.7563), ("umi", 10.0, 100.0, False, 107.9432),
-    ("umi", 10.0, 1000.0, False, 143.1886), ("umi", 10.0, 5000.0, False, 167.8617),
+    ("rma", 35.0, 10.0, True, 77.3784),
+    ("rma", 35.0, 100.0, True, 87.2965),
+    ("rma", 35.0, 1000.0, True, 108.5577),
+    ("rma", 35.0, 10000.0, True, 140.3896),
+    ("rma", 35.0, 10.0, False, 77.3784),
+    ("rma", 35.0, 100.0, False, 95.7718),
+    ("rma", 35.0, 1000.0, False, 133.5223),
+    ("rma", 35.0, 5000.0, False, 160.5169),
+    ("uma", 25.0, 10.0, True, 72.9380),
+    ("uma", 25.0, 100.0, True, 86.2362),
+    ("uma", 25.0, 1000.0, True, 109.7252),
+    ("uma", 25.0, 5000.0, True, 137.6794),
+    ("uma", 25.0, 10.0, False, 82.5131),
+    ("uma", 25.0, 100.0, False, 106.1356),
+    ("uma", 25.0, 1000.0, False, 144.7641),
+    ("uma", 25.0, 5000.0, False, 172.0753),
+    ("umi", 10.0, 10.0, True, 69.8591),
+    ("umi", 10.0, 100.0, True, 88.4122),
+    ("umi", 10.0, 1000.0, True, 119.3114),
+    ("umi", 10.0, 5000.0, True, 147.2696),
+    ("umi", 10.0, 10.0, False, 76.7563),
+    ("umi", 10.0, 100.0, False, 107.9432),
+    ("umi", 10.0, 1000.0, False, 143.1886),
+    ("umi", 10.0, 5000.0, False, 167.8617),
 ]
 
 
@@ -235,8 +271,14 @@ def test_mixture_loss_matches_reference() -> None:
         s_l = rng.choice([4.0, 6.0, rng.uniform(0.5, 10)])
         s_n = max(s_l, rng.choice([6.0, 7.82, 8.0, rng.uniform(0.5, 12)]))
         cases.append((rng.choice([rng.uniform(0, 1), 1e-6, 0.999999]), a, b, s_l, s_n, rng.uniform(0.5, 0.99)))
-    cases += [(0.4, 100.0, 110.0, 0.0, 0.0, 0.75), (0.8, 100.0, 110.0, 0.0, 0.0, 0.75), (0.3, 100.0, 110.0, 0.0, 6.0, 0.6),
-              (1.0, 100.0, 120.0, 4.0, 6.0, 0.75), (0.0, 100.0, 120.0, 4.0, 6.0, 0.75), (0.5, 100.0, 100.0, 4.0, 6.0, 0.5)]
+    cases += [
+        (0.4, 100.0, 110.0, 0.0, 0.0, 0.75),
+        (0.8, 100.0, 110.0, 0.0, 0.0, 0.75),
+        (0.3, 100.0, 110.0, 0.0, 6.0, 0.6),
+        (1.0, 100.0, 120.0, 4.0, 6.0, 0.75),
+        (0.0, 100.0, 120.0, 4.0, 6.0, 0.75),
+        (0.5, 100.0, 100.0, 4.0, 6.0, 0.5),
+    ]
     for p, a, b, s_l, s_n, q in cases:
         z = NormalDist().inv_cdf(q)
         got = mixture_loss(p, a, b, s_l * z, s_n * z, s_l, s_n, q)
@@ -258,8 +300,9 @@ def test_mixture_loss_matches_reference() -> None:
     d1=st.floats(0.0, 6000.0),
     step=st.floats(0.0, 2000.0),
 )
-def test_mixture_loss_never_decreases_with_distance(model: str, fc: float, hbs: float, hut: float, q: float,
-                                                    one_sigma: float | None, d1: float, step: float) -> None:
+def test_mixture_loss_never_decreases_with_distance(
+    model: str, fc: float, hbs: float, hut: float, q: float, one_sigma: float | None, d1: float, step: float
+) -> None:
     """Mode 3 (mixture quantile) is non-decreasing in d, which the radius inversion relies on:
     TR 38.901 σ_SF (σ_LOS ≤ σ_NLOS) or one σ for both (``radio.shadowing_sigma_db``).
     """
@@ -271,6 +314,8 @@ def test_mixture_loss_never_decreases_with_distance(model: str, fc: float, hbs: 
     code = MODEL_CODES[model]
     s_l, s_n = (sigma_sf(code, True), sigma_sf(code, False)) if one_sigma is None else (one_sigma, one_sigma)
     z = NormalDist().inv_cdf(q)
-    a, b = (link_loss_db(MODE_MIXTURE, code, fc, d, hbs, hut, s_l * z, s_n * z, 20.0, 5.0, s_l, s_n, q)
-            for d in (d1, d1 + step))
+    a, b = (
+        link_loss_db(MODE_MIXTURE, code, fc, d, hbs, hut, s_l * z, s_n * z, 20.0, 5.0, s_l, s_n, q)
+        for d in (d1, d1 + step)
+    )
     assert b >= a - (2e-6 if one_sigma == 0 else 1e-9)  # point masses are bisected to 1e-6 dB

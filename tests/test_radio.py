@@ -30,11 +30,24 @@ def test_eirp_per_re_and_margins() -> None:
     micro = link_budget(RadioConfig(), "micro")
     assert micro.model == "umi" and micro.sigma_nlos_db == 7.82
     d = micro.as_dict()
-    for key in ("model", "fc_ghz", "eirp_per_re_dbm", "n_re", "penetration_loss_db", "shadow_margin_nlos_db", "threshold_dbm"):
+    for key in (
+        "model",
+        "fc_ghz",
+        "eirp_per_re_dbm",
+        "n_re",
+        "penetration_loss_db",
+        "shadow_margin_nlos_db",
+        "threshold_dbm",
+    ):
         assert key in d
     # explicit σ override and feeder loss
-    lb2 = link_budget(RadioConfig(shadowing_sigma_db=8.0, macro=SiteClassRadio(tx_power_w=200, antenna_gain_dbi=17,
-                                                                              feeder_loss_db=2, model="uma")), "macro")
+    lb2 = link_budget(
+        RadioConfig(
+            shadowing_sigma_db=8.0,
+            macro=SiteClassRadio(tx_power_w=200, antenna_gain_dbi=17, feeder_loss_db=2, model="uma"),
+        ),
+        "macro",
+    )
     assert lb2.sigma_los_db == lb2.sigma_nlos_db == 8.0
     assert lb2.eirp_per_re_dbm == pytest.approx(lb.eirp_per_re_dbm - 2.0)
 
@@ -82,8 +95,14 @@ def test_radius_is_where_rsrp_meets_threshold(cls: str, mode: str) -> None:
         elif mode == "nlos":
             loss = pl_n
         elif mode == "mixture":
-            loss = ref_mixture_loss(p, pl_l - lb.shadow_margin_los_db, pl_n - lb.shadow_margin_nlos_db,
-                                    lb.sigma_los_db, lb.sigma_nlos_db, lb.edge_probability)
+            loss = ref_mixture_loss(
+                p,
+                pl_l - lb.shadow_margin_los_db,
+                pl_n - lb.shadow_margin_nlos_db,
+                lb.sigma_los_db,
+                lb.sigma_nlos_db,
+                lb.edge_probability,
+            )
         else:
             loss = p * pl_l + (1 - p) * pl_n
         return lb.budget_db - loss
@@ -131,10 +150,13 @@ def test_n28_uses_the_downlink_carrier_centre() -> None:
     assert dpl == pytest.approx(0.862, abs=1e-3)
 
 
-@pytest.mark.parametrize(("cls", "h", "r_db", "p_at_r", "r_exact"), [("macro", 30.0, 250.8, 0.638, 223.4),
-                                                                    ("micro", 10.0, 90.8, 0.619, 75.4)])
-def test_expected_loss_is_optimistic_against_edge_probability(cls: str, h: float, r_db: float, p_at_r: float,
-                                                              r_exact: float) -> None:
+@pytest.mark.parametrize(
+    ("cls", "h", "r_db", "p_at_r", "r_exact"),
+    [("macro", 30.0, 250.8, 0.638, 223.4), ("micro", 10.0, 90.8, 0.619, 75.4)],
+)
+def test_expected_loss_is_optimistic_against_edge_probability(
+    cls: str, h: float, r_db: float, p_at_r: float, r_exact: float
+) -> None:
     """Pins the documented behaviour of ``los = "probability"`` (planner.radio docstring, README).
 
     The loss is averaged in dB over LOS/NLOS (TR 38.901 Table 7.4.2-1 p). The location
@@ -164,8 +186,9 @@ def test_expected_loss_is_optimistic_against_edge_probability(cls: str, h: float
     assert lb.max_radius_m(h, "mixture") == pytest.approx(r_exact, abs=0.1)
 
 
-def _mixture_coverage_probability(model: str, fc: float, d: float, h_bs: float, allowed_db: float, s_los: float,
-                                  s_nlos: float, h_ut: float = 1.5) -> float:
+def _mixture_coverage_probability(
+    model: str, fc: float, d: float, h_bs: float, allowed_db: float, s_los: float, s_nlos: float, h_ut: float = 1.5
+) -> float:
     """P(path loss + shadowing ≤ allowed) at distance d under the LOS/NLOS mixture, from the
     independent TR 38.901 tables of tests/test_pathloss.py (Table 7.4.1-1 path loss,
     Table 7.4.2-1 LOS probability) and statistics.NormalDist.
@@ -179,11 +202,13 @@ def _mixture_coverage_probability(model: str, fc: float, d: float, h_bs: float, 
     return p * nd.cdf((allowed_db - pl_l) / s_los) + (1 - p) * nd.cdf((allowed_db - pl_n) / s_nlos)
 
 
-@pytest.mark.parametrize(("cls", "model", "h", "p_tx_w", "gain_dbi", "s_los", "s_nlos", "r_want"),
-                         [("macro", "uma", 30.0, 200.0, 17.0, 4.0, 6.0, 223.4),
-                          ("micro", "umi", 10.0, 20.0, 10.0, 4.0, 7.82, 75.4)])
-def test_mixture_radius_meets_edge_probability(cls: str, model: str, h: float, p_tx_w: float, gain_dbi: float,
-                                              s_los: float, s_nlos: float, r_want: float) -> None:
+@pytest.mark.parametrize(
+    ("cls", "model", "h", "p_tx_w", "gain_dbi", "s_los", "s_nlos", "r_want"),
+    [("macro", "uma", 30.0, 200.0, 17.0, 4.0, 6.0, 223.4), ("micro", "umi", 10.0, 20.0, 10.0, 4.0, 7.82, 75.4)],
+)
+def test_mixture_radius_meets_edge_probability(
+    cls: str, model: str, h: float, p_tx_w: float, gain_dbi: float, s_los: float, s_nlos: float, r_want: float
+) -> None:
     """``los = "mixture"`` at the defaults (n78 3.5 GHz, 100 MHz at 30 kHz = 3276 RE, −105 dBm,
     20 dB penetration, p_edge = 0.75; 30 m UMa macro 200 W / 17 dBi, 10 m UMi pole 20 W / 10 dBi;
     σ_SF LOS/NLOS 4/6 dB UMa, 4/7.82 dB UMi per TR 38.901 Table 7.4.1-1, LOS probability per
@@ -198,8 +223,12 @@ def test_mixture_radius_meets_edge_probability(cls: str, model: str, h: float, p
     assert lb.allowed_loss_db == pytest.approx(allowed, abs=1e-9)
     r = lb.max_radius_m(h)
     assert _mixture_coverage_probability(model, 3.5, r, h, allowed, s_los, s_nlos) == pytest.approx(0.75, abs=1e-3)
-    r_exact = brentq(lambda d: _mixture_coverage_probability(model, 3.5, d, h, allowed, s_los, s_nlos) - 0.75,
-                     20.0, 2000.0, xtol=1e-6)
+    r_exact = brentq(
+        lambda d: _mixture_coverage_probability(model, 3.5, d, h, allowed, s_los, s_nlos) - 0.75,
+        20.0,
+        2000.0,
+        xtol=1e-6,
+    )
     assert r == pytest.approx(r_exact, abs=0.01)
     assert r == pytest.approx(r_want, abs=0.1)
     # ordering against the other modes: nlos (lower bound) < mixture < dB average
@@ -207,25 +236,32 @@ def test_mixture_radius_meets_edge_probability(cls: str, model: str, h: float, p
 
 
 @pytest.mark.parametrize("edge", [0.5, 0.9, 0.95])
-@pytest.mark.parametrize(("band", "cls", "h"), [("n41", "macro", 25.0), ("n28", "macro", 35.0), ("n79", "micro", 8.0),
-                                                ("n78", "micro", 12.0)])
+@pytest.mark.parametrize(
+    ("band", "cls", "h"),
+    [("n41", "macro", 25.0), ("n28", "macro", 35.0), ("n79", "micro", 8.0), ("n78", "micro", 12.0)],
+)
 def test_mixture_radius_meets_other_edge_probabilities(edge: float, band: str, cls: str, h: float) -> None:
     """The mixture radius meets any edge probability, band and height (independent check)."""
     radio = RadioConfig(los="mixture", edge_probability=edge, band=band)
     lb = link_budget(radio, cls)
     r = lb.max_radius_m(h)
     assert r > 20.0
-    got = _mixture_coverage_probability(lb.model, lb.fc_ghz, r, h, lb.allowed_loss_db, lb.sigma_los_db, lb.sigma_nlos_db)
+    got = _mixture_coverage_probability(
+        lb.model, lb.fc_ghz, r, h, lb.allowed_loss_db, lb.sigma_los_db, lb.sigma_nlos_db
+    )
     assert got == pytest.approx(edge, abs=1e-3)
 
 
-@pytest.mark.parametrize(("los", "want"), [("mixture", (0.75, 0.75)), ("probability", (0.638, 0.619)),
-                                           ("nlos", (0.778, 0.853))])
+@pytest.mark.parametrize(
+    ("los", "want"), [("mixture", (0.75, 0.75)), ("probability", (0.638, 0.619)), ("nlos", (0.778, 0.853))]
+)
 def test_delivered_edge_probability(los: str, want: tuple[float, float]) -> None:
     """The edge reliability each LOS mode delivers (manifest and report: ``edge_probability_delivered``)."""
     radio = RadioConfig(los=los)
-    got = (link_budget(radio, "macro").delivered_edge_probability(30.0),
-           link_budget(radio, "micro").delivered_edge_probability(10.0))
+    got = (
+        link_budget(radio, "macro").delivered_edge_probability(30.0),
+        link_budget(radio, "micro").delivered_edge_probability(10.0),
+    )
     assert got == pytest.approx(want, abs=2e-3)
     assert math.isnan(link_budget(radio, "macro", terrain=True).delivered_edge_probability(30.0))
 
@@ -237,11 +273,18 @@ def test_penetration_by_class_table() -> None:
     assert PriorityClass.__args__ == PRIORITY_CLASSES  # type: ignore[attr-defined]
     r = RadioConfig()
     assert r.penetration_by_class == {"highway": 0.0, "park": 0.0}
-    assert (r.penetration_of("park"), r.penetration_of("highway"), r.penetration_of("central_urban")) == (0.0, 0.0, 20.0)
+    assert (r.penetration_of("park"), r.penetration_of("highway"), r.penetration_of("central_urban")) == (
+        0.0,
+        0.0,
+        20.0,
+    )
     base = {"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}}
     sc = scenario_from_dict({**base, "radio": {"penetration_by_class": {"rail_station": 0}}})
     assert sc.radio.penetration_by_class == {"highway": 0.0, "park": 0.0, "rail_station": 0.0}  # partial table merges
-    for table, key in (({"parks": 0}, "radio.penetration_by_class.parks"), ({"park": -1}, "radio.penetration_by_class.park")):
+    for table, key in (
+        ({"parks": 0}, "radio.penetration_by_class.parks"),
+        ({"park": -1}, "radio.penetration_by_class.park"),
+    ):
         with pytest.raises(ScenarioError) as err:
             scenario_from_dict({**base, "radio": {"penetration_by_class": table}})
         assert f"[{key}]" in str(err.value)

@@ -23,8 +23,9 @@ GRID = Grid(500_000.0, 3_400_000.0, 10.0, 80, 80, "EPSG:4547")  # 800 m square
 SECTORS = RadioConfig(antenna="sectors")
 #: a fixed panel for the geometry checks: 6 degree tilt, the TR 38.901 element's SLA_V and A_max (30 dB),
 #: expected loss under the LOS probability (the radii these tests were laid out on)
-FIXED = RadioConfig(antenna="sectors", los="probability",
-                    macro_antenna={"tilt_deg": 6.0, "sla_v_db": 30.0, "front_to_back_db": 30.0})
+FIXED = RadioConfig(
+    antenna="sectors", los="probability", macro_antenna={"tilt_deg": 6.0, "sla_v_db": 30.0, "front_to_back_db": 30.0}
+)
 
 
 def _rows(cov: object) -> list[dict[int, float]]:
@@ -40,8 +41,13 @@ def test_best_gain_fast_matches_the_angle_form() -> None:
     az = np.array([10.0, 130.0, 250.0])
     ca, sa = np.cos(np.radians(az)), np.sin(np.radians(az))
     # the default macro, a wide beam, a front-to-back above the side-lobe level, a narrow horizontal beam
-    for h3, v3, sla, amax in ((65.0, 10.0, 30.0, 30.0), (65.0, 65.0, 30.0, 30.0), (65.0, 10.0, 20.0, 30.0),
-                              (30.0, 8.0, 30.0, 25.0), (120.0, 65.0, 25.0, 40.0)):
+    for h3, v3, sla, amax in (
+        (65.0, 10.0, 30.0, 30.0),
+        (65.0, 65.0, 30.0, 30.0),
+        (65.0, 10.0, 20.0, 30.0),
+        (30.0, 8.0, 30.0, 25.0),
+        (120.0, 65.0, 25.0, 40.0),
+    ):
         for _ in range(400):
             dx, dy = rng.uniform(-500, 500, 2)
             dz = float(rng.uniform(-40, 5))
@@ -51,8 +57,21 @@ def test_best_gain_fast_matches_the_angle_form() -> None:
             kh, kv, e, h_cap, v_lo, v_hi = pattern_constants(elec, h3, v3, sla, amax)
             got = best_gain_fast(dx, dy, dz, ca, sa, math.cos(b), math.sin(b), kh, kv, e, h_cap, v_lo, v_hi, sla, amax)
             assert got == pytest.approx(want, abs=1e-9)
-    assert best_gain_fast(1.0, 1.0, 0.0, np.empty(0), np.empty(0), 1.0, 0.0, *pattern_constants(0.0, 65.0, 10.0, 30.0, 30.0),
-                          30.0, 30.0) == 0.0
+    assert (
+        best_gain_fast(
+            1.0,
+            1.0,
+            0.0,
+            np.empty(0),
+            np.empty(0),
+            1.0,
+            0.0,
+            *pattern_constants(0.0, 65.0, 10.0, 30.0, 30.0),
+            30.0,
+            30.0,
+        )
+        == 0.0
+    )
 
 
 def test_sector_build_parity_with_reference() -> None:
@@ -62,11 +81,25 @@ def test_sector_build_parity_with_reference() -> None:
     y = GRID.y0 - rng.uniform(100, 700, n)
     h = np.r_[rng.uniform(25, 40, 3), rng.uniform(8, 12, 3)]
     cls = ["macro"] * 3 + ["micro"] * 3
-    radio = RadioConfig(antenna="sectors", macro_antenna={"azimuths_deg": [30.0, 150.0, 270.0], "tilt_deg": 4.0,
-                                                          "electrical_tilt_deg": 2.0, "hpbw_v_deg": 12.0,
-                                                          "sla_v_db": 30.0, "front_to_back_db": 30.0},
-                        micro_antenna={"omni": False, "sectors": 2, "azimuths_deg": [45.0, 225.0], "hpbw_v_deg": 30.0,
-                                       "sla_v_db": 30.0, "front_to_back_db": 30.0})
+    radio = RadioConfig(
+        antenna="sectors",
+        macro_antenna={
+            "azimuths_deg": [30.0, 150.0, 270.0],
+            "tilt_deg": 4.0,
+            "electrical_tilt_deg": 2.0,
+            "hpbw_v_deg": 12.0,
+            "sla_v_db": 30.0,
+            "front_to_back_db": 30.0,
+        },
+        micro_antenna={
+            "omni": False,
+            "sectors": 2,
+            "azimuths_deg": [45.0, 225.0],
+            "hpbw_v_deg": 30.0,
+            "sla_v_db": 30.0,
+            "front_to_back_db": 30.0,
+        },
+    )
     omni = _rows(build_coverage(GRID, x, y, h, cls, radio.model_copy(update={"antenna": "omni"})))
     sect = _rows(build_coverage(GRID, x, y, h, cls, radio))
     thr = radio.threshold_dbm
@@ -77,8 +110,19 @@ def test_sector_build_parity_with_reference() -> None:
             r, col = divmod(c, GRID.nx)
             dx = GRID.x0 + (col + 0.5) * GRID.res - x[s]
             dy = GRID.y0 - (r + 0.5) * GRID.res - y[s]
-            g = max(ref_sector(dx, dy, radio.ue_height_m - h[s], a, ant.tilt_deg, ant.electrical_tilt_deg,
-                               h3=ant.hpbw_h_deg, v3=ant.hpbw_v_deg) for a in ant.bearings())
+            g = max(
+                ref_sector(
+                    dx,
+                    dy,
+                    radio.ue_height_m - h[s],
+                    a,
+                    ant.tilt_deg,
+                    ant.electrical_tilt_deg,
+                    h3=ant.hpbw_h_deg,
+                    v3=ant.hpbw_v_deg,
+                )
+                for a in ant.bearings()
+            )
             if v + g >= thr + 1e-4:
                 assert sect[s][c] == pytest.approx(v + g, abs=1e-3)
                 kept += 1
@@ -123,8 +167,13 @@ def test_under_mast_hole_and_sector_boundary() -> None:
 def test_default_macros_are_three_sectors_poles_omni() -> None:
     r = RadioConfig()
     assert r.antenna == "sectors" and r.macro_antenna.bearings() == (0.0, 120.0, 240.0)
-    assert (r.macro_antenna.hpbw_h_deg, r.macro_antenna.hpbw_v_deg, r.macro_antenna.sla_v_db,
-            r.macro_antenna.front_to_back_db, r.macro_antenna.tilt_deg) == (65.0, 10.0, 20.0, 25.0, "auto")
+    assert (
+        r.macro_antenna.hpbw_h_deg,
+        r.macro_antenna.hpbw_v_deg,
+        r.macro_antenna.sla_v_db,
+        r.macro_antenna.front_to_back_db,
+        r.macro_antenna.tilt_deg,
+    ) == (65.0, 10.0, 20.0, 25.0, "auto")
     x, y = [GRID.x0 + 400.0], [GRID.y0 - 400.0]
     cov = build_coverage(GRID, x, y, [30.0], ["macro"], r)
     omni = build_coverage(GRID, x, y, [30.0], ["macro"], r.model_copy(update={"antenna": "omni"}))
@@ -172,25 +221,36 @@ def test_sinr_with_sectors_runs() -> None:
     assert np.isfinite(res.sinr_db).mean() > 0.9
 
 
-@pytest.mark.parametrize(("table", "key", "fix"), [
-    ({"sectors": 0}, "radio.macro_antenna.sectors", "1 to 6 sectors"),
-    ({"azimuths_deg": [0.0, 400.0, 10.0]}, "radio.macro_antenna.azimuths_deg.1", "0 to < 360"),
-    ({"azimuths_deg": [-5.0, 120.0, 240.0]}, "radio.macro_antenna.azimuths_deg.0", "0 to < 360"),
-    ({"tilt_deg": 40.0}, "radio.macro_antenna.tilt_deg", "−10 to 30"),
-    ({"tilt_deg": -11.0}, "radio.macro_antenna.tilt_deg", "−10 to 30"),
-    ({"azimuths_deg": [0.0, 90.0]}, "radio.macro_antenna", "one bearing per sector"),
-])
+@pytest.mark.parametrize(
+    ("table", "key", "fix"),
+    [
+        ({"sectors": 0}, "radio.macro_antenna.sectors", "1 to 6 sectors"),
+        ({"azimuths_deg": [0.0, 400.0, 10.0]}, "radio.macro_antenna.azimuths_deg.1", "0 to < 360"),
+        ({"azimuths_deg": [-5.0, 120.0, 240.0]}, "radio.macro_antenna.azimuths_deg.0", "0 to < 360"),
+        ({"tilt_deg": 40.0}, "radio.macro_antenna.tilt_deg", "−10 to 30"),
+        ({"tilt_deg": -11.0}, "radio.macro_antenna.tilt_deg", "−10 to 30"),
+        ({"azimuths_deg": [0.0, 90.0]}, "radio.macro_antenna", "one bearing per sector"),
+    ],
+)
 def test_bad_antenna_keys(table: dict[str, object], key: str, fix: str) -> None:
     with pytest.raises(ScenarioError) as err:
-        scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"},
-                            "radio": {"antenna": "sectors", "macro_antenna": table}})
+        scenario_from_dict(
+            {
+                "inputs": {"boundary": "b.geojson", "candidates": "c.csv"},
+                "radio": {"antenna": "sectors", "macro_antenna": table},
+            }
+        )
     text = str(err.value)
     assert f"[{key}]" in text and fix in text
 
 
 def test_partial_antenna_table_keeps_class_defaults() -> None:
-    sc = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"},
-                             "radio": {"micro_antenna": {"tilt_deg": 3.0}, "macro_antenna": {"sectors": 2}}})
+    sc = scenario_from_dict(
+        {
+            "inputs": {"boundary": "b.geojson", "candidates": "c.csv"},
+            "radio": {"micro_antenna": {"tilt_deg": 3.0}, "macro_antenna": {"sectors": 2}},
+        }
+    )
     assert sc.radio.micro_antenna.omni and sc.radio.micro_antenna.hpbw_v_deg == 65.0
     assert sc.radio.macro_antenna.bearings() == (0.0, 180.0) and sc.radio.macro_antenna.hpbw_v_deg == 10.0
 
@@ -204,8 +264,9 @@ def test_sectors_and_sinr_with_terrain() -> None:
     terrain = Terrain(GRID, np.zeros((GRID.ny, GRID.nx), np.float32), bld)
     x, y = [GRID.x0 + 400.0], [GRID.y0 - 400.0]
     radio = FIXED.model_copy(update={"terrain_clear": "los"})
-    omni = _rows(build_coverage(GRID, x, y, [30.0], ["macro"], radio.model_copy(update={"antenna": "omni"}),
-                                terrain=terrain))[0]
+    omni = _rows(
+        build_coverage(GRID, x, y, [30.0], ["macro"], radio.model_copy(update={"antenna": "omni"}), terrain=terrain)
+    )[0]
     cov = build_coverage(GRID, x, y, [30.0], ["macro"], radio, terrain=terrain)
     sect = _rows(cov)[0]
     assert cov.meta["antenna"]["mode"] == "sectors" and set(sect) <= set(omni) and len(sect) < len(omni)
@@ -221,14 +282,18 @@ def _cands(**cols: list[object]) -> gpd.GeoDataFrame:
 
     n = len(next(iter(cols.values())))
     base = {"id": [f"T{i}" for i in range(n)], "type": ["tower"] * n}
-    return gpd.GeoDataFrame({**base, **cols}, geometry=[Point(114.4 + 0.001 * i, 30.5) for i in range(n)], crs="EPSG:4490")
+    return gpd.GeoDataFrame(
+        {**base, **cols}, geometry=[Point(114.4 + 0.001 * i, 30.5) for i in range(n)], crs="EPSG:4490"
+    )
 
 
 def test_candidate_antenna_columns_parsed_and_checked(tmp_path: Path) -> None:
     from planner.errors import InputDataError
     from planner.geo.candidates import normalise_candidates
 
-    sc = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}, "radio": {"antenna": "sectors"}})
+    sc = scenario_from_dict(
+        {"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}, "radio": {"antenna": "sectors"}}
+    )
     good = _cands(方位角=["0/120/240", "45、225", "", 90.0], **{"下倾角(°)": ["4", "", "8.5", None]})
     out, warnings = normalise_candidates(good, tmp_path / "c.csv", sc)
     assert out["azimuth_deg"].tolist() == ["0/120/240", "45/225", "", "90"]
@@ -237,7 +302,9 @@ def test_candidate_antenna_columns_parsed_and_checked(tmp_path: Path) -> None:
     kw = site_antenna_overrides(out)
     assert kw["site_azimuths"] == [(0.0, 120.0, 240.0), (45.0, 225.0), None, (90.0,)]
     # with omni antennas the columns are read but unused, and the run says so
-    omni = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}, "radio": {"antenna": "omni"}})
+    omni = scenario_from_dict(
+        {"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}, "radio": {"antenna": "omni"}}
+    )
     assert any("radio.antenna" in w for w in normalise_candidates(good, tmp_path / "c.csv", omni)[1])
     # bad cells: every one named with its row and the fix
     bad = _cands(azimuth_deg=["0/400", "abc", "1/2/3/4/5/6/7", "-5"], tilt_deg=["40", "x", "-11", "3"])
@@ -251,14 +318,27 @@ def test_candidate_antenna_columns_parsed_and_checked(tmp_path: Path) -> None:
 
 def test_per_site_azimuth_and_tilt_override_the_class() -> None:
     x, y, h = [GRID.x0 + 400.0] * 2, [GRID.y0 - 400.0] * 2, [30.0, 30.0]
-    own = build_coverage(GRID, x, y, h, ["macro", "macro"], SECTORS, site_azimuths=[(90.0,), None],
-                         site_tilt_deg=[float("nan"), 3.0])
-    one_east = build_coverage(GRID, x[:1], y[:1], h[:1], ["macro"],
-                              SECTORS.model_copy(update={"macro_antenna": SECTORS.macro_antenna.model_copy(
-                                  update={"sectors": 1, "azimuths_deg": (90.0,)})}))
-    tilt3 = build_coverage(GRID, x[:1], y[:1], h[:1], ["macro"],
-                           SECTORS.model_copy(update={"macro_antenna": SECTORS.macro_antenna.model_copy(
-                               update={"tilt_deg": 3.0})}))
+    own = build_coverage(
+        GRID, x, y, h, ["macro", "macro"], SECTORS, site_azimuths=[(90.0,), None], site_tilt_deg=[float("nan"), 3.0]
+    )
+    one_east = build_coverage(
+        GRID,
+        x[:1],
+        y[:1],
+        h[:1],
+        ["macro"],
+        SECTORS.model_copy(
+            update={"macro_antenna": SECTORS.macro_antenna.model_copy(update={"sectors": 1, "azimuths_deg": (90.0,)})}
+        ),
+    )
+    tilt3 = build_coverage(
+        GRID,
+        x[:1],
+        y[:1],
+        h[:1],
+        ["macro"],
+        SECTORS.model_copy(update={"macro_antenna": SECTORS.macro_antenna.model_copy(update={"tilt_deg": 3.0})}),
+    )
     rows = _rows(own)
     assert rows[0] == _rows(one_east)[0] and rows[1] == _rows(tilt3)[0]
     with pytest.raises(ValueError, match="one entry per site"):

@@ -32,8 +32,9 @@ SITE_CLASSES = ("macro", "micro")
 _LOS_AVERAGING = {"probability": "expected loss in dB", "mixture": "edge-probability quantile of the LOS/NLOS mixture"}
 
 
-def _site_radii(cls: NDArray[np.int64], h: NDArray[np.float64], links: list[LinkBudget], radio: RadioConfig,
-                mode: str) -> NDArray[np.float64]:
+def _site_radii(
+    cls: NDArray[np.int64], h: NDArray[np.float64], links: list[LinkBudget], radio: RadioConfig, mode: str
+) -> NDArray[np.float64]:
     """Radius (m; −1 = covers nothing) of each site: its link budget inverted by bisection.
 
     ``cls`` indexes ``links``; the bisection runs once per distinct (class, height), since
@@ -47,18 +48,29 @@ def _site_radii(cls: NDArray[np.int64], h: NDArray[np.float64], links: list[Link
         uh, inv = np.unique(h[sel], return_inverse=True)
         k = uh.size
         r = _pl.max_radius_array(
-            LOS_MODES[mode], np.full(k, lb.model_code, dtype=np.int64), lb.fc_ghz, uh, float(radio.ue_height_m),
-            np.full(k, lb.shadow_margin_los_db), np.full(k, lb.shadow_margin_nlos_db),
-            float(radio.rma_street_width_m), float(radio.rma_building_height_m),
-            np.full(k, lb.budget_db - float(radio.threshold_dbm)), np.full(k, lb.sigma_los_db),
-            np.full(k, lb.sigma_nlos_db), float(lb.edge_probability))
+            LOS_MODES[mode],
+            np.full(k, lb.model_code, dtype=np.int64),
+            lb.fc_ghz,
+            uh,
+            float(radio.ue_height_m),
+            np.full(k, lb.shadow_margin_los_db),
+            np.full(k, lb.shadow_margin_nlos_db),
+            float(radio.rma_street_width_m),
+            float(radio.rma_building_height_m),
+            np.full(k, lb.budget_db - float(radio.threshold_dbm)),
+            np.full(k, lb.sigma_los_db),
+            np.full(k, lb.sigma_nlos_db),
+            float(lb.edge_probability),
+        )
         out[sel] = r[inv]
     return out
 
 
 #: the rule behind ``tilt_deg = "auto"`` (manifest)
-AUTO_TILT_RULE = ("arctan((h - h_UT) / R) + hpbw_v / 2 - electrical tilt: the upper -3 dB edge of the vertical beam "
-                  "on the cell edge, R = the site's omni link-budget radius under radio.los without terrain")
+AUTO_TILT_RULE = (
+    "arctan((h - h_UT) / R) + hpbw_v / 2 - electrical tilt: the upper -3 dB edge of the vertical beam "
+    "on the cell edge, R = the site's omni link-budget radius under radio.los without terrain"
+)
 
 
 def _antenna_meta(radio: RadioConfig, site_class: str, tilts: NDArray[np.float64]) -> dict[str, Any]:
@@ -66,9 +78,15 @@ def _antenna_meta(radio: RadioConfig, site_class: str, tilts: NDArray[np.float64
     if ant.omni:
         return {"omni": True}
     out: dict[str, Any] = {
-        "azimuths_deg": list(ant.bearings()), "tilt_deg": ant.tilt_deg, "electrical_tilt_deg": ant.electrical_tilt_deg,
-        "hpbw_h_deg": ant.hpbw_h_deg, "hpbw_v_deg": ant.hpbw_v_deg, "sla_v_db": ant.sla_v_db,
-        "front_to_back_db": ant.front_to_back_db, "pattern": "3GPP TR 38.901 Table 7.3-1, rotation eq. 7.1-7/7.1-8"}
+        "azimuths_deg": list(ant.bearings()),
+        "tilt_deg": ant.tilt_deg,
+        "electrical_tilt_deg": ant.electrical_tilt_deg,
+        "hpbw_h_deg": ant.hpbw_h_deg,
+        "hpbw_v_deg": ant.hpbw_v_deg,
+        "sla_v_db": ant.sla_v_db,
+        "front_to_back_db": ant.front_to_back_db,
+        "pattern": "3GPP TR 38.901 Table 7.3-1, rotation eq. 7.1-7/7.1-8",
+    }
     if ant.tilt_deg == "auto":
         out["tilt_rule"] = AUTO_TILT_RULE
     if tilts.size:
@@ -76,8 +94,9 @@ def _antenna_meta(radio: RadioConfig, site_class: str, tilts: NDArray[np.float64
     return out
 
 
-def resolve_tilts(h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig,
-                  site_tilt_deg: ArrayLike | None = None) -> NDArray[np.float64]:
+def resolve_tilts(
+    h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig, site_tilt_deg: ArrayLike | None = None
+) -> NDArray[np.float64]:
     """Mechanical downtilt (degrees, positive down) of each site.
 
     A site's own tilt (``site_tilt_deg[i]``, not NaN: the candidate column ``tilt_deg``) wins,
@@ -130,12 +149,19 @@ def resolve_tilts(h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig,
     return out
 
 
-def _sectorise(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsrp: NDArray[np.float32],
-               x: NDArray[np.float64], y: NDArray[np.float64], h: NDArray[np.float64], cls: NDArray[np.int64],
-               radio: RadioConfig, g: tuple[float, float, float, int, int],
-               site_azimuths: Sequence[Sequence[float] | None] | None,
-               tilt_deg: NDArray[np.float64],
-               ) -> tuple[NDArray[np.int64], NDArray[np.integer[Any]], NDArray[np.float32]]:
+def _sectorise(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.integer[Any]],
+    rsrp: NDArray[np.float32],
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    h: NDArray[np.float64],
+    cls: NDArray[np.int64],
+    radio: RadioConfig,
+    g: tuple[float, float, float, int, int],
+    site_azimuths: Sequence[Sequence[float] | None] | None,
+    tilt_deg: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.integer[Any]], NDArray[np.float32]]:
     """The omni CSR with each cell's best-sector gain added and the cells below the threshold dropped.
 
     The omni radius stays the outer bound (the pattern gain is ≤ 0 dB); angles use flat ground
@@ -157,15 +183,38 @@ def _sectorise(indptr: NDArray[np.int64], indices: NDArray[np.integer[Any]], rsr
     # per-class parameters, spread per site
     def per_site(attr: str) -> NDArray[np.float64]:
         return np.array([float(getattr(a, attr)) for a in ants], dtype=np.float64)[cls]
+
     tilt = np.radians(tilt_deg)
     out_indptr = np.empty_like(indptr)
     out_indices = np.empty_like(indices)
     out_rsrp = np.empty_like(rsrp)
     x0, y0, res, nx, _ = g
-    _cov.apply_sectors(indptr, indices, rsrp, x, y, float(radio.ue_height_m) - h, az_ptr, np.cos(az), np.sin(az),
-                       np.cos(tilt), np.sin(tilt), per_site("electrical_tilt_deg"), per_site("hpbw_h_deg"),
-                       per_site("hpbw_v_deg"), per_site("sla_v_db"), per_site("front_to_back_db"),
-                       float(radio.threshold_dbm), x0, y0, res, nx, out_indptr, out_indices, out_rsrp)
+    _cov.apply_sectors(
+        indptr,
+        indices,
+        rsrp,
+        x,
+        y,
+        float(radio.ue_height_m) - h,
+        az_ptr,
+        np.cos(az),
+        np.sin(az),
+        np.cos(tilt),
+        np.sin(tilt),
+        per_site("electrical_tilt_deg"),
+        per_site("hpbw_h_deg"),
+        per_site("hpbw_v_deg"),
+        per_site("sla_v_db"),
+        per_site("front_to_back_db"),
+        float(radio.threshold_dbm),
+        x0,
+        y0,
+        res,
+        nx,
+        out_indptr,
+        out_indices,
+        out_rsrp,
+    )
     nnz = int(out_indptr[-1])
     return out_indptr, out_indices[:nnz].copy(), out_rsrp[:nnz].copy()
 
@@ -244,8 +293,19 @@ def build_coverage(
         timings.
     """
     if cell_penetration_db is not None:
-        return _build_by_penetration(grid, x_m, y_m, h_m, site_class, radio, cell_mask, terrain, site_azimuths,
-                                     site_tilt_deg, cell_penetration_db)
+        return _build_by_penetration(
+            grid,
+            x_m,
+            y_m,
+            h_m,
+            site_class,
+            radio,
+            cell_mask,
+            terrain,
+            site_azimuths,
+            site_tilt_deg,
+            cell_penetration_db,
+        )
     t_start = time.perf_counter()
     x, y, h, sc = site_arrays(x_m, y_m, h_m, site_class)
     n = x.size
@@ -291,8 +351,29 @@ def build_coverage(
         indices = np.empty(int(indptr[-1]), dtype=idx_dtype)
         rsrp = np.empty(int(indptr[-1]), dtype=np.float32)
         t0 = time.perf_counter()
-        _cov.fill_disk(x, y, radius, h, model, budget, m_los, m_nlos, s_los, s_nlos, q_edge, LOS_MODES[radio.los], fc,
-                       hut, w, hb, *g, mask, indptr, indices, rsrp)
+        _cov.fill_disk(
+            x,
+            y,
+            radius,
+            h,
+            model,
+            budget,
+            m_los,
+            m_nlos,
+            s_los,
+            s_nlos,
+            q_edge,
+            LOS_MODES[radio.los],
+            fc,
+            hut,
+            w,
+            hb,
+            *g,
+            mask,
+            indptr,
+            indices,
+            rsrp,
+        )
         timings["fill_s"] = time.perf_counter() - t0
         n_chunks = 1
     else:
@@ -318,20 +399,44 @@ def build_coverage(
             sl = slice(start, stop)
             off = np.zeros(stop - start, dtype=np.int64)
             if stop - start > 1:
-                np.cumsum(box[start:stop - 1], out=off[1:])
+                np.cumsum(box[start : stop - 1], out=off[1:])
             need = int(box[sl].sum())
             if scratch.size < need:
                 scratch = np.empty(need, dtype=np.uint8)
             t0 = time.perf_counter()
-            c = _cov.count_terrain(x[sl], y[sl], radius[sl], radius_nlos[sl], h[sl], hut, *g, mask, dsm, dem, off, scratch)
+            c = _cov.count_terrain(
+                x[sl], y[sl], radius[sl], radius_nlos[sl], h[sl], hut, *g, mask, dsm, dem, off, scratch
+            )
             timings["count_s"] += time.perf_counter() - t0
             ip = np.zeros(c.size + 1, dtype=np.int64)
             np.cumsum(c, out=ip[1:])
             idx = np.empty(int(ip[-1]), dtype=idx_dtype)
             val = np.empty(int(ip[-1]), dtype=np.float32)
             t0 = time.perf_counter()
-            _cov.fill_terrain(x[sl], y[sl], radius[sl], h[sl], model[sl], budget[sl], m_los[sl], m_nlos[sl], s_los[sl],
-                              s_nlos[sl], q_edge, fc, hut, w, hb, *g, off, scratch, ip, idx, val, LOS_MODES[clear])
+            _cov.fill_terrain(
+                x[sl],
+                y[sl],
+                radius[sl],
+                h[sl],
+                model[sl],
+                budget[sl],
+                m_los[sl],
+                m_nlos[sl],
+                s_los[sl],
+                s_nlos[sl],
+                q_edge,
+                fc,
+                hut,
+                w,
+                hb,
+                *g,
+                off,
+                scratch,
+                ip,
+                idx,
+                val,
+                LOS_MODES[clear],
+            )
             timings["fill_s"] += time.perf_counter() - t0
             counts[sl] = c
             parts_idx.append(idx)
@@ -353,8 +458,11 @@ def build_coverage(
         tilts = resolve_tilts(h, sc, radio, own)
         indptr, indices, rsrp = _sectorise(indptr, indices, rsrp, x, y, h, cls, radio, g, site_azimuths, tilts)
         timings["sectors_s"] = time.perf_counter() - t0
-        antenna = {"mode": "sectors", "pairs_dropped": n_before - int(indptr[-1]),
-                   **{c: _antenna_meta(radio, c, tilts[cls == i]) for i, c in enumerate(SITE_CLASSES)}}
+        antenna = {
+            "mode": "sectors",
+            "pairs_dropped": n_before - int(indptr[-1]),
+            **{c: _antenna_meta(radio, c, tilts[cls == i]) for i, c in enumerate(SITE_CLASSES)},
+        }
     timings["total_s"] = time.perf_counter() - t_start
     meta: dict[str, Any] = {
         "antenna": antenna,
@@ -362,7 +470,9 @@ def build_coverage(
         "band": links[0].band.name,
         "fc_ghz": fc,
         "threshold_dbm": float(radio.threshold_dbm),
-        "los": f"terrain ray-march (clear cells: {clear_mode(radio.terrain_clear, terrain)})" if terrain is not None else radio.los,
+        "los": f"terrain ray-march (clear cells: {clear_mode(radio.terrain_clear, terrain)})"
+        if terrain is not None
+        else radio.los,
         "los_averaging": _LOS_AVERAGING.get(radio.los) if terrain is None else None,
         "models": {c: links[i].model for i, c in enumerate(SITE_CLASSES)},
         "link_budgets": {c: links[i].as_dict() for i, c in enumerate(SITE_CLASSES)},
@@ -382,8 +492,9 @@ def build_coverage(
     return CoverageMatrix(grid, indptr, indices, rsrp, meta)
 
 
-def cell_penetration(radio: RadioConfig, area_index: NDArray[np.integer[Any]],
-                     area_classes: Sequence[str]) -> NDArray[np.float64] | None:
+def cell_penetration(
+    radio: RadioConfig, area_index: NDArray[np.integer[Any]], area_classes: Sequence[str]
+) -> NDArray[np.float64] | None:
     """Per cell, the penetration loss (dB) of its priority area's class (``radio.penetration_by_class``).
 
     ``area_index`` (ny, nx) holds each cell's area row (−1: none) and ``area_classes`` the class
@@ -398,10 +509,19 @@ def cell_penetration(radio: RadioConfig, area_index: NDArray[np.integer[Any]],
     return per_area[np.where(idx >= 0, idx, len(area_classes))]
 
 
-def _build_by_penetration(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: ArrayLike, site_class: ArrayLike,
-                          radio: RadioConfig, cell_mask: NDArray[np.bool_] | None, terrain: Terrain | None,
-                          site_azimuths: Sequence[Sequence[float] | None] | None, site_tilt_deg: ArrayLike | None,
-                          cell_penetration_db: ArrayLike) -> CoverageMatrix:
+def _build_by_penetration(
+    grid: Grid,
+    x_m: ArrayLike,
+    y_m: ArrayLike,
+    h_m: ArrayLike,
+    site_class: ArrayLike,
+    radio: RadioConfig,
+    cell_mask: NDArray[np.bool_] | None,
+    terrain: Terrain | None,
+    site_azimuths: Sequence[Sequence[float] | None] | None,
+    site_tilt_deg: ArrayLike | None,
+    cell_penetration_db: ArrayLike,
+) -> CoverageMatrix:
     """:func:`build_coverage` with a penetration loss per cell: one build per distinct loss, rows joined."""
     t_start = time.perf_counter()
     pen = np.asarray(cell_penetration_db, dtype=np.float64)
@@ -415,10 +535,23 @@ def _build_by_penetration(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: Array
     default = float(radio.penetration_loss_db)
     levels = np.unique(pen[mask])
     if levels.size <= 1:  # one loss everywhere: the plain build with it
-        one = radio if not levels.size or float(levels[0]) == default else radio.model_copy(
-            update={"penetration_loss_db": float(levels[0])})
-        return build_coverage(grid, x_m, y_m, h_m, site_class, one, cell_mask, terrain, site_azimuths=site_azimuths,
-                              site_tilt_deg=site_tilt_deg)
+        one = (
+            radio
+            if not levels.size or float(levels[0]) == default
+            else radio.model_copy(update={"penetration_loss_db": float(levels[0])})
+        )
+        return build_coverage(
+            grid,
+            x_m,
+            y_m,
+            h_m,
+            site_class,
+            one,
+            cell_mask,
+            terrain,
+            site_azimuths=site_azimuths,
+            site_tilt_deg=site_tilt_deg,
+        )
     # the tilts of the design budget (radio.penetration_loss_db), the same in every pass
     tilts = resolve_tilts(h_m, site_class, radio, site_tilt_deg) if radio.antenna == "sectors" else site_tilt_deg
     merged: CoverageMatrix | None = None
@@ -428,10 +561,26 @@ def _build_by_penetration(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: Array
     dropped = 0
     for p in levels.tolist():
         r_p = radio if p == default else radio.model_copy(update={"penetration_loss_db": float(p)})
-        sub = build_coverage(grid, x_m, y_m, h_m, site_class, r_p, mask & (pen == p), terrain,
-                             site_azimuths=site_azimuths, site_tilt_deg=tilts)
-        parts.append({"penetration_loss_db": float(p), "n_demand_cells": int(sub.meta["n_demand_cells"]),
-                      "nnz": int(sub.nnz), "radius_m_max": sub.meta["radius_m_max"]})
+        sub = build_coverage(
+            grid,
+            x_m,
+            y_m,
+            h_m,
+            site_class,
+            r_p,
+            mask & (pen == p),
+            terrain,
+            site_azimuths=site_azimuths,
+            site_tilt_deg=tilts,
+        )
+        parts.append(
+            {
+                "penetration_loss_db": float(p),
+                "n_demand_cells": int(sub.meta["n_demand_cells"]),
+                "nnz": int(sub.nnz),
+                "radius_m_max": sub.meta["radius_m_max"],
+            }
+        )
         for k, v in sub.meta["timings_s"].items():
             timings[k] = timings.get(k, 0.0) + float(v)
         dropped += int(sub.meta["antenna"].get("pairs_dropped", 0))
@@ -449,20 +598,31 @@ def _build_by_penetration(grid: Grid, x_m: ArrayLike, y_m: ArrayLike, h_m: Array
         merged = CoverageMatrix(grid, ip, idx, val, {})
     assert merged is not None
     n_sites = merged.n_sites
-    main_meta.update({
-        "penetration": {"default_db": default, "by_class": dict(radio.penetration_by_class), "passes": parts},
-        "n_demand_cells": int(mask.sum()), "nnz": int(merged.nnz),
-        "cells_per_site_mean": round(float(merged.nnz) / n_sites, 2) if n_sites else 0.0,
-        "radius_m_max": max(float(q["radius_m_max"]) for q in parts),
-        "timings_s": {**{k: round(v, 4) for k, v in timings.items()}, "total_s": round(time.perf_counter() - t_start, 4)},
-    })
+    main_meta.update(
+        {
+            "penetration": {"default_db": default, "by_class": dict(radio.penetration_by_class), "passes": parts},
+            "n_demand_cells": int(mask.sum()),
+            "nnz": int(merged.nnz),
+            "cells_per_site_mean": round(float(merged.nnz) / n_sites, 2) if n_sites else 0.0,
+            "radius_m_max": max(float(q["radius_m_max"]) for q in parts),
+            "timings_s": {
+                **{k: round(v, 4) for k, v in timings.items()},
+                "total_s": round(time.perf_counter() - t_start, 4),
+            },
+        }
+    )
     if isinstance(main_meta.get("antenna"), dict) and "pairs_dropped" in main_meta["antenna"]:
         main_meta["antenna"] = {**main_meta["antenna"], "pairs_dropped": dropped}
     return CoverageMatrix(grid, merged.indptr, merged.indices, merged.rsrp, main_meta)
 
 
-def coverage_radii(h_m: ArrayLike, site_class: ArrayLike, radio: RadioConfig,
-                   terrain: Terrain | None = None, cell_penetration_db: ArrayLike | None = None) -> NDArray[np.float64]:
+def coverage_radii(
+    h_m: ArrayLike,
+    site_class: ArrayLike,
+    radio: RadioConfig,
+    terrain: Terrain | None = None,
+    cell_penetration_db: ArrayLike | None = None,
+) -> NDArray[np.float64]:
     """Outer coverage radius (m; −1 = covers nothing) of each site, the one :func:`build_coverage` uses.
 
     The Dask backend's halo (:mod:`planner.coverage.dask_backend`) is the largest of them. With

@@ -158,16 +158,25 @@ def pathloss(
     """
     code = _code(model)
     f, d, hb, hu, lo = np.broadcast_arrays(
-        np.asarray(fc_ghz, dtype=np.float64), np.asarray(d2d_m, dtype=np.float64),
-        np.asarray(h_bs_m, dtype=np.float64), np.asarray(h_ut_m, dtype=np.float64), np.asarray(los, dtype=np.bool_),
+        np.asarray(fc_ghz, dtype=np.float64),
+        np.asarray(d2d_m, dtype=np.float64),
+        np.asarray(h_bs_m, dtype=np.float64),
+        np.asarray(h_ut_m, dtype=np.float64),
+        np.asarray(los, dtype=np.bool_),
     )
     for name, arr in (("fc_ghz", f), ("d2d_m", d), ("h_bs_m", hb), ("h_ut_m", hu)):
         _finite(name, arr)
     if np.any(f <= 0):
         raise ValueError("fc_ghz must be positive (GHz)")
     out = _pl.pathloss_array(
-        code, np.ascontiguousarray(f.ravel()), np.ascontiguousarray(d.ravel()), np.ascontiguousarray(hb.ravel()),
-        np.ascontiguousarray(hu.ravel()), np.ascontiguousarray(lo.ravel()), float(street_width_m), float(building_height_m),
+        code,
+        np.ascontiguousarray(f.ravel()),
+        np.ascontiguousarray(d.ravel()),
+        np.ascontiguousarray(hb.ravel()),
+        np.ascontiguousarray(hu.ravel()),
+        np.ascontiguousarray(lo.ravel()),
+        float(street_width_m),
+        float(building_height_m),
     )
     return out.reshape(f.shape)
 

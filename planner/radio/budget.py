@@ -133,10 +133,21 @@ class LinkBudget:
             The radius (m); 0.0 when even 10 m away the threshold is not met.
         """
         mode = LOS_MODES[los_mode or self.los_mode]
-        r = _pl.max_radius(mode, self.model_code, self.fc_ghz, float(h_bs_m), self.ue_height_m,
-                           self.shadow_margin_los_db, self.shadow_margin_nlos_db,
-                           self.street_width_m, self.building_height_m, self.allowed_loss_db,
-                           self.sigma_los_db, self.sigma_nlos_db, self.edge_probability)
+        r = _pl.max_radius(
+            mode,
+            self.model_code,
+            self.fc_ghz,
+            float(h_bs_m),
+            self.ue_height_m,
+            self.shadow_margin_los_db,
+            self.shadow_margin_nlos_db,
+            self.street_width_m,
+            self.building_height_m,
+            self.allowed_loss_db,
+            self.sigma_los_db,
+            self.sigma_nlos_db,
+            self.edge_probability,
+        )
         return max(float(r), 0.0)
 
     def delivered_edge_probability(self, h_bs_m: float, los_mode: str | None = None) -> float:
@@ -156,14 +167,22 @@ class LinkBudget:
         d = self.max_radius_m(h_bs_m, mode)
         if d <= 0.0:
             return math.nan
-        pl_los, pl_nlos = _pl.pathloss_pair(self.model_code, self.fc_ghz, d, float(h_bs_m), self.ue_height_m,
-                                            self.street_width_m, self.building_height_m)
+        pl_los, pl_nlos = _pl.pathloss_pair(
+            self.model_code,
+            self.fc_ghz,
+            d,
+            float(h_bs_m),
+            self.ue_height_m,
+            self.street_width_m,
+            self.building_height_m,
+        )
         p = float(_pl.los_probability(self.model_code, d, self.ue_height_m))
         a = self.allowed_loss_db
         nd = NormalDist()
 
         def cdf(x: float, s: float) -> float:
             return nd.cdf(x / s) if s > 0.0 else float(x >= 0.0)
+
         return p * cdf(a - pl_los, self.sigma_los_db) + (1.0 - p) * cdf(a - pl_nlos, self.sigma_nlos_db)
 
     def as_dict(self) -> dict[str, Any]:
@@ -198,9 +217,13 @@ class LinkBudget:
             "reference": "3GPP TR 38.901 Table 7.4.1-1 (path loss), Table 7.4.2-1 (LOS probability)",
         }
         if self.ul_allowed_loss_db is not None:  # radio.uplink: both links side by side
-            out = {**out, **dict(self.ul_params), "ul_allowed_loss_db": round(self.ul_allowed_loss_db, 2),
-                   "dl_allowed_loss_db": round(self.dl_budget_db - self.threshold_dbm, 2),
-                   "limiting_link": "UL" if self.uplink_limit_db > 0 else "DL"}
+            out = {
+                **out,
+                **dict(self.ul_params),
+                "ul_allowed_loss_db": round(self.ul_allowed_loss_db, 2),
+                "dl_allowed_loss_db": round(self.dl_budget_db - self.threshold_dbm, 2),
+                "limiting_link": "UL" if self.uplink_limit_db > 0 else "DL",
+            }
         return out
 
 
@@ -212,12 +235,20 @@ def resolve_band(radio: RadioConfig) -> Band:
         try:
             band.n_rb  # noqa: B018 - validates the bandwidth
         except ValueError as exc:
-            raise ScenarioError(Problem(str(exc), "scenario", "[radio.bandwidth_mhz]",
-                                        "use a bandwidth from TS 38.101-1 Table 5.3.2-1 or leave it out")) from None
+            raise ScenarioError(
+                Problem(
+                    str(exc),
+                    "scenario",
+                    "[radio.bandwidth_mhz]",
+                    "use a bandwidth from TS 38.101-1 Table 5.3.2-1 or leave it out",
+                )
+            ) from None
     return band
 
 
-def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str, *, terrain: bool = False) -> LinkBudget:
+def link_budget(
+    radio: RadioConfig, site_class: Literal["macro", "micro"] | str, *, terrain: bool = False
+) -> LinkBudget:
     """The :class:`LinkBudget` of ``site_class`` under the scenario's ``[radio]`` settings.
 
     Parameters
@@ -242,8 +273,14 @@ def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str,
         s_nlos = float(_pl.sigma_sf(code, False))
     band = resolve_band(radio)
     if radio.uplink and radio.ul_rb > band.n_rb:
-        raise ScenarioError(Problem(f"ul_rb = {radio.ul_rb} is more than the carrier's {band.n_rb} resource blocks",
-                                    "scenario", "[radio.ul_rb]", f"give the edge UE's grant, 1 … {band.n_rb} RB"))
+        raise ScenarioError(
+            Problem(
+                f"ul_rb = {radio.ul_rb} is more than the carrier's {band.n_rb} resource blocks",
+                "scenario",
+                "[radio.ul_rb]",
+                f"give the edge UE's grant, 1 … {band.n_rb} RB",
+            )
+        )
     offset = 0.0
     if radio.calibration is not None:  # fitted offset and σ (planner calibrate)
         from planner.radio.calfile import load_calibration
@@ -251,18 +288,35 @@ def link_budget(radio: RadioConfig, site_class: Literal["macro", "micro"] | str,
         corr = load_calibration(radio.calibration).get(site_class)
         if corr is not None:
             if corr.model != cls.model:
-                raise ScenarioError(Problem(f"the calibration of {site_class} sites was fitted for model {corr.model!r}, "
-                                            f"the scenario uses {cls.model!r}", "scenario", "[radio.calibration]",
-                                            "calibrate again with this scenario, or set the model back"))
+                raise ScenarioError(
+                    Problem(
+                        f"the calibration of {site_class} sites was fitted for model {corr.model!r}, "
+                        f"the scenario uses {cls.model!r}",
+                        "scenario",
+                        "[radio.calibration]",
+                        "calibrate again with this scenario, or set the model back",
+                    )
+                )
             offset, s_los, s_nlos = corr.offset_db, corr.sigma_db, corr.sigma_db
     return LinkBudget(
-        site_class=site_class, model=cls.model, band=band, tx_power_w=cls.tx_power_w,
-        antenna_gain_dbi=cls.antenna_gain_dbi, feeder_loss_db=cls.feeder_loss_db,
-        ue_gain_dbi=radio.ue_gain_dbi, ue_height_m=radio.ue_height_m, body_loss_db=radio.body_loss_db,
-        penetration_loss_db=radio.penetration_loss_db, edge_probability=radio.edge_probability,
-        sigma_los_db=s_los, sigma_nlos_db=s_nlos, threshold_dbm=radio.threshold_dbm,
-        los_mode="los" if terrain else radio.los, street_width_m=radio.rma_street_width_m,
-        building_height_m=radio.rma_building_height_m, calibration_offset_db=offset,
+        site_class=site_class,
+        model=cls.model,
+        band=band,
+        tx_power_w=cls.tx_power_w,
+        antenna_gain_dbi=cls.antenna_gain_dbi,
+        feeder_loss_db=cls.feeder_loss_db,
+        ue_gain_dbi=radio.ue_gain_dbi,
+        ue_height_m=radio.ue_height_m,
+        body_loss_db=radio.body_loss_db,
+        penetration_loss_db=radio.penetration_loss_db,
+        edge_probability=radio.edge_probability,
+        sigma_los_db=s_los,
+        sigma_nlos_db=s_nlos,
+        threshold_dbm=radio.threshold_dbm,
+        los_mode="los" if terrain else radio.los,
+        street_width_m=radio.rma_street_width_m,
+        building_height_m=radio.rma_building_height_m,
+        calibration_offset_db=offset,
         ul_allowed_loss_db=ul_allowed_loss_db(radio, cls, band) if radio.uplink else None,
         ul_params=ul_params(radio, band) if radio.uplink else (),
     )
