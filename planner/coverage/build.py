@@ -282,7 +282,7 @@ def build_coverage(
         Per site, its own mechanical downtilt (degrees; NaN keeps the class's). Same condition.
     cell_penetration_db : array_like of float, shape (ny, nx), optional
         Per cell, the penetration loss (dB) in place of ``radio.penetration_loss_db``
-        (``radio.penetration_by_class`` rasterised, :func:`cell_penetration`). The cells of each
+        (``radio.penetration_by_class`` rasterised, :func:`planner.coverage.penetration.cell_penetration`). The cells of each
         distinct value are built as one pass with that loss (its own, larger radius for a lower
         loss) and the rows joined; a grid of one value is one plain build.
 
@@ -293,7 +293,11 @@ def build_coverage(
         timings.
     """
     if cell_penetration_db is not None:
-        return _build_by_penetration(
+        from planner.coverage.penetration import build_by_penetration
+
+        return build_by_penetration(
+            build_coverage,
+            resolve_tilts,
             grid,
             x_m,
             y_m,
@@ -495,125 +499,10 @@ def build_coverage(
 def cell_penetration(
     radio: RadioConfig, area_index: NDArray[np.integer[Any]], area_classes: Sequence[str]
 ) -> NDArray[np.float64] | None:
-    """Per cell, the penetration loss (dB) of its priority area's class (``radio.penetration_by_class``).
+    """:func:`planner.coverage.penetration.cell_penetration` (kept here for its callers)."""
+    from planner.coverage.penetration import cell_penetration as _cell_penetration
 
-    ``area_index`` (ny, nx) holds each cell's area row (−1: none) and ``area_classes`` the class
-    of each area row. Cells of no area and of classes not listed get ``radio.penetration_loss_db``.
-    None when every cell has that default (the plain build).
-    """
-    default = float(radio.penetration_loss_db)
-    per_area = np.array([radio.penetration_of(c) for c in area_classes] + [default], dtype=np.float64)
-    if np.all(per_area == default):
-        return None
-    idx = np.asarray(area_index)
-    return per_area[np.where(idx >= 0, idx, len(area_classes))]
-
-
-def _build_by_penetration(
-    grid: Grid,
-    x_m: ArrayLike,
-    y_m: ArrayLike,
-    h_m: ArrayLike,
-    site_class: ArrayLike,
-    radio: RadioConfig,
-    cell_mask: NDArray[np.bool_] | None,
-    terrain: Terrain | None,
-    site_azimuths: Sequence[Sequence[float] | None] | None,
-    site_tilt_deg: ArrayLike | None,
-    cell_penetration_db: ArrayLike,
-) -> CoverageMatrix:
-    """:func:`build_coverage` with a penetration loss per cell: one build per distinct loss, rows joined."""
-    t_start = time.perf_counter()
-    pen = np.asarray(cell_penetration_db, dtype=np.float64)
-    if pen.shape != (grid.ny, grid.nx):
-        raise ValueError(f"cell_penetration_db has shape {pen.shape}, expected {(grid.ny, grid.nx)}")
-    if not (np.isfinite(pen).all() and (pen >= 0).all()):
-        raise ValueError("cell_penetration_db must be finite and >= 0 (dB)")
-    mask = np.ones((grid.ny, grid.nx), dtype=np.bool_) if cell_mask is None else np.asarray(cell_mask, dtype=np.bool_)
-    if mask.shape != (grid.ny, grid.nx):
-        raise ValueError(f"cell_mask has shape {mask.shape}, expected {(grid.ny, grid.nx)}")
-    default = float(radio.penetration_loss_db)
-    levels = np.unique(pen[mask])
-    if levels.size <= 1:  # one loss everywhere: the plain build with it
-        one = (
-            radio
-            if not levels.size or float(levels[0]) == default
-            else radio.model_copy(update={"penetration_loss_db": float(levels[0])})
-        )
-        return build_coverage(
-            grid,
-            x_m,
-            y_m,
-            h_m,
-            site_class,
-            one,
-            cell_mask,
-            terrain,
-            site_azimuths=site_azimuths,
-            site_tilt_deg=site_tilt_deg,
-        )
-    # the tilts of the design budget (radio.penetration_loss_db), the same in every pass
-    tilts = resolve_tilts(h_m, site_class, radio, site_tilt_deg) if radio.antenna == "sectors" else site_tilt_deg
-    merged: CoverageMatrix | None = None
-    parts: list[dict[str, Any]] = []
-    main_meta: dict[str, Any] = {}
-    timings: dict[str, float] = {}
-    dropped = 0
-    for p in levels.tolist():
-        r_p = radio if p == default else radio.model_copy(update={"penetration_loss_db": float(p)})
-        sub = build_coverage(
-            grid,
-            x_m,
-            y_m,
-            h_m,
-            site_class,
-            r_p,
-            mask & (pen == p),
-            terrain,
-            site_azimuths=site_azimuths,
-            site_tilt_deg=tilts,
-        )
-        parts.append(
-            {
-                "penetration_loss_db": float(p),
-                "n_demand_cells": int(sub.meta["n_demand_cells"]),
-                "nnz": int(sub.nnz),
-                "radius_m_max": sub.meta["radius_m_max"],
-            }
-        )
-        for k, v in sub.meta["timings_s"].items():
-            timings[k] = timings.get(k, 0.0) + float(v)
-        dropped += int(sub.meta["antenna"].get("pairs_dropped", 0))
-        if p == default or not main_meta:
-            main_meta = dict(sub.meta)
-        if merged is None:
-            merged = sub
-            continue
-        n = sub.n_sites
-        total = merged.nnz + sub.nnz
-        ip = np.empty(n + 1, dtype=np.int64)
-        idx = np.empty(total, dtype=merged.indices.dtype)
-        val = np.empty(total, dtype=np.float32)
-        _cov.merge_rows(merged.indptr, merged.indices, merged.rsrp, sub.indptr, sub.indices, sub.rsrp, ip, idx, val)
-        merged = CoverageMatrix(grid, ip, idx, val, {})
-    assert merged is not None
-    n_sites = merged.n_sites
-    main_meta.update(
-        {
-            "penetration": {"default_db": default, "by_class": dict(radio.penetration_by_class), "passes": parts},
-            "n_demand_cells": int(mask.sum()),
-            "nnz": int(merged.nnz),
-            "cells_per_site_mean": round(float(merged.nnz) / n_sites, 2) if n_sites else 0.0,
-            "radius_m_max": max(float(q["radius_m_max"]) for q in parts),
-            "timings_s": {
-                **{k: round(v, 4) for k, v in timings.items()},
-                "total_s": round(time.perf_counter() - t_start, 4),
-            },
-        }
-    )
-    if isinstance(main_meta.get("antenna"), dict) and "pairs_dropped" in main_meta["antenna"]:
-        main_meta["antenna"] = {**main_meta["antenna"], "pairs_dropped": dropped}
-    return CoverageMatrix(grid, merged.indptr, merged.indices, merged.rsrp, main_meta)
+    return _cell_penetration(radio, area_index, area_classes)
 
 
 def coverage_radii(
