@@ -50,8 +50,9 @@ X0, Y0 = 500_000.0, 3_390_000.0
 C_BP = 3.0e8
 
 
-def make_instance(n_sites: int = N_SITES, n_macro: int = N_MACRO, res: float = RES, side: float = SIDE,
-                  seed: int = 7) -> tuple[Grid, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def make_instance(
+    n_sites: int = N_SITES, n_macro: int = N_MACRO, res: float = RES, side: float = SIDE, seed: int = 7
+) -> tuple[Grid, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n = int(side / res)
     grid = Grid(X0, Y0, res, n, n, "EPSG:4547")
     rng = np.random.default_rng(seed)
@@ -65,11 +66,11 @@ def make_instance(n_sites: int = N_SITES, n_macro: int = N_MACRO, res: float = R
 def make_terrain(grid: Grid, seed: int = 11) -> Terrain:
     """Rolling DEM (±8 m) and 60 m building blocks (35 % built, 6–45 m) between 30 m streets."""
     rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:grid.ny, 0:grid.nx]
+    yy, xx = np.mgrid[0 : grid.ny, 0 : grid.nx]
     dem = (20 + 8 * np.sin(xx / 150.0) * np.cos(yy / 210.0)).astype(np.float32)
     blocks = rng.random((grid.ny // 6 + 1, grid.nx // 6 + 1)) < 0.35
     heights = rng.uniform(6, 45, blocks.shape) * blocks
-    bld = np.kron(heights, np.ones((6, 6)))[:grid.ny, :grid.nx].astype(np.float32)
+    bld = np.kron(heights, np.ones((6, 6)))[: grid.ny, : grid.nx].astype(np.float32)
     bld[(xx % 12 < 3) | (yy % 12 < 3)] = 0.0
     return Terrain(grid, dem, bld)
 
@@ -84,12 +85,18 @@ def np_pl(model: str, fc: float, d2d: np.ndarray, hbs: float, hut: float, los: b
     lf = 20 * np.log10(fc)
     dbp = 4 * (hbs - 1) * (hut - 1) * fc * 1e9 / C_BP
     if model == "uma":
-        pl_los = np.where(d2 <= dbp, 28 + 22 * np.log10(d3) + lf,
-                          28 + 40 * np.log10(d3) + lf - 9 * np.log10(dbp**2 + (hbs - hut) ** 2))
+        pl_los = np.where(
+            d2 <= dbp,
+            28 + 22 * np.log10(d3) + lf,
+            28 + 40 * np.log10(d3) + lf - 9 * np.log10(dbp**2 + (hbs - hut) ** 2),
+        )
         nlos = 13.54 + 39.08 * np.log10(d3) + lf - 0.6 * (hut - 1.5)
     else:
-        pl_los = np.where(d2 <= dbp, 32.4 + 21 * np.log10(d3) + lf,
-                          32.4 + 40 * np.log10(d3) + lf - 9.5 * np.log10(dbp**2 + (hbs - hut) ** 2))
+        pl_los = np.where(
+            d2 <= dbp,
+            32.4 + 21 * np.log10(d3) + lf,
+            32.4 + 40 * np.log10(d3) + lf - 9.5 * np.log10(dbp**2 + (hbs - hut) ** 2),
+        )
         nlos = 22.4 + 35.3 * np.log10(d3) + 21.3 * np.log10(fc) - 0.3 * (hut - 1.5)
     return pl_los if los else np.maximum(pl_los, nlos)
 
@@ -100,8 +107,16 @@ def np_plos(model: str, d: np.ndarray) -> np.ndarray:
     return np.where(d <= 18, 1.0, 18 / dd + np.exp(-dd / k) * (1 - 18 / dd))
 
 
-def baseline_kdtree(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc: np.ndarray, radio: RadioConfig,
-                    radii: np.ndarray, tree: cKDTree) -> int:
+def baseline_kdtree(
+    grid: Grid,
+    x: np.ndarray,
+    y: np.ndarray,
+    h: np.ndarray,
+    sc: np.ndarray,
+    radio: RadioConfig,
+    radii: np.ndarray,
+    tree: cKDTree,
+) -> int:
     links = {c: link_budget(radio, c) for c in ("macro", "micro")}
     nnz = 0
     for s in range(x.size):
@@ -111,8 +126,9 @@ def baseline_kdtree(grid: Grid, x: np.ndarray, y: np.ndarray, h: np.ndarray, sc:
         cy = grid.y0 - (idx // grid.nx + 0.5) * grid.res
         d = np.hypot(cx - x[s], cy - y[s])
         p = np_plos(lb.model, d)
-        loss = p * (np_pl(lb.model, lb.fc_ghz, d, h[s], 1.5, True) + lb.shadow_margin_los_db) + \
-            (1 - p) * (np_pl(lb.model, lb.fc_ghz, d, h[s], 1.5, False) + lb.shadow_margin_nlos_db)
+        loss = p * (np_pl(lb.model, lb.fc_ghz, d, h[s], 1.5, True) + lb.shadow_margin_los_db) + (1 - p) * (
+            np_pl(lb.model, lb.fc_ghz, d, h[s], 1.5, False) + lb.shadow_margin_nlos_db
+        )
         rsrp = (lb.budget_db - loss).astype(np.float32)
         keep = rsrp >= radio.threshold_dbm
         order = np.argsort(idx[keep])
@@ -160,21 +176,30 @@ from planner.coverage import build_coverage
 from planner.scenario import RadioConfig
 t_import = time.perf_counter() - t0
 grid, x, y, h, sc = make_instance(n_sites=30_000, n_macro=300, res=20.0, side=9_800.0)
+radio = RadioConfig(antenna="omni", los="probability")
+mask = np.ones((grid.ny, grid.nx), bool)
 t1 = time.perf_counter()
-cov = build_coverage(grid, x, y, h, sc, RadioConfig(antenna="omni", los="probability"), np.ones((grid.ny, grid.nx), bool))
+cov = build_coverage(grid, x, y, h, sc, radio, mask)
 t_cold = time.perf_counter() - t1
 t2 = time.perf_counter()
-cov = build_coverage(grid, x, y, h, sc, RadioConfig(antenna="omni", los="probability"), np.ones((grid.ny, grid.nx), bool))
+cov = build_coverage(grid, x, y, h, sc, radio, mask)
 t_warm = time.perf_counter() - t2
-print(json.dumps({{"cells": grid.n_cells, "sites": 30000, "import_s": t_import, "cold_s": t_cold, "warm_s": t_warm, "nnz": cov.nnz}}))
+print(json.dumps({{"cells": grid.n_cells, "sites": 30000, "import_s": t_import, "cold_s": t_cold,
+                  "warm_s": t_warm, "nnz": cov.nnz}}))
 """
 
 
 def run_cold_demo() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        out = subprocess.run([sys.executable, "-c", COLD_SCRIPT.format(repo=str(REPO))], capture_output=True, text=True,
-                             env=env, check=True, cwd=str(REPO))
+        out = subprocess.run(
+            [sys.executable, "-c", COLD_SCRIPT.format(repo=str(REPO))],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            cwd=str(REPO),
+        )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -237,7 +262,10 @@ def test_bench_coverage() -> None:
     t0 = time.perf_counter()
     nnz_sub = baseline_kdtree(grid, x[sub], y[sub], h[sub], sc[sub], radio, radius[sub], tree)
     t_sub_first = time.perf_counter() - t0
-    t_sub = min(t_sub_first, best_of(2, lambda: baseline_kdtree(grid, x[sub], y[sub], h[sub], sc[sub], radio, radius[sub], tree)))
+    t_sub = min(
+        t_sub_first,
+        best_of(2, lambda: baseline_kdtree(grid, x[sub], y[sub], h[sub], sc[sub], radio, radius[sub], tree)),
+    )
     base_full = t_tree + t_sub * x.size / sub.size
     base_first = t_tree_first + t_sub_first * x.size / sub.size
     sub_cov = build_coverage(grid, x[sub], y[sub], h[sub], sc[sub], radio, mask)
@@ -246,7 +274,9 @@ def test_bench_coverage() -> None:
     # (c) spopt-style dense cdist + threshold: 2,000 candidates × 40,000 cells (4 km² at 10 m)
     gd, xd, yd, hd, scd = make_instance(n_sites=2_000, n_macro=200, res=10.0, side=2_000.0, seed=5)
     md = np.ones((gd.ny, gd.nx), bool)
-    rd = np.where(scd == "macro", link_budget(radio, "macro").max_radius_m(30.0), link_budget(radio, "micro").max_radius_m(10.0))
+    rd = np.where(
+        scd == "macro", link_budget(radio, "macro").max_radius_m(30.0), link_budget(radio, "micro").max_radius_m(10.0)
+    )
 
     def dense() -> int:
         gx, gy = gd.cell_centres()
@@ -272,26 +302,33 @@ def test_bench_coverage() -> None:
     rate_pairs = nnz_off / cpu_off
     rate_los = meta_on["nnz"] / cpu_on
     lines = [
-        f"Measured by `make bench` (this part alone: `.venv/bin/python -m pytest -q tests/benchmarks/test_bench_coverage.py "
-        f"-p no:cacheprovider -o addopts=\"\" -s`) on {time.strftime('%Y-%m-%d')}, "
+        "Measured by `make bench` (this part alone: `.venv/bin/python -m pytest -q "
+        "tests/benchmarks/test_bench_coverage.py "
+        f'-p no:cacheprovider -o addopts="" -s`) on {time.strftime("%Y-%m-%d")}, '
         f"Python {platform.python_version()}, {os.cpu_count()} vCPUs shared with other work (about one core of "
         "throughput); numba kernels run single-threaded (no `prange`), so wall time ≈ CPU time of one core. "
-        f"Other engineers' jobs ran concurrently (1-min load average {load0:.1f} at the start, {os.getloadavg()[0]:.1f} "
-        "at the end), so repeated runs vary by ±30 % or more; ratios are measured in the same run, each side the best of 3 timings.",
+        f"Other engineers' jobs ran concurrently (1-min load average {load0:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} "
+        "at the end), so repeated runs vary by ±30 % or more; ratios are measured in the same run, each side the "
+        "best of 3 timings.",
         "",
         f"Instance: synthetic 10 km × 10 km at 10 m = {grid.n_cells:,} cells, {N_SITES:,} candidates "
         f"({N_MACRO:,} macro UMa on 25–40 m, {N_SITES - N_MACRO:,} micro UMi on 6–12 m), n78 defaults "
         f"(threshold {radio.threshold_dbm:g} dBm, penetration {radio.penetration_loss_db:g} dB, edge probability "
         f"{radio.edge_probability:g}).",
         "",
-        "| | LOS off (expected loss, `radio.los = \"probability\"`) | LOS on (DSM ray-march) |",
+        '| | LOS off (expected loss, `radio.los = "probability"`) | LOS on (DSM ray-march) |',
         "|---|---|---|",
-        f"| (a) build time (LOS off: best of 3, the first {wall_first:.2f} s; LOS on: one run) | **{wall_off:.2f} s** | **{wall_on:.1f} s** |",
+        f"| (a) build time (LOS off: best of 3, the first {wall_first:.2f} s; LOS on: one run) | **{wall_off:.2f} "
+        f"s** | **{wall_on:.1f} s** |",
         f"| site–cell pairs kept | {nnz_off:,} | {nnz_on:,} |",
-        f"| peak traced memory during the build (tracemalloc: numpy + Python allocations) | {peak_off:.0f} MiB | {peak_on:.0f} MiB |",
+        f"| peak traced memory during the build (tracemalloc: numpy + Python allocations) | {peak_off:.0f} MiB | "
+        f"{peak_on:.0f} MiB |",
         f"| CSR output (int64 indptr + int32 indices + float32 RSRP) | {out_mib:.0f} MiB | |",
-        f"| kernel phases (radius / count / fill) | {meta_off['timings_s']['radius_s']:.2f} / {meta_off['timings_s']['count_s']:.2f} / "
-        f"{meta_off['timings_s']['fill_s']:.2f} s | {meta_on['timings_s']['radius_s']:.2f} / {meta_on['timings_s']['count_s']:.1f} / "
+        f"| kernel phases (radius / count / fill) | {meta_off['timings_s']['radius_s']:.2f} / "
+        f"{meta_off['timings_s']['count_s']:.2f} / "
+        f"{meta_off['timings_s']['fill_s']:.2f} s | {meta_on['timings_s']['radius_s']:.2f} / "
+        f"{meta_on['timings_s']['count_s']:.1f} / "
         f"{meta_on['timings_s']['fill_s']:.2f} s ({meta_on['chunks']} chunks) |",
         "",
         f"Process peak resident memory after both builds (getrusage ru_maxrss, whole process incl. the 1 M-cell DSM "
@@ -301,9 +338,11 @@ def test_bench_coverage() -> None:
         f"path loss for {sub.size:,} random sites {t_sub:.2f} s (same {nnz_sub:,} pairs as the kernel), "
         f"extrapolated linearly to {N_SITES:,} sites: {base_full:.1f} s → **the kernel is {ratio_b:.1f}× faster** "
         f"(target ≥ 10×: {'met' if ratio_b >= 10 else 'not met'}); first calls only (fresh memory on both sides): "
-        f"{base_first:.1f} s vs {wall_first:.2f} s, **{ratio_b_first:.1f}×** ({'met' if ratio_b_first >= 10 else 'not met'}). "
+        f"{base_first:.1f} s vs {wall_first:.2f} s, **{ratio_b_first:.1f}×** "
+        f"({'met' if ratio_b_first >= 10 else 'not met'}). "
         f"Per site-cell pair the baseline spends {t_sub / max(nnz_sub, 1) * 1e9:.0f} ns, the whole build "
-        f"{wall_off / max(nnz_off, 1) * 1e9:.1f} ns and its fill pass {meta_off['timings_s']['fill_s'] / max(nnz_off, 1) * 1e9:.1f} ns: "
+        f"{wall_off / max(nnz_off, 1) * 1e9:.1f} ns and its fill pass "
+        f"{meta_off['timings_s']['fill_s'] / max(nnz_off, 1) * 1e9:.1f} ns: "
         "one logarithm, one square root and one exponential per kept cell (the LOS probability) in float64, in a loop "
         "over the site's cells that LLVM runs on SIMD lanes (branch-free fdlibm log / exp of `kernels/_vmath.py`, "
         "within 1 ulp of the C library's).",
@@ -313,14 +352,16 @@ def test_bench_coverage() -> None:
         f"First calls (what one planning run pays; the dense side maps its matrix's fresh pages): "
         f"{t_dense_first:.2f} s vs our kernel, with full RSRP, {t_ours_dense_first:.4f} s → **{ratio_c_first:.0f}× "
         f"faster** (target ≥ 20×: {'met' if ratio_c_first >= 20 else 'not met'}). Best of 3 (memory recycled): "
-        f"{t_dense:.2f} s vs {t_ours_dense:.4f} s, **{ratio_c:.0f}×** ({'met' if ratio_c >= 20 else 'not met'}). The dense "
+        f"{t_dense:.2f} s vs {t_ours_dense:.4f} s, **{ratio_c:.0f}×** ({'met' if ratio_c >= 20 else 'not met'}). The "
+        "dense "
         f"cost grows with candidates × cells: at {t_dense / (2_000 * gd.n_cells) * 1e9:.1f} ns per entry the "
         f"1 M-cell, 20,000-candidate instance would need a {N_SITES * grid.n_cells * 8 / 2**30:.0f} GiB matrix and "
         f"≈ {t_dense / (2_000 * gd.n_cells) * N_SITES * grid.n_cells:.0f} s, against {wall_off:.2f} s here.",
         "",
         f"(d) per core, LOS off: the whole build {rate_scan / 1e6:,.0f} M bounding-box cells/s and "
         f"{rate_pairs / 1e6:.1f} M covered cells with RSRP/s; its first pass alone (per row, the span of cells within "
-        f"the inverted radius, then the demand mask summed over it) {scanned_off / max(meta_off['timings_s']['count_s'], 1e-9) / 1e6:,.0f} M "
+        "the inverted radius, then the demand mask summed over it) "
+        f"{scanned_off / max(meta_off['timings_s']['count_s'], 1e-9) / 1e6:,.0f} M "
         f"cells/s. LOS on: {rate_los / 1e6:.2f} M ray-marched covered cells/s.",
         "",
         f"(e) demo size ({cold['cells']:,} cells at 20 m, {cold['sites']:,} candidates), fresh process, empty "
