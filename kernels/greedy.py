@@ -21,9 +21,17 @@ from kernels._jit import jit
 
 
 @jit
-def _gain(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], w: NDArray[np.float64],
-          k: NDArray[np.int64], cnt: NDArray[np.int64], area: NDArray[np.int64], need: NDArray[np.float64],
-          scratch: NDArray[np.float64]) -> float:
+def _gain(
+    j: int,
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    w: NDArray[np.float64],
+    k: NDArray[np.int64],
+    cnt: NDArray[np.int64],
+    area: NDArray[np.int64],
+    need: NDArray[np.float64],
+    scratch: NDArray[np.float64],
+) -> float:
     # per-area raw gains, capped by the area's remaining need
     for p in range(c_ptr[j], c_ptr[j + 1]):
         i = c_idx[p]
@@ -97,8 +105,9 @@ def _sift_down(t: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int64
 
 
 @jit
-def _heap_remove(j: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int64],
-                 score: NDArray[np.float64]) -> tuple[int, int]:
+def _heap_remove(
+    j: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int64], score: NDArray[np.float64]
+) -> tuple[int, int]:
     """Remove column ``j`` (if in the heap); returns (new size, operations)."""
     t = pos[j]
     if t < 0:
@@ -117,13 +126,25 @@ def _heap_remove(j: int, size: int, heap: NDArray[np.int64], pos: NDArray[np.int
 
 @jit
 def greedy_cover(
-    c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
-    w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64], need_in: NDArray[np.float64],
-    cnt_in: NDArray[np.int64], allowed_in: NDArray[np.bool_],
-    group: NDArray[np.int64], n_groups: int,
-    conf_ptr: NDArray[np.int64], conf_idx: NDArray[np.int64],
-    ctype: NDArray[np.int64], cap: NDArray[np.int64],
-    max_sites: int, budget: float, by_ratio: bool, max_ops: float,
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    w: NDArray[np.float64],
+    k: NDArray[np.int64],
+    area: NDArray[np.int64],
+    need_in: NDArray[np.float64],
+    cnt_in: NDArray[np.int64],
+    allowed_in: NDArray[np.bool_],
+    group: NDArray[np.int64],
+    n_groups: int,
+    conf_ptr: NDArray[np.int64],
+    conf_idx: NDArray[np.int64],
+    ctype: NDArray[np.int64],
+    cap: NDArray[np.int64],
+    max_sites: int,
+    budget: float,
+    by_ratio: bool,
+    max_ops: float,
 ) -> tuple[NDArray[np.bool_], float, bool]:
     """Lazy greedy selection under a work limit.
 
@@ -276,9 +297,16 @@ def greedy_cover(
 
 @jit
 def drop_redundant(
-    c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], cost: NDArray[np.float64],
-    w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64], hard: NDArray[np.bool_],
-    slack_in: NDArray[np.float64], cnt_in: NDArray[np.int64], sel_in: NDArray[np.bool_],
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    w: NDArray[np.float64],
+    k: NDArray[np.int64],
+    area: NDArray[np.int64],
+    hard: NDArray[np.bool_],
+    slack_in: NDArray[np.float64],
+    cnt_in: NDArray[np.int64],
+    sel_in: NDArray[np.bool_],
     order: NDArray[np.int64],
 ) -> NDArray[np.bool_]:
     """Remove selected columns, in ``order``, whose removal keeps every target met.

@@ -33,8 +33,16 @@ def _unique_cover(r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], sel: NDArr
 
 
 @jit
-def rwls_init(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
-              sel: NDArray[np.bool_], cnt: NDArray[np.int64], rw: NDArray[np.int64], score: NDArray[np.float64]) -> None:
+def rwls_init(
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    sel: NDArray[np.bool_],
+    cnt: NDArray[np.int64],
+    rw: NDArray[np.int64],
+    score: NDArray[np.float64],
+) -> None:
     """Fill ``cnt`` (covers per row) and ``score`` (gain of unselected, −loss of selected) for ``sel``."""
     m = r_ptr.size - 1
     n = c_ptr.size - 1
@@ -56,9 +64,20 @@ def rwls_init(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray
 
 
 @jit
-def _add(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
-         sel: NDArray[np.bool_], cnt: NDArray[np.int64], rw: NDArray[np.int64], score: NDArray[np.float64],
-         unc: NDArray[np.int64], unc_pos: NDArray[np.int64], n_unc: NDArray[np.int64]) -> None:
+def _add(
+    j: int,
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    sel: NDArray[np.bool_],
+    cnt: NDArray[np.int64],
+    rw: NDArray[np.int64],
+    score: NDArray[np.float64],
+    unc: NDArray[np.int64],
+    unc_pos: NDArray[np.int64],
+    n_unc: NDArray[np.int64],
+) -> None:
     sel[j] = True
     for p in range(c_ptr[j], c_ptr[j + 1]):
         i = c_idx[p]
@@ -83,9 +102,20 @@ def _add(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDAr
 
 
 @jit
-def _remove(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
-            sel: NDArray[np.bool_], cnt: NDArray[np.int64], rw: NDArray[np.int64], score: NDArray[np.float64],
-            unc: NDArray[np.int64], unc_pos: NDArray[np.int64], n_unc: NDArray[np.int64]) -> None:
+def _remove(
+    j: int,
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    sel: NDArray[np.bool_],
+    cnt: NDArray[np.int64],
+    rw: NDArray[np.int64],
+    score: NDArray[np.float64],
+    unc: NDArray[np.int64],
+    unc_pos: NDArray[np.int64],
+    n_unc: NDArray[np.int64],
+) -> None:
     sel[j] = False
     for p in range(c_ptr[j], c_ptr[j + 1]):
         i = c_idx[p]
@@ -106,9 +136,20 @@ def _remove(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: N
 
 
 @jit
-def rwls(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
-         cost: NDArray[np.float64], sel: NDArray[np.bool_], best: NDArray[np.bool_], best_cost: NDArray[np.float64],
-         steps: int, seed: int, stamp: NDArray[np.int64], step0: int) -> int:
+def rwls(
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    sel: NDArray[np.bool_],
+    best: NDArray[np.bool_],
+    best_cost: NDArray[np.float64],
+    steps: int,
+    seed: int,
+    stamp: NDArray[np.int64],
+    step0: int,
+) -> int:
     """Run ``steps`` RWLS steps from ``sel`` (modified in place); ``best`` keeps the cheapest cover.
 
     ``best_cost[0]`` is the cost of ``best`` (``inf`` when none yet); ``stamp`` holds the
@@ -206,9 +247,20 @@ def rwls(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.i
 
 
 @jit
-def swap_search(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64],
-                w: NDArray[np.float64], allowed: NDArray[np.bool_], sel: NDArray[np.bool_], best: NDArray[np.bool_],
-                best_val: NDArray[np.float64], steps: int, tenure: int, n_try: int) -> None:
+def swap_search(
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    w: NDArray[np.float64],
+    allowed: NDArray[np.bool_],
+    sel: NDArray[np.bool_],
+    best: NDArray[np.bool_],
+    best_val: NDArray[np.float64],
+    steps: int,
+    tenure: int,
+    n_try: int,
+) -> None:
     """Tabu 1-swap search for max coverage (k = 1, fixed site count, no side constraints).
 
     Each step swaps one selected column out and one allowed column in: the best swap among

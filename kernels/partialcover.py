@@ -46,11 +46,25 @@ def _contrib(selected: bool, c: int, k: int, w: float) -> float:
 
 
 @jit
-def _flip(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: NDArray[np.int64],
-          r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], r_pair: NDArray[np.int64],
-          w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64],
-          sel: NDArray[np.bool_], cnt: NDArray[np.int64], val: NDArray[np.float64], deficit: NDArray[np.float64],
-          unc: NDArray[np.int64], unc_pos: NDArray[np.int64], n_unc: NDArray[np.int64]) -> None:
+def _flip(
+    j: int,
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    c_pair: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    r_pair: NDArray[np.int64],
+    w: NDArray[np.float64],
+    k: NDArray[np.int64],
+    area: NDArray[np.int64],
+    sel: NDArray[np.bool_],
+    cnt: NDArray[np.int64],
+    val: NDArray[np.float64],
+    deficit: NDArray[np.float64],
+    unc: NDArray[np.int64],
+    unc_pos: NDArray[np.int64],
+    n_unc: NDArray[np.int64],
+) -> None:
     """Add (unselected ``j``) or remove (selected ``j``) column ``j``, updating all state."""
     add = not sel[j]
     for p in range(c_ptr[j], c_ptr[j + 1]):
@@ -88,8 +102,14 @@ def _flip(j: int, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: ND
 
 
 @jit
-def _rem_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val: NDArray[np.float64],
-               deficit: NDArray[np.float64], alpha: NDArray[np.float64]) -> float:
+def _rem_delta(
+    j: int,
+    p_ptr: NDArray[np.int64],
+    p_area: NDArray[np.int64],
+    val: NDArray[np.float64],
+    deficit: NDArray[np.float64],
+    alpha: NDArray[np.float64],
+) -> float:
     s = 0.0
     for t in range(p_ptr[j], p_ptr[j + 1]):
         v = val[t]
@@ -102,8 +122,14 @@ def _rem_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val:
 
 
 @jit
-def _add_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val: NDArray[np.float64],
-               deficit: NDArray[np.float64], alpha: NDArray[np.float64]) -> float:
+def _add_delta(
+    j: int,
+    p_ptr: NDArray[np.int64],
+    p_area: NDArray[np.int64],
+    val: NDArray[np.float64],
+    deficit: NDArray[np.float64],
+    alpha: NDArray[np.float64],
+) -> float:
     s = 0.0
     for t in range(p_ptr[j], p_ptr[j + 1]):
         v = val[t]
@@ -116,13 +142,29 @@ def _add_delta(j: int, p_ptr: NDArray[np.int64], p_area: NDArray[np.int64], val:
 
 @jit
 def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per move in the hot path)
-    c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], c_pair: NDArray[np.int64],
-               r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], r_pair: NDArray[np.int64],
-               p_ptr: NDArray[np.int64], p_area: NDArray[np.int64],
-               cost: NDArray[np.float64], w: NDArray[np.float64], k: NDArray[np.int64], area: NDArray[np.int64],
-               need: NDArray[np.float64], sel: NDArray[np.bool_], best: NDArray[np.bool_],
-               best_cost: NDArray[np.float64], alpha: NDArray[np.float64], stamp: NDArray[np.int64],
-               steps: int, seed: int, step0: int, n_draw: int) -> int:
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    c_pair: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    r_pair: NDArray[np.int64],
+    p_ptr: NDArray[np.int64],
+    p_area: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    w: NDArray[np.float64],
+    k: NDArray[np.int64],
+    area: NDArray[np.int64],
+    need: NDArray[np.float64],
+    sel: NDArray[np.bool_],
+    best: NDArray[np.bool_],
+    best_cost: NDArray[np.float64],
+    alpha: NDArray[np.float64],
+    stamp: NDArray[np.int64],
+    steps: int,
+    seed: int,
+    step0: int,
+    n_draw: int,
+) -> int:
     """Run ``steps`` steps from ``sel`` (modified in place); ``best`` keeps the cheapest plan.
 
     Parameters
@@ -206,12 +248,18 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
                 if sel[j]:
                     cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
                     s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
-                    if bj < 0 or s < bs or (s == bs and (cost[j] > cost[bj] or (cost[j] == cost[bj] and stamp[j] < stamp[bj]))):
+                    if (
+                        bj < 0
+                        or s < bs
+                        or (s == bs and (cost[j] > cost[bj] or (cost[j] == cost[bj] and stamp[j] < stamp[bj])))
+                    ):
                         bs = s
                         bj = j
             if bj < 0:
                 break
-            _flip(bj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc)
+            _flip(
+                bj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc
+            )
             cur -= cost[bj]
             stamp[bj] = step
         if n_unc[0] == 0:
@@ -273,7 +321,25 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
                         bs = s
                         bj = j
             if bj >= 0:
-                _flip(bj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc)
+                _flip(
+                    bj,
+                    c_ptr,
+                    c_idx,
+                    c_pair,
+                    r_ptr,
+                    r_idx,
+                    r_pair,
+                    w,
+                    k,
+                    area,
+                    sel,
+                    cnt,
+                    val,
+                    deficit,
+                    unc,
+                    unc_pos,
+                    n_unc,
+                )
                 cur -= cost[bj]
                 stamp[bj] = step
                 last_rem = bj
@@ -294,9 +360,14 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
     return step
 
 
-def column_pairs(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64],
-                 r_idx: NDArray[np.int64], area: NDArray[np.int64],
-                 n_areas: int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+def column_pairs(
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    area: NDArray[np.int64],
+    n_areas: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """The (column, area) pairs of an incidence: ``p_ptr, p_area, c_pair, r_pair`` (numpy)."""
     n = c_ptr.size - 1
     col_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(c_ptr))

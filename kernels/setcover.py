@@ -37,9 +37,15 @@ def _subset(a_ptr: NDArray[np.int64], a_idx: NDArray[np.int64], i: int, j: int) 
 
 
 @jit
-def dominated_columns(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr: NDArray[np.int64],
-                      r_idx: NDArray[np.int64], cost: NDArray[np.float64], eligible: NDArray[np.bool_],
-                      max_checks: int) -> tuple[NDArray[np.bool_], int]:
+def dominated_columns(
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    eligible: NDArray[np.bool_],
+    max_checks: int,
+) -> tuple[NDArray[np.bool_], int]:
     """Columns dominated by another eligible column (see module docstring), and the subset tests run.
 
     ``c_ptr/c_idx``: rows of each column (sorted); ``r_ptr/r_idx``: columns of each row.
@@ -86,9 +92,18 @@ def dominated_columns(c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64], r_ptr:
 
 
 @jit
-def dominated_rows(r_ptr: NDArray[np.int64], r_idx: NDArray[np.int64], c_ptr: NDArray[np.int64],
-                   c_idx: NDArray[np.int64], eligible: NDArray[np.bool_], max_checks: int) -> tuple[NDArray[np.bool_], int]:
-    """Rows implied by another eligible row (see module docstring), and the subset tests run (≤ ``max_checks`` + one row's)."""
+def dominated_rows(
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    eligible: NDArray[np.bool_],
+    max_checks: int,
+) -> tuple[NDArray[np.bool_], int]:
+    """Rows implied by another eligible row (see module docstring), and the subset tests run.
+
+    At most ``max_checks`` tests plus those of one row.
+    """
     m = r_ptr.size - 1
     out = np.zeros(m, dtype=np.bool_)
     checks = 0

@@ -48,8 +48,12 @@ def normalise_manifest(value: Any, path: tuple[str, ...] = ()) -> Any:
 
 def _run(scenario: Path, out: Path, *overrides: str) -> dict[str, Any]:
     sets = [x for o in overrides for x in ("--set", o)]
-    r = subprocess.run([sys.executable, "-m", "planner.cli", "-q", "run", str(scenario), "--out", str(out), *sets],
-                       capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "-q", "run", str(scenario), "--out", str(out), *sets],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     manifest: dict[str, Any] = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return manifest
@@ -71,18 +75,31 @@ def _assert_same(a: Path, b: Path, man_a: dict[str, Any], man_b: dict[str, Any],
 def _leaf_diff(a: Any, b: Any, path: str = "") -> list[str]:
     """Paths (a.b.c) of the values that differ, with both values."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return [d for k in sorted(set(a) | set(b), key=str) for d in _leaf_diff(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))]
+        return [
+            d
+            for k in sorted(set(a) | set(b), key=str)
+            for d in _leaf_diff(a.get(k), b.get(k), f"{path}.{k}" if path else str(k))
+        ]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _leaf_diff(x, y, f"{path}[{i}]")]
     return [] if a == b else [f"{path}: {a!r} != {b!r}"]
 
 
 def test_normalise_marks_only_run_times() -> None:
-    man = {"timings_s": {"load": 1.0}, "solver": {"runtime_s": 2.0, "stats": {"time_reduce_s": 0.1, "cpsat": {"wall_s": 3.0}}},
-           "scenario": {"solver": {"time_limit_s": 60}}, "outputs": {"report": {"sha256": "x"}, "sites_csv": {"sha256": "y"}}}
+    man = {
+        "timings_s": {"load": 1.0},
+        "solver": {"runtime_s": 2.0, "stats": {"time_reduce_s": 0.1, "cpsat": {"wall_s": 3.0}}},
+        "scenario": {"solver": {"time_limit_s": 60}},
+        "outputs": {"report": {"sha256": "x"}, "sites_csv": {"sha256": "y"}},
+    }
     norm = normalise_manifest(man)
     assert norm["timings_s"] == "<run time>"
-    assert norm["solver"]["runtime_s"] == norm["solver"]["stats"]["time_reduce_s"] == norm["solver"]["stats"]["cpsat"]["wall_s"] == "<run time>"
+    assert (
+        norm["solver"]["runtime_s"]
+        == norm["solver"]["stats"]["time_reduce_s"]
+        == norm["solver"]["stats"]["cpsat"]["wall_s"]
+        == "<run time>"
+    )
     assert norm["scenario"]["solver"]["time_limit_s"] == 60
     assert norm["outputs"]["report"] == "<run time>" and norm["outputs"]["sites_csv"] == {"sha256": "y"}
 

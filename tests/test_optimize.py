@@ -53,7 +53,12 @@ def feasible(p: CoverageProblem, x: np.ndarray, objective: str) -> bool:
     assert p.fixed is not None and p.forbidden is not None and p.col_group is not None and p.col_type is not None
     if (x & p.forbidden).any() or (~x & p.fixed).any():
         return False
-    if p.conflicts is not None and (x[p.conflicts[:, 0]] & x[p.conflicts[:, 1]] & ~(p.fixed[p.conflicts[:, 0]] & p.fixed[p.conflicts[:, 1]])).any():
+    if (
+        p.conflicts is not None
+        and (
+            x[p.conflicts[:, 0]] & x[p.conflicts[:, 1]] & ~(p.fixed[p.conflicts[:, 0]] & p.fixed[p.conflicts[:, 1]])
+        ).any()
+    ):
         return False
     for g in np.unique(p.col_group[p.col_group >= 0]):
         members = p.col_group == g
@@ -82,10 +87,21 @@ def random_problem(seed: int, m: int = 18, n: int = 10) -> CoverageProblem:
     forbidden = np.zeros(n, bool)
     forbidden[n - 2] = True
     return CoverageProblem(
-        a=a, cost=rng.integers(1, 10, n).astype(float), row_weight=rng.integers(1, 5, m).astype(float),
-        row_area=rng.integers(0, 2, m), row_k=np.where(rng.random(m) < 0.2, 2, 1), area_target=np.array([1.0, 0.6]),
-        area_names=["a", "b"], col_type=np.array(["t", "u"] * (n // 2)), col_group=grp, fixed=fixed, forbidden=forbidden,
-        conflicts=np.array([[2, 3], [3, 4]]), type_caps={"u": 2}, budget=12.0, max_sites=3,
+        a=a,
+        cost=rng.integers(1, 10, n).astype(float),
+        row_weight=rng.integers(1, 5, m).astype(float),
+        row_area=rng.integers(0, 2, m),
+        row_k=np.where(rng.random(m) < 0.2, 2, 1),
+        area_target=np.array([1.0, 0.6]),
+        area_names=["a", "b"],
+        col_type=np.array(["t", "u"] * (n // 2)),
+        col_group=grp,
+        fixed=fixed,
+        forbidden=forbidden,
+        conflicts=np.array([[2, 3], [3, 4]]),
+        type_caps={"u": 2},
+        budget=12.0,
+        max_sites=3,
     )
 
 
@@ -129,8 +145,15 @@ def test_conflicts_from_points() -> None:
 
 def test_infeasible_gives_diagnostic() -> None:
     a = sp.csr_matrix(np.array([[1, 0], [0, 0]], dtype=np.int8))
-    p = CoverageProblem(a=a, cost=np.ones(2), row_weight=np.ones(2), row_area=np.zeros(2, np.int64),
-                        row_k=np.ones(2, np.int64), area_target=np.array([1.0]), area_names=["A"])
+    p = CoverageProblem(
+        a=a,
+        cost=np.ones(2),
+        row_weight=np.ones(2),
+        row_area=np.zeros(2, np.int64),
+        row_k=np.ones(2, np.int64),
+        area_target=np.array([1.0]),
+        area_names=["A"],
+    )
     s = solve(p, "min_cost", time_limit_s=5)
     assert s.status == "infeasible"
     assert s.stats["diagnostic"]["areas"][0]["area"] == "A"
@@ -157,9 +180,15 @@ def test_time_limit_returns_solution() -> None:
     a.data[:] = 1
     a = sp.csr_matrix(sp.vstack([a[np.asarray(a.sum(axis=1)).ravel() > 0]]))
     mm = a.shape[0]
-    p = CoverageProblem(a=a, cost=rng.integers(1, 100, n).astype(float), row_weight=np.ones(mm),
-                        row_area=np.zeros(mm, np.int64), row_k=np.ones(mm, np.int64), area_target=np.array([1.0]),
-                        area_names=["all"])
+    p = CoverageProblem(
+        a=a,
+        cost=rng.integers(1, 100, n).astype(float),
+        row_weight=np.ones(mm),
+        row_area=np.zeros(mm, np.int64),
+        row_k=np.ones(mm, np.int64),
+        area_target=np.array([1.0]),
+        area_names=["all"],
+    )
     s = solve(p, "min_cost", time_limit_s=2.0, workers=2, seed=0)
     assert s.status in ("optimal", "feasible")
     check_solution(p, s, "min_cost")
@@ -193,18 +222,31 @@ def load_instance(path: Path) -> tuple[CoverageProblem, dict]:
     forbidden = np.isin(ids, doc.get("forbidden", []))
     conflicts = np.array([[pos[x], pos[y]] for x, y in doc.get("conflicts", [])], dtype=np.int64).reshape(-1, 2)
     p = CoverageProblem(
-        a=a, cost=np.array([c["cost"] for c in cols], float), row_weight=np.array([x["weight"] for x in rows], float),
-        row_area=np.array([x["area"] for x in rows]), row_k=np.array([x["k"] for x in rows]),
-        area_target=np.array([x["target"] for x in doc["areas"]], float), area_names=[x["name"] for x in doc["areas"]],
-        col_ids=ids, col_type=np.array([c.get("type", "site") for c in cols]), col_group=groups, fixed=fixed,
-        forbidden=forbidden, conflicts=conflicts, type_caps=doc.get("type_caps") or {},
-        budget=doc.get("budget"), max_sites=doc.get("max_sites"),
+        a=a,
+        cost=np.array([c["cost"] for c in cols], float),
+        row_weight=np.array([x["weight"] for x in rows], float),
+        row_area=np.array([x["area"] for x in rows]),
+        row_k=np.array([x["k"] for x in rows]),
+        area_target=np.array([x["target"] for x in doc["areas"]], float),
+        area_names=[x["name"] for x in doc["areas"]],
+        col_ids=ids,
+        col_type=np.array([c.get("type", "site") for c in cols]),
+        col_group=groups,
+        fixed=fixed,
+        forbidden=forbidden,
+        conflicts=conflicts,
+        type_caps=doc.get("type_caps") or {},
+        budget=doc.get("budget"),
+        max_sites=doc.get("max_sites"),
     )
     return p, doc["expected"]
 
 
-CASES = [(path.stem, objective) for path in sorted(DATA.glob("*.json"))
-         for objective in json.loads(path.read_text())["expected"]]
+CASES = [
+    (path.stem, objective)
+    for path in sorted(DATA.glob("*.json"))
+    for objective in json.loads(path.read_text())["expected"]
+]
 
 
 @pytest.mark.parametrize("backend", ["auto", "cpsat", "scip"])
@@ -301,9 +343,15 @@ def test_partial_local_search_feasible_and_no_worse_than_greedy(seed: int) -> No
     a = sp.csr_matrix((d < 0.18).astype(np.int8))
     area = (xy_r[:, 0] > 0.5).astype(np.int64) + 2 * (xy_r[:, 1] > 0.5)
     k = np.where(rng.random(m) < 0.05, 2, 1)
-    p = CoverageProblem(a=a, cost=rng.choice([6.0, 8.0, 18.0], n), row_weight=rng.integers(1, 4, m).astype(float),
-                        row_area=area, row_k=k, area_target=np.array([0.9, 0.95, 0.8, 1.0]) * 0.9,
-                        area_names=["a", "b", "c", "d"])
+    p = CoverageProblem(
+        a=a,
+        cost=rng.choice([6.0, 8.0, 18.0], n),
+        row_weight=rng.integers(1, 4, m).astype(float),
+        row_area=area,
+        row_k=k,
+        area_target=np.array([0.9, 0.95, 0.8, 1.0]) * 0.9,
+        area_names=["a", "b", "c", "d"],
+    )
     red = reduce_problem(p, "min_cost")
     side = side_of(p, red, "min_cost")
     c_ptr, c_idx = csc_of(red)
@@ -330,8 +378,15 @@ def test_partial_target_with_k2_rows_counts_whole_rows(backend: str) -> None:
     # served twice: A + B (cost 2). A alone serves each row once, which a model with
     # continuous y (2·y_i ≤ Σ x) would count as two half-covered rows.
     a = sp.csr_matrix(np.array([[1, 1, 0], [1, 0, 1]], dtype=np.int8))
-    p = CoverageProblem(a=a, cost=np.array([1.0, 1.0, 1.5]), row_weight=np.ones(2), row_area=np.zeros(2, np.int64),
-                        row_k=np.array([2, 2]), area_target=np.array([0.5]), area_names=["a"])
+    p = CoverageProblem(
+        a=a,
+        cost=np.array([1.0, 1.0, 1.5]),
+        row_weight=np.ones(2),
+        row_area=np.zeros(2, np.int64),
+        row_k=np.array([2, 2]),
+        area_target=np.array([0.5]),
+        area_names=["a"],
+    )
     s = solve(p, "min_cost", time_limit_s=10, workers=1, seed=0, backend=backend)
     assert s.status == "optimal"
     assert s.objective == pytest.approx(2.0)
@@ -344,11 +399,26 @@ def test_scip_model_k2_rows_binary() -> None:
     from planner.optimize._side import side_of
 
     a = sp.csr_matrix(np.array([[1, 1, 0], [1, 0, 1]], dtype=np.int8))
-    p = CoverageProblem(a=a, cost=np.array([1.0, 1.0, 1.5]), row_weight=np.ones(2), row_area=np.zeros(2, np.int64),
-                        row_k=np.array([2, 2]), area_target=np.array([0.5]), area_names=["a"])
+    p = CoverageProblem(
+        a=a,
+        cost=np.array([1.0, 1.0, 1.5]),
+        row_weight=np.ones(2),
+        row_area=np.zeros(2, np.int64),
+        row_k=np.array([2, 2]),
+        area_target=np.array([0.5]),
+        area_names=["a"],
+    )
     red = reduce_problem(p, "min_cost")
-    res = scip_solve(red, side_of(p, red, "min_cost"), "min_cost", deadline=time.perf_counter() + 10, workers=1, seed=0,
-                     hint=None, node_limit=50)
+    res = scip_solve(
+        red,
+        side_of(p, red, "min_cost"),
+        "min_cost",
+        deadline=time.perf_counter() + 10,
+        workers=1,
+        seed=0,
+        hint=None,
+        node_limit=50,
+    )
     assert res.x is not None and res.objective / res.info["c_scale"] == pytest.approx(2.0)
 
 
@@ -358,9 +428,15 @@ def spatial_partial_problem(seed: int, m: int = 300, n: int = 60) -> CoveragePro
     d = np.linalg.norm(xy_r[:, None, :] - xy_c[None, :, :], axis=2)
     a = sp.csr_matrix((d < 0.2).astype(np.int8))
     area = (xy_r[:, 0] > 0.5).astype(np.int64) + 2 * (xy_r[:, 1] > 0.5)
-    return CoverageProblem(a=a, cost=rng.choice([6.0, 8.0, 18.0], n), row_weight=rng.integers(1, 4, m).astype(float),
-                           row_area=area, row_k=np.where(rng.random(m) < 0.05, 2, 1),
-                           area_target=np.array([0.8, 0.85, 0.7, 1.0]), area_names=["a", "b", "c", "d"])
+    return CoverageProblem(
+        a=a,
+        cost=rng.choice([6.0, 8.0, 18.0], n),
+        row_weight=rng.integers(1, 4, m).astype(float),
+        row_area=area,
+        row_k=np.where(rng.random(m) < 0.05, 2, 1),
+        area_target=np.array([0.8, 0.85, 0.7, 1.0]),
+        area_names=["a", "b", "c", "d"],
+    )
 
 
 def test_lagrangian_core_keeps_incumbent_and_hard_rows() -> None:
@@ -419,9 +495,15 @@ def test_rwls_steps_capped_on_tiny_models() -> None:
     rng = np.random.default_rng(5)
     a = sp.csr_matrix((rng.random((30, 12)) < 0.3).astype(np.int8))
     a = sp.csr_matrix(sp.hstack([a, sp.csr_matrix(np.ones((30, 1), dtype=np.int8))]))
-    p = CoverageProblem(a=a, cost=np.r_[rng.integers(1, 5, 12).astype(float), 40.0], row_weight=np.ones(30),
-                        row_area=np.zeros(30, np.int64), row_k=np.ones(30, np.int64), area_target=np.ones(1),
-                        area_names=["all"])
+    p = CoverageProblem(
+        a=a,
+        cost=np.r_[rng.integers(1, 5, 12).astype(float), 40.0],
+        row_weight=np.ones(30),
+        row_area=np.zeros(30, np.int64),
+        row_k=np.ones(30, np.int64),
+        area_target=np.ones(1),
+        area_names=["all"],
+    )
     red = reduce_problem(p, "min_cost", dominance=False)
     side = side_of(p, red, "min_cost")
     g = greedy_select(red, side, "min_cost", *csc_of(red))

@@ -33,13 +33,18 @@ def random_matrix(seed: int, m: int, n: int, density: float) -> sp.csr_matrix:
 def csr_csc(a: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     c = a.tocsc()
     c.sort_indices()
-    return (a.indptr.astype(np.int64), a.indices.astype(np.int64), c.indptr.astype(np.int64), c.indices.astype(np.int64))
+    return (
+        a.indptr.astype(np.int64),
+        a.indices.astype(np.int64),
+        c.indptr.astype(np.int64),
+        c.indices.astype(np.int64),
+    )
 
 
 def col_lists(a: sp.csr_matrix) -> list[list[int]]:
     c = a.tocsc()
     c.sort_indices()
-    return [c.indices[c.indptr[j]:c.indptr[j + 1]].tolist() for j in range(a.shape[1])]
+    return [c.indices[c.indptr[j] : c.indptr[j + 1]].tolist() for j in range(a.shape[1])]
 
 
 @pytest.mark.parametrize(("seed", "m", "n"), [(s, 30, 15) for s in range(8)] + [(s, 300, 200) for s in range(8, 12)])
@@ -60,12 +65,44 @@ def test_greedy_matches_reference(seed: int, m: int, n: int) -> None:
     max_sites = 6 if seed % 3 == 0 else -1
     budget = 25.0 if seed % 4 == 1 else np.inf
     by_ratio = seed % 5 != 2
-    got, ops, done = greedy_cover(c_ptr, c_idx, cost, w, k, area, need, np.zeros(m, np.int64), np.ones(n, bool), group, 2,
-                                  conf.indptr.astype(np.int64), conf.indices.astype(np.int64), ctype, cap, max_sites, budget, by_ratio,
-                                1e18)
+    got, ops, done = greedy_cover(
+        c_ptr,
+        c_idx,
+        cost,
+        w,
+        k,
+        area,
+        need,
+        np.zeros(m, np.int64),
+        np.ones(n, bool),
+        group,
+        2,
+        conf.indptr.astype(np.int64),
+        conf.indices.astype(np.int64),
+        ctype,
+        cap,
+        max_sites,
+        budget,
+        by_ratio,
+        1e18,
+    )
     assert done and ops > 0
-    ref = greedy_cover_py(col_lists(a), cost.tolist(), w.tolist(), k.tolist(), area.tolist(), need.tolist(), [True] * n,
-                          group.tolist(), conflicts, ctype.tolist(), cap.tolist(), max_sites, budget, by_ratio)
+    ref = greedy_cover_py(
+        col_lists(a),
+        cost.tolist(),
+        w.tolist(),
+        k.tolist(),
+        area.tolist(),
+        need.tolist(),
+        [True] * n,
+        group.tolist(),
+        conflicts,
+        ctype.tolist(),
+        cap.tolist(),
+        max_sites,
+        budget,
+        by_ratio,
+    )
     assert got.tolist() == ref
 
 
@@ -81,8 +118,26 @@ def test_greedy_stops_at_its_work_limit() -> None:
     area = np.zeros(m, np.int64)
     need = np.array([float(m)])
     none = np.zeros(n + 1, np.int64)
-    args = (c_ptr, c_idx, cost, w, k, area, need, np.zeros(m, np.int64), np.ones(n, bool), np.full(n, -1, np.int64), 0,
-            none, np.zeros(0, np.int64), np.full(n, -1, np.int64), np.zeros(0, np.int64), -1, np.inf, True)
+    args = (
+        c_ptr,
+        c_idx,
+        cost,
+        w,
+        k,
+        area,
+        need,
+        np.zeros(m, np.int64),
+        np.ones(n, bool),
+        np.full(n, -1, np.int64),
+        0,
+        none,
+        np.zeros(0, np.int64),
+        np.full(n, -1, np.int64),
+        np.zeros(0, np.int64),
+        -1,
+        np.inf,
+        True,
+    )
     full, ops_full, done_full = greedy_cover(*args, 1e18)
     assert done_full and full.sum() > 10
     part, ops_part, done_part = greedy_cover(*args, 0.5 * ops_full)
@@ -107,8 +162,9 @@ def test_drop_redundant_matches_reference(seed: int) -> None:
     slack = np.array([0.0, 2.0])
     order = rng.permutation(n).astype(np.int64)
     got = drop_redundant(c_ptr, c_idx, np.ones(n), w, k, area, hard, slack, cnt, sel, order)
-    ref = drop_redundant_py(col_lists(a), w.tolist(), k.tolist(), area.tolist(), hard.tolist(), slack.tolist(),
-                            sel.tolist(), order.tolist())
+    ref = drop_redundant_py(
+        col_lists(a), w.tolist(), k.tolist(), area.tolist(), hard.tolist(), slack.tolist(), sel.tolist(), order.tolist()
+    )
     assert got.tolist() == ref
 
 
@@ -123,7 +179,7 @@ def test_dominance_matches_reference(seed: int) -> None:
     ref = dominated_columns_py([set(c) for c in col_lists(a)], cost.tolist(), elig_c.tolist())
     assert got.tolist() == ref
     elig_r = rng.random(20) < 0.9
-    rows = [set(a.indices[a.indptr[i]:a.indptr[i + 1]].tolist()) for i in range(20)]
+    rows = [set(a.indices[a.indptr[i] : a.indptr[i + 1]].tolist()) for i in range(20)]
     got_r, _ = dominated_rows(r_ptr, r_idx, c_ptr, c_idx, elig_r, 10**9)
     assert got_r.tolist() == dominated_rows_py(rows, elig_r.tolist())
 
@@ -147,8 +203,16 @@ def test_lagrangian_value_matches_reference_and_bounds(seed: int) -> None:
     y = np.zeros(m)
     rc = np.zeros(n)
     got = lagrangian_value(c_ptr, c_idx, cost, k, w, hard, a_ptr, soft.astype(np.int64), need, u, x, y, rc)
-    ref = lagrangian_value_py(col_lists(a), cost.tolist(), k.tolist(), w.tolist(), hard.tolist(), [[], soft.tolist()],
-                              need.tolist(), u.tolist())
+    ref = lagrangian_value_py(
+        col_lists(a),
+        cost.tolist(),
+        k.tolist(),
+        w.tolist(),
+        hard.tolist(),
+        [[], soft.tolist()],
+        need.tolist(),
+        u.tolist(),
+    )
     assert got == pytest.approx(ref)
     # the subgradient bound never exceeds the true optimum (brute force)
     best = np.inf
@@ -158,7 +222,9 @@ def test_lagrangian_value_matches_reference_and_bounds(seed: int) -> None:
         if cov[hard].all() and w[soft][cov[soft]].sum() >= need[1] - 1e-9:
             best = min(best, cost[xs].sum())
     u2 = np.ones(m)
-    lb, _ = subgradient(c_ptr, c_idx, cost, k, w, hard, a_ptr, soft.astype(np.int64), need, u2, float(cost.sum()), 200, 0.5)
+    lb, _ = subgradient(
+        c_ptr, c_idx, cost, k, w, hard, a_ptr, soft.astype(np.int64), need, u2, float(cost.sum()), 200, 0.5
+    )
     assert lb <= best + 1e-9
     _ = area
 
@@ -176,8 +242,11 @@ def test_rwls_finds_valid_optimal_cover(seed: int) -> None:
     rwls(c_ptr, c_idx, r_ptr, r_idx, cost, sel, best, best_cost, 3000, seed, np.zeros(n, np.int64), 0)
     assert (np.asarray(a @ best.astype(np.int64)).ravel() >= 1).all()
     assert best_cost[0] == pytest.approx(cost[best].sum())
-    opt = min(cost[np.array(bits)].sum() for bits in itertools.product([False, True], repeat=n)
-              if (np.asarray(a @ np.array(bits, dtype=np.int64)).ravel() >= 1).all())
+    opt = min(
+        cost[np.array(bits)].sum()
+        for bits in itertools.product([False, True], repeat=n)
+        if (np.asarray(a @ np.array(bits, dtype=np.int64)).ravel() >= 1).all()
+    )
     if seed % 2 == 0:  # unit costs (the published algorithm): optimal on these tiny instances
         assert best_cost[0] == pytest.approx(opt)
     else:
@@ -199,8 +268,10 @@ def test_swap_search_improves_to_optimum(seed: int) -> None:
     swap_search(c_ptr, c_idx, r_ptr, r_idx, w, np.ones(n, bool), sel, best, best_val, 100, 3, n)
     assert best.sum() == p
     assert best_val[0] == pytest.approx(w[np.asarray(a @ best.astype(np.int64)).ravel() >= 1].sum())
-    opt = max(w[np.asarray(a @ np.isin(np.arange(n), c).astype(np.int64)).ravel() >= 1].sum()
-              for c in itertools.combinations(range(n), p))
+    opt = max(
+        w[np.asarray(a @ np.isin(np.arange(n), c).astype(np.int64)).ravel() >= 1].sum()
+        for c in itertools.combinations(range(n), p)
+    )
     assert best_val[0] == pytest.approx(opt)
 
 
@@ -237,16 +308,51 @@ def test_partial_ls_matches_reference(seed: int) -> None:
     stamp = np.zeros(n, np.int64)
     steps = 0
     for _ in range(3):  # chunked like the caller: alpha and stamps carried over
-        steps = partial_ls(c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, inst["cost"], inst["w"], inst["k"],
-                           inst["area"], inst["need"], sel, best, best_cost, alpha, stamp, 40, seed, steps, 3)
+        steps = partial_ls(
+            c_ptr,
+            c_idx,
+            c_pair,
+            r_ptr,
+            r_idx,
+            r_pair,
+            p_ptr,
+            p_area,
+            inst["cost"],
+            inst["w"],
+            inst["k"],
+            inst["area"],
+            inst["need"],
+            sel,
+            best,
+            best_cost,
+            alpha,
+            stamp,
+            40,
+            seed,
+            steps,
+            3,
+        )
     sel_py = [True] * n
     alpha_py = [1.0] * inst["n_areas"]
     stamp_py = [0] * n
     best_py, cost_py, step_py = list(sel_py), float(inst["cost"].sum()), 0
     for _ in range(3):
-        b, c, sel_py, step_py = partial_ls_py(col_lists(a), inst["cost"].tolist(), inst["w"].tolist(), inst["k"].tolist(),
-                                              inst["area"].tolist(), inst["need"].tolist(), sel_py, cost_py, alpha_py,
-                                              stamp_py, 40, seed, step_py, 3)
+        b, c, sel_py, step_py = partial_ls_py(
+            col_lists(a),
+            inst["cost"].tolist(),
+            inst["w"].tolist(),
+            inst["k"].tolist(),
+            inst["area"].tolist(),
+            inst["need"].tolist(),
+            sel_py,
+            cost_py,
+            alpha_py,
+            stamp_py,
+            40,
+            seed,
+            step_py,
+            3,
+        )
         if b:
             best_py, cost_py = b, c
     assert steps == step_py
@@ -268,9 +374,34 @@ def test_partial_ls_reaches_optimum_on_tiny_instances(seed: int) -> None:
     sel = np.ones(n, dtype=bool)
     best = sel.copy()
     best_cost = np.array([inst["cost"].sum()])
-    partial_ls(c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, inst["cost"], inst["w"], inst["k"], inst["area"],
-               inst["need"], sel, best, best_cost, np.ones(inst["n_areas"]), np.zeros(n, np.int64), 3000, seed, 0, 3)
-    opt = min(inst["cost"][np.array(bits)].sum() for bits in itertools.product([False, True], repeat=n)
-              if partial_ok(inst, np.array(bits)))
+    partial_ls(
+        c_ptr,
+        c_idx,
+        c_pair,
+        r_ptr,
+        r_idx,
+        r_pair,
+        p_ptr,
+        p_area,
+        inst["cost"],
+        inst["w"],
+        inst["k"],
+        inst["area"],
+        inst["need"],
+        sel,
+        best,
+        best_cost,
+        np.ones(inst["n_areas"]),
+        np.zeros(n, np.int64),
+        3000,
+        seed,
+        0,
+        3,
+    )
+    opt = min(
+        inst["cost"][np.array(bits)].sum()
+        for bits in itertools.product([False, True], repeat=n)
+        if partial_ok(inst, np.array(bits))
+    )
     assert partial_ok(inst, best)
     assert best_cost[0] == pytest.approx(opt)

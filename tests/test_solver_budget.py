@@ -23,12 +23,25 @@ from planner.optimize._budget import TIME_LIMITED_WARNING, WORK_PER_S, Budget, r
 from planner.scenario import load_scenario
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("time_limit_s", "0"), ("time_limit_s", "-5"), ("time_limit_s", '"abc"'), ("time_limit_s", "nan"),
-    ("time_limit_s", "inf"), ("time_limit_s", "true"), ("work_limit", "-1"), ("work_limit", '"x"'),
-    ("work_limit", "nan"), ("workers", "0"), ("workers", "2.5"), ("workers", '"2"'), ("workers", "true"),
-    ("workers", "65"),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("time_limit_s", "0"),
+        ("time_limit_s", "-5"),
+        ("time_limit_s", '"abc"'),
+        ("time_limit_s", "nan"),
+        ("time_limit_s", "inf"),
+        ("time_limit_s", "true"),
+        ("work_limit", "-1"),
+        ("work_limit", '"x"'),
+        ("work_limit", "nan"),
+        ("workers", "0"),
+        ("workers", "2.5"),
+        ("workers", '"2"'),
+        ("workers", "true"),
+        ("workers", "65"),
+    ],
+)
 def test_bad_solver_settings_name_the_key_and_the_fix(tiny: Path, key: str, value: str) -> None:
     with pytest.raises(ScenarioError) as err:
         load_scenario(tiny, [f"solver.{key}={value}"])
@@ -44,8 +57,12 @@ def test_good_solver_settings_pass(tiny: Path) -> None:
 
 def test_bad_workers_exit_2_without_traceback(tiny: Path, tmp_path: Path) -> None:
     out = tmp_path / "never"
-    r = subprocess.run([sys.executable, "-m", "planner.cli", "run", str(tiny), "--out", str(out), "--set", "solver.workers=0"],
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "run", str(tiny), "--out", str(out), "--set", "solver.workers=0"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 2
     assert "solver.workers" in r.stderr and "Traceback" not in r.stderr + r.stdout
     assert not out.exists()
@@ -71,8 +88,15 @@ def random_cover(seed: int, m: int, n: int, per_col: int) -> sp.csr_matrix:
 
 def cover_problem(a: sp.csr_matrix, cost: np.ndarray) -> CoverageProblem:
     m = a.shape[0]
-    return CoverageProblem(a=a, cost=cost, row_weight=np.ones(m), row_area=np.zeros(m, np.int64),
-                           row_k=np.ones(m, np.int64), area_target=np.array([1.0]), area_names=["all"])
+    return CoverageProblem(
+        a=a,
+        cost=cost,
+        row_weight=np.ones(m),
+        row_area=np.zeros(m, np.int64),
+        row_k=np.ones(m, np.int64),
+        area_target=np.array([1.0]),
+        area_names=["all"],
+    )
 
 
 def brute_force_min_cost(a: sp.csr_matrix, cost: np.ndarray) -> float:
@@ -176,8 +200,15 @@ def test_safety_stop_before_the_lagrangian_keeps_a_valid_plan(backend: str, monk
     m, n = 300, 60
     xy_r, xy_c = rng.random((m, 2)), rng.random((n, 2))
     a = sp.csr_matrix((np.linalg.norm(xy_r[:, None, :] - xy_c[None, :, :], axis=2) < 0.25).astype(np.int8))
-    p = CoverageProblem(a=a, cost=rng.choice([6.0, 8.0, 18.0], n), row_weight=np.ones(m), row_area=np.zeros(m, np.int64),
-                        row_k=np.ones(m, np.int64), area_target=np.array([0.8]), area_names=["a"])
+    p = CoverageProblem(
+        a=a,
+        cost=rng.choice([6.0, 8.0, 18.0], n),
+        row_weight=np.ones(m),
+        row_area=np.zeros(m, np.int64),
+        row_k=np.ones(m, np.int64),
+        area_target=np.array([0.8]),
+        area_names=["a"],
+    )
     s = solve(p, "min_cost", time_limit_s=5, workers=1, seed=0, backend=backend)
     assert s.stats["budget"]["time_limited"] is True
     assert s.status in ("feasible", "optimal") and np.isfinite(s.objective)

@@ -53,19 +53,21 @@ def core_size(core_span: float) -> int:
     return int(min(CORE_MIP_COLS, CORE_COLS_PER_S * max(0.0, core_span)))
 
 
-def lagrangian_core(red: Reduced, rc: NDArray[np.float64], inc: NDArray[np.bool_] | None, size: int) -> NDArray[np.int64]:
+def lagrangian_core(
+    red: Reduced, rc: NDArray[np.float64], inc: NDArray[np.bool_] | None, size: int
+) -> NDArray[np.int64]:
     """Sorted free-column indices of the core (see module docstring); ties go to the smaller index."""
     n = red.n_cols
     keep = np.zeros(n, dtype=bool) if inc is None else inc.copy()
     order = np.lexsort((np.arange(n), rc))
-    keep[order[:min(size, n)]] = True
+    keep[order[: min(size, n)]] = True
     a = red.a
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     in_core = np.asarray(a @ keep.astype(np.int64)).ravel()
     for i in np.flatnonzero(red.hard & (in_core < red.k)):
-        cols = a.indices[a.indptr[i]:a.indptr[i + 1]]
-        keep[cols[np.argsort(rank[cols])[:int(red.k[i])]]] = True
+        cols = a.indices[a.indptr[i] : a.indptr[i + 1]]
+        keep[cols[np.argsort(rank[cols])[: int(red.k[i])]]] = True
     return np.flatnonzero(keep).astype(np.int64)
 
 
@@ -74,14 +76,37 @@ def core_problem(red: Reduced, keep: NDArray[np.int64]) -> Reduced:
     a = sp.csr_matrix(red.a[:, keep])
     live = np.diff(a.indptr) >= red.k
     rows = np.flatnonzero(live)
-    a2, w2, area2, k2, hard2 = merge_rows(sp.csr_matrix(a[rows]), red.w[rows], red.area[rows], red.k[rows], red.hard[rows])
-    return Reduced(cols=red.cols[keep], base=red.base, a=a2, w=w2, area=area2, k=k2, hard=hard2, need=red.need,
-                   const_w=red.const_w, lost_w=red.lost_w, total_w=red.total_w, stats=red.stats)
+    a2, w2, area2, k2, hard2 = merge_rows(
+        sp.csr_matrix(a[rows]), red.w[rows], red.area[rows], red.k[rows], red.hard[rows]
+    )
+    return Reduced(
+        cols=red.cols[keep],
+        base=red.base,
+        a=a2,
+        w=w2,
+        area=area2,
+        k=k2,
+        hard=hard2,
+        need=red.need,
+        const_w=red.const_w,
+        lost_w=red.lost_w,
+        total_w=red.total_w,
+        stats=red.stats,
+    )
 
 
-def core_mip(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np.float64], *, deadline: float,
-             node_limit: int | None, seed: int, stats: dict[str, Any],
-             size: int = CORE_MIP_COLS) -> NDArray[np.bool_] | None:
+def core_mip(
+    red: Reduced,
+    side: Side,
+    inc: NDArray[np.bool_],
+    rc: NDArray[np.float64],
+    *,
+    deadline: float,
+    node_limit: int | None,
+    seed: int,
+    stats: dict[str, Any],
+    size: int = CORE_MIP_COLS,
+) -> NDArray[np.bool_] | None:
     """SCIP on the Lagrangian core, hinted with ``inc``; a cheaper plan meeting every target, or None.
 
     ``node_limit``: SCIP nodes (the work bound; None: until optimal); ``deadline``: the
@@ -100,11 +125,18 @@ def core_mip(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np.fl
         info["skipped"] = "safety stop reached"
         info["time_limited"] = True
         return None
-    res = scip_solve(sub, sub_side, "min_cost", deadline=deadline, workers=1, seed=seed, hint=inc[keep],
-                     node_limit=node_limit)
+    res = scip_solve(
+        sub, sub_side, "min_cost", deadline=deadline, workers=1, seed=seed, hint=inc[keep], node_limit=node_limit
+    )
     start = float(side.cost[inc].sum())
-    info.update(status=res.status, nodes=res.info.get("nodes"), node_limit=node_limit, seconds=round(time.perf_counter() - t0, 3),
-                start=start, time_limited=bool(res.info.get("time_limited")))
+    info.update(
+        status=res.status,
+        nodes=res.info.get("nodes"),
+        node_limit=node_limit,
+        seconds=round(time.perf_counter() - t0, 3),
+        start=start,
+        time_limited=bool(res.info.get("time_limited")),
+    )
     if res.x is None:
         return None
     cand = np.zeros(red.n_cols, dtype=bool)

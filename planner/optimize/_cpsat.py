@@ -53,9 +53,20 @@ class CpResult:
     info: dict[str, Any]
 
 
-def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, dtime: float | None = None, workers: int, seed: int,
-                    hint: NDArray[np.bool_] | None, gap_limit: float = 0.0, min_cover_int: int | None = None,
-                    deterministic: bool = False) -> CpResult:
+def build_and_solve(
+    red: Reduced,
+    side: Side,
+    mode: str,
+    *,
+    deadline: float,
+    dtime: float | None = None,
+    workers: int,
+    seed: int,
+    hint: NDArray[np.bool_] | None,
+    gap_limit: float = 0.0,
+    min_cover_int: int | None = None,
+    deterministic: bool = False,
+) -> CpResult:
     """Build the CP-SAT model and solve it.
 
     ``mode`` is ``"min_cost"`` (hard rows + area needs), ``"max_coverage"`` (maximise covered
@@ -72,7 +83,7 @@ def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, dti
     soft_rows: list[int] = []
     y: dict[int, Any] = {}
     for i in range(a.shape[0]):
-        cols = indices[indptr[i]:indptr[i + 1]]
+        cols = indices[indptr[i] : indptr[i + 1]]
         lits = [x[j] for j in cols]
         ki = int(red.k[i])
         if mode == "min_cost" and red.hard[i]:
@@ -146,13 +157,27 @@ def build_and_solve(red: Reduced, side: Side, mode: str, *, deadline: float, dti
     name = solver.status_name(st)
     # stopped by the safety stop rather than by its deterministic-time limit or a proof
     cut = st not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and solver.wall_time >= 0.98 * prm.max_time_in_seconds
-    info = {"w_scale": w_scale, "c_scale": c_scale, "w_exact": w_exact, "c_exact": c_exact,
-            "cpsat_status": name, "branches": int(solver.num_branches), "wall_s": solver.wall_time,
-            "deterministic_time": round(float(solver.response_proto.deterministic_time), 3), "time_limited": bool(cut)}
+    info = {
+        "w_scale": w_scale,
+        "c_scale": c_scale,
+        "w_exact": w_exact,
+        "c_exact": c_exact,
+        "cpsat_status": name,
+        "branches": int(solver.num_branches),
+        "wall_s": solver.wall_time,
+        "deterministic_time": round(float(solver.response_proto.deterministic_time), 3),
+        "time_limited": bool(cut),
+    }
     if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         xs = np.array([solver.boolean_value(v) for v in x], dtype=bool)
-        return CpResult("optimal" if st == cp_model.OPTIMAL else "feasible", xs, solver.objective_value,
-                        solver.best_objective_bound, solver.wall_time, info)
+        return CpResult(
+            "optimal" if st == cp_model.OPTIMAL else "feasible",
+            xs,
+            solver.objective_value,
+            solver.best_objective_bound,
+            solver.wall_time,
+            info,
+        )
     if st == cp_model.INFEASIBLE:
         return CpResult("infeasible", None, math.nan, math.nan, solver.wall_time, info)
     return CpResult("unknown", None, math.nan, math.nan, solver.wall_time, info)

@@ -42,8 +42,11 @@ LAGRANGE_LAMBDA0 = 2.0
 #: (its work estimate is conservative: 1,100 steps, about 8 s on the demo model at 40 s;
 #: 550 steps gave 15,148, 1,100 give 15,222, 1,200 15,224); the rest goes to the core MIP
 LAGRANGE_SHARE = 0.8
-def lagrangian_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget: Budget,
-                     stats: dict[str, Any]) -> tuple[float, NDArray[np.float64]]:
+
+
+def lagrangian_bound(
+    red: Reduced, side: Side, ub: float, max_ops: float, budget: Budget, stats: dict[str, Any]
+) -> tuple[float, NDArray[np.float64]]:
     """Subgradient Lagrangian bound (kernels.lagrange) in reduced cost units, and reduced costs.
 
     ``max_ops``: work in counted operations (iterations × their cost estimate, 20 to
@@ -75,8 +78,9 @@ def lagrangian_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget
         if budget.expired():
             cut = True
             break
-        val, lam = subgradient(c_ptr, c_idx, cost, red.k, red.w, red.hard, a_ptr, order.astype(np.int64), need, u, ub,
-                               chunk, lam)
+        val, lam = subgradient(
+            c_ptr, c_idx, cost, red.k, red.w, red.hard, a_ptr, order.astype(np.int64), need, u, ub, chunk, lam
+        )
         lb = max(lb, val)
         done += chunk
         if lam < 1e-6:
@@ -85,8 +89,12 @@ def lagrangian_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget
         lb = 0.0
     rc = cost - np.asarray(red.a.T @ u).ravel()
     budget.spend("lagrangian", done * per_iter / OPS_PER_UNIT)
-    stats["lagrangian"] = {"bound": float(lb), "iterations": done, "time_limited": cut,
-                           "seconds": round(time.perf_counter() - t0, 3)}
+    stats["lagrangian"] = {
+        "bound": float(lb),
+        "iterations": done,
+        "time_limited": cut,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
     return float(lb), rc
 
 
@@ -110,6 +118,8 @@ def lp_units(red: Reduced) -> float:
     size = float(red.a.nnz + red.a.shape[0] + red.n_cols)
     grow = max(1.0, size / LP_REF_SIZE) ** LP_SIZE_EXP if not bool(red.hard.all()) else 1.0
     return LP_OPS * size * grow / OPS_PER_UNIT
+
+
 #: operations counted per nonzero, row and column for building a CP-SAT or SCIP model (a
 #: Python loop per row through the solver's API: about 1–3 µs per nonzero on the development
 #: machine); an exact stage whose build alone would exceed its share is skipped
@@ -131,13 +141,25 @@ def _value(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_]) -> float
 
 def restrict(red: Reduced, keep: NDArray[np.int64]) -> Reduced:
     """The reduced problem on a subset of its free columns (a *core*)."""
-    return Reduced(cols=red.cols[keep], base=red.base, a=sp.csr_matrix(red.a[:, keep]), w=red.w, area=red.area, k=red.k,
-                   hard=red.hard, need=red.need, const_w=red.const_w, lost_w=red.lost_w, total_w=red.total_w,
-                   stats=red.stats)
+    return Reduced(
+        cols=red.cols[keep],
+        base=red.base,
+        a=sp.csr_matrix(red.a[:, keep]),
+        w=red.w,
+        area=red.area,
+        k=red.k,
+        hard=red.hard,
+        need=red.need,
+        const_w=red.const_w,
+        lost_w=red.lost_w,
+        total_w=red.total_w,
+        stats=red.stats,
+    )
 
 
-def choose_core(red: Reduced, rc: NDArray[np.float64], x_lp: NDArray[np.float64], inc: NDArray[np.bool_] | None,
-                per_row: int) -> NDArray[np.int64]:
+def choose_core(
+    red: Reduced, rc: NDArray[np.float64], x_lp: NDArray[np.float64], inc: NDArray[np.bool_] | None, per_row: int
+) -> NDArray[np.int64]:
     """Columns of the LP support, the incumbent and each row's ``per_row + k − 1`` smallest reduced costs."""
     keep = x_lp > 1e-6
     if inc is not None:
@@ -145,7 +167,7 @@ def choose_core(red: Reduced, rc: NDArray[np.float64], x_lp: NDArray[np.float64]
     a = red.a
     order_val = rc + 1e-9 * np.arange(rc.size)  # deterministic ties
     for i in range(a.shape[0]):
-        cols = a.indices[a.indptr[i]:a.indptr[i + 1]]
+        cols = a.indices[a.indptr[i] : a.indptr[i + 1]]
         q = per_row + int(red.k[i]) - 1
         if cols.size <= q:
             keep[cols] = True
@@ -154,8 +176,18 @@ def choose_core(red: Reduced, rc: NDArray[np.float64], x_lp: NDArray[np.float64]
     return np.flatnonzero(keep).astype(np.int64)
 
 
-def _core_stage(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np.float64], bound: float, *,
-                budget: Budget, span: float, seed: int, stats: dict[str, Any]) -> tuple[NDArray[np.bool_], str, float]:
+def _core_stage(
+    red: Reduced,
+    side: Side,
+    inc: NDArray[np.bool_],
+    rc: NDArray[np.float64],
+    bound: float,
+    *,
+    budget: Budget,
+    span: float,
+    seed: int,
+    stats: dict[str, Any],
+) -> tuple[NDArray[np.bool_], str, float]:
     """Large min-cost models: SCIP on the Lagrangian core instead of an exact solve of the whole model.
 
     The bound stays the Lagrangian one (the core's bound holds for the core only). SCIP
@@ -173,8 +205,17 @@ def _core_stage(red: Reduced, side: Side, inc: NDArray[np.bool_], rc: NDArray[np
     best, best_val = inc, float(side.cost[inc].sum())
     cand = None
     if core_span >= CORE_MIN_S:
-        cand = core_mip(red, side, inc, rc, deadline=budget.deadline, node_limit=nodes, seed=seed, stats=stats,
-                        size=core_size(core_span))
+        cand = core_mip(
+            red,
+            side,
+            inc,
+            rc,
+            deadline=budget.deadline,
+            node_limit=nodes,
+            seed=seed,
+            stats=stats,
+            size=core_size(core_span),
+        )
         budget.spend("core_mip", core_span * WORK_PER_S)
     else:
         stats["core_mip"] = {"skipped": f"its share ({core_span:.2f} nominal s) is below {CORE_MIN_S} s"}
@@ -207,15 +248,31 @@ def clipped_costs(side: Side, mode: str, ub: float) -> Side:
 
 
 def costs_representable(cost: NDArray[np.float64]) -> bool:
-    """Whether the exact back-ends can use these costs without rounding (see :func:`~planner.optimize._cpsat.int_scale`)."""
+    """Whether the exact back-ends can use these costs without rounding.
+
+    See :func:`~planner.optimize._cpsat.int_scale`.
+    """
     from planner.optimize._cpsat import int_scale
 
     return bool(int_scale(np.asarray(cost, dtype=np.float64))[2])
 
 
-def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None, *, budget: Budget, span: float, workers: int,
-              seed: int, gap_limit: float, backend: str, stats: dict[str, Any],
-              min_cover_int: int | None = None, deterministic: bool = True) -> tuple[NDArray[np.bool_] | None, str, float]:
+def run_exact(
+    red: Reduced,
+    side: Side,
+    mode: str,
+    inc: NDArray[np.bool_] | None,
+    *,
+    budget: Budget,
+    span: float,
+    workers: int,
+    seed: int,
+    gap_limit: float,
+    backend: str,
+    stats: dict[str, Any],
+    min_cover_int: int | None = None,
+    deterministic: bool = True,
+) -> tuple[NDArray[np.bool_] | None, str, float]:
     """LP bound, a core solve, then the full model; returns (selection, status, bound) in reduced units.
 
     ``mode``: ``min_cost``, ``max_coverage`` or ``min_cost_at`` (lexicographic stage 2).
@@ -234,15 +291,25 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
     bound = 0.0 if minimise else float(red.w.sum())
     core_used = False
     if mode == "min_cost" and red.a.nnz > LP_MAX_NNZ:
-        lb, rc = lagrangian_bound(red, side, best_val if best is not None else math.inf,
-                                  budget.ops(LAGRANGE_SHARE * span / budget.nominal_s()), budget, stats)
+        lb, rc = lagrangian_bound(
+            red,
+            side,
+            best_val if best is not None else math.inf,
+            budget.ops(LAGRANGE_SHARE * span / budget.nominal_s()),
+            budget,
+            stats,
+        )
         if np.allclose(side.cost, np.round(side.cost)):
             lb = math.ceil(lb - 1e-6)
         bound = max(bound, lb)
         if backend != "cpsat" and best is not None:
             return _core_stage(red, side, best, rc, bound, budget=budget, span=span, seed=seed, stats=stats)
-    elif (mode != "min_cost_at" and red.n_cols >= 50 and red.a.nnz <= LP_MAX_NNZ
-          and (lp_work := lp_units(red)) <= 0.5 * span * WORK_PER_S):
+    elif (
+        mode != "min_cost_at"
+        and red.n_cols >= 50
+        and red.a.nnz <= LP_MAX_NNZ
+        and (lp_work := lp_units(red)) <= 0.5 * span * WORK_PER_S
+    ):
         # HiGHS' interior point method has no work limit: its estimated work comes off this stage's share
         span -= lp_work / WORK_PER_S
         budget.spend("lp", lp_work)
@@ -267,12 +334,26 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
                     sub_side = side_of_subset(problem_side, core)
                     hint = inc[core] if inc is not None else None
                     core_used = True
-                    rc_ = build_and_solve(sub, sub_side, mode, deadline=budget.deadline, dtime=DTIME_PER_S * 0.35 * span,
-                                          workers=workers, seed=seed, hint=hint,
-                                          gap_limit=gap_limit, deterministic=deterministic, min_cover_int=min_cover_int)
+                    rc_ = build_and_solve(
+                        sub,
+                        sub_side,
+                        mode,
+                        deadline=budget.deadline,
+                        dtime=DTIME_PER_S * 0.35 * span,
+                        workers=workers,
+                        seed=seed,
+                        hint=hint,
+                        gap_limit=gap_limit,
+                        deterministic=deterministic,
+                        min_cover_int=min_cover_int,
+                    )
                     budget.spend("core", DTIME_PER_S * 0.35 * span / DTIME_PER_UNIT)
-                    stats["core"] = {"status": rc_.status, "objective": rc_.objective, "seconds": round(rc_.wall_s, 3),
-                                     "time_limited": bool(rc_.info.get("time_limited"))}
+                    stats["core"] = {
+                        "status": rc_.status,
+                        "objective": rc_.objective,
+                        "seconds": round(rc_.wall_s, 3),
+                        "time_limited": bool(rc_.info.get("time_limited")),
+                    }
                     if rc_.x is not None:
                         cand = np.zeros(red.n_cols, dtype=bool)
                         cand[core[rc_.x]] = True
@@ -283,7 +364,10 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
     build_ops = EXACT_BUILD_OPS * (red.a.nnz + red.a.shape[0] + red.n_cols)
     if build_ops > exact_span * WORK_PER_S * OPS_PER_UNIT:
         # building the model alone would overrun this stage's share (a deterministic test)
-        stats["exact"] = {"skipped": "the model is too large for the work budget", "build_units": build_ops / OPS_PER_UNIT}
+        stats["exact"] = {
+            "skipped": "the model is too large for the work budget",
+            "build_units": build_ops / OPS_PER_UNIT,
+        }
         if best is None:
             return None, "unknown", bound
         proven = abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val))
@@ -298,13 +382,33 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
         stats["backend_used"] = "scip"
         size = float(red.a.nnz + red.a.shape[0] + red.n_cols)
         nodes = 1 + int(exact_span * WORK_PER_S * OPS_PER_UNIT / (SCIP_NODE_OPS * size))
-        res = scip_solve(red, model_side, mode, deadline=budget.deadline, workers=workers, seed=seed, hint=best,
-                         gap_limit=gap_limit, min_cover_int=min_cover_int, node_limit=nodes)
+        res = scip_solve(
+            red,
+            model_side,
+            mode,
+            deadline=budget.deadline,
+            workers=workers,
+            seed=seed,
+            hint=best,
+            gap_limit=gap_limit,
+            min_cover_int=min_cover_int,
+            node_limit=nodes,
+        )
         res.info["node_limit"] = nodes
     else:
-        res = build_and_solve(red, model_side, mode, deadline=budget.deadline, dtime=DTIME_PER_S * exact_span,
-                              workers=workers, seed=seed, hint=best,
-                              gap_limit=gap_limit, deterministic=deterministic, min_cover_int=min_cover_int)
+        res = build_and_solve(
+            red,
+            model_side,
+            mode,
+            deadline=budget.deadline,
+            dtime=DTIME_PER_S * exact_span,
+            workers=workers,
+            seed=seed,
+            hint=best,
+            gap_limit=gap_limit,
+            deterministic=deterministic,
+            min_cover_int=min_cover_int,
+        )
     budget.spend("exact", exact_span * WORK_PER_S)
     stats["exact"] = dict(res.info, status=res.status, seconds=round(res.wall_s, 3))
     exact = bool(res.info.get("c_exact", True)) if minimise else bool(res.info.get("w_exact", True))
@@ -323,7 +427,12 @@ def run_exact(red: Reduced, side: Side, mode: str, inc: NDArray[np.bool_] | None
             best, best_val = res.x, v
     if best is None:
         return None, "unknown", bound
-    proven = exact and res.status == "optimal" and res.x is not None and abs(_value(red, side, mode, res.x) - best_val) < 1e-9
+    proven = (
+        exact
+        and res.status == "optimal"
+        and res.x is not None
+        and abs(_value(red, side, mode, res.x) - best_val) < 1e-9
+    )
     if abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val)):
         proven = True
     if proven:

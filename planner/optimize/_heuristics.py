@@ -67,8 +67,15 @@ def csc_of(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     return c.indptr.astype(np.int64), c.indices.astype(np.int64)
 
 
-def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64],
-                  max_ops: float = math.inf, stats: dict[str, Any] | None = None) -> NDArray[np.bool_]:
+def greedy_select(
+    red: Reduced,
+    side: Side,
+    mode: str,
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    max_ops: float = math.inf,
+    stats: dict[str, Any] | None = None,
+) -> NDArray[np.bool_]:
     """Lazy greedy (kernels.greedy) plus redundant-column removal (min_cost).
 
     ``max_ops`` bounds the greedy's work (counted operations); when it stops the greedy
@@ -87,9 +94,27 @@ def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64],
         need = np.full(red.need.size, np.inf)
         by_ratio = bool(np.isfinite(side.budget))
     cost = side.cost.astype(np.float64)
-    sel, ops, done = greedy_cover(c_ptr, c_idx, cost, red.w, red.k, red.area, need, np.zeros(red.a.shape[0], np.int64),
-                                  np.ones(n, dtype=bool), side.group, side.n_groups, conf_ptr, conf_idx, side.ctype, side.cap,
-                                  int(side.max_sites), float(side.budget), by_ratio, float(min(max_ops, 1e300)))
+    sel, ops, done = greedy_cover(
+        c_ptr,
+        c_idx,
+        cost,
+        red.w,
+        red.k,
+        red.area,
+        need,
+        np.zeros(red.a.shape[0], np.int64),
+        np.ones(n, dtype=bool),
+        side.group,
+        side.n_groups,
+        conf_ptr,
+        conf_idx,
+        side.ctype,
+        side.cap,
+        int(side.max_sites),
+        float(side.budget),
+        by_ratio,
+        float(min(max_ops, 1e300)),
+    )
     if stats is not None:
         stats["greedy"] = {"ops": float(ops), "done": bool(done), "n_selected": int(sel.sum())}
     if mode == "min_cost" and sel.any():
@@ -97,8 +122,9 @@ def greedy_select(red: Reduced, side: Side, mode: str, c_ptr: NDArray[np.int64],
     return np.asarray(sel, dtype=bool)
 
 
-def polish_min_cost(red: Reduced, side: Side, sel: NDArray[np.bool_], c_ptr: NDArray[np.int64],
-                    c_idx: NDArray[np.int64]) -> NDArray[np.bool_]:
+def polish_min_cost(
+    red: Reduced, side: Side, sel: NDArray[np.bool_], c_ptr: NDArray[np.int64], c_idx: NDArray[np.int64]
+) -> NDArray[np.bool_]:
     """Drop redundant columns, most expensive first (ties by index: deterministic)."""
     cnt = np.asarray(red.a @ sel.astype(np.int64)).ravel()
     cov = np.bincount(red.area, weights=red.w * (cnt >= red.k), minlength=red.need.size)
@@ -109,8 +135,17 @@ def polish_min_cost(red: Reduced, side: Side, sel: NDArray[np.bool_], c_ptr: NDA
     return np.asarray(out, dtype=bool)
 
 
-def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], max_ops: float, *, seed: int,
-            stats: dict[str, Any], deadline: float = math.inf) -> NDArray[np.bool_]:
+def improve(
+    red: Reduced,
+    side: Side,
+    mode: str,
+    sel: NDArray[np.bool_],
+    max_ops: float,
+    *,
+    seed: int,
+    stats: dict[str, Any],
+    deadline: float = math.inf,
+) -> NDArray[np.bool_]:
     """Local search from ``sel`` when the problem has the shape the kernels handle (else ``sel``).
 
     ``max_ops``: work budget in counted operations; ``deadline``: the safety stop
@@ -144,12 +179,28 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], max_ops
         cap_chunks = max(1, -(-(RWLS_STEPS_PER_COL * n + 50_000) // chunk))
         max_chunks = min(max(1, int(max_ops / per_step / chunk)), cap_chunks)
         step, chunks, cut = _run_chunks(
-            lambda step: int(rwls(c_ptr, c_idx, r_ptr, r_idx, cost, cur, best, best_cost, chunk, int(seed), stamp, step)),
-            max_chunks, deadline)
-        stats["local_search"] = {"kind": "rwls", "steps": int(step), "ops": chunks * chunk * per_step, "start": start,
-                                 "best": float(best_cost[0]), "time_limited": cut, "seconds": round(time.perf_counter() - t0, 3)}
+            lambda step: int(
+                rwls(c_ptr, c_idx, r_ptr, r_idx, cost, cur, best, best_cost, chunk, int(seed), stamp, step)
+            ),
+            max_chunks,
+            deadline,
+        )
+        stats["local_search"] = {
+            "kind": "rwls",
+            "steps": int(step),
+            "ops": chunks * chunk * per_step,
+            "start": start,
+            "best": float(best_cost[0]),
+            "time_limited": cut,
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
         return np.asarray(polish_min_cost(red, side, best, c_ptr, c_idx), dtype=bool)
-    if mode == "max_coverage" and not np.isfinite(side.budget) and side.max_sites >= 0 and int(sel.sum()) == side.max_sites:
+    if (
+        mode == "max_coverage"
+        and not np.isfinite(side.budget)
+        and side.max_sites >= 0
+        and int(sel.sum()) == side.max_sites
+    ):
         cur = sel.copy()
         best = sel.copy()
         cnt = np.asarray(a @ sel.astype(np.int64)).ravel()
@@ -160,18 +211,35 @@ def improve(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_], max_ops
         max_chunks = max(1, int(max_ops / per_step / chunk))
 
         def swap_chunk(step: int) -> int:
-            swap_search(c_ptr, c_idx, r_ptr, r_idx, red.w, np.ones(n, dtype=bool), cur, best, best_val, chunk, tenure, n_try)
+            swap_search(
+                c_ptr, c_idx, r_ptr, r_idx, red.w, np.ones(n, dtype=bool), cur, best, best_val, chunk, tenure, n_try
+            )
             return step
 
         _, chunks, cut = _run_chunks(swap_chunk, max_chunks, deadline)
-        stats["local_search"] = {"kind": "tabu_swap", "steps": chunks * chunk, "ops": chunks * chunk * per_step, "start": start,
-                                 "best": float(best_val[0]), "time_limited": cut, "seconds": round(time.perf_counter() - t0, 3)}
+        stats["local_search"] = {
+            "kind": "tabu_swap",
+            "steps": chunks * chunk,
+            "ops": chunks * chunk * per_step,
+            "start": start,
+            "best": float(best_val[0]),
+            "time_limited": cut,
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
         return np.asarray(best, dtype=bool)
     return sel
 
 
-def improve_partial(red: Reduced, side: Side, sel: NDArray[np.bool_], max_ops: float, *, seed: int,
-                    stats: dict[str, Any], deadline: float = math.inf) -> NDArray[np.bool_]:
+def improve_partial(
+    red: Reduced,
+    side: Side,
+    sel: NDArray[np.bool_],
+    max_ops: float,
+    *,
+    seed: int,
+    stats: dict[str, Any],
+    deadline: float = math.inf,
+) -> NDArray[np.bool_]:
     """Area-weighting local search (kernels.partialcover) for min cost with partial targets.
 
     Hard rows form one extra area of unit weights whose need is all of them. The result is
@@ -203,19 +271,57 @@ def improve_partial(red: Reduced, side: Side, sel: NDArray[np.bool_], max_ops: f
     n_sel = max(int(sel.sum()), 1)
     # work per step: a scan of the columns, two flips (rows × row length) and the drawn rows
     # (measured 18 000–33 000 steps/s on the demo model on the loaded development machine)
-    per_step = 1.5 * (0.25 * n + n_sel + 4.0 * (a.nnz / max(n, 1)) * (a.nnz / max(m, 1))
-                      + 20.0 * PARTIAL_DRAWS * (a.nnz / max(m, 1)) + 100.0)
+    per_step = 1.5 * (
+        0.25 * n
+        + n_sel
+        + 4.0 * (a.nnz / max(n, 1)) * (a.nnz / max(m, 1))
+        + 20.0 * PARTIAL_DRAWS * (a.nnz / max(m, 1))
+        + 100.0
+    )
     steps_max = min(max_ops / per_step, PARTIAL_STEPS_PER_COL * n + 50_000)
     max_chunks = max(1, int(steps_max / chunk))
     step, chunks, cut = _run_chunks(
-        lambda step: int(partial_ls(c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, cost, w, red.k, area,
-                                    need, cur, best, best_cost, alpha, stamp, chunk, int(seed), step, PARTIAL_DRAWS)),
-        max_chunks, deadline)
+        lambda step: int(
+            partial_ls(
+                c_ptr,
+                c_idx,
+                c_pair,
+                r_ptr,
+                r_idx,
+                r_pair,
+                p_ptr,
+                p_area,
+                cost,
+                w,
+                red.k,
+                area,
+                need,
+                cur,
+                best,
+                best_cost,
+                alpha,
+                stamp,
+                chunk,
+                int(seed),
+                step,
+                PARTIAL_DRAWS,
+            )
+        ),
+        max_chunks,
+        deadline,
+    )
     out = np.asarray(polish_min_cost(red, side, best, c_ptr, c_idx), dtype=bool)
     ok = _meets_targets(red, out)
-    stats["local_search"] = {"kind": "partial_ls", "steps": int(step), "ops": chunks * chunk * per_step, "start": start,
-                             "best": float(best_cost[0]), "feasible": ok, "time_limited": cut,
-                             "seconds": round(time.perf_counter() - t0, 3)}
+    stats["local_search"] = {
+        "kind": "partial_ls",
+        "steps": int(step),
+        "ops": chunks * chunk * per_step,
+        "start": start,
+        "best": float(best_cost[0]),
+        "feasible": ok,
+        "time_limited": cut,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
     if not ok or float(cost[out].sum()) > start:
         return sel
     return out

@@ -74,7 +74,11 @@ def solve_lp(red: Reduced, side: Side, mode: str, time_limit_s: float) -> LpResu
             b.append(-float(red.need[ar]))
             _ = r
         if b:
-            blocks.append(sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(b), n + ns)))
+            blocks.append(
+                sp.csr_matrix(
+                    (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(b), n + ns)
+                )
+            )
             rhs.append(np.asarray(b))
     side_rows: list[tuple[NDArray[np.int64], NDArray[np.float64], float]] = []
     for aa, bb in side.conflicts:
@@ -102,8 +106,14 @@ def solve_lp(red: Reduced, side: Side, mode: str, time_limit_s: float) -> LpResu
     a_ub = sp.vstack(blocks).tocsr() if blocks else None
     b_ub = np.concatenate(rhs) if rhs else None
     try:
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=(0.0, 1.0), method="highs-ipm",
-                      options={"time_limit": max(0.1, float(time_limit_s)), "presolve": True})
+        res = linprog(
+            c,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            bounds=(0.0, 1.0),
+            method="highs-ipm",
+            options={"time_limit": max(0.1, float(time_limit_s)), "presolve": True},
+        )
     except (ValueError, MemoryError) as exc:  # pragma: no cover - defensive
         log.info("LP relaxation failed: %s", exc)
         return LpResult(False, math.nan, np.zeros(n), np.zeros(n), time.perf_counter() - t0)
@@ -112,6 +122,8 @@ def solve_lp(red: Reduced, side: Side, mode: str, time_limit_s: float) -> LpResu
         return LpResult(False, math.nan, np.zeros(n), np.zeros(n), secs)
     rc = np.zeros(n)
     if getattr(res, "lower", None) is not None and res.lower.marginals is not None:
-        rc = np.asarray(res.lower.marginals[:n], dtype=np.float64) + np.asarray(res.upper.marginals[:n], dtype=np.float64)
+        rc = np.asarray(res.lower.marginals[:n], dtype=np.float64) + np.asarray(
+            res.upper.marginals[:n], dtype=np.float64
+        )
     bound = float(res.fun) if mode == "min_cost" else -float(res.fun)
     return LpResult(True, bound, np.asarray(res.x[:n], dtype=np.float64), rc, secs)

@@ -23,17 +23,17 @@ EPS = 1e-9
 class Reduced:
     """A reduced problem over free columns and merged rows (see module docstring)."""
 
-    cols: NDArray[np.int64]            # original index of each free column
-    base: NDArray[np.bool_]            # original columns selected before solving (fixed + essential)
-    a: sp.csr_matrix                   # merged rows × free columns
-    w: NDArray[np.float64]             # merged row weight
-    area: NDArray[np.int64]            # area of each merged row
-    k: NDArray[np.int64]               # remaining requirement (≥ 1)
-    hard: NDArray[np.bool_]            # must be covered (min_cost, target-1 areas)
-    need: NDArray[np.float64]          # weight each area still needs (min_cost), ≤ 0 = none
-    const_w: NDArray[np.float64]       # weight already covered per area by the base selection
-    lost_w: NDArray[np.float64]        # weight per area no allowed selection can cover
-    total_w: NDArray[np.float64]       # weight per area
+    cols: NDArray[np.int64]  # original index of each free column
+    base: NDArray[np.bool_]  # original columns selected before solving (fixed + essential)
+    a: sp.csr_matrix  # merged rows × free columns
+    w: NDArray[np.float64]  # merged row weight
+    area: NDArray[np.int64]  # area of each merged row
+    k: NDArray[np.int64]  # remaining requirement (≥ 1)
+    hard: NDArray[np.bool_]  # must be covered (min_cost, target-1 areas)
+    need: NDArray[np.float64]  # weight each area still needs (min_cost), ≤ 0 = none
+    const_w: NDArray[np.float64]  # weight already covered per area by the base selection
+    lost_w: NDArray[np.float64]  # weight per area no allowed selection can cover
+    total_w: NDArray[np.float64]  # weight per area
     stats: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -58,9 +58,9 @@ def _row_keys(a: sp.csr_matrix, extra: NDArray[np.int64], seed: int = 12345) -> 
     return cast(NDArray[np.uint64], h)
 
 
-def merge_rows(a: sp.csr_matrix, w: NDArray[np.float64], area: NDArray[np.int64], k: NDArray[np.int64],
-               hard: NDArray[np.bool_]) -> tuple[sp.csr_matrix, NDArray[np.float64], NDArray[np.int64],
-                                                 NDArray[np.int64], NDArray[np.bool_]]:
+def merge_rows(
+    a: sp.csr_matrix, w: NDArray[np.float64], area: NDArray[np.int64], k: NDArray[np.int64], hard: NDArray[np.bool_]
+) -> tuple[sp.csr_matrix, NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
     """Merge rows with identical column sets, area, requirement and hardness (weights add)."""
     if a.shape[0] == 0:
         return a, w, area, k, hard
@@ -105,10 +105,15 @@ def _side_violation(p: CoverageProblem, base: NDArray[np.bool_]) -> str:
     """A side constraint that the forced columns already break ('' when none)."""
     forced = base & ~p.fixed
     if p.conflicts.size:
-        both = base[p.conflicts[:, 0]] & base[p.conflicts[:, 1]] & (forced[p.conflicts[:, 0]] | forced[p.conflicts[:, 1]])
+        both = (
+            base[p.conflicts[:, 0]] & base[p.conflicts[:, 1]] & (forced[p.conflicts[:, 0]] | forced[p.conflicts[:, 1]])
+        )
         if both.any():
             a_, b_ = p.conflicts[np.flatnonzero(both)[0]]
-            return f"sites {p.col_ids[a_]} and {p.col_ids[b_]} are both indispensable but closer than the minimum separation"
+            return (
+                f"sites {p.col_ids[a_]} and {p.col_ids[b_]} are both indispensable "
+                "but closer than the minimum separation"
+            )
     grp = p.col_group
     for g in np.unique(grp[forced & (grp >= 0)]):
         members = base & (grp == g)
@@ -130,6 +135,7 @@ def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True, m
     counts those run).
     """
     from kernels.setcover import dominated_columns, dominated_rows
+
     m, n = p.a.shape
     stats: dict[str, Any] = {"rows_in": m, "cols_in": n, "nnz_in": int(p.a.nnz)}
     fixed = p.fixed.copy()
@@ -222,7 +228,9 @@ def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True, m
         if (k > 1).any():
             multi_k[np.unique(a[np.flatnonzero(k > 1)].indices)] = True
         elig_c &= ~multi_k
-        drop_c, n_chk = dominated_columns(c_ptr, c_idx, r_ptr, r_idx, p.cost[cols].astype(np.float64), elig_c, int(max_checks))
+        drop_c, n_chk = dominated_columns(
+            c_ptr, c_idx, r_ptr, r_idx, p.cost[cols].astype(np.float64), elig_c, int(max_checks)
+        )
         stats["dominance_checks"] += int(n_chk)
         if drop_c.any():
             keep_c = np.flatnonzero(~drop_c)
@@ -235,5 +243,17 @@ def reduce_problem(p: CoverageProblem, objective: str, dominance: bool = True, m
     stats["rows_out"] = int(a.shape[0])
     stats["cols_out"] = int(cols.size)
     stats["nnz_out"] = int(a.nnz)
-    return Reduced(cols=cols, base=base, a=a, w=w.astype(np.float64), area=area.astype(np.int64), k=k.astype(np.int64),
-                   hard=hard, need=need.astype(np.float64), const_w=const_w, lost_w=lost_w, total_w=total_w, stats=stats)
+    return Reduced(
+        cols=cols,
+        base=base,
+        a=a,
+        w=w.astype(np.float64),
+        area=area.astype(np.int64),
+        k=k.astype(np.int64),
+        hard=hard,
+        need=need.astype(np.float64),
+        const_w=const_w,
+        lost_w=lost_w,
+        total_w=total_w,
+        stats=stats,
+    )

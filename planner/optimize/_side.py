@@ -17,14 +17,14 @@ class Side:
     """Side constraints over the free columns of a :class:`Reduced` problem."""
 
     cost: NDArray[np.float64]
-    conflicts: NDArray[np.int64]          # (m, 2) pairs of free-column indices
-    group: NDArray[np.int64]              # compact group id per free column, -1 = none
+    conflicts: NDArray[np.int64]  # (m, 2) pairs of free-column indices
+    group: NDArray[np.int64]  # compact group id per free column, -1 = none
     n_groups: int
-    ctype: NDArray[np.int64]              # capped-type index per free column, -1 = uncapped
-    cap: NDArray[np.int64]                # cap per capped type
+    ctype: NDArray[np.int64]  # capped-type index per free column, -1 = uncapped
+    cap: NDArray[np.int64]  # cap per capped type
     cap_names: list[str]
-    max_sites: int                        # -1 = none
-    budget: float                         # inf = none
+    max_sites: int  # -1 = none
+    budget: float  # inf = none
 
     def conflict_csr(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Symmetric conflict adjacency as (indptr, indices)."""
@@ -38,7 +38,9 @@ class Side:
     @property
     def has_side(self) -> bool:
         """Whether any constraint other than coverage applies."""
-        return bool(self.conflicts.size or self.n_groups or self.cap.size or self.max_sites >= 0 or np.isfinite(self.budget))
+        return bool(
+            self.conflicts.size or self.n_groups or self.cap.size or self.max_sites >= 0 or np.isfinite(self.budget)
+        )
 
 
 def side_of(p: CoverageProblem, red: Reduced, objective: str) -> Side:
@@ -84,8 +86,17 @@ def side_of(p: CoverageProblem, red: Reduced, objective: str) -> Side:
             max_sites = int(p.max_sites)
         if p.budget is not None:
             budget = float(p.budget)
-    return Side(cost=p.cost[red.cols].astype(np.float64), conflicts=conf, group=grp, n_groups=n_groups, ctype=ctype,
-                cap=np.asarray(caps, dtype=np.int64), cap_names=names, max_sites=max_sites, budget=budget)
+    return Side(
+        cost=p.cost[red.cols].astype(np.float64),
+        conflicts=conf,
+        group=grp,
+        n_groups=n_groups,
+        ctype=ctype,
+        cap=np.asarray(caps, dtype=np.int64),
+        cap_names=names,
+        max_sites=max_sites,
+        budget=budget,
+    )
 
 
 def side_of_subset(side: Side, keep: NDArray[np.int64]) -> Side:
@@ -95,6 +106,14 @@ def side_of_subset(side: Side, keep: NDArray[np.int64]) -> Side:
     ca, cb = pos[side.conflicts[:, 0]], pos[side.conflicts[:, 1]]
     ok = (ca >= 0) & (cb >= 0)
     conf = np.column_stack([ca[ok], cb[ok]]).astype(np.int64).reshape(-1, 2)
-    return Side(cost=side.cost[keep], conflicts=conf, group=side.group[keep], n_groups=side.n_groups,
-                ctype=side.ctype[keep], cap=side.cap, cap_names=side.cap_names, max_sites=side.max_sites,
-                budget=side.budget)
+    return Side(
+        cost=side.cost[keep],
+        conflicts=conf,
+        group=side.group[keep],
+        n_groups=side.n_groups,
+        ctype=side.ctype[keep],
+        cap=side.cap,
+        cap_names=side.cap_names,
+        max_sites=side.max_sites,
+        budget=side.budget,
+    )

@@ -34,7 +34,9 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
     try:
         tok = np.array(path.read_text().split(), dtype=np.int64)
     except (OSError, ValueError) as exc:
-        raise InputDataError(Problem(f"cannot read OR-Library file: {exc}", str(path), fix="check the path and format")) from exc
+        raise InputDataError(
+            Problem(f"cannot read OR-Library file: {exc}", str(path), fix="check the path and format")
+        ) from exc
     if tok.size < 2:
         raise InputDataError(Problem("empty OR-Library file", str(path)))
     m, n = int(tok[0]), int(tok[1])
@@ -43,11 +45,11 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
     cols: list[np.ndarray] = []
     try:
         if fmt == "scp":
-            cost = tok[pos:pos + n].astype(np.float64)
+            cost = tok[pos : pos + n].astype(np.float64)
             pos += n
             for i in range(m):
                 k = int(tok[pos])
-                c = tok[pos + 1:pos + 1 + k] - 1
+                c = tok[pos + 1 : pos + 1 + k] - 1
                 if c.size != k:
                     raise IndexError
                 pos += 1 + k
@@ -58,7 +60,7 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
             for j in range(n):
                 cost[j] = tok[pos]
                 k = int(tok[pos + 1])
-                r = tok[pos + 2:pos + 2 + k] - 1
+                r = tok[pos + 2 : pos + 2 + k] - 1
                 if r.size != k:
                     raise IndexError
                 pos += 2 + k
@@ -69,12 +71,22 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
     except IndexError as exc:
         raise InputDataError(Problem("the file ends early", str(path), fix="check the format (scp or rail)")) from exc
     if pos != tok.size:
-        raise InputDataError(Problem(f"{tok.size - pos} tokens left after parsing as {fmt}", str(path),
-                                     fix="check the format (scp or rail)"))
+        raise InputDataError(
+            Problem(
+                f"{tok.size - pos} tokens left after parsing as {fmt}", str(path), fix="check the format (scp or rail)"
+            )
+        )
     r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     c = np.concatenate(cols) if cols else np.zeros(0, np.int64)
     if r.size and (r.min() < 0 or r.max() >= m or c.min() < 0 or c.max() >= n):
         raise InputDataError(Problem("an index is out of range", str(path)))
     a = sp.csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(m, n))
-    return CoverageProblem(a=a, cost=cost, row_weight=np.ones(m), row_area=np.zeros(m, np.int64),
-                           row_k=np.ones(m, np.int64), area_target=np.ones(1), area_names=[path.stem])
+    return CoverageProblem(
+        a=a,
+        cost=cost,
+        row_weight=np.ones(m),
+        row_area=np.zeros(m, np.int64),
+        row_k=np.ones(m, np.int64),
+        area_target=np.ones(1),
+        area_names=[path.stem],
+    )

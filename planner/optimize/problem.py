@@ -120,9 +120,16 @@ class CoverageProblem:
         conf = np.zeros((0, 2)) if self.conflicts is None else np.asarray(self.conflicts)
         self.conflicts = conf.astype(np.int64).reshape(-1, 2)
         problems: list[str] = []
-        for name, arr, size in (("cost", self.cost, n), ("row_weight", self.row_weight, m), ("row_area", self.row_area, m),
-                                ("row_k", self.row_k, m), ("col_type", self.col_type, n), ("col_group", self.col_group, n),
-                                ("fixed", self.fixed, n), ("forbidden", self.forbidden, n)):
+        for name, arr, size in (
+            ("cost", self.cost, n),
+            ("row_weight", self.row_weight, m),
+            ("row_area", self.row_area, m),
+            ("row_k", self.row_k, m),
+            ("col_type", self.col_type, n),
+            ("col_group", self.col_group, n),
+            ("fixed", self.fixed, n),
+            ("forbidden", self.forbidden, n),
+        ):
             if arr.shape[0] != size:
                 problems.append(f"{name} has {arr.shape[0]} entries, expected {size}")
         if len(self.col_ids) != n:
@@ -206,8 +213,13 @@ def conflicts_from_points(
         if len(parts) == 1:
             parts = parts * 2
         if len(parts) != 2:
-            raise PlannerError(Problem(f"bad separation key {key!r}", "candidates.min_separation_m",
-                                       fix='use a class ("macro") or a pair ("macro-micro")'))
+            raise PlannerError(
+                Problem(
+                    f"bad separation key {key!r}",
+                    "candidates.min_separation_m",
+                    fix='use a class ("macro") or a pair ("macro-micro")',
+                )
+            )
         a_, b_ = sorted(parts)
         seps[(a_, b_)] = float(value)
     out: list[NDArray[np.int64]] = []

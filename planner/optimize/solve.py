@@ -105,8 +105,14 @@ def evaluate(p: CoverageProblem, selected: NDArray[np.int64]) -> dict[str, Any]:
     total = np.bincount(p.row_area, weights=p.row_weight, minlength=p.n_areas)
     cov = np.bincount(p.row_area, weights=p.row_weight * ok, minlength=p.n_areas)
     frac = np.divide(cov, total, out=np.ones_like(total), where=total > 0)
-    return {"cost": float(p.cost[sel].sum()), "covered_weight": float(cov.sum()), "area_covered": cov,
-            "area_total": total, "area_fraction": frac, "n_sites": int(sel.sum())}
+    return {
+        "cost": float(p.cost[sel].sum()),
+        "covered_weight": float(cov.sum()),
+        "area_covered": cov,
+        "area_total": total,
+        "area_fraction": frac,
+        "n_sites": int(sel.sum()),
+    }
 
 
 def _gap(obj: float, bound: float) -> float:
@@ -139,8 +145,13 @@ def _diagnose(p: CoverageProblem, red: Reduced) -> dict[str, Any] | None:
     for ar in range(p.n_areas):
         req = p.area_target[ar] * red.total_w[ar]
         if req > reach[ar] + 1e-9 * max(red.total_w[ar], 1.0):
-            bad.append({"area": p.area_names[ar], "target": float(p.area_target[ar]),
-                        "best_possible": float(reach[ar] / red.total_w[ar]) if red.total_w[ar] > 0 else 0.0})
+            bad.append(
+                {
+                    "area": p.area_names[ar],
+                    "target": float(p.area_target[ar]),
+                    "best_possible": float(reach[ar] / red.total_w[ar]) if red.total_w[ar] > 0 else 0.0,
+                }
+            )
     if not bad:
         return None
     return {"reason": "targets above the best achievable coverage", "areas": bad}
@@ -215,13 +226,19 @@ def solve(
         Never raises on infeasible targets: status ``"infeasible"`` and ``stats["diagnostic"]``.
     """
     if objective not in OBJECTIVES:
-        raise PlannerError(Problem(f"unknown objective {objective!r}", "objective.kind", fix=f"use one of {', '.join(OBJECTIVES)}"))
+        raise PlannerError(
+            Problem(f"unknown objective {objective!r}", "objective.kind", fix=f"use one of {', '.join(OBJECTIVES)}")
+        )
     if backend not in BACKENDS:
-        raise PlannerError(Problem(f"unknown backend {backend!r}", "solver.backend", fix=f"use one of {', '.join(BACKENDS)}"))
+        raise PlannerError(
+            Problem(f"unknown backend {backend!r}", "solver.backend", fix=f"use one of {', '.join(BACKENDS)}")
+        )
     try:
         resolve_work(time_limit_s, work_limit)
     except (TypeError, ValueError) as exc:
-        raise PlannerError(Problem(str(exc), "solver", fix="give solver.time_limit_s > 0 s and solver.work_limit >= 0")) from None
+        raise PlannerError(
+            Problem(str(exc), "solver", fix="give solver.time_limit_s > 0 s and solver.work_limit >= 0")
+        ) from None
     t_compile = time.perf_counter()
     warm_up()
     warm_up_cft()
@@ -230,8 +247,11 @@ def solve(
     mode = "min_cost" if objective == "min_cost" else "max_coverage"
     red = reduce_problem(problem, mode, max_checks=_reduce_checks(problem, budget))
     side = side_of(problem, red, mode)
-    stats: dict[str, Any] = {"reduction": dict(red.stats), "objective_kind": objective,
-                             "time_compile_s": round(t0 - t_compile, 4)}
+    stats: dict[str, Any] = {
+        "reduction": dict(red.stats),
+        "objective_kind": objective,
+        "time_compile_s": round(t0 - t_compile, 4),
+    }
     budget.spend("reduce", red.stats.get("dominance_checks", 0) * REDUCE_OPS_PER_CHECK / OPS_PER_UNIT)
     t_red = time.perf_counter()
     stats["time_reduce_s"] = round(t_red - t0, 4)
@@ -239,15 +259,25 @@ def solve(
     base_cost = float(problem.cost[red.base].sum())
 
     def finish(status: str, sel_free: NDArray[np.bool_] | None, bound: float, backend_name: str) -> Solution:
-        sel = np.sort(np.r_[base_sel, red.cols[sel_free] if sel_free is not None else np.zeros(0, np.int64)]).astype(np.int64)
+        sel = np.sort(np.r_[base_sel, red.cols[sel_free] if sel_free is not None else np.zeros(0, np.int64)]).astype(
+            np.int64
+        )
         ev = evaluate(problem, sel)
         obj = ev["covered_weight"] if objective == "max_coverage" else ev["cost"]
-        stats["coverage"] = {"covered_weight": ev["covered_weight"], "cost": ev["cost"], "n_sites": ev["n_sites"],
-                             "area_fraction": [float(v) for v in ev["area_fraction"]]}
+        stats["coverage"] = {
+            "covered_weight": ev["covered_weight"],
+            "cost": ev["cost"],
+            "n_sites": ev["n_sites"],
+            "area_fraction": [float(v) for v in ev["area_fraction"]],
+        }
         if status in ("infeasible", "unknown") and sel_free is None:
             obj = math.nan
         notes: list[str] = []
-        if sel_free is not None and objective != "max_coverage" and not _costs_resolvable(problem, ev["cost"], ev["n_sites"]):
+        if (
+            sel_free is not None
+            and objective != "max_coverage"
+            and not _costs_resolvable(problem, ev["cost"], ev["n_sites"])
+        ):
             if status == "optimal":
                 status = "feasible"  # sums of these costs cannot tell plans apart: no proof
             notes.append(COST_RANGE_WARNING)
@@ -296,9 +326,13 @@ def solve(
         stats["heuristic_objective"] = base_cost + float(side.cost[g_sel].sum()) if g_ok else None
         trivial_bound = base_cost
     else:
-        stats["heuristic_objective"] = const_w + float(red.w[np.asarray(red.a @ g_sel.astype(np.int64)).ravel() >= red.k].sum())
+        stats["heuristic_objective"] = const_w + float(
+            red.w[np.asarray(red.a @ g_sel.astype(np.int64)).ravel() >= red.k].sum()
+        )
         trivial_bound = const_w + float(red.w.sum())
-    cft_lb = -math.inf  # full-cover min-cost models: the CFT engine's cover and Lagrangian bound (planner.optimize._cft)
+    cft_lb = (
+        -math.inf
+    )  # full-cover min-cost models: the CFT engine's cover and Lagrangian bound (planner.optimize._cft)
     if g_ok and cft_applies(red, side, mode):
         g_sel, cft_lb = cft_improve(red, side, g_sel, budget, seed, stats)
     # partial targets with side constraints, or no greedy plan: planner.optimize._cft_partial
@@ -307,9 +341,12 @@ def solve(
         return finish("optimal", g_sel, base_cost + float(side.cost[g_sel].sum()), "cft")
     if backend == "greedy" or red.n_cols == 0:
         if mode == "min_cost" and not g_ok:
-            reason = ("the greedy ran out of its work budget before meeting every target (raise solver.time_limit_s "
-                      "or solver.work_limit)" if not greedy_done else
-                      "the heuristic found no plan meeting every target under the side constraints")
+            reason = (
+                "the greedy ran out of its work budget before meeting every target (raise solver.time_limit_s "
+                "or solver.work_limit)"
+                if not greedy_done
+                else "the heuristic found no plan meeting every target under the side constraints"
+            )
             stats["diagnostic"] = {"reason": reason}
             return finish("unknown", None, trivial_bound, "greedy")
         bnd = trivial_bound if objective != "lexicographic" else base_cost
@@ -329,46 +366,105 @@ def solve(
     if objective == "lexicographic":
         from planner.optimize._cpsat import int_scale
 
-        sel1, st1, bnd1 = run_exact(red, side, "max_coverage", g_sel, budget=budget, span=0.5 * span, workers=workers, seed=seed,
-                                    gap_limit=gap_limit, backend=backend, stats=stats.setdefault("stage1", {}),
-                                    deterministic=deterministic)
+        sel1, st1, bnd1 = run_exact(
+            red,
+            side,
+            "max_coverage",
+            g_sel,
+            budget=budget,
+            span=0.5 * span,
+            workers=workers,
+            seed=seed,
+            gap_limit=gap_limit,
+            backend=backend,
+            stats=stats.setdefault("stage1", {}),
+            deterministic=deterministic,
+        )
         if sel1 is None:
             sel1 = g_sel
         _, w_int, _ = int_scale(red.w)
         target = _covered_int(red, sel1, w_int)
-        stats["stage1"].update({"status": st1, "covered_weight": const_w + _value(red, side, "max_coverage", sel1),
-                                "bound": const_w + bnd1})
-        sel2, st2, bnd2 = run_exact(red, side, "min_cost_at", sel1, budget=budget, span=0.5 * span, workers=workers, seed=seed,
-                                    gap_limit=gap_limit, backend=backend, stats=stats.setdefault("stage2", {}),
-                                    min_cover_int=target, deterministic=deterministic)
+        stats["stage1"].update(
+            {
+                "status": st1,
+                "covered_weight": const_w + _value(red, side, "max_coverage", sel1),
+                "bound": const_w + bnd1,
+            }
+        )
+        sel2, st2, bnd2 = run_exact(
+            red,
+            side,
+            "min_cost_at",
+            sel1,
+            budget=budget,
+            span=0.5 * span,
+            workers=workers,
+            seed=seed,
+            gap_limit=gap_limit,
+            backend=backend,
+            stats=stats.setdefault("stage2", {}),
+            min_cover_int=target,
+            deterministic=deterministic,
+        )
         status = "optimal" if (st1 == "optimal" and st2 == "optimal") else "feasible"
         bound = base_cost + bnd2 if st1 == "optimal" else base_cost  # a cost bound holds only at proven coverage
         return finish(status, sel2, bound, stats.get("backend_used", backend_name(backend)))
-    sel, status, bnd = run_exact(red, side, mode, g_sel if g_ok else None, budget=budget, span=span, workers=workers,
-                                 seed=seed, gap_limit=gap_limit, backend=backend, stats=stats, deterministic=deterministic)
+    sel, status, bnd = run_exact(
+        red,
+        side,
+        mode,
+        g_sel if g_ok else None,
+        budget=budget,
+        span=span,
+        workers=workers,
+        seed=seed,
+        gap_limit=gap_limit,
+        backend=backend,
+        stats=stats,
+        deterministic=deterministic,
+    )
     if status == "infeasible":
-        stats["diagnostic"] = {"reason": "no selection meets every target under the side constraints "
-                               "(conflicts, pole groups, per-type caps)"}
+        stats["diagnostic"] = {
+            "reason": "no selection meets every target under the side constraints "
+            "(conflicts, pole groups, per-type caps)"
+        }
         return finish("infeasible", None, math.nan, stats.get("backend_used", backend_name(backend)))
     if sel is None:
-        return finish("unknown", None, base_cost + bnd if mode == "min_cost" else const_w + bnd, stats.get("backend_used", backend_name(backend)))
-    return finish(status, sel, base_cost + max(bnd, cft_lb) if mode == "min_cost" else const_w + bnd,
-                  stats.get("backend_used", backend_name(backend)))
+        return finish(
+            "unknown",
+            None,
+            base_cost + bnd if mode == "min_cost" else const_w + bnd,
+            stats.get("backend_used", backend_name(backend)),
+        )
+    return finish(
+        status,
+        sel,
+        base_cost + max(bnd, cft_lb) if mode == "min_cost" else const_w + bnd,
+        stats.get("backend_used", backend_name(backend)),
+    )
 
 
 def _collect_time_limits(stats: dict[str, Any], budget: Budget) -> None:
     """Mark in ``budget`` every stage whose stats say the safety stop cut it short."""
-    for name, part in (("local_search", stats.get("local_search")), ("lagrangian", stats.get("lagrangian")),
-                       ("lp", stats.get("lp")), ("core", stats.get("core")), ("core_mip", stats.get("core_mip")),
-                       ("exact", stats.get("exact")), ("stage1", (stats.get("stage1") or {}).get("exact")),
-                       ("stage2", (stats.get("stage2") or {}).get("exact"))):
+    for name, part in (
+        ("local_search", stats.get("local_search")),
+        ("lagrangian", stats.get("lagrangian")),
+        ("lp", stats.get("lp")),
+        ("core", stats.get("core")),
+        ("core_mip", stats.get("core_mip")),
+        ("exact", stats.get("exact")),
+        ("stage1", (stats.get("stage1") or {}).get("exact")),
+        ("stage2", (stats.get("stage2") or {}).get("exact")),
+    ):
         if isinstance(part, dict) and part.get("time_limited"):
             budget.limited(name)
 
 
 #: a proven optimum is withheld (status "feasible") when the costs span too wide a range
-COST_RANGE_WARNING = ("the site costs span too wide a range (the largest swamps the smallest in sums of costs): "
-                      "the plan is not proven optimal; check for absurd costs")
+COST_RANGE_WARNING = (
+    "the site costs span too wide a range (the largest swamps the smallest in sums of costs): "
+    "the plan is not proven optimal; check for absurd costs"
+)
 
 
 def _costs_resolvable(p: CoverageProblem, plan_cost: float, n_sites: int) -> bool:
@@ -411,5 +507,3 @@ PARTIAL_LS_SHARE = 0.3
 #: ``backend="greedy"`` and ``min_cost``: a real bound for the heuristics-only back-end,
 #: which otherwise could only report the fixed sites' cost (gap near 100 %)
 GREEDY_BOUND_SHARE = 0.1
-
-

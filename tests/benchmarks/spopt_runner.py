@@ -63,11 +63,23 @@ def main() -> None:
     n_sites = sum(1 for v in model.problem.variables() if v.name.startswith(prefix) and (v.varValue or 0) > 0.5)
     result = re.findall(r"Result - (.+)", text)
     cbc_cpu = re.findall(r"Total time \(CPU seconds\):\s+([0-9.]+)", text)
-    res = {"kind": kind, "cbc_result": result[-1].strip() if result else None,
-           "cbc_cpu_s": float(cbc_cpu[-1]) if cbc_cpu else None, "cbc_limit_s": limit, "matrix_cpu_s": round(t_matrix, 2), "build_cpu_s": round(t_build, 2),
-           "solve_cpu_s": round(t_solve_cpu, 2), "solve_wall_s": round(t_solve_wall, 2), "status": status,
-           "objective": obj, "bound": bound, "sites": n_sites, "cbc_log_tail": text[-1500:],
-           "spopt": __import__("spopt").__version__, "pulp": pulp.__version__}
+    res = {
+        "kind": kind,
+        "cbc_result": result[-1].strip() if result else None,
+        "cbc_cpu_s": float(cbc_cpu[-1]) if cbc_cpu else None,
+        "cbc_limit_s": limit,
+        "matrix_cpu_s": round(t_matrix, 2),
+        "build_cpu_s": round(t_build, 2),
+        "solve_cpu_s": round(t_solve_cpu, 2),
+        "solve_wall_s": round(t_solve_wall, 2),
+        "status": status,
+        "objective": obj,
+        "bound": bound,
+        "sites": n_sites,
+        "cbc_log_tail": text[-1500:],
+        "spopt": __import__("spopt").__version__,
+        "pulp": pulp.__version__,
+    }
     out.write_text(json.dumps(res, indent=1))
     _ = np
 

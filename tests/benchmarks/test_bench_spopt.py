@@ -48,9 +48,16 @@ def build(max_sites: int | None) -> tuple[CoverageProblem, float]:
     cols = np.fromiter((j for v in lists for j in v), dtype=np.int64, count=int(sizes.sum()))
     a = sp.csr_matrix((np.ones(rows.size, np.int8), (rows, cols)), shape=(len(dem), len(cand)))
     m = len(dem)
-    problem = CoverageProblem(a=a, cost=np.ones(len(cand)), row_weight=dem["weight"].to_numpy(float),
-                              row_area=np.zeros(m, np.int64), row_k=np.ones(m, np.int64), area_target=np.ones(1),
-                              area_names=["all demand"], max_sites=max_sites)
+    problem = CoverageProblem(
+        a=a,
+        cost=np.ones(len(cand)),
+        row_weight=dem["weight"].to_numpy(float),
+        row_area=np.zeros(m, np.int64),
+        row_k=np.ones(m, np.int64),
+        area_target=np.ones(1),
+        area_names=["all demand"],
+        max_sites=max_sites,
+    )
     return problem, time.process_time() - c0
 
 
@@ -64,14 +71,29 @@ def record(key: str, value: object) -> None:
 def test_ours_lscp_and_mclp() -> None:
     p_lscp, build_cpu = build(None)
     s = solve(p_lscp, "min_cost", time_limit_s=LIMIT_S, workers=8, seed=0)
-    lscp = {"build_cpu_s": round(build_cpu, 3), "sites": s.objective, "bound": s.bound, "gap": round(s.gap, 4),
-            "status": s.status, "time_s": round(s.runtime_s, 1), "reduction": s.stats["reduction"]}
-    print(f"\nours LSCP: build {build_cpu:.2f} CPU-s, {s.objective:g} sites, bound {s.bound:g}, gap {s.gap:.1%}, "
-          f"{s.runtime_s:.1f} s")
+    lscp = {
+        "build_cpu_s": round(build_cpu, 3),
+        "sites": s.objective,
+        "bound": s.bound,
+        "gap": round(s.gap, 4),
+        "status": s.status,
+        "time_s": round(s.runtime_s, 1),
+        "reduction": s.stats["reduction"],
+    }
+    print(
+        f"\nours LSCP: build {build_cpu:.2f} CPU-s, {s.objective:g} sites, bound {s.bound:g}, gap {s.gap:.1%}, "
+        f"{s.runtime_s:.1f} s"
+    )
     p_mclp, _ = build(50)
     t = solve(p_mclp, "max_coverage", time_limit_s=LIMIT_S, workers=8, seed=0)
-    mclp = {"covered": t.objective, "bound": t.bound, "gap": round(t.gap, 4), "status": t.status,
-            "time_s": round(t.runtime_s, 1), "sites": len(t.selected)}
+    mclp = {
+        "covered": t.objective,
+        "bound": t.bound,
+        "gap": round(t.gap, 4),
+        "status": t.status,
+        "time_s": round(t.runtime_s, 1),
+        "sites": len(t.selected),
+    }
     print(f"ours MCLP p=50: covered {t.objective:,.0f}, bound {t.bound:,.0f}, gap {t.gap:.2%}, {t.runtime_s:.1f} s")
     record("ours", {"lscp": lscp, "mclp": mclp, "limit_s": LIMIT_S})
     assert build_cpu < 0.01 * SPOPT_BUILD_CPU_S
@@ -85,10 +107,19 @@ def test_ours_lscp_and_mclp() -> None:
 @pytest.mark.parametrize("kind", ["lscp", "mclp"])
 def test_spopt_side(kind: str, tmp_path: Path) -> None:
     out = tmp_path / f"{kind}.json"
-    cmd = [str(BENCH_PY), str(REPO / "tests" / "benchmarks" / "spopt_runner.py"), str(DATA), kind, str(CBC_LIMIT_S), str(out)]
+    cmd = [
+        str(BENCH_PY),
+        str(REPO / "tests" / "benchmarks" / "spopt_runner.py"),
+        str(DATA),
+        kind,
+        str(CBC_LIMIT_S),
+        str(out),
+    ]
     subprocess.run(cmd, check=True, timeout=3600)
     res = json.loads(out.read_text())
-    print(f"\nspopt {kind}: build {res['build_cpu_s']} CPU-s, objective {res['objective']}, bound {res['bound']}, "
-          f"CBC {res['cbc_result']} after {res['solve_wall_s']} s (limit {CBC_LIMIT_S:g} s)")
+    print(
+        f"\nspopt {kind}: build {res['build_cpu_s']} CPU-s, objective {res['objective']}, bound {res['bound']}, "
+        f"CBC {res['cbc_result']} after {res['solve_wall_s']} s (limit {CBC_LIMIT_S:g} s)"
+    )
     res.pop("cbc_log_tail", None)
     record(f"spopt_{kind}", res)
