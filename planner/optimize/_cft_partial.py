@@ -76,6 +76,9 @@ LAMBDA_PERIOD = 50
 #: subgradient steps of one phase 1 at most (the exit test below usually ends it sooner: over
 #: 300 steps the bound rose by less than 1 or than 0.1 %)
 MAX_ITERS = 5000
+#: share of the budget the first plain weight greedy may use (on the whole city model it does
+#: not finish in 2 minutes of CPU; on the demo models it needs well under 1 %)
+FIRST_GREEDY_SHARE = 0.2
 #: which soft rows the Lagrangian plan covers (see :meth:`_PEngine.wanted`): "x-first" or "ratio"
 WANT_RULE = "x-first"
 #: Beasley's clipping of the direction (off: measured equal or better on demo_small)
@@ -200,9 +203,9 @@ class _PEngine:
 
     # --- plans --------------------------------------------------------------------------
     def complete(self, sel: NDArray[np.bool_], allowed: NDArray[np.bool_], gused: NDArray[np.bool_],
-                 cap_left: NDArray[np.int64]) -> NDArray[np.bool_]:
+                 cap_left: NDArray[np.int64], share: float = 1.0) -> NDArray[np.bool_]:
         """``sel`` plus what the weight greedy adds over ``allowed`` columns to meet every target (the
-        greedy stops, its plan short, when the budget left is spent).
+        greedy stops, its plan short, when ``share`` of the budget left is spent).
         """
         pm = self.pm
         cnt = pm.counts(sel)
@@ -218,7 +221,7 @@ class _PEngine:
         allow = allowed & ~sel & ~((pm.group >= 0) & gused[np.maximum(pm.group, 0)])
         add, ops, _ = greedy_cover(pm.c_ptr, pm.c_rows, pm.cost, pm.w, pm.k, pm.area, need, cnt, allow, pm.group,
                                    pm.n_groups, pm.conf_ptr, pm.conf_idx, pm.ctype, np.maximum(cap_left, 0), -1,
-                                   math.inf, True, float(max(self.work_limit - self.work, 0)))
+                                   math.inf, True, share * max(self.work_limit - self.work, 0))
         self.work += int(ops)
         return np.asarray(sel | add, dtype=bool)
 
@@ -482,14 +485,14 @@ def cft_partial_solve(red: Reduced, side: Side, *, work_limit: int, seed: int = 
         eng.offer(np.zeros(pm.n, dtype=bool))
     else:
         # a plan early: the Lagrangian plan at the initial multipliers over every column (a lazy heap,
-        # O(nnz log n)), then the plain weight greedy (slower on city models: capped at the budget)
+        # O(nnz log n)), then the plain weight greedy (slower on city models: FIRST_GREEDY_SHARE at most)
         cand = np.flatnonzero(res0.allowed).astype(np.int64)
         rp, rpos = core_rows(pm.c_ptr, pm.c_rows, pm.m, cand)
         eng.work += 2 * rpos.size
         picks, _ = eng.lagrangian_plan(res0, eng.initial_u(res0), cand, rp, rpos)
         eng.try_plan(res0, picks)
         stats["first_plan_work"] = eng.work
-        eng.offer(eng.complete(np.zeros(pm.n, dtype=bool), res0.allowed, res0.gused, res0.cap_left))
+        eng.offer(eng.complete(np.zeros(pm.n, dtype=bool), res0.allowed, res0.gused, res0.cap_left, FIRST_GREEDY_SHARE))
     root = eng.three_phase(np.zeros(pm.n, dtype=bool)) if res0.any else None
     lb = root[0] if root is not None else 0.0
     passes, share, prev, restarts, stale, cycle_start = 1, 0.0, math.inf, 0, 0, eng.best_val
