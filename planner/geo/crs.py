@@ -51,14 +51,25 @@ def choose_metric_crs(setting: str, lon: float, lat: float) -> str:
     try:
         crs = CRS.from_user_input(setting)
     except Exception:
-        raise ScenarioError(Problem(f"unknown CRS {setting!r}", "scenario", "[grid.crs]", 'use "auto" or an EPSG code such as "EPSG:4547"')) from None
+        raise ScenarioError(
+            Problem(
+                f"unknown CRS {setting!r}", "scenario", "[grid.crs]", 'use "auto" or an EPSG code such as "EPSG:4547"'
+            )
+        ) from None
     if not crs.is_projected:
         raise ScenarioError(
-            Problem(f"{setting} is not a projected (metric) CRS", "scenario", "[grid.crs]", 'use "auto" or a Gauss-Krüger/UTM EPSG code')
+            Problem(
+                f"{setting} is not a projected (metric) CRS",
+                "scenario",
+                "[grid.crs]",
+                'use "auto" or a Gauss-Krüger/UTM EPSG code',
+            )
         )
     unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
     if unit not in ("metre", "meter"):
-        raise ScenarioError(Problem(f"{setting} is in {unit}, not metres", "scenario", "[grid.crs]", "choose a CRS in metres"))
+        raise ScenarioError(
+            Problem(f"{setting} is in {unit}, not metres", "scenario", "[grid.crs]", "choose a CRS in metres")
+        )
     return setting if setting.upper().startswith("EPSG:") else crs.to_string()
 
 

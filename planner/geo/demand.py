@@ -42,7 +42,10 @@ def rasterize_demand(grid: Grid, boundary: gpd.GeoSeries, areas: gpd.GeoDataFram
     shape = (grid.ny, grid.nx)
     mask = rasterize(
         ((g, 1) for g in boundary.geometry if g is not None and not g.is_empty),
-        out_shape=shape, transform=grid.transform, fill=0, dtype="uint8",
+        out_shape=shape,
+        transform=grid.transform,
+        fill=0,
+        dtype="uint8",
     ).astype(bool)
     area_index = np.full(shape, -1, dtype=np.int32)
     order = np.lexsort((np.arange(len(areas)), areas["rank"].to_numpy()))
@@ -50,7 +53,9 @@ def rasterize_demand(grid: Grid, boundary: gpd.GeoSeries, areas: gpd.GeoDataFram
         geom = areas.geometry.iloc[i]
         burn = rasterize([(geom, 1)], out_shape=shape, transform=grid.transform, fill=0, dtype="uint8").astype(bool)
         if not (burn & mask).any():
-            burn = rasterize([(geom, 1)], out_shape=shape, transform=grid.transform, fill=0, dtype="uint8", all_touched=True).astype(bool)
+            burn = rasterize(
+                [(geom, 1)], out_shape=shape, transform=grid.transform, fill=0, dtype="uint8", all_touched=True
+            ).astype(bool)
         area_index[burn & mask] = i
     counts = np.bincount(area_index[mask & (area_index >= 0)].ravel(), minlength=len(areas)).astype(np.int64)
     cells = np.flatnonzero(mask.ravel()).astype(np.int64)

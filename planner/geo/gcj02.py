@@ -92,7 +92,9 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[Float, Float]:
     return lon_a + dlon, lat_a + dlat
 
 
-def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 30) -> tuple[Float, Float]:
+def gcj02_to_wgs84(
+    lon: ArrayLike, lat: ArrayLike, *, tol_deg: float = 1e-10, max_iter: int = 30
+) -> tuple[Float, Float]:
     """Invert :func:`wgs84_to_gcj02` by fixed-point iteration.
 
     Starting from the GCJ-02 point itself, repeat ``p ← p − (f(p) − target)`` until the

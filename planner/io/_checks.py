@@ -18,8 +18,13 @@ def polygons_only(layer: gpd.GeoDataFrame, src: str, what: str) -> list[Problem]
         return []
     rows = [feature_label(layer, int(i)) for i in np.flatnonzero(wrong)]
     found = ", ".join(sorted(set(kinds[wrong].astype(str))))
-    return [Problem(f"{what} must be polygons; found {found} at {', '.join(rows[:10])}{' …' if len(rows) > 10 else ''}", src,
-                    fix="draw them as polygons, or buffer points/lines to the area they stand for in your GIS")]
+    return [
+        Problem(
+            f"{what} must be polygons; found {found} at {', '.join(rows[:10])}{' …' if len(rows) > 10 else ''}",
+            src,
+            fix="draw them as polygons, or buffer points/lines to the area they stand for in your GIS",
+        )
+    ]
 
 
 #: tallest building height accepted (m); above is a typo (e.g. cm or a floor area)
@@ -33,8 +38,10 @@ def building_heights(b: gpd.GeoDataFrame, src: str) -> tuple[gpd.GeoDataFrame, l
     problems: list[Problem] = []
     names = {header_key(c): c for c in b.columns if c != "geometry"}
     b = b.copy()
-    for key, aliases, unit, hi in (("height_m", ("height_m", "height", "高度", "建筑高度"), ("m", "米"), MAX_BUILDING_M),
-                                   ("levels", ("levels", "building:levels", "层数", "楼层数"), ("层", "f"), 200.0)):
+    for key, aliases, unit, hi in (
+        ("height_m", ("height_m", "height", "高度", "建筑高度"), ("m", "米"), MAX_BUILDING_M),
+        ("levels", ("levels", "building:levels", "层数", "楼层数"), ("层", "f"), 200.0),
+    ):
         col = next((names[a] for a in aliases if a in names), None)
         if col is None:
             continue
@@ -42,9 +49,15 @@ def building_heights(b: gpd.GeoDataFrame, src: str) -> tuple[gpd.GeoDataFrame, l
         bad = nonnum.to_numpy() | (values < 0).to_numpy() | (values > hi).to_numpy()
         if bad.any():
             rows = [f"{feature_label(b, int(i))}: {b[col].iloc[i]}" for i in np.flatnonzero(bad)[:10]]
-            problems.append(Problem(f"{col} must be a number between 0 and {hi:g} ({'m' if key == 'height_m' else 'storeys'}); "
-                                    f"{int(bad.sum())} features are not: {'; '.join(rows)}", src,
-                                    fix=f"correct these {col} values, or leave them empty (the other column or the default height is used)"))
+            problems.append(
+                Problem(
+                    f"{col} must be a number between 0 and {hi:g} ({'m' if key == 'height_m' else 'storeys'}); "
+                    f"{int(bad.sum())} features are not: {'; '.join(rows)}",
+                    src,
+                    fix=f"correct these {col} values, or leave them empty (the other column or the default height "
+                        "is used)",
+                )
+            )
         if col != key:
             b = b.drop(columns=[key], errors="ignore").rename(columns={col: key})
         b[key] = values.to_numpy(float)

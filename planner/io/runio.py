@@ -59,14 +59,27 @@ def write_run_state(plan: Plan, folder: Path) -> dict[str, Path]:
     band = np.where(plan.demand_mask, np.clip(counts, 0, OUTSIDE - 1), OUTSIDE).astype(np.uint8)
     meaning = "number of selected sites covering the cell; 255 = outside the planning boundary"
     out["cover_count"] = write_band(  # a Cloud-Optimised GeoTIFF, as coverage.tif and sinr.tif
-        band, plan.grid, folder / "cover_count.tif", dtype="uint8", nodata=OUTSIDE, resampling="nearest",
-        description="selected sites covering the cell (capped at 254)", units="count", tags={"meaning": meaning})
+        band,
+        plan.grid,
+        folder / "cover_count.tif",
+        dtype="uint8",
+        nodata=OUTSIDE,
+        resampling="nearest",
+        description="selected sites covering the cell (capped at 254)",
+        units="count",
+        tags={"meaning": meaning},
+    )
     return out
 
 
 def _not_a_run(run_dir: Path, what: str) -> PlannerError:
-    return PlannerError(Problem(f"not a complete run folder: {what}", str(run_dir),
-                                fix="give a folder written by `planner run --out DIR` (or run the scenario again)"))
+    return PlannerError(
+        Problem(
+            f"not a complete run folder: {what}",
+            str(run_dir),
+            fix="give a folder written by `planner run --out DIR` (or run the scenario again)",
+        )
+    )
 
 
 def _read_layer(gpkg: Path, layer: str, run_dir: Path) -> gpd.GeoDataFrame:
@@ -123,22 +136,36 @@ def read_run(run_dir: str | Path) -> Plan:
     run_dir = Path(run_dir).resolve()
     man_path = run_dir / "manifest.json"
     if not run_dir.is_dir():
-        raise PlannerError(Problem("run folder not found", str(run_dir), fix="give the --out folder of an earlier `planner run`"))
+        raise PlannerError(
+            Problem("run folder not found", str(run_dir), fix="give the --out folder of an earlier `planner run`")
+        )
     if not man_path.is_file():
         raise _not_a_run(run_dir, "no manifest.json")
     try:
         man = json.loads(man_path.read_text(encoding="utf-8"))
         g = man["grid"]
-        grid = Grid(float(g["x0"]), float(g["y0"]), float(g["res"] if "res" in g else g["resolution_m"]),
-                    int(g["nx"]), int(g["ny"]), str(g["crs"]))
+        grid = Grid(
+            float(g["x0"]),
+            float(g["y0"]),
+            float(g["res"] if "res" in g else g["resolution_m"]),
+            int(g["nx"]),
+            int(g["ny"]),
+            str(g["crs"]),
+        )
     except (ValueError, KeyError, TypeError) as exc:
         raise _not_a_run(run_dir, f"manifest.json is incomplete ({type(exc).__name__}: {exc})") from None
     try:
-        scenario = Scenario.model_validate({**man["scenario"], "source": man.get("scenario_file"),
-                                            "overrides": tuple(man.get("overrides", ()))})
+        scenario = Scenario.model_validate(
+            {**man["scenario"], "source": man.get("scenario_file"), "overrides": tuple(man.get("overrides", ()))}
+        )
     except Exception as exc:  # pydantic ValidationError: written by another version
-        raise PlannerError(Problem(f"the scenario saved in manifest.json no longer validates ({type(exc).__name__})",
-                                   str(man_path), fix="run the scenario again with this version of the planner")) from None
+        raise PlannerError(
+            Problem(
+                f"the scenario saved in manifest.json no longer validates ({type(exc).__name__})",
+                str(man_path),
+                fix="run the scenario again with this version of the planner",
+            )
+        ) from None
 
     gpkg = run_dir / "plan.gpkg"
     if not gpkg.is_file():
@@ -175,7 +202,9 @@ def read_run(run_dir: str | Path) -> Plan:
     if nodata is not None and not np.isnan(nodata):
         best[rsrp == nodata] = np.nan
     if best.shape != (grid.ny, grid.nx):
-        raise _not_a_run(run_dir, f"coverage.tif is {best.shape[1]} × {best.shape[0]} cells, the manifest says {grid.nx} × {grid.ny}")
+        raise _not_a_run(
+            run_dir, f"coverage.tif is {best.shape[1]} × {best.shape[0]} cells, the manifest says {grid.nx} × {grid.ny}"
+        )
     cc_path = run_dir / "cover_count.tif"
     if cc_path.is_file():
         band, _ = _read_band(cc_path)
@@ -195,9 +224,19 @@ def read_run(run_dir: str | Path) -> Plan:
         best = np.where(covered, best, np.nan).astype(np.float32)  # Plan.best_rsrp: covered cells only
 
     return Plan(
-        scenario=scenario, grid=grid, boundary=boundary, candidates=cands, sites=sites, areas=areas,
-        best_rsrp=best, covered=covered, demand_mask=demand, solution=SolutionSummary(man.get("solver") or {}),
-        radio=dict(man.get("radio") or {}), warnings=list(man.get("warnings") or []),
-        input_hashes=dict(man.get("inputs_sha256") or {}), timings=dict(man.get("timings_s") or {}),
+        scenario=scenario,
+        grid=grid,
+        boundary=boundary,
+        candidates=cands,
+        sites=sites,
+        areas=areas,
+        best_rsrp=best,
+        covered=covered,
+        demand_mask=demand,
+        solution=SolutionSummary(man.get("solver") or {}),
+        radio=dict(man.get("radio") or {}),
+        warnings=list(man.get("warnings") or []),
+        input_hashes=dict(man.get("inputs_sha256") or {}),
+        timings=dict(man.get("timings_s") or {}),
         extras=extras,
     )

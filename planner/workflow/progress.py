@@ -34,8 +34,16 @@ from planner.optimize._budget import WORK_OBSERVERS, WORK_PER_S, Budget
 log = logging.getLogger("planner")
 
 #: the stages of a run, in order (pipeline stage names plus the CLI's own)
-STAGES: tuple[str, ...] = ("load inputs", "grid and demand", "candidates", "coverage", "optimise", "plan", "sinr",
-                            "write outputs")
+STAGES: tuple[str, ...] = (
+    "load inputs",
+    "grid and demand",
+    "candidates",
+    "coverage",
+    "optimise",
+    "plan",
+    "sinr",
+    "write outputs",
+)
 SOLVE_STAGE = "optimise"
 
 
@@ -43,8 +51,14 @@ def _columns() -> tuple[object, ...]:
     """Spinner, description, a 20-character bar, count, elapsed, ETA: about 75 characters with a
     30-character description, so the bars fit an 80-column terminal (rich truncates the description).
     """
-    return (SpinnerColumn(), TextColumn("{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis", max_width=30)), BarColumn(bar_width=20),
-            TextColumn("{task.fields[count]}"), TimeElapsedColumn(), TextColumn("{task.fields[eta]}"))
+    return (
+        SpinnerColumn(),
+        TextColumn("{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis", max_width=30)),
+        BarColumn(bar_width=20),
+        TextColumn("{task.fields[count]}"),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[eta]}"),
+    )
 
 
 def _clock(seconds: float) -> str:
@@ -138,10 +152,14 @@ class StageProgress:
 
     def __enter__(self) -> StageProgress:
         self.progress.start()
-        self._overall = self.progress.add_task("starting", total=len(self.stages), count=f"0/{len(self.stages)}", eta="")
+        self._overall = self.progress.add_task(
+            "starting", total=len(self.stages), count=f"0/{len(self.stages)}", eta=""
+        )
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._end_solve()
         self.progress.stop()
 
@@ -151,16 +169,21 @@ class StageProgress:
         self._end_solve()
         if stage in self.stages:
             self._done = self.stages.index(stage)
-        self.progress.update(self._overall, description=stage, completed=self._done,
-                             count=f"{self._done + 1 if stage in self.stages else self._done}/{len(self.stages)}")
+        self.progress.update(
+            self._overall,
+            description=stage,
+            completed=self._done,
+            count=f"{self._done + 1 if stage in self.stages else self._done}/{len(self.stages)}",
+        )
         if not self.live:
             log.info("%s…", stage)
         if stage == SOLVE_STAGE:
             self._start_solve()
 
     def _start_solve(self) -> None:
-        self._solve = self.progress.add_task(f"  solve (limit {self.time_limit_s:g} s)", total=1.0, count="0 %",
-                                             eta="ETA " + _clock(self.time_limit_s))
+        self._solve = self.progress.add_task(
+            f"  solve (limit {self.time_limit_s:g} s)", total=1.0, count="0 %", eta="ETA " + _clock(self.time_limit_s)
+        )
         self._stop.clear()
         self._budget = None
         self._t_last = 0.0
@@ -224,18 +247,26 @@ class SweepProgressBar:
         self.progress.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.progress.stop()
 
     def __call__(self, event: str, label: str, done: int, total: int) -> None:
         """Show a sweep event (the sweep's progress callback)."""
-        text = {"prepare": "shared coverage (computed once)", "solved": f"solved {label}", "written": "writing run folders",
-                "done": "done"}.get(event, event)
+        text = {
+            "prepare": "shared coverage (computed once)",
+            "solved": f"solved {label}",
+            "written": "writing run folders",
+            "done": "done",
+        }.get(event, event)
         if self._task is None:
             self._t0 = time.perf_counter()
             self._task = self.progress.add_task(text, total=total, count="", eta="")
         elapsed = time.perf_counter() - self._t0
         eta = f"ETA {_clock(elapsed * (total - done) / done)}" if 0 < done < total else ""  # variants alike: linear
-        self.progress.update(self._task, description=text, completed=done, total=total, count=f"{done}/{total}", eta=eta)
+        self.progress.update(
+            self._task, description=text, completed=done, total=total, count=f"{done}/{total}", eta=eta
+        )
         if not self.live:
             log.info("sweep: %s (%d/%d)", text, done, total)
