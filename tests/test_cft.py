@@ -15,8 +15,9 @@ from planner.optimize._cft import cft_solve
 from tests.reference.cft import drop_redundant_py, greedy_py, lagrangian_py, price_py, subgradient_step_py
 
 
-def random_instance(seed: int, m: int = 12, n: int = 20, dens: float = 0.25,
-                    kmax: int = 1) -> tuple[sp.csc_matrix, NDArray[np.float64], NDArray[np.int64]]:
+def random_instance(
+    seed: int, m: int = 12, n: int = 20, dens: float = 0.25, kmax: int = 1
+) -> tuple[sp.csc_matrix, NDArray[np.float64], NDArray[np.int64]]:
     """A random incidence in which every row has at least ``kmax + 1`` columns, integer costs 1..9."""
     rng = np.random.default_rng(seed)
     dense = rng.random((m, n)) < dens
@@ -31,18 +32,27 @@ def random_instance(seed: int, m: int = 12, n: int = 20, dens: float = 0.25,
 
 
 def col_lists(a: sp.csc_matrix) -> list[list[int]]:
-    return [a.indices[a.indptr[j]:a.indptr[j + 1]].tolist() for j in range(a.shape[1])]
+    return [a.indices[a.indptr[j] : a.indptr[j + 1]].tolist() for j in range(a.shape[1])]
 
 
 def ptrs(a: sp.csc_matrix) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     r = a.tocsr()
     r.sort_indices()
-    return (a.indptr.astype(np.int64), a.indices.astype(np.int64), r.indptr.astype(np.int64),
-            r.indices.astype(np.int64))
+    return (
+        a.indptr.astype(np.int64),
+        a.indices.astype(np.int64),
+        r.indptr.astype(np.int64),
+        r.indices.astype(np.int64),
+    )
 
 
-def brute_optimum(a: sp.csc_matrix, cost: NDArray[np.float64], k: NDArray[np.int64],
-                  fixed: NDArray[np.bool_] | None = None, forbidden: NDArray[np.bool_] | None = None) -> float:
+def brute_optimum(
+    a: sp.csc_matrix,
+    cost: NDArray[np.float64],
+    k: NDArray[np.int64],
+    fixed: NDArray[np.bool_] | None = None,
+    forbidden: NDArray[np.bool_] | None = None,
+) -> float:
     """Cheapest cover by enumerating every subset (n ≤ 14)."""
     n = a.shape[1]
     dense = a.toarray().astype(np.int64)
@@ -73,8 +83,9 @@ def test_lagrangian_and_step_match_reference(seed: int) -> None:
     for clip in (True, False):
         u2 = u.copy()
         val = subgradient_step(c_ptr, c_rows, cost, k, cols, u2, rcv, np.zeros(k.size), 60.0, 0.7, clip)
-        ref_val, ref_u = subgradient_step_py(col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist(), 60.0,
-                                             0.7, clip)
+        ref_val, ref_u = subgradient_step_py(
+            col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist(), 60.0, 0.7, clip
+        )
         assert val == pytest.approx(ref_val, rel=1e-12, abs=1e-12)
         np.testing.assert_allclose(u2, ref_u, rtol=1e-12, atol=1e-12)
 
@@ -102,10 +113,12 @@ def test_price_matches_reference(seed: int) -> None:
     k[rng.random(k.size) < 0.2] = 0
     free = rng.random(a.shape[1]) < 0.85
     for per_row, small, max_small in ((2, 0.1, 5), (5, 0.5, 100), (1, -1.0, 0)):
-        core, lb, _ = price(c_ptr, c_rows, r_ptr, r_cols, cost, k, free, u, per_row, small, max_small,
-                            np.zeros(a.shape[1]))
-        ref_core, ref_lb = price_py(col_lists(a), cost.tolist(), k.tolist(), free.tolist(), u.tolist(), per_row, small,
-                                    max_small)
+        core, lb, _ = price(
+            c_ptr, c_rows, r_ptr, r_cols, cost, k, free, u, per_row, small, max_small, np.zeros(a.shape[1])
+        )
+        ref_core, ref_lb = price_py(
+            col_lists(a), cost.tolist(), k.tolist(), free.tolist(), u.tolist(), per_row, small, max_small
+        )
         assert core.tolist() == ref_core
         assert lb == pytest.approx(ref_lb, rel=1e-12, abs=1e-12)
 
@@ -216,8 +229,17 @@ def test_cft_stage_on_a_reduced_full_cover_model(seed: int) -> None:
     forbidden[rng.choice(np.flatnonzero(~fixed), 1)] = True
     opt = brute_optimum(a, cost, k, fixed, forbidden)
     m = a.shape[0]
-    p = CoverageProblem(a=a.tocsr(), cost=cost, row_weight=np.ones(m), row_area=np.zeros(m, np.int64), row_k=k,
-                        area_target=np.ones(1), area_names=["all"], fixed=fixed, forbidden=forbidden)
+    p = CoverageProblem(
+        a=a.tocsr(),
+        cost=cost,
+        row_weight=np.ones(m),
+        row_area=np.zeros(m, np.int64),
+        row_k=k,
+        area_target=np.ones(1),
+        area_names=["all"],
+        fixed=fixed,
+        forbidden=forbidden,
+    )
     red = reduce_problem(p, "min_cost")
     if red.stats.get("infeasible_reason") or red.a.shape[0] == 0 or red.n_cols == 0:
         pytest.skip("the reductions settle this model")
@@ -257,8 +279,12 @@ def test_drop_listed_enumeration_matches_reference(seed: int) -> None:
     if (dense[:, small].sum(axis=1) >= k).all():
         keep = np.empty(small.size, dtype=bool)
         total, _ = drop_listed(c_ptr, c_rows, cost, k, small, keep)
-        best = min(float(cost[small[list(s)]].sum()) for r in range(11) for s in itertools.combinations(range(10), r)
-                   if (dense[:, small[list(s)]].sum(axis=1) >= k).all())
+        best = min(
+            float(cost[small[list(s)]].sum())
+            for r in range(11)
+            for s in itertools.combinations(range(10), r)
+            if (dense[:, small[list(s)]].sum(axis=1) >= k).all()
+        )
         cov = dense[:, small].sum(axis=1)
         n_red = sum(bool((cov[dense[:, j] > 0] > k[dense[:, j] > 0]).all()) for j in small)
         assert total >= best - 1e-9
@@ -277,8 +303,16 @@ def test_solve_takes_the_engines_cover_and_bound() -> None:
     m = a.shape[0]
     fixed = np.zeros(120, dtype=bool)
     fixed[3] = True
-    p = CoverageProblem(a=a.tocsr(), cost=cost, row_weight=np.ones(m), row_area=np.zeros(m, np.int64), row_k=k,
-                        area_target=np.ones(1), area_names=["all"], fixed=fixed)
+    p = CoverageProblem(
+        a=a.tocsr(),
+        cost=cost,
+        row_weight=np.ones(m),
+        row_area=np.zeros(m, np.int64),
+        row_k=k,
+        area_target=np.ones(1),
+        area_names=["all"],
+        fixed=fixed,
+    )
     sol = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=0)
     assert "cft" in sol.stats and sol.stats["cft"]["objective"] is not None
     plan = np.zeros(120, dtype=bool)
