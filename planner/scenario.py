@@ -80,8 +80,9 @@ def _no_control_chars(value: Any) -> Any:
     from planner._text import XML_ILLEGAL
 
     if isinstance(value, str) and XML_ILLEGAL.search(value):
-        raise ValueError("contains control characters (e.g. ESC, BEL, NUL) that no report or spreadsheet can hold; "
-                         "remove them")
+        raise ValueError(
+            "contains control characters (e.g. ESC, BEL, NUL) that no report or spreadsheet can hold; remove them"
+        )
     return value
 
 
@@ -163,6 +164,7 @@ class GridConfig(_Model):
     def _epsg_number(cls, value: Any) -> Any:
         """``crs = 4547`` (a bare EPSG number) means "EPSG:4547"."""
         return f"EPSG:{value}" if isinstance(value, int) and not isinstance(value, bool) else value
+
     #: refuse grids larger than this many cells before allocating anything
     max_cells: Annotated[int, Field(gt=0)] = 20_000_000
 
@@ -207,12 +209,22 @@ class TypeDefaults(_Model):
 
 DEFAULT_TYPES: dict[str, TypeDefaults] = {
     "tower": TypeDefaults(height_m=30, cost=6, site_class="macro", build_mode="共享", owner="中国铁塔", max_tenants=3),
-    "street_lamp": TypeDefaults(height_m=10, cost=8, site_class="micro", build_mode="利旧", owner="路灯管理部门", max_tenants=1),
-    "surveillance_pole": TypeDefaults(height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="公安", max_tenants=1),
-    "traffic_pole": TypeDefaults(height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="交管", max_tenants=1),
+    "street_lamp": TypeDefaults(
+        height_m=10, cost=8, site_class="micro", build_mode="利旧", owner="路灯管理部门", max_tenants=1
+    ),
+    "surveillance_pole": TypeDefaults(
+        height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="公安", max_tenants=1
+    ),
+    "traffic_pole": TypeDefaults(
+        height_m=7, cost=8, site_class="micro", build_mode="利旧", owner="交管", max_tenants=1
+    ),
     "rooftop": TypeDefaults(height_m=25, cost=12, site_class="macro", build_mode="利旧", owner="业主", max_tenants=3),
-    "smart_pole": TypeDefaults(height_m=12, cost=18, site_class="micro", build_mode="新建", owner="中国铁塔", max_tenants=2),
-    "new_site": TypeDefaults(height_m=30, cost=45, site_class="macro", build_mode="新建", owner="中国铁塔", max_tenants=3),
+    "smart_pole": TypeDefaults(
+        height_m=12, cost=18, site_class="micro", build_mode="新建", owner="中国铁塔", max_tenants=2
+    ),
+    "new_site": TypeDefaults(
+        height_m=30, cost=45, site_class="macro", build_mode="新建", owner="中国铁塔", max_tenants=3
+    ),
 }
 
 
@@ -252,9 +264,7 @@ class Candidates(_Model):
         default_factory=lambda: cast("dict[CandidateType, TypeDefaults]", dict(DEFAULT_TYPES))
     )
     #: minimum separation between selected sites of the same class (m); 0 = none
-    min_separation_m: dict[Literal["macro", "micro"], Annotated[float, Field(ge=0)]] = Field(
-        default_factory=dict
-    )
+    min_separation_m: dict[Literal["macro", "micro"], Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     #: per-type cap on the number of selected sites; absent = no cap
     max_per_type: dict[CandidateType, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     #: candidates closer than this (m) are one physical pole group (合杆): at most one selected
@@ -307,8 +317,11 @@ class Solver(_Model):
     @classmethod
     def _finite_number(cls, value: Any, info: Any) -> Any:
         seconds = info.field_name == "time_limit_s"
-        fix = ("give a number of seconds above 0 and at most 1e6, e.g. time_limit_s = 60" if seconds else
-               "give a number of work units >= 0 (0 = derive it from time_limit_s), e.g. work_limit = 12000")
+        fix = (
+            "give a number of seconds above 0 and at most 1e6, e.g. time_limit_s = 60"
+            if seconds
+            else "give a number of work units >= 0 (0 = derive it from time_limit_s), e.g. work_limit = 12000"
+        )
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"not a number: {fix}")
         v = float(value)
@@ -350,7 +363,9 @@ class Report(_Model):
     #: also write report.pdf (headless Chromium through Playwright; `planner report RUN --pdf` does it for a saved run)
     pdf: bool = False
 
-    _text = field_validator("title", "basemap_review_no", "organisation", "attribution", mode="before")(_no_control_chars)
+    _text = field_validator("title", "basemap_review_no", "organisation", "attribution", mode="before")(
+        _no_control_chars
+    )
 
 
 #: deprecated alias of :class:`GridConfig` (``planner.coverage.grid.Grid`` is the laid-out grid)
@@ -391,7 +406,9 @@ class Scenario(_Model):
             object.__setattr__(self, "inputs", self.inputs.model_copy(update=resolved))
         cal = self.radio.calibration
         if cal is not None and not cal.is_absolute():
-            object.__setattr__(self, "radio", self.radio.model_copy(update={"calibration": absolute(self.base_dir / cal)}))
+            object.__setattr__(
+                self, "radio", self.radio.model_copy(update={"calibration": absolute(self.base_dir / cal)})
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -428,11 +445,15 @@ def _toml_fix(text: str, error: str) -> str:
     line = text.splitlines()[int(m.group(1)) - 1] if m and int(m.group(1)) <= len(text.splitlines()) else ""
     key_part = line.split("=", 1)[0] if "=" in line and not line.lstrip().startswith("[") else line
     if "key" in error and any(ord(ch) > 127 for ch in key_part):
-        return ("correct the TOML syntax: keys are the English names of the README (e.g. [demand.classes.park], "
-                "[candidates.types.street_lamp]); Chinese text can only be a quoted value")
+        return (
+            "correct the TOML syntax: keys are the English names of the README (e.g. [demand.classes.park], "
+            "[candidates.types.street_lamp]); Chinese text can only be a quoted value"
+        )
     if "\\" in line and ("escape" in error.lower() or "unescaped" in error.lower()):
-        return ("correct the TOML syntax: write Windows paths with forward slashes (\"data/poles.csv\") "
-                "or in single quotes ('data\\poles.csv')")
+        return (
+            'correct the TOML syntax: write Windows paths with forward slashes ("data/poles.csv") '
+            "or in single quotes ('data\\poles.csv')"
+        )
     return "correct the TOML syntax"
 
 
@@ -461,7 +482,9 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if parent is None:
         return raw
     if not isinstance(parent, str):
-        raise ScenarioError(Problem("`extends` must be a file name", str(path), "extends", 'e.g. extends = "base.toml"'))
+        raise ScenarioError(
+            Problem("`extends` must be a file name", str(path), "extends", 'e.g. extends = "base.toml"')
+        )
     base = _load_raw(path.parent / parent, (*seen, path))
     return _deep_merge(base, raw)
 
@@ -477,11 +500,20 @@ def _input_path(value: str, scenario: Path, key: str) -> str:
 
     text = value.strip()
     if not text:
-        raise ScenarioError(Problem("empty path", str(scenario), f"[inputs.{key}]", "name the file, or remove the key if it is optional"))
+        raise ScenarioError(
+            Problem(
+                "empty path", str(scenario), f"[inputs.{key}]", "name the file, or remove the key if it is optional"
+            )
+        )
     if os.sep == "/" and re.match(r"^[A-Za-z]:[\\/]|^\\\\", text):
-        raise ScenarioError(Problem(f"{text!r} is a Windows drive or network path, which does not exist on this machine",
-                                    str(scenario), f"[inputs.{key}]",
-                                    "copy the file next to the scenario and write the path relative to it (e.g. \"data/poles.csv\")"))
+        raise ScenarioError(
+            Problem(
+                f"{text!r} is a Windows drive or network path, which does not exist on this machine",
+                str(scenario),
+                f"[inputs.{key}]",
+                'copy the file next to the scenario and write the path relative to it (e.g. "data/poles.csv")',
+            )
+        )
     if os.sep == "/" and "\\" in text:
         text = text.replace("\\", "/")
     candidate = Path(text).expanduser()
@@ -491,14 +523,21 @@ def _input_path(value: str, scenario: Path, key: str) -> str:
 def parse_override(item: str) -> tuple[list[str], Any]:
     """Parse one ``key.path=value`` override; the value is read as TOML, else as a string."""
     if "\n" in item or "\r" in item:  # TOML would read the second line as another key and drop it silently
-        raise ScenarioError(Problem(f"override {item!r} contains a line break", "--set",
-                                    fix="give one key=value per --set, on one line (repeat --set for more keys)"))
+        raise ScenarioError(
+            Problem(
+                f"override {item!r} contains a line break",
+                "--set",
+                fix="give one key=value per --set, on one line (repeat --set for more keys)",
+            )
+        )
     if "=" not in item:
         raise ScenarioError(Problem(f"override {item!r} has no '='", "--set", fix="write --set section.key=value"))
     key, _, text = item.partition("=")
     keys = [k.strip() for k in key.strip().split(".") if k.strip()]
     if not keys:
-        raise ScenarioError(Problem(f"override {item!r} has an empty key", "--set", fix="write --set section.key=value"))
+        raise ScenarioError(
+            Problem(f"override {item!r} has an empty key", "--set", fix="write --set section.key=value")
+        )
     try:
         value = tomllib.loads(f"v = {text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -514,7 +553,9 @@ def _apply_overrides(raw: dict[str, Any], overrides: tuple[str, ...]) -> dict[st
         for k in keys[:-1]:
             nxt = node.setdefault(k, {})
             if not isinstance(nxt, dict):
-                raise ScenarioError(Problem(f"`{'.'.join(keys)}`: `{k}` is not a table", "--set", fix="check the key path"))
+                raise ScenarioError(
+                    Problem(f"`{'.'.join(keys)}`: `{k}` is not a table", "--set", fix="check the key path")
+                )
             node = nxt
         node[keys[-1]] = value
     return out
@@ -522,7 +563,8 @@ def _apply_overrides(raw: dict[str, Any], overrides: tuple[str, ...]) -> dict[st
 
 #: fixes for keys whose range needs explaining (the generic fix points to the README)
 _KEY_FIXES = {
-    "inputs.coordinates": 'write "cgcs2000" (or "wgs84": the same to within a metre) or "gcj02" (高德/腾讯 web maps) for '
+    "inputs.coordinates": 'write "cgcs2000" (or "wgs84": the same to within a metre) or "gcj02" (高德/腾讯 web '
+        'maps) for '
     'every input, or a table per input, e.g. coordinates = { boundary = "gcj02", candidates = "cgcs2000" }',
     "radio.noise_figure_db": "give the UE noise figure in dB, 0–30 (typically 7–9 dB for a handset)",
     "radio.load_factor": "give η from 0 to 1 (1 = every interferer fully loaded, 0.5 = half its resource blocks)",
@@ -530,12 +572,15 @@ _KEY_FIXES = {
     "radio.sinr_min_db": "give an SS-SINR threshold of −20 to 40 dB (cell-edge practice: −3 dB)",
     "demand.require_sinr": "write true or false (true makes radio.sinr_min_db a requirement of every area)",
     "demand.sinr_repair_iterations": "give a whole number of re-solves from 1 to 20 (default 4)",
-    "radio.macro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from north)",
-    "radio.micro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from north)",
+    "radio.macro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from "
+        "north)",
+    "radio.micro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from "
+        "north)",
     "radio.macro_antenna.sectors": "give 1 to 6 sectors (macro practice: 3), or set omni = true",
     "radio.micro_antenna.sectors": "give 1 to 6 sectors (poles: 2 along the road), or set omni = true",
-    "radio.macro_antenna.tilt_deg": "give \"auto\" (arctan(h/R) + half the vertical beam) or a downtilt of −10 to 30 degrees (positive = down)",
-    "radio.micro_antenna.tilt_deg": "give \"auto\" or a downtilt of −10 to 30 degrees (positive = down)",
+    "radio.macro_antenna.tilt_deg": 'give "auto" (arctan(h/R) + half the vertical beam) or a downtilt of −10 to 30 '
+        'degrees (positive = down)',
+    "radio.micro_antenna.tilt_deg": 'give "auto" or a downtilt of −10 to 30 degrees (positive = down)',
     "radio.macro_antenna.electrical_tilt_deg": "give an electrical downtilt of −10 to 30 degrees",
     "radio.micro_antenna.electrical_tilt_deg": "give an electrical downtilt of −10 to 30 degrees",
 }
@@ -545,8 +590,11 @@ def _format_validation(exc: ValidationError, source: str) -> list[Problem]:
     problems = []
     errors = exc.errors()
     # an unknown type/class name: report it once, not also every field its table then lacks
-    unknown_names = {".".join(str(p) for p in e["loc"])[: -len(".[key]")] for e in errors
-                     if ".".join(str(p) for p in e["loc"]).endswith(".[key]")}
+    unknown_names = {
+        ".".join(str(p) for p in e["loc"])[: -len(".[key]")]
+        for e in errors
+        if ".".join(str(p) for p in e["loc"]).endswith(".[key]")
+    }
     for err in errors:
         loc = ".".join(str(p) for p in err["loc"])
         kind = err["type"]
@@ -555,8 +603,14 @@ def _format_validation(exc: ValidationError, source: str) -> list[Problem]:
         if loc.endswith(".[key]"):  # a key of a dict of fixed names: candidates.types.<type>, demand.classes.<class>
             loc = loc[: -len(".[key]")]
             allowed = err.get("ctx", {}).get("expected", "")
-            problems.append(Problem(f"unknown name {err.get('input')!r}", source, f"[{loc}]",
-                                    f"use one of {allowed} (English names, as in the README)"))
+            problems.append(
+                Problem(
+                    f"unknown name {err.get('input')!r}",
+                    source,
+                    f"[{loc}]",
+                    f"use one of {allowed} (English names, as in the README)",
+                )
+            )
             continue
         if kind == "extra_forbidden":
             fix = "remove it or check its spelling against the README's scenario keys"

@@ -38,10 +38,10 @@ corpus = load_script(CORPUS_SCRIPT, "bad_input_corpus")
 CASES = {c.name: c for c in corpus.CASES}
 
 
-
-
 def _planner(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def _validate_in_process(scenario: Path, overrides: tuple[str, ...]) -> tuple[int, str]:
@@ -65,12 +65,22 @@ def _live_formulas(out: Path) -> list[str]:
 
     from planner.io._text import FORMULA_STARTS
 
-    found = [f"{p.name}: {c.coordinate}" for p in sorted(out.glob("*.xlsx")) for ws in load_workbook(p).worksheets
-             for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    found = [
+        f"{p.name}: {c.coordinate}"
+        for p in sorted(out.glob("*.xlsx"))
+        for ws in load_workbook(p).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
     for p in sorted(out.glob("*.csv")):
         rows = csv.reader(io.StringIO(p.read_bytes().decode("utf-8-sig")))
-        found += [f"{p.name}: {cell!r}" for row in rows for cell in row
-                  if cell[:1] in FORMULA_STARTS and not cell.lstrip("+-").replace(".", "", 1).isdigit()]
+        found += [
+            f"{p.name}: {cell!r}"
+            for row in rows
+            for cell in row
+            if cell[:1] in FORMULA_STARTS and not cell.lstrip("+-").replace(".", "", 1).isdigit()
+        ]
     return found
 
 
@@ -127,10 +137,13 @@ def test_bad_input(name: str, tmp_path: Path) -> None:
             warned = [f for f in case.fragments if f not in ("sites selected", "report:", "warning:")]
             report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
             language = manifest["scenario"]["report"]["language"]
-            for fragment in warned:  # the run's warnings are listed in the manifest and the report too (in its language)
+            for (
+                fragment
+            ) in warned:  # the run's warnings are listed in the manifest and the report too (in its language)
                 assert any(fragment in w for w in manifest["warnings"]), f"manifest warnings lack {fragment!r}"
-                assert any(fragment in w and warning_text(w, language) in report for w in manifest["warnings"]), \
+                assert any(fragment in w and warning_text(w, language) in report for w in manifest["warnings"]), (
                     f"report lacks the warning {fragment!r}"
+                )
             if case.extra.get("inert_tables"):
                 assert _live_formulas(out) == [], "a csv/xlsx holds a live spreadsheet formula"
 
@@ -203,7 +216,9 @@ def test_unexpected_reader_exception_is_wrapped(tmp_path: Path, monkeypatch: pyt
     assert "Fix:" in str(err.value) and "c.gpkg" in str(err.value)
 
 
-def test_internal_error_exit_1_without_traceback(tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_internal_error_exit_1_without_traceback(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 

@@ -12,7 +12,9 @@ from tests.conftest import earlier_run
 
 
 def _planner(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def test_run_writes_outputs_and_records_overrides(tiny: Path, tmp_path: Path) -> None:
@@ -54,8 +56,16 @@ def test_bad_input_keeps_previous_run(tiny: Path, tmp_path: Path) -> None:
 
 
 def test_infeasible_exit_3(tiny: Path, tmp_path: Path) -> None:
-    r = _planner("run", str(tiny), "--out", str(tmp_path / "o"), "--set", "radio.threshold_dbm=-60",
-                 "--set", "objective.on_infeasible=error")
+    r = _planner(
+        "run",
+        str(tiny),
+        "--out",
+        str(tmp_path / "o"),
+        "--set",
+        "radio.threshold_dbm=-60",
+        "--set",
+        "objective.on_infeasible=error",
+    )
     assert r.returncode == 3
     assert "cannot be met" in r.stderr
 
@@ -72,7 +82,9 @@ def test_error_text_groups_by_file_and_caps() -> None:
     from planner.cli import error_text
     from planner.errors import InputDataError, Problem
 
-    problems = [Problem(f"bad {i}", "a.csv", f"row {i + 2}", "fix it") for i in range(30)] + [Problem("worse", "b.geojson")]
+    problems = [Problem(f"bad {i}", "a.csv", f"row {i + 2}", "fix it") for i in range(30)] + [
+        Problem("worse", "b.geojson")
+    ]
     text = error_text(InputDataError(problems), per_file=25)
     lines = text.splitlines()
     assert lines[0].startswith("31 problems found in 2 files")
@@ -161,10 +173,25 @@ def test_sweep_and_compare_tables_fit_80_columns() -> None:
     from planner.workflow.sweep_result import SweepResult
     from planner.workflow.tables import print_sweep
 
-    rows = [dict(label=f"objective.max_sites={m}, radio.threshold_dbm=-105", folder=f"max_sites={m}__threshold_dbm=-105",
-                 n_sites=m, cost=1234.5 * m, coverage=0.9123, cell_coverage=0.9, areas_met=40, areas=44,
-                 status="time_limited", objective=1.0, bound=1.0, gap=0.0123, solve_s=3.0, pareto=True)
-            for m in (50, 100, 2000)]
+    rows = [
+        dict(
+            label=f"objective.max_sites={m}, radio.threshold_dbm=-105",
+            folder=f"max_sites={m}__threshold_dbm=-105",
+            n_sites=m,
+            cost=1234.5 * m,
+            coverage=0.9123,
+            cell_coverage=0.9,
+            areas_met=40,
+            areas=44,
+            status="time_limited",
+            objective=1.0,
+            bound=1.0,
+            gap=0.0123,
+            solve_s=3.0,
+            pareto=True,
+        )
+        for m in (50, 100, 2000)
+    ]
     console = Console(file=io.StringIO(), width=80, record=True)
     print_sweep(console, SweepResult(table=pd.DataFrame(rows), plans={}, variants=[]))
     text = console.export_text()

@@ -21,7 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _planner(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def _no_traceback(r: subprocess.CompletedProcess[str]) -> None:
@@ -39,8 +41,18 @@ def tiny_toml(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def swept(tiny_toml: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     out = tmp_path_factory.mktemp("sweep") / "s"
-    r = _planner("sweep", str(tiny_toml), "--param", "objective.max_sites=1,2,4,8", "--out", str(out), "--jobs", "2",
-                 "--set", "solver.time_limit_s=10")
+    r = _planner(
+        "sweep",
+        str(tiny_toml),
+        "--param",
+        "objective.max_sites=1,2,4,8",
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--set",
+        "solver.time_limit_s=10",
+    )
     return r, out
 
 
@@ -56,8 +68,16 @@ def test_init_validate_run(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("OK:")
     out = tmp_path / "run"
-    r = _planner("run", str(folder / "scenario.toml"), "--out", str(out), "--set", "solver.time_limit_s=15",
-                 "--set", "report.language=en")
+    r = _planner(
+        "run",
+        str(folder / "scenario.toml"),
+        "--out",
+        str(out),
+        "--set",
+        "solver.time_limit_s=15",
+        "--set",
+        "report.language=en",
+    )
     assert r.returncode == 0, r.stderr
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["overrides"] == ["solver.time_limit_s=15", "report.language=en"]
@@ -83,8 +103,16 @@ def test_init_gbk_gcj02_validates(tmp_path: Path) -> None:
 
 
 def test_validate_lists_every_problem(tiny_toml: Path) -> None:
-    r = _planner("validate", str(tiny_toml), "--set", "grid.resolution_m=-1", "--set", "objective.kind=cheapest",
-                 "--set", "radio.bandd=n41")
+    r = _planner(
+        "validate",
+        str(tiny_toml),
+        "--set",
+        "grid.resolution_m=-1",
+        "--set",
+        "objective.kind=cheapest",
+        "--set",
+        "radio.bandd=n41",
+    )
     assert r.returncode == 2
     assert "3 problems" in r.stderr
     for key in ("grid.resolution_m", "objective.kind", "radio.bandd"):
@@ -111,7 +139,16 @@ def test_unknown_subcommand_is_a_usage_error() -> None:
 
 def test_run_infeasible_exit_3(tiny_toml: Path, tmp_path: Path) -> None:
     out = tmp_path / "o"
-    r = _planner("run", str(tiny_toml), "--out", str(out), "--set", "radio.threshold_dbm=-60", "--set", "objective.on_infeasible=error")
+    r = _planner(
+        "run",
+        str(tiny_toml),
+        "--out",
+        str(out),
+        "--set",
+        "radio.threshold_dbm=-60",
+        "--set",
+        "objective.on_infeasible=error",
+    )
     assert r.returncode == 3
     assert "cannot be met" in r.stderr
     _no_traceback(r)
@@ -199,7 +236,11 @@ def test_report_rerenders_without_solving(swept: tuple[subprocess.CompletedProce
     assert 'lang="en"' in en.read_text(encoding="utf-8")[:2000] or "Coverage" in en.read_text(encoding="utf-8")
     r = _planner("report", str(run))
     assert r.returncode == 0, r.stderr
-    after = {p.name: p.read_bytes() for p in run.iterdir() if p.name not in ("report.html", "manifest.json", "report_en.html")}
+    after = {
+        p.name: p.read_bytes()
+        for p in run.iterdir()
+        if p.name not in ("report.html", "manifest.json", "report_en.html")
+    }
     assert after == before  # nothing else in the run folder changed
     man = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     files = {v["file"] for v in man["outputs"].values()}
@@ -222,8 +263,16 @@ def test_demo_sweep_four_budgets_is_monotone(tmp_path: Path) -> None:
     if not demo.exists():
         pytest.skip("data/scenarios/demo.toml is not built yet")
     out = tmp_path / "demo_sweep"
-    r = _planner("sweep", str(demo), "--param", "objective.budget=200,400,800,1600", "--out", str(out),
-                 "--set", "solver.time_limit_s=20")
+    r = _planner(
+        "sweep",
+        str(demo),
+        "--param",
+        "objective.budget=200,400,800,1600",
+        "--out",
+        str(out),
+        "--set",
+        "solver.time_limit_s=20",
+    )
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig")
     assert len(table) == 4
@@ -237,9 +286,24 @@ def test_sweep_sigterm_leaves_nothing_behind(tiny_toml: Path, tmp_path: Path) ->
     import time
 
     out = tmp_path / "s"
-    proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "sweep", str(tiny_toml), "--param",
-                             "objective.max_sites=1,2,3,4,5,6,7,8", "--out", str(out), "--jobs", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "planner.cli",
+            "sweep",
+            str(tiny_toml),
+            "--param",
+            "objective.max_sites=1,2,3,4,5,6,7,8",
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None and not any(tmp_path.glob(".s.tmp-*")):
         time.sleep(0.02)

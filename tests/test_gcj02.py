@@ -30,7 +30,9 @@ def test_forward_offset_over_wuhan_is_550_to_620_m() -> None:
 def test_forward_matches_published_jianghan_offset() -> None:
     # DOMAIN.md §2.2, measured with prcoords: Jianghan 586 m, ΔN −268 m, ΔE +522 m
     glon, glat = wgs84_to_gcj02(114.305, 30.593)
-    assert float(np.ravel(_metres(np.array([114.305]), np.array([30.593]), glon, glat))[0]) == pytest.approx(586.0, abs=1.5)
+    assert float(np.ravel(_metres(np.array([114.305]), np.array([30.593]), glon, glat))[0]) == pytest.approx(
+        586.0, abs=1.5
+    )
     dn = float(np.ravel(_metres(np.array([114.305]), np.array([30.593]), np.array([114.305]), glat))[0])
     de = float(np.ravel(_metres(np.array([114.305]), np.array([30.593]), glon, np.array([30.593])))[0])
     assert dn == pytest.approx(268.0, abs=2.0) and float(glat) < 30.593
@@ -87,12 +89,18 @@ def test_datum_per_input_converts_only_that_input(tmp_path: Path) -> None:
     assert "boundary.geojson (boundary, declared cgcs2000)" in mismatch[0]  # both files named
     assert '{ candidates = "gcj02", boundary = "cgcs2000" }' in mismatch[0]
 
-    declared = load_inputs(load_scenario(scenario, ['inputs.coordinates={ candidates = "gcj02", boundary = "cgcs2000" }']))
+    declared = load_inputs(
+        load_scenario(scenario, ['inputs.coordinates={ candidates = "gcj02", boundary = "cgcs2000" }'])
+    )
     assert not [w for w in declared.warnings if "offset by" in w]
     assert "inputs.coordinates: candidates converted from GCJ-02 to CGCS2000" in declared.warnings
     assert declared.boundary.geometry.geom_equals(plain.boundary.geometry).all()  # the boundary is not moved
-    moved = Geod(ellps="WGS84").inv(plain.candidates.geometry.x.to_numpy(), plain.candidates.geometry.y.to_numpy(),
-                                    declared.candidates.geometry.x.to_numpy(), declared.candidates.geometry.y.to_numpy())[2]
+    moved = Geod(ellps="WGS84").inv(
+        plain.candidates.geometry.x.to_numpy(),
+        plain.candidates.geometry.y.to_numpy(),
+        declared.candidates.geometry.x.to_numpy(),
+        declared.candidates.geometry.y.to_numpy(),
+    )[2]
     assert 450 < moved.min() and moved.max() < 650  # metres: each candidate moved back by the GCJ-02 offset
 
     every = load_inputs(load_scenario(scenario, ['inputs.coordinates="gcj02"']))  # a CGCS2000 boundary called GCJ-02

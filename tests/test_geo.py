@@ -21,8 +21,8 @@ SC = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.cs
 
 
 def test_crs_choice() -> None:
-    assert gauss_kruger_3deg(114.35) == "EPSG:4547"   # Wuhan, CM 114E
-    assert gauss_kruger_3deg(116.4) == "EPSG:4548"    # Beijing, CM 117E
+    assert gauss_kruger_3deg(114.35) == "EPSG:4547"  # Wuhan, CM 114E
+    assert gauss_kruger_3deg(116.4) == "EPSG:4548"  # Beijing, CM 117E
     assert choose_metric_crs("auto", 114.35, 30.5) == "EPSG:4547"
     assert choose_metric_crs("auto", 2.35, 48.85) == utm(2.35, 48.85) == "EPSG:32631"
     assert choose_metric_crs("EPSG:4526", 114.3, 30.5) == "EPSG:4526"
@@ -40,7 +40,9 @@ def _cands(**cols: object) -> gpd.GeoDataFrame:
 
 
 def test_candidates_defaults_aliases_and_on_air() -> None:
-    gdf = _cands(id=["a", "b", "c"], type=["路灯杆", "tower", "监控杆"], height_m=[np.nan, 35, 7], status=["", "existing_5g", ""])
+    gdf = _cands(
+        id=["a", "b", "c"], type=["路灯杆", "tower", "监控杆"], height_m=[np.nan, 35, 7], status=["", "existing_5g", ""]
+    )
     out, warns = normalise_candidates(gdf, Path("c.gpkg"), SC)
     assert out["type"].tolist() == ["street_lamp", "tower", "surveillance_pole"]
     assert out["height_m"].iloc[0] == SC.candidates.types["street_lamp"].height_m
@@ -50,16 +52,30 @@ def test_candidates_defaults_aliases_and_on_air() -> None:
 
 
 def test_candidates_collects_every_problem() -> None:
-    gdf = _cands(id=["a", "a", "c", "d"], type=["路灯杆", "ufo", "tower", "tower"], height_m=[10, 10, -3, 400], cost=["x", 1, 1, 1])
+    gdf = _cands(
+        id=["a", "a", "c", "d"],
+        type=["路灯杆", "ufo", "tower", "tower"],
+        height_m=[10, 10, -3, 400],
+        cost=["x", 1, 1, 1],
+    )
     with pytest.raises(InputDataError) as err:
         normalise_candidates(gdf, Path("c.gpkg"), SC)
     text = str(err.value)
-    for fragment in ("duplicate ids: a", "unknown type 'ufo'", "height_m -3", "height_m 400", "cost 'x' is not a number", "c.gpkg"):
+    for fragment in (
+        "duplicate ids: a",
+        "unknown type 'ufo'",
+        "height_m -3",
+        "height_m 400",
+        "cost 'x' is not a number",
+        "c.gpkg",
+    ):
         assert fragment in text
 
 
 def test_candidates_polygons_refused() -> None:
-    gdf = gpd.GeoDataFrame({"id": ["a"], "type": ["tower"]}, geometry=[box(114.3, 30.5, 114.31, 30.51)], crs="EPSG:4490")
+    gdf = gpd.GeoDataFrame(
+        {"id": ["a"], "type": ["tower"]}, geometry=[box(114.3, 30.5, 114.31, 30.51)], crs="EPSG:4490"
+    )
     with pytest.raises(InputDataError, match="must be points"):
         normalise_candidates(gdf, Path("c.gpkg"), SC)
 
@@ -120,8 +136,11 @@ def test_projected_input_reprojected(tmp_path: Path) -> None:
 
 def test_areas_lines_buffered_invalid_repaired() -> None:
     bowtie = Polygon([(114.30, 30.50), (114.31, 30.51), (114.31, 30.50), (114.30, 30.51)])
-    gdf = gpd.GeoDataFrame({"id": ["x", "y"], "class": ["公园", "highway"]},
-                           geometry=[bowtie, LineString([(114.30, 30.50), (114.32, 30.50)])], crs="EPSG:4490")
+    gdf = gpd.GeoDataFrame(
+        {"id": ["x", "y"], "class": ["公园", "highway"]},
+        geometry=[bowtie, LineString([(114.30, 30.50), (114.32, 30.50)])],
+        crs="EPSG:4490",
+    )
     out, warns = normalise_areas(gdf, Path("a.gpkg"), SC, "EPSG:4547")
     assert out["class"].tolist() == ["park", "highway"]
     assert out.geometry.is_valid.all()
@@ -131,7 +150,9 @@ def test_areas_lines_buffered_invalid_repaired() -> None:
 
 
 def test_areas_bad_target() -> None:
-    gdf = gpd.GeoDataFrame({"class": ["park"], "target": [1.5]}, geometry=[box(114.3, 30.5, 114.31, 30.51)], crs="EPSG:4490")
+    gdf = gpd.GeoDataFrame(
+        {"class": ["park"], "target": [1.5]}, geometry=[box(114.3, 30.5, 114.31, 30.51)], crs="EPSG:4490"
+    )
     with pytest.raises(InputDataError, match=r"target 1\.5 is out of range"):
         normalise_areas(gdf, Path("a.gpkg"), SC, "EPSG:4547")
 
@@ -139,7 +160,9 @@ def test_areas_bad_target() -> None:
 def test_demand_rank_and_tiny_area() -> None:
     grid = Grid(0.0, 100.0, 10.0, 10, 10, "EPSG:4547")
     boundary = gpd.GeoSeries([box(0, 0, 100, 100)])
-    areas = gpd.GeoDataFrame({"rank": [10, 60, 70]}, geometry=[box(0, 0, 100, 100), box(0, 50, 50, 100), box(41, 41, 43, 43)])
+    areas = gpd.GeoDataFrame(
+        {"rank": [10, 60, 70]}, geometry=[box(0, 0, 100, 100), box(0, 50, 50, 100), box(41, 41, 43, 43)]
+    )
     d = rasterize_demand(grid, boundary, areas)
     assert d.mask.all() and d.cells.size == 100
     assert d.n_cells_per_area.tolist() == [74, 25, 1]
@@ -147,8 +170,13 @@ def test_demand_rank_and_tiny_area() -> None:
 
 
 def test_candidate_ranges_printed_exactly_and_costs_bounded() -> None:
-    gdf = _cands(id=["a", "b", "c", "d", "e", "f", "g"], type=["tower"] * 7, height_m=[150.0001, 0, 30, 30, 30, 30, 30],
-                 cost=[6, 6, 1e300, 0, -2, 6, 1e6 + 0.5], status=["", "", "", "", "", "existing_5g", ""])
+    gdf = _cands(
+        id=["a", "b", "c", "d", "e", "f", "g"],
+        type=["tower"] * 7,
+        height_m=[150.0001, 0, 30, 30, 30, 30, 30],
+        cost=[6, 6, 1e300, 0, -2, 6, 1e6 + 0.5],
+        status=["", "", "", "", "", "existing_5g", ""],
+    )
     with pytest.raises(InputDataError) as err:
         normalise_candidates(gdf, Path("c.gpkg"), SC)
     text = str(err.value)
@@ -164,13 +192,21 @@ def test_nan_cost_warning_names_the_rows() -> None:
     gdf = _cands(id=["a", "b", "c"], type=["tower"] * 3, cost=[6.0, np.nan, "nan"])
     out, warns = normalise_candidates(gdf, Path("c.gpkg"), SC)
     assert out["cost"].tolist() == [6.0, 6.0, 6.0]
-    assert any("2 candidates have no cost" in w and "feature 'b' (row 2)" in w and "feature 'c' (row 3)" in w for w in warns)
+    assert any(
+        "2 candidates have no cost" in w and "feature 'b' (row 2)" in w and "feature 'c' (row 3)" in w for w in warns
+    )
 
 
 def test_degenerate_priority_areas_dropped_with_a_warning() -> None:
     lon, lat = 114.398, 30.506
-    geoms = [box(lon, lat, lon + 0.001, lat + 0.001), Point(lon, lat), Polygon([(lon, lat)] * 4), LineString([(lon, lat), (lon, lat)]),
-             Polygon(), Polygon([(lon, lat), (lon + 0.001, lat), (lon + 0.002, lat), (lon, lat)])]
+    geoms = [
+        box(lon, lat, lon + 0.001, lat + 0.001),
+        Point(lon, lat),
+        Polygon([(lon, lat)] * 4),
+        LineString([(lon, lat), (lon, lat)]),
+        Polygon(),
+        Polygon([(lon, lat), (lon + 0.001, lat), (lon + 0.002, lat), (lon, lat)]),
+    ]
     ids = ["ok", "point", "zero", "zero_line", "empty", "flat"]
     gdf = gpd.GeoDataFrame({"id": ids, "class": ["park"] * 6}, geometry=geoms, crs="EPSG:4490")
     out, warns = normalise_areas(gdf, Path("a.geojson"), SC, "EPSG:4547")
@@ -185,8 +221,11 @@ def test_boundary_across_the_antimeridian_refused(tmp_path: Path) -> None:
     from shapely.geometry import MultiPolygon
 
     path = tmp_path / "b.geojson"
-    gpd.GeoDataFrame({"id": ["fiji"]}, geometry=[MultiPolygon([box(179.9, -17.0, 180.0, -16.9), box(-180.0, -17.0, -179.9, -16.9)])],
-                     crs="EPSG:4326").to_file(path, driver="GeoJSON")
+    gpd.GeoDataFrame(
+        {"id": ["fiji"]},
+        geometry=[MultiPolygon([box(179.9, -17.0, 180.0, -16.9), box(-180.0, -17.0, -179.9, -16.9)])],
+        crs="EPSG:4326",
+    ).to_file(path, driver="GeoJSON")
     with pytest.raises(InputDataError, match="antimeridian"):
         read_vector(path, "boundary")
     assert len(read_vector(path, "priority_areas")) == 1  # only the boundary picks the zone
@@ -221,7 +260,13 @@ def test_only_regular_files_are_read(tmp_path: Path, kind: str) -> None:
         path.mkdir()
     else:
         path.symlink_to(tmp_path / "gone.csv")
-    expected = {"fifo": "named pipe", "loop": "symlink loop", "device": "a device", "folder": "folder", "dangling": "does not exist"}
+    expected = {
+        "fifo": "named pipe",
+        "loop": "symlink loop",
+        "device": "a device",
+        "folder": "folder",
+        "dangling": "does not exist",
+    }
     with pytest.raises(InputDataError, match=expected[kind]):
         read_vector(path, "candidates")
 

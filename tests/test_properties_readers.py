@@ -27,19 +27,85 @@ from planner.io.readers import read_table, read_vector
 from planner.scenario import scenario_from_dict
 
 SC = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}})
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
-COLUMNS = ["id", "type", "lon", "lat", "经度", "纬度", "编号", "类型", "height_m", "挂高", "cost", "name", "status",
-           "class", "target", "k", "weight", "", "id", "lon", "x"]
+COLUMNS = [
+    "id",
+    "type",
+    "lon",
+    "lat",
+    "经度",
+    "纬度",
+    "编号",
+    "类型",
+    "height_m",
+    "挂高",
+    "cost",
+    "name",
+    "status",
+    "class",
+    "target",
+    "k",
+    "weight",
+    "",
+    "id",
+    "lon",
+    "x",
+]
 CELLS = st.one_of(
-    st.sampled_from(["", " ", "NaN", "nan", "inf", "-inf", "1e308", "-0", "0", "114.398", "30.506", "30.5", "114.4",
-                     "529251.85", "3385891.5", "38529251", "路灯杆", "tower", "铁塔", "ufo", "existing_5g", "在网",
-                     "114°23′52″", "八万", "10", "-5", "300", "L0001", "L0001", "=SUM(A1)", '"', "'", "\\", ";", "\t",
-                     "public_place", "机场", "1.5", "None", "#N/A"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "1e308",
+            "-0",
+            "0",
+            "114.398",
+            "30.506",
+            "30.5",
+            "114.4",
+            "529251.85",
+            "3385891.5",
+            "38529251",
+            "路灯杆",
+            "tower",
+            "铁塔",
+            "ufo",
+            "existing_5g",
+            "在网",
+            "114°23′52″",
+            "八万",
+            "10",
+            "-5",
+            "300",
+            "L0001",
+            "L0001",
+            "=SUM(A1)",
+            '"',
+            "'",
+            "\\",
+            ";",
+            "\t",
+            "public_place",
+            "机场",
+            "1.5",
+            "None",
+            "#N/A",
+        ]
+    ),
     st.text(max_size=12),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.integers(min_value=-10**12, max_value=10**12).map(str),
+    st.integers(min_value=-(10**12), max_value=10**12).map(str),
 )
 
 
@@ -67,7 +133,10 @@ def _through_everything(path: Path) -> None:
 
 
 @FUZZ
-@given(data=st.binary(max_size=400), suffix=st.sampled_from([".csv", ".txt", ".xlsx", ".gpkg", ".geojson", ".shp", ".json"]))
+@given(
+    data=st.binary(max_size=400),
+    suffix=st.sampled_from([".csv", ".txt", ".xlsx", ".gpkg", ".geojson", ".shp", ".json"]),
+)
 def test_random_bytes(data: bytes, suffix: str) -> None:
     _with_file(suffix, data, _through_everything)
 
@@ -92,8 +161,15 @@ def test_random_csv(header: list[str], rows: list[list[str]], title: bool, delim
 
 @settings(max_examples=20, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    rows=st.lists(st.lists(st.one_of(CELLS, st.floats(allow_nan=True, allow_infinity=False), st.none(), st.booleans()),
-                           min_size=0, max_size=8), min_size=0, max_size=6),
+    rows=st.lists(
+        st.lists(
+            st.one_of(CELLS, st.floats(allow_nan=True, allow_infinity=False), st.none(), st.booleans()),
+            min_size=0,
+            max_size=8,
+        ),
+        min_size=0,
+        max_size=6,
+    ),
     header=st.lists(st.sampled_from(COLUMNS), min_size=0, max_size=7),
     title=st.booleans(),
 )
@@ -118,8 +194,14 @@ def test_random_xlsx(rows: list[list[Any]], header: list[str], title: bool) -> N
         _through_everything(path)
 
 
-NUM = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.floats(min_value=113.0, max_value=116.0),
-                st.floats(min_value=29.0, max_value=32.0), st.integers(-10**9, 10**9), st.none(), st.text(max_size=3))
+NUM = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.floats(min_value=113.0, max_value=116.0),
+    st.floats(min_value=29.0, max_value=32.0),
+    st.integers(-(10**9), 10**9),
+    st.none(),
+    st.text(max_size=3),
+)
 LON = st.floats(min_value=114.39, max_value=114.41)
 LAT = st.floats(min_value=30.50, max_value=30.52)
 VALID = st.tuples(LON, LAT).map(list)
@@ -135,10 +217,15 @@ GEOMETRY = st.one_of(
     st.builds(lambda c: {"type": "MultiPoint", "coordinates": c}, RING),
     st.builds(lambda c: {"type": "LineString", "coordinates": c}, RING),
     st.builds(lambda c: {"type": "Polygon", "coordinates": c}, st.lists(RING, max_size=2)),
-    st.builds(lambda c: {"type": "GeometryCollection", "geometries": c}, st.lists(st.builds(lambda p: {"type": "Point", "coordinates": p}, POSITION), max_size=2)),
+    st.builds(
+        lambda c: {"type": "GeometryCollection", "geometries": c},
+        st.lists(st.builds(lambda p: {"type": "Point", "coordinates": p}, POSITION), max_size=2),
+    ),
     st.builds(lambda t: {"type": t}, st.sampled_from(["Point", "Polygon", "Circle", ""])),
 )
-PROPS = st.one_of(st.none(), st.dictionaries(st.sampled_from(COLUMNS), st.one_of(CELLS, NUM, st.booleans()), max_size=6))
+PROPS = st.one_of(
+    st.none(), st.dictionaries(st.sampled_from(COLUMNS), st.one_of(CELLS, NUM, st.booleans()), max_size=6)
+)
 
 
 def _feature(geom: Any, props: Any) -> dict[str, Any]:
@@ -177,13 +264,17 @@ def test_parse_numbers_reads_office_spellings() -> None:
 
     from planner.io.readers import parse_numbers
 
-    cells = pd.Series(["25m", "25 米", "２５", "12,5", "−5", "8万元", "NaN", "", None, 7, "1,000", "abc", "25 km"], dtype=object)
+    cells = pd.Series(
+        ["25m", "25 米", "２５", "12,5", "−5", "8万元", "NaN", "", None, 7, "1,000", "abc", "25 km"], dtype=object
+    )
     values, unreadable = parse_numbers(cells, ("m", "米", "万元"))
     expected = [25, 25, 25, 12.5, -5, 8, None, None, None, 7, None, None, None]
     for got, want, bad, cell in zip(values, expected, unreadable, cells, strict=True):
-        assert (math.isnan(got) if want is None else got == want), cell
+        assert math.isnan(got) if want is None else got == want, cell
         assert bad == (cell in ("1,000", "abc", "25 km")), cell  # a thousands separator is ambiguous: refused
-    coords = pd.Series(["114.398°", "E114.398", "东经114.398", "114,398", "30.506N", "114°23′52″", "114.398W"], dtype=object)
+    coords = pd.Series(
+        ["114.398°", "E114.398", "东经114.398", "114,398", "30.506N", "114°23′52″", "114.398W"], dtype=object
+    )
     values, unreadable = parse_numbers(coords, coordinate=True)
     assert values.iloc[:4].tolist() == [114.398] * 4 and values.iloc[4] == 30.506
     assert unreadable.tolist() == [False] * 5 + [True, True]  # DMS and the western hemisphere are not guessed
@@ -203,8 +294,14 @@ def test_parse_numbers_never_raises(cells: list[Any], coordinate: bool) -> None:
 def test_header_key_drops_units_and_case() -> None:
     from planner.io.readers import header_key
 
-    assert [header_key(h) for h in ["经度（°）", " Lon ", "挂高(m)", "费用[万元]", "挂高/m", "ID"]] == \
-        ["经度", "lon", "挂高", "费用", "挂高", "id"]
+    assert [header_key(h) for h in ["经度（°）", " Lon ", "挂高(m)", "费用[万元]", "挂高/m", "ID"]] == [
+        "经度",
+        "lon",
+        "挂高",
+        "费用",
+        "挂高",
+        "id",
+    ]
 
 
 def test_line_areas_use_their_own_width_m() -> None:
@@ -212,8 +309,11 @@ def test_line_areas_use_their_own_width_m() -> None:
     from shapely.geometry import LineString
 
     line = LineString([(114.39, 30.50), (114.40, 30.50)])
-    areas = gpd.GeoDataFrame({"id": ["R1", "R2"], "class": ["highway", "highway"], "width_m": [100, None]},
-                             geometry=[line, line], crs="EPSG:4490")
+    areas = gpd.GeoDataFrame(
+        {"id": ["R1", "R2"], "class": ["highway", "highway"], "width_m": [100, None]},
+        geometry=[line, line],
+        crs="EPSG:4490",
+    )
     out, _ = normalise_areas(areas, Path("a.geojson"), SC, "EPSG:4547")
     length = float(gpd.GeoSeries([line], crs="EPSG:4490").to_crs("EPSG:4547").length.iloc[0])
     for got, width in zip(out.geometry.area, (100.0, SC.demand.line_width_m), strict=True):  # R2: demand.line_width_m

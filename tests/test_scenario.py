@@ -44,7 +44,9 @@ def test_every_problem_at_once(tmp_path: Path) -> None:
 
 def test_extends_and_cycle(tiny: Path) -> None:
     variant = tiny.parent / "variant.toml"
-    variant.write_text('extends = "scenario.toml"\n[objective]\nkind = "max_coverage"\nmax_sites = 3\n', encoding="utf-8")
+    variant.write_text(
+        'extends = "scenario.toml"\n[objective]\nkind = "max_coverage"\nmax_sites = 3\n', encoding="utf-8"
+    )
     sc = load_scenario(variant)
     assert sc.objective.max_sites == 3 and sc.grid.resolution_m == 25
     a, b = tiny.parent / "a.toml", tiny.parent / "b.toml"
@@ -63,9 +65,15 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
         load_scenario(tmp_path / "nope.toml")
 
 
-@pytest.mark.parametrize(("item", "keys", "value"), [
-    ("a.b=3", ["a", "b"], 3), ("a=x y", ["a"], "x y"), ("a.b=0.5", ["a", "b"], 0.5), ('a="n78"', ["a"], "n78"),
-])
+@pytest.mark.parametrize(
+    ("item", "keys", "value"),
+    [
+        ("a.b=3", ["a", "b"], 3),
+        ("a=x y", ["a"], "x y"),
+        ("a.b=0.5", ["a", "b"], 0.5),
+        ('a="n78"', ["a"], "n78"),
+    ],
+)
 def test_parse_override(item: str, keys: list[str], value: object) -> None:
     assert parse_override(item) == (keys, value)
 
@@ -82,7 +90,8 @@ def test_grid_crs_as_a_bare_epsg_number() -> None:
 
 def test_input_paths_windows_separators_and_home(tmp_path: Path) -> None:
     (tmp_path / "scenario.toml").write_text(
-        "[inputs]\nboundary = 'data\\b.geojson'\ncandidates = \"~/c.csv\"\n", encoding="utf-8")
+        "[inputs]\nboundary = 'data\\b.geojson'\ncandidates = \"~/c.csv\"\n", encoding="utf-8"
+    )
     sc = load_scenario(tmp_path / "scenario.toml")
     assert sc.inputs.boundary == (tmp_path / "data" / "b.geojson").resolve()
     assert sc.inputs.candidates == Path("~/c.csv").expanduser()
@@ -90,7 +99,9 @@ def test_input_paths_windows_separators_and_home(tmp_path: Path) -> None:
 
 def test_unknown_type_name_reported_once(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as err:
-        scenario_from_dict({"inputs": {"boundary": "b", "candidates": "c"}, "candidates": {"types": {"lamp": {"height_m": 9}}}})
+        scenario_from_dict(
+            {"inputs": {"boundary": "b", "candidates": "c"}, "candidates": {"types": {"lamp": {"height_m": 9}}}}
+        )
     assert len(err.value.problems) == 1
     text = str(err.value)
     assert "[candidates.types.lamp]" in text and "unknown name 'lamp'" in text and "street_lamp" in text
@@ -120,7 +131,9 @@ def test_non_finite_numbers_refused(key: str, value: str) -> None:
 @pytest.mark.parametrize("cost", [0, -1, 1e6 + 1, 1e300])
 def test_type_default_cost_range(cost: float) -> None:
     with pytest.raises(ScenarioError, match=r"candidates\.types\.tower\.cost"):
-        scenario_from_dict({"inputs": {"boundary": "b", "candidates": "c"}, "candidates": {"types": {"tower": {"cost": cost}}}})
+        scenario_from_dict(
+            {"inputs": {"boundary": "b", "candidates": "c"}, "candidates": {"types": {"tower": {"cost": cost}}}}
+        )
 
 
 def test_scenario_fifo_and_symlink_loop_refused_at_once(tmp_path: Path) -> None:
@@ -139,6 +152,8 @@ def test_scenario_fifo_and_symlink_loop_refused_at_once(tmp_path: Path) -> None:
 def test_input_symlink_loop_is_kept_for_the_reader(tmp_path: Path) -> None:
     (tmp_path / "x.csv").symlink_to(tmp_path / "y.csv")
     (tmp_path / "y.csv").symlink_to(tmp_path / "x.csv")
-    (tmp_path / "scenario.toml").write_text("[inputs]\nboundary = 'b.geojson'\ncandidates = 'x.csv'\n", encoding="utf-8")
+    (tmp_path / "scenario.toml").write_text(
+        "[inputs]\nboundary = 'b.geojson'\ncandidates = 'x.csv'\n", encoding="utf-8"
+    )
     sc = load_scenario(tmp_path / "scenario.toml")  # Path.resolve raises RuntimeError on loops in 3.11
     assert sc.inputs.candidates.name == "x.csv"
