@@ -82,3 +82,36 @@ def test_report_section(language: str, title: str, all_label: str) -> None:
     # without SINR figures the section is left out
     plan.radio.pop("interference")
     assert sinr_section(plan, language) is None
+
+
+def test_sinr_takes_the_penetration_of_each_area_class() -> None:
+    """A park (radio.penetration_by_class: 0 dB, outdoor demand) gets the SINR of an outdoor user, as the
+    solve covered it, not that of a user behind ``penetration_loss_db`` (20 dB) of wall; other classes keep it.
+    """
+    from planner.radio.antenna import antenna_overrides
+    from planner.radio.interference import plan_sinr
+
+    plan = _with_sinr()
+    radio = plan.scenario.radio
+    assert radio.penetration_of("park") == 0.0 and radio.penetration_loss_db == 20.0
+    areas_m = plan.areas.to_crs(plan.grid.crs)
+    demand = rasterize_demand(plan.grid, plan.boundary.to_crs(plan.grid.crs).geometry, areas_m)
+    classes = plan.areas["class"].astype(str).tolist()
+    park = demand.area_index == classes.index("park")
+    indoor = plan.demand_mask & (demand.area_index == classes.index("public_place"))
+    assert park.sum() > 10 and indoor.sum() > 10
+    s = plan.sites
+    args = (
+        plan.grid,
+        s["x_m"].to_numpy(np.float64),
+        s["y_m"].to_numpy(np.float64),
+        s["height_m"].to_numpy(np.float64),
+        s["site_class"].to_numpy(str),
+    )
+    outdoor = plan_sinr(*args, radio.model_copy(update={"penetration_loss_db": 0.0}), cell_mask=plan.demand_mask,
+                        **antenna_overrides(s))
+    behind_wall = plan_sinr(*args, radio, cell_mask=plan.demand_mask, **antenna_overrides(s))
+    got = plan.extras["sinr_db"]
+    assert np.abs(outdoor.sinr_db[park] - behind_wall.sinr_db[park]).max() > 1.0  # the test can tell them apart
+    np.testing.assert_allclose(got[park], outdoor.sinr_db[park], atol=1e-4)
+    np.testing.assert_allclose(got[indoor], behind_wall.sinr_db[indoor], atol=1e-4)

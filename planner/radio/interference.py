@@ -263,6 +263,7 @@ def plan_sinr(
     *,
     site_azimuths: Sequence[Sequence[float] | None] | None = None,
     site_tilt_deg: ArrayLike | None = None,
+    cell_penetration_db: NDArray[np.float64] | None = None,
 ) -> SinrResult:
     """SS-SINR and overlap of a set of transmitting sites over the grid (layer 3).
 
@@ -292,6 +293,11 @@ def plan_sinr(
     site_azimuths, site_tilt_deg : optional
         Per site, its own sector bearings and mechanical tilt, as in
         :func:`planner.coverage.build_coverage` (:func:`planner.radio.antenna.antenna_overrides`).
+    cell_penetration_db : ndarray of float, shape (ny, nx), optional
+        Penetration loss per cell (dB; ``radio.penetration_by_class`` rasterised by
+        :func:`planner.coverage.penetration.cell_penetration`), as the solve's coverage build
+        used it; None: ``radio.penetration_loss_db`` everywhere. It changes the SINR where the
+        noise counts (the wanted and the interfering powers lose the same dB).
     """
     from planner.coverage.build import build_coverage
 
@@ -302,11 +308,13 @@ def plan_sinr(
     y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
     h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
     cls = np.asarray(site_class).astype(str).ravel()
-    parts = _chunks(x, h, cls, median, float(grid.res))
+    pen = None if cell_penetration_db is None else np.asarray(cell_penetration_db, dtype=np.float64)
+    reach = median if pen is None else median.model_copy(update={"penetration_loss_db": float(pen.min())})
+    parts = _chunks(x, h, cls, reach, float(grid.res))  # sized by the farthest reach (the lowest loss)
     tilt = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
 
     def own(part: slice) -> dict[str, Any]:  # the sites' own antenna settings of one chunk
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"cell_penetration_db": pen}
         if site_azimuths is not None:
             out["site_azimuths"] = list(site_azimuths)[part]
         if tilt is not None:
@@ -430,20 +438,24 @@ def attach_plan_sinr(plan: Plan, area_index: NDArray[np.integer[Any]], terrain: 
     Sets ``plan.extras["sinr_db"]`` and ``plan.extras["overlap"]`` (rasters for ``sinr.tif`` and
     ``overlap.tif``) and ``plan.radio["interference"]`` (parameters, approximation, timings and
     ``areas``: the per-area table of :func:`area_sinr_statistics` as records; manifest and report).
+    Each cell loses the penetration of its area's class (``radio.penetration_by_class``), as in the solve.
     """
+    from planner.coverage.build import cell_penetration
     from planner.radio.antenna import antenna_overrides
 
     sites = plan.sites
+    radio = plan.scenario.radio
     res = plan_sinr(
         plan.grid,
         sites["x_m"].to_numpy(np.float64),
         sites["y_m"].to_numpy(np.float64),
         sites["height_m"].to_numpy(np.float64),
         sites["site_class"].to_numpy(str),
-        plan.scenario.radio,
+        radio,
         cell_mask=plan.demand_mask,
         terrain=terrain,
         **antenna_overrides(sites),
+        cell_penetration_db=cell_penetration(radio, area_index, plan.areas["class"].astype(str).tolist()),
     )
     band = resolve_band(plan.scenario.radio)
     table = area_sinr_statistics(

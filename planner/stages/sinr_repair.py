@@ -240,7 +240,7 @@ def repair_sinr(
         The plan kept (the best seen; the input plan when nothing helped) and warnings; the
         loop's record is ``plan.radio["interference"]["requirement"]`` (manifest and report).
     """
-    from planner.coverage.build import build_coverage
+    from planner.coverage.build import build_coverage, cell_penetration
     from planner.radio.antenna import antenna_overrides
     from planner.radio.interference import median_radio
 
@@ -255,6 +255,7 @@ def repair_sinr(
     row_of_cell = np.full(area.grid.n_cells, -1, dtype=np.int64)
     row_of_cell[demand.cells] = np.arange(demand.cells.size)
     median, noise_dbm, _ = median_radio(radio)
+    pen = cell_penetration(radio, demand.area_index, area.areas["class"].astype(str).tolist())  # as the SINR stage
     fixed0 = np.asarray(problem.fixed, dtype=bool)
     rows0 = sinr_requirement(plan, demand.area_index, targets)
     best = _State(solution, plan, rows0, _shortfall(rows0, w_area))
@@ -294,6 +295,7 @@ def repair_sinr(
                 cell_mask=bad,
                 terrain=terrain,
                 **antenna_overrides(sub),
+                cell_penetration_db=pen,
             )
             pairs, _ = polluting_pairs(
                 powers,
