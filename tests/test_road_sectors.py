@@ -142,3 +142,13 @@ def test_bad_road_bearing_cell_exit_2(tmp_path: Path) -> None:
     r = _planner("validate", str(path))
     assert r.returncode == 2, r.stdout + r.stderr
     assert "road_bearing_deg" in r.stderr and "'east'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_bearings_stay_below_360_after_rounding(tmp_path: Path) -> None:
+    """A road at 179.97° (or 359.96°) rounds its second sector to 0°, never to "360", which the candidate
+    column check (0 to < 360) would refuse if the table is read back.
+    """
+    scenario = load_scenario(write_area(tmp_path))
+    table = pd.DataFrame({"site_class": ["micro"] * 3, "road_bearing_deg": [179.97, 359.96, 0.04]})
+    out, _ = road_sector_bearings(scenario, table, np.zeros(3), np.zeros(3), "EPSG:4547")
+    assert out["azimuth_deg"].tolist() == ["180/0", "0/180", "0/180"]

@@ -340,5 +340,6 @@ def road_sector_bearings(
     cls_arr = table["site_class"].to_numpy(str)
     for i in np.flatnonzero(need & np.isfinite(bearing)).tolist():
         n = ants[cls_arr[i]].sectors
-        out[i] = "/".join(f"{round((bearing[i] + 360.0 * k / n) % 360.0, 1):g}" for k in range(n))
+        # round first, then wrap: 359.96 rounds to 360.0, which is 0 (the column's range is 0 to < 360)
+        out[i] = "/".join(f"{round(bearing[i] + 360.0 * k / n, 1) % 360.0:g}" for k in range(n))
     return table.assign(azimuth_deg=out), warnings
