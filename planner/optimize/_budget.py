@@ -36,6 +36,12 @@ OPS_PER_UNIT = 1e6
 #: Lagrangian and RWLS kernels count about as conservatively. 300 units/s (3e8 operations/s)
 #: keeps the demo's optimise stage within its 40 s limit with two CPU-burning processes
 #: beside it (see BENCHMARKS.md, "Reproducible plans"); an idle machine finishes early.
+#: Checked per stage in CPU seconds (``tests/benchmarks/stage_times.py``, 2026-12-06, load
+#: 10–15): units per CPU second were CFT 287–510, LP 1,200–2,000 (pure cover), CP-SAT
+#: 650–1,929, partial local search 189–322, Lagrangian 375–430, SCIP's core root 164–298;
+#: the demo's 12,000 units took 36–39 CPU s, scpnre1's 18,000 15 s, rail507's 36,000 26 s.
+#: A wall-clock limit therefore holds on an idle core and cannot under a load of 10 on 2
+#: vCPUs: the rate is a property of the work, never of the load.
 WORK_PER_S = 300.0
 #: CP-SAT ``max_deterministic_time`` per work unit: 0.08 s per nominal second. With
 #: interleaved search on 2 workers CP-SAT overshoots that limit about 3.5-fold in the
