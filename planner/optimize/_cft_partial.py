@@ -55,6 +55,7 @@ from kernels.cft_partial import (
     lagrangian_partial,
     partial_chunk,
     partial_step,
+    reduced_costs,
     row_part,
     side_greedy,
     update_lambda_stall,
@@ -203,9 +204,11 @@ class _PEngine:
 
     # --- plans --------------------------------------------------------------------------
     def complete(self, sel: NDArray[np.bool_], allowed: NDArray[np.bool_], gused: NDArray[np.bool_],
-                 cap_left: NDArray[np.int64], share: float = 1.0) -> NDArray[np.bool_]:
+                 cap_left: NDArray[np.int64], share: float = 1.0,
+                 cost: NDArray[np.float64] | None = None) -> NDArray[np.bool_]:
         """``sel`` plus what the weight greedy adds over ``allowed`` columns to meet every target (the
-        greedy stops, its plan short, when ``share`` of the budget left is spent).
+        greedy stops, its plan short, when ``share`` of the budget left is spent); ``cost``: the
+        costs it scores with (default: the model's).
         """
         pm = self.pm
         cnt = pm.counts(sel)
@@ -219,7 +222,8 @@ class _PEngine:
         need = np.where(hard_area, hard_left * (1.0 - 1e-12), pm.need - cov)
         need = np.where(need > 0, need, 0.0).astype(np.float64)
         allow = allowed & ~sel & ~((pm.group >= 0) & gused[np.maximum(pm.group, 0)])
-        add, ops, _ = greedy_cover(pm.c_ptr, pm.c_rows, pm.cost, pm.w, pm.k, pm.area, need, cnt, allow, pm.group,
+        score_cost = pm.cost if cost is None else cost
+        add, ops, _ = greedy_cover(pm.c_ptr, pm.c_rows, score_cost, pm.w, pm.k, pm.area, need, cnt, allow, pm.group,
                                    pm.n_groups, pm.conf_ptr, pm.conf_idx, pm.ctype, np.maximum(cap_left, 0), -1,
                                    math.inf, True, share * max(self.work_limit - self.work, 0))
         self.work += int(ops)
@@ -373,6 +377,8 @@ class _PEngine:
         self.work += 2 * rpos.size
         y, v, s = np.zeros(pm.m), np.zeros(pm.n_areas), np.zeros(pm.m)
         rcv, x = np.zeros(core.size), np.zeros(core.size, dtype=bool)
+        in_core = np.zeros(pm.n, dtype=bool)
+        in_core[core] = True
         gb = np.full(max(pm.n_groups, 1), -1, dtype=np.int64)
         state = np.array([-math.inf, 0.0])
         lam = LAMBDA0
@@ -381,6 +387,11 @@ class _PEngine:
                 return
             picks, _ = self.lagrangian_plan(res, u, core, rp, rpos)
             self.try_plan(res, picks)
+            # the weight greedy on the core scored with Lagrangian costs max(c_j(u), 0.001 c_j)
+            self.work += reduced_costs(pm.c_ptr, pm.c_rows, pm.cost, core, u, rcv)
+            lcost = pm.cost.copy()
+            lcost[core] = np.maximum(rcv, 1e-3 * pm.cost[core])
+            self.offer(self.complete(res.fixed.copy(), res.allowed & in_core, res.gused, res.cap_left, cost=lcost))
             ub = self.best_val - res.fixed_cost
             ub_eff = ub if math.isfinite(ub) else 1.2 * float(pm.cost[core].sum()) + 1.0
             val, w = partial_step(pm.c_ptr, pm.c_rows, pm.cost, res.k, pm.w, pm.hard, res.a_ptr, res.a_rows, res.need,
