@@ -17,7 +17,7 @@ from typing import Any
 import folium
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from planner.plan import Plan
 from planner.present.format import fmt_number, fmt_percent
@@ -65,16 +65,42 @@ _BODY_RE = re.compile(r"<body>(.*?)</body>\s*<script>(.*)</script>\s*</html>", r
 _MAP_NAME_RE = re.compile(r"var (map_[0-9a-z]+) = L\.map\(")
 _UUID_RE = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9A-Za-z])")
 #: folium's full-window page styles, replaced by the report's own layout
-_PAGE_STYLE_RE = re.compile(r"<style>\s*html,\s*body\s*\{[^}]*\}\s*</style>|<style>\s*#map\s*\{[^}]*\}\s*</style>"
-                            r"|<meta\s+name=\"viewport\"[^>]*>|<meta\s+http-equiv=[^>]*>")
+_PAGE_STYLE_RE = re.compile(
+    r"<style>\s*html,\s*body\s*\{[^}]*\}\s*</style>|<style>\s*#map\s*\{[^}]*\}\s*</style>"
+    r"|<meta\s+name=\"viewport\"[^>]*>|<meta\s+http-equiv=[^>]*>"
+)
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("planner.report", "templates"), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("planner.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["num"] = _num
     env.filters["pct"] = _pct
+    env.filters["keep_names"] = keep_names
     return env
+
+
+#: words of a sentence that are names, not language: warning codes (W01) and file names (manifest.json)
+_NAME_RE = re.compile(r"\bW\d{2}\b|\b[\w.-]+\.(?:json|csv|xlsx|kmz|kml|gpkg|dxf|tif|html|pdf|toml)\b")
+
+
+def keep_names(text: str) -> Markup:
+    """``text`` escaped, with its warning codes and file names marked ``translate="no"``.
+
+    They stay as they are in every language (a browser's translator, and the report's
+    one-language check, leave them alone), like the data values the template marks.
+    """
+    out, last = [], 0
+    for m in _NAME_RE.finditer(text):
+        out += [str(escape(text[last : m.start()])), f'<span translate="no">{escape(m.group(0))}</span>']
+        last = m.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -150,7 +176,9 @@ def _radio_table(plan: Plan, lang: str) -> tuple[list[str], list[list[str]]]:
         values = []
         for c in classes:
             v = items[c].get(k, "–")
-            values.append(label(MODEL_LABELS, lang, v) if k == "model" else label(LOS_LABELS, lang, v) if k == "los_mode" else v)
+            values.append(
+                label(MODEL_LABELS, lang, v) if k == "model" else label(LOS_LABELS, lang, v) if k == "los_mode" else v
+            )
         rows.append([labels.get(k, k), *values])
     return [t["item"], *[t.get(c, c) for c in classes]], rows
 
@@ -170,7 +198,9 @@ def report_context(plan: Plan) -> dict[str, Any]:
     areas["display_name"] = display_names(areas["name"], list(areas["class_label"]), lang)
     sites["areas"] = rename_lists(sites["areas"], dict(zip(areas["name"], areas["display_name"], strict=True)))
     status_label = label(STATUS_LABELS, lang, plan.solution.get("status"))
-    areas["reason"] = [area_reason(r, lang, status_label) for r in plan.areas.drop(columns="geometry").to_dict("records")]
+    areas["reason"] = [
+        area_reason(r, lang, status_label) for r in plan.areas.drop(columns="geometry").to_dict("records")
+    ]
     sol = plan.solution
     basemap = sc.report.basemap
     basemap_attr = {
@@ -191,19 +221,28 @@ def report_context(plan: Plan) -> dict[str, Any]:
         params.append((pl["budget"], f"{sc.objective.budget:g}"))
     if sc.objective.max_sites:
         params.append((pl["max_sites"], str(sc.objective.max_sites)))
-    params += [(pl["time_limit_s"], f"{sc.solver.time_limit_s:g}"), (pl["workers"], str(sc.solver.workers)),
-               (pl["seed"], str(sc.scenario.seed)), (t["basemap_attr"], basemap_attr)]
+    params += [
+        (pl["time_limit_s"], f"{sc.solver.time_limit_s:g}"),
+        (pl["workers"], str(sc.solver.workers)),
+        (pl["seed"], str(sc.scenario.seed)),
+        (t["basemap_attr"], basemap_attr),
+    ]
     radio_head, radio_rows = _radio_table(plan, lang)
     solver_rows = [
-        (t["solver_status"], label(STATUS_LABELS, lang, sol.get("status"))), (t["objective_kind"], label(OBJECTIVE_LABELS, lang, sol.get("objective_kind", sc.objective.kind))),
-        (t["objective"], _num(sol.get("objective"), 3)), (t["bound"], _num(sol.get("bound"), 3)),
+        (t["solver_status"], label(STATUS_LABELS, lang, sol.get("status"))),
+        (t["objective_kind"], label(OBJECTIVE_LABELS, lang, sol.get("objective_kind", sc.objective.kind))),
+        (t["objective"], _num(sol.get("objective"), 3)),
+        (t["bound"], _num(sol.get("bound"), 3)),
         (t["gap"], _pct(sol.get("gap"), 2) if sol.get("gap") is not None else "–"),
-        (t["runtime"], _num(sol.get("runtime_s"), 2)), (t["backend"], sol.get("backend", "")),
+        (t["runtime"], _num(sol.get("runtime_s"), 2)),
+        (t["backend"], sol.get("backend", "")),
     ]
     solver_rows += _decomposition_rows(sol, lang)
     fmap = build_map(plan)
     head, body, script = map_parts(plan, fmap)
-    curve = "chart_pareto" if plan.extras.get("pareto") else "chart_rollout" if charts.has_rollout(plan) else "chart_areas"
+    curve = (
+        "chart_pareto" if plan.extras.get("pareto") else "chart_rollout" if charts.has_rollout(plan) else "chart_areas"
+    )
     chart_list = [(t[curve], Markup(charts.coverage_chart(plan, lang)), t["def_" + curve])]
     if curve != "chart_areas":
         chart_list.append((t["chart_areas"], Markup(charts.area_chart(plan, lang)), t["def_chart_areas"]))
@@ -218,10 +257,14 @@ def report_context(plan: Plan) -> dict[str, Any]:
     logged = list(plan.warnings) + ([fmap.basemap_note] if fmap.basemap_note else [])
     warnings = [warning_text(w, lang) for w in logged]  # in the report's language, with a stable code
     cards = [
-        (str(k["n_sites"]), "sites_total", "kpi-sites"), (str(k["n_candidates"]), "candidates_total", ""),
-        (_pct(k["reuse_share"]), "reuse_share", ""), (_num(k["total_cost"], 1), "total_cost", ""),
-        (_num(k["area_km2"], 2), "planning_area", ""), (_num(k["sites_per_km2"], 2), "sites_per_km2", ""),
-        (f"{k['areas_met']}/{k['n_areas']}", "areas_met", ""), (_pct(k["covered_share"]), "covered_share", "kpi-covered"),
+        (str(k["n_sites"]), "sites_total", "kpi-sites"),
+        (str(k["n_candidates"]), "candidates_total", ""),
+        (_pct(k["reuse_share"]), "reuse_share", ""),
+        (_num(k["total_cost"], 1), "total_cost", ""),
+        (_num(k["area_km2"], 2), "planning_area", ""),
+        (_num(k["sites_per_km2"], 2), "sites_per_km2", ""),
+        (f"{k['areas_met']}/{k['n_areas']}", "areas_met", ""),
+        (_pct(k["covered_share"]), "covered_share", "kpi-covered"),
     ]
     return {
         "lang": lang,
@@ -234,8 +277,10 @@ def report_context(plan: Plan) -> dict[str, Any]:
         "overrides": list(sc.overrides),
         "params": params,
         "k": k,
-        "by_type": [(label(TYPE_LABELS, lang, typ), k["by_type"].get(typ, 0), n_cand)  # type: ignore[attr-defined]
-                    for typ, n_cand in k["cand_by_type"].items()],  # type: ignore[attr-defined]
+        "by_type": [
+            (label(TYPE_LABELS, lang, typ), k["by_type"].get(typ, 0), n_cand)  # type: ignore[attr-defined]
+            for typ, n_cand in k["cand_by_type"].items()
+        ],  # type: ignore[attr-defined]
         "by_mode": [(label(MODE_LABELS, lang, m), k["by_mode"].get(m, 0)) for m in BUILD_MODES],  # type: ignore[attr-defined]
         "by_class": [(t.get(c, c), n) for c, n in k["by_class"].items()],  # type: ignore[attr-defined]
         "areas": areas.to_dict("records"),
@@ -244,9 +289,11 @@ def report_context(plan: Plan) -> dict[str, Any]:
         "metric_crs": plan.grid.crs,
         "radio_head": radio_head,
         "radio_rows": radio_rows,
-        "radio_common": [(t["band"], plan.radio.get("band", sc.radio.band)),
-                         (t["threshold"], plan.threshold_dbm),
-                         (t["terrain"], t["yes_terrain"] if plan.radio.get("terrain") else t["no_terrain"])],
+        "radio_common": [
+            (t["band"], plan.radio.get("band", sc.radio.band)),
+            (t["threshold"], plan.threshold_dbm),
+            (t["terrain"], t["yes_terrain"] if plan.radio.get("terrain") else t["no_terrain"]),
+        ],
         "solver_rows": solver_rows,
         "hashes": hashes,
         "warnings": warnings,
@@ -317,11 +364,22 @@ def _decomposition_rows(sol: dict[str, Any], lang: str) -> list[tuple[str, str]]
     lagr = "lagrangian" in str(d.get("area_shares", "")).lower()
     gap = d.get("gap_whole_model")
     if lang == "en":
-        return [("Spatial decomposition", f"{d.get('tiles')} tiles of {km:g} km"
-                 + ("; targets of areas spanning tiles split by the whole-model Lagrangian" if lagr else "")
-                 + f"; border and area repair added {d.get('repair_added')} sites, polishing removed "
-                 f"{d.get('polish_removed')}; bound: one Lagrangian relaxation of the whole model"
-                 + (f"; gap for the whole model {_pct(gap)}" if gap is not None else ""))]
-    return [("分区求解", f"{d.get('tiles')} 个 {km:g} 公里见方分区" + ("；跨分区区域目标按全模型拉格朗日松弛分配" if lagr else "")
-             + f"；边界与区域目标修复增加 {d.get('repair_added')} 个站址，精简去除 {d.get('polish_removed')} 个；"
-             "下界：全模型拉格朗日松弛" + (f"，全模型差距 {_pct(gap)}" if gap is not None else ""))]
+        return [
+            (
+                "Spatial decomposition",
+                f"{d.get('tiles')} tiles of {km:g} km"
+                + ("; targets of areas spanning tiles split by the whole-model Lagrangian" if lagr else "")
+                + f"; border and area repair added {d.get('repair_added')} sites, polishing removed "
+                f"{d.get('polish_removed')}; bound: one Lagrangian relaxation of the whole model"
+                + (f"; gap for the whole model {_pct(gap)}" if gap is not None else ""),
+            )
+        ]
+    return [
+        (
+            "分区求解",
+            f"{d.get('tiles')} 个 {km:g} 公里见方分区"
+            + ("；跨分区区域目标按全模型拉格朗日松弛分配" if lagr else "")
+            + f"；边界与区域目标修复增加 {d.get('repair_added')} 个站址，精简去除 {d.get('polish_removed')} 个；"
+            "下界：全模型拉格朗日松弛" + (f"，全模型差距 {_pct(gap)}" if gap is not None else ""),
+        )
+    ]
