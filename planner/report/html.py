@@ -279,8 +279,8 @@ def report_context(plan: Plan) -> dict[str, Any]:
         "k": k,
         "by_type": [
             (label(TYPE_LABELS, lang, typ), k["by_type"].get(typ, 0), n_cand)  # type: ignore[attr-defined]
-            for typ, n_cand in k["cand_by_type"].items()
-        ],  # type: ignore[attr-defined]
+            for typ, n_cand in k["cand_by_type"].items()  # type: ignore[attr-defined]
+        ],
         "by_mode": [(label(MODE_LABELS, lang, m), k["by_mode"].get(m, 0)) for m in BUILD_MODES],  # type: ignore[attr-defined]
         "by_class": [(t.get(c, c), n) for c, n in k["by_class"].items()],  # type: ignore[attr-defined]
         "areas": areas.to_dict("records"),
