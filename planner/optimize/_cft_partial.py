@@ -64,6 +64,7 @@ from kernels.greedy import drop_redundant, greedy_cover
 from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
 from planner.optimize._cft import ABS_EXIT, ALPHA, CORE_PER_ROW, EXIT_PERIOD, MIN_FIX, RC_SMALL, REL_EXIT, CftResult
+from planner.optimize._cft_model import PartialModel, Residual
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
@@ -84,94 +85,6 @@ FIRST_GREEDY_SHARE = 0.2
 WANT_RULE = "x-first"
 #: Beasley's clipping of the direction (off: measured equal or better on demo_small)
 CLIP = False
-
-
-class PartialModel:
-    """Arrays of a reduced min-cost model in the form the kernels take (see module docstring)."""
-
-    def __init__(self, red: Reduced, side: Side) -> None:
-        a = sp.csc_matrix(red.a, dtype=np.int8)
-        a.sum_duplicates()
-        a.sort_indices()
-        a.data = np.ones(a.nnz, dtype=np.int8)
-        self.a = a
-        self.m, self.n = a.shape
-        self.c_ptr = a.indptr.astype(np.int64)
-        self.c_rows = a.indices.astype(np.int64)
-        r = a.tocsr()
-        r.sort_indices()
-        self.r_ptr = r.indptr.astype(np.int64)
-        self.r_cols = r.indices.astype(np.int64)
-        self.cost = np.ascontiguousarray(side.cost, dtype=np.float64)
-        self.k = np.ascontiguousarray(red.k, dtype=np.int64)
-        self.w = np.ascontiguousarray(red.w, dtype=np.float64)
-        self.area = np.ascontiguousarray(red.area, dtype=np.int64)
-        self.hard = np.ascontiguousarray(red.hard, dtype=bool)
-        tol = 1e-9 * np.maximum(red.total_w, 1.0)
-        self.need = np.where(red.need > tol, red.need - tol, 0.0).astype(np.float64)
-        self.n_areas = int(self.need.size)
-        self.group = np.ascontiguousarray(side.group, dtype=np.int64)
-        self.n_groups = int(side.n_groups)
-        self.conf_ptr, self.conf_idx = side.conflict_csr()
-        self.conflicts = side.conflicts
-        self.ctype = np.ascontiguousarray(side.ctype, dtype=np.int64)
-        self.cap = np.ascontiguousarray(side.cap, dtype=np.int64)
-        self.has_side = bool(self.conflicts.size or self.n_groups or self.cap.size)
-
-    def counts(self, sel: NDArray[np.bool_]) -> NDArray[np.int64]:
-        """Covers of each row by the columns in ``sel``."""
-        return np.asarray(self.a @ sel.astype(np.int64)).ravel().astype(np.int64)
-
-    def area_cover(self, ok: NDArray[np.bool_]) -> NDArray[np.float64]:
-        """Weight per area of the rows flagged in ``ok``."""
-        return np.bincount(self.area, weights=self.w * ok, minlength=self.n_areas).astype(np.float64)
-
-    def feasible(self, sel: NDArray[np.bool_]) -> bool:
-        """Whether ``sel`` meets every hard row, area target, group, conflict and cap."""
-        ok = self.counts(sel) >= self.k
-        if (self.hard & ~ok).any() or (self.area_cover(ok) < self.need).any():
-            return False
-        if self.conflicts.size and (sel[self.conflicts[:, 0]] & sel[self.conflicts[:, 1]]).any():
-            return False
-        g = self.group[sel]
-        if (np.bincount(g[g >= 0], minlength=1) > 1).any():
-            return False
-        t = self.ctype[sel]
-        return not (self.cap.size and (np.bincount(t[t >= 0], minlength=self.cap.size) > self.cap).any())
-
-
-class _Residual:
-    """The model left after taking the columns ``fixed``: allowed columns, rows' residual needs."""
-
-    def __init__(self, pm: PartialModel, fixed: NDArray[np.bool_]) -> None:
-        self.fixed = fixed
-        cnt = pm.counts(fixed)
-        k_res = np.maximum(pm.k - cnt, 0)
-        done = k_res == 0
-        self.need = np.maximum(pm.need - pm.area_cover(done & ~pm.hard), 0.0)
-        active = (k_res > 0) & (pm.hard | (self.need[pm.area] > 0))
-        self.k = np.where(active, k_res, 0).astype(np.int64)
-        soft = np.flatnonzero(active & ~pm.hard)
-        self.a_rows = soft[np.argsort(pm.area[soft], kind="stable")].astype(np.int64)
-        self.a_ptr = np.searchsorted(pm.area[self.a_rows], np.arange(pm.n_areas + 1)).astype(np.int64)
-        allowed = ~fixed
-        self.gused = np.zeros(max(pm.n_groups, 1), dtype=bool)
-        fg = pm.group[fixed]
-        self.gused[fg[fg >= 0]] = True
-        allowed &= ~((pm.group >= 0) & self.gused[np.maximum(pm.group, 0)])
-        if pm.conflicts.size:
-            ca, cb = pm.conflicts[:, 0], pm.conflicts[:, 1]
-            allowed[cb[fixed[ca]]] = False
-            allowed[ca[fixed[cb]]] = False
-        self.cap_left = pm.cap.copy()
-        if pm.cap.size:
-            ft = pm.ctype[fixed]
-            self.cap_left -= np.bincount(ft[ft >= 0], minlength=pm.cap.size)
-            full = np.flatnonzero(self.cap_left <= 0)
-            allowed &= ~np.isin(pm.ctype, full)
-        self.allowed = allowed
-        self.fixed_cost = float(pm.cost[fixed].sum())
-        self.any = bool((self.k > 0).any())
 
 
 class _PEngine:
@@ -249,7 +162,7 @@ class _PEngine:
             return True
         return False
 
-    def wanted(self, res: _Residual, u: NDArray[np.float64], cand: NDArray[np.int64]) -> NDArray[np.int64]:
+    def wanted(self, res: Residual, u: NDArray[np.float64], cand: NDArray[np.int64]) -> NDArray[np.int64]:
         """Covers each row needs in the Lagrangian plan at ``u``: every active hard row, and per area the
         soft rows that the Lagrangian solution ``x(u)`` over ``cand`` already serves (:data:`WANT_RULE`
         "x-first") or, by increasing ``k_i u_i / w_i`` (ties: served by ``x(u)`` first, then row order),
@@ -280,7 +193,7 @@ class _PEngine:
         self.work += 3 * int(np.diff(pm.c_ptr)[cand].sum()) + 2 * cand.size + 8 * rows.size + pm.c_rows.size
         return np.where(want, res.k, 0).astype(np.int64)
 
-    def lagrangian_plan(self, res: _Residual, u: NDArray[np.float64], cand: NDArray[np.int64],
+    def lagrangian_plan(self, res: Residual, u: NDArray[np.float64], cand: NDArray[np.int64],
                         rp: NDArray[np.int64], rpos: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
         """Side greedy at ``u`` over ``cand`` on the rows of :meth:`wanted`; (picks, rows short)."""
         pm = self.pm
@@ -295,14 +208,14 @@ class _PEngine:
         self._last = (allowed, gused, cap_left)
         return order[:n_new], short
 
-    def try_plan(self, res: _Residual, picks: NDArray[np.int64]) -> None:
+    def try_plan(self, res: Residual, picks: NDArray[np.int64]) -> None:
         sel = res.fixed.copy()
         sel[picks] = True
         allowed, gused, cap_left = self._last
         self.offer(self.complete(sel, allowed, gused, cap_left))
 
     # --- bound ----------------------------------------------------------------------------
-    def initial_u(self, res: _Residual) -> NDArray[np.float64]:
+    def initial_u(self, res: Residual) -> NDArray[np.float64]:
         pm = self.pm
         deg = np.diff(pm.c_ptr).astype(np.float64)
         ratio = np.where(res.allowed & (deg > 0), pm.cost / np.maximum(deg, 1.0), np.inf)
@@ -312,7 +225,7 @@ class _PEngine:
         self.work += pm.c_rows.size
         return u
 
-    def price(self, res: _Residual, u: NDArray[np.float64],
+    def price(self, res: Residual, u: NDArray[np.float64],
               rc: NDArray[np.float64]) -> tuple[NDArray[np.int64], float]:
         """A new core and the exact ``L(u)`` over every allowed column (with the residual's rows)."""
         pm = self.pm
@@ -326,7 +239,7 @@ class _PEngine:
         self.work += w + w2 + 3 * cols.size
         return core, val + rv
 
-    def subgradient(self, res: _Residual, u: NDArray[np.float64],
+    def subgradient(self, res: Residual, u: NDArray[np.float64],
                     ub: float) -> tuple[float, NDArray[np.float64], NDArray[np.int64]]:
         """Phase 1: (best full bound, its multipliers, the last core)."""
         pm = self.pm
@@ -369,7 +282,7 @@ class _PEngine:
         return best, best_u, core
 
     # --- phases ---------------------------------------------------------------------------
-    def heuristic(self, res: _Residual, u0: NDArray[np.float64], core: NDArray[np.int64]) -> None:
+    def heuristic(self, res: Residual, u0: NDArray[np.float64], core: NDArray[np.int64]) -> None:
         """Phase 2: a Lagrangian plan at each of :data:`HEUR_ITERS` subgradient steps on the core."""
         pm = self.pm
         u = u0.copy()
@@ -405,7 +318,7 @@ class _PEngine:
         """Phases 1–3 from the columns ``fixed_in``; returns the first pass's (bound, multipliers)."""
         pm = self.pm
         fixed = fixed_in.copy()
-        res = _Residual(pm, fixed)
+        res = Residual(pm, fixed)
         u = self.initial_u(res)
         root: tuple[float, NDArray[np.float64]] | None = None
         while res.any and not self.spent():
@@ -425,7 +338,7 @@ class _PEngine:
             if picks.size == 0:
                 break
             fixed[picks[:n_fix]] = True
-            res = _Residual(pm, fixed)
+            res = Residual(pm, fixed)
             u = u_best * self.rng.uniform(0.9, 1.1, size=pm.m)
             u[res.k <= 0] = 0.0
         if not res.any:
@@ -491,7 +404,7 @@ def cft_partial_solve(red: Reduced, side: Side, *, work_limit: int, seed: int = 
     stats: dict[str, Any] = {"rows": pm.m, "cols": pm.n, "side": pm.has_side}
     if incumbent is not None:
         eng.offer(np.asarray(incumbent, dtype=bool).reshape(-1).copy())
-    res0 = _Residual(pm, np.zeros(pm.n, dtype=bool))
+    res0 = Residual(pm, np.zeros(pm.n, dtype=bool))
     if not res0.any:
         eng.offer(np.zeros(pm.n, dtype=bool))
     else:
