@@ -84,6 +84,41 @@ def test_two_site_through_the_coverage_build() -> None:
     assert res.meta["sites"] == 2 and res.meta["nnz"] == 2
 
 
+def test_sectors_of_one_site_interfere() -> None:
+    """Each sector is a server (its own cell and SSB): the site's other sectors interfere. On the
+    boundary of two sectors of a 3-sector macro the two are equal, so SS-SINR ≤ 0 dB; the reference
+    sums the three sectors' powers (omni median RSRP + TR 38.901 sector gain each, η 1) and the noise.
+    """
+    from planner.coverage.build import resolve_tilts
+    from planner.radio.antenna import sector_gain_db
+    from planner.radio.interference import median_radio
+
+    grid = Grid(x0=-10.0, y0=10.0, res=20.0, nx=1, ny=1, crs="EPSG:4547")  # one cell centred on (0, 0)
+    radio = RadioConfig(load_factor=1.0, noise_figure_db=0.0, penetration_loss_db=0.0, antenna="sectors")
+    med, noise_dbm, _ = median_radio(radio)
+    tilt = float(resolve_tilts(np.array([30.0]), np.array(["macro"]), med)[0])
+    ant = radio.macro_antenna
+    d = 28.5 / math.tan(math.radians(tilt))  # the UE on the vertical beam's axis
+    for bearing in (60.0, 0.0, 100.0):  # the UE at `bearing` from the site
+        b = math.radians(bearing)
+        sx, sy = -d * math.sin(b), -d * math.cos(b)
+        omni = build_coverage(grid, [sx], [sy], [30.0], ["macro"], med.model_copy(update={"antenna": "omni"}))
+        g = [float(sector_gain_db(-sx, -sy, 1.5 - 30.0, a, tilt, hpbw_h_deg=ant.hpbw_h_deg, hpbw_v_deg=ant.hpbw_v_deg,
+                                  sla_v_db=ant.sla_v_db, a_max_db=ant.front_to_back_db)) for a in ant.bearings()]
+        p = 10.0 ** ((float(omni.rsrp[0]) + np.array(g)) / 10.0)
+        want = 10.0 * math.log10(p.max() / (p.sum() - p.max() + 10.0 ** (noise_dbm / 10.0)))
+        res = plan_sinr(grid, [sx], [sy], [30.0], ["macro"], radio)
+        assert float(res.sinr_db[0, 0]) == pytest.approx(want, abs=0.01)
+        assert res.meta["sites"] == 1 and res.meta["servers"] == 3
+        if bearing == 60.0:
+            assert want < 0.0  # two equal sectors: at best 0 dB
+        else:
+            assert want > 5.0
+    # a site given its own single bearing is one server
+    own = plan_sinr(grid, [sx], [sy], [30.0], ["macro"], radio, site_azimuths=[(100.0,)])
+    assert own.meta["servers"] == 1 and float(own.sinr_db[0, 0]) > float(res.sinr_db[0, 0]) + 3.0
+
+
 @pytest.mark.parametrize(("n", "want"), [(1, None), (2, 0.0), (3, -3.01), (4, -4.77)])
 def test_equal_servers(n: int, want: float | None) -> None:
     indptr, indices, rsrp = _csr([[(0, -80.0)] for _ in range(n)])
@@ -126,7 +161,8 @@ def test_wrapper_dedups_and_checks() -> None:
 
 def test_interference_reaches_beyond_the_coverage_radius() -> None:
     """A site whose design coverage stops short of a cell still interferes there (omni: the geometry of
-    the reach; with the default tilted sectors a site 400 m away is seen ~9 dB under its vertical beam)."""
+    the reach; with the default tilted sectors a site 400 m away is seen ~9 dB under its vertical beam).
+    """
     grid = Grid(x0=0.0, y0=2000.0, res=20.0, nx=60, ny=1, crs="EPSG:4547")
     radio = RadioConfig(antenna="omni")
     x, y, h = [10.0, 1010.0], [1990.0, 1990.0], [30.0, 30.0]
@@ -202,17 +238,25 @@ def test_chunked_equals_one_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
     np.testing.assert_array_equal(whole.best_rsrp_dbm, parts.best_rsrp_dbm)
     np.testing.assert_array_equal(whole.overlap, parts.overlap)
     assert whole.meta["nnz"] == parts.meta["nnz"]
-    # and the chunked form equals the one-matrix kernel
+    # and the chunked form equals the one-matrix kernel over the servers (each macro sector one row)
+    srv = mod.sector_servers(x, y, h, np.asarray(cls), RadioConfig())
+    assert srv.site.size == 4 * 3 + (n - 4) and whole.meta["servers"] == srv.site.size
     power = build_coverage(
         grid,
-        x,
-        y,
-        h,
-        cls,
+        srv.x,
+        srv.y,
+        srv.h,
+        srv.cls,
         RadioConfig().model_copy(update={"edge_probability": 0.5, "threshold_dbm": noise_per_re_dbm(30, 7.0) - 10.0}),
+        site_azimuths=srv.azimuths,
     )
     one = sinr_of_matrix(
-        power, np.arange(n), noise_dbm=noise_per_re_dbm(30, 7.0), load_factor=0.5, window_db=6.0, min_best_dbm=-105.0
+        power,
+        np.arange(srv.site.size),
+        noise_dbm=noise_per_re_dbm(30, 7.0),
+        load_factor=0.5,
+        window_db=6.0,
+        min_best_dbm=-105.0,
     )
     np.testing.assert_allclose(one.sinr_db, whole.sinr_db, atol=1e-3, equal_nan=True)
     np.testing.assert_array_equal(one.overlap, whole.overlap)

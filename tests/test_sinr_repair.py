@@ -190,6 +190,28 @@ def test_polluting_pairs_removes_the_fewest_strongest_interferers() -> None:
     assert fixable.tolist() == [True, True, False]
 
 
+def test_polluting_pairs_never_pair_a_site_with_itself() -> None:
+    """Rows 0 and 1 are two sectors of site 10 (−80 and −81 dBm), row 2 is site 11 (−83 dBm); η 1.
+
+    No conflict removes a site's own sector: with γ 0 dB the pair is (10, 11) (−80 over −81 is
+    +1 dB without site 11), never (10, 10). With γ 2 dB even that is not enough: the cell is not
+    fixable and forms no pair.
+    """
+    from planner.coverage.grid import Grid
+    from planner.coverage.matrix import CoverageMatrix
+    from planner.stages.sinr_repair import polluting_pairs
+
+    grid = Grid(x0=0.0, y0=10.0, res=10.0, nx=1, ny=1, crs="EPSG:4547")
+    m = CoverageMatrix(grid, np.array([0, 1, 2, 3], dtype=np.int64), np.zeros(3, dtype=np.int32),
+                       np.array([-80.0, -81.0, -83.0], dtype=np.float32))
+    cols = np.array([10, 10, 11])
+    args = {"load_factor": 1.0, "noise_dbm": -122.0}
+    pairs, fixable = polluting_pairs(m, cols, np.array([0]), np.array([1.0]), sinr_min_db=0.0, **args)
+    assert pairs == {(10, 11): 1.0} and fixable.tolist() == [True]
+    pairs, fixable = polluting_pairs(m, cols, np.array([0]), np.array([1.0]), sinr_min_db=2.0, **args)
+    assert pairs == {} and fixable.tolist() == [False]
+
+
 def _planner(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "planner.cli", *args], capture_output=True, text=True, timeout=600)
 

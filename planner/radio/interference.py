@@ -24,10 +24,11 @@ the omission is at most ``10 log10(1 + m/10)`` dB for m omitted sites at the flo
 one, 1.8 dB for five); in interference-limited cells (the ones that fail ``sinr_min_db``)
 strong interferers dominate and the omission is smaller still relative to the sum. Only the
 plan's own sites interfere: other operators and neighbouring areas are not modelled. The antenna
-follows ``radio.antenna``: omni sites (the default) radiate their peak gain everywhere, which
-overstates both the wanted and the interfering power off the sectors' boresights; with
-``"sectors"`` every power carries its best-sector pattern gain (each site is then one server,
-its best sector, not three).
+follows ``radio.antenna``: omni sites radiate their peak gain everywhere, which overstates both
+the wanted and the interfering power off the sectors' boresights; with ``"sectors"`` (the
+default) each sector is a server of its own (:func:`sector_servers`: its cell and SSB), with its
+pattern gain, so a site's other sectors interfere with it (two sectors equal at their boundary:
+0 dB) and the overlap counts sectors, as a drive test counts cells.
 
 Formulas and sources (``../shared/DOMAIN.md`` §4.3):
 
@@ -72,12 +73,14 @@ __all__ = [
     "CHUNK_PAIRS",
     "FLOOR_BELOW_NOISE_DB",
     "POLLUTED_SERVERS",
+    "Servers",
     "SinrResult",
     "area_sinr_statistics",
     "dl_throughput_mbps",
     "median_radio",
     "noise_per_re_dbm",
     "plan_sinr",
+    "sector_servers",
     "sinr_of_matrix",
 ]
 
@@ -234,6 +237,64 @@ def _chunks(
     return out
 
 
+@dataclass(frozen=True)
+class Servers:
+    """The servers (cells, one SSB each) of a set of sites: one per sector, one per omni site.
+
+    ``site`` maps each server to its site (index into the sites given); the arrays are the
+    site's, repeated per sector; ``azimuths`` holds each server's single bearing (None: omni).
+    """
+
+    site: NDArray[np.int64]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    h: NDArray[np.float64]
+    cls: NDArray[np.str_]
+    azimuths: list[tuple[float, ...] | None] | None
+    tilt: NDArray[np.float64] | None
+
+
+def sector_servers(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    h: NDArray[np.float64],
+    cls: NDArray[np.str_],
+    radio: RadioConfig,
+    site_azimuths: Sequence[Sequence[float] | None] | None = None,
+    site_tilt_deg: NDArray[np.float64] | None = None,
+) -> Servers:
+    """Split sectorised sites into one server per sector (each sector is a cell with its own SSB).
+
+    With ``radio.antenna = "sectors"`` a site of a sectorised class (or with its own bearings)
+    becomes one server per bearing, each with that single bearing; the other sectors of the same
+    site then interfere with it, as on air (TS 38.215 §5.1.5: all other cells' power in the SSB's
+    resource elements). Omni sites, and every site with ``radio.antenna = "omni"``, stay one server.
+    """
+    n = x.size
+    own_az = (
+        None if site_azimuths is None else [None if a is None else tuple(float(v) for v in a) for a in site_azimuths]
+    )
+    if own_az is not None and len(own_az) != n:
+        raise ValueError("site_azimuths must have one entry per site")
+    if radio.antenna != "sectors":
+        return Servers(np.arange(n, dtype=np.int64), x, y, h, cls, own_az, site_tilt_deg)
+    ants = {"macro": radio.macro_antenna, "micro": radio.micro_antenna}
+    site: list[int] = []
+    az: list[tuple[float, ...] | None] = []
+    for i in range(n):
+        own = None if own_az is None else own_az[i]
+        bearings = own if own else ants[str(cls[i])].bearings()
+        if not bearings:
+            site.append(i)
+            az.append(None)
+            continue
+        site.extend([i] * len(bearings))
+        az.extend((b,) for b in bearings)
+    idx = np.asarray(site, dtype=np.int64)
+    tilt = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64)[idx]
+    return Servers(idx, x[idx], y[idx], h[idx], cls[idx], az, tilt)
+
+
 def median_radio(radio: RadioConfig) -> tuple[RadioConfig, float, float]:
     """The radio settings of the received-power matrices, the noise per RE and the floor (dBm).
 
@@ -308,10 +369,13 @@ def plan_sinr(
     y = np.ascontiguousarray(y_m, dtype=np.float64).ravel()
     h = np.ascontiguousarray(h_m, dtype=np.float64).ravel()
     cls = np.asarray(site_class).astype(str).ravel()
+    tilt = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
+    srv = sector_servers(x, y, h, cls, radio, site_azimuths, tilt)  # one server per sector
+    n_sites = x.size
+    x, y, h, cls, site_azimuths, tilt = srv.x, srv.y, srv.h, srv.cls, srv.azimuths, srv.tilt
     pen = None if cell_penetration_db is None else np.asarray(cell_penetration_db, dtype=np.float64)
     reach = median if pen is None else median.model_copy(update={"penetration_loss_db": float(pen.min())})
     parts = _chunks(x, h, cls, reach, float(grid.res))  # sized by the farthest reach (the lowest loss)
-    tilt = None if site_tilt_deg is None else np.asarray(site_tilt_deg, dtype=np.float64).ravel()
 
     def own(part: slice) -> dict[str, Any]:  # the sites' own antenna settings of one chunk
         out: dict[str, Any] = {"cell_penetration_db": pen}
@@ -361,13 +425,14 @@ def plan_sinr(
         "approximation": "interference summed only from the plan's sites received above "
         f"N - {FLOOR_BELOW_NOISE_DB:g} dB (median power); no other operators or areas; "
         + (
-            "best-sector pattern gain per site (one server per site)"
+            "each sector a server (its pattern gain; the site's other sectors interfere)"
             if radio.antenna == "sectors"
             else "omni sites (no antenna pattern)"
         )
         + (f"; terrain: blocked cells NLOS, clear cells {clear}" if terrain is not None else ""),
         "antenna": radio.antenna,
-        "sites": int(x.size),
+        "sites": int(n_sites),
+        "servers": int(x.size),
         "nnz": int(nnz),
         "chunks": len(parts),
         "radius_m_max": round(radius_max, 2),

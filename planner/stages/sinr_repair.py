@@ -150,7 +150,9 @@ def polluting_pairs(
     powers : CoverageMatrix
         Received power per RE (dBm) of the plan's sites (rows) over the grid.
     cols : ndarray of int64
-        Candidate column of each row of ``powers``.
+        Candidate column of each row of ``powers`` (a sectorised site has one row per sector,
+        :func:`planner.radio.interference.sector_servers`; its sectors share the column and
+        never form a pair).
     cells : ndarray of int64
         Flat grid indices of the cells to diagnose.
     cell_weight : ndarray of float
@@ -163,7 +165,7 @@ def polluting_pairs(
     (dict, ndarray of bool)
         Pair ``(a, b)`` of candidate columns, ``a < b`` → summed weight of the cells that need
         it split; and per cell whether removing interferers can reach γ at all (False: the best
-        server alone is below γ over the noise).
+        server is below γ over the noise and its own site's other sectors).
     """
     csc = sp.csr_matrix(
         (powers.rsrp.astype(np.float64), powers.indices, powers.indptr), shape=(powers.n_sites, powers.grid.n_cells)
@@ -181,14 +183,19 @@ def polluting_pairs(
         order = np.lexsort((cols[rows], -p))  # strongest first; ties by column (deterministic)
         rows, p = rows[order], p[order]
         best = p[0]
-        if best / noise < gamma:
-            continue  # noise-limited: no interferer to remove helps
+        serving = cols[rows[0]]
+        same = cols[rows] == serving  # the serving site's other sectors: no conflict removes them
+        stay = float(p[1:][same[1:]].sum())
+        if best / (load_factor * stay + noise) < gamma:
+            continue  # noise- or own-site-limited: no interferer to remove helps
         fixable[i] = True
         rest = float(p[1:].sum())
         for j in range(1, p.size):
             if best / (load_factor * max(rest, 0.0) + noise) >= gamma:
                 break
-            a, b = sorted((int(cols[rows[0]]), int(cols[rows[j]])))
+            if same[j]:
+                continue
+            a, b = sorted((int(serving), int(cols[rows[j]])))
             pairs[(a, b)] = pairs.get((a, b), 0.0) + float(cell_weight[i])
             rest -= float(p[j])
     return pairs, fixable
@@ -242,7 +249,7 @@ def repair_sinr(
     """
     from planner.coverage.build import build_coverage, cell_penetration
     from planner.radio.antenna import antenna_overrides
-    from planner.radio.interference import median_radio
+    from planner.radio.interference import median_radio, sector_servers
 
     radio = scenario.radio
     demand = area.demand
@@ -285,21 +292,32 @@ def repair_sinr(
         pairs: dict[tuple[int, int], float] = {}
         if cells.size:
             sub = cands.iloc[sel_idx]
-            powers = build_coverage(
-                area.grid,
+            own = antenna_overrides(sub)
+            srv = sector_servers(  # one server per sector, as the SINR stage counts them
                 sub["x_m"].to_numpy(np.float64),
                 sub["y_m"].to_numpy(np.float64),
                 sub["height_m"].to_numpy(np.float64),
                 sub["site_class"].to_numpy(str),
+                radio,
+                own.get("site_azimuths"),
+                own.get("site_tilt_deg"),
+            )
+            powers = build_coverage(
+                area.grid,
+                srv.x,
+                srv.y,
+                srv.h,
+                srv.cls,
                 median,
                 cell_mask=bad,
                 terrain=terrain,
-                **antenna_overrides(sub),
+                site_azimuths=srv.azimuths,
+                site_tilt_deg=srv.tilt,
                 cell_penetration_db=pen,
             )
             pairs, _ = polluting_pairs(
                 powers,
-                sel_idx,
+                sel_idx[srv.site],
                 cells,
                 cell_w[cells],
                 sinr_min_db=radio.sinr_min_db,
