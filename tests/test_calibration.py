@@ -48,6 +48,9 @@ def test_synthetic_offset_and_rmse_recovered(tiny: Path, with_ids: bool) -> None
     assert set(result.fits) == ({"macro", "micro"} if with_ids else set(result.fits) | {"micro"})
     total = sum(f.n_bins for f in result.fits.values())
     assert total > 2900  # 3.4 m bins in ~1 km²: few samples share a bin
+    if with_ids:  # every sample counted once, in its own class (both classes are fitted)
+        assert sum(f.n_points for f in result.fits.values()) == 3000
+        assert all(f.n_bins <= f.n_points < 3000 for f in result.fits.values())
     checked = 0
     for fit in result.fits.values():
         if fit.n_bins < 200:  # a class with few bins has a noisy mean (σ/√n)

@@ -339,7 +339,7 @@ def fit_measurements(sites: SiteTable, pts: pd.DataFrame, path: Path) -> Calibra
     band = resolve_band(sites.radio)
     size = BIN_WAVELENGTHS * 0.299792458 / band.fc_ghz
     mx, my = sites.to_metric(pts["lon"].to_numpy(np.float64), pts["lat"].to_numpy(np.float64))
-    bx, by, brsrp, bserv, _ = _bin(
+    bx, by, brsrp, bserv, bcount = _bin(
         mx, my, pts["rsrp_dbm"].to_numpy(np.float64), pts["serving"].to_numpy(dtype=object), size
     )
     site = np.array([index.get(s, -1) for s in bserv], dtype=np.int64)
@@ -355,7 +355,7 @@ def fit_measurements(sites: SiteTable, pts: pd.DataFrame, path: Path) -> Calibra
             continue
         pred = median_rsrp_dbm(sites.radio, c, d_bin[m], ch[site[m]]) + sites.pattern_gain_db(bx[m], by[m], site[m])
         model = (sites.radio.macro if c == "macro" else sites.radio.micro).model
-        fits[c] = _fit(c, model, pred - brsrp[m], d_bin[m], n_points=len(pts))
+        fits[c] = _fit(c, model, pred - brsrp[m], d_bin[m], n_points=int(bcount[m].sum()))  # the class's samples
     if not fits:
         raise InputDataError(
             Problem(
