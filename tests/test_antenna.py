@@ -115,3 +115,18 @@ def test_docstring_examples_run() -> None:
 
     result = doctest.testmod(planner.radio.antenna)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_antenna_overrides_read_missing_cells_of_any_kind() -> None:
+    """Empty bearings as "", NaN, None or pd.NA (a string column read back from a GeoPackage) are the
+    class's, not a ValueError; tilts NaN where empty.
+    """
+    import pandas as pd
+
+    from planner.radio.antenna import antenna_overrides
+
+    table = pd.DataFrame({"azimuth_deg": pd.array([pd.NA, "0/120/240", "", "90", None], dtype="string"),
+                          "tilt_deg": [np.nan, 4.0, None, 6.0, np.nan]})
+    got = antenna_overrides(table)
+    assert got["site_azimuths"] == [None, (0.0, 120.0, 240.0), None, (90.0,), None]
+    np.testing.assert_array_equal(got["site_tilt_deg"], [np.nan, 4.0, np.nan, 6.0, np.nan])

@@ -29,8 +29,11 @@ def antenna_overrides(table: pd.DataFrame) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     if "azimuth_deg" in table.columns:
-        out["site_azimuths"] = [tuple(float(a) for a in str(t).split("/")) if str(t) not in ("", "nan") else None
-                                for t in table["azimuth_deg"].tolist()]
+        # missing: "", NaN, None, pd.NA (a string column read back from a GeoPackage)
+        texts = ["" if t is None or t is pd.NA or (isinstance(t, float) and np.isnan(t)) else str(t).strip()
+                 for t in table["azimuth_deg"].tolist()]
+        out["site_azimuths"] = [tuple(float(a) for a in t.split("/")) if t.lower() not in ("", "nan", "none")
+                                else None for t in texts]
     if "tilt_deg" in table.columns:
         out["site_tilt_deg"] = pd.to_numeric(table["tilt_deg"], errors="coerce").to_numpy(np.float64)
     return out
