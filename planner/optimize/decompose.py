@@ -29,12 +29,15 @@ interactions are only along their borders. :func:`solve_decomposed`:
    runs on the whole model from the stitched plan (where it applies: no pole groups or
    conflicts), and the redundant-site pass again.
 6. **Bound.** The Lagrangian of step 2 continues from its best multipliers with the plan's cost
-   as target level (:data:`BOUND2_SHARE`). Validity (:mod:`planner.optimize.decompose_bound`):
-   for any multipliers ``u ≥ 0`` the Lagrangian function is at most the reduced model's
-   optimum, and the reduction keeps some optimal plan, so ``base_cost + max(0, L(u))`` bounds
-   the whole model; the gap reported is the true gap of the plan against it. The tiles' own
-   bounds are *not* summed (a halo column is priced in several tiles); their sum is reported
-   for information only.
+   as target level (:data:`BOUND2_SHARE`). (Tried and left out: the tiles' LP duals under costs
+   split by rows as a warm start; on the central city their whole-model ``L`` was 83,969
+   against 103,417 from the subgradient, the tiles' fixed target shares price the spanning
+   area differently in each tile, and the LPs took longer than the tile solves.)
+   Validity (:mod:`planner.optimize.decompose_bound`): for any multipliers ``u ≥ 0`` the
+   Lagrangian function is at most the reduced model's optimum, and the reduction keeps some
+   optimal plan, so ``base_cost + max(0, L(u))`` bounds the whole model; the gap reported is
+   the true gap of the plan against it. The tiles' own bounds are *not* summed into it (a
+   halo column is priced in several tiles); their sum is reported for information only.
 
 Memory: the tiles are cut one at a time from the CSR (O(nnz of the tile)); the reduced models
 of the Lagrangian and of the local search are O(nnz) of the whole matrix.
@@ -53,7 +56,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planner.optimize.decompose_bound import WholeLagrangian, tile_lp_duals, tile_shares
+from planner.optimize.decompose_bound import WholeLagrangian, tile_shares
 from planner.optimize.problem import CoverageProblem
 
 log = logging.getLogger(__name__)
@@ -69,9 +72,11 @@ TILE_SHARE = 0.45
 BOUND_SHARE = 0.2
 BOUND2_SHARE = 0.15
 LS_SHARE = 0.08
-#: whether each tile also solves its LP relaxation (costs split over the tiles) for the duals that warm-start
-#: the whole model's Lagrangian after the tiles
-TILE_LP = True
+#: back-end of the tile solves per solver.backend: with "auto" the tiles run the heuristics and a Lagrangian
+#: bound only ("greedy"); CP-SAT on a 3 km tile of the city (partial targets, 9,000 x 2,200 after reductions)
+#: spent 60 % of the tile's budget without a branch and never improved the local search's plan (tiles 10, 40,
+#: 55 of the central city: 1,676 / 1,412 / 938 with "greedy" against 1,678 / 1,412 / 938 with "auto")
+TILE_BACKEND = {"auto": "greedy"}
 #: how spanning area targets are split over the tiles ("lagrangian": by the whole-model knapsack,
 #: :func:`planner.optimize.decompose_bound.tile_shares`; "equal": the same share everywhere)
 SHARES = "lagrangian"
@@ -179,9 +184,6 @@ def solve_tile(task: dict[str, Any]) -> dict[str, Any]:
     out = {"selected": task["cols"][sol.selected] if ok else np.zeros(0, np.int64), "status": sol.status,
            "objective": sol.objective, "bound": sol.bound,
            "time_limited": bool(sol.stats.get("budget", {}).get("time_limited"))}
-    if task.get("split_cost") is not None:  # the LP duals of its rows: the whole model's Lagrangian warm start
-        u, lp = tile_lp_duals(task["problem"], task["split_cost"], task["time_limit_s"])
-        out.update(u_rows=task["rows"][u > 0], u_vals=u[u > 0], lp=lp)
     return out
 
 
@@ -379,15 +381,12 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     tiles = _tile_models(problem, owner, area_shares)
     nnz = np.array([p.a.nnz for _, _, p in tiles], dtype=np.float64)
     shares = TILE_SHARE * nnz / max(nnz.sum(), 1.0)
-    col_rows = np.bincount(problem.a.indices, minlength=problem.n_cols).astype(np.float64)
     # each tile's work budget is its share; its wall-clock safety stop is that of all the tiles together, so a
     # loaded machine slows a tile down without cutting it short (the plan stays the same)
-    tasks = [{"problem": p, "cols": cols, "rows": rows, "work": max(1.0, units * s),
-              "time_limit_s": time_limit_s * TILE_SHARE, "seed": seed, "backend": backend, "gap_limit": gap_limit,
-              # a column's cost split over the tiles by its rows in each (the LP duals' warm start)
-              "split_cost": (p.cost * np.bincount(p.a.indices, minlength=p.n_cols) / np.maximum(col_rows[cols], 1.0)
-                             if TILE_LP else None)}
-             for (cols, rows, p), s in zip(tiles, shares.tolist(), strict=True)]
+    tasks = [{"problem": p, "cols": cols, "work": max(1.0, units * s),
+              "time_limit_s": time_limit_s * TILE_SHARE, "seed": seed, "backend": TILE_BACKEND.get(backend, backend),
+              "gap_limit": gap_limit}
+             for (cols, _, p), s in zip(tiles, shares.tolist(), strict=True)]
     t_tiles = time.perf_counter()
 
     def tile_done(done: int, total: int) -> None:  # progress display only (the bar's work spent)
@@ -418,16 +417,7 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     sel = _improve(problem, sel, budget, seed, stats)
     removed += _polish(problem, sel, csc)
     del csc
-    # 4. the Lagrangian again, from the tiles' LP duals when they are better, with the plan's cost as target level
-    if TILE_LP:
-        u_rows = np.zeros(problem.n_rows, dtype=np.float64)
-        for r in results:
-            if "u_rows" in r:
-                u_rows[r["u_rows"]] = r["u_vals"]
-        stats["tile_lp"] = {"warm_start_taken": wl.warm(problem, u_rows),
-                            "lp_sum_info": float(sum(r.get("lp", {}).get("value", 0.0) for r in results)),
-                            "lp_seconds": round(float(sum(r.get("lp", {}).get("seconds", 0.0) for r in results)), 3)}
-        del u_rows
+    # 4. the Lagrangian again, from its best multipliers, with the plan's cost as the target level
     budget.spend("lagrangian", wl.run(budget.ops(BOUND2_SHARE), float(problem.cost[sel].sum()), budget.deadline))
     bound = wl.bound
     stats["lagrangian"] = wl.stats()
@@ -447,7 +437,8 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
                 "each row owned by the tile of its lowest-index covering column; a tile = its rows + every column "
                 "covering them",
         "area_shares": SHARES_RULE[SHARES],
-        "tile_status": statuses, "tile_time_limited": int(sum(r["time_limited"] for r in results)),
+        "tile_backend": TILE_BACKEND.get(backend, backend), "tile_status": statuses,
+        "tile_time_limited": int(sum(r["time_limited"] for r in results)),
         "tile_bounds_sum_info": float(sum(r["bound"] for r in results if math.isfinite(r["bound"]))),
         "stitched_sites": n_stitched, "side_repair_dropped": dropped_side, "repair_added": added,
         "polish_removed": removed, "stitched_cost": stitched_cost, "targets_met": met,

@@ -43,11 +43,6 @@ CHUNK = 50
 #: before a plan exists the step's target level is this multiple of the best bound so far
 #: (Held–Karp steps need an upper estimate of the optimum; the stitched plan's cost replaces it)
 TARGET_LEVEL = 1.08
-#: step factor λ after a warm start from the tiles' LP duals (near the optimum: small steps)
-LAMBDA_WARM = 0.1
-#: the tiles' LP relaxations: HiGHS method and whether dominated columns are dropped first
-LP_METHOD = "highs-ds"
-LP_DOMINANCE = True
 #: initial step factor λ (that of :data:`planner.optimize._exact.LAGRANGE_LAMBDA0`)
 LAMBDA0 = 2.0
 
@@ -99,7 +94,6 @@ class WholeLagrangian:
         self.iterations = 0
         self.seconds = 0.0
         self.time_limited = False
-        self.warm_value: float | None = None
         self.integral = bool(np.allclose(self.cost, np.round(self.cost)))
         # work per step: two passes over the nonzeros, a sort of the soft rows per area, the columns
         self.per_iter = (3.0 * red.a.nnz + 2.0 * soft.size * max(1.0, math.log2(max(soft.size, 2)))
@@ -137,31 +131,6 @@ class WholeLagrangian:
         self.seconds += time.perf_counter() - t0
         return float(done * self.per_iter / OPS_PER_UNIT)
 
-    def warm(self, problem: CoverageProblem, u_rows: NDArray[np.float64]) -> bool:
-        """Take multipliers given per row of ``problem`` (the tiles' LP duals) if their ``L`` is better.
-
-        A merged row gets the sum of its rows' multipliers (the same reduced costs). Returns
-        whether they were taken (then the steps go on from them with :data:`LAMBDA_WARM`).
-        """
-        from kernels.lagrange import lagrangian_value
-
-        if self.empty:
-            return False
-        red = self.red
-        match = reduced_row_of(problem, red)
-        ok = match >= 0
-        u = np.bincount(match[ok], weights=u_rows[ok], minlength=red.a.shape[0]).astype(np.float64)
-        x = np.zeros(red.n_cols, dtype=np.bool_)
-        y = np.zeros(red.a.shape[0], dtype=np.float64)
-        rc = np.zeros(red.n_cols, dtype=np.float64)
-        val = float(lagrangian_value(self.c_ptr, self.c_idx, self.cost, red.k, red.w, red.hard, self.a_ptr, self.order,
-                                     self.need, u, x, y, rc))
-        self.warm_value = self.base_cost + val
-        if val <= self.lb:
-            return False
-        self.u, self.lb, self.lam = u, val, LAMBDA_WARM
-        return True
-
     @property
     def bound(self) -> float:
         """``base_cost + max(0, L)`` (万元), rounded up when every cost is integral: a valid bound."""
@@ -188,7 +157,7 @@ class WholeLagrangian:
         """What the manifest records of the run."""
         return {"bound": self.bound, "iterations": self.iterations, "time_limited": self.time_limited,
                 "seconds": round(self.seconds, 3), "rows": int(self.red.a.shape[0]), "cols": int(self.red.n_cols),
-                "nnz": int(self.red.a.nnz), "warm_start_bound": self.warm_value}
+                "nnz": int(self.red.a.nnz)}
 
 
 def reduced_row_of(problem: CoverageProblem, red: Reduced) -> NDArray[np.int64]:
@@ -263,48 +232,3 @@ def tile_shares(problem: CoverageProblem, wl: WholeLagrangian, col_tile: NDArray
     shares[:, problem.area_target <= 0.0] = 0.0
     return shares
 
-
-def tile_lp_duals(problem: CoverageProblem, cost: NDArray[np.float64], time_limit_s: float
-                  ) -> tuple[NDArray[np.float64], dict[str, Any]]:
-    """Cover-row duals of a tile's LP relaxation under ``cost`` (its share of each column's cost).
-
-    The LP is that of the tile's model (identical rows merged, no dominance), solved by HiGHS'
-    dual simplex (deterministic); each row gets its merged row's dual in proportion to its
-    weight. With ``cost`` the columns' costs split over the tiles by their rows there, the
-    tiles' duals put together are close to dual feasible for the whole model, a warm start of
-    its Lagrangian (:meth:`WholeLagrangian.warm`): any multipliers give a valid bound, these a
-    good one. Returns zeros when the LP is not solved to optimality within ``time_limit_s`` (a
-    safety stop only).
-    """
-    import dataclasses
-
-    import scipy.sparse as sp
-    from scipy.optimize import linprog
-
-    t0 = time.perf_counter()
-    u = np.zeros(problem.n_rows, dtype=np.float64)
-    p2 = dataclasses.replace(problem, cost=np.asarray(cost, dtype=np.float64))
-    red = reduce_problem(p2, "min_cost", dominance=LP_DOMINANCE)
-    m, n = red.a.shape
-    if red.stats.get("infeasible_reason") or m == 0 or n == 0:
-        return u, {"status": "empty", "value": float(p2.cost[red.base].sum())}
-    n_areas = red.need.size
-    cover = sp.hstack([-red.a, sp.diags(red.k.astype(np.float64))])
-    knap = sp.csr_matrix((red.w, (red.area, np.arange(m))), shape=(n_areas, m))
-    areas = sp.hstack([sp.csr_matrix((n_areas, n)), -knap])
-    a_ub = sp.vstack([cover, areas]).tocsr()
-    b_ub = np.r_[np.zeros(m), -np.maximum(red.need, 0.0)]
-    lower = np.r_[np.zeros(n), red.hard.astype(np.float64)]
-    bounds = np.c_[lower, np.ones(n + m)]
-    res = linprog(np.r_[p2.cost[red.cols], np.zeros(m)], A_ub=a_ub, b_ub=b_ub, bounds=bounds, method=LP_METHOD,
-                  options={"time_limit": float(time_limit_s), "presolve": True})
-    stats: dict[str, Any] = {"status": int(res.status), "seconds": round(time.perf_counter() - t0, 3), "rows": m,
-                             "cols": n}
-    if res.status != 0:
-        return u, stats
-    stats["value"] = float(res.fun) + float(p2.cost[red.base].sum())
-    u_red = np.maximum(0.0, -np.asarray(res.ineqlin.marginals[:m], dtype=np.float64))
-    match = reduced_row_of(p2, red)
-    ok = match >= 0
-    u[ok] = u_red[match[ok]] * problem.row_weight[ok] / np.maximum(red.w[match[ok]], 1e-300)
-    return u, stats
