@@ -374,3 +374,20 @@ def test_solve_uses_engine_on_side_constrained_models(seed: int) -> None:
     assert (ev["area_fraction"] >= p.area_target - 1e-9).all()
     assert p.conflicts is not None and not (sel[p.conflicts[:, 0]] & sel[p.conflicts[:, 1]]).any()
     assert p.col_group is not None and (np.bincount(p.col_group[sel & (p.col_group >= 0)]) <= 1).all()
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_engine_on_full_cover_with_side_constraints(seed: int) -> None:
+    """Every area at target 1 (hard rows only, no knapsack rows) with groups, conflicts and a cap."""
+    import dataclasses
+
+    p = random_problem(seed)
+    p = CoverageProblem(**{**{f.name: getattr(p, f.name) for f in dataclasses.fields(p)},
+                           "area_target": np.ones(3)})
+    opt = brute_force(p)
+    red = reduce_problem(p, "min_cost")
+    if red.stats.get("infeasible_reason") or not math.isfinite(opt):
+        pytest.skip("infeasible draw")
+    res = cft_partial_solve(red, side_of(p, red, "min_cost"), work_limit=3_000_000, seed=0)
+    base = float(p.cost[red.base].sum())
+    assert res.feasible and base + res.bound <= opt + 1e-9 <= base + res.objective + 2e-9

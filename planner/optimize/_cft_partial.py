@@ -182,13 +182,14 @@ class _PEngine:
         order = (np.lexsort((np.arange(rows.size), ratio, key1, pm.area[rows])) if WANT_RULE == "x-first"
                  else np.lexsort((np.arange(rows.size), key1, ratio, pm.area[rows])))
         r = rows[order]
-        wr = pm.w[r]
-        cum = np.cumsum(wr)
-        start = np.searchsorted(pm.area[r], np.arange(pm.n_areas))
-        offset = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-        before = cum - wr - offset[pm.area[r]]
         want = np.zeros(pm.m, dtype=bool)
-        want[r[before < res.need[pm.area[r]]]] = True
+        if r.size:  # per area, the rows before the need is met (cumulative weight within the area)
+            wr = pm.w[r]
+            cum = np.cumsum(wr)
+            start = np.searchsorted(pm.area[r], np.arange(pm.n_areas))
+            offset = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+            before = cum - wr - offset[pm.area[r]]
+            want[r[before < res.need[pm.area[r]]]] = True
         want |= pm.hard & (res.k > 0)
         self.work += 3 * int(np.diff(pm.c_ptr)[cand].sum()) + 2 * cand.size + 8 * rows.size + pm.c_rows.size
         return np.where(want, res.k, 0).astype(np.int64)
