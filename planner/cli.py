@@ -41,12 +41,20 @@ def _version() -> str:
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a scenario key, e.g. --set objective.max_sites=40 (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. --set objective.max_sites=40 (repeatable)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="planner", description="多杆合一 5G site planner: scenario → coverage → placement → 报批 outputs")
+    p = argparse.ArgumentParser(
+        prog="planner", description="多杆合一 5G site planner: scenario → coverage → placement → 报批 outputs"
+    )
     p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     p.add_argument("-q", "--quiet", action="store_true", help="only print errors")
     p.add_argument("-v", "--verbose", action="store_true", help="print debug logging")
@@ -56,12 +64,20 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print debug logging")
     sub = p.add_subparsers(dest="command", required=True)
 
-    ini = sub.add_parser("init", help="write a commented template scenario and sample inputs into a new folder", parents=[common])
+    ini = sub.add_parser(
+        "init", help="write a commented template scenario and sample inputs into a new folder", parents=[common]
+    )
     ini.add_argument("folder", type=Path, help="a new or empty folder")
     ini.add_argument("--table", choices=("csv", "xlsx"), default="csv", help="format of the sample candidate table")
-    ini.add_argument("--encoding", choices=("utf-8-sig", "utf-8", "gbk"), default="utf-8-sig", help="encoding of the sample CSV")
-    ini.add_argument("--coordinates", choices=("cgcs2000", "gcj02"), default="cgcs2000",
-                     help="write the sample in GCJ-02 (as 高德/腾讯 exports) and set inputs.coordinates to match")
+    ini.add_argument(
+        "--encoding", choices=("utf-8-sig", "utf-8", "gbk"), default="utf-8-sig", help="encoding of the sample CSV"
+    )
+    ini.add_argument(
+        "--coordinates",
+        choices=("cgcs2000", "gcj02"),
+        default="cgcs2000",
+        help="write the sample in GCJ-02 (as 高德/腾讯 exports) and set inputs.coordinates to match",
+    )
 
     val = sub.add_parser("validate", help="check a scenario and its inputs, listing every problem", parents=[common])
     val.add_argument("scenario", type=Path)
@@ -70,41 +86,94 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write every output", parents=[common])
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument("--out", type=Path, default=None, help="output folder (default runs/<scenario file name>)")
-    run.add_argument("--force", action="store_true", help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); never a folder the planner did not write")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); "
+             "never a folder the planner did not write",
+    )
     _add_set(run)
 
-    swp = sub.add_parser("sweep", help="run variants of a scenario in parallel; comparison table, Pareto plot, combined report", parents=[common])
+    swp = sub.add_parser(
+        "sweep",
+        help="run variants of a scenario in parallel; comparison table, Pareto plot, combined report",
+        parents=[common],
+    )
     swp.add_argument("scenario", type=Path)
-    swp.add_argument("--param", dest="params", action="append", default=[], required=True, metavar="KEY=V1,V2,...",
-                     help="a key and its values, e.g. --param objective.max_sites=50,100,200 (repeat for a grid)")
+    swp.add_argument(
+        "--param",
+        dest="params",
+        action="append",
+        default=[],
+        required=True,
+        metavar="KEY=V1,V2,...",
+        help="a key and its values, e.g. --param objective.max_sites=50,100,200 (repeat for a grid)",
+    )
     swp.add_argument("--out", type=Path, default=None, help="sweep folder (default runs/<scenario>_sweep)")
-    swp.add_argument("--force", action="store_true", help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); never a folder the planner did not write")
+    swp.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); "
+             "never a folder the planner did not write",
+    )
     swp.add_argument("--jobs", type=int, default=None, help="parallel processes (default min(2, variants))")
     _add_set(swp)
 
-    cmp_ = sub.add_parser("compare", help="compare two run folders: sites added/removed/kept, per-area coverage, map", parents=[common])
+    cmp_ = sub.add_parser(
+        "compare", help="compare two run folders: sites added/removed/kept, per-area coverage, map", parents=[common]
+    )
     cmp_.add_argument("run_a", type=Path, help="the reference run folder")
     cmp_.add_argument("run_b", type=Path, help="the run folder compared with it")
-    cmp_.add_argument("--out", type=Path, default=None, help="folder for compare.csv/compare_areas.csv/compare.html "
-                      "(default runs/compare_<A>_vs_<B>)")
-    cmp_.add_argument("--force", action="store_true", help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); never a folder the planner did not write")
+    cmp_.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for compare.csv/compare_areas.csv/compare.html (default runs/compare_<A>_vs_<B>)",
+    )
+    cmp_.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an earlier planner output folder even if files were added to it by hand (they are deleted); "
+             "never a folder the planner did not write",
+    )
 
-    cal = sub.add_parser("calibrate", help="fit the path-loss models to drive-test RSRP; writes a radio.calibration file",
-                         parents=[common])
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the path-loss models to drive-test RSRP; writes a radio.calibration file",
+        parents=[common],
+    )
     cal.add_argument("scenario", type=Path)
-    cal.add_argument("--measurements", type=Path, required=True,
-                     help="drive-test points: CSV/XLSX (lon, lat or 经度, 纬度; rsrp in dBm; optional site_id) or a GeoPackage")
-    cal.add_argument("--out", type=Path, default=Path("calib.json"), help="calibration file to write (default calib.json)")
+    cal.add_argument(
+        "--measurements",
+        type=Path,
+        required=True,
+        help="drive-test points: CSV/XLSX (lon, lat or 经度, 纬度; rsrp in dBm; optional site_id) or a GeoPackage",
+    )
+    cal.add_argument(
+        "--out", type=Path, default=Path("calib.json"), help="calibration file to write (default calib.json)"
+    )
     _add_set(cal)
 
-    rep = sub.add_parser("report", help="re-render a run's report.html from its saved results (no solving)", parents=[common])
+    rep = sub.add_parser(
+        "report", help="re-render a run's report.html from its saved results (no solving)", parents=[common]
+    )
     rep.add_argument("run_dir", type=Path)
     rep.add_argument("--language", choices=("zh", "en"), default=None, help="report language (default: the run's)")
-    rep.add_argument("--basemap", choices=("none", "osm", "tianditu", "gaode"), default=None, help="basemap (default: the run's)")
-    rep.add_argument("--pdf", action="store_true", help="also write report.pdf beside it (headless Chromium through Playwright; "
-                     "A4 text, A3 map and appendix pages, contents with page numbers)")
-    rep.add_argument("--out", type=Path, default=None,
-                     help="output file (default RUN_DIR/report.html, or RUN_DIR/report_<language>.html when the language changes)")
+    rep.add_argument(
+        "--basemap", choices=("none", "osm", "tianditu", "gaode"), default=None, help="basemap (default: the run's)"
+    )
+    rep.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write report.pdf beside it (headless Chromium through Playwright; "
+        "A4 text, A3 map and appendix pages, contents with page numbers)",
+    )
+    rep.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output file (default RUN_DIR/report.html, or RUN_DIR/report_<language>.html when the language changes)",
+    )
     return p
 
 
@@ -163,8 +232,9 @@ def _consoles(args: argparse.Namespace) -> tuple[Console, Console]:
     from rich.console import Console
 
     # a pipe or a log file gets 140 columns unless COLUMNS says otherwise (a terminal: its own width)
-    out = Console(quiet=args.quiet, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140,
-                  highlight=False)
+    out = Console(
+        quiet=args.quiet, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140, highlight=False
+    )
     err = Console(stderr=True, quiet=args.quiet)
     return out, err
 
@@ -177,8 +247,14 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
     files = init_project(args.folder, table=args.table, encoding=args.encoding, coordinates=args.coordinates)
     if not args.quiet:
-        print(f"wrote {files['scenario']} and sample inputs: {', '.join(p.name for k, p in files.items() if k != 'scenario')}")
-        print(f"next: planner validate {files['scenario']}  then  planner run {files['scenario']} --out runs/{args.folder.name}")
+        print(
+            f"wrote {files['scenario']} and sample inputs: "
+            f"{', '.join(p.name for k, p in files.items() if k != 'scenario')}"
+        )
+        print(
+            f"next: planner validate {files['scenario']}  then  planner run {files['scenario']} --out "
+            f"runs/{args.folder.name}"
+        )
     return 0
 
 
@@ -187,8 +263,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     summary = validate_scenario(args.scenario, overrides=args.overrides)
     if not args.quiet:
-        print(f"OK: {summary['scenario']}: {summary['candidates']} candidates, {summary['priority_areas']} priority areas, "
-              f"grid {summary['grid']} in {summary['crs']}")
+        print(
+            f"OK: {summary['scenario']}: {summary['candidates']} candidates, {summary['priority_areas']} priority "
+            "areas, "
+            f"grid {summary['grid']} in {summary['crs']}"
+        )
         for w in summary["warnings"]:
             print(f"warning: {w}")
     return 0
@@ -202,7 +281,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _, err = _consoles(args)
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / args.scenario.stem
-    check_out_dir(out, protect=input_paths(scenario), force=args.force)  # before computing: never a folder the planner did not write
+    check_out_dir(
+        out, protect=input_paths(scenario), force=args.force
+    )  # before computing: never a folder the planner did not write
     check_writable(out)  # and not after the solve on a read-only disk
     held = WarningsHeld()  # the run's warnings are printed once, in the summary (the library also logs them)
     with held, StageProgress(err, scenario.solver.time_limit_s) as progress:
@@ -219,8 +300,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         met = int(plan.areas["met"].sum())
         gap = sol.get("gap")
         gap_s = f"{gap:.2%}" if isinstance(gap, float) else "n/a"
-        print(f"{len(plan.sites)} sites selected, cost {plan.sites['cost'].sum():.1f} 万元, "
-              f"{met}/{len(plan.areas)} area targets met, solver {sol.get('status')} (gap {gap_s})")
+        print(
+            f"{len(plan.sites)} sites selected, cost {plan.sites['cost'].sum():.1f} 万元, "
+            f"{met}/{len(plan.areas)} area targets met, solver {sol.get('status')} (gap {gap_s})"
+        )
         for w in dict.fromkeys([*held.messages, *plan.warnings]):  # each distinct warning once, in order
             print(f"warning: {w}")
         print(f"report: {files['report']}")
@@ -365,8 +448,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     # signal stops the solver (planner._stop); parallel jobs wait here and terminate their processes
     inline = args.jobs == 1 or n_variants == 1
     with SweepProgressBar(err) as progress:
-        result = (_interruptible if inline else _call)(sweep, args.scenario, args.params, overrides=args.overrides,
-                                                       out_dir=out, jobs=args.jobs, progress=progress)
+        result = (_interruptible if inline else _call)(
+            sweep, args.scenario, args.params, overrides=args.overrides, out_dir=out, jobs=args.jobs, progress=progress
+        )
     print_sweep(out_c, result)
     if not args.quiet:
         print(f"report: {out.resolve() / 'report.html'}")
@@ -414,10 +498,19 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         text = col in ("class", "model")  # figures never wrap; 80 columns hold them (compact_table)
         table.add_column(col, justify="left" if text else "right", no_wrap=not text, overflow="fold")
     for f in result.fits.values():
-        table.add_row(f.site_class, f.model, str(f.n_bins), f"{f.offset_db:+.2f}", f"{f.me_db:+.2f}", f"{f.sigma_db:.2f}",
-                      f"{f.rmse_db:.2f}", f"{f.rmse_calibrated_db:.2f}", f"{f.slope_db_per_decade:+.2f}")
+        table.add_row(
+            f.site_class,
+            f.model,
+            str(f.n_bins),
+            f"{f.offset_db:+.2f}",
+            f"{f.me_db:+.2f}",
+            f"{f.sigma_db:.2f}",
+            f"{f.rmse_db:.2f}",
+            f"{f.rmse_calibrated_db:.2f}",
+            f"{f.slope_db_per_decade:+.2f}",
+        )
     out.print(table)
-    out.print(f"wrote {path}; use it with radio.calibration = \"{path.name}\"")
+    out.print(f'wrote {path}; use it with radio.calibration = "{path.name}"')
     return 0
 
 
@@ -455,7 +548,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         match = re.fullmatch(r"signal (\d+)", str(exc))
         code = 128 + (_RECEIVED[0] if _RECEIVED else int(match.group(1)) if match else signal.SIGINT)
         log.debug("interrupted (%r; signals received: %s)", exc, _RECEIVED)
-        print("interrupted; no output was written (an earlier run in the output folder is left as it was)", file=sys.stderr)
+        print(
+            "interrupted; no output was written (an earlier run in the output folder is left as it was)",
+            file=sys.stderr,
+        )
         if any(not done.is_set() for done in _COMPUTING):
             # a stage without an interrupt of its own is still running in native code (see
             # _interruptible): end now, without the C++ static destructors a normal exit would run
@@ -474,8 +570,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             log.exception("internal error: please report this with the scenario that caused it")
         else:
             first = str(exc).splitlines()[0] if str(exc) else ""
-            print(f"internal error: {type(exc).__name__}: {first}\nThis is a bug in the planner, not a problem with your "
-                  "inputs: please report it with the scenario (run again with -v for the details).", file=sys.stderr)
+            print(
+                f"internal error: {type(exc).__name__}: {first}\nThis is a bug in the planner, not a problem with your "
+                "inputs: please report it with the scenario (run again with -v for the details).",
+                file=sys.stderr,
+            )
         return 1
     finally:
         for sig, handler in previous.items():

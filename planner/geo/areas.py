@@ -63,16 +63,33 @@ def normalise_areas(
     for c in df.columns:
         if c != "geometry":
             lower.setdefault(header_key(c), c)
-    for key, target in (("class", "class"), ("id", "id"), ("name", "name"), ("target", "target"), ("weight", "weight"),
-                        ("k", "k"), ("width_m", "width_m"), ("类型", "class"), ("类别", "class"), ("名称", "name"),
-                        ("编号", "id"), ("type", "class"), ("目标", "target"), ("覆盖目标", "target"), ("权重", "weight"),
-                        ("宽度", "width_m"), ("width", "width_m")):
+    for key, target in (
+        ("class", "class"),
+        ("id", "id"),
+        ("name", "name"),
+        ("target", "target"),
+        ("weight", "weight"),
+        ("k", "k"),
+        ("width_m", "width_m"),
+        ("类型", "class"),
+        ("类别", "class"),
+        ("名称", "name"),
+        ("编号", "id"),
+        ("type", "class"),
+        ("目标", "target"),
+        ("覆盖目标", "target"),
+        ("权重", "weight"),
+        ("宽度", "width_m"),
+        ("width", "width_m"),
+    ):
         if key in lower and target not in df.columns:
             df = df.rename(columns={lower[key]: target})
             lower[target] = target
     problems += check_plausible_lonlat(df, path, "priority_areas")
     if "class" not in df.columns:
-        raise InputDataError(Problem("no `class` column", src, fix=f"add `class` with one of {', '.join(PRIORITY_CLASSES)}"))
+        raise InputDataError(
+            Problem("no `class` column", src, fix=f"add `class` with one of {', '.join(PRIORITY_CLASSES)}")
+        )
     n = len(df)
     ids = df["id"].astype("string").str.strip() if "id" in df.columns else pd.Series([""] * n, dtype="string")
     ids = ids.fillna("")
@@ -85,18 +102,30 @@ def normalise_areas(
         for pos in np.flatnonzero(dup.to_numpy()):
             rows_of.setdefault(str(ids.iloc[pos]), []).append(int(pos) + offset)
         listed = [f"{key} (rows {', '.join(map(str, rows))})" for key, rows in sorted(rows_of.items())]
-        problems.append(Problem(f"duplicate area ids: {', '.join(listed[:10])}", src, fix="make every area `id` unique"))
+        problems.append(
+            Problem(f"duplicate area ids: {', '.join(listed[:10])}", src, fix="make every area `id` unique")
+        )
     df["id"] = ids.astype(str)
-    names = df["name"].astype("string").fillna("").str.strip() if "name" in df.columns else pd.Series([""] * n, dtype="string", index=df.index)
+    names = (
+        df["name"].astype("string").fillna("").str.strip()
+        if "name" in df.columns
+        else pd.Series([""] * n, dtype="string", index=df.index)
+    )
     df["name"] = names.where(names != "", df["id"]).astype(str)
     cls = df["class"].astype("string").str.strip()
     mapped = cls.map(lambda c: CLASS_ALIASES.get(c, re.sub(r"[\s-]+", "_", c.lower())) if isinstance(c, str) else None)
     unknown = ~mapped.isin(list(PRIORITY_CLASSES))
     for i in np.flatnonzero(unknown.to_numpy())[:10]:
         given = cls.iloc[i]
-        problems.append(Problem(f"unknown class {given!r}" if isinstance(given, str) and given else "missing class", src,
-                                feature_label(df, int(i)), f"use one of {', '.join(PRIORITY_CLASSES)} (or 机场, 高铁站, 交通枢纽, 公共场所, "
-                                "公园, 产业园区, 中心城区, 高速公路, 其他)"))
+        problems.append(
+            Problem(
+                f"unknown class {given!r}" if isinstance(given, str) and given else "missing class",
+                src,
+                feature_label(df, int(i)),
+                f"use one of {', '.join(PRIORITY_CLASSES)} (or 机场, 高铁站, 交通枢纽, 公共场所, "
+                "公园, 产业园区, 中心城区, 高速公路, 其他)",
+            )
+        )
     df["class"] = mapped.where(~unknown, "other").astype(str)
     defaults = scenario.demand.classes
     for col, lo, hi in (("target", 0.0, 1.0), ("weight", 0.0, 1e9), ("k", 1, 10)):
@@ -107,19 +136,36 @@ def normalise_areas(
             values, nonnum = parse_numbers(raw, ("%",) if col == "target" else ())
             values = values.astype(float).where(~percent, values / 100.0)  # "95%" is unambiguous: 0.95
             for i in np.flatnonzero(nonnum.to_numpy())[:10]:
-                problems.append(Problem(f"{col} {raw.iloc[i]!r} is not a number", src, feature_label(df, int(i)),
-                                        "write targets as fractions (0.95) or percentages (95%), k and weights as numbers; "
-                                        "leave the cell empty for the class default"))
+                problems.append(
+                    Problem(
+                        f"{col} {raw.iloc[i]!r} is not a number",
+                        src,
+                        feature_label(df, int(i)),
+                        "write targets as fractions (0.95) or percentages (95%), k and weights as numbers; "
+                        "leave the cell empty for the class default",
+                    )
+                )
             bad = values.notna() & ((values < lo) | (values > hi))
             for i in np.flatnonzero(bad.to_numpy())[:10]:
-                problems.append(Problem(f"{col} {exact(values.iloc[i])} is out of range [{exact(lo)}, {exact(hi)}]", src,
-                                        feature_label(df, int(i)),
-                                        "targets are fractions 0–1 (0.95 = 95 %), k is 1–10, weights ≥ 0"))
+                problems.append(
+                    Problem(
+                        f"{col} {exact(values.iloc[i])} is out of range [{exact(lo)}, {exact(hi)}]",
+                        src,
+                        feature_label(df, int(i)),
+                        "targets are fractions 0–1 (0.95 = 95 %), k is 1–10, weights ≥ 0",
+                    )
+                )
             if col == "k":
                 frac = values.notna() & ~bad & (values != values.round())
                 for i in np.flatnonzero(frac.to_numpy())[:10]:
-                    problems.append(Problem(f"k {exact(values.iloc[i])} is not a whole number", src, feature_label(df, int(i)),
-                                            "k is the number of sites that must cover each point: 1, 2, 3, ..."))
+                    problems.append(
+                        Problem(
+                            f"k {exact(values.iloc[i])} is not a whole number",
+                            src,
+                            feature_label(df, int(i)),
+                            "k is the number of sites that must cover each point: 1, 2, 3, ...",
+                        )
+                    )
             values = values.where(values.notna(), default)
         else:
             values = default
@@ -136,7 +182,9 @@ def normalise_areas(
     kinds = metric.geometry.geom_type
     is_line = kinds.isin(["LineString", "MultiLineString"])
     is_point = kinds.isin(["Point", "MultiPoint"]).to_numpy(copy=True)
-    is_point |= (is_line.to_numpy() & ~(np.nan_to_num(shapely.length(metric.geometry.to_numpy())) > 0))  # a zero-length line
+    is_point |= is_line.to_numpy() & ~(
+        np.nan_to_num(shapely.length(metric.geometry.to_numpy())) > 0
+    )  # a zero-length line
     if is_line.any():
         width = pd.Series(scenario.demand.line_width_m, index=metric.index, dtype=float)
         if "width_m" in df.columns:  # per-feature width of line features (m); empty = demand.line_width_m
@@ -145,30 +193,46 @@ def normalise_areas(
             bad_w = (nonnum.to_numpy() | (given <= 0).to_numpy() | (given > 5000).to_numpy()) & is_line.to_numpy()
             if bad_w.any():
                 rows = [feature_label(df, int(i)) for i in np.flatnonzero(bad_w)]
-                raise InputDataError(Problem(f"width_m must be a width in metres (0–5000) at {', '.join(rows[:10])}", src,
-                                             fix="write the road's width in metres, or leave it empty for demand.line_width_m"))
+                raise InputDataError(
+                    Problem(
+                        f"width_m must be a width in metres (0–5000) at {', '.join(rows[:10])}",
+                        src,
+                        fix="write the road's width in metres, or leave it empty for demand.line_width_m",
+                    )
+                )
             width = width.where(given.isna(), given)
         metric.loc[is_line, "geometry"] = metric.geometry[is_line].buffer(width[is_line] / 2.0)
     invalid = ~metric.geometry.is_valid & ~pd.Series(empty | is_point, index=metric.index)
     for i in np.flatnonzero(invalid.to_numpy()):
-        warnings.append(f"{src}: {feature_label(df, int(i))} has an invalid polygon (e.g. self-intersection); repaired with make_valid")
+        warnings.append(
+            f"{src}: {feature_label(df, int(i))} has an invalid polygon (e.g. self-intersection); repaired with "
+            "make_valid"
+        )
         metric.iloc[i, metric.columns.get_loc("geometry")] = _areal(make_valid(metric.geometry.iloc[i]))
     # polygonal parts only (a GeometryCollection from GeoJSON or a repair keeps its polygons)
-    metric["geometry"] = gpd.GeoSeries([_areal(g) if g is not None else shapely.Polygon() for g in metric.geometry],
-                                       index=metric.index, crs=metric.crs)
+    metric["geometry"] = gpd.GeoSeries(
+        [_areal(g) if g is not None else shapely.Polygon() for g in metric.geometry], index=metric.index, crs=metric.crs
+    )
     area = shapely.area(metric.geometry.to_numpy())
     degenerate = empty | is_point | ~(np.nan_to_num(area) >= MIN_AREA_M2)
     if degenerate.any():
         rows = [feature_label(df, int(i)) for i in np.flatnonzero(degenerate)]
         what = f"points, empty, zero-length or under {MIN_AREA_M2:g} m²"
         if degenerate.all():
-            raise InputDataError(Problem(f"no priority area has an area: every feature is one of {what} "
-                                         f"({', '.join(rows[:10])}{' …' if len(rows) > 10 else ''})", src,
-                                         fix="draw the priority areas as polygons (buffer points to the area they stand for), "
-                                         "or remove `inputs.priority_areas`"))
-        warnings.append(f"{src}: {len(rows)} priority areas without an area ({what}) were dropped: "
-                        f"{', '.join(rows[:10])}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}; "
-                        "draw them as polygons to plan for them")
+            raise InputDataError(
+                Problem(
+                    f"no priority area has an area: every feature is one of {what} "
+                    f"({', '.join(rows[:10])}{' …' if len(rows) > 10 else ''})",
+                    src,
+                    fix="draw the priority areas as polygons (buffer points to the area they stand for), "
+                    "or remove `inputs.priority_areas`",
+                )
+            )
+        warnings.append(
+            f"{src}: {len(rows)} priority areas without an area ({what}) were dropped: "
+            f"{', '.join(rows[:10])}{f' and {len(rows) - 10} more' if len(rows) > 10 else ''}; "
+            "draw them as polygons to plan for them"
+        )
         metric = metric.iloc[np.flatnonzero(~degenerate)]
     out = gpd.GeoDataFrame(metric[AREA_COLUMNS], geometry=metric.geometry.to_numpy(), crs=metric_crs)
     return out.reset_index(drop=True), warnings

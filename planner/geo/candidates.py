@@ -71,9 +71,25 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     for c in df.columns:
         if c != "geometry":
             lower.setdefault(header_key(c), c)
-    aliases = {"id": "id", "编号": "id", "站址编号": "id", "name": "name", "名称": "name", "type": "type", "类型": "type",
-               "height_m": "height_m", "挂高": "height_m", "高度": "height_m", "height": "height_m", "cost": "cost",
-               "费用": "cost", "owner": "owner", "产权单位": "owner", "status": "status", "状态": "status"}
+    aliases = {
+        "id": "id",
+        "编号": "id",
+        "站址编号": "id",
+        "name": "name",
+        "名称": "name",
+        "type": "type",
+        "类型": "type",
+        "height_m": "height_m",
+        "挂高": "height_m",
+        "高度": "height_m",
+        "height": "height_m",
+        "cost": "cost",
+        "费用": "cost",
+        "owner": "owner",
+        "产权单位": "owner",
+        "status": "status",
+        "状态": "status",
+    }
     rename: dict[str, str] = {}
     for key, target in aliases.items():
         if key in lower and target not in df.columns and target not in rename.values() and lower[key] not in rename:
@@ -91,26 +107,37 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         empty = (df.geometry.isna() | df.geometry.is_empty).to_numpy() & ~reported
         if empty.any():
             bad = [feature_label(df, int(i)) for i in np.flatnonzero(empty)]
-            problems.append(Problem(f"candidates without a location (empty geometry) at {_listing(bad)}",
-                                    src, fix="give these features their pole location, or delete them"))
+            problems.append(
+                Problem(
+                    f"candidates without a location (empty geometry) at {_listing(bad)}",
+                    src,
+                    fix="give these features their pole location, or delete them",
+                )
+            )
         other = not_point & ~empty
         if other.any():
             bad = [feature_label(df, int(i)) for i in np.flatnonzero(other)]
             kinds = sorted(set(geom_types[other].dropna().astype(str)))
-            problems.append(Problem(
-                f"candidates must be points; found {', '.join(kinds)} geometry at {_listing(bad)}",
-                src, fix="convert them to points (e.g. centroids or pole locations) before planning",
-            ))
+            problems.append(
+                Problem(
+                    f"candidates must be points; found {', '.join(kinds)} geometry at {_listing(bad)}",
+                    src,
+                    fix="convert them to points (e.g. centroids or pole locations) before planning",
+                )
+            )
         geoms[not_point] = None  # reported: the attribute checks below still run on these rows
     multi = (geom_types == "MultiPoint").to_numpy() & ~not_point & ~reported
     if multi.any():
         several = multi & (shapely.get_num_geometries(geoms) > 1)
         if several.any():
             bad = [feature_label(df, int(i)) for i in np.flatnonzero(several)]
-            problems.append(Problem(
-                f"candidates must be single points; found MultiPoints with several points at {_listing(bad)}",
-                src, fix="explode the MultiPoints into single points (one row per pole) in your GIS",
-            ))
+            problems.append(
+                Problem(
+                    f"candidates must be single points; found MultiPoints with several points at {_listing(bad)}",
+                    src,
+                    fix="explode the MultiPoints into single points (one row per pole) in your GIS",
+                )
+            )
         geoms[multi] = shapely.get_geometry(geoms[multi], 0)
         geoms[several] = None
     df["geometry"] = gpd.GeoSeries(geoms, index=df.index, crs=df.crs)
@@ -139,23 +166,38 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     # type
     has_type = "type" in df.columns
     if not has_type:
-        problems.append(Problem("no `type` column", src, fix=f"add `type` with one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, ...)"))
+        problems.append(
+            Problem(
+                "no `type` column",
+                src,
+                fix=f"add `type` with one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, ...)",
+            )
+        )
         df["type"] = "street_lamp"  # only to check the other columns in the same pass (a problem is raised anyway)
     raw_type = df["type"].astype("string").str.strip()
-    mapped = raw_type.map(lambda t: TYPE_ALIASES.get(t, re.sub(r"[\s-]+", "_", t.lower())) if isinstance(t, str) else None)
+    mapped = raw_type.map(
+        lambda t: TYPE_ALIASES.get(t, re.sub(r"[\s-]+", "_", t.lower())) if isinstance(t, str) else None
+    )
     unknown = ~mapped.isin(list(CANDIDATE_TYPES))
     for i in np.flatnonzero(unknown.to_numpy())[:MAX_LISTED]:
-        problems.append(Problem(
-            f"unknown type {raw_type.iloc[i]!r}" if isinstance(raw_type.iloc[i], str) else "missing type",
-            src, feature_label(df, int(i)), f"use one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, 交通杆, 智慧杆, 楼顶, 新建)",
-        ))
+        problems.append(
+            Problem(
+                f"unknown type {raw_type.iloc[i]!r}" if isinstance(raw_type.iloc[i], str) else "missing type",
+                src,
+                feature_label(df, int(i)),
+                f"use one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, 交通杆, 智慧杆, 楼顶, 新建)",
+            )
+        )
     if unknown.sum() > MAX_LISTED:
         problems.append(Problem(f"{int(unknown.sum()) - MAX_LISTED} more rows with an unknown type", src))
     df["type"] = mapped.where(~unknown, "street_lamp").astype(str)
 
     # numeric columns with defaults; ranges are printed exactly (150.0001 m is not "150 m")
-    on_air_rows = (df["status"].astype("string").fillna("").str.strip().str.lower() == "existing_5g"
-                   if "status" in df.columns else pd.Series(False, index=df.index)).to_numpy(bool)
+    on_air_rows = (
+        df["status"].astype("string").fillna("").str.strip().str.lower() == "existing_5g"
+        if "status" in df.columns
+        else pd.Series(False, index=df.index)
+    ).to_numpy(bool)
     for col, unit in (("height_m", "m"), ("cost", "万元")):
         default = df["type"].map(lambda t, c=col: getattr(types_cfg[t], c)).astype(float)
         if col not in df.columns:
@@ -164,29 +206,49 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         text = df[col].where(~df[col].astype("string").str.strip().str.lower().isin(MISSING_TOKENS), None)
         values, nonnum = parse_numbers(text, ("m", "米") if col == "height_m" else ("万元", "万"))
         for i in np.flatnonzero(nonnum.to_numpy())[:MAX_LISTED]:
-            problems.append(Problem(f"{col} {text.iloc[i]!r} is not a number", src, feature_label(df, int(i)), f"write {col} in {unit} as a number"))
+            problems.append(
+                Problem(
+                    f"{col} {text.iloc[i]!r} is not a number",
+                    src,
+                    feature_label(df, int(i)),
+                    f"write {col} in {unit} as a number",
+                )
+            )
         values = values.astype(float)
         nan = values.isna() & ~nonnum
         if col == "cost":
             nan &= ~on_air_rows  # an on-air site's cost is 0 whatever the file says
         if nan.any():
             rows = [feature_label(df, int(i)) for i in np.flatnonzero(nan.to_numpy())]
-            warnings.append(f"{src}: {int(nan.sum())} candidates have no {col} (empty or NaN at {_listing(rows)}); "
-                            "the type default was used")
+            warnings.append(
+                f"{src}: {int(nan.sum())} candidates have no {col} (empty or NaN at {_listing(rows)}); "
+                "the type default was used"
+            )
         values = values.where(values.notna(), default)
         if col == "height_m":
             out_of_range = ~((values > 0) & (values <= MAX_HEIGHT_M))
-            fix = f"antenna heights must be above 0 and at most {exact(MAX_HEIGHT_M)} m (0 is refused: an antenna on the ground)"
+            fix = (
+                f"antenna heights must be above 0 and at most {exact(MAX_HEIGHT_M)} m "
+                "(0 is refused: an antenna on the ground)"
+            )
             limits = f"0 < height_m ≤ {exact(MAX_HEIGHT_M)} m"
         else:  # sites already on air (existing_5g) cost 0 whatever the file says
             out_of_range = ~((values >= MIN_COST) & (values <= MAX_COST)) & ~on_air_rows & ~nonnum.to_numpy()
-            fix = (f"costs are in 万元, from {exact(MIN_COST)} (100 yuan) to {MAX_COST:,.0f} (10 billion yuan); "
-                   "0 is only for sites already on air (status existing_5g)")
+            fix = (
+                f"costs are in 万元, from {exact(MIN_COST)} (100 yuan) to {MAX_COST:,.0f} (10 billion yuan); "
+                "0 is only for sites already on air (status existing_5g)"
+            )
             limits = f"{exact(MIN_COST)} ≤ cost ≤ {MAX_COST:,.0f} 万元"
         out_of_range &= values.notna()
         for i in np.flatnonzero(out_of_range.to_numpy())[:MAX_LISTED]:
-            problems.append(Problem(f"{col} {exact(values.iloc[i])} {unit} is out of range ({limits})", src,
-                                    feature_label(df, int(i)), fix))
+            problems.append(
+                Problem(
+                    f"{col} {exact(values.iloc[i])} {unit} is out of range ({limits})",
+                    src,
+                    feature_label(df, int(i)),
+                    fix,
+                )
+            )
         if out_of_range.sum() > MAX_LISTED:
             problems.append(Problem(f"{int(out_of_range.sum()) - MAX_LISTED} more rows with {col} out of range", src))
         df[col] = values
@@ -198,13 +260,26 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             df[col] = df[col].where(df[col] != "", default_s).astype(str)
         else:
             df[col] = default_s.astype(str)
-    df["name"] = (df["name"].astype("string").fillna("").str.strip() if "name" in df.columns else pd.Series("", index=df.index))
+    df["name"] = (
+        df["name"].astype("string").fillna("").str.strip() if "name" in df.columns else pd.Series("", index=df.index)
+    )
     df["name"] = df["name"].where(df["name"] != "", df["id"]).astype(str)
-    status = df["status"].astype("string").fillna("").str.strip().str.lower() if "status" in df.columns else pd.Series("", index=df.index)
+    status = (
+        df["status"].astype("string").fillna("").str.strip().str.lower()
+        if "status" in df.columns
+        else pd.Series("", index=df.index)
+    )
     bad_status = ~status.isin(["", "existing_5g", "planned", "existing"])
     for i in np.flatnonzero(bad_status.to_numpy())[:MAX_LISTED]:
-        problems.append(Problem(f"unknown status {status.iloc[i]!r}", src, feature_label(df, int(i)),
-                                'use "existing_5g" for 5G sites already on air (在网/已开通), "existing" or "planned", or leave it empty'))
+        problems.append(
+            Problem(
+                f"unknown status {status.iloc[i]!r}",
+                src,
+                feature_label(df, int(i)),
+                'use "existing_5g" for 5G sites already on air (在网/已开通), "existing" or "planned", or leave it '
+                'empty',
+            )
+        )
     df["status"] = status.astype(str)
     df["site_class"] = df["type"].map(lambda t: types_cfg[t].site_class).astype(str)
     df["build_mode"] = df["type"].map(lambda t: types_cfg[t].build_mode).astype(str)

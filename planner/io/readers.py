@@ -96,8 +96,13 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
     names = list(sheets)
     if sheet is not None:
         if sheet not in sheets:
-            raise InputDataError(Problem(f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)})", str(path),
-                                         fix=f"write the sheet name after {LAYER_SEP} exactly as Excel shows it"))
+            raise InputDataError(
+                Problem(
+                    f"the workbook has no sheet {sheet!r} (sheets: {', '.join(names)})",
+                    str(path),
+                    fix=f"write the sheet name after {LAYER_SEP} exactly as Excel shows it",
+                )
+            )
         return sheets[sheet]
     if len(names) == 1:
         return sheets[names[0]]
@@ -106,10 +111,15 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
         return sheets[with_lonlat[0]]
     if not with_lonlat:
         return sheets[names[0]]
-    raise InputDataError(Problem(
-        f"the workbook has {len(with_lonlat)} sheets with lon/lat columns ({', '.join(with_lonlat)}); which one to plan with is ambiguous",
-        str(path), fix=f"name the sheet in the scenario, e.g. candidates = \"{path.name}{LAYER_SEP}{with_lonlat[0]}\", "
-        "or keep one sheet in the workbook"))
+    raise InputDataError(
+        Problem(
+            f"the workbook has {len(with_lonlat)} sheets with lon/lat columns ({', '.join(with_lonlat)}); which one "
+            "to plan with is ambiguous",
+            str(path),
+            fix=f'name the sheet in the scenario, e.g. candidates = "{path.name}{LAYER_SEP}{with_lonlat[0]}", '
+            "or keep one sheet in the workbook",
+        )
+    )
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:
@@ -125,8 +135,13 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     try:
         if suffix in {".xlsx", ".xlsm", ".xls"}:
             if path.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-                raise InputDataError(Problem("this is an old Excel 97–2003 (.xls) workbook, which cannot be read", str(path),
-                                             fix="open it in Excel or WPS and save it as .xlsx (or as UTF-8 .csv)"))
+                raise InputDataError(
+                    Problem(
+                        "this is an old Excel 97–2003 (.xls) workbook, which cannot be read",
+                        str(path),
+                        fix="open it in Excel or WPS and save it as .xlsx (or as UTF-8 .csv)",
+                    )
+                )
             raw = _read_workbook(path, sheet)
         else:
             data = path.read_bytes()
@@ -134,7 +149,9 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
             # Excel's "Unicode text" export is UTF-16 with a BOM (tab-separated)
             encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030")
             head = data[:2000]
-            if encodings != ("utf-16",) and head.count(0) > len(head) // 4:  # UTF-16 without a BOM: every other byte is NUL
+            if (
+                encodings != ("utf-16",) and head.count(0) > len(head) // 4
+            ):  # UTF-16 without a BOM: every other byte is NUL
                 encodings = ("utf-16-le",) if head[1::2].count(0) > head[0::2].count(0) else ("utf-16-be",)
             for enc in encodings:
                 try:
@@ -144,20 +161,30 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
                     continue
             if text is None:
                 raise InputDataError(
-                    Problem("cannot decode the text (tried UTF-8, GBK/GB18030 and UTF-16)", str(path), fix="save the CSV as UTF-8")
+                    Problem(
+                        "cannot decode the text (tried UTF-8, GBK/GB18030 and UTF-16)",
+                        str(path),
+                        fix="save the CSV as UTF-8",
+                    )
                 )
             raw = _csv_frame(text)
     except InputDataError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many types for corrupt files
         raise InputDataError(
-            Problem(f"cannot read the table ({type(exc).__name__}: {exc})", str(path), fix="open it in Excel and save it again as .xlsx or UTF-8 .csv")
+            Problem(
+                f"cannot read the table ({type(exc).__name__}: {exc})",
+                str(path),
+                fix="open it in Excel and save it again as .xlsx or UTF-8 .csv",
+            )
         ) from None
     assert raw is not None
     if raw.empty:
         raise InputDataError(Problem("the table is empty", str(path), fix="add a header row and one row per feature"))
     header_row = _header_row(raw) or 0
-    header = [str(v).strip() if isinstance(v, str) else f"column_{j}" for j, v in enumerate(raw.iloc[header_row].tolist())]
+    header = [
+        str(v).strip() if isinstance(v, str) else f"column_{j}" for j, v in enumerate(raw.iloc[header_row].tolist())
+    ]
     df = raw.iloc[header_row + 1 :].reset_index(drop=True)
     df.columns = header
     df = df.dropna(how="all")
@@ -173,7 +200,9 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bo
     lat_col = next((cols[n] for n in LAT_NAMES if n in cols), None)
     if lon_col is None or lat_col is None:
         xy = [cols[n] for n in ("x", "y") if n in cols]
-        hint = (f" Columns {' and '.join(xy)} are not read: they may be metres as well as degrees." if len(xy) == 2 else "")
+        hint = (
+            f" Columns {' and '.join(xy)} are not read: they may be metres as well as degrees." if len(xy) == 2 else ""
+        )
         raise InputDataError(
             Problem(
                 f"no longitude/latitude columns (found: {', '.join(map(str, df.columns))}).{hint}",
@@ -184,7 +213,11 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bo
         )
     offset = int(df.attrs.get("header_row", 0)) + 2  # 1-based file row of the first data row
     if len(df) == 0:
-        raise InputDataError(Problem(f"the {what} table has a header but no rows", str(path), fix="add one row per feature below the header"))
+        raise InputDataError(
+            Problem(
+                f"the {what} table has a header but no rows", str(path), fix="add one row per feature below the header"
+            )
+        )
     problems = []
     lon, bad_lon = parse_numbers(df[lon_col], coordinate=True)
     lat, bad_lat = parse_numbers(df[lat_col], coordinate=True)
@@ -192,18 +225,29 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bo
     id_col = next((cols[n] for n in ("id", "编号", "站址编号") if n in cols), None)
     for idx in np.flatnonzero(bad)[:20]:
         raw_lon, raw_lat = df[lon_col].iloc[idx], df[lat_col].iloc[idx]
-        where = f"row {idx + offset}" + (f" (id {df[id_col].iloc[idx]!r})" if id_col and isinstance(df[id_col].iloc[idx], str) else "")
+        where = f"row {idx + offset}" + (
+            f" (id {df[id_col].iloc[idx]!r})" if id_col and isinstance(df[id_col].iloc[idx], str) else ""
+        )
         if np.isinf(lon.iloc[idx]) or np.isinf(lat.iloc[idx]):
-            problems.append(Problem(f"coordinates {raw_lon!r}, {raw_lat!r} are not finite numbers", str(path), where,
-                                    "write decimal degrees such as 114.398, 30.506, or delete the row"))
+            problems.append(
+                Problem(
+                    f"coordinates {raw_lon!r}, {raw_lat!r} are not finite numbers",
+                    str(path),
+                    where,
+                    "write decimal degrees such as 114.398, 30.506, or delete the row",
+                )
+            )
             continue
         if not (bad_lon.iloc[idx] or bad_lat.iloc[idx]):
             first = next((str(v).strip() for v in df.iloc[idx].tolist() if isinstance(v, str) and v.strip()), "")
-            problems.append(Problem(
-                "no coordinates" + (f" (the row starts with {first!r})" if first else ""),
-                str(path), where,
-                "fill in lon and lat, or delete the row (e.g. a 合计 total line or a note below the table)",
-            ))
+            problems.append(
+                Problem(
+                    "no coordinates" + (f" (the row starts with {first!r})" if first else ""),
+                    str(path),
+                    where,
+                    "fill in lon and lat, or delete the row (e.g. a 合计 total line or a note below the table)",
+                )
+            )
             continue
         problems.append(
             Problem(
@@ -286,15 +330,26 @@ def _refuse_antimeridian(gdf: gpd.GeoDataFrame, path: Path) -> None:
     """
     polys = gdf.geometry[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
     if len(polys) and not (shapely.area(shapely.make_valid(polys.to_numpy())) > 0).any():
-        raise InputDataError(Problem(
-            f"the boundary has no area: its polygons are points, lines or zero-size ({', '.join(feature_label(gdf, i) for i in range(min(len(gdf), 5)))})",
-            str(path), fix="export the planning boundary polygon again (it must enclose the area to plan)"))
+        raise InputDataError(
+            Problem(
+                "the boundary has no area: its polygons are points, lines or zero-size "
+                f"({', '.join(feature_label(gdf, i) for i in range(min(len(gdf), 5)))})",
+                str(path),
+                fix="export the planning boundary polygon again (it must enclose the area to plan)",
+            )
+        )
     minx, _, maxx, _ = (float(v) for v in gdf.total_bounds)
     if np.isfinite([minx, maxx]).all() and maxx - minx > 180.0:
-        raise InputDataError(Problem(
-            f"the boundary spans longitudes {minx:.4f}..{maxx:.4f}: it crosses the antimeridian (180°), or one of its "
-            "features lies on the other side of the globe; no single metric zone fits it", str(path),
-            fix="plan each side of 180° as its own scenario (split the boundary at 180°), or remove the stray feature"))
+        raise InputDataError(
+            Problem(
+                f"the boundary spans longitudes {minx:.4f}..{maxx:.4f}: it crosses the antimeridian (180°), or one "
+                "of its "
+                "features lies on the other side of the globe; no single metric zone fits it",
+                str(path),
+                fix="plan each side of 180° as its own scenario (split the boundary at 180°), or remove the stray "
+                    "feature",
+            )
+        )
 
 
 def _pick_layer(file: Path, layer: str | None) -> str | None:
@@ -310,8 +365,13 @@ def _pick_layer(file: Path, layer: str | None) -> str | None:
     names = [n for n, _ in listed]
     if layer is not None:
         if layer not in names:
-            raise InputDataError(Problem(f"the file has no layer {layer!r} (layers: {', '.join(names)})", str(file),
-                                         fix=f"write the layer name after {LAYER_SEP} exactly as your GIS shows it"))
+            raise InputDataError(
+                Problem(
+                    f"the file has no layer {layer!r} (layers: {', '.join(names)})",
+                    str(file),
+                    fix=f"write the layer name after {LAYER_SEP} exactly as your GIS shows it",
+                )
+            )
         return layer
     spatial = [n for n, g in listed if g is not None]
     if len(listed) <= 1 or len(spatial) == 1:
@@ -325,12 +385,15 @@ def _pick_layer(file: Path, layer: str | None) -> str | None:
         except Exception:
             described.append(n)
     example = max(sizes, key=lambda n: sizes[n]) if sizes else spatial[0]
-    raise InputDataError(Problem(
-        f"the file holds {len(spatial)} layers: {', '.join(described)}{' …' if len(spatial) > 8 else ''}; "
-        "which one to use is ambiguous",
-        str(file), fix=f"name the layer in the scenario, e.g. \"{file.name}{LAYER_SEP}{example}\", "
-        "or save the layer you mean in its own file",
-    ))
+    raise InputDataError(
+        Problem(
+            f"the file holds {len(spatial)} layers: {', '.join(described)}{' …' if len(spatial) > 8 else ''}; "
+            "which one to use is ambiguous",
+            str(file),
+            fix=f'name the layer in the scenario, e.g. "{file.name}{LAYER_SEP}{example}", '
+            "or save the layer you mean in its own file",
+        )
+    )
 
 
 def _shapefile_encoding(file: Path, layer: str | None) -> str | None:
@@ -378,11 +441,15 @@ def _read_vector(path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDa
             warnings.simplefilter("ignore")
             gdf = gpd.read_file(path, layer=layer, **({"encoding": encoding} if encoding else {}))
     except UnicodeDecodeError:
-        raise InputDataError(Problem(
-            "a field name or value is not valid text in the file's declared encoding; in a shapefile this is "
-            "usually a Chinese field name cut mid-character (.dbf field names hold at most 10 bytes: 3 Chinese characters in UTF-8)",
-            str(path), fix="export the layer as GeoPackage instead, or shorten the field names (id, type, height_m, ...)",
-        )) from None
+        raise InputDataError(
+            Problem(
+                "a field name or value is not valid text in the file's declared encoding; in a shapefile this is "
+                "usually a Chinese field name cut mid-character (.dbf field names hold at most 10 bytes: 3 Chinese "
+                "characters in UTF-8)",
+                str(path),
+                fix="export the layer as GeoPackage instead, or shorten the field names (id, type, height_m, ...)",
+            )
+        ) from None
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         text = str(exc).splitlines()[0] if str(exc) else ""
         text = text.split("; It might help", 1)[0]  # GDAL's driver-prefix hint means nothing to a planner
@@ -392,16 +459,21 @@ def _read_vector(path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDa
             Problem(
                 ("the file is damaged or truncated" if damaged else "cannot open as a vector file") + f" ({detail})",
                 str(path),
-                fix="check the file is a complete GeoPackage, GeoJSON or Shapefile (copy it again, or re-export it from your GIS)",
+                fix="check the file is a complete GeoPackage, GeoJSON or Shapefile (copy it again, or re-export it "
+                    "from your GIS)",
             )
         ) from None
     if gdf.geometry.has_z.any():  # 3D exports (CAD, survey): the plan works in 2D; Z is not an antenna height
         gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.to_numpy()), crs=gdf.crs)
     if encoding is not None:
-        gdf.attrs["read_notes"] = [f"{path}: the shapefile has no .cpg file; its text was read as "
-                                   f"{'UTF-8' if encoding == 'utf-8' else 'GBK/GB18030'} (add a .cpg to make this explicit)"]
+        gdf.attrs["read_notes"] = [
+            f"{path}: the shapefile has no .cpg file; its text was read as "
+            f"{'UTF-8' if encoding == 'utf-8' else 'GBK/GB18030'} (add a .cpg to make this explicit)"
+        ]
     if len(gdf) == 0:
-        raise InputDataError(Problem(f"the {what} layer is empty (no features)", str(path), fix="export the layer with its features"))
+        raise InputDataError(
+            Problem(f"the {what} layer is empty (no features)", str(path), fix="export the layer with its features")
+        )
     if gdf.crs is None:
         raise InputDataError(
             Problem(
@@ -432,7 +504,9 @@ def _raise_implausible(gdf: gpd.GeoDataFrame, path: Path, what: str, collect_row
             raise InputDataError([*gdf.attrs.get("row_problems", []), *problems])
         geoms = gdf.geometry.to_numpy().copy()
         geoms[rows] = None
-        gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)  # in place: the caller holds this frame
+        gdf[gdf.geometry.name] = gpd.GeoSeries(
+            geoms, index=gdf.index, crs=gdf.crs
+        )  # in place: the caller holds this frame
         _defer_rows(gdf, problems, np.asarray(rows))
 
 
@@ -455,28 +529,46 @@ def _to_geographic(gdf: gpd.GeoDataFrame, path: Path, what: str = "input") -> gp
         if np.isfinite(bounds).all() and np.abs(bounds[[0, 2]]).max() <= 180 and np.abs(bounds[[1, 3]]).max() <= 90:
             raise InputDataError(
                 Problem(
-                    f"coordinates ({bounds[0]:.4f}..{bounds[2]:.4f}, {bounds[1]:.4f}..{bounds[3]:.4f}) look like degrees, "
+                    f"coordinates ({bounds[0]:.4f}..{bounds[2]:.4f}, {bounds[1]:.4f}..{bounds[3]:.4f}) look like "
+                    "degrees, "
                     f"but the file declares the projected CRS {label} in metres",
                     str(path),
-                    fix="declare the file's CRS as EPSG:4490 (CGCS2000 lon/lat) instead (in QGIS: Layer ▸ Set CRS, not Reproject)",
+                    fix="declare the file's CRS as EPSG:4490 (CGCS2000 lon/lat) instead (in QGIS: Layer ▸ Set CRS, "
+                        "not Reproject)",
                 )
             )
         out = gdf.to_crs(GEOGRAPHIC)
         use = crs.area_of_use
         ob = np.asarray(out.total_bounds, dtype=float)
-        fix = ("the declared CRS is wrong: check it against the data's source ("
-               + guess_projected_crs(*(float(v) for v in bounds[[0, 2, 1, 3]])) + ")")
+        fix = (
+            "the declared CRS is wrong: check it against the data's source ("
+            + guess_projected_crs(*(float(v) for v in bounds[[0, 2, 1, 3]]))
+            + ")"
+        )
         if np.isfinite(bounds).all() and not np.isfinite(ob).all():
-            raise InputDataError(Problem(
-                f"the coordinates ({bounds[0]:.0f}..{bounds[2]:.0f}, {bounds[1]:.0f}..{bounds[3]:.0f}) cannot be placed on the earth "
-                f"with the declared CRS {label}: they are far outside the area where that CRS is used", str(path), fix=fix))
+            raise InputDataError(
+                Problem(
+                    f"the coordinates ({bounds[0]:.0f}..{bounds[2]:.0f}, {bounds[1]:.0f}..{bounds[3]:.0f}) cannot "
+                    "be placed on the earth "
+                    f"with the declared CRS {label}: they are far outside the area where that CRS is used",
+                    str(path),
+                    fix=fix,
+                )
+            )
         if use is not None and np.isfinite(ob).all():
             margin = 3.0  # degrees: data just outside a Gauss-Krüger band is common and fine
-            if ob[2] < use.west - margin or ob[0] > use.east + margin or ob[3] < use.south - margin or ob[1] > use.north + margin:
+            if (
+                ob[2] < use.west - margin
+                or ob[0] > use.east + margin
+                or ob[3] < use.south - margin
+                or ob[1] > use.north + margin
+            ):
                 raise InputDataError(
                     Problem(
-                        f"after reprojection from {label} the features lie at lon {ob[0]:.2f}..{ob[2]:.2f}, lat {ob[1]:.2f}..{ob[3]:.2f}, "
-                        f"far outside the area where that CRS is used (lon {use.west:g}..{use.east:g}, lat {use.south:g}..{use.north:g})",
+                        f"after reprojection from {label} the features lie at lon {ob[0]:.2f}..{ob[2]:.2f}, lat "
+                        f"{ob[1]:.2f}..{ob[3]:.2f}, "
+                        f"far outside the area where that CRS is used (lon {use.west:g}..{use.east:g}, lat "
+                        f"{use.south:g}..{use.north:g})",
                         str(path),
                         fix=fix,
                     )
