@@ -152,3 +152,25 @@ def test_bearings_stay_below_360_after_rounding(tmp_path: Path) -> None:
     table = pd.DataFrame({"site_class": ["micro"] * 3, "road_bearing_deg": [179.97, 359.96, 0.04]})
     out, _ = road_sector_bearings(scenario, table, np.zeros(3), np.zeros(3), "EPSG:4547")
     assert out["azimuth_deg"].tolist() == ["180/0", "0/180", "0/180"]
+
+
+def test_only_road_lines_give_the_bearing(tmp_path: Path) -> None:
+    """An OSM-style basemap also holds a railway and a border nearer to the pole than its road: the
+    bearing is the road's (highway tag), not theirs.
+    """
+    from planner.geo.sector_columns import _road_lines
+
+    path = tmp_path / "osm.geojson"
+    gpd.GeoDataFrame(
+        {"highway": ["primary", None, None, None], "railway": [None, "rail", None, None],
+         "boundary": [None, None, "administrative", None], "waterway": [None, None, None, "river"]},
+        geometry=[LineString([(114.0, 30.0), (114.01, 30.0)]),  # east-west road
+                  LineString([(114.005, 29.99), (114.005, 30.01)]),  # north-south railway, 2 m from the pole
+                  LineString([(114.004, 29.99), (114.006, 30.01)]),  # a border
+                  LineString([(114.0049, 29.99), (114.0051, 30.01)])],  # a river
+        crs="EPSG:4490").to_file(path, driver="GeoJSON")
+    lines = _road_lines(path, "EPSG:4547")
+    assert len(lines) == 1
+    x, y = Transformer.from_crs("EPSG:4490", "EPSG:4547", always_xy=True).transform(114.00502, 30.0001)
+    b = nearest_road_bearing(lines, np.array([x]), np.array([y]))
+    assert abs(((b[0] - 90.0) + 90.0) % 180.0 - 90.0) < 2.0  # the road, east-west (grid convergence < 2°)

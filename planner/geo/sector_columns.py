@@ -196,7 +196,11 @@ def site_antenna_overrides(table: pd.DataFrame) -> dict[str, Any]:
 
 
 def _road_lines(path: Path, crs: str) -> NDArray[np.object_]:
-    """The line geometries of a basemap file (waterways left out) in ``crs``, one part each."""
+    """The road lines of a basemap file in ``crs``, one part each.
+
+    With a ``highway`` column (OSM tags) only the lines that have one; lines tagged ``waterway`` or
+    ``railway`` are left out; without tags every line counts as a road.
+    """
     import geopandas as gpd
     import shapely
 
@@ -213,8 +217,16 @@ def _road_lines(path: Path, crs: str) -> NDArray[np.object_]:
         ) from None
     raw = raw.set_crs("EPSG:4490") if raw.crs is None else raw
     keep = raw.geometry.geom_type.isin(["LineString", "MultiLineString"]).to_numpy().copy()
-    if "waterway" in raw.columns:
-        keep &= raw["waterway"].isna().to_numpy() | (raw["waterway"].astype(str).str.strip() == "").to_numpy()
+
+    def tagged(col: str) -> NDArray[np.bool_]:
+        empty = raw[col].isna().to_numpy(dtype=bool) | (raw[col].astype(str).str.strip() == "").to_numpy(dtype=bool)
+        return np.asarray(~empty, dtype=np.bool_)
+
+    if "highway" in raw.columns:  # OSM-style tags: the lines tagged as roads (not railways, power lines, borders)
+        keep &= tagged("highway")
+    for other in ("waterway", "railway"):
+        if other in raw.columns:
+            keep &= ~tagged(other)
     lines = raw.loc[keep].to_crs(crs).geometry.to_numpy()
     parts = shapely.get_parts(lines)
     return np.asarray(parts[~shapely.is_empty(parts)], dtype=object)
