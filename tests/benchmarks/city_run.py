@@ -65,9 +65,13 @@ def main(argv: list[str]) -> dict[str, Any]:
     plan = planner.run_scenario(scenario, overrides=overrides, progress=st.enter)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
-    writers = [("sites_csv", exports.write_sites_csv, "sites.csv"), ("sites_xlsx", exports.write_sites_xlsx, "sites.xlsx"),
-               ("sites_kml", exports.write_sites_kml, "sites.kml"), ("gpkg", exports.write_plan_gpkg, "plan.gpkg"),
-               ("sites_dxf", exports.write_sites_dxf, "sites.dxf")]
+    writers = [
+        ("sites_csv", exports.write_sites_csv, "sites.csv"),
+        ("sites_xlsx", exports.write_sites_xlsx, "sites.xlsx"),
+        ("sites_kml", exports.write_sites_kml, "sites.kml"),
+        ("gpkg", exports.write_plan_gpkg, "plan.gpkg"),
+        ("sites_dxf", exports.write_sites_dxf, "sites.dxf"),
+    ]
     for key, fn, name in writers:
         st.enter(f"write {name}")
         files[key] = fn(plan, out / name)
@@ -84,13 +88,21 @@ def main(argv: list[str]) -> dict[str, Any]:
     st.done = True
     sol = plan.solution
     res = {
-        "scenario": scenario, "overrides": overrides, "total_s": round(time.perf_counter() - t_run, 2),
-        "stages": {k: {"wall_s": round(v, 2), "peak_rss_mib": round(st.peak.get(k, 0.0))} for k, v in st.wall.items()
-                   if k not in ("start", "end")},
+        "scenario": scenario,
+        "overrides": overrides,
+        "total_s": round(time.perf_counter() - t_run, 2),
+        "stages": {
+            k: {"wall_s": round(v, 2), "peak_rss_mib": round(st.peak.get(k, 0.0))}
+            for k, v in st.wall.items()
+            if k not in ("start", "end")
+        },
         "process_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "sizes": {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.is_file()},
-        "candidates": len(plan.candidates), "candidates_by_type": plan.candidates["type"].value_counts().sort_index().to_dict(),
-        "sites": len(plan.sites), "areas": len(plan.areas), "areas_met": int(plan.areas["met"].sum()),
+        "candidates": len(plan.candidates),
+        "candidates_by_type": plan.candidates["type"].value_counts().sort_index().to_dict(),
+        "sites": len(plan.sites),
+        "areas": len(plan.areas),
+        "areas_met": int(plan.areas["met"].sum()),
         "grid": {"nx": plan.grid.nx, "ny": plan.grid.ny, "demand_cells": int(plan.demand_mask.sum())},
         "solver": {k: sol.get(k) for k in ("status", "objective", "bound", "gap", "runtime_s", "backend")},
         "solver_stats": {k: v for k, v in sol.get("stats", {}).items() if k not in ("coverage",)},

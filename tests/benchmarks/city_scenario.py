@@ -2,11 +2,11 @@
 
 Real OSM road centre-lines of the Wuhan functional urban area
 (``../shared/data/wuhan/wuhan_fua_roads_osm``, GeoParquet: read with ``pyarrow`` from the
-pinned ``.venv-bench``, see :func:`read_roads`) and real OSM station points; the poles and towers are generated on those roads by the
-demo generator's own rules and functions (``data/build_demo.py``, imported, not copied):
-street lamps per road class (CJJ 45), surveillance poles at junctions, a jittered 580 m
-tower lattice snapped to roads (12 % on air), smart poles at coverage gaps and new tower
-sites at lattice gaps. Priority areas: a 300 m circle per train station, a 150 m circle per
+pinned ``.venv-bench``, see :func:`read_roads`) and real OSM station points; the poles and
+towers are generated on those roads by the demo generator's own rules and functions
+(``data/build_demo.py``, imported, not copied): street lamps per road class (CJJ 45),
+surveillance poles at junctions, a jittered 580 m tower lattice snapped to roads (12 % on
+air), smart poles at coverage gaps and new tower sites at lattice gaps. Priority areas: a 300 m circle per train station, a 150 m circle per
 metro station, the roadless parts (water, hills; no target) and the whole box as central
 urban. 25 m grid (≈ 1,000,000 cells). Deterministic (fixed seed, sorted rows).
 
@@ -94,7 +94,10 @@ def available(shared: Path = SHARED) -> str | None:
     if not (shared / ROADS).is_file():
         return f"{shared / ROADS} is missing (../shared is not here)"
     if not _has_pyarrow() and _bench_python() is None:
-        return "no pyarrow to read the GeoParquet roads: `make bench` installs it into .venv-bench (never the project venv)"
+        return (
+            "no pyarrow to read the GeoParquet roads: `make bench` installs it into .venv-bench "
+            "(never the project venv)"
+        )
     return None
 
 
@@ -109,8 +112,16 @@ def read_roads(shared: Path, cache: Path) -> gpd.GeoDataFrame:
         py = _bench_python()
         assert py is not None, available(shared)
         tmp = gpkg.with_suffix(".tmp.gpkg")
-        subprocess.run([str(py), "-c", "import sys, geopandas; geopandas.read_parquet(sys.argv[1]).to_file(sys.argv[2], driver='GPKG')",
-                        str(shared / ROADS), str(tmp)], check=True)
+        subprocess.run(
+            [
+                str(py),
+                "-c",
+                "import sys, geopandas; geopandas.read_parquet(sys.argv[1]).to_file(sys.argv[2], driver='GPKG')",
+                str(shared / ROADS),
+                str(tmp),
+            ],
+            check=True,
+        )
         tmp.replace(gpkg)
     return gpd.read_file(gpkg)
 
@@ -129,8 +140,12 @@ def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]
     bb = BBOX
     if fua:
         x0, y0, x1, y1 = roads_ll.to_crs(4326).total_bounds
-        bb = (math.floor(x0 * 1000) / 1000, math.floor(y0 * 1000) / 1000, math.ceil(x1 * 1000) / 1000,
-              math.ceil(y1 * 1000) / 1000)
+        bb = (
+            math.floor(x0 * 1000) / 1000,
+            math.floor(y0 * 1000) / 1000,
+            math.ceil(x1 * 1000) / 1000,
+            math.ceil(y1 * 1000) / 1000,
+        )
     bbox_m = bd.poly_to_m(shapely.segmentize(box(*bb), 0.001))
     roads = roads_ll.to_crs(bd.METRIC)
     roads_m = roads[roads.intersects(bbox_m.buffer(500.0))].reset_index(drop=True)
@@ -140,10 +155,10 @@ def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]
     # street lamps per road class (the demo's CJJ 45 rules)
     xs, ys, cl = [], [], []
     for cls, rule in bd.LAMP_RULES.items():
-        geoms = roads_m.geometry[roads_m["highway"] == cls].to_numpy()
-        if len(geoms) == 0:
+        lamp_geoms = roads_m.geometry[roads_m["highway"] == cls].to_numpy()
+        if len(lamp_geoms) == 0:
             continue
-        x, y, _, _ = bd.lamps_along(list(shapely.get_parts(shapely.line_merge(shapely.union_all(geoms)))), rule)
+        x, y, _, _ = bd.lamps_along(list(shapely.get_parts(shapely.line_merge(shapely.union_all(lamp_geoms)))), rule)
         xs.append(x)
         ys.append(y)
         cl.append(np.full(len(x), cls))
@@ -185,7 +200,9 @@ def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]
     tx, ty = tx[ok], ty[ok]
     t_height = rng.integers(25, 41, size=len(tx)).astype(float)
     t_status = np.full(len(tx), "", dtype=object)
-    t_status[np.sort(rng.choice(len(tx), size=round(bd.TOWER_EXISTING_5G_SHARE * len(tx)), replace=False))] = "existing_5g"
+    t_status[np.sort(rng.choice(len(tx), size=round(bd.TOWER_EXISTING_5G_SHARE * len(tx)), replace=False))] = (
+        "existing_5g"
+    )
     hx, hy = (a.ravel() for a in np.meshgrid(gx + step / 2, gy + step / 2))
     hin = shapely.contains_xy(bbox_m.buffer(-30.0), hx, hy)
     hx, hy = hx[hin], hy[hin]
@@ -195,7 +212,7 @@ def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]
     nx_, ny_ = nx_[gap], ny_[gap]
 
     # priority areas
-    st = gpd.read_file(shared / bd.STATION_FILE).cx[bb[0]:bb[2], bb[1]:bb[3]]
+    st = gpd.read_file(shared / bd.STATION_FILE).cx[bb[0] : bb[2], bb[1] : bb[3]]
     areas: list[dict[str, Any]] = []
     geoms: list[Any] = []
 
@@ -207,13 +224,17 @@ def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]
     trains = trains.assign(lon=trains.geometry.x.round(7), lat=trains.geometry.y.round(7)).sort_values(["lon", "lat"])
     for k, (_, s) in enumerate(trains.iterrows()):
         name = s["name"] if isinstance(s["name"], str) and s["name"] else "未命名"
-        areas.append({"id": f"R{k + 1:02d}", "name": f"火车站 {name} ({s['lon']:.4f}, {s['lat']:.4f})", "class": "rail_station"})
+        areas.append(
+            {"id": f"R{k + 1:02d}", "name": f"火车站 {name} ({s['lon']:.4f}, {s['lat']:.4f})", "class": "rail_station"}
+        )
         geoms.append(bd.poly_to_ll(circle(s["lon"], s["lat"], 300.0)))
     sub = st[st["station"] == "subway"]
     sub = sub.assign(lon=sub.geometry.x.round(7), lat=sub.geometry.y.round(7)).sort_values(["lon", "lat"])
     for k, (_, s) in enumerate(sub.iterrows()):
         name = s["name"] if isinstance(s["name"], str) and s["name"] else "未命名"
-        areas.append({"id": f"M{k + 1:03d}", "name": f"地铁站 {name} ({s['lon']:.4f}, {s['lat']:.4f})", "class": "transport_hub"})
+        areas.append(
+            {"id": f"M{k + 1:03d}", "name": f"地铁站 {name} ({s['lon']:.4f}, {s['lat']:.4f})", "class": "transport_hub"}
+        )
         geoms.append(bd.poly_to_ll(circle(s["lon"], s["lat"], 150.0)))
     far = bd.far_from_roads(shapely.get_coordinates(shapely.segmentize(road_lines, 20.0)), bbox_m.bounds, bd.ROADLESS_M)
     areas.append({"id": "A06", "name": "水面及山体（无道路区）", "class": "other", "target": 0.0, "weight": 0.1})
@@ -232,8 +253,13 @@ def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]
         lattice = bd.GAP_LATTICE_CENTRAL_M if central else bd.GAP_LATTICE_AREA_M
         gm = bd.poly_to_m(g).difference(far) if central else bd.poly_to_m(g)
         x0, y0, x1, y1 = gm.bounds
-        qx, qy = (v.ravel() for v in np.meshgrid(np.arange(math.floor(x0 / lattice) * lattice + lattice / 2, x1, lattice),
-                                                  np.arange(math.floor(y0 / lattice) * lattice + lattice / 2, y1, lattice)))
+        qx, qy = (
+            v.ravel()
+            for v in np.meshgrid(
+                np.arange(math.floor(x0 / lattice) * lattice + lattice / 2, x1, lattice),
+                np.arange(math.floor(y0 / lattice) * lattice + lattice / 2, y1, lattice),
+            )
+        )
         q = np.column_stack([qx, qy])[shapely.contains_xy(gm, qx, qy)]
         reach = micro.query_ball_point(q, bd.GAP_REACH_MICRO_M, return_length=True)
         reach = reach + macro.query_ball_point(q, bd.GAP_REACH_MACRO_M, return_length=True)
@@ -244,11 +270,13 @@ def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]
     k_sp = bd.dedup(px_, py_, bd.GAP_DEDUP_M)
     px_, py_ = px_[k_sp], py_[k_sp]
 
-    parts = [("street_lamp", lx, ly, np.array([bd.LAMP_RULES[c][3] for c in lcls]), None, lcls),
-             ("surveillance_pole", sx, sy, rng.choice([6.0, 7.0, 8.0], size=len(sx)), None, None),
-             ("tower", tx, ty, t_height, t_status, None),
-             ("smart_pole", px_, py_, np.full(len(px_), 12.0), None, None),
-             ("new_site", nx_, ny_, np.full(len(nx_), 30.0), None, None)]
+    parts = [
+        ("street_lamp", lx, ly, np.array([bd.LAMP_RULES[c][3] for c in lcls]), None, lcls),
+        ("surveillance_pole", sx, sy, rng.choice([6.0, 7.0, 8.0], size=len(sx)), None, None),
+        ("tower", tx, ty, t_height, t_status, None),
+        ("smart_pole", px_, py_, np.full(len(px_), 12.0), None, None),
+        ("new_site", nx_, ny_, np.full(len(nx_), 30.0), None, None),
+    ]
     header = ["id", "name", "type", "height_m", "cost", "owner", "status", "road_class", "lon", "lat", "source"]
     table, counts_by_type = [], {}
     for kind, x, y, h, status, road in parts:
@@ -258,16 +286,37 @@ def build(out: Path, shared: Path = SHARED, fua: bool = False) -> dict[str, int]
         for n, i in enumerate(order, 1):
             rc = "" if road is None else str(road[i])
             name = f"{bd.CLASS_ZH[rc]}路灯 {n:06d}" if rc else f"{kind} {n:05d}"
-            table.append([f"{bd.TYPE_PREFIX[kind]}{n:06d}", name, kind, f"{h[i]:g}", f"{bd.COSTS[kind]:g}", bd.OWNERS[kind],
-                          "" if status is None else status[i], rc, f"{lon[i]:.7f}", f"{lat[i]:.7f}",
-                          "generated on real OSM roads (city-scale benchmark)"])
+            table.append(
+                [
+                    f"{bd.TYPE_PREFIX[kind]}{n:06d}",
+                    name,
+                    kind,
+                    f"{h[i]:g}",
+                    f"{bd.COSTS[kind]:g}",
+                    bd.OWNERS[kind],
+                    "" if status is None else status[i],
+                    rc,
+                    f"{lon[i]:.7f}",
+                    f"{lat[i]:.7f}",
+                    "generated on real OSM roads (city-scale benchmark)",
+                ]
+            )
     bd.write_csv(data / "candidates.csv", header, table)
     name = "Wuhan FUA roads' bounding box" if fua else "central Wuhan 25 km box"
-    bd.write_geojson(data / "boundary.geojson", [{"id": "B1", "name": name, "area_km2": round(bbox_m.area / 1e6, 2)}],
-                     [shapely.segmentize(box(*bb), 0.001)], "boundary")
+    bd.write_geojson(
+        data / "boundary.geojson",
+        [{"id": "B1", "name": name, "area_km2": round(bbox_m.area / 1e6, 2)}],
+        [shapely.segmentize(box(*bb), 0.001)],
+        "boundary",
+    )
     bd.write_geojson(data / "priority_areas.geojson", areas, geoms, "priority_areas")
-    text = SCENARIO if not fua else SCENARIO.replace("武汉中心城区 city-scale stress", "武汉都市区 FUA city-scale stress").replace(
-        "25 km x 25 km of central Wuhan", "the whole Wuhan functional urban area (roads' bounding box)")
+    text = (
+        SCENARIO
+        if not fua
+        else SCENARIO.replace("武汉中心城区 city-scale stress", "武汉都市区 FUA city-scale stress").replace(
+            "25 km x 25 km of central Wuhan", "the whole Wuhan functional urban area (roads' bounding box)"
+        )
+    )
     (out / "city.toml").write_text(text, encoding="utf-8")
     return counts_by_type
 

@@ -9,8 +9,8 @@ site, every candidate layer switched on, no console error). Results: ``runs/benc
 and the "City scale" section of BENCHMARKS.md (written by hand from them).
 
 Skipped, with the reason, without ``../shared`` or without ``pyarrow`` to read its GeoParquet
-roads (``make bench`` installs it into ``.venv-bench``, never the project venv). Set ``CITY_BENCH_SET="objective.kind=\\"max_coverage\\"
-objective.max_sites=4000"`` to run a variant.
+roads (``make bench`` installs it into ``.venv-bench``, never the project venv). Set
+``CITY_BENCH_SET="objective.kind=\\"max_coverage\\" objective.max_sites=4000"`` to run a variant.
 """
 
 from __future__ import annotations
@@ -32,8 +32,16 @@ import city_scenario
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "runs" / "bench"
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-        "--no-first-run", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
 #: a reviewer must be able to open the report: size and time to a drawn map
 MAX_REPORT_BYTES = 25_000_000
 MAX_OPEN_S = 30.0
@@ -64,7 +72,9 @@ def _open_in_chromium(report: Path, n_sites: int) -> dict[str, object]:
             page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
             res["all_layers_on_s"] = round(time.perf_counter() - t1, 2)
             res["candidate_canvases"] = page.locator("canvas.planner-candidate").count()
-            res["js_heap_mib"] = round(page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0") / 2**20, 1)
+            res["js_heap_mib"] = round(
+                page.evaluate("() => performance.memory ? performance.memory.usedJSHeapSize : 0") / 2**20, 1
+            )
             page.locator(".map-wrap").screenshot(path=str(report.with_name("map.png")))
         finally:
             browser.close()
@@ -85,8 +95,19 @@ def test_city_scale_run() -> None:
     run_dir = work / "run"
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    subprocess.run([sys.executable, str(Path(__file__).with_name("city_run.py")), str(work / "city.toml"), str(run_dir),
-                    str(result), *overrides], check=True, cwd=REPO, timeout=1800)
+    subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("city_run.py")),
+            str(work / "city.toml"),
+            str(run_dir),
+            str(result),
+            *overrides,
+        ],
+        check=True,
+        cwd=REPO,
+        timeout=1800,
+    )
     res = json.loads(result.read_text(encoding="utf-8"))
     res["build_s"] = build_s
     res["generated"] = counts
@@ -94,10 +115,13 @@ def test_city_scale_run() -> None:
         res["chromium"] = _open_in_chromium(run_dir / "report.html", int(res["sites"]))
     (OUT / "city.json").write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
-    print(f"\ncity scale: {res['candidates']:,} candidates, {res['grid']['demand_cells']:,} cells, {res['sites']:,} sites, "
-          f"{res['areas_met']}/{res['areas']} areas met, solver {res['solver']['status']} (build {build_s} s), "
-          f"objective {res['solver']['objective']}, bound {res['solver']['bound']}, gap {res['solver']['gap']}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\ncity scale: {res['candidates']:,} candidates, {res['grid']['demand_cells']:,} cells, "
+        f"{res['sites']:,} sites, "
+        f"{res['areas_met']}/{res['areas']} areas met, solver {res['solver']['status']} (build {build_s} s), "
+        f"objective {res['solver']['objective']}, bound {res['solver']['bound']}, gap {res['solver']['gap']}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     for name, v in res["stages"].items():
         print(f"  {name:24s} {v['wall_s']:8.2f} s  {v['peak_rss_mib']:7,d} MiB")
     print(f"  process peak RSS {res['process_peak_rss_mib']:,} MiB")
