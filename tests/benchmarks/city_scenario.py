@@ -1,14 +1,14 @@
 """Build the city-scale stress scenario: about 25 km × 25 km of central Wuhan (≈ 625 km²).
 
 Real OSM road centre-lines of the Wuhan functional urban area
-(``../shared/data/wuhan/wuhan_fua_roads_osm``, GeoParquet: read with ``pyarrow`` from the
-pinned ``.venv-bench``, see :func:`read_roads`) and real OSM station points; the poles and
-towers are generated on those roads by the demo generator's own rules and functions
-(``data/build_demo.py``, imported, not copied): street lamps per road class (CJJ 45),
-surveillance poles at junctions, a jittered 580 m tower lattice snapped to roads (12 % on
-air), smart poles at coverage gaps and new tower sites at lattice gaps. Priority areas: a 300 m circle per train station, a 150 m circle per
-metro station, the roadless parts (water, hills; no target) and the whole box as central
-urban. 25 m grid (≈ 1,000,000 cells). Deterministic (fixed seed, sorted rows).
+(``../shared/data/wuhan/wuhan_fua_roads_osm``, GeoParquet: read with ``pyarrow`` from the pinned
+``.venv-bench``, see :func:`read_roads`) and real OSM station points; the poles and towers are
+generated on those roads by the demo generator's own rules and functions (``data/build_demo.py``,
+imported, not copied): street lamps per road class (CJJ 45), surveillance poles at junctions, a
+jittered 580 m tower lattice snapped to roads (12 % on air), smart poles at coverage gaps and new
+tower sites at lattice gaps. Priority areas: a 300 m circle per train station, a 150 m circle per
+metro station, the roadless parts (water, hills; no target) and the whole box as central urban. 25 m
+grid (≈ 1,000,000 cells). Deterministic (fixed seed, sorted rows).
 
 ``python tests/benchmarks/city_scenario.py OUT_DIR [--fua]`` writes ``OUT_DIR/city.toml`` and its data
 (``--fua``: the whole functional urban area, the roads' bounding box, instead of the central box).
