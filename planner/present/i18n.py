@@ -539,7 +539,7 @@ SINR_LABELS: dict[str, dict[str, str]] = {
         "edge_dl_mbps": "边缘下行速率 (Mbit/s)",
         "mean_overlap": "平均重叠小区数",
         "omni": "全向（按峰值增益计）",
-        "sectors": "扇区（TR 38.901 方向图，取最佳扇区）",
+        "sectors": "扇区（TR 38.901 方向图，每个扇区为一个服务小区）",
     },
     "en": {
         "title": "Downlink SS-SINR and overlap",
@@ -566,7 +566,7 @@ SINR_LABELS: dict[str, dict[str, str]] = {
         "edge_dl_mbps": "Edge DL rate (Mbit/s)",
         "mean_overlap": "Mean overlap",
         "omni": "omni (peak gain everywhere)",
-        "sectors": "sectors (TR 38.901 pattern, best sector)",
+        "sectors": "sectors (TR 38.901 pattern, each sector a server)",
     },
 }
 
