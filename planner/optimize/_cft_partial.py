@@ -254,14 +254,16 @@ class _PEngine:
         lam, period, it = LAMBDA0, 10, 0
         next_exit, prev_exit = EXIT_PERIOD, -math.inf
         bu = u.copy()
+        per_step = float(pm.m + 1)  # work of one step (the largest seen): chunks end near the budget
         while it < max_iters and best < ub - self.eps and not self.spent():
             ub_eff = ub if math.isfinite(ub) else 1.2 * max(abs(best), 1.0) + 1.0
-            chunk = min(period, max_iters - it)
+            chunk = min(period, max_iters - it, max(1, int((self.work_limit - self.work) / per_step)))
             core_lb, lam, w = partial_chunk(pm.c_ptr, pm.c_rows, pm.cost, res.k, pm.w, pm.hard, res.a_ptr, res.a_rows,
                                             res.need, pm.group, core, u, bu, -math.inf, ub_eff, lam, chunk, state,
                                             LAMBDA_PERIOD, self.clip)
             self.work += w
             it += chunk
+            per_step = max(per_step, w / chunk)
             core, lb = self.price(res, u, rc)
             if lb > best:
                 best, best_u = lb, u.copy()
