@@ -11,9 +11,10 @@ re-solves:
 
 1. **Diagnose.** In every area that misses the requirement, each covered cell whose SINR is
    below the minimum gets the median received powers of the plan's sites (the SINR stage's
-   settings, :func:`planner.radio.interference.median_radio`). Its strongest interferers are
-   removed one at a time until ``P_best / (η Σ rest + N) ≥ γ``; each removed interferer forms a
-   *polluting pair* with the best server. Pairs are scored by the demand weight of the cells
+   settings, :func:`planner.radio.interference.median_radio`; one server per sector). Its
+   strongest interferers are removed one at a time until ``P_best / (η Σ rest + N) ≥ γ``; each
+   removed interferer forms a *polluting pair* with the best server's site (the serving site's
+   other sectors stay: no conflict removes them). Pairs are scored by the demand weight of the cells
    that need them. A pair of two sites already on air (fixed) cannot be split: those cells are
    reported as interfered by on-air sites.
 2. **Constrain.** The pairs become conflicts ``x_a + x_b ≤ 1`` of the model (as a minimum
