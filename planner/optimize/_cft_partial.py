@@ -24,7 +24,8 @@ Toth 1999, generalised):
    target) are covered by the Lagrangian greedy under the side constraints
    (:func:`kernels.cft_partial.side_greedy`); when the side constraints leave a target
    short, the weight greedy :func:`kernels.greedy.greedy_cover` completes it over every
-   allowed column; redundant columns are removed with the targets kept
+   allowed column; besides, that weight greedy runs on the core scored with the Lagrangian
+   costs ``max(c_j(u), 0.001 c_j)``; redundant columns are removed with the targets kept
    (:func:`kernels.greedy.drop_redundant`).
 3. *Column fixing*: the first ``max(1, m/200)`` picks of that greedy over every allowed
    column are fixed (with their conflict and group partners blocked, caps lowered); the
@@ -32,8 +33,9 @@ Toth 1999, generalised):
 4. *Refinement*: the best plan's columns of smallest gap contribution serving a share π of
    the rows it covers are fixed, π = 0.3, then × 1.1 while nothing improves.
 
-A plain weight greedy (the one of :func:`planner.optimize._heuristics.greedy_select`) runs
-first, so a plan exists early whenever that greedy finds one. Deterministic: the budget
+The first plan is the Lagrangian plan at the initial multipliers over every column (a lazy
+heap: seconds on the whole city model), then the plain weight greedy (the one of
+:func:`planner.optimize._heuristics.greedy_select`) on at most :data:`FIRST_GREEDY_SHARE`. Deterministic: the budget
 counts work units (touched nonzeros), the multiplier perturbations use a generator seeded
 with ``seed``; the wall clock is only a safety stop (``stats["time_limited"]``).
 """
