@@ -316,7 +316,7 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
             plan, w = repair_sinr(scenario, prep.area, prep.candidates, setup, solution, plan, rebuild, prep.terrain)
             warnings += w
     t0 = time.perf_counter()  # coverage.tif's RSRP below the threshold, of the final plan's sites (counted in "plan")
-    attach_plan_rsrp(plan, prep.terrain)
+    attach_plan_rsrp(plan, prep.terrain, prep.demand.area_index)
     st.timings["plan"] = round(st.timings.get("plan", 0.0) + time.perf_counter() - t0, 3)
     plan.warnings = warnings
     plan.timings = st.timings

@@ -182,6 +182,16 @@ def test_read_run_keeps_best_rsrp_to_covered_cells(run: tuple[Plan, Path]) -> No
     np.testing.assert_allclose(full[plan.demand_mask], plan.extras["rsrp_dbm"][plan.demand_mask])
 
 
+def class_penetration(plan: Plan) -> np.ndarray | None:
+    """Per cell, the penetration loss of its area's class (``radio.penetration_by_class``), as the solve builds."""
+    from planner.coverage.penetration import cell_penetration
+    from planner.geo.demand import rasterize_demand
+
+    grid = plan.grid
+    demand = rasterize_demand(grid, plan.boundary.to_crs(grid.crs).geometry, plan.areas.to_crs(grid.crs))
+    return cell_penetration(plan.scenario.radio, demand.area_index, plan.areas["class"].astype(str).tolist())
+
+
 def test_below_threshold_cells_are_the_design_rsrp_of_the_best_site() -> None:
     """A cell the plan does not cover holds the design RSRP its best site gives it: the value the
     solve's coverage builder finds with a threshold 15 dB lower (same radio otherwise).
@@ -194,9 +204,11 @@ def test_below_threshold_cells_are_the_design_rsrp_of_the_best_site() -> None:
     args = (grid, sites["x_m"].to_numpy(float), sites["y_m"].to_numpy(float), sites["height_m"].to_numpy(float),
             sites["site_class"].to_numpy(str))
     thr = float(radio.threshold_dbm)
-    solve = build_coverage(*args, radio, cell_mask=plan.demand_mask)
+    pen = class_penetration(plan)
+    solve = build_coverage(*args, radio, cell_mask=plan.demand_mask, cell_penetration_db=pen)
     plan.best_rsrp = solve.best_server_of(np.arange(len(sites)))
-    lower = build_coverage(*args, radio.model_copy(update={"threshold_dbm": thr - 15.0}), cell_mask=plan.demand_mask)
+    lower = build_coverage(*args, radio.model_copy(update={"threshold_dbm": thr - 15.0}), cell_mask=plan.demand_mask,
+                           cell_penetration_db=pen)
     ref = lower.best_server_of(np.arange(len(sites)))
     attach_plan_rsrp(plan)
     full = plan.extras["rsrp_dbm"]
@@ -223,10 +235,11 @@ def test_below_threshold_cells_with_the_uplink_budget_carry_each_class_uplink_li
     sites, grid, thr = plan.sites, plan.grid, float(radio.threshold_dbm)
     cls = sites["site_class"].to_numpy(str)
     args = (grid, sites["x_m"].to_numpy(float), sites["y_m"].to_numpy(float), sites["height_m"].to_numpy(float), cls)
-    solve = build_coverage(*args, radio, cell_mask=plan.demand_mask)
+    pen = class_penetration(plan)
+    solve = build_coverage(*args, radio, cell_mask=plan.demand_mask, cell_penetration_db=pen)
     plan.best_rsrp = solve.best_server_of(np.arange(len(sites)))
     downlink = radio.model_copy(update={"threshold_dbm": thr - 15.0, "uplink": False})
-    deep = build_coverage(*args, downlink, cell_mask=plan.demand_mask)
+    deep = build_coverage(*args, downlink, cell_mask=plan.demand_mask, cell_penetration_db=pen)
     ref = np.full(grid.n_cells, -np.inf)
     for c, limit in limits.items():
         rows = np.flatnonzero(cls == c)
@@ -238,4 +251,48 @@ def test_below_threshold_cells_with_the_uplink_budget_carry_each_class_uplink_li
     below = plan.demand_mask & ~np.isfinite(plan.best_rsrp) & (ref_2d >= thr - 15.0)
     assert below.sum() > 20
     np.testing.assert_allclose(full[below], np.minimum(ref_2d[below], thr), atol=1e-3)
+    assert (full[plan.demand_mask & ~np.isfinite(plan.best_rsrp)] < thr).all()
+
+
+@pytest.mark.parametrize("pass_index", [True, False])
+def test_below_threshold_cells_take_the_penetration_of_each_area_class(pass_index: bool) -> None:
+    """A park (``radio.penetration_by_class``: 0 dB, outdoor demand) the plan leaves uncovered holds the design
+    RSRP of an outdoor user, as the solve's matrix was built, not that of a user behind ``penetration_loss_db``
+    (20 dB) of wall; indoor classes keep the wall. The pipeline passes the grid stage's area index; without it
+    the plan's areas are rasterised again.
+    """
+    from planner.coverage.build import build_coverage
+    from planner.coverage.penetration import cell_penetration
+    from planner.geo.demand import rasterize_demand
+    from planner.stages.assemble import attach_plan_rsrp
+
+    plan = make_plan()
+    radio = plan.scenario.radio.model_copy(update={"threshold_dbm": -85.0})  # parts of the park left uncovered
+    plan.scenario = plan.scenario.model_copy(update={"radio": radio})
+    plan.radio["threshold_dbm"] = -85.0
+    sites, grid = plan.sites, plan.grid
+    assert radio.penetration_of("park") == 0.0 and radio.penetration_loss_db == 20.0
+    demand = rasterize_demand(grid, plan.boundary.to_crs(grid.crs).geometry, plan.areas.to_crs(grid.crs))
+    classes = plan.areas["class"].astype(str).tolist()
+    pen = cell_penetration(radio, demand.area_index, classes)
+    assert pen is not None
+    args = (grid, sites["x_m"].to_numpy(float), sites["y_m"].to_numpy(float), sites["height_m"].to_numpy(float),
+            sites["site_class"].to_numpy(str))
+    thr = float(radio.threshold_dbm)
+    solve = build_coverage(*args, radio, cell_mask=plan.demand_mask, cell_penetration_db=pen)
+    plan.best_rsrp = solve.best_server_of(np.arange(len(sites)))
+    lower = radio.model_copy(update={"threshold_dbm": thr - 40.0})
+    ref = build_coverage(*args, lower, cell_mask=plan.demand_mask, cell_penetration_db=pen)
+    ref_rsrp = ref.best_server_of(np.arange(len(sites)))
+    if pass_index:
+        attach_plan_rsrp(plan, area_index=demand.area_index)
+    else:
+        attach_plan_rsrp(plan)
+    full = plan.extras["rsrp_dbm"]
+    uncovered = plan.demand_mask & ~np.isfinite(plan.best_rsrp) & np.isfinite(ref_rsrp)
+    park = uncovered & (demand.area_index == classes.index("park"))
+    indoor = uncovered & (pen == 20.0)
+    assert park.sum() > 5 and indoor.sum() > 5
+    np.testing.assert_allclose(full[park], np.minimum(ref_rsrp[park], thr - 1e-4), atol=1e-3)
+    np.testing.assert_allclose(full[indoor], ref_rsrp[indoor], atol=1e-3)
     assert (full[plan.demand_mask & ~np.isfinite(plan.best_rsrp)] < thr).all()

@@ -198,13 +198,17 @@ def site_cells(
     return covers, lengths, n_unique
 
 
-def attach_plan_rsrp(plan: Plan, terrain: Terrain | None = None) -> None:
+def attach_plan_rsrp(
+    plan: Plan, terrain: Terrain | None = None, area_index: NDArray[np.integer[Any]] | None = None
+) -> None:
     """Best-server design RSRP of the plan's sites in every cell inside the boundary (``coverage.tif``).
 
     ``plan.best_rsrp`` holds the RSRP only where a selected site covers the cell (≥ the
     threshold, from the solve's matrix). The other cells inside the boundary get the design
     RSRP (same link budget, edge probability, penetration, terrain and antennas as the solve)
-    of their best server among the plan's sites (selected and on air), computed down to the
+    of their best server among the plan's sites (selected and on air), each cell losing the
+    penetration of its priority area's class (``radio.penetration_by_class``, as the solve's
+    matrix: a park or highway cell is an outdoor user), computed down to the
     interference floor of :mod:`planner.radio.interference` (``N − 10 dB``: thermal noise per
     resource element plus the noise figure, :func:`~planner.radio.interference.noise_per_re_dbm`,
     minus :data:`~planner.radio.interference.FLOOR_BELOW_NOISE_DB`). The SINR module's own
@@ -225,6 +229,10 @@ def attach_plan_rsrp(plan: Plan, terrain: Terrain | None = None) -> None:
         The assembled plan (its ``sites`` need ``x_m, y_m, height_m, site_class``).
     terrain : Terrain, optional
         The terrain the coverage stage used (None without DEM and buildings).
+    area_index : ndarray of int, shape (ny, nx), optional
+        Each cell's row of ``plan.areas`` (−1: none), the grid stage's
+        :attr:`~planner.geo.demand.DemandCells.area_index`; None: the plan's areas rasterised
+        again (:func:`~planner.geo.demand.rasterize_demand`).
     """
     from planner.coverage.build import build_coverage
     from planner.geo.sector_columns import site_antenna_overrides
@@ -243,6 +251,9 @@ def attach_plan_rsrp(plan: Plan, terrain: Terrain | None = None) -> None:
     best = np.full(grid.n_cells, -np.inf, dtype=np.float64)
     if todo.any() and len(sites):
         deep = radio.model_copy(update={"threshold_dbm": floor, "uplink": False})
+        pen = _cell_penetration_of(plan, area_index)
+        # chunks sized by the farthest reach (the lowest loss of a cell to fill)
+        reach = deep if pen is None else deep.model_copy(update={"penetration_loss_db": float(pen[todo].min())})
         x = sites["x_m"].to_numpy(np.float64)
         y = sites["y_m"].to_numpy(np.float64)
         h = sites["height_m"].to_numpy(np.float64)
@@ -252,7 +263,8 @@ def attach_plan_rsrp(plan: Plan, terrain: Terrain | None = None) -> None:
             idx = np.flatnonzero(cls == name)
             if idx.size == 0:
                 continue
-            pairs = max(1.0, math.pi * link_budget(deep, name).max_radius_m(float(h[idx].max())) ** 2 / grid.res**2)
+            radius = link_budget(reach, name).max_radius_m(float(h[idx].max()))
+            pairs = max(1.0, math.pi * radius**2 / grid.res**2)
             step = max(1, int(CHUNK_PAIRS // pairs))
             uplink_limit = link_budget(radio, name).uplink_limit_db
             for start in range(0, idx.size, step):
@@ -260,7 +272,7 @@ def attach_plan_rsrp(plan: Plan, terrain: Terrain | None = None) -> None:
                 kw: dict[str, Any] = {k: [v[i] for i in part.tolist()] if isinstance(v, list) else np.asarray(v)[part]
                                       for k, v in overrides.items()}
                 cov = build_coverage(grid, x[part], y[part], h[part], cls[part], deep, cell_mask=todo,
-                                     terrain=terrain, **kw)
+                                     terrain=terrain, cell_penetration_db=pen, **kw)
                 got = cov.best_server_of(np.arange(part.size)).ravel().astype(np.float64) - uplink_limit
                 np.fmax(best, got, out=best)
     deep_2d = np.minimum(best, below_thr).reshape(grid.ny, grid.nx)
@@ -268,3 +280,18 @@ def attach_plan_rsrp(plan: Plan, terrain: Terrain | None = None) -> None:
     full = np.where(np.isfinite(known) & demand, known, np.where(todo, deep_2d, np.nan)).astype(np.float32)
     plan.extras["rsrp_dbm"] = full
     plan.extras["rsrp_floor_dbm"] = float(floor)
+
+
+def _cell_penetration_of(plan: Plan, area_index: NDArray[np.integer[Any]] | None) -> NDArray[np.float64] | None:
+    """Per cell, the penetration loss (dB) of its area's class, as the coverage stage built it (None: one loss)."""
+    from planner.coverage.penetration import cell_penetration
+
+    areas = plan.areas
+    if "class" not in areas.columns or not len(areas):
+        return None
+    if area_index is None:
+        from planner.geo.demand import rasterize_demand
+
+        crs = plan.grid.crs
+        area_index = rasterize_demand(plan.grid, plan.boundary.to_crs(crs).geometry, areas.to_crs(crs)).area_index
+    return cell_penetration(plan.scenario.radio, np.asarray(area_index), areas["class"].astype(str).tolist())
