@@ -212,3 +212,48 @@ def test_run_prints_each_warning_once(tmp_path: Path) -> None:
     assert text.count("offset by ~300–600 m") == 1, text  # the datum warning, logged and listed: printed once
     warned = [line for line in text.splitlines() if line.startswith("warning: ")]
     assert len(warned) == len(set(warned)) >= 2
+
+
+def test_compare_tables_fit_80_columns() -> None:
+    import io
+
+    import geopandas as gpd
+    import pandas as pd
+    from rich.console import Console
+
+    from planner.workflow.compare import Comparison
+    from planner.workflow.tables import print_comparison
+
+    sites = gpd.GeoDataFrame(
+        {
+            "change": ["added", "removed", "kept"],
+            "id": ["WH-GG-00012", "WH-GG-00013", "WH-GG-00014"],
+            "name": ["光谷大道与高新大道交叉口东北角路灯杆", "铁塔站址 050", "路灯 7"],
+            "type": ["street_lamp", "tower", "street_lamp"],
+            "build_mode": ["利旧", "共享", "利旧"],
+            "cost": [8.0, 123456.7, 8.0],
+        },
+        geometry=gpd.points_from_xy([114.39, 114.40, 114.41], [30.50, 30.51, 30.52]),
+        crs="EPSG:4490",
+    )
+    areas = pd.DataFrame(
+        {
+            "name": ["光谷广场 Optics Valley Square 及周边商业综合体", "地铁站 3号"],
+            "target": [0.95, 0.9],
+            "coverage_a": [0.9123, 0.8],
+            "coverage_b": [0.9345, 0.85],
+            "change_pp": [2.22, 5.0],
+        }
+    )
+    summary = pd.DataFrame(
+        {"runs/demo_before_the_change": [1638, 15455.0, 0.91], "runs/demo_after_the_change": [1640, 15470.5, 0.92],
+         "change": [2, 15.5, 0.01]},
+        index=["n_sites", "cost", "coverage"],
+    )
+    cmp = Comparison(sites, areas, summary, "runs/demo_before_the_change", "runs/demo_after_the_change", sites, {})
+    console = Console(file=io.StringIO(), width=80, record=True)
+    print_comparison(console, cmp)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80, text
+    for cell in ("123,456.7", "WH-GG-00012", "93.45 %", "+2.22", "+15.5"):
+        assert cell in text, cell  # figures and ids are never cut
