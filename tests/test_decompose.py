@@ -147,3 +147,23 @@ def test_whole_lagrangian_bound_is_valid_and_shares_add_up_to_the_target() -> No
     assert abs(float((shares[:, 0] * weight[:, 0]).sum()) - 0.9 * total) <= 0.02 * total
     assert not np.allclose(shares[:, 0], shares[0, 0])  # not the same everywhere
     assert np.allclose(equal_shares(p, owner)[:, 0], equal_shares(p, owner)[0, 0])
+
+
+def test_border_windows_only_take_cheaper_plans_that_keep_every_target() -> None:
+    from planner.optimize.decompose_window import window_keys, window_pass
+
+    p, x, y = _model(seed=8, n_cols=500, side_m=4000.0)
+    sel = np.ones(p.n_cols, dtype=bool)  # every site: feasible and dear
+    before = float(p.cost[sel].sum())
+    st = window_pass(p, sel, p.a.tocsc(), x, y, 1500.0, 200.0, 3, "greedy", 30.0)
+    assert st["windows"] == np.unique(window_keys(x, y, 1500.0)).size > 4 and st["improved"] > 0
+    assert float(p.cost[sel].sum()) == before - st["gain"] < before
+    assert _met(p, np.flatnonzero(sel))
+    again = sel.copy()
+    st2 = window_pass(p, again, p.a.tocsc(), x, y, 1500.0, 200.0, 3, "greedy", 30.0, shift=0.0)
+    assert float(p.cost[again].sum()) <= float(p.cost[sel].sum()) and _met(p, np.flatnonzero(again))
+    assert st2["gain"] >= 0
+    sol = solve_decomposed(p, x, y, time_limit_s=2.0, seed=3, tile_m=1500.0)
+    d = sol.stats["decomposition"]
+    assert [w["shift"] for w in d["windows"]] == [0.5, 0.0]
+    assert d["after_windows_cost"] <= d["stitched_cost"] and _met(p, sol.selected)

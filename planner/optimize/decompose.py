@@ -24,10 +24,13 @@ interactions are only along their borders. :func:`solve_decomposed`:
    across tiles keeps its fixed or lowest-index member; areas still under target (parts capped
    at their reach, shares moved across a border, side repairs) are repaired by a lazy greedy
    over the whole model (covered weight of the deficient areas per 万元).
-5. **Polish.** Redundant sites are dropped, dearest first, while every target stays met; then
-   the project's local search (:func:`planner.optimize._heuristics.improve`, :data:`LS_SHARE`)
-   runs on the whole model from the stitched plan (where it applies: no pole groups or
-   conflicts), and the redundant-site pass again.
+5. **Polish.** Redundant sites are dropped, dearest first, while every target stays met; windows
+   across the tile borders are solved again with the plan outside them kept
+   (:func:`planner.optimize.decompose_window.window_pass`, :data:`WINDOW_SHIFTS`,
+   :data:`WINDOW_SHARE`): the tiles each cover their own rows, so the sites on both sides of a
+   border serve its strip twice; then the project's local search
+   (:func:`planner.optimize._heuristics.improve`, :data:`LS_SHARE`) runs on the whole model from
+   that plan (where it applies: no pole groups or conflicts), and the redundant-site pass again.
 6. **Bound.** The Lagrangian of step 2 continues from its best multipliers with the plan's cost
    as target level (:data:`BOUND2_SHARE`). (Tried and left out: the tiles' LP duals under costs
    split by rows as a warm start; on the central city their whole-model ``L`` was 83,969
@@ -57,6 +60,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from planner.optimize.decompose_bound import WholeLagrangian, tile_shares
+from planner.optimize.decompose_window import window_pass
 from planner.optimize.problem import CoverageProblem
 
 log = logging.getLogger(__name__)
@@ -71,12 +75,16 @@ TILE_M = 3000.0
 TILE_SHARE = 0.45
 BOUND_SHARE = 0.2
 BOUND2_SHARE = 0.15
-LS_SHARE = 0.08
+LS_SHARE = 0.06
 #: back-end of the tile solves per solver.backend: with "auto" the tiles run the heuristics and a Lagrangian
 #: bound only ("greedy"); CP-SAT on a 3 km tile of the city (partial targets, 9,000 x 2,200 after reductions)
 #: spent 60 % of the tile's budget without a branch and never improved the local search's plan (tiles 10, 40,
 #: 55 of the central city: 1,676 / 1,412 / 938 with "greedy" against 1,678 / 1,412 / 938 with "auto")
 TILE_BACKEND = {"auto": "greedy"}
+#: border windows (:mod:`planner.optimize.decompose_window`): squares of the tile side shifted by these
+#: fractions of a tile, one pass each, on :data:`WINDOW_SHARE` of the budget in all
+WINDOW_SHIFTS = (0.5, 0.0)
+WINDOW_SHARE = 0.12
 #: how spanning area targets are split over the tiles ("lagrangian": by the whole-model knapsack,
 #: :func:`planner.optimize.decompose_bound.tile_shares`; "equal": the same share everywhere)
 SHARES = "lagrangian"
@@ -85,7 +93,9 @@ SHARES_RULE = {"lagrangian": "spanning area targets split by the whole-model Lag
                "equal": "spanning area targets split as equal shares"}
 #: the border repair, for the manifest and the report
 BORDER_REPAIR = ("pole groups / conflict pairs broken across tiles keep the fixed or lowest-index site; areas under "
-                 "target repaired by a lazy greedy on the whole model; redundant sites dropped, dearest first")
+                 "target repaired by a lazy greedy on the whole model; redundant sites dropped, dearest first; "
+                 "windows across the tile borders (half-tile shifted, then the tile grid) solved again with the "
+                 "plan outside them kept, taken when cheaper")
 #: a bound method name for the manifest and the report
 BOUND_METHOD = ("one subgradient Lagrangian on the whole reduced model (kernels.lagrange), run before the tiles "
                 "and continued after the stitched plan from its best multipliers")
@@ -414,6 +424,18 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     added = _repair(problem, sel, csc)
     removed = _polish(problem, sel, csc)
     stitched_cost = float(problem.cost[sel].sum())
+    # border windows solved again with the plan outside them kept (planner.optimize.decompose_window)
+    windows: list[dict[str, Any]] = []
+    for shift in WINDOW_SHIFTS:
+        if budget.expired():
+            budget.limited("windows")
+            break
+        w_units = units * WINDOW_SHARE / len(WINDOW_SHIFTS)
+        windows.append({"shift": shift, **window_pass(problem, sel, csc, x_m, y_m, tile_m, w_units, seed,
+                                                      TILE_BACKEND.get(backend, backend), time_limit_s)})
+        budget.spend("windows", w_units)
+    removed += _polish(problem, sel, csc)
+    windows_cost = float(problem.cost[sel].sum())
     sel = _improve(problem, sel, budget, seed, stats)
     removed += _polish(problem, sel, csc)
     del csc
@@ -441,7 +463,8 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
         "tile_time_limited": int(sum(r["time_limited"] for r in results)),
         "tile_bounds_sum_info": float(sum(r["bound"] for r in results if math.isfinite(r["bound"]))),
         "stitched_sites": n_stitched, "side_repair_dropped": dropped_side, "repair_added": added,
-        "polish_removed": removed, "stitched_cost": stitched_cost, "targets_met": met,
+        "polish_removed": removed, "stitched_cost": stitched_cost, "windows": windows,
+        "after_windows_cost": windows_cost, "targets_met": met,
         "border_repair": BORDER_REPAIR, "bound_method": BOUND_METHOD, "bound": bound,
         "gap_whole_model": _gap(obj, bound) if met else None, "tiles_wall_s": round(t_tiles, 3),
     }
