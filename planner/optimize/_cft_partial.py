@@ -85,6 +85,9 @@ MAX_ITERS = 5000
 FIRST_GREEDY_SHARE = 0.2
 #: which soft rows the Lagrangian plan covers (see :meth:`_PEngine.wanted`): "x-first" or "ratio"
 WANT_RULE = "x-first"
+#: share of the budget left that one phase 1 may use (on the whole city model the first one
+#: would use all of it: 5.25M nonzeros, ≈ 25M operations a step)
+PHASE1_SHARE = 0.6
 #: Beasley's clipping of the direction (off: measured equal or better on demo_small)
 CLIP = False
 
@@ -244,8 +247,11 @@ class _PEngine:
 
     def subgradient(self, res: Residual, u: NDArray[np.float64],
                     ub: float) -> tuple[float, NDArray[np.float64], NDArray[np.int64]]:
-        """Phase 1: (best full bound, its multipliers, the last core)."""
+        """Phase 1: (best full bound, its multipliers, the last core); at most :data:`PHASE1_SHARE` of the
+        budget left, so that the heuristic phase runs on large models.
+        """
         pm = self.pm
+        stop = self.work + PHASE1_SHARE * max(self.work_limit - self.work, 0)
         rc = np.zeros(pm.n)
         core, lb = self.price(res, u, rc)
         best, best_u = lb, u.copy()
@@ -257,9 +263,9 @@ class _PEngine:
         next_exit, prev_exit = EXIT_PERIOD, -math.inf
         bu = u.copy()
         per_step = float(pm.m + 1)  # work of one step (the largest seen): chunks end near the budget
-        while it < max_iters and best < ub - self.eps and not self.spent():
+        while it < max_iters and best < ub - self.eps and self.work < stop and not self.spent():
             ub_eff = ub if math.isfinite(ub) else 1.2 * max(abs(best), 1.0) + 1.0
-            chunk = min(period, max_iters - it, max(1, int((self.work_limit - self.work) / per_step)))
+            chunk = min(period, max_iters - it, max(1, int((stop - self.work) / per_step)))
             core_lb, lam, w = partial_chunk(pm.c_ptr, pm.c_rows, pm.cost, res.k, pm.w, pm.hard, res.a_ptr, res.a_rows,
                                             res.need, pm.group, core, u, bu, -math.inf, ub_eff, lam, chunk, state,
                                             LAMBDA_PERIOD, self.clip)
