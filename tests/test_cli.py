@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from planner.io.rundir import MARKER
 from tests.conftest import earlier_run
 
@@ -133,6 +135,8 @@ def test_solve_eta_from_the_work_budget() -> None:
     # a stage slower than the rate said: the ETA is held up (half the rate up to now), never 0:00:00 while running
     assert solve_eta(1000.0, 900.0, 0.0, 10.0, 30.0, 300.0) == (0.5 * 100 * 30 / 900, False)
     assert all(solve_eta(1000.0, 500.0, 0.0, 10.0, t, 300.0)[0] > 0 for t in range(10, 290, 7))
+    # a first stage that reports a few units after seconds of work (the reductions): the nominal rate still rules
+    assert solve_eta(6000.0, 4.0, 0.0, 0.5, 0.6, 65.0) == (pytest.approx(19.4), False)
     # never past the safety stop, and 0 when the work is spent
     assert solve_eta(1000.0, 100.0, 0.0, 10.0, 40.0, 45.0) == (5.0, True)
     assert solve_eta(1000.0, 1000.0, 0.0, 10.0, 30.0, 45.0) == (0.0, False)

@@ -66,6 +66,11 @@ def _clock(seconds: float) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+#: share of the work budget reported before the measured rate replaces the nominal one (the first stages,
+#: e.g. the reductions, report a few units after seconds of work: their rate says nothing of the rest)
+MIN_MEASURED = 0.05
+
+
 def solve_eta(work: float, used: float, t0: float, t_last: float, now: float, deadline: float) -> tuple[float, bool]:
     """Seconds left of a solve, from its work budget, and whether the safety stop bounds that.
 
@@ -90,8 +95,9 @@ def solve_eta(work: float, used: float, t0: float, t_last: float, now: float, de
           done (it grows while a stage runs longer than the rate said).
 
         So the ETA counts down, and a stage slower than the ones before holds it up instead of
-        letting it sit at zero while work remains. Before any report: the work at the nominal
-        rate :data:`WORK_PER_S`. At most the time to the safety stop, never negative.
+        letting it sit at zero while work remains. Until :data:`MIN_MEASURED` of the work is
+        reported: the work at the nominal rate :data:`WORK_PER_S`. At most the time to the safety
+        stop, never negative.
     bounded : bool
         True when the estimate is the safety stop: the display then says ``≤``.
 
@@ -106,7 +112,7 @@ def solve_eta(work: float, used: float, t0: float, t_last: float, now: float, de
     """
     left_stop = max(0.0, deadline - now)
     left = max(0.0, work - used)
-    if used > 0 and t_last > t0:
+    if used >= MIN_MEASURED * work and t_last > t0:
         counting_down = left * (t_last - t0) / used - (now - t_last)
         held_up = 0.5 * left * (now - t0) / used
         estimate = max(counting_down, held_up)
