@@ -181,3 +181,27 @@ def as_frame(plan: Plan) -> pd.DataFrame:
     df["lon"] = plan.sites.geometry.x.to_numpy()
     df["lat"] = plan.sites.geometry.y.to_numpy()
     return df
+
+
+def map_strings(html: str) -> set[str]:
+    """Every string of a page's map data (site rows, candidate points, area popups), JSON-decoded."""
+    import json
+    import re
+
+    found: set[str] = set()
+
+    def walk(v: object) -> None:
+        if isinstance(v, str):
+            found.add(v)
+        elif isinstance(v, list | tuple):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+
+    decoder = json.JSONDecoder()
+    script = html[html.index("var map_") :]
+    for m in re.finditer(r"var rows = (?=\[)|new L\.PlannerPoints\(|\.bindPopup\((?=\")", script):
+        walk(decoder.raw_decode(script, m.end())[0])
+    return found

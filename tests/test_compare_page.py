@@ -10,7 +10,7 @@ import pytest
 from planner.plan import Plan
 from planner.report.assets import external_references
 from planner.workflow.compare import compare_runs
-from tests.report_fixtures import make_plan
+from tests.report_fixtures import make_plan, map_strings
 
 #: CJK ideographs
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -81,3 +81,19 @@ def test_rsrp_change_figure_titles_follow_the_language(tmp_path: Path) -> None:
     zh = [ax.get_title() for ax in rsrp_change_figure(a, b).axes[:3:2]]
     en = [ax.get_title() for ax in rsrp_change_figure(a, b, language="en").axes[:3:2]]
     assert zh[0] == "A：最强服务小区 RSRP (dBm)" and en[0] == "A: best-server RSRP (dBm)"
+
+
+def test_compare_page_keeps_jinja_syntax_in_names_inert(tmp_path: Path) -> None:
+    """Folium renders each map element's script again as a Jinja template: names holding ``{{ … }}`` or
+    ``{%`` must neither run (``lipsum.__globals__`` reaches ``os``) nor stop the page.
+    """
+    a, b = _two_plans(tmp_path)
+    for plan in (a, b):
+        plan.sites.iloc[3, plan.sites.columns.get_loc("name")] = "{{ lipsum.__name__ }}"
+        plan.sites.iloc[4, plan.sites.columns.get_loc("name")] = "{% if x %}"
+        plan.areas.loc[0, "name"] = "{# area"
+    compare_runs(a, b, out_dir=tmp_path / "cmp", language="zh")
+    page = (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    assert "generate_lorem_ipsum" not in page
+    assert {"{{ lipsum.__name__ }}", "{% if x %}"} <= map_strings(page)  # kept sites: on the map only
+    assert "{# area" in page  # the area table

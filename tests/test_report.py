@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from planner.errors import PlannerError
+from planner.plan import Plan
 from planner.present.tables import area_table, kpis, site_records, site_table, uncovered_polygons
 from planner.report import build_map, charts, render_report, write_report
 from planner.report.assets import external_references, inline_assets
-from tests.report_fixtures import EVIL_NAME, EVIL_OWNER, make_plan
+from tests.report_fixtures import EVIL_NAME, EVIL_OWNER, make_plan, map_strings
 
 SCRIPT_SRC = re.compile(r"<script[^>]+src=[\"']?(?:https?:)?//", re.IGNORECASE)
 LINK_HREF = re.compile(r"<link[^>]+href=[\"']?(?:https?:)?//", re.IGNORECASE)
@@ -292,3 +293,30 @@ def test_vector_basemap_north_arrow_and_attributions(tmp_path: Path) -> None:
     gone, note = load_basemap(plan)
     assert gone is None and "roads.geojson" in note
     assert "roads.geojson" in render_report(plan)
+
+
+#: Jinja syntax in user strings: folium renders every map element's script a second time as a Jinja
+#: template (branca's MacroElement.render wraps the output in Element(template=...)), so an unescaped
+#: ``{{ … }}`` in a name would run as Python (``lipsum.__globals__`` reaches ``os``) and ``{%``/``{#``
+#: would stop the report with a TemplateSyntaxError after the whole solve
+JINJA_NAMES = ("{{ lipsum.__name__ }}", "{% if x %}", "{# note", "{{", "{%- raw %}")
+
+
+def _jinja_plan(tmp: Path | None = None, **kw: object) -> Plan:
+    plan = make_plan(tmp, **kw)  # type: ignore[arg-type]
+    for i, text in enumerate(JINJA_NAMES):
+        plan.sites.loc[i, "name"] = text
+        plan.candidates.loc[len(plan.candidates) - 1 - i, "name"] = text  # candidate layer popups
+    plan.sites.loc[0, "owner"] = JINJA_NAMES[0]
+    plan.areas.loc[0, "name"] = JINJA_NAMES[0]  # area popups
+    plan.areas.loc[1, "name"] = JINJA_NAMES[1]
+    return plan
+
+
+def test_jinja_syntax_in_user_strings_is_inert_in_the_map() -> None:
+    plan = _jinja_plan()
+    plan.sites["phase"] = np.where(np.arange(len(plan.sites)) % 2 == 0, JINJA_NAMES[0], "2021")  # layer names
+    html = render_report(plan)
+    assert "generate_lorem_ipsum" not in html  # the name was not evaluated
+    assert map_strings(html) >= set(JINJA_NAMES)  # every name reaches the map data as it was written
+

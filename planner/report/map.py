@@ -66,6 +66,7 @@ from planner.report._layers import display_string as _s
 from planner.report._layers import identity as _identity
 from planner.report._layers import transform_geoms as _transform_geoms
 from planner.report._page import area_reason
+from planner.report._script import script_json, template_inert
 from planner.report.assets import inline_assets
 from planner.report.rollout_map import add_rollout_layers
 
@@ -149,14 +150,14 @@ class _BindPopup(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 380});
+        {{ this._parent.get_name() }}.bindPopup({{ this.html_json }}, {maxWidth: 380});
         {% endmacro %}
     """)
 
     def __init__(self, html_text: str) -> None:
         super().__init__()
         self._name = "BindPopup"
-        self.html = html_text
+        self.html_json = script_json(html_text)  # braces escaped: folium renders the script again (_script)
 
 
 class _MetricScale(MacroElement):
@@ -182,7 +183,7 @@ class _Legend(MacroElement):
             var legend = L.control({position: "bottomleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "planner-legend");
-                div.innerHTML = {{ this.html|tojson }};
+                div.innerHTML = {{ this.html_json }};
                 return div;
             };
             legend.addTo({{ this._parent.get_name() }});
@@ -193,7 +194,7 @@ class _Legend(MacroElement):
     def __init__(self, html_text: str) -> None:
         super().__init__()
         self._name = "Legend"
-        self.html = html_text
+        self.html_json = script_json(html_text)
 
 
 def _popup_table(rows: list[tuple[str, object]]) -> str:
@@ -213,7 +214,7 @@ def _feature(geom: Any) -> dict[str, Any]:
 def _basemap(m: folium.Map, plan: Plan, lang: str) -> Display:
     """Add the configured basemap; return the display transform for overlays."""
     cfg = plan.scenario.report
-    review = f" · 审图号 {cfg.basemap_review_no}" if cfg.basemap_review_no else ""
+    review = template_inert(f" · 审图号 {cfg.basemap_review_no}") if cfg.basemap_review_no else ""
     if cfg.basemap == "none":
         return _identity
     if cfg.basemap == "osm":
@@ -463,7 +464,7 @@ def _add_candidates(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, dis
     for typ in sorted(set(types.tolist())):
         sel = np.flatnonzero(types == typ)
         sub = cands.iloc[sel]
-        name = f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})"
+        name = template_inert(f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})")
         CanvasPoints(
             name,
             lon_all[sel],
@@ -500,7 +501,8 @@ def _add_sites(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
     )
     for md in modes:
         sel = np.flatnonzero((sites["build_mode"].astype(str) == md).to_numpy())
-        fg = folium.FeatureGroup(name=f"{t['layer_selected']} · {label(MODE_LABELS, lang, md)} ({sel.size})", show=True)
+        layer_name = f"{t['layer_selected']} · {label(MODE_LABELS, lang, md)} ({sel.size})"
+        fg = folium.FeatureGroup(name=template_inert(layer_name), show=True)
         labels_s = [
             t["site_code"],
             t["site_name"],
