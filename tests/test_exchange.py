@@ -153,3 +153,25 @@ def test_phased_plan_kmz_has_a_folder_per_phase(tmp_path: Path, kml_schema: etre
             values = {d.findtext("k:value", namespaces=NS) for m in marks for d in m.iter(f"{{{NS['k']}}}Data")
                       if d.get("name") == "建设期"}
             assert values == {p}
+
+
+def test_kml_descriptions_show_user_strings_as_text(tmp_path: Path) -> None:
+    """A KML ``description`` is HTML to Google Earth and 奥维 (entity-escaped markup is rendered, and Google
+    Earth runs scripts in balloons): a site name like ``<img src=x onerror=…>`` must reach the balloon
+    escaped once more, so it shows as text. ``name`` and ``ExtendedData`` values are plain text (kept).
+    """
+    import html
+
+    from tests.report_fixtures import EVIL_NAME
+
+    plan = make_plan(tmp_path)
+    plan.sites.loc[1, "name"] = '"><img src=x onerror=alert(1)> & {{x}}'
+    plan.areas.loc[1, "name"] = "<b>区</b> & 站"
+    doc = ET.fromstring(kml_document(plan).encode("utf-8"))
+    descriptions = [d.text or "" for d in doc.iter(f"{{{NS['k']}}}description")]
+    assert all("<" not in d and ">" not in d for d in descriptions)  # no markup for the balloon's HTML parser
+    shown = [html.unescape(d) for d in descriptions]  # what the balloon shows
+    assert any(d.startswith(EVIL_NAME + " · ") for d in shown)
+    assert any(d.startswith('"><img src=x onerror=alert(1)> & {{x}} · ') for d in shown)
+    values = {v.text for v in doc.iter(f"{{{NS['k']}}}value")}
+    assert EVIL_NAME in values  # attribute data as written

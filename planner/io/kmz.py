@@ -15,6 +15,7 @@ fixed member order, icons drawn deterministically.
 
 from __future__ import annotations
 
+import html
 import io
 import zipfile
 from pathlib import Path
@@ -47,6 +48,14 @@ ICON_PX = 32
 def _text(value: object) -> str:
     """Escaped XML text without the control characters XML forbids."""
     return escape(XML_ILLEGAL.sub("", "" if value is None else str(value)))
+
+
+def _balloon(value: object) -> str:
+    """:func:`_text` of a ``description``: Google Earth and 奥维 render a description as HTML
+    (entity-escaped markup included; Google Earth runs scripts in balloons), so the text is
+    HTML-escaped first and a name such as ``<img onerror=…>`` shows as text.
+    """
+    return _text(html.escape(XML_ILLEGAL.sub("", "" if value is None else str(value)), quote=False))
 
 
 def icon_png(rgb: tuple[int, int, int], size: int = ICON_PX) -> bytes:
@@ -100,7 +109,7 @@ def kml_document(plan: Plan, *, icons: bool = True) -> str:
         '<kml xmlns="http://www.opengis.net/kml/2.2">',
         "<Document>",
         f"<name>{_text(plan.scenario.report.title or plan.scenario.scenario.name)}</name>",
-        f"<description>{_text(t['disclaimer'])}</description>",
+        f"<description>{_balloon(t['disclaimer'])}</description>",
     ]
     for slug, rgb in ICONS.values():
         icon = (
@@ -146,7 +155,7 @@ def kml_document(plan: Plan, *, icons: bool = True) -> str:
             f" · {t['target']} {100 * float(r['target']):.1f}% · {t['met']}: {t['yes'] if r['met'] else t['no']}"
         )
         out.append(
-            f"<Placemark><name>{_text(names[i])}</name><description>{_text(desc)}</description>"
+            f"<Placemark><name>{_text(names[i])}</name><description>{_balloon(desc)}</description>"
             f"<styleUrl>#area</styleUrl>{rings}</Placemark>"
         )
     out.append("</Folder>")
@@ -216,8 +225,8 @@ def _mode_folders(
                 fields.append(f'<Data name="{_text(t["phase"])}"><value>{_text(r["phase"])}</value></Data>')
             out.append(
                 f"<Placemark><name>{_text(r['site_code'])}</name>"
-                f"<description>{_text(r['name'])} · {_text(label(TYPE_LABELS, lang, r['type']))} · "
-                f"{_text(label(MODE_LABELS, lang, mode))}</description>"
+                f"<description>{_balloon(r['name'])} · {_balloon(label(TYPE_LABELS, lang, r['type']))} · "
+                f"{_balloon(label(MODE_LABELS, lang, mode))}</description>"
                 f"<styleUrl>#site-{slug}</styleUrl><ExtendedData>{''.join(fields)}</ExtendedData>"
                 f"<Point><coordinates>{lons[j]:.8f},{lats[j]:.8f},0</coordinates></Point></Placemark>"
             )
