@@ -172,3 +172,25 @@ def test_write_plan_outputs_read_back(tmp_path: Path) -> None:
     assert np.allclose(band.filled(np.nan)[finite], plan.best_rsrp[finite], atol=0.01)
     manifest = json.loads(files["manifest"].read_text(encoding="utf-8"))
     assert {"report", "sites_csv", "gpkg"} <= set(manifest["outputs"])
+
+
+def test_very_long_names_fit_excel_and_cad_limits(tmp_path: Path) -> None:
+    """A name longer than a cell holds: Excel refuses cells over 32,767 characters (openpyxl cuts them
+    there), and CAD attribute values are single-line strings of at most 255 characters: the DXF cuts such
+    text (ending in "…"). CSV keeps it whole.
+    """
+    plan = make_plan()
+    long_name = "路" * 40_000
+    plan.sites.loc[0, "name"] = long_name
+    plan.areas.loc[0, "name"] = "区" * 600
+    files = write_exports(plan, tmp_path)
+    wb = load_workbook(files["sites_xlsx"])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert all(len(v) <= 32_767 for v in row if isinstance(v, str)), ws.title
+    doc = ezdxf.readfile(files["sites_dxf"])
+    texts = [a.dxf.text for ins in doc.modelspace().query("INSERT") for a in ins.attribs]
+    texts += [t.dxf.text for t in doc.modelspace().query("TEXT")]
+    assert max(len(t) for t in texts) == 255 and long_name[:254] + "…" in texts
+    with files["sites_csv"].open(encoding="utf-8-sig", newline="") as f:
+        assert long_name in {r[2] for r in csv.reader(f)}

@@ -6,7 +6,8 @@ one reference (INSERT) of the block ``SITE`` — a circle and a cross — carryi
 CAD users can extract (AutoCAD ``DATAEXTRACTION``/``ATTOUT``): 编号 (shown next to the
 symbol), 名称, 类型, 挂高, 建设方式 (hidden); English tags CODE, NAME, TYPE, HEIGHT, BUILD_MODE
 in an English plan. The boundary and priority areas are closed polylines, area names single
-TEXT at a point inside each area. Text uses one style, ``CJK`` (宋体 ``simsun.ttf``, present
+TEXT at a point inside each area. Text longer than :data:`MAX_TEXT` characters is cut (ending
+in "…"). Text uses one style, ``CJK`` (宋体 ``simsun.ttf``, present
 on Chinese Windows; CAD programs substitute a CJK font elsewhere); the drawing holds no other
 text or dimension style than the mandatory ``Standard``, and ``ezdxf`` audits it clean.
 Reproducible bytes: ezdxf's fixed metadata, sorted classes, fixed timestamps.
@@ -50,7 +51,16 @@ TAGS: dict[str, dict[str, str]] = {
 }
 BLOCK = "SITE"
 STYLE = "CJK"
+#: longest text written (characters): a single-line attribute value or TEXT in AutoCAD holds 255
+#: (DXF R12; later DXF strings take up to 2049 bytes, 683 CJK characters in UTF-8)
+MAX_TEXT = 255
 _STAMP_RE = re.compile(r"(\d+\.\d+\.\d+ @ )\d{4}-\d\d-\d\dT[\d:.]+\+00:00")
+
+
+def cad_text(value: object) -> str:
+    """``value`` as a CAD string: at most :data:`MAX_TEXT` characters (a longer one ends in "…")."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
 def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
@@ -95,7 +105,7 @@ def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
             "height_m": f"{float(r['height_m']):g}",
             "build_mode": label(MODE_LABELS, lang, mode),
         }
-        ref.add_auto_attribs({tags[c]: v for c, v in values.items()})
+        ref.add_auto_attribs({tags[c]: cad_text(v) for c, v in values.items()})
     for key, gdf in (("boundary", plan.boundary), ("areas", plan.areas)):
         metric = gdf.to_crs(plan.grid.crs).reset_index(drop=True)
         for i, geom in enumerate(metric.geometry):
@@ -111,7 +121,7 @@ def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
             if key == "areas" and "name" in metric.columns and not geom.is_empty:
                 p = geom.representative_point()
                 msp.add_text(
-                    str(metric["name"].iloc[i]), height=size, dxfattribs={"layer": names[key], "style": STYLE}
+                    cad_text(metric["name"].iloc[i]), height=size, dxfattribs={"layer": names[key], "style": STYLE}
                 ).set_placement((float(p.x), float(p.y)))
     old = ezdxf_options.write_fixed_meta_data_for_testing
     ezdxf_options.write_fixed_meta_data_for_testing = True
@@ -127,4 +137,4 @@ def write_sites_dxf(plan: Plan, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["BLOCK", "LAYERS", "TAGS", "write_sites_dxf"]
+__all__ = ["BLOCK", "LAYERS", "MAX_TEXT", "TAGS", "cad_text", "write_sites_dxf"]
