@@ -391,3 +391,22 @@ def test_engine_on_full_cover_with_side_constraints(seed: int) -> None:
     res = cft_partial_solve(red, side_of(p, red, "min_cost"), work_limit=3_000_000, seed=0)
     base = float(p.cost[red.base].sum())
     assert res.feasible and base + res.bound <= opt + 1e-9 <= base + res.objective + 2e-9
+
+
+def test_solve_finds_a_plan_where_the_greedy_is_trapped() -> None:
+    """The greedy takes column 0 (two rows for 1), whose conflicts block every column of row 2, and
+    finds no plan; the engine stage finds the optimum {1, 2} (cost 6).
+    """
+    from planner.optimize import solve
+
+    a = sp.csr_matrix(np.array([[1, 1, 0, 0],
+                                [1, 0, 1, 0],
+                                [0, 1, 0, 1]], dtype=np.int8))
+    p = CoverageProblem(a=a, cost=np.array([1.0, 3.0, 3.0, 3.0]), row_weight=np.ones(3), row_area=np.zeros(3),
+                        row_k=np.ones(3), area_target=np.ones(1), area_names=["a"],
+                        conflicts=np.array([[0, 1], [0, 3]]))
+    assert brute_force(p) == 6.0
+    sol = solve(p, time_limit_s=5.0, work_limit=5.0, backend="greedy", seed=0)
+    assert sol.stats["greedy"]["done"] and sol.stats["heuristic_objective"] is None  # the trap
+    assert sol.status in ("feasible", "optimal") and sol.objective == 6.0
+    assert sol.selected.tolist() == [1, 2]
