@@ -240,3 +240,76 @@ def test_site_table_pages_on_screen_and_prints_whole(tmp_path: Path) -> None:
             assert not page.locator("#site-pager").is_visible()
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_compare_page_offline_inert_and_in_one_language(tmp_path: Path, language: str) -> None:
+    """compare.html in Chromium with the network off: no request leaves file:// (scripts, fonts, tiles),
+    hostile names never run (no dialog, no page error; Jinja syntax stays text), and the visible text
+    outside data values is in one language (the layer control expanded so its labels count).
+    """
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    import re
+
+    from planner.workflow.compare import compare_runs
+
+    report = {"organisation": '某设计院 <img src=x onerror=alert("org")>', "date": "2026-12-01"}
+    a = make_plan(tmp_path, language=language, roads=True, report=report)
+    b = make_plan(tmp_path, language=language, roads=True, report=report)
+    a.sites = a.sites.iloc[:-1].copy()
+    b.sites = b.sites.iloc[2:].copy()
+    for plan in (a, b):
+        names = plan.sites.columns.get_loc("name")
+        plan.sites.iloc[1, names] = '"><img src=x onerror=alert(2)>'
+        plan.sites.iloc[3, names] = "{{ lipsum.__name__ }}"
+    compare_runs(a, b, out_dir=tmp_path / "cmp", language=language)
+    page_path = tmp_path / "cmp" / "compare.html"
+    external: list[str] = []
+    dialogs: list[str] = []
+    errors: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+
+            def route(r: object) -> None:
+                url = r.request.url  # type: ignore[attr-defined]
+                if url.startswith(("file:", "data:", "about:")):
+                    r.continue_()  # type: ignore[attr-defined]
+                else:
+                    external.append(url)
+                    r.abort()  # type: ignore[attr-defined]
+
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+            def on_dialog(dialog: object) -> None:
+                dialogs.append(dialog.message)  # type: ignore[attr-defined]
+                dialog.dismiss()  # type: ignore[attr-defined]
+
+            page.on("dialog", on_dialog)
+            page.goto(page_path.as_uri(), wait_until="load")
+            page.wait_for_selector(".leaflet-container .leaflet-overlay-pane svg", timeout=15_000)
+            page.evaluate("() => document.fonts.ready")
+            for marker in page.locator("path.planner-change-added, path.planner-change-removed").all()[:3]:
+                marker.click(force=True)  # popups with the hostile names
+                page.wait_for_timeout(100)
+            page.evaluate(
+                "() => document.querySelector('.leaflet-control-layers').classList.add('leaflet-control-layers-expanded')"
+            )
+            text = page.evaluate(VISIBLE_TEXT_JS)
+            content = page.content()
+        finally:
+            browser.close()
+    assert external == [], external
+    assert dialogs == [] and errors == [], (dialogs, errors)
+    assert "generate_lorem_ipsum" not in content
+    assert len(text) > 500
+    if language == "zh":
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9\-]*", text)) - ZH_ALLOWED - {"B"}  # 方案 A / 方案 B
+        assert words == set(), (sorted(words), text[:3000])
+    else:
+        han = set(re.findall(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]", text))
+        assert han == set(), (sorted(han), text[:3000])

@@ -115,7 +115,9 @@ if (!L.PlannerPoints) {
                 var tr = t.insertRow(), th = document.createElement("th");
                 th.textContent = d.labels[k];
                 tr.appendChild(th);
-                tr.insertCell().textContent = String(vals[k]);
+                var td = tr.insertCell();
+                td.textContent = String(vals[k]);
+                td.setAttribute("translate", "no");  // a data value (id, name, owner), as in the tables
             }
             if (d.note) {
                 var cap = t.createCaption();

@@ -50,7 +50,9 @@ class Points(MacroElement):
                     var th = document.createElement("th");
                     th.textContent = labels[k];
                     tr.appendChild(th);
-                    tr.insertCell().textContent = String(v);
+                    var td = tr.insertCell();
+                    td.textContent = String(v);
+                    td.setAttribute("translate", "no");  // a data value, as in the tables
                 }
                 return t;
             };

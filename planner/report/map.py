@@ -199,7 +199,9 @@ class _Legend(MacroElement):
 
 def _popup_table(rows: list[tuple[str, object]]) -> str:
     """A small two-column HTML table; every label and value is escaped."""
-    body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    body = "".join(
+        f'<tr><th>{html.escape(str(k))}</th><td translate="no">{html.escape(str(v))}</td></tr>' for k, v in rows
+    )  # values are data (names, figures), as in the tables
     return f'<table class="planner-popup">{body}</table>'
 
 
