@@ -410,3 +410,18 @@ def test_solve_finds_a_plan_where_the_greedy_is_trapped() -> None:
     assert sol.stats["greedy"]["done"] and sol.stats["heuristic_objective"] is None  # the trap
     assert sol.status in ("feasible", "optimal") and sol.objective == 6.0
     assert sol.selected.tolist() == [1, 2]
+
+
+def test_solve_returns_a_plan_when_the_greedy_runs_out_of_work() -> None:
+    """A work budget too small for the lazy greedy (it stops unfinished): the engine's first plan."""
+    from planner.optimize import solve
+    from planner.optimize.solve import evaluate
+
+    p = random_problem(7, m=200, n=14, side=False)
+    sol = solve(p, time_limit_s=5.0, work_limit=1e-4, backend="greedy", seed=0)
+    assert not sol.stats["greedy"]["done"]
+    assert sol.stats["cft"]["after_greedy"] == "stopped by its work limit"
+    assert sol.status in ("feasible", "optimal") and len(sol.selected)
+    ev = evaluate(p, sol.selected)
+    assert (ev["area_fraction"] >= p.area_target - 1e-9).all()
+    assert sol.bound <= brute_force(p) + 1e-9 <= sol.objective + 2e-9

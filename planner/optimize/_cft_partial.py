@@ -526,12 +526,16 @@ def cft_partial_stage(red: Reduced, side: Side, mode: str, sel: NDArray[np.bool_
 
     The engine runs (:func:`cft_partial_improve`, :data:`CFT_PARTIAL_SHARE`) on min-cost models
     of :func:`cft_partial_applies` that have side constraints (the local searches skip them) or
-    on which the finished greedy found no plan; otherwise ``(sel, ok, lb)`` come back unchanged.
-    ``lb``: the bound so far (reduced cost units); the larger one is returned.
+    on which the greedy found no plan (trapped by the side constraints, or stopped by its work
+    limit: the engine's first plan, a Lagrangian greedy on a lazy heap, is much cheaper on city
+    models); otherwise ``(sel, ok, lb)`` come back unchanged. ``lb``: the bound so far (reduced
+    cost units); the larger one is returned. ``greedy_done``: whether the greedy finished
+    (recorded in ``stats["cft"]``).
     """
-    if not (cft_partial_applies(red, side, mode) and ((ok and side.has_side) or (greedy_done and not ok))):
+    if not (cft_partial_applies(red, side, mode) and (side.has_side or not ok)):
         return sel, ok, lb
     p_sel, p_lb = cft_partial_improve(red, side, sel if ok else None, budget, seed, stats, CFT_PARTIAL_SHARE)
+    stats["cft"]["after_greedy"] = "plan" if ok else ("no plan" if greedy_done else "stopped by its work limit")
     if p_sel is not None:
         sel, ok = p_sel, True
     return sel, ok, max(lb, p_lb)
