@@ -23,7 +23,7 @@ from planner.scenario import scenario_from_dict
 LON0, LAT0 = 114.398, 30.506
 METRIC = "EPSG:4547"
 EVIL_NAME = "<script>alert(1)</script>"
-EVIL_OWNER = "路灯所 & \"Co\" <b>x</b> `${alert(2)}`"
+EVIL_OWNER = '路灯所 & "Co" <b>x</b> `${alert(2)}`'
 
 
 def make_plan(
@@ -51,11 +51,16 @@ def make_plan(
         inputs["basemap"] = "roads.geojson"
     sc = scenario_from_dict(
         {
-            "scenario": {"name": "光谷 <测试> & \"demo\"", "description": "synthetic plan <i>for tests</i>", "seed": 7},
+            "scenario": {"name": '光谷 <测试> & "demo"', "description": "synthetic plan <i>for tests</i>", "seed": 7},
             "inputs": inputs,
             "grid": {"resolution_m": 25},
-            "report": {"language": language, "basemap": basemap, "site_prefix": "WH-GG",
-                       "basemap_review_no": "GS(2024)0650号" if basemap != "none" else "", **(report or {})},
+            "report": {
+                "language": language,
+                "basemap": basemap,
+                "site_prefix": "WH-GG",
+                "basemap_review_no": "GS(2024)0650号" if basemap != "none" else "",
+                **(report or {}),
+            },
         },
         base_dir=base,
     )
@@ -71,8 +76,12 @@ def make_plan(
     ids = [f"L{i:03d}" for i in range(n_lamps)] + ["T001", "T002", "T003", "SP01", "SP02"]
     types = ["street_lamp"] * n_lamps + ["tower"] * 3 + ["smart_pole"] * 2
     pts = [Point(x, y) for x, y in zip(lon, lat, strict=True)] + [
-        Point(LON0 - d / 2, LAT0), Point(LON0 + d / 2, LAT0 + d / 3), Point(LON0, LAT0 - d * 0.8),
-        Point(LON0 + d * 0.7, LAT0 - d * 0.7), Point(LON0 - d * 0.6, LAT0 + d * 0.6)]
+        Point(LON0 - d / 2, LAT0),
+        Point(LON0 + d / 2, LAT0 + d / 3),
+        Point(LON0, LAT0 - d * 0.8),
+        Point(LON0 + d * 0.7, LAT0 - d * 0.7),
+        Point(LON0 - d * 0.6, LAT0 + d * 0.6),
+    ]
     n = len(ids)
     cls = ["micro"] * n_lamps + ["macro"] * 3 + ["micro"] * 2
     names = [f"路灯 {i}" for i in ids]
@@ -84,8 +93,21 @@ def make_plan(
     status[n_lamps + 2] = "existing_5g"
     heights = np.r_[np.round(rng.uniform(8, 12, n_lamps), 1), [30.0, 35.0, 28.0, 12.0, 12.0]]
     cost = np.r_[np.full(n_lamps, 8.0), [6.0, 6.0, 0.0, 18.0, 18.0]]
-    cand = gpd.GeoDataFrame({"id": ids, "name": names, "type": types, "site_class": cls, "height_m": heights, "cost": cost,
-                             "owner": owners, "build_mode": mode, "status": status}, geometry=pts, crs="EPSG:4490")
+    cand = gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "name": names,
+            "type": types,
+            "site_class": cls,
+            "height_m": heights,
+            "cost": cost,
+            "owner": owners,
+            "build_mode": mode,
+            "status": status,
+        },
+        geometry=pts,
+        crs="EPSG:4490",
+    )
     cm = cand.to_crs(METRIC)
     cand["x_m"] = np.round(cm.geometry.x.to_numpy(), 3)
     cand["y_m"] = np.round(cm.geometry.y.to_numpy(), 3)
@@ -108,17 +130,31 @@ def make_plan(
     covered = demand & (np.nan_to_num(best, nan=-999.0) >= -105.0)
 
     # priority areas (EPSG:4490) + the implicit remainder
-    area_geoms = [Point(LON0, LAT0).buffer(0.0015), Point(LON0 + 0.003, LAT0 - 0.003).buffer(0.001),
-                  box(LON0 - 0.004, LAT0 + 0.001, LON0 - 0.001, LAT0 + 0.004), box(LON0 - d, LAT0 - d, LON0 + d, LAT0 + d)]
-    areas = gpd.GeoDataFrame({
-        "id": ["A1", "A2", "A3", "REST"],
-        "name": ["光谷广场", "地铁站 <B>", "华科 & 公园", "规划范围其余区域"],
-        "class": ["public_place", "transport_hub", "park", "other"],
-        "target": [0.95, 0.95, 0.9, 0.85], "weight": [5.0, 6.0, 3.0, 1.0], "k": [1, 1, 1, 1], "rank": [60, 70, 40, -1],
-        "area_km2": [0.045, 0.02, 0.1, 1.0], "n_cells": [72, 32, 160, 1400],
-        "coverage": [0.99, 0.8, 0.93, 0.9], "met": [True, False, True, True], "best_possible": [1.0, 0.82, 1.0, 1.0],
-        "reason": ["", "only 82.0% of the area is within reach of candidates", "", ""],
-    }, geometry=area_geoms, crs="EPSG:4490")
+    area_geoms = [
+        Point(LON0, LAT0).buffer(0.0015),
+        Point(LON0 + 0.003, LAT0 - 0.003).buffer(0.001),
+        box(LON0 - 0.004, LAT0 + 0.001, LON0 - 0.001, LAT0 + 0.004),
+        box(LON0 - d, LAT0 - d, LON0 + d, LAT0 + d),
+    ]
+    areas = gpd.GeoDataFrame(
+        {
+            "id": ["A1", "A2", "A3", "REST"],
+            "name": ["光谷广场", "地铁站 <B>", "华科 & 公园", "规划范围其余区域"],
+            "class": ["public_place", "transport_hub", "park", "other"],
+            "target": [0.95, 0.95, 0.9, 0.85],
+            "weight": [5.0, 6.0, 3.0, 1.0],
+            "k": [1, 1, 1, 1],
+            "rank": [60, 70, 40, -1],
+            "area_km2": [0.045, 0.02, 0.1, 1.0],
+            "n_cells": [72, 32, 160, 1400],
+            "coverage": [0.99, 0.8, 0.93, 0.9],
+            "met": [True, False, True, True],
+            "best_possible": [1.0, 0.82, 1.0, 1.0],
+            "reason": ["", "only 82.0% of the area is within reach of candidates", "", ""],
+        },
+        geometry=area_geoms,
+        crs="EPSG:4490",
+    )
 
     sites = cand.iloc[selected_idx].copy()
     order = np.lexsort((sites["id"].to_numpy(str), (sites["site_class"] != "macro").to_numpy()))
@@ -139,22 +175,63 @@ def make_plan(
     sites = sites.reset_index(drop=True)
 
     radio: dict[str, Any] = {
-        "macro": {"model": "uma", "fc_ghz": 3.5, "eirp_per_re_dbm": 20.2, "shadow_margin_nlos_db": 5.4, "penetration_loss_db": 0.0,
-                  "typical_height_m": 30.0, "radius_m_at_typical_height": 420.0},
-        "micro": {"model": "umi", "fc_ghz": 3.5, "eirp_per_re_dbm": 3.2, "shadow_margin_nlos_db": 5.4, "penetration_loss_db": 0.0,
-                  "typical_height_m": 10.0, "radius_m_at_typical_height": 150.0},
-        "band": "n78", "threshold_dbm": -105.0, "terrain": False, "coverage_meta": {"model": "38.901"},
+        "macro": {
+            "model": "uma",
+            "fc_ghz": 3.5,
+            "eirp_per_re_dbm": 20.2,
+            "shadow_margin_nlos_db": 5.4,
+            "penetration_loss_db": 0.0,
+            "typical_height_m": 30.0,
+            "radius_m_at_typical_height": 420.0,
+        },
+        "micro": {
+            "model": "umi",
+            "fc_ghz": 3.5,
+            "eirp_per_re_dbm": 3.2,
+            "shadow_margin_nlos_db": 5.4,
+            "penetration_loss_db": 0.0,
+            "typical_height_m": 10.0,
+            "radius_m_at_typical_height": 150.0,
+        },
+        "band": "n78",
+        "threshold_dbm": -105.0,
+        "terrain": False,
+        "coverage_meta": {"model": "38.901"},
     }
-    solution = {"status": "optimal", "objective": float(sites["cost"].sum()), "bound": float(sites["cost"].sum()),
-                "gap": 0.0, "runtime_s": 0.42, "backend": "cpsat", "objective_kind": "min_cost", "selected": selected_idx.tolist()}
+    solution = {
+        "status": "optimal",
+        "objective": float(sites["cost"].sum()),
+        "bound": float(sites["cost"].sum()),
+        "gap": 0.0,
+        "runtime_s": 0.42,
+        "backend": "cpsat",
+        "objective_kind": "min_cost",
+        "selected": selected_idx.tolist(),
+    }
     extras: dict[str, Any] = {"cover_count": covered.astype(np.int64)}
     if pareto:
-        extras["pareto"] = [{"n_sites": k, "cost": 8.0 * k, "coverage": min(1.0, 0.3 + 0.07 * k)} for k in range(2, 16, 2)]
+        extras["pareto"] = [
+            {"n_sites": k, "cost": 8.0 * k, "coverage": min(1.0, 0.3 + 0.07 * k)} for k in range(2, 16, 2)
+        ]
     return Plan(
-        scenario=sc, grid=grid, boundary=boundary, candidates=cand, sites=sites, areas=areas, best_rsrp=best,
-        covered=covered, demand_mask=demand, solution=solution, radio=radio,
-        warnings=["area '地铁站 <B>': target 95.0% cannot be met; at most 82.0% is reachable", "3 candidates were ignored"],
-        input_hashes={"boundary": "ab" * 32, "candidates": "cd" * 32}, timings={"coverage": 0.1}, extras=extras,
+        scenario=sc,
+        grid=grid,
+        boundary=boundary,
+        candidates=cand,
+        sites=sites,
+        areas=areas,
+        best_rsrp=best,
+        covered=covered,
+        demand_mask=demand,
+        solution=solution,
+        radio=radio,
+        warnings=[
+            "area '地铁站 <B>': target 95.0% cannot be met; at most 82.0% is reachable",
+            "3 candidates were ignored",
+        ],
+        input_hashes={"boundary": "ab" * 32, "candidates": "cd" * 32},
+        timings={"coverage": 0.1},
+        extras=extras,
     )
 
 
@@ -164,9 +241,13 @@ def write_roads(path: Path) -> None:
 
     gdf = gpd.GeoDataFrame(
         {"highway": ["primary", "residential", None], "natural": [None, None, "water"], "osm_id": [1, 2, 3]},
-        geometry=[LineString([(LON0 - 0.006, LAT0 - 0.001), (LON0 + 0.006, LAT0 + 0.001)]),
-                  LineString([(LON0 - 0.002, LAT0 - 0.006), (LON0 - 0.0015, LAT0 + 0.006)]),
-                  Point(LON0 + 0.003, LAT0 + 0.003).buffer(0.0006)], crs="EPSG:4326")
+        geometry=[
+            LineString([(LON0 - 0.006, LAT0 - 0.001), (LON0 + 0.006, LAT0 + 0.001)]),
+            LineString([(LON0 - 0.002, LAT0 - 0.006), (LON0 - 0.0015, LAT0 + 0.006)]),
+            Point(LON0 + 0.003, LAT0 + 0.003).buffer(0.0006),
+        ],
+        crs="EPSG:4326",
+    )
     gdf.to_file(path, driver="GeoJSON")
 
 

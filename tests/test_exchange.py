@@ -57,7 +57,9 @@ def test_kmz_is_offline_in_the_language_with_folders(tmp_path: Path, language: s
     assert hrefs == set(icons)
     folders = [f.findtext("k:name", namespaces=NS) for f in doc.findall("k:Folder", NS)]
     zh = language == "zh"
-    assert folders == (["规划范围", "重点区域", "规划站址"] if zh else ["Planning boundary", "Priority areas", "Selected sites"])
+    assert folders == (
+        ["规划范围", "重点区域", "规划站址"] if zh else ["Planning boundary", "Priority areas", "Selected sites"]
+    )
     sites = doc.findall("k:Folder", NS)[2]
     placemarks = list(sites.iter(f"{{{NS['k']}}}Placemark"))
     assert len(placemarks) == len(plan.sites)
@@ -129,8 +131,12 @@ def test_kmz_and_kml_are_kml22_schema_valid(tmp_path: Path, language: str, kml_s
         assert _valid(kml_schema, zf.read("doc.kml")) == []
     assert _valid(kml_schema, kml_document(plan, icons=False).encode("utf-8")) == []  # the standalone sites.kml
     # the check can fail: a Placemark whose name follows its styleUrl breaks the schema's sequence
-    bad = re.sub(r"<name>([^<]*)</name>(<description>[^<]*</description><styleUrl>[^<]*</styleUrl>)",
-                 r"\2<name>\1</name>", kml_document(plan), count=1)
+    bad = re.sub(
+        r"<name>([^<]*)</name>(<description>[^<]*</description><styleUrl>[^<]*</styleUrl>)",
+        r"\2<name>\1</name>",
+        kml_document(plan),
+        count=1,
+    )
     assert bad != kml_document(plan) and _valid(kml_schema, bad.encode("utf-8"))
 
 
@@ -150,8 +156,12 @@ def test_phased_plan_kmz_has_a_folder_per_phase(tmp_path: Path, kml_schema: etre
         marks = list(folder.iter(f"{{{NS['k']}}}Placemark"))
         assert len(marks) == counts[p] and folder.findall("k:Folder", NS)  # 建设方式 sub-folders inside
         if p:
-            values = {d.findtext("k:value", namespaces=NS) for m in marks for d in m.iter(f"{{{NS['k']}}}Data")
-                      if d.get("name") == "建设期"}
+            values = {
+                d.findtext("k:value", namespaces=NS)
+                for m in marks
+                for d in m.iter(f"{{{NS['k']}}}Data")
+                if d.get("name") == "建设期"
+            }
             assert values == {p}
 
 

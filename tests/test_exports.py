@@ -28,7 +28,14 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, dict[str, P
 
 def test_write_exports_returns_every_file(written: tuple[Plan, dict[str, Path]]) -> None:
     _, files = written
-    assert {p.name for p in files.values()} == {"sites.csv", "sites.xlsx", "sites.kml", "sites.kmz", "plan.gpkg", "sites.dxf"}
+    assert {p.name for p in files.values()} == {
+        "sites.csv",
+        "sites.xlsx",
+        "sites.kml",
+        "sites.kmz",
+        "plan.gpkg",
+        "sites.dxf",
+    }
     assert all(p.is_file() and p.stat().st_size > 0 for p in files.values())
 
 
@@ -106,7 +113,14 @@ def test_kml_read_back(written: tuple[Plan, dict[str, Path]]) -> None:
 def test_gpkg_layers_read_back(written: tuple[Plan, dict[str, Path]]) -> None:
     plan, files = written
     layers = dict(pyogrio.list_layers(files["gpkg"]))
-    assert set(layers) == {"selected_sites", "candidates", "priority_areas", "coverage_by_area", "uncovered", "boundary"}
+    assert set(layers) == {
+        "selected_sites",
+        "candidates",
+        "priority_areas",
+        "coverage_by_area",
+        "uncovered",
+        "boundary",
+    }
     sites = pyogrio.read_dataframe(files["gpkg"], layer="selected_sites")
     assert sites.crs.to_epsg() == 4490 and len(sites) == len(plan.sites)
     assert np.abs(sites.geometry.x.to_numpy() - plan.sites.geometry.x.to_numpy()).max() <= 1e-6
@@ -118,7 +132,10 @@ def test_gpkg_layers_read_back(written: tuple[Plan, dict[str, Path]]) -> None:
     areas = pyogrio.read_dataframe(files["gpkg"], layer="priority_areas")
     assert len(areas) == len(plan.areas) and np.allclose(areas["coverage"], plan.areas["coverage"])
     cov = pyogrio.read_dataframe(files["gpkg"], layer="coverage_by_area", read_geometry=False)
-    assert cov["name"].tolist() == plan.areas["name"].tolist() and cov["met"].astype(bool).tolist() == plan.areas["met"].tolist()
+    assert (
+        cov["name"].tolist() == plan.areas["name"].tolist()
+        and cov["met"].astype(bool).tolist() == plan.areas["met"].tolist()
+    )
     gaps = pyogrio.read_dataframe(files["gpkg"], layer="uncovered")
     assert int(gaps["cells"].sum()) == int((plan.demand_mask & ~plan.covered).sum())
 
@@ -162,7 +179,16 @@ def test_write_plan_outputs_read_back(tmp_path: Path) -> None:
 
     plan = make_plan(tmp_path)
     files = write_plan(plan, tmp_path / "run")
-    for name in ("report.html", "sites.csv", "sites.xlsx", "sites.kml", "plan.gpkg", "sites.dxf", "coverage.tif", "manifest.json"):
+    for name in (
+        "report.html",
+        "sites.csv",
+        "sites.xlsx",
+        "sites.kml",
+        "plan.gpkg",
+        "sites.dxf",
+        "coverage.tif",
+        "manifest.json",
+    ):
         assert (tmp_path / "run" / name).is_file(), name
     with rasterio.open(files["coverage"]) as src:
         assert src.crs.to_epsg() == 4547 and (src.width, src.height) == (plan.grid.nx, plan.grid.ny)

@@ -33,7 +33,12 @@ def test_write_report_is_one_offline_file(tmp_path: Path) -> None:
     assert not SCRIPT_SRC.search(text) and not LINK_HREF.search(text)
     assert external_references(text) == []
     assert "cdn." not in text and "jquery" not in text.lower().replace("jquery-free", "")
-    assert "L.map(" in text and "L.PlannerPoints" in text and "L.markerClusterGroup" not in text and "L.Control.Measure" in text
+    assert (
+        "L.map(" in text
+        and "L.PlannerPoints" in text
+        and "L.markerClusterGroup" not in text
+        and "L.Control.Measure" in text
+    )
     assert "data:image/png;base64," in text  # RSRP overlay inlined
     assert text.count("<svg") >= 3  # three charts
 
@@ -41,8 +46,10 @@ def test_write_report_is_one_offline_file(tmp_path: Path) -> None:
 def test_inline_assets_refuses_unknown_cdn_assets() -> None:
     with pytest.raises(RuntimeError, match="network"):
         inline_assets('<script src="https://cdn.example.org/x.js"></script>')
-    out = inline_assets('<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>'
-                        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"/>')
+    out = inline_assets(
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>'
+        '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"/>'
+    )
     assert "jquery" not in out and "<style>" in out and "url(images/" not in out and "data:image/png" in out
 
 
@@ -53,7 +60,7 @@ def test_user_strings_are_escaped_everywhere(html_zh: str) -> None:
     assert "<i>for tests</i>" not in html_zh and "地铁站 &lt;B&gt;" in html_zh
     # in the map script, user strings are JSON data with <, >, & escaped, and popups are built
     # with textContent: no raw markup, no JavaScript template literal around user text
-    script = html_zh[html_zh.index("var map_"):]
+    script = html_zh[html_zh.index("var map_") :]
     assert "\\u003cscript\\u003ealert(1)\\u003c/script\\u003e" in script
     assert "<script>alert" not in script and "</script>alert" not in script
     assert "textContent" in script and "innerHTML = r" not in script
@@ -62,12 +69,44 @@ def test_user_strings_are_escaped_everywhere(html_zh: str) -> None:
 
 
 def test_contents_chinese_default(html_zh: str) -> None:
-    for needle in ("5G 基站", "主要指标", "利旧共享率", "投资估算", "站址编号", "经度 (CGCS2000)", "X 东坐标 (m)", "产权单位",
-                   "覆盖重点区域", "传播模型", "求解状态", "最优（已证明）", "SHA-256", "ab" * 32, "运行提示", "3 candidates were ignored",
-                   "示意图", "内部报批资料", "站址规划报告", "不具有审图号", "WH-GG-M0001", "114.395500", "30.506000", "EPSG:4547",
-                   "候选站址最多可覆盖本区域的 82.0%", "@page", "A3 landscape", "附录 A 规划站址表", "编制单位", "场景校验值",
-                   "不按需求权重", "north-arrow", "UMa（城区宏站）", "UMi-Street Canyon",
-                   "每 RE EIRP (dBm)", "求解时限 (s)"):
+    for needle in (
+        "5G 基站",
+        "主要指标",
+        "利旧共享率",
+        "投资估算",
+        "站址编号",
+        "经度 (CGCS2000)",
+        "X 东坐标 (m)",
+        "产权单位",
+        "覆盖重点区域",
+        "传播模型",
+        "求解状态",
+        "最优（已证明）",
+        "SHA-256",
+        "ab" * 32,
+        "运行提示",
+        "3 candidates were ignored",
+        "示意图",
+        "内部报批资料",
+        "站址规划报告",
+        "不具有审图号",
+        "WH-GG-M0001",
+        "114.395500",
+        "30.506000",
+        "EPSG:4547",
+        "候选站址最多可覆盖本区域的 82.0%",
+        "@page",
+        "A3 landscape",
+        "附录 A 规划站址表",
+        "编制单位",
+        "场景校验值",
+        "不按需求权重",
+        "north-arrow",
+        "UMa（城区宏站）",
+        "UMi-Street Canyon",
+        "每 RE EIRP (dBm)",
+        "求解时限 (s)",
+    ):
         assert needle in html_zh, needle
     assert 'lang="zh-CN"' in html_zh
     assert "审图号：" not in html_zh and "GS(" not in html_zh  # no basemap: no review number at all
@@ -96,8 +135,16 @@ def test_kpis_and_tables_match_the_plan() -> None:
 def test_english_report() -> None:
     html = render_report(make_plan(language="en", pareto=True))
     assert 'lang="en"' in html
-    for needle in ("Key figures", "Reuse share", "Site table", "Longitude (CGCS2000)", "Schematic map", "holds no map review number",
-                   "reuse (pole) (10)", "Coverage vs number of sites"):
+    for needle in (
+        "Key figures",
+        "Reuse share",
+        "Site table",
+        "Longitude (CGCS2000)",
+        "Schematic map",
+        "holds no map review number",
+        "reuse (pole) (10)",
+        "Coverage vs number of sites",
+    ):
         assert needle in html, needle
     assert "站址编号" not in html
 
@@ -117,7 +164,14 @@ def test_uncovered_polygons_cover_the_gap_cells() -> None:
 def test_map_layers_and_controls() -> None:
     plan = make_plan()
     html = build_map(plan).get_root().render()
-    for name in ("规划范围", "重点区域", "最强服务小区设计 RSRP", "未覆盖区域", "候选站址 · 路灯杆 (30)", "规划站址 · 利旧 (10)"):
+    for name in (
+        "规划范围",
+        "重点区域",
+        "最强服务小区设计 RSRP",
+        "未覆盖区域",
+        "候选站址 · 路灯杆 (30)",
+        "规划站址 · 利旧 (10)",
+    ):
         assert name in html or json.dumps(name)[1:-1] in html, name
     assert "L.control.scale({imperial: false" in html and "L.control.fullscreen" in html and "L.Control.Measure" in html
     assert "L.control.layers" in html and "planner-site" in html
@@ -156,11 +210,11 @@ def test_site_table_is_cut_at_city_scale(monkeypatch: pytest.MonkeyPatch) -> Non
 
     plan = make_plan()
     full = render_report(plan)
-    assert "site-table-cut" not in full and full.count("<tr><td class=\"num\">") >= len(plan.sites)
+    assert "site-table-cut" not in full and full.count('<tr><td class="num">') >= len(plan.sites)
     monkeypatch.setattr(report_html, "SITE_TABLE_ROWS", 3)
     cut = render_report(plan)
-    body = cut[cut.index('id="site-table"'):cut.index("</table>", cut.index('id="site-table"'))]
-    assert body.count("<tr><td class=\"num\">") == 3
+    body = cut[cut.index('id="site-table"') : cut.index("</table>", cut.index('id="site-table"'))]
+    assert body.count('<tr><td class="num">') == 3
     assert f"共 {len(plan.sites):,} 个" in cut and "sites.xlsx" in cut
     last = str(plan.sites["site_code"].iloc[-1])
     assert last not in body and last in cut  # the map still draws every site
@@ -195,7 +249,11 @@ def test_basemap_gaode_shifts_overlays_to_gcj02() -> None:
 def test_charts_are_svg_without_glyph_warnings() -> None:
     plan = make_plan(pareto=True)
     for lang in ("zh", "en"):
-        for svg in (charts.coverage_chart(plan, lang), charts.site_mix_chart(plan, lang), charts.rsrp_histogram(plan, lang)):
+        for svg in (
+            charts.coverage_chart(plan, lang),
+            charts.site_mix_chart(plan, lang),
+            charts.rsrp_histogram(plan, lang),
+        ):
             assert svg.startswith("<svg") and "</svg>" in svg and 'class="chart"' in svg
     assert charts.coverage_chart(make_plan(), "en") != charts.coverage_chart(plan, "en")
 
@@ -231,7 +289,7 @@ def test_explore_map_is_offline_in_notebooks_and_when_saved(tmp_path: Path) -> N
 
 
 def test_one_coverage_table_and_kpi_definitions(html_zh: str) -> None:
-    assert html_zh.count("<th class=\"num\">目标覆盖率</th>") == 1  # the area table of section 4 only
+    assert html_zh.count('<th class="num">目标覆盖率</th>') == 1  # the area table of section 4 only
     assert html_zh.count('<div class="d">') == 8  # a definition under every KPI card
     assert html_zh.count('<p class="def">') >= 5  # beside every chart and the area table
     assert "optimal" not in html_zh.split("<script>")[0] and "within reach" not in html_zh
@@ -255,7 +313,9 @@ def test_unnamed_areas_get_class_and_number() -> None:
 
     from planner.report._page import display_names
 
-    names = pd.Series(["地铁站 未命名 unnamed (114.3001, 30.5002)", "光谷广场", "", "地铁站 未命名 unnamed (114.31, 30.52)", None])
+    names = pd.Series(
+        ["地铁站 未命名 unnamed (114.3001, 30.5002)", "光谷广场", "", "地铁站 未命名 unnamed (114.31, 30.52)", None]
+    )
     classes = ["交通枢纽", "重要公共场所", "公园", "交通枢纽", "公园"]
     assert display_names(names, classes, "zh") == ["地铁站 1号", "光谷广场", "公园 1号", "地铁站 2号", "公园 2号"]
     assert display_names(names, classes, "en")[3] == "地铁站 No. 2"
@@ -284,7 +344,9 @@ def test_vector_basemap_north_arrow_and_attributions(tmp_path: Path) -> None:
     assert w > 114.398 - 0.0095 and e < 114.398 + 0.0095
     assert attributions(plan, bm) == ["© OpenStreetMap contributors", "路灯台账 © 某路灯所 <x>"]
     html = render_report(plan)
-    assert "planner-basemap" in html and "plannerBasemap" in html and "north-arrow" in html and "setPrefix(false)" in html
+    assert (
+        "planner-basemap" in html and "plannerBasemap" in html and "north-arrow" in html and "setPrefix(false)" in html
+    )
     assert "路灯台账 © 某路灯所 &lt;x&gt;" in html and "<x>" not in html.split("<script>")[0]
     # without OSM-derived inputs no OSM attribution; a missing basemap file is a warning, not an error
     bare = make_plan(tmp_path)
@@ -319,4 +381,3 @@ def test_jinja_syntax_in_user_strings_is_inert_in_the_map() -> None:
     html = render_report(plan)
     assert "generate_lorem_ipsum" not in html  # the name was not evaluated
     assert map_strings(html) >= set(JINJA_NAMES)  # every name reaches the map data as it was written
-

@@ -19,11 +19,21 @@ from planner.report.map import MODE_SLUGS
 from tests.report_fixtures import EVIL_NAME, make_plan
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install -y chromium; `make test` does it)"),
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian chromium is not installed (apt-get install -y chromium; `make test` does it)"
+    ),
 ]
 
 
@@ -52,6 +62,7 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
 
             context.route("**/*", route)
             page = context.new_page()
+
             def on_console(msg: object) -> None:
                 if msg.type == "error":  # type: ignore[attr-defined]
                     console_errors.append(msg.text)  # type: ignore[attr-defined]
@@ -59,6 +70,7 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             page.on("console", on_console)
             page.on("requestfailed", lambda r: failed.append(r.url[:200]))
             page.on("pageerror", lambda e: page_errors.append(str(e)))
+
             def on_dialog(dialog: object) -> None:
                 dialogs.append(dialog.message)  # type: ignore[attr-defined]
                 dialog.dismiss()  # type: ignore[attr-defined]
@@ -77,13 +89,21 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             # one marker per selected site, split by 建设方式
             assert page.locator("path.planner-site").count() == len(plan.sites)
             for mode, slug in MODE_SLUGS.items():
-                assert page.locator(f"path.planner-site-{slug}").count() == int((plan.sites["build_mode"] == mode).sum())
+                assert page.locator(f"path.planner-site-{slug}").count() == int(
+                    (plan.sites["build_mode"] == mode).sum()
+                )
             # the layer control starts collapsed (it would cover the east of the area) and lists every layer
             assert page.locator(".leaflet-control-layers-expanded").count() == 0
-            page.evaluate("() => document.querySelector('.leaflet-control-layers').classList.add('leaflet-control-layers-expanded')")
+            page.evaluate(EXPAND_LAYERS_JS)
             labels = [s.strip() for s in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
             t = texts(language)
-            expected = [t["layer_basemap"], t["layer_boundary"], t["layer_areas"], t["layer_rsrp"], t["layer_uncovered"]]
+            expected = [
+                t["layer_basemap"],
+                t["layer_boundary"],
+                t["layer_areas"],
+                t["layer_rsrp"],
+                t["layer_uncovered"],
+            ]
             for typ, n in sorted(plan.candidates["type"].value_counts().items()):
                 expected.append(f"{t['layer_candidates']} · {label(TYPE_LABELS, language, typ)} ({n})")
             for mode in ("保留", "共享", "利旧", "新建"):
@@ -108,7 +128,8 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
                 return [hit._data.ids[0], hit._lon[0], hit._lat[0]]; }""")
             page.locator(".map-wrap").scroll_into_view_if_needed()
             xy = page.evaluate(f"""() => {{ const m = Object.values(window).find(v => v instanceof L.Map);
-                window._plannerView = [m.getCenter(), m.getZoom()]; m.setView([{clat}, {clon}], 18, {{animate: false}}); const p = m.latLngToContainerPoint([{clat}, {clon}]);
+                window._plannerView = [m.getCenter(), m.getZoom()]; m.setView([{clat}, {clon}], 18, {{animate: false}});
+                const p = m.latLngToContainerPoint([{clat}, {clon}]);
                 const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}""")
             page.wait_for_timeout(200)
             page.mouse.click(xy[0] + 1, xy[1] + 1)
@@ -121,7 +142,12 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
                 m.setView(window._plannerView[0], window._plannerView[1], {animate: false}); }""")
             page.wait_for_timeout(200)
             # controls: scale (metric only), fullscreen, measure, north arrow; attributions without Leaflet's flag
-            for sel in (".leaflet-control-scale", ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure", ".north-arrow"):
+            for sel in (
+                ".leaflet-control-scale",
+                ".leaflet-control-zoom-fullscreen",
+                ".leaflet-control-measure",
+                ".north-arrow",
+            ):
                 assert page.locator(sel).count() == 1, sel
             assert page.locator(".leaflet-control-scale-imperial").count() == 0
             attribution = page.locator(".leaflet-control-attribution").inner_text()
@@ -149,7 +175,9 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
             page.mouse.click(box["x"] + 420, box["y"] + 320)
             page.mouse.click(box["x"] + 620, box["y"] + 420)
             page.wait_for_timeout(200)
-            assert ("Meters" if language == "en" else "米") in page.locator(".leaflet-control-measure .js-results").inner_text()
+            assert ("Meters" if language == "en" else "米") in page.locator(
+                ".leaflet-control-measure .js-results"
+            ).inner_text()
             page.locator(".leaflet-control-measure .js-cancel").click()
             # print to PDF (A4 pages from the print CSS)
             page.emulate_media(media="print")
@@ -169,9 +197,60 @@ def test_report_in_headless_chromium(tmp_path: Path, language: str) -> None:
 
 
 #: words allowed in the Chinese report outside data values: standard abbreviations and units
-ZH_ALLOWED = {"RSRP", "SINR", "dBm", "dB", "dBi", "5G", "G", "n78", "n41", "n79", "n28", "CGCS2000", "EPSG", "SHA-256", "EIRP",
-              "RE", "RB", "LOS", "NLOS", "UMa", "UMi", "RMa", "3GPP", "TR", "GHz", "MHz", "kHz", "W", "km", "m", "s", "k", "X", "Y",
-              "A", "N", "GCJ-02", "SS", "SS-SINR", "SS-RSRP", "TDD", "FDD", "QAM", "MIMO", "Hz", "bit", "Mbit", "kbit"}
+ZH_ALLOWED = {
+    "RSRP",
+    "SINR",
+    "dBm",
+    "dB",
+    "dBi",
+    "5G",
+    "G",
+    "n78",
+    "n41",
+    "n79",
+    "n28",
+    "CGCS2000",
+    "EPSG",
+    "SHA-256",
+    "EIRP",
+    "RE",
+    "RB",
+    "LOS",
+    "NLOS",
+    "UMa",
+    "UMi",
+    "RMa",
+    "3GPP",
+    "TR",
+    "GHz",
+    "MHz",
+    "kHz",
+    "W",
+    "km",
+    "m",
+    "s",
+    "k",
+    "X",
+    "Y",
+    "A",
+    "N",
+    "GCJ-02",
+    "SS",
+    "SS-SINR",
+    "SS-RSRP",
+    "TDD",
+    "FDD",
+    "QAM",
+    "MIMO",
+    "Hz",
+    "bit",
+    "Mbit",
+    "kbit",
+}
+#: open the map's layer control (its labels count as visible text)
+EXPAND_LAYERS_JS = (
+    "() => document.querySelector('.leaflet-control-layers').classList.add('leaflet-control-layers-expanded')"
+)
 #: visible text of the page outside elements marked translate="no" (data values: names, ids, hashes, file names)
 VISIBLE_TEXT_JS = """() => {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), out = [];
@@ -203,7 +282,7 @@ def test_report_speaks_one_language(tmp_path: Path, language: str) -> None:
             page = browser.new_context(offline=True, viewport={"width": 1280, "height": 900}).new_page()
             page.goto(report.as_uri(), wait_until="load")
             page.wait_for_selector(".leaflet-container .leaflet-overlay-pane svg", timeout=15_000)
-            page.evaluate("() => document.querySelector('.leaflet-control-layers').classList.add('leaflet-control-layers-expanded')")
+            page.evaluate(EXPAND_LAYERS_JS)
             text = page.evaluate(VISIBLE_TEXT_JS)
         finally:
             browser.close()
@@ -230,7 +309,10 @@ def test_site_table_pages_on_screen_and_prints_whole(tmp_path: Path) -> None:
         try:
             page = browser.new_context(offline=True).new_page()
             page.goto(report.as_uri(), wait_until="load")
-            visible = "() => Array.from(document.querySelectorAll('#site-table tbody tr')).filter(r => r.getClientRects().length).length"
+            visible = (
+                "() => Array.from(document.querySelectorAll('#site-table tbody tr'))"
+                ".filter(r => r.getClientRects().length).length"
+            )
             assert page.evaluate(visible) == 50
             assert "1 / 2" in page.locator("#site-pager .pg-label").inner_text().replace("第 ", "").replace(" 页", "")
             page.locator("#site-pager button[data-step='1']").click()
@@ -296,9 +378,7 @@ def test_compare_page_offline_inert_and_in_one_language(tmp_path: Path, language
             for marker in page.locator("path.planner-change-added, path.planner-change-removed").all()[:3]:
                 marker.click(force=True)  # popups with the hostile names
                 page.wait_for_timeout(100)
-            page.evaluate(
-                "() => document.querySelector('.leaflet-control-layers').classList.add('leaflet-control-layers-expanded')"
-            )
+            page.evaluate(EXPAND_LAYERS_JS)
             text = page.evaluate(VISIBLE_TEXT_JS)
             content = page.content()
         finally:
