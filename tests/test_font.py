@@ -18,8 +18,15 @@ from planner.report import font, render_report
 from tests.report_fixtures import make_plan
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 FACE_RE = re.compile(r"url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)")
 
@@ -30,8 +37,12 @@ def test_vendored_font_covers_gb2312_and_carries_its_licence() -> None:
     assert (path.parent / "OFL.txt").read_text(encoding="utf-8").count("SIL OPEN FONT LICENSE Version 1.1") == 1
     f = TTFont(path)
     cmap = f.getBestCmap()
-    hanzi = [bytes([hi, lo]).decode("gb2312") for hi in range(0xB0, 0xF8) for lo in range(0xA1, 0xFF)
-             if not (hi == 0xD7 and lo > 0xF9)]
+    hanzi = [
+        bytes([hi, lo]).decode("gb2312")
+        for hi in range(0xB0, 0xF8)
+        for lo in range(0xA1, 0xFF)
+        if not (hi == 0xD7 and lo > 0xF9)
+    ]
     assert len(hanzi) == 6763 and all(ord(c) in cmap for c in hanzi)
     assert all(ord(c) in cmap for c in "，。、（）：；·–—≥≤×²°©")
     names = {r.nameID: r.toUnicode() for r in f["name"].names if r.langID == 0x409}
@@ -62,7 +73,9 @@ def test_report_embeds_a_font_with_every_character_it_shows() -> None:
     assert f'font-family: "{font.FAMILY}"' in html and font.FAMILY in html.split("<body")[0]
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed (apt-get install -y chromium; `make test` does it)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian chromium is not installed (apt-get install -y chromium; `make test` does it)"
+)
 @pytest.mark.skipif(not DEJAVU.is_dir(), reason="DejaVu fonts (fonts-dejavu-core) are not installed")
 def test_chinese_renders_from_the_embedded_font_without_system_cjk_fonts(tmp_path: Path) -> None:
     """With a fontconfig that only sees DejaVu (no CJK glyphs anywhere on the system), two
@@ -71,8 +84,11 @@ def test_chinese_renders_from_the_embedded_font_without_system_cjk_fonts(tmp_pat
     """
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
     conf = tmp_path / "fonts.conf"
-    conf.write_text(f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
-<fontconfig><dir>{DEJAVU}</dir><cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>""", encoding="utf-8")
+    conf.write_text(
+        f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{DEJAVU}</dir><cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>""",
+        encoding="utf-8",
+    )
     report = tmp_path / "report.html"
     report.write_text(render_report(make_plan(tmp_path)), encoding="utf-8")
     env = {**os.environ, "FONTCONFIG_FILE": str(conf), "HOME": str(tmp_path)}
@@ -86,15 +102,20 @@ def test_chinese_renders_from_the_embedded_font_without_system_cjk_fonts(tmp_pat
             page.evaluate("""() => { for (const [id, fam, text] of [["a", "", "规划站址"], ["b", "", "覆盖范围"],
                     ["c", "'DejaVu Sans'", "规划站址"], ["d", "'DejaVu Sans'", "覆盖范围"]]) {
                 const s = document.createElement("span"); s.id = "probe-" + id; s.textContent = text;
-                s.style.cssText = "font-size:32px;position:fixed;left:0;top:" + (60 * "abcd".indexOf(id)) + "px;background:#fff;z-index:9999";
+                s.style.cssText = "font-size:32px;position:fixed;left:0;top:" + (60 * "abcd".indexOf(id)) +
+                    "px;background:#fff;z-index:9999";
                 if (fam) { s.style.fontFamily = fam; } document.body.appendChild(s); } }""")
             page.wait_for_timeout(200)
             shots = {k: page.locator(f"#probe-{k}").screenshot() for k in "abcd"}
-            widths = {k: page.evaluate(f"document.getElementById('probe-{k}').getBoundingClientRect().width") for k in "abcd"}
+            widths = {
+                k: page.evaluate(f"document.getElementById('probe-{k}').getBoundingClientRect().width") for k in "abcd"
+            }
         finally:
             browser.close()
     # the control: without the embedded font both strings are the same boxes
-    assert shots["c"] == shots["d"], "the DejaVu-only control draws distinct glyphs: the fontconfig still sees a CJK font"
+    assert shots["c"] == shots["d"], (
+        "the DejaVu-only control draws distinct glyphs: the fontconfig still sees a CJK font"
+    )
     # the embedded font: real, different glyphs, unlike the tofu rendering
     assert shots["a"] != shots["b"]
     assert shots["a"] != shots["c"] and widths["a"] > 100

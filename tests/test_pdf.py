@@ -17,8 +17,10 @@ from tests.report_fixtures import make_plan
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SMALL = REPO / "data" / "scenarios" / "demo_small.toml"
-needs_chromium = pytest.mark.skipif(find_chromium() is None,
-                                    reason="Debian chromium is not installed (apt-get install -y chromium; `make test` does it)")
+needs_chromium = pytest.mark.skipif(
+    find_chromium() is None,
+    reason="Debian chromium is not installed (apt-get install -y chromium; `make test` does it)",
+)
 
 
 def _mm(x: float) -> int:
@@ -43,8 +45,9 @@ def _pages(path: Path) -> tuple[object, list[tuple[int, int]], dict[str, int]]:
     return reader, sizes, marks
 
 
-def test_missing_chromium_is_exit_2_with_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_chromium_is_exit_2_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     run = tmp_path / "run"
     write_outputs(make_plan(tmp_path), run)
     before = (run / "report.html").read_bytes()
@@ -77,7 +80,7 @@ def test_pdf_pages_contents_and_appendix(tmp_path: Path) -> None:
         assert re.search(re.escape(title) + r"\s*" + str(page) + r"\b", toc), (title, page, toc[:600])
     # page numbers in the footer, every site in the appendix
     assert f"1 / {len(sizes)}" in text[0] and f"{len(sizes)} / {len(sizes)}" in text[-1]
-    appendix = "".join(text[marks["附录 A 规划站址表"] - 1:])
+    appendix = "".join(text[marks["附录 A 规划站址表"] - 1 :])
     plan = make_plan(tmp_path)
     assert all(code in appendix for code in plan.sites["site_code"])
     manifest = (run / "manifest.json").read_text(encoding="utf-8")
