@@ -464,16 +464,12 @@ def cft_improve(red: Reduced, side: Side, inc: NDArray[np.bool_], budget: Budget
 
 @functools.cache
 def warm_up_cft() -> None:
-    """Compile (or load from numba's cache) the engine's kernels on a 6 × 6 cyclic 2-cover, and
-    those of :mod:`planner.optimize._cft_partial` (once per process).
+    """Compile (or load from numba's cache) the engine's kernels on a 6 × 6 cyclic 2-cover (once per process).
 
-    :func:`planner.optimize.solve` calls it beside :func:`planner.optimize._warmup.warm_up`, before
-    its budget starts.
+    :func:`planner.optimize.solve` calls it beside :func:`planner.optimize._warmup.warm_up` and
+    :func:`planner.optimize._cft_partial.warm_up_partial`, before its budget starts.
     """
     n = 6
     rows = np.r_[np.arange(n), (np.arange(n) + 1) % n, (np.arange(n) + 2) % n]
     a = sp.csc_matrix((np.ones(3 * n), (rows, np.tile(np.arange(n), 3))), shape=(n, n))
     cft_solve(a, np.arange(1.0, n + 1.0), np.r_[np.full(n - 1, 1), 2], work_limit=200_000)
-    from planner.optimize._cft_partial import warm_up_partial
-
-    warm_up_partial()

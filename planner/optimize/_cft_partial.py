@@ -42,6 +42,7 @@ with ``seed``; the wall clock is only a safety stop (``stats["time_limited"]``).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from typing import Any
@@ -498,9 +499,11 @@ def cft_partial_improve(red: Reduced, side: Side, inc: NDArray[np.bool_] | None,
 CFT_PARTIAL_SHARE = 0.3
 
 
+@functools.cache
 def warm_up_partial() -> None:
     """Compile (or load from numba's cache) the kernels on a 6-row model with a partial target,
-    a pole group, a conflict and a type cap (called by :func:`planner.optimize._cft.warm_up_cft`).
+    a pole group, a conflict and a type cap (once per process; :func:`planner.optimize.solve.solve`
+    calls it before its budget starts).
     """
     from planner.optimize._reduce import reduce_problem
     from planner.optimize._side import side_of

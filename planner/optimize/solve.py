@@ -20,7 +20,7 @@ from planner.optimize._budget import (
     resolve_work,
 )
 from planner.optimize._cft import cft_applies, cft_improve, warm_up_cft
-from planner.optimize._cft_partial import cft_partial_stage
+from planner.optimize._cft_partial import cft_partial_stage, warm_up_partial
 from planner.optimize._exact import (  # noqa: F401  (re-exported: the stage constants live there)
     CORE_MIN_COLS,
     DTIME_PER_S,
@@ -242,6 +242,7 @@ def solve(
     t_compile = time.perf_counter()
     warm_up()
     warm_up_cft()
+    warm_up_partial()
     budget = Budget.start(time_limit_s, work_limit)
     t0 = budget.t0
     mode = "min_cost" if objective == "min_cost" else "max_coverage"
