@@ -111,6 +111,7 @@ def test_report_states_the_decomposition() -> None:
     from planner.report.html import _decomposition_rows
 
     d = {"tiles": 81, "tile_m": 3000.0, "repair_added": 12, "polish_removed": 40, "gap_whole_model": 0.0271,
+         "windows": [{"shift": 0.5, "gain": 1700.0}, {"shift": 0.0, "gain": 42.0}],
          "area_shares": "spanning area targets split by the whole-model Lagrangian's knapsack"}
     assert _decomposition_rows({"stats": {}}, "zh") == []
     (zh_label, zh), = _decomposition_rows({"stats": {"decomposition": d}}, "zh")
@@ -119,6 +120,7 @@ def test_report_states_the_decomposition() -> None:
     assert "81 tiles of 3 km" in en and "added 12" in en and "removed 40" in en
     assert "gap for the whole model 2.7" in en and "split by the whole-model Lagrangian" in en
     assert "全模型差距 2.7" in zh and "按全模型拉格朗日松弛分配" in zh
+    assert "saved 1,742 万元" in en and "节省 1,742 万元" in zh
 
 
 def test_whole_lagrangian_bound_is_valid_and_shares_add_up_to_the_target() -> None:
