@@ -381,3 +381,27 @@ def test_jinja_syntax_in_user_strings_is_inert_in_the_map() -> None:
     html = render_report(plan)
     assert "generate_lorem_ipsum" not in html  # the name was not evaluated
     assert map_strings(html) >= set(JINJA_NAMES)  # every name reaches the map data as it was written
+
+
+def _layer_names(html: str) -> list[str]:
+    """The names the map's layer control shows (Leaflet sets each as innerHTML), JSON-decoded."""
+    block = html[html.index("_layers = {") :]
+    block = block[: block.index("};")]
+    return [json.loads(f'"{k}"') for k in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:\s*[a-z_]+_[0-9a-z]+', block)]
+
+
+def test_layer_names_and_attributions_are_html_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leaflet writes layer names and tile attributions with innerHTML: a phase name (scenario text) or a
+    審图号 holding markup must reach them escaped, so it shows as text.
+    """
+    evil = '<img src=x onerror=alert("phase")>'
+    plan = make_plan(basemap="osm", report={"basemap_review_no": '<b onmouseover=alert("no")>GS</b>'})
+    plan.sites["phase"] = np.where(np.arange(len(plan.sites)) % 2 == 0, evil, "2021")
+    html = render_report(plan)
+    names = _layer_names(html)
+    assert any(n.startswith("建设期 &lt;img src=x onerror=alert(&quot;phase&quot;)&gt;") for n in names), names
+    assert all("<" not in n for n in names), names
+    script = html[html.index("var map_") :]
+    attr = re.search(r'"attribution":\s*"((?:[^"\\]|\\.)*)"', script)
+    assert attr is not None
+    assert "<b" not in json.loads(f'"{attr.group(1)}"') and "&lt;b onmouseover" in json.loads(f'"{attr.group(1)}"')

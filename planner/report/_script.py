@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -42,3 +43,10 @@ def template_inert(text: str) -> str:
     attributions): see :func:`script_json` for why they are rendered as a template.
     """
     return _JINJA_OPEN.sub("{\u2060", text)
+
+
+def leaflet_label(text: str) -> str:
+    """A layer name or tile attribution for folium: HTML-escaped (Leaflet's layer control and
+    attribution write it with ``innerHTML``) and :func:`template_inert`.
+    """
+    return template_inert(html.escape(text))

@@ -66,7 +66,7 @@ from planner.report._layers import display_string as _s
 from planner.report._layers import identity as _identity
 from planner.report._layers import transform_geoms as _transform_geoms
 from planner.report._page import area_reason
-from planner.report._script import script_json, template_inert
+from planner.report._script import leaflet_label, script_json
 from planner.report.assets import inline_assets
 from planner.report.rollout_map import add_rollout_layers
 
@@ -216,7 +216,7 @@ def _feature(geom: Any) -> dict[str, Any]:
 def _basemap(m: folium.Map, plan: Plan, lang: str) -> Display:
     """Add the configured basemap; return the display transform for overlays."""
     cfg = plan.scenario.report
-    review = template_inert(f" · 审图号 {cfg.basemap_review_no}") if cfg.basemap_review_no else ""
+    review = leaflet_label(f" · 审图号 {cfg.basemap_review_no}") if cfg.basemap_review_no else ""  # attribution: HTML
     if cfg.basemap == "none":
         return _identity
     if cfg.basemap == "osm":
@@ -466,7 +466,7 @@ def _add_candidates(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, dis
     for typ in sorted(set(types.tolist())):
         sel = np.flatnonzero(types == typ)
         sub = cands.iloc[sel]
-        name = template_inert(f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})")
+        name = leaflet_label(f"{t['layer_candidates']} · {label(TYPE_LABELS, lang, typ)} ({sel.size})")
         CanvasPoints(
             name,
             lon_all[sel],
@@ -504,7 +504,7 @@ def _add_sites(m: folium.Map, plan: Plan, t: dict[str, str], lang: str, display:
     for md in modes:
         sel = np.flatnonzero((sites["build_mode"].astype(str) == md).to_numpy())
         layer_name = f"{t['layer_selected']} · {label(MODE_LABELS, lang, md)} ({sel.size})"
-        fg = folium.FeatureGroup(name=template_inert(layer_name), show=True)
+        fg = folium.FeatureGroup(name=leaflet_label(layer_name), show=True)
         labels_s = [
             t["site_code"],
             t["site_name"],

@@ -16,7 +16,7 @@ from planner.plan import Plan
 from planner.report._layers import Points as _Points
 from planner.report._layers import display_string as _s
 from planner.report._layers import transform_geoms as _transform_geoms
-from planner.report._script import template_inert
+from planner.report._script import leaflet_label
 
 #: colour per phase index (early = dark): a sequential palette readable on the grey basemap
 PHASE_COLOURS = ("#7f1d1d", "#c2410c", "#ca8a04", "#15803d", "#0e7490", "#1d4ed8", "#6d28d9", "#be185d")
@@ -71,7 +71,7 @@ def add_rollout_layers(m: folium.Map, plan: Plan, lang: str, display: Any) -> No
             if "operators" in sites.columns:
                 values.append(_s(r.get("operators", "")))
             rows.append([round(float(lat[j]), 6), round(float(lon[j]), 6), radius, "#111827", *values])
-        fg = folium.FeatureGroup(name=template_inert(f"{title} {g} ({sel.size})"), show=False)  # g: a phase name
+        fg = folium.FeatureGroup(name=leaflet_label(f"{title} {g} ({sel.size})"), show=False)  # g: a phase name
         fg.add_child(
             _Points(
                 rows,
