@@ -103,8 +103,22 @@ def test_sectors_of_one_site_interfere() -> None:
         b = math.radians(bearing)
         sx, sy = -d * math.sin(b), -d * math.cos(b)
         omni = build_coverage(grid, [sx], [sy], [30.0], ["macro"], med.model_copy(update={"antenna": "omni"}))
-        g = [float(sector_gain_db(-sx, -sy, 1.5 - 30.0, a, tilt, hpbw_h_deg=ant.hpbw_h_deg, hpbw_v_deg=ant.hpbw_v_deg,
-                                  sla_v_db=ant.sla_v_db, a_max_db=ant.front_to_back_db)) for a in ant.bearings()]
+        g = [
+            float(
+                sector_gain_db(
+                    -sx,
+                    -sy,
+                    1.5 - 30.0,
+                    a,
+                    tilt,
+                    hpbw_h_deg=ant.hpbw_h_deg,
+                    hpbw_v_deg=ant.hpbw_v_deg,
+                    sla_v_db=ant.sla_v_db,
+                    a_max_db=ant.front_to_back_db,
+                )
+            )
+            for a in ant.bearings()
+        ]
         p = 10.0 ** ((float(omni.rsrp[0]) + np.array(g)) / 10.0)
         want = 10.0 * math.log10(p.max() / (p.sum() - p.max() + 10.0 ** (noise_dbm / 10.0)))
         res = plan_sinr(grid, [sx], [sy], [30.0], ["macro"], radio)
@@ -254,12 +268,72 @@ def test_chunked_equals_one_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
         power,
         np.arange(srv.site.size),
         noise_dbm=noise_per_re_dbm(30, 7.0),
-        load_factor=0.5,
+        load_factor=RadioConfig().load_factor,  # the default η
         window_db=6.0,
         min_best_dbm=-105.0,
     )
     np.testing.assert_allclose(one.sinr_db, whole.sinr_db, atol=1e-3, equal_nan=True)
     np.testing.assert_array_equal(one.overlap, whole.overlap)
+
+
+def test_site_rows_once_equal_the_servers_built_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each site's path losses built once and copied per sector: bit for bit the servers' own builds.
+
+    Reference: ``build_coverage`` over the servers (one row per sector, as before 2026-12-06), with
+    penetration by class (two losses), a site's own bearings and tilt, then the one-matrix kernel.
+    Chunked (small ``CHUNK_PAIRS``) and whole give the same, and the overlap needs no second build.
+    """
+    import planner.radio.interference as mod
+
+    rng = np.random.default_rng(11)
+    grid = Grid(x0=0.0, y0=1500.0, res=20.0, nx=75, ny=75, crs="EPSG:4547")
+    n = 12
+    x, y = rng.uniform(0, 1500, n), rng.uniform(0, 1500, n)
+    h = np.r_[np.full(4, 30.0), np.full(n - 4, 10.0)]
+    cls = np.array(["macro"] * 4 + ["micro"] * (n - 4))
+    az: list[tuple[float, ...] | None] = [None] * n
+    az[1] = (45.0, 200.0)
+    tilt = np.full(n, np.nan)
+    tilt[2] = 9.0
+    pen = np.where(np.arange(75)[:, None] < 40, 20.0, 12.0) * np.ones((75, 75))
+    mask = np.ones((75, 75), dtype=bool)
+    mask[:5, :5] = False
+    radio = RadioConfig(load_factor=0.7)
+    kw = {"cell_mask": mask, "site_azimuths": az, "site_tilt_deg": tilt, "cell_penetration_db": pen}
+    whole = plan_sinr(grid, x, y, h, cls, radio, **kw)  # type: ignore[arg-type]
+    srv = mod.sector_servers(x, y, h, cls, radio, az, tilt)
+    assert srv.site.size == 3 * 3 + 2 + (n - 4)
+    med, noise, _ = mod.median_radio(radio)
+    power = build_coverage(
+        grid,
+        srv.x,
+        srv.y,
+        srv.h,
+        srv.cls,
+        med,
+        cell_mask=mask,
+        site_azimuths=srv.azimuths,
+        site_tilt_deg=srv.tilt,
+        cell_penetration_db=pen,
+    )
+    one = sinr_of_matrix(
+        power,
+        np.arange(srv.site.size),
+        noise_dbm=noise,
+        load_factor=0.7,
+        window_db=radio.overlap_window_db,
+        min_best_dbm=radio.threshold_dbm,
+    )
+    assert whole.meta["nnz"] == power.nnz and whole.meta["servers"] == srv.site.size
+    np.testing.assert_array_equal(one.best_rsrp_dbm, whole.best_rsrp_dbm)
+    np.testing.assert_array_equal(one.sinr_db, whole.sinr_db)
+    np.testing.assert_array_equal(one.overlap, whole.overlap)
+    assert whole.overlap.max() >= 2  # the window test is exercised
+    monkeypatch.setattr(mod, "CHUNK_PAIRS", 2000)
+    parts = plan_sinr(grid, x, y, h, cls, radio, **kw)  # type: ignore[arg-type]
+    assert parts.meta["chunks"] > 3
+    np.testing.assert_array_equal(parts.sinr_db, whole.sinr_db)
+    np.testing.assert_array_equal(parts.overlap, whole.overlap)
 
 
 def test_cli_bad_radio_values_exit_2(tiny: Path, tmp_path: Path) -> None:
