@@ -146,3 +146,25 @@ def test_scenario_text_with_control_characters_is_refused() -> None:
 
     with pytest.raises(ScenarioError, match=r"\[scenario.name\].*control characters"):
         scenario_from_dict({"scenario": {"name": "x\x1b"}, "inputs": {"boundary": "b", "candidates": "c"}})
+
+
+def test_cli_run_with_template_and_markup_names_writes_an_inert_report(tiny: Path, tmp_path: Path) -> None:
+    """Names holding Jinja syntax (folium renders map scripts as templates again) or markup: the run
+    ends with exit 0, nothing of them runs in report.html, and the names reach the tables as written.
+    """
+    names = ["{% if x %}", "{{ lipsum.__name__ }}", "{# note", '"><img src=x onerror=alert(1)>']
+    cands = gpd.read_file(tiny.parent / "candidates.gpkg")
+    cands["name"] = [names[i % len(names)] for i in range(len(cands))]
+    cands.to_file(tiny.parent / "candidates.gpkg", layer="candidates", driver="GPKG")
+    areas = gpd.read_file(tiny.parent / "priority_areas.gpkg")
+    areas["name"] = ["{{ 7 * 191 }}", "{% raw %}", "<b>x</b>"]
+    areas.to_file(tiny.parent / "priority_areas.gpkg", layer="priority_areas", driver="GPKG")
+    out = tmp_path / "run"
+    r = subprocess.run([sys.executable, "-m", "planner.cli", "run", str(tiny), "--out", str(out),
+                        "--set", "solver.time_limit_s=3"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "generate_lorem_ipsum" not in page and "1337" not in page
+    assert "<img src=x" not in page and "<b>x</b>" not in page
+    text = (out / "sites.csv").read_bytes().decode("utf-8-sig")
+    assert any(n in text for n in names[:3])
