@@ -130,6 +130,22 @@ def test_local_cluster_plan_is_byte_identical(scenario: Path, local_sites: bytes
     assert "LocalCluster" in manifest
 
 
+def test_local_cluster_keeps_the_penetration_by_class(scenario: Path) -> None:
+    """A class with its own penetration loss (radio.penetration_by_class) reaches the Dask tiles too.
+
+    The coverage stage once replaced its keyword arguments for the Dask backend and dropped the
+    per-cell losses, so the cluster built every cell behind the default 20 dB wall.
+    """
+    pen = "radio.penetration_by_class.public_place=0"
+    local, dask = scenario.parent / "run_pen_local", scenario.parent / "run_pen_dask"
+    res = _run(scenario, local, pen)
+    assert res.returncode == 0, res.stderr
+    res = _run(scenario, dask, pen, "compute.backend=dask")
+    assert res.returncode == 0, res.stderr
+    assert (dask / "sites.csv").read_bytes() == (local / "sites.csv").read_bytes()
+    assert (dask / "coverage.tif").read_bytes() == (local / "coverage.tif").read_bytes()
+
+
 def test_real_scheduler_plan_is_byte_identical(scenario: Path, local_sites: bytes, cluster: str) -> None:
     out = scenario.parent / "run_cluster"
     res = _run(scenario, out, "compute.backend=dask", f'compute.scheduler="{cluster}"')

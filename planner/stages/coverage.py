@@ -62,7 +62,7 @@ def compute_coverage(
         from planner.coverage.dask_backend import build_coverage_dask
 
         build = build_coverage_dask
-        extra = {"scheduler": scenario.compute.scheduler, "workers": scenario.solver.workers}
+        extra.update(scheduler=scenario.compute.scheduler, workers=scenario.solver.workers)
     cov = build(
         grid,
         sites.x_m,
