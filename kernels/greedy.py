@@ -48,8 +48,10 @@ def _gain(
             a = area[i]
             if scratch[a] >= 0.0:
                 g = scratch[a]
+                # an area already at its target (need <= 0 after its last row) adds nothing; a
+                # negative need must not make a column that also serves it look worse
                 if g > need[a]:
-                    g = need[a]
+                    g = max(need[a], 0.0)
                 total += g
                 scratch[a] = -1.0
     return total
@@ -260,8 +262,9 @@ def greedy_cover(
             s = (g / cost[j] if cost[j] > 0 else big * (1.0 + g * 1e-300)) if by_ratio else g
             score[j] = s
             ops += _sift_down(0, size, heap, pos, score)
-            # still the best? its fresh score against the best stale score of the others
-            if heap[0] == j or s >= score[heap[0]]:
+            # still the best? its fresh score against the best stale score of the others, ties
+            # to the smaller index as in the heap (stale scores only fall, so the top is exact)
+            if heap[0] == j:
                 best = j
                 break
         if best < 0:

@@ -405,3 +405,31 @@ def test_partial_ls_reaches_optimum_on_tiny_instances(seed: int) -> None:
     )
     assert partial_ok(inst, best)
     assert best_cost[0] == pytest.approx(opt)
+
+
+def test_greedy_area_past_its_target_does_not_block_another() -> None:
+    """An area pushed past its target (need < 0) adds nothing to a column's gain, never a penalty.
+
+    Rows a1, a2, a3 (area 0, need 1.5) and b1 (area 1, weight 0.4, need 0.4). Column 0 covers
+    a1, a2 and leaves area 0 at need -0.5; column 1 covers a3 and b1. Counting the negative need
+    gave column 1 the gain -0.5 + 0.4 < 0 and the greedy stopped with b1 uncovered.
+    """
+    a = sp.csc_matrix(np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float))
+    c_ptr, c_idx = a.indptr.astype(np.int64), a.indices.astype(np.int64)
+    w = np.array([1.0, 1.0, 1.0, 0.4])
+    k = np.ones(4, np.int64)
+    area = np.array([0, 0, 0, 1], np.int64)
+    need = np.array([1.5, 0.4])
+    none = np.zeros(0, np.int64)
+    got, _, done = greedy_cover(
+        c_ptr, c_idx, np.ones(2), w, k, area, need, np.zeros(4, np.int64), np.ones(2, bool),
+        np.full(2, -1, np.int64), 0, np.zeros(3, np.int64), none, np.full(2, -1, np.int64), none,
+        -1, np.inf, True, 1e18,
+    )  # fmt: skip
+    assert done
+    assert got.tolist() == [True, True]
+    ref = greedy_cover_py(
+        [[0, 1], [2, 3]], [1.0, 1.0], w.tolist(), k.tolist(), area.tolist(), need.tolist(), [True, True],
+        [-1, -1], [], [-1, -1], [], -1, np.inf, True,
+    )  # fmt: skip
+    assert ref == [True, True]

@@ -25,7 +25,7 @@ def greedy_cover_py(cols: list[list[int]], cost: list[float], w: list[float], k:
         for i in cols[j]:
             if cnt[i] < k[i]:
                 per[area[i]] = per.get(area[i], 0.0) + w[i] / k[i]
-        return sum(min(g, need[a]) for a, g in per.items())
+        return sum(min(g, max(need[a], 0.0)) for a, g in per.items())
 
     while (max_sites < 0 or sum(sel) < max_sites) and any(v > 1e-12 for v in need):
         best, best_s = -1, 0.0
