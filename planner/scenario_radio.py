@@ -152,9 +152,11 @@ class RadioConfig(ScenarioModel):
     terrain_clear: Literal["auto", "los", "probability", "mixture"] = "auto"
     #: UE noise figure (dB): the SINR's noise per resource element is −174 + 10 log10(SCS/Hz) + NF dBm
     noise_figure_db: Annotated[float, Field(ge=0, le=30)] = 7.0
-    #: η, the share of the interferers' resource elements that carry power in the SINR (0–1):
-    #: 0.5 = half-loaded PDSCH, 1 = SSB bursts of synchronised TDD cells (worst case)
-    load_factor: Annotated[float, Field(ge=0, le=1)] = 0.5
+    #: η, the share of the interferers' resource elements that carry power in the SINR (0–1).
+    #: 1 (default) is the SS-SINR of TS 38.215 §5.1.5: the SSB bursts of synchronised TDD cells
+    #: collide on the same resource elements; a value below 1 (e.g. 0.5 = half-loaded PDSCH)
+    #: gives a PDSCH SINR at that load, not the SS-SINR
+    load_factor: Annotated[float, Field(ge=0, le=1)] = 1.0
     #: overlap (pilot pollution): servers within this many dB of the best server count
     overlap_window_db: Annotated[float, Field(ge=0, le=30)] = 6.0
     #: SS-SINR (dB) a cell needs to count as usable in the report's SINR statistics

@@ -20,7 +20,7 @@ macro                       200 W       64T64R AAU, 17 dBi SSB (broadcast) beam,
 micro                       20 W        pole AAU 4T4R, 10 dBi, UMi-Street Canyon
 antenna                     sectors     TR 38.901 Table 7.3-1 pattern per cell: 3-sector macros, omni poles
 noise_figure_db             7           UE noise figure in the SS-SINR noise (:mod:`.interference`)
-load_factor                 0.5         η: interferers' loaded share of resource elements
+load_factor                 1           η: interferers' loaded share of REs (1 = SS-SINR, SSB)
 overlap_window_db           6           overlap / pilot pollution window below the best server
 sinr_min_db                 −3          SS-SINR a cell needs in the per-area statistics
 calibration                 none        drive-test fit (``planner calibrate``): class path-loss offset, σ_SF
