@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -286,21 +287,33 @@ def test_site_rows_once_equal_the_servers_built_one_by_one(monkeypatch: pytest.M
     import planner.radio.interference as mod
 
     rng = np.random.default_rng(11)
-    grid = Grid(x0=0.0, y0=1500.0, res=20.0, nx=75, ny=75, crs="EPSG:4547")
+    grid = Grid(x0=0.0, y0=4000.0, res=40.0, nx=100, ny=100, crs="EPSG:4547")
     n = 12
-    x, y = rng.uniform(0, 1500, n), rng.uniform(0, 1500, n)
+    x, y = rng.uniform(0, 4000, n), rng.uniform(0, 4000, n)
     h = np.r_[np.full(4, 30.0), np.full(n - 4, 10.0)]
     cls = np.array(["macro"] * 4 + ["micro"] * (n - 4))
     az: list[tuple[float, ...] | None] = [None] * n
     az[1] = (45.0, 200.0)
     tilt = np.full(n, np.nan)
     tilt[2] = 9.0
-    pen = np.where(np.arange(75)[:, None] < 40, 20.0, 12.0) * np.ones((75, 75))
-    mask = np.ones((75, 75), dtype=bool)
+    pen = np.where(np.arange(100)[:, None] < 55, 20.0, 12.0) * np.ones((100, 100))
+    pen[:4, 94:] = 0.0  # a park of 24 cells in a corner: only the sites near it are built at 0 dB
+    mask = np.ones((100, 100), dtype=bool)
     mask[:5, :5] = False
+    import planner.coverage.build as build
+
+    calls: list[int] = []
+    real = build.build_coverage
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(len(args[1]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build, "build_coverage", counted)
     radio = RadioConfig(load_factor=0.7)
     kw = {"cell_mask": mask, "site_azimuths": az, "site_tilt_deg": tilt, "cell_penetration_db": pen}
     whole = plan_sinr(grid, x, y, h, cls, radio, **kw)  # type: ignore[arg-type]
+    assert len(calls) == 3 and min(calls) < n == max(calls)  # 0 dB: only the sites near the park
     srv = mod.sector_servers(x, y, h, cls, radio, az, tilt)
     assert srv.site.size == 3 * 3 + 2 + (n - 4)
     med, noise, _ = mod.median_radio(radio)

@@ -61,6 +61,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from kernels.sinr import accumulate_power, count_overlap, finish_sinr, sinr_overlap
 from planner.radio.budget import resolve_band
+from planner.radio.sinr_powers import server_rows, site_powers
 from planner.scenario import RadioConfig
 
 if TYPE_CHECKING:
@@ -322,51 +323,6 @@ def median_radio(radio: RadioConfig) -> tuple[RadioConfig, float, float]:
     return median, noise, floor
 
 
-def _server_rows(
-    indptr: NDArray[np.int64],
-    indices: NDArray[np.integer[Any]],
-    rsrp: NDArray[np.float32],
-    srv: Servers,
-    servers: slice,
-    first_site: int,
-    radio: RadioConfig,
-    tilts: NDArray[np.float64],
-    grid: Grid,
-) -> tuple[NDArray[np.int64], NDArray[np.integer[Any]], NDArray[np.float32]]:
-    """One row per server from the omni rows of its site, with its own sector's gain.
-
-    ``indptr/indices/rsrp`` hold the omni powers of the sites ``first_site, first_site + 1, …``;
-    ``servers`` are the rows of ``srv`` of those sites. Each server gets a copy of its site's row,
-    then :func:`planner.coverage.build._sectorise` adds its single bearing's pattern gain and drops
-    the pairs below ``radio.threshold_dbm``: the rows ``build_coverage`` gives the servers (the path
-    loss does not depend on the bearing), without computing each site's path losses once per sector.
-    """
-    from planner.coverage.build import _sectorise
-
-    rows = srv.site[servers] - first_site
-    starts = indptr[rows]
-    lens = indptr[rows + 1] - starts
-    out_ptr = np.zeros(rows.size + 1, dtype=np.int64)
-    np.cumsum(lens, out=out_ptr[1:])
-    take = np.repeat(starts - out_ptr[:-1], lens) + np.arange(int(out_ptr[-1]), dtype=np.int64)
-    az = None if srv.azimuths is None else srv.azimuths[servers]
-    cls = (srv.cls[servers] == "micro").astype(np.int64)
-    g = (float(grid.x0), float(grid.y0), float(grid.res), int(grid.nx), int(grid.ny))
-    return _sectorise(
-        out_ptr,
-        indices[take],
-        rsrp[take],
-        srv.x[servers],
-        srv.y[servers],
-        srv.h[servers],
-        cls,
-        radio,
-        g,
-        az,
-        tilts[servers],
-    )
-
-
 def plan_sinr(
     grid: Grid,
     x_m: ArrayLike,
@@ -387,7 +343,7 @@ def plan_sinr(
     docstring for why, and for the approximation) in chunks of sites of about
     :data:`CHUNK_PAIRS` server–cell pairs, so memory stays bounded at city scale. Each chunk's path
     losses are built once per site (omni) and copied per sector with that sector's gain
-    (:func:`_server_rows`: bit for bit the servers' own builds, 3× less path-loss work for a
+    (:mod:`planner.radio.sinr_powers`: bit for bit the servers' own builds, 3× less path-loss work for a
     3-sector macro). One sweep sums the power and keeps the best server per cell; it also keeps
     the pairs that can count in the overlap (within ``overlap_window_db`` of a best that reaches
     ``threshold_dbm``, i.e. ≥ threshold − window: a few % of the pairs), which a second pass
@@ -419,7 +375,7 @@ def plan_sinr(
         used it; None: ``radio.penetration_loss_db`` everywhere. It changes the SINR where the
         noise counts (the wanted and the interfering powers lose the same dB).
     """
-    from planner.coverage.build import build_coverage, resolve_tilts
+    from planner.coverage.build import resolve_tilts
 
     t0 = time.perf_counter()
     median, noise, floor = median_radio(radio)
@@ -435,7 +391,7 @@ def plan_sinr(
     reach = median if pen is None else median.model_copy(update={"penetration_loss_db": float(pen.min())})
     per_site = np.bincount(srv.site, minlength=n_sites).astype(np.int64)
     parts = _chunks(x, h, cls, reach, float(grid.res), per_site)  # sized by the farthest reach (the lowest loss)
-    # each site's path losses once (omni), then one row per server with its sector's gain (_server_rows)
+    # each site's path losses once (omni), then one row per server with its sector's gain (sinr_powers)
     omni = median.model_copy(update={"antenna": "omni"})
     srv_ptr = np.zeros(n_sites + 1, dtype=np.int64)
     np.cumsum(per_site, out=srv_ptr[1:])
@@ -453,31 +409,11 @@ def plan_sinr(
     kept_val: list[NDArray[np.float32]] = []
     nnz, radius_max = 0, 0.0
     for part in parts:
-        cov = build_coverage(
-            grid,
-            x[part],
-            y[part],
-            h[part],
-            cls[part],
-            omni,
-            cell_mask=cell_mask,
-            terrain=terrain,
-            cell_penetration_db=pen,
-        )
-        radius_max = max(radius_max, float(cov.meta.get("radius_m_max") or 0.0))
-        ip, idx, val = cov.indptr, cov.indices, cov.rsrp
+        (ip, idx, val), r_max = site_powers(grid, x[part], y[part], h[part], cls[part], omni, cell_mask, terrain, pen)
+        radius_max = max(radius_max, r_max)
         if radio.antenna == "sectors" and tilts is not None:
-            ip, idx, val = _server_rows(
-                ip,
-                idx,
-                val,
-                srv,
-                slice(int(srv_ptr[part.start]), int(srv_ptr[part.stop])),
-                part.start,
-                omni,
-                tilts,
-                grid,
-            )
+            servers = slice(int(srv_ptr[part.start]), int(srv_ptr[part.stop]))
+            ip, idx, val = server_rows(ip, idx, val, srv, servers, part.start, omni, tilts, grid)
         accumulate_power(ip, idx, val, total, best)
         nnz += int(ip[-1])
         sel = val >= keep_from
