@@ -224,7 +224,11 @@ def test_decomposed_solve_on_the_cluster_gives_the_sequential_plan(cluster: str)
     seen: list[tuple[int, int]] = []
 
     def run(tasks: Any, done: Any) -> list[Any]:  # the tasks' progress reports reach the solve's progress bar
-        return runner(tasks, lambda d, t: (seen.append((d, t)), done(d, t)))
+        def report(d: int, t: int) -> None:
+            seen.append((d, t))
+            done(d, t)
+
+        return runner(tasks, report)
 
     dist = solve_decomposed(p, x, y, time_limit_s=4.0, seed=2, tile_m=1500.0, run_tiles=run)
     assert not local.stats["budget"]["time_limited"] and not dist.stats["budget"]["time_limited"]
