@@ -282,9 +282,10 @@ def build_coverage(
         Per site, its own mechanical downtilt (degrees; NaN keeps the class's). Same condition.
     cell_penetration_db : array_like of float, shape (ny, nx), optional
         Per cell, the penetration loss (dB) in place of ``radio.penetration_loss_db``
-        (``radio.penetration_by_class`` rasterised, :func:`planner.coverage.penetration.cell_penetration`). The cells of each
-        distinct value are built as one pass with that loss (its own, larger radius for a lower
-        loss) and the rows joined; a grid of one value is one plain build.
+        (``radio.penetration_by_class`` rasterised,
+        :func:`planner.coverage.penetration.cell_penetration`). The cells of each distinct value
+        are built as one pass with that loss (its own, larger radius for a lower loss) and the
+        rows joined; a grid of one value is one plain build.
 
     Returns
     -------
