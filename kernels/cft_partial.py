@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kernels._jit import jit
-from kernels.cft_greedy import _pop, _push, _score
+from kernels.cft_greedy import _pop, _push, _score, _take_rows
 
 
 @jit
@@ -324,18 +324,7 @@ def side_greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDAr
         work += conf_ptr[j + 1] - conf_ptr[j]
         order[n_new] = j
         n_new += 1
-        for p in range(c_ptr[j], c_ptr[j + 1]):
-            i = c_rows[p]
-            if need[i] <= 0:
-                continue
-            need[i] -= 1
-            if need[i] == 0:
-                short -= 1
-                ui = u[i]
-                for q in range(r_ptr[i], r_ptr[i + 1]):
-                    o = r_pos[q]
-                    if not taken[o]:
-                        mu[o] -= 1
-                        gam[o] += ui
-                work += r_ptr[i + 1] - r_ptr[i]
+        met, w = _take_rows(j, c_ptr, c_rows, r_ptr, r_pos, need, u, taken, mu, gam)
+        short -= met
+        work += w
     return n_new, short, work
