@@ -78,6 +78,19 @@ MIN_FIX = 0.3
 ALPHA = 1.1
 
 
+def pricing_period(delta: float, period: int, cap: int) -> int:
+    """Subgradient steps until the next pricing: longer while the core's bound ``delta`` (its gap to
+    the full bound, relative to the upper bound) stays small, back to 10 when the core is poor (CFT).
+    """
+    if delta <= 1e-6:
+        return min(cap, 10 * period)
+    if delta <= 0.02:
+        return min(cap, 5 * period)
+    if delta <= 0.2:
+        return min(cap, 2 * period)
+    return 10
+
+
 @dataclass
 class CftResult:
     """Result of :func:`cft_solve`.
@@ -205,14 +218,7 @@ class _Engine:
             if lb > best_real:
                 best_real, best_u = lb, u.copy()
             delta = (core_lb - lb) / max(abs(ub_res), 1e-9) if math.isfinite(ub_res) else 1.0
-            if delta <= 1e-6:
-                period = min(period_cap, 10 * period)
-            elif delta <= 0.02:
-                period = min(period_cap, 5 * period)
-            elif delta <= 0.2:
-                period = min(period_cap, 2 * period)
-            else:
-                period = 10
+            period = pricing_period(delta, period, period_cap)
             if it >= next_exit:
                 next_exit += EXIT_PERIOD
                 gain = best_real - prev_exit

@@ -66,7 +66,17 @@ from kernels.cft_partial import (
 from kernels.greedy import drop_redundant, greedy_cover
 from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
-from planner.optimize._cft import ABS_EXIT, ALPHA, CORE_PER_ROW, EXIT_PERIOD, MIN_FIX, RC_SMALL, REL_EXIT, CftResult
+from planner.optimize._cft import (
+    ABS_EXIT,
+    ALPHA,
+    CORE_PER_ROW,
+    EXIT_PERIOD,
+    MIN_FIX,
+    RC_SMALL,
+    REL_EXIT,
+    CftResult,
+    pricing_period,
+)
 from planner.optimize._cft_model import PartialModel, Residual
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
@@ -277,14 +287,7 @@ class _PEngine:
             if lb > best:
                 best, best_u = lb, u.copy()
             delta = (core_lb - lb) / max(abs(ub_eff), 1e-9)
-            if delta <= 1e-6:
-                period = min(period_cap, 10 * period)
-            elif delta <= 0.02:
-                period = min(period_cap, 5 * period)
-            elif delta <= 0.2:
-                period = min(period_cap, 2 * period)
-            else:
-                period = 10
+            period = pricing_period(delta, period, period_cap)
             if it >= next_exit:
                 next_exit += EXIT_PERIOD
                 gain = best - prev_exit
