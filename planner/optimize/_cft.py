@@ -286,26 +286,40 @@ class _Engine:
 
     def refine_fix(self, u: NDArray[np.float64], share: float) -> NDArray[np.bool_]:
         """Columns of the best cover with the smallest gap contributions serving ``share`` of the rows."""
-        sel = self.best
-        cols = np.flatnonzero(sel)
-        cov = self.cover_count(sel).astype(np.float64)
-        excess = np.where(cov > 0, u * np.maximum(cov - self.k0, 0) / np.maximum(cov, 1.0), 0.0)
-        rc = self.cost[cols] - np.asarray(self.a[:, cols].T @ u).ravel()
-        delta = np.maximum(rc, 0.0) + np.asarray(self.a[:, cols].T @ excess).ravel()
-        self.work += 4 * int(np.diff(self.c_ptr)[cols].sum()) + self.m
-        limit = int(share * self.m)
-        covered = np.zeros(self.m, dtype=bool)
-        n_cov = 0
-        out = np.zeros(self.n, dtype=bool)
-        for t in np.argsort(delta, kind="stable"):
-            j = cols[t]
-            rows = self.c_rows[self.c_ptr[j]:self.c_ptr[j + 1]]
-            n_cov += int((~covered[rows]).sum())
-            if n_cov > limit:
-                break
-            covered[rows] = True
-            out[j] = True
+        cov = self.cover_count(self.best).astype(np.float64)
+        out, work = refinement_fix(self.a, self.c_ptr, self.c_rows, self.cost, self.k0, u, self.best, cov,
+                                   int(share * self.m))
+        self.work += work
         return out
+
+
+def refinement_fix(a: sp.csc_matrix, c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
+                   k: NDArray[np.int64], u: NDArray[np.float64], sel: NDArray[np.bool_], cov: NDArray[np.float64],
+                   limit: int) -> tuple[NDArray[np.bool_], int]:
+    """CFT refinement: the columns of plan ``sel`` to fix, and the work counted.
+
+    Each chosen column's gap contribution is its positive reduced cost under ``u`` plus its share
+    of the over-coverage ``u_i (cov_i − k_i) / cov_i`` of its rows (``cov``: covers per row); the
+    columns are taken in increasing contribution (stable) while they cover at most ``limit`` rows.
+    """
+    cols = np.flatnonzero(sel)
+    excess = np.where(cov > 0, u * np.maximum(cov - k, 0) / np.maximum(cov, 1.0), 0.0)
+    sub = a[:, cols]
+    rc = cost[cols] - np.asarray(sub.T @ u).ravel()
+    delta = np.maximum(rc, 0.0) + np.asarray(sub.T @ excess).ravel()
+    work = 4 * int(np.diff(c_ptr)[cols].sum()) + u.size
+    covered = np.zeros(u.size, dtype=bool)
+    n_cov = 0
+    out = np.zeros(sel.size, dtype=bool)
+    for t in np.argsort(delta, kind="stable"):
+        j = cols[t]
+        rows = c_rows[c_ptr[j]:c_ptr[j + 1]]
+        n_cov += int((~covered[rows]).sum())
+        if n_cov > limit:
+            break
+        covered[rows] = True
+        out[j] = True
+    return out, work
 
 
 def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | None = None,

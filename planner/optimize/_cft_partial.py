@@ -76,6 +76,7 @@ from planner.optimize._cft import (
     REL_EXIT,
     CftResult,
     pricing_period,
+    refinement_fix,
 )
 from planner.optimize._cft_model import PartialModel, Residual
 from planner.optimize._reduce import Reduced
@@ -363,26 +364,10 @@ class _PEngine:
     def refine_fix(self, u: NDArray[np.float64], share: float) -> NDArray[np.bool_]:
         """Columns of the best plan with the smallest gap contributions serving ``share`` of the rows it covers."""
         pm = self.pm
-        sel = self.best
-        cols = np.flatnonzero(sel)
-        cov = pm.counts(sel).astype(np.float64)
-        excess = np.where(cov > 0, u * np.maximum(cov - pm.k, 0) / np.maximum(cov, 1.0), 0.0)
-        sub = pm.a[:, cols]
-        rc = pm.cost[cols] - np.asarray(sub.T @ u).ravel()
-        delta = np.maximum(rc, 0.0) + np.asarray(sub.T @ excess).ravel()
-        self.work += 4 * int(sub.nnz) + pm.m
-        limit = int(share * int((cov > 0).sum()))
-        covered = np.zeros(pm.m, dtype=bool)
-        n_cov = 0
-        out = np.zeros(pm.n, dtype=bool)
-        for t in np.argsort(delta, kind="stable"):
-            j = cols[t]
-            rows = pm.c_rows[pm.c_ptr[j]:pm.c_ptr[j + 1]]
-            n_cov += int((~covered[rows]).sum())
-            if n_cov > limit:
-                break
-            covered[rows] = True
-            out[j] = True
+        cov = pm.counts(self.best).astype(np.float64)
+        out, work = refinement_fix(pm.a, pm.c_ptr, pm.c_rows, pm.cost, pm.k, u, self.best, cov,
+                                   int(share * int((cov > 0).sum())))
+        self.work += work
         return out
 
 
