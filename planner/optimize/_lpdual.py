@@ -1,0 +1,265 @@
+r"""A valid lower bound from approximate LP duals: PDLP on the relaxation, then ``L(u)`` evaluated exactly.
+
+The relaxation of a reduced min-cost model (:class:`~planner.optimize._reduce.Reduced`,
+notation of :mod:`kernels.cft_partial`)::
+
+    min Σ_j c_j x_j   s.t.  Σ_j a_ij x_j − k_i y_i ≥ 0   soft row i      (dual u_i ≥ 0)
+                            Σ_j a_ij x_j ≥ k_i             hard row i      (dual u_i ≥ 0)
+                            Σ_{i∈A} w_i y_i ≥ N_A          area A, N_A > 0
+                            Σ_{j∈G} x_j ≤ 1                pole group G (合杆)
+                            0 ≤ x, y ≤ 1
+
+is solved *approximately* by PDLP (primal–dual hybrid gradient with restarts, Applegate et
+al. 2021, "Practical large-scale linear programming using primal-dual hybrid gradient",
+NeurIPS; OR-Tools' implementation, ``ortools.pdlp``) for a fixed number of iterations. Its
+objective estimates are **never** reported: the cover-row duals ``u = max(0, dual)`` are only
+a multiplier vector, and the bound is ``L(u)`` of :mod:`kernels.cft_partial` (cover rows
+relaxed with ``u``; each area's fractional knapsack solved exactly, i.e. the best area
+multiplier for this ``u``; at most one column per pole group; conflicts and type caps
+dropped), evaluated by :func:`kernels.cft_partial.lagrangian_partial` over *every* free
+column. Weak duality makes ``L(u)`` a lower bound of the reduced model for **any** ``u ≥ 0``,
+however inaccurate PDLP's duals are; with the best multipliers it equals the LP optimum
+(the relaxed subproblem has the integrality property), so as PDLP converges the bound tends to
+the LP value.
+
+Why not the subgradient of :mod:`kernels.lagrange`: on the demo model (88,008 rows × 31,662
+columns, 849,909 nonzeros) 1,100 subgradient steps stop at 41,456 against the LP's 41,798
+(HiGHS, 51 CPU s); 500 PDLP iterations (5 CPU s) give ``L(u)`` = 41,772, 1,500 give 41,795
+(BENCHMARKS.md, "LP-dual bound").
+
+Deterministic: one thread, no presolve, an iteration limit from the work budget (work units,
+:data:`PDLP_OPS_NNZ`, :data:`PDLP_OPS_VEC`), no wall-clock share; the wall clock is only the
+safety stop (a run it cuts says so, ``time_limited``). A later :meth:`LpDual.run` continues
+from the last primal–dual point (PDLP's warm start).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from planner.optimize._budget import OPS_PER_UNIT
+from planner.optimize._reduce import Reduced
+from planner.optimize._side import Side
+
+#: counted operations per constraint-matrix nonzero and per row + column in one PDLP iteration
+#: (a product with the matrix and one with its transpose, the step, the restart and termination
+#: checks every 64 iterations). Measured 2026-12-06 on the demo model (1,025,925 nonzeros,
+#: 207,678 rows + columns), load 6 on 2 cores: 9–10.5 ms of CPU per iteration, so 5.4 units per
+#: iteration is about 550 units per CPU second (the subgradient Lagrangian: 375–430)
+PDLP_OPS_NNZ = 4.0
+PDLP_OPS_VEC = 6.0
+#: counted operations per nonzero for building the LP and for one exact evaluation of ``L(u)``
+BUILD_OPS_NNZ = 20.0
+EVAL_OPS_NNZ = 3.0
+#: fewest PDLP iterations worth running (below this the duals are not better than the
+#: subgradient's starting point)
+MIN_ITERS = 64
+
+
+class LpDual:
+    """The LP relaxation of a reduced min-cost model, PDLP's state and the best exact ``L(u)``.
+
+    Parameters
+    ----------
+    red : Reduced
+        The reduced model (``min_cost``).
+    side : Side
+        Its side constraints (costs, pole groups; conflicts and caps are dropped by the bound).
+
+    Attributes
+    ----------
+    u : ndarray of float
+        Multipliers of the reduced rows at the best ``L(u)`` so far (zeros before a run).
+    lb : float
+        Best exact ``L(u)`` (reduced cost units, −inf before a run).
+    iterations : int
+        PDLP iterations run, all runs together.
+    time_limited : bool
+        Whether the wall-clock safety stop cut a run short.
+    termination : str
+        PDLP's termination reason of the last run (``TERMINATION_REASON_ITERATION_LIMIT`` normally).
+    """
+
+    def __init__(self, red: Reduced, side: Side) -> None:
+        from planner.optimize._heuristics import csc_of
+
+        self.red = red
+        self.m = int(red.a.shape[0])
+        self.n = int(red.n_cols)
+        self.cost = np.ascontiguousarray(side.cost, dtype=np.float64)
+        self.group = (np.ascontiguousarray(side.group, dtype=np.int64) if side.n_groups
+                      else np.full(self.n, -1, dtype=np.int64))
+        self.n_groups = int(side.n_groups)
+        self.c_ptr, self.c_idx = csc_of(red)
+        soft = np.flatnonzero(~red.hard)
+        self.order = soft[np.argsort(red.area[soft], kind="stable")].astype(np.int64)
+        self.a_ptr = np.searchsorted(red.area[self.order], np.arange(red.need.size + 1)).astype(np.int64)
+        self.need = np.maximum(red.need, 0.0).astype(np.float64)
+        self.u = np.zeros(self.m, dtype=np.float64)
+        self.lb = -math.inf
+        self.iterations = 0
+        self.time_limited = False
+        self.termination = ""
+        self.seconds = 0.0
+        self._qp: Any = None
+        self._rows: NDArray[np.int64] = np.zeros(0, np.int64)  # reduced row of each LP cover row
+        self._start: Any = None
+        self.lp_nnz = 0
+        self.lp_size = 0
+
+    # --- the LP ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        """The PDLP model: cover rows that can bind (hard, or soft in an area that needs weight), areas, groups."""
+        from ortools.pdlp.python import pdlp
+
+        red = self.red
+        m, n = self.m, self.n
+        need_row = red.need[red.area] > 0
+        rows = np.flatnonzero(red.hard | need_row).astype(np.int64)
+        soft = rows[~red.hard[rows]]
+        ns = soft.size
+        a = sp.csr_matrix(red.a[rows].astype(np.float64))
+        pos = np.full(m, -1, dtype=np.int64)
+        pos[rows] = np.arange(rows.size)
+        ycol = sp.csr_matrix((-red.k[soft].astype(np.float64), (pos[soft], np.arange(ns))), shape=(rows.size, ns))
+        areas = np.unique(red.area[soft])  # the areas whose soft rows must cover weight (hard areas: hard rows)
+        apos = np.full(red.need.size, -1, dtype=np.int64)
+        apos[areas] = np.arange(areas.size)
+        amat = sp.csr_matrix((red.w[soft].astype(np.float64), (apos[red.area[soft]], n + np.arange(ns))),
+                             shape=(areas.size, n + ns))
+        blocks = [sp.hstack([a, ycol]).tocsr(), amat]
+        lo = [np.where(red.hard[rows], red.k[rows].astype(np.float64), 0.0), red.need[areas].astype(np.float64)]
+        hi = [np.full(rows.size, np.inf), np.full(areas.size, np.inf)]
+        if self.n_groups:
+            gcols = np.flatnonzero(self.group >= 0)
+            blocks.append(sp.csr_matrix((np.ones(gcols.size), (self.group[gcols], gcols)),
+                                        shape=(self.n_groups, n + ns)))
+            lo.append(np.full(self.n_groups, -np.inf))
+            hi.append(np.ones(self.n_groups))
+        mat = sp.vstack(blocks).tocsc()
+        qp = pdlp.QuadraticProgram()
+        qp.objective_vector = np.r_[self.cost, np.zeros(ns)]
+        qp.constraint_lower_bounds = np.concatenate(lo)
+        qp.constraint_upper_bounds = np.concatenate(hi)
+        qp.variable_lower_bounds = np.zeros(n + ns)
+        qp.variable_upper_bounds = np.ones(n + ns)
+        qp.constraint_matrix = mat
+        self._qp = qp
+        self._rows = rows
+        self.lp_nnz = int(mat.nnz)
+        self.lp_size = int(mat.shape[0] + mat.shape[1])
+
+    def ops_per_iter(self) -> float:
+        """Counted operations of one PDLP iteration (:data:`PDLP_OPS_NNZ`, :data:`PDLP_OPS_VEC`)."""
+        soft = int((~self.red.hard).sum())  # before the build: an estimate (a y column per soft row)
+        nnz = self.lp_nnz or int(self.red.a.nnz) + soft
+        size = self.lp_size or self.m + self.n + soft
+        return PDLP_OPS_NNZ * nnz + PDLP_OPS_VEC * size
+
+    def fixed_ops(self) -> float:
+        """Counted operations of building the LP (first run only) and one exact ``L(u)``."""
+        nnz = float(self.red.a.nnz)
+        return (BUILD_OPS_NNZ * nnz if self._qp is None else 0.0) + EVAL_OPS_NNZ * nnz + 4.0 * (self.m + self.n)
+
+    def run(self, max_ops: float, deadline: float) -> float:
+        """PDLP for as many iterations as ``max_ops`` counted operations pay for, then ``L(u)``.
+
+        ``deadline``: the wall-clock safety stop (``time.perf_counter()``). Returns the work
+        units spent. Fewer than :data:`MIN_ITERS` affordable iterations: nothing is run (0).
+        """
+        from ortools.pdlp import solve_log_pb2, solvers_pb2
+        from ortools.pdlp.python import pdlp
+
+        if self.m == 0 or self.n == 0:
+            return 0.0
+        fixed = self.fixed_ops()
+        if int((max_ops - fixed) / self.ops_per_iter()) < MIN_ITERS:
+            return 0.0
+        t0 = time.perf_counter()
+        if self._qp is None:
+            self._build()
+        iters = int((max_ops - fixed) / self.ops_per_iter())
+        params = solvers_pb2.PrimalDualHybridGradientParams()
+        params.num_threads = 1
+        params.verbosity_level = 0
+        params.presolve_options.use_glop = False
+        crit = params.termination_criteria
+        crit.iteration_limit = iters
+        crit.simple_optimality_criteria.eps_optimal_relative = 1e-9
+        crit.simple_optimality_criteria.eps_optimal_absolute = 1e-9
+        crit.time_sec_limit = max(0.05, deadline - time.perf_counter())
+        res = pdlp.primal_dual_hybrid_gradient(self._qp, params, initial_solution=self._start)
+        log = solve_log_pb2.SolveLog.FromString(res.solve_log_str) if hasattr(res, "solve_log_str") else res.solve_log
+        done = int(log.iteration_count)
+        self.termination = solve_log_pb2.TerminationReason.Name(log.termination_reason)
+        if log.termination_reason == solve_log_pb2.TERMINATION_REASON_TIME_LIMIT:
+            self.time_limited = True
+        start = pdlp.PrimalAndDualSolution()
+        start.primal_solution = np.asarray(res.primal_solution, dtype=np.float64)
+        start.dual_solution = np.asarray(res.dual_solution, dtype=np.float64)
+        self._start = start
+        u = np.zeros(self.m, dtype=np.float64)
+        u[self._rows] = np.maximum(np.asarray(res.dual_solution, dtype=np.float64)[: self._rows.size], 0.0)
+        val = self.value(u)
+        if val > self.lb:
+            self.lb, self.u = val, u
+        self.iterations += done
+        self.seconds += time.perf_counter() - t0
+        return (fixed + done * self.ops_per_iter()) / OPS_PER_UNIT
+
+    # --- the exact Lagrangian --------------------------------------------------------------
+    def value(self, u: NDArray[np.float64], y: NDArray[np.float64] | None = None,
+              rc: NDArray[np.float64] | None = None) -> float:
+        """Exact ``L(u)`` over every free column (:func:`kernels.cft_partial.lagrangian_partial`).
+
+        ``y`` and ``rc``, when given, receive the knapsack's row values and the reduced costs.
+        """
+        from kernels.cft_partial import lagrangian_partial
+
+        red = self.red
+        y_ = np.zeros(self.m, dtype=np.float64) if y is None else y
+        rc_ = np.zeros(self.n, dtype=np.float64) if rc is None else rc
+        val, _ = lagrangian_partial(self.c_ptr, self.c_idx, self.cost, red.k.astype(np.int64),
+                                    red.w.astype(np.float64), red.hard, self.a_ptr, self.order, self.need, self.group,
+                                    np.full(max(self.n_groups, 1), -1, dtype=np.int64),
+                                    np.arange(self.n, dtype=np.int64), np.ascontiguousarray(u, dtype=np.float64),
+                                    rc_, np.zeros(self.n, dtype=np.bool_), y_,
+                                    np.zeros(red.need.size, dtype=np.float64))
+        return float(val)
+
+    def reduced_costs(self) -> NDArray[np.float64]:
+        """``c_j − Σ_i a_ij u_i`` at the best multipliers (one per free column)."""
+        rc: NDArray[np.float64] = self.cost - np.asarray(self.red.a.T @ self.u, dtype=np.float64).ravel()
+        return rc
+
+    def knapsack_y(self) -> NDArray[np.float64]:
+        """Each reduced row's knapsack value ``y_i`` at the best multipliers."""
+        y = np.zeros(self.m, dtype=np.float64)
+        self.value(self.u, y=y)
+        return y
+
+
+def lp_dual_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget: Any,
+                  stats: dict[str, Any]) -> tuple[float, NDArray[np.float64]]:
+    """Drop-in for :func:`planner.optimize._exact.lagrangian_bound`: ``(L(u), reduced costs)``, reduced units.
+
+    ``max_ops``: the stage's work in counted operations; ``budget``
+    (:class:`~planner.optimize._budget.Budget`): where the work is recorded (stage
+    ``"lp_dual"``) and the safety stop. ``ub`` is unused (kept for the signature: PDLP
+    needs no target level). ``stats["lp_dual"]`` records bound, iterations, seconds and
+    ``time_limited``. Falls back to 0 (costs are ≥ 0) when the share pays for fewer than
+    :data:`MIN_ITERS` iterations.
+    """
+    ld = LpDual(red, side)
+    units = ld.run(max_ops, budget.deadline)
+    budget.spend("lp_dual", units)
+    lb = ld.lb if math.isfinite(ld.lb) else 0.0
+    stats["lp_dual"] = {"bound": float(lb), "iterations": ld.iterations, "time_limited": ld.time_limited,
+                        "seconds": round(ld.seconds, 3), "units": round(units, 3)}
+    return float(lb), ld.reduced_costs()
