@@ -130,7 +130,7 @@ def test_whole_lagrangian_bound_is_valid_and_shares_add_up_to_the_target() -> No
 
     p, x, y = _model(seed=7, n_cols=400, side_m=3000.0)
     exact = solve(p, "min_cost", time_limit_s=20.0, workers=1, seed=1)
-    wl = WholeLagrangian(p)
+    wl = WholeLagrangian(p, method="subgradient")  # PDLP multipliers: tests/test_decompose_bound.py
     assert wl.bound == wl.base_cost  # before any step: the trivial bound
     wl.run(400 * wl.per_iter, None, float("inf"))
     first = wl.bound

@@ -59,7 +59,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planner.optimize.decompose_bound import WholeLagrangian, tile_shares
+from planner.optimize.decompose_bound import METHOD, METHOD_TEXT, WholeLagrangian, tile_shares
 from planner.optimize.decompose_window import window_pass
 from planner.optimize.problem import CoverageProblem
 
@@ -97,8 +97,7 @@ BORDER_REPAIR = ("pole groups / conflict pairs broken across tiles keep the fixe
                  "windows across the tile borders (half-tile shifted, then the tile grid) solved again with the "
                  "plan outside them kept, taken when cheaper")
 #: a bound method name for the manifest and the report
-BOUND_METHOD = ("one subgradient Lagrangian on the whole reduced model (kernels.lagrange), run before the tiles "
-                "and continued after the stitched plan from its best multipliers")
+BOUND_METHOD = METHOD_TEXT[METHOD]
 
 #: ``run_tiles(tasks, done)``: :func:`solve_tile` of every task, results in task order; ``done(n, total)``
 #: is called as tiles finish (progress display only)

@@ -1,10 +1,14 @@
 r"""Whole-model Lagrangian of a decomposed solve: its bound, and the tiles' shares of spanning targets.
 
-:func:`planner.optimize.decompose.solve_decomposed` runs one subgradient Lagrangian on the
-*whole* reduced model (:class:`WholeLagrangian`, kernels of :mod:`kernels.lagrange`) in two
-parts: before the tiles, where it gives the bound and (through its knapsack) where the
-relaxation covers each spanning area, and after the stitched plan exists, continued from the
-best multipliers with that plan's cost as the step's target level.
+:func:`planner.optimize.decompose.solve_decomposed` runs one Lagrangian on the *whole*
+reduced model (:class:`WholeLagrangian`) in two parts. Its multipliers come from PDLP's
+approximate LP duals (:mod:`planner.optimize._lpdual`, :data:`METHOD` ``"pdlp"``; the
+subgradient of :mod:`kernels.lagrange` where the share is too small for PDLP), and ``L(u)``
+is always evaluated exactly (with PDLP also one site per pole group, a constraint of the
+model). The two parts: before the tiles, where it gives the bound and (through its knapsack)
+where the relaxation covers each spanning area, and after the stitched plan exists, continued
+from the last PDLP point (the subgradient: from the best multipliers with that plan's cost as
+the step's target level).
 
 **Validity of the bound.** The reduction (:func:`planner.optimize._reduce.reduce_problem`,
 with dominance) keeps some optimal plan, whose cost is ``base_cost`` plus an optimal plan of
@@ -45,6 +49,18 @@ CHUNK = 50
 TARGET_LEVEL = 1.08
 #: initial step factor λ (that of :data:`planner.optimize._exact.LAGRANGE_LAMBDA0`)
 LAMBDA0 = 2.0
+#: how the multipliers are found: "pdlp" (:class:`planner.optimize._lpdual.LpDual`: PDLP's
+#: approximate LP duals, ``L(u)`` evaluated exactly; the subgradient only where the share pays
+#: for fewer than :data:`planner.optimize._lpdual.MIN_ITERS` PDLP iterations) or "subgradient"
+METHOD = "pdlp"
+#: the bound method as the manifest and the report state it
+METHOD_TEXT = {
+    "pdlp": ("Lagrangian L(u) of the whole reduced model (area targets as fractional knapsacks, one site per "
+             "pole group) evaluated exactly at approximate LP duals u from PDLP (OR-Tools, one thread, an "
+             "iteration limit from the work budget), run before the tiles and continued after the stitched plan"),
+    "subgradient": ("one subgradient Lagrangian on the whole reduced model (kernels.lagrange), run before the tiles "
+                    "and continued after the stitched plan from its best multipliers"),
+}
 
 
 class WholeLagrangian:
@@ -69,11 +85,14 @@ class WholeLagrangian:
         Subgradient steps run.
     """
 
-    def __init__(self, problem: CoverageProblem) -> None:
+    def __init__(self, problem: CoverageProblem, method: str = METHOD) -> None:
         from planner.optimize._heuristics import csc_of
+        from planner.optimize._lpdual import LpDual
+        from planner.optimize._side import side_of
 
         self.red: Reduced = reduce_problem(problem, "min_cost", dominance=True)
         red = self.red
+        self.method = method
         self.base_cost = float(problem.cost[red.base].sum())
         self.empty = bool(red.stats.get("infeasible_reason")) or red.a.shape[0] == 0 or red.n_cols == 0
         self.c_ptr, self.c_idx = csc_of(red)
@@ -98,6 +117,9 @@ class WholeLagrangian:
         # work per step: two passes over the nonzeros, a sort of the soft rows per area, the columns
         self.per_iter = (3.0 * red.a.nnz + 2.0 * soft.size * max(1.0, math.log2(max(soft.size, 2)))
                          + 4.0 * red.n_cols)
+        self.lpd: LpDual | None = None
+        if method == "pdlp" and not self.empty:
+            self.lpd = LpDual(red, side_of(problem, red, "min_cost"))
 
     def run(self, max_ops: float, ub: float | None, deadline: float) -> float:
         """Continue for ``max_ops`` counted operations (whole chunks); the work units spent.
@@ -110,6 +132,15 @@ class WholeLagrangian:
 
         if self.empty:
             return 0.0
+        if self.lpd is not None:
+            t_pd = time.perf_counter()
+            units = self.lpd.run(max_ops, deadline)
+            if units > 0.0:
+                self.time_limited |= self.lpd.time_limited
+                self.seconds += time.perf_counter() - t_pd
+                if self.lpd.lb > self.lb:
+                    self.lb, self.u = self.lpd.lb, self.lpd.u.copy()
+                return units
         t0 = time.perf_counter()
         steps = int(max(0.0, max_ops) / self.per_iter) // CHUNK * CHUNK
         total = float(self.cost.sum())
@@ -155,9 +186,14 @@ class WholeLagrangian:
 
     def stats(self) -> dict[str, Any]:
         """What the manifest records of the run."""
-        return {"bound": self.bound, "iterations": self.iterations, "time_limited": self.time_limited,
-                "seconds": round(self.seconds, 3), "rows": int(self.red.a.shape[0]), "cols": int(self.red.n_cols),
-                "nnz": int(self.red.a.nnz)}
+        out: dict[str, Any] = {"bound": self.bound, "iterations": self.iterations,
+                               "time_limited": self.time_limited,
+                               "seconds": round(self.seconds, 3), "rows": int(self.red.a.shape[0]),
+                               "cols": int(self.red.n_cols), "nnz": int(self.red.a.nnz), "method": self.method}
+        if self.lpd is not None:
+            out["pdlp_iterations"] = self.lpd.iterations
+            out["pdlp_termination"] = self.lpd.termination
+        return out
 
 
 def reduced_row_of(problem: CoverageProblem, red: Reduced) -> NDArray[np.int64]:
