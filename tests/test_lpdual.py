@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from planner.optimize._budget import Budget
 from planner.optimize._lp import solve_lp
-from planner.optimize._lpdual import MIN_ITERS, LpDual, lp_dual_bound
+from planner.optimize._lpdual import MIN_ITERS, LpDual, lp_dual_bound, lp_dual_solve
 from planner.optimize._reduce import reduce_problem
 from planner.optimize._side import side_of
 from planner.optimize.problem import CoverageProblem
@@ -156,3 +156,19 @@ def test_solver_hook_records_its_work() -> None:
     assert budget.used["lp_dual"] > 0
     assert isinstance(stats["lp_dual"], dict) and stats["lp_dual"]["iterations"] > 0
     assert time.perf_counter() < budget.deadline
+
+
+def test_solve_returns_primal_and_knapsack_of_the_relaxation() -> None:
+    """``x`` (PDLP's primal, for cores) lies in [0, 1] and its cost is near the bound; ``y`` meets every area's need."""
+    p = small_model(6, m=60, n=14, side=False)
+    red = reduce_problem(p, "min_cost", dominance=True)
+    side = side_of(p, red, "min_cost")
+    stats: dict[str, object] = {}
+    res = lp_dual_solve(red, side, 1e8, Budget.start(60.0), stats)
+    assert res.iterations > 0 and res.x.shape == (red.n_cols,) and res.y.shape == (red.a.shape[0],)
+    assert ((res.x >= 0) & (res.x <= 1)).all() and ((res.y >= 0) & (res.y <= 1)).all()
+    assert float(side.cost @ res.x) == pytest.approx(res.bound, rel=0.02)
+    soft = ~red.hard
+    for area in np.unique(red.area[soft]):
+        rows = soft & (red.area == area)
+        assert float(red.w[rows] @ res.y[rows]) >= red.need[area] - 1e-6

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -50,8 +51,9 @@ from planner.optimize._side import Side
 #: counted operations per constraint-matrix nonzero and per row + column in one PDLP iteration
 #: (a product with the matrix and one with its transpose, the step, the restart and termination
 #: checks every 64 iterations). Measured 2026-12-06 on the demo model (1,025,925 nonzeros,
-#: 207,678 rows + columns), load 6 on 2 cores: 9–10.5 ms of CPU per iteration, so 5.4 units per
-#: iteration is about 550 units per CPU second (the subgradient Lagrangian: 375–430)
+#: 207,678 rows + columns), load 6–7 on 2 cores: 9–12 ms of CPU per iteration, so 5.35 units per
+#: iteration is about 450 units per CPU second (the subgradient Lagrangian: 375–430); on the
+#: city model (4.59 M nonzeros, 29.2 units an iteration) 510 iterations took 34 CPU s, 440 units/s
 PDLP_OPS_NNZ = 4.0
 PDLP_OPS_VEC = 6.0
 #: counted operations per nonzero for building the LP and for one exact evaluation of ``L(u)``
@@ -76,6 +78,9 @@ class LpDual:
     ----------
     u : ndarray of float
         Multipliers of the reduced rows at the best ``L(u)`` so far (zeros before a run).
+    x : ndarray of float
+        PDLP's approximate primal ``x`` of the last run (clipped to [0, 1]; not feasible in
+        general: for cores and rounding, never for a bound).
     lb : float
         Best exact ``L(u)`` (reduced cost units, −inf before a run).
     iterations : int
@@ -102,6 +107,7 @@ class LpDual:
         self.a_ptr = np.searchsorted(red.area[self.order], np.arange(red.need.size + 1)).astype(np.int64)
         self.need = np.maximum(red.need, 0.0).astype(np.float64)
         self.u = np.zeros(self.m, dtype=np.float64)
+        self.x = np.zeros(self.n, dtype=np.float64)
         self.lb = -math.inf
         self.iterations = 0
         self.time_limited = False
@@ -204,6 +210,7 @@ class LpDual:
         start.primal_solution = np.asarray(res.primal_solution, dtype=np.float64)
         start.dual_solution = np.asarray(res.dual_solution, dtype=np.float64)
         self._start = start
+        self.x = np.clip(np.asarray(res.primal_solution, dtype=np.float64)[: self.n], 0.0, 1.0)
         u = np.zeros(self.m, dtype=np.float64)
         u[self._rows] = np.maximum(np.asarray(res.dual_solution, dtype=np.float64)[: self._rows.size], 0.0)
         val = self.value(u)
@@ -245,6 +252,36 @@ class LpDual:
         return y
 
 
+@dataclass
+class LpDualResult:
+    """What :func:`lp_dual_solve` returns (reduced model's units and indices)."""
+
+    bound: float  # exact L(u) at the best u (reduced cost units; 0 when nothing ran)
+    u: NDArray[np.float64]  # multipliers, one per reduced row
+    rc: NDArray[np.float64]  # reduced costs c_j - Σ_i a_ij u_i, one per free column
+    x: NDArray[np.float64]  # PDLP's approximate primal x (not a plan, not feasible in general)
+    y: NDArray[np.float64]  # the knapsack's y_i at u (rows the relaxation counts covered)
+    units: float  # work units spent
+    iterations: int
+
+
+def lp_dual_solve(red: Reduced, side: Side, max_ops: float, budget: Any, stats: dict[str, Any]) -> LpDualResult:
+    """PDLP on the relaxation for ``max_ops`` counted operations: bound, multipliers, reduced costs, primal ``x``.
+
+    ``budget`` (:class:`~planner.optimize._budget.Budget`): the work is recorded as stage
+    ``"lp_dual"``, its deadline is the safety stop. ``stats["lp_dual"]``: bound, iterations,
+    seconds, units, ``time_limited``, PDLP's termination reason.
+    """
+    ld = LpDual(red, side)
+    units = ld.run(max_ops, budget.deadline)
+    budget.spend("lp_dual", units)
+    lb = ld.lb if math.isfinite(ld.lb) else 0.0
+    stats["lp_dual"] = {"bound": float(lb), "iterations": ld.iterations, "time_limited": ld.time_limited,
+                        "seconds": round(ld.seconds, 3), "units": round(units, 3), "termination": ld.termination}
+    y = ld.knapsack_y() if ld.iterations else np.zeros(ld.m, dtype=np.float64)
+    return LpDualResult(float(lb), ld.u, ld.reduced_costs(), ld.x, y, units, ld.iterations)
+
+
 def lp_dual_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget: Any,
                   stats: dict[str, Any]) -> tuple[float, NDArray[np.float64]]:
     """Drop-in for :func:`planner.optimize._exact.lagrangian_bound`: ``(L(u), reduced costs)``, reduced units.
@@ -256,10 +293,5 @@ def lp_dual_bound(red: Reduced, side: Side, ub: float, max_ops: float, budget: A
     ``time_limited``. Falls back to 0 (costs are ≥ 0) when the share pays for fewer than
     :data:`MIN_ITERS` iterations.
     """
-    ld = LpDual(red, side)
-    units = ld.run(max_ops, budget.deadline)
-    budget.spend("lp_dual", units)
-    lb = ld.lb if math.isfinite(ld.lb) else 0.0
-    stats["lp_dual"] = {"bound": float(lb), "iterations": ld.iterations, "time_limited": ld.time_limited,
-                        "seconds": round(ld.seconds, 3), "units": round(units, 3)}
-    return float(lb), ld.reduced_costs()
+    res = lp_dual_solve(red, side, max_ops, budget, stats)
+    return res.bound, res.rc
