@@ -11,6 +11,7 @@ from scipy.spatial import cKDTree
 from planner.optimize import solve
 from planner.optimize.decompose import (
     BOUND_METHOD,
+    WINDOW_SHIFTS,
     decompose_applies,
     solve_decomposed,
     solve_tile,
@@ -157,15 +158,27 @@ def test_border_windows_only_take_cheaper_plans_that_keep_every_target() -> None
     p, x, y = _model(seed=8, n_cols=500, side_m=4000.0)
     sel = np.ones(p.n_cols, dtype=bool)  # every site: feasible and dear
     before = float(p.cost[sel].sum())
-    st = window_pass(p, sel, p.a.tocsc(), x, y, 1500.0, 200.0, 3, "greedy", 30.0)
+    st = window_pass(p, sel, p.a.tocsc(), x, y, 1500.0, 200.0, 3)
     assert st["windows"] == np.unique(window_keys(x, y, 1500.0)).size > 4 and st["improved"] > 0
     assert float(p.cost[sel].sum()) == before - st["gain"] < before
     assert _met(p, np.flatnonzero(sel))
     again = sel.copy()
-    st2 = window_pass(p, again, p.a.tocsc(), x, y, 1500.0, 200.0, 3, "greedy", 30.0, shift=0.0)
+    st2 = window_pass(p, again, p.a.tocsc(), x, y, 1500.0, 200.0, 3, shift=0.0)
     assert float(p.cost[again].sum()) <= float(p.cost[sel].sum()) and _met(p, np.flatnonzero(again))
     assert st2["gain"] >= 0
     sol = solve_decomposed(p, x, y, time_limit_s=2.0, seed=3, tile_m=1500.0)
     d = sol.stats["decomposition"]
-    assert [w["shift"] for w in d["windows"]] == [0.5, 0.0]
+    assert [w["shift"] for w in d["windows"]] == list(WINDOW_SHIFTS)
     assert d["after_windows_cost"] <= d["stitched_cost"] and _met(p, sol.selected)
+
+
+def test_window_engine_starts_from_the_plan_and_never_returns_a_dearer_one() -> None:
+    from planner.optimize.decompose_window import improve_window
+
+    p, _, _ = _model(seed=5, n_cols=300, side_m=3000.0)
+    every = np.ones(p.n_cols, dtype=bool)  # a plan meeting every target, dear
+    out = improve_window(p, every.copy(), 100.0, 2)
+    assert _met(p, np.flatnonzero(out)) and float(p.cost[out].sum()) < float(p.cost[every].sum())
+    again = improve_window(p, out.copy(), 100.0, 2)  # from a good plan: never dearer, and reproducible
+    assert _met(p, np.flatnonzero(again)) and float(p.cost[again].sum()) <= float(p.cost[out].sum())
+    assert np.array_equal(improve_window(p, every.copy(), 100.0, 2), out)

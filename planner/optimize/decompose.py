@@ -27,12 +27,14 @@ interactions are only along their borders. :func:`solve_decomposed`:
 5. **Polish.** Redundant sites are dropped, dearest first, while every target stays met; windows
    across the tile borders are solved again with the plan outside them kept
    (:func:`planner.optimize.decompose_window.window_pass`, :data:`WINDOW_SHIFTS`,
-   :data:`WINDOW_SHARE`): the tiles each cover their own rows, so the sites on both sides of a
-   border serve its strip twice; then the project's local search
-   (:func:`planner.optimize._heuristics.improve`, :data:`LS_SHARE`) runs on the whole model from
-   that plan (where it applies: no pole groups or conflicts), and the redundant-site pass again.
-6. **Bound.** The Lagrangian of step 2 continues from its best multipliers with the plan's cost
-   as target level (:data:`BOUND2_SHARE`). (Tried and left out: the tiles' LP duals under costs
+   :data:`WINDOW_SHARE`; each window starts from the current plan there: the CFT engine with it
+   as incumbent, then the local search): the tiles each cover their own rows, so the sites on
+   both sides of a border serve its strip twice; then the redundant-site pass again. (Left out:
+   the project's local search on the whole model after the windows; on the central city it
+   saved 122 万元 in 2,871 work units, where a window pass of 2,430 saves 220–3,000.)
+6. **Bound.** The Lagrangian of step 2 may continue from its best multipliers with the plan's
+   cost as target level (:data:`BOUND2_SHARE`, 0 by default: one long PDLP run before the tiles
+   gives a better bound than two halves). (Tried and left out: the tiles' LP duals under costs
    split by rows as a warm start; on the central city their whole-model ``L`` was 83,969
    against 103,417 from the subgradient, the tiles' fixed target shares price the spanning
    area differently in each tile, and the LPs took longer than the tile solves.)
@@ -43,7 +45,7 @@ interactions are only along their borders. :func:`solve_decomposed`:
    halo column is priced in several tiles); their sum is reported for information only.
 
 Memory: the tiles are cut one at a time from the CSR (O(nnz of the tile)); the reduced models
-of the Lagrangian and of the local search are O(nnz) of the whole matrix.
+of the Lagrangian is O(nnz) of the whole matrix; a window is cut from the CSR like a tile.
 """
 
 from __future__ import annotations
@@ -70,21 +72,23 @@ log = logging.getLogger(__name__)
 DECOMPOSE_MIN_COLS = 50_000
 #: tile side (m): about 30 site radii of a street lamp, a few of a macro tower
 TILE_M = 3000.0
-#: share of the work budget given to the tiles (split by nonzeros), to the whole-model Lagrangian
-#: before the tiles and after the stitched plan, and to the local search on the whole plan
+#: share of the work budget given to the tiles (split by nonzeros) and to the whole-model Lagrangian
+#: before the tiles and after the stitched plan (the windows: :data:`WINDOW_SHARE`). Central city
+#: (180 s = 54,000 units): 19,200 units of PDLP (643 iterations), 24,300 of tiles, 9,720 of windows
+#: took 96 s of CPU in all
 TILE_SHARE = 0.45
-BOUND_SHARE = 0.2
-BOUND2_SHARE = 0.15
-LS_SHARE = 0.06
+BOUND_SHARE = 0.35
+BOUND2_SHARE = 0.0
 #: back-end of the tile solves per solver.backend: with "auto" the tiles run the heuristics and a Lagrangian
 #: bound only ("greedy"); CP-SAT on a 3 km tile of the city (partial targets, 9,000 x 2,200 after reductions)
 #: spent 60 % of the tile's budget without a branch and never improved the local search's plan (tiles 10, 40,
 #: 55 of the central city: 1,676 / 1,412 / 938 with "greedy" against 1,678 / 1,412 / 938 with "auto")
 TILE_BACKEND = {"auto": "greedy"}
 #: border windows (:mod:`planner.optimize.decompose_window`): squares of the tile side shifted by these
-#: fractions of a tile, one pass each, on :data:`WINDOW_SHARE` of the budget in all
-WINDOW_SHIFTS = (0.5, 0.0)
-WINDOW_SHARE = 0.12
+#: fractions of a tile, one pass each, on :data:`WINDOW_SHARE` of the budget in all (central city, from the
+#: stitched 294,740: −2,959 / −662 / −358 / −221 万元)
+WINDOW_SHIFTS = (0.5, 0.0, 0.25, 0.75)
+WINDOW_SHARE = 0.18
 #: how spanning area targets are split over the tiles ("lagrangian": by the whole-model knapsack,
 #: :func:`planner.optimize.decompose_bound.tile_shares`; "equal": the same share everywhere)
 SHARES = "lagrangian"
@@ -94,8 +98,8 @@ SHARES_RULE = {"lagrangian": "spanning area targets split by the whole-model Lag
 #: the border repair, for the manifest and the report
 BORDER_REPAIR = ("pole groups / conflict pairs broken across tiles keep the fixed or lowest-index site; areas under "
                  "target repaired by a lazy greedy on the whole model; redundant sites dropped, dearest first; "
-                 "windows across the tile borders (half-tile shifted, then the tile grid) solved again with the "
-                 "plan outside them kept, taken when cheaper")
+                 "windows across the tile borders (half-tile shifted, the tile grid, then quarter shifts) solved "
+                 "again from the current plan with the plan outside them kept, taken when cheaper")
 #: a bound method name for the manifest and the report
 BOUND_METHOD = METHOD_TEXT[METHOD]
 
@@ -314,36 +318,6 @@ def _polish(problem: CoverageProblem, sel: NDArray[np.bool_], csc: sp.csc_matrix
     return dropped
 
 
-def _improve(problem: CoverageProblem, sel: NDArray[np.bool_], budget: Any, seed: int,
-             stats: dict[str, Any]) -> NDArray[np.bool_]:
-    """The project's local search on the whole model from ``sel`` (:data:`LS_SHARE` of the budget).
-
-    The reduction runs without dominance (fixed, essential, merged identical rows only), so the
-    stitched plan stays a plan of the reduced model.
-    """
-    from planner.optimize._heuristics import _meets_targets, improve
-    from planner.optimize._reduce import reduce_problem
-    from planner.optimize._side import side_of
-
-    if LS_SHARE <= 0:
-        return sel
-    red = reduce_problem(problem, "min_cost", dominance=False)
-    if red.stats.get("infeasible_reason") or red.a.shape[0] == 0 or red.n_cols == 0:
-        return sel
-    side = side_of(problem, red, "min_cost")
-    s_red = sel[red.cols]
-    if (sel | ~red.base).all() and _meets_targets(red, s_red):  # the plan holds every fixed/essential site
-        before = float(side.cost[s_red].sum())
-        new = improve(red, side, "min_cost", s_red, budget.ops(LS_SHARE), seed=seed, stats=stats,
-                      deadline=budget.deadline)
-        budget.spend("local_search", stats.get("local_search", {}).get("ops", 0.0) / 1e6)
-        if _meets_targets(red, new) and float(side.cost[new].sum()) < before:
-            sel = red.base.copy()
-            sel[red.cols[new]] = True
-            stats["local_search_gain"] = before - float(side.cost[new].sum())
-    return sel
-
-
 def _greedy_level(wl: WholeLagrangian, problem: CoverageProblem, stats: dict[str, Any]) -> float:
     """Cost (万元) of the lazy greedy on the whole reduced model: the first subgradient target level only."""
     from planner.optimize._heuristics import greedy_select
@@ -417,7 +391,7 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     for r in results:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     n_stitched = int(sel.sum())
-    # 3. stitch, repair, polish, the local search on the whole model
+    # 3. stitch, repair, polish
     csc = problem.a.tocsc()
     dropped_side = _side_repair(problem, sel)
     added = _repair(problem, sel, csc)
@@ -431,15 +405,16 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
             break
         w_units = units * WINDOW_SHARE / len(WINDOW_SHIFTS)
         windows.append({"shift": shift, **window_pass(problem, sel, csc, x_m, y_m, tile_m, w_units, seed,
-                                                      TILE_BACKEND.get(backend, backend), time_limit_s)})
+                                                      shift=shift, deadline=budget.deadline)})
         budget.spend("windows", w_units)
+        if windows[-1].get("time_limited"):
+            budget.limited("windows")
     removed += _polish(problem, sel, csc)
     windows_cost = float(problem.cost[sel].sum())
-    sel = _improve(problem, sel, budget, seed, stats)
-    removed += _polish(problem, sel, csc)
     del csc
     # 4. the Lagrangian again, from its best multipliers, with the plan's cost as the target level
-    budget.spend("lagrangian", wl.run(budget.ops(BOUND2_SHARE), float(problem.cost[sel].sum()), budget.deadline))
+    if BOUND2_SHARE > 0:
+        budget.spend("lagrangian", wl.run(budget.ops(BOUND2_SHARE), float(problem.cost[sel].sum()), budget.deadline))
     bound = wl.bound
     stats["lagrangian"] = wl.stats()
     stats["bound_reduction"] = dict(wl.red.stats)
@@ -467,9 +442,8 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
         "border_repair": BORDER_REPAIR, "bound_method": BOUND_METHOD, "bound": bound,
         "gap_whole_model": _gap(obj, bound) if met else None, "tiles_wall_s": round(t_tiles, 3),
     }
-    for name in ("local_search", "lagrangian"):  # the safety stop cut them: say so (the plan may then vary)
-        if isinstance(stats.get(name), dict) and stats[name].get("time_limited"):
-            budget.limited(name)
+    if stats["lagrangian"].get("time_limited"):  # the safety stop cut it: say so (the bound may then vary)
+        budget.limited("lagrangian")
     stats["budget"] = {**budget.report(), "safety_stop_s": round(span, 3)}  # restarted after the tiles
     if budget.cut or stats["decomposition"]["tile_time_limited"]:
         stats["warnings"] = [TIME_LIMITED_WARNING]
