@@ -185,3 +185,26 @@ def test_kml_descriptions_show_user_strings_as_text(tmp_path: Path) -> None:
     assert any(d.startswith('"><img src=x onerror=alert(1)> & {{x}} · ') for d in shown)
     values = {v.text for v in doc.iter(f"{{{NS['k']}}}value")}
     assert EVIL_NAME in values  # attribute data as written
+
+
+@pytest.mark.parametrize(("language", "res"), [("zh", 25.0), ("en", 7.0), ("zh", 3.3), ("en", 11.7)])
+def test_dxf_sites_as_text_match_ezdxf_entities(tmp_path: Path, language: str, res: float) -> None:
+    """The sites written as text are the bytes ezdxf's INSERT + add_auto_attribs give (tests/reference/dxf_sites)."""
+    from dataclasses import replace
+
+    from tests.reference.dxf_sites import write_sites_dxf_ezdxf
+
+    plan = make_plan(tmp_path, language=language, n_lamps=60)
+    plan.grid = replace(plan.grid, res=res)  # the symbol size follows the grid: other float products
+    names = plan.sites["name"].astype(str).tolist()
+    names[0] = "line\nbreak\r^^"  # ezdxf's one-line fix
+    names[1] = "长" * 300  # cut at MAX_TEXT
+    names[2] = ""
+    plan.sites["name"] = names
+    rng = np.random.default_rng(3)
+    plan.sites["x_m"] = plan.sites["x_m"].to_numpy(float) + rng.uniform(-1, 1, len(names)) * 1e-3
+    new = write_sites_dxf(plan, tmp_path / "new.dxf").read_bytes()
+    assert new == write_sites_dxf_ezdxf(plan, tmp_path / "ref.dxf").read_bytes()
+    doc = ezdxf.readfile(tmp_path / "new.dxf")
+    assert doc.audit().errors == []
+    assert len(doc.modelspace().query(f"INSERT[name=='{BLOCK}']")) == len(names)
