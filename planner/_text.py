@@ -172,6 +172,8 @@ def strip_control_chars(
         if name == "geometry" or not (col.dtype == object or isinstance(col.dtype, pd.StringDtype)):
             continue
         values = col.astype(object).tolist()
+        if not XML_ILLEGAL.search("\n".join([v for v in values if isinstance(v, str)])):
+            continue  # one scan of the whole column ("\n" is legal XML), not one per cell
         hit = [i for i, v in enumerate(values) if isinstance(v, str) and XML_ILLEGAL.search(v)]
         if not hit:
             continue
