@@ -172,3 +172,17 @@ def test_solve_returns_primal_and_knapsack_of_the_relaxation() -> None:
     for area in np.unique(red.area[soft]):
         rows = soft & (red.area == area)
         assert float(red.w[rows] @ res.y[rows]) >= red.need[area] - 1e-6
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_polish_never_lowers_the_bound_and_stays_valid(seed: int) -> None:
+    """The subgradient polish from PDLP's multipliers keeps the better exact ``L(u)`` (pole groups included)."""
+    p = small_model(seed)
+    opt = optimum(p)
+    ld, base = lp_dual(p)
+    assert ld._pdlp(ld.fixed_ops() + 70 * ld.ops_per_iter(), FAR) > 0
+    before = ld.lb
+    ld._polish(80 * ld.sub_ops_per_step(), opt - base if math.isfinite(opt) else None, FAR)
+    assert ld.polish_steps == 80
+    assert before <= ld.lb <= opt - base + 1e-9
+    assert ld.value(ld.u) == ld.lb

@@ -134,7 +134,7 @@ class WholeLagrangian:
             return 0.0
         if self.lpd is not None:
             t_pd = time.perf_counter()
-            units = self.lpd.run(max_ops, deadline)
+            units = self.lpd.run(max_ops, deadline, None if ub is None else ub - self.base_cost)
             if units > 0.0:
                 self.time_limited |= self.lpd.time_limited
                 self.seconds += time.perf_counter() - t_pd
