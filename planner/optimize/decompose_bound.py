@@ -5,10 +5,10 @@ reduced model (:class:`WholeLagrangian`) in two parts. Its multipliers come from
 approximate LP duals (:mod:`planner.optimize._lpdual`, :data:`METHOD` ``"pdlp"``; the
 subgradient of :mod:`kernels.lagrange` where the share is too small for PDLP), and ``L(u)``
 is always evaluated exactly (with PDLP also one site per pole group, a constraint of the
-model). The two parts: before the tiles, where it gives the bound and (through its knapsack)
-where the relaxation covers each spanning area, and after the stitched plan exists, continued
-from the last PDLP point (the subgradient: from the best multipliers with that plan's cost as
-the step's target level).
+model). Before the tiles it gives the bound and (through its knapsack) where the relaxation
+covers each spanning area; a later :meth:`WholeLagrangian.run` (once the stitched plan exists,
+when the decomposition gives it a share) continues from the last PDLP point (the subgradient:
+from the best multipliers with that plan's cost as the step's target level).
 
 **Validity of the bound.** The reduction (:func:`planner.optimize._reduce.reduce_problem`,
 with dominance) keeps some optimal plan, whose cost is ``base_cost`` plus an optimal plan of
@@ -57,7 +57,7 @@ METHOD = "pdlp"
 METHOD_TEXT = {
     "pdlp": ("Lagrangian L(u) of the whole reduced model (area targets as fractional knapsacks, one site per "
              "pole group) evaluated exactly at approximate LP duals u from PDLP (OR-Tools, one thread, an "
-             "iteration limit from the work budget), run before the tiles and continued after the stitched plan"),
+             "iteration limit from the work budget) polished by a few subgradient steps, run before the tiles"),
     "subgradient": ("one subgradient Lagrangian on the whole reduced model (kernels.lagrange), run before the tiles "
                     "and continued after the stitched plan from its best multipliers"),
 }
