@@ -458,6 +458,29 @@ def test_lagrangian_core_keeps_incumbent_and_hard_rows() -> None:
     assert sub.w.sum() <= red.w.sum() + 1e-9
 
 
+def test_lp_core_takes_largest_x_keeps_incumbent_and_hard_rows() -> None:
+    from planner.optimize._core import CORE_X_MIN, lp_core
+    from planner.optimize._reduce import reduce_problem
+
+    p = spatial_partial_problem(2)
+    red = reduce_problem(p, "min_cost")
+    rng = np.random.default_rng(1)
+    x = rng.random(red.n_cols)
+    rc = rng.normal(size=red.n_cols)
+    inc = np.zeros(red.n_cols, bool)
+    inc[[1, 4]] = True
+    keep = lp_core(red, x, rc, inc, 6)
+    big = [j for j in np.argsort(-x, kind="stable") if not inc[j] and x[j] >= CORE_X_MIN][:6]
+    assert set(big) | {1, 4} <= set(keep.tolist())
+    in_core = np.asarray(red.a[:, keep].sum(axis=1)).ravel()
+    assert (in_core[red.hard] >= red.k[red.hard]).all()
+    extra = set(keep.tolist()) - set(big) - {1, 4}  # only hard-row cover columns besides those
+    assert all(red.a[red.hard][:, j].nnz for j in extra)
+    low = np.full(red.n_cols, 0.5 * CORE_X_MIN)  # no column reaches the threshold: incumbent (+ hard rows)
+    assert set(lp_core(red, low, rc, inc, 6).tolist()) >= {1, 4}
+    assert len(lp_core(red, low, rc, inc, 6)) <= 2 + int(red.hard.sum()) * int(red.k.max())
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_large_model_path_core_mip(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # the path of models above LP_MAX_NNZ (Lagrangian bound, SCIP on the core), forced on a small one
@@ -467,7 +490,8 @@ def test_large_model_path_core_mip(seed: int, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(sys.modules[name], "LP_MAX_NNZ", 0)
     p = spatial_partial_problem(seed)
     s = solve(p, "min_cost", time_limit_s=10, workers=1, seed=seed)
-    assert "lagrangian" in s.stats and "core_mip" in s.stats and "exact" not in s.stats
+    assert "lp_dual" in s.stats and "core_mip" in s.stats and "exact" not in s.stats
+    assert s.stats["core_mip"]["core"] == "lp"
     check_solution(p, s, "min_cost")
     exact = solve(p, "min_cost", time_limit_s=20, workers=2, seed=seed, backend="cpsat")
     assert exact.status == "optimal"

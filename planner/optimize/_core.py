@@ -61,6 +61,44 @@ def lagrangian_core(
     keep = np.zeros(n, dtype=bool) if inc is None else inc.copy()
     order = np.lexsort((np.arange(n), rc))
     keep[order[: min(size, n)]] = True
+    _cover_hard(red, keep, order)
+    return np.flatnonzero(keep).astype(np.int64)
+
+
+#: LP core (:func:`lp_core`): free columns outside the incumbent added by PDLP's primal value
+#: (largest first) per nominal second of the core stage's share, at most :data:`CORE_X_COLS`,
+#: only those with ``x_j ≥`` :data:`CORE_X_MIN`. Measured on the demo models (SCIP root, one
+#: thread, load 7, 2026-12-06): new defaults (incumbent 4,151 sites, PDLP 3,000 units) x > 0.3:
+#: 6,486 columns, 16.6 CPU s → 43,936 to 42,670 (the Lagrangian core of 5,148 columns: 43,520);
+#: x > 0.2: 7,667 columns, root unfinished after 98 CPU s (42,786 so far). Old model (omni,
+#: LOS probability; incumbent 15,971) x > 0.2: 3,035 columns, 9.7 CPU s → 15,385 (Lagrangian
+#: core: 15,433); x > 0.1: 3,588 columns, unfinished after 25 CPU s
+CORE_X_COLS = 2500
+CORE_X_COLS_PER_S = 140.0
+CORE_X_MIN = 0.2
+
+
+def lp_core(
+    red: Reduced, x: NDArray[np.float64], rc: NDArray[np.float64], inc: NDArray[np.bool_], n_new: int
+) -> NDArray[np.int64]:
+    """Sorted free-column indices of the LP core: the incumbent plus the ``n_new`` columns of largest ``x``.
+
+    Only columns with ``x_j ≥`` :data:`CORE_X_MIN` join; ties go to the smaller reduced cost
+    ``rc``, then to the smaller index. Every hard row the core would leave short gets its
+    columns of smallest ``rc`` (as in :func:`lagrangian_core`).
+    """
+    n = red.n_cols
+    keep = inc.copy()
+    order = np.lexsort((np.arange(n), rc, -x))
+    cand = order[(x[order] >= CORE_X_MIN) & ~inc[order]]
+    keep[cand[: max(0, n_new)]] = True
+    _cover_hard(red, keep, np.lexsort((np.arange(n), rc)))
+    return np.flatnonzero(keep).astype(np.int64)
+
+
+def _cover_hard(red: Reduced, keep: NDArray[np.bool_], order: NDArray[np.int64]) -> None:
+    """Add to ``keep`` (in place), for every hard row it leaves short, its first columns in ``order``."""
+    n = red.n_cols
     a = red.a
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
@@ -68,7 +106,6 @@ def lagrangian_core(
     for i in np.flatnonzero(red.hard & (in_core < red.k)):
         cols = a.indices[a.indptr[i] : a.indptr[i + 1]]
         keep[cols[np.argsort(rank[cols])[: int(red.k[i])]]] = True
-    return np.flatnonzero(keep).astype(np.int64)
 
 
 def core_problem(red: Reduced, keep: NDArray[np.int64]) -> Reduced:
@@ -106,17 +143,20 @@ def core_mip(
     seed: int,
     stats: dict[str, Any],
     size: int = CORE_MIP_COLS,
+    keep: NDArray[np.int64] | None = None,
 ) -> NDArray[np.bool_] | None:
-    """SCIP on the Lagrangian core, hinted with ``inc``; a cheaper plan meeting every target, or None.
+    """SCIP on a core, hinted with ``inc``; a cheaper plan meeting every target, or None.
 
-    ``node_limit``: SCIP nodes (the work bound; None: until optimal); ``deadline``: the
-    solve's safety stop (``time.perf_counter()``).
+    ``keep``: the core's free columns (e.g. :func:`lp_core`); None: the Lagrangian core of
+    ``size`` columns (:func:`lagrangian_core`). ``node_limit``: SCIP nodes (the work bound;
+    None: until optimal); ``deadline``: the solve's safety stop (``time.perf_counter()``).
     """
     from planner.optimize._heuristics import _meets_targets
     from planner.optimize._scip import scip_solve
 
     t0 = time.perf_counter()
-    keep = lagrangian_core(red, rc, inc, size)
+    if keep is None:
+        keep = lagrangian_core(red, rc, inc, size)
     sub = core_problem(red, keep)
     sub_side = side_of_subset(side, keep)
     info: dict[str, Any] = {"cols": int(keep.size), "rows": int(sub.a.shape[0]), "nnz": int(sub.a.nnz)}

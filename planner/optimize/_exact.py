@@ -42,6 +42,13 @@ LAGRANGE_LAMBDA0 = 2.0
 #: (its work estimate is conservative: 1,100 steps, about 8 s on the demo model at 40 s;
 #: 550 steps gave 15,148, 1,100 give 15,222, 1,200 15,224); the rest goes to the core MIP
 LAGRANGE_SHARE = 0.8
+#: share of the exact stage's span given to the PDLP bound (:func:`planner.optimize._lpdual.lp_dual_solve`)
+#: on large min-cost models with an incumbent (backend ``auto``/``scip``); the rest goes to
+#: SCIP on the core of PDLP's primal ``x`` (:func:`planner.optimize._core.lp_core`). On the demo
+#: (40 s: 28 nominal s of span) that is 2,940 PDLP units → bound 41,764 on the new defaults
+#: (1,100 subgradient steps in 6,746 units: 41,456) and 15,213 on the old model (15,182), and a
+#: core share of 18.2 nominal s (was 5.6)
+LP_DUAL_SHARE = 0.35
 
 
 def lagrangian_bound(
@@ -176,6 +183,39 @@ def choose_core(
     return np.flatnonzero(keep).astype(np.int64)
 
 
+def _lp_core_stage(
+    red: Reduced,
+    side: Side,
+    inc: NDArray[np.bool_],
+    *,
+    budget: Budget,
+    span: float,
+    seed: int,
+    stats: dict[str, Any],
+) -> tuple[NDArray[np.bool_], str, float]:
+    """Large min-cost models with an incumbent: the PDLP bound, then SCIP on the core of PDLP's ``x``.
+
+    :data:`LP_DUAL_SHARE` of ``span`` goes to PDLP (:func:`planner.optimize._lpdual.lp_dual_solve`:
+    the bound ``L(u)`` at its duals, valid for any multipliers) and the rest to the core MIP
+    (:func:`_core_stage` on :func:`planner.optimize._core.lp_core`). When that share pays for
+    too few PDLP iterations (nothing ran), the subgradient bound of :data:`LAGRANGE_SHARE` and
+    the Lagrangian core are used instead.
+    """
+    from planner.optimize._lpdual import lp_dual_solve
+
+    res = lp_dual_solve(red, side, budget.ops(LP_DUAL_SHARE * span / budget.nominal_s()), budget, stats)
+    x: NDArray[np.float64] | None = res.x
+    lb, rc, share = res.bound, res.rc, LP_DUAL_SHARE
+    if res.iterations == 0:
+        ub = float(side.cost[inc].sum())
+        lb, rc = lagrangian_bound(red, side, ub, budget.ops(LAGRANGE_SHARE * span / budget.nominal_s()), budget, stats)
+        x, share = None, LAGRANGE_SHARE
+    if np.allclose(side.cost, np.round(side.cost)):
+        lb = math.ceil(lb - 1e-6)
+    bound = max(0.0, lb)
+    return _core_stage(red, side, inc, rc, bound, budget=budget, span=(1.0 - share) * span, seed=seed, stats=stats, x=x)
+
+
 def _core_stage(
     red: Reduced,
     side: Side,
@@ -187,24 +227,39 @@ def _core_stage(
     span: float,
     seed: int,
     stats: dict[str, Any],
+    x: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.bool_], str, float]:
-    """Large min-cost models: SCIP on the Lagrangian core instead of an exact solve of the whole model.
+    """Large min-cost models: SCIP on a core instead of an exact solve of the whole model.
 
-    The bound stays the Lagrangian one (the core's bound holds for the core only). SCIP
-    runs on a node limit: the root plus :data:`~planner.optimize._core.CORE_NODES_PER_S`
-    nodes per nominal second of the stage's share beyond
-    :data:`~planner.optimize._core.CORE_ROOT_S`, on a core sized to the share
-    (:func:`~planner.optimize._core.core_size`); below
-    :data:`~planner.optimize._core.CORE_MIN_S` the stage is skipped.
+    ``span``: the core stage's own share (nominal s). The core is PDLP's (the incumbent and
+    the columns of largest primal ``x``, :func:`~planner.optimize._core.lp_core`, sized by
+    :data:`~planner.optimize._core.CORE_X_COLS_PER_S`) when ``x`` is given, else the
+    Lagrangian one (smallest reduced costs ``rc``, :func:`~planner.optimize._core.core_size`).
+    The bound stays the Lagrangian/LP-dual one (the core's bound holds for the core only).
+    SCIP runs on a node limit: the root plus :data:`~planner.optimize._core.CORE_NODES_PER_S`
+    nodes per nominal second of the share beyond :data:`~planner.optimize._core.CORE_ROOT_S`;
+    below :data:`~planner.optimize._core.CORE_MIN_S` the stage is skipped.
     """
-    from planner.optimize._core import CORE_MIN_S, CORE_NODES_PER_S, CORE_ROOT_S, core_mip, core_size
+    from planner.optimize._core import (
+        CORE_MIN_S,
+        CORE_NODES_PER_S,
+        CORE_ROOT_S,
+        CORE_X_COLS,
+        CORE_X_COLS_PER_S,
+        core_mip,
+        core_size,
+        lp_core,
+    )
 
-    core_span = (1.0 - LAGRANGE_SHARE) * span
+    core_span = span
     nodes = 1 + int(CORE_NODES_PER_S * max(0.0, core_span - CORE_ROOT_S))
     stats["backend_used"] = "scip"
     best, best_val = inc, float(side.cost[inc].sum())
     cand = None
     if core_span >= CORE_MIN_S:
+        keep = None
+        if x is not None:
+            keep = lp_core(red, x, rc, inc, int(min(CORE_X_COLS, CORE_X_COLS_PER_S * core_span)))
         cand = core_mip(
             red,
             side,
@@ -215,7 +270,9 @@ def _core_stage(
             seed=seed,
             stats=stats,
             size=core_size(core_span),
+            keep=keep,
         )
+        stats["core_mip"]["core"] = "lp" if x is not None else "lagrangian"
         budget.spend("core_mip", core_span * WORK_PER_S)
     else:
         stats["core_mip"] = {"skipped": f"its share ({core_span:.2f} nominal s) is below {CORE_MIN_S} s"}
@@ -291,7 +348,9 @@ def run_exact(
     bound = 0.0 if minimise else float(red.w.sum())
     core_used = False
     if mode == "min_cost" and red.a.nnz > LP_MAX_NNZ:
-        lb, rc = lagrangian_bound(
+        if backend != "cpsat" and best is not None:
+            return _lp_core_stage(red, side, best, budget=budget, span=span, seed=seed, stats=stats)
+        lb, _ = lagrangian_bound(
             red,
             side,
             best_val if best is not None else math.inf,
@@ -302,8 +361,6 @@ def run_exact(
         if np.allclose(side.cost, np.round(side.cost)):
             lb = math.ceil(lb - 1e-6)
         bound = max(bound, lb)
-        if backend != "cpsat" and best is not None:
-            return _core_stage(red, side, best, rc, bound, budget=budget, span=span, seed=seed, stats=stats)
     elif (
         mode != "min_cost_at"
         and red.n_cols >= 50

@@ -24,12 +24,14 @@ from planner.optimize._side import Side
 
 def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers: int, seed: int,
                hint: NDArray[np.bool_] | None, gap_limit: float = 0.0, min_cover_int: int | None = None,
-               node_limit: int | None = None) -> CpResult:
+               node_limit: int | None = None, settings: str = "") -> CpResult:
     """Build and solve with SCIP; ``mode`` as in :func:`planner.optimize._cpsat.build_and_solve`.
 
     ``node_limit`` caps the branch-and-bound nodes (SCIP ``limits/totalnodes``, restarts
     included; 1 = the root with its cuts and primal heuristics). One thread and a node limit
     give a reproducible result as long as the wall-clock limit does not end the solve first.
+    ``settings``: further SCIP parameters, one ``name = value`` line each (deterministic limits
+    only, e.g. ``separating/maxroundsroot = 0``).
     """
     t_build = time.perf_counter()
     solver = pywraplp.Solver.CreateSolver("SCIP")
@@ -106,6 +108,7 @@ def scip_solve(red: Reduced, side: Side, mode: str, *, deadline: float, workers:
     extra = f"randomization/randomseedshift = {int(seed) % 2**31}\n"
     if node_limit is not None:
         extra += f"limits/totalnodes = {max(1, int(node_limit))}\n"
+    extra += settings
     solver.SetSolverSpecificParametersAsString(extra)
     remaining = max(0.05, deadline - time.perf_counter())  # the safety stop only: node_limit bounds the work
     solver.SetTimeLimit(int(remaining * 1000))

@@ -450,6 +450,7 @@ def _collect_time_limits(stats: dict[str, Any], budget: Budget) -> None:
     for name, part in (
         ("local_search", stats.get("local_search")),
         ("lagrangian", stats.get("lagrangian")),
+        ("lp_dual", stats.get("lp_dual")),
         ("lp", stats.get("lp")),
         ("core", stats.get("core")),
         ("core_mip", stats.get("core_mip")),
