@@ -347,6 +347,13 @@ def test_site_rows_once_equal_the_servers_built_one_by_one(monkeypatch: pytest.M
     assert parts.meta["chunks"] > 3
     np.testing.assert_array_equal(parts.sinr_db, whole.sinr_db)
     np.testing.assert_array_equal(parts.overlap, whole.overlap)
+    # the chunks' powers on threads, summed in chunk order: the same bits
+    for threads in (2, 3):
+        on_threads = plan_sinr(grid, x, y, h, cls, radio, **kw, threads=threads)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(on_threads.sinr_db, parts.sinr_db)
+        np.testing.assert_array_equal(on_threads.best_rsrp_dbm, parts.best_rsrp_dbm)
+        np.testing.assert_array_equal(on_threads.overlap, parts.overlap)
+        assert on_threads.meta["nnz"] == parts.meta["nnz"]
 
 
 def test_cli_bad_radio_values_exit_2(tiny: Path, tmp_path: Path) -> None:

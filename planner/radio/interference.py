@@ -50,10 +50,12 @@ Formulas and sources (``../shared/DOMAIN.md`` §4.3):
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -84,6 +86,9 @@ __all__ = [
     "sector_servers",
     "sinr_of_matrix",
 ]
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 #: sites are summed where received above noise minus this (dB)
 FLOOR_BELOW_NOISE_DB = 10.0
@@ -212,6 +217,27 @@ def sinr_of_matrix(
     return SinrResult(best.reshape(shape), sinr.reshape(shape), ov.reshape(shape))
 
 
+def _in_order(fn: Callable[[_T], _R], items: Sequence[_T], threads: int) -> Iterator[_R]:
+    """``fn(item)`` for each item, yielded in order, up to ``threads`` computed at once.
+
+    At most ``threads`` results wait beside the one being consumed (bounded memory); one
+    thread (or one item) runs them in the caller's thread.
+    """
+    if threads <= 1 or len(items) <= 1:
+        yield from (fn(item) for item in items)
+        return
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sinr") as pool:
+        pending: deque[Future[_R]] = deque()
+        for item in items:
+            if len(pending) >= threads:
+                yield pending.popleft().result()
+            pending.append(pool.submit(fn, item))
+        while pending:
+            yield pending.popleft().result()
+
+
 def _chunks(
     x: NDArray[np.float64],
     h: NDArray[np.float64],
@@ -336,6 +362,7 @@ def plan_sinr(
     site_azimuths: Sequence[Sequence[float] | None] | None = None,
     site_tilt_deg: ArrayLike | None = None,
     cell_penetration_db: NDArray[np.float64] | None = None,
+    threads: int = 1,
 ) -> SinrResult:
     """SS-SINR and overlap of a set of transmitting sites over the grid (layer 3).
 
@@ -374,6 +401,9 @@ def plan_sinr(
         :func:`planner.coverage.penetration.cell_penetration`), as the solve's coverage build
         used it; None: ``radio.penetration_loss_db`` everywhere. It changes the SINR where the
         noise counts (the wanted and the interfering powers lose the same dB).
+    threads : int
+        Chunks whose powers are built at the same time (threads; the kernels release the GIL).
+        The result does not depend on it: the chunks are summed in order.
     """
     from planner.coverage.build import resolve_tilts
 
@@ -408,12 +438,18 @@ def plan_sinr(
     kept_idx: list[NDArray[np.int64]] = []
     kept_val: list[NDArray[np.float32]] = []
     nnz, radius_max = 0, 0.0
-    for part in parts:
+
+    def powers(part: slice) -> tuple[tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float32]], float]:
         (ip, idx, val), r_max = site_powers(grid, x[part], y[part], h[part], cls[part], omni, cell_mask, terrain, pen)
-        radius_max = max(radius_max, r_max)
         if radio.antenna == "sectors" and tilts is not None:
             servers = slice(int(srv_ptr[part.start]), int(srv_ptr[part.stop]))
             ip, idx, val = server_rows(ip, idx, val, srv, servers, part.start, omni, tilts, grid)
+        return (ip, idx, val), r_max
+
+    # the chunks' powers on `threads` threads (numba kernels without the GIL), summed here in chunk order:
+    # the same floating-point sums, hence the same bits, as one thread; at most `threads` + 1 chunks held
+    for (ip, idx, val), r_max in _in_order(powers, parts, threads):
+        radius_max = max(radius_max, r_max)
         accumulate_power(ip, idx, val, total, best)
         nnz += int(ip[-1])
         sel = val >= keep_from
@@ -537,6 +573,7 @@ def attach_plan_sinr(plan: Plan, area_index: NDArray[np.integer[Any]], terrain: 
         terrain=terrain,
         **antenna_overrides(sites),
         cell_penetration_db=cell_penetration(radio, area_index, plan.areas["class"].astype(str).tolist()),
+        threads=max(1, min(plan.scenario.solver.workers, os.cpu_count() or 1)),  # the run's threads
     )
     band = resolve_band(plan.scenario.radio)
     table = area_sinr_statistics(
