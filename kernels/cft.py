@@ -53,14 +53,16 @@ def lagrangian(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArra
 @jit
 def subgradient_step(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                      k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64], rcv: NDArray[np.float64],
-                     s: NDArray[np.float64], ub: float, lam: float, clip: bool = True) -> float:
+                     s: NDArray[np.float64], ub: float, lam: float, clip: bool = True, plain: bool = False) -> float:
     """One step from ``u`` (updated in place); returns ``L(u)`` at the ``u`` it started from.
 
     Direction (AC-CFT's variant of the subgradient): the columns of negative reduced cost are
     taken in increasing reduced cost and one that only serves rows already holding ``k_i`` of
     them is skipped; ``s_i = k_i −`` (taken columns serving ``i``), and with ``clip``
     ``s_i := 0`` where ``u_i = 0`` and ``s_i < 0`` (Beasley's rule). This damps the over-covered rows that make plain
-    subgradient zig-zag. The value returned is the exact ``L(u)``.
+    subgradient zig-zag. With ``plain`` every column of negative reduced cost counts and nothing is
+    clipped (the textbook subgradient, which AC-CFT's heuristic phase uses to vary the multipliers
+    between its greedy calls). The value returned is the exact ``L(u)``.
     """
     val = lagrangian(c_ptr, c_rows, cost, k, cols, u, rcv)
     m = k.size
@@ -80,18 +82,19 @@ def subgradient_step(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: 
     cov = np.zeros(m, dtype=np.int64)
     for r in range(n_neg):
         j = cols[neg[order[r]]]
-        useful = False
+        useful = plain
         for p in range(c_ptr[j], c_ptr[j + 1]):
+            if useful:
+                break
             if cov[c_rows[p]] < k[c_rows[p]]:
                 useful = True
-                break
         if useful:
             for p in range(c_ptr[j], c_ptr[j + 1]):
                 cov[c_rows[p]] += 1
     norm = 0.0
     for i in range(m):
         v = float(k[i] - cov[i])
-        if clip and u[i] <= 0.0 and v < 0.0:
+        if clip and not plain and u[i] <= 0.0 and v < 0.0:
             v = 0.0
         s[i] = v
         norm += v * v

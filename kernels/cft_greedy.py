@@ -9,9 +9,9 @@ in the docstring of :func:`greedy`), so a lazy priority queue is exact: a popped
 score is stale is pushed back with its new score. Rows needing ``k_i`` covers stay open
 until ``k_i`` chosen columns serve them. ``u = 0`` gives Chvátal's ``c_j / μ_j`` greedy.
 
-The heuristic phase runs subgradient steps from near-optimal multipliers and a greedy (plus
-removal of redundant columns, most expensive first) at each of them, keeping the cheapest
-cover. Work is counted in touched nonzeros (machine-independent units).
+The heuristic phase runs subgradient steps (fixed step factor) from near-optimal multipliers
+and a greedy (plus removal of redundant columns, most expensive first) at each of them,
+keeping the cheapest cover. Work is counted in touched nonzeros (machine-independent units).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kernels._jit import jit
-from kernels.cft import subgradient_step, update_lambda
+from kernels.cft import subgradient_step
 
 
 @jit
@@ -325,13 +325,17 @@ def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: ND
 @jit
 def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                     k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64], best_val: float,
-                    lam: float, iters: int, best_sel: NDArray[np.bool_], hist: NDArray[np.float64],
-                    state: NDArray[np.int64], eps: float, clip: bool = True) -> tuple[float, float, int]:
+                    lam: float, iters: int, best_sel: NDArray[np.bool_], eps: float, clip: bool, plain: bool,
+                    best_u: NDArray[np.float64]) -> tuple[float, int]:
     """``iters`` subgradient steps on the core ``cols`` with a greedy + removal at each ``u``.
 
     ``best_val``: cost of the best cover known for this (residual) model; a cheaper one found
-    here replaces it and is written to ``best_sel``. ``u`` is moved in place. Stops early once
-    the core bound comes within ``eps`` of the best value. Returns ``(best value, λ, work)``.
+    here replaces it and is written to ``best_sel``. ``u`` is moved in place with the fixed step
+    factor ``lam`` (AC-CFT: the subgradient phase's last λ, so the steps stay near the optimal
+    multipliers) and the direction of :func:`~kernels.cft.subgradient_step` (``clip``, ``plain``).
+    ``best_u`` receives the multipliers of the best core bound seen (the column fixing's).
+    Stops early once the core bound comes within ``eps`` of the best value. Returns
+    ``(best value, work)``.
     """
     m = k.size
     r_ptr, r_pos = core_rows(c_ptr, c_rows, m, cols)
@@ -343,6 +347,9 @@ def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: N
     work = 2 * r_pos.size
     found = False
     best_list = np.empty(0, dtype=np.int64)
+    best_lb = -np.inf
+    prev = np.empty(m, dtype=np.float64)
+    best_u[:] = u
     for _ in range(iters):
         taken[:] = False
         n_sel, short, w = greedy(c_ptr, c_rows, r_ptr, r_pos, cost, k, u, cols, taken, order)
@@ -354,13 +361,16 @@ def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: N
                 best_val = val
                 best_list = order[:n_sel][keep[:n_sel]].copy()
                 found = True
-        lval = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, best_val, lam, clip)
-        work += 3 * r_pos.size + 8 * cols.size + 4 * m
-        lam = update_lambda(hist, state, lval, lam)
+        prev[:] = u
+        lval = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, best_val, lam, clip, plain)
+        work += 3 * r_pos.size + 8 * cols.size + 5 * m
+        if lval > best_lb:
+            best_lb = lval
+            best_u[:] = prev
         if lval >= best_val - eps:
             break
     if found:
         best_sel[:] = False
         for t in range(best_list.size):
             best_sel[best_list[t]] = True
-    return best_val, lam, work
+    return best_val, work

@@ -10,9 +10,16 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from kernels.cft import lagrangian, price, subgradient_step
-from kernels.cft_greedy import core_rows, drop_redundant, greedy
+from kernels.cft_greedy import core_rows, drop_redundant, greedy, heuristic_phase
 from planner.optimize._cft import cft_solve
-from tests.reference.cft import drop_redundant_py, greedy_py, lagrangian_py, price_py, subgradient_step_py
+from tests.reference.cft import (
+    drop_redundant_py,
+    greedy_py,
+    heuristic_phase_py,
+    lagrangian_py,
+    price_py,
+    subgradient_step_py,
+)
 
 
 def random_instance(
@@ -80,14 +87,18 @@ def test_lagrangian_and_step_match_reference(seed: int) -> None:
     got = lagrangian(c_ptr, c_rows, cost, k, cols, u, rcv)
     ref = lagrangian_py(col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist())
     assert got == pytest.approx(ref, rel=1e-12, abs=1e-12)
-    for clip in (True, False):
+    steps = []
+    for clip, plain in ((True, False), (False, False), (True, True)):
         u2 = u.copy()
-        val = subgradient_step(c_ptr, c_rows, cost, k, cols, u2, rcv, np.zeros(k.size), 60.0, 0.7, clip)
+        val = subgradient_step(c_ptr, c_rows, cost, k, cols, u2, rcv, np.zeros(k.size), 60.0, 0.7, clip, plain)
         ref_val, ref_u = subgradient_step_py(
-            col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist(), 60.0, 0.7, clip
+            col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u.tolist(), 60.0, 0.7, clip, plain
         )
         assert val == pytest.approx(ref_val, rel=1e-12, abs=1e-12)
         np.testing.assert_allclose(u2, ref_u, rtol=1e-12, atol=1e-12)
+        steps.append(u2)
+    if seed == 0:  # the three directions differ on this instance (the test would not see a swapped flag)
+        assert not np.allclose(steps[0], steps[2]) and not np.allclose(steps[1], steps[2])
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -145,6 +156,28 @@ def test_greedy_and_removal_match_reference(seed: int) -> None:
         drop_redundant(c_ptr, c_rows, cost, k, sel)
         assert np.flatnonzero(sel).tolist() == kept_ref
         assert (dense @ sel >= k).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_heuristic_phase_matches_reference(seed: int) -> None:
+    """Fixed-λ walk with a greedy + removal at each step, in both directions (plain / clipped)."""
+    a, cost, k = random_instance(seed, m=14, n=30, kmax=1 + seed % 2)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    rng = np.random.default_rng(seed)
+    cost = cost + rng.random(cost.size)  # no two covers of the same cost: no ties to break by rounding
+    u0 = rng.integers(0, 12, size=a.shape[0]) * 0.25
+    cols = np.flatnonzero(rng.random(a.shape[1]) < 0.9).astype(np.int64)
+    for plain in (True, False):
+        u, sel, best_u = u0.copy(), np.zeros(a.shape[1], dtype=bool), np.empty(a.shape[0])
+        val, _ = heuristic_phase(c_ptr, c_rows, cost, k, cols, u, 1e9, 0.3, 12, sel, 0.999, True, plain, best_u)
+        ref_val, ref_sel, ref_u, ref_best_u = heuristic_phase_py(
+            col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u0.tolist(), 1e9, 0.3, 12, 0.999, True, plain
+        )
+        assert val == pytest.approx(ref_val, rel=1e-12) and ref_sel is not None
+        assert np.flatnonzero(sel).tolist() == ref_sel
+        assert (a.toarray() @ sel >= k).all() and float(cost[sel].sum()) == pytest.approx(val, rel=1e-12)
+        np.testing.assert_allclose(u, ref_u, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(best_u, ref_best_u, rtol=1e-9, atol=1e-9)
 
 
 def test_core_rows_is_the_transpose() -> None:

@@ -7,13 +7,19 @@ Skips cleanly when ``../shared/data/orlib`` is absent. Per instance, in this ord
    subprocess, default parameters, seed 0): objective, bound, wall and CPU seconds. Skipped (the
    row says so) when ``.venv-bench`` has no ``pycft``.
 2. Our CFT engine alone (:func:`planner.optimize._cft.cft_solve`, seed 0) with a work budget of
-   ``max(5 s, 2 × AC-CFT's wall time)`` converted at :data:`~planner.optimize._cft.WORK_PER_S`; the
-   seconds at which it first held its final cover are read from its work history.
+   ``max(5 s, 2 × AC-CFT's wall time)`` converted at :data:`~planner.optimize._cft.WORK_PER_S`
+   (:data:`FLOOR_S` × 4 when AC-CFT is absent). Issue 12's acceptance is *time to target*: from the
+   engine's history (wall and CPU seconds of every improvement) the benchmark reads when its cover
+   first cost at most AC-CFT's objective, and compares it with the allowance ``max(5 s, 2 × AC-CFT's
+   wall time)`` (and, because the machine is shared, the same rule on CPU seconds).
 3. :func:`planner.optimize.solve` with the instance's time limit (heuristics, bound, exact back-end);
    left out with ``BENCH_ORLIB_SOLVE=0``.
 
 Results are printed as a Markdown table and written to ``runs/bench/orlib.json``. The machine may be
 loaded: CPU seconds are printed beside wall seconds.
+
+``BENCH_ORLIB_EXTRA=DIR`` adds every ``*.txt`` / ``rail*`` file of ``DIR`` (e.g. the other OR-Library
+rail and scpnr files, never committed here) to the run, engine vs AC-CFT only (no ``solve`` step).
 """
 
 from __future__ import annotations
@@ -55,11 +61,14 @@ ACFT_LIMIT_S = 300.0
 TIME_FACTOR = 2.0
 FLOOR_S = 5.0
 RESULTS: list[dict[str, Any]] = []
+#: more instances, engine vs AC-CFT only (see the module docstring)
+EXTRA = Path(os.environ["BENCH_ORLIB_EXTRA"]) if os.environ.get("BENCH_ORLIB_EXTRA") else None
+EXTRA_FILES = sorted(p for p in EXTRA.iterdir() if p.suffix == ".txt" or p.name.startswith("rail")) if EXTRA else []
 
 pytestmark = pytest.mark.skipif(not ORLIB.is_dir(), reason="../shared/data/orlib not present")
 
 
-def run_acft(name: str, out_dir: Path) -> dict[str, Any] | None:
+def run_acft(name: str, out_dir: Path, path: Path | None = None) -> dict[str, Any] | None:
     """AC-CFT on one instance in ``.venv-bench`` (None when pycft is not installed there)."""
     if not BENCH_PY.exists():
         return None
@@ -69,7 +78,7 @@ def run_acft(name: str, out_dir: Path) -> dict[str, Any] | None:
     out = out_dir / f"acft_{name}.json"
     fmt = "rail" if name.startswith("rail") else "scp"
     runner = REPO / "tests" / "benchmarks" / "pycft_runner.py"
-    subprocess.run([str(BENCH_PY), str(runner), str(ORLIB / f"{name}.txt"), fmt,
+    subprocess.run([str(BENCH_PY), str(runner), str(path or ORLIB / f"{name}.txt"), fmt,
                     "0", str(ACFT_LIMIT_S), str(out)], check=True, capture_output=True)
     res: dict[str, Any] = json.loads(out.read_text())
     return res
@@ -85,6 +94,64 @@ def warm_engine() -> None:
     cft_solve(a, np.arange(1.0, 61.0), work_limit=200_000)
 
 
+def time_to(hist: list[tuple[int, float, float, float]], target: float) -> tuple[float, float] | None:
+    """Wall and CPU seconds at which the engine's cover first cost at most ``target`` (None: never)."""
+    return next(((w, c) for _, v, w, c in hist if v <= target + 1e-9), None)
+
+
+def engine_vs_acft(name: str, path: Path, acft: dict[str, Any] | None) -> tuple[dict[str, Any], Any]:
+    """The engine alone on one instance beside AC-CFT's result: its row (time to AC-CFT's objective,
+    allowance, verdict) and the :class:`~planner.optimize._cft.CftResult`. Prints the row.
+    """
+    problem = read_orlib(path)
+    warm_engine()
+    budget_s = max(FLOOR_S, TIME_FACTOR * acft["wall_s"]) if acft else 4 * FLOOR_S
+    w0, c0 = time.perf_counter(), time.process_time()
+    eng = cft_solve(problem.a, problem.cost, problem.row_k, work_limit=int(budget_s * WORK_PER_S), seed=0)
+    e_wall, e_cpu = time.perf_counter() - w0, time.process_time() - c0
+    hist = eng.stats["history"]
+    final = time_to(hist, eng.objective)
+    row: dict[str, Any] = {"instance": name, "rows": problem.n_rows, "cols": problem.n_cols,
+                           "acft": acft and {k: acft[k] for k in ("objective", "bound", "wall_s", "cpu_s")},
+                           "engine": {"objective": eng.objective, "bound": eng.bound, "budget_s": budget_s,
+                                      "wall_s": round(e_wall, 2), "cpu_s": round(e_cpu, 2), "work": eng.work,
+                                      "final_at_s": final and final[0], "passes": eng.stats["passes"],
+                                      "time_limited": eng.stats["time_limited"]},
+                           "load": os.getloadavg()[0]}
+    verdict = "n/a"
+    if acft:
+        hit = time_to(hist, acft["objective"])
+        allow_wall = max(FLOOR_S, TIME_FACTOR * acft["wall_s"])
+        allow_cpu = max(FLOOR_S, TIME_FACTOR * acft["cpu_s"])
+        met_wall = hit is not None and hit[0] <= allow_wall
+        met_cpu = hit is not None and hit[1] <= allow_cpu
+        verdict = "met" if met_wall and met_cpu else ("met (CPU)" if met_cpu else "not met")
+        row["target"] = {"objective": acft["objective"], "wall_s": hit and hit[0], "cpu_s": hit and hit[1],
+                         "allow_wall_s": round(allow_wall, 2), "allow_cpu_s": round(allow_cpu, 2), "verdict": verdict}
+    hit_s = (f"{row['target']['wall_s']:.1f} s ({row['target']['cpu_s']:.1f} CPU)"
+             if acft and row["target"]["wall_s"] is not None else "never")
+    ac = (f"{acft['objective']:g} | {acft['bound']:.1f} | {acft['wall_s']:.1f} s ({acft['cpu_s']:.1f} CPU)" if acft
+          else "n/a | n/a | n/a")
+    print(f"\n| {name} | {ac} | {eng.objective:g} | {eng.bound:g} | {hit_s} | {e_wall:.1f} s ({e_cpu:.1f} CPU, "
+          f"budget {budget_s:.1f} s) | {verdict} | load {row['load']:.1f} |", file=sys.stderr)
+    return row, eng
+
+
+@pytest.mark.parametrize("path", EXTRA_FILES, ids=[p.stem for p in EXTRA_FILES])
+def test_orlib_extra(path: Path) -> None:
+    """An instance outside ``../shared/data/orlib`` (``BENCH_ORLIB_EXTRA``): engine vs AC-CFT only."""
+    out = REPO / "runs" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    acft = run_acft(path.stem, out, path)
+    row, eng = engine_vs_acft(path.stem, path, acft)
+    RESULTS.append(row)
+    (out / "orlib_extra.json").write_text(json.dumps(RESULTS, indent=1, default=str))
+    assert eng.feasible
+    if acft:
+        assert eng.bound <= acft["objective"] + 1e-9
+        assert eng.objective <= acft["objective"] + 1e-9
+
+
 @pytest.mark.parametrize("name", list(INSTANCES))
 def test_orlib_instance(name: str) -> None:
     limit, best_known, floor = INSTANCES[name]
@@ -92,24 +159,10 @@ def test_orlib_instance(name: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     acft = run_acft(name, out)
     problem = read_orlib(ORLIB / f"{name}.txt")
-    warm_engine()
-    budget_s = max(FLOOR_S, TIME_FACTOR * acft["wall_s"]) if acft else FLOOR_S
-    w0, c0 = time.perf_counter(), time.process_time()
-    eng = cft_solve(problem.a, problem.cost, problem.row_k, work_limit=int(budget_s * WORK_PER_S), seed=0)
-    e_wall, e_cpu = time.perf_counter() - w0, time.process_time() - c0
-    hist = eng.stats["history"]
-    reach_work = next((w for w, v in hist if v <= eng.objective + 1e-9), eng.work)
-    e_reach = e_wall * reach_work / max(eng.work, 1)
+    row, eng = engine_vs_acft(name, ORLIB / f"{name}.txt", acft)
+    row["best_known"] = best_known
     if not WITH_SOLVE:
-        row0 = {"instance": name, "acft": acft, "engine": {"objective": eng.objective, "bound": eng.bound,
-                "budget_s": budget_s, "wall_s": round(e_wall, 2), "cpu_s": round(e_cpu, 2),
-                "reach_s": round(e_reach, 2)},
-                "load": os.getloadavg()[0]}
-        RESULTS.append(row0)
-        print(f"\n| {name} | {acft and acft['objective']} | {acft and round(acft['bound'], 1)} | "
-              f"{acft and round(acft['wall_s'], 1)} s ({acft and round(acft['cpu_s'], 1)} CPU) | {eng.objective:g} | "
-              f"{eng.bound:g} | {e_reach:.1f} s of {e_wall:.1f} s ({e_cpu:.1f} CPU, budget {budget_s:.1f} s) | "
-              f"load {row0['load']:.1f} |", file=sys.stderr)
+        RESULTS.append(row)
         (out / "orlib_engine.json").write_text(json.dumps(RESULTS, indent=1, default=str))
         assert eng.feasible and eng.bound <= best_known + 1e-9
         if acft:
@@ -118,23 +171,12 @@ def test_orlib_instance(name: str) -> None:
     s_cpu = time.process_time()
     sol = solve(problem, "min_cost", time_limit_s=limit, workers=WORKERS, seed=0)
     s_cpu = time.process_time() - s_cpu  # all threads of this process (compile included)
-    row = {"instance": name, "rows": problem.n_rows, "cols": problem.n_cols, "best_known": best_known,
-           "acft": acft and {k: acft[k] for k in ("objective", "bound", "wall_s", "cpu_s")},
-           "engine": {"objective": eng.objective, "bound": eng.bound, "budget_s": budget_s, "wall_s": round(e_wall, 2),
-                      "cpu_s": round(e_cpu, 2), "reach_s": round(e_reach, 2), "work": eng.work,
-                      "passes": eng.stats["passes"], "time_limited": eng.stats["time_limited"]},
-           "solve": {"objective": sol.objective, "bound": sol.bound, "gap": round(sol.gap, 4), "status": sol.status,
-                     "time_s": round(sol.runtime_s, 1), "cpu_s": round(s_cpu, 1), "limit_s": limit,
-                     "heuristic": sol.stats.get("heuristic_objective")},
-           "load": os.getloadavg()[0]}
+    row["solve"] = {"objective": sol.objective, "bound": sol.bound, "gap": round(sol.gap, 4), "status": sol.status,
+                    "time_s": round(sol.runtime_s, 1), "cpu_s": round(s_cpu, 1), "limit_s": limit,
+                    "heuristic": sol.stats.get("heuristic_objective")}
     RESULTS.append(row)
-    ac = (f"{acft['objective']:g} | {acft['bound']:.1f} | {acft['wall_s']:.1f} s ({acft['cpu_s']:.1f} CPU)" if acft
-          else "n/a | n/a | n/a")
-    print(f"\n| {name} | {ac} | {eng.objective:g} | {eng.bound:g} | {e_reach:.1f} s of {e_wall:.1f} s "
-          f"({e_cpu:.1f} CPU, "
-          f"budget {budget_s:.1f} s) | {sol.objective:g} | {sol.bound:g} | {sol.status} | {sol.runtime_s:.1f} s "
-          f"({s_cpu:.1f} CPU) | "
-          f"load {row['load']:.1f} |", file=sys.stderr)
+    print(f"| {name} (solve) | {sol.objective:g} | {sol.bound:g} | {sol.status} | {sol.runtime_s:.1f} s "
+          f"({s_cpu:.1f} CPU, limit {limit:g} s) | load {os.getloadavg()[0]:.1f} |", file=sys.stderr)
     (out / "orlib.json").write_text(json.dumps(RESULTS, indent=1, default=str))
     assert eng.feasible and eng.bound <= best_known + 1e-9
     assert sol.objective <= floor

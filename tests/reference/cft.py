@@ -19,17 +19,20 @@ def lagrangian_py(cols_rows: list[list[int]], cost: list[float], k: list[int], c
 
 
 def subgradient_step_py(cols_rows: list[list[int]], cost: list[float], k: list[int], cols: list[int], u: list[float],
-                        ub: float, lam: float, clip: bool = True) -> tuple[float, list[float]]:
-    """Pure-Python reference of :func:`subgradient_step`: ``(L(u), new u)``."""
+                        ub: float, lam: float, clip: bool = True, plain: bool = False) -> tuple[float, list[float]]:
+    """Pure-Python reference of :func:`subgradient_step`: ``(L(u), new u)``.
+
+    ``plain``: every column of negative reduced cost counts in the direction and nothing is clipped.
+    """
     val = lagrangian_py(cols_rows, cost, k, cols, u)
     rc = {j: cost[j] - sum(u[i] for i in cols_rows[j]) for j in cols}
     cov = [0] * len(k)
     for j in sorted((j for j in cols if rc[j] < 0.0), key=lambda c: (rc[c], cols.index(c))):
-        if any(cov[i] < k[i] for i in cols_rows[j]):
+        if plain or any(cov[i] < k[i] for i in cols_rows[j]):
             for i in cols_rows[j]:
                 cov[i] += 1
     s = [float(k[i] - cov[i]) for i in range(len(k))]
-    s = [0.0 if (clip and u[i] <= 0.0 and s[i] < 0.0) else s[i] for i in range(len(k))]
+    s = [0.0 if (clip and not plain and u[i] <= 0.0 and s[i] < 0.0) else s[i] for i in range(len(k))]
     norm = sum(v * v for v in s)
     if norm <= 0.0:
         return val, list(u)
@@ -123,3 +126,32 @@ def drop_redundant_py(cols_rows: list[list[int]], cost: list[float], k: list[int
         if best_mask >> b & 1:
             kept[red[b]] = False
     return sorted(chosen[t] for t in range(len(chosen)) if kept[t])
+
+
+def heuristic_phase_py(cols_rows: list[list[int]], cost: list[float], k: list[int], cols: list[int], u: list[float],
+                       best_val: float, lam: float, iters: int, eps: float, clip: bool,
+                       plain: bool) -> tuple[float, list[int] | None, list[float], list[float]]:
+    """Pure-Python reference of :func:`heuristic_phase`: ``(best value, its sorted columns or None,
+    final u, multipliers of the best core bound)``.
+    """
+    u = list(u)
+    best_sel: list[int] | None = None
+    best_lb, best_u = -float("inf"), list(u)
+    for _ in range(iters):
+        chosen = greedy_py(cols_rows, cost, k, u, cols)
+        cov = [0] * len(k)
+        for j in chosen:
+            for i in cols_rows[j]:
+                cov[i] += 1
+        if all(cov[i] >= k[i] for i in range(len(k))):
+            kept = drop_redundant_py(cols_rows, cost, k, chosen)
+            val = sum(cost[j] for j in kept)
+            if val < best_val - 1e-9:
+                best_val, best_sel = val, kept
+        lval, new_u = subgradient_step_py(cols_rows, cost, k, cols, u, best_val, lam, clip, plain)
+        if lval > best_lb:
+            best_lb, best_u = lval, list(u)
+        u = new_u
+        if lval >= best_val - eps:
+            break
+    return best_val, best_sel, u, best_u
