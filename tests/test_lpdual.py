@@ -186,3 +186,19 @@ def test_polish_never_lowers_the_bound_and_stays_valid(seed: int) -> None:
     assert ld.polish_steps == 80
     assert before <= ld.lb <= opt - base + 1e-9
     assert ld.value(ld.u) == ld.lb
+
+
+def test_an_infeasible_relaxation_gives_no_multipliers() -> None:
+    """An area needing more weight than its rows hold: PDLP reports primal infeasibility, its ray is not used."""
+    from planner.optimize._reduce import Reduced
+
+    a = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]], dtype=np.int8))
+    red = Reduced(cols=np.arange(3), base=np.zeros(3, bool), a=a, w=np.ones(3), area=np.zeros(3, np.int64),
+                  k=np.ones(3, np.int64), hard=np.zeros(3, bool), need=np.array([5.0]), const_w=np.zeros(1),
+                  lost_w=np.zeros(1), total_w=np.array([3.0]))
+    p = CoverageProblem(a=a, cost=np.ones(3), row_weight=np.ones(3), row_area=np.zeros(3, np.int64),
+                        row_k=np.ones(3, np.int64), area_target=np.array([1.0]), area_names=["a"])
+    ld = LpDual(red, side_of(p, red, "min_cost"))
+    assert ld.run(ld.fixed_ops() + 5000 * ld.ops_per_iter(), FAR) > 0
+    assert ld.termination == "TERMINATION_REASON_PRIMAL_INFEASIBLE"
+    assert ld.lb == -math.inf and not ld.u.any()

@@ -69,6 +69,9 @@ POLISH_LAMBDA = 0.01
 POLISH_CHUNK = 25
 #: without a known plan the polish's target level is this multiple of the bound
 POLISH_LEVEL = 1.05
+#: PDLP endings whose dual point is kept (a primal-infeasibility ray would give an arbitrarily large
+#: ``L(u)`` for a model with no plan, and a numerical failure nothing useful)
+USABLE = ("TERMINATION_REASON_ITERATION_LIMIT", "TERMINATION_REASON_OPTIMAL", "TERMINATION_REASON_TIME_LIMIT")
 #: fewest PDLP iterations worth running (below this the duals are not better than the
 #: subgradient's starting point)
 MIN_ITERS = 64
@@ -264,12 +267,15 @@ class LpDual:
         start.dual_solution = np.asarray(res.dual_solution, dtype=np.float64)
         self._start = start
         self.x = np.clip(np.asarray(res.primal_solution, dtype=np.float64)[: self.n], 0.0, 1.0)
+        self.iterations += done
+        if self.termination not in USABLE:  # an infeasibility ray or a failure: no multipliers to keep
+            self._start = None
+            return fixed + done * self.ops_per_iter()
         u = np.zeros(self.m, dtype=np.float64)
         u[self._rows] = np.maximum(np.asarray(res.dual_solution, dtype=np.float64)[: self._rows.size], 0.0)
         val = self.value(u)
         if val > self.lb:
             self.lb, self.u = val, u
-        self.iterations += done
         return fixed + done * self.ops_per_iter()
 
     # --- the exact Lagrangian --------------------------------------------------------------
