@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from numpy.typing import NDArray
 
 from kernels.cft import lagrangian, price, subgradient_step
 from kernels.cft_greedy import core_rows, drop_redundant, greedy, heuristic_phase
+from planner.errors import InputDataError
+from planner.optimize import read_orlib
 from planner.optimize._cft import cft_solve
 from tests.reference.cft import (
     drop_redundant_py,
@@ -353,3 +356,29 @@ def test_solve_takes_the_engines_cover_and_bound() -> None:
     assert (a.toarray() @ plan >= k).all() and plan[3]
     assert sol.bound <= sol.objective + 1e-9
     assert sol.status == "optimal"
+
+
+def test_read_orlib_formats_and_errors(tmp_path: Path) -> None:
+    """Both OR-Library layouts give the same matrix; a short, long, non-integer or out-of-range file names the fault."""
+    scp = tmp_path / "scp_t.txt"
+    scp.write_text("3 4\n 2 1 3 5\n2 1 2\n 1 3\n3 2 4 3\n")  # rows: {1,2}, {3}, {2,4,3} (1-based columns)
+    rail = tmp_path / "rail_t"
+    rail.write_text("3 4\n2 1 1\n1 2 1 3\n3 2 2 3\n5 1 3\n")  # per column: cost, count, rows
+    a, b = read_orlib(scp), read_orlib(rail)
+    dense = np.array([[1, 1, 0, 0], [0, 0, 1, 0], [0, 1, 1, 1]])
+    np.testing.assert_array_equal(a.a.toarray(), dense)
+    np.testing.assert_array_equal(b.a.toarray(), dense)
+    np.testing.assert_array_equal(a.cost, [2, 1, 3, 5])
+    np.testing.assert_array_equal(b.cost, [2, 1, 3, 5])
+    head = "3 4\n2 1 3 5\n"
+    cases = [
+        (head + "2 1 2\n1\n3 2 4", "ends early"),
+        (head + "2 1 2\n1 3\n3 2 4 3 7", "left"),
+        (head + "2 1 x\n1 3\n3 2 4 3", "cannot read"),
+        (head + "2 1 9\n1 3\n3 2 4 3", "range"),
+    ]
+    for text, words in cases:
+        bad = tmp_path / "scp_bad.txt"
+        bad.write_text(text)
+        with pytest.raises(InputDataError, match=words):
+            read_orlib(bad)

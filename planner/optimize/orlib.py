@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from planner.errors import InputDataError, Problem
 from planner.optimize.problem import CoverageProblem
@@ -31,53 +33,44 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
     path = Path(path)
     if fmt == "auto":
         fmt = "rail" if path.name.lower().startswith("rail") else "scp"
+    if fmt not in ("scp", "rail"):
+        raise InputDataError(Problem(f"unknown OR-Library format {fmt!r}", str(path), fix='use "scp" or "rail"'))
     try:
-        tok = np.array(path.read_text().split(), dtype=np.int64)
-    except (OSError, ValueError) as exc:
+        text = path.read_bytes()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy warns (deprecation) instead of failing on a bad token
+            tok = np.fromstring(text, dtype=np.int64, sep=" ")
+    except (OSError, ValueError, DeprecationWarning) as exc:
         raise InputDataError(
             Problem(f"cannot read OR-Library file: {exc}", str(path), fix="check the path and format")
         ) from exc
+    del text
     if tok.size < 2:
         raise InputDataError(Problem("empty OR-Library file", str(path)))
     m, n = int(tok[0]), int(tok[1])
-    pos = 2
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    try:
-        if fmt == "scp":
-            cost = tok[pos : pos + n].astype(np.float64)
-            pos += n
-            for i in range(m):
-                k = int(tok[pos])
-                c = tok[pos + 1 : pos + 1 + k] - 1
-                if c.size != k:
-                    raise IndexError
-                pos += 1 + k
-                rows.append(np.full(k, i, dtype=np.int64))
-                cols.append(c)
-        elif fmt == "rail":
-            cost = np.zeros(n, dtype=np.float64)
-            for j in range(n):
-                cost[j] = tok[pos]
-                k = int(tok[pos + 1])
-                r = tok[pos + 2 : pos + 2 + k] - 1
-                if r.size != k:
-                    raise IndexError
-                pos += 2 + k
-                rows.append(r)
-                cols.append(np.full(k, j, dtype=np.int64))
-        else:
-            raise InputDataError(Problem(f"unknown OR-Library format {fmt!r}", str(path), fix='use "scp" or "rail"'))
-    except IndexError as exc:
-        raise InputDataError(Problem("the file ends early", str(path), fix="check the format (scp or rail)")) from exc
+    ends_early = InputDataError(Problem("the file ends early", str(path), fix="check the format (scp or rail)"))
+    # the records are variable-length: walk their heads (one per row / column), then gather by ragged ranges
+    heads = _record_heads(tok, 2 + (n if fmt == "scp" else 0), m if fmt == "scp" else n, 1 if fmt == "scp" else 2)
+    if heads is None:
+        raise ends_early
+    starts, lens, pos = heads
+    if fmt == "scp":
+        if tok.size < 2 + n:
+            raise ends_early
+        cost = tok[2 : 2 + n].astype(np.float64)
+        r = np.repeat(np.arange(m, dtype=np.int64), lens)
+        c = tok[_ragged(starts + 1, lens)] - 1
+    else:
+        cost = tok[starts].astype(np.float64)
+        r = tok[_ragged(starts + 2, lens)] - 1
+        c = np.repeat(np.arange(n, dtype=np.int64), lens)
     if pos != tok.size:
         raise InputDataError(
             Problem(
                 f"{tok.size - pos} tokens left after parsing as {fmt}", str(path), fix="check the format (scp or rail)"
             )
         )
-    r = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-    c = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+    del tok
     if r.size and (r.min() < 0 or r.max() >= m or c.min() < 0 or c.max() >= n):
         raise InputDataError(Problem("an index is out of range", str(path)))
     a = sp.csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(m, n))
@@ -90,3 +83,35 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
         area_target=np.ones(1),
         area_names=[path.stem],
     )
+
+
+def _record_heads(
+    tok: NDArray[np.int64], pos: int, count: int, head: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], int] | None:
+    """Positions and lengths of ``count`` records ``[head tokens, the last one a length L][L tokens]`` from
+    ``pos``, and the position after them; None when the tokens end early or a length is negative.
+    """
+    starts = np.empty(count, dtype=np.int64)
+    lens = np.empty(count, dtype=np.int64)
+    size = int(tok.size)
+    vals = tok.tolist() if count > 100_000 else tok  # python ints walk faster than numpy scalars
+    for t in range(count):
+        if pos + head > size:
+            return None
+        length = int(vals[pos + head - 1])
+        if length < 0:
+            return None
+        starts[t] = pos
+        lens[t] = length
+        pos += head + length
+    if pos > size:
+        return None
+    return starts, lens, pos
+
+
+def _ragged(first: NDArray[np.int64], lens: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Concatenation of ``range(first[t], first[t] + lens[t])`` over ``t``."""
+    total = int(lens.sum())
+    offs = np.repeat(first - (np.cumsum(lens) - lens), lens)
+    out: NDArray[np.int64] = np.arange(total, dtype=np.int64) + offs
+    return out
