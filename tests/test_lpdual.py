@@ -202,3 +202,21 @@ def test_an_infeasible_relaxation_gives_no_multipliers() -> None:
     assert ld.run(ld.fixed_ops() + 5000 * ld.ops_per_iter(), FAR) > 0
     assert ld.termination == "TERMINATION_REASON_PRIMAL_INFEASIBLE"
     assert ld.lb == -math.inf and not ld.u.any()
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_solve_takes_the_pdlp_bound_on_large_models_with_cpsat(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """backend="cpsat" on a model above LP_MAX_NNZ (lowered here): the PDLP bound, valid against the optimum."""
+    import importlib
+
+    import planner.optimize._exact as exact_mod
+    from planner.optimize import solve
+
+    solve_mod = importlib.import_module("planner.optimize.solve")  # the package re-exports the function
+    monkeypatch.setattr(exact_mod, "LP_MAX_NNZ", 10)
+    monkeypatch.setattr(solve_mod, "LP_MAX_NNZ", 10)
+    p = small_model(seed, side=False)
+    opt = optimum(p)
+    sol = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=0, backend="cpsat")
+    assert sol.stats["lp_dual"]["iterations"] > 0
+    assert sol.bound <= opt + 1e-9 <= sol.objective + 2e-9

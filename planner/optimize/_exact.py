@@ -350,14 +350,13 @@ def run_exact(
     if mode == "min_cost" and red.a.nnz > LP_MAX_NNZ:
         if backend != "cpsat" and best is not None:
             return _lp_core_stage(red, side, best, budget=budget, span=span, seed=seed, stats=stats)
-        lb, _ = lagrangian_bound(
-            red,
-            side,
-            best_val if best is not None else math.inf,
-            budget.ops(LAGRANGE_SHARE * span / budget.nominal_s()),
-            budget,
-            stats,
-        )
+        from planner.optimize._lpdual import lp_dual_bound
+
+        ub_known = best_val if best is not None else math.inf
+        bound_ops = budget.ops(LAGRANGE_SHARE * span / budget.nominal_s())
+        lb, _ = lp_dual_bound(red, side, ub_known, bound_ops, budget, stats)
+        if not stats["lp_dual"]["iterations"]:  # too small a share for PDLP: the subgradient
+            lb, _ = lagrangian_bound(red, side, ub_known, bound_ops, budget, stats)
         if np.allclose(side.cost, np.round(side.cost)):
             lb = math.ceil(lb - 1e-6)
         bound = max(bound, lb)
