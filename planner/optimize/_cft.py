@@ -132,6 +132,19 @@ class CftResult:
         return self.feasible and self.bound >= self.objective - 1e-9 * max(1.0, abs(self.objective))
 
 
+@dataclass
+class _Core:
+    """A core: its column ids (ascending) and their compact column-major copy (``ptr``, ``rows``,
+    ``cost``; ``pos`` = 0 … size − 1, the column list the kernels take).
+    """
+
+    ids: NDArray[np.int64]
+    ptr: NDArray[np.int64]
+    rows: NDArray[np.int64]
+    cost: NDArray[np.float64]
+    pos: NDArray[np.int64]
+
+
 class _Engine:
     """State of one run: the model over the free columns and the best cover (see module docstring)."""
 
@@ -198,14 +211,25 @@ class _Engine:
         return u
 
     def price(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
-              rc: NDArray[np.float64]) -> tuple[NDArray[np.int64], float]:
+              rc: NDArray[np.float64]) -> tuple[_Core, float]:
         core, lb, w = price(self.c_ptr, self.c_rows, self.r_ptr, self.r_cols, self.cost, k_res, free, u, CORE_PER_ROW,
                             RC_SMALL, 5 * self.m, rc)
         self.work += w
-        return core, lb
+        return self.compact(core), lb
+
+    def compact(self, cols: NDArray[np.int64]) -> _Core:
+        """The core columns ``cols`` (ascending) copied into contiguous arrays: the core kernels then read
+        one small block instead of scattered columns of a large model (same columns, same order, same results).
+        """
+        lens = self.c_ptr[cols + 1] - self.c_ptr[cols]
+        ptr = np.zeros(cols.size + 1, dtype=np.int64)
+        np.cumsum(lens, out=ptr[1:])
+        rows = self.c_rows[np.repeat(self.c_ptr[cols] - ptr[:-1], lens) + np.arange(ptr[-1], dtype=np.int64)]
+        self.work += 2 * int(ptr[-1]) + cols.size
+        return _Core(cols, ptr, rows, self.cost[cols], np.arange(cols.size, dtype=np.int64))
 
     def subgradient(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
-                    ub_res: float) -> tuple[float, NDArray[np.float64], NDArray[np.int64], float]:
+                    ub_res: float) -> tuple[float, NDArray[np.float64], _Core, float]:
         """Phase 1: returns (best full bound, its multipliers, the last core, the last step factor λ)."""
         rc = np.zeros(self.n)
         core, lb = self.price(k_res, free, u, rc)
@@ -219,7 +243,7 @@ class _Engine:
         bu = u.copy()
         while it < max_iters and best_real < ub_res - self.eps and not self.spent():
             chunk = min(period, max_iters - it)
-            core_lb, lam, w = subgradient_chunk(self.c_ptr, self.c_rows, self.cost, k_res, core, u, bu, -math.inf,
+            core_lb, lam, w = subgradient_chunk(core.ptr, core.rows, core.cost, k_res, core.pos, u, bu, -math.inf,
                                                 ub_res, lam, chunk, hist, state, self.clip)
             self.work += w
             it += chunk
@@ -255,16 +279,18 @@ class _Engine:
             # the non-redundant clipped one of phase 1; the fixing takes the first's best core multipliers
             val, u_fix = ub_res, np.empty(self.m)
             for plain in (True, False):
-                sel = np.zeros(self.n, dtype=bool)
+                sel_core = np.zeros(core.ids.size, dtype=bool)
                 u_heur = np.empty(self.m)
-                v, w = heuristic_phase(self.c_ptr, self.c_rows, self.cost, k_res, core, u_best.copy(), val, lam,
-                                       HEUR_ITERS, sel, self.eps, self.clip, plain, u_heur)
+                v, w = heuristic_phase(core.ptr, core.rows, core.cost, k_res, core.pos, u_best.copy(), val, lam,
+                                       HEUR_ITERS, sel_core, self.eps, self.clip, plain, u_heur)
                 self.work += w
                 if plain:
                     u_fix = u_heur
                 if v < val - 1e-9:
                     val = v
-                    self.offer(sel | fixed)
+                    sel = fixed.copy()
+                    sel[core.ids[sel_core]] = True
+                    self.offer(sel)
             u_best = u_fix
             new = self.fix_columns(k_res, free, u_best)
             fixed |= new

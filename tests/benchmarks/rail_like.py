@@ -1,0 +1,94 @@
+"""A generated set-cover instance shaped like the large OR-Library rail files (issue 12), for memory and time checks.
+
+The OR-Library's rail2536 / rail2586 / rail4284 / rail4872 (Italian railways crew scheduling, Ceria,
+Nobili & Sassano 1998) have 2,536–4,872 rows, 0.9–1.1 M columns of cost 1–3 and about 10 rows per
+column (rail4284: 1,092,610 columns, 11.3 M nonzeros). They are not in ``../shared/data/orlib`` and
+nothing may download at run time, so this module builds one of that shape from a seed: each column
+is a duty that covers 2–16 trips (rows) drawn from a window of consecutive trips, its cost 1–3
+growing with its length; one extra column per row guarantees a cover.
+
+Usage: ``.venv/bin/python tests/benchmarks/rail_like.py ROWS COLS WORK_S OUT.json`` writes the instance
+as a rail file in a temporary folder, reads it back with :func:`planner.optimize.read_orlib`, runs
+:func:`planner.optimize._cft.cft_solve` on ``WORK_S`` seconds of work (``WORK_PER_S``) and writes the
+read/solve wall and CPU seconds, the objective, the bound and the peak RSS (MiB) to ``OUT.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from planner.optimize import read_orlib
+from planner.optimize._cft import WORK_PER_S, cft_solve
+
+
+def rail_like(m: int, n: int, seed: int = 0) -> tuple[sp.csc_matrix, np.ndarray]:
+    """Incidence (``m × (n + m)``, int8, CSC) and costs of a rail-shaped instance (see the module docstring).
+
+    Column ``j`` covers ``L_j ∈ [2, 16]`` rows ``s_j + g_1``, ``s_j + g_1 + g_2``, … with gaps
+    ``g ∈ {1, 2, 3}`` (distinct rows inside a window of at most ``3 L_j``); cost ``clip((L_j + 4) // 6, 1, 3)``.
+    Columns ``n … n + m − 1`` cover one row each at cost 3.
+    """
+    rng = np.random.default_rng(seed)
+    length = rng.integers(2, 17, size=n)
+    start = (rng.random(n) * (m - 3 * length)).astype(np.int64)
+    total = int(length.sum())
+    gaps = rng.integers(1, 4, size=total)
+    cs = np.cumsum(gaps)
+    first = np.cumsum(length) - length
+    row = np.repeat(start - (cs[first] - gaps[first]), length) + cs
+    col = np.repeat(np.arange(n, dtype=np.int64), length)
+    cost = np.clip((length + 4) // 6, 1, 3).astype(np.float64)
+    guard = np.arange(m, dtype=np.int64)
+    a = sp.csc_matrix((np.ones(total + m, dtype=np.int8), (np.r_[row, guard], np.r_[col, n + guard])), shape=(m, n + m))
+    return a, np.r_[cost, np.full(m, 3.0)]
+
+
+def write_rail(path: Path, a: sp.csc_matrix, cost: np.ndarray) -> None:
+    """The OR-Library rail layout: ``m n``, then per column ``cost count rows…`` (1-based rows)."""
+    a = sp.csc_matrix(a)
+    a.sort_indices()
+    counts = np.diff(a.indptr)
+    with path.open("w") as f:
+        f.write(f"{a.shape[0]} {a.shape[1]}\n")
+        for j0 in range(0, a.shape[1], 100_000):  # in blocks: one string per column would not fit in memory
+            j1 = min(j0 + 100_000, a.shape[1])
+            rows = a.indices[a.indptr[j0]:a.indptr[j1]] + 1
+            parts = np.split(rows, np.cumsum(counts[j0:j1])[:-1])
+            f.write("".join(f"{int(cost[j])} {counts[j]} {' '.join(map(str, r.tolist()))}\n"
+                            for j, r in zip(range(j0, j1), parts, strict=True)))
+
+
+def main() -> None:
+    m, n, work_s, out = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
+    a, cost = rail_like(m, n, seed=0)
+    res: dict[str, float | int | bool] = {"rows": m, "cols": a.shape[1], "nnz": int(a.nnz)}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"rail_like_{m}x{n}"
+        write_rail(path, a, cost)
+        del a, cost
+        res["file_mb"] = round(path.stat().st_size / 2**20, 1)
+        w0, c0 = time.perf_counter(), time.process_time()
+        problem = read_orlib(path, fmt="rail")
+        res["read_wall_s"], res["read_cpu_s"] = round(time.perf_counter() - w0, 2), round(time.process_time() - c0, 2)
+    res["rss_before_solve_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    cft_solve(problem.a[:, :2000], problem.cost[:2000], work_limit=1_000_000)  # compile outside the timing
+    w0, c0 = time.perf_counter(), time.process_time()
+    eng = cft_solve(problem.a, problem.cost, problem.row_k, work_limit=int(work_s * WORK_PER_S), seed=0)
+    res.update({"solve_wall_s": round(time.perf_counter() - w0, 2), "solve_cpu_s": round(time.process_time() - c0, 2),
+                "objective": eng.objective, "bound": eng.bound, "work": eng.work, "passes": eng.stats["passes"],
+                "first_cover_s": eng.stats["history"][0][2] if eng.stats["history"] else -1.0,
+                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+    out.write_text(json.dumps(res, indent=1))
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
