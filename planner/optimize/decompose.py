@@ -19,15 +19,16 @@ interactions are only along their borders. :func:`solve_decomposed`:
    capped at what the part's allowed columns reach.
 3. **Solve.** Each tile is :func:`planner.optimize.solve` on a share of the work budget
    proportional to its nonzeros (:data:`TILE_SHARE` in all), one solver thread (the CP-SAT
-   interleaving then does not depend on the machine), the scenario's seed.
+   interleaving then does not depend on the machine), the scenario's seed. The tiles are charged
+   the work they counted (each at most its share); what they leave goes to the windows.
 4. **Stitch and repair.** The union of the tiles' plans; a pole group or conflict pair broken
    across tiles keeps its fixed or lowest-index member; areas still under target (parts capped
    at their reach, shares moved across a border, side repairs) are repaired by a lazy greedy
    over the whole model (covered weight of the deficient areas per 万元).
 5. **Polish.** Redundant sites are dropped, dearest first, while every target stays met; windows
    across the tile borders are solved again with the plan outside them kept
-   (:func:`planner.optimize.decompose_window.window_pass`, :data:`WINDOW_SHIFTS`,
-   :data:`WINDOW_SHARE`; each window starts from the current plan there: the CFT engine with it
+   (:func:`planner.optimize.decompose_window.window_pass`, :data:`WINDOW_PASSES`;
+   each window starts from the current plan there: the CFT engine with it
    as incumbent, then the local search): the tiles each cover their own rows, so the sites on
    both sides of a border serve its strip twice; then the redundant-site pass again. (Left out:
    the project's local search on the whole model after the windows; on the central city it
@@ -72,11 +73,11 @@ log = logging.getLogger(__name__)
 DECOMPOSE_MIN_COLS = 50_000
 #: tile side (m): about 30 site radii of a street lamp, a few of a macro tower
 TILE_M = 3000.0
-#: share of the work budget given to the tiles (split by nonzeros) and to the whole-model Lagrangian
-#: before the tiles and after the stitched plan (the windows: :data:`WINDOW_SHARE`). Central city
-#: (180 s = 54,000 units): 19,200 units of PDLP (643 iterations), 24,300 of tiles, 9,720 of windows
-#: took 96 s of CPU in all
-TILE_SHARE = 0.45
+#: share of the work budget given to the tiles (split by nonzeros, at most) and to the whole-model Lagrangian
+#: before the tiles and after the stitched plan; the windows get the rest (counted work). Central city
+#: (180 s = 54,000 units, 0.27 / 0.38 / 0.35 for the windows): the bound took 33.5 s of CPU, the tiles 30.3 s,
+#: eight window passes 105.6 s (their local search runs whole chunks: more than their nominal units)
+TILE_SHARE = 0.30
 BOUND_SHARE = 0.35
 BOUND2_SHARE = 0.0
 #: back-end of the tile solves per solver.backend: with "auto" the tiles run the heuristics and a Lagrangian
@@ -84,11 +85,11 @@ BOUND2_SHARE = 0.0
 #: spent 60 % of the tile's budget without a branch and never improved the local search's plan (tiles 10, 40,
 #: 55 of the central city: 1,676 / 1,412 / 938 with "greedy" against 1,678 / 1,412 / 938 with "auto")
 TILE_BACKEND = {"auto": "greedy"}
-#: border windows (:mod:`planner.optimize.decompose_window`): squares of the tile side shifted by these
-#: fractions of a tile, one pass each, on :data:`WINDOW_SHARE` of the budget in all (central city, from the
-#: stitched 294,740: −2,959 / −662 / −358 / −221 万元)
-WINDOW_SHIFTS = (0.5, 0.0, 0.25, 0.75)
-WINDOW_SHARE = 0.18
+#: border windows (:mod:`planner.optimize.decompose_window`), one pass each while the budget lasts: (side as a
+#: fraction of the tile side, shift as a fraction of the window side). Central city from the stitched 294,906:
+#: −3,249 / −605 / −242 / −229 (3 km), −379 / −316 (2 km), −362 / −298 (1.5 km) 万元; smaller windows after the
+#: large ones find what the 3 km passes leave (a 4.5 km pass there: −46)
+WINDOW_PASSES = ((1.0, 0.5), (1.0, 0.0), (1.0, 0.25), (1.0, 0.75), (2 / 3, 0.5), (2 / 3, 0.0), (0.5, 0.5), (0.5, 0.0))
 #: how spanning area targets are split over the tiles ("lagrangian": by the whole-model knapsack,
 #: :func:`planner.optimize.decompose_bound.tile_shares`; "equal": the same share everywhere)
 SHARES = "lagrangian"
@@ -98,8 +99,9 @@ SHARES_RULE = {"lagrangian": "spanning area targets split by the whole-model Lag
 #: the border repair, for the manifest and the report
 BORDER_REPAIR = ("pole groups / conflict pairs broken across tiles keep the fixed or lowest-index site; areas under "
                  "target repaired by a lazy greedy on the whole model; redundant sites dropped, dearest first; "
-                 "windows across the tile borders (half-tile shifted, the tile grid, then quarter shifts) solved "
-                 "again from the current plan with the plan outside them kept, taken when cheaper")
+                 "windows across the tile borders (the tile side shifted by 1/2, 0, 1/4, 3/4, then 2/3 and 1/2 of "
+                 "it) solved again from the current plan with the plan outside them kept, taken when cheaper, "
+                 "while the work budget lasts")
 #: a bound method name for the manifest and the report
 BOUND_METHOD = METHOD_TEXT[METHOD]
 
@@ -196,7 +198,8 @@ def solve_tile(task: dict[str, Any]) -> dict[str, Any]:
     ok = sol.status in ("optimal", "feasible")
     out = {"selected": task["cols"][sol.selected] if ok else np.zeros(0, np.int64), "status": sol.status,
            "objective": sol.objective, "bound": sol.bound,
-           "time_limited": bool(sol.stats.get("budget", {}).get("time_limited"))}
+           "time_limited": bool(sol.stats.get("budget", {}).get("time_limited")),
+           "work": float(sum(sol.stats.get("budget", {}).get("work_used", {}).values()))}
     return out
 
 
@@ -348,6 +351,7 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
 
     warm_up()
     t_start = time.perf_counter()
+    cpu = [time.process_time()]  # CPU seconds of this process at each stage's end (information only)
     units = resolve_work(time_limit_s, work_limit)
     assert problem.fixed is not None
     stats: dict[str, Any] = {"objective_kind": "min_cost"}
@@ -360,6 +364,7 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     budget.spend("lagrangian", stats.get("level_greedy", {}).get("ops", 0.0) / 1e6)
     budget.spend("lagrangian", wl.run(budget.ops(BOUND_SHARE), level, budget.deadline))
     area_shares = tile_shares(problem, wl, col_tile, owner) if SHARES == "lagrangian" else equal_shares(problem, owner)
+    cpu.append(time.process_time())
     # 2. the tiles, their spanning targets split by those shares
     tiles = _tile_models(problem, owner, area_shares)
     nnz = np.array([p.a.nnz for _, _, p in tiles], dtype=np.float64)
@@ -377,13 +382,16 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
 
     results = run_tiles(tasks, tile_done) if run_tiles is not None else [_solve_counted(t, len(tasks), tile_done)
                                                                          for t in tasks]
-    del tasks, tiles
+    del tiles
     t_tiles = time.perf_counter() - t_tiles
+    cpu.append(time.process_time())
     # the whole-model stages' safety stop starts again after the tiles, which had their own: a cluster's
     # start-up or a slow worker never cuts the bound or the search of the stitched plan
     span = budget.deadline - budget.t0
     budget.deadline = time.perf_counter() + span
-    budget.used["tiles"] = round(units * TILE_SHARE, 3)
+    # the tiles' counted work (each at most its share): what they leave goes to the windows
+    budget.used["tiles"] = round(sum(min(r["work"], t["work"]) for r, t in zip(results, tasks, strict=True)), 3)
+    del tasks
     sel = problem.fixed.copy()
     for r in results:
         sel[r["selected"]] = True
@@ -397,21 +405,29 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
     added = _repair(problem, sel, csc)
     removed = _polish(problem, sel, csc)
     stitched_cost = float(problem.cost[sel].sum())
-    # border windows solved again with the plan outside them kept (planner.optimize.decompose_window)
+    cpu.append(time.process_time())
+    # border windows solved again with the plan outside them kept (planner.optimize.decompose_window), on the
+    # units the bound and the tiles left (counted work), one pass after the other while the last one's fits
     windows: list[dict[str, Any]] = []
-    for shift in WINDOW_SHIFTS:
+    w_left = units - sum(budget.used.values())
+    for i, (size, shift) in enumerate(WINDOW_PASSES):
         if budget.expired():
             budget.limited("windows")
             break
-        w_units = units * WINDOW_SHARE / len(WINDOW_SHIFTS)
-        windows.append({"shift": shift, **window_pass(problem, sel, csc, x_m, y_m, tile_m, w_units, seed,
-                                                      shift=shift, deadline=budget.deadline)})
-        budget.spend("windows", w_units)
+        if windows and windows[-1]["work"] > w_left:
+            break
+        w_units = max(0.0, w_left) / (len(WINDOW_PASSES) - i)
+        windows.append({"side_m": round(size * tile_m, 1), "shift": shift,
+                        **window_pass(problem, sel, csc, x_m, y_m, size * tile_m, w_units, seed, shift=shift,
+                                      deadline=budget.deadline)})
+        budget.spend("windows", windows[-1]["work"])
+        w_left -= windows[-1]["work"]
         if windows[-1].get("time_limited"):
             budget.limited("windows")
     removed += _polish(problem, sel, csc)
     windows_cost = float(problem.cost[sel].sum())
     del csc
+    cpu.append(time.process_time())
     # 4. the Lagrangian again, from its best multipliers, with the plan's cost as the target level
     if BOUND2_SHARE > 0:
         budget.spend("lagrangian", wl.run(budget.ops(BOUND2_SHARE), float(problem.cost[sel].sum()), budget.deadline))
@@ -441,6 +457,8 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
         "after_windows_cost": windows_cost, "targets_met": met,
         "border_repair": BORDER_REPAIR, "bound_method": BOUND_METHOD, "bound": bound,
         "gap_whole_model": _gap(obj, bound) if met else None, "tiles_wall_s": round(t_tiles, 3),
+        "stage_cpu_s": dict(zip(("bound_and_shares", "tiles", "stitch_repair", "windows"),
+                                np.round(np.diff(cpu), 2).tolist(), strict=True)),
     }
     if stats["lagrangian"].get("time_limited"):  # the safety stop cut it: say so (the bound may then vary)
         budget.limited("lagrangian")

@@ -58,12 +58,13 @@ def window_keys(x_m: NDArray[np.float64], y_m: NDArray[np.float64], tile_m: floa
 
 
 def improve_window(win: CoverageProblem, inc: NDArray[np.bool_], work: float, seed: int,
-                   deadline: float = math.inf) -> NDArray[np.bool_]:
+                   deadline: float = math.inf) -> tuple[NDArray[np.bool_], float]:
     """A plan of ``win`` at most as dear as ``inc`` (a plan meeting its targets): the CFT engine, then the search.
 
     ``work``: work units (:data:`planner.optimize._budget.OPS_PER_UNIT` counted operations each);
-    ``deadline``: the safety stop (``time.perf_counter()``). Returns ``inc`` when nothing cheaper is found
-    or the model is not one the engine handles.
+    ``deadline``: the safety stop (``time.perf_counter()``). Returns the plan (``inc`` when nothing cheaper
+    is found or the model is not one the engine handles) and the work units the engine and the search
+    counted (the search runs whole chunks, so a small window may count more than ``work``).
     """
     from planner.optimize._budget import OPS_PER_UNIT
     from planner.optimize._cft_partial import cft_partial_solve
@@ -73,26 +74,30 @@ def improve_window(win: CoverageProblem, inc: NDArray[np.bool_], work: float, se
 
     red = reduce_problem(win, "min_cost", dominance=False)  # no dominance: ``inc`` stays a plan of it
     if red.stats.get("infeasible_reason") or red.n_cols == 0 or red.a.shape[0] == 0 or not (inc | ~red.base).all():
-        return inc
+        return inc, 0.0
     side = side_of(win, red, "min_cost")
     start = inc[red.cols]
     if not _meets_targets(red, start):
-        return inc
+        return inc, 0.0
     ops = float(work) * OPS_PER_UNIT
     best = start
+    counted = 0.0
     if not bool(red.hard.all()):  # the engine's partial-target form (full covers: the search alone)
         wall = max(0.0, deadline - time.perf_counter()) if math.isfinite(deadline) else None
         res = cft_partial_solve(red, side, work_limit=int(ops * WINDOW_CFT_SHARE), seed=seed, incumbent=start,
                                 wall_limit_s=wall)
+        counted += float(res.work)
         if res.feasible and float(side.cost[res.selected].sum()) < float(side.cost[best].sum()):
             best = res.selected
         ops *= 1.0 - WINDOW_CFT_SHARE
-    found = improve(red, side, "min_cost", best, ops, seed=seed, stats={}, deadline=deadline)
+    st: dict[str, Any] = {}
+    found = improve(red, side, "min_cost", best, ops, seed=seed, stats=st, deadline=deadline)
+    counted += float(st.get("local_search", {}).get("ops", 0.0))
     if _meets_targets(red, found) and float(side.cost[found].sum()) < float(side.cost[best].sum()):
         best = found
     out = red.base.copy()
     out[red.cols[best]] = True
-    return out
+    return out, counted / OPS_PER_UNIT
 
 
 def window_pass(problem: CoverageProblem, sel: NDArray[np.bool_], csc: sp.csc_matrix, x_m: NDArray[np.float64],
@@ -100,8 +105,9 @@ def window_pass(problem: CoverageProblem, sel: NDArray[np.bool_], csc: sp.csc_ma
                 deadline: float = math.inf) -> dict[str, Any]:
     """Re-solve every border window of the plan ``sel`` (changed in place); what it did.
 
-    ``units``: work units of the whole pass, split over the windows by their nonzeros;
-    ``deadline``: the wall-clock safety stop (``time.perf_counter()``), shared by the windows.
+    ``units``: work units of the whole pass, split over the windows by their nonzeros (``"work"`` in the
+    result: the units the windows counted); ``deadline``: the wall-clock safety stop
+    (``time.perf_counter()``), shared by the windows.
     """
     assert problem.fixed is not None and problem.forbidden is not None and problem.col_group is not None
     keys = window_keys(x_m, y_m, tile_m, shift)
@@ -122,7 +128,7 @@ def window_pass(problem: CoverageProblem, sel: NDArray[np.bool_], csc: sp.csc_ma
     groups = np.split(order, cuts[1:])
     col_nnz = np.diff(csc.indptr)
     sizes = np.array([float(col_nnz[g].sum()) for g in groups])
-    out: dict[str, Any] = {"windows": len(groups), "improved": 0, "gain": 0.0, "solved": 0}
+    out: dict[str, Any] = {"windows": len(groups), "improved": 0, "gain": 0.0, "solved": 0, "work": 0.0}
     for g, size in zip(groups, sizes.tolist(), strict=True):
         cols = np.sort(g[free[g]])
         if cols.size == 0:
@@ -153,8 +159,9 @@ def window_pass(problem: CoverageProblem, sel: NDArray[np.bool_], csc: sp.csc_ma
                               row_area=remap[area], row_k=k_rem[live], area_target=frac[used],
                               area_names=[problem.area_names[i] for i in used.tolist()])
         work = max(1.0, units * size / max(sizes.sum(), 1.0))
-        new = improve_window(win, sel[cols].copy(), work, seed, deadline)
+        new, counted = improve_window(win, sel[cols].copy(), work, seed, deadline)
         out["solved"] += 1
+        out["work"] += counted
         before = float(problem.cost[cols][sel[cols]].sum())
         after = float(problem.cost[cols][new].sum())
         if after >= before - 1e-9:
@@ -170,4 +177,5 @@ def window_pass(problem: CoverageProblem, sel: NDArray[np.bool_], csc: sp.csc_ma
             cov = np.bincount(area_all, weights=w_all * (cnt >= k_all), minlength=problem.n_areas)  # exact again
             out["improved"] += 1
             out["gain"] += before - after
+    out["work"] = round(out["work"], 3)
     return out
