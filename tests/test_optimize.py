@@ -481,6 +481,15 @@ def test_lp_core_takes_largest_x_keeps_incumbent_and_hard_rows() -> None:
     assert len(lp_core(red, low, rc, inc, 6)) <= 2 + int(red.hard.sum()) * int(red.k.max())
 
 
+def test_core_nodes_follow_share_and_size() -> None:
+    from planner.optimize._core import CORE_NODES_PER_S, CORE_ROOT_COLS_PER_S, core_nodes
+
+    assert core_nodes(0.0, 100) == 1  # the root alone, whatever the share
+    assert core_nodes(10.0, int(20 * CORE_ROOT_COLS_PER_S)) == 1  # the root's estimate exceeds the share
+    assert core_nodes(20.0, int(10 * CORE_ROOT_COLS_PER_S)) == 1 + int(10 * CORE_NODES_PER_S)
+    assert core_nodes(30.0, 100) >= core_nodes(20.0, 100) >= core_nodes(20.0, 3000)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_large_model_path_core_mip(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # the path of models above LP_MAX_NNZ (Lagrangian bound, SCIP on the core), forced on a small one

@@ -41,11 +41,22 @@ CORE_COLS_PER_S = 450.0
 #: below this share (nominal seconds) the core MIP is skipped: its root alone would overrun it
 CORE_MIN_S = 0.5
 #: SCIP branch-and-bound nodes per nominal second (:data:`~planner.optimize._budget.WORK_PER_S`
-#: work units) of the core stage's share beyond :data:`CORE_ROOT_S` (1–2 s per node on the
-#: demo core; 6 nodes found nothing the root had not)
-CORE_NODES_PER_S = 0.5
-#: nominal seconds of the share reserved for the root (model build, LP, cuts, heuristics)
-CORE_ROOT_S = 20.0
+#: work units) of the core stage's share beyond the root's estimate (:func:`core_nodes`). Old
+#: demo model's PDLP core (2,953–3,035 columns, load 5): root 9.7 CPU s → 15,385; 5 nodes
+#: 20–24 CPU s → 15,367–15,375; 20 nodes 33 CPU s found nothing more (about 3 CPU s a node)
+CORE_NODES_PER_S = 0.35
+#: core columns per nominal second of the root's estimate (model build, LP, cuts, heuristics):
+#: PDLP cores of the demo models at load 5–6, 3,053 columns ~10 CPU s, 6,623 columns ~25 CPU s
+CORE_ROOT_COLS_PER_S = 300.0
+
+
+def core_nodes(core_span: float, n_cols: int) -> int:
+    """SCIP's node limit on a core of ``n_cols`` columns with a share of ``core_span`` nominal s.
+
+    The root (1 node), plus :data:`CORE_NODES_PER_S` per nominal second left after the root's
+    estimate of ``n_cols /`` :data:`CORE_ROOT_COLS_PER_S` seconds.
+    """
+    return 1 + int(CORE_NODES_PER_S * max(0.0, core_span - n_cols / CORE_ROOT_COLS_PER_S))
 
 
 def core_size(core_span: float) -> int:

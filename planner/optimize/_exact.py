@@ -48,7 +48,7 @@ LAGRANGE_SHARE = 0.8
 #: (40 s: 28 nominal s of span) that is 2,940 PDLP units → bound 41,764 on the new defaults
 #: (1,100 subgradient steps in 6,746 units: 41,456) and 15,213 on the old model (15,182), and a
 #: core share of 18.2 nominal s (was 5.6)
-LP_DUAL_SHARE = 0.35
+LP_DUAL_SHARE = 0.5
 
 
 def lagrangian_bound(
@@ -236,30 +236,31 @@ def _core_stage(
     :data:`~planner.optimize._core.CORE_X_COLS_PER_S`) when ``x`` is given, else the
     Lagrangian one (smallest reduced costs ``rc``, :func:`~planner.optimize._core.core_size`).
     The bound stays the Lagrangian/LP-dual one (the core's bound holds for the core only).
-    SCIP runs on a node limit: the root plus :data:`~planner.optimize._core.CORE_NODES_PER_S`
-    nodes per nominal second of the share beyond :data:`~planner.optimize._core.CORE_ROOT_S`;
-    below :data:`~planner.optimize._core.CORE_MIN_S` the stage is skipped.
+    SCIP runs on a node limit (:func:`~planner.optimize._core.core_nodes`: the root plus
+    nodes for the share left after the root's estimate from the core's size); below
+    :data:`~planner.optimize._core.CORE_MIN_S` the stage is skipped.
     """
     from planner.optimize._core import (
         CORE_MIN_S,
-        CORE_NODES_PER_S,
-        CORE_ROOT_S,
         CORE_X_COLS,
         CORE_X_COLS_PER_S,
         core_mip,
+        core_nodes,
         core_size,
+        lagrangian_core,
         lp_core,
     )
 
     core_span = span
-    nodes = 1 + int(CORE_NODES_PER_S * max(0.0, core_span - CORE_ROOT_S))
     stats["backend_used"] = "scip"
     best, best_val = inc, float(side.cost[inc].sum())
     cand = None
     if core_span >= CORE_MIN_S:
-        keep = None
         if x is not None:
             keep = lp_core(red, x, rc, inc, int(min(CORE_X_COLS, CORE_X_COLS_PER_S * core_span)))
+        else:
+            keep = lagrangian_core(red, rc, inc, core_size(core_span))
+        nodes = core_nodes(core_span, int(keep.size))
         cand = core_mip(
             red,
             side,
@@ -269,7 +270,6 @@ def _core_stage(
             node_limit=nodes,
             seed=seed,
             stats=stats,
-            size=core_size(core_span),
             keep=keep,
         )
         stats["core_mip"]["core"] = "lp" if x is not None else "lagrangian"

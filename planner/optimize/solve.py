@@ -183,10 +183,12 @@ def solve(
     core of small reduced-cost columns; then the exact back-end on the whole reduced model,
     hinted with the best plan (CP-SAT on deterministic time, SCIP on a node limit). Min-cost
     models above :data:`LP_MAX_NNZ` nonzeros (backend ``auto`` or ``scip``) skip that last
-    step: SCIP solves the core of the smallest Lagrangian reduced costs
-    (:mod:`planner.optimize._core`; ``stats["core_mip"]``) and the bound stays the
-    Lagrangian one. The returned bound is the best of the LP/Lagrangian and solver bounds
-    (rounded when costs or weights are integral), always valid for the whole model.
+    step: the bound is ``L(u)`` at PDLP's approximate LP duals (:mod:`planner.optimize._lpdual`,
+    ``stats["lp_dual"]``) and SCIP solves the core of PDLP's largest primal values plus the
+    incumbent (:mod:`planner.optimize._core`; ``stats["core_mip"]``); with partial targets
+    and backend ``auto`` these get :data:`PARTIAL_EXACT_SHARE` of the budget. The returned
+    bound is the best of the LP/Lagrangian and solver bounds (rounded when costs or weights
+    are integral), always valid for the whole model.
 
     ``stats["budget"]`` records the resolved budget, the work each stage used and
     ``time_limited``: True when the wall-clock safety stop (3 × the limit + 5 s) cut a stage
@@ -312,12 +314,13 @@ def solve(
     greedy_done = bool(stats.get("greedy", {}).get("done", True))
     g_ok = greedy_done and (_feasible_min_cost(red, g_sel) if mode == "min_cost" else True)
     # stage: local search (full-cover min-cost models: the CFT engine below instead, on the same share)
+    large_partial = mode == "min_cost" and backend == "auto" and red.a.nnz > LP_MAX_NNZ and not bool(red.hard.all())
     if g_ok and red.n_cols and not cft_applies(red, side, mode):
         if backend == "greedy":
             frac = 0.5
         else:
             frac = 0.3 if backend == "auto" else 0.15
-            if mode == "min_cost" and backend == "auto" and red.a.nnz > LP_MAX_NNZ and not bool(red.hard.all()):
+            if large_partial:
                 frac = PARTIAL_LS_SHARE
         g_sel = improve(red, side, mode, g_sel, budget.ops(frac), seed=seed, stats=stats, deadline=budget.deadline)
         budget.spend("local_search", stats.get("local_search", {}).get("ops", 0.0) / OPS_PER_UNIT)
@@ -363,7 +366,7 @@ def solve(
 
     # stage: bound, core and exact back-end
     stats["deterministic"] = deterministic
-    span = budget.nominal_s(0.7)
+    span = budget.nominal_s(PARTIAL_EXACT_SHARE if large_partial else 0.7)
     if objective == "lexicographic":
         from planner.optimize._cpsat import int_scale
 
@@ -500,9 +503,13 @@ GREEDY_SHARE = 0.5
 
 
 #: share of the limit given to the partial-target local search on large models (above
-#: :data:`LP_MAX_NNZ`): 210,000 steps on the demo model reach the 15,975 that 315,000 did,
-#: and the core MIP does the rest (CP-SAT on the whole model did not improve it in 23 s)
-PARTIAL_LS_SHARE = 0.3
+#: :data:`LP_MAX_NNZ`, backend ``auto``); the PDLP bound and the core MIP on PDLP's ``x`` do the
+#: rest (:data:`PARTIAL_EXACT_SHARE`). Old demo model: 105,000 steps reach 16,031, 210,000
+#: 15,971, and the core MIP ends at 15,367–15,375 from either
+PARTIAL_LS_SHARE = 0.15
+#: share of the limit given to the bound + core stage on those models (what the reductions,
+#: the greedy and the local search leave, less 1 %)
+PARTIAL_EXACT_SHARE = 0.84
 
 
 #: share of the budget given to a Lagrangian bound (:func:`lagrangian_bound`) with
