@@ -135,8 +135,11 @@ def _take_rows(
 @jit
 def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np.int64], r_pos: NDArray[np.int64],
            cost: NDArray[np.float64], need_in: NDArray[np.int64], u: NDArray[np.float64], cand: NDArray[np.int64],
-           taken: NDArray[np.bool_], order: NDArray[np.int64]) -> tuple[int, int, int]:
+           taken: NDArray[np.bool_], order: NDArray[np.int64], limit: int = -1) -> tuple[int, int, int]:
     """Lagrangian greedy over the columns ``cand`` (``r_ptr/r_pos``: :func:`core_rows` of ``cand``).
+
+    ``limit`` ≥ 0 stops it after that many picks (the column fixing only takes the first few; the
+    picks made are those of the full run).
 
     ``need_in[i]``: covers row ``i`` still needs; ``taken`` (in/out, one flag per entry of
     ``cand``): columns already taken are not chosen again and count nothing (the caller folds
@@ -176,7 +179,7 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
         if need[i] > 0:
             short += 1
     n_new = 0
-    while short > 0 and size > 0:
+    while short > 0 and size > 0 and n_new != limit:
         v, t, size = _pop(hv, hj, size)
         work += 8
         if taken[t] or mu[t] == 0:

@@ -150,6 +150,9 @@ def test_greedy_and_removal_match_reference(seed: int) -> None:
     n_sel, short, _ = greedy(c_ptr, c_rows, rp, rc, cost, k, u, cand, np.zeros(cand.size, dtype=bool), order)
     ref = greedy_py(col_lists(a), cost.tolist(), k.tolist(), u.tolist(), cand.tolist())
     assert order[:n_sel].tolist() == ref
+    first = np.empty(cand.size, dtype=np.int64)  # a limited run makes the full run's first picks
+    n_lim, _, _ = greedy(c_ptr, c_rows, rp, rc, cost, k, u, cand, np.zeros(cand.size, dtype=bool), first, 2)
+    assert first[:n_lim].tolist() == ref[:2]
     sel = np.zeros(a.shape[1], dtype=bool)
     sel[order[:n_sel]] = True
     dense = a.toarray()

@@ -319,10 +319,11 @@ class _Engine:
         cand = np.flatnonzero(free & ~q).astype(np.int64)
         rp, rpos = core_rows(self.c_ptr, self.c_rows, self.m, cand)
         order = np.empty(cand.size, dtype=np.int64)
+        n_fix = max(1, self.m // 200)
         n_new, _, w = greedy(self.c_ptr, self.c_rows, rp, rpos, self.cost, need, u, cand,
-                             np.zeros(cand.size, dtype=bool), order)
+                             np.zeros(cand.size, dtype=bool), order, n_fix)
         self.work += w + 2 * rpos.size
-        extra = order[:min(n_new, max(1, self.m // 200))]
+        extra = order[:min(n_new, n_fix)]
         out: NDArray[np.bool_] = np.array(q, dtype=bool)
         out[extra] = True
         return out
