@@ -36,10 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("units", type=float)
     ap.add_argument("--ub", type=float, default=None)
     ap.add_argument("--lp", action="store_true")
+    ap.add_argument("--methods", default="subgradient,pdlp", help="comma-separated: subgradient, pdlp")
     args = ap.parse_args(argv)
     with args.model.open("rb") as fh:
         problem = pickle.load(fh)[0]  # a model this benchmark's user pickled
-    for method in ("subgradient", "pdlp"):
+    for method in args.methods.split(","):
         t = time.process_time()
         wl = WholeLagrangian(problem, method=method)
         red_cpu = time.process_time() - t
