@@ -220,3 +220,19 @@ def test_very_long_names_fit_excel_and_cad_limits(tmp_path: Path) -> None:
     assert max(len(t) for t in texts) == 255 and long_name[:254] + "…" in texts
     with files["sites_csv"].open(encoding="utf-8-sig", newline="") as f:
         assert long_name in {r[2] for r in csv.reader(f)}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_xlsx_streamed_equals_the_in_memory_workbook(tmp_path: Path, language: str) -> None:
+    """Write-only rows give the bytes of the former in-memory workbook (tests/reference/xlsx_sites)."""
+    from planner.io.exports import write_sites_xlsx
+    from tests.reference.xlsx_sites import write_sites_xlsx_in_memory
+
+    plan = make_plan(language=language, n_lamps=80)
+    names = plan.sites["name"].astype(str).tolist()
+    names[0], names[1] = "=HYPERLINK(1)", ""  # a formula-like text (apostrophe) and an empty cell
+    plan.sites["name"] = names
+    new = write_sites_xlsx(plan, tmp_path / "new.xlsx").read_bytes()
+    assert new == write_sites_xlsx_in_memory(plan, tmp_path / "ref.xlsx").read_bytes()
+    wb = load_workbook(tmp_path / "new.xlsx")
+    assert wb.worksheets[0].max_row == len(names) + 1 and wb.worksheets[0].freeze_panes == "A2"

@@ -82,22 +82,15 @@ def _width(value: object) -> int:
 
 
 def _sheet(ws: Any, df: pd.DataFrame, number_formats: dict[int, str]) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
+    """Write ``df`` into the write-only sheet ``ws``: bold filled header, number formats, widths, frozen header, filter.
 
-    # text that Excel would run as a formula is written as text with a leading apostrophe
-    # (planner._text.spreadsheet_cell); numbers stay numbers
-    ws.append([spreadsheet_cell(str(c)) for c in df.columns])
-    for row in df.itertuples(index=False):
-        ws.append([spreadsheet_cell(v.item() if isinstance(v, np.generic) else v) for v in row])
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDE4F5")
-    for cell in ws[1]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for col_idx, fmt in number_formats.items():
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col_idx, max_col=col_idx):
-            cell.number_format = fmt
+    openpyxl's write-only mode (rows streamed to the file, no cell objects kept; a city's 25,895
+    sites): the layout (column widths, frozen pane, filter) is set before the first row, and the
+    sheet's ``<dimension>`` is given (openpyxl's writer asks the sheet for it), so the bytes are
+    those of the former in-memory workbook (``tests/test_exports.py`` compares the two).
+    """
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     for j, col in enumerate(df.columns, start=1):
@@ -105,7 +98,28 @@ def _sheet(ws: Any, df: pd.DataFrame, number_formats: dict[int, str]) -> None:
         widest = max([_width(col)] + [_width(v) for v in texts])
         ws.column_dimensions[get_column_letter(j)].width = min(max(8, widest + 2), 60)
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+    ref = f"A1:{get_column_letter(max(1, len(df.columns)))}{len(df) + 1}"
+    ws.auto_filter.ref = ref
+    ws.calculate_dimension = lambda: ref  # the <dimension> element of an in-memory sheet
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE4F5")
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    header = []
+    # text that Excel would run as a formula is written as text with a leading apostrophe
+    # (planner._text.spreadsheet_cell); numbers stay numbers
+    for c in df.columns:
+        cell = WriteOnlyCell(ws, spreadsheet_cell(str(c)))
+        cell.font, cell.fill, cell.alignment = bold, fill, centre
+        header.append(cell)
+    ws.append(header)
+    formats = {j - 1: fmt for j, fmt in number_formats.items()}
+    for row in df.itertuples(index=False):
+        values: list[Any] = [spreadsheet_cell(v.item() if isinstance(v, np.generic) else v) for v in row]
+        for j, fmt in formats.items():
+            cell = WriteOnlyCell(ws, values[j])
+            cell.number_format = fmt
+            values[j] = cell
+        ws.append(values)
 
 
 def _normalise_zip(path: Path) -> None:
@@ -163,9 +177,8 @@ def write_sites_xlsx(plan: Plan, path: Path) -> Path:
     from openpyxl import Workbook
 
     lang = plan.scenario.report.language
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "站址表" if lang == "zh" else "sites"
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("站址表" if lang == "zh" else "sites")
     sites = site_table(plan, lang)
     cols = [c for c, _ in site_columns(plan)]
     fmts = {
