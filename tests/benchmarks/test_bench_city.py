@@ -123,7 +123,11 @@ def test_city_scale_run() -> None:
         f"load average {os.getloadavg()[0]:.1f}"
     )
     for name, v in res["stages"].items():
-        print(f"  {name:24s} {v['wall_s']:8.2f} s  {v['peak_rss_mib']:7,d} MiB")
+        print(
+            f"  {name:28s} {v['wall_s']:8.2f} s  {v['cpu_s']:8.2f} s CPU  load {v['load_1min']:5.2f}"
+            f"  {v['peak_rss_mib']:7,d} MiB"
+        )
+    print(f"  total {res['total_s']:.1f} s, {res['total_cpu_s']:.1f} s CPU after the imports")
     print(f"  process peak RSS {res['process_peak_rss_mib']:,} MiB")
     for name, size in res["sizes"].items():
         print(f"  {name:24s} {size:14,d} B")
