@@ -220,3 +220,16 @@ def test_solve_takes_the_pdlp_bound_on_large_models_with_cpsat(seed: int, monkey
     sol = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=0, backend="cpsat")
     assert sol.stats["lp_dual"]["iterations"] > 0
     assert sol.bound <= opt + 1e-9 <= sol.objective + 2e-9
+
+
+def test_threads_do_not_change_the_multipliers() -> None:
+    """PDLP's matrix shards are fixed, so 1 and 2 threads give the same iterates, bit for bit."""
+    p = small_model(2, m=80, n=14)
+    red = reduce_problem(p, "min_cost", dominance=True)
+    side = side_of(p, red, "min_cost")
+    out = []
+    for threads in (1, 2):
+        ld = LpDual(red, side, threads=threads)
+        ld.run(ld.fixed_ops() + 300 * ld.ops_per_iter(), FAR)
+        out.append((ld.iterations, ld.lb, ld.u.tobytes(), ld.x.tobytes()))
+    assert out[0] == out[1]

@@ -25,12 +25,13 @@ the LP value.
 Why not the subgradient of :mod:`kernels.lagrange`: on the demo model (88,008 rows × 31,662
 columns, 849,909 nonzeros) 1,100 subgradient steps stop at 41,456 against the LP's 41,798
 (HiGHS, 51 CPU s); 500 PDLP iterations (5 CPU s) give ``L(u)`` = 41,772, 1,500 give 41,795
-(BENCHMARKS.md, "LP-dual bound").
+(BENCHMARKS.md, "the LP-dual bound").
 
-Deterministic: one thread, no presolve, an iteration limit from the work budget (work units,
-:data:`PDLP_OPS_NNZ`, :data:`PDLP_OPS_VEC`), no wall-clock share; the wall clock is only the
-safety stop (a run it cuts says so, ``time_limited``). A later :meth:`LpDual.run` continues
-from the last primal–dual point (PDLP's warm start).
+Deterministic: a fixed number of matrix shards (the same iterates on any number of threads),
+no presolve, an iteration limit from the work budget (work units, :data:`PDLP_OPS_NNZ`,
+:data:`PDLP_OPS_VEC`), no wall-clock share; the wall clock is only the safety stop (a run it
+cuts says so, ``time_limited``). A later :meth:`LpDual.run` continues from the last
+primal–dual point (PDLP's warm start).
 """
 
 from __future__ import annotations
@@ -59,6 +60,13 @@ PDLP_OPS_VEC = 6.0
 #: counted operations per nonzero for building the LP and for one exact evaluation of ``L(u)``
 BUILD_OPS_NNZ = 20.0
 EVAL_OPS_NNZ = 3.0
+#: PDLP's threads and its fixed number of matrix shards: with the shards fixed the iterates do
+#: not depend on the threads (demo model, 300 and 1,000 iterations: the same dual bytes with 1
+#: and 2 threads), so a caller with a free core may give it more threads without changing a
+#: plan. One by default: on the shared 2-vCPU machine (load 3.8) 2 threads took 11.4 s of wall
+#: for 1,000 demo iterations against 7.6 s with one. The work units count operations, not threads
+PDLP_THREADS = 1
+PDLP_SHARDS = 8
 #: share of a run's work given to a short subgradient from PDLP's multipliers
 #: (:func:`kernels.lagrange.subgradient`, λ = :data:`POLISH_LAMBDA`, each chunk of
 #: :data:`POLISH_CHUNK` steps continued from its best point): it removes part of PDLP's dual
@@ -86,6 +94,10 @@ class LpDual:
         The reduced model (``min_cost``).
     side : Side
         Its side constraints (costs, pole groups; conflicts and caps are dropped by the bound).
+    threads : int
+        PDLP's threads (default :data:`PDLP_THREADS`). The matrix is always cut into
+        :data:`PDLP_SHARDS` shards, so the result does not depend on it: bit-identical multipliers
+        with 1 or 2 threads (tested); only the wall time changes.
 
     Attributes
     ----------
@@ -104,10 +116,11 @@ class LpDual:
         PDLP's termination reason of the last run (``TERMINATION_REASON_ITERATION_LIMIT`` normally).
     """
 
-    def __init__(self, red: Reduced, side: Side) -> None:
+    def __init__(self, red: Reduced, side: Side, threads: int = 0) -> None:
         from planner.optimize._heuristics import csc_of
 
         self.red = red
+        self.threads = int(threads) if threads > 0 else PDLP_THREADS
         self.m = int(red.a.shape[0])
         self.n = int(red.n_cols)
         self.cost = np.ascontiguousarray(side.cost, dtype=np.float64)
@@ -248,7 +261,8 @@ class LpDual:
             self._build()
         iters = int((max_ops - fixed) / self.ops_per_iter())
         params = solvers_pb2.PrimalDualHybridGradientParams()
-        params.num_threads = 1
+        params.num_threads = self.threads
+        params.num_shards = PDLP_SHARDS
         params.verbosity_level = 0
         params.presolve_options.use_glop = False
         crit = params.termination_criteria
