@@ -23,6 +23,7 @@ from folium.map import Layer
 from folium.template import Template
 from numpy.typing import NDArray
 
+from planner.report._once import RenderedOnce
 from planner.report._script import script_json
 
 #: names go into the popups only while the map carries at most this many candidates
@@ -166,7 +167,7 @@ def encode_points(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> dict[st
     }
 
 
-class CanvasPoints(Layer):
+class CanvasPoints(Layer, RenderedOnce):
     """A folium overlay drawing many points on one canvas (see the module docstring).
 
     Parameters

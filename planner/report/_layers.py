@@ -12,10 +12,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import MacroElement
 from folium.template import Template
 from numpy.typing import NDArray
 
+from planner.report._once import RenderedOnce
 from planner.report._script import script_json
 
 #: lon/lat (WGS 84) → display lon/lat (identity, or GCJ-02 for the Gaode basemap)
@@ -26,7 +26,7 @@ def identity(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[NDArra
     return lon, lat
 
 
-class Points(MacroElement):
+class Points(RenderedOnce):
     """Many circle markers from one compact JSON array.
 
     Each row is ``[lat, lon, radius, stroke colour or null, value_1, ..., value_n]``; the

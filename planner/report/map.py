@@ -61,6 +61,7 @@ from planner.report._layers import Points as _Points
 from planner.report._layers import display_string as _s
 from planner.report._layers import identity as _identity
 from planner.report._layers import transform_geoms as _transform_geoms
+from planner.report._once import GeoJsonOnce, ImageOverlayOnce
 from planner.report._overlay import RSRP_CMAP, RSRP_SPAN_DB, rsrp_png
 from planner.report._page import area_reason
 from planner.report._script import leaflet_label, script_json
@@ -344,7 +345,7 @@ def _add_rsrp(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) ->
     if png is not None:
         uri, (w, s, e, n) = png
         lon, lat = display(np.array([w, e]), np.array([s, n]))
-        folium.raster_layers.ImageOverlay(
+        ImageOverlayOnce(  # a few MB of PNG data URI: no second Jinja pass (planner.report._once)
             uri,
             bounds=[[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]],
             name=t["layer_rsrp"],
@@ -369,7 +370,7 @@ def _add_gaps(m: folium.Map, plan: Plan, t: dict[str, str], display: Display) ->
             shapely.multipolygons(shapely.get_parts(gaps_disp.to_numpy())), lambda c: np.round(c, 6)
         )
         collection = {"type": "FeatureCollection", "features": [_feature(merged)]}
-        folium.GeoJson(
+        GeoJsonOnce(
             collection,
             style_function=lambda _f: {
                 "color": "#7f1d1d",
