@@ -233,3 +233,22 @@ def test_threads_do_not_change_the_multipliers() -> None:
         ld.run(ld.fixed_ops() + 300 * ld.ops_per_iter(), FAR)
         out.append((ld.iterations, ld.lb, ld.u.tobytes(), ld.x.tobytes()))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_pure_set_cover_has_no_knapsack_rows(seed: int) -> None:
+    """Every target 1 (hard rows only, no ``y`` columns, no area rows): the bound reaches the LP, stays valid."""
+    rng = np.random.default_rng(seed)
+    dense = rng.random((40, 12)) < 0.3
+    for i in range(40):
+        dense[i, rng.choice(12, size=2, replace=False)] = True
+    p = CoverageProblem(a=sp.csr_matrix(dense.astype(np.int8)), cost=rng.integers(1, 9, 12).astype(np.float64),
+                        row_weight=np.ones(40), row_area=np.zeros(40, np.int64), row_k=np.ones(40, np.int64),
+                        area_target=np.array([1.0]), area_names=["all"], col_group=np.full(12, -1, np.int64),
+                        fixed=np.zeros(12, bool), forbidden=np.zeros(12, bool), col_type=np.array(["site"] * 12))
+    ld, base = lp_dual(p)
+    assert bool(ld.red.hard.all())
+    lp = solve_lp(ld.red, side_of(p, ld.red, "min_cost"), "min_cost", 30.0)
+    ld.run(ld.fixed_ops() + 2000 * ld.ops_per_iter(), FAR)
+    assert lp.bound - 5e-3 * lp.bound <= ld.lb <= lp.bound + 1e-6
+    assert base + ld.lb <= optimum(p) + 1e-9
