@@ -42,12 +42,20 @@ CORE_COLS_PER_S = 450.0
 CORE_MIN_S = 0.5
 #: SCIP branch-and-bound nodes per nominal second (:data:`~planner.optimize._budget.WORK_PER_S`
 #: work units) of the core stage's share beyond the root's estimate (:func:`core_nodes`). Old
-#: demo model's PDLP core (2,953–3,035 columns, load 5): root 9.7 CPU s → 15,385; 5 nodes
-#: 20–24 CPU s → 15,367–15,375; 20 nodes 33 CPU s found nothing more (about 3 CPU s a node)
-CORE_NODES_PER_S = 0.35
+#: demo model's PDLP core (2,953–3,035 columns, load 5, full separation): root 9.7 CPU s →
+#: 15,385; 5 nodes 20–24 CPU s → 15,367–15,375; 20 nodes 33 CPU s found nothing more. With
+#: :data:`CORE_SCIP_SETTINGS` a node costs 1–2 CPU s: 4 nodes 15,375, 9 nodes 15,367
+CORE_NODES_PER_S = 1.0
 #: core columns per nominal second of the root's estimate (model build, LP, cuts, heuristics):
 #: PDLP cores of the demo models at load 5–6, 3,053 columns ~10 CPU s, 6,623 columns ~25 CPU s
 CORE_ROOT_COLS_PER_S = 300.0
+
+
+#: SCIP settings of the core MIP (``name = value`` lines, deterministic limits only). Five
+#: separation rounds at the root instead of SCIP's default (up to 20+ on the demo): on the new
+#: demo's 6,652-column PDLP core the rounds after the fifth moved the core's bound by < 0.01 %
+#: and took about 40 % of the root's time; whole solve 69 → 42 CPU s (42,690 → 42,734)
+CORE_SCIP_SETTINGS = "separating/maxroundsroot = 5\n"
 
 
 def core_nodes(core_span: float, n_cols: int) -> int:
@@ -85,7 +93,7 @@ def lagrangian_core(
 #: LOS probability; incumbent 15,971) x > 0.2: 3,035 columns, 9.7 CPU s → 15,385 (Lagrangian
 #: core: 15,433); x > 0.1: 3,588 columns, unfinished after 25 CPU s
 CORE_X_COLS = 2500
-CORE_X_COLS_PER_S = 140.0
+CORE_X_COLS_PER_S = 185.0
 CORE_X_MIN = 0.2
 
 
@@ -177,7 +185,15 @@ def core_mip(
         info["time_limited"] = True
         return None
     res = scip_solve(
-        sub, sub_side, "min_cost", deadline=deadline, workers=1, seed=seed, hint=inc[keep], node_limit=node_limit
+        sub,
+        sub_side,
+        "min_cost",
+        deadline=deadline,
+        workers=1,
+        seed=seed,
+        hint=inc[keep],
+        node_limit=node_limit,
+        settings=CORE_SCIP_SETTINGS,
     )
     start = float(side.cost[inc].sum())
     info.update(

@@ -45,10 +45,11 @@ LAGRANGE_SHARE = 0.8
 #: share of the exact stage's span given to the PDLP bound (:func:`planner.optimize._lpdual.lp_dual_solve`)
 #: on large min-cost models with an incumbent (backend ``auto``/``scip``); the rest goes to
 #: SCIP on the core of PDLP's primal ``x`` (:func:`planner.optimize._core.lp_core`). On the demo
-#: (40 s: 28 nominal s of span) that is 2,940 PDLP units → bound 41,764 on the new defaults
-#: (1,100 subgradient steps in 6,746 units: 41,456) and 15,213 on the old model (15,182), and a
-#: core share of 18.2 nominal s (was 5.6)
-LP_DUAL_SHARE = 0.5
+#: (40 s, partial targets: 33.6 nominal s of span) that is 4,530 PDLP units → bound 41,791 on
+#: the new defaults (1,100 subgradient steps in 6,746 units: 41,456) and 15,218 on the old
+#: model (15,182); the core gets 18.5 nominal s (the Lagrangian core had 5.6). Shares 0.35–0.5
+#: measured: 0.4 left the old model at 15,216 (plan 15,367–15,375), 0.5 at 15,219
+LP_DUAL_SHARE = 0.45
 
 
 def lagrangian_bound(
@@ -203,11 +204,11 @@ def _lp_core_stage(
     """
     from planner.optimize._lpdual import lp_dual_solve
 
-    res = lp_dual_solve(red, side, budget.ops(LP_DUAL_SHARE * span / budget.nominal_s()), budget, stats)
+    ub = float(side.cost[inc].sum())
+    res = lp_dual_solve(red, side, budget.ops(LP_DUAL_SHARE * span / budget.nominal_s()), budget, stats, ub)
     x: NDArray[np.float64] | None = res.x
     lb, rc, share = res.bound, res.rc, LP_DUAL_SHARE
     if res.iterations == 0:
-        ub = float(side.cost[inc].sum())
         lb, rc = lagrangian_bound(red, side, ub, budget.ops(LAGRANGE_SHARE * span / budget.nominal_s()), budget, stats)
         x, share = None, LAGRANGE_SHARE
     if np.allclose(side.cost, np.round(side.cost)):
