@@ -252,3 +252,13 @@ def test_pure_set_cover_has_no_knapsack_rows(seed: int) -> None:
     ld.run(ld.fixed_ops() + 2000 * ld.ops_per_iter(), FAR)
     assert lp.bound - 5e-3 * lp.bound <= ld.lb <= lp.bound + 1e-6
     assert base + ld.lb <= optimum(p) + 1e-9
+
+
+@pytest.mark.parametrize("share", [2e5, 1e6, 5e6])
+def test_a_run_stays_within_its_work(share: float) -> None:
+    """PDLP, its ``L(u)`` and the polish together never count more than the operations they were given."""
+    p = small_model(3, m=60, n=14)
+    ld, _ = lp_dual(p)
+    units = ld.run(share, FAR)
+    assert units * 1e6 <= share + 1e-6
+    assert units == 0.0 or ld.iterations >= MIN_ITERS or ld.termination == "TERMINATION_REASON_OPTIMAL"

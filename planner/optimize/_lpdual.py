@@ -224,7 +224,7 @@ class LpDual:
         """Subgradient steps from the best multipliers (:data:`POLISH_SHARE`); keeps a better exact ``L(u)``."""
         from kernels.lagrange import subgradient
 
-        steps = int(max_ops / self.sub_ops_per_step())
+        steps = int((max_ops - EVAL_OPS_NNZ * float(self.red.a.nnz)) / self.sub_ops_per_step())
         if steps <= 0 or not math.isfinite(self.lb):
             return 0.0
         lvl = float(level) if level is not None and level > self.lb else POLISH_LEVEL * max(self.lb, 1.0)
