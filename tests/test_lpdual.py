@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from planner.optimize._budget import Budget
 from planner.optimize._lp import solve_lp
-from planner.optimize._lpdual import MIN_ITERS, LpDual, lp_dual_bound, lp_dual_solve
+from planner.optimize._lpdual import EVAL_OPS_NNZ, MIN_ITERS, LpDual, lp_dual_bound, lp_dual_solve
 from planner.optimize._reduce import reduce_problem
 from planner.optimize._side import side_of
 from planner.optimize.problem import CoverageProblem
@@ -182,7 +182,7 @@ def test_polish_never_lowers_the_bound_and_stays_valid(seed: int) -> None:
     ld, base = lp_dual(p)
     assert ld._pdlp(ld.fixed_ops() + 70 * ld.ops_per_iter(), FAR) > 0
     before = ld.lb
-    ld._polish(80 * ld.sub_ops_per_step(), opt - base if math.isfinite(opt) else None, FAR)
+    ld._polish(80 * ld.sub_ops_per_step() + EVAL_OPS_NNZ * ld.red.a.nnz, opt - base if math.isfinite(opt) else None, FAR)
     assert ld.polish_steps == 80
     assert before <= ld.lb <= opt - base + 1e-9
     assert ld.value(ld.u) == ld.lb
