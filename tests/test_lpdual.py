@@ -182,7 +182,8 @@ def test_polish_never_lowers_the_bound_and_stays_valid(seed: int) -> None:
     ld, base = lp_dual(p)
     assert ld._pdlp(ld.fixed_ops() + 70 * ld.ops_per_iter(), FAR) > 0
     before = ld.lb
-    ld._polish(80 * ld.sub_ops_per_step() + EVAL_OPS_NNZ * ld.red.a.nnz, opt - base if math.isfinite(opt) else None, FAR)
+    level = opt - base if math.isfinite(opt) else None
+    ld._polish(80 * ld.sub_ops_per_step() + EVAL_OPS_NNZ * ld.red.a.nnz, level, FAR)
     assert ld.polish_steps == 80
     assert before <= ld.lb <= opt - base + 1e-9
     assert ld.value(ld.u) == ld.lb
