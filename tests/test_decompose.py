@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
@@ -175,8 +176,13 @@ def test_border_windows_only_take_cheaper_plans_that_keep_every_target() -> None
     assert d["after_windows_cost"] <= d["stitched_cost"] and _met(p, sol.selected)
 
 
-def test_window_engine_starts_from_the_plan_and_never_returns_a_dearer_one() -> None:
+@pytest.mark.parametrize("cft_share", [0.0, 0.3])
+def test_window_engine_starts_from_the_plan_and_never_returns_a_dearer_one(cft_share: float,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.optimize import decompose_window
     from planner.optimize.decompose_window import improve_window
+
+    monkeypatch.setattr(decompose_window, "WINDOW_CFT_SHARE", cft_share)
 
     p, _, _ = _model(seed=5, n_cols=300, side_m=3000.0)
     every = np.ones(p.n_cols, dtype=bool)  # a plan meeting every target, dear

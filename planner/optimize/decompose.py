@@ -9,10 +9,11 @@ interactions are only along their borders. :func:`solve_decomposed`:
    ``t``'s model holds its owned rows and every column that covers one of them (its own columns
    and a halo of its neighbours'). Nothing depends on the number of workers or on where a tile
    runs: the plan is the same sequentially, on a LocalCluster and on a Dask cluster.
-2. **Whole-model Lagrangian, then targets.** One subgradient Lagrangian on the whole reduced
-   model (:class:`planner.optimize.decompose_bound.WholeLagrangian`, :data:`BOUND_SHARE` of the
-   budget, the step's target level from a lazy greedy's cost) runs first. An area ``A`` that
-   spans tiles (``central_urban`` spans the city) gets in each tile part the share its
+2. **Whole-model Lagrangian, then targets.** The Lagrangian of the whole reduced model
+   (:class:`planner.optimize.decompose_bound.WholeLagrangian`, :data:`BOUND_SHARE` of the
+   budget: ``L(u)`` evaluated exactly at PDLP's approximate LP duals, polished with a lazy
+   greedy's cost as target level; :data:`planner.optimize.decompose_bound.METHOD`) runs first.
+   An area ``A`` that spans tiles (``central_urban`` spans the city) gets in each tile part the share its
    knapsack covers there (:func:`planner.optimize.decompose_bound.tile_shares`): the dear
    cells the relaxation leaves out are left out where they are, not the same fraction in every
    tile (``SHARES = "equal"`` keeps ``min(1, t_A · W_A / W_A^own)`` everywhere). Shares are
@@ -28,11 +29,12 @@ interactions are only along their borders. :func:`solve_decomposed`:
 5. **Polish.** Redundant sites are dropped, dearest first, while every target stays met; windows
    across the tile borders are solved again with the plan outside them kept
    (:func:`planner.optimize.decompose_window.window_pass`, :data:`WINDOW_PASSES`;
-   each window starts from the current plan there: the CFT engine with it
-   as incumbent, then the local search): the tiles each cover their own rows, so the sites on
-   both sides of a border serve its strip twice; then the redundant-site pass again. (Left out:
-   the project's local search on the whole model after the windows; on the central city it
-   saved 122 万元 in 2,871 work units, where a window pass of 2,430 saves 220–3,000.)
+   each window starts from the current plan there: the local search from it, the CFT engine
+   first where :data:`planner.optimize.decompose_window.WINDOW_CFT_SHARE` > 0): the tiles each
+   cover their own rows, so the sites on both sides of a border serve its strip twice; then the
+   redundant-site pass again. (Left out: the project's local search on the whole model after
+   the windows; on the central city it saved 122 万元 in 2,871 work units, where a window pass
+   of 2,400–6,000 saves 240–3,300.)
 6. **Bound.** The Lagrangian of step 2 may continue from its best multipliers with the plan's
    cost as target level (:data:`BOUND2_SHARE`, 0 by default: one long PDLP run before the tiles
    gives a better bound than two halves). (Tried and left out: the tiles' LP duals under costs
@@ -419,7 +421,7 @@ def solve_decomposed(problem: CoverageProblem, x_m: NDArray[np.float64], y_m: ND
         w_units = max(0.0, w_left) / (len(WINDOW_PASSES) - i)
         windows.append({"side_m": round(size * tile_m, 1), "shift": shift,
                         **window_pass(problem, sel, csc, x_m, y_m, size * tile_m, w_units, seed, shift=shift,
-                                      deadline=budget.deadline)})
+                                      deadline=budget.deadline, max_units=max(0.0, w_left))})
         budget.spend("windows", windows[-1]["work"])
         w_left -= windows[-1]["work"]
         if windows[-1].get("time_limited"):
