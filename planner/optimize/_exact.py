@@ -45,11 +45,12 @@ LAGRANGE_SHARE = 0.8
 #: share of the exact stage's span given to the PDLP bound (:func:`planner.optimize._lpdual.lp_dual_solve`)
 #: on large min-cost models with an incumbent (backend ``auto``/``scip``); the rest goes to
 #: SCIP on the core of PDLP's primal ``x`` (:func:`planner.optimize._core.lp_core`). On the demo
-#: (40 s, partial targets: 33.6 nominal s of span) that is 4,530 PDLP units → bound 41,791 on
-#: the new defaults (1,100 subgradient steps in 6,746 units: 41,456) and 15,218 on the old
-#: model (15,182); the core gets 18.5 nominal s (the Lagrangian core had 5.6). Shares 0.35–0.5
-#: measured: 0.4 left the old model at 15,216 (plan 15,367–15,375), 0.5 at 15,219
-LP_DUAL_SHARE = 0.45
+#: (40 s, partial targets: 33.6 nominal s of span) that is 4,025 PDLP units → bound 41,786 on
+#: the new defaults (1,100 subgradient steps in 6,746 units: 41,456) and 15,216 on the old
+#: model (15,182); the core gets 20.2 nominal s (the Lagrangian core had 5.6). Shares 0.35–0.5
+#: measured: 0.45 gave 41,791 / 15,218 but the new demo's solve took 49.8 s on a near-idle
+#: machine (load 1.2) against the 46 s of issue 12's limit rule; 0.4 (with CORE_X_COLS 2,300) 45.4 s
+LP_DUAL_SHARE = 0.4
 
 
 def lagrangian_bound(
