@@ -4,7 +4,6 @@ valid bounds and feasible plans against brute-force optima of small random model
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -18,6 +17,7 @@ from planner.optimize._cft_partial import PartialModel, cft_partial_solve
 from planner.optimize._reduce import reduce_problem
 from planner.optimize._side import side_of
 from planner.optimize.problem import CoverageProblem
+from tests.reference.brute import brute_force_optimum
 
 # --- pure-Python references ---------------------------------------------------------------
 
@@ -173,29 +173,6 @@ def random_problem(seed: int, m: int = 24, n: int = 11, side: bool = True) -> Co
                            row_area=area, row_k=k, area_target=target, area_names=["a", "b", "c"], **kw)  # type: ignore[arg-type]
 
 
-def brute_force(p: CoverageProblem) -> float:
-    """Cheapest plan meeting every target and side constraint (enumeration, n ≤ 14); inf when none."""
-    n = p.n_cols
-    dense = p.a.toarray().astype(np.int64)
-    total = np.bincount(p.row_area, weights=p.row_weight, minlength=p.n_areas)
-    assert p.fixed is not None and p.forbidden is not None and p.col_group is not None and p.col_type is not None
-    best = math.inf
-    for bits in itertools.product((0, 1), repeat=n):
-        x = np.array(bits, dtype=bool)
-        if (p.fixed & ~x).any() or (p.forbidden & x).any():
-            continue
-        if p.conflicts is not None and (x[p.conflicts[:, 0]] & x[p.conflicts[:, 1]]).any():
-            continue
-        g = p.col_group[x]
-        if (np.bincount(g[g >= 0], minlength=1) > 1).any():
-            continue
-        if p.type_caps and any(int((x & (p.col_type == t) & ~p.fixed).sum()) > c for t, c in p.type_caps.items()):
-            continue
-        ok = dense @ x >= p.row_k
-        cov = np.bincount(p.row_area, weights=p.row_weight * ok, minlength=p.n_areas)
-        if (cov >= p.area_target * total - 1e-9).all():
-            best = min(best, float(p.cost[x].sum()))
-    return best
 
 
 def model_arrays(seed: int) -> tuple[PartialModel, NDArray[np.float64]]:
@@ -310,7 +287,7 @@ def test_col_part_takes_one_column_per_group() -> None:
 @pytest.mark.parametrize("seed", range(12))
 def test_engine_bound_valid_and_plan_feasible(seed: int) -> None:
     p = random_problem(seed)
-    opt = brute_force(p)
+    opt = brute_force_optimum(p)
     red = reduce_problem(p, "min_cost")
     if red.stats.get("infeasible_reason") or not math.isfinite(opt):
         pytest.skip("infeasible draw")
@@ -333,7 +310,7 @@ def test_engine_finds_most_optima_of_small_models() -> None:
     hits, tried = 0, 0
     for seed in range(20):
         p = random_problem(seed)
-        opt = brute_force(p)
+        opt = brute_force_optimum(p)
         red = reduce_problem(p, "min_cost")
         if red.stats.get("infeasible_reason") or not math.isfinite(opt):
             continue
@@ -362,7 +339,7 @@ def test_solve_uses_engine_on_side_constrained_models(seed: int) -> None:
     from planner.optimize.solve import evaluate
 
     p = random_problem(seed)
-    opt = brute_force(p)
+    opt = brute_force_optimum(p)
     if not math.isfinite(opt):
         pytest.skip("infeasible draw")
     sol = solve(p, time_limit_s=5.0, work_limit=20.0, backend="greedy", seed=0)
@@ -384,7 +361,7 @@ def test_engine_on_full_cover_with_side_constraints(seed: int) -> None:
     p = random_problem(seed)
     p = CoverageProblem(**{**{f.name: getattr(p, f.name) for f in dataclasses.fields(p)},
                            "area_target": np.ones(3)})
-    opt = brute_force(p)
+    opt = brute_force_optimum(p)
     red = reduce_problem(p, "min_cost")
     if red.stats.get("infeasible_reason") or not math.isfinite(opt):
         pytest.skip("infeasible draw")
@@ -405,7 +382,7 @@ def test_solve_finds_a_plan_where_the_greedy_is_trapped() -> None:
     p = CoverageProblem(a=a, cost=np.array([1.0, 3.0, 3.0, 3.0]), row_weight=np.ones(3), row_area=np.zeros(3),
                         row_k=np.ones(3), area_target=np.ones(1), area_names=["a"],
                         conflicts=np.array([[0, 1], [0, 3]]))
-    assert brute_force(p) == 6.0
+    assert brute_force_optimum(p) == 6.0
     sol = solve(p, time_limit_s=5.0, work_limit=5.0, backend="greedy", seed=0)
     assert sol.stats["greedy"]["done"] and sol.stats["heuristic_objective"] is None  # the trap
     assert sol.status in ("feasible", "optimal") and sol.objective == 6.0
@@ -424,4 +401,4 @@ def test_solve_returns_a_plan_when_the_greedy_runs_out_of_work() -> None:
     assert sol.status in ("feasible", "optimal") and len(sol.selected)
     ev = evaluate(p, sol.selected)
     assert (ev["area_fraction"] >= p.area_target - 1e-9).all()
-    assert sol.bound <= brute_force(p) + 1e-9 <= sol.objective + 2e-9
+    assert sol.bound <= brute_force_optimum(p) + 1e-9 <= sol.objective + 2e-9

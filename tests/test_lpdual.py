@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 
@@ -16,6 +15,7 @@ from planner.optimize._lpdual import EVAL_OPS_NNZ, MIN_ITERS, LpDual, lp_dual_bo
 from planner.optimize._reduce import reduce_problem
 from planner.optimize._side import side_of
 from planner.optimize.problem import CoverageProblem
+from tests.reference.brute import brute_force_optimum
 
 FAR = 1e9  # a safety stop that never fires in these tests
 
@@ -47,28 +47,6 @@ def small_model(seed: int, m: int = 22, n: int = 10, side: bool = True) -> Cover
                            **kw)  # type: ignore[arg-type]
 
 
-def optimum(p: CoverageProblem) -> float:
-    """Cheapest plan meeting every target and side constraint, by enumeration (inf when none)."""
-    dense = p.a.toarray().astype(np.int64)
-    total = np.bincount(p.row_area, weights=p.row_weight, minlength=p.n_areas)
-    assert p.fixed is not None and p.forbidden is not None and p.col_group is not None and p.col_type is not None
-    best = math.inf
-    for bits in itertools.product((False, True), repeat=p.n_cols):
-        x = np.array(bits, dtype=bool)
-        if (p.fixed & ~x).any() or (p.forbidden & x).any():
-            continue
-        if p.conflicts is not None and (x[p.conflicts[:, 0]] & x[p.conflicts[:, 1]]).any():
-            continue
-        g = p.col_group[x]
-        if (np.bincount(g[g >= 0], minlength=1) > 1).any():
-            continue
-        if p.type_caps and any(int((x & (p.col_type == t) & ~p.fixed).sum()) > c for t, c in p.type_caps.items()):
-            continue
-        ok = dense @ x >= p.row_k
-        cov = np.bincount(p.row_area, weights=p.row_weight * ok, minlength=p.n_areas)
-        if (cov >= p.area_target * total - 1e-9).all():
-            best = min(best, float(p.cost[x].sum()))
-    return best
 
 
 def lp_dual(p: CoverageProblem) -> tuple[LpDual, float]:
@@ -81,7 +59,7 @@ def lp_dual(p: CoverageProblem) -> tuple[LpDual, float]:
 @pytest.mark.parametrize("seed", range(16))
 def test_bound_at_most_the_brute_force_optimum(seed: int) -> None:
     p = small_model(seed)
-    opt = optimum(p)
+    opt = brute_force_optimum(p)
     ld, base = lp_dual(p)
     units = ld.run(ld.fixed_ops() + 400 * ld.ops_per_iter(), FAR)
     assert units > 0 and ld.iterations > 0  # fewer than asked when PDLP converges first
@@ -93,7 +71,7 @@ def test_bound_at_most_the_brute_force_optimum(seed: int) -> None:
 def test_any_multipliers_give_a_valid_bound(seed: int) -> None:
     """``L(u)`` is evaluated exactly, so even wild multipliers (what a poor PDLP run returns) stay below the optimum."""
     p = small_model(seed)
-    opt = optimum(p)
+    opt = brute_force_optimum(p)
     ld, base = lp_dual(p)
     rng = np.random.default_rng(seed)
     for scale in (0.1, 1.0, 5.0, 50.0):
@@ -145,7 +123,7 @@ def test_too_small_a_share_runs_nothing() -> None:
 def test_solver_hook_records_its_work() -> None:
     """The drop-in for the subgradient stage: its bound, reduced costs of every free column, work in the budget."""
     p = small_model(5)
-    opt = optimum(p)
+    opt = brute_force_optimum(p)
     red = reduce_problem(p, "min_cost", dominance=True)
     side = side_of(p, red, "min_cost")
     budget = Budget.start(60.0)
@@ -178,7 +156,7 @@ def test_solve_returns_primal_and_knapsack_of_the_relaxation() -> None:
 def test_polish_never_lowers_the_bound_and_stays_valid(seed: int) -> None:
     """The subgradient polish from PDLP's multipliers keeps the better exact ``L(u)`` (pole groups included)."""
     p = small_model(seed)
-    opt = optimum(p)
+    opt = brute_force_optimum(p)
     ld, base = lp_dual(p)
     assert ld._pdlp(ld.fixed_ops() + 70 * ld.ops_per_iter(), FAR) > 0
     before = ld.lb
@@ -217,7 +195,7 @@ def test_solve_takes_the_pdlp_bound_on_large_models_with_cpsat(seed: int, monkey
     monkeypatch.setattr(exact_mod, "LP_MAX_NNZ", 10)
     monkeypatch.setattr(solve_mod, "LP_MAX_NNZ", 10)
     p = small_model(seed, side=False)
-    opt = optimum(p)
+    opt = brute_force_optimum(p)
     sol = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=0, backend="cpsat")
     assert sol.stats["lp_dual"]["iterations"] > 0
     assert sol.bound <= opt + 1e-9 <= sol.objective + 2e-9
@@ -252,7 +230,7 @@ def test_pure_set_cover_has_no_knapsack_rows(seed: int) -> None:
     lp = solve_lp(ld.red, side_of(p, ld.red, "min_cost"), "min_cost", 30.0)
     ld.run(ld.fixed_ops() + 2000 * ld.ops_per_iter(), FAR)
     assert lp.bound - 5e-3 * lp.bound <= ld.lb <= lp.bound + 1e-6
-    assert base + ld.lb <= optimum(p) + 1e-9
+    assert base + ld.lb <= brute_force_optimum(p) + 1e-9
 
 
 @pytest.mark.parametrize("share", [2e5, 1e6, 5e6])
