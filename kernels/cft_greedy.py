@@ -47,6 +47,10 @@ def core_rows(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], m: int,
     return cnt, r_cols
 
 
+#: emptied queue entries tolerated before the queue is rebuilt without them
+REBUILD_MIN = 32
+
+
 @jit
 def _score(g: float, mu: int) -> float:
     return g / mu if g > 0.0 else g * mu
@@ -98,6 +102,32 @@ def _pop(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int) -> tuple[flo
 
 
 @jit
+def _sift_down(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int, pos: int, v: float, j: int) -> None:
+    """Place ``(v, j)`` at ``pos`` of a heap of ``size`` entries whose subtrees below ``pos`` are heaps."""
+    while True:
+        c = 2 * pos + 1
+        if c >= size:
+            break
+        if c + 1 < size and _before(hv[c + 1], hj[c + 1], hv[c], hj[c]):
+            c += 1
+        if _before(hv[c], hj[c], v, j):
+            hv[pos] = hv[c]
+            hj[pos] = hj[c]
+            pos = c
+        else:
+            break
+    hv[pos] = v
+    hj[pos] = j
+
+
+@jit
+def _heapify(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int) -> None:
+    """Floyd's bottom-up heap construction, O(size)."""
+    for pos in range(size // 2 - 1, -1, -1):
+        _sift_down(hv, hj, size, pos, hv[pos], hj[pos])
+
+
+@jit
 def _take_rows(
     j: int,
     c_ptr: NDArray[np.int64],
@@ -130,6 +160,62 @@ def _take_rows(
                     gam[o] += ui
             work += r_ptr[i + 1] - r_ptr[i]
     return met, work
+
+
+@jit
+def _take_rows_dead(
+    j: int,
+    c_ptr: NDArray[np.int64],
+    c_rows: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_pos: NDArray[np.int64],
+    need: NDArray[np.int64],
+    u: NDArray[np.float64],
+    taken: NDArray[np.bool_],
+    mu: NDArray[np.int64],
+    gam: NDArray[np.float64],
+) -> tuple[int, int, int]:
+    """:func:`_take_rows` that also counts the untaken candidates whose ``mu`` falls to 0 (they serve no
+    open row any more). Returns (rows met, work, candidates emptied).
+    """
+    met = 0
+    work = 0
+    died = 0
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        i = c_rows[p]
+        if need[i] <= 0:
+            continue
+        need[i] -= 1
+        if need[i] == 0:
+            met += 1
+            ui = u[i]
+            for q in range(r_ptr[i], r_ptr[i + 1]):
+                o = r_pos[q]
+                if not taken[o]:
+                    mu[o] -= 1
+                    gam[o] += ui
+                    if mu[o] == 0:
+                        died += 1
+            work += r_ptr[i + 1] - r_ptr[i]
+    return met, work, died
+
+
+@jit
+def _rebuild(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int, taken: NDArray[np.bool_],
+             mu: NDArray[np.int64], gam: NDArray[np.float64]) -> int:
+    """Drop the entries of emptied or taken candidates and re-key the rest with their current scores
+    (a lazy queue picks the smallest current score whatever the stored keys, so the picks stay the same).
+    Returns the new size.
+    """
+    w = 0
+    for q in range(size):
+        t = hj[q]
+        if not taken[t] and mu[t] > 0:
+            hv[w] = _score(gam[t], mu[t])
+            hj[w] = t
+            w += 1
+    _heapify(hv, hj, w)
+    return w
 
 
 @jit
@@ -173,28 +259,40 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
         gam[t] = g
         mu[t] = c
         if c > 0:
-            size = _push(hv, hj, size, _score(g, c), t)
+            hv[size] = _score(g, c)
+            hj[size] = t
+            size += 1
+    _heapify(hv, hj, size)
     short = 0
     for i in range(need.size):
         if need[i] > 0:
             short += 1
     n_new = 0
+    dead = 0  # entries of emptied candidates still in the queue
     while short > 0 and size > 0 and n_new != limit:
-        v, t, size = _pop(hv, hj, size)
+        if dead > REBUILD_MIN and 2 * dead > size:
+            size = _rebuild(hv, hj, size, taken, mu, gam)
+            work += 2 * size + dead
+            dead = 0
+        v, t = hv[0], hj[0]
         work += 8
         if taken[t] or mu[t] == 0:
+            _, _, size = _pop(hv, hj, size)
+            dead -= 1
             continue
         sc = _score(gam[t], mu[t])
-        if sc > v:
-            size = _push(hv, hj, size, sc, t)
+        if sc > v:  # stale: the root takes its new score (as a pop and a push would)
+            _sift_down(hv, hj, size, 0, sc, t)
             continue
+        _, _, size = _pop(hv, hj, size)
         taken[t] = True
         j = cand[t]
         order[n_new] = j
         n_new += 1
-        met, w = _take_rows(j, c_ptr, c_rows, r_ptr, r_pos, need, u, taken, mu, gam)
+        met, w, died = _take_rows_dead(j, c_ptr, c_rows, r_ptr, r_pos, need, u, taken, mu, gam)
         short -= met
         work += w
+        dead += died
     return n_new, short, work
 
 
