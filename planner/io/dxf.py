@@ -27,7 +27,7 @@ from planner.present.tables import site_records
 if TYPE_CHECKING:
     import pandas as pd
     from ezdxf.document import Drawing
-    from ezdxf.layouts import BlockLayout
+    from ezdxf.layouts.blocklayout import BlockLayout
 
 #: layer names per language
 LAYERS: dict[str, dict[str, str]] = {
