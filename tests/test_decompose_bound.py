@@ -8,13 +8,14 @@ import pytest
 
 from planner.optimize._lpdual import MIN_ITERS
 from planner.optimize.decompose_bound import METHOD_TEXT, WholeLagrangian
-from tests.test_lpdual import optimum, small_model
+from tests.reference.brute import brute_force_optimum
+from tests.test_lpdual import small_model
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_pdlp_bound_is_valid_and_never_falls(seed: int) -> None:
     p = small_model(seed)
-    opt = optimum(p)
+    opt = brute_force_optimum(p)
     if not math.isfinite(opt):
         pytest.skip("infeasible draw")
     wl = WholeLagrangian(p)
@@ -38,12 +39,12 @@ def test_small_share_falls_back_to_the_subgradient() -> None:
     assert share < wl.lpd.fixed_ops() + MIN_ITERS * wl.lpd.ops_per_iter()
     wl.run(share, None, math.inf)
     assert wl.iterations > 0 and wl.lpd.iterations == 0
-    assert wl.bound <= optimum(p) + 1e-9
+    assert wl.bound <= brute_force_optimum(p) + 1e-9
 
 
 def test_pdlp_at_least_the_subgradient_at_equal_work_and_reproducible() -> None:
     p = small_model(7, m=60, n=14)
-    opt = optimum(p)
+    opt = brute_force_optimum(p)
     runs = []
     share = 0.0
     for _ in range(2):
