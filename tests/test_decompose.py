@@ -123,6 +123,11 @@ def test_report_states_the_decomposition() -> None:
     assert "gap for the whole model 2.7" in en and "split by the whole-model Lagrangian" in en
     assert "全模型差距 2.7" in zh and "按全模型拉格朗日松弛分配" in zh
     assert "saved 1,742 万元" in en and "节省 1,742 万元" in zh
+    assert "PDLP" not in en and "PDLP" not in zh
+    d["bound_method"] = "Lagrangian L(u) of the whole reduced model ... at approximate LP duals u from PDLP"
+    (_, zh), = _decomposition_rows({"stats": {"decomposition": d}}, "zh")
+    (_, en), = _decomposition_rows({"stats": {"decomposition": d}}, "en")
+    assert "at approximate LP duals (PDLP)" in en and "PDLP 近似线性规划对偶值" in zh
 
 
 def test_whole_lagrangian_bound_is_valid_and_shares_add_up_to_the_target() -> None:

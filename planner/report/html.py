@@ -362,6 +362,7 @@ def _decomposition_rows(sol: dict[str, Any], lang: str) -> list[tuple[str, str]]
         return []
     km = float(d.get("tile_m", 0)) / 1000
     lagr = "lagrangian" in str(d.get("area_shares", "")).lower()
+    pdlp = "pdlp" in str(d.get("bound_method", "")).lower()
     gap = d.get("gap_whole_model")
     saved = sum(float(w.get("gain", 0.0)) for w in d.get("windows") or [])
     if lang == "en":
@@ -374,6 +375,7 @@ def _decomposition_rows(sol: dict[str, Any], lang: str) -> list[tuple[str, str]]
                 f"{d.get('polish_removed')}"
                 + (f"; windows across tile borders solved again saved {_num(saved, 0)} 万元" if saved > 0 else "")
                 + "; bound: one Lagrangian relaxation of the whole model"
+                + (" at approximate LP duals (PDLP)" if pdlp else "")
                 + (f"; gap for the whole model {_pct(gap)}" if gap is not None else ""),
             )
         ]
@@ -385,6 +387,7 @@ def _decomposition_rows(sol: dict[str, Any], lang: str) -> list[tuple[str, str]]
             + f"；边界与区域目标修复增加 {d.get('repair_added')} 个站址，精简去除 {d.get('polish_removed')} 个；"
             + (f"跨分区边界窗口重新求解节省 {_num(saved, 0)} 万元；" if saved > 0 else "")
             + "下界：全模型拉格朗日松弛"
+            + ("（取 PDLP 近似线性规划对偶值）" if pdlp else "")
             + (f"，全模型差距 {_pct(gap)}" if gap is not None else ""),
         )
     ]
