@@ -139,44 +139,10 @@ def _take_rows(
     taken: NDArray[np.bool_],
     mu: NDArray[np.int64],
     gam: NDArray[np.float64],
-) -> tuple[int, int]:
-    """Column ``j`` enters a greedy's cover: its rows' needs fall; a row met leaves every untaken
-    candidate's count ``mu`` and returns its multiplier to their ``gam``. Returns (rows met, work).
-    """
-    met = 0
-    work = 0
-    for p in range(c_ptr[j], c_ptr[j + 1]):
-        i = c_rows[p]
-        if need[i] <= 0:
-            continue
-        need[i] -= 1
-        if need[i] == 0:
-            met += 1
-            ui = u[i]
-            for q in range(r_ptr[i], r_ptr[i + 1]):
-                o = r_pos[q]
-                if not taken[o]:
-                    mu[o] -= 1
-                    gam[o] += ui
-            work += r_ptr[i + 1] - r_ptr[i]
-    return met, work
-
-
-@jit
-def _take_rows_dead(
-    j: int,
-    c_ptr: NDArray[np.int64],
-    c_rows: NDArray[np.int64],
-    r_ptr: NDArray[np.int64],
-    r_pos: NDArray[np.int64],
-    need: NDArray[np.int64],
-    u: NDArray[np.float64],
-    taken: NDArray[np.bool_],
-    mu: NDArray[np.int64],
-    gam: NDArray[np.float64],
 ) -> tuple[int, int, int]:
-    """:func:`_take_rows` that also counts the untaken candidates whose ``mu`` falls to 0 (they serve no
-    open row any more). Returns (rows met, work, candidates emptied).
+    """Column ``j`` enters a greedy's cover: its rows' needs fall; a row met leaves every untaken
+    candidate's count ``mu`` and returns its multiplier to their ``gam``. Returns (rows met, work,
+    untaken candidates whose ``mu`` fell to 0: they serve no open row any more).
     """
     met = 0
     work = 0
@@ -289,7 +255,7 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
         j = cand[t]
         order[n_new] = j
         n_new += 1
-        met, w, died = _take_rows_dead(j, c_ptr, c_rows, r_ptr, r_pos, need, u, taken, mu, gam)
+        met, w, died = _take_rows(j, c_ptr, c_rows, r_ptr, r_pos, need, u, taken, mu, gam)
         short -= met
         work += w
         dead += died

@@ -324,7 +324,7 @@ def side_greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDAr
         work += conf_ptr[j + 1] - conf_ptr[j]
         order[n_new] = j
         n_new += 1
-        met, w = _take_rows(j, c_ptr, c_rows, r_ptr, r_pos, need, u, taken, mu, gam)
+        met, w, _ = _take_rows(j, c_ptr, c_rows, r_ptr, r_pos, need, u, taken, mu, gam)
         short -= met
         work += w
     return n_new, short, work
