@@ -485,10 +485,13 @@ def run_exact(
             best, best_val = res.x, v
     if best is None:
         return None, "unknown", bound
+    # a solver's "optimal" proves the plan only when its own bound meets its objective: with
+    # solver.gap_limit > 0 CP-SAT reports OPTIMAL as soon as the gap is within the limit
     proven = (
         exact
         and res.status == "optimal"
         and res.x is not None
+        and abs(float(res.objective) - float(res.bound)) <= 1e-6 * max(1.0, abs(float(res.objective)))
         and abs(_value(red, side, mode, res.x) - best_val) < 1e-9
     )
     if abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val)):
