@@ -27,7 +27,7 @@ from planner.scenario_radio import SectorAntenna as SectorAntenna
 from planner.scenario_radio import SiteClassRadio as SiteClassRadio
 from planner.scenario_rollout import OperatorConfig, PhaseConfig, check_rollout
 from planner.scenario_toml import MAX_SEED as MAX_SEED
-from planner.scenario_toml import apply_overrides, format_validation, load_raw
+from planner.scenario_toml import SOLVER_FIXES, apply_overrides, format_validation, load_raw
 from planner.scenario_toml import parse_override as parse_override
 
 PriorityClass = Literal[
@@ -302,9 +302,11 @@ class Solver(_Model):
 
     #: nominal limit of the solve (s): the work budget is time_limit_s × 300 units when
     #: work_limit is 0 (same plan on any machine and load); the wall clock stops a solve only
-    #: at 3 × this + 5 s, a safety stop that marks the plan "time-limited"
+    #: at 3 × max(time_limit_s, work_limit / 300) + 5 s, a safety stop that marks the plan "time-limited"
     time_limit_s: float = 60.0
-    #: work budget of the solve in work units (0 = derive it from time_limit_s)
+    #: work budget of the solve in work units (0 = time_limit_s × 300). A unit is 1e6 counted
+    #: kernel operations, 0.08 / 300 s of CP-SAT deterministic time, or its share of SCIP nodes
+    #: (planner.optimize._budget)
     work_limit: float = 0.0
     workers: int = 2
     backend: Literal["auto", "cpsat", "scip", "greedy"] = "auto"
@@ -315,11 +317,7 @@ class Solver(_Model):
     @classmethod
     def _finite_number(cls, value: Any, info: Any) -> Any:
         seconds = info.field_name == "time_limit_s"
-        fix = (
-            "give a number of seconds above 0 and at most 1e6, e.g. time_limit_s = 60"
-            if seconds
-            else "give a number of work units >= 0 (0 = derive it from time_limit_s), e.g. work_limit = 12000"
-        )
+        fix = SOLVER_FIXES[f"solver.{info.field_name}"]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"not a number: {fix}")
         v = float(value)
@@ -331,7 +329,7 @@ class Solver(_Model):
     @classmethod
     def _whole_workers(cls, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
-            raise ValueError("give a whole number of solver threads from 1 to 64, e.g. workers = 2")
+            raise ValueError(f"not a whole number from 1 to 64: {SOLVER_FIXES['solver.workers']}")
         return value
 
 
@@ -430,7 +428,7 @@ def scenario_from_dict(
             {**raw, "base_dir": Path(base_dir), "source": source, "overrides": tuple(overrides)}
         )
     except ValidationError as exc:
-        raise ScenarioError(format_validation(exc, str(source or "scenario"))) from None
+        raise ScenarioError(format_validation(exc, str(source or "scenario"), tuple(overrides))) from None
     check_rollout(sc, str(source or "scenario"), PRIORITY_CLASSES)
     return sc
 

@@ -167,10 +167,18 @@ def apply_overrides(raw: dict[str, Any], overrides: tuple[str, ...]) -> dict[str
     return out
 
 
+#: fixes of the ``[solver]`` keys (also the text of their validators in :class:`planner.scenario.Solver`)
+SOLVER_FIXES = {
+    "solver.time_limit_s": "give a number of seconds above 0 and at most 1e6, e.g. time_limit_s = 60",
+    "solver.work_limit": "give a number of work units from 0 to 1e12 (0 = time_limit_s × 300 units), "
+    "e.g. work_limit = 12000",
+    "solver.workers": "give a whole number of solver threads from 1 to 64, e.g. workers = 2",
+}
 #: fixes for keys whose range needs explaining (the generic fix points to the README)
 _KEY_FIXES = {
+    **SOLVER_FIXES,
     "inputs.coordinates": 'write "cgcs2000" (or "wgs84": the same to within a metre) or "gcj02" (高德/腾讯 web '
-        'maps) for '
+    "maps) for "
     'every input, or a table per input, e.g. coordinates = { boundary = "gcj02", candidates = "cgcs2000" }',
     "radio.noise_figure_db": "give the UE noise figure in dB, 0–30 (typically 7–9 dB for a handset)",
     "radio.load_factor": "give η from 0 to 1 (1 = every interferer fully loaded, 0.5 = half its resource blocks)",
@@ -179,21 +187,33 @@ _KEY_FIXES = {
     "demand.require_sinr": "write true or false (true makes radio.sinr_min_db a requirement of every area)",
     "demand.sinr_repair_iterations": "give a whole number of re-solves from 1 to 20 (default 4)",
     "radio.macro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from "
-        "north)",
+    "north)",
     "radio.micro_antenna.azimuths_deg": "give one bearing per sector, 0 to < 360 degrees (compass, clockwise from "
-        "north)",
+    "north)",
     "radio.macro_antenna.sectors": "give 1 to 6 sectors (macro practice: 3), or set omni = true",
     "radio.micro_antenna.sectors": "give 1 to 6 sectors (poles: 2 along the road), or set omni = true",
     "radio.macro_antenna.tilt_deg": 'give "auto" (arctan(h/R) + half the vertical beam) or a downtilt of −10 to 30 '
-        'degrees (positive = down)',
+    "degrees (positive = down)",
     "radio.micro_antenna.tilt_deg": 'give "auto" or a downtilt of −10 to 30 degrees (positive = down)',
     "radio.macro_antenna.electrical_tilt_deg": "give an electrical downtilt of −10 to 30 degrees",
     "radio.micro_antenna.electrical_tilt_deg": "give an electrical downtilt of −10 to 30 degrees",
 }
 
 
-def format_validation(exc: ValidationError, source: str) -> list[Problem]:
-    """Pydantic's errors as problems naming the key and its fix (an unknown name reported once)."""
+def _set_source(loc: str, source: str, overrides: tuple[str, ...]) -> str:
+    """``source``, plus the last ``--set`` item that gave the key at ``loc`` (or a table above it)."""
+    for item in reversed(overrides):
+        key = ".".join(parse_override(item)[0])
+        if loc == key or loc.startswith(key + "."):
+            return f"{source} (--set {item})"
+    return source
+
+
+def format_validation(exc: ValidationError, source: str, overrides: tuple[str, ...] = ()) -> list[Problem]:
+    """Pydantic's errors as problems naming the key and its fix (an unknown name reported once).
+
+    A key given by a ``--set`` override names that override beside the scenario file.
+    """
     problems = []
     errors = exc.errors()
     # an unknown type/class name: report it once, not also every field its table then lacks
@@ -226,12 +246,13 @@ def format_validation(exc: ValidationError, source: str) -> list[Problem]:
             fix = "add it"
             msg = "required key is missing"
         else:
-            msg = err["msg"]
+            msg = err["msg"].removeprefix("Value error, ")  # pydantic's prefix of a validator's own message
             key = loc.rsplit(".", 1)[0] if loc.rsplit(".", 1)[-1].isdigit() else loc  # list items: the list's key
             fix = _KEY_FIXES.get(key) or rollout_fix(key) or "give a value of the right type and range (see README)"
             if loc == "scenario.seed":
                 fix = f"use a whole number from 0 to 2^63 − 1 ({MAX_SEED})"
+            msg = msg.removesuffix(f": {fix}")  # a validator that already says the fix: said once, after "Fix:"
         if "input" in err and kind != "missing" and not isinstance(err["input"], dict):
             msg += f" (got {err['input']!r})"
-        problems.append(Problem(msg, source, f"[{loc}]", fix))
+        problems.append(Problem(msg, _set_source(loc, source, overrides), f"[{loc}]", fix))
     return problems

@@ -57,6 +57,33 @@ def test_bad_input_keeps_previous_run(tiny: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+@pytest.mark.parametrize(
+    ("where", "key", "value"),
+    [("file", "time_limit_s", "nan"), ("--set", "work_limit", "-1"), ("--set", "workers", "true")],
+)
+def test_bad_solver_setting_exit_2_keeps_the_earlier_run(
+    tiny: Path, tmp_path: Path, where: str, key: str, value: str
+) -> None:
+    # issue 12: a bad solver.time_limit_s / work_limit / workers, in the file or by --set, is exit 2 naming the key
+    # and its fix, with no traceback, and the earlier run in --out is left as it was (nothing half-written)
+    out = tmp_path / "out"
+    earlier_run(out, "earlier run")
+    sets: tuple[str, ...] = ()
+    if where == "file":
+        text = tiny.read_text(encoding="utf-8")
+        tiny.write_text(text.replace("time_limit_s = 10", f"{key} = {value}"), encoding="utf-8")
+    else:
+        sets = ("--set", f"solver.{key}={value}")
+    r = _planner("run", str(tiny), "--out", str(out), *sets)
+    assert r.returncode == 2, r.stderr
+    assert f"[solver.{key}]" in r.stderr and "Fix: give " in r.stderr and "e.g. " in r.stderr
+    assert ("(--set solver." in r.stderr) is (where == "--set")
+    assert "Traceback" not in r.stderr + r.stdout and r.stdout == ""
+    assert sorted(p.name for p in out.iterdir() if p.name != MARKER) == ["keep.txt"]
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "earlier run"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
 def test_infeasible_exit_3(tiny: Path, tmp_path: Path) -> None:
     r = _planner(
         "run",
@@ -250,8 +277,11 @@ def test_compare_tables_fit_80_columns() -> None:
         }
     )
     summary = pd.DataFrame(
-        {"runs/demo_before_the_change": [1638, 15455.0, 0.91], "runs/demo_after_the_change": [1640, 15470.5, 0.92],
-         "change": [2, 15.5, 0.01]},
+        {
+            "runs/demo_before_the_change": [1638, 15455.0, 0.91],
+            "runs/demo_after_the_change": [1640, 15470.5, 0.92],
+            "change": [2, 15.5, 0.01],
+        },
         index=["n_sites", "cost", "coverage"],
     )
     cmp = Comparison(sites, areas, summary, "runs/demo_before_the_change", "runs/demo_after_the_change", sites, {})

@@ -157,3 +157,70 @@ def test_input_symlink_loop_is_kept_for_the_reader(tmp_path: Path) -> None:
     )
     sc = load_scenario(tmp_path / "scenario.toml")  # Path.resolve raises RuntimeError on loops in 3.11
     assert sc.inputs.candidates.name == "x.csv"
+
+
+#: ``[solver]`` values written in the scenario file (TOML text) that must be refused, naming the key and the fix
+BAD_SOLVER_VALUES = [
+    ("time_limit_s", "0"),
+    ("time_limit_s", "-1.5"),
+    ("time_limit_s", '"60"'),
+    ("time_limit_s", "nan"),
+    ("time_limit_s", "inf"),
+    ("time_limit_s", "false"),
+    ("time_limit_s", "1e308"),
+    ("time_limit_s", "[60]"),
+    ("time_limit_s", "{ s = 60 }"),
+    ("work_limit", "-1"),
+    ("work_limit", "-inf"),
+    ("work_limit", "nan"),
+    ("work_limit", "true"),
+    ("work_limit", '"12000"'),
+    ("work_limit", "99999999999999999999"),
+    ("workers", "0"),
+    ("workers", "3.5"),
+    ("workers", "2.0"),
+    ("workers", "true"),
+    ("workers", '"two"'),
+    ("workers", "9223372036854775807"),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_SOLVER_VALUES)
+def test_bad_solver_value_in_the_file_names_the_key_and_the_fix_once(tiny: Path, key: str, value: str) -> None:
+    text = tiny.read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if ln.startswith(f"{key} =")) if f"\n{key} =" in text else ""
+    tiny.write_text(
+        text.replace(line, f"{key} = {value}") if line else text.replace("[solver]", f"[solver]\n{key} = {value}"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tiny)
+    (problem,) = err.value.problems
+    assert problem.where == f"[solver.{key}]" and problem.source == str(tiny)
+    assert "e.g." in problem.fix and "right type" not in problem.fix  # the key's own fix, not the generic one
+    assert "e.g." not in problem.message and "Value error" not in problem.message  # said once, no pydantic prefix
+
+
+def test_a_bad_value_given_by_set_names_the_override(tiny: Path) -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tiny, ["solver.workers=2", "solver.time_limit_s=0", "report.language=en"])
+    (problem,) = err.value.problems
+    assert problem.source == f"{tiny} (--set solver.time_limit_s=0)"
+    assert problem.where == "[solver.time_limit_s]" and problem.message == "out of range (got 0)"
+    assert problem.fix == "give a number of seconds above 0 and at most 1e6, e.g. time_limit_s = 60"
+    # a later --set of the same key is the one named; a whole table given by --set names it too
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tiny, ["solver.workers=0", "solver.workers=65"])
+    assert err.value.problems[0].source.endswith("(--set solver.workers=65)")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tiny, ["solver={ work_limit = -2 }"])
+    assert err.value.problems[0].source.endswith("(--set solver={ work_limit = -2 })")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("time_limit_s", "1e6"), ("work_limit", "0"), ("work_limit", "1e12"), ("workers", "64"), ("time_limit_s", "0.5")],
+)
+def test_solver_values_at_the_ends_of_their_range_pass(tiny: Path, key: str, value: str) -> None:
+    sc = load_scenario(tiny, [f"solver.{key}={value}"])
+    assert getattr(sc.solver, key) == float(value)

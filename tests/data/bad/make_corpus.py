@@ -842,7 +842,7 @@ def _unknown_key(f: Path) -> None:
 @case(
     "wrong_type",
     "a number written as words",
-    fragments=("scenario.toml", "[solver.time_limit_s]", "'ten'", "right type"),
+    fragments=("scenario.toml", "[solver.time_limit_s]", "'ten'", "not a number", "e.g. time_limit_s = 60"),
 )
 def _wrong_type(f: Path) -> None:
     path = f / "scenario.toml"
