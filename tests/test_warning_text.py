@@ -80,6 +80,22 @@ def test_the_solvers_own_warnings_are_known() -> None:
     assert "可能无法" in warning_text(TIME_LIMITED_WARNING, "zh")
 
 
+@pytest.mark.parametrize("joint", [True, False])
+def test_a_time_limited_roll_out_is_w01_in_chinese(joint: bool) -> None:
+    # the roll-out stages (phases, operators) append how many sub-solves the safety stop cut: still W01,
+    # with no English left in the Chinese report (it fell back to "W00" and English before)
+    from planner.stages.rollout import _time_limited
+
+    stats = {"solves": [{"time_limited": True}, {"time_limited": False}, {"time_limited": True}],
+             "joint": {"time_limited": joint}}
+    (message,) = _time_limited(stats)
+    assert warning_code(message) == "W01" and warning_text(message, "en") == f"W01 {message}"
+    zh = warning_text(message, "zh")
+    assert zh.startswith("W01 求解被墙钟安全上限截断：本方案可能无法逐字节复现（2 个子求解")
+    assert ("联合模型被安全上限截断" in zh) is joint and ("联合模型未截断" in zh) is not joint
+    assert not re.search(r"[A-Za-z]", zh[len("W01") :])
+
+
 def test_the_inputs_stage_datum_warning_is_known() -> None:
     text = ("/d/candidates.csv (candidates, declared cgcs2000) and /d/boundary.geojson (boundary, declared cgcs2000) "
             "are offset by ~300–600 m against each other, as GCJ-02 (高德/腾讯 web-map) coordinates are against "

@@ -42,8 +42,10 @@ class WarningKind:
 CATALOGUE: tuple[WarningKind, ...] = (
     WarningKind(
         "W01",
-        r"time-limited: this plan may not be reproducible",
-        "求解被墙钟安全上限截断：本方案可能无法逐字节复现",
+        # a roll-out (phases, operators) adds how many sub-solves the stop cut (planner.stages.rollout)
+        r"time-limited: this plan may not be reproducible(?P<detail> \(\d+ sub-solves and the joint model cut by "
+        r"the safety stop: (?:yes|no)\))?",
+        "求解被墙钟安全上限截断：本方案可能无法逐字节复现{detail}",
     ),
     WarningKind(
         "W02",
@@ -231,6 +233,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"set inputs\.coordinates = (.+?), or convert the GCJ-02 file to CGCS2000",
      r"请设置 inputs.coordinates = \1，或将 GCJ-02 文件转换为 CGCS2000"),
     (r"\} or \{", "} 或 {"),
+    (r"^ \((\d+) sub-solves and the joint model cut by the safety stop: yes\)$",
+     r"（\1 个子求解及联合模型被安全上限截断）"),
+    (r"^ \((\d+) sub-solves and the joint model cut by the safety stop: no\)$",
+     r"（\1 个子求解被安全上限截断，联合模型未截断）"),
     (r"(\w+) is still shifted after its GCJ-02 conversion: check where that file came from",
      r"\1 在 GCJ-02 转换后仍有偏移：请核实该文件的来源"),
 )
