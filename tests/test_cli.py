@@ -27,6 +27,34 @@ def test_run_writes_outputs_and_records_overrides(tiny: Path, tmp_path: Path) ->
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["overrides"] == ["solver.time_limit_s=5"]
     assert man["scenario"]["solver"]["time_limit_s"] == 5
+    # a run inside its safety stop says nothing of a time limit (issue 12)
+    assert man["solver"]["stats"]["budget"]["time_limited"] is False
+    assert "time-limited" not in r.stdout + r.stderr and not any("time-limited" in w for w in man["warnings"])
+    assert "W01 " not in (out / "report.html").read_text(encoding="utf-8")
+
+
+#: the CLI in a child process whose wall-clock safety stop is at the start of the solve
+_CUT_AT_ONCE = (
+    "import sys, planner.optimize._budget as b; b.SAFETY_FACTOR = 0.0; b.SAFETY_PAD_S = 0.0; "
+    "from planner.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def test_a_plan_cut_by_the_safety_stop_says_so_everywhere(tiny: Path, tmp_path: Path) -> None:
+    # issue 12: "time-limited: this plan may not be reproducible" in the manifest, the console and the report
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [sys.executable, "-c", _CUT_AT_ONCE, "run", str(tiny), "--out", str(out), "--set", "report.language=zh"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    warning = "time-limited: this plan may not be reproducible"
+    assert f"warning: {warning}" in r.stdout.splitlines()
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert warning in man["warnings"] and man["solver"]["stats"]["budget"]["time_limited"] is True
+    assert "W01 求解被墙钟安全上限截断：本方案可能无法逐字节复现" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_validate_ok(tiny: Path) -> None:
