@@ -275,6 +275,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from planner.pipeline import run_and_write
+    from planner.present.i18n import solver_outcome
     from planner.scenario import load_scenario
     from planner.workflow.progress import StageProgress
 
@@ -298,11 +299,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     sol = plan.solution
     if not args.quiet:
         met = int(plan.areas["met"].sum())
-        gap = sol.get("gap")
-        gap_s = f"{gap:.2%}" if isinstance(gap, float) else "n/a"
         print(
             f"{len(plan.sites)} sites selected, cost {plan.sites['cost'].sum():.1f} 万元, "
-            f"{met}/{len(plan.areas)} area targets met, solver {sol.get('status')} (gap {gap_s})"
+            f"{met}/{len(plan.areas)} area targets met, solver {solver_outcome(sol.get('status'), sol.get('gap'))}"
         )
         for w in dict.fromkeys([*held.messages, *plan.warnings]):  # each distinct warning once, in order
             print(f"warning: {w}")

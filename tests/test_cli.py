@@ -27,6 +27,11 @@ def test_run_writes_outputs_and_records_overrides(tiny: Path, tmp_path: Path) ->
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert man["overrides"] == ["solver.time_limit_s=5"]
     assert man["scenario"]["solver"]["time_limit_s"] == 5
+    # the summary says "optimal" only for a proven plan, else the gap (issue 12)
+    sol = man["solver"]
+    said = "solver optimal (proven)" if sol["status"] == "optimal" else f"solver feasible, gap {sol['gap']:.2%}"
+    proven = sol["gap"] == 0 and abs(sol["objective"] - sol["bound"]) <= 1e-6 * max(1.0, abs(sol["objective"]))
+    assert said in r.stdout and (sol["status"] != "optimal" or proven)
     # a run inside its safety stop says nothing of a time limit (issue 12)
     assert man["solver"]["stats"]["budget"]["time_limited"] is False
     assert "time-limited" not in r.stdout + r.stderr and not any("time-limited" in w for w in man["warnings"])
@@ -55,6 +60,15 @@ def test_a_plan_cut_by_the_safety_stop_says_so_everywhere(tiny: Path, tmp_path: 
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert warning in man["warnings"] and man["solver"]["stats"]["budget"]["time_limited"] is True
     assert "W01 求解被墙钟安全上限截断：本方案可能无法逐字节复现" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_solver_outcome_says_optimal_only_when_proven() -> None:
+    from planner.present.i18n import solver_outcome
+
+    assert solver_outcome("optimal", 0.0) == "optimal (proven)"
+    assert solver_outcome("feasible", 0.0148) == "feasible, gap 1.48% (not proven optimal)"
+    assert solver_outcome("feasible", float("inf")) == "feasible, gap unknown (not proven optimal)"
+    assert "optimal" not in solver_outcome("unknown", float("nan")) + solver_outcome("infeasible", None)
 
 
 def test_validate_ok(tiny: Path) -> None:

@@ -8,6 +8,7 @@ Every label the report, the map and the exports show lives here (the radio label
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from planner.present.radio_labels import LOS_LABELS as LOS_LABELS
@@ -472,3 +473,21 @@ def label(table: dict[str, dict[str, str]], language: str, key: object) -> str:
     """Translate a domain value for display; unknown values are shown as given."""
     lang = "en" if language == "en" else "zh"
     return table[lang].get(str(key), str(key))
+
+
+def solver_outcome(status: object, gap: object) -> str:
+    """The solve's outcome in the run summary (English): "optimal (proven)" only for a proven plan, else its gap.
+
+    Examples
+    --------
+    >>> solver_outcome("optimal", 0.0)
+    'optimal (proven)'
+    >>> solver_outcome("feasible", 0.0148)
+    'feasible, gap 1.48% (not proven optimal)'
+    >>> solver_outcome("unknown", float("nan"))
+    'unknown'
+    """
+    if status == "feasible":
+        gap_s = f"{gap:.2%}" if isinstance(gap, float) and math.isfinite(gap) else "unknown"
+        return f"feasible, gap {gap_s} (not proven optimal)"
+    return label(STATUS_LABELS, "en", status)
