@@ -242,7 +242,7 @@ def prepare_scenario(
     # stays out of the optimise stage and its time limit (planner.optimize._warmup.warm_up)
     from planner.optimize._warmup import warm_up_in_background
 
-    warm_up_in_background()
+    warm = warm_up_in_background()
     warnings: list[str] = []
     if scenario.compute.backend == "gpu":  # accepted by the scenario contract, not built: refused before any work
         raise PlannerError(
@@ -271,6 +271,11 @@ def prepare_scenario(
     with st.stage("coverage"):
         cov, terrain, w = compute_coverage(scenario, inputs, area, sites)
         warnings += w
+    # a cold cache's compile can outlast the stages above: wait for it here, not inside the
+    # optimise stage and its time limit, and say how long (0 on a warm cache)
+    t_jit = time.perf_counter()
+    warm.join()
+    st.timings["jit warm-up wait"] = round(time.perf_counter() - t_jit, 3)
     return Prepared(scenario, inputs, area, sites, cov, warnings, st.timings, terrain)
 
 

@@ -6,6 +6,7 @@ stages it exercises, so that none of them imports this module back.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from typing import Any
@@ -25,8 +26,11 @@ def warm_up() -> float:
     (:func:`warm_up_in_background`) so that it overlaps the input and coverage stages. It runs
     the real stages (reductions, greedy, redundant-site removal, RWLS, area-weighting and
     tabu-swap local search, subgradient Lagrangian) on a 4 × 4 cyclic cover, so the kernels
-    are compiled for the argument types the solve uses. Once per process (a second caller
-    waits for the first); a warm cache makes it about a second.
+    are compiled for the argument types the solve uses, then the CFT engines' kernels
+    (:func:`~planner.optimize._cft.warm_up_cft`, :func:`~planner.optimize._cft_partial.warm_up_partial`,
+    which ``solve`` would otherwise compile inside the optimise stage: about 30 CPU s on a cold
+    cache). Once per process (a second caller waits for the first); a warm cache makes it about
+    a second.
     """
     with _WARM_LOCK:
         if not _WARM_DONE:
@@ -45,6 +49,8 @@ def _compile_kernels() -> float:
     import numpy as np
     import scipy.sparse as sp
 
+    from planner.optimize._cft import warm_up_cft
+    from planner.optimize._cft_partial import warm_up_partial
     from planner.optimize._exact import lagrangian_bound
     from planner.optimize._heuristics import csc_of, greedy_select, improve
     from planner.optimize._reduce import reduce_problem
@@ -57,6 +63,9 @@ def _compile_kernels() -> float:
     a = sp.csr_matrix((np.ones(2 * n), (rows, np.r_[np.arange(n), np.arange(n)])), shape=(n, n))
     stats: dict[str, Any] = {}
     budget = Budget.start(1.0)
+    # no safety stop: a cold compile (30 s and more) passed the 8 s stop of a 1 s budget before
+    # the Lagrangian ran, so the subgradient kernels were left to compile inside the solve's budget
+    budget.deadline = math.inf
     for objective, target, max_sites in (("min_cost", 1.0, None), ("min_cost", 0.5, None), ("max_coverage", 1.0, 1)):
         p = CoverageProblem(
             a=a,
@@ -80,4 +89,27 @@ def _compile_kernels() -> float:
         improve(red, side, mode, sel, 1e5, seed=0, stats=stats)
         if mode == "min_cost":
             lagrangian_bound(red, side, float(side.cost[sel].sum()), 1e5, budget, stats)
+    warm_up_cft()
+    _cft_phases()
+    warm_up_partial()
     return time.perf_counter() - t0
+
+
+def _cft_phases() -> None:
+    """The CFT engine on a 30 × 60 random cover, long enough to reach its heuristic phase and column fixing.
+
+    :func:`~planner.optimize._cft.warm_up_cft`'s 6 × 6 cover is closed before those run, so on a
+    cold cache ``kernels.cft_greedy.heuristic_phase`` and the fixing greedy compiled inside a solve.
+    """
+    import numpy as np
+    import scipy.sparse as sp
+
+    from planner.optimize._cft import cft_solve
+
+    rng = np.random.default_rng(0)
+    m, n = 30, 60
+    rows = np.r_[rng.integers(0, m, 4 * n), np.arange(m)]
+    cols = np.r_[np.repeat(np.arange(n), 4), rng.integers(0, n, m)]
+    a = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=(m, n))
+    a.data[:] = 1.0
+    cft_solve(a, rng.integers(1, 6, n).astype(np.float64), work_limit=2_000_000)
