@@ -319,7 +319,9 @@ def plan_prepared(prep: Prepared, scenario: Scenario | None = None, *, progress:
 
         with st.stage("sinr repair"):
             plan, w = repair_sinr(scenario, prep.area, prep.candidates, setup, solution, plan, rebuild, prep.terrain)
-            warnings += w
+            # the kept plan's own solve warnings (a re-solve cut by the safety stop says "time-limited")
+            kept = plan.solution.get("stats", {}).get("warnings", [])
+            warnings += [m for m in [*kept, *w] if m not in warnings]
     t0 = time.perf_counter()  # coverage.tif's RSRP below the threshold, of the final plan's sites (counted in "plan")
     attach_plan_rsrp(plan, prep.terrain, prep.demand.area_index)
     st.timings["plan"] = round(st.timings.get("plan", 0.0) + time.perf_counter() - t0, 3)

@@ -236,3 +236,32 @@ def test_requirement_with_phases_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2, r.stdout + r.stderr
     assert "demand.require_sinr" in r.stderr and "[[phases]]" in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_time_limited_resolve_is_reported(strip: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A re-solve cut by the wall-clock safety stop marks the kept plan "time-limited" (issue 12)."""
+    import planner.optimize as po
+    import planner.optimize._budget as budget
+
+    real = po.solve
+    calls: list[bool] = []
+
+    def cut_later(*args: object, **kwargs: object) -> po.Solution:
+        if not calls:  # the first solve runs as usual
+            calls.append(False)
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+        with monkeypatch.context() as m:  # later ones (the repair's re-solves) meet the safety stop at once
+            m.setattr(budget, "SAFETY_FACTOR", 0.0)
+            m.setattr(budget, "SAFETY_PAD_S", 0.0)
+            sol = real(*args, **kwargs)  # type: ignore[arg-type]
+        calls.append(bool(sol.stats["budget"]["time_limited"]))
+        return sol
+
+    monkeypatch.setattr(po, "solve", cut_later)
+    plan = run_scenario(strip, overrides=["demand.require_sinr=true", "demand.sinr_repair_iterations=1"])
+    assert calls[1:] and all(calls[1:])  # the repair re-solved, and the stop cut it
+    assert "sinr_repair" in plan.solution["stats"]  # the kept plan comes from the re-solve
+    assert budget.TIME_LIMITED_WARNING in plan.warnings
+    assert plan.warnings.count(budget.TIME_LIMITED_WARNING) == 1
+    assert plan.solution["stats"]["budget"]["time_limited"] is True
+    assert any(s.startswith("sinr repair: ") for s in plan.solution["stats"]["budget"]["time_limited_stages"])

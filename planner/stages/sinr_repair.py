@@ -494,7 +494,14 @@ def _honest(trial: Solution, first: Solution, problem: CoverageProblem, kind: st
             "conflicts": n_conflicts,
         },
     }
-    stats["warnings"] = list(first.stats.get("warnings", [])) + list(trial.stats.get("warnings", []))
+    stats["warnings"] = list(dict.fromkeys([*first.stats.get("warnings", []), *trial.stats.get("warnings", [])]))
+    cut = trial.stats.get("budget", {})
+    if cut.get("time_limited"):  # the re-solve met the wall-clock safety stop: the kept plan says so too
+        budget = dict(first.stats.get("budget", {}))
+        budget["time_limited"] = True
+        more = [f"sinr repair: {x}" for x in cut.get("time_limited_stages", [])]
+        budget["time_limited_stages"] = [*budget.get("time_limited_stages", []), *more]
+        stats["budget"] = budget
     return Solution(
         "feasible",
         float(obj),
