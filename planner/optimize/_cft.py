@@ -38,6 +38,9 @@ Accorsi & Cavaliere's AC-CFT, studied, not copied):
    an improvement and grows by 1.1 otherwise. When π reaches 1 the cycle starts again (the
    multiplier perturbations differ); the run ends when the budget is spent, the bound
    proves the cover optimal, or ``max_stale_cycles`` cycles in a row found nothing better.
+   Two refinement *chains* take turns, pass by pass: each has its own root (phases 1–3 on the
+   whole model), its own ``u*`` and π, and its own initial step factor (:data:`LAMBDA0S`);
+   both fix columns of the one best cover, and the bound reported is the better root's.
 
 Deterministic: the budget counts work units (touched nonzeros, :data:`WORK_PER_S` per second
 of a typical core is the rate used by callers that convert seconds), multipliers are
@@ -76,8 +79,14 @@ HEUR_ITERS = 250
 EXIT_PERIOD = 300
 ABS_EXIT = 1.0
 REL_EXIT = 0.001
-#: initial step factor λ
-LAMBDA0 = 0.1
+#: initial step factor λ of phase 1, one per refinement chain (module docstring, item 4). The step is
+#: λ (UB − L) / ‖s‖² and the CFT rule only changes λ outside a dead band (bound spread 0.1–1 % over 20 steps):
+#: with the greedy's UB a few % above the bound, 0.1 (CFT's value) leaves the steps small and the bound slow
+#: (root bound, seed 0: rail582 206.9 after 3,600 steps vs 208.5 with λ0 = 1 after ~700; rail507 169.3 vs 171.1;
+#: scpnrh1 38.4 vs 45.7), and rail582 / scpnrh1 missed AC-CFT's value; λ0 = 1 alone (Held & Karp, Beasley 1990
+#: start at 2) reaches them on 4 of 4 seeds but misses scpnrh3 (61 vs 60) on 4 of 4 seeds, which 0.1 reaches on
+#: 4 of 4. No single value served every OR-Library class, so the refinement runs one chain per value
+LAMBDA0S = (1.0, 0.1)
 #: refinement: first share of rows fixed, and its growth after a pass without improvement
 MIN_FIX = 0.3
 ALPHA = 1.1
@@ -133,6 +142,21 @@ class CftResult:
 
 
 @dataclass
+class _Chain:
+    """One refinement chain (module docstring, item 4): its phase-1 step factor ``lam0``, its root
+    multipliers ``u_root`` and bound, the share π of rows it fixes next, and the best cost at the previous
+    pass (``prev``) and at the start of its cycle.
+    """
+
+    lam0: float
+    u_root: NDArray[np.float64]
+    root_bound: float
+    cycle_start: float
+    share: float = 0.0
+    prev: float = math.inf
+
+
+@dataclass
 class _Core:
     """A core: its column ids (ascending) and their compact column-major copy (``ptr``, ``rows``,
     ``cost``; ``pos`` = 0 … size − 1, the column list the kernels take).
@@ -176,6 +200,7 @@ class _Engine:
         # Beasley's clipping of the direction (kernels.cft.subgradient_step). Measured without it:
         # rail582 211 instead of 212, but rail507 176 instead of 175 and scpa1 254 instead of 253
         self.clip = True
+        self.lam0 = LAMBDA0S[0]  # λ0 of the next phase 1 (set per refinement chain)
 
     def spent(self) -> bool:
         check()  # SIGINT/SIGTERM: planner._stop
@@ -238,7 +263,7 @@ class _Engine:
         max_iters = 10 * max(active, 1)
         period_cap = max(10, min(1000, active // 3))
         hist, state = np.zeros(20), np.zeros(1, dtype=np.int64)
-        lam, period, it = LAMBDA0, 10, 0
+        lam, period, it = self.lam0, 10, 0
         next_exit, prev_exit = EXIT_PERIOD, -math.inf
         bu = u.copy()
         while it < max_iters and best_real < ub_res - self.eps and not self.spent():
@@ -443,27 +468,36 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
         eng.offer(sel)
     else:
         eng.offer(np.zeros(n, dtype=bool))
-    root = eng.three_phase(np.zeros(n, dtype=bool)) if (k0 > 0).any() else None
-    lb = root[0] if root is not None else 0.0
-    if not (k0 > 0).any():
-        lb = 0.0
-    passes, share, prev, restarts, stale, cycle_start = 1, 0.0, math.inf, 0, 0, eng.best_val
-    if root is not None:
-        u_root = root[1]
-        while not eng.spent() and lb < eng.best_val - eng.eps:
-            share = min(1.0, share * ALPHA)
-            if eng.best_val < prev:
-                share = MIN_FIX
-            prev = eng.best_val
-            fixed_cols = eng.refine_fix(u_root, share)
-            passes += 1
-            eng.three_phase(fixed_cols)
-            if share >= 1.0:  # the refinement ran its course: start it again (new perturbations)
-                stale = stale + 1 if eng.best_val >= cycle_start - 1e-9 else 0
-                if max_stale_cycles is not None and stale >= max_stale_cycles:
-                    break
-                share, prev, cycle_start = 0.0, math.inf, eng.best_val
-                restarts += 1
+    lb, passes, restarts = 0.0, 0, 0
+    chains: list[_Chain] = []
+    for lam0 in (LAMBDA0S if (k0 > 0).any() else ()):
+        if chains and (eng.spent() or lb >= eng.best_val - eng.eps):
+            break
+        eng.lam0 = lam0
+        root = eng.three_phase(np.zeros(n, dtype=bool))
+        passes += 1
+        if root is None:
+            break
+        lb = max(lb, root[0])
+        chains.append(_Chain(lam0, root[1], root[0], eng.best_val))
+    root_bound = chains[0].root_bound if chains else 0.0
+    stale = 0
+    while chains and not eng.spent() and lb < eng.best_val - eng.eps:
+        ch = chains[passes % len(chains)]
+        ch.share = min(1.0, ch.share * ALPHA)
+        if eng.best_val < ch.prev:
+            ch.share = MIN_FIX
+        ch.prev = eng.best_val
+        fixed_cols = eng.refine_fix(ch.u_root, ch.share)
+        eng.lam0 = ch.lam0
+        passes += 1
+        eng.three_phase(fixed_cols)
+        if ch.share >= 1.0:  # the chain's refinement ran its course: start it again (new perturbations)
+            stale = stale + 1 if eng.best_val >= ch.cycle_start - 1e-9 else 0
+            if max_stale_cycles is not None and stale >= max_stale_cycles:
+                break
+            ch.share, ch.prev, ch.cycle_start = 0.0, math.inf, eng.best_val
+            restarts += 1
     if eng.integral and math.isfinite(lb):
         lb = math.ceil(lb - 1e-6)
     bound = base_cost + max(lb, 0.0)
@@ -473,7 +507,7 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
         bound = min(bound, objective)
     stats.update({"passes": passes, "restarts": restarts, "work": eng.work, "time_limited": eng.time_limited,
                   "seconds": round(time.perf_counter() - t0, 3), "history": eng.history,
-                  "root_bound": float(base_cost + (root[0] if root is not None else 0.0))})
+                  "root_bound": float(base_cost + root_bound)})
     return CftResult(best if math.isfinite(objective) else np.zeros(n, bool), float(objective), float(bound),
                      math.isfinite(objective), eng.work, stats)
 
