@@ -482,12 +482,33 @@ def test_lp_core_takes_largest_x_keeps_incumbent_and_hard_rows() -> None:
 
 
 def test_core_nodes_follow_share_and_size() -> None:
-    from planner.optimize._core import CORE_NODES_PER_S, CORE_ROOT_COLS_PER_S, core_nodes
+    from planner.optimize._budget import WORK_PER_S
+    from planner.optimize._core import (
+        CORE_MAX_NODES,
+        CORE_NODE_MIN_S,
+        CORE_NODE_REF_COLS,
+        CORE_NODE_S,
+        CORE_ROOT_COLS_PER_S,
+        core_node_s,
+        core_nodes,
+        core_units,
+    )
 
     assert core_nodes(0.0, 100) == 1  # the root alone, whatever the share
     assert core_nodes(10.0, int(20 * CORE_ROOT_COLS_PER_S)) == 1  # the root's estimate exceeds the share
-    assert core_nodes(20.0, int(10 * CORE_ROOT_COLS_PER_S)) == 1 + int(10 * CORE_NODES_PER_S)
+    ref = int(CORE_NODE_REF_COLS)
+    root = ref / CORE_ROOT_COLS_PER_S
+    assert core_node_s(ref) == pytest.approx(CORE_NODE_S)
+    assert core_nodes(root + 10.0, ref) == 1 + int(10.0 / CORE_NODE_S)
+    assert core_node_s(ref // 2) < CORE_NODE_S / 4  # node LPs grow faster than the core
+    assert core_node_s(10) == CORE_NODE_MIN_S
+    assert core_nodes(1e6, 10) == CORE_MAX_NODES
     assert core_nodes(30.0, 100) >= core_nodes(20.0, 100) >= core_nodes(20.0, 3000)
+    for span, cols in ((20.0, 3000), (20.0, ref), (5.0, 500), (40.0, 2000)):
+        nodes = core_nodes(span, cols)
+        # the charge of the root and the nodes fits the share, unless the root's estimate alone does not
+        assert core_units(cols, nodes) <= WORK_PER_S * max(span, cols / CORE_ROOT_COLS_PER_S) + 1e-6
+        assert core_units(cols, nodes + 1) > WORK_PER_S * span or nodes == CORE_MAX_NODES
 
 
 @pytest.mark.parametrize("seed", range(3))

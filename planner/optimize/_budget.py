@@ -42,6 +42,17 @@ OPS_PER_UNIT = 1e6
 #: the demo's 12,000 units took 36–39 CPU s, scpnre1's 18,000 15 s, rail507's 36,000 26 s.
 #: A wall-clock limit therefore holds on an idle core and cannot under a load of 10 on 2
 #: vCPUs: the rate is a property of the work, never of the load.
+#: Re-measured 2026-12-06 16:00-16:25 UTC at load 2.3-3.6 (one other CPU-bound process beside the
+#: run), demo pickles, 12,000 units, CPU s of the process: new defaults LS 258, PDLP 707, SCIP
+#: core 385 units per CPU s (solve 29.1 s); old model LS 435, PDLP 883, core 519 (20.9 s). The
+#: same work costs up to twice the CPU seconds on this VM when both vCPUs are contended (the
+#: core MIP: 176 units per CPU s at load 6, 385 at load 2.4; the old model's 11-node core 11.7
+#: and 17.1 CPU s in two runs at load ~3), so per-stage rates are calibrated at load 2-4 and
+#: charged as counted operations (local search, PDLP, Lagrangian) or by a cost model of the
+#: solver's size and node limit (:func:`planner.optimize._core.core_units`), never by the clock.
+#: With the cost model of the core (its nodes charged by size, 3.3 nominal s at 6,450 columns
+#: against 1 s before) the demo's optimise stage took 28.5 CPU s (new defaults) and 31.1 CPU s
+#: (old model) against issue 12's 46 s rule (BENCHMARKS.md, "DEMO, session 3")
 WORK_PER_S = 300.0
 #: CP-SAT ``max_deterministic_time`` per work unit: 0.08 s per nominal second. With
 #: interleaved search on 2 workers CP-SAT overshoots that limit about 3.5-fold in the

@@ -15,6 +15,7 @@ a bound of the whole model and is only reported (``stats["core_mip"]``).
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from planner.optimize._budget import WORK_PER_S
 from planner.optimize._reduce import Reduced, merge_rows
 from planner.optimize._side import Side, side_of_subset
 
@@ -40,15 +42,25 @@ CORE_MIP_COLS = 2500
 CORE_COLS_PER_S = 450.0
 #: below this share (nominal seconds) the core MIP is skipped: its root alone would overrun it
 CORE_MIN_S = 0.5
-#: SCIP branch-and-bound nodes per nominal second (:data:`~planner.optimize._budget.WORK_PER_S`
-#: work units) of the core stage's share beyond the root's estimate (:func:`core_nodes`). Old
-#: demo model's PDLP core (2,953–3,035 columns, load 5, full separation): root 9.7 CPU s →
-#: 15,385; 5 nodes 20–24 CPU s → 15,367–15,375; 20 nodes 33 CPU s found nothing more. With
-#: :data:`CORE_SCIP_SETTINGS` a node costs 1–2 CPU s: 4 nodes 15,375, 9 nodes 15,367
-CORE_NODES_PER_S = 1.0
-#: core columns per nominal second of the root's estimate (model build, LP, cuts, heuristics):
-#: PDLP cores of the demo models at load 5–6, 3,053 columns ~10 CPU s, 6,623 columns ~25 CPU s
-CORE_ROOT_COLS_PER_S = 300.0
+#: nominal seconds (:data:`~planner.optimize._budget.WORK_PER_S` work units each) of one SCIP
+#: branch-and-bound node after the root on a core of :data:`CORE_NODE_REF_COLS` columns; a node
+#: on a core of ``c`` columns is charged ``CORE_NODE_S × (c / CORE_NODE_REF_COLS) ** CORE_NODE_EXP``
+#: (:func:`core_node_s`). Measured 2026-12-06 on the demo models' PDLP cores with
+#: :data:`CORE_SCIP_SETTINGS`, one thread, load 2.9-3.2 on the 2-vCPU machine, CPU s: new
+#: defaults, 6,452 columns (24,879 rows, 58,499 nonzeros): 1 node 17.7 s, 6 nodes 34.0 s, i.e.
+#: 3.3 s a node; old model, 2,968 columns (11,394 rows): 11 nodes 17.1 s, 30 nodes 25.1 s, i.e.
+#: 0.42 s a node. The node LPs grow much faster than the core (exponent fitted to the two). The
+#: former flat rate (1 node per nominal s) gave the new demo's core nodes a third of their cost
+CORE_NODE_S = 3.3
+CORE_NODE_REF_COLS = 6450.0
+CORE_NODE_EXP = 2.6
+#: core columns per nominal second of the root's estimate (model build, LP, 5 separation rounds,
+#: diving and RENS heuristics). PDLP cores of the demo models, CPU s at load 2.4-3.6 on the 2-vCPU
+#: machine: new defaults 6,452 columns 15.7-17.7 s, 6,652 columns 18.6 s (358-411 columns a
+#: second); old model 2,968 columns 4.8 s (618 a second). Above 6,652 columns the root's time is
+#: erratic (6,852 columns 50.6 s, 7,002 35.5 s, 7,152 45.7 s), which is why :data:`CORE_X_COLS`
+#: caps the core. (300 before: it put the new demo's 2,500-column core above its share.)
+CORE_ROOT_COLS_PER_S = 350.0
 
 
 #: SCIP settings of the core MIP (``name = value`` lines, deterministic limits only). Five
@@ -58,13 +70,34 @@ CORE_ROOT_COLS_PER_S = 300.0
 CORE_SCIP_SETTINGS = "separating/maxroundsroot = 5\n"
 
 
+def core_node_s(n_cols: int) -> float:
+    """Nominal seconds charged for one SCIP node after the root on a core of ``n_cols`` columns.
+
+    See :data:`CORE_NODE_S`; at least :data:`CORE_NODE_MIN_S`.
+    """
+    return max(CORE_NODE_MIN_S, CORE_NODE_S * math.pow(max(1, n_cols) / CORE_NODE_REF_COLS, CORE_NODE_EXP))
+
+
 def core_nodes(core_span: float, n_cols: int) -> int:
     """SCIP's node limit on a core of ``n_cols`` columns with a share of ``core_span`` nominal s.
 
-    The root (1 node), plus :data:`CORE_NODES_PER_S` per nominal second left after the root's
-    estimate of ``n_cols /`` :data:`CORE_ROOT_COLS_PER_S` seconds.
+    The root (1 node), plus as many nodes of :func:`core_node_s` as fit in the share left after
+    the root's estimate of ``n_cols /`` :data:`CORE_ROOT_COLS_PER_S` seconds (at most
+    :data:`CORE_MAX_NODES`).
     """
-    return 1 + int(CORE_NODES_PER_S * max(0.0, core_span - n_cols / CORE_ROOT_COLS_PER_S))
+    left = max(0.0, core_span - n_cols / CORE_ROOT_COLS_PER_S)
+    return 1 + int(min(CORE_MAX_NODES - 1, left / core_node_s(n_cols)))
+
+
+def core_units(n_cols: int, nodes: int) -> float:
+    """Work units charged for SCIP's root and ``nodes − 1`` further nodes on a core of ``n_cols`` columns."""
+    return WORK_PER_S * (n_cols / CORE_ROOT_COLS_PER_S + max(0, nodes - 1) * core_node_s(n_cols))
+
+
+#: most SCIP nodes of a core MIP, and the least a node is charged (nominal s): the power law of
+#: :func:`core_node_s` is fitted on demo-sized cores and not trusted far below them
+CORE_MAX_NODES = 200
+CORE_NODE_MIN_S = 0.1
 
 
 def core_size(core_span: float) -> int:
@@ -91,9 +124,11 @@ def lagrangian_core(
 #: 6,486 columns, 16.6 CPU s → 43,936 to 42,670 (the Lagrangian core of 5,148 columns: 43,520);
 #: x > 0.2: 7,667 columns, root unfinished after 98 CPU s (42,786 so far). Old model (omni,
 #: LOS probability; incumbent 15,971) x > 0.2: 3,035 columns, 9.7 CPU s → 15,385 (Lagrangian
-#: core: 15,433); x > 0.1: 3,588 columns, unfinished after 25 CPU s. 2,300 rather than 2,500 new
-#: columns on the new demo: 42,710 → 42,784 and about 4 s less (its root is SCIP's costliest part)
-CORE_X_COLS = 2300
+#: core: 15,433); x > 0.1: 3,588 columns, unfinished after 25 CPU s. New demo, PDLP x of 674
+#: iterations, root only, CPU s at load 2.9-3.6: 2,300 new columns 15.7-17.7 s → 42,784, 2,500:
+#: 18.6 s → 42,734, 2,700: 50.6 s → 42,658, 2,850: 35.5 s → 42,624, 3,000: 45.7 s → 42,602 (the
+#: root's time jumps above 2,500, see :data:`CORE_ROOT_COLS_PER_S`)
+CORE_X_COLS = 2500
 CORE_X_COLS_PER_S = 185.0
 CORE_X_MIN = 0.2
 
