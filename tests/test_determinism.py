@@ -14,9 +14,11 @@ Every other output's SHA-256, the solution, the statistics and the warnings must
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -128,9 +130,18 @@ def cpu_burners(n: int = 2) -> Iterator[list[subprocess.Popen[bytes]]]:
             p.wait(timeout=30)
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux ``/proc/<pid>/stat``, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_cpu_burners_run_and_stop() -> None:
     with cpu_burners(2) as procs:
+        time.sleep(1.0)
         assert all(p.poll() is None for p in procs)  # still running inside the block
+        if Path("/proc").is_dir():
+            assert all(_cpu_s(p.pid) > 0.1 for p in procs)  # and burning CPU
     assert all(p.returncode is not None for p in procs)
 
 
@@ -149,8 +160,15 @@ def test_demo_small_twice_identical(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     same_work = ("solver.time_limit_s=60", "solver.work_limit=6000")
     man_a = _run(DEMO_SMALL, a, *same_work)
-    with cpu_burners(2):
+    with cpu_burners(2) as procs:
+        t_b = time.perf_counter()
         man_b = _run(DEMO_SMALL, b, *same_work)
+        wall_b = time.perf_counter() - t_b
+        # the load was real: both burners still ran at the end and each burnt CPU through run b (a tenth of
+        # its wall at least, far below the 0.4 of a fair share of 2 cores among 5 busy processes)
+        assert all(p.poll() is None for p in procs)
+        if Path("/proc").is_dir():
+            assert all(_cpu_s(p.pid) > 0.1 * wall_b for p in procs), [_cpu_s(p.pid) for p in procs]
     assert man_a["solver"]["stats"]["budget"]["time_limited"] is False
     assert man_b["solver"]["stats"]["budget"]["time_limited"] is False
     _assert_same(a, b, man_a, man_b)
