@@ -287,7 +287,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     )  # before computing: never a folder the planner did not write
     check_writable(out)  # and not after the solve on a read-only disk
     held = WarningsHeld()  # the run's warnings are printed once, in the summary (the library also logs them)
-    with held, StageProgress(err, scenario.solver.time_limit_s) as progress:
+    with held, StageProgress(err, scenario.solver.time_limit_s, work_limit=scenario.solver.work_limit) as progress:
         try:
             plan, files = run_and_write(scenario, out, progress=progress, compute=_interruptible, force=args.force)
         except InfeasibleTargetError:

@@ -235,6 +235,14 @@ def test_progress_follows_the_budget_and_fits_80_columns() -> None:
         assert "25 %" in text and "solve (limit 40 s)" in text
         assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
     assert WORK_OBSERVERS == []
+    with StageProgress(console, 40.0, work_limit=3000.0) as progress:  # a work budget given directly: named
+        progress("optimise")
+        assert progress.eta_text()[1] == "ETA 0:00:10"  # 3,000 units / 300 per nominal second
+        progress._tick_once()
+        out = Console(file=io.StringIO(), width=80, record=True)
+        out.print(progress.progress.get_renderable())
+        assert "solve (work 3000 units)" in out.export_text()
+    assert WORK_OBSERVERS == []
 
 
 def test_sweep_and_compare_tables_fit_80_columns() -> None:

@@ -134,6 +134,9 @@ class StageProgress:
         The solver's time limit (s); the solve bar runs against it.
     stages : tuple of str
         Expected stage names; unknown names are shown but not counted.
+    work_limit : float
+        ``solver.work_limit`` (work units); when positive the solve bar names it instead of the
+        time limit, and its first ETA is ``work_limit /`` :data:`~planner.optimize._budget.WORK_PER_S` s.
 
     Examples
     --------
@@ -142,9 +145,13 @@ class StageProgress:
     ...     cb("load inputs")
     """
 
-    def __init__(self, console: Console, time_limit_s: float, stages: tuple[str, ...] = STAGES) -> None:
+    def __init__(
+        self, console: Console, time_limit_s: float, stages: tuple[str, ...] = STAGES, work_limit: float = 0.0
+    ) -> None:
         self.console = console
-        self.time_limit_s = float(time_limit_s)
+        self.work_limit = float(work_limit)
+        # the nominal span of the solve: work_limit / WORK_PER_S when the work budget is given directly
+        self.time_limit_s = self.work_limit / WORK_PER_S if self.work_limit > 0 else float(time_limit_s)
         self.stages = stages
         self.live = console.is_terminal and not console.quiet
         self.progress = Progress(*_columns(), console=console, transient=True, disable=not self.live)  # type: ignore[arg-type]
@@ -188,7 +195,12 @@ class StageProgress:
 
     def _start_solve(self) -> None:
         self._solve = self.progress.add_task(
-            f"  solve (limit {self.time_limit_s:g} s)", total=1.0, count="0 %", eta="ETA " + _clock(self.time_limit_s)
+            f"  solve (work {self.work_limit:g} units)"
+            if self.work_limit > 0
+            else f"  solve (limit {self.time_limit_s:g} s)",
+            total=1.0,
+            count="0 %",
+            eta="ETA " + _clock(self.time_limit_s),
         )
         self._stop.clear()
         self._budget = None
