@@ -267,6 +267,21 @@ def test_infeasible_rows_and_determinism() -> None:
     assert r1.selected.tolist() == r2.selected.tolist() and r1.bound == r2.bound and r1.work == r2.work
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_refinement_chains_report_only_the_best_cover(seed: int) -> None:
+    """The refinement chains keep their own covers; the history lists only improvements of the best one
+    (strictly falling, each a cover's cost), ending at the result, and both chains ran (two roots at least).
+    """
+    a, cost, k = random_instance(10 + seed, m=60, n=240, dens=0.06, kmax=2)
+    res = cft_solve(a, cost, k, work_limit=40_000_000, seed=seed)
+    vals = [v for _, v, _, _ in res.stats["history"]]
+    assert vals and all(b < a_ for a_, b in itertools.pairwise(vals))
+    assert vals[-1] == pytest.approx(res.objective) == pytest.approx(float(cost[res.selected].sum()))
+    cov = np.asarray(sp.csc_matrix(a) @ res.selected.astype(np.int64)).ravel()
+    assert (cov >= k).all()
+    assert res.stats["passes"] >= 2 or res.optimal
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_cft_stage_on_a_reduced_full_cover_model(seed: int) -> None:
     """Fixed / forbidden sites and k-rows through the project's reductions: the engine's cover plus the
