@@ -46,14 +46,15 @@ CORE_MIN_S = 0.5
 #: branch-and-bound node after the root on a core of :data:`CORE_NODE_REF_COLS` columns; a node
 #: on a core of ``c`` columns is charged ``CORE_NODE_S × (c / CORE_NODE_REF_COLS) ** CORE_NODE_EXP``
 #: (:func:`core_node_s`). Measured 2026-12-06 on the demo models' PDLP cores with
-#: :data:`CORE_SCIP_SETTINGS`, one thread, load 2.9-3.2 on the 2-vCPU machine, CPU s: new
+#: :data:`CORE_SCIP_SETTINGS`, one thread, load 2.9-3.4 on the 2-vCPU machine, CPU s: new
 #: defaults, 6,452 columns (24,879 rows, 58,499 nonzeros): 1 node 17.7 s, 6 nodes 34.0 s, i.e.
-#: 3.3 s a node; old model, 2,968 columns (11,394 rows): 11 nodes 17.1 s, 30 nodes 25.1 s, i.e.
-#: 0.42 s a node. The node LPs grow much faster than the core (exponent fitted to the two). The
-#: former flat rate (1 node per nominal s) gave the new demo's core nodes a third of their cost
+#: 3.3 s a node; old model, 2,968 columns (11,394 rows): root 4.8 s, 11 nodes 11.7-17.1 s, 17
+#: nodes 22.2 s, 30 nodes 25.1 s, i.e. 0.7-1.1 s a node on average (the later nodes are cheaper).
+#: The exponent is fitted to 3.3 and 1.0 s. The former flat rate (1 node per nominal s) gave the
+#: new demo's core nodes a third of their cost
 CORE_NODE_S = 3.3
 CORE_NODE_REF_COLS = 6450.0
-CORE_NODE_EXP = 2.6
+CORE_NODE_EXP = 1.5
 #: core columns per nominal second of the root's estimate (model build, LP, 5 separation rounds,
 #: diving and RENS heuristics). PDLP cores of the demo models, CPU s at load 2.4-3.6 on the 2-vCPU
 #: machine: new defaults 6,452 columns 15.7-17.7 s, 6,652 columns 18.6 s (358-411 columns a
