@@ -51,8 +51,9 @@ OPS_PER_UNIT = 1e6
 #: charged as counted operations (local search, PDLP, Lagrangian) or by a cost model of the
 #: solver's size and node limit (:func:`planner.optimize._core.core_units`), never by the clock.
 #: With the cost model of the core (its nodes charged by size, 3.3 nominal s at 6,450 columns
-#: against 1 s before) the demo's optimise stage took 28.5 CPU s (new defaults) and 31.1 CPU s
-#: (old model) against issue 12's 46 s rule (BENCHMARKS.md, "DEMO, session 3")
+#: against 1 s before) the demo's optimise stage took 28.5-32.2 CPU s (new defaults, warm and cold
+#: cache) and 31.1-37.8 CPU s (old model) against issue 12's 46 s rule, at load 2.3-3.9
+#: (BENCHMARKS.md, "DEMO, session 3")
 WORK_PER_S = 300.0
 #: CP-SAT ``max_deterministic_time`` per work unit: 0.08 s per nominal second. With
 #: interleaved search on 2 workers CP-SAT overshoots that limit about 3.5-fold in the
