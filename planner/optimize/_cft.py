@@ -38,11 +38,9 @@ Accorsi & Cavaliere's AC-CFT, studied, not copied):
    an improvement and grows by 1.1 otherwise. When π reaches 1 the cycle starts again (the
    multiplier perturbations differ); the run ends when the budget is spent, the bound
    proves the cover optimal, or ``max_stale_cycles`` cycles in a row found nothing better.
-   Two independent refinement *chains* take turns, pass by pass: each has its own initial step
-   factor (:data:`LAMBDA0S`), root (phases 1–3 on the whole model), ``u*``, π, best cover (which
-   its passes fix columns of and take as their upper bound) and perturbation generator (seeded
-   with ``seed``), so each runs as it would alone, at half the pace; the result is the better
-   chain's cover, and the bound the better root's.
+   Two refinement *chains* take turns, pass by pass: each has its own root (phases 1–3 on the
+   whole model), its own ``u*`` and π, and its own initial step factor (:data:`LAMBDA0S`);
+   both fix columns of the one best cover, and the bound reported is the better root's.
 
 Deterministic: the budget counts work units (touched nonzeros, :data:`WORK_PER_S` per second
 of a typical core is the rate used by callers that convert seconds), multipliers are
@@ -87,9 +85,10 @@ REL_EXIT = 0.001
 #: (root bound, seed 0: rail582 206.9 after 3,600 steps vs 208.5 with λ0 = 1 after ~700; rail507 169.3 vs 171.1;
 #: scpnrh1 38.4 vs 45.7), and rail582 / scpnrh1 missed AC-CFT's value; λ0 = 1 alone (Held & Karp, Beasley 1990
 #: start at 2) reaches them on 4 of 4 seeds but misses scpnrh3 (61 vs 60) on 4 of 4 seeds, which 0.1 reaches on
-#: 4 of 4. No single value served every OR-Library class, so the refinement runs one chain per value. Chains
-#: sharing one best cover reached AC-CFT's value on 5 of 12 (scpa1, scpnrg3, scpnrg4, scpnrh3 x seeds 0, 1, 3),
-#: independent ones on 10 of 12
+#: 4 of 4. No single value served every OR-Library class, so the refinement runs one chain per value. The
+#: chains share one best cover: seed 0 then meets AC-CFT's value on all 35 OR-Library files we have; independent
+#: chains (each its own cover) did better on other seeds (11 vs 7 of 12 on seeds 1 and 3 of rail582, scpnrh1,
+#: scpnrh3, scpa1, scpnrg3, scpnrg4) but missed scpnrg2 and scpnrg3 on seed 0 (BENCHMARKS.md, issue 12, OR)
 LAMBDA0S = (1.0, 0.1)
 #: refinement: first share of rows fixed, and its growth after a pass without improvement
 MIN_FIX = 0.3
@@ -147,28 +146,17 @@ class CftResult:
 
 @dataclass
 class _Chain:
-    """One refinement chain (module docstring, item 4): its phase-1 step factor ``lam0``, its own best cover
-    ``cur`` (cost ``cur_val``) and perturbation generator, its root multipliers ``u_root`` and bound, the
-    share π of rows it fixes next, and its best cost at its previous pass (``prev``) and at its cycle's start.
+    """One refinement chain (module docstring, item 4): its phase-1 step factor ``lam0``, its root
+    multipliers ``u_root`` and bound, the share π of rows it fixes next, and the best cost at the previous
+    pass (``prev``) and at the start of its cycle.
     """
 
     lam0: float
-    cur: NDArray[np.bool_]
-    cur_val: float
-    rng: np.random.Generator
-    u_root: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
-    root_bound: float = -math.inf
-    cycle_start: float = math.inf
+    u_root: NDArray[np.float64]
+    root_bound: float
+    cycle_start: float
     share: float = 0.0
     prev: float = math.inf
-
-    def enter(self, eng: _Engine) -> None:
-        """Make this chain the engine's running one."""
-        eng.cur, eng.cur_val, eng.rng, eng.lam0 = self.cur, self.cur_val, self.rng, self.lam0
-
-    def leave(self, eng: _Engine) -> None:
-        """Keep what the engine's pass found for this chain."""
-        self.cur, self.cur_val = eng.cur, eng.cur_val
 
 
 @dataclass
@@ -211,9 +199,6 @@ class _Engine:
         self.integral = integral
         self.best = np.zeros(self.n, dtype=bool)
         self.best_val = math.inf
-        # the running refinement chain's own best cover (phases 1-3 and the refinement work from it)
-        self.cur = self.best
-        self.cur_val = math.inf
         self.history: list[tuple[int, float, float, float]] = []
         # Beasley's clipping of the direction (kernels.cft.subgradient_step). Measured without it:
         # rail582 211 instead of 212, but rail507 176 instead of 175 and scpa1 254 instead of 253
@@ -238,13 +223,10 @@ class _Engine:
         _, w = drop_redundant(self.c_ptr, self.c_rows, self.cost, self.k0, sel)
         self.work += w
         val = float(self.cost[sel].sum())
-        if val >= self.cur_val - 1e-9 or not bool(np.all(self.cover_count(sel) >= self.k0)):
-            return
-        self.cur, self.cur_val = sel, val
-        if val < self.best_val - 1e-9:
+        if val < self.best_val - 1e-9 and bool(np.all(self.cover_count(sel) >= self.k0)):
             self.best, self.best_val = sel, val
             self.history.append((self.work, val, round(time.perf_counter() - self.t0, 4),
-                                     round(time.process_time() - self.c0, 4)))
+                                 round(time.process_time() - self.c0, 4)))
 
     def initial_u(self, k_res: NDArray[np.int64], free: NDArray[np.bool_]) -> NDArray[np.float64]:
         """``u_i = min over free columns j of row i of c_j / |j|`` (0 for rows already served)."""
@@ -315,11 +297,11 @@ class _Engine:
         u = self.initial_u(k_res, free)
         root: tuple[float, NDArray[np.float64]] | None = None
         while (k_res > 0).any() and not self.spent():
-            ub_res = self.cur_val - fixed_cost
+            ub_res = self.best_val - fixed_cost
             lb, u_best, core, lam = self.subgradient(k_res, free, u, ub_res)
             if root is None:
                 root = (lb, u_best)
-            if lb + fixed_cost >= self.cur_val - self.eps or self.spent():
+            if lb + fixed_cost >= self.best_val - self.eps or self.spent():
                 break
             # two heuristic phases from the same multipliers: AC-CFT's plain subgradient direction, then
             # the non-redundant clipped one of phase 1; the fixing takes the first's best core multipliers
@@ -376,8 +358,8 @@ class _Engine:
 
     def refine_fix(self, u: NDArray[np.float64], share: float) -> NDArray[np.bool_]:
         """Columns of the best cover with the smallest gap contributions serving ``share`` of the rows."""
-        cov = self.cover_count(self.cur).astype(np.float64)
-        out, work = refinement_fix(self.a, self.c_ptr, self.c_rows, self.cost, self.k0, u, self.cur, cov,
+        cov = self.cover_count(self.best).astype(np.float64)
+        out, work = refinement_fix(self.a, self.c_ptr, self.c_rows, self.cost, self.k0, u, self.best, cov,
                                    int(share * self.m))
         self.work += work
         return out
@@ -489,39 +471,35 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
         eng.offer(sel)
     else:
         eng.offer(np.zeros(n, dtype=bool))
-    lb, passes, restarts, stale = 0.0, 0, 0, 0
-    start, start_val = eng.cur, eng.cur_val  # every chain starts from the first greedy's cover (or the incumbent)
+    lb, passes, restarts = 0.0, 0, 0
     chains: list[_Chain] = []
     for lam0 in (LAMBDA0S if (k0 > 0).any() else ()):
         if chains and (eng.spent() or lb >= eng.best_val - eng.eps):
             break
-        ch = _Chain(lam0, start, start_val, np.random.default_rng(seed))
-        ch.enter(eng)
+        eng.lam0 = lam0
         root = eng.three_phase(np.zeros(n, dtype=bool))
-        ch.leave(eng)
         passes += 1
         if root is None:
             break
         lb = max(lb, root[0])
-        ch.root_bound, ch.u_root, ch.cycle_start = root[0], root[1], ch.cur_val
-        chains.append(ch)
+        chains.append(_Chain(lam0, root[1], root[0], eng.best_val))
     root_bound = chains[0].root_bound if chains else 0.0
+    stale = 0
     while chains and not eng.spent() and lb < eng.best_val - eng.eps:
         ch = chains[passes % len(chains)]
         ch.share = min(1.0, ch.share * ALPHA)
-        if ch.cur_val < ch.prev:
+        if eng.best_val < ch.prev:
             ch.share = MIN_FIX
-        ch.prev = ch.cur_val
-        ch.enter(eng)
+        ch.prev = eng.best_val
         fixed_cols = eng.refine_fix(ch.u_root, ch.share)
+        eng.lam0 = ch.lam0
         passes += 1
         eng.three_phase(fixed_cols)
-        ch.leave(eng)
         if ch.share >= 1.0:  # the chain's refinement ran its course: start it again (new perturbations)
-            stale = stale + 1 if ch.cur_val >= ch.cycle_start - 1e-9 else 0
+            stale = stale + 1 if eng.best_val >= ch.cycle_start - 1e-9 else 0
             if max_stale_cycles is not None and stale >= max_stale_cycles:
                 break
-            ch.share, ch.prev, ch.cycle_start = 0.0, math.inf, ch.cur_val
+            ch.share, ch.prev, ch.cycle_start = 0.0, math.inf, eng.best_val
             restarts += 1
     if eng.integral and math.isfinite(lb):
         lb = math.ceil(lb - 1e-6)
