@@ -43,6 +43,19 @@ def test_parse_params_rejects(bad: list[str]) -> None:
         parse_params(bad)
 
 
+def test_bad_param_value_is_named_as_param(tmp_path: Path) -> None:
+    """A bad value a ``--param`` gives is named as that --param item, not as a ``--set``."""
+    from planner.workflow.sweeps import _resolve_variants
+
+    write_tiny_inputs(tmp_path)
+    path = tmp_path / "s.toml"
+    path.write_text(TINY_TOML, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        _resolve_variants(path, ["solver.time_limit_s=10,-1"], ["solver.workers=1"])
+    sources = [p.source for p in err.value.problems]
+    assert sources and all(s.endswith("(--param solver.time_limit_s=-1)") for s in sources), sources
+
+
 def test_shares_preparation() -> None:
     assert shares_preparation(["objective.max_sites", "solver.time_limit_s", "candidates.max_per_type.tower"])
     assert not shares_preparation(["objective.budget", "radio.band"])

@@ -269,7 +269,11 @@ def _resolve_variants(
         try:
             load_scenario(scenario, (*base_over, *v.overrides))
         except ScenarioError as exc:
-            problems += [Problem(f"variant {v.label}: {p.message}", p.source, p.where, p.fix) for p in exc.problems]
+            for p in exc.problems:  # a value a --param gave is named as that --param item, not as a --set
+                source = p.source
+                for item in v.overrides:
+                    source = source.replace(f"(--set {item})", f"(--param {item})")
+                problems.append(Problem(f"variant {v.label}: {p.message}", source, p.where, p.fix))
     if problems:
         raise ScenarioError(problems)
     return variants, base_over, notes, base
