@@ -69,3 +69,30 @@ SCRIPT = textwrap.dedent(
 def test_warm_up_compiles_every_kernel_of_a_solve() -> None:
     res = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
+
+
+STOP_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import threading
+
+    import planner._stop as stop
+    from planner.optimize import _warmup
+
+    errors = []
+    threading.excepthook = lambda args: errors.append(repr(args.exc_value))
+    stop.request_stop()  # SIGTERM while the warm-up runs beside the coverage stage
+    _warmup.warm_up_in_background().join()
+    assert not _warmup._WARM_DONE, "the warm-up ran to its end: the stop never reached it"
+    assert errors == [], errors
+    print("quiet")
+    """
+)
+
+
+def test_background_warm_up_ends_quietly_on_a_stop_request() -> None:
+    # a stop (SIGTERM) reaching the background warm-up's stages printed "Exception in thread
+    # planner-jit-warm-up: Traceback ... StopRequested" beside the CLI's clean message (test_interrupt)
+    res = subprocess.run([sys.executable, "-c", STOP_SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0 and res.stdout.strip() == "quiet", res.stdout[-2000:] + res.stderr[-4000:]
+    assert "Traceback" not in res.stderr

@@ -39,10 +39,23 @@ def warm_up() -> float:
 
 
 def warm_up_in_background() -> threading.Thread:
-    """Start :func:`warm_up` in a daemon thread and return it (numba compiles thread-safely)."""
-    thread = threading.Thread(target=warm_up, name="planner-jit-warm-up", daemon=True)
+    """Start :func:`warm_up` in a daemon thread and return it (numba compiles thread-safely).
+
+    A stop request (SIGINT/SIGTERM, :mod:`planner._stop`) that reaches the warm-up's own
+    stages ends the thread quietly: the run's main thread reports the interruption.
+    """
+    thread = threading.Thread(target=_warm_up_quietly, name="planner-jit-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def _warm_up_quietly() -> None:
+    from planner._stop import StopRequested
+
+    try:
+        warm_up()
+    except StopRequested:  # the run is being stopped; the main thread says so
+        return
 
 
 def _compile_kernels() -> float:
