@@ -81,23 +81,8 @@ def _push(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int, v: float, j
 def _pop(hv: NDArray[np.float64], hj: NDArray[np.int64], size: int) -> tuple[float, int, int]:
     v0, j0 = hv[0], hj[0]
     size -= 1
-    v, j = hv[size], hj[size]
-    pos = 0
-    while True:
-        c = 2 * pos + 1
-        if c >= size:
-            break
-        if c + 1 < size and _before(hv[c + 1], hj[c + 1], hv[c], hj[c]):
-            c += 1
-        if _before(hv[c], hj[c], v, j):
-            hv[pos] = hv[c]
-            hj[pos] = hj[c]
-            pos = c
-        else:
-            break
-    if size > 0:
-        hv[pos] = v
-        hj[pos] = j
+    if size > 0:  # the last entry takes the root's place
+        _sift_down(hv, hj, size, 0, hv[size], hj[size])
     return v0, j0, size
 
 
