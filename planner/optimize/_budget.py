@@ -9,8 +9,9 @@ same model, seed and limit give the same plan on any machine and under any load:
   estimates in :mod:`planner.optimize._heuristics`);
 * CP-SAT: :data:`DTIME_PER_UNIT` seconds of its *deterministic time*
   (``max_deterministic_time``, interleaved search);
-* SCIP: branch-and-bound nodes (``limits/totalnodes``), :data:`SCIP_NODE_OPS` operations per
-  node and nonzero.
+* SCIP: branch-and-bound nodes (``limits/totalnodes``) with :data:`SCIP_EXACT_SETTINGS`, the
+  root charged :data:`SCIP_ROOT_OPS` and each further node :data:`SCIP_NODE_OPS` operations per
+  unit of LP size (:func:`scip_units`).
 
 ``solver.time_limit_s`` becomes a budget through one fixed rate, :data:`WORK_PER_S` units per
 second, or the user gives ``solver.work_limit`` (units) directly. The wall clock is only a
@@ -61,9 +62,22 @@ WORK_PER_S = 300.0
 #: 5.1 on demo_small) and accrued 0.13–0.4 reported units per wall second on the 2-core
 #: development machine (load average 8 to lightly loaded): about 4–14 wall s per unit of limit
 DTIME_PER_UNIT = 0.08 / WORK_PER_S
-#: operations counted per SCIP branch-and-bound node and model nonzero (a node re-solves an
-#: LP of the model: a few dual simplex passes, plus propagation and primal heuristics)
-SCIP_NODE_OPS = 2000.0
+#: operations counted per unit of LP size (:func:`scip_lp_size`) for SCIP's root node on the whole
+#: reduced model with :data:`SCIP_EXACT_SETTINGS` (presolve, LP, 5 separation rounds, the root's
+#: primal heuristics, strong branching), and per further branch-and-bound node. Both grow faster
+#: than the size: above :data:`SCIP_SIZE_REF` they are multiplied by ``(size / SCIP_SIZE_REF) **``
+#: :data:`SCIP_SIZE_EXP` (the dual simplex needs more iterations on a larger LP, each over more
+#: nonzeros). See :func:`scip_units` for the measurements they are fitted to
+SCIP_ROOT_OPS = 5500.0
+SCIP_NODE_OPS = 650.0
+SCIP_SIZE_REF = 20_000.0
+SCIP_SIZE_EXP = 1.4
+#: SCIP parameters of the exact stage (``name = value`` lines; deterministic limits only, so a
+#: node limit bounds the work): five separation rounds at the root (SCIP's default runs up to 20
+#: and more), no restart after the root (a restart repeats presolve, the root LP, its cuts and
+#: strong branching), and RENS's sub-MIP capped at 50 nodes (uncapped it took half the root: 2.9
+#: of 5.8 CPU s on REVIEW's 768-candidate model and 16 of 29 s on demo_small)
+SCIP_EXACT_SETTINGS = "separating/maxroundsroot = 5\npresolving/maxrestarts = 0\nheuristics/rens/maxnodes = 50\n"
 #: the wall-clock safety stop: this multiple of the limit plus :data:`SAFETY_PAD_S` seconds
 SAFETY_FACTOR = 3.0
 SAFETY_PAD_S = 5.0
@@ -73,6 +87,45 @@ TIME_LIMITED_WARNING = "time-limited: this plan may not be reproducible"
 #: records its work (the CLI's progress bar estimates the solve's ETA from them,
 #: :class:`planner.workflow.progress.StageProgress`); display only, they never change a plan
 WORK_OBSERVERS: list[Callable[[Budget], None]] = []
+
+
+def scip_lp_size(nnz: int, rows: int, cols: int, y_rows: int) -> float:
+    """LP size of SCIP's model of a reduced problem: its nonzeros, rows and columns.
+
+    ``nnz``, ``rows``, ``cols``: the reduced matrix; ``y_rows``: rows with a coverage variable
+    ``y_i`` (partial targets, or every row for max_coverage), each adding a column and two
+    nonzeros (``−k_i y_i`` in its row, ``w_i y_i`` in its area's target row).
+    """
+    return float(nnz + rows + cols + 3 * y_rows)
+
+
+def _scip_scale(size: float) -> float:
+    """``size`` times its growth factor ``max(1, size / SCIP_SIZE_REF) ** SCIP_SIZE_EXP``."""
+    return float(size * max(1.0, size / SCIP_SIZE_REF) ** SCIP_SIZE_EXP)
+
+
+def scip_units(size: float, nodes: int) -> float:
+    """Work units charged for SCIP's root and ``nodes − 1`` further nodes on an LP of ``size`` (:func:`scip_lp_size`).
+
+    Measured 2026-12-06 with :data:`SCIP_EXACT_SETTINGS`, one thread, hinted with the
+    incumbent, CPU s on the 2-vCPU development machine at a 1-min load of about 3 (see
+    BENCHMARKS.md, "EXACT"): REVIEW's 768-candidate model (4,694 × 632, partial targets, size
+    49,735) root 3.1 s, 30 nodes 14.1 s (0.38 s a node); demo_small (5,336 × 2,158, size 105,908)
+    root 19.1 s, 30 nodes 63.2 s (1.5 s a node); scpa1 (300 × 2,903 pure cover, size 21,136)
+    root 0.5 s. The root grows as size ** 2.4 and a node as size ** 1.8 between the first two;
+    one exponent (1 + :data:`SCIP_SIZE_EXP`) for both charges the root 979 and 6,008 units (3.3
+    and 20 nominal s) and a node 116 and 711 units (0.39 and 2.4 s).
+    """
+    return (SCIP_ROOT_OPS + SCIP_NODE_OPS * max(0, nodes - 1)) * _scip_scale(size) / OPS_PER_UNIT
+
+
+def scip_nodes(size: float, units: float, max_nodes: int = 1_000_000) -> int:
+    """SCIP's node limit for ``units`` work units on an LP of ``size``; 0 when the root alone would exceed them."""
+    per = _scip_scale(size) / OPS_PER_UNIT
+    left = float(units) - SCIP_ROOT_OPS * per
+    if left < 0:
+        return 0
+    return 1 + int(min(max_nodes - 1, left / (SCIP_NODE_OPS * per)))
 
 
 def _notify(budget: Budget) -> None:

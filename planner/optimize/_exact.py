@@ -431,33 +431,44 @@ def run_exact(
             "skipped": "the model is too large for the work budget",
             "build_units": build_ops / OPS_PER_UNIT,
         }
-        if best is None:
-            return None, "unknown", bound
-        proven = abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val))
-        return best, "optimal" if proven else "feasible", best_val if proven else bound
+        return _without_exact(best, best_val, bound)
     # ``auto`` runs CP-SAT here: its deterministic time bounds the whole search, while SCIP's
     # node limit does not bound its root (cuts, strong branching, heuristics: 8 s and more on
     # a 400 × 600 random cover whose whole CP-SAT solve takes 1 s)
+    spent = exact_span * WORK_PER_S
     if backend == "scip":
-        from planner.optimize._budget import SCIP_NODE_OPS
+        from planner.optimize._budget import SCIP_EXACT_SETTINGS, scip_lp_size, scip_nodes, scip_units
         from planner.optimize._scip import scip_solve
 
         stats["backend_used"] = "scip"
-        size = float(red.a.nnz + red.a.shape[0] + red.n_cols)
-        nodes = 1 + int(exact_span * WORK_PER_S * OPS_PER_UNIT / (SCIP_NODE_OPS * size))
+        y_rows = int((~red.hard).sum()) if mode == "min_cost" else int(red.a.shape[0])
+        size = scip_lp_size(int(red.a.nnz), int(red.a.shape[0]), int(red.n_cols), y_rows)
+        nodes = scip_nodes(size, exact_span * WORK_PER_S)
+        if nodes == 0:  # SCIP's root alone would overrun this stage's share (a deterministic test)
+            stats["exact"] = {
+                "skipped": "SCIP's root node alone would exceed its share of the work budget",
+                "root_units": round(scip_units(size, 1), 3),
+                "share_units": round(exact_span * WORK_PER_S, 3),
+            }
+            return _without_exact(best, best_val, bound)
+        # one thread: SCIP's concurrent solver (2 threads and more) is not reproducible; the full
+        # hint (x and the y it implies) starts the search from the incumbent
         res = scip_solve(
             red,
             model_side,
             mode,
             deadline=budget.deadline,
-            workers=workers,
+            workers=1,
             seed=seed,
             hint=best,
             gap_limit=gap_limit,
             min_cover_int=min_cover_int,
             node_limit=nodes,
+            settings=SCIP_EXACT_SETTINGS,
+            full_hint=True,
         )
         res.info["node_limit"] = nodes
+        spent = scip_units(size, nodes)
     else:
         res = build_and_solve(
             red,
@@ -472,11 +483,13 @@ def run_exact(
             deterministic=deterministic,
             min_cover_int=min_cover_int,
         )
-    budget.spend("exact", exact_span * WORK_PER_S)
+    budget.spend("exact", spent)
     at_gap = res.status == "optimal" and abs(float(res.objective) - float(res.bound)) > 1e-6 * max(
         1.0, abs(float(res.objective))
     )  # CP-SAT's OPTIMAL at solver.gap_limit > 0: no proof, so no "optimal" in the manifest either
     stats["exact"] = dict(res.info, status="gap_limit" if at_gap else res.status, seconds=round(res.wall_s, 3))
+    if at_gap and "cpsat_status" in res.info:  # the manifest never repeats the solver's "OPTIMAL" without a proof
+        stats["exact"]["cpsat_status"] = "GAP_LIMIT_REACHED"
     exact = bool(res.info.get("c_exact", True)) if minimise else bool(res.info.get("w_exact", True))
     if res.status == "infeasible":
         if best is None:
@@ -507,3 +520,13 @@ def run_exact(
     if proven:
         bound = best_val
     return best, "optimal" if proven else "feasible", bound
+
+
+def _without_exact(
+    best: NDArray[np.bool_] | None, best_val: float, bound: float
+) -> tuple[NDArray[np.bool_] | None, str, float]:
+    """The result of :func:`run_exact` when its exact back-end is skipped: the incumbent and the bound so far."""
+    if best is None:
+        return None, "unknown", bound
+    proven = abs(best_val - bound) <= 1e-9 * max(1.0, abs(best_val))
+    return best, "optimal" if proven else "feasible", best_val if proven else bound
