@@ -65,6 +65,17 @@ def subgradient_step(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: 
     between its greedy calls). The value returned is the exact ``L(u)``.
     """
     val = lagrangian(c_ptr, c_rows, cost, k, cols, u, rcv)
+    step_from(c_ptr, c_rows, k, cols, u, rcv, s, val, ub, lam, clip, plain)
+    return val
+
+
+@jit
+def step_from(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], k: NDArray[np.int64], cols: NDArray[np.int64],
+              u: NDArray[np.float64], rcv: NDArray[np.float64], s: NDArray[np.float64], val: float, ub: float,
+              lam: float, clip: bool, plain: bool) -> None:
+    """The move of :func:`subgradient_step` from ``u`` (in place), given ``rcv`` and ``val = L(u)`` of
+    :func:`lagrangian` at that ``u`` (a caller that already has them skips their pass over the core).
+    """
     m = k.size
     n_neg = 0
     for t in range(cols.size):
@@ -99,7 +110,7 @@ def subgradient_step(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: 
         s[i] = v
         norm += v * v
     if norm <= 0.0:
-        return val
+        return
     gap = ub - val
     if gap < 1e-9:
         gap = 1e-9
@@ -107,7 +118,6 @@ def subgradient_step(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: 
     for i in range(m):
         v = u[i] + t_step * s[i]
         u[i] = v if v > 0.0 else 0.0
-    return val
 
 
 @jit

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kernels._jit import jit
-from kernels.cft import subgradient_step
+from kernels.cft import lagrangian, step_from
 
 
 @jit
@@ -188,12 +188,8 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
     if ``γ' > 0`` the new score is positive; else ``γ'(μ − 1) ≥ γ(μ − 1) ≥ γμ``.
     """
     nc = cand.size
-    need = need_in.copy()
     gam = np.zeros(nc, dtype=np.float64)
     mu = np.zeros(nc, dtype=np.int64)
-    hv = np.empty(nc + 1, dtype=np.float64)
-    hj = np.empty(nc + 1, dtype=np.int64)
-    size = 0
     work = 0
     for t in range(nc):
         if taken[t]:
@@ -203,14 +199,36 @@ def greedy(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[n
         c = 0
         for p in range(c_ptr[j], c_ptr[j + 1]):
             i = c_rows[p]
-            if need[i] > 0:
+            if need_in[i] > 0:
                 g -= u[i]
                 c += 1
         work += c_ptr[j + 1] - c_ptr[j]
         gam[t] = g
         mu[t] = c
-        if c > 0:
-            hv[size] = _score(g, c)
+    n_new, short, w = greedy_scored(c_ptr, c_rows, r_ptr, r_pos, need_in, u, cand, taken, order, gam, mu, limit)
+    return n_new, short, work + w
+
+
+@jit
+def greedy_scored(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: NDArray[np.int64],
+                  r_pos: NDArray[np.int64], need_in: NDArray[np.int64], u: NDArray[np.float64],
+                  cand: NDArray[np.int64], taken: NDArray[np.bool_], order: NDArray[np.int64],
+                  gam: NDArray[np.float64], mu: NDArray[np.int64], limit: int = -1) -> tuple[int, int, int]:
+    """:func:`greedy` from given scores: ``gam[t]``, ``mu[t]`` (overwritten) are the ``γ`` and ``μ`` of
+    candidate ``t`` under ``need_in`` and ``u`` (ignored where ``taken[t]``). The heuristic phase passes
+    the reduced costs of :func:`~kernels.cft.lagrangian` as ``γ`` (equal when ``u_i = 0`` on every row
+    with ``need_i = 0``) and counts ``μ`` once per walk, so a greedy call costs no pass over the core
+    before its first pick. Same arguments and returns as :func:`greedy` otherwise.
+    """
+    nc = cand.size
+    need = need_in.copy()
+    hv = np.empty(nc + 1, dtype=np.float64)
+    hj = np.empty(nc + 1, dtype=np.int64)
+    size = 0
+    work = 0
+    for t in range(nc):
+        if not taken[t] and mu[t] > 0:
+            hv[size] = _score(gam[t], mu[t])
             hj[size] = t
             size += 1
     _heapify(hv, hj, size)
@@ -390,22 +408,50 @@ def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: N
     ``(best value, work)``.
     """
     m = k.size
+    nc = cols.size
     r_ptr, r_pos = core_rows(c_ptr, c_rows, m, cols)
-    rcv = np.zeros(cols.size, dtype=np.float64)
+    rcv = np.zeros(nc, dtype=np.float64)
     s = np.zeros(m, dtype=np.float64)
-    order = np.empty(cols.size, dtype=np.int64)
-    taken = np.zeros(cols.size, dtype=np.bool_)
-    keep = np.empty(cols.size, dtype=np.bool_)
-    work = 2 * r_pos.size
+    order = np.empty(nc, dtype=np.int64)
+    taken = np.zeros(nc, dtype=np.bool_)
+    keep = np.empty(nc, dtype=np.bool_)
+    gam = np.empty(nc, dtype=np.float64)
+    mu = np.empty(nc, dtype=np.int64)
+    mu0 = np.zeros(nc, dtype=np.int64)  # rows of each column that need covers: the same at every step
+    for t in range(nc):
+        j = cols[t]
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            if k[c_rows[p]] > 0:
+                mu0[t] += 1
+    work = 3 * r_pos.size
     found = False
     best_list = np.empty(0, dtype=np.int64)
     best_lb = -np.inf
     prev = np.empty(m, dtype=np.float64)
     best_u[:] = u
     for _ in range(iters):
+        # L(u) and the reduced costs once: they are the greedy's γ (rows with k_i = 0 carry u_i = 0,
+        # checked; otherwise γ is counted from the columns as greedy does) and the step's input
+        lval = lagrangian(c_ptr, c_rows, cost, k, cols, u, rcv)
+        exact = True
+        for i in range(m):
+            if k[i] <= 0 and u[i] != 0.0:
+                exact = False
         taken[:] = False
-        n_sel, short, w = greedy(c_ptr, c_rows, r_ptr, r_pos, cost, k, u, cols, taken, order)
-        work += w + cols.size // 8
+        mu[:] = mu0
+        if exact:
+            gam[:] = rcv
+        else:
+            for t in range(nc):
+                j = cols[t]
+                g = cost[j]
+                for p in range(c_ptr[j], c_ptr[j + 1]):
+                    if k[c_rows[p]] > 0:
+                        g -= u[c_rows[p]]
+                gam[t] = g
+            work += r_pos.size
+        n_sel, short, w = greedy_scored(c_ptr, c_rows, r_ptr, r_pos, k, u, cols, taken, order, gam, mu)
+        work += w + 4 * nc + m
         if short == 0:
             val, w = drop_listed(c_ptr, c_rows, cost, k, order[:n_sel], keep[:n_sel])
             work += w
@@ -414,8 +460,8 @@ def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: N
                 best_list = order[:n_sel][keep[:n_sel]].copy()
                 found = True
         prev[:] = u
-        lval = subgradient_step(c_ptr, c_rows, cost, k, cols, u, rcv, s, best_val, lam, clip, plain)
-        work += 3 * r_pos.size + 8 * cols.size + 5 * m
+        step_from(c_ptr, c_rows, k, cols, u, rcv, s, lval, best_val, lam, clip, plain)
+        work += 2 * r_pos.size + 8 * nc + 5 * m
         if lval > best_lb:
             best_lb = lval
             best_u[:] = prev

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from kernels.cft import lagrangian, price, subgradient_step
-from kernels.cft_greedy import core_rows, drop_redundant, greedy, heuristic_phase
+from kernels.cft_greedy import core_rows, drop_redundant, greedy, greedy_scored, heuristic_phase
 from planner.errors import InputDataError
 from planner.optimize import read_orlib
 from planner.optimize._cft import cft_solve
@@ -201,6 +201,48 @@ def test_heuristic_phase_matches_reference(seed: int) -> None:
         assert (a.toarray() @ sel >= k).all() and float(cost[sel].sum()) == pytest.approx(val, rel=1e-12)
         np.testing.assert_allclose(u, ref_u, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(best_u, ref_best_u, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_heuristic_phase_with_served_rows_matches_reference(seed: int) -> None:
+    """Rows already served (``k_i = 0``): with ``u_i = 0`` there the walk's greedy takes its γ from the reduced
+    costs; with ``u_i > 0`` there (no longer equal) it counts γ from the columns. Both must match the reference,
+    which recomputes every score from the open rows.
+    """
+    a, cost, k = random_instance(40 + seed, m=16, n=32, kmax=1 + seed % 2)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    rng = np.random.default_rng(seed)
+    cost = cost + rng.random(cost.size)
+    k[rng.random(k.size) < 0.3] = 0
+    cols = np.arange(a.shape[1], dtype=np.int64)
+    for served_u in (0.0, 0.5):
+        u0 = rng.integers(1, 12, size=a.shape[0]) * 0.25
+        u0[k == 0] = served_u
+        u, sel, best_u = u0.copy(), np.zeros(a.shape[1], dtype=bool), np.empty(a.shape[0])
+        val, _ = heuristic_phase(c_ptr, c_rows, cost, k, cols, u, 1e9, 0.3, 10, sel, 0.999, True, True, best_u)
+        ref_val, ref_sel, ref_u, _ = heuristic_phase_py(
+            col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u0.tolist(), 1e9, 0.3, 10, 0.999, True, True
+        )
+        assert val == pytest.approx(ref_val, rel=1e-12) and ref_sel is not None
+        assert np.flatnonzero(sel).tolist() == ref_sel
+        np.testing.assert_allclose(u, ref_u, rtol=1e-9, atol=1e-9)
+
+
+def test_greedy_scored_from_reduced_costs_matches_greedy() -> None:
+    """Given γ = the reduced costs and μ = the rows needing covers, the picks are :func:`greedy`'s."""
+    a, cost, k = random_instance(7, m=40, n=120, dens=0.08, kmax=2)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    u = np.random.default_rng(7).integers(0, 12, size=a.shape[0]) * 0.25
+    cand = np.arange(a.shape[1], dtype=np.int64)
+    rp, rpos = core_rows(c_ptr, c_rows, a.shape[0], cand)
+    rcv = np.empty(cand.size)
+    lagrangian(c_ptr, c_rows, cost, k, cand, u, rcv)
+    mu = np.diff(c_ptr).astype(np.int64)
+    order, ref = np.empty(cand.size, dtype=np.int64), np.empty(cand.size, dtype=np.int64)
+    n_sel, short, _ = greedy_scored(c_ptr, c_rows, rp, rpos, k, u, cand, np.zeros(cand.size, dtype=bool), order,
+                                    rcv, mu)
+    n_ref, short_ref, _ = greedy(c_ptr, c_rows, rp, rpos, cost, k, u, cand, np.zeros(cand.size, dtype=bool), ref)
+    assert (n_sel, short) == (n_ref, short_ref) and order[:n_sel].tolist() == ref[:n_ref].tolist()
 
 
 def test_core_rows_is_the_transpose() -> None:
