@@ -10,8 +10,8 @@ same model, seed and limit give the same plan on any machine and under any load:
 * CP-SAT: :data:`DTIME_PER_UNIT` seconds of its *deterministic time*
   (``max_deterministic_time``, interleaved search);
 * SCIP: branch-and-bound nodes (``limits/totalnodes``) with :data:`SCIP_EXACT_SETTINGS`, the
-  root charged :data:`SCIP_ROOT_OPS` and each further node :data:`SCIP_NODE_OPS` operations per
-  unit of LP size (:func:`scip_units`).
+  root charged :data:`SCIP_ROOT_OPS` and each further node :data:`SCIP_NODE_OPS` (later ones
+  :data:`SCIP_LATE_NODE_OPS`) operations per unit of LP size (:func:`scip_units`).
 
 ``solver.time_limit_s`` becomes a budget through one fixed rate, :data:`WORK_PER_S` units per
 second, or the user gives ``solver.work_limit`` (units) directly. The wall clock is only a
@@ -64,12 +64,15 @@ WORK_PER_S = 300.0
 DTIME_PER_UNIT = 0.08 / WORK_PER_S
 #: operations counted per unit of LP size (:func:`scip_lp_size`) for SCIP's root node on the whole
 #: reduced model with :data:`SCIP_EXACT_SETTINGS` (presolve, LP, 5 separation rounds, the root's
-#: primal heuristics, strong branching), and per further branch-and-bound node. Both grow faster
+#: primal heuristics, strong branching), per branch-and-bound node among the first
+#: :data:`SCIP_EARLY_NODES` after it, and per later node. All grow faster
 #: than the size: above :data:`SCIP_SIZE_REF` they are multiplied by ``(size / SCIP_SIZE_REF) **``
 #: :data:`SCIP_SIZE_EXP` (the dual simplex needs more iterations on a larger LP, each over more
 #: nonzeros). See :func:`scip_units` for the measurements they are fitted to
 SCIP_ROOT_OPS = 5500.0
-SCIP_NODE_OPS = 650.0
+SCIP_NODE_OPS = 1200.0
+SCIP_LATE_NODE_OPS = 350.0
+SCIP_EARLY_NODES = 10
 SCIP_SIZE_REF = 20_000.0
 SCIP_SIZE_EXP = 1.4
 #: SCIP parameters of the exact stage (``name = value`` lines; deterministic limits only, so a
@@ -107,16 +110,22 @@ def _scip_scale(size: float) -> float:
 def scip_units(size: float, nodes: int) -> float:
     """Work units charged for SCIP's root and ``nodes − 1`` further nodes on an LP of ``size`` (:func:`scip_lp_size`).
 
+    The first :data:`SCIP_EARLY_NODES` nodes after the root cost :data:`SCIP_NODE_OPS` each (strong
+    branching initialises the pseudocosts there), later ones :data:`SCIP_LATE_NODE_OPS`.
     Measured 2026-12-06 with :data:`SCIP_EXACT_SETTINGS`, one thread, hinted with the
-    incumbent, CPU s on the 2-vCPU development machine at a 1-min load of about 3 (see
+    incumbent, CPU s on the 2-vCPU development machine at a 1-min load of 2.7-3.3 (see
     BENCHMARKS.md, "EXACT"): REVIEW's 768-candidate model (4,694 × 632, partial targets, size
-    49,735) root 3.1 s, 30 nodes 14.1 s (0.38 s a node); demo_small (5,336 × 2,158, size 105,908)
-    root 19.1 s, 30 nodes 63.2 s (1.5 s a node); scpa1 (300 × 2,903 pure cover, size 21,136)
-    root 0.5 s. The root grows as size ** 2.4 and a node as size ** 1.8 between the first two;
-    one exponent (1 + :data:`SCIP_SIZE_EXP`) for both charges the root 979 and 6,008 units (3.3
-    and 20 nominal s) and a node 116 and 711 units (0.39 and 2.4 s).
+    49,735): root 3.1 s, 22 nodes 13.9 s, 84 nodes 26.2 s (0.5 s a node early, 0.2 s later);
+    demo_small (5,336 × 2,158, size 105,908): root 19.1 s, 7 nodes 44.2 s, 30 nodes 63.2 s (4.2 s
+    a node early, 0.8 s later); scpa1 (300 × 2,903 pure cover, size 21,136): root 0.5 s. Between
+    the first two the root grows as size ** 2.4; one exponent (1 + :data:`SCIP_SIZE_EXP`) charges
+    the root 979 and 6,008 units (3.3 and 20 nominal s), an early node 214 and 1,311 (0.7 and
+    4.4 s), a later node 62 and 382 (0.2 and 1.3 s).
     """
-    return (SCIP_ROOT_OPS + SCIP_NODE_OPS * max(0, nodes - 1)) * _scip_scale(size) / OPS_PER_UNIT
+    after = max(0, nodes - 1)
+    early = min(after, SCIP_EARLY_NODES)
+    ops = SCIP_ROOT_OPS + SCIP_NODE_OPS * early + SCIP_LATE_NODE_OPS * (after - early)
+    return ops * _scip_scale(size) / OPS_PER_UNIT
 
 
 def scip_nodes(size: float, units: float, max_nodes: int = 1_000_000) -> int:
@@ -125,7 +134,10 @@ def scip_nodes(size: float, units: float, max_nodes: int = 1_000_000) -> int:
     left = float(units) - SCIP_ROOT_OPS * per
     if left < 0:
         return 0
-    return 1 + int(min(max_nodes - 1, left / (SCIP_NODE_OPS * per)))
+    early = min(SCIP_EARLY_NODES, int(left / (SCIP_NODE_OPS * per)))
+    left -= early * SCIP_NODE_OPS * per
+    late = int(left / (SCIP_LATE_NODE_OPS * per)) if early == SCIP_EARLY_NODES else 0
+    return int(min(max_nodes, 1 + early + late))
 
 
 def _notify(budget: Budget) -> None:
