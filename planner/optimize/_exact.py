@@ -55,6 +55,37 @@ LAGRANGE_SHARE = 0.8
 LP_DUAL_SHARE = 0.4
 
 
+def cost_granule(cost: NDArray[np.float64]) -> float:
+    """The largest ``g`` such that every site cost is an integer multiple of ``g``; 0 when none is known.
+
+    Integer costs give the greatest common divisor of the positive ones (1 when none is
+    positive); costs that are not all integers, or any above 2**53, give 0.
+    """
+    c = np.asarray(cost, dtype=np.float64)
+    if c.size == 0 or not np.all(np.isfinite(c)) or not np.allclose(c, np.round(c)):
+        return 0.0
+    pos = np.round(c[c > 0.5])
+    if pos.size == 0:
+        return 1.0
+    if pos.max() >= 2.0**53:
+        return 1.0
+    return float(np.gcd.reduce(pos.astype(np.int64)))
+
+
+def round_cost_bound(lb: float, cost: NDArray[np.float64]) -> float:
+    """A min-cost lower bound ``lb`` raised to the next multiple of the costs' granule (:func:`cost_granule`).
+
+    Every plan's cost is a sum of site costs, hence a multiple of the granule ``g``, so no plan
+    costs less than ``g ⌈lb / g⌉``: with costs 6, 8, 12 and 18 万元 a bound of 1,068.4 becomes
+    1,070. A tolerance of 1e-6 ``g`` keeps a bound that floating point put just above a
+    multiple at that multiple. Costs of no known granule leave ``lb`` unchanged.
+    """
+    g = cost_granule(cost)
+    if g <= 0 or not math.isfinite(lb):
+        return float(lb)
+    return float(math.ceil(lb / g - 1e-6) * g)
+
+
 def lagrangian_bound(
     red: Reduced, side: Side, ub: float, max_ops: float, budget: Budget, stats: dict[str, Any]
 ) -> tuple[float, NDArray[np.float64]]:
@@ -214,9 +245,7 @@ def _lp_core_stage(
     if res.iterations == 0:
         lb, rc = lagrangian_bound(red, side, ub, budget.ops(LAGRANGE_SHARE * span / budget.nominal_s()), budget, stats)
         x, share = None, LAGRANGE_SHARE
-    if np.allclose(side.cost, np.round(side.cost)):
-        lb = math.ceil(lb - 1e-6)
-    bound = max(0.0, lb)
+    bound = max(0.0, round_cost_bound(lb, side.cost))
     return _core_stage(red, side, inc, rc, bound, budget=budget, span=(1.0 - share) * span, seed=seed, stats=stats, x=x)
 
 
@@ -364,9 +393,7 @@ def run_exact(
         lb, _ = lp_dual_bound(red, side, ub_known, bound_ops, budget, stats)
         if not stats["lp_dual"]["iterations"]:  # too small a share for PDLP: the subgradient
             lb, _ = lagrangian_bound(red, side, ub_known, bound_ops, budget, stats)
-        if np.allclose(side.cost, np.round(side.cost)):
-            lb = math.ceil(lb - 1e-6)
-        bound = max(bound, lb)
+        bound = max(bound, round_cost_bound(lb, side.cost))
     elif (
         mode != "min_cost_at"
         and red.n_cols >= 50
@@ -382,8 +409,8 @@ def run_exact(
             stats["lp"]["time_limited"] = True
         if lp.ok:
             lb = lp.bound
-            if minimise and np.allclose(side.cost, np.round(side.cost)):
-                lb = math.ceil(lb - 1e-6)
+            if minimise:
+                lb = round_cost_bound(lb, side.cost)
             elif not minimise and np.allclose(red.w, np.round(red.w)):
                 lb = math.floor(lb + 1e-6)
             bound = max(bound, lb) if minimise else min(bound, lb)
@@ -499,7 +526,7 @@ def run_exact(
     if res.x is not None:
         v = _value(red, side, mode, res.x)
         scale = res.info["c_scale"] if minimise else res.info["w_scale"]
-        b = res.bound / scale
+        b = round_cost_bound(res.bound / scale, side.cost) if minimise else res.bound / scale
         if exact:
             bound = max(bound, b) if minimise else min(bound, b)
         if (v < best_val - 1e-9) if minimise else (v > best_val + 1e-9) or best is None:
