@@ -10,8 +10,8 @@ same model, seed and limit give the same plan on any machine and under any load:
 * CP-SAT: :data:`DTIME_PER_UNIT` seconds of its *deterministic time*
   (``max_deterministic_time``, interleaved search);
 * SCIP: branch-and-bound nodes (``limits/totalnodes``) with :data:`SCIP_EXACT_SETTINGS`, the
-  root charged :data:`SCIP_ROOT_OPS` and each further node :data:`SCIP_NODE_OPS` (later ones
-  :data:`SCIP_LATE_NODE_OPS`) operations per unit of LP size (:func:`scip_units`).
+  root charged :data:`SCIP_ROOT_OPS` and the further nodes :data:`SCIP_NODE_OPS` × the square
+  root of their number, operations per unit of LP size (:func:`scip_units`).
 
 ``solver.time_limit_s`` becomes a budget through one fixed rate, :data:`WORK_PER_S` units per
 second, or the user gives ``solver.work_limit`` (units) directly. The wall clock is only a
@@ -64,15 +64,14 @@ WORK_PER_S = 300.0
 DTIME_PER_UNIT = 0.08 / WORK_PER_S
 #: operations counted per unit of LP size (:func:`scip_lp_size`) for SCIP's root node on the whole
 #: reduced model with :data:`SCIP_EXACT_SETTINGS` (presolve, LP, 5 separation rounds, the root's
-#: primal heuristics, strong branching), per branch-and-bound node among the first
-#: :data:`SCIP_EARLY_NODES` after it, and per later node. All grow faster
+#: primal heuristics, strong branching), for the nodes after it (× the square root of their
+#: number) and at least per node after it. All grow faster
 #: than the size: above :data:`SCIP_SIZE_REF` they are multiplied by ``(size / SCIP_SIZE_REF) **``
 #: :data:`SCIP_SIZE_EXP` (the dual simplex needs more iterations on a larger LP, each over more
 #: nonzeros). See :func:`scip_units` for the measurements they are fitted to
 SCIP_ROOT_OPS = 5500.0
-SCIP_NODE_OPS = 1200.0
-SCIP_LATE_NODE_OPS = 350.0
-SCIP_EARLY_NODES = 10
+SCIP_NODE_OPS = 4000.0
+SCIP_NODE_FLOOR_OPS = 70.0
 SCIP_SIZE_REF = 20_000.0
 SCIP_SIZE_EXP = 1.4
 #: SCIP parameters of the exact stage (``name = value`` lines; deterministic limits only, so a
@@ -110,21 +109,22 @@ def _scip_scale(size: float) -> float:
 def scip_units(size: float, nodes: int) -> float:
     """Work units charged for SCIP's root and ``nodes − 1`` further nodes on an LP of ``size`` (:func:`scip_lp_size`).
 
-    The first :data:`SCIP_EARLY_NODES` nodes after the root cost :data:`SCIP_NODE_OPS` each (strong
-    branching initialises the pseudocosts there), later ones :data:`SCIP_LATE_NODE_OPS`.
-    Measured 2026-12-06 with :data:`SCIP_EXACT_SETTINGS`, one thread, hinted with the
-    incumbent, CPU s on the 2-vCPU development machine at a 1-min load of 2.7-3.3 (see
-    BENCHMARKS.md, "EXACT"): REVIEW's 768-candidate model (4,694 × 632, partial targets, size
-    49,735): root 3.1 s, 22 nodes 13.9 s, 84 nodes 26.2 s (0.5 s a node early, 0.2 s later);
-    demo_small (5,336 × 2,158, size 105,908): root 19.1 s, 7 nodes 44.2 s, 30 nodes 63.2 s (4.2 s
-    a node early, 0.8 s later); scpa1 (300 × 2,903 pure cover, size 21,136): root 0.5 s. Between
-    the first two the root grows as size ** 2.4; one exponent (1 + :data:`SCIP_SIZE_EXP`) charges
-    the root 979 and 6,008 units (3.3 and 20 nominal s), an early node 214 and 1,311 (0.7 and
-    4.4 s), a later node 62 and 382 (0.2 and 1.3 s).
+    The nodes after the root cost :data:`SCIP_NODE_OPS` × √(nodes − 1) together, at least
+    :data:`SCIP_NODE_FLOOR_OPS` each: the first nodes are dear (strong branching initialises
+    the pseudocosts, the LP is far from the node's), deeper ones cheap (a few warm-started dual
+    simplex iterations). Measured 2026-12-06 with :data:`SCIP_EXACT_SETTINGS`, one thread,
+    hinted with the incumbent, CPU s on the 2-vCPU development machine at a 1-min load of 2.7-3.3
+    (see BENCHMARKS.md, "EXACT"): REVIEW's 768-candidate model (4,694 × 632, partial targets,
+    size 49,735): root 3.1 s, 22 nodes 13.9 s, 84 nodes 26.2 s, 2,276 nodes (solved to
+    optimality) 116.6 s, i.e. nodes after the root 2.36-2.52 s × √(nodes − 1); demo_small
+    (5,336 × 2,158, size 105,908): root 19.1 s, 4 nodes 31.9 s, 7 nodes 44.2 s, 30 nodes 63.2 s
+    (7.4-10.2 s × √(nodes − 1)); scpa1 (300 × 2,903 pure cover, size 21,136): root 0.5 s.
+    Between the first two the root grows as size ** 2.4 and the nodes as size ** 1.8; one
+    exponent (1 + :data:`SCIP_SIZE_EXP`) charges the root 979 and 6,008 units (3.3 and 20
+    nominal s) and the nodes 2.4 and 14.6 nominal s × √(nodes − 1).
     """
     after = max(0, nodes - 1)
-    early = min(after, SCIP_EARLY_NODES)
-    ops = SCIP_ROOT_OPS + SCIP_NODE_OPS * early + SCIP_LATE_NODE_OPS * (after - early)
+    ops = SCIP_ROOT_OPS + max(SCIP_NODE_OPS * math.sqrt(after), SCIP_NODE_FLOOR_OPS * after)
     return ops * _scip_scale(size) / OPS_PER_UNIT
 
 
@@ -134,10 +134,11 @@ def scip_nodes(size: float, units: float, max_nodes: int = 1_000_000) -> int:
     left = float(units) - SCIP_ROOT_OPS * per
     if left < 0:
         return 0
-    early = min(SCIP_EARLY_NODES, int(left / (SCIP_NODE_OPS * per)))
-    left -= early * SCIP_NODE_OPS * per
-    late = int(left / (SCIP_LATE_NODE_OPS * per)) if early == SCIP_EARLY_NODES else 0
-    return int(min(max_nodes, 1 + early + late))
+    after = min(float(max_nodes - 1), (left / (SCIP_NODE_OPS * per)) ** 2, left / (SCIP_NODE_FLOOR_OPS * per))
+    nodes = 1 + int(after)
+    while nodes > 1 and scip_units(size, nodes) > units:  # floating-point edge of the square
+        nodes -= 1
+    return nodes
 
 
 def _notify(budget: Budget) -> None:
