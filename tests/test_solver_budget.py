@@ -226,7 +226,7 @@ def test_gap_limit_stop_is_not_called_optimal() -> None:
     cost = np.random.default_rng(2).integers(1, 50, 300).astype(float)
     p = cover_problem(a, cost)
     p.area_target[:] = 0.9
-    sol = solve(p, "min_cost", time_limit_s=5, workers=1, seed=0, gap_limit=0.3)
+    sol = solve(p, "min_cost", time_limit_s=5, workers=1, seed=0, gap_limit=0.3, backend="cpsat")
     assert sol.stats["exact"]["cpsat_status"] == "GAP_LIMIT_REACHED"  # CP-SAT's own word is OPTIMAL there
     assert sol.stats["exact"]["status"] == "gap_limit"  # not repeated as "optimal" in the manifest
     assert sol.status == "feasible"

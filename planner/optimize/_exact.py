@@ -168,6 +168,18 @@ def lp_units(red: Reduced) -> float:
 EXACT_BUILD_OPS = 1000.0
 
 
+#: backend ``auto`` on min-cost models with partial targets (a ``y`` per soft row, area rows):
+#: SCIP instead of CP-SAT in the exact stage when its share pays for SCIP's root and at least
+#: this many nodes (:func:`planner.optimize._budget.scip_nodes`). With few nodes SCIP is a root
+#: with heuristics and CP-SAT's search improves plans more; with hundreds its LP bound and
+#: branching prove what CP-SAT's search does not. REVIEW's 768-candidate model (4,694 × 632,
+#: optimum 1,074, found offline by SCIP in 2,276 nodes): 20 s CP-SAT 1,084 / 1,068 vs SCIP (13
+#: nodes) 1,086 / 1,070; 60 s CP-SAT 1,084 / 1,068 vs SCIP (183 nodes) 1,078 / 1,068; 240 s
+#: CP-SAT 1,078 / 1,070 vs SCIP 1,074 proven. demo_small (5,336 × 2,158): SCIP's root does not
+#: fit 20 s, 2 nodes at 60 s (CP-SAT kept: 1,284 / 1,234 and 1,282 / 1,236)
+AUTO_SCIP_MIN_NODES = 100
+
+
 def backend_name(backend: str) -> str:
     """The exact back-end that ``backend`` resolves to."""
     return "scip" if backend == "scip" else "cpsat"
@@ -459,18 +471,22 @@ def run_exact(
             "build_units": build_ops / OPS_PER_UNIT,
         }
         return _without_exact(best, best_val, bound)
-    # ``auto`` runs CP-SAT here: its deterministic time bounds the whole search, while SCIP's
-    # node limit does not bound its root (cuts, strong branching, heuristics: 8 s and more on
-    # a 400 × 600 random cover whose whole CP-SAT solve takes 1 s)
+    # ``auto`` runs CP-SAT here (its deterministic time bounds the whole search), except on
+    # min-cost models with partial targets whose share pays for SCIP's root and AUTO_SCIP_MIN_NODES
+    # nodes (see there); SCIP's work is bounded by its node limit and settings
     spent = exact_span * WORK_PER_S
+    from planner.optimize._budget import SCIP_EXACT_SETTINGS, scip_lp_size, scip_nodes, scip_units
+
+    y_rows = int((~red.hard).sum()) if mode == "min_cost" else int(red.a.shape[0])
+    size = scip_lp_size(int(red.a.nnz), int(red.a.shape[0]), int(red.n_cols), y_rows)
+    nodes = scip_nodes(size, exact_span * WORK_PER_S)
+    if backend == "auto" and mode == "min_cost" and y_rows > 0 and nodes >= AUTO_SCIP_MIN_NODES:
+        backend = "scip"
+        stats["auto_scip"] = {"node_limit": nodes, "min_nodes": AUTO_SCIP_MIN_NODES}
     if backend == "scip":
-        from planner.optimize._budget import SCIP_EXACT_SETTINGS, scip_lp_size, scip_nodes, scip_units
         from planner.optimize._scip import scip_solve
 
         stats["backend_used"] = "scip"
-        y_rows = int((~red.hard).sum()) if mode == "min_cost" else int(red.a.shape[0])
-        size = scip_lp_size(int(red.a.nnz), int(red.a.shape[0]), int(red.n_cols), y_rows)
-        nodes = scip_nodes(size, exact_span * WORK_PER_S)
         if nodes == 0:  # SCIP's root alone would overrun this stage's share (a deterministic test)
             stats["exact"] = {
                 "skipped": "SCIP's root node alone would exceed its share of the work budget",
