@@ -4,6 +4,7 @@ The node limit of the exact stage comes from a cost model of SCIP's root and nod
 units (:func:`planner.optimize._budget.scip_units`), SCIP runs on one thread whatever
 ``workers`` says (its concurrent solver is not reproducible), and the incumbent reaches it as
 a complete solution (``x`` and the ``y`` it implies), not as a partial one SCIP may drop.
+Backend ``auto`` runs SCIP on partial-target models whose share pays for enough nodes.
 """
 
 from __future__ import annotations
@@ -131,3 +132,35 @@ def test_full_hint_reaches_scip_as_a_complete_solution() -> None:
         full_hint=False,
     )
     assert partial.x is None or partial.x.tolist() != hint.tolist()
+
+
+def test_auto_runs_scip_on_partial_targets_when_its_nodes_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.optimize import _exact
+
+    p = partial_problem(6)
+    s = solve(p, "min_cost", time_limit_s=5, workers=1, seed=0, backend="auto")
+    assert s.backend == "scip"
+    assert s.stats["auto_scip"]["node_limit"] >= _exact.AUTO_SCIP_MIN_NODES
+    monkeypatch.setattr(_exact, "AUTO_SCIP_MIN_NODES", 10**9)  # the share pays for fewer nodes: CP-SAT
+    c = solve(p, "min_cost", time_limit_s=5, workers=1, seed=0, backend="auto")
+    assert c.backend == "cpsat"
+    assert "auto_scip" not in c.stats
+    assert c.objective == pytest.approx(s.objective)  # both prove this small model
+
+
+def test_auto_keeps_cpsat_on_full_covers() -> None:
+    rng = np.random.default_rng(7)
+    m, n = 60, 40
+    dense = (rng.random((m, n)) < 0.15).astype(np.int8)
+    dense[:, 0] = 1  # every row coverable
+    p = CoverageProblem(
+        a=sp.csr_matrix(dense),
+        cost=rng.integers(1, 20, n).astype(float),
+        row_weight=np.ones(m),
+        row_area=np.zeros(m, np.int64),
+        row_k=np.ones(m, np.int64),
+        area_target=np.array([1.0]),
+        area_names=["a"],
+    )
+    s = solve(p, "min_cost", time_limit_s=5, workers=1, seed=0, backend="auto")
+    assert "auto_scip" not in s.stats
