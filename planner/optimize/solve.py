@@ -210,7 +210,9 @@ def solve(
         Random seed of CP-SAT, SCIP and the local search.
     backend : {"auto", "cpsat", "scip", "greedy"}
         Exact back-end, or the heuristics alone. ``auto``: CP-SAT (deterministic time), with
-        SCIP on the Lagrangian core of large min-cost models. ``greedy`` bounds ``min_cost``
+        SCIP on the Lagrangian core of large min-cost models, and SCIP instead of CP-SAT on
+        min-cost models with partial targets whose share pays for its root and
+        :data:`~planner.optimize._exact.AUTO_SCIP_MIN_NODES` nodes. ``greedy`` bounds ``min_cost``
         by a short subgradient Lagrangian run (:data:`GREEDY_BOUND_SHARE` of the budget);
         its ``max_coverage`` bound is the total reachable weight.
     gap_limit : float
