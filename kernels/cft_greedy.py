@@ -265,7 +265,7 @@ def greedy_scored(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], r_ptr: ND
     return n_new, short, work
 
 
-#: redundant columns left to an exhaustive search over their subsets (2**ENUM_MAX subsets at most)
+#: redundant columns left to an exact search over their subsets (2**ENUM_MAX subsets at most)
 ENUM_MAX = 8
 
 
@@ -284,40 +284,149 @@ def _best_removal(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDA
                   cov: NDArray[np.int64]) -> tuple[int, int]:
     """Bit mask over ``red`` (positions in ``chosen``) of the costliest subset whose removal keeps
     every row at ``k_i`` covers (masks in increasing order; ties keep the first), and the work.
+
+    Depth-first over the bits, highest first and "keep" before "remove", which visits the complete
+    masks in increasing order; a removal that would leave a row short cuts its subtree (every superset
+    fails too), and so does a subtree whose gain cannot exceed the best one found. The gain of a
+    complete mask is summed over its bits in increasing order, and a mask replaces the best only when
+    its gain is larger: the mask returned is the one of the plain enumeration of every subset (ties and
+    rounding included), at a fraction of its 2^r checks.
     """
     r = red.size
     work = 0
     best_mask = 0
     best_gain = 0.0
-    for mask in range(1, 1 << r):
-        gain = 0.0
-        for b in range(r):
-            if mask >> b & 1:
-                gain += cost[chosen[red[b]]]
-        if gain <= best_gain:
+    if r == 0:
+        return 0, 0
+    rest = np.zeros(r + 1, dtype=np.float64)  # rest[b + 1]: cost of bits 0..b (what bits <= b can add)
+    integral = True  # integer costs: every sum is exact, so a subtree that can only tie is cut too
+    for b in range(r):
+        c = cost[chosen[red[b]]]
+        rest[b + 1] = rest[b] + c
+        if c != np.floor(c) or c > 2.0**40:
+            integral = False
+    tol = 0.0 if integral else 1e-9
+    state = np.zeros(r, dtype=np.int64)  # 0: try keep next, 1: try remove next, 2: both tried
+    mask = 0
+    gain = 0.0
+    b = r - 1
+    while True:
+        if b < 0:  # a complete mask
+            exact = 0.0
+            for q in range(r):
+                if mask >> q & 1:
+                    exact += cost[chosen[red[q]]]
+            work += r
+            if exact > best_gain:
+                best_gain = exact
+                best_mask = mask
+            b = 0
             continue
-        for b in range(r):
-            if mask >> b & 1:
-                j = chosen[red[b]]
+        if state[b] == 0:
+            bound = gain + rest[b + 1]
+            if bound < best_gain - tol * (1.0 + best_gain) or (integral and bound <= best_gain):  # cannot beat it
+                b += 1
+                if b == r:
+                    break
+                continue
+            state[b] = 1
+            b -= 1
+            if b >= 0:
+                state[b] = 0
+            continue
+        if state[b] == 1:
+            state[b] = 2
+            j = chosen[red[b]]
+            work += c_ptr[j + 1] - c_ptr[j]
+            if _removable(c_ptr, c_rows, k, cov, j):
                 for p in range(c_ptr[j], c_ptr[j + 1]):
                     cov[c_rows[p]] -= 1
-        ok = True
-        for b in range(r):
-            if mask >> b & 1:
-                j = chosen[red[b]]
-                for p in range(c_ptr[j], c_ptr[j + 1]):
-                    if cov[c_rows[p]] < k[c_rows[p]]:
-                        ok = False
-                    work += 3
-        for b in range(r):
-            if mask >> b & 1:
-                j = chosen[red[b]]
-                for p in range(c_ptr[j], c_ptr[j + 1]):
-                    cov[c_rows[p]] += 1
-        if ok:
-            best_gain = gain
-            best_mask = mask
+                mask |= 1 << b
+                gain += cost[j]
+                b -= 1
+                if b >= 0:
+                    state[b] = 0
+            continue
+        if mask >> b & 1:  # both branches done: undo the removal
+            j = chosen[red[b]]
+            for p in range(c_ptr[j], c_ptr[j + 1]):
+                cov[c_rows[p]] += 1
+            mask &= ~(1 << b)
+            gain -= cost[j]
+        state[b] = 0
+        b += 1
+        if b == r:
+            break
     return best_mask, work
+
+
+@jit
+def _drop_costliest(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
+                    k: NDArray[np.int64], chosen: NDArray[np.int64], keep: NDArray[np.bool_], red: NDArray[np.int64],
+                    r: int, cov: NDArray[np.int64], gone: NDArray[np.int64]) -> tuple[int, int, int]:
+    """While more than :data:`ENUM_MAX` of the redundant entries ``red[:r]`` (ascending positions in
+    ``chosen``) stay redundant, drop the most expensive (ties: the earlier entry). Updates ``keep``, ``cov``
+    and ``red`` (the ones left, ascending), writes the dropped entries in order to ``gone``; returns
+    ``(entries dropped, entries left, work)``.
+
+    Covers only fall, so a column that stops being redundant never becomes redundant again: the columns
+    are taken once in decreasing cost, and when a drop leaves a row with exactly ``k_i`` covers, the
+    redundant columns through that row (a row index over them, built once) stop being candidates.
+    The same columns go as when every candidate is re-checked after each drop.
+    """
+    m = k.size
+    cand = np.zeros(chosen.size, dtype=np.bool_)
+    rptr = np.zeros(m + 1, dtype=np.int64)
+    for q in range(r):
+        j = chosen[red[q]]
+        cand[red[q]] = True
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            rptr[c_rows[p] + 1] += 1
+    for i in range(m):
+        rptr[i + 1] += rptr[i]
+    rlist = np.empty(rptr[m], dtype=np.int64)
+    fill = rptr[:m].copy()
+    for q in range(r):
+        j = chosen[red[q]]
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            rlist[fill[c_rows[p]]] = red[q]
+            fill[c_rows[p]] += 1
+    work = 2 * rptr[m] + m
+    neg = np.empty(r, dtype=np.float64)
+    for q in range(r):
+        neg[q] = -cost[chosen[red[q]]]
+    by_cost = np.argsort(neg, kind="mergesort")  # decreasing cost, ties: the earlier entry
+    work += 4 * r
+    alive = r
+    nxt = 0
+    n_gone = 0
+    while alive > ENUM_MAX:
+        while not cand[red[by_cost[nxt]]]:
+            nxt += 1
+        t = red[by_cost[nxt]]
+        nxt += 1
+        cand[t] = False
+        keep[t] = False
+        gone[n_gone] = t
+        n_gone += 1
+        alive -= 1
+        j = chosen[t]
+        for p in range(c_ptr[j], c_ptr[j + 1]):
+            i = c_rows[p]
+            cov[i] -= 1
+            if cov[i] == k[i]:  # row i is tight now: no column through it can go
+                for q in range(rptr[i], rptr[i + 1]):
+                    if cand[rlist[q]]:
+                        cand[rlist[q]] = False
+                        alive -= 1
+                work += rptr[i + 1] - rptr[i]
+        work += c_ptr[j + 1] - c_ptr[j]
+    w = 0
+    for q in range(r):
+        if cand[red[q]]:
+            red[w] = red[q]
+            w += 1
+    return n_gone, w, work
 
 
 @jit
@@ -347,24 +456,12 @@ def drop_listed(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArr
             red[r] = t
             r += 1
     work += chosen.size
-    while r > ENUM_MAX:
-        best = 0
-        for q in range(1, r):
-            if cost[chosen[red[q]]] > cost[chosen[red[best]]]:
-                best = q
-        t = red[best]
-        j = chosen[t]
-        keep[t] = False
-        total -= cost[j]
-        for p in range(c_ptr[j], c_ptr[j + 1]):
-            cov[c_rows[p]] -= 1
-        w = 0
-        for q in range(r):
-            if q != best and _removable(c_ptr, c_rows, k, cov, chosen[red[q]]):
-                red[w] = red[q]
-                w += 1
-            work += c_ptr[chosen[red[q]] + 1] - c_ptr[chosen[red[q]]]
-        r = w
+    if r > ENUM_MAX:
+        gone = np.empty(r, dtype=np.int64)
+        n_gone, r, w = _drop_costliest(c_ptr, c_rows, cost, k, chosen, keep, red, r, cov, gone)
+        work += w
+        for q in range(n_gone):
+            total -= cost[chosen[gone[q]]]
     best_mask, w = _best_removal(c_ptr, c_rows, cost, k, chosen, red[:r], cov)
     work += w
     for b in range(r):

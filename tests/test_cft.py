@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from kernels.cft import lagrangian, price, subgradient_step
-from kernels.cft_greedy import core_rows, drop_redundant, greedy, greedy_scored, heuristic_phase
+from kernels.cft_greedy import core_rows, drop_listed, drop_redundant, greedy, greedy_scored, heuristic_phase
 from planner.errors import InputDataError
 from planner.optimize import read_orlib
 from planner.optimize._cft import cft_solve
@@ -371,7 +371,7 @@ def test_cft_stage_on_a_reduced_full_cover_model(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(8))
 def test_drop_listed_enumeration_matches_reference(seed: int) -> None:
     """Many redundant columns (a random cover plus extra columns): greedy removal, then enumeration."""
-    from kernels.cft_greedy import ENUM_MAX, drop_listed
+    from kernels.cft_greedy import ENUM_MAX
 
     a, cost, k = random_instance(seed, m=12, n=30, dens=0.3, kmax=1 + seed % 2)
     c_ptr, c_rows, _, _ = ptrs(a)
@@ -403,6 +403,28 @@ def test_drop_listed_enumeration_matches_reference(seed: int) -> None:
         assert total >= best - 1e-9
         if n_red <= ENUM_MAX:
             assert total == pytest.approx(best)
+
+
+@pytest.mark.parametrize("costs", ["unit", "integer", "fractional"])
+def test_drop_listed_search_matches_enumeration(costs: str) -> None:
+    """The depth-first search of the best removal returns the plain enumeration's subset, ties included
+    (unit costs: many subsets of the same gain; fractional: sums that round).
+    """
+    for seed in range(30):
+        a, cost, k = random_instance(200 + seed, m=10, n=24, dens=0.35, kmax=1 + seed % 2)
+        rng = np.random.default_rng(seed)
+        if costs == "unit":
+            cost = np.ones(cost.size)
+        elif costs == "fractional":
+            cost = np.round(rng.random(cost.size) * 3.0, 1) + 0.1
+        c_ptr, c_rows, _, _ = ptrs(a)
+        chosen = rng.permutation(24)[: 12 + seed % 6].astype(np.int64)
+        if not (a.toarray()[:, chosen].sum(axis=1) >= k).all():
+            chosen = np.arange(24, dtype=np.int64)
+        keep = np.empty(chosen.size, dtype=bool)
+        drop_listed(c_ptr, c_rows, cost, k, chosen, keep)
+        ref = drop_redundant_py(col_lists(a), cost.tolist(), k.tolist(), chosen.tolist())
+        assert sorted(chosen[keep].tolist()) == ref
 
 
 def test_solve_takes_the_engines_cover_and_bound() -> None:
