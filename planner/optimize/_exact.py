@@ -59,7 +59,8 @@ def cost_granule(cost: NDArray[np.float64]) -> float:
     """The largest ``g`` such that every site cost is an integer multiple of ``g``; 0 when none is known.
 
     Integer costs give the greatest common divisor of the positive ones (1 when none is
-    positive); costs that are not all integers, or any above 2**53, give 0.
+    positive, or when one is 2**53 or more: the plain ceiling); costs that are not all finite
+    integers give 0.
     """
     c = np.asarray(cost, dtype=np.float64)
     if c.size == 0 or not np.all(np.isfinite(c)) or not np.allclose(c, np.round(c)):
