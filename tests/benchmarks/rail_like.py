@@ -7,20 +7,26 @@ nothing may download at run time, so this module builds one of that shape from a
 is a duty that covers 2–16 trips (rows) drawn from a window of consecutive trips, its cost 1–3
 growing with its length; one extra column per row guarantees a cover.
 
-Usage: ``.venv/bin/python tests/benchmarks/rail_like.py ROWS COLS WORK_S OUT.json`` writes the instance
-as a rail file in a temporary folder, reads it back with :func:`planner.optimize.read_orlib`, runs
+Usage: ``.venv/bin/python tests/benchmarks/rail_like.py ROWS COLS WORK_S OUT.json [ACFT_WALL_S]`` writes the
+instance as a rail file in a temporary folder, reads it back with :func:`planner.optimize.read_orlib`, runs
 :func:`planner.optimize._cft.cft_solve` on ``WORK_S`` seconds of work (``WORK_PER_S``) and writes the
-read/solve wall and CPU seconds, the objective, the bound and the peak RSS (MiB) to ``OUT.json``.
+read/solve wall and CPU seconds, the objective, the bound, the history of the cover (cost, wall s, CPU s)
+and the peak RSS (MiB) to ``OUT.json``. With ``ACFT_WALL_S`` AC-CFT runs first on the same file
+(``.venv-bench``, :mod:`tests.benchmarks.pycft_runner`, seed 0, killed after ``ACFT_WALL_S`` wall seconds:
+its own time limit is not checked inside its first pass on a million columns): its objective, wall and
+CPU seconds and peak RSS, and the engine's wall and CPU seconds to reach its objective.
 """
 
 from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,15 +72,37 @@ def write_rail(path: Path, a: sp.csc_matrix, cost: np.ndarray) -> None:
                             for j, r in zip(range(j0, j1), parts, strict=True)))
 
 
+def run_acft(path: Path, wall_s: float, out: Path) -> dict[str, Any]:
+    """AC-CFT on the rail file ``path`` in ``.venv-bench`` (a subprocess, killed after ``wall_s``)."""
+    runner = Path(__file__).with_name("pycft_runner.py")
+    bench_py = Path(__file__).resolve().parents[2] / ".venv-bench" / "bin" / "python"
+    w0 = time.perf_counter()
+    try:
+        subprocess.run([str(bench_py), str(runner), str(path), "rail", "0", str(wall_s), str(out)], check=True,
+                       capture_output=True, timeout=wall_s)
+        res: dict[str, Any] = json.loads(out.read_text())
+        res.pop("selected", None)
+    except subprocess.TimeoutExpired:
+        res = {"objective": None, "note": f"no result within {wall_s:g} s wall (killed)"}
+    res["process_wall_s"] = round(time.perf_counter() - w0, 1)
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    res["process_cpu_s"] = round(child.ru_utime + child.ru_stime, 1)
+    res["peak_rss_mib"] = round(child.ru_maxrss / 1024, 1)
+    return res
+
+
 def main() -> None:
     m, n, work_s, out = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
+    acft_wall = float(sys.argv[5]) if len(sys.argv) > 5 else None
     a, cost = rail_like(m, n, seed=0)
-    res: dict[str, float | int | bool] = {"rows": m, "cols": a.shape[1], "nnz": int(a.nnz)}
+    res: dict[str, Any] = {"rows": m, "cols": a.shape[1], "nnz": int(a.nnz)}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"rail_like_{m}x{n}"
         write_rail(path, a, cost)
         del a, cost
         res["file_mb"] = round(path.stat().st_size / 2**20, 1)
+        if acft_wall is not None:
+            res["acft"] = run_acft(path, acft_wall, Path(tmp) / "acft.json")
         w0, c0 = time.perf_counter(), time.process_time()
         problem = read_orlib(path, fmt="rail")
         res["read_wall_s"], res["read_cpu_s"] = round(time.perf_counter() - w0, 2), round(time.process_time() - c0, 2)
@@ -85,7 +113,11 @@ def main() -> None:
     res.update({"solve_wall_s": round(time.perf_counter() - w0, 2), "solve_cpu_s": round(time.process_time() - c0, 2),
                 "objective": eng.objective, "bound": eng.bound, "work": eng.work, "passes": eng.stats["passes"],
                 "first_cover_s": eng.stats["history"][0][2] if eng.stats["history"] else -1.0,
+                "history": [(h[1], h[2], h[3]) for h in eng.stats["history"]],
                 "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+    target = res.get("acft", {}).get("objective")
+    if target is not None:
+        res["to_acft_objective_s"] = next(((w, c) for _, v, w, c in eng.stats["history"] if v <= target + 1e-9), None)
     out.write_text(json.dumps(res, indent=1))
     print(json.dumps(res))
 
