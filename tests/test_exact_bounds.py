@@ -25,6 +25,8 @@ from planner.optimize._exact import cost_granule, round_cost_bound
         ([0.0, 0.0], 1.0),
         ([1.5, 3.0], 0.0),
         ([4.0, 1e300], 1.0),
+        ([123456.4, 200000.0], 0.0),  # near an integer only relatively (np.allclose's rtol): no granule
+        ([0.3 * 20, 8.0], 2.0),  # 6.000000000000001: floating-point noise still counts as integral
         ([], 0.0),
     ],
 )
@@ -39,6 +41,10 @@ def test_round_cost_bound() -> None:
     assert round_cost_bound(1066.03, c) == 1068.0
     assert round_cost_bound(7.2, np.array([1.5, 3.0])) == 7.2  # no granule: unchanged
     assert round_cost_bound(-np.inf, c) == -np.inf
+    # costs 123,456.4 and 200,000 万元 (the schema allows up to 1e6): their only plan costs 323,456.4, a valid
+    # bound must stay at or below it (rounded on the relative tolerance it became 323,520)
+    big = np.array([123456.4, 200000.0])
+    assert round_cost_bound(323456.4, big) == 323456.4
 
 
 def brute_force(p: CoverageProblem) -> float:

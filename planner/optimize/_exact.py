@@ -53,6 +53,19 @@ LAGRANGE_SHARE = 0.8
 #: With 2,500 core columns and the core charged by its size (:func:`planner.optimize._core.core_units`):
 #: new demo 42,734 / 41,787 in 28.5 CPU s of optimise stage, old 15,367 / 15,216 in 31.1 (load 2.3-2.9)
 LP_DUAL_SHARE = 0.4
+#: absolute distance to an integer below which a cost or weight counts as integral (:func:`integral`)
+INTEGRAL_ATOL = 1e-9
+
+
+def integral(values: NDArray[np.float64]) -> bool:
+    """Whether every value is finite and within :data:`INTEGRAL_ATOL` of an integer.
+
+    An absolute tolerance: ``np.allclose``'s relative one (1e-5) took 123,456.4 for an integer,
+    and a bound rounded up on that granule (or a covered weight rounded down) could pass the
+    optimum. 1e-9 still absorbs floating-point noise such as 0.3 × 20 = 6.000000000000001.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    return bool(np.all(np.isfinite(v)) and np.all(np.abs(v - np.round(v)) <= INTEGRAL_ATOL))
 
 
 def cost_granule(cost: NDArray[np.float64]) -> float:
@@ -63,7 +76,7 @@ def cost_granule(cost: NDArray[np.float64]) -> float:
     integers give 0.
     """
     c = np.asarray(cost, dtype=np.float64)
-    if c.size == 0 or not np.all(np.isfinite(c)) or not np.allclose(c, np.round(c)):
+    if c.size == 0 or not integral(c):
         return 0.0
     pos = np.round(c[c > 0.5])
     if pos.size == 0:
@@ -424,7 +437,7 @@ def run_exact(
             lb = lp.bound
             if minimise:
                 lb = round_cost_bound(lb, side.cost)
-            elif not minimise and np.allclose(red.w, np.round(red.w)):
+            elif not minimise and integral(red.w):
                 lb = math.floor(lb + 1e-6)
             bound = max(bound, lb) if minimise else min(bound, lb)
             if red.n_cols >= CORE_MIN_COLS and minimise:
