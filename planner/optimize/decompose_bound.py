@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.optimize._budget import OPS_PER_UNIT
+from planner.optimize._exact import integral
 from planner.optimize._reduce import Reduced, reduce_problem
 from planner.optimize.problem import CoverageProblem
 
@@ -113,7 +114,7 @@ class WholeLagrangian:
         self.iterations = 0
         self.seconds = 0.0
         self.time_limited = False
-        self.integral = bool(np.allclose(self.cost, np.round(self.cost)))
+        self.integral = integral(self.cost)  # absolute tolerance, not np.allclose (took 123,456.4 for an integer)
         # work per step: two passes over the nonzeros, a sort of the soft rows per area, the columns
         self.per_iter = (3.0 * red.a.nnz + 2.0 * soft.size * max(1.0, math.log2(max(soft.size, 2)))
                          + 4.0 * red.n_cols)
