@@ -66,14 +66,22 @@ DTIME_PER_UNIT = 0.08 / WORK_PER_S
 #: reduced model with :data:`SCIP_EXACT_SETTINGS` (presolve, LP, 5 separation rounds, the root's
 #: primal heuristics, strong branching), for the nodes after it (× the square root of their
 #: number) and at least per node after it. All grow faster
-#: than the size: above :data:`SCIP_SIZE_REF` they are multiplied by ``(size / SCIP_SIZE_REF) **``
-#: :data:`SCIP_SIZE_EXP` (the dual simplex needs more iterations on a larger LP, each over more
-#: nonzeros). See :func:`scip_units` for the measurements they are fitted to
+#: than the size: they are multiplied by ``(size / SCIP_SIZE_REF) **`` :data:`SCIP_SIZE_EXP` (the dual
+#: simplex needs more iterations on a larger LP, each over more nonzeros), at least by
+#: :data:`SCIP_SMALL_FACTOR`. See :func:`scip_units` for the measurements they are fitted to
 SCIP_ROOT_OPS = 5500.0
 SCIP_NODE_OPS = 4000.0
 SCIP_NODE_FLOOR_OPS = 70.0
 SCIP_SIZE_REF = 20_000.0
 SCIP_SIZE_EXP = 1.4
+#: least growth factor (:func:`_scip_scale`): below about 49,000 (where ``(size / SCIP_SIZE_REF) **
+#: SCIP_SIZE_EXP`` reaches it) SCIP's work grows about as the size, not faster. REVIEW's 768-candidate
+#: model on the 25 m grid (2,554 × 602, partial targets, size 25,831) took 1.12 CPU s at the root and
+#: 0.8-1.2 s × √(nodes − 1) after it (1,600 nodes 36.1 s idle; 3,904 nodes 75.9 s at load 2.5 in a
+#: ``planner run`` at 60 s, whose optimise stage took 77.9 s): the power law alone charged 0.68 s and
+#: 0.49 s × √(nodes − 1). 3.5 charges 1.66 s and 1.21 s × √(nodes − 1) there and leaves the models it was
+#: fitted to (sizes 49,735 and 105,908, factors 3.58 and 10.3) unchanged
+SCIP_SMALL_FACTOR = 3.5
 #: SCIP parameters of the exact stage (``name = value`` lines; deterministic limits only, so a
 #: node limit bounds the work): five separation rounds at the root (SCIP's default runs up to 20
 #: and more), no restart after the root (a restart repeats presolve, the root LP, its cuts and
@@ -102,8 +110,8 @@ def scip_lp_size(nnz: int, rows: int, cols: int, y_rows: int) -> float:
 
 
 def _scip_scale(size: float) -> float:
-    """``size`` times its growth factor ``max(1, size / SCIP_SIZE_REF) ** SCIP_SIZE_EXP``."""
-    return float(size * max(1.0, size / SCIP_SIZE_REF) ** SCIP_SIZE_EXP)
+    """``size`` times its growth factor ``max(SCIP_SMALL_FACTOR, (size / SCIP_SIZE_REF) ** SCIP_SIZE_EXP)``."""
+    return float(size * max(SCIP_SMALL_FACTOR, (size / SCIP_SIZE_REF) ** SCIP_SIZE_EXP))
 
 
 def scip_units(size: float, nodes: int) -> float:
@@ -121,7 +129,10 @@ def scip_units(size: float, nodes: int) -> float:
     (7.4-10.2 s × √(nodes − 1)); scpa1 (300 × 2,903 pure cover, size 21,136): root 0.5 s.
     Between the first two the root grows as size ** 2.4 and the nodes as size ** 1.8; one
     exponent (1 + :data:`SCIP_SIZE_EXP`) charges the root 979 and 6,008 units (3.3 and 20
-    nominal s) and the nodes 2.4 and 14.6 nominal s × √(nodes − 1).
+    nominal s) and the nodes 2.4 and 14.6 nominal s × √(nodes − 1). The same model on the 25 m grid
+    (2,554 × 602, size 25,831; REVIEW, load 1.2-2.5): root 1.12 s, 101 nodes 9.7 s, 401 nodes 17.0 s,
+    1,601 nodes 36.1 s, 3,904 nodes 75.9 s (optimal), 0.8-1.2 s × √(nodes − 1): the size ** 1.4 law
+    alone charged it half that; :data:`SCIP_SMALL_FACTOR` charges 1.66 s and 1.21 s × √(nodes − 1).
     """
     after = max(0, nodes - 1)
     ops = SCIP_ROOT_OPS + max(SCIP_NODE_OPS * math.sqrt(after), SCIP_NODE_FLOOR_OPS * after)
