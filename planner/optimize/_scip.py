@@ -140,7 +140,7 @@ def scip_solve(
         "scip_status": int(st),
         "wall_s": wall,
         "nodes": int(solver.nodes()),
-        "build_s": round(t0 - t_build, 3),
+        "time_build_s": round(t0 - t_build, 3),
         "time_limited": bool(cut),
     }
     if st in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
