@@ -204,3 +204,30 @@ def test_tiny_two_operator_run_end_to_end(tiny: Path, tmp_path: Path) -> None:
     assert 'id="operators-table"' in html and "共享率" in html
     # a map layer per tenancy count (layer names are JSON in the page's script: \u-escaped)
     assert "planner-rollout-site" in html and json.dumps("挂载运营商 1 (")[1:-1] in html
+
+
+def test_jointly_unreachable_target_still_plans_the_second_operator() -> None:
+    # pole P (5 万元, one tenant only) is the only server of operator A's row and of B's first row; lamp L (7)
+    # serves B's second row. A takes P, so B cannot reach 100 %: the best effort gives B the lamp (50 %) and
+    # reports the shortfall, instead of a plan with no site for B (before: B got nothing)
+    a_op = _op([[1, 0]], [5, 7])
+    b_op = _op([[1, 0], [0, 1]], [5, 7])
+    r = solve_operators([a_op, b_op], np.array([1, 1]), np.array([1.5, 2.1]), time_limit_s=2, workers=1)
+    assert r.status == "infeasible"
+    assert r.plan.tenants.max() == 1  # the cap holds
+    assert r.plan.z.tolist() == [[True, False], [False, True]]
+    assert r.plan.coverage[1].tolist() == pytest.approx([0.5])
+    assert len(r.plan.violations) == 1 and r.plan.violations[0].startswith("operator 1:")
+
+
+def test_without_a_feasible_plan_the_buildable_plan_missing_least_is_chosen() -> None:
+    # B's rows: row 0 only by P, row 1 by P or lamp L. Alone each operator takes P (the singles put two tenants
+    # on a one-tenant pole: cheapest, 6.5, but not buildable); B first leaves A nothing (5, A misses 100 %);
+    # A first gives B the lamp (12, B misses 50 %): the least shortfall among buildable plans
+    a_op = _op([[1, 0]], [5, 7])
+    b_op = _op([[1, 0], [1, 1]], [5, 7])
+    r = solve_operators([a_op, b_op], np.array([1, 1]), np.array([1.5, 2.1]), time_limit_s=2, workers=1)
+    assert r.status == "infeasible"
+    assert r.plan.over_cap == 0 and r.plan.tenants.max() == 1
+    assert r.plan.z.tolist() == [[True, False], [False, True]]
+    assert r.plan.shortfall == pytest.approx(0.5)

@@ -46,6 +46,7 @@ from planner.optimize._multi import (
     solve_model,
     usable_core,
 )
+from planner.optimize.analysis import unreachable
 from planner.optimize.problem import CoverageProblem
 from planner.optimize.solve import evaluate
 
@@ -75,6 +76,10 @@ class OperatorsPlan:
         Per operator, the weighted coverage share of each area.
     violations : list of str
         Targets missed or poles over ``max_tenants`` (empty = feasible).
+    over_cap : int
+        Poles over ``max_tenants`` (a plan with any cannot be built; one that misses a target can).
+    shortfall : float
+        Sum over operators and areas of the target share not covered (0 = every target met).
     """
 
     z: NDArray[np.bool_]
@@ -82,6 +87,8 @@ class OperatorsPlan:
     operator_cost: NDArray[np.float64]
     coverage: list[NDArray[np.float64]]
     violations: list[str]
+    over_cap: int = 0
+    shortfall: float = 0.0
 
     @property
     def feasible(self) -> bool:
@@ -172,9 +179,11 @@ def evaluate_operators(
         op_cost[o] = float(np.where(first[mine] == o, base.cost[mine], share_cost[mine]).sum())
     bad: list[str] = []
     cov = []
+    shortfall = 0.0
     for o, p in enumerate(problems):
         ev = evaluate(p, np.flatnonzero(z[o]))
         cov.append(ev["area_fraction"])
+        shortfall += float(np.maximum(p.area_target - np.asarray(ev["area_fraction"], dtype=np.float64), 0.0).sum())
         short = [
             p.area_names[a]
             for a in range(p.n_areas)
@@ -186,7 +195,7 @@ def evaluate_operators(
     over = np.flatnonzero(free & (t > max_tenants))
     if over.size:
         bad.append(f"{over.size} poles over max_tenants (e.g. {base.col_ids[int(over[0])]})")
-    return OperatorsPlan(z, cost, op_cost, cov, bad)
+    return OperatorsPlan(z, cost, op_cost, cov, bad, int(over.size), round(shortfall, 9))
 
 
 def solve_operators(
@@ -239,6 +248,13 @@ def solve_operators(
         units = max(1.0, SUBSOLVE_SHARE * work * weight * sizes[o] / (float(sizes.sum()) * n_solves))
         p = problems[o]
         sub = replace(p, cost=cost, forbidden=(p.forbidden | banned) & ~p.fixed)
+        if banned.any():
+            # poles at their tenancy cap can leave a target out of reach: plan this operator for the reachable
+            # share (best effort; evaluate_operators still reports the shortfall against its own targets)
+            # rather than give it no site at all
+            best = np.floor(unreachable(sub)["area_best"] * 1e4) / 1e4
+            if (sub.area_target > best + 1e-12).any():
+                sub = replace(sub, area_target=np.minimum(sub.area_target, best))
         sol, sel, lb = budgeted_solve(
             sub, units, work=work, time_limit_s=time_limit_s, workers=workers, seed=seed,
             log=stats["solves"], tag={"stage": label, "operator": o},
@@ -319,7 +335,13 @@ def solve_operators(
 
 def _best(plans: list[tuple[str, OperatorsPlan]]) -> tuple[str, OperatorsPlan]:
     feas = [(pl.cost, i) for i, (_, pl) in enumerate(plans) if pl.feasible]
-    i = min(feas)[1] if feas else min((len(pl.violations), pl.cost, i) for i, (_, pl) in enumerate(plans))[2]
+    # no feasible plan: first one that respects every tenancy cap (buildable, short of some target), then the
+    # least target share missed, then the cost
+    i = (
+        min(feas)[1]
+        if feas
+        else min((pl.over_cap > 0, pl.shortfall, pl.cost, i) for i, (_, pl) in enumerate(plans))[3]
+    )
     return plans[i]
 
 
