@@ -376,21 +376,10 @@ def _drop_costliest(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: N
     """
     m = k.size
     cand = np.zeros(chosen.size, dtype=np.bool_)
-    rptr = np.zeros(m + 1, dtype=np.int64)
     for q in range(r):
-        j = chosen[red[q]]
         cand[red[q]] = True
-        for p in range(c_ptr[j], c_ptr[j + 1]):
-            rptr[c_rows[p] + 1] += 1
-    for i in range(m):
-        rptr[i + 1] += rptr[i]
-    rlist = np.empty(rptr[m], dtype=np.int64)
-    fill = rptr[:m].copy()
-    for q in range(r):
-        j = chosen[red[q]]
-        for p in range(c_ptr[j], c_ptr[j + 1]):
-            rlist[fill[c_rows[p]]] = red[q]
-            fill[c_rows[p]] += 1
+    rptr, pos = core_rows(c_ptr, c_rows, m, chosen[red[:r]])  # the redundant columns through each row
+    rlist = red[pos]
     work = 2 * rptr[m] + m
     neg = np.empty(r, dtype=np.float64)
     for q in range(r):

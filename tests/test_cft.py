@@ -181,26 +181,32 @@ def test_greedy_queue_rebuild_keeps_the_picks(seed: int) -> None:
     assert order[:n_sel].tolist() == ref
 
 
+def _walk_matches_reference(a: sp.csc_matrix, cost: NDArray[np.float64], k: NDArray[np.int64],
+                            cols: NDArray[np.int64], u0: NDArray[np.float64], steps: int, plain: bool) -> None:
+    """``heuristic_phase`` from ``u0`` (λ 0.3) gives the reference's cover, value, ``u`` and best ``u``."""
+    c_ptr, c_rows, _, _ = ptrs(a)
+    u, sel, best_u = u0.copy(), np.zeros(a.shape[1], dtype=bool), np.empty(a.shape[0])
+    val, _ = heuristic_phase(c_ptr, c_rows, cost, k, cols, u, 1e9, 0.3, steps, sel, 0.999, True, plain, best_u)
+    ref_val, ref_sel, ref_u, ref_best_u = heuristic_phase_py(
+        col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u0.tolist(), 1e9, 0.3, steps, 0.999, True, plain
+    )
+    assert val == pytest.approx(ref_val, rel=1e-12) and ref_sel is not None
+    assert np.flatnonzero(sel).tolist() == ref_sel
+    assert (a.toarray() @ sel >= k).all() and float(cost[sel].sum()) == pytest.approx(val, rel=1e-12)
+    np.testing.assert_allclose(u, ref_u, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(best_u, ref_best_u, rtol=1e-9, atol=1e-9)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_heuristic_phase_matches_reference(seed: int) -> None:
     """Fixed-λ walk with a greedy + removal at each step, in both directions (plain / clipped)."""
     a, cost, k = random_instance(seed, m=14, n=30, kmax=1 + seed % 2)
-    c_ptr, c_rows, _, _ = ptrs(a)
     rng = np.random.default_rng(seed)
     cost = cost + rng.random(cost.size)  # no two covers of the same cost: no ties to break by rounding
     u0 = rng.integers(0, 12, size=a.shape[0]) * 0.25
     cols = np.flatnonzero(rng.random(a.shape[1]) < 0.9).astype(np.int64)
     for plain in (True, False):
-        u, sel, best_u = u0.copy(), np.zeros(a.shape[1], dtype=bool), np.empty(a.shape[0])
-        val, _ = heuristic_phase(c_ptr, c_rows, cost, k, cols, u, 1e9, 0.3, 12, sel, 0.999, True, plain, best_u)
-        ref_val, ref_sel, ref_u, ref_best_u = heuristic_phase_py(
-            col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u0.tolist(), 1e9, 0.3, 12, 0.999, True, plain
-        )
-        assert val == pytest.approx(ref_val, rel=1e-12) and ref_sel is not None
-        assert np.flatnonzero(sel).tolist() == ref_sel
-        assert (a.toarray() @ sel >= k).all() and float(cost[sel].sum()) == pytest.approx(val, rel=1e-12)
-        np.testing.assert_allclose(u, ref_u, rtol=1e-9, atol=1e-9)
-        np.testing.assert_allclose(best_u, ref_best_u, rtol=1e-9, atol=1e-9)
+        _walk_matches_reference(a, cost, k, cols, u0, 12, plain)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -210,7 +216,6 @@ def test_heuristic_phase_with_served_rows_matches_reference(seed: int) -> None:
     which recomputes every score from the open rows.
     """
     a, cost, k = random_instance(40 + seed, m=16, n=32, kmax=1 + seed % 2)
-    c_ptr, c_rows, _, _ = ptrs(a)
     rng = np.random.default_rng(seed)
     cost = cost + rng.random(cost.size)
     k[rng.random(k.size) < 0.3] = 0
@@ -218,14 +223,7 @@ def test_heuristic_phase_with_served_rows_matches_reference(seed: int) -> None:
     for served_u in (0.0, 0.5):
         u0 = rng.integers(1, 12, size=a.shape[0]) * 0.25
         u0[k == 0] = served_u
-        u, sel, best_u = u0.copy(), np.zeros(a.shape[1], dtype=bool), np.empty(a.shape[0])
-        val, _ = heuristic_phase(c_ptr, c_rows, cost, k, cols, u, 1e9, 0.3, 10, sel, 0.999, True, True, best_u)
-        ref_val, ref_sel, ref_u, _ = heuristic_phase_py(
-            col_lists(a), cost.tolist(), k.tolist(), cols.tolist(), u0.tolist(), 1e9, 0.3, 10, 0.999, True, True
-        )
-        assert val == pytest.approx(ref_val, rel=1e-12) and ref_sel is not None
-        assert np.flatnonzero(sel).tolist() == ref_sel
-        np.testing.assert_allclose(u, ref_u, rtol=1e-9, atol=1e-9)
+        _walk_matches_reference(a, cost, k, cols, u0, 10, True)
 
 
 def test_greedy_scored_from_reduced_costs_matches_greedy() -> None:

@@ -105,32 +105,13 @@ def test_full_hint_reaches_scip_as_a_complete_solution() -> None:
             hint[j] = True
     assert 0 < hint.sum() < red.n_cols
     stop_at_first = "limits/solutions = 1\nheuristics/trivial/freq = -1\n"
-    res = scip_solve(
-        red,
-        side,
-        "min_cost",
-        deadline=time.perf_counter() + 60,
-        workers=1,
-        seed=0,
-        hint=hint,
-        node_limit=1,
-        settings=SCIP_EXACT_SETTINGS + stop_at_first,
-        full_hint=True,
+    res, partial = (
+        scip_solve(red, side, "min_cost", deadline=time.perf_counter() + 60, workers=1, seed=0, hint=hint,
+                   node_limit=1, settings=SCIP_EXACT_SETTINGS + stop_at_first, full_hint=full)
+        for full in (True, False)
     )
     assert res.x is not None
     assert res.x.tolist() == hint.tolist()
-    partial = scip_solve(
-        red,
-        side,
-        "min_cost",
-        deadline=time.perf_counter() + 60,
-        workers=1,
-        seed=0,
-        hint=hint,
-        node_limit=1,
-        settings=SCIP_EXACT_SETTINGS + stop_at_first,
-        full_hint=False,
-    )
     assert partial.x is None or partial.x.tolist() != hint.tolist()
 
 
