@@ -1,4 +1,4 @@
-"""Cost bounds are rounded up only when every site cost is an integer (absolute tolerance).
+"""Cost bounds are rounded up only when every site cost is an integer (absolute tolerance), to their gcd.
 
 ``np.allclose``'s relative tolerance (1e-5) took a cost of 123,456.4 万元 for an integer, so the
 greedy path and the whole-model Lagrangian rounded their bounds up past plans that cost a
@@ -57,6 +57,6 @@ def test_greedy_bound_rounds_only_integral_costs(monkeypatch: pytest.MonkeyPatch
         assert sol.bound == pytest.approx(seen["ub"] - 0.1, abs=1e-6)
 
 
-def test_whole_lagrangian_integral_flag() -> None:
-    assert not WholeLagrangian(_problem([123456.4, 200000.0, 150000.0, 170000.2])).integral
-    assert WholeLagrangian(_problem([123456.0, 200000.0, 150000.0, 170000.0])).integral
+def test_whole_lagrangian_granule() -> None:
+    assert WholeLagrangian(_problem([123456.4, 200000.0, 150000.0, 170000.2])).granule == 0.0
+    assert WholeLagrangian(_problem([123456.0, 200000.0, 150000.0, 170000.0])).granule == 16.0

@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 
 from planner.optimize import CoverageProblem, evaluate, solve
-from planner.optimize._exact import cost_granule, round_cost_bound
+from planner.optimize._granule import cost_granule, round_cost_bound
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,17 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planner.optimize._budget import DTIME_PER_UNIT, OPS_PER_UNIT, WORK_PER_S, Budget
+from planner.optimize._budget import (
+    DTIME_PER_UNIT,
+    OPS_PER_UNIT,
+    SCIP_EXACT_SETTINGS,
+    WORK_PER_S,
+    Budget,
+    scip_lp_size,
+    scip_nodes,
+    scip_units,
+)
+from planner.optimize._granule import integral, round_cost_bound
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
@@ -53,53 +63,6 @@ LAGRANGE_SHARE = 0.8
 #: With 2,500 core columns and the core charged by its size (:func:`planner.optimize._core.core_units`):
 #: new demo 42,734 / 41,787 in 28.5 CPU s of optimise stage, old 15,367 / 15,216 in 31.1 (load 2.3-2.9)
 LP_DUAL_SHARE = 0.4
-#: absolute distance to an integer below which a cost or weight counts as integral (:func:`integral`)
-INTEGRAL_ATOL = 1e-9
-
-
-def integral(values: NDArray[np.float64]) -> bool:
-    """Whether every value is finite and within :data:`INTEGRAL_ATOL` of an integer.
-
-    An absolute tolerance: ``np.allclose``'s relative one (1e-5) took 123,456.4 for an integer,
-    and a bound rounded up on that granule (or a covered weight rounded down) could pass the
-    optimum. 1e-9 still absorbs floating-point noise such as 0.3 × 20 = 6.000000000000001.
-    """
-    v = np.asarray(values, dtype=np.float64)
-    return bool(np.all(np.isfinite(v)) and np.all(np.abs(v - np.round(v)) <= INTEGRAL_ATOL))
-
-
-def cost_granule(cost: NDArray[np.float64]) -> float:
-    """The largest ``g`` such that every site cost is an integer multiple of ``g``; 0 when none is known.
-
-    Integer costs give the greatest common divisor of the positive ones (1 when none is
-    positive, or when one is 2**53 or more: the plain ceiling); costs that are not all finite
-    integers give 0.
-    """
-    c = np.asarray(cost, dtype=np.float64)
-    if c.size == 0 or not integral(c):
-        return 0.0
-    pos = np.round(c[c > 0.5])
-    if pos.size == 0:
-        return 1.0
-    if pos.max() >= 2.0**53:
-        return 1.0
-    return float(np.gcd.reduce(pos.astype(np.int64)))
-
-
-def round_cost_bound(lb: float, cost: NDArray[np.float64]) -> float:
-    """A min-cost lower bound ``lb`` raised to the next multiple of the costs' granule (:func:`cost_granule`).
-
-    Every plan's cost is a sum of site costs, hence a multiple of the granule ``g``, so no plan
-    costs less than ``g ⌈lb / g⌉``: with costs 6, 8, 12 and 18 万元 a bound of 1,068.4 becomes
-    1,070. A tolerance of 1e-6 ``g`` keeps a bound that floating point put just above a
-    multiple at that multiple. Costs of no known granule leave ``lb`` unchanged.
-    """
-    g = cost_granule(cost)
-    if g <= 0 or not math.isfinite(lb):
-        return float(lb)
-    return float(math.ceil(lb / g - 1e-6) * g)
-
-
 def lagrangian_bound(
     red: Reduced, side: Side, ub: float, max_ops: float, budget: Budget, stats: dict[str, Any]
 ) -> tuple[float, NDArray[np.float64]]:
@@ -437,7 +400,7 @@ def run_exact(
             lb = lp.bound
             if minimise:
                 lb = round_cost_bound(lb, side.cost)
-            elif not minimise and integral(red.w):
+            elif integral(red.w):
                 lb = math.floor(lb + 1e-6)
             bound = max(bound, lb) if minimise else min(bound, lb)
             if red.n_cols >= CORE_MIN_COLS and minimise:
@@ -489,8 +452,6 @@ def run_exact(
     # min-cost models with partial targets whose share pays for SCIP's root and AUTO_SCIP_MIN_NODES
     # nodes (see there); SCIP's work is bounded by its node limit and settings
     spent = exact_span * WORK_PER_S
-    from planner.optimize._budget import SCIP_EXACT_SETTINGS, scip_lp_size, scip_nodes, scip_units
-
     y_rows = int((~red.hard).sum()) if mode == "min_cost" else int(red.a.shape[0])
     size = scip_lp_size(int(red.a.nnz), int(red.a.shape[0]), int(red.n_cols), y_rows)
     nodes = scip_nodes(size, exact_span * WORK_PER_S)

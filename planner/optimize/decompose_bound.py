@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.optimize._budget import OPS_PER_UNIT
-from planner.optimize._exact import integral
+from planner.optimize._granule import cost_granule, round_to_granule
 from planner.optimize._reduce import Reduced, reduce_problem
 from planner.optimize.problem import CoverageProblem
 
@@ -114,7 +114,7 @@ class WholeLagrangian:
         self.iterations = 0
         self.seconds = 0.0
         self.time_limited = False
-        self.integral = integral(self.cost)  # absolute tolerance, not np.allclose (took 123,456.4 for an integer)
+        self.granule = cost_granule(self.cost)  # 0: costs of no known granule (bounds not rounded)
         # work per step: two passes over the nonzeros, a sort of the soft rows per area, the columns
         self.per_iter = (3.0 * red.a.nnz + 2.0 * soft.size * max(1.0, math.log2(max(soft.size, 2)))
                          + 4.0 * red.n_cols)
@@ -165,11 +165,9 @@ class WholeLagrangian:
 
     @property
     def bound(self) -> float:
-        """``base_cost + max(0, L)`` (万元), rounded up when every cost is integral: a valid bound."""
+        """``base_cost + max(0, L)`` (万元), rounded up to the costs' granule: a valid bound."""
         lb = max(0.0, self.lb) if math.isfinite(self.lb) else 0.0
-        if self.integral:
-            lb = float(math.ceil(lb - 1e-6))
-        return self.base_cost + lb
+        return self.base_cost + round_to_granule(lb, self.granule)
 
     def knapsack_y(self) -> NDArray[np.float64]:
         """The knapsack's ``y`` (share of each reduced row counted covered) at the best multipliers."""

@@ -28,10 +28,10 @@ from planner.optimize._exact import (  # noqa: F401  (re-exported: the stage con
     LP_MAX_NNZ,
     _value,
     backend_name,
-    integral,
     lagrangian_bound,
     run_exact,
 )
+from planner.optimize._granule import round_cost_bound
 from planner.optimize._heuristics import greedy_select, improve
 from planner.optimize._reduce import Reduced, reduce_problem
 from planner.optimize._side import side_of
@@ -360,8 +360,7 @@ def solve(
         if objective == "min_cost" and red.n_cols and red.a.shape[0]:
             ub = float(side.cost[g_sel].sum())
             lb, _ = lagrangian_bound(red, side, ub, budget.ops(GREEDY_BOUND_SHARE), budget, stats)
-            if integral(side.cost):  # absolute tolerance: np.allclose took 123,456.4 for an integer
-                lb = math.ceil(lb - 1e-6)
+            lb = round_cost_bound(lb, side.cost)
             bnd = base_cost + max(0.0, lb, cft_lb)
             if lb >= ub - 1e-9 * max(1.0, ub):
                 return finish("optimal", g_sel, base_cost + ub, "greedy")
