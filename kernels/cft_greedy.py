@@ -1,4 +1,4 @@
-"""Lagrangian greedy, redundant-column removal and the heuristic phase of the CFT engine.
+"""Lagrangian greedy (on a lazy priority queue) and redundant-column removal of the CFT engine.
 
 Greedy on Lagrangian scores (Caprara, Fischetti & Toth 1999, §4): with multipliers ``u``,
 a column ``j`` not yet chosen has ``μ_j`` = rows it serves that still lack covers and
@@ -9,9 +9,8 @@ in the docstring of :func:`greedy`), so a lazy priority queue is exact: a popped
 score is stale is pushed back with its new score. Rows needing ``k_i`` covers stay open
 until ``k_i`` chosen columns serve them. ``u = 0`` gives Chvátal's ``c_j / μ_j`` greedy.
 
-The heuristic phase runs subgradient steps (fixed step factor) from near-optimal multipliers
-and a greedy (plus removal of redundant columns, most expensive first) at each of them,
-keeping the cheapest cover. Work is counted in touched nonzeros (machine-independent units).
+The heuristic phase (:mod:`kernels.cft_walk`) makes the same picks on a short-list instead of
+the queue. Work is counted in touched nonzeros (machine-independent units).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kernels._jit import jit
-from kernels.cft import lagrangian, step_from
 
 
 @jit
@@ -476,85 +474,3 @@ def drop_redundant(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: ND
             sel[chosen[t]] = False
             dropped += 1
     return dropped, work + sel.size // 8
-
-
-@jit
-def heuristic_phase(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
-                    k: NDArray[np.int64], cols: NDArray[np.int64], u: NDArray[np.float64], best_val: float,
-                    lam: float, iters: int, best_sel: NDArray[np.bool_], eps: float, clip: bool, plain: bool,
-                    best_u: NDArray[np.float64]) -> tuple[float, int]:
-    """``iters`` subgradient steps on the core ``cols`` with a greedy + removal at each ``u``.
-
-    ``best_val``: cost of the best cover known for this (residual) model; a cheaper one found
-    here replaces it and is written to ``best_sel``. ``u`` is moved in place with the fixed step
-    factor ``lam`` (AC-CFT: the subgradient phase's last λ, so the steps stay near the optimal
-    multipliers) and the direction of :func:`~kernels.cft.subgradient_step` (``clip``, ``plain``).
-    ``best_u`` receives the multipliers of the best core bound seen (the column fixing's).
-    Stops early once the core bound comes within ``eps`` of the best value. Returns
-    ``(best value, work)``.
-    """
-    m = k.size
-    nc = cols.size
-    r_ptr, r_pos = core_rows(c_ptr, c_rows, m, cols)
-    rcv = np.zeros(nc, dtype=np.float64)
-    s = np.zeros(m, dtype=np.float64)
-    order = np.empty(nc, dtype=np.int64)
-    taken = np.zeros(nc, dtype=np.bool_)
-    keep = np.empty(nc, dtype=np.bool_)
-    gam = np.empty(nc, dtype=np.float64)
-    mu = np.empty(nc, dtype=np.int64)
-    mu0 = np.zeros(nc, dtype=np.int64)  # rows of each column that need covers: the same at every step
-    for t in range(nc):
-        j = cols[t]
-        for p in range(c_ptr[j], c_ptr[j + 1]):
-            if k[c_rows[p]] > 0:
-                mu0[t] += 1
-    work = 3 * r_pos.size
-    found = False
-    best_list = np.empty(0, dtype=np.int64)
-    best_lb = -np.inf
-    prev = np.empty(m, dtype=np.float64)
-    best_u[:] = u
-    for _ in range(iters):
-        # L(u) and the reduced costs once: they are the greedy's γ (rows with k_i = 0 carry u_i = 0,
-        # checked; otherwise γ is counted from the columns as greedy does) and the step's input
-        lval = lagrangian(c_ptr, c_rows, cost, k, cols, u, rcv)
-        exact = True
-        for i in range(m):
-            if k[i] <= 0 and u[i] != 0.0:
-                exact = False
-        taken[:] = False
-        mu[:] = mu0
-        if exact:
-            gam[:] = rcv
-        else:
-            for t in range(nc):
-                j = cols[t]
-                g = cost[j]
-                for p in range(c_ptr[j], c_ptr[j + 1]):
-                    if k[c_rows[p]] > 0:
-                        g -= u[c_rows[p]]
-                gam[t] = g
-            work += r_pos.size
-        n_sel, short, w = greedy_scored(c_ptr, c_rows, r_ptr, r_pos, k, u, cols, taken, order, gam, mu)
-        work += w + 4 * nc + m
-        if short == 0:
-            val, w = drop_listed(c_ptr, c_rows, cost, k, order[:n_sel], keep[:n_sel])
-            work += w
-            if val < best_val - 1e-9:
-                best_val = val
-                best_list = order[:n_sel][keep[:n_sel]].copy()
-                found = True
-        prev[:] = u
-        step_from(c_ptr, c_rows, k, cols, u, rcv, s, lval, best_val, lam, clip, plain)
-        work += 2 * r_pos.size + 8 * nc + 5 * m
-        if lval > best_lb:
-            best_lb = lval
-            best_u[:] = prev
-        if lval >= best_val - eps:
-            break
-    if found:
-        best_sel[:] = False
-        for t in range(best_list.size):
-            best_sel[best_list[t]] = True
-    return best_val, work

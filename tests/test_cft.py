@@ -11,7 +11,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from kernels.cft import lagrangian, price, subgradient_step
-from kernels.cft_greedy import core_rows, drop_listed, drop_redundant, greedy, greedy_scored, heuristic_phase
+from kernels.cft_greedy import core_rows, drop_listed, drop_redundant, greedy, greedy_scored
+from kernels.cft_walk import greedy_good, heuristic_phase
 from planner.errors import InputDataError
 from planner.optimize import read_orlib
 from planner.optimize._cft import cft_solve
@@ -241,6 +242,45 @@ def test_greedy_scored_from_reduced_costs_matches_greedy() -> None:
                                     rcv, mu)
     n_ref, short_ref, _ = greedy(c_ptr, c_rows, rp, rpos, cost, k, u, cand, np.zeros(cand.size, dtype=bool), ref)
     assert (n_sel, short) == (n_ref, short_ref) and order[:n_sel].tolist() == ref[:n_ref].tolist()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_short_list_matches_reference(seed: int) -> None:
+    """:func:`greedy_good` makes the reference's picks for any short-list length (1 forces a selection at almost
+    every pick; quarter multipliers and integer costs give many tied scores, broken by position), with and
+    without a pick limit and with columns already taken.
+    """
+    a, cost, k = random_instance(200 + seed, m=60, n=300, dens=0.05, kmax=1 + seed % 3)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    rng = np.random.default_rng(seed)
+    u = rng.integers(0, 12, size=a.shape[0]) * 0.25
+    cand = np.flatnonzero(rng.random(a.shape[1]) < 0.9).astype(np.int64)
+    rp, rpos = core_rows(c_ptr, c_rows, a.shape[0], cand)
+    ref = greedy_py(col_lists(a), cost.tolist(), k.tolist(), u.tolist(), cand.tolist())
+    pre = np.zeros(cand.size, dtype=bool)
+    pre[rng.choice(cand.size, size=3, replace=False)] = True  # taken before the call: never chosen
+    need = np.maximum(k - a[:, cand[pre]].toarray().sum(axis=1), 0).astype(np.int64)
+    ref_pre = greedy_py(col_lists(a), cost.tolist(), need.tolist(), u.tolist(), cand[~pre].tolist())
+
+    def scores(nd: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        open_rows = [c_rows[c_ptr[j]:c_ptr[j + 1]][nd[c_rows[c_ptr[j]:c_ptr[j + 1]]] > 0] for j in cand]
+        return (np.array([cost[j] - u[r].sum() for j, r in zip(cand, open_rows, strict=True)]),
+                np.array([r.size for r in open_rows], dtype=np.int64))
+
+    gam, mu = scores(k)
+    gam_pre, mu_pre = scores(need)
+    for list_len in (1, 2, 7, 0):
+        order = np.empty(cand.size, dtype=np.int64)
+        n_sel, _, _ = greedy_good(c_ptr, c_rows, rp, rpos, k, u, cand, np.zeros(cand.size, dtype=bool), order,
+                                  gam.copy(), mu.copy(), -1, list_len)
+        assert order[:n_sel].tolist() == ref
+        n_lim, _, _ = greedy_good(c_ptr, c_rows, rp, rpos, k, u, cand, np.zeros(cand.size, dtype=bool), order,
+                                  gam.copy(), mu.copy(), 3, list_len)
+        assert order[:n_lim].tolist() == ref[:3]
+        taken = pre.copy()
+        n_pre, _, _ = greedy_good(c_ptr, c_rows, rp, rpos, need, u, cand, taken, order, gam_pre.copy(),
+                                  mu_pre.copy(), -1, list_len)
+        assert order[:n_pre].tolist() == ref_pre
 
 
 def test_core_rows_is_the_transpose() -> None:

@@ -61,7 +61,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from kernels.cft import price, subgradient_chunk
-from kernels.cft_greedy import core_rows, drop_redundant, greedy, heuristic_phase
+from kernels.cft_greedy import core_rows, drop_redundant, greedy
+from kernels.cft_walk import heuristic_phase
 from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
 from planner.optimize._reduce import Reduced
