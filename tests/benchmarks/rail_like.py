@@ -14,12 +14,15 @@ read/solve wall and CPU seconds, the objective, the bound, the history of the co
 and the peak RSS (MiB) to ``OUT.json``. With ``ACFT_WALL_S`` AC-CFT runs first on the same file
 (``.venv-bench``, :mod:`tests.benchmarks.pycft_runner`, seed 0, killed after ``ACFT_WALL_S`` wall seconds:
 its own time limit is not checked inside its first pass on a million columns): its objective, wall and
-CPU seconds and peak RSS, and the engine's wall and CPU seconds to reach its objective.
+CPU seconds and peak RSS, and the engine's wall and CPU seconds to reach its objective. With ``stack BLOCKS``
+in place of ``ROWS COLS`` the instance is :func:`rail_stack` of the rail files listed (comma-separated) in the
+environment variable ``RAIL_STACK``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -57,6 +60,37 @@ def rail_like(m: int, n: int, seed: int = 0) -> tuple[sp.csc_matrix, np.ndarray]
     return a, np.r_[cost, np.full(m, 3.0)]
 
 
+def rail_stack(paths: list[Path], blocks: int, seed: int = 0) -> tuple[sp.csc_matrix, np.ndarray]:
+    """A larger instance made of real rail blocks: block ``b`` is the file ``paths[b % len(paths)]`` with its rows
+    shuffled, and, from the second use of a file on, 20 % of its columns dropped and 3 % of its costs flipped
+    between 1 and 2 (no two blocks alike). The blocks share no row (the optimum is the sum of theirs), but each keeps
+    the real files' structure (costs 1–2, 5–12 rows a column, row degrees from 1 to ~9,000), which
+    :func:`rail_like` does not have.
+    """
+    rng = np.random.default_rng(seed)
+    mats, costs, m0 = [], [], 0
+    for b in range(blocks):
+        p = read_orlib(paths[b % len(paths)], fmt="rail")
+        a = sp.csc_matrix(p.a)
+        c = np.asarray(p.cost, dtype=np.float64).copy()
+        perm = rng.permutation(a.shape[0])
+        a = sp.csc_matrix(a[np.argsort(perm), :])
+        if b >= len(paths):
+            keep = np.flatnonzero(rng.random(a.shape[1]) < 0.8)
+            a, c = sp.csc_matrix(a[:, keep]), c[keep]
+            flip = rng.random(c.size) < 0.03
+            c[flip] = 3.0 - c[flip]
+        coo = a.tocoo()
+        mats.append((coo.row + m0, coo.col + sum(x.size for x in costs), a.shape[1]))
+        costs.append(c)
+        m0 += a.shape[0]
+    rows = np.concatenate([r for r, _, _ in mats])
+    cols = np.concatenate([q for _, q, _ in mats])
+    n = sum(x.size for x in costs)
+    out = sp.csc_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(m0, n))
+    return out, np.concatenate(costs)
+
+
 def write_rail(path: Path, a: sp.csc_matrix, cost: np.ndarray) -> None:
     """The OR-Library rail layout: ``m n``, then per column ``cost count rows…`` (1-based rows)."""
     a = sp.csc_matrix(a)
@@ -92,10 +126,14 @@ def run_acft(path: Path, wall_s: float, out: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    m, n, work_s, out = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
+    work_s, out = float(sys.argv[3]), Path(sys.argv[4])
     acft_wall = float(sys.argv[5]) if len(sys.argv) > 5 else None
-    a, cost = rail_like(m, n, seed=0)
-    res: dict[str, Any] = {"rows": m, "cols": a.shape[1], "nnz": int(a.nnz)}
+    if sys.argv[1] == "stack":  # stack BLOCKS: real rail files listed in RAIL_STACK (comma-separated paths)
+        a, cost = rail_stack([Path(x) for x in os.environ["RAIL_STACK"].split(",")], int(sys.argv[2]))
+    else:
+        a, cost = rail_like(int(sys.argv[1]), int(sys.argv[2]), seed=0)
+    m, n = a.shape
+    res: dict[str, Any] = {"rows": m, "cols": n, "nnz": int(a.nnz)}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"rail_like_{m}x{n}"
         write_rail(path, a, cost)
