@@ -68,7 +68,9 @@ def rail_stack(paths: list[Path], blocks: int, seed: int = 0) -> tuple[sp.csc_ma
     :func:`rail_like` does not have.
     """
     rng = np.random.default_rng(seed)
-    mats, costs, m0 = [], [], 0
+    mats: list[tuple[np.ndarray, np.ndarray, int]] = []
+    costs: list[np.ndarray] = []
+    m0 = 0
     for b in range(blocks):
         p = read_orlib(paths[b % len(paths)], fmt="rail")
         a = sp.csc_matrix(p.a)
