@@ -62,10 +62,10 @@ def rail_like(m: int, n: int, seed: int = 0) -> tuple[sp.csc_matrix, np.ndarray]
 
 def rail_stack(paths: list[Path], blocks: int, seed: int = 0) -> tuple[sp.csc_matrix, np.ndarray]:
     """A larger instance made of real rail blocks: block ``b`` is the file ``paths[b % len(paths)]`` with its rows
-    shuffled, and, from the second use of a file on, 20 % of its columns dropped and 3 % of its costs flipped
-    between 1 and 2 (no two blocks alike). The blocks share no row (the optimum is the sum of theirs), but each keeps
-    the real files' structure (costs 1–2, 5–12 rows a column, row degrees from 1 to ~9,000), which
-    :func:`rail_like` does not have.
+    shuffled, and, from the second use of a file on, 20 % of its columns dropped (a row left without any gets its
+    first column back) and 3 % of its costs flipped between 1 and 2 (no two blocks alike). The blocks share no row
+    (the optimum is the sum of theirs), but each keeps the real files' structure (costs 1–2, 5–12 rows a column,
+    row degrees from 1 to ~9,000), which :func:`rail_like` does not have.
     """
     rng = np.random.default_rng(seed)
     mats: list[tuple[np.ndarray, np.ndarray, int]] = []
@@ -78,7 +78,10 @@ def rail_stack(paths: list[Path], blocks: int, seed: int = 0) -> tuple[sp.csc_ma
         perm = rng.permutation(a.shape[0])
         a = sp.csc_matrix(a[np.argsort(perm), :])
         if b >= len(paths):
-            keep = np.flatnonzero(rng.random(a.shape[1]) < 0.8)
+            keep = rng.random(a.shape[1]) < 0.8
+            lost = np.flatnonzero(np.asarray(a @ keep.astype(np.int32)).ravel() == 0)
+            r = a.tocsr()
+            keep[r.indices[r.indptr[lost]]] = True  # a row whose columns were all dropped gets its first one back
             a, c = sp.csc_matrix(a[:, keep]), c[keep]
             flip = rng.random(c.size) < 0.03
             c[flip] = 3.0 - c[flip]
