@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from kernels.cft import lagrangian, price, subgradient_step
 from kernels.cft_greedy import core_rows, drop_listed, drop_redundant, greedy, greedy_scored
+from kernels.cft_price import price_fused
 from kernels.cft_walk import greedy_good, heuristic_phase
 from planner.errors import InputDataError
 from planner.optimize import read_orlib
@@ -131,6 +132,31 @@ def test_price_matches_reference(seed: int) -> None:
         core, lb, _ = price(
             c_ptr, c_rows, r_ptr, r_cols, cost, k, free, u, per_row, small, max_small, np.zeros(a.shape[1])
         )
+        ref_core, ref_lb = price_py(
+            col_lists(a), cost.tolist(), k.tolist(), free.tolist(), u.tolist(), per_row, small, max_small
+        )
+        assert core.tolist() == ref_core
+        assert lb == pytest.approx(ref_lb, rel=1e-12, abs=1e-12)
+        rc = np.zeros(a.shape[1])
+        core_f, lb_f, _ = price_fused(c_ptr, c_rows, cost, k, free, u, per_row, small, max_small, rc)
+        assert core_f.tolist() == ref_core
+        assert lb_f == pytest.approx(ref_lb, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_price_fused_ties_and_caps_match_reference(seed: int) -> None:
+    """Quarter multipliers and integer costs: many equal reduced costs, so both caps (``max_small`` below the
+    number of small columns, and each row's list) are decided by the index; k up to 3 lengthens the row lists.
+    """
+    a, cost, k = random_instance(300 + seed, m=30, n=200, dens=0.1, kmax=3)
+    c_ptr, c_rows, _, _ = ptrs(a)
+    rng = np.random.default_rng(seed)
+    u = rng.integers(0, 8, size=a.shape[0]) * 0.25
+    k[rng.random(k.size) < 0.2] = 0
+    free = rng.random(a.shape[1]) < 0.9
+    for per_row, small, max_small in ((1, 0.5, 3), (3, 2.0, 17), (2, 9.0, 0)):
+        rc = np.zeros(a.shape[1])
+        core, lb, _ = price_fused(c_ptr, c_rows, cost, k, free, u, per_row, small, max_small, rc)
         ref_core, ref_lb = price_py(
             col_lists(a), cost.tolist(), k.tolist(), free.tolist(), u.tolist(), per_row, small, max_small
         )

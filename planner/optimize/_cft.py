@@ -60,8 +60,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from kernels.cft import price, subgradient_chunk
+from kernels.cft import subgradient_chunk
 from kernels.cft_greedy import core_rows, drop_redundant, greedy
+from kernels.cft_price import price_fused
 from kernels.cft_walk import heuristic_phase
 from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
@@ -182,10 +183,6 @@ class _Engine:
                  work_limit: int, seed: int, deadline: float | None) -> None:
         self.c_ptr = a.indptr.astype(np.int64)
         self.c_rows = a.indices.astype(np.int64)
-        r = a.tocsr()
-        r.sort_indices()
-        self.r_ptr = r.indptr.astype(np.int64)
-        self.r_cols = r.indices.astype(np.int64)
         self.a = a
         self.cost = cost
         self.k0 = k0
@@ -244,8 +241,8 @@ class _Engine:
     def price(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
               rc: NDArray[np.float64]) -> tuple[_Core, float]:
         active = max(1, int(np.count_nonzero(k_res > 0)))
-        core, lb, w = price(self.c_ptr, self.c_rows, self.r_ptr, self.r_cols, self.cost, k_res, free, u, CORE_PER_ROW,
-                            RC_SMALL, 5 * active, rc)
+        core, lb, w = price_fused(self.c_ptr, self.c_rows, self.cost, k_res, free, u, CORE_PER_ROW, RC_SMALL,
+                                  5 * active, rc)
         self.work += w
         return self.compact(core), lb
 
