@@ -374,6 +374,22 @@ def test_infeasible_rows_and_determinism() -> None:
 
 
 @pytest.mark.parametrize("seed", range(3))
+def test_fused_pricing_runs_the_same_search(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both pricings give the same cores, so a run that ends by its stale cycles (not by the budget, which they
+    count differently) makes the same covers, history of costs and bound with either.
+    """
+    import planner.optimize._cft as cft_mod
+
+    a, cost, k = random_instance(60 + seed, m=120, n=1200, dens=0.02, kmax=1 + seed % 2)  # 29 passes, not proven
+    row = cft_solve(a, cost, k, work_limit=10**10, seed=seed, max_stale_cycles=1)
+    monkeypatch.setattr(cft_mod, "FUSED_MIN_COLS", 0)
+    fused = cft_solve(a, cost, k, work_limit=10**10, seed=seed, max_stale_cycles=1)
+    assert fused.selected.tolist() == row.selected.tolist() and fused.bound == row.bound
+    assert [h[1] for h in fused.stats["history"]] == [h[1] for h in row.stats["history"]]
+    assert fused.stats["passes"] == row.stats["passes"]
+
+
+@pytest.mark.parametrize("seed", range(3))
 def test_refinement_chains_report_only_the_best_cover(seed: int) -> None:
     """The refinement chains keep their own covers; the history lists only improvements of the best one
     (strictly falling, each a cover's cost), ending at the result, and both chains ran (two roots at least).
