@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -382,7 +383,12 @@ def test_fused_pricing_runs_the_same_search(seed: int, monkeypatch: pytest.Monke
 
     a, cost, k = random_instance(60 + seed, m=120, n=1200, dens=0.02, kmax=1 + seed % 2)  # 29 passes, not proven
     row = cft_solve(a, cost, k, work_limit=10**10, seed=seed, max_stale_cycles=1)
-    monkeypatch.setattr(cft_mod, "FUSED_MIN_COLS", 0)
+
+    def fused_price(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], _rp: NDArray[np.int64],
+                    _rc: NDArray[np.int64], *rest: Any) -> tuple[NDArray[np.int64], float, int]:
+        return price_fused(c_ptr, c_rows, *rest)
+
+    monkeypatch.setattr(cft_mod, "price", fused_price)
     fused = cft_solve(a, cost, k, work_limit=10**10, seed=seed, max_stale_cycles=1)
     assert fused.selected.tolist() == row.selected.tolist() and fused.bound == row.bound
     assert [h[1] for h in fused.stats["history"]] == [h[1] for h in row.stats["history"]]

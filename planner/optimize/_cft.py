@@ -72,9 +72,8 @@ from planner.optimize._side import Side
 #: work units per second of one core of the development machine (measured on rail507 and scp4x)
 WORK_PER_S = 2.0e8
 #: columns of smallest reduced cost kept per row in the core (plus k_i − 1), and the reduced
-#: cost below which a column joins the core anyway (at most 5 m̄ of them, m̄ = rows still needing covers, as CFT and
-#: AC-CFT count the rows of the fixed instance; 5 m of the whole model kept 5,000-column cores for the last 100 open
-#: rows of a 1,000 × 51,000 rail-like instance, and a pass took 2.2× longer)
+#: cost below which a column joins the core anyway (at most 5 m of them; on large models 5 m̄, m̄ = rows still needing
+#: covers, as CFT and AC-CFT count the fixed instance's rows: see :data:`LARGE_COLS`)
 CORE_PER_ROW = 5
 RC_SMALL = 0.1
 #: greedy calls (and subgradient steps) of the heuristic phase
@@ -94,10 +93,12 @@ REL_EXIT = 0.001
 #: chains (each its own cover) did better on other seeds (11 vs 7 of 12 on seeds 1 and 3 of rail582, scpnrh1,
 #: scpnrh3, scpa1, scpnrg3, scpnrg4) but missed scpnrg2 and scpnrg3 on seed 0 (BENCHMARKS.md, issue 12, OR)
 LAMBDA0S = (1.0, 0.1)
-#: columns from which pricing is :func:`kernels.cft_price.price_fused` (same cores as :func:`kernels.cft.price`, whose
-#: row walk reads reduced costs at scattered addresses: 1 M columns 91–182 → 45–58 ms; on 10,000-column files the
-#: row walk over the open rows is cheaper: scpnrg3 0.6–1.4 vs 1.0–1.2 ms, scpclr12 1.25 vs 1.7 ms)
-FUSED_MIN_COLS = 40_000
+#: models of at least this many columns are "large": pricing by :func:`kernels.cft_price.price_fused` (same cores as
+#: :func:`kernels.cft.price`, whose row walk reads scattered reduced costs: 1 M columns 91–182 → 45–58 ms a pricing;
+#: scpnrg3 0.6–1.4 vs 1.0–1.2 ms) and the core's small columns capped at 5 m̄, not 5 m (1,000 × 51,000 rail-like:
+#: 16 passes in 62 CPU s, not 7, and 173 at 62 s, not 175; on small files seed 0 got slower to AC-CFT's value with
+#: 5 m̄: scpclr12 24.1 vs 15.8 CPU s of 23.0, scpnrg3 14.6 vs 12.8 of 16.1, load ~2)
+LARGE_COLS = 40_000
 #: refinement: first share of rows fixed, and its growth after a pass without improvement
 MIN_FIX = 0.3
 ALPHA = 1.1
@@ -187,9 +188,9 @@ class _Engine:
                  work_limit: int, seed: int, deadline: float | None) -> None:
         self.c_ptr = a.indptr.astype(np.int64)
         self.c_rows = a.indices.astype(np.int64)
-        self.fused = a.shape[1] >= FUSED_MIN_COLS
+        self.large = a.shape[1] >= LARGE_COLS
         self.r_ptr = self.r_cols = np.zeros(1, dtype=np.int64)
-        if not self.fused:  # the row walk of kernels.cft.price needs the row-major copy
+        if not self.large:  # the row walk of kernels.cft.price needs the row-major copy
             r = a.tocsr()
             r.sort_indices()
             self.r_ptr = r.indptr.astype(np.int64)
@@ -251,13 +252,13 @@ class _Engine:
 
     def price(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
               rc: NDArray[np.float64]) -> tuple[_Core, float]:
-        active = max(1, int(np.count_nonzero(k_res > 0)))
-        if self.fused:
+        cap = 5 * (max(1, int(np.count_nonzero(k_res > 0))) if self.large else self.m)
+        if self.large:
             core, lb, w = price_fused(self.c_ptr, self.c_rows, self.cost, k_res, free, u, CORE_PER_ROW, RC_SMALL,
-                                      5 * active, rc)
+                                      cap, rc)
         else:
             core, lb, w = price(self.c_ptr, self.c_rows, self.r_ptr, self.r_cols, self.cost, k_res, free, u,
-                                CORE_PER_ROW, RC_SMALL, 5 * active, rc)
+                                CORE_PER_ROW, RC_SMALL, cap, rc)
         self.work += w
         return self.compact(core), lb
 
