@@ -189,12 +189,9 @@ class _Engine:
         self.c_ptr = a.indptr.astype(np.int64)
         self.c_rows = a.indices.astype(np.int64)
         self.large = a.shape[1] >= LARGE_COLS
-        self.r_ptr = self.r_cols = np.zeros(1, dtype=np.int64)
-        if not self.large:  # the row walk of kernels.cft.price needs the row-major copy
-            r = a.tocsr()
-            r.sort_indices()
-            self.r_ptr = r.indptr.astype(np.int64)
-            self.r_cols = r.indices.astype(np.int64)
+        r = sp.csr_matrix((1, 1), dtype=np.int8) if self.large else a.tocsr()  # for kernels.cft.price's row walk
+        r.sort_indices()
+        self.r_ptr, self.r_cols = r.indptr.astype(np.int64), r.indices.astype(np.int64)
         self.a = a
         self.cost = cost
         self.k0 = k0
@@ -350,9 +347,7 @@ class _Engine:
         return root
 
     def live(self, free: NDArray[np.bool_], k_res: NDArray[np.int64]) -> NDArray[np.bool_]:
-        """The free columns serving a row that still needs covers (the others, reduced cost ``c_j ≥ 0`` since their
-        rows carry ``u_i = 0``, add nothing to ``L(u)`` and serve no open row, so pricing and fixing skip them).
-        """
+        """Free columns serving an open row (the others: ``u_i = 0`` on their rows, nothing to ``L(u)`` or a cover)."""
         self.work += self.c_rows.size
         return free & (np.asarray(self.a.T @ (k_res > 0).astype(np.int32)).ravel() > 0)
 
@@ -599,4 +594,8 @@ def warm_up_cft() -> None:
     n = 6
     rows = np.r_[np.arange(n), (np.arange(n) + 1) % n, (np.arange(n) + 2) % n]
     a = sp.csc_matrix((np.ones(3 * n), (rows, np.tile(np.arange(n), 3))), shape=(n, n))
-    cft_solve(a, np.arange(1.0, n + 1.0), np.r_[np.full(n - 1, 1), 2], work_limit=200_000)
+    cost = np.arange(1.0, n + 1.0)
+    cft_solve(a, cost, np.r_[np.full(n - 1, 1), 2], work_limit=200_000)
+    # the large models' pricing, which this model is too small to reach
+    price_fused(a.indptr.astype(np.int64), a.indices.astype(np.int64), cost, np.ones(n, dtype=np.int64),
+                np.ones(n, dtype=bool), np.ones(n), CORE_PER_ROW, RC_SMALL, 5 * n, np.zeros(n))

@@ -112,7 +112,7 @@ def _cft_phases() -> None:
     """The CFT engine on a 30 × 60 random cover, long enough to reach its heuristic phase and column fixing.
 
     :func:`~planner.optimize._cft.warm_up_cft`'s 6 × 6 cover is closed before those run, so on a
-    cold cache ``kernels.cft_greedy.heuristic_phase`` and the fixing greedy compiled inside a solve.
+    cold cache ``kernels.cft_walk.heuristic_phase`` and the fixing greedy compiled inside a solve.
     """
     import numpy as np
     import scipy.sparse as sp
