@@ -27,6 +27,15 @@ EXTRA_K = 64
 
 
 @jit
+def _reduced_cost(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
+                  u: NDArray[np.float64], j: int) -> float:
+    v = cost[j]
+    for p in range(c_ptr[j], c_ptr[j + 1]):
+        v -= u[c_rows[p]]
+    return v
+
+
+@jit
 def price_fused(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64], k: NDArray[np.int64],
                 free: NDArray[np.bool_], u: NDArray[np.float64], per_row: int, rc_small: float, max_small: int,
                 rc: NDArray[np.float64]) -> tuple[NDArray[np.int64], float, int]:
@@ -56,9 +65,7 @@ def price_fused(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArr
     for j in range(n):
         if not free[j]:
             continue
-        v = cost[j]
-        for p in range(c_ptr[j], c_ptr[j + 1]):
-            v -= u[c_rows[p]]
+        v = _reduced_cost(c_ptr, c_rows, cost, u, j)
         rc[j] = v
         if v < 0.0:
             total += v
@@ -83,12 +90,7 @@ def price_fused(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArr
                 thr[i] = buf_v[i, qi - 1]
         work += 2 * (c_ptr[j + 1] - c_ptr[j]) + 1
     in_core = np.zeros(n, dtype=np.bool_)
-    small = np.empty(n_small, dtype=np.int64)
-    t = 0
-    for j in range(n):
-        if free[j] and rc[j] < rc_small:
-            small[t] = j
-            t += 1
+    small = np.flatnonzero(free & (rc < rc_small))  # ascending index (rc of columns not free is stale, masked)
     if n_small > max_small:  # the max_small smallest (reduced cost, index): a threshold, then ties by index
         vals = rc[small]
         room = max_small
