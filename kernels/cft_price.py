@@ -29,7 +29,7 @@ EXTRA_K = 64
 @jit
 def _reduced_cost(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                   u: NDArray[np.float64], j: int) -> float:
-    v = cost[j]
+    v = float(cost[j])
     for p in range(c_ptr[j], c_ptr[j + 1]):
         v -= u[c_rows[p]]
     return v
