@@ -46,13 +46,14 @@ def price_fused(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArr
     """
     n = cost.size
     m = k.size
-    cap = per_row + EXTRA_K
+    cap = 1  # the longest list (k = 1 everywhere: per_row slots a row, not per_row + EXTRA_K)
     q = np.zeros(m, dtype=np.int64)
     total = 0.0
     for i in range(m):
         total += k[i] * u[i]
         if k[i] > 0:
-            q[i] = min(per_row + k[i] - 1, cap)
+            q[i] = min(per_row + k[i] - 1, per_row + EXTRA_K)
+            cap = max(cap, q[i])
     buf_v = np.empty((m, cap), dtype=np.float64)
     buf_j = np.empty((m, cap), dtype=np.int64)
     cnt = np.zeros(m, dtype=np.int64)
