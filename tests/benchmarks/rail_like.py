@@ -83,7 +83,7 @@ def rail_stack(paths: list[Path], blocks: int, seed: int = 0) -> tuple[sp.csc_ma
             r = a.tocsr()
             keep[r.indices[r.indptr[lost]]] = True  # a row whose columns were all dropped gets its first one back
             a, c = sp.csc_matrix(a[:, keep]), c[keep]
-            flip = rng.random(c.size) < 0.03
+            flip = (rng.random(c.size) < 0.03) & ((c == 1.0) | (c == 2.0))  # other costs (e.g. 3) stay as they are
             c[flip] = 3.0 - c[flip]
         coo = a.tocoo()
         mats.append((coo.row + m0, coo.col + sum(x.size for x in costs), a.shape[1]))
