@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
 DEMO = DATA / "demo"
 SHARED_WUHAN = REPO.parent / "shared" / "data" / "wuhan"
-SOURCE_PREFIX = "generated on real OSM roads (rule: "
+SOURCE_PREFIX = "OSM-gen:"
 
 #: stated height ranges per type (m), from data/README.md and the issue
 HEIGHTS = {
@@ -63,8 +63,10 @@ def test_every_file_is_documented() -> None:
 
 
 def test_data_is_small() -> None:
-    total = sum(p.stat().st_size for p in DATA.rglob("*") if p.is_file())
-    assert total < 20 * 2**20
+    files = [p for p in DATA.rglob("*") if p.is_file()]
+    assert sum(p.stat().st_size for p in files) < 20 * 2**20
+    big = [p.name for p in files if p.stat().st_size > 5_000_000]
+    assert not big, f"data files over 5 MB: {big}"
 
 
 def test_candidate_contract(cands: pd.DataFrame) -> None:
@@ -75,6 +77,10 @@ def test_candidate_contract(cands: pd.DataFrame) -> None:
     assert {"tower", "street_lamp", "surveillance_pole"} <= set(cands["type"])
     assert (cands["name"].str.len() > 0).all() and (cands["owner"].str.len() > 0).all()
     assert cands["source"].str.startswith(SOURCE_PREFIX).all()
+    # every rule code is explained in data/README.md, in the row of its candidate type
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for (kind, source), _ in cands.groupby(["type", "source"]):
+        assert f"| `{kind}` | `{source}` |" in readme, f"{kind} {source} not documented in data/README.md"
     assert set(cands["status"]) <= {"", "existing_5g"}
     for kind, (lo, hi) in HEIGHTS.items():
         h = cands.loc[cands["type"] == kind, "height_m"]
@@ -221,4 +227,4 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), name
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     for kind, n in counts.items():
-        assert re.search(rf"`{kind}` \| {n:,}", readme), f"README count for {kind} is stale"
+        assert re.search(rf"`{kind}` \| `[^`]+` \| {n:,}", readme), f"README count for {kind} is stale"
