@@ -41,6 +41,7 @@ Accorsi & Cavaliere's AC-CFT, studied, not copied):
    Two refinement *chains* take turns, pass by pass: each has its own root (phases 1–3 on the
    whole model), its own ``u*`` and π, and its own initial step factor (:data:`LAMBDA0S`);
    both fix columns of the one best cover, and the bound reported is the better root's.
+   The roots, the chains and the refinement's column choice are in :mod:`planner.optimize._cft_refine`.
 
 Deterministic: the budget counts work units (touched nonzeros, :data:`WORK_PER_S` per second
 of a typical core is the rate used by callers that convert seconds), multipliers are
@@ -66,6 +67,7 @@ from kernels.cft_price import price_fused
 from kernels.cft_walk import heuristic_phase
 from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
+from planner.optimize._cft_refine import refinement_fix, run_chains
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
@@ -99,9 +101,6 @@ LAMBDA0S = (1.0, 0.1)
 #: 16 passes in 62 CPU s, not 7, and 173 at 62 s, not 175; on small files seed 0 got slower to AC-CFT's value with
 #: 5 m̄: scpclr12 24.1 vs 15.8 CPU s of 23.0, scpnrg3 14.6 vs 12.8 of 16.1, load ~2)
 LARGE_COLS = 40_000
-#: refinement: first share of rows fixed, and its growth after a pass without improvement
-MIN_FIX = 0.3
-ALPHA = 1.1
 
 
 def pricing_period(delta: float, period: int, cap: int) -> int:
@@ -151,21 +150,6 @@ class CftResult:
     def optimal(self) -> bool:
         """Whether the bound proves the cover optimal."""
         return self.feasible and self.bound >= self.objective - 1e-9 * max(1.0, abs(self.objective))
-
-
-@dataclass
-class _Chain:
-    """One refinement chain (module docstring, item 4): its phase-1 step factor ``lam0``, its root
-    multipliers ``u_root`` and bound, the share π of rows it fixes next, and the best cost at the previous
-    pass (``prev``) and at the start of its cycle.
-    """
-
-    lam0: float
-    u_root: NDArray[np.float64]
-    root_bound: float
-    cycle_start: float
-    share: float = 0.0
-    prev: float = math.inf
 
 
 @dataclass
@@ -385,35 +369,6 @@ class _Engine:
         return out
 
 
-def refinement_fix(a: sp.csc_matrix, c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
-                   k: NDArray[np.int64], u: NDArray[np.float64], sel: NDArray[np.bool_], cov: NDArray[np.float64],
-                   limit: int) -> tuple[NDArray[np.bool_], int]:
-    """CFT refinement: the columns of plan ``sel`` to fix, and the work counted.
-
-    Each chosen column's gap contribution is its positive reduced cost under ``u`` plus its share
-    of the over-coverage ``u_i (cov_i − k_i) / cov_i`` of its rows (``cov``: covers per row); the
-    columns are taken in increasing contribution (stable) while they cover at most ``limit`` rows.
-    """
-    cols = np.flatnonzero(sel)
-    excess = np.where(cov > 0, u * np.maximum(cov - k, 0) / np.maximum(cov, 1.0), 0.0)
-    sub = a[:, cols]
-    rc = cost[cols] - np.asarray(sub.T @ u).ravel()
-    delta = np.maximum(rc, 0.0) + np.asarray(sub.T @ excess).ravel()
-    work = 4 * int(np.diff(c_ptr)[cols].sum()) + u.size
-    covered = np.zeros(u.size, dtype=bool)
-    n_cov = 0
-    out = np.zeros(sel.size, dtype=bool)
-    for t in np.argsort(delta, kind="stable"):
-        j = cols[t]
-        rows = c_rows[c_ptr[j]:c_ptr[j + 1]]
-        n_cov += int((~covered[rows]).sum())
-        if n_cov > limit:
-            break
-        covered[rows] = True
-        out[j] = True
-    return out, work
-
-
 def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | None = None,
               fixed: NDArray[np.bool_] | None = None, forbidden: NDArray[np.bool_] | None = None, *,
               work_limit: int, seed: int = 0, incumbent: NDArray[np.bool_] | None = None,
@@ -491,36 +446,8 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
         eng.offer(sel)
     else:
         eng.offer(np.zeros(n, dtype=bool))
-    lb, passes, restarts = 0.0, 0, 0
-    chains: list[_Chain] = []
-    for lam0 in (LAMBDA0S if (k0 > 0).any() else ()):
-        if chains and (eng.spent() or lb >= eng.best_val - eng.eps):
-            break
-        eng.lam0 = lam0
-        root = eng.three_phase(np.zeros(n, dtype=bool))
-        passes += 1
-        if root is None:
-            break
-        lb = max(lb, root[0])
-        chains.append(_Chain(lam0, root[1], root[0], eng.best_val))
-    root_bound = chains[0].root_bound if chains else 0.0
-    stale = 0
-    while chains and not eng.spent() and lb < eng.best_val - eng.eps:
-        ch = chains[passes % len(chains)]
-        ch.share = min(1.0, ch.share * ALPHA)
-        if eng.best_val < ch.prev:
-            ch.share = MIN_FIX
-        ch.prev = eng.best_val
-        fixed_cols = eng.refine_fix(ch.u_root, ch.share)
-        eng.lam0 = ch.lam0
-        passes += 1
-        eng.three_phase(fixed_cols)
-        if ch.share >= 1.0:  # the chain's refinement ran its course: start it again (new perturbations)
-            stale = stale + 1 if eng.best_val >= ch.cycle_start - 1e-9 else 0
-            if max_stale_cycles is not None and stale >= max_stale_cycles:
-                break
-            ch.share, ch.prev, ch.cycle_start = 0.0, math.inf, eng.best_val
-            restarts += 1
+    run = run_chains(eng, n, LAMBDA0S if (k0 > 0).any() else (), max_stale_cycles)
+    lb, root_bound = run.lb, run.root_bound
     if eng.integral and math.isfinite(lb):
         lb = math.ceil(lb - 1e-6)
     bound = base_cost + max(lb, 0.0)
@@ -528,7 +455,7 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
     objective = base_cost + eng.best_val if math.isfinite(eng.best_val) else math.inf
     if math.isfinite(objective):
         bound = min(bound, objective)
-    stats.update({"passes": passes, "restarts": restarts, "work": eng.work, "time_limited": eng.time_limited,
+    stats.update({"passes": run.passes, "restarts": run.restarts, "work": eng.work, "time_limited": eng.time_limited,
                   "seconds": round(time.perf_counter() - t0, 3), "history": eng.history,
                   "root_bound": float(base_cost + root_bound)})
     return CftResult(best if math.isfinite(objective) else np.zeros(n, bool), float(objective), float(bound),

@@ -68,17 +68,15 @@ from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
 from planner.optimize._cft import (
     ABS_EXIT,
-    ALPHA,
     CORE_PER_ROW,
     EXIT_PERIOD,
-    MIN_FIX,
     RC_SMALL,
     REL_EXIT,
     CftResult,
     pricing_period,
-    refinement_fix,
 )
 from planner.optimize._cft_model import PartialModel, Residual
+from planner.optimize._cft_refine import ALPHA, MIN_FIX, refinement_fix
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
