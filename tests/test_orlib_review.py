@@ -85,10 +85,13 @@ def test_uncovered_row_reads_and_engine_says_infeasible(tmp_path: Path, fmt: str
         ("3 4\n2 1 3 5.0\n2 1 2\n1 3\n3 2 4 3\n", "cannot read"),
         ("\ufeff" + SCP, "cannot read"),
         ("3 4\n2 1 3 5\n2 1 2\n1 0\n3 2 4 3\n", "range"),
+        ("-3 4\n2 1 3 5\n", "negative size"),
+        ("3 -4\n2 1 3 5\n", "negative size"),
+        ("3000000000000 4\n2 1 3 5\n", "ends early"),  # a wrong header: no 24 TB of record heads allocated
     ],
 )
 def test_bad_files_name_the_fault(tmp_path: Path, text: str, words: str) -> None:
-    """A short, long, non-integer, byte-order-marked or out-of-range file: an input error naming fault and file."""
+    """A short, long, non-integer, BOM-marked, out-of-range or negative-header file: an error naming fault and file."""
     path = tmp_path / "scp_bad.txt"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputDataError, match=words) as err:
