@@ -9,6 +9,10 @@ row that no column covers is read as it is (the instance is infeasible) and the 
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +21,7 @@ import pytest
 from planner.errors import InputDataError
 from planner.optimize import read_orlib
 from planner.optimize._cft import cft_solve
+from planner.optimize.orlib import instance_name, read_orlib_format
 
 #: rows {1, 2}, {3}, {2, 4, 3} (1-based columns), costs 2 1 3 5
 SCP = "3 4\n2 1 3 5\n2 1 2\n1 3\n3 2 4 3\n"
@@ -53,12 +58,40 @@ def test_layouts_read_the_same(tmp_path: Path, fmt: str) -> None:
 
 
 def test_format_given_explicitly(tmp_path: Path) -> None:
-    """A rail file under a neutral name reads with ``fmt="rail"``; as scp it fails with a message, not a model."""
+    """A rail file under a neutral name reads with ``fmt="rail"`` and with ``auto`` (which falls back to
+    the other format when the name's guess does not parse); as scp it fails with a message, not a model.
+    """
     path = tmp_path / "inst.txt"
     path.write_text(RAIL)
     np.testing.assert_array_equal(read_orlib(path, fmt="rail").a.toarray(), DENSE)
+    problem, fmt = read_orlib_format(path)
+    assert fmt == "rail"
+    np.testing.assert_array_equal(problem.a.toarray(), DENSE)
     with pytest.raises(InputDataError, match="scp"):
-        read_orlib(path)
+        read_orlib(path, fmt="scp")
+    scp = tmp_path / "rail_named_but_scp.txt"  # and the other way round
+    scp.write_text(SCP)
+    assert read_orlib_format(scp)[1] == "scp"
+    np.testing.assert_array_equal(read_orlib(scp).a.toarray(), DENSE)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_files(tmp_path: Path, suffix: str) -> None:
+    """The OR-Library ships the large rail files gzipped: a compressed file reads as the plain one, its
+    instance name without the suffixes; a corrupt one is an input error naming the file.
+    """
+    packers: dict[str, Callable[[bytes], bytes]] = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+    pack = packers[suffix]
+    path = tmp_path / f"rail9{suffix}"
+    path.write_bytes(pack(RAIL.encode()))
+    problem = read_orlib(path)
+    np.testing.assert_array_equal(problem.a.toarray(), DENSE)
+    np.testing.assert_array_equal(problem.cost, [2, 1, 3, 5])
+    assert problem.area_names == ["rail9"] and instance_name(tmp_path / f"scp41.txt{suffix}") == "scp41"
+    bad = tmp_path / f"scp9.txt{suffix}"
+    bad.write_bytes(b"not compressed at all")
+    with pytest.raises(InputDataError, match="scp9"):
+        read_orlib(bad)
 
 
 @pytest.mark.parametrize("fmt", ["scp", "rail"])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +16,24 @@ from numpy.typing import NDArray
 from planner.errors import InputDataError, Problem
 from planner.optimize.problem import CoverageProblem
 
+#: compressed instance files, read by suffix (the OR-Library distributes the large rail files as ``.gz``)
+COMPRESSED: dict[str, Callable[[bytes], bytes]] = {
+    ".gz": gzip.decompress,
+    ".bz2": bz2.decompress,
+    ".xz": lzma.decompress,
+}
+
+
+def instance_name(path: str | Path) -> str:
+    """The instance's name: the file name without a compression suffix and without ``.txt``
+    (``rail4284.gz`` → ``rail4284``, ``scp41.txt`` → ``scp41``).
+    """
+    name = Path(path).name
+    for suffix in (*COMPRESSED, ".txt"):
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+    return name
+
 
 def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
     """Read an OR-Library set-covering instance as a pure-cover :class:`CoverageProblem`.
@@ -19,28 +41,37 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
     Parameters
     ----------
     path : str or Path
-        The instance file (whitespace-separated integers; line breaks carry no meaning).
+        The instance file (whitespace-separated integers; line breaks carry no meaning), plain or
+        compressed (``.gz``, ``.bz2``, ``.xz``, by suffix).
     fmt : {"auto", "scp", "rail"}
         ``scp``: ``m n``, the ``n`` costs, then per row ``k_i`` and its ``k_i`` (1-based)
         columns. ``rail``: ``m n``, then per column ``c_j k_j`` and its ``k_j`` (1-based) rows.
-        ``auto`` picks ``rail`` when the file name starts with "rail".
+        ``auto`` tries ``rail`` first when the instance name starts with "rail", else ``scp``,
+        and the other format when the file does not parse as the first (the token counts of
+        a file must match a format exactly, so at most one of them fits a real file).
 
     Returns
     -------
     CoverageProblem
         One area with target 1, unit row weights, k = 1; costs as given.
     """
+    return read_orlib_format(path, fmt)[0]
+
+
+def read_orlib_format(path: str | Path, fmt: str = "auto") -> tuple[CoverageProblem, str]:
+    """:func:`read_orlib` and the format the file was read as (``"scp"`` or ``"rail"``)."""
     path = Path(path)
-    if fmt == "auto":
-        fmt = "rail" if path.name.lower().startswith("rail") else "scp"
-    if fmt not in ("scp", "rail"):
+    if fmt not in ("auto", "scp", "rail"):
         raise InputDataError(Problem(f"unknown OR-Library format {fmt!r}", str(path), fix='use "scp" or "rail"'))
     try:
         text = path.read_bytes()
+        unpack = COMPRESSED.get(path.suffix.lower())
+        if unpack is not None:
+            text = unpack(text)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # numpy warns (deprecation) instead of failing on a bad token
             tok = np.fromstring(text, dtype=np.int64, sep=" ")
-    except (OSError, ValueError, DeprecationWarning) as exc:
+    except (OSError, ValueError, EOFError, lzma.LZMAError, DeprecationWarning) as exc:
         raise InputDataError(
             Problem(f"cannot read OR-Library file: {exc}", str(path), fix="check the path and format")
         ) from exc
@@ -56,7 +87,24 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
                 fix="the first two numbers are the row and column counts",
             )
         )
-    ends_early = InputDataError(Problem("the file ends early", str(path), fix="check the format (scp or rail)"))
+    if fmt != "auto":
+        return _parse(tok, m, n, fmt, path), fmt
+    first = "rail" if instance_name(path).lower().startswith("rail") else "scp"
+    try:
+        return _parse(tok, m, n, first, path), first
+    except InputDataError as exc:
+        other = "scp" if first == "rail" else "rail"
+        try:
+            return _parse(tok, m, n, other, path), other
+        except InputDataError:
+            raise exc from None
+
+
+def _parse(tok: NDArray[np.int64], m: int, n: int, fmt: str, path: Path) -> CoverageProblem:
+    """The model of the tokens ``tok`` (header ``m n`` included) read as ``fmt``."""
+    ends_early = InputDataError(
+        Problem(f"the file ends early (read as {fmt})", str(path), fix="check the format (scp or rail)")
+    )
     # the records are variable-length: walk their heads (one per row / column), then gather by ragged ranges
     heads = _record_heads(tok, 2 + (n if fmt == "scp" else 0), m if fmt == "scp" else n, 1 if fmt == "scp" else 2)
     if heads is None:
@@ -78,9 +126,8 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
                 f"{tok.size - pos} tokens left after parsing as {fmt}", str(path), fix="check the format (scp or rail)"
             )
         )
-    del tok
     if r.size and (r.min() < 0 or r.max() >= m or c.min() < 0 or c.max() >= n):
-        raise InputDataError(Problem("an index is out of range", str(path)))
+        raise InputDataError(Problem(f"an index is out of range (read as {fmt})", str(path)))
     a = sp.csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(m, n))
     return CoverageProblem(
         a=a,
@@ -89,7 +136,7 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
         row_area=np.zeros(m, np.int64),
         row_k=np.ones(m, np.int64),
         area_target=np.ones(1),
-        area_names=[path.stem],
+        area_names=[instance_name(path)],
     )
 
 

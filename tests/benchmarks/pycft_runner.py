@@ -1,6 +1,7 @@
 """Run AC-CFT (``pycft``) on one OR-Library set-cover file; executed by ``.venv-bench`` only.
 
 Usage: ``.venv-bench/bin/python tests/benchmarks/pycft_runner.py FILE scp|rail SEED TIME_LIMIT_S OUT.json``
+(FILE plain or compressed: ``.gz``, ``.bz2``, ``.xz``)
 
 Never imported by the project (``pycft`` is not a project dependency). Reads the file with a
 small parser of its own (same formats as :func:`planner.optimize.orlib.read_orlib`), adds
@@ -10,7 +11,10 @@ cost, the lower bound, the wall and process-CPU seconds of the solve, and the se
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 import sys
 import time
 from pathlib import Path
@@ -20,7 +24,9 @@ from pycft import SetCoverSolver
 
 def read_sets(path: Path, fmt: str) -> tuple[int, list[list[int]], list[float]]:
     """Rows, the rows of each column (0-based) and the column costs."""
-    tok = [int(t) for t in path.read_text().split()]
+    unpack = {".gz": gzip.decompress, ".bz2": bz2.decompress, ".xz": lzma.decompress}.get(path.suffix.lower())
+    data = path.read_bytes()
+    tok = [int(t) for t in (unpack(data) if unpack else data).split()]
     m, n = tok[0], tok[1]
     pos = 2
     sets: list[list[int]] = [[] for _ in range(n)]

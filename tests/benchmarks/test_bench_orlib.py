@@ -24,10 +24,13 @@ loaded: CPU seconds are printed beside wall seconds.
 a run that ends before the allowance without reaching AC-CFT's objective reads "not met" (compare its CPU s).
 
 Every instance file of ``../shared/data/orlib`` is run (``*.txt``, or a name starting with "scp" / "rail"
-and no suffix, as the OR-Library distributes the large rail files): those in :data:`INSTANCES` with all three
-steps, any other one (e.g. rail2536–4872, the scpnr files) engine vs AC-CFT only (no ``solve`` step, whose
-time limit and proof targets are known only for the listed ones). ``BENCH_ORLIB_EXTRA=DIR`` adds the instance
-files of ``DIR`` the same way.
+and no suffix, as the OR-Library names them, each also compressed as ``.gz``, ``.bz2`` or ``.xz``, as it
+distributes the large rail files; the format, scp or rail, is read from the file when the name does not tell):
+those in :data:`INSTANCES` with all three steps, any other one (e.g. rail2536–4872, the scpnr files) engine vs
+AC-CFT only (no ``solve`` step, whose time limit and proof targets are known only for the listed ones). Any
+other file of the folder is listed as skipped at collection. ``BENCH_ORLIB_EXTRA=DIR`` adds the instance files
+of ``DIR`` the same way. AC-CFT's cover is checked against our reading of the file (every row covered, its
+cost as reported), which cross-checks the two parsers.
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ from typing import Any
 
 import pytest
 
-from planner.optimize import read_orlib, solve
+from planner.optimize import solve
 from planner.optimize._cft import WORK_PER_S, cft_solve
+from planner.optimize.orlib import COMPRESSED, instance_name, read_orlib_format
 
 REPO = Path(__file__).resolve().parents[2]
 ORLIB = REPO.parent / "shared" / "data" / "orlib"
@@ -82,34 +86,72 @@ RESULTS: list[dict[str, Any]] = []
 EXTRA = Path(os.environ["BENCH_ORLIB_EXTRA"]) if os.environ.get("BENCH_ORLIB_EXTRA") else None
 
 
+def is_instance_file(path: Path) -> bool:
+    """Whether ``path`` names an OR-Library instance: ``*.txt``, or a suffix-less name starting with "scp" or
+    "rail", either one possibly compressed (``rail4284.gz``, ``scp41.txt.gz``).
+    """
+    name = path.name.lower()
+    for suffix in COMPRESSED:
+        name = name.removesuffix(suffix)
+    stem, dot, suffix = name.rpartition(".")
+    return (bool(stem) and dot == "." and suffix == "txt") or (not dot and name.startswith(("scp", "rail")))
+
+
 def instance_files(folder: Path | None) -> list[Path]:
-    """The OR-Library instance files of ``folder`` (none when it is absent), sorted by name."""
+    """The OR-Library instance files of ``folder`` (none when it is absent), sorted by name. The other files
+    (README, …) are printed as skipped, so that a file the bench does not recognise is seen, not lost.
+    """
     if folder is None or not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and (
-        p.suffix.lower() == ".txt" or (not p.suffix and p.name.lower().startswith(("scp", "rail")))))
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    skipped = [p.name for p in files if not is_instance_file(p)]
+    if skipped:
+        print(f"test_bench_orlib: not instance files, skipped in {folder.name}/: {', '.join(skipped)}", file=sys.stderr)
+    return [p for p in files if is_instance_file(p)]
 
 
+#: the instance files of ../shared/data/orlib by instance name
+ORLIB_FILES = {instance_name(p): p for p in instance_files(ORLIB)}
 #: the files of ../shared/data/orlib outside INSTANCES, then those of BENCH_ORLIB_EXTRA
-EXTRA_FILES = [p for p in instance_files(ORLIB) if p.stem not in INSTANCES] + instance_files(EXTRA)
+EXTRA_FILES = [p for name, p in ORLIB_FILES.items() if name not in INSTANCES] + instance_files(EXTRA)
 
 pytestmark = pytest.mark.skipif(not ORLIB.is_dir(), reason="../shared/data/orlib not present")
 
 
-def run_acft(name: str, out_dir: Path, path: Path | None = None) -> dict[str, Any] | None:
-    """AC-CFT on one instance in ``.venv-bench`` (None when pycft is not installed there)."""
+def run_acft(name: str, out_dir: Path, path: Path, fmt: str) -> dict[str, Any] | None:
+    """AC-CFT on one instance file (format ``fmt``, "scp" or "rail") in ``.venv-bench`` (None when pycft is
+    not installed there).
+    """
     if not BENCH_PY.exists():
         return None
     probe = subprocess.run([str(BENCH_PY), "-c", "import pycft"], capture_output=True, check=False)
     if probe.returncode != 0:
         return None
     out = out_dir / f"acft_{name}.json"
-    fmt = "rail" if name.lower().startswith("rail") else "scp"
     runner = REPO / "tests" / "benchmarks" / "pycft_runner.py"
-    subprocess.run([str(BENCH_PY), str(runner), str(path or ORLIB / f"{name}.txt"), fmt,
-                    "0", str(ACFT_LIMIT_S), str(out)], check=True, capture_output=True)
+    subprocess.run([str(BENCH_PY), str(runner), str(path), fmt, "0", str(ACFT_LIMIT_S), str(out)],
+                   check=True, capture_output=True)
     res: dict[str, Any] = json.loads(out.read_text())
     return res
+
+
+def check_cover(name: str, a: Any, cost: Any, acft: dict[str, Any] | None) -> None:
+    """Every row of the file can be covered (else the instance has no cover: fail naming the rows) and
+    AC-CFT's selection, when given, covers every row of our reading of the file and costs its reported
+    objective (pycft only learns the rows that some column names, so it would report a cost for a file
+    that has no cover).
+    """
+    import numpy as np
+
+    never = np.flatnonzero(np.diff(a.tocsr().indptr) == 0)
+    assert never.size == 0, f"{name}: {never.size} rows are covered by no column (1-based: {(never[:10] + 1).tolist()})"
+    if acft is None:
+        return
+    sel = np.asarray(acft["selected"], dtype=np.int64)
+    open_rows = np.flatnonzero(np.asarray(a[:, sel].sum(axis=1)).ravel() == 0)
+    assert open_rows.size == 0, f"{name}: AC-CFT's cover leaves rows {(open_rows[:10] + 1).tolist()} open"
+    assert abs(float(cost[sel].sum()) - acft["objective"]) <= 1e-6 * max(1.0, acft["objective"]), (
+        f"{name}: AC-CFT's cover costs {float(cost[sel].sum()):g}, it reports {acft['objective']:g}")
 
 
 def warm_engine() -> None:
@@ -127,11 +169,11 @@ def time_to(hist: list[tuple[int, float, float, float]], target: float) -> tuple
     return next(((w, c) for _, v, w, c in hist if v <= target + 1e-9), None)
 
 
-def engine_vs_acft(name: str, path: Path, acft: dict[str, Any] | None) -> tuple[dict[str, Any], Any]:
-    """The engine alone on one instance beside AC-CFT's result: its row (time to AC-CFT's objective,
-    allowance, verdict) and the :class:`~planner.optimize._cft.CftResult`. Prints the row.
+def engine_vs_acft(name: str, problem: Any, acft: dict[str, Any] | None) -> tuple[dict[str, Any], Any]:
+    """The engine alone on one instance (a pure-cover model) beside AC-CFT's result: its row (time to
+    AC-CFT's objective, allowance, verdict) and the :class:`~planner.optimize._cft.CftResult`. Prints the row.
     """
-    problem = read_orlib(path)
+    check_cover(name, problem.a, problem.cost, acft)
     warm_engine()
     allowance = max(FLOOR_S, TIME_FACTOR * acft["wall_s"]) if acft else 4 * FLOOR_S
     budget_s = BUDGET_FACTOR * allowance
@@ -172,8 +214,10 @@ def test_orlib_extra(path: Path) -> None:
     """An instance outside :data:`INSTANCES` (``../shared/data/orlib`` or ``BENCH_ORLIB_EXTRA``): engine vs AC-CFT."""
     out = REPO / "runs" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    acft = run_acft(path.stem, out, path)
-    row, eng = engine_vs_acft(path.stem, path, acft)
+    name = instance_name(path)
+    problem, fmt = read_orlib_format(path)
+    acft = run_acft(name, out, path, fmt)
+    row, eng = engine_vs_acft(name, problem, acft)
     RESULTS.append(row)
     (out / "orlib_extra.json").write_text(json.dumps(RESULTS, indent=1, default=str))
     assert eng.feasible
@@ -185,13 +229,13 @@ def test_orlib_extra(path: Path) -> None:
 @pytest.mark.parametrize("name", list(INSTANCES))
 def test_orlib_instance(name: str) -> None:
     limit, best_known, floor = INSTANCES[name]
-    if not (ORLIB / f"{name}.txt").is_file():
-        pytest.skip(f"{name}.txt is not in ../shared/data/orlib")
+    if name not in ORLIB_FILES:
+        pytest.skip(f"{name} is not in ../shared/data/orlib")
     out = REPO / "runs" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    acft = run_acft(name, out)
-    problem = read_orlib(ORLIB / f"{name}.txt")
-    row, eng = engine_vs_acft(name, ORLIB / f"{name}.txt", acft)
+    problem, fmt = read_orlib_format(ORLIB_FILES[name])
+    acft = run_acft(name, out, ORLIB_FILES[name], fmt)
+    row, eng = engine_vs_acft(name, problem, acft)
     row["best_known"] = best_known
     if not WITH_SOLVE:
         RESULTS.append(row)
