@@ -92,6 +92,27 @@ def test_compressed_files(tmp_path: Path, suffix: str) -> None:
     bad.write_bytes(b"not compressed at all")
     with pytest.raises(InputDataError, match="scp9"):
         read_orlib(bad)
+    cut = tmp_path / f"scp8.txt{suffix}"  # a valid header, then a corrupt or missing body
+    body = bytearray(pack(SCP.encode() * 50))
+    body[10] ^= 0xFF  # the first byte of the compressed data: gzip raises zlib.error, bz2 OSError, xz LZMAError
+    cut.write_bytes(bytes(body))
+    with pytest.raises(InputDataError, match="scp8"):
+        read_orlib(cut)
+
+
+def test_neutral_name_that_parses_both_ways(tmp_path: Path) -> None:
+    """A tiny file that parses both as scp and as rail: under a neutral name ``auto`` refuses to guess;
+    under a rail name it reads as rail, with ``fmt`` given as that format.
+    """
+    ambiguous = "2 2\n1 1\n1 1\n1 2\n"  # scp: costs 1 1, rows {1}, {2}; rail: cols (1; {1}), (1; {2})
+    path = tmp_path / "inst.txt"
+    path.write_text(ambiguous)
+    with pytest.raises(InputDataError, match="both"):
+        read_orlib(path)
+    np.testing.assert_array_equal(read_orlib(path, fmt="scp").a.toarray(), [[1, 0], [0, 1]])
+    named = tmp_path / "rail_x.txt"
+    named.write_text(ambiguous)
+    assert read_orlib_format(named)[1] == "rail"
 
 
 @pytest.mark.parametrize("fmt", ["scp", "rail"])

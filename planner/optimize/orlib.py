@@ -6,6 +6,7 @@ import bz2
 import gzip
 import lzma
 import warnings
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,9 +47,10 @@ def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:
     fmt : {"auto", "scp", "rail"}
         ``scp``: ``m n``, the ``n`` costs, then per row ``k_i`` and its ``k_i`` (1-based)
         columns. ``rail``: ``m n``, then per column ``c_j k_j`` and its ``k_j`` (1-based) rows.
-        ``auto`` tries ``rail`` first when the instance name starts with "rail", else ``scp``,
-        and the other format when the file does not parse as the first (the token counts of
-        a file must match a format exactly, so at most one of them fits a real file).
+        ``auto`` reads ``rail`` when the instance name starts with "rail", ``scp`` when it starts
+        with "scp", and the other format when the file does not parse as the name's; a file
+        under another name is read as the one format it parses as (a tiny file can parse as
+        both, to different models: that is an error asking for ``fmt``).
 
     Returns
     -------
@@ -71,7 +73,7 @@ def read_orlib_format(path: str | Path, fmt: str = "auto") -> tuple[CoverageProb
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # numpy warns (deprecation) instead of failing on a bad token
             tok = np.fromstring(text, dtype=np.int64, sep=" ")
-    except (OSError, ValueError, EOFError, lzma.LZMAError, DeprecationWarning) as exc:
+    except (OSError, ValueError, EOFError, zlib.error, lzma.LZMAError, DeprecationWarning) as exc:
         raise InputDataError(
             Problem(f"cannot read OR-Library file: {exc}", str(path), fix="check the path and format")
         ) from exc
@@ -89,15 +91,27 @@ def read_orlib_format(path: str | Path, fmt: str = "auto") -> tuple[CoverageProb
         )
     if fmt != "auto":
         return _parse(tok, m, n, fmt, path), fmt
-    first = "rail" if instance_name(path).lower().startswith("rail") else "scp"
-    try:
-        return _parse(tok, m, n, first, path), first
-    except InputDataError as exc:
-        other = "scp" if first == "rail" else "rail"
+    name = instance_name(path).lower()
+    named = "rail" if name.startswith("rail") else "scp" if name.startswith("scp") else None
+    order = ["scp", "rail"] if named in (None, "scp") else ["rail", "scp"]
+    read: dict[str, CoverageProblem] = {}
+    errors: list[InputDataError] = []
+    for f in order:
         try:
-            return _parse(tok, m, n, other, path), other
-        except InputDataError:
-            raise exc from None
+            read[f] = _parse(tok, m, n, f, path)
+        except InputDataError as exc:
+            errors.append(exc)
+        else:
+            if named is not None:
+                return read[f], f  # the name's format first, the other one only when it does not parse
+    if len(read) == 2:
+        raise InputDataError(
+            Problem("the file parses both as scp and as rail", str(path), fix='give fmt="scp" or fmt="rail"')
+        )
+    if read:
+        ((f, problem),) = read.items()
+        return problem, f
+    raise errors[0]
 
 
 def _parse(tok: NDArray[np.int64], m: int, n: int, fmt: str, path: Path) -> CoverageProblem:

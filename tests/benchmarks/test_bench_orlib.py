@@ -112,6 +112,9 @@ def instance_files(folder: Path | None) -> list[Path]:
 
 #: the instance files of ../shared/data/orlib by instance name
 ORLIB_FILES = {instance_name(p): p for p in instance_files(ORLIB)}
+if len(ORLIB_FILES) < len(instance_files(ORLIB)):
+    print("test_bench_orlib: an instance is in ../shared/data/orlib more than once (e.g. plain and .gz); "
+          f"running {sorted(map(str, ORLIB_FILES.values()))}", file=sys.stderr)
 #: the files of ../shared/data/orlib outside INSTANCES, then those of BENCH_ORLIB_EXTRA
 EXTRA_FILES = [p for name, p in ORLIB_FILES.items() if name not in INSTANCES] + instance_files(EXTRA)
 
