@@ -23,6 +23,8 @@ COMPRESSED: dict[str, Callable[[bytes], bytes]] = {
     ".bz2": bz2.decompress,
     ".xz": lzma.decompress,
 }
+#: the entries of a file read in one format: row and column (0-based) of every nonzero, and the costs
+_Entries = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 
 
 def instance_name(path: str | Path) -> str:
@@ -89,12 +91,13 @@ def read_orlib_format(path: str | Path, fmt: str = "auto") -> tuple[CoverageProb
                 fix="the first two numbers are the row and column counts",
             )
         )
-    if fmt != "auto":
-        return _parse(tok, m, n, fmt, path), fmt
-    name = instance_name(path).lower()
-    named = "rail" if name.startswith("rail") else "scp" if name.startswith("scp") else None
-    order = ["scp", "rail"] if named in (None, "scp") else ["rail", "scp"]
-    read: dict[str, CoverageProblem] = {}
+    if fmt == "auto":
+        name = instance_name(path).lower()
+        named = "rail" if name.startswith("rail") else "scp" if name.startswith("scp") else None
+        order = ["scp", "rail"] if named in (None, "scp") else ["rail", "scp"]
+    else:
+        named, order = fmt, [fmt]
+    read: dict[str, _Entries] = {}
     errors: list[InputDataError] = []
     for f in order:
         try:
@@ -103,19 +106,31 @@ def read_orlib_format(path: str | Path, fmt: str = "auto") -> tuple[CoverageProb
             errors.append(exc)
         else:
             if named is not None:
-                return read[f], f  # the name's format first, the other one only when it does not parse
+                break  # the name's (or the given) format first, the other one only when it does not parse
+    del tok  # ~100 MB at 1 M columns: free it before the matrix is built
+    if not read:
+        raise errors[0]
     if len(read) == 2:
         raise InputDataError(
             Problem("the file parses both as scp and as rail", str(path), fix='give fmt="scp" or fmt="rail"')
         )
-    if read:
-        ((f, problem),) = read.items()
-        return problem, f
-    raise errors[0]
+    ((f, (r, c, cost)),) = read.items()
+    a = sp.csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(m, n))
+    del r, c
+    problem = CoverageProblem(
+        a=a,
+        cost=cost,
+        row_weight=np.ones(m),
+        row_area=np.zeros(m, np.int64),
+        row_k=np.ones(m, np.int64),
+        area_target=np.ones(1),
+        area_names=[instance_name(path)],
+    )
+    return problem, f
 
 
-def _parse(tok: NDArray[np.int64], m: int, n: int, fmt: str, path: Path) -> CoverageProblem:
-    """The model of the tokens ``tok`` (header ``m n`` included) read as ``fmt``."""
+def _parse(tok: NDArray[np.int64], m: int, n: int, fmt: str, path: Path) -> _Entries:
+    """The entries of the tokens ``tok`` (header ``m n`` included) read as ``fmt``."""
     ends_early = InputDataError(
         Problem(f"the file ends early (read as {fmt})", str(path), fix="check the format (scp or rail)")
     )
@@ -142,16 +157,7 @@ def _parse(tok: NDArray[np.int64], m: int, n: int, fmt: str, path: Path) -> Cove
         )
     if r.size and (r.min() < 0 or r.max() >= m or c.min() < 0 or c.max() >= n):
         raise InputDataError(Problem(f"an index is out of range (read as {fmt})", str(path)))
-    a = sp.csr_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(m, n))
-    return CoverageProblem(
-        a=a,
-        cost=cost,
-        row_weight=np.ones(m),
-        row_area=np.zeros(m, np.int64),
-        row_k=np.ones(m, np.int64),
-        area_target=np.ones(1),
-        area_names=[instance_name(path)],
-    )
+    return r, c, cost
 
 
 def _record_heads(
