@@ -114,3 +114,34 @@ def price_fused(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArr
             in_core[buf_j[i, t]] = True
     work += m
     return np.flatnonzero(in_core).astype(np.int64), total, work
+
+
+@jit
+def residual_cols(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], live: NDArray[np.bool_],
+                  open_rows: NDArray[np.bool_]) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
+    """The residual model's columns: column ``j`` keeps its entries on open rows when ``live[j]``, none otherwise.
+
+    The column numbering stays the model's (``ptr`` has ``n + 1`` entries), the kept rows keep their order.
+    With ``u_i = 0`` on the closed rows the reduced costs, the bound and the cores of the pricings, and the
+    greedy's scores, are the same on the residual columns; they read only the entries still in play (AC-CFT
+    removes the fixed rows and the columns left empty from its instance after each fixing). Returns
+    ``(ptr, rows, work)``.
+    """
+    n = c_ptr.size - 1
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    total = 0
+    for j in range(n):
+        if live[j]:
+            for p in range(c_ptr[j], c_ptr[j + 1]):
+                if open_rows[c_rows[p]]:
+                    total += 1
+        ptr[j + 1] = total
+    rows = np.empty(total, dtype=np.int64)
+    q = 0
+    for j in range(n):
+        if live[j]:
+            for p in range(c_ptr[j], c_ptr[j + 1]):
+                if open_rows[c_rows[p]]:
+                    rows[q] = c_rows[p]
+                    q += 1
+    return ptr, rows, 2 * (c_ptr[n] - c_ptr[0]) + n

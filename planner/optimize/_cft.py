@@ -42,6 +42,8 @@ Accorsi & Cavaliere's AC-CFT, studied, not copied):
    whole model), its own ``u*`` and π, and its own initial step factor (:data:`LAMBDA0S`);
    both fix columns of the one best cover, and the bound reported is the better root's.
    The roots, the chains and the refinement's column choice are in :mod:`planner.optimize._cft_refine`.
+5. *Huge models* (:data:`HUGE_COLS` columns and more): one chain (λ0 = :data:`HUGE_LAMBDA0`), one (plain) walk a
+   three-phase iteration, and the residual model's entries only in pricing and fixing (as AC-CFT).
 
 Deterministic: the budget counts work units (touched nonzeros, :data:`WORK_PER_S` per second
 of a typical core is the rate used by callers that convert seconds), multipliers are
@@ -63,7 +65,7 @@ from numpy.typing import NDArray
 
 from kernels.cft import price, subgradient_chunk
 from kernels.cft_greedy import core_rows, drop_redundant, greedy
-from kernels.cft_price import price_fused
+from kernels.cft_price import price_fused, residual_cols
 from kernels.cft_walk import heuristic_phase
 from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
@@ -101,6 +103,18 @@ LAMBDA0S = (1.0, 0.1)
 #: 16 passes in 62 CPU s, not 7, and 173 at 62 s, not 175; on small files seed 0 got slower to AC-CFT's value with
 #: 5 m̄: scpclr12 24.1 vs 15.8 CPU s of 23.0, scpnrg3 14.6 vs 12.8 of 16.1, load ~2)
 LARGE_COLS = 40_000
+#: models of at least this many columns are "huge" (OR-Library rail2536–4872: 0.9–1.1 M columns). There the engine runs
+#: as AC-CFT does: one refinement chain with :data:`HUGE_LAMBDA0` (one root pass, not two), one heuristic walk a
+#: three-phase iteration (the plain one), and the pricing, core copies and column fixing read only the residual
+#: model's entries (live columns, open rows: :meth:`_Engine.focus`). With λ0 = 1 the first steps of every phase 1 on a
+#: million columns drove L(u) far below the core's bound (pricing period stuck at 10: 17–18 pricings a phase 1, not
+#: 9–13). Measured, seed 0, CPU s: 2,500 × 1,002,500 rail-like root pass 77.7 → 43–45 s, 418 at 46.5 → 414 at 38 s;
+#: 8 real-rail blocks (4,233 × 386,742) root 48.4 → 25.0 s, 1,350 at 45.1 → 1,348 at 23.8 s (BENCHMARKS.md, OR
+#: session 6). The threshold lies above every model compared with AC-CFT on the standard path (OR-Library files
+#: ≤ 63,009 columns, real-rail stacks ≤ 147,263), which keep their measured search unchanged
+HUGE_COLS = 200_000
+#: phase 1's initial step factor on huge models (CFT's and AC-CFT's value; see :data:`HUGE_COLS`)
+HUGE_LAMBDA0 = 0.1
 
 
 def pricing_period(delta: float, period: int, cap: int) -> int:
@@ -173,10 +187,14 @@ class _Engine:
         self.c_ptr = a.indptr.astype(np.int64)
         self.c_rows = a.indices.astype(np.int64)
         self.large = a.shape[1] >= LARGE_COLS
+        self.huge = a.shape[1] >= HUGE_COLS
         r = sp.csr_matrix((1, 1), dtype=np.int8) if self.large else a.tocsr()  # for kernels.cft.price's row walk
         r.sort_indices()
         self.r_ptr, self.r_cols = r.indptr.astype(np.int64), r.indices.astype(np.int64)
         self.a = a
+        # the columns the pricing, the core copies and the column fixing read: the model's, or on huge models the
+        # residual of the current three-phase iteration (:meth:`focus`)
+        self.w_ptr, self.w_rows, self.wa = self.c_ptr, self.c_rows, a
         self.cost = cost
         self.k0 = k0
         self.free0 = free
@@ -235,7 +253,7 @@ class _Engine:
               rc: NDArray[np.float64]) -> tuple[_Core, float]:
         cap = 5 * (max(1, int(np.count_nonzero(k_res > 0))) if self.large else self.m)
         if self.large:
-            core, lb, w = price_fused(self.c_ptr, self.c_rows, self.cost, k_res, free, u, CORE_PER_ROW, RC_SMALL,
+            core, lb, w = price_fused(self.w_ptr, self.w_rows, self.cost, k_res, free, u, CORE_PER_ROW, RC_SMALL,
                                       cap, rc)
         else:
             core, lb, w = price(self.c_ptr, self.c_rows, self.r_ptr, self.r_cols, self.cost, k_res, free, u,
@@ -247,10 +265,10 @@ class _Engine:
         """The core columns ``cols`` (ascending) copied into contiguous arrays: the core kernels then read
         one small block instead of scattered columns of a large model (same columns, same order, same results).
         """
-        lens = self.c_ptr[cols + 1] - self.c_ptr[cols]
+        lens = self.w_ptr[cols + 1] - self.w_ptr[cols]
         ptr = np.zeros(cols.size + 1, dtype=np.int64)
         np.cumsum(lens, out=ptr[1:])
-        rows = self.c_rows[np.repeat(self.c_ptr[cols] - ptr[:-1], lens) + np.arange(ptr[-1], dtype=np.int64)]
+        rows = self.w_rows[np.repeat(self.w_ptr[cols] - ptr[:-1], lens) + np.arange(ptr[-1], dtype=np.int64)]
         self.work += 2 * int(ptr[-1]) + cols.size
         return _Core(cols, ptr, rows, self.cost[cols], np.arange(cols.size, dtype=np.int64))
 
@@ -297,6 +315,7 @@ class _Engine:
         while (k_res > 0).any() and not self.spent():
             ub_res = self.best_val - fixed_cost
             live = self.live(free, k_res)
+            self.focus(live, k_res)
             lb, u_best, core, lam = self.subgradient(k_res, live, u, ub_res)
             if root is None:
                 root = (lb, u_best)
@@ -305,7 +324,7 @@ class _Engine:
             # two heuristic phases from the same multipliers: AC-CFT's plain subgradient direction, then
             # the non-redundant clipped one of phase 1; the fixing takes the first's best core multipliers
             val, u_fix = ub_res, np.empty(self.m)
-            for plain in (True, False):
+            for plain in ((True,) if self.huge else (True, False)):
                 sel_core = np.zeros(core.ids.size, dtype=bool)
                 u_heur = np.empty(self.m)
                 v, w = heuristic_phase(core.ptr, core.rows, core.cost, k_res, core.pos, u_best.copy(), val, lam,
@@ -328,6 +347,7 @@ class _Engine:
             u[k_res <= 0] = 0.0
         if not (k_res > 0).any():
             self.offer(fixed)
+        self.w_ptr, self.w_rows, self.wa = self.c_ptr, self.c_rows, self.a
         return root
 
     def live(self, free: NDArray[np.bool_], k_res: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -335,24 +355,37 @@ class _Engine:
         self.work += self.c_rows.size
         return free & (np.asarray(self.a.T @ (k_res > 0).astype(np.int32)).ravel() > 0)
 
+    def focus(self, live: NDArray[np.bool_], k_res: NDArray[np.int64]) -> None:
+        """On huge models, the residual columns (:func:`kernels.cft_price.residual_cols`: the live columns' entries on
+        open rows) become the ones the pricing, the core copies and the fixing read: same reduced costs, bounds,
+        cores and fixings (``u_i = 0`` on closed rows); the plain walk's step norm no longer counts closed rows
+        (AC-CFT drops them from its instance).
+        """
+        if not self.huge:
+            return
+        ptr, rows, w = residual_cols(self.c_ptr, self.c_rows, live, k_res > 0)
+        self.work += w
+        self.w_ptr, self.w_rows = ptr, rows
+        self.wa = sp.csc_matrix((np.ones(rows.size, dtype=np.int8), rows, ptr), shape=(self.m, self.n))
+
     def fix_columns(self, k_res: NDArray[np.int64], free: NDArray[np.bool_],
                     u: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Phase 3: columns of very negative reduced cost sharing no row, then ``max(1, m/200)`` greedy picks."""
-        rc = self.cost - np.asarray(self.a.T @ u).ravel()
-        self.work += self.c_rows.size
+        rc = self.cost - np.asarray(self.wa.T @ u).ravel()
+        self.work += self.w_rows.size
         q = free & (rc < -0.001)
-        cov = self.cover_count(q)
+        cov = np.asarray(self.wa @ q.astype(np.int64)).ravel()  # rows other than the open ones do not count
         over = (cov > np.maximum(k_res, 1)) & (k_res > 0)
         bad = np.zeros(self.n, dtype=bool)
         if over.any():
-            bad = np.asarray(self.a.T @ over.astype(np.int64)).ravel() > 0
+            bad = np.asarray(self.wa.T @ over.astype(np.int64)).ravel() > 0
         q &= ~bad
-        need = np.maximum(k_res - self.cover_count(q), 0)
+        need = np.maximum(k_res - np.asarray(self.wa @ q.astype(np.int64)).ravel(), 0)
         cand = np.flatnonzero(free & ~q).astype(np.int64)
-        rp, rpos = core_rows(self.c_ptr, self.c_rows, self.m, cand)
+        rp, rpos = core_rows(self.w_ptr, self.w_rows, self.m, cand)
         order = np.empty(cand.size, dtype=np.int64)
         n_fix = max(1, self.m // 200)
-        n_new, _, w = greedy(self.c_ptr, self.c_rows, rp, rpos, self.cost, need, u, cand,
+        n_new, _, w = greedy(self.w_ptr, self.w_rows, rp, rpos, self.cost, need, u, cand,
                              np.zeros(cand.size, dtype=bool), order, n_fix)
         self.work += w + 2 * rpos.size
         extra = order[:min(n_new, n_fix)]
@@ -446,7 +479,7 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
         eng.offer(sel)
     else:
         eng.offer(np.zeros(n, dtype=bool))
-    run = run_chains(eng, n, LAMBDA0S if (k0 > 0).any() else (), max_stale_cycles)
+    run = run_chains(eng, n, ((HUGE_LAMBDA0,) if eng.huge else LAMBDA0S) if (k0 > 0).any() else (), max_stale_cycles)
     lb, root_bound = run.lb, run.root_bound
     if eng.integral and math.isfinite(lb):
         lb = math.ceil(lb - 1e-6)
@@ -523,6 +556,7 @@ def warm_up_cft() -> None:
     a = sp.csc_matrix((np.ones(3 * n), (rows, np.tile(np.arange(n), 3))), shape=(n, n))
     cost = np.arange(1.0, n + 1.0)
     cft_solve(a, cost, np.r_[np.full(n - 1, 1), 2], work_limit=200_000)
-    # the large models' pricing, which this model is too small to reach
+    # the large and huge models' kernels, which this model is too small to reach
     price_fused(a.indptr.astype(np.int64), a.indices.astype(np.int64), cost, np.ones(n, dtype=np.int64),
                 np.ones(n, dtype=bool), np.ones(n), CORE_PER_ROW, RC_SMALL, 5 * n, np.zeros(n))
+    residual_cols(a.indptr.astype(np.int64), a.indices.astype(np.int64), np.ones(n, dtype=bool), np.ones(n, dtype=bool))

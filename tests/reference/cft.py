@@ -155,3 +155,8 @@ def heuristic_phase_py(cols_rows: list[list[int]], cost: list[float], k: list[in
         if lval >= best_val - eps:
             break
     return best_val, best_sel, u, best_u
+
+
+def residual_cols_py(cols_rows: list[list[int]], live: list[bool], open_rows: list[bool]) -> list[list[int]]:
+    """Reference of :func:`kernels.cft_price.residual_cols`: each live column's open rows, in order; [] otherwise."""
+    return [[i for i in rows if open_rows[i]] if live[j] else [] for j, rows in enumerate(cols_rows)]
