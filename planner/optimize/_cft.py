@@ -73,8 +73,12 @@ from planner.optimize._cft_refine import refinement_fix, run_chains
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
-#: work units per second of one core of the development machine (measured on rail507 and scp4x)
-WORK_PER_S = 2.0e8
+#: work units per CPU second of one core of the development machine, the rate callers use to turn seconds into a
+#: budget (the benchmarks; :func:`planner.optimize.solve` has its own, :data:`planner.optimize._budget.WORK_PER_S`).
+#: Re-measured after the short-list greedy (seed 0, fixed budgets, load 2.0-2.4): rail507 3.7e8, rail516 4.5e8,
+#: rail582 3.9e8, scp41/42/44 4.3-4.7e8, scpnrg3 4.2e8, scpa2 3.1e8; 4.0e8 over all (was 2.0e8, measured before the
+#: session-4/5 kernels; a budget then bought about half the seconds it was meant to)
+WORK_PER_S = 4.0e8
 #: columns of smallest reduced cost kept per row in the core (plus k_i − 1), and the reduced
 #: cost below which a column joins the core anyway (at most 5 m of them; on large models 5 m̄, m̄ = rows still needing
 #: covers, as CFT and AC-CFT count the fixed instance's rows: see :data:`LARGE_COLS`)
