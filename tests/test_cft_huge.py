@@ -114,6 +114,7 @@ def test_huge_path_runs_one_root(monkeypatch: pytest.MonkeyPatch) -> None:
     for huge, want in ((False, 2), (True, 1)):
         roots.clear()
         monkeypatch.setattr(cft_mod, "HUGE_COLS", 0 if huge else 10**9)
+        monkeypatch.setattr(cft_mod, "LARGE_COLS", 0 if huge else 10**9)  # huge models are large too
         res = cft_solve(sp.csc_matrix(a), cost, k, work_limit=20_000_000, seed=0)
         assert res.feasible and not res.optimal
         assert len(roots) == want, (huge, roots)
