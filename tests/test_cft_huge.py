@@ -17,7 +17,8 @@ import planner.optimize._cft as cft_mod
 from kernels.cft_price import price_fused, residual_cols
 from planner.optimize._cft import _Engine, cft_solve
 from tests.reference.cft import residual_cols_py
-from tests.test_cft import brute_optimum, col_lists, random_instance
+from tests.reference.cft_tiny import check_tiny_models
+from tests.test_cft import col_lists, random_instance
 
 
 def _masks(seed: int, m: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -83,20 +84,7 @@ def test_huge_path_bounds_are_valid_on_tiny_models(monkeypatch: pytest.MonkeyPat
     """
     monkeypatch.setattr(cft_mod, "LARGE_COLS", 0)
     monkeypatch.setattr(cft_mod, "HUGE_COLS", 0)
-    for seed in range(60):
-        rng = np.random.default_rng(seed)
-        a, cost, k = random_instance(700 + seed, m=8, n=12, dens=float(rng.uniform(0.15, 0.4)), kmax=1 + seed % 2)
-        fixed = np.zeros(12, dtype=bool)
-        fixed[rng.choice(12, size=int(rng.integers(0, 3)), replace=False)] = True
-        opt = brute_optimum(a, cost, k, fixed)
-        res = cft_solve(sp.csc_matrix(a), cost, k, fixed, work_limit=500_000, seed=seed)
-        if not np.isfinite(opt):
-            assert not res.feasible
-            continue
-        assert res.feasible and res.selected[fixed].all(), seed
-        assert (a.toarray() @ res.selected >= k).all(), seed
-        assert res.bound <= opt + 1e-9 and res.stats["root_bound"] <= opt + 1e-9, seed
-        assert res.objective == opt or not res.optimal, seed
+    check_tiny_models(range(60), 700, 8, 12, work_limit=500_000, zero_cost=False)
 
 
 def test_huge_path_runs_one_root(monkeypatch: pytest.MonkeyPatch) -> None:

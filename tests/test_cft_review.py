@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 import planner.optimize._cft as cft_mod
 from kernels.cft import price
 from kernels.cft_greedy import core_rows
 from kernels.cft_price import price_fused
 from kernels.cft_walk import greedy_good
-from planner.optimize._cft import cft_solve
 from tests.reference.cft import greedy_py, price_py
-from tests.test_cft import brute_optimum, col_lists, ptrs, random_instance
+from tests.reference.cft_tiny import check_tiny_models
+from tests.test_cft import col_lists, ptrs, random_instance
 
 
 def test_greedy_short_list_threshold_ties_match_reference() -> None:
@@ -41,12 +40,12 @@ def test_greedy_short_list_threshold_ties_match_reference() -> None:
         a, _, k = random_instance(seed, m=m, n=n, dens=float(rng.uniform(0.1, 0.4)), kmax=int(rng.integers(1, 3)))
         c_ptr, c_rows, _, _ = ptrs(a)
         cost = rng.integers(1, 4, size=n).astype(np.float64)
-        u = rng.integers(0, 4, size=m) * 0.5
+        u = (rng.integers(0, 4, size=m) * 0.5).astype(np.float64)
         cand = np.arange(n, dtype=np.int64)
         rp, rpos = core_rows(c_ptr, c_rows, m, cand)
         rows = col_lists(a)
         ref = greedy_py(rows, cost.tolist(), k.tolist(), u.tolist(), cand.tolist())
-        gam = np.array([cost[j] - u[rows[j]].sum() for j in range(n)])
+        gam = np.array([cost[j] - u[rows[j]].sum() for j in range(n)], dtype=np.float64)
         mu = np.array([len(rows[j]) for j in range(n)], dtype=np.int64)
         for list_len in (1, 2, 3, 4, 5):
             order = np.empty(n, dtype=np.int64)
@@ -91,20 +90,4 @@ def test_engine_bounds_are_valid_on_tiny_models(large: bool, monkeypatch: pytest
     by the cover's cost) never above the brute-force optimum, and "optimal" only when it is.
     """
     monkeypatch.setattr(cft_mod, "LARGE_COLS", 0 if large else 10**9)
-    for seed in range(100):
-        rng = np.random.default_rng(seed)
-        a, cost, k = random_instance(900 + seed, m=8, n=12, dens=float(rng.uniform(0.15, 0.4)), kmax=1 + seed % 2)
-        fixed = np.zeros(12, dtype=bool)
-        fixed[rng.choice(12, size=int(rng.integers(0, 3)), replace=False)] = True
-        if seed % 3 == 0:
-            cost[rng.choice(np.flatnonzero(~fixed))] = 0.0
-        opt = brute_optimum(a, cost, k, fixed)
-        res = cft_solve(sp.csc_matrix(a), cost, k, fixed, work_limit=500_000, seed=seed)
-        if not np.isfinite(opt):
-            assert not res.feasible
-            continue
-        assert res.feasible and res.selected[fixed].all(), seed
-        assert (a.toarray() @ res.selected >= k).all(), seed
-        assert res.objective == pytest.approx(float(cost[res.selected].sum())) and res.objective >= opt
-        assert res.bound <= opt + 1e-9 and res.stats["root_bound"] <= opt + 1e-9, (seed, opt, res.stats["root_bound"])
-        assert res.objective == opt or not res.optimal, seed
+    check_tiny_models(range(100), 900, 8, 12, work_limit=500_000, zero_cost=True)

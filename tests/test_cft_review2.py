@@ -27,7 +27,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 import planner.optimize._cft as cft_mod
 from kernels.cft_price import price_fused, residual_cols
 from planner.optimize._cft import _Engine, cft_solve
-from tests.test_cft import brute_optimum, random_instance
+from tests.reference.cft_tiny import check_tiny_models
+from tests.test_cft import random_instance
 
 
 def _closed_model(seed: int) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -89,26 +90,9 @@ def test_huge_path_bounds_are_valid_on_tiny_models(seed_block: int, monkeypatch:
     """
     monkeypatch.setattr(cft_mod, "LARGE_COLS", 0)
     monkeypatch.setattr(cft_mod, "HUGE_COLS", 0)
-    for seed in range(25 * seed_block, 25 * seed_block + 25):
-        rng = np.random.default_rng(seed)
-        a, cost, k = random_instance(1900 + seed, m=9, n=13, dens=float(rng.uniform(0.15, 0.4)), kmax=1 + seed % 2)
-        fixed = np.zeros(13, dtype=bool)
-        fixed[rng.choice(13, size=int(rng.integers(0, 3)), replace=False)] = True
-        if seed % 3 == 0:
-            cost[rng.choice(np.flatnonzero(~fixed))] = 0.0
-        opt = brute_optimum(a, cost, k, fixed)
-        res = cft_solve(sp.csc_matrix(a), cost, k, fixed, work_limit=2_000_000, seed=seed)
-        if not np.isfinite(opt):
-            assert not res.feasible
-            continue
-        again = cft_solve(sp.csc_matrix(a), cost, k, fixed, work_limit=2_000_000, seed=seed)
-        assert again.selected.tolist() == res.selected.tolist() and again.bound == res.bound
-        assert again.stats["history"][-1][:2] == res.stats["history"][-1][:2]
-        assert res.feasible and res.selected[fixed].all(), seed
-        assert (a.toarray() @ res.selected >= k).all(), seed
-        assert res.objective == pytest.approx(float(cost[res.selected].sum())) and res.objective >= opt
-        assert res.bound <= opt + 1e-9 and res.stats["root_bound"] <= opt + 1e-9, (seed, opt, res.stats["root_bound"])
-        assert res.objective == opt or not res.optimal, seed
+    check_tiny_models(
+        range(25 * seed_block, 25 * seed_block + 25), 1900, 9, 13, work_limit=2_000_000, zero_cost=True, twice=True
+    )
 
 
 @pytest.mark.parametrize("seed", range(16))
