@@ -53,11 +53,20 @@ def main() -> None:
     seed, limit = int(sys.argv[3]), float(sys.argv[4])
     m, sets, cost = read_sets(path, fmt)
     solver = SetCoverSolver()
+    # SetCoverSolver.add_set appends with Instance.add and then returns len(Instance.costs), which copies the
+    # whole cost vector out of C++ on every call: loading n sets is quadratic (165,835 sets ~190 s, 1 M ~2 h,
+    # all before solve). Its own Instance.add, called directly, is the same instance in O(1) a set; solve()
+    # prepares it as after add_set. Costs and rows are checked here as add_set would.
+    add = getattr(getattr(solver, "_instance", None), "add", None)
+    if add is None:  # another pycft: its public method
+        add = solver.add_set
+    if any(c < 0 for c in cost) or any(r < 0 for rows in sets for r in rows):
+        raise SystemExit(f"{path}: negative cost or row index")
     for rows, c in zip(sets, cost, strict=True):
         if rows:
-            solver.add_set(sorted(rows), cost=c)
+            add(sorted(rows), c)
         else:  # an empty column can never help; keep the indices aligned
-            solver.add_set([0], cost=c + 1e9)
+            add([0], c + 1e9)
     w0, c0 = time.perf_counter(), time.process_time()
     solver.solve(seed=seed, time_limit=limit, verbose=0)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
