@@ -142,6 +142,7 @@ def test_uncovered_row_reads_and_engine_says_infeasible(tmp_path: Path, fmt: str
         ("-3 4\n2 1 3 5\n", "negative size"),
         ("3 -4\n2 1 3 5\n", "negative size"),
         ("3000000000000 4\n2 1 3 5\n", "ends early"),  # a wrong header: no 24 TB of record heads allocated
+        ("3 4\n2 1 -3 5\n2 1 2\n1 3\n3 2 4 3\n", "column 3 has a negative cost"),
     ],
 )
 def test_bad_files_name_the_fault(tmp_path: Path, text: str, words: str) -> None:

@@ -157,6 +157,11 @@ def _parse(tok: NDArray[np.int64], m: int, n: int, fmt: str, path: Path) -> _Ent
         )
     if r.size and (r.min() < 0 or r.max() >= m or c.min() < 0 or c.max() >= n):
         raise InputDataError(Problem(f"an index is out of range (read as {fmt})", str(path)))
+    if (cost < 0).any():
+        j = int(np.argmax(cost < 0))
+        raise InputDataError(
+            Problem(f"column {j + 1} has a negative cost, {cost[j]:g}", str(path), fix="set-cover costs are >= 0")
+        )
     return r, c, cost
 
 
