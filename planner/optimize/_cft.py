@@ -229,8 +229,9 @@ class _Engine:
             return True
         return False
 
-    def cover_count(self, sel: NDArray[np.bool_]) -> NDArray[np.int64]:
-        return np.asarray(self.a @ sel.astype(np.int64)).ravel().astype(np.int64)
+    def cover_count(self, sel: NDArray[np.bool_], a: sp.spmatrix | None = None) -> NDArray[np.int64]:
+        """Covers per row of the columns ``sel`` in ``a`` (default: the model's matrix)."""
+        return np.asarray((self.a if a is None else a) @ sel.astype(np.int64)).ravel().astype(np.int64)
 
     def offer(self, sel: NDArray[np.bool_]) -> None:
         """Remove redundant columns from a cover of the free model; keep it when it is the best."""
@@ -378,13 +379,13 @@ class _Engine:
         rc = self.cost - np.asarray(self.wa.T @ u).ravel()
         self.work += self.w_rows.size
         q = free & (rc < -0.001)
-        cov = np.asarray(self.wa @ q.astype(np.int64)).ravel()  # rows other than the open ones do not count
+        cov = self.cover_count(q, self.wa)  # rows other than the open ones do not count
         over = (cov > np.maximum(k_res, 1)) & (k_res > 0)
         bad = np.zeros(self.n, dtype=bool)
         if over.any():
             bad = np.asarray(self.wa.T @ over.astype(np.int64)).ravel() > 0
         q &= ~bad
-        need = np.maximum(k_res - np.asarray(self.wa @ q.astype(np.int64)).ravel(), 0)
+        need = np.maximum(k_res - self.cover_count(q, self.wa), 0)
         cand = np.flatnonzero(free & ~q).astype(np.int64)
         rp, rpos = core_rows(self.w_ptr, self.w_rows, self.m, cand)
         order = np.empty(cand.size, dtype=np.int64)

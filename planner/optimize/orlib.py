@@ -27,15 +27,24 @@ COMPRESSED: dict[str, Callable[[bytes], bytes]] = {
 _Entries = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 
 
+def _strip(name: str, suffixes: tuple[str, ...]) -> str:
+    """``name`` without each of ``suffixes`` in turn (any case), never down to an empty name."""
+    for suffix in suffixes:
+        if name.lower().endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+def uncompressed_name(path: str | Path) -> str:
+    """The file name without a compression suffix (``scp41.txt.gz`` → ``scp41.txt``)."""
+    return _strip(Path(path).name, tuple(COMPRESSED))
+
+
 def instance_name(path: str | Path) -> str:
     """The instance's name: the file name without a compression suffix and without ``.txt``
     (``rail4284.gz`` → ``rail4284``, ``scp41.txt`` → ``scp41``).
     """
-    name = Path(path).name
-    for suffix in (*COMPRESSED, ".txt"):
-        if name.lower().endswith(suffix) and len(name) > len(suffix):
-            name = name[: -len(suffix)]
-    return name
+    return _strip(uncompressed_name(path), (".txt",))
 
 
 def read_orlib(path: str | Path, fmt: str = "auto") -> CoverageProblem:

@@ -47,7 +47,7 @@ import pytest
 
 from planner.optimize import solve
 from planner.optimize._cft import WORK_PER_S, cft_solve, warm_up_cft
-from planner.optimize.orlib import COMPRESSED, instance_name, read_orlib_format
+from planner.optimize.orlib import instance_name, read_orlib_format, uncompressed_name
 
 REPO = Path(__file__).resolve().parents[2]
 ORLIB = REPO.parent / "shared" / "data" / "orlib"
@@ -90,9 +90,7 @@ def is_instance_file(path: Path) -> bool:
     """Whether ``path`` names an OR-Library instance: ``*.txt``, or a suffix-less name starting with "scp" or
     "rail", either one possibly compressed (``rail4284.gz``, ``scp41.txt.gz``).
     """
-    name = path.name.lower()
-    for suffix in COMPRESSED:
-        name = name.removesuffix(suffix)
+    name = uncompressed_name(path).lower()
     stem, dot, suffix = name.rpartition(".")
     return (bool(stem) and dot == "." and suffix == "txt") or (not dot and name.startswith(("scp", "rail")))
 
@@ -111,8 +109,9 @@ def instance_files(folder: Path | None) -> list[Path]:
 
 
 #: the instance files of ../shared/data/orlib by instance name
-ORLIB_FILES = {instance_name(p): p for p in instance_files(ORLIB)}
-if len(ORLIB_FILES) < len(instance_files(ORLIB)):
+_ORLIB_ALL = instance_files(ORLIB)
+ORLIB_FILES = {instance_name(p): p for p in _ORLIB_ALL}
+if len(ORLIB_FILES) < len(_ORLIB_ALL):
     print("test_bench_orlib: an instance is in ../shared/data/orlib more than once (e.g. plain and .gz); "
           f"running {sorted(map(str, ORLIB_FILES.values()))}", file=sys.stderr)
 #: the files of ../shared/data/orlib outside INSTANCES, then those of BENCH_ORLIB_EXTRA
