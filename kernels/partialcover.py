@@ -23,6 +23,9 @@ selection is ``Σ_A α_A · max(0, D_A)`` with the deficit ``D_A = need_A − co
 Scores are kept per (column, area) *pair*: for an unselected column, the weight of its rows
 in that area that adding it would cover (``cnt = k − 1``); for a selected one, the weight it
 would uncover when removed (``cnt = k``). They are updated incrementally on every flip.
+The removal scans visit a list of the selected columns (kept in step with every flip), not
+all columns; its order is arbitrary, so their ties end at the smaller index explicitly, which
+picks the column a scan of all columns in index order picked (the same plans, bit for bit).
 
 The pure-Python reference (scores recomputed from scratch) is ``tests/reference/partialcover.py``.
 """
@@ -99,6 +102,24 @@ def _flip(
     for p in range(c_ptr[j], c_ptr[j + 1]):
         i = c_idx[p]
         val[c_pair[p]] += _contrib(add, cnt[i], k[i], w[i])
+
+
+@jit
+def _track(
+    j: int, sel: NDArray[np.bool_], slist: NDArray[np.int64], spos: NDArray[np.int64], n_sel: NDArray[np.int64]
+) -> None:
+    """Keep the list of selected columns in step with ``sel[j]`` after a flip of ``j``."""
+    if sel[j]:
+        slist[n_sel[0]] = j
+        spos[j] = n_sel[0]
+        n_sel[0] += 1
+    else:
+        t = spos[j]
+        last = slist[n_sel[0] - 1]
+        slist[t] = last
+        spos[last] = t
+        spos[j] = -1
+        n_sel[0] -= 1
 
 
 @jit
@@ -223,9 +244,15 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
             i = c_idx[p]
             val[c_pair[p]] += _contrib(sel[j], cnt[i], k[i], w[i])
     cur = 0.0
+    slist = np.zeros(n, dtype=np.int64)
+    spos = np.full(n, -1, dtype=np.int64)
+    n_sel = np.zeros(1, dtype=np.int64)
     for j in range(n):
         if sel[j]:
             cur += cost[j]
+            slist[n_sel[0]] = j
+            spos[j] = n_sel[0]
+            n_sel[0] += 1
     last_add = -1
     last_rem = -1
     step = step0
@@ -244,22 +271,29 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
                 best[:] = sel
             bj = -1
             bs = 1e300
-            for j in range(n):
-                if sel[j]:
-                    cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
-                    s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
-                    if (
-                        bj < 0
-                        or s < bs
-                        or (s == bs and (cost[j] > cost[bj] or (cost[j] == cost[bj] and stamp[j] < stamp[bj])))
-                    ):
-                        bs = s
-                        bj = j
+            for t in range(n_sel[0]):
+                j = slist[t]
+                cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
+                s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
+                if (
+                    bj < 0
+                    or s < bs
+                    or (
+                        s == bs
+                        and (
+                            cost[j] > cost[bj]
+                            or (cost[j] == cost[bj] and (stamp[j] < stamp[bj] or (stamp[j] == stamp[bj] and j < bj)))
+                        )
+                    )
+                ):
+                    bs = s
+                    bj = j
             if bj < 0:
                 break
             _flip(
                 bj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc
             )
+            _track(bj, sel, slist, spos, n_sel)
             cur -= cost[bj]
             stamp[bj] = step
         if n_unc[0] == 0:
@@ -313,13 +347,15 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
         if cur + cost[aj] >= best_cost[0] - 1e-9:
             bj = -1
             bs = 1e300
-            for j in range(n):
-                if sel[j] and j != last_add:
-                    cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
-                    s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
-                    if bj < 0 or s < bs or (s == bs and stamp[j] < stamp[bj]):
-                        bs = s
-                        bj = j
+            for t in range(n_sel[0]):
+                j = slist[t]
+                if j == last_add:
+                    continue
+                cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
+                s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
+                if bj < 0 or s < bs or (s == bs and (stamp[j] < stamp[bj] or (stamp[j] == stamp[bj] and j < bj))):
+                    bs = s
+                    bj = j
             if bj >= 0:
                 _flip(
                     bj,
@@ -340,10 +376,12 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
                     unc_pos,
                     n_unc,
                 )
+                _track(bj, sel, slist, spos, n_sel)
                 cur -= cost[bj]
                 stamp[bj] = step
                 last_rem = bj
         _flip(aj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc)
+        _track(aj, sel, slist, spos, n_sel)
         cur += cost[aj]
         stamp[aj] = step
         last_add = aj
