@@ -32,11 +32,39 @@ MIN_COST = 0.01
 MAX_LISTED = 10
 #: cell texts that mean "no value" in exported tables (Excel, pandas, databases)
 MISSING_TOKENS = ("nan", "null", "none", "n/a", "#n/a", "na", "-", "—", "无")
+#: status spellings of Chinese ledgers and other exports, after lower-casing and with spaces/hyphens as "_"
+STATUS_ALIASES: dict[str, str] = {
+    "在网": "existing_5g",
+    "已开通": "existing_5g",
+    "5g在网": "existing_5g",
+    "5g已开通": "existing_5g",
+    "on_air": "existing_5g",
+    "现有": "existing",
+    "存量": "existing",
+    "已有": "existing",
+    "规划": "planned",
+    "拟建": "planned",
+    "待建": "planned",
+}
+STATUSES = ("", "existing_5g", "planned", "existing")
 
 
 def _listing(labels: list[str]) -> str:
     more = f" and {len(labels) - MAX_LISTED} more" if len(labels) > MAX_LISTED else ""
     return ", ".join(labels[:MAX_LISTED]) + more
+
+
+def _statuses(df: pd.DataFrame) -> pd.Series:
+    """The ``status`` column normalised: lower case, spaces and hyphens as ``_``, :data:`STATUS_ALIASES` applied.
+
+    Unknown spellings come back as written (lower case) so that the caller can name them; no column: all "".
+    """
+    if "status" not in df.columns:
+        return pd.Series("", index=df.index, dtype="string")
+    raw = df["status"].astype("string").fillna("").str.strip().str.lower()
+    raw = raw.where(~raw.isin(MISSING_TOKENS), "")
+    canonical = {s: STATUS_ALIASES.get(k := re.sub(r"[\s-]+", "_", s), k) for s in raw.unique().tolist()}
+    return raw.map(canonical).astype("string")
 
 
 def _per_type(types: pd.Series, types_cfg: Mapping[Any, Any], attr: str) -> dict[str, Any]:
@@ -201,11 +229,8 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     df["type"] = mapped.where(~unknown, "street_lamp").astype(str)
 
     # numeric columns with defaults; ranges are printed exactly (150.0001 m is not "150 m")
-    on_air_rows = (
-        df["status"].astype("string").fillna("").str.strip().str.lower() == "existing_5g"
-        if "status" in df.columns
-        else pd.Series(False, index=df.index)
-    ).to_numpy(bool)
+    status = _statuses(df)
+    on_air_rows = (status == "existing_5g").to_numpy(bool)
     for col, unit in (("height_m", "m"), ("cost", "万元")):
         default = df["type"].map(_per_type(df["type"], types_cfg, col)).astype(float)
         if col not in df.columns:
@@ -272,22 +297,20 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         df["name"].astype("string").fillna("").str.strip() if "name" in df.columns else pd.Series("", index=df.index)
     )
     df["name"] = df["name"].where(df["name"] != "", df["id"]).astype(str)
-    status = (
-        df["status"].astype("string").fillna("").str.strip().str.lower()
-        if "status" in df.columns
-        else pd.Series("", index=df.index)
-    )
-    bad_status = ~status.isin(["", "existing_5g", "planned", "existing"])
+    bad_status = ~status.isin(list(STATUSES))
     for i in np.flatnonzero(bad_status.to_numpy())[:MAX_LISTED]:
         problems.append(
             Problem(
-                f"unknown status {status.iloc[i]!r}",
+                f"unknown status {status.iloc[i]!r}"
+                + (" (ambiguous: the pole, or its 5G?)" if status.iloc[i] in ("已建", "built") else ""),
                 src,
                 feature_label(df, int(i)),
-                'use "existing_5g" for 5G sites already on air (在网/已开通), "existing" or "planned", or leave it '
-                'empty',
+                'use "existing_5g" (or 在网, 已开通) for 5G sites already on air, "existing" (现有) for a pole that '
+                'stands without 5G, "planned" (规划, 拟建), or leave it empty',
             )
         )
+    if bad_status.sum() > MAX_LISTED:
+        problems.append(Problem(f"{int(bad_status.sum()) - MAX_LISTED} more rows with an unknown status", src))
     df["status"] = status.astype(str)
     df["site_class"] = df["type"].map(_per_type(df["type"], types_cfg, "site_class")).astype(str)
     df["build_mode"] = df["type"].map(_per_type(df["type"], types_cfg, "build_mode")).astype(str)
