@@ -208,3 +208,11 @@ def exact(value: float) -> str:
     if x == int(x) and abs(x) < 1e16:
         return str(int(x))
     return repr(x)
+
+
+#: said of a table cell that reads as a formula's text (``=10+5``: a workbook written by a script holds the formula
+#: only, see :mod:`planner.io._xlsx`)
+FORMULA_HINT = (
+    "a formula without a saved value: open the file in Excel or WPS and save it so that the formula keeps its "
+    "value, or write the value"
+)

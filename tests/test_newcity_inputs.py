@@ -58,3 +58,73 @@ def test_status_of_an_on_air_site_with_a_cost_column() -> None:
     out, warns = normalise_candidates(gdf, Path("c.csv"), SC)
     assert out["cost"].tolist() == [0.0, 6.0]
     assert not any("no cost" in w for w in warns)
+
+
+def _workbook(path: Path, height_cell: object, name_cell: object = "杆 1") -> None:
+    """A candidate workbook of three poles; the second pole's height and name are the given cells."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(["编号", "名称", "类型", "经度", "纬度", "挂高"])
+    ws.append(["P0", "杆 0", "路灯杆", 126.630, 45.750, 10])
+    ws.append(["P1", name_cell, "路灯杆", 126.631, 45.750, height_cell])
+    ws.append(["P2", "杆 2", "铁塔", 126.632, 45.750, 30])
+    wb.save(path)
+
+
+def _cache_value(path: Path, cell: str, value: str) -> None:
+    """Give the formula in ``cell`` a saved value, as Excel or WPS does on save (openpyxl writes none)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml, n = re.subn(rf'(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?', rf"\1<v>{value}</v>", xml)
+    assert n == 1
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_xlsx_formula_without_saved_value_is_not_a_silent_default(tmp_path: Path) -> None:
+    """A height written as ``=10+5`` by a script (no saved value) was read as empty: the type default, silently."""
+    from planner.io.readers import read_vector
+
+    path = tmp_path / "poles.xlsx"
+    _workbook(path, "=10+5")
+    gdf = read_vector(path, "candidates")
+    assert gdf["挂高"].tolist()[1] == "=10+5"
+    with pytest.raises(InputDataError) as err:
+        normalise_candidates(gdf, path, SC)
+    text = str(err.value)
+    assert "row 3" in text and "'=10+5' is not a number" in text and "save it" in text
+    (note,) = gdf.attrs["read_notes"]
+    assert "F3 (=10+5)" in note and "Excel or WPS" in note
+
+
+def test_xlsx_formula_with_saved_value_reads_the_value(tmp_path: Path) -> None:
+    from planner.io.readers import read_vector
+
+    path = tmp_path / "poles.xlsx"
+    _workbook(path, "=10+5")
+    _cache_value(path, "F3", "15")
+    gdf = read_vector(path, "candidates")
+    assert gdf.attrs.get("read_notes", []) == []
+    out, _ = normalise_candidates(gdf, path, SC)
+    assert out["height_m"].tolist() == [10.0, 15.0, 30.0]
+
+
+def test_xlsx_text_formula_without_value_keeps_its_text(tmp_path: Path) -> None:
+    """A name cell ``=HYPERLINK(...)`` without a value reads as its text (the writers neutralise it), with a note."""
+    from planner.io.readers import read_vector
+
+    path = tmp_path / "poles.xlsx"
+    _workbook(path, 12, name_cell='=HYPERLINK("http://example.invalid","点我")')
+    gdf = read_vector(path, "candidates")
+    out, _ = normalise_candidates(gdf, path, SC)
+    assert out["name"].tolist()[1] == '=HYPERLINK("http://example.invalid","点我")'
+    assert "B3 (=HYPERLINK" in gdf.attrs["read_notes"][0]

@@ -14,7 +14,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from planner._text import exact, header_key, parse_numbers
+from planner._text import FORMULA_HINT, exact, header_key, parse_numbers
 from planner._validate import check_plausible_lonlat, feature_label
 from planner.errors import InputDataError, Problem
 from planner.geo.sector_columns import parse_sector_columns
@@ -241,7 +241,8 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         for i in np.flatnonzero(nonnum.to_numpy())[:MAX_LISTED]:
             problems.append(
                 Problem(
-                    f"{col} {text.iloc[i]!r} is not a number",
+                    f"{col} {text.iloc[i]!r} is not a number"
+                    + (f" ({FORMULA_HINT})" if str(text.iloc[i]).startswith("=") else ""),
                     src,
                     feature_label(df, int(i)),
                     f"write {col} in {unit} as a number",

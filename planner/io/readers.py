@@ -19,7 +19,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from planner._paths import require_regular_file
-from planner._text import header_key, parse_numbers, strip_control_chars
+from planner._text import FORMULA_HINT, header_key, parse_numbers, strip_control_chars
 from planner._validate import check_plausible_lonlat, feature_label, guess_projected_crs
 from planner.errors import InputDataError, Problem
 from planner.io._dem import (  # noqa: F401 (re-exported)
@@ -29,6 +29,7 @@ from planner.io._dem import (  # noqa: F401 (re-exported)
     MIN_HEIGHT_M,
     inspect_dem,
 )
+from planner.io._xlsx import fill_uncached_formulas
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,14 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
     only one with lon/lat headers (a workbook often starts with a 说明 sheet).
     """
     sheets = pd.read_excel(path, header=None, dtype=str, engine="openpyxl", sheet_name=None)
+    name = _pick_sheet(path, sheet, sheets)
+    frame, notes = fill_uncached_formulas(path, name, sheets[name])
+    frame.attrs["read_notes"] = notes
+    return frame
+
+
+def _pick_sheet(path: Path, sheet: str | None, sheets: dict[str, pd.DataFrame]) -> str:
+    """The name of the sheet :func:`_read_workbook` reads (see there)."""
     names = list(sheets)
     if sheet is not None:
         if sheet not in sheets:
@@ -103,14 +112,14 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
                     fix=f"write the sheet name after {LAYER_SEP} exactly as Excel shows it",
                 )
             )
-        return sheets[sheet]
+        return sheet
     if len(names) == 1:
-        return sheets[names[0]]
+        return names[0]
     with_lonlat = [n for n in names if _has_lonlat(sheets[n], _header_row(sheets[n]))]
     if len(with_lonlat) == 1:
-        return sheets[with_lonlat[0]]
+        return with_lonlat[0]
     if not with_lonlat:
-        return sheets[names[0]]
+        return names[0]
     raise InputDataError(
         Problem(
             f"the workbook has {len(with_lonlat)} sheets with lon/lat columns ({', '.join(with_lonlat)}); which one "
@@ -189,6 +198,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     df.columns = header
     df = df.dropna(how="all")
     df.attrs["header_row"] = header_row
+    df.attrs["read_notes"] = list(raw.attrs.get("read_notes", []))
     return df
 
 
@@ -249,9 +259,11 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bo
                 )
             )
             continue
+        formula = any(isinstance(v, str) and v.startswith("=") for v in (raw_lon, raw_lat))
         problems.append(
             Problem(
-                f"coordinates {raw_lon!r}, {raw_lat!r} are not decimal degrees",
+                f"coordinates {raw_lon!r}, {raw_lat!r} are not decimal degrees"
+                + (f" ({FORMULA_HINT})" if formula else ""),
                 str(path),
                 where,
                 "write decimal degrees such as 114.398, 30.506 (convert DMS first)",
@@ -265,6 +277,7 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bo
     points[bad] = None  # rows already reported (collect_rows): no location, every other check still runs on them
     gdf = gpd.GeoDataFrame(df.drop(columns=[lon_col, lat_col]), geometry=points, crs=GEOGRAPHIC)
     gdf.attrs["row_offset"] = offset
+    gdf.attrs["read_notes"] = list(df.attrs.get("read_notes", []))
     if problems:
         _defer_rows(gdf, problems, np.flatnonzero(bad))
     return gdf
@@ -534,7 +547,7 @@ def _to_geographic(gdf: gpd.GeoDataFrame, path: Path, what: str = "input") -> gp
                     f"but the file declares the projected CRS {label} in metres",
                     str(path),
                     fix="declare the file's CRS as EPSG:4490 (CGCS2000 lon/lat) instead (in QGIS: Layer ▸ Set CRS, "
-                        "not Reproject)",
+                    "not Reproject)",
                 )
             )
         out = gdf.to_crs(GEOGRAPHIC)
