@@ -128,3 +128,31 @@ def test_xlsx_text_formula_without_value_keeps_its_text(tmp_path: Path) -> None:
     out, _ = normalise_candidates(gdf, path, SC)
     assert out["name"].tolist()[1] == '=HYPERLINK("http://example.invalid","点我")'
     assert "B3 (=HYPERLINK" in gdf.attrs["read_notes"][0]
+
+
+def test_dxf_text_codes_in_names_are_inert(tmp_path: Path) -> None:
+    r"""Names holding AutoCAD text codes (``%%u`` underline, ``%%d`` degree) and ``\U+`` escapes show as written.
+
+    Read back the way CAD shows text: ezdxf's ``recover`` reader decodes the ``\U+`` escapes in every DXF
+    version (as AutoCAD does), ``plain_text`` renders the ``%%`` codes as AutoCAD does. Before, ``\P%%u0\U+0041``
+    showed as ``\P0A`` (underlined).
+    """
+    from ezdxf import recover
+    from ezdxf.tools.text import plain_text
+
+    from planner.io.dxf import write_sites_dxf
+    from tests.report_fixtures import make_plan
+
+    plan = make_plan()
+    names = ["\\P%%u0\\U+0041", "50%%d 25%", "%%c%%%", "a\\u+00e9b", "50% plain", "路" * 300 + "%%u"]
+    plan.sites.loc[plan.sites.index[: len(names)], "name"] = names
+    plan.areas.loc[plan.areas.index[0], "name"] = "%%o区\\U+4E2D"
+    path = write_sites_dxf(plan, tmp_path / "sites.dxf")
+    doc, auditor = recover.readfile(path)
+    assert not auditor.has_errors
+    shown = {plain_text(a.dxf.text) for ins in doc.modelspace().query("INSERT") for a in ins.attribs}
+    for name in names[:-1]:
+        assert name in shown
+    assert "路" * 254 + "…" in shown  # cut at a character, never inside an escape
+    texts = {plain_text(t.dxf.text) for t in doc.modelspace().query("TEXT")}
+    assert "%%o区\\U+4E2D" in texts

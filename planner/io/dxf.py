@@ -1,4 +1,4 @@
-"""``sites.dxf``: the plan for CAD, in the plan's metric CRS (units: metres).
+r"""``sites.dxf``: the plan for CAD, in the plan's metric CRS (units: metres).
 
 Layers are named in the report's language (zh: 规划站址-保留/共享/利旧/新建, 规划范围, 重点区域;
 en: SITE-KEEP/SHARE/REUSE/NEW, BOUNDARY, PRIORITY-AREA), each with its colour. Every site is
@@ -6,8 +6,9 @@ one reference (INSERT) of the block ``SITE`` — a circle and a cross — carryi
 CAD users can extract (AutoCAD ``DATAEXTRACTION``/``ATTOUT``): 编号 (shown next to the
 symbol), 名称, 类型, 挂高, 建设方式 (hidden); English tags CODE, NAME, TYPE, HEIGHT, BUILD_MODE
 in an English plan. The boundary and priority areas are closed polylines, area names single
-TEXT at a point inside each area. Text longer than :data:`MAX_TEXT` characters is cut (ending
-in "…"). Text uses one style, ``CJK`` (宋体 ``simsun.ttf``, present
+TEXT at a point inside each area. Names are inert: AutoCAD's ``%%`` codes and ``\U+`` escapes
+are written so that CAD shows them as typed (:func:`cad_text`). Text longer than
+:data:`MAX_TEXT` characters is cut (ending in "…"). Text uses one style, ``CJK`` (宋体 ``simsun.ttf``, present
 on Chinese Windows; CAD programs substitute a CJK font elsewhere); the drawing holds no other
 text or dimension style than the mandatory ``Standard``, and ``ezdxf`` audits it clean.
 Reproducible bytes: ezdxf's fixed metadata, sorted classes, fixed timestamps.
@@ -64,10 +65,43 @@ _ENTITIES = "  0\nSECTION\n  2\nENTITIES\n"
 _STAMP_RE = re.compile(r"(\d+\.\d+\.\d+ @ )\d{4}-\d\d-\d\dT[\d:.]+\+00:00")
 
 
+def _cad_pieces(text: str) -> list[str]:
+    r"""``text`` character by character, each as DXF text that CAD shows as that character.
+
+    Inert: AutoCAD reads ``%%`` codes in TEXT/ATTRIB values (``%%u`` underline, ``%%d`` °, ``%%c`` ⌀,
+    ``%%nnn``), and DXF readers decode ``\U+XXXX`` escapes. When ``%%`` occurs each ``%`` is written
+    ``%%%`` (AutoCAD's literal percent); a backslash before ``U+`` is written as its own escape ``\U+005C``
+    (decoded once: the text shows ``\U+0041``, not ``A``). The legacy ``\M+NXXXX`` (MIF) notation is left as
+    it is: readers decode it after the ``\U+`` escapes, so no escape of it survives.
+    """
+    percent = "%%%" if "%%" in text else "%"
+    pieces = []
+    for i, ch in enumerate(text):
+        if ch == "%":
+            pieces.append(percent)
+        elif ch == "\\" and text[i + 1 : i + 3].upper() == "U+":
+            pieces.append("\\U+005C")
+        else:
+            pieces.append(ch)
+    return pieces
+
+
 def cad_text(value: object) -> str:
-    """``value`` as a CAD string: at most :data:`MAX_TEXT` characters (a longer one ends in "…")."""
+    """``value`` as inert CAD text (:func:`_cad_pieces`) of at most :data:`MAX_TEXT` characters.
+
+    A longer text is cut (at a character of ``value``, never inside an escape) and ends in "…".
+    """
     text = "" if value is None else str(value)
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    pieces = _cad_pieces(text)
+    if sum(map(len, pieces)) <= MAX_TEXT:
+        return "".join(pieces)
+    out, n = [], 0
+    for piece in pieces:
+        if n + len(piece) > MAX_TEXT - 1:
+            break
+        out.append(piece)
+        n += len(piece)
+    return "".join(out) + "…"
 
 
 def _one_line(text: str) -> str:
