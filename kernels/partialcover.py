@@ -23,9 +23,10 @@ selection is ``Σ_A α_A · max(0, D_A)`` with the deficit ``D_A = need_A − co
 Scores are kept per (column, area) *pair*: for an unselected column, the weight of its rows
 in that area that adding it would cover (``cnt = k − 1``); for a selected one, the weight it
 would uncover when removed (``cnt = k``). They are updated incrementally on every flip.
-The removal scans visit a list of the selected columns (kept in step with every flip), not
-all columns; its order is arbitrary, so their ties end at the smaller index explicitly, which
-picks the column a scan of all columns in index order picked (the same plans, bit for bit).
+The removal scans visit a list of the selected columns (kept in step with every flip, with a
+copy of each one's clamped cost and pair range in its slot, read in order), not all columns;
+its order is arbitrary, so their ties end at the smaller index explicitly, which picks the
+column a scan of all columns in index order picked (the same plans, bit for bit).
 
 The pure-Python reference (scores recomputed from scratch) is ``tests/reference/partialcover.py``.
 """
@@ -106,33 +107,50 @@ def _flip(
 
 @jit
 def _track(
-    j: int, sel: NDArray[np.bool_], slist: NDArray[np.int64], spos: NDArray[np.int64], n_sel: NDArray[np.int64]
+    j: int,
+    sel: NDArray[np.bool_],
+    cost: NDArray[np.float64],
+    p_ptr: NDArray[np.int64],
+    slist: NDArray[np.int64],
+    spos: NDArray[np.int64],
+    s_cost: NDArray[np.float64],
+    s_lo: NDArray[np.int64],
+    s_hi: NDArray[np.int64],
+    n_sel: NDArray[np.int64],
 ) -> None:
-    """Keep the list of selected columns in step with ``sel[j]`` after a flip of ``j``."""
+    """Keep the list of selected columns (and their slot copies) in step with ``sel[j]`` after a flip of ``j``."""
     if sel[j]:
-        slist[n_sel[0]] = j
-        spos[j] = n_sel[0]
+        t = n_sel[0]
+        slist[t] = j
+        spos[j] = t
+        s_cost[t] = cost[j] if cost[j] > _EPS_COST else _EPS_COST
+        s_lo[t] = p_ptr[j]
+        s_hi[t] = p_ptr[j + 1]
         n_sel[0] += 1
     else:
         t = spos[j]
-        last = slist[n_sel[0] - 1]
+        e = n_sel[0] - 1
+        last = slist[e]
         slist[t] = last
         spos[last] = t
+        s_cost[t] = s_cost[e]
+        s_lo[t] = s_lo[e]
+        s_hi[t] = s_hi[e]
         spos[j] = -1
         n_sel[0] -= 1
 
 
 @jit
 def _rem_delta(
-    j: int,
-    p_ptr: NDArray[np.int64],
+    lo: int,
+    hi: int,
     p_area: NDArray[np.int64],
     val: NDArray[np.float64],
     deficit: NDArray[np.float64],
     alpha: NDArray[np.float64],
 ) -> float:
     s = 0.0
-    for t in range(p_ptr[j], p_ptr[j + 1]):
+    for t in range(lo, hi):
         v = val[t]
         if v > 0.0:
             a = p_area[t]
@@ -246,13 +264,14 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
     cur = 0.0
     slist = np.zeros(n, dtype=np.int64)
     spos = np.full(n, -1, dtype=np.int64)
+    s_cost = np.zeros(n, dtype=np.float64)
+    s_lo = np.zeros(n, dtype=np.int64)
+    s_hi = np.zeros(n, dtype=np.int64)
     n_sel = np.zeros(1, dtype=np.int64)
     for j in range(n):
         if sel[j]:
             cur += cost[j]
-            slist[n_sel[0]] = j
-            spos[j] = n_sel[0]
-            n_sel[0] += 1
+            _track(j, sel, cost, p_ptr, slist, spos, s_cost, s_lo, s_hi, n_sel)
     last_add = -1
     last_rem = -1
     step = step0
@@ -272,9 +291,8 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
             bj = -1
             bs = 1e300
             for t in range(n_sel[0]):
+                s = _rem_delta(s_lo[t], s_hi[t], p_area, val, deficit, alpha) / s_cost[t]
                 j = slist[t]
-                cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
-                s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
                 if (
                     bj < 0
                     or s < bs
@@ -293,7 +311,7 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
             _flip(
                 bj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc
             )
-            _track(bj, sel, slist, spos, n_sel)
+            _track(bj, sel, cost, p_ptr, slist, spos, s_cost, s_lo, s_hi, n_sel)
             cur -= cost[bj]
             stamp[bj] = step
         if n_unc[0] == 0:
@@ -351,8 +369,7 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
                 j = slist[t]
                 if j == last_add:
                     continue
-                cj = cost[j] if cost[j] > _EPS_COST else _EPS_COST
-                s = _rem_delta(j, p_ptr, p_area, val, deficit, alpha) / cj
+                s = _rem_delta(s_lo[t], s_hi[t], p_area, val, deficit, alpha) / s_cost[t]
                 if bj < 0 or s < bs or (s == bs and (stamp[j] < stamp[bj] or (stamp[j] == stamp[bj] and j < bj))):
                     bs = s
                     bj = j
@@ -376,12 +393,12 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
                     unc_pos,
                     n_unc,
                 )
-                _track(bj, sel, slist, spos, n_sel)
+                _track(bj, sel, cost, p_ptr, slist, spos, s_cost, s_lo, s_hi, n_sel)
                 cur -= cost[bj]
                 stamp[bj] = step
                 last_rem = bj
         _flip(aj, c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, w, k, area, sel, cnt, val, deficit, unc, unc_pos, n_unc)
-        _track(aj, sel, slist, spos, n_sel)
+        _track(aj, sel, cost, p_ptr, slist, spos, s_cost, s_lo, s_hi, n_sel)
         cur += cost[aj]
         stamp[aj] = step
         last_add = aj

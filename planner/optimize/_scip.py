@@ -56,29 +56,33 @@ def scip_solve(
     c_scale, c_int, c_exact = int_scale(side.cost)
     y: dict[int, pywraplp.Variable] = {}
     inf = solver.infinity()
+    # Python lists: the same calls in the same order, without a numpy scalar per coefficient
+    ptr, idx = a.indptr.tolist(), a.indices.tolist()
+    k_rows, hard_rows = [int(v) for v in red.k.tolist()], [bool(v) for v in red.hard.tolist()]
     for i in range(a.shape[0]):
-        cols = a.indices[a.indptr[i] : a.indptr[i + 1]]
-        ki = int(red.k[i])
-        if mode == "min_cost" and red.hard[i]:
+        cols = idx[ptr[i] : ptr[i + 1]]
+        ki = k_rows[i]
+        if mode == "min_cost" and hard_rows[i]:
             ct = solver.Constraint(ki, inf)
             for j in cols:
-                ct.SetCoefficient(x[int(j)], 1)
+                ct.SetCoefficient(x[j], 1)
             continue
         yi = solver.BoolVar(f"y{i}") if ki > 1 else solver.NumVar(0.0, 1.0, f"y{i}")
         y[i] = yi
         ct = solver.Constraint(0, inf)
         for j in cols:
-            ct.SetCoefficient(x[int(j)], 1)
+            ct.SetCoefficient(x[j], 1)
         ct.SetCoefficient(yi, -ki)
-    if mode == "min_cost":
-        for ar in np.unique(red.area[list(y)]) if y else []:
+    if mode == "min_cost" and y:
+        y_rows = np.fromiter(y, dtype=np.int64, count=len(y))  # ascending: the order they were made in
+        y_area = red.area[y_rows]
+        for ar in np.unique(y_area):
             need = float(red.need[ar])
             if need <= 0:
                 continue
             ct = solver.Constraint(math.ceil(need * w_scale - 1e-6), inf)
-            for i in y:
-                if red.area[i] == ar:
-                    ct.SetCoefficient(y[i], float(w_int[i]))
+            for i in y_rows[y_area == ar].tolist():  # the area's rows in row order, as a scan of y gave them
+                ct.SetCoefficient(y[i], float(w_int[i]))
     if mode == "min_cost_at" and min_cover_int is not None:
         ct = solver.Constraint(float(min_cover_int), inf)
         for i, yi in y.items():
