@@ -104,6 +104,9 @@ def test_xlsx_formula_without_saved_value_is_not_a_silent_default(tmp_path: Path
     assert "row 3" in text and "'=10+5' is not a number" in text and "save it" in text
     (note,) = gdf.attrs["read_notes"]
     assert "F3 (=10+5)" in note and "Excel or WPS" in note
+    from planner.present.warning_text import warning_code, warning_text
+
+    assert warning_code(note) == "W32" and "公式" in warning_text(note, "zh")
 
 
 def test_xlsx_formula_with_saved_value_reads_the_value(tmp_path: Path) -> None:

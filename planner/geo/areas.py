@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from planner._text import exact, header_key, parse_numbers
 from planner._validate import check_plausible_lonlat, feature_label
 from planner.errors import InputDataError, Problem
+from planner.geo.osm_tags import AREA_KEYS, has_osm_tags, is_relation_type_column, osm_area_classes
 from planner.scenario import PRIORITY_CLASSES, Scenario
 
 CLASS_ALIASES: dict[str, str] = {
@@ -63,6 +64,11 @@ def normalise_areas(
     for c in df.columns:
         if c != "geometry":
             lower.setdefault(header_key(c), c)
+    type_col = lower.get("type")
+    if "class" not in lower and "类型" not in lower and "类别" not in lower and type_col is not None:
+        if is_relation_type_column(df[type_col]):  # GDAL's OSM multipolygon layer: `type` = "multipolygon"
+            df = df.rename(columns={type_col: "osm_relation_type"})
+            del lower["type"]
     for key, target in (
         ("class", "class"),
         ("id", "id"),
@@ -86,9 +92,21 @@ def normalise_areas(
             df = df.rename(columns={lower[key]: target})
             lower[target] = target
     problems += check_plausible_lonlat(df, path, "priority_areas")
+    if "class" not in df.columns and has_osm_tags(df, AREA_KEYS):
+        osm_classes, summary = osm_area_classes(df)
+        df["class"] = osm_classes.fillna("other")
+        warnings.append(
+            f"{src}: no `class` column: classes read from the OpenStreetMap tags: {summary}; features that no rule "
+            "matched are class other; add a `class` column to choose the classes yourself"
+        )
     if "class" not in df.columns:
         raise InputDataError(
-            Problem("no `class` column", src, fix=f"add `class` with one of {', '.join(PRIORITY_CLASSES)}")
+            Problem(
+                "no `class` column",
+                src,
+                fix=f"add `class` with one of {', '.join(PRIORITY_CLASSES)} (an OpenStreetMap export may keep its "
+                "tags instead: leisure=park, railway=station, landuse=industrial, aeroway=aerodrome, ...)",
+            )
         )
     n = len(df)
     ids = df["id"].astype("string").str.strip() if "id" in df.columns else pd.Series([""] * n, dtype="string")

@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 from planner._text import FORMULA_HINT, exact, header_key, parse_numbers
 from planner._validate import check_plausible_lonlat, feature_label
 from planner.errors import InputDataError, Problem
+from planner.geo.osm_tags import CANDIDATE_KEYS, CANDIDATE_RULES, has_osm_tags, osm_candidate_types
 from planner.geo.sector_columns import parse_sector_columns
 from planner.scenario import CANDIDATE_TYPES, TYPE_ALIASES, Scenario
 
@@ -67,6 +68,22 @@ def _statuses(df: pd.DataFrame) -> pd.Series:
     return raw.map(canonical).astype("string")
 
 
+def _types_from_osm(df: pd.DataFrame, src: str, warnings: list[str]) -> str:
+    """Fill ``df["type"]`` from OpenStreetMap tags when ``df`` is an OSM export without a type column.
+
+    Appends a warning with the counts; returns the text the unknown-type fix adds ("" when not OSM).
+    """
+    if not has_osm_tags(df, CANDIDATE_KEYS):
+        return ""
+    osm_types, summary = osm_candidate_types(df)
+    df["type"] = osm_types
+    warnings.append(
+        f"{src}: no `type` column: types read from the OpenStreetMap tags: {summary}; add a `type` column to "
+        "choose the types yourself"
+    )
+    return "; from OpenStreetMap tags: " + ", ".join(text for _, text, _ in CANDIDATE_RULES)
+
+
 def _per_type(types: pd.Series, types_cfg: Mapping[Any, Any], attr: str) -> dict[str, Any]:
     """``{type: types_cfg[type].attr}`` for the types present (a dict for ``Series.map``: one lookup per type)."""
     return {t: getattr(types_cfg[t], attr) for t in pd.unique(types.to_numpy(object)).tolist()}
@@ -110,6 +127,8 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         "id": "id",
         "编号": "id",
         "站址编号": "id",
+        "osm_id": "id",  # OpenStreetMap exports (GDAL, QuickOSM; overpass-turbo GeoJSON has `id` or `@id`)
+        "@id": "id",
         "name": "name",
         "名称": "name",
         "type": "type",
@@ -200,6 +219,8 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
 
     # type
     has_type = "type" in df.columns
+    osm_fix = "" if has_type else _types_from_osm(df, src, warnings)
+    has_type = "type" in df.columns
     if not has_type:
         problems.append(
             Problem(
@@ -221,7 +242,8 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
                 f"unknown type {raw_type.iloc[i]!r}" if isinstance(raw_type.iloc[i], str) else "missing type",
                 src,
                 feature_label(df, int(i)),
-                f"use one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, 交通杆, 智慧杆, 楼顶, 新建)",
+                f"use one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, 交通杆, 智慧杆, 楼顶, 新建)"
+                + (osm_fix and f"{osm_fix}; or delete the features that are no pole"),
             )
         )
     if unknown.sum() > MAX_LISTED:

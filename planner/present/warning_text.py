@@ -215,6 +215,27 @@ CATALOGUE: tuple[WarningKind, ...] = (
         r"(?P<src>.+): (?P<rows>.+) without geometry ignored",
         "{src}：{rows} 没有几何图形，已忽略",
     ),
+    WarningKind(
+        "W30",
+        r"(?P<src>.+): no `class` column: classes read from the OpenStreetMap tags: (?P<summary>.+); features that "
+        r"no rule matched are class other; add a `class` column to choose the classes yourself",
+        "{src}：没有 class 列，重点区域类别按 OpenStreetMap 标签读取：{summary}；未匹配任何规则的要素按 other（其他）"
+        "计；如需自行指定类别，请添加 class 列",
+    ),
+    WarningKind(
+        "W31",
+        r"(?P<src>.+): no `type` column: types read from the OpenStreetMap tags: (?P<summary>.+); add a `type` "
+        r"column to choose the types yourself",
+        "{src}：没有 type 列，候选站址类型按 OpenStreetMap 标签读取：{summary}；如需自行指定类型，请添加 type 列",
+    ),
+    WarningKind(
+        "W32",
+        r"(?P<src>.+): (?P<n>\d+) cells of sheet (?P<sheet>.+) hold a formula without a saved value \((?P<cells>.+)"
+        r"\): read as the formula's text \(a number column refuses it\); open the workbook in Excel or WPS and save "
+        r"it, so that every formula keeps its value, or paste the values",
+        "{src}：工作表 {sheet} 中有 {n} 个单元格含公式但没有保存的计算结果（{cells}），已按公式文本读取（数值列"
+        "会拒绝）；请在 Excel 或 WPS 中打开并保存该工作簿，使公式保留其值，或粘贴为数值",
+    ),
 )
 _COMPILED = tuple((kind, re.compile(kind.pattern, re.DOTALL)) for kind in CATALOGUE)
 #: English fragments inside the carried values (row labels, id lists, reasons) and their Chinese
