@@ -352,6 +352,8 @@ def validate_scenario(
     except PlannerError as exc:
         errors.append(exc)
     warnings = list(inputs.warnings)
+    if boundary_m.attrs.get("crs_warning"):  # grid.crs far from this place (planner.geo.crs.check_grid_crs)
+        warnings.append(str(boundary_m.attrs["crs_warning"]))
     grid_text = "?"
     n_areas = 0
     try:

@@ -73,6 +73,62 @@ def choose_metric_crs(setting: str, lon: float, lat: float) -> str:
     return setting if setting.upper().startswith("EPSG:") else crs.to_string()
 
 
+#: a chosen ``grid.crs`` whose scale at the boundary is further than this from 1 is refused (its "metres" are not
+#: metres there: Web Mercator at 30°N is 15 % off, a Gauss-Krüger zone 20° of longitude away 4-6 %)
+MAX_SCALE_ERROR = 0.02
+#: ... and further than this draws a warning: a proper 3° Gauss-Krüger zone is within 0.03 % of true scale over
+#: its width, a UTM zone within 0.1 %
+WARN_SCALE_ERROR = 0.002
+
+
+def check_grid_crs(setting: str, crs: str, lon: float, lat: float) -> str | None:
+    """Refuse or warn about a user's ``grid.crs`` that distorts distances at the study area (lon, lat in degrees).
+
+    The coverage radii, the grid resolution, ``min_separation_m`` and areas are metres of the grid CRS;
+    far from its central meridian (or in Web Mercator) those are not true metres. ``"auto"`` is never checked.
+
+    Returns
+    -------
+    warning : str or None
+        Set when the scale error exceeds :data:`WARN_SCALE_ERROR`.
+
+    Raises
+    ------
+    ScenarioError
+        When the scale error exceeds :data:`MAX_SCALE_ERROR`, naming ``grid.crs``, the error and the fix.
+    """
+    if setting == "auto":
+        return None
+    from pyproj import Proj
+
+    try:
+        factors = Proj(CRS.from_user_input(crs)).get_factors(lon, lat)
+        scale = max(abs(factors.meridional_scale - 1.0), abs(factors.parallel_scale - 1.0))
+        turn = float(factors.meridian_convergence)
+    except Exception:  # a projection pyproj cannot evaluate there: nothing to say
+        return None
+    if not math.isfinite(scale):
+        return None
+    auto = choose_metric_crs("auto", lon, lat)
+    name = CRS.from_user_input(crs).name
+    text = (
+        f"grid.crs = {setting} ({name}) distorts the study area at {lon:.2f}°E, {lat:.2f}°N: its metres there are "
+        f"{scale:.1%} off true metres and its grid north is turned {abs(turn):.1f}° from true north"
+    )
+    if scale > MAX_SCALE_ERROR:
+        raise ScenarioError(
+            Problem(
+                text + " (coverage radii, cell sizes and distances would be wrong by as much)",
+                "scenario",
+                "[grid.crs]",
+                f'use grid.crs = "auto" ({auto} here), or the Gauss-Krüger/UTM zone of this place',
+            )
+        )
+    if scale > WARN_SCALE_ERROR:
+        return f'{text}; grid.crs = "auto" picks {auto} for this place'
+    return None
+
+
 def bbox_gap_km(a: Sequence[float], b: Sequence[float]) -> float:
     """Distance (km, approximate) between two lon/lat bounding boxes; 0 when they overlap.
 

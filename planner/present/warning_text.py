@@ -236,6 +236,14 @@ CATALOGUE: tuple[WarningKind, ...] = (
         "{src}：工作表 {sheet} 中有 {n} 个单元格含公式但没有保存的计算结果（{cells}），已按公式文本读取（数值列"
         "会拒绝）；请在 Excel 或 WPS 中打开并保存该工作簿，使公式保留其值，或粘贴为数值",
     ),
+    WarningKind(
+        "W33",
+        r"grid\.crs = (?P<crs>\S+) \((?P<name>.+)\) distorts the study area at (?P<where>.+): its metres there are "
+        r"(?P<scale>[\d.]+%) off true metres and its grid north is turned (?P<turn>[\d.]+°) from true north; "
+        r'grid\.crs = "auto" picks (?P<auto>\S+) for this place',
+        "grid.crs = {crs}（{name}）在规划区（{where}）变形较大：该处的米与真实距离相差 {scale}，坐标北偏离真北 "
+        '{turn}；grid.crs = "auto" 在此处选用 {auto}',
+    ),
 )
 _COMPILED = tuple((kind, re.compile(kind.pattern, re.DOTALL)) for kind in CATALOGUE)
 #: English fragments inside the carried values (row labels, id lists, reasons) and their Chinese

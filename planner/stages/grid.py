@@ -17,7 +17,7 @@ import pandas as pd
 from planner.coverage.grid import Grid
 from planner.errors import InputDataError, Problem, ResourceLimitError
 from planner.geo.areas import normalise_areas
-from planner.geo.crs import choose_metric_crs
+from planner.geo.crs import check_grid_crs, choose_metric_crs
 from planner.geo.demand import DemandCells, rasterize_demand
 from planner.scenario import Scenario
 from planner.stages.inputs import InputLayers
@@ -55,10 +55,16 @@ class StudyArea:
 
 
 def metric_boundary(scenario: Scenario, inputs: InputLayers) -> tuple[str, gpd.GeoDataFrame]:
-    """The run's metric CRS (``grid.crs``, or chosen at the boundary's centre) and the boundary in it."""
+    """The run's metric CRS (``grid.crs``, or chosen at the boundary's centre) and the boundary in it.
+
+    A ``grid.crs`` that distorts distances there by more than 2 % is refused; over 0.2 % the boundary's
+    ``attrs["crs_warning"]`` holds a warning (:func:`planner.geo.crs.check_grid_crs`).
+    """
     centre = inputs.boundary.to_crs("EPSG:4326").union_all().centroid
     crs = choose_metric_crs(scenario.grid.crs, centre.x, centre.y)
+    warning = check_grid_crs(scenario.grid.crs, crs, centre.x, centre.y)
     boundary_m = inputs.boundary.to_crs(crs)
+    boundary_m.attrs["crs_warning"] = warning
     boundary_m["geometry"] = boundary_m.geometry.make_valid()
     return crs, boundary_m
 
@@ -68,6 +74,8 @@ def grid_and_demand(scenario: Scenario, inputs: InputLayers) -> StudyArea:
     crs, boundary_m = metric_boundary(scenario, inputs)
     grid = make_grid(boundary_m, scenario.grid.resolution_m, crs, scenario.grid.max_cells)
     areas, warnings = prepare_areas(scenario, inputs, boundary_m, crs)
+    if boundary_m.attrs.get("crs_warning"):
+        warnings = [str(boundary_m.attrs["crs_warning"]), *warnings]
     demand = rasterize_demand(grid, boundary_m.geometry, areas)
     if demand.cells.size == 0:
         raise InputDataError(
