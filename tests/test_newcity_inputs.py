@@ -159,3 +159,41 @@ def test_dxf_text_codes_in_names_are_inert(tmp_path: Path) -> None:
     assert "路" * 254 + "…" in shown  # cut at a character, never inside an escape
     texts = {plain_text(t.dxf.text) for t in doc.modelspace().query("TEXT")}
     assert "%%o区\\U+4E2D" in texts
+
+
+def test_other_ledgers_class_and_type_words() -> None:
+    """Words other cities' files use for classes and types ("Railway Station" was 'unknown class')."""
+    from shapely.geometry import box
+
+    from planner.geo.areas import normalise_areas
+
+    words = ["Railway Station", "CBD", "Metro-Station", "高速", "开发区", "广场", "Green Space", "地铁", "公园"]
+    expected = [
+        "rail_station",
+        "central_urban",
+        "transport_hub",
+        "highway",
+        "industrial_park",
+        "public_place",
+        "park",
+        "transport_hub",
+        "park",
+    ]
+    gdf = gpd.GeoDataFrame(
+        {"name": [f"a{i}" for i in range(len(words))], "class": words},
+        geometry=[box(126.63 + i * 0.001, 45.75, 126.6308 + i * 0.001, 45.7508) for i in range(len(words))],
+        crs="EPSG:4490",
+    )
+    areas, _ = normalise_areas(gdf, Path("a.geojson"), SC, "EPSG:4551")
+    assert areas["class"].tolist() == expected
+    types = ["Street Light", "CCTV pole", "通信塔", "Traffic-Light", "智慧灯杆", "Tower", "路灯杆"]
+    cands, _ = normalise_candidates(_cands(id=[f"c{i}" for i in range(len(types))], type=types), Path("c.csv"), SC)
+    assert cands["type"].tolist() == [
+        "street_lamp",
+        "surveillance_pole",
+        "tower",
+        "traffic_pole",
+        "smart_pole",
+        "tower",
+        "street_lamp",
+    ]

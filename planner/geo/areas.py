@@ -34,11 +34,63 @@ CLASS_ALIASES: dict[str, str] = {
     "中心城区": "central_urban",
     "高速公路": "highway",
     "其他": "other",
+    # other ledgers' words (NEWCITY session); English keys as compared: lower case, spaces/hyphens as "_"
+    "航站楼": "airport",
+    "airport_terminal": "airport",
+    "aerodrome": "airport",
+    "高铁": "rail_station",
+    "动车站": "rail_station",
+    "railway_station": "rail_station",
+    "train_station": "rail_station",
+    "地铁": "transport_hub",
+    "枢纽": "transport_hub",
+    "公交枢纽": "transport_hub",
+    "客运站": "transport_hub",
+    "汽车站": "transport_hub",
+    "metro_station": "transport_hub",
+    "subway_station": "transport_hub",
+    "bus_station": "transport_hub",
+    "transit_hub": "transport_hub",
+    "广场": "public_place",
+    "医院": "public_place",
+    "学校": "public_place",
+    "大学": "public_place",
+    "体育馆": "public_place",
+    "商场": "public_place",
+    "景区": "public_place",
+    "public_space": "public_place",
+    "绿地": "park",
+    "green_space": "park",
+    "工业区": "industrial_park",
+    "开发区": "industrial_park",
+    "高新区": "industrial_park",
+    "科技园": "industrial_park",
+    "industrial": "industrial_park",
+    "industrial_zone": "industrial_park",
+    "industrial_area": "industrial_park",
+    "science_park": "industrial_park",
+    "市中心": "central_urban",
+    "城区": "central_urban",
+    "cbd": "central_urban",
+    "downtown": "central_urban",
+    "city_centre": "central_urban",
+    "city_center": "central_urban",
+    "高速": "highway",
+    "expressway": "highway",
+    "motorway": "highway",
 }
 
 AREA_COLUMNS = ["id", "name", "class", "target", "weight", "k", "rank"]
 #: smaller priority areas (m², after repair) are degenerate (a point, a sliver, a zero-size polygon): dropped
 MIN_AREA_M2 = 1.0
+
+
+def _canonical_class(value: object) -> str | None:
+    """A class as written (中文 or English, any case, spaces or hyphens) as its name in PRIORITY_CLASSES if known."""
+    if not isinstance(value, str):
+        return None
+    key = re.sub(r"[\s-]+", "_", value.strip().lower())
+    return CLASS_ALIASES.get(value.strip(), CLASS_ALIASES.get(key, key))
 
 
 def normalise_areas(
@@ -131,7 +183,7 @@ def normalise_areas(
     )
     df["name"] = names.where(names != "", df["id"]).astype(str)
     cls = df["class"].astype("string").str.strip()
-    mapped = cls.map(lambda c: CLASS_ALIASES.get(c, re.sub(r"[\s-]+", "_", c.lower())) if isinstance(c, str) else None)
+    mapped = cls.map(_canonical_class)
     unknown = ~mapped.isin(list(PRIORITY_CLASSES))
     for i in np.flatnonzero(unknown.to_numpy())[:10]:
         given = cls.iloc[i]
