@@ -251,11 +251,19 @@ def _cmd_init(args: argparse.Namespace) -> int:
             f"wrote {files['scenario']} and sample inputs: "
             f"{', '.join(p.name for k, p in files.items() if k != 'scenario')}"
         )
-        print(
-            f"next: planner validate {files['scenario']}  then  planner run {files['scenario']} --out "
-            f"runs/{args.folder.name}"
-        )
+        scenario, out = _shell_word(files["scenario"]), _shell_word(f"runs/{args.folder.name}")
+        print(f"next: planner validate {scenario}  then  planner run {scenario} --out {out}")
     return 0
+
+
+def _shell_word(value: object) -> str:
+    """``value`` quoted for pasting into this system's shell: a folder named ``my area`` or ``$(…)`` stays one word."""
+    text = str(value)
+    if os.name == "nt":
+        return f'"{text}"' if re.search(r'[\s&|<>^()"%!]', text) else text
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
