@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._validate import feature_label
 from planner.coverage.grid import Grid
 from planner.errors import InputDataError, Problem, ResourceLimitError
 from planner.geo.areas import normalise_areas
@@ -65,6 +66,7 @@ def metric_boundary(scenario: Scenario, inputs: InputLayers) -> tuple[str, gpd.G
     warning = check_grid_crs(scenario.grid.crs, crs, centre.x, centre.y)
     boundary_m = inputs.boundary.to_crs(crs)
     boundary_m.attrs["crs_warning"] = warning
+    boundary_m.attrs["source"] = str(scenario.inputs.boundary)
     boundary_m["geometry"] = boundary_m.geometry.make_valid()
     return crs, boundary_m
 
@@ -98,6 +100,17 @@ def make_grid(boundary_m: gpd.GeoDataFrame, res: float, crs: str, max_cells: int
     if n > max_cells:
         area_km2 = (xmax - xmin) * (ymax - ymin) / 1e6
         fit = float(np.ceil(np.sqrt((xmax - xmin) * (ymax - ymin) / max_cells)))
+        stray = _stray_parts(boundary_m)
+        if stray:
+            raise InputDataError(
+                Problem(
+                    f"the boundary's polygons lie far apart ({stray}): their extent, {area_km2:,.0f} km², would need "
+                    f"{n:,} cells at {res:g} m",
+                    str(boundary_m.attrs.get("source", "boundary")),
+                    fix="remove the stray feature from the boundary file (a broken export often puts one at 0°, 0°), "
+                    "or plan each part as its own scenario; a coarser grid would only hide it",
+                )
+            )
         raise ResourceLimitError(
             Problem(
                 f"a {area_km2:,.0f} km² area at {res:g} m needs {n:,} cells "
@@ -109,6 +122,37 @@ def make_grid(boundary_m: gpd.GeoDataFrame, res: float, crs: str, max_cells: int
             )
         )
     return Grid.from_bounds(xmin, ymin, xmax, ymax, res, crs)
+
+
+#: a boundary part this far (m) from the largest one, and further than 10 × that part's size, is "stray"
+STRAY_MIN_M = 20_000.0
+
+
+def _stray_parts(boundary_m: gpd.GeoDataFrame) -> str:
+    """Name the boundary features that lie far from its largest polygon ("" when none does).
+
+    A boundary whose grid is too big because of one stray feature (a polygon at 0°, 0° from a broken export,
+    a leftover of another city) needs that feature removed, not a coarser grid.
+    """
+    parts = boundary_m.geometry.explode(index_parts=False)
+    parts = parts[~parts.is_empty & (parts.area > 0)]
+    if len(parts) < 2:
+        return ""
+    areas = parts.area.to_numpy()
+    main = parts.iloc[int(np.argmax(areas))]
+    reach = max(STRAY_MIN_M, 10.0 * float(np.sqrt(areas.max())))
+    distance = parts.distance(main).to_numpy()
+    positions = {label: pos for pos, label in enumerate(boundary_m.index)}
+    far: dict[int, float] = {}
+    for label, d in zip(parts.index, distance, strict=True):
+        if d > reach:
+            pos = positions[label]
+            far[pos] = max(far.get(pos, 0.0), float(d))
+    listed = [
+        f"{feature_label(boundary_m, pos)} lies about {d / 1000:,.0f} km from the largest polygon"
+        for pos, d in far.items()
+    ]
+    return "; ".join(listed[:5]) + (f"; and {len(listed) - 5} more" if len(listed) > 5 else "")
 
 
 def prepare_areas(
