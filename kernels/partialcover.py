@@ -415,6 +415,67 @@ def partial_ls(  # noqa: C901 (one numba loop: splitting it costs a call per mov
     return step
 
 
+@jit
+def partial_ls_run(
+    c_ptr: NDArray[np.int64],
+    c_idx: NDArray[np.int64],
+    c_pair: NDArray[np.int64],
+    r_ptr: NDArray[np.int64],
+    r_idx: NDArray[np.int64],
+    r_pair: NDArray[np.int64],
+    p_ptr: NDArray[np.int64],
+    p_area: NDArray[np.int64],
+    cost: NDArray[np.float64],
+    w: NDArray[np.float64],
+    k: NDArray[np.int64],
+    area: NDArray[np.int64],
+    need: NDArray[np.float64],
+    sel: NDArray[np.bool_],
+    best: NDArray[np.bool_],
+    best_cost: NDArray[np.float64],
+    alpha: NDArray[np.float64],
+    stamp: NDArray[np.int64],
+    chunk: int,
+    n_chunks: int,
+    seed: int,
+    step0: int,
+    n_draw: int,
+) -> int:
+    """``n_chunks`` calls of :func:`partial_ls` of ``chunk`` steps each from step ``step0``, in one call.
+
+    The same calls a Python loop over the chunks makes (each continues from the previous one's
+    step count), so the same result, but without returning to Python in between: a worker
+    thread running it holds no GIL while another thread works. Returns the new global step count.
+    """
+    step = step0
+    for _ in range(n_chunks):
+        step = partial_ls(
+            c_ptr,
+            c_idx,
+            c_pair,
+            r_ptr,
+            r_idx,
+            r_pair,
+            p_ptr,
+            p_area,
+            cost,
+            w,
+            k,
+            area,
+            need,
+            sel,
+            best,
+            best_cost,
+            alpha,
+            stamp,
+            chunk,
+            seed,
+            step,
+            n_draw,
+        )
+    return step
+
+
 def column_pairs(
     c_ptr: NDArray[np.int64],
     c_idx: NDArray[np.int64],

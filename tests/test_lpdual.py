@@ -241,3 +241,113 @@ def test_a_run_stays_within_its_work(share: float) -> None:
     units = ld.run(share, FAR)
     assert units * 1e6 <= share + 1e-6
     assert units == 0.0 or ld.iterations >= MIN_ITERS or ld.termination == "TERMINATION_REASON_OPTIMAL"
+
+
+def test_prefetched_pdlp_gives_the_same_run() -> None:
+    """``prefetch`` (PDLP ahead, beside the local search) then ``run``: the run's result without it, bit for bit."""
+    p = small_model(3, m=60, n=14, side=False)
+    red = reduce_problem(p, "min_cost", dominance=True)
+    side = side_of(p, red, "min_cost")
+    out = []
+    for ahead in (False, True):
+        ld = LpDual(red, side)
+        ops = ld.fixed_ops() + 400 * ld.ops_per_iter()
+        if ahead:
+            ld.prefetch(ops, FAR)
+            assert ld.prefetched(red, side, ops) and not ld.prefetched(red, side, ops + 1.0)
+            with pytest.raises(RuntimeError):
+                ld.prefetch(ops, FAR)
+        units = ld.run(ops, FAR, 40.0)
+        out.append((units, ld.iterations, ld.polish_steps, ld.lb, ld.u.tobytes(), ld.x.tobytes()))
+    assert out[0][1] > 0 and out[0][2] > 0
+    assert out[0] == out[1]
+
+
+def test_lp_dual_solve_uses_a_matching_prefetch_only() -> None:
+    """``lp_dual_solve(pre=...)``: the same result as without; a prefetch for other work is ignored."""
+    p = small_model(6, m=60, n=14, side=False)
+    red = reduce_problem(p, "min_cost", dominance=True)
+    side = side_of(p, red, "min_cost")
+    probe = LpDual(red, side)
+    ops = probe.fixed_ops() + 300 * probe.ops_per_iter()  # the iteration limit binds (PDLP is not done by then)
+    results = []
+    for pre_ops in (None, ops, 0.5 * ops):
+        pre = None
+        if pre_ops is not None:
+            pre = LpDual(red, side)
+            pre.prefetch(pre_ops, FAR)
+        stats: dict[str, object] = {}
+        budget = Budget.start(60.0)
+        res = lp_dual_solve(red, side, ops, budget, stats, 50.0, pre)
+        results.append((res.bound, res.iterations, res.units, res.u.tobytes(), res.rc.tobytes(), res.x.tobytes(),
+                        budget.used["lp_dual"]))
+        if pre_ops == ops:
+            assert pre is not None and pre.iterations == res.iterations  # the prefetched object was used
+        if pre_ops == 0.5 * ops:
+            assert pre is not None and pre.iterations != res.iterations  # not this one: a fresh run
+    assert results[0][1] > 0
+    assert results[0] == results[1] == results[2]
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_solve_runs_pdlp_beside_the_local_search(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large partial-target models (LP_MAX_NNZ lowered): PDLP ahead, beside the local search; same plan and stats."""
+    import importlib
+
+    import planner.optimize._exact as exact_mod
+    from planner.optimize import solve
+
+    solve_mod = importlib.import_module("planner.optimize.solve")
+    monkeypatch.setattr(exact_mod, "LP_MAX_NNZ", 10)
+    monkeypatch.setattr(solve_mod, "LP_MAX_NNZ", 10)
+    p = small_model(seed, m=60, n=14, side=False)
+    calls: list[float] = []
+    prefetch = LpDual.prefetch
+
+    def counted(self: LpDual, max_ops: float, deadline: float) -> None:
+        calls.append(max_ops)
+        prefetch(self, max_ops, deadline)
+
+    monkeypatch.setattr(LpDual, "prefetch", counted)
+    runs = []
+    for ahead in (True, False):
+        if not ahead:
+            monkeypatch.setattr(solve_mod, "_lp_ahead", lambda *args: None)
+        sol = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=seed)
+        st = {k: v for k, v in sol.stats.items() if not k.startswith("time_")}
+        for key in ("local_search", "lp_dual", "core_mip"):
+            if isinstance(st.get(key), dict):
+                st[key] = {k: v for k, v in st[key].items() if k != "seconds"}
+        runs.append((sol.selected.tolist(), sol.objective, sol.bound, sol.status, repr(st)))
+    assert len(calls) == 1  # the first solve ran PDLP ahead, the second did not
+    assert "lp_dual" in runs[0][4] and "partial_ls" in runs[0][4]
+    assert runs[0] == runs[1]
+
+
+def test_run_beside_runs_both_and_passes_errors_on() -> None:
+    """The local search's worker thread and the work beside it: both run, an error of either reaches the caller."""
+    from planner.optimize._heuristics import _run_beside
+
+    done: list[str] = []
+
+    def search() -> int:
+        done.append("search")
+        return 123
+
+    assert _run_beside(search, 4, lambda: done.append("beside"), FAR) == (123, 4, False)
+    assert sorted(done) == ["beside", "search"]
+
+    def failing_beside() -> None:
+        raise ValueError("beside")
+
+    with pytest.raises(ValueError, match="beside"):
+        _run_beside(search, 4, failing_beside, FAR)
+
+    def failing_search() -> int:
+        raise KeyError("search")
+
+    with pytest.raises(KeyError):
+        _run_beside(failing_search, 4, lambda: None, FAR)
+    done.clear()
+    assert _run_beside(search, 4, lambda: done.append("beside"), 0.0) == (0, 0, True)  # past the safety stop
+    assert done == []

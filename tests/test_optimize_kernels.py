@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from kernels.greedy import drop_redundant, greedy_cover
 from kernels.lagrange import lagrangian_value, subgradient
 from kernels.localsearch import rwls, swap_search
-from kernels.partialcover import column_pairs, partial_ls
+from kernels.partialcover import column_pairs, partial_ls, partial_ls_run
 from kernels.setcover import dominated_columns, dominated_rows
 from tests.reference.greedy import drop_redundant_py, greedy_cover_py
 from tests.reference.lagrange import lagrangian_value_py
@@ -363,6 +363,32 @@ def test_partial_ls_matches_reference(seed: int) -> None:
     assert best.tolist() == best_py
     assert partial_ok(inst, best)
     assert best_cost[0] == pytest.approx(inst["cost"][best].sum())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_partial_ls_run_is_the_chunk_loop(seed: int) -> None:
+    """``partial_ls_run`` (all chunks in one call, for a worker thread) = the caller's loop over ``partial_ls``."""
+    inst = partial_instance(seed)
+    a, n = inst["a"], inst["a"].shape[1]
+    r_ptr, r_idx, c_ptr, c_idx = csr_csc(a)
+    pairs = column_pairs(c_ptr, c_idx, r_ptr, r_idx, inst["area"], inst["n_areas"])
+    p_ptr, p_area, c_pair, r_pair = pairs
+    out = []
+    for one_call in (False, True):
+        sel = np.ones(n, dtype=bool)
+        best, best_cost = sel.copy(), np.array([inst["cost"].sum()])
+        alpha, stamp = np.ones(inst["n_areas"]), np.zeros(n, np.int64)
+        args = (c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, inst["cost"], inst["w"], inst["k"],
+                inst["area"], inst["need"], sel, best, best_cost, alpha, stamp)
+        if one_call:
+            steps = partial_ls_run(*args, 25, 4, seed, 7, 3)
+        else:
+            steps = 7
+            for _ in range(4):
+                steps = partial_ls(*args, 25, seed, steps, 3)
+        out.append((steps, sel.tobytes(), best.tobytes(), best_cost.tobytes(), alpha.tobytes(), stamp.tobytes()))
+    assert out[0][0] > 7
+    assert out[0] == out[1]
 
 
 @pytest.mark.parametrize("seed", range(6))

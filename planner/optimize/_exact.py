@@ -216,6 +216,7 @@ def _lp_core_stage(
     span: float,
     seed: int,
     stats: dict[str, Any],
+    lp_pre: Any = None,
 ) -> tuple[NDArray[np.bool_], str, float]:
     """Large min-cost models with an incumbent: the PDLP bound, then SCIP on the core of PDLP's ``x``.
 
@@ -223,12 +224,13 @@ def _lp_core_stage(
     the bound ``L(u)`` at its duals, valid for any multipliers) and the rest to the core MIP
     (:func:`_core_stage` on :func:`planner.optimize._core.lp_core`). When that share pays for
     too few PDLP iterations (nothing ran), the subgradient bound of :data:`LAGRANGE_SHARE` and
-    the Lagrangian core are used instead.
+    the Lagrangian core are used instead. ``lp_pre``: an :class:`~planner.optimize._lpdual.LpDual`
+    whose PDLP part ran ahead (beside the local search), used when it matches (same result).
     """
     from planner.optimize._lpdual import lp_dual_solve
 
     ub = float(side.cost[inc].sum())
-    res = lp_dual_solve(red, side, budget.ops(LP_DUAL_SHARE * span / budget.nominal_s()), budget, stats, ub)
+    res = lp_dual_solve(red, side, budget.ops(LP_DUAL_SHARE * span / budget.nominal_s()), budget, stats, ub, lp_pre)
     x: NDArray[np.float64] | None = res.x
     lb, rc, share = res.bound, res.rc, LP_DUAL_SHARE
     if res.iterations == 0:
@@ -354,13 +356,15 @@ def run_exact(
     stats: dict[str, Any],
     min_cover_int: int | None = None,
     deterministic: bool = True,
+    lp_pre: Any = None,
 ) -> tuple[NDArray[np.bool_] | None, str, float]:
     """LP bound, a core solve, then the full model; returns (selection, status, bound) in reduced units.
 
     ``mode``: ``min_cost``, ``max_coverage`` or ``min_cost_at`` (lexicographic stage 2).
     ``span``: this stage's share of the budget in nominal seconds (``budget.nominal_s``).
     A solver optimum counts as proven only when the model's integer costs (weights) are
-    exact; a bound equal to the plan's value proves it in any case.
+    exact; a bound equal to the plan's value proves it in any case. ``lp_pre``: PDLP run ahead
+    for the large min-cost path (:func:`_lp_core_stage`), or None.
     """
     from planner.optimize._cpsat import build_and_solve
     from planner.optimize._lp import solve_lp
@@ -374,7 +378,7 @@ def run_exact(
     core_used = False
     if mode == "min_cost" and red.a.nnz > LP_MAX_NNZ:
         if backend != "cpsat" and best is not None:
-            return _lp_core_stage(red, side, best, budget=budget, span=span, seed=seed, stats=stats)
+            return _lp_core_stage(red, side, best, budget=budget, span=span, seed=seed, stats=stats, lp_pre=lp_pre)
         from planner.optimize._lpdual import lp_dual_bound
 
         ub_known = best_val if best is not None else math.inf

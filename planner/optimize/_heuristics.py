@@ -19,6 +19,7 @@ solve's safety stop; a stage it cuts short says so in its stats (``time_limited`
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +29,7 @@ from numpy.typing import NDArray
 
 from kernels.greedy import drop_redundant, greedy_cover
 from kernels.localsearch import rwls, swap_search
-from kernels.partialcover import column_pairs, partial_ls
+from kernels.partialcover import column_pairs, partial_ls_run
 from planner._stop import check
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
@@ -58,6 +59,45 @@ def _run_chunks(advance: Callable[[int], int], max_chunks: int, deadline: float)
         step = advance(step)
         chunks += 1
     return step, chunks, False
+
+
+def _run_beside(
+    run_all: Callable[[], int], n_chunks: int, beside: Callable[[], None], deadline: float
+) -> tuple[int, int, bool]:
+    """Run all ``n_chunks`` chunks of a local search in one kernel call on a worker thread while ``beside()`` runs here.
+
+    ``run_all()`` must be a ``nogil`` kernel call (it holds no GIL while it works, so ``beside``
+    may be a library call that keeps the GIL, such as PDLP). The result is the one of
+    :func:`_run_chunks` without a cut: the same chunks in the same order. The safety stop and a
+    stop request are checked before the search and after it, not between its chunks (its work
+    is fixed in advance). Returns (step count, chunks run, cut); nothing runs, ``beside``
+    included, when the safety stop has already passed.
+    """
+    check()
+    if time.perf_counter() >= deadline:
+        return 0, 0, True
+    out: list[int] = []
+    err: list[BaseException] = []
+    entered = threading.Event()
+
+    def work() -> None:
+        try:
+            entered.set()
+            out.append(run_all())
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the calling thread)
+            err.append(exc)
+
+    thread = threading.Thread(target=work, name="planner-local-search", daemon=True)
+    thread.start()
+    entered.wait()
+    try:
+        beside()
+    finally:
+        thread.join()
+    if err:
+        raise err[0]
+    check()
+    return out[0], n_chunks, False
 
 
 def csc_of(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -145,19 +185,22 @@ def improve(
     seed: int,
     stats: dict[str, Any],
     deadline: float = math.inf,
+    beside: Callable[[], None] | None = None,
 ) -> NDArray[np.bool_]:
     """Local search from ``sel`` when the problem has the shape the kernels handle (else ``sel``).
 
     ``max_ops``: work budget in counted operations; ``deadline``: the safety stop
     (``time.perf_counter()``). ``stats["local_search"]`` gets the steps, the operations
-    they count and ``time_limited`` when the safety stop ended the search.
+    they count and ``time_limited`` when the safety stop ended the search. ``beside``: work
+    to run in this thread while the area-weighting search runs on a worker thread
+    (:func:`improve_partial`); it is not called by the other searches.
     """
     no_side = side.conflicts.size == 0 and side.n_groups == 0 and side.cap.size == 0
     all_k1 = bool((red.k == 1).all())
     if max_ops <= 0 or not no_side or red.a.shape[0] == 0:
         return sel
     if mode == "min_cost" and not bool(red.hard.all()):
-        return improve_partial(red, side, sel, max_ops, seed=seed, stats=stats, deadline=deadline)
+        return improve_partial(red, side, sel, max_ops, seed=seed, stats=stats, deadline=deadline, beside=beside)
     if not all_k1:
         return sel
     t0 = time.perf_counter()
@@ -239,12 +282,16 @@ def improve_partial(
     seed: int,
     stats: dict[str, Any],
     deadline: float = math.inf,
+    beside: Callable[[], None] | None = None,
 ) -> NDArray[np.bool_]:
     """Area-weighting local search (kernels.partialcover) for min cost with partial targets.
 
     Hard rows form one extra area of unit weights whose need is all of them. The result is
     polished by redundant-column removal and checked against every target; ``sel`` is
-    returned when the search finds nothing cheaper.
+    returned when the search finds nothing cheaper. ``beside``: work run in this thread while
+    the search's chunks run in one kernel call on a worker thread (:func:`_run_beside`: the
+    same chunks, the same result; the safety stop is then checked before and after the search,
+    not between its chunks).
     """
     t0 = time.perf_counter()
     c_ptr, c_idx = csc_of(red)
@@ -280,36 +327,37 @@ def improve_partial(
     )
     steps_max = min(max_ops / per_step, PARTIAL_STEPS_PER_COL * n + 50_000)
     max_chunks = max(1, int(steps_max / chunk))
-    step, chunks, cut = _run_chunks(
-        lambda step: int(
-            partial_ls(
-                c_ptr,
-                c_idx,
-                c_pair,
-                r_ptr,
-                r_idx,
-                r_pair,
-                p_ptr,
-                p_area,
-                cost,
-                w,
-                red.k,
-                area,
-                need,
-                cur,
-                best,
-                best_cost,
-                alpha,
-                stamp,
-                chunk,
-                int(seed),
-                step,
-                PARTIAL_DRAWS,
-            )
-        ),
-        max_chunks,
-        deadline,
+    args = (
+        c_ptr,
+        c_idx,
+        c_pair,
+        r_ptr,
+        r_idx,
+        r_pair,
+        p_ptr,
+        p_area,
+        cost,
+        w,
+        red.k,
+        area,
+        need,
+        cur,
+        best,
+        best_cost,
+        alpha,
+        stamp,
     )
+    if beside is None:
+        step, chunks, cut = _run_chunks(
+            lambda step: int(partial_ls_run(*args, chunk, 1, int(seed), step, PARTIAL_DRAWS)), max_chunks, deadline
+        )
+    else:
+        step, chunks, cut = _run_beside(
+            lambda: int(partial_ls_run(*args, chunk, max_chunks, int(seed), 0, PARTIAL_DRAWS)),
+            max_chunks,
+            beside,
+            deadline,
+        )
     out = np.asarray(polish_min_cost(red, side, best, c_ptr, c_idx), dtype=bool)
     ok = _meets_targets(red, out)
     stats["local_search"] = {

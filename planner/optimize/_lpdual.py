@@ -120,6 +120,7 @@ class LpDual:
         from planner.optimize._heuristics import csc_of
 
         self.red = red
+        self.side = side
         self.threads = int(threads) if threads > 0 else PDLP_THREADS
         self.m = int(red.a.shape[0])
         self.n = int(red.n_cols)
@@ -145,6 +146,7 @@ class LpDual:
         self._start: Any = None
         self.lp_nnz = 0
         self.lp_size = 0
+        self._pre: tuple[float, float] | None = None  # (max_ops, operations) of a run's PDLP part done ahead
 
     # --- the LP ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -209,11 +211,34 @@ class LpDual:
         iterations: nothing is run (0).
         """
         t0 = time.perf_counter()
-        ops = self._pdlp((1.0 - POLISH_SHARE) * max_ops, deadline)
+        if self._pre is not None:  # its PDLP part ran ahead (:meth:`prefetch`)
+            if self._pre[0] != max_ops:
+                raise RuntimeError("run: max_ops differs from the prefetched PDLP's")
+            ops = self._pre[1]
+        else:
+            ops = self._pdlp((1.0 - POLISH_SHARE) * max_ops, deadline)
+        self._pre = None
         if ops > 0.0:
             ops += self._polish(POLISH_SHARE * max_ops, level, deadline)
         self.seconds += time.perf_counter() - t0
         return ops / OPS_PER_UNIT
+
+    def prefetch(self, max_ops: float, deadline: float) -> None:
+        """The PDLP part of a first :meth:`run` of ``max_ops``, done now; that run then goes on with the polish.
+
+        PDLP depends on the model alone (not on a known plan), so a caller may run it ahead, e.g.
+        beside the local search (:func:`planner.optimize._heuristics.improve_partial`); the run
+        gives the same multipliers, bound and work as without it. Only before any run.
+        """
+        if self.iterations or self._pre is not None:
+            raise RuntimeError("prefetch: only before the first run")
+        t0 = time.perf_counter()
+        self._pre = (float(max_ops), self._pdlp((1.0 - POLISH_SHARE) * max_ops, deadline))
+        self.seconds += time.perf_counter() - t0
+
+    def prefetched(self, red: Reduced, side: Side, max_ops: float) -> bool:
+        """Whether :meth:`prefetch` ran for this model (the same objects) and this ``max_ops``."""
+        return self._pre is not None and self.red is red and self.side is side and self._pre[0] == float(max_ops)
 
     def sub_ops_per_step(self) -> float:
         """Counted operations of one subgradient step (the estimate of :mod:`planner.optimize._exact`)."""
@@ -338,15 +363,17 @@ class LpDualResult:
 
 
 def lp_dual_solve(red: Reduced, side: Side, max_ops: float, budget: Any, stats: dict[str, Any],
-                  ub: float = math.inf) -> LpDualResult:
+                  ub: float = math.inf, pre: LpDual | None = None) -> LpDualResult:
     """PDLP on the relaxation for ``max_ops`` counted operations: bound, multipliers, reduced costs, primal ``x``.
 
     ``budget`` (:class:`~planner.optimize._budget.Budget`): the work is recorded as stage
     ``"lp_dual"``, its deadline is the safety stop. ``ub``: a known plan's cost in reduced
     units (the polish's target level; inf: none). ``stats["lp_dual"]``: bound, iterations,
-    polish steps, seconds, units, ``time_limited``, PDLP's termination reason.
+    polish steps, seconds, units, ``time_limited``, PDLP's termination reason. ``pre``: an
+    :class:`LpDual` whose PDLP part ran ahead (:meth:`LpDual.prefetch`), used when it is this
+    model's and this ``max_ops``' (else a fresh one runs): the same result either way.
     """
-    ld = LpDual(red, side)
+    ld = pre if pre is not None and pre.prefetched(red, side, max_ops) else LpDual(red, side)
     units = ld.run(max_ops, budget.deadline, ub if math.isfinite(ub) else None)
     budget.spend("lp_dual", units)
     lb = ld.lb if math.isfinite(ld.lb) else 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from planner.optimize._exact import (  # noqa: F401  (re-exported: the stage con
     CORE_MIN_COLS,
     DTIME_PER_S,
     LAGRANGE_SHARE,
+    LP_DUAL_SHARE,
     LP_MAX_NNZ,
     _value,
     backend_name,
@@ -318,6 +320,7 @@ def solve(
     g_ok = greedy_done and (_feasible_min_cost(red, g_sel) if mode == "min_cost" else True)
     # stage: local search (full-cover min-cost models: the CFT engine below instead, on the same share)
     large_partial = mode == "min_cost" and backend == "auto" and red.a.nnz > LP_MAX_NNZ and not bool(red.hard.all())
+    lp_pre = _lp_ahead(red, side, objective, large_partial and g_ok, budget)
     if g_ok and red.n_cols and not cft_applies(red, side, mode):
         if backend == "greedy":
             frac = 0.5
@@ -325,7 +328,17 @@ def solve(
             frac = 0.3 if backend == "auto" else 0.15
             if large_partial:
                 frac = PARTIAL_LS_SHARE
-        g_sel = improve(red, side, mode, g_sel, budget.ops(frac), seed=seed, stats=stats, deadline=budget.deadline)
+        g_sel = improve(
+            red,
+            side,
+            mode,
+            g_sel,
+            budget.ops(frac),
+            seed=seed,
+            stats=stats,
+            deadline=budget.deadline,
+            beside=None if lp_pre is None else lp_pre[1],
+        )
         budget.spend("local_search", stats.get("local_search", {}).get("ops", 0.0) / OPS_PER_UNIT)
     stats["time_heuristic_s"] = round(time.perf_counter() - th, 4)
     const_w = float(red.const_w.sum())
@@ -428,6 +441,7 @@ def solve(
         backend=backend,
         stats=stats,
         deterministic=deterministic,
+        lp_pre=None if lp_pre is None else lp_pre[0],
     )
     if status == "infeasible":
         stats["diagnostic"] = {
@@ -448,6 +462,29 @@ def solve(
         base_cost + max(bnd, cft_lb) if mode == "min_cost" else const_w + bnd,
         stats.get("backend_used", backend_name(backend)),
     )
+
+
+def _lp_ahead(
+    red: Reduced, side: Any, objective: str, applies: bool, budget: Budget
+) -> tuple[Any, Callable[[], None]] | None:
+    """PDLP to run beside the local search: ``(LpDual, the call that runs it)``, or None.
+
+    On large min-cost models with partial targets and a greedy plan (``applies``), the exact stage
+    starts with PDLP on the whole model (:func:`planner.optimize._exact._lp_core_stage`), which
+    depends on the model alone, not on the local search's plan. Its PDLP part
+    (:meth:`planner.optimize._lpdual.LpDual.prefetch`, the same work units as there:
+    :data:`LP_DUAL_SHARE` of :data:`PARTIAL_EXACT_SHARE`) then runs in the main thread while the
+    area-weighting search runs on a worker thread (:func:`planner.optimize._heuristics.improve_partial`):
+    the same plans, bounds and work, in less wall time when a second core is free. The exact stage
+    uses it only when it matches its own call (else PDLP runs there as before).
+    """
+    if objective != "min_cost" or not applies or red.n_cols == 0:
+        return None
+    from planner.optimize._lpdual import LpDual
+
+    ld = LpDual(red, side)
+    ops = budget.ops(LP_DUAL_SHARE * budget.nominal_s(PARTIAL_EXACT_SHARE) / budget.nominal_s())
+    return ld, lambda: ld.prefetch(ops, budget.deadline)
 
 
 def _collect_time_limits(stats: dict[str, Any], budget: Budget) -> None:
