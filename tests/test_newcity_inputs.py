@@ -197,3 +197,22 @@ def test_other_ledgers_class_and_type_words() -> None:
         "tower",
         "street_lamp",
     ]
+
+
+def test_areas_of_the_same_name_are_told_apart_by_id() -> None:
+    """Five subway stations all named 地铁站 gave five identical warnings 'area '地铁站': target ... cannot be met'."""
+    from shapely.geometry import box
+
+    from planner.geo.areas import normalise_areas
+
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": ["S1", "S2", "", "P1"],
+            "name": ["地铁站", "地铁站", "地铁站", "公园"],
+            "class": ["地铁站"] * 3 + ["公园"],
+        },
+        geometry=[box(126.63 + i * 0.001, 45.75, 126.6308 + i * 0.001, 45.7508) for i in range(4)],
+        crs="EPSG:4490",
+    )
+    areas, _ = normalise_areas(gdf, Path("a.geojson"), SC, "EPSG:4551")
+    assert areas["name"].tolist() == ["地铁站 (S1)", "地铁站 (S2)", "地铁站 (A003)", "公园"]

@@ -182,6 +182,9 @@ def normalise_areas(
         else pd.Series([""] * n, dtype="string", index=df.index)
     )
     df["name"] = names.where(names != "", df["id"]).astype(str)
+    twins = df["name"].duplicated(keep=False).to_numpy()  # five "地铁站": warnings and tables could not tell them apart
+    if twins.any():
+        df.loc[twins, "name"] = df.loc[twins, "name"] + " (" + df.loc[twins, "id"] + ")"
     cls = df["class"].astype("string").str.strip()
     mapped = cls.map(_canonical_class)
     unknown = ~mapped.isin(list(PRIORITY_CLASSES))
