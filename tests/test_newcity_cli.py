@@ -28,3 +28,13 @@ def test_init_prints_a_next_command_that_pastes_as_one_word(tmp_path: Path, name
     assert words[:3] == ["next:", "planner", "validate"]
     assert words[3] == str(folder / "scenario.toml")
     assert words[-2:] == ["--out", f"runs/{name}"]
+
+
+def test_a_missing_measurements_file_names_the_option_not_a_scenario_key(tiny: Path) -> None:
+    """``calibrate --measurements drive.csv`` with a wrong path said: check `inputs.measurements` in the scenario."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(["calibrate", str(tiny), "--measurements", str(tiny.parent / "nope.csv")])
+    text = out.getvalue()
+    assert code == 2 and "nope.csv" in text and "measurements file not found" in text
+    assert "--measurements path (relative to the current folder" in text and "inputs.measurements" not in text

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner._paths import not_a_regular_file
 from planner._text import header_key
 from planner.errors import InputDataError, Problem
 from planner.geo.crs import choose_metric_crs
@@ -68,6 +69,15 @@ def read_measurements(path: Path, boundary: Any) -> pd.DataFrame:
     Raises :class:`~planner.errors.InputDataError` (exit 2) naming the file, row and fix for a
     missing RSRP column, a non-finite or implausible RSRP, or a point outside the boundary.
     """
+    why = not_a_regular_file(Path(str(path).split("|", 1)[0]), "measurements")
+    if why is not None and why.endswith("not found"):  # named on the command line, not in the scenario
+        raise InputDataError(
+            Problem(
+                why,
+                str(path),
+                fix="check the --measurements path (relative to the current folder, not to the scenario file)",
+            )
+        )
     gdf = read_vector(path, "measurements")
     src = str(path)
     rsrp_col = _column(gdf, _RSRP_NAMES)
