@@ -150,3 +150,26 @@ def test_osm_export_plans_through_the_cli(tmp_path: Path) -> None:
         code = main(["validate", str(scenario)])
     assert code == 0, out.getvalue() + err.getvalue()
     assert "40 candidates, 6 priority areas" in out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize(("crs", "datum"), [("EPSG:2439", "Beijing 1954"), ("EPSG:4610", "Xian 1980")])
+def test_a_legacy_datum_file_is_warned_about(tmp_path: Path, crs: str, datum: str) -> None:
+    """Municipal data in 北京54/西安80 reprojects with a zero offset in PROJ: tens of metres off, silently before."""
+    from shapely.geometry import Point
+
+    path = tmp_path / "poles.gpkg"
+    gdf = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "type": ["tower", "tower"]},
+        geometry=[Point(LON0, LAT0), Point(LON0 + 0.001, LAT0)],
+        crs="EPSG:4490",
+    )
+    gdf.set_crs("EPSG:4214" if datum == "Beijing 1954" else "EPSG:4610", allow_override=True).to_crs(crs).to_file(
+        path, driver="GPKG"
+    )
+    read = read_vector(path, "candidates")
+    (note,) = [n for n in read.attrs["read_notes"] if "datum" in n]
+    assert f"on the {datum} datum" in note and "surveying bureau" in note
+    assert warning_code(note) == "W34" and "大地基准" in warning_text(note, "zh")
+    plain = tmp_path / "plain.gpkg"
+    gdf.to_crs("EPSG:4551").to_file(plain, driver="GPKG")
+    assert not [n for n in read_vector(plain, "candidates").attrs.get("read_notes", []) if "datum" in n]

@@ -1,9 +1,12 @@
-"""Checks of polygon layers read by :mod:`planner.io.readers`: exclusions and buildings."""
+"""Checks of layers read by :mod:`planner.io.readers`: exclusions and buildings, and legacy datums."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
+from pyproj import CRS
 
 from planner._text import header_key, parse_numbers
 from planner._validate import feature_label
@@ -62,3 +65,27 @@ def building_heights(b: gpd.GeoDataFrame, src: str) -> tuple[gpd.GeoDataFrame, l
             b = b.drop(columns=[key], errors="ignore").rename(columns={col: key})
         b[key] = values.to_numpy(float)
     return b, problems
+
+
+#: geodetic datums of older Chinese maps (北京54, 西安80, 新北京54) with no published transformation in PROJ: their
+#: coordinates are taken as CGCS2000 (a "ballpark" offset of zero), tens of metres off
+LEGACY_DATUMS = frozenset({"Beijing 1954", "Xian 1980", "New Beijing"})
+
+
+def legacy_datum_note(crs: CRS, label: str, path: Path) -> str | None:
+    """A warning for a file declared on a datum of :data:`LEGACY_DATUMS` (None for any other).
+
+    PROJ reprojects such a file with a zero offset to CGCS2000 (only the ellipsoid changes), so its
+    positions keep the datum difference: tens of metres, more in places. The planner cannot know the
+    local parameters; the user's surveying bureau does.
+    """
+    geodetic = crs.geodetic_crs
+    datum = geodetic.datum.name if geodetic is not None and geodetic.datum is not None else ""
+    if datum not in LEGACY_DATUMS:
+        return None
+    return (
+        f"{path}: declared {label}, on the {datum} datum: PROJ has no parameters from {datum} to CGCS2000 and "
+        "keeps the latitudes and longitudes as they are, so positions may be off by tens of metres (100 m and "
+        "more in places); for site-level accuracy convert the file to CGCS2000 with your surveying bureau's "
+        "transformation parameters"
+    )

@@ -22,6 +22,7 @@ from planner._paths import require_regular_file
 from planner._text import FORMULA_HINT, header_key, parse_numbers, strip_control_chars
 from planner._validate import check_plausible_lonlat, feature_label, guess_projected_crs
 from planner.errors import InputDataError, Problem
+from planner.io._checks import legacy_datum_note
 from planner.io._dem import (  # noqa: F401 (re-exported)
     DEM_SAMPLE_PIXELS,
     MAX_HEIGHT_M,
@@ -588,4 +589,7 @@ def _to_geographic(gdf: gpd.GeoDataFrame, path: Path, what: str = "input") -> gp
                 )
     out.attrs.update(gdf.attrs)
     out.attrs["source_crs"] = label
+    note = legacy_datum_note(crs, label, path)
+    if note:
+        out.attrs["read_notes"] = [*gdf.attrs.get("read_notes", []), note]
     return out

@@ -244,6 +244,15 @@ CATALOGUE: tuple[WarningKind, ...] = (
         "grid.crs = {crs}（{name}）在规划区（{where}）变形较大：该处的米与真实距离相差 {scale}，坐标北偏离真北 "
         '{turn}；grid.crs = "auto" 在此处选用 {auto}',
     ),
+    WarningKind(
+        "W34",
+        r"(?P<src>.+): declared (?P<crs>.+), on the (?P<datum>.+) datum: PROJ has no parameters from .+ to CGCS2000 "
+        r"and keeps the latitudes and longitudes as they are, so positions may be off by tens of metres \(100 m and "
+        r"more in places\); for site-level accuracy convert the file to CGCS2000 with your surveying bureau's "
+        r"transformation parameters",
+        "{src}：声明的坐标系为 {crs}，基于 {datum} 大地基准；PROJ 没有从该基准到 CGCS2000 的转换参数，经纬度按原值"
+        "使用，位置可能偏差数十米（局部达百米以上）；如需站址级精度，请用测绘部门提供的转换参数将文件转换为 CGCS2000",
+    ),
 )
 _COMPILED = tuple((kind, re.compile(kind.pattern, re.DOTALL)) for kind in CATALOGUE)
 #: English fragments inside the carried values (row labels, id lists, reasons) and their Chinese
