@@ -78,6 +78,12 @@ class InputDataError(PlannerError, ValueError):
     """An input data file (candidates, areas, boundary, DEM, ...) is unusable."""
 
 
+class EmptyLayerError(InputDataError):
+    """An input layer holds no features: refused for the boundary and the candidates, an empty optional layer
+    (priority areas, exclusions, buildings) is planned as if it were not given, with a warning.
+    """
+
+
 class ResourceLimitError(PlannerError):
     """The requested problem would not fit in memory; the message says what would.
 

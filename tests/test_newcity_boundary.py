@@ -64,3 +64,31 @@ def test_two_near_parts_plan_as_one_boundary(tiny: Path) -> None:
     ).to_file(tiny.parent / "boundary.geojson", driver="GeoJSON")
     code, text = _validate(tiny)
     assert code == 0, text
+
+
+@pytest.mark.parametrize("layer", ["priority_areas", "exclusions", "buildings"])
+def test_an_empty_optional_layer_plans_as_if_not_given(tiny: Path, layer: str) -> None:
+    """A city with no 禁建 zone this year exports an empty exclusions layer: that was exit 2 ("layer is empty")."""
+    from planner.present.warning_text import warning_code
+
+    empty = tiny.parent / f"{layer}_empty.geojson"
+    gpd.GeoDataFrame({"name": [], "rule": []}, geometry=[], crs="EPSG:4326").to_file(empty, driver="GeoJSON")
+    text = tiny.read_text(encoding="utf-8")
+    if layer == "priority_areas":
+        text = text.replace('priority_areas = "priority_areas.gpkg"', f'priority_areas = "{empty.name}"')
+    else:
+        text = text.replace("[inputs]\n", f'[inputs]\n{layer} = "{empty.name}"\n')
+    tiny.write_text(text, encoding="utf-8")
+    code, out = _validate(tiny)
+    assert code == 0, out
+    line = next(ln for ln in out.splitlines() if "layer is empty" in ln)
+    assert empty.name in line and "planned without" in line
+    assert warning_code(line.removeprefix("warning: ")) == "W35"
+
+
+def test_an_empty_candidates_layer_is_still_refused(tiny: Path) -> None:
+    gpd.GeoDataFrame({"id": [], "type": []}, geometry=[], crs="EPSG:4326").to_file(
+        tiny.parent / "candidates.gpkg", layer="candidates", driver="GPKG"
+    )
+    code, out = _validate(tiny)
+    assert code == 2 and "the candidates layer is empty" in out

@@ -21,7 +21,7 @@ from pyproj.exceptions import CRSError
 from planner._paths import require_regular_file
 from planner._text import FORMULA_HINT, header_key, parse_numbers, strip_control_chars
 from planner._validate import check_plausible_lonlat, feature_label, guess_projected_crs
-from planner.errors import InputDataError, Problem
+from planner.errors import EmptyLayerError, InputDataError, Problem
 from planner.io._checks import legacy_datum_note
 from planner.io._dem import (  # noqa: F401 (re-exported)
     DEM_SAMPLE_PIXELS,
@@ -485,7 +485,7 @@ def _read_vector(path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDa
             f"{'UTF-8' if encoding == 'utf-8' else 'GBK/GB18030'} (add a .cpg to make this explicit)"
         ]
     if len(gdf) == 0:
-        raise InputDataError(
+        raise EmptyLayerError(
             Problem(f"the {what} layer is empty (no features)", str(path), fix="export the layer with its features")
         )
     if gdf.crs is None:

@@ -253,6 +253,12 @@ CATALOGUE: tuple[WarningKind, ...] = (
         "{src}：声明的坐标系为 {crs}，基于 {datum} 大地基准；PROJ 没有从该基准到 CGCS2000 的转换参数，经纬度按原值"
         "使用，位置可能偏差数十米（局部达百米以上）；如需站址级精度，请用测绘部门提供的转换参数将文件转换为 CGCS2000",
     ),
+    WarningKind(
+        "W35",
+        r"(?P<src>.+): the (?P<what>priority_areas|exclusions|buildings) layer is empty \(no features\): planned "
+        r"without .+",
+        "{src}：{what} 图层为空（没有要素），按未提供该图层规划",
+    ),
 )
 _COMPILED = tuple((kind, re.compile(kind.pattern, re.DOTALL)) for kind in CATALOGUE)
 #: English fragments inside the carried values (row labels, id lists, reasons) and their Chinese

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from planner._text import header_key
 from planner._validate import feature_label
-from planner.errors import InputDataError, PlannerError, Problem
+from planner.errors import EmptyLayerError, InputDataError, PlannerError, Problem
 from planner.geo.areas import normalise_areas
 from planner.geo.candidates import normalise_candidates
 from planner.geo.crs import bbox_gap_km, choose_metric_crs, detect_gcj02_shift
@@ -45,11 +45,18 @@ class InputLayers:
     warnings: list[str]
 
 
-def load_inputs(scenario: Scenario) -> InputLayers:
-    """Read and validate every input file, reporting all problems at once."""
-    problems: list[Problem] = []
-    warnings: list[str] = []
-    hashes: dict[str, str] = {}
+#: optional layers that may be empty, and what the plan then goes without
+EMPTY_OK = {
+    "priority_areas": "priority areas (the whole boundary is class other)",
+    "exclusions": "exclusion zones",
+    "buildings": "buildings",
+}
+
+
+def _read_layers(
+    scenario: Scenario, problems: list[Problem], warnings: list[str], hashes: dict[str, str]
+) -> dict[str, gpd.GeoDataFrame | None]:
+    """Every vector input as read (None: not given, unreadable or an empty optional layer); fills the lists."""
     cfg = scenario.inputs
     results: dict[str, gpd.GeoDataFrame | None] = {}
     for name in ("boundary", "candidates", "priority_areas", "exclusions", "buildings"):
@@ -63,9 +70,26 @@ def load_inputs(scenario: Scenario) -> InputLayers:
             results[name] = layer
             hashes[name] = file_sha256(split_layer(path)[0])
             warnings += list(layer.attrs.get("read_notes", []))
+        except EmptyLayerError as exc:
+            results[name] = None
+            hashes[name] = file_sha256(split_layer(path)[0])
+            if name in EMPTY_OK:  # "no 禁建 zone this year": an empty optional layer is the layer not given
+                warnings.append(f"{path}: the {name} layer is empty (no features): planned without {EMPTY_OK[name]}")
+            else:
+                problems.extend(exc.problems)
         except InputDataError as exc:
             problems.extend(exc.problems)
             results[name] = None
+    return results
+
+
+def load_inputs(scenario: Scenario) -> InputLayers:
+    """Read and validate every input file, reporting all problems at once."""
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    hashes: dict[str, str] = {}
+    cfg = scenario.inputs
+    results = _read_layers(scenario, problems, warnings, hashes)
     candidates = None
     if results["candidates"] is not None:
         try:
