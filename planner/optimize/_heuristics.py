@@ -291,7 +291,8 @@ def improve_partial(
     returned when the search finds nothing cheaper. ``beside``: work run in this thread while
     the search's chunks run in one kernel call on a worker thread (:func:`_run_beside`: the
     same chunks, the same result; the safety stop is then checked before and after the search,
-    not between its chunks).
+    not between its chunks; ``stats["local_search"]["seconds"]`` then include the wall time of
+    ``beside``).
     """
     t0 = time.perf_counter()
     c_ptr, c_idx = csc_of(red)
