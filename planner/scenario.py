@@ -73,7 +73,6 @@ TYPE_ALIASES: dict[str, str] = {
     "mast": "tower",
     "telecom_tower": "tower",
     "communication_tower": "tower",
-    "灯杆": "street_lamp",
     "路灯灯杆": "street_lamp",
     "street_light": "street_lamp",
     "streetlight": "street_lamp",
