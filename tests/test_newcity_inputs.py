@@ -216,3 +216,29 @@ def test_areas_of_the_same_name_are_told_apart_by_id() -> None:
     )
     areas, _ = normalise_areas(gdf, Path("a.geojson"), SC, "EPSG:4551")
     assert areas["name"].tolist() == ["地铁站 (S1)", "地铁站 (S2)", "地铁站 (A003)", "公园"]
+
+
+def test_xlsx_two_row_header_with_merged_position_cell(tmp_path: Path) -> None:
+    """经度 | 纬度 under a merged 位置 cell: 'no longitude/latitude columns (found: ..., 位置, column_4, ...)' before."""
+    from openpyxl import Workbook
+
+    from planner.io.readers import read_vector
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["杆塔资源台账"])
+    ws.merge_cells("A1:E1")
+    ws.append(["编号", "类型", "位置", None, "挂高"])
+    ws.append([None, None, "经度", "纬度", None])
+    ws.merge_cells("C2:D2")
+    for col in "ABE":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.append(["P0", "路灯杆", 126.630, 45.750, 10])
+    ws.append(["P1", "铁塔", 126.631, 45.751, None])
+    path = tmp_path / "poles.xlsx"
+    wb.save(path)
+    gdf = read_vector(path, "candidates")
+    assert list(gdf.columns) == ["编号", "类型", "挂高", "geometry"]
+    assert gdf.geometry.x.tolist() == [126.630, 126.631]
+    _, warns = normalise_candidates(gdf, path, SC)
+    assert any("feature 'P1' (row 5)" in w for w in warns)  # the file's own row numbers

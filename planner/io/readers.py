@@ -30,14 +30,13 @@ from planner.io._dem import (  # noqa: F401 (re-exported)
     MIN_HEIGHT_M,
     inspect_dem,
 )
+from planner.io._header import LAT_NAMES, LON_NAMES, has_lonlat, header_row, two_row_header
 from planner.io._xlsx import fill_uncached_formulas
 
 log = logging.getLogger(__name__)
 
 GEOGRAPHIC = "EPSG:4490"
 TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
-LON_NAMES = ("lon", "lng", "longitude", "经度", "x_lon", "long")
-LAT_NAMES = ("lat", "latitude", "纬度", "y_lat")
 #: ``file.gpkg|layername=poles`` picks one layer of a multi-layer file (QGIS data-source syntax;
 #: also a sheet of an XLSX workbook)
 LAYER_SEP = "|layername="
@@ -71,23 +70,6 @@ def _csv_frame(text: str) -> pd.DataFrame:
     return pd.DataFrame(padded, dtype=object)
 
 
-def _header_row(raw: pd.DataFrame) -> int | None:
-    """The first row (within the first 10) with a column named like an id, longitude or latitude."""
-    keys = {"id", *LON_NAMES, *LAT_NAMES, "编号", "站址编号"}
-    for i in range(min(10, len(raw))):
-        cells = {header_key(v) for v in raw.iloc[i].tolist() if isinstance(v, str)}
-        if cells & keys:
-            return i
-    return None
-
-
-def _has_lonlat(raw: pd.DataFrame, row: int | None) -> bool:
-    if row is None:
-        return False
-    names = {header_key(v) for v in raw.iloc[row].tolist() if isinstance(v, str)}
-    return bool(names & set(LON_NAMES)) and bool(names & set(LAT_NAMES))
-
-
 def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
     """The sheet of an XLSX workbook that holds the table.
 
@@ -116,7 +98,7 @@ def _pick_sheet(path: Path, sheet: str | None, sheets: dict[str, pd.DataFrame]) 
         return sheet
     if len(names) == 1:
         return names[0]
-    with_lonlat = [n for n in names if _has_lonlat(sheets[n], _header_row(sheets[n]))]
+    with_lonlat = [n for n in names if has_lonlat(sheets[n], header_row(sheets[n]))]
     if len(with_lonlat) == 1:
         return with_lonlat[0]
     if not with_lonlat:
@@ -191,14 +173,15 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     assert raw is not None
     if raw.empty:
         raise InputDataError(Problem("the table is empty", str(path), fix="add a header row and one row per feature"))
-    header_row = _header_row(raw) or 0
-    header = [
-        str(v).strip() if isinstance(v, str) else f"column_{j}" for j, v in enumerate(raw.iloc[header_row].tolist())
-    ]
-    df = raw.iloc[header_row + 1 :].reset_index(drop=True)
+    first = header_row(raw) or 0
+    last = two_row_header(raw, first)
+    upper, lower = raw.iloc[first].tolist(), raw.iloc[last].tolist()
+    names = [lo if isinstance(lo, str) and lo.strip() else up for up, lo in zip(upper, lower, strict=True)]
+    header = [str(v).strip() if isinstance(v, str) else f"column_{j}" for j, v in enumerate(names)]
+    df = raw.iloc[last + 1 :].reset_index(drop=True)
     df.columns = header
     df = df.dropna(how="all")
-    df.attrs["header_row"] = header_row
+    df.attrs["header_row"] = last
     df.attrs["read_notes"] = list(raw.attrs.get("read_notes", []))
     return df
 
