@@ -219,7 +219,7 @@ def test_areas_of_the_same_name_are_told_apart_by_id() -> None:
 
 
 def test_xlsx_two_row_header_with_merged_position_cell(tmp_path: Path) -> None:
-    """经度 | 纬度 under a merged 位置 cell: 'no longitude/latitude columns (found: ..., 位置, column_4, ...)' before."""
+    """经度 | 纬度 under a merged 位置 cell: 'no longitude/latitude columns (found: ..., 位置, column_4)' before."""
     from openpyxl import Workbook
 
     from planner.io.readers import read_vector
@@ -242,3 +242,16 @@ def test_xlsx_two_row_header_with_merged_position_cell(tmp_path: Path) -> None:
     assert gdf.geometry.x.tolist() == [126.630, 126.631]
     _, warns = normalise_candidates(gdf, path, SC)
     assert any("feature 'P1' (row 5)" in w for w in warns)  # the file's own row numbers
+
+
+def test_projected_xy_columns_of_a_chinese_ledger_get_the_hint(tmp_path: Path) -> None:
+    """X坐标/Y坐标 in Gauss-Krüger metres (a common ledger layout) got only 'no longitude/latitude columns'."""
+    from planner.io.readers import read_vector
+
+    path = tmp_path / "poles.csv"
+    path.write_text("编号,类型,X坐标(m),Y坐标(m)\nP0,路灯杆,5069136.8,549017.6\n", encoding="utf-8")
+    with pytest.raises(InputDataError) as err:
+        read_vector(path, "candidates")
+    text = str(err.value)
+    assert "Columns X坐标(m) and Y坐标(m) are not read" in text and "X is the northing" in text
+    assert "GeoPackage with its CRS" in text

@@ -193,9 +193,13 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bo
     lon_col = next((cols[n] for n in LON_NAMES if n in cols), None)
     lat_col = next((cols[n] for n in LAT_NAMES if n in cols), None)
     if lon_col is None or lat_col is None:
-        xy = [cols[n] for n in ("x", "y") if n in cols]
+        pairs = (("x", "y"), ("x坐标", "y坐标"), ("东坐标", "北坐标"), ("横坐标", "纵坐标"), ("easting", "northing"))
+        xy = next(([cols[a], cols[b]] for a, b in pairs if a in cols and b in cols), [])
         hint = (
-            f" Columns {' and '.join(xy)} are not read: they may be metres as well as degrees." if len(xy) == 2 else ""
+            f" Columns {' and '.join(xy)} are not read: they may be metres as well as degrees"
+            + (" (in Chinese surveying X is the northing and Y the easting)." if "坐标" in "".join(xy) else ".")
+            if xy
+            else ""
         )
         raise InputDataError(
             Problem(
