@@ -38,3 +38,21 @@ def test_a_missing_measurements_file_names_the_option_not_a_scenario_key(tiny: P
     text = out.getvalue()
     assert code == 2 and "nope.csv" in text and "measurements file not found" in text
     assert "--measurements path (relative to the current folder" in text and "inputs.measurements" not in text
+
+
+def test_compare_refuses_runs_of_two_places(tmp_path: Path) -> None:
+    """Comparing a Harbin run with an Urumqi run printed '20 added, 100 removed': a comparison of nothing."""
+    from shapely.affinity import translate
+
+    from planner.errors import InputDataError
+    from planner.workflow.compare import compare_runs
+    from tests.report_fixtures import make_plan
+
+    a, b = make_plan(), make_plan(seed=6)
+    b.boundary["geometry"] = [translate(g, xoff=5.0) for g in b.boundary.to_crs("EPSG:4490").geometry]
+    b.boundary = b.boundary.set_crs("EPSG:4490", allow_override=True)
+    with pytest.raises(InputDataError) as err:
+        compare_runs(a, b, out_dir=tmp_path / "cmp")
+    assert "plan different places" in str(err.value) and "km apart" in str(err.value)
+    assert not (tmp_path / "cmp").exists()
+    assert compare_runs(a, make_plan(seed=6)).counts()  # the same place still compares

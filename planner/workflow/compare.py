@@ -96,6 +96,32 @@ def _site_frame(plan: Plan) -> gpd.GeoDataFrame:
     return out
 
 
+def _same_place(plan_a: Plan, plan_b: Plan, label_a: str, label_b: str) -> None:
+    """Refuse two plans whose boundaries do not overlap: every site would be "added" or "removed".
+
+    Raises
+    ------
+    InputDataError
+        Naming both runs, the distance between their boundaries and the fix.
+    """
+    from planner.errors import InputDataError, Problem
+    from planner.geo.crs import bbox_gap_km
+
+    a = plan_a.boundary.to_crs("EPSG:4490")
+    b = plan_b.boundary.to_crs("EPSG:4490")
+    if a.empty or b.empty or a.union_all().intersects(b.union_all()):
+        return
+    gap = bbox_gap_km([float(v) for v in a.total_bounds], [float(v) for v in b.total_bounds])
+    raise InputDataError(
+        Problem(
+            f"the two runs plan different places: the boundaries of {label_a} and {label_b} do not overlap "
+            f"({gap:,.1f} km apart), so every site would count as added or removed",
+            "compare",
+            fix="compare two runs of the same area (variants of one scenario: --set, planner sweep)",
+        )
+    )
+
+
 def compare_runs(
     run_a: Plan | str | Path,
     run_b: Plan | str | Path,
@@ -123,6 +149,7 @@ def compare_runs(
 
     plan_a, label_a = _as_plan(run_a)
     plan_b, label_b = _as_plan(run_b)
+    _same_place(plan_a, plan_b, label_a, label_b)
     if label_a == label_b:
         label_a, label_b = f"A: {label_a}", f"B: {label_b}"
     sa, sb = _site_frame(plan_a), _site_frame(plan_b)
