@@ -255,3 +255,24 @@ def test_projected_xy_columns_of_a_chinese_ledger_get_the_hint(tmp_path: Path) -
     text = str(err.value)
     assert "Columns X坐标(m) and Y坐标(m) are not read" in text and "X is the northing" in text
     assert "GeoPackage with its CRS" in text
+
+
+def test_shapefile_whose_cpg_says_utf8_over_gbk_text(tmp_path: Path) -> None:
+    """A Chinese GIS's GBK export with a .cpg saying UTF-8 failed 'a Chinese field name cut mid-character'
+    (its field names were ASCII): it reads as GBK now, with a note.
+    """
+    import warnings
+
+    from planner.io.readers import read_vector
+    from planner.present.warning_text import warning_code
+
+    gdf = _cands(id=["a", "b"], type=["路灯杆", "铁塔"], name=["道里路灯", "中央大街铁塔"])
+    path = tmp_path / "poles.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gdf.to_file(path, encoding="gbk")
+    (tmp_path / "poles.cpg").write_text("UTF-8", encoding="ascii")
+    read = read_vector(path, "candidates")
+    assert read["name"].tolist() == ["道里路灯", "中央大街铁塔"] and read["type"].tolist() == ["路灯杆", "铁塔"]
+    (note,) = read.attrs["read_notes"]
+    assert ".cpg file says UTF-8 but its text is GBK" in note and warning_code(note) == "W36"

@@ -23,6 +23,7 @@ from planner._text import FORMULA_HINT, header_key, parse_numbers, strip_control
 from planner._validate import check_plausible_lonlat, feature_label, guess_projected_crs
 from planner.errors import EmptyLayerError, InputDataError, Problem
 from planner.io._checks import legacy_datum_note
+from planner.io._dbf import declared_encoding, gbk_records_under_utf8
 from planner.io._dem import (  # noqa: F401 (re-exported)
     DEM_SAMPLE_PIXELS,
     MAX_HEIGHT_M,
@@ -442,15 +443,20 @@ def _read_vector(path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDa
             warnings.simplefilter("ignore")
             gdf = gpd.read_file(path, layer=layer, **({"encoding": encoding} if encoding else {}))
     except UnicodeDecodeError:
-        raise InputDataError(
-            Problem(
-                "a field name or value is not valid text in the file's declared encoding; in a shapefile this is "
-                "usually a Chinese field name cut mid-character (.dbf field names hold at most 10 bytes: 3 Chinese "
-                "characters in UTF-8)",
-                str(path),
-                fix="export the layer as GeoPackage instead, or shorten the field names (id, type, height_m, ...)",
-            )
-        ) from None
+        if file.suffix.lower() == ".shp" and gbk_records_under_utf8(file):  # a .cpg that says UTF-8 over GBK values
+            gdf = gpd.read_file(path, layer=layer, encoding="gb18030")
+            encoding = "gb18030"
+            gdf.attrs["cpg_declared"] = declared_encoding(file) or "UTF-8"
+        else:
+            raise InputDataError(
+                Problem(
+                    "a field name or value is not valid text in the file's declared encoding; in a shapefile this is "
+                    "usually a Chinese field name cut mid-character (.dbf field names hold at most 10 bytes: 3 Chinese "
+                    "characters in UTF-8)",
+                    str(path),
+                    fix="export the layer as GeoPackage instead, or shorten the field names (id, type, height_m, ...)",
+                )
+            ) from None
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         text = str(exc).splitlines()[0] if str(exc) else ""
         text = text.split("; It might help", 1)[0]  # GDAL's driver-prefix hint means nothing to a planner
@@ -466,7 +472,12 @@ def _read_vector(path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDa
         ) from None
     if gdf.geometry.has_z.any():  # 3D exports (CAD, survey): the plan works in 2D; Z is not an antenna height
         gdf = gdf.set_geometry(shapely.force_2d(gdf.geometry.to_numpy()), crs=gdf.crs)
-    if encoding is not None:
+    if "cpg_declared" in gdf.attrs:
+        gdf.attrs["read_notes"] = [
+            f"{path}: the shapefile's .cpg file says {gdf.attrs.pop('cpg_declared')} but its text is GBK/GB18030; it "
+            "was read as GBK/GB18030 (write GBK in the .cpg file to make this explicit)"
+        ]
+    elif encoding is not None:
         gdf.attrs["read_notes"] = [
             f"{path}: the shapefile has no .cpg file; its text was read as "
             f"{'UTF-8' if encoding == 'utf-8' else 'GBK/GB18030'} (add a .cpg to make this explicit)"

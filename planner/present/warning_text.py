@@ -259,6 +259,13 @@ CATALOGUE: tuple[WarningKind, ...] = (
         r"without .+",
         "{src}：{what} 图层为空（没有要素），按未提供该图层规划",
     ),
+    WarningKind(
+        "W36",
+        r"(?P<src>.+): the shapefile's \.cpg file says (?P<declared>.+) but its text is GBK/GB18030; it was read as "
+        r"GBK/GB18030 \(write GBK in the \.cpg file to make this explicit\)",
+        "{src}：Shapefile 的 .cpg 文件声明编码为 {declared}，但其文本实为 GBK/GB18030，已按 GBK/GB18030 读取（请在 "
+        ".cpg 文件中写入 GBK 以明确编码）",
+    ),
 )
 _COMPILED = tuple((kind, re.compile(kind.pattern, re.DOTALL)) for kind in CATALOGUE)
 #: English fragments inside the carried values (row labels, id lists, reasons) and their Chinese

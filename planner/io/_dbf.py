@@ -1,0 +1,53 @@
+"""The text encoding of a shapefile's ``.dbf`` read from its bytes (field names and records apart)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _dbf(file: Path) -> Path | None:
+    return next((file.with_suffix(s) for s in (".dbf", ".DBF") if file.with_suffix(s).exists()), None)
+
+
+def gbk_records_under_utf8(file: Path) -> bool:
+    """Whether the shapefile's field names are UTF-8 (or ASCII) but its records are GBK/GB18030, not UTF-8.
+
+    The case of a ``.cpg`` that says UTF-8 over a Chinese GIS's GBK export: GDAL fails on the first
+    Chinese value. A field name cut mid-character (UTF-8 names over 10 bytes) is not this case: there
+    the names are the broken part, and re-reading as GBK would only turn them into other characters.
+    """
+    dbf = _dbf(file)
+    if dbf is None:
+        return False
+    try:
+        data = dbf.read_bytes()
+    except OSError:
+        return False
+    if len(data) < 32:
+        return False
+    header_len = int.from_bytes(data[8:10], "little")
+    names = b"".join(data[i : i + 11].split(b"\x00", 1)[0] for i in range(32, max(32, header_len - 32), 32))
+    records = data[header_len:]
+    try:
+        names.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    try:
+        records.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    try:
+        records.rstrip(b"\x1a").decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def declared_encoding(file: Path) -> str:
+    """The encoding the shapefile's ``.cpg`` names ("" without one)."""
+    cpg = next((file.with_suffix(s) for s in (".cpg", ".CPG") if file.with_suffix(s).exists()), None)
+    try:
+        return cpg.read_text(encoding="ascii", errors="replace").strip() if cpg is not None else ""
+    except OSError:
+        return ""
