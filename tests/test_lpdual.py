@@ -313,7 +313,8 @@ def test_solve_runs_pdlp_beside_the_local_search(seed: int, monkeypatch: pytest.
     for ahead in (True, False):
         if not ahead:
             monkeypatch.setattr(solve_mod, "_lp_ahead", lambda *args: None)
-        sol = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=seed)
+        # workers=2: PDLP ahead gets 2 threads (where 2 CPUs are), the exact stage's own PDLP one
+        sol = solve(p, "min_cost", time_limit_s=5.0, workers=2, seed=seed)
         st = {k: v for k, v in sol.stats.items() if not k.startswith("time_")}
         for key in ("local_search", "lp_dual", "core_mip"):
             if isinstance(st.get(key), dict):

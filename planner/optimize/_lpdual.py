@@ -64,7 +64,14 @@ EVAL_OPS_NNZ = 3.0
 #: not depend on the threads (demo model, 300 and 1,000 iterations: the same dual bytes with 1
 #: and 2 threads), so a caller with a free core may give it more threads without changing a
 #: plan. One by default: on the shared 2-vCPU machine (load 3.8) 2 threads took 11.4 s of wall
-#: for 1,000 demo iterations against 7.6 s with one. The work units count operations, not threads
+#: for 1,000 demo iterations against 7.6 s with one. The work units count operations, not threads.
+#: ``solve`` gives the PDLP it runs beside the local search its ``workers`` threads
+#: (:func:`planner.optimize.solve._lp_ahead`): 2026-12-07 (PERF), demo's 677 iterations, the same
+#: bytes with 1 and 2 threads: beside other sessions' jobs (load 2.8–3.7) 1 thread 3.6–3.7 s alone and
+#: 6.0–7.5 s beside the local search, 2 threads 2.8–4.8 s and 5.5–5.7 s; beside two CPU burners started
+#: from the same shell 1 thread 14.7–15.4 s alone and 20–24 s beside the search, 2 threads 5.2–7.2 s and
+#: 8.7–10.3 s (Linux schedules by autogroup, one per session: within its group a process gets a share
+#: per thread, against other groups one share whatever its threads)
 PDLP_THREADS = 1
 PDLP_SHARDS = 8
 #: share of a run's work given to a short subgradient from PDLP's multipliers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -320,7 +321,7 @@ def solve(
     g_ok = greedy_done and (_feasible_min_cost(red, g_sel) if mode == "min_cost" else True)
     # stage: local search (full-cover min-cost models: the CFT engine below instead, on the same share)
     large_partial = mode == "min_cost" and backend == "auto" and red.a.nnz > LP_MAX_NNZ and not bool(red.hard.all())
-    lp_pre = _lp_ahead(red, side, objective, large_partial and g_ok, budget)
+    lp_pre = _lp_ahead(red, side, objective, large_partial and g_ok, budget, workers)
     if g_ok and red.n_cols and not cft_applies(red, side, mode):
         if backend == "greedy":
             frac = 0.5
@@ -465,7 +466,7 @@ def solve(
 
 
 def _lp_ahead(
-    red: Reduced, side: Any, objective: str, applies: bool, budget: Budget
+    red: Reduced, side: Any, objective: str, applies: bool, budget: Budget, workers: int = 1
 ) -> tuple[Any, Callable[[], None]] | None:
     """PDLP to run beside the local search: ``(LpDual, the call that runs it)``, or None.
 
@@ -476,13 +477,16 @@ def _lp_ahead(
     :data:`LP_DUAL_SHARE` of :data:`PARTIAL_EXACT_SHARE`) then runs in the main thread while the
     area-weighting search runs on a worker thread (:func:`planner.optimize._heuristics.improve_partial`):
     the same plans, bounds and work, in less wall time when a second core is free. The exact stage
-    uses it only when it matches its own call (else PDLP runs there as before).
+    uses it only when it matches its own call (else PDLP runs there as before). PDLP gets
+    ``workers`` threads (at most the CPUs and :data:`~planner.optimize._lpdual.PDLP_SHARDS`): its
+    fixed shards make its iterates independent of the threads (see
+    :data:`~planner.optimize._lpdual.PDLP_THREADS` for the timings).
     """
     if objective != "min_cost" or not applies or red.n_cols == 0:
         return None
-    from planner.optimize._lpdual import LpDual
+    from planner.optimize._lpdual import PDLP_SHARDS, LpDual
 
-    ld = LpDual(red, side)
+    ld = LpDual(red, side, threads=max(1, min(int(workers), PDLP_SHARDS, os.cpu_count() or 1)))
     ops = budget.ops(LP_DUAL_SHARE * budget.nominal_s(PARTIAL_EXACT_SHARE) / budget.nominal_s())
     return ld, lambda: ld.prefetch(ops, budget.deadline)
 
