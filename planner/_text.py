@@ -14,6 +14,7 @@ __all__ = [
     "XML_ILLEGAL",
     "exact",
     "header_key",
+    "id_text",
     "parse_numbers",
     "spreadsheet_cell",
     "spreadsheet_frame",
@@ -216,3 +217,16 @@ FORMULA_HINT = (
     "a formula without a saved value: open the file in Excel or WPS and save it so that the formula keeps its "
     "value, or write the value"
 )
+
+
+def id_text(values: pd.Series) -> pd.Series:
+    """Ids as text (a string Series, stripped): whole numbers stored as floats lose their ``.0``.
+
+    A GeoPackage or shapefile with a numeric id column that has one empty cell, or a REAL field,
+    gives floats: the ids ``1001``, ``1002`` must not come out as ``1001.0`` in the plan.
+    """
+    if pd.api.types.is_float_dtype(values.dtype):
+        finite = values.dropna()
+        if len(finite) and bool(((finite % 1 == 0) & (finite.abs() < 2**53)).all()):
+            return values.astype("Int64").astype("string").str.strip()
+    return values.astype("string").str.strip()

@@ -276,3 +276,16 @@ def test_shapefile_whose_cpg_says_utf8_over_gbk_text(tmp_path: Path) -> None:
     assert read["name"].tolist() == ["道里路灯", "中央大街铁塔"] and read["type"].tolist() == ["路灯杆", "铁塔"]
     (note,) = read.attrs["read_notes"]
     assert ".cpg file says UTF-8 but its text is GBK" in note and warning_code(note) == "W36"
+
+
+def test_whole_number_ids_stored_as_floats_keep_their_text(tmp_path: Path) -> None:
+    """A GeoPackage REAL id column (or an integer one with an empty cell) gave sites '1001.0' in the plan."""
+    from planner.io.readers import read_vector
+
+    path = tmp_path / "poles.gpkg"
+    _cands(id=[1001.0, 1002.0, 1003.0], type=["tower"] * 3).to_file(path, driver="GPKG")
+    out, _ = normalise_candidates(read_vector(path, "candidates"), path, SC)
+    assert out["id"].tolist() == ["1001", "1002", "1003"]
+    fractional = _cands(id=[1.5, 2.0], type=["tower"] * 2)
+    out, _ = normalise_candidates(fractional, Path("c.gpkg"), SC)
+    assert out["id"].tolist() == ["1.5", "2.0"]  # not whole numbers: kept as written

@@ -12,7 +12,7 @@ import shapely
 from shapely import make_valid
 from shapely.geometry.base import BaseGeometry
 
-from planner._text import exact, header_key, parse_numbers
+from planner._text import exact, header_key, id_text, parse_numbers
 from planner._validate import check_plausible_lonlat, feature_label
 from planner.errors import InputDataError, Problem
 from planner.geo.osm_tags import AREA_KEYS, has_osm_tags, is_relation_type_column, osm_area_classes
@@ -161,7 +161,7 @@ def normalise_areas(
             )
         )
     n = len(df)
-    ids = df["id"].astype("string").str.strip() if "id" in df.columns else pd.Series([""] * n, dtype="string")
+    ids = id_text(df["id"]) if "id" in df.columns else pd.Series([""] * n, dtype="string")
     ids = ids.fillna("")
     gen = pd.Series([f"A{i + 1:03d}" for i in range(n)], index=df.index, dtype="string")
     ids = ids.where(ids != "", gen)

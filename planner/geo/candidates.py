@@ -14,7 +14,7 @@ import shapely
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from planner._text import FORMULA_HINT, exact, header_key, parse_numbers
+from planner._text import FORMULA_HINT, exact, header_key, id_text, parse_numbers
 from planner._validate import check_plausible_lonlat, feature_label
 from planner.errors import InputDataError, Problem
 from planner.geo.osm_tags import CANDIDATE_KEYS, CANDIDATE_RULES, has_osm_tags, osm_candidate_types
@@ -202,7 +202,7 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     if not has_id:
         problems.append(Problem("no `id` column", src, fix="add a unique `id` column (or 编号)"))
         df["id"] = ""  # the other columns are still checked (rows named by number)
-    ids = df["id"].astype("string").str.strip()
+    ids = id_text(df["id"])
     empty = ids.isna() | (ids == "")
     if empty.any() and has_id:
         rows = [feature_label(df, int(i)) for i in np.flatnonzero(empty.to_numpy())]
