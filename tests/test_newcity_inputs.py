@@ -289,3 +289,35 @@ def test_whole_number_ids_stored_as_floats_keep_their_text(tmp_path: Path) -> No
     fractional = _cands(id=[1.5, 2.0], type=["tower"] * 2)
     out, _ = normalise_candidates(fractional, Path("c.gpkg"), SC)
     assert out["id"].tolist() == ["1.5", "2.0"]  # not whole numbers: kept as written
+
+
+@pytest.mark.parametrize(
+    ("cells", "order"),
+    [
+        (["126.630,45.750", "126.631，45.751"], "longitude, latitude"),
+        (["45.750, 126.630", "45.751 126.631"], "latitude, longitude"),
+    ],
+)
+def test_one_lonlat_column_is_split_when_its_order_is_certain(tmp_path: Path, cells: list[str], order: str) -> None:
+    """A ledger's single 经纬度 column ('126.63,45.75' from a web-map picker) gave 'no longitude/latitude columns'."""
+    from planner.io.readers import read_vector
+    from planner.present.warning_text import warning_code, warning_text
+
+    path = tmp_path / "poles.csv"
+    rows = "\n".join(f'P{i},路灯杆,"{c}"' for i, c in enumerate(cells))
+    path.write_text(f"编号,类型,经纬度\n{rows}\n", encoding="utf-8")
+    gdf = read_vector(path, "candidates")
+    assert gdf.geometry.x.round(3).tolist() == [126.630, 126.631]
+    assert gdf.geometry.y.round(3).tolist() == [45.750, 45.751]
+    (note,) = gdf.attrs["read_notes"]
+    assert f"column 经纬度 holds both coordinates ({order}" in note and warning_code(note) == "W37"
+    assert "已拆分为经度和纬度" in warning_text(note, "zh")
+
+
+def test_an_ambiguous_lonlat_column_is_not_guessed(tmp_path: Path) -> None:
+    from planner.io.readers import read_vector
+
+    path = tmp_path / "poles.csv"
+    path.write_text('编号,类型,经纬度\nP0,路灯杆,"20.1,30.2"\nP1,路灯杆,"x"\n', encoding="utf-8")
+    with pytest.raises(InputDataError, match="no longitude/latitude columns"):
+        read_vector(path, "candidates")

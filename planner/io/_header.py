@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from planner._text import header_key
@@ -41,3 +43,46 @@ def two_row_header(raw: pd.DataFrame, first: int) -> int:
         return bool(names & set(LON_NAMES)) and bool(names & set(LAT_NAMES))
 
     return first + 1 if first + 1 < len(raw) and not lonlat(first) and lonlat(first + 1) else first
+
+
+#: names of a column holding both coordinates ("114.398,30.506"), as :func:`planner._text.header_key` gives them
+COMBINED_NAMES = ("经纬度", "经纬", "坐标", "lonlat", "lnglat", "lon_lat", "lng_lat", "lon/lat", "lng/lat", "location")
+_PAIR = re.compile(r"^\s*\(?\s*([-+]?\d+(?:\.\d+)?)\s*[,，;；\s]\s*([-+]?\d+(?:\.\d+)?)\s*\)?\s*$")
+
+
+def split_combined_lonlat(df: pd.DataFrame, path: object) -> pd.DataFrame:
+    """Split a column holding both coordinates into ``lon`` and ``lat`` when its order is certain.
+
+    Web-map pickers give ``lng,lat`` (高德, 百度), Google Maps gives ``lat, lng``. The order is read
+    from the values: in China longitudes are 73–136 and latitudes 3–54, so a file whose every pair
+    falls one way round is split that way. Anything else (a pair that is not two numbers, or values
+    that fit both orders) leaves ``df`` unchanged.
+
+    Returns
+    -------
+    DataFrame
+        With ``lon`` and ``lat`` columns added (the combined column kept) and a note naming ``path``
+        in ``attrs["read_notes"]``; or ``df`` itself.
+    """
+    by_key = {header_key(c): c for c in df.columns}
+    col = next((by_key[k] for k in COMBINED_NAMES if k in by_key), None)
+    if col is None or "lon" in by_key or "lat" in by_key:
+        return df
+    text = df[col].astype("string").fillna("")
+    pairs = text.str.extract(_PAIR).astype(float)
+    filled = text.str.strip() != ""
+    if not filled.any() or pairs[filled].isna().any().any():
+        return df
+    a, b = pairs.loc[filled, 0], pairs.loc[filled, 1]
+    if ((73 <= a) & (a <= 136) & (3 <= b) & (b <= 54)).all():
+        order, lon, lat = "longitude, latitude", pairs[0], pairs[1]
+    elif ((3 <= a) & (a <= 54) & (73 <= b) & (b <= 136)).all():
+        order, lon, lat = "latitude, longitude", pairs[1], pairs[0]
+    else:
+        return df
+    out = df.copy()
+    out["lon"], out["lat"] = lon.to_numpy(), lat.to_numpy()
+    example = text[filled].iloc[0].strip()
+    note = f"{path}: column {col} holds both coordinates ({order}, e.g. {example!r}): split into lon and lat"
+    out.attrs["read_notes"] = [*df.attrs.get("read_notes", []), note]
+    return out

@@ -22,6 +22,7 @@ from planner._paths import require_regular_file
 from planner._text import FORMULA_HINT, header_key, parse_numbers, strip_control_chars
 from planner._validate import check_plausible_lonlat, feature_label, guess_projected_crs
 from planner.errors import EmptyLayerError, InputDataError, Problem
+from planner.io import _header
 from planner.io._checks import legacy_datum_note
 from planner.io._dbf import declared_encoding, gbk_records_under_utf8
 from planner.io._dem import (  # noqa: F401 (re-exported)
@@ -188,6 +189,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
 
 
 def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDataFrame:
+    df = _header.split_combined_lonlat(df, path)  # one "经纬度" column: split when its order is certain
     cols: dict[str, str] = {}
     for c in df.columns:
         cols.setdefault(header_key(c), c)

@@ -266,6 +266,12 @@ CATALOGUE: tuple[WarningKind, ...] = (
         "{src}：Shapefile 的 .cpg 文件声明编码为 {declared}，但其文本实为 GBK/GB18030，已按 GBK/GB18030 读取（请在 "
         ".cpg 文件中写入 GBK 以明确编码）",
     ),
+    WarningKind(
+        "W37",
+        r"(?P<src>.+): column (?P<col>.+) holds both coordinates \((?P<order>longitude, latitude|latitude, longitude), "
+        r"e\.g\. (?P<example>.+)\): split into lon and lat",
+        "{src}：列 {col} 同时包含经纬度（顺序为{order}，例如 {example}），已拆分为经度和纬度",
+    ),
 )
 _COMPILED = tuple((kind, re.compile(kind.pattern, re.DOTALL)) for kind in CATALOGUE)
 #: English fragments inside the carried values (row labels, id lists, reasons) and their Chinese
@@ -279,6 +285,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"out of range", "超出覆盖半径"),
     (r"line of sight blocked", "视距受阻"),
     (r"only from 禁建/限建 zones", "仅能由禁建/限建区内站址覆盖"),
+    (r"^longitude, latitude$", "经度、纬度"),
+    (r"^latitude, longitude$", "纬度、经度"),
     (r"\bforbid\b", "禁建"),
     (r"\brestrict\b", "限建"),
     (r"set inputs\.coordinates = (.+?), or convert the GCJ-02 file to CGCS2000",
