@@ -173,3 +173,22 @@ def test_a_legacy_datum_file_is_warned_about(tmp_path: Path, crs: str, datum: st
     plain = tmp_path / "plain.gpkg"
     gdf.to_crs("EPSG:4551").to_file(plain, driver="GPKG")
     assert not [n for n in read_vector(plain, "candidates").attrs.get("read_notes", []) if "datum" in n]
+
+
+def test_a_land_use_code_column_is_not_taken_for_osm_tags() -> None:
+    """A planning layer with a `landuse` column of Chinese land-use codes (M1, G1) matches no OSM rule: it is
+    refused as before ("no `class` column"), not planned as all "other"; a pole file with a `highway` column
+    of road names likewise keeps "no `type` column".
+    """
+    gdf = gpd.GeoDataFrame(
+        {"name": ["a", "b"], "landuse": ["M1", "G1"]},
+        geometry=[box(LON0, LAT0, LON0 + 0.002, LAT0 + 0.002), box(LON0 + 0.003, LAT0, LON0 + 0.005, LAT0 + 0.002)],
+        crs="EPSG:4490",
+    )
+    with pytest.raises(InputDataError, match="no `class` column"):
+        normalise_areas(gdf, Path("a.geojson"), SC, "EPSG:4551")
+    from shapely.geometry import Point
+
+    poles = gpd.GeoDataFrame({"id": ["a"], "highway": ["中山路"]}, geometry=[Point(LON0, LAT0)], crs="EPSG:4490")
+    with pytest.raises(InputDataError, match="no `type` column"):
+        normalise_candidates(poles, Path("c.csv"), SC)

@@ -144,8 +144,10 @@ def normalise_areas(
             df = df.rename(columns={lower[key]: target})
             lower[target] = target
     problems += check_plausible_lonlat(df, path, "priority_areas")
-    if "class" not in df.columns and has_osm_tags(df, AREA_KEYS):
-        osm_classes, summary = osm_area_classes(df)
+    osm_classes, summary = (
+        osm_area_classes(df) if "class" not in df.columns and has_osm_tags(df, AREA_KEYS) else (None, "")
+    )
+    if osm_classes is not None and osm_classes.notna().any():  # no tag matching any rule: not an OSM export
         df["class"] = osm_classes.fillna("other")
         warnings.append(
             f"{src}: no `class` column: classes read from the OpenStreetMap tags: {summary}; features that no rule "

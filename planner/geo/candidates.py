@@ -76,6 +76,8 @@ def _types_from_osm(df: pd.DataFrame, src: str, warnings: list[str]) -> str:
     if not has_osm_tags(df, CANDIDATE_KEYS):
         return ""
     osm_types, summary = osm_candidate_types(df)
+    if osm_types.isna().all():  # no tag names a pole type: not an OSM export of poles ("no `type` column")
+        return ""
     df["type"] = osm_types
     warnings.append(
         f"{src}: no `type` column: types read from the OpenStreetMap tags: {summary}; add a `type` column to "
