@@ -321,3 +321,19 @@ def test_an_ambiguous_lonlat_column_is_not_guessed(tmp_path: Path) -> None:
     path.write_text('编号,类型,经纬度\nP0,路灯杆,"20.1,30.2"\nP1,路灯杆,"x"\n', encoding="utf-8")
     with pytest.raises(InputDataError, match="no longitude/latitude columns"):
         read_vector(path, "candidates")
+
+
+def test_costs_in_yuan_become_wan() -> None:
+    """A ledger's 费用(元) header lost its unit (header_key drops it): 80000 yuan were read as 80,000 万元, 10,000 x
+    too dear and still in range; a cell '80000元' was 'not a number'.
+    """
+    from planner.present.warning_text import warning_code
+
+    gdf = _cands(id=["a", "b", "c"], type=["tower"] * 3, **{"费用(元)": ["80000", "6万", "12万元"]})
+    out, warns = normalise_candidates(gdf, Path("c.csv"), SC)
+    assert out["cost"].tolist() == [8.0, 6.0, 12.0]
+    (note,) = [w for w in warns if "yuan" in w]
+    assert "1 costs are in yuan (the column header says 元)" in note and warning_code(note) == "W38"
+    gdf = _cands(id=["a", "b"], type=["tower"] * 2, cost=["80000元", "6"])
+    out, warns = normalise_candidates(gdf, Path("c.csv"), SC)
+    assert out["cost"].tolist() == [8.0, 6.0] and any("cells ending in 元" in w for w in warns)

@@ -55,6 +55,34 @@ def _listing(labels: list[str]) -> str:
     return ", ".join(labels[:MAX_LISTED]) + more
 
 
+#: a cost header whose unit is yuan, not 万元: "费用(元)", "造价（元）", "cost [CNY]", "费用/元"
+YUAN_HEADER = re.compile(r"(?:[(（\[]\s*(?:元|人民币元|yuan|cny|rmb)\s*[)）\]]|/\s*元)\s*$", re.IGNORECASE)
+
+
+def _yuan_to_wan(
+    col: str, text: pd.Series, values: pd.Series, yuan_header: bool, src: str, warnings: list[str]
+) -> pd.Series:
+    """``values`` of column ``col``; for the cost, yuan converted to 万元 (÷ 10,000).
+
+    Yuan are a cell ``80000元``, or any plain number under a ``(元)`` header. A yuan cost read as
+    万元 is 10,000 times too dear and still within the accepted range, so it is converted, with a
+    warning; cells that say 万/万元 keep their value.
+    """
+    if col != "cost":
+        return values
+    s = text.astype("string").str.strip()
+    wan = s.str.contains("万", regex=False).fillna(False).to_numpy(bool)
+    yuan = (s.str.endswith("元").fillna(False).to_numpy(bool) & ~wan) | (yuan_header & ~wan & values.notna().to_numpy())
+    if not yuan.any():
+        return values
+    warnings.append(
+        f"{src}: {int(yuan.sum())} costs are in yuan ("
+        + ("the column header says 元" if yuan_header else "cells ending in 元")
+        + "): converted to 万元 (÷ 10,000)"
+    )
+    return values.where(~yuan, values / 1e4)
+
+
 def _statuses(df: pd.DataFrame) -> pd.Series:
     """The ``status`` column normalised: lower case, spaces and hyphens as ``_``, :data:`STATUS_ALIASES` applied.
 
@@ -151,6 +179,8 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         if key in lower and target not in df.columns and target not in rename.values() and lower[key] not in rename:
             rename[lower[key]] = target
     df = df.rename(columns=rename)
+    cost_header = next((orig for orig, target in rename.items() if target == "cost"), "cost")
+    yuan_header = bool(YUAN_HEADER.search(cost_header))  # "费用(元)": header_key dropped the unit
 
     # geometry type; rows whose location the reader already reported (read_vector(collect_rows=True)) are
     # skipped here, and every other column of every row is still checked: all problems in one pass
@@ -262,7 +292,8 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             df[col] = default
             continue
         text = df[col].where(~df[col].astype("string").str.strip().str.lower().isin(MISSING_TOKENS), None)
-        values, nonnum = parse_numbers(text, ("m", "米") if col == "height_m" else ("万元", "万"))
+        values, nonnum = parse_numbers(text, ("m", "米") if col == "height_m" else ("万元", "万", "元"))
+        values = _yuan_to_wan(col, text, values, yuan_header, src, warnings)
         for i in np.flatnonzero(nonnum.to_numpy())[:MAX_LISTED]:
             problems.append(
                 Problem(

@@ -272,6 +272,12 @@ CATALOGUE: tuple[WarningKind, ...] = (
         r"e\.g\. (?P<example>.+)\): split into lon and lat",
         "{src}：列 {col} 同时包含经纬度（顺序为{order}，例如 {example}），已拆分为经度和纬度",
     ),
+    WarningKind(
+        "W38",
+        r"(?P<src>.+): (?P<n>\d+) costs are in yuan \((?:the column header says 元|cells ending in 元)\): converted to "
+        r"万元 \(÷ 10,000\)",
+        "{src}：{n} 个费用以元为单位，已换算为万元（÷ 10,000）",
+    ),
 )
 _COMPILED = tuple((kind, re.compile(kind.pattern, re.DOTALL)) for kind in CATALOGUE)
 #: English fragments inside the carried values (row labels, id lists, reasons) and their Chinese
