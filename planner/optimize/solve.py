@@ -478,7 +478,7 @@ def _lp_ahead(
     area-weighting search runs on a worker thread (:func:`planner.optimize._heuristics.improve_partial`):
     the same plans, bounds and work, in less wall time when a second core is free. The exact stage
     uses it only when it matches its own call (else PDLP runs there as before). PDLP gets
-    ``workers`` threads (at most the CPUs and :data:`~planner.optimize._lpdual.PDLP_SHARDS`): its
+    ``workers`` threads (at most the CPUs it may run on and :data:`~planner.optimize._lpdual.PDLP_SHARDS`): its
     fixed shards make its iterates independent of the threads (see
     :data:`~planner.optimize._lpdual.PDLP_THREADS` for the timings).
     """
@@ -486,7 +486,8 @@ def _lp_ahead(
         return None
     from planner.optimize._lpdual import PDLP_SHARDS, LpDual
 
-    ld = LpDual(red, side, threads=max(1, min(int(workers), PDLP_SHARDS, os.cpu_count() or 1)))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    ld = LpDual(red, side, threads=max(1, min(int(workers), PDLP_SHARDS, cpus)))
     ops = budget.ops(LP_DUAL_SHARE * budget.nominal_s(PARTIAL_EXACT_SHARE) / budget.nominal_s())
     return ld, lambda: ld.prefetch(ops, budget.deadline)
 
