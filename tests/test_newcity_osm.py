@@ -192,3 +192,22 @@ def test_a_land_use_code_column_is_not_taken_for_osm_tags() -> None:
     poles = gpd.GeoDataFrame({"id": ["a"], "highway": ["中山路"]}, geometry=[Point(LON0, LAT0)], crs="EPSG:4490")
     with pytest.raises(InputDataError, match="no `type` column"):
         normalise_candidates(poles, Path("c.csv"), SC)
+
+
+def test_a_web_map_kml_gets_the_fix_that_works_for_kml(tmp_path: Path) -> None:
+    """A KML from Google Earth or 奥维 (name + description per placemark) was told to 'add a unique id column'."""
+    marks = "".join(
+        f"<Placemark><name>杆{i}</name><description>路灯</description>"
+        f"<Point><coordinates>{LON0 + i * 0.001},{LAT0},0</coordinates></Point></Placemark>"
+        for i in range(3)
+    )
+    path = tmp_path / "sites.kml"
+    path.write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>{marks}'
+        "</Document></kml>",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputDataError) as err:
+        normalise_candidates(read_vector(path, "candidates"), path, SC)
+    text = str(err.value)
+    assert "sites.kml" in text and "奥维" in text and "CSV/XLSX with 编号, 类型" in text

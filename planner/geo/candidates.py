@@ -83,6 +83,18 @@ def _yuan_to_wan(
     return values.where(~yuan, values / 1e4)
 
 
+#: added to the fix of a missing id or type in a KML/KMZ file
+KML_HINT = (
+    "; a KML from Google Earth or 奥维 holds only each placemark's name and description: export the placemarks to a "
+    "table (CSV/XLSX with 编号, 类型, 经度, 纬度) or a GeoPackage and add the columns there"
+)
+
+
+def split_suffix(src: str) -> str:
+    """The lower-case suffix of an input path that may name a layer (``file.kmz|layername=poles``)."""
+    return Path(src.split("|", 1)[0]).suffix.lower()
+
+
 def _statuses(df: pd.DataFrame) -> pd.Series:
     """The ``status`` column normalised: lower case, spaces and hyphens as ``_``, :data:`STATUS_ALIASES` applied.
 
@@ -230,15 +242,16 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
     problems += check_plausible_lonlat(df, path, "candidates")
 
     # id
+    kml = KML_HINT if split_suffix(src) in (".kml", ".kmz") else ""
     has_id = "id" in df.columns
     if not has_id:
-        problems.append(Problem("no `id` column", src, fix="add a unique `id` column (or 编号)"))
+        problems.append(Problem("no `id` column", src, fix="add a unique `id` column (or 编号)" + kml))
         df["id"] = ""  # the other columns are still checked (rows named by number)
     ids = id_text(df["id"])
     empty = ids.isna() | (ids == "")
     if empty.any() and has_id:
         rows = [feature_label(df, int(i)) for i in np.flatnonzero(empty.to_numpy())]
-        problems.append(Problem(f"empty id at {_listing(rows)}", src, fix="give every candidate a unique id"))
+        problems.append(Problem(f"empty id at {_listing(rows)}", src, fix="give every candidate a unique id" + kml))
     dup = ids.duplicated(keep=False) & ~empty
     if dup.any():
         offset = int(df.attrs.get("row_offset", 1))
@@ -258,7 +271,7 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             Problem(
                 "no `type` column",
                 src,
-                fix=f"add `type` with one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, ...)",
+                fix=f"add `type` with one of {', '.join(CANDIDATE_TYPES)} (or 铁塔, 路灯杆, 监控杆, ...)" + kml,
             )
         )
         df["type"] = "street_lamp"  # only to check the other columns in the same pass (a problem is raised anyway)
