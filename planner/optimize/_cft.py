@@ -43,7 +43,11 @@ Accorsi & Cavaliere's AC-CFT, studied, not copied):
    both fix columns of the one best cover, and the bound reported is the better root's.
    The roots, the chains and the refinement's column choice are in :mod:`planner.optimize._cft_refine`.
 5. *Huge models* (:data:`HUGE_COLS` columns and more): one chain (λ0 = :data:`HUGE_LAMBDA0`), one (plain) walk a
-   three-phase iteration, and the residual model's entries only in pricing and fixing (as AC-CFT).
+   three-phase iteration, and the residual model's entries only in pricing and fixing (as AC-CFT). A refinement
+   pass there has its own incumbent (a greedy cover of the fixed model, then the walks' covers) as the step's and
+   the walks' upper bound, as AC-CFT's three-phase does (the pass still ends when its bound reaches the best
+   cover); and the refinement's choice of columns draws its ties and a ±10 % perturbation of ``u*`` at random
+   (:meth:`_Engine.refine_fix`, :meth:`_Engine.pass_start`).
 
 Deterministic: the budget counts work units (touched nonzeros, :data:`WORK_PER_S` per second
 of a typical core is the rate used by callers that convert seconds), multipliers are
@@ -69,7 +73,7 @@ from kernels.cft_price import price_fused, residual_cols
 from kernels.cft_walk import heuristic_phase
 from planner._stop import check
 from planner.optimize._budget import OPS_PER_UNIT, Budget
-from planner.optimize._cft_refine import refinement_fix, run_chains
+from planner.optimize._cft_refine import greedy_cover, refinement_fix, run_chains
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
@@ -219,10 +223,11 @@ class _Engine:
         # rail582 211 instead of 212, but rail507 176 instead of 175 and scpa1 254 instead of 253
         self.clip = True
         self.lam0 = LAMBDA0S[0]  # λ0 of the next phase 1 (set per refinement chain)
+        self.stop_at = -math.inf  # the run ends once the best cover (free columns) costs at most this
 
     def spent(self) -> bool:
         check()  # SIGINT/SIGTERM: planner._stop
-        if self.work >= self.work_limit:
+        if self.work >= self.work_limit or self.best_val <= self.stop_at + 1e-9:
             return True
         if self.deadline is not None and time.perf_counter() > self.deadline:
             self.time_limited = True
@@ -278,8 +283,11 @@ class _Engine:
         return _Core(cols, ptr, rows, self.cost[cols], np.arange(cols.size, dtype=np.int64))
 
     def subgradient(self, k_res: NDArray[np.int64], free: NDArray[np.bool_], u: NDArray[np.float64],
-                    ub_res: float) -> tuple[float, NDArray[np.float64], _Core, float]:
-        """Phase 1: returns (best full bound, its multipliers, the last core, the last step factor λ)."""
+                    ub_res: float, stop_res: float) -> tuple[float, NDArray[np.float64], _Core, float]:
+        """Phase 1: returns (best full bound, its multipliers, the last core, the last step factor λ).
+
+        ``ub_res``: the step's upper bound; ``stop_res`` (≤ ``ub_res``): the phase ends once the bound reaches it.
+        """
         rc = np.zeros(self.n)
         core, lb = self.price(k_res, free, u, rc)
         best_real, best_u = lb, u.copy()
@@ -290,7 +298,7 @@ class _Engine:
         lam, period, it = self.lam0, 10, 0
         next_exit, prev_exit = EXIT_PERIOD, -math.inf
         bu = u.copy()
-        while it < max_iters and best_real < ub_res - self.eps and not self.spent():
+        while it < max_iters and best_real < stop_res - self.eps and not self.spent():
             chunk = min(period, max_iters - it)
             core_lb, lam, w = subgradient_chunk(core.ptr, core.rows, core.cost, k_res, core.pos, u, bu, -math.inf,
                                                 ub_res, lam, chunk, hist, state, self.clip)
@@ -317,11 +325,15 @@ class _Engine:
         fixed_cost = float(self.cost[fixed].sum())
         u = self.initial_u(k_res, free)
         root: tuple[float, NDArray[np.float64]] | None = None
+        # huge models, refinement passes: the pass's own incumbent (a greedy cover of the fixed model, then the walks'
+        # covers) is the subgradient's and the walks' cutoff; the global best still ends the pass (:meth:`pass_start`)
+        own = self.huge and bool(fixed.any()) and bool((k_res > 0).any())
+        inc = self.pass_start(fixed, free, k_res, u) if own else math.inf
         while (k_res > 0).any() and not self.spent():
-            ub_res = self.best_val - fixed_cost
+            ub_res = (inc if own else self.best_val) - fixed_cost
             live = self.live(free, k_res)
             self.focus(live, k_res)
-            lb, u_best, core, lam = self.subgradient(k_res, live, u, ub_res)
+            lb, u_best, core, lam = self.subgradient(k_res, live, u, ub_res, self.best_val - fixed_cost)
             if root is None:
                 root = (lb, u_best)
             if lb + fixed_cost >= self.best_val - self.eps or self.spent():
@@ -342,6 +354,7 @@ class _Engine:
                     sel = fixed.copy()
                     sel[core.ids[sel_core]] = True
                     self.offer(sel)
+            inc = min(inc, val + fixed_cost)
             u_best = u_fix
             new = self.fix_columns(k_res, live, u_best)
             fixed |= new
@@ -354,6 +367,20 @@ class _Engine:
             self.offer(fixed)
         self.w_ptr, self.w_rows, self.wa = self.c_ptr, self.c_rows, self.a
         return root
+
+    def pass_start(self, fixed: NDArray[np.bool_], free: NDArray[np.bool_], k_res: NDArray[np.int64],
+                   u: NDArray[np.float64]) -> float:
+        """A refinement pass's own incumbent on huge models (:func:`planner.optimize._cft_refine.greedy_cover`, offered
+        too): its cost, the pass's step and walk cutoff (the best cover, which the fixed columns come from, is a tight
+        UB of the fixed model: small steps, walks that vary the multipliers little). The pass still ends once its bound
+        reaches the best cover.
+        """
+        sel, w = greedy_cover(self.c_ptr, self.c_rows, self.cost, self.k0, fixed, free, k_res, u)
+        self.work += w
+        if sel is None:  # not met: the fixed columns come from a cover
+            return self.best_val
+        self.offer(sel)
+        return float(self.cost[sel].sum())
 
     def live(self, free: NDArray[np.bool_], k_res: NDArray[np.int64]) -> NDArray[np.bool_]:
         """Free columns serving an open row (the others: ``u_i = 0`` on their rows, nothing to ``L(u)`` or a cover)."""
@@ -399,10 +426,20 @@ class _Engine:
         return out
 
     def refine_fix(self, u: NDArray[np.float64], share: float) -> NDArray[np.bool_]:
-        """Columns of the best cover with the smallest gap contributions serving ``share`` of the rows."""
+        """Columns of the best cover with the smallest gap contributions serving ``share`` of the rows.
+
+        On huge models the contributions use ``u`` perturbed by ±10 % and equal ones come in random order (both
+        drawn from the run's generator). Half or more of a cover's contributions are often 0 (st8: 603 of 1,119),
+        and in column order the same first columns were fixed at every pass, and every cycle repeated the last one's
+        fixings: st8 stayed at 1,347 for 400 CPU s on seed 1 (BENCHMARKS.md, OR session 7).
+        """
         cov = self.cover_count(self.best).astype(np.float64)
+        tie = None
+        if self.huge:  # random ties and multipliers perturbed by ±10 %: each pass and cycle fixes other columns
+            tie = self.rng.random(int(self.best.sum()))
+            u = u * self.rng.uniform(0.9, 1.1, size=self.m)
         out, work = refinement_fix(self.a, self.c_ptr, self.c_rows, self.cost, self.k0, u, self.best, cov,
-                                   int(share * self.m))
+                                   int(share * self.m), tie)
         self.work += work
         return out
 
@@ -410,7 +447,8 @@ class _Engine:
 def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | None = None,
               fixed: NDArray[np.bool_] | None = None, forbidden: NDArray[np.bool_] | None = None, *,
               work_limit: int, seed: int = 0, incumbent: NDArray[np.bool_] | None = None,
-              wall_limit_s: float | None = None, max_stale_cycles: int | None = None) -> CftResult:
+              wall_limit_s: float | None = None, max_stale_cycles: int | None = None,
+              stop_at: float | None = None) -> CftResult:
     """Weighted set multicover by the CFT scheme (see module docstring for the model and method).
 
     Parameters
@@ -434,6 +472,8 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
     max_stale_cycles : int, optional
         Stop after this many refinement cycles (π from 0.3 up to 1) in a row that did not
         improve the cover; None: restart cycles until the budget is spent.
+    stop_at : float, optional
+        Stop once a cover of at most this cost is found (benchmarks racing a reference value).
 
     Returns
     -------
@@ -467,6 +507,8 @@ def cft_solve(a: sp.spmatrix, cost: NDArray[np.float64], k: NDArray[np.int64] | 
         return CftResult(np.zeros(n, bool), math.inf, math.inf, False, 0, stats)
     deadline = None if wall_limit_s is None else t0 + float(wall_limit_s)
     eng = _Engine(csc, cost, k0, free, work_limit, seed, deadline)
+    if stop_at is not None:
+        eng.stop_at = float(stop_at) - base_cost
     eng.t0, eng.c0 = t0, c0  # the history's seconds count from the call
     if incumbent is not None:
         inc = np.asarray(incumbent, dtype=bool).reshape(-1) & free

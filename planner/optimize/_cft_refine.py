@@ -25,6 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from kernels.cft_greedy import core_rows, drop_redundant, greedy
+
 #: refinement: first share of rows fixed, and its growth after a pass without improvement
 MIN_FIX = 0.3
 ALPHA = 1.1
@@ -118,12 +120,14 @@ def run_chains(eng: ChainEngine, n: int, lam0s: tuple[float, ...], max_stale_cyc
 
 def refinement_fix(a: sp.csc_matrix, c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64],
                    k: NDArray[np.int64], u: NDArray[np.float64], sel: NDArray[np.bool_], cov: NDArray[np.float64],
-                   limit: int) -> tuple[NDArray[np.bool_], int]:
+                   limit: int, tie: NDArray[np.float64] | None = None) -> tuple[NDArray[np.bool_], int]:
     """CFT refinement: the columns of plan ``sel`` to fix, and the work counted.
 
     Each chosen column's gap contribution is its positive reduced cost under ``u`` plus its share
     of the over-coverage ``u_i (cov_i − k_i) / cov_i`` of its rows (``cov``: covers per row); the
-    columns are taken in increasing contribution (stable) while they cover at most ``limit`` rows.
+    columns are taken in increasing contribution while they cover at most ``limit`` rows. Equal
+    contributions (often most of a cover's are 0) are taken in increasing ``tie`` (one key per column of
+    ``sel``, in column order), or in column order when ``tie`` is None.
     """
     cols = np.flatnonzero(sel)
     excess = np.where(cov > 0, u * np.maximum(cov - k, 0) / np.maximum(cov, 1.0), 0.0)
@@ -134,7 +138,8 @@ def refinement_fix(a: sp.csc_matrix, c_ptr: NDArray[np.int64], c_rows: NDArray[n
     covered = np.zeros(u.size, dtype=bool)
     n_cov = 0
     out = np.zeros(sel.size, dtype=bool)
-    for t in np.argsort(delta, kind="stable"):
+    order = np.argsort(delta, kind="stable") if tie is None else np.lexsort((tie, delta))
+    for t in order:
         j = cols[t]
         rows = c_rows[c_ptr[j]:c_ptr[j + 1]]
         n_cov += int((~covered[rows]).sum())
@@ -143,3 +148,26 @@ def refinement_fix(a: sp.csc_matrix, c_ptr: NDArray[np.int64], c_rows: NDArray[n
         covered[rows] = True
         out[j] = True
     return out, work
+
+
+def greedy_cover(c_ptr: NDArray[np.int64], c_rows: NDArray[np.int64], cost: NDArray[np.float64], k: NDArray[np.int64],
+                 fixed: NDArray[np.bool_], free: NDArray[np.bool_], k_res: NDArray[np.int64],
+                 u: NDArray[np.float64]) -> tuple[NDArray[np.bool_] | None, int]:
+    """The columns ``fixed`` plus a Lagrangian greedy cover (multipliers ``u``) of the ``k_res`` covers they leave
+    short, from the ``free`` columns, less its redundant columns (``k``: the covers each row needs); None when the
+    free columns cannot cover them. Also returns the work counted.
+
+    A refinement pass's own incumbent, as AC-CFT's three-phase starts from its own greedy cover (its cost is the
+    step's ``UB`` in ``λ (UB − L) / ‖s‖²`` and the walks' cutoff).
+    """
+    cand = np.flatnonzero(free).astype(np.int64)
+    rp, rpos = core_rows(c_ptr, c_rows, k.size, cand)
+    order = np.empty(cand.size, dtype=np.int64)
+    n_sel, short, w = greedy(c_ptr, c_rows, rp, rpos, cost, k_res, u, cand, np.zeros(cand.size, dtype=bool), order)
+    work = w + 2 * rpos.size
+    if short > 0:
+        return None, work
+    sel = fixed.copy()
+    sel[order[:n_sel]] = True
+    _, w = drop_redundant(c_ptr, c_rows, cost, k, sel)
+    return sel, work + w
