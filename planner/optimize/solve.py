@@ -190,7 +190,8 @@ def solve(
     step: the bound is ``L(u)`` at PDLP's approximate LP duals (:mod:`planner.optimize._lpdual`,
     ``stats["lp_dual"]``) and SCIP solves the core of PDLP's largest primal values plus the
     incumbent (:mod:`planner.optimize._core`; ``stats["core_mip"]``); with partial targets
-    and backend ``auto`` these get :data:`PARTIAL_EXACT_SHARE` of the budget. The returned
+    and backend ``auto`` these get :data:`PARTIAL_EXACT_SHARE` of the budget, and their PDLP runs
+    beside the local search (on ``workers`` threads; :func:`_lp_ahead`: the same plan). The returned
     bound is the best of the LP/Lagrangian and solver bounds (rounded when costs or weights
     are integral), always valid for the whole model.
 
