@@ -337,3 +337,19 @@ def test_costs_in_yuan_become_wan() -> None:
     gdf = _cands(id=["a", "b"], type=["tower"] * 2, cost=["80000元", "6"])
     out, warns = normalise_candidates(gdf, Path("c.csv"), SC)
     assert out["cost"].tolist() == [8.0, 6.0] and any("cells ending in 元" in w for w in warns)
+
+
+@pytest.mark.parametrize("name", ["areas.geojson", "poles.xls", "poles.csv"])
+def test_a_web_page_saved_under_a_gis_or_table_name_is_named(tmp_path: Path, name: str) -> None:
+    """A download that saved an error page, or a web system's 导出Excel that writes an HTML table as .xls: the
+    message said 'not recognized as being in a supported file format' (or parsed the HTML as a table).
+    """
+    from planner.io.readers import read_vector
+
+    path = tmp_path / name
+    path.write_text("\ufeff<!DOCTYPE html><html><body><table><tr><td>经度</td></tr></table></body></html>", "utf-8")
+    with pytest.raises(InputDataError) as err:
+        read_vector(path, "candidates")
+    text = str(err.value)
+    assert name in text and "the file is a web page (HTML)" in text
+    assert ("导出Excel" in text) is (name != "areas.geojson")

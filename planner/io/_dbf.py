@@ -1,8 +1,10 @@
-"""The text encoding of a shapefile's ``.dbf`` read from its bytes (field names and records apart)."""
+"""What an input file's bytes say: a shapefile ``.dbf``'s text encoding, a web page saved under a GIS name."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from planner.errors import InputDataError, Problem
 
 
 def _dbf(file: Path) -> Path | None:
@@ -51,3 +53,24 @@ def declared_encoding(file: Path) -> str:
         return cpg.read_text(encoding="ascii", errors="replace").strip() if cpg is not None else ""
     except OSError:
         return ""
+
+
+def refuse_web_page(path: Path, fix: str = "download the file again (or export it from your GIS)") -> None:
+    """Raise :class:`InputDataError` when ``path`` holds a web page (an HTML error or login page a download saved).
+
+    Called once GDAL could not open the file, so that the message names the cause instead of "not recognized".
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError:
+        return
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        raise InputDataError(
+            Problem(
+                "the file is a web page (HTML), not GIS data: a download that saved an error or login page",
+                str(path),
+                fix=fix,
+            )
+        )

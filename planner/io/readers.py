@@ -24,7 +24,7 @@ from planner._validate import check_plausible_lonlat, feature_label, guess_proje
 from planner.errors import EmptyLayerError, InputDataError, Problem
 from planner.io import _header
 from planner.io._checks import legacy_datum_note
-from planner.io._dbf import declared_encoding, gbk_records_under_utf8
+from planner.io._dbf import declared_encoding, gbk_records_under_utf8, refuse_web_page
 from planner.io._dem import (  # noqa: F401 (re-exported)
     DEM_SAMPLE_PIXELS,
     MAX_HEIGHT_M,
@@ -125,6 +125,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     path, sheet = split_layer(path)
     _require_file(path, what)
     suffix = path.suffix.lower()
+    refuse_web_page(path, "open it in Excel or WPS and save it as .xlsx (a web system's 导出Excel often saves HTML)")
     raw: pd.DataFrame | None = None
     try:
         if suffix in {".xlsx", ".xlsm", ".xls"}:
@@ -464,6 +465,7 @@ def _read_vector(path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDa
         text = text.split("; It might help", 1)[0]  # GDAL's driver-prefix hint means nothing to a planner
         damaged = "malformed" in text or "truncated" in text.lower() or "not a database" in text
         detail = text.rsplit("; ", 1)[-1].strip() if damaged else f"{type(exc).__name__}: {text}"
+        refuse_web_page(path)
         raise InputDataError(
             Problem(
                 ("the file is damaged or truncated" if damaged else "cannot open as a vector file") + f" ({detail})",
