@@ -55,8 +55,9 @@ def split_combined_lonlat(df: pd.DataFrame, path: object) -> pd.DataFrame:
 
     Web-map pickers give ``lng,lat`` (高德, 百度), Google Maps gives ``lat, lng``. The order is read
     from the values: in China longitudes are 73–136 and latitudes 3–54, so a file whose every pair
-    falls one way round is split that way. Anything else (a pair that is not two numbers, or values
-    that fit both orders) leaves ``df`` unchanged.
+    falls one way round is split that way. Anything else (a pair that is not two numbers, values
+    that fit both orders, or a table that has a longitude or latitude column of its own) leaves
+    ``df`` unchanged.
 
     Returns
     -------
@@ -66,7 +67,7 @@ def split_combined_lonlat(df: pd.DataFrame, path: object) -> pd.DataFrame:
     """
     by_key = {header_key(c): c for c in df.columns}
     col = next((by_key[k] for k in COMBINED_NAMES if k in by_key), None)
-    if col is None or "lon" in by_key or "lat" in by_key:
+    if col is None or any(k in by_key for k in (*LON_NAMES, *LAT_NAMES)):  # 经度/纬度 given: they are the coordinates
         return df
     text = df[col].astype("string").fillna("")
     pairs = text.str.extract(_PAIR).astype(float)
