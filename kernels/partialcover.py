@@ -440,15 +440,20 @@ def partial_ls_run(
     seed: int,
     step0: int,
     n_draw: int,
+    stop: NDArray[np.int64],
 ) -> int:
     """``n_chunks`` calls of :func:`partial_ls` of ``chunk`` steps each from step ``step0``, in one call.
 
     The same calls a Python loop over the chunks makes (each continues from the previous one's
     step count), so the same result, but without returning to Python in between: a worker
-    thread running it holds no GIL while another thread works. Returns the new global step count.
+    thread running it holds no GIL while another thread works. ``stop`` (two int64): another
+    thread sets ``stop[0]`` to non-zero to end the run before its next chunk (the safety stop, a
+    stop request); ``stop[1]`` counts the chunks run. Returns the new global step count.
     """
     step = step0
     for _ in range(n_chunks):
+        if stop[0] != 0:
+            break
         step = partial_ls(
             c_ptr,
             c_idx,
@@ -473,6 +478,7 @@ def partial_ls_run(
             step,
             n_draw,
         )
+        stop[1] += 1
     return step
 
 

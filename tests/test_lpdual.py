@@ -331,8 +331,9 @@ def test_run_beside_runs_both_and_passes_errors_on() -> None:
 
     done: list[str] = []
 
-    def search() -> int:
+    def search(stop: np.ndarray) -> int:
         done.append("search")
+        stop[1] = 4
         return 123
 
     assert _run_beside(search, 4, lambda: done.append("beside"), FAR) == (123, 4, False)
@@ -344,7 +345,7 @@ def test_run_beside_runs_both_and_passes_errors_on() -> None:
     with pytest.raises(ValueError, match="beside"):
         _run_beside(search, 4, failing_beside, FAR)
 
-    def failing_search() -> int:
+    def failing_search(stop: np.ndarray) -> int:
         raise KeyError("search")
 
     with pytest.raises(KeyError):

@@ -381,7 +381,9 @@ def test_partial_ls_run_is_the_chunk_loop(seed: int) -> None:
         args = (c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, inst["cost"], inst["w"], inst["k"],
                 inst["area"], inst["need"], sel, best, best_cost, alpha, stamp)
         if one_call:
-            steps = partial_ls_run(*args, 25, 4, seed, 7, 3)
+            stop = np.zeros(2, np.int64)
+            steps = partial_ls_run(*args, 25, 4, seed, 7, 3, stop)
+            assert stop.tolist() == [0, 4]  # not stopped; 4 chunks run
         else:
             steps = 7
             for _ in range(4):

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from kernels.greedy import drop_redundant, greedy_cover
 from kernels.localsearch import rwls, swap_search
 from kernels.partialcover import column_pairs, partial_ls_run
-from planner._stop import check
+from planner._stop import check, stop_requested
 from planner.optimize._reduce import Reduced
 from planner.optimize._side import Side
 
@@ -42,6 +42,10 @@ PARTIAL_STEPS_PER_COL = 500
 #: step cap of the pure set-cover search (RWLS): this many steps per column plus 50,000, so
 #: that tiny models do not spend their whole local-search budget after converging
 RWLS_STEPS_PER_COL = 500
+
+
+#: how often (s) the thread beside a local search's worker looks at the safety stop and a stop request
+BESIDE_POLL_S = 0.05
 
 
 def _run_chunks(advance: Callable[[int], int], max_chunks: int, deadline: float) -> tuple[int, int, bool]:
@@ -62,16 +66,18 @@ def _run_chunks(advance: Callable[[int], int], max_chunks: int, deadline: float)
 
 
 def _run_beside(
-    run_all: Callable[[], int], n_chunks: int, beside: Callable[[], None], deadline: float
+    run_all: Callable[[NDArray[np.int64]], int], n_chunks: int, beside: Callable[[], None], deadline: float
 ) -> tuple[int, int, bool]:
     """Run all ``n_chunks`` chunks of a local search in one kernel call on a worker thread while ``beside()`` runs here.
 
-    ``run_all()`` must be a ``nogil`` kernel call (it holds no GIL while it works, so ``beside``
-    may be a library call that keeps the GIL, such as PDLP). The result is the one of
-    :func:`_run_chunks` without a cut: the same chunks in the same order. The safety stop and a
-    stop request are checked before the search and after it, not between its chunks (its work
-    is fixed in advance). Returns (step count, chunks run, cut); nothing runs, ``beside``
-    included, when the safety stop has already passed.
+    ``run_all(stop)`` must be a ``nogil`` kernel call (it holds no GIL while it works, so ``beside``
+    may be a library call that keeps the GIL, such as PDLP) that ends before its next chunk once
+    ``stop[0]`` is non-zero and counts its chunks in ``stop[1]``. The result is the one of
+    :func:`_run_chunks`: the same chunks in the same order. Once ``beside`` has returned, this
+    thread watches the safety stop and a stop request (:mod:`planner._stop`) and sets ``stop[0]``
+    when either comes (while ``beside`` runs they wait for it: PDLP keeps the GIL and has the
+    same deadline); an error of ``beside`` ends the search too. Returns (step count, chunks run,
+    cut); nothing runs, ``beside`` included, when the safety stop has already passed.
     """
     check()
     if time.perf_counter() >= deadline:
@@ -79,25 +85,32 @@ def _run_beside(
     out: list[int] = []
     err: list[BaseException] = []
     entered = threading.Event()
+    stop = np.zeros(2, dtype=np.int64)  # [0]: end before the next chunk (set here); [1]: chunks run
 
     def work() -> None:
         try:
             entered.set()
-            out.append(run_all())
+            out.append(run_all(stop))
         except BaseException as exc:  # noqa: BLE001 (re-raised in the calling thread)
             err.append(exc)
 
     thread = threading.Thread(target=work, name="planner-local-search", daemon=True)
     thread.start()
     entered.wait()
+    failed = True
     try:
         beside()
+        failed = False
     finally:
-        thread.join()
+        while thread.is_alive():
+            if failed or stop_requested() or time.perf_counter() >= deadline:
+                stop[0] = 1
+            thread.join(BESIDE_POLL_S)
     if err:
         raise err[0]
     check()
-    return out[0], n_chunks, False
+    chunks = int(stop[1])
+    return out[0], chunks, chunks < n_chunks
 
 
 def csc_of(red: Reduced) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -290,9 +303,9 @@ def improve_partial(
     polished by redundant-column removal and checked against every target; ``sel`` is
     returned when the search finds nothing cheaper. ``beside``: work run in this thread while
     the search's chunks run in one kernel call on a worker thread (:func:`_run_beside`: the
-    same chunks, the same result; the safety stop is then checked before and after the search,
-    not between its chunks; ``stats["local_search"]["seconds"]`` then include the wall time of
-    ``beside``).
+    same chunks, the same result; the safety stop and a stop request end the search between its
+    chunks only once ``beside`` has returned; ``stats["local_search"]["seconds"]`` then include
+    the wall time of ``beside``).
     """
     t0 = time.perf_counter()
     c_ptr, c_idx = csc_of(red)
@@ -350,11 +363,13 @@ def improve_partial(
     )
     if beside is None:
         step, chunks, cut = _run_chunks(
-            lambda step: int(partial_ls_run(*args, chunk, 1, int(seed), step, PARTIAL_DRAWS)), max_chunks, deadline
+            lambda step: int(partial_ls_run(*args, chunk, 1, int(seed), step, PARTIAL_DRAWS, np.zeros(2, np.int64))),
+            max_chunks,
+            deadline,
         )
     else:
         step, chunks, cut = _run_beside(
-            lambda: int(partial_ls_run(*args, chunk, max_chunks, int(seed), 0, PARTIAL_DRAWS)),
+            lambda stop: int(partial_ls_run(*args, chunk, max_chunks, int(seed), 0, PARTIAL_DRAWS, stop)),
             max_chunks,
             beside,
             deadline,
