@@ -238,7 +238,7 @@ CATALOGUE: tuple[WarningKind, ...] = (
     ),
     WarningKind(
         "W33",
-        r"grid\.crs = (?P<crs>\S+) \((?P<name>.+)\) distorts the study area at (?P<where>.+): its metres there are "
+        r"grid\.crs = (?P<crs>.+?) \((?P<name>.+)\) distorts the study area at (?P<where>.+): its metres there are "
         r"(?P<scale>[\d.]+%) off true metres and its grid north is turned (?P<turn>[\d.]+°) from true north; "
         r'grid\.crs = "auto" picks (?P<auto>\S+) for this place',
         "grid.crs = {crs}（{name}）在规划区（{where}）变形较大：该处的米与真实距离相差 {scale}，坐标北偏离真北 "
