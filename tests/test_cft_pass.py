@@ -168,3 +168,25 @@ def test_huge_path_passes_valid_on_more_tiny_models(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(cft_mod, "LARGE_COLS", 0)
     monkeypatch.setattr(cft_mod, "HUGE_COLS", 0)
     check_tiny_models(range(60), 1700, 9, 13, work_limit=500_000, zero_cost=True, twice=True)
+
+
+def test_stop_at_ends_the_run_at_the_target() -> None:
+    """``stop_at``: the run ends at the first cover of at most that cost (without it the run goes on from the greedy's
+    42 to 38 on this model).
+    """
+    a, cost, k = random_instance(3, m=60, n=300, dens=0.04)
+    full = cft_solve(sp.csc_matrix(a), cost, k, work_limit=40_000_000, seed=0)
+    first = full.stats["history"][0][1]
+    assert full.objective < first
+    res = cft_solve(sp.csc_matrix(a), cost, k, work_limit=40_000_000, seed=0, stop_at=first)
+    assert res.feasible and res.objective == first
+    assert res.work < full.work
+    assert not res.stats["time_limited"]
+
+
+def test_cpu_limit_is_a_safety_stop() -> None:
+    """``cpu_limit_s`` = 0: the run stops at its first check with the greedy cover and says it was time-limited."""
+    a, cost, k = random_instance(1, m=60, n=300, dens=0.04)
+    res = cft_solve(sp.csc_matrix(a), cost, k, work_limit=40_000_000, seed=0, cpu_limit_s=0.0)
+    assert res.feasible and res.stats["time_limited"]
+    assert res.objective == res.stats["history"][0][1]
