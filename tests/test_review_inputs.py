@@ -31,3 +31,34 @@ def test_a_proj_string_grid_crs_warning_is_translated() -> None:
     warning = check_grid_crs(setting, choose_metric_crs(setting, 126.6, 45.7), 126.6, 45.7)
     assert warning is not None and warning_code(warning) == "W33"
     assert f"grid.crs = {setting}（" in warning_text(warning, "zh") and "变形较大" in warning_text(warning, "zh")
+
+
+def test_gbk_records_under_utf8_chinese_field_names_keep_their_names(tmp_path: Path) -> None:
+    """A .cpg saying UTF-8, Chinese field names in UTF-8 (as the .cpg says) and GBK values: the GBK re-read turned
+    the names into other characters (编号 -> 缂栧彿; a 3-character name lost its last byte), so the id column was
+    not found. The names are read from the .dbf as UTF-8.
+    """
+    import warnings
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from planner.io.readers import read_vector
+
+    gdf = gpd.GeoDataFrame(
+        {"编号": ["a", "b"], "站址名": ["x", "y"], "type": ["PHPHPH", "PHPHP2"]},
+        geometry=[Point(126.63, 45.75), Point(126.64, 45.75)],
+        crs="EPSG:4490",
+    )
+    path = tmp_path / "poles.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gdf.to_file(path, encoding="utf-8")
+    (tmp_path / "poles.cpg").write_text("UTF-8", encoding="ascii")
+    dbf = tmp_path / "poles.dbf"  # the values as a Chinese GIS writes them: GBK
+    dbf.write_bytes(
+        dbf.read_bytes().replace(b"PHPHPH", "路灯杆".encode("gbk")).replace(b"PHPHP2", "铁塔  ".encode("gbk"))
+    )
+    read = read_vector(path, "candidates")
+    assert [c for c in read.columns if c != "geometry"] == ["编号", "站址名", "type"]
+    assert read["编号"].tolist() == ["a", "b"] and read["type"].str.strip().tolist() == ["路灯杆", "铁塔"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from planner.errors import InputDataError, Problem
 
 
@@ -44,6 +46,29 @@ def gbk_records_under_utf8(file: Path) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def utf8_field_names(frame: pd.DataFrame, file: Path) -> pd.DataFrame:
+    """``frame`` (read from shapefile ``file`` as GBK) with its field names as the ``.dbf`` holds them, in UTF-8.
+
+    Under :func:`gbk_records_under_utf8` the names are UTF-8 and only the records GBK; re-reading the whole
+    file as GBK turns Chinese names into other characters (编号 -> 缂栧彿; a 3-character name loses its
+    last byte). The fields come in ``.dbf`` order before the geometry; any other shape leaves ``frame`` as it is.
+    """
+    dbf = _dbf(file)
+    try:
+        data = dbf.read_bytes() if dbf is not None else b""
+        header_len = int.from_bytes(data[8:10], "little")
+        names = [
+            data[i : i + 11].split(b"\x00", 1)[0].decode("utf-8").strip()
+            for i in range(32, max(32, header_len - 32), 32)
+        ]
+    except (OSError, UnicodeDecodeError):
+        return frame
+    fields = [c for c in frame.columns if c != "geometry"]
+    if len(names) != len(fields) or len(set(names)) != len(names):
+        return frame
+    return frame.rename(columns=dict(zip(fields, names, strict=True)))
 
 
 def declared_encoding(file: Path) -> str:

@@ -24,7 +24,7 @@ from planner._validate import check_plausible_lonlat, feature_label, guess_proje
 from planner.errors import EmptyLayerError, InputDataError, Problem
 from planner.io import _header
 from planner.io._checks import legacy_datum_note
-from planner.io._dbf import declared_encoding, gbk_records_under_utf8, refuse_web_page
+from planner.io._dbf import declared_encoding, gbk_records_under_utf8, refuse_web_page, utf8_field_names
 from planner.io._dem import (  # noqa: F401 (re-exported)
     DEM_SAMPLE_PIXELS,
     MAX_HEIGHT_M,
@@ -447,7 +447,7 @@ def _read_vector(path: Path, what: str, collect_rows: bool = False) -> gpd.GeoDa
             gdf = gpd.read_file(path, layer=layer, **({"encoding": encoding} if encoding else {}))
     except UnicodeDecodeError:
         if file.suffix.lower() == ".shp" and gbk_records_under_utf8(file):  # a .cpg that says UTF-8 over GBK values
-            gdf = gpd.read_file(path, layer=layer, encoding="gb18030")
+            gdf = utf8_field_names(gpd.read_file(path, layer=layer, encoding="gb18030"), file)  # names stay UTF-8
             encoding = "gb18030"
             gdf.attrs["cpg_declared"] = declared_encoding(file) or "UTF-8"
         else:
