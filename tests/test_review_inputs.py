@@ -62,3 +62,27 @@ def test_gbk_records_under_utf8_chinese_field_names_keep_their_names(tmp_path: P
     read = read_vector(path, "candidates")
     assert [c for c in read.columns if c != "geometry"] == ["编号", "站址名", "type"]
     assert read["编号"].tolist() == ["a", "b"] and read["type"].str.strip().tolist() == ["路灯杆", "铁塔"]
+
+
+def test_a_cost_converted_from_yuan_and_out_of_range_names_the_files_value() -> None:
+    """8.5 under a 费用(元) header (万元 under a wrong unit) is refused as out of range; the message said 'cost 0.00085
+    万元' only, a number that is in no cell of the file (the W38 conversion note is not shown with an error).
+    """
+    import geopandas as gpd
+    import pytest
+    from shapely.geometry import Point
+
+    from planner.errors import InputDataError
+    from planner.geo.candidates import normalise_candidates
+    from planner.scenario import scenario_from_dict
+
+    scenario = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}})
+    gdf = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "type": ["tower", "tower"], "费用(元)": ["8.5", "60000"]},
+        geometry=[Point(126.63, 45.75), Point(126.64, 45.75)],
+        crs="EPSG:4490",
+    )
+    with pytest.raises(InputDataError) as err:
+        normalise_candidates(gdf, Path("c.csv"), scenario)
+    assert "cost 0.00085 万元 (8.5 yuan in the file, ÷ 10,000) is out of range" in str(err.value)
+    assert "feature 'b'" not in str(err.value)

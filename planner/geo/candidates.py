@@ -306,7 +306,9 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             continue
         text = df[col].where(~df[col].astype("string").str.strip().str.lower().isin(MISSING_TOKENS), None)
         values, nonnum = parse_numbers(text, ("m", "米") if col == "height_m" else ("万元", "万", "元"))
+        as_read = values
         values = _yuan_to_wan(col, text, values, yuan_header, src, warnings)
+        yuan = (values != as_read).to_numpy(bool)  # converted from yuan: the range message names the file's value
         for i in np.flatnonzero(nonnum.to_numpy())[:MAX_LISTED]:
             problems.append(
                 Problem(
@@ -346,7 +348,9 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         for i in np.flatnonzero(out_of_range.to_numpy())[:MAX_LISTED]:
             problems.append(
                 Problem(
-                    f"{col} {exact(values.iloc[i])} {unit} is out of range ({limits})",
+                    f"{col} {exact(values.iloc[i])} {unit}"
+                    + (f" ({exact(as_read.iloc[i])} yuan in the file, ÷ 10,000)" if yuan[i] else "")
+                    + f" is out of range ({limits})",
                     src,
                     feature_label(df, int(i)),
                     fix,
