@@ -22,12 +22,21 @@ __all__ = [
 ]
 
 
+#: traditional -> simplified for the characters of the headers the readers know (a ledger from a traditional-
+#: Chinese tool: 經度 is 经度); header names only, never values
+_TRADITIONAL = str.maketrans(
+    "經緯編號類稱費狀態產權單區別標覆蓋寬層數築樓設圍規則點桿塔監燈掛",
+    "经纬编号类称费状态产权单区别标覆盖宽层数筑楼设围规则点杆塔监灯挂",
+)
+
+
 def header_key(name: object) -> str:
     """A column name reduced for matching: NFKC, lower case, units in brackets dropped.
 
-    ``"经度（°）"``, ``"Lon"`` and ``" 挂高(m) "`` become ``"经度"``, ``"lon"`` and ``"挂高"``.
+    ``"经度（°）"``, ``"Lon"`` and ``" 挂高(m) "`` become ``"经度"``, ``"lon"`` and ``"挂高"``; the traditional
+    characters of the usual headers (經度, 緯度, 編號, 類型, 名稱, 費用, 狀態, 產權單位 ...) become simplified.
     """
-    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower().translate(_TRADITIONAL)
     text = re.sub(r"\s*[(\[][^)\]]*[)\]]\s*$", "", text)  # trailing "(m)", "[万元]" (NFKC made （） ASCII)
     text = re.sub(r"\s*/\s*(m|米|°|度|万元|元)$", "", text)  # "挂高/m"
     return text.strip()

@@ -353,3 +353,15 @@ def test_a_web_page_saved_under_a_gis_or_table_name_is_named(tmp_path: Path, nam
     text = str(err.value)
     assert name in text and "the file is a web page (HTML)" in text
     assert ("导出Excel" in text) is (name != "areas.geojson")
+
+
+def test_traditional_chinese_headers_are_read(tmp_path: Path) -> None:
+    """經度/緯度/編號/類型/掛高 (a ledger from a traditional-Chinese tool): 'no longitude/latitude columns' before."""
+    from planner.io.readers import read_vector
+
+    path = tmp_path / "poles.csv"
+    rows = "編號,名稱,類型,經度,緯度,掛高(m),產權單位\nP0,杆 0,路灯杆,126.63,45.75,11,路燈處\n"
+    path.write_text(rows, encoding="utf-8")
+    out, _ = normalise_candidates(read_vector(path, "candidates"), path, SC)
+    first = out[["id", "name", "type", "height_m", "owner"]].iloc[0].tolist()
+    assert first == ["P0", "杆 0", "street_lamp", 11.0, "路燈處"]
