@@ -106,3 +106,25 @@ def test_the_kernel_ends_before_a_chunk_once_told() -> None:
     stop = np.array([1, 0], dtype=np.int64)
     assert partial_ls_run(*args, 25, 4, 0, 7, 3, stop) == 7
     assert stop.tolist() == [1, 0] and sel.all() and (stamp == 0).all()
+
+
+def test_the_kernel_sees_a_stop_set_by_another_thread() -> None:
+    """The compiled loop reads ``stop[0]`` afresh before every chunk (no copy hoisted out of the loop)."""
+    inst = partial_instance(1)
+    a, n = inst["a"], inst["a"].shape[1]
+    r_ptr, r_idx, c_ptr, c_idx = csr_csc(a)
+    p_ptr, p_area, c_pair, r_pair = column_pairs(c_ptr, c_idx, r_ptr, r_idx, inst["area"], inst["n_areas"])
+    sel = np.ones(n, dtype=bool)
+    best, best_cost = sel.copy(), np.array([inst["cost"].sum()])
+    alpha, stamp = np.ones(inst["n_areas"]), np.zeros(n, np.int64)
+    args = (c_ptr, c_idx, c_pair, r_ptr, r_idx, r_pair, p_ptr, p_area, inst["cost"], inst["w"], inst["k"],
+            inst["area"], inst["need"], sel, best, best_cost, alpha, stamp)  # fmt: skip
+    partial_ls_run(*args, 5, 1, 1, 0, 3, np.zeros(2, np.int64))  # compiled before the clock matters
+    stop = np.zeros(2, dtype=np.int64)
+    n_chunks = 10**9  # hours of work unless the flag ends it
+    worker = threading.Thread(target=lambda: partial_ls_run(*args, 5, n_chunks, 1, 0, 3, stop), daemon=True)
+    worker.start()
+    time.sleep(0.2)
+    stop[0] = 1
+    worker.join(60.0)
+    assert not worker.is_alive() and 0 < stop[1] < n_chunks
