@@ -86,3 +86,18 @@ def test_a_cost_converted_from_yuan_and_out_of_range_names_the_files_value() -> 
         normalise_candidates(gdf, Path("c.csv"), scenario)
     assert "cost 0.00085 万元 (8.5 yuan in the file, ÷ 10,000) is out of range" in str(err.value)
     assert "feature 'b'" not in str(err.value)
+
+
+def test_two_pair_columns_of_one_name_are_not_guessed(tmp_path: Path) -> None:
+    """Two 坐标 columns (a header repeated in a ledger): the split took both as one frame and failed with 'unexpected
+    problem while reading (AttributeError ...)'; now neither is guessed and the message is 'no longitude/latitude'.
+    """
+    import pytest
+
+    from planner.errors import InputDataError
+    from planner.io.readers import read_vector
+
+    path = tmp_path / "poles.csv"
+    path.write_text('编号,类型,坐标,坐标\nP0,路灯杆,"126.63,45.75",x\n', encoding="utf-8")
+    with pytest.raises(InputDataError, match="no longitude/latitude columns"):
+        read_vector(path, "candidates")

@@ -69,6 +69,8 @@ def split_combined_lonlat(df: pd.DataFrame, path: object) -> pd.DataFrame:
     col = next((by_key[k] for k in COMBINED_NAMES if k in by_key), None)
     if col is None or any(k in by_key for k in (*LON_NAMES, *LAT_NAMES)):  # 经度/纬度 given: they are the coordinates
         return df
+    if sum(header_key(c) == header_key(col) for c in df.columns) > 1:  # two 坐标 columns: which one is not guessed
+        return df
     text = df[col].astype("string").fillna("")
     pairs = text.str.extract(_PAIR).astype(float)
     filled = text.str.strip() != ""
