@@ -353,3 +353,30 @@ def test_run_beside_runs_both_and_passes_errors_on() -> None:
     done.clear()
     assert _run_beside(search, 4, lambda: done.append("beside"), 0.0) == (0, 0, True)  # past the safety stop
     assert done == []
+
+
+def test_one_worker_runs_nothing_beside_the_local_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``workers=1`` asks for one thread: PDLP is not run beside the search, and the plan is that of ``workers=2``."""
+    import importlib
+
+    import planner.optimize._exact as exact_mod
+    from planner.optimize import solve
+
+    solve_mod = importlib.import_module("planner.optimize.solve")
+    monkeypatch.setattr(exact_mod, "LP_MAX_NNZ", 10)
+    monkeypatch.setattr(solve_mod, "LP_MAX_NNZ", 10)
+    p = small_model(1, m=60, n=14, side=False)
+    calls: list[float] = []
+    prefetch = LpDual.prefetch
+
+    def counted(self: LpDual, max_ops: float, deadline: float) -> None:
+        calls.append(max_ops)
+        prefetch(self, max_ops, deadline)
+
+    monkeypatch.setattr(LpDual, "prefetch", counted)
+    one = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=1)
+    assert calls == []
+    two = solve(p, "min_cost", time_limit_s=5.0, workers=2, seed=1)
+    assert len(calls) == 1
+    assert one.selected.tolist() == two.selected.tolist()
+    assert (one.objective, one.bound) == (two.objective, two.bound)

@@ -478,12 +478,13 @@ def _lp_ahead(
     :data:`LP_DUAL_SHARE` of :data:`PARTIAL_EXACT_SHARE`) then runs in the main thread while the
     area-weighting search runs on a worker thread (:func:`planner.optimize._heuristics.improve_partial`):
     the same plans, bounds and work, in less wall time when a second core is free. The exact stage
-    uses it only when it matches its own call (else PDLP runs there as before). PDLP gets
+    uses it only when it matches its own call (else PDLP runs there as before). With ``workers`` = 1
+    nothing runs beside the search (the user asked for one thread; the plan is the same). PDLP gets
     ``workers`` threads (at most the CPUs it may run on and :data:`~planner.optimize._lpdual.PDLP_SHARDS`): its
     fixed shards make its iterates independent of the threads (see
     :data:`~planner.optimize._lpdual.PDLP_THREADS` for the timings).
     """
-    if objective != "min_cost" or not applies or red.n_cols == 0:
+    if objective != "min_cost" or not applies or red.n_cols == 0 or workers < 2:
         return None
     from planner.optimize._lpdual import PDLP_SHARDS, LpDual
 
