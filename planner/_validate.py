@@ -6,6 +6,7 @@ lon/lat plausibility checks. Below both :mod:`planner.io` and :mod:`planner.geo`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -14,10 +15,24 @@ import shapely
 from planner.errors import Problem
 
 
+def file_row(frame: Any, pos: int) -> int:
+    """The 1-based row of the file that holds the feature at position ``pos`` of ``frame``.
+
+    Tables (:func:`planner.io.readers.read_table`) record the file row of every data row in
+    ``attrs["file_rows"]``: blank lines and empty rows are skipped when a table is read, so the
+    position plus the header's row would name a row too low after each of them. Without that
+    record (GIS layers: features are numbered from 1), or when it no longer matches the frame, the
+    row is ``pos + attrs["row_offset"]``.
+    """
+    rows = frame.attrs.get("file_rows")
+    if rows is not None and len(rows) == len(frame) and 0 <= pos < len(rows):
+        return int(rows[pos])
+    return int(pos) + int(frame.attrs.get("row_offset", 1))
+
+
 def feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
     """Human label of a feature: its id if present, and its row number in the file."""
-    offset = int(gdf.attrs.get("row_offset", 1))
-    label = f"row {pos + offset}"
+    label = f"row {file_row(gdf, pos)}"
     if "id" in gdf.columns:
         value = gdf["id"].iloc[pos]
         if isinstance(value, str) and value:

@@ -20,7 +20,7 @@ from pyproj.exceptions import CRSError
 
 from planner._paths import require_regular_file
 from planner._text import FORMULA_HINT, header_key, parse_numbers, strip_control_chars
-from planner._validate import check_plausible_lonlat, feature_label, guess_projected_crs
+from planner._validate import check_plausible_lonlat, feature_label, file_row, guess_projected_crs
 from planner.errors import EmptyLayerError, InputDataError, Problem
 from planner.io import _header
 from planner.io._checks import legacy_datum_note
@@ -65,11 +65,15 @@ def _csv_frame(text: str) -> pd.DataFrame:
     lines = [ln for ln in text.splitlines() if ln.strip()][:20]
     counts = {d: sum(ln.count(d) for ln in lines) for d in (",", "\t", ";", "，")}
     delim = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    rows: list[list[str]] = []
+    starts: list[int] = []  # the row Excel/WPS shows each record in (a blank line is a row, a quoted line break is not)
+    for number, r in enumerate(csv.reader(io.StringIO(text), delimiter=delim), start=1):
+        if any(c.strip() for c in r):
+            rows.append(r)
+            starts.append(number)
     width = max((len(r) for r in rows), default=0)
     padded = [[c if c.strip() != "" else None for c in r] + [None] * (width - len(r)) for r in rows]
-    return pd.DataFrame(padded, dtype=object)
+    return pd.DataFrame(padded, dtype=object, index=pd.Index(starts, dtype="int64"))
 
 
 def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
@@ -81,6 +85,7 @@ def _read_workbook(path: Path, sheet: str | None) -> pd.DataFrame:
     sheets = pd.read_excel(path, header=None, dtype=str, engine="openpyxl", sheet_name=None)
     name = _pick_sheet(path, sheet, sheets)
     frame, notes = fill_uncached_formulas(path, name, sheets[name])
+    frame.index = pd.RangeIndex(1, len(frame) + 1)  # the sheet's row numbers (leading empty rows are kept)
     frame.attrs["read_notes"] = notes
     return frame
 
@@ -181,9 +186,12 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     upper, lower = raw.iloc[first].tolist(), raw.iloc[last].tolist()
     names = [lo if isinstance(lo, str) and lo.strip() else up for up, lo in zip(upper, lower, strict=True)]
     header = [str(v).strip() if isinstance(v, str) else f"column_{j}" for j, v in enumerate(names)]
-    df = raw.iloc[last + 1 :].reset_index(drop=True)
+    df = raw.iloc[last + 1 :]
     df.columns = header
     df = df.dropna(how="all")
+    file_rows = tuple(int(i) for i in df.index)  # the file's row of each data row (empty rows are dropped)
+    df = df.reset_index(drop=True)
+    df.attrs["file_rows"] = file_rows
     df.attrs["header_row"] = last
     df.attrs["read_notes"] = list(raw.attrs.get("read_notes", []))
     return df
@@ -227,7 +235,7 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bo
     id_col = next((cols[n] for n in ("id", "编号", "站址编号") if n in cols), None)
     for idx in np.flatnonzero(bad)[:20]:
         raw_lon, raw_lat = df[lon_col].iloc[idx], df[lat_col].iloc[idx]
-        where = f"row {idx + offset}" + (
+        where = f"row {file_row(df, int(idx))}" + (
             f" (id {df[id_col].iloc[idx]!r})" if id_col and isinstance(df[id_col].iloc[idx], str) else ""
         )
         if np.isinf(lon.iloc[idx]) or np.isinf(lat.iloc[idx]):
@@ -269,6 +277,8 @@ def _points_from_table(df: pd.DataFrame, path: Path, what: str, collect_rows: bo
     points[bad] = None  # rows already reported (collect_rows): no location, every other check still runs on them
     gdf = gpd.GeoDataFrame(df.drop(columns=[lon_col, lat_col]), geometry=points, crs=GEOGRAPHIC)
     gdf.attrs["row_offset"] = offset
+    if "file_rows" in df.attrs:
+        gdf.attrs["file_rows"] = df.attrs["file_rows"]
     gdf.attrs["read_notes"] = list(df.attrs.get("read_notes", []))
     if problems:
         _defer_rows(gdf, problems, np.flatnonzero(bad))

@@ -17,6 +17,7 @@ import shapely
 
 from planner._paths import not_a_regular_file
 from planner._text import header_key
+from planner._validate import file_row
 from planner.errors import InputDataError, Problem
 from planner.geo.crs import choose_metric_crs
 from planner.geo.sector_columns import road_sector_bearings
@@ -94,8 +95,7 @@ def read_measurements(path: Path, boundary: Any) -> pd.DataFrame:
         raise InputDataError(
             Problem("the measurement file has no points", src, fix="add one row per drive-test sample")
         )
-    offset = int(gdf.attrs.get("row_offset", 1))
-    rows = np.arange(len(gdf)) + offset
+    rows = np.array([file_row(gdf, i) for i in range(len(gdf))], dtype=np.int64)
     where = "row" if "row_offset" in gdf.attrs else "feature"
     rsrp = pd.to_numeric(
         gdf[rsrp_col].astype("string").str.strip().str.replace("dBm", "", regex=False), errors="coerce"

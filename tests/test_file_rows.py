@@ -1,0 +1,57 @@
+"""Messages name the file's own row after blank lines and empty rows (",,," in a ledger), in CSV and XLSX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from planner.errors import InputDataError
+from planner.geo.candidates import normalise_candidates
+from planner.io.readers import read_vector
+from planner.scenario import scenario_from_dict
+
+SC = scenario_from_dict({"inputs": {"boundary": "b.geojson", "candidates": "c.csv"}})
+
+
+def test_csv_rows_after_blank_lines_and_empty_rows(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    # line 1 title, 2 blank, 3 header, 4 A, 5 ",,,", 6 blank, 7 B (bad), 8 C (bad)
+    path.write_text(
+        "站址台账\n\nid,type,lon,lat\nA,tower,114.4,30.5\n,,,\n\nB,tower,inf,30.5\nC,tower,114.4,x\n", encoding="utf-8"
+    )
+    with pytest.raises(InputDataError) as err:
+        read_vector(path, "candidates")
+    text = str(err.value)
+    assert "row 7 (id 'B')" in text and "row 8 (id 'C')" in text
+
+
+def test_csv_duplicate_ids_name_the_file_rows(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("id,type,lon,lat\nA,tower,114.40,30.50\n,,,\nA,tower,114.41,30.51\n", encoding="utf-8")
+    gdf = read_vector(path, "candidates")
+    with pytest.raises(InputDataError, match=r"duplicate ids: A \(rows 2, 4\)"):
+        normalise_candidates(gdf, path, SC)
+
+
+def test_csv_quoted_line_break_is_one_row(tmp_path: Path) -> None:
+    """A cell with a line break is one row, as Excel/WPS show the file (not two lines as an editor does)."""
+    path = tmp_path / "c.csv"
+    path.write_text('id,name,type,lon,lat\n\nA,"two\nlines",tower,114.4,30.5\nB,b,tower,inf,30.5\n', encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"row 4 \(id 'B'\)"):
+        read_vector(path, "candidates")
+
+
+def test_xlsx_rows_after_an_empty_row(tmp_path: Path) -> None:
+    path = tmp_path / "c.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["id", "type", "lon", "lat"])  # row 1
+    ws.append(["A", "tower", 114.4, 30.5])  # row 2
+    ws.append([None, None, None, None])  # row 3: empty
+    ws.append(["B", "tower", "east", 30.5])  # row 4
+    wb.save(path)
+    with pytest.raises(InputDataError, match=r"row 4 \(id 'B'\)"):
+        read_vector(path, "candidates")
