@@ -433,9 +433,10 @@ class _Engine:
         """Columns of the best cover with the smallest gap contributions serving ``share`` of the rows.
 
         On huge models the contributions use ``u`` perturbed by ±10 % and equal ones come in random order (both
-        drawn from the run's generator). Half or more of a cover's contributions are often 0 (st8: 603 of 1,119),
-        and in column order the same first columns were fixed at every pass, and every cycle repeated the last one's
-        fixings: st8 stayed at 1,347 for 400 CPU s on seed 1 (BENCHMARKS.md, OR session 7).
+        drawn from the run's generator). Half or more of a cover's contributions are often 0 (st8: 603 of 1,119):
+        taken in column order, every pass fixed the first blocks and every cycle repeated the last one's fixings (st8
+        seed 0 at 1,347 from 60 to 511 CPU s); random ties alone still left seed 1 at 1,347 from 141 to 502 s; with
+        both, 1,346 at 123 and 234 s (BENCHMARKS.md, OR session 7).
         """
         cov = self.cover_count(self.best).astype(np.float64)
         tie = None
