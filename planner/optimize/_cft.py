@@ -375,9 +375,7 @@ class _Engine:
     def pass_start(self, fixed: NDArray[np.bool_], free: NDArray[np.bool_], k_res: NDArray[np.int64],
                    u: NDArray[np.float64]) -> float:
         """A refinement pass's own incumbent on huge models (:func:`planner.optimize._cft_refine.greedy_cover`, offered
-        too): its cost, the pass's step and walk cutoff (the best cover, which the fixed columns come from, is a tight
-        UB of the fixed model: small steps, walks that vary the multipliers little). The pass still ends once its bound
-        reaches the best cover.
+        too): its cost, the step's and walks' cutoff (the best cover is a tight UB of the fixed model: small steps).
         """
         sel, w = greedy_cover(self.c_ptr, self.c_rows, self.cost, self.k0, fixed, free, k_res, u)
         self.work += w
@@ -430,13 +428,9 @@ class _Engine:
         return out
 
     def refine_fix(self, u: NDArray[np.float64], share: float) -> NDArray[np.bool_]:
-        """Columns of the best cover with the smallest gap contributions serving ``share`` of the rows.
-
-        On huge models the contributions use ``u`` perturbed by ±10 % and equal ones come in random order (both
-        drawn from the run's generator). Half or more of a cover's contributions are often 0 (st8: 603 of 1,119):
-        taken in column order, every pass fixed the first blocks and every cycle repeated the last one's fixings (st8
-        seed 0 at 1,347 from 60 to 511 CPU s); random ties alone still left seed 1 at 1,347 from 141 to 502 s; with
-        both, 1,346 at 123 and 234 s (BENCHMARKS.md, OR session 7).
+        """Columns of the best cover with the smallest gap contributions serving ``share`` of the rows; on huge models
+        with ``u`` perturbed by ±10 % and ties in random order (st8: 603 of 1,119 contributions 0; in column order every
+        cycle repeated the last one's fixings, stuck at 1,347 for 450 CPU s: BENCHMARKS.md, OR session 7).
         """
         cov = self.cover_count(self.best).astype(np.float64)
         tie = None
