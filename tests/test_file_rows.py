@@ -1,4 +1,6 @@
-"""Messages name the file's own row after blank lines and empty rows (",,," in a ledger), in CSV and XLSX."""
+"""Tables: messages name the file's own row after blank lines and empty rows (",,," in a ledger), in CSV and XLSX;
+a header that names two columns alike is refused naming them.
+"""
 
 from __future__ import annotations
 
@@ -55,3 +57,26 @@ def test_xlsx_rows_after_an_empty_row(tmp_path: Path) -> None:
     wb.save(path)
     with pytest.raises(InputDataError, match=r"row 4 \(id 'B'\)"):
         read_vector(path, "candidates")
+
+
+@pytest.mark.parametrize(
+    ("header", "repeated"),
+    [("id,type,经度,纬度,经度", "'经度' in columns C, E"), ("id,type,lon,lat,备注,备注", "'备注' in columns E, F")],
+)
+def test_repeated_header_is_named(tmp_path: Path, header: str, repeated: str) -> None:
+    """Two columns of one name failed as 'unexpected problem (TypeError / AttributeError)'; now named, with the fix."""
+    path = tmp_path / "c.csv"
+    width = header.count(",") + 1
+    path.write_text(f"台账\n{header}\n" + ",".join(["A", "tower", "114.4", "30.5", "x", "y"][:width]) + "\n", "utf-8")
+    with pytest.raises(InputDataError) as err:
+        read_vector(path, "candidates")
+    text = str(err.value)
+    assert f"row 2: the header names two columns alike: {repeated}" in text and "give each column its own name" in text
+    assert "unexpected" not in text
+
+
+def test_same_name_in_another_case_still_reads(tmp_path: Path) -> None:
+    """'ID' and 'id' are two names: the table reads as before (the first that matches is used)."""
+    path = tmp_path / "c.csv"
+    path.write_text("id,ID,type,lon,lat\nA,1,tower,114.4,30.5\n", encoding="utf-8")
+    assert len(read_vector(path, "candidates")) == 1

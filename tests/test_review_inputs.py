@@ -90,7 +90,7 @@ def test_a_cost_converted_from_yuan_and_out_of_range_names_the_files_value() -> 
 
 def test_two_pair_columns_of_one_name_are_not_guessed(tmp_path: Path) -> None:
     """Two 坐标 columns (a header repeated in a ledger): the split took both as one frame and failed with 'unexpected
-    problem while reading (AttributeError ...)'; now neither is guessed and the message is 'no longitude/latitude'.
+    problem while reading (AttributeError ...)'; now neither is guessed: the repeated header is named (columns C, D).
     """
     import pytest
 
@@ -99,5 +99,5 @@ def test_two_pair_columns_of_one_name_are_not_guessed(tmp_path: Path) -> None:
 
     path = tmp_path / "poles.csv"
     path.write_text('编号,类型,坐标,坐标\nP0,路灯杆,"126.63,45.75",x\n', encoding="utf-8")
-    with pytest.raises(InputDataError, match="no longitude/latitude columns"):
+    with pytest.raises(InputDataError, match=r"names two columns alike: '坐标' in columns C, D"):
         read_vector(path, "candidates")

@@ -1,12 +1,14 @@
-"""The header of a lon/lat table (CSV/XLSX): which row names the columns, and two-row headers."""
+"""The header of a lon/lat table (CSV/XLSX): which row names the columns, two-row headers, repeated names."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
 from planner._text import header_key
+from planner.errors import InputDataError, Problem
 
 LON_NAMES = ("lon", "lng", "longitude", "经度", "x_lon", "long")
 LAT_NAMES = ("lat", "latitude", "纬度", "y_lat")
@@ -89,3 +91,26 @@ def split_combined_lonlat(df: pd.DataFrame, path: object) -> pd.DataFrame:
     note = f"{path}: column {col} holds both coordinates ({order}, e.g. {example!r}): split into lon and lat"
     out.attrs["read_notes"] = [*df.attrs.get("read_notes", []), note]
     return out
+
+
+def refuse_repeated_headers(header: list[str], path: Path, row: int) -> None:
+    """Refuse a header naming two columns alike (two 经度, two 备注): which one holds the data is unknown."""
+    from openpyxl.utils import get_column_letter
+
+    seen: dict[str, list[int]] = {}
+    for j, name in enumerate(header):
+        seen.setdefault(name, []).append(j)
+    repeated = {name: cols for name, cols in seen.items() if len(cols) > 1}
+    if repeated:
+        listed = "; ".join(
+            f"{name!r} in columns {', '.join(get_column_letter(j + 1) for j in cols)}"
+            for name, cols in repeated.items()
+        )
+        raise InputDataError(
+            Problem(
+                f"the header names two columns alike: {listed}",
+                str(path),
+                f"row {row}",
+                "give each column its own name, or delete the copies you do not need",
+            )
+        )

@@ -32,7 +32,7 @@ from planner.io._dem import (  # noqa: F401 (re-exported)
     MIN_HEIGHT_M,
     inspect_dem,
 )
-from planner.io._header import LAT_NAMES, LON_NAMES, has_lonlat, header_row, two_row_header
+from planner.io._header import LAT_NAMES, LON_NAMES, has_lonlat, header_row, refuse_repeated_headers, two_row_header
 from planner.io._xlsx import fill_uncached_formulas
 
 log = logging.getLogger(__name__)
@@ -186,6 +186,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     upper, lower = raw.iloc[first].tolist(), raw.iloc[last].tolist()
     names = [lo if isinstance(lo, str) and lo.strip() else up for up, lo in zip(upper, lower, strict=True)]
     header = [str(v).strip() if isinstance(v, str) else f"column_{j}" for j, v in enumerate(names)]
+    refuse_repeated_headers(header, path, int(raw.index[last]))
     df = raw.iloc[last + 1 :]
     df.columns = header
     df = df.dropna(how="all")
