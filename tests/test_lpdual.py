@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -289,18 +290,17 @@ def test_lp_dual_solve_uses_a_matching_prefetch_only() -> None:
     assert results[0] == results[1] == results[2]
 
 
-@pytest.mark.parametrize("seed", [1, 4])
-def test_solve_runs_pdlp_beside_the_local_search(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large partial-target models (LP_MAX_NNZ lowered): PDLP ahead, beside the local search; same plan and stats."""
+def _large_partial(monkeypatch: pytest.MonkeyPatch, seed: int) -> tuple[Any, Any, list[float]]:
+    """``(solve module, a small partial-target model, PDLP prefetch calls)`` with LP_MAX_NNZ lowered so that the
+    model counts as large (PDLP may run ahead, beside the local search); every prefetch is recorded.
+    """
     import importlib
 
     import planner.optimize._exact as exact_mod
-    from planner.optimize import solve
 
     solve_mod = importlib.import_module("planner.optimize.solve")
     monkeypatch.setattr(exact_mod, "LP_MAX_NNZ", 10)
     monkeypatch.setattr(solve_mod, "LP_MAX_NNZ", 10)
-    p = small_model(seed, m=60, n=14, side=False)
     calls: list[float] = []
     prefetch = LpDual.prefetch
 
@@ -309,6 +309,15 @@ def test_solve_runs_pdlp_beside_the_local_search(seed: int, monkeypatch: pytest.
         prefetch(self, max_ops, deadline)
 
     monkeypatch.setattr(LpDual, "prefetch", counted)
+    return solve_mod, small_model(seed, m=60, n=14, side=False), calls
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_solve_runs_pdlp_beside_the_local_search(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large partial-target models (LP_MAX_NNZ lowered): PDLP ahead, beside the local search; same plan and stats."""
+    from planner.optimize import solve
+
+    solve_mod, p, calls = _large_partial(monkeypatch, seed)
     runs = []
     for ahead in (True, False):
         if not ahead:
@@ -357,23 +366,9 @@ def test_run_beside_runs_both_and_passes_errors_on() -> None:
 
 def test_one_worker_runs_nothing_beside_the_local_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """``workers=1`` asks for one thread: PDLP is not run beside the search, and the plan is that of ``workers=2``."""
-    import importlib
-
-    import planner.optimize._exact as exact_mod
     from planner.optimize import solve
 
-    solve_mod = importlib.import_module("planner.optimize.solve")
-    monkeypatch.setattr(exact_mod, "LP_MAX_NNZ", 10)
-    monkeypatch.setattr(solve_mod, "LP_MAX_NNZ", 10)
-    p = small_model(1, m=60, n=14, side=False)
-    calls: list[float] = []
-    prefetch = LpDual.prefetch
-
-    def counted(self: LpDual, max_ops: float, deadline: float) -> None:
-        calls.append(max_ops)
-        prefetch(self, max_ops, deadline)
-
-    monkeypatch.setattr(LpDual, "prefetch", counted)
+    _, p, calls = _large_partial(monkeypatch, 1)
     one = solve(p, "min_cost", time_limit_s=5.0, workers=1, seed=1)
     assert calls == []
     two = solve(p, "min_cost", time_limit_s=5.0, workers=2, seed=1)
