@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -59,28 +60,29 @@ def _listing(labels: list[str]) -> str:
 YUAN_HEADER = re.compile(r"(?:[(（\[]\s*(?:元|人民币元|yuan|cny|rmb)\s*[)）\]]|/\s*元)\s*$", re.IGNORECASE)
 
 
-def _yuan_to_wan(
+def _yuan_cells(
     col: str, text: pd.Series, values: pd.Series, yuan_header: bool, src: str, warnings: list[str]
-) -> pd.Series:
-    """``values`` of column ``col``; for the cost, yuan converted to 万元 (÷ 10,000).
+) -> NDArray[np.bool_]:
+    """The cells of column ``col`` whose ``values`` are yuan, to convert to 万元 (÷ 10,000); none but for the cost.
 
     Yuan are a cell ``80000元``, or any plain number under a ``(元)`` header. A yuan cost read as
     万元 is 10,000 times too dear and still within the accepted range, so it is converted, with a
     warning; cells that say 万/万元 keep their value.
     """
     if col != "cost":
-        return values
+        return np.zeros(len(values), dtype=bool)
     s = text.astype("string").str.strip()
     wan = s.str.contains("万", regex=False).fillna(False).to_numpy(bool)
-    yuan = (s.str.endswith("元").fillna(False).to_numpy(bool) & ~wan) | (yuan_header & ~wan & values.notna().to_numpy())
+    said = s.str.endswith("元").fillna(False).to_numpy(bool) | yuan_header
+    yuan: NDArray[np.bool_] = said & ~wan & values.notna().to_numpy(bool)
     if not yuan.any():
-        return values
+        return yuan
     warnings.append(
         f"{src}: {int(yuan.sum())} costs are in yuan ("
         + ("the column header says 元" if yuan_header else "cells ending in 元")
         + "): converted to 万元 (÷ 10,000)"
     )
-    return values.where(~yuan, values / 1e4)
+    return yuan
 
 
 #: added to the fix of a missing id or type in a KML/KMZ file
@@ -305,9 +307,9 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
             continue
         text = df[col].where(~df[col].astype("string").str.strip().str.lower().isin(MISSING_TOKENS), None)
         values, nonnum = parse_numbers(text, ("m", "米") if col == "height_m" else ("万元", "万", "元"))
-        as_read = values
-        values = _yuan_to_wan(col, text, values, yuan_header, src, warnings)
-        yuan = (values != as_read).to_numpy(bool)  # converted from yuan: the range message names the file's value
+        as_read = values  # the range message of a converted cell names the file's value too
+        yuan = _yuan_cells(col, text, values, yuan_header, src, warnings)
+        values = values.where(~yuan, values / 1e4)
         for i in np.flatnonzero(nonnum.to_numpy())[:MAX_LISTED]:
             problems.append(
                 Problem(
