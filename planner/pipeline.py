@@ -343,7 +343,7 @@ def validate_scenario(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     inputs = load_inputs(scenario)
-    crs, boundary_m = metric_boundary(scenario, inputs)
+    crs, boundary_m, crs_warning = metric_boundary(scenario, inputs)
     errors: list[PlannerError] = []
     try:
         from planner.stages.sinr_repair import check_sinr_requirement
@@ -352,8 +352,8 @@ def validate_scenario(
     except PlannerError as exc:
         errors.append(exc)
     warnings = list(inputs.warnings)
-    if boundary_m.attrs.get("crs_warning"):  # grid.crs far from this place (planner.geo.crs.check_grid_crs)
-        warnings.append(str(boundary_m.attrs["crs_warning"]))
+    if crs_warning:  # grid.crs far from this place (planner.geo.crs.check_grid_crs)
+        warnings.append(crs_warning)
     grid_text = "?"
     n_areas = 0
     try:

@@ -55,29 +55,28 @@ class StudyArea:
     warnings: list[str]
 
 
-def metric_boundary(scenario: Scenario, inputs: InputLayers) -> tuple[str, gpd.GeoDataFrame]:
-    """The run's metric CRS (``grid.crs``, or chosen at the boundary's centre) and the boundary in it.
+def metric_boundary(scenario: Scenario, inputs: InputLayers) -> tuple[str, gpd.GeoDataFrame, str | None]:
+    """The run's metric CRS (``grid.crs``, or chosen at the boundary's centre), the boundary in it, and a warning.
 
-    A ``grid.crs`` that distorts distances there by more than 2 % is refused; over 0.2 % the boundary's
-    ``attrs["crs_warning"]`` holds a warning (:func:`planner.geo.crs.check_grid_crs`).
+    A ``grid.crs`` that distorts distances there by more than 2 % is refused; over 0.2 % the warning
+    says so (:func:`planner.geo.crs.check_grid_crs`), else it is None.
     """
     centre = inputs.boundary.to_crs("EPSG:4326").union_all().centroid
     crs = choose_metric_crs(scenario.grid.crs, centre.x, centre.y)
     warning = check_grid_crs(scenario.grid.crs, crs, centre.x, centre.y)
     boundary_m = inputs.boundary.to_crs(crs)
-    boundary_m.attrs["crs_warning"] = warning
     boundary_m.attrs["source"] = str(scenario.inputs.boundary)
     boundary_m["geometry"] = boundary_m.geometry.make_valid()
-    return crs, boundary_m
+    return crs, boundary_m, warning
 
 
 def grid_and_demand(scenario: Scenario, inputs: InputLayers) -> StudyArea:
     """Metric CRS, grid, priority areas and demand cells of a run."""
-    crs, boundary_m = metric_boundary(scenario, inputs)
+    crs, boundary_m, crs_warning = metric_boundary(scenario, inputs)
     grid = make_grid(boundary_m, scenario.grid.resolution_m, crs, scenario.grid.max_cells)
     areas, warnings = prepare_areas(scenario, inputs, boundary_m, crs)
-    if boundary_m.attrs.get("crs_warning"):
-        warnings = [str(boundary_m.attrs["crs_warning"]), *warnings]
+    if crs_warning:
+        warnings = [crs_warning, *warnings]
     demand = rasterize_demand(grid, boundary_m.geometry, areas)
     if demand.cells.size == 0:
         raise InputDataError(
