@@ -30,6 +30,17 @@ def file_row(frame: Any, pos: int) -> int:
     return int(pos) + int(frame.attrs.get("row_offset", 1))
 
 
+def duplicate_rows(frame: Any, ids: Any, dup: Any) -> list[str]:
+    """``"ID (rows 3, 7)"`` for every id repeated where ``dup`` (a boolean Series) is set, sorted by id.
+
+    ``ids`` is the frame's id Series; the rows are the file's (:func:`file_row`).
+    """
+    rows_of: dict[str, list[int]] = {}
+    for pos in np.flatnonzero(np.asarray(dup, dtype=bool)):
+        rows_of.setdefault(str(ids.iloc[pos]), []).append(file_row(frame, int(pos)))
+    return [f"{key} (rows {', '.join(map(str, rows))})" for key, rows in sorted(rows_of.items())]
+
+
 def feature_label(gdf: gpd.GeoDataFrame, pos: int) -> str:
     """Human label of a feature: its id if present, and its row number in the file."""
     label = f"row {file_row(gdf, pos)}"

@@ -13,7 +13,7 @@ from shapely import make_valid
 from shapely.geometry.base import BaseGeometry
 
 from planner._text import exact, header_key, id_text, parse_numbers
-from planner._validate import check_plausible_lonlat, feature_label, file_row
+from planner._validate import check_plausible_lonlat, duplicate_rows, feature_label
 from planner.errors import InputDataError, Problem
 from planner.geo.osm_tags import AREA_KEYS, has_osm_tags, is_relation_type_column, osm_area_classes
 from planner.scenario import PRIORITY_CLASSES, Scenario
@@ -169,10 +169,7 @@ def normalise_areas(
     ids = ids.where(ids != "", gen)
     dup = ids.duplicated(keep=False)
     if dup.any():
-        rows_of: dict[str, list[int]] = {}
-        for pos in np.flatnonzero(dup.to_numpy()):
-            rows_of.setdefault(str(ids.iloc[pos]), []).append(file_row(df, int(pos)))
-        listed = [f"{key} (rows {', '.join(map(str, rows))})" for key, rows in sorted(rows_of.items())]
+        listed = duplicate_rows(df, ids, dup)
         problems.append(
             Problem(f"duplicate area ids: {', '.join(listed[:10])}", src, fix="make every area `id` unique")
         )

@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from planner._text import FORMULA_HINT, exact, header_key, id_text, parse_numbers
-from planner._validate import check_plausible_lonlat, feature_label, file_row
+from planner._validate import check_plausible_lonlat, duplicate_rows, feature_label
 from planner.errors import InputDataError, Problem
 from planner.geo.osm_tags import CANDIDATE_KEYS, CANDIDATE_RULES, has_osm_tags, osm_candidate_types
 from planner.geo.sector_columns import parse_sector_columns
@@ -256,10 +256,7 @@ def normalise_candidates(gdf: gpd.GeoDataFrame, path: Path, scenario: Scenario) 
         problems.append(Problem(f"empty id at {_listing(rows)}", src, fix="give every candidate a unique id" + kml))
     dup = ids.duplicated(keep=False) & ~empty
     if dup.any():
-        rows_of: dict[str, list[int]] = {}
-        for pos in np.flatnonzero(dup.to_numpy()):
-            rows_of.setdefault(str(ids.iloc[pos]), []).append(file_row(df, int(pos)))
-        dups = [f"{key} (rows {', '.join(map(str, rows))})" for key, rows in sorted(rows_of.items())]
+        dups = duplicate_rows(df, ids, dup)
         problems.append(Problem(f"duplicate ids: {_listing(dups)}", src, fix="make every `id` unique"))
     df["id"] = ids.fillna("").astype(str)
 
