@@ -80,3 +80,17 @@ def test_same_name_in_another_case_still_reads(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("id,ID,type,lon,lat\nA,1,tower,114.4,30.5\n", encoding="utf-8")
     assert len(read_vector(path, "candidates")) == 1
+
+
+def test_duplicate_area_ids_name_their_rows() -> None:
+    """Areas repeat an id: the message lists it with the rows it stands in (features of a GIS layer count from 1)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from planner.geo.areas import normalise_areas
+
+    lon, lat = 114.398, 30.506
+    geoms = [box(lon + i * 0.002, lat, lon + i * 0.002 + 0.001, lat + 0.001) for i in range(3)]
+    gdf = gpd.GeoDataFrame({"id": ["P", "Q", "P"], "class": ["park"] * 3}, geometry=geoms, crs="EPSG:4490")
+    with pytest.raises(InputDataError, match=r"duplicate area ids: P \(rows 1, 3\)"):
+        normalise_areas(gdf, Path("a.geojson"), SC, "EPSG:4547")
