@@ -32,15 +32,6 @@ def _has_formulas(path: Path) -> bool:
     return False
 
 
-def _column_letters(col: int) -> str:
-    """1-based column number as Excel letters (1 -> A, 28 -> AB)."""
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def fill_uncached_formulas(path: Path, sheet: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """``frame`` (sheet ``sheet`` read with ``header=None``) with formula-only cells holding the formula text.
 
@@ -64,6 +55,7 @@ def fill_uncached_formulas(path: Path, sheet: str, frame: pd.DataFrame) -> tuple
     if not _has_formulas(path):
         return frame, []
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     found: list[tuple[int, int, str]] = []
     wb_f = load_workbook(path, read_only=True, data_only=False)
@@ -85,7 +77,7 @@ def fill_uncached_formulas(path: Path, sheet: str, frame: pd.DataFrame) -> tuple
     for i, j, text in found:
         if i < out.shape[0] and j < out.shape[1] and pd.isna(out.iat[i, j]):  # pandas trims empty edges
             out.iat[i, j] = text
-    cells = [f"{_column_letters(j + 1)}{i + 1} ({text[:40]})" for i, j, text in found[:MAX_NAMED]]
+    cells = [f"{get_column_letter(j + 1)}{i + 1} ({text[:40]})" for i, j, text in found[:MAX_NAMED]]
     more = f" and {len(found) - MAX_NAMED} more" if len(found) > MAX_NAMED else ""
     note = (
         f"{path}: {len(found)} cells of sheet {sheet!r} hold a formula without a saved value "
